@@ -1,0 +1,33 @@
+/*
+ * mcu_audio_codec.h - Opus encoder/decoder wrappers for the mixer: 48 kHz mono PCM.
+ * The decoder accepts mono or stereo packets (libopus downmixes to the one channel we ask
+ * for) and conceals a lost packet when given none.
+ *
+ * Threads: an encoder or decoder is used by one thread at a time (the room's audio thread).
+ * Ownership: *_new gives the caller the object; *_free releases it.
+ */
+#ifndef TPAAS_MCU_AUDIO_CODEC_H
+#define TPAAS_MCU_AUDIO_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mcu_opus_enc mcu_opus_enc;
+typedef struct mcu_opus_dec mcu_opus_dec;
+
+/* bitrate_bps: target bitrate, e.g. 32000. Returns 0 or a negative errno. */
+int mcu_opus_enc_new(int bitrate_bps, mcu_opus_enc **out);
+void mcu_opus_enc_free(mcu_opus_enc *e);
+/* Encodes one 20 ms frame (MCU_OPUS_FRAME_SAMPLES mono samples). *out_len gets the packet
+ * size. Returns 0, -EINVAL or -EIO. */
+int mcu_opus_enc_encode(mcu_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap,
+	size_t *out_len);
+
+int mcu_opus_dec_new(mcu_opus_dec **out);
+void mcu_opus_dec_free(mcu_opus_dec *d);
+/* Decodes one packet into pcm (room for max_samples mono samples); *samples gets the count.
+ * pkt == NULL conceals one lost 20 ms frame. Returns 0, -EINVAL or -EPROTO. */
+int mcu_opus_dec_decode(mcu_opus_dec *d, const uint8_t *pkt, size_t len, int16_t *pcm,
+	int max_samples, int *samples);
+
+#endif

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds tpaas-vmr and installs it into <root>/_run/install (a private prefix; nothing goes to /usr).
+# Usage: scripts/build.sh [--sanitizers]   (the sanitizer build goes to _build-asan, unit tests only)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+JOBS=$(nproc 2>/dev/null || echo 2)
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ -n "$(find . -name Makefile.am -newer configure -not -path './_*' 2>/dev/null)" ]; then
+	autoreconf -fi >/dev/null
+fi
+if [ "${1:-}" = "--sanitizers" ]; then
+	mkdir -p _build-asan
+	cd _build-asan
+	[ -f Makefile ] || ../configure --quiet --enable-sanitizers --prefix="$ROOT/_run/install-asan"
+	make -s -j"$JOBS"
+	exit 0
+fi
+mkdir -p _build
+cd _build
+[ -f Makefile ] || ../configure --quiet --prefix="$ROOT/_run/install"
+make -s -j"$JOBS"
+make -s install >/dev/null

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm dependency of tpaas-vmr. Idempotent: does nothing when all is there.
+# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
+	janus janus-dev libjs-janus-gateway
+	libglib2.0-dev libjansson-dev libopus-dev libvpx-dev libyuv-dev libspeexdsp-dev
+	libwebsockets-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
+	iproute2 util-linux curl)
+TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3)
+
+pkgs=("${BUILD_PKGS[@]}")
+[ "${1:-}" = "--test" ] && pkgs+=("${TEST_PKGS[@]}")
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+missing=()
+for p in "${pkgs[@]}"; do
+	# nodejs/npm may come from elsewhere (a newer Node): accept the commands.
+	case "$p" in
+		nodejs) command -v node >/dev/null && continue ;;
+		npm) command -v npm >/dev/null && continue ;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "== installing Debian packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--test" ]; then
+	cd "$ROOT/tests"
+	if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		echo "== npm ci (tests)"
+		npm ci --no-audit --no-fund
+	fi
+fi

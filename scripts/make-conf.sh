@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Writes a private Janus configuration folder for tpaas-vmr from conf/*.jcfg.in.
+# Usage: scripts/make-conf.sh <conf dir> <state dir>
+# Settings come from the environment (defaults in brackets):
+#   PREFIX [<root>/_run/install]  HTTP_IP [127.0.0.1]  HTTP_PORT [8088]  ICE_IFACE [none: all]
+#   ADMIN_SECRET [random]  DEMO_ROOM [demo]  VIDEO_WIDTH/HEIGHT/FPS [1280/720/30]
+#   RTP_PORTS [20000-40000]  DEBUG_LEVEL [4]  WEB_ROOT [<root>/web-client]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CONF_DIR=$1
+STATE_DIR=$2
+mkdir -p "$CONF_DIR" "$STATE_DIR" "$CONF_DIR/empty"
+CONF_DIR=$(cd "$CONF_DIR" && pwd)
+STATE_DIR=$(cd "$STATE_DIR" && pwd)
+PREFIX=${PREFIX:-$ROOT/_run/install}
+LIBDIR=$PREFIX/lib/tpaas-vmr
+ADMIN_SECRET=${ADMIN_SECRET:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+if [ -n "${ICE_IFACE:-}" ]; then
+	ICE_LINE="ice_enforce_list = \"$ICE_IFACE\""
+else
+	ICE_LINE="# ice_enforce_list: not set, every non-loopback interface is used"
+fi
+for tpl in "$ROOT"/conf/*.jcfg.in; do
+	out="$CONF_DIR/$(basename "$tpl" .in)"
+	sed -e "s|@CONF_DIR@|$CONF_DIR|g" \
+		-e "s|@STATE_DIR@|$STATE_DIR|g" \
+		-e "s|@EMPTY_DIR@|$CONF_DIR/empty|g" \
+		-e "s|@PLUGIN_DIR@|$LIBDIR/plugins|g" \
+		-e "s|@TRANSPORT_DIR@|$LIBDIR/transports|g" \
+		-e "s|@ADMIN_SECRET@|$ADMIN_SECRET|g" \
+		-e "s|@ICE_ENFORCE_LINE@|$ICE_LINE|g" \
+		-e "s|@RTP_PORTS@|${RTP_PORTS:-20000-40000}|g" \
+		-e "s|@DEBUG_LEVEL@|${DEBUG_LEVEL:-4}|g" \
+		-e "s|@HTTP_IP@|${HTTP_IP:-127.0.0.1}|g" \
+		-e "s|@HTTP_PORT@|${HTTP_PORT:-8088}|g" \
+		-e "s|@WEB_ROOT@|${WEB_ROOT:-$ROOT/web-client}|g" \
+		-e "s|@VENDOR_ROOT@|/usr/share/javascript|g" \
+		-e "s|@DEMO_ROOM@|${DEMO_ROOM-demo}|g" \
+		-e "s|@VIDEO_WIDTH@|${VIDEO_WIDTH:-1280}|g" \
+		-e "s|@VIDEO_HEIGHT@|${VIDEO_HEIGHT:-720}|g" \
+		-e "s|@VIDEO_FPS@|${VIDEO_FPS:-30}|g" \
+		"$tpl" > "$out"
+done
+chmod 600 "$CONF_DIR/janus.jcfg"
+echo "$ADMIN_SECRET" > "$CONF_DIR/admin_secret"
+chmod 600 "$CONF_DIR/admin_secret"

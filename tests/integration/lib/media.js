@@ -1,0 +1,30 @@
+// Test media made at run time with ffmpeg (nothing binary is committed).
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { OUT } = require('./service');
+
+/** A solid-colour y4m clip for chromium's fake camera; colour like "red" or "0x0000ff". */
+function colourClip(name, colour, { width = 640, height = 480, seconds = 2 } = {}) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `${name}.y4m`);
+  if (!fs.existsSync(file)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=${width}x${height}:r=15:d=${seconds}`,
+      '-pix_fmt', 'yuv420p', '-threads', '1', '-bitexact', file]);
+  }
+  return file;
+}
+
+/** A WAV tone for chromium's fake microphone (loud enough to be a talker). */
+function toneWav(name, freq, { seconds = 10 } = {}) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `${name}.wav`);
+  if (!fs.existsSync(file)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${freq}:sample_rate=48000:duration=${seconds}`,
+      '-ac', '1', '-threads', '1', '-bitexact', file]);
+  }
+  return file;
+}
+
+module.exports = { colourClip, toneWav };

@@ -1,0 +1,85 @@
+// Starts the real /usr/bin/janus with our installed .so files from a private, throw-away
+// configuration folder (scripts/make-conf.sh), and stops it. Used by every integration test.
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+
+const ROOT = path.resolve(__dirname, '../../..');
+const OUT = path.join(ROOT, 'tests', 'out');
+let nextPort = 18080 + (process.pid % 400) * 10;
+
+function waitForPort(port, host, timeoutMs, child) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child && child.exitCode !== null) return reject(new Error(`janus exited with ${child.exitCode}`));
+      const s = net.connect(port, host);
+      s.once('connect', () => { s.destroy(); resolve(); });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${host}:${port} not listening after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * Starts janus. Options: name (for logs), demoRoom, video {width,height,fps}, env (extra make-conf settings).
+ * Returns { port, httpUrl, wsUrl, adminSecret, dir, log(), stop() }.
+ */
+async function startService(opts = {}) {
+  const name = opts.name || 'service';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpaas-${name}-`));
+  const port = nextPort++;
+  const adminSecret = 'test-' + Math.random().toString(36).slice(2);
+  const env = {
+    ...process.env,
+    HTTP_IP: '127.0.0.1',
+    HTTP_PORT: String(port),
+    ICE_IFACE: process.env.TPAAS_ICE_IFACE || 'sa0',
+    ADMIN_SECRET: adminSecret,
+    DEMO_ROOM: opts.demoRoom === undefined ? 'demo' : opts.demoRoom,
+    VIDEO_WIDTH: String((opts.video && opts.video.width) || 640),
+    VIDEO_HEIGHT: String((opts.video && opts.video.height) || 360),
+    VIDEO_FPS: String((opts.video && opts.video.fps) || 15),
+    RTP_PORTS: `${30000 + (port % 100) * 100}-${30000 + (port % 100) * 100 + 99}`,
+    DEBUG_LEVEL: '4',
+    ...(opts.env || {}),
+  };
+  execFileSync(path.join(ROOT, 'scripts', 'make-conf.sh'), [path.join(dir, 'conf'), path.join(dir, 'state')], { env });
+  fs.mkdirSync(OUT, { recursive: true });
+  const logPath = path.join(OUT, `janus-${name}.log`);
+  const logFd = fs.openSync(logPath, 'w');
+  const child = spawn('/usr/bin/janus', ['-F', path.join(dir, 'conf'), '-o'], {
+    env: { ...process.env, ...(opts.processEnv || {}) },
+    stdio: ['ignore', logFd, logFd],
+  });
+  fs.closeSync(logFd);
+  await waitForPort(port, '127.0.0.1', 20000, child);
+  return {
+    port,
+    dir,
+    adminSecret,
+    child,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    log: () => fs.readFileSync(logPath, 'utf8'),
+    isRunning: () => child.exitCode === null && child.signalCode === null,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { startService, ROOT, OUT };

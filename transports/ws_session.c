@@ -1,0 +1,268 @@
+/*
+ * ws_session.c - per-connection state of the tpaasweb transport: reassembly
+ * of incoming messages, the outgoing queue, and waking the lws service thread.
+ *
+ * Threads and ownership are described in ws_session.h.  In short:
+ *  - struct tpw_ws_session is owned by its janus_transport_session (p_free);
+ *  - wsi, rx and the connection counter are touched by the service thread only;
+ *  - outq, write_scheduled, closed and overflow are shared (GAsyncQueue/atomics);
+ *  - pending holds one transport-session reference per connection waiting for
+ *    a writeable callback, so its memory outlives the queue entry.
+ */
+#include <string.h>
+
+#include <debug.h>
+#include <refcount.h>
+
+#include "ws_session.h"
+
+/* Messages queued for a client that does not read; past this it is closed. */
+#define TPW_WS_MAX_QUEUED 4096
+/* A reassembly buffer that grew beyond this is released after each message. */
+#define TPW_WS_RX_KEEP 16384
+
+struct tpw_ws_session {
+	struct lws *wsi;               /* service thread; NULL once closed */
+	janus_transport_session *ts;   /* back pointer, no reference (ts owns us) */
+	gboolean admin;
+	GByteArray *rx;                /* service thread: message being reassembled */
+	GAsyncQueue *outq;             /* struct tpw_ws_frame *, any thread pushes */
+	gint write_scheduled;          /* atomic: an entry is in pending */
+	gint closed;                   /* atomic: no more output accepted */
+	gint overflow;                 /* atomic: client too slow, close it */
+	gint janus_sessions;           /* atomic, informative */
+	char peer[64];
+};
+
+/* One outgoing text message, with the LWS_PRE headroom lws_write() needs. */
+struct tpw_ws_frame {
+	size_t len;
+	unsigned char buf[];           /* LWS_PRE + len */
+};
+
+static struct tpw_ws_config config;
+static GMutex ctx_lock;                 /* guards ctx against destroy */
+static struct lws_context *ctx;
+static GAsyncQueue *pending;            /* janus_transport_session *, with a ref */
+static gint connections;                /* atomic */
+
+void tpw_ws_setup(const struct tpw_ws_config *cfg) {
+	config = *cfg;
+	if(pending == NULL)
+		pending = g_async_queue_new();
+}
+
+void tpw_ws_set_context(struct lws_context *context) {
+	g_mutex_lock(&ctx_lock);
+	ctx = context;
+	g_mutex_unlock(&ctx_lock);
+	if(context == NULL && pending != NULL) {
+		/* Service loop is over: nobody will flush these any more. */
+		janus_transport_session *ts;
+		while((ts = g_async_queue_try_pop(pending)) != NULL)
+			janus_refcount_decrease(&ts->ref);
+	}
+}
+
+unsigned int tpw_ws_connection_count(void) {
+	return (unsigned int)g_atomic_int_get(&connections);
+}
+
+/* p_free of the janus_transport_session: last reference is gone. */
+static void tpw_ws_session_free(void *p) {
+	struct tpw_ws_session *s = p;
+	if(s == NULL)
+		return;
+	g_async_queue_unref(s->outq);   /* frees queued frames (g_free) */
+	if(s->rx != NULL)
+		g_byte_array_free(s->rx, TRUE);
+	g_free(s);
+}
+
+static void tpw_ws_schedule_write(janus_transport_session *ts) {
+	struct tpw_ws_session *s = ts->transport_p;
+	if(!g_atomic_int_compare_and_exchange(&s->write_scheduled, 0, 1))
+		return;
+	janus_refcount_increase(&ts->ref);
+	g_async_queue_push(pending, ts);
+	g_mutex_lock(&ctx_lock);
+	if(ctx != NULL)
+		lws_cancel_service(ctx);
+	g_mutex_unlock(&ctx_lock);
+}
+
+int tpw_ws_send(janus_transport_session *ts, json_t *message) {
+	if(message == NULL)
+		return -1;
+	if(ts == NULL || g_atomic_int_get(&ts->destroyed) || ts->transport_p == NULL) {
+		json_decref(message);
+		return -1;
+	}
+	struct tpw_ws_session *s = ts->transport_p;
+	if(g_atomic_int_get(&s->closed)) {
+		json_decref(message);
+		return -1;
+	}
+	char *text = json_dumps(message, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(message);
+	if(text == NULL)
+		return -1;
+	size_t len = strlen(text);
+	struct tpw_ws_frame *f = g_malloc(sizeof(*f) + LWS_PRE + len);
+	f->len = len;
+	memcpy(f->buf + LWS_PRE, text, len);
+	free(text);
+	if(g_async_queue_length(s->outq) >= TPW_WS_MAX_QUEUED) {
+		/* Log once per connection; the service thread closes it. */
+		if(g_atomic_int_compare_and_exchange(&s->overflow, 0, 1))
+			JANUS_LOG(LOG_WARN, "[tpaasweb] %s: %d messages queued, client not reading, closing\n",
+				s->peer, TPW_WS_MAX_QUEUED);
+		g_free(f);
+	} else {
+		g_async_queue_push(s->outq, f);
+	}
+	tpw_ws_schedule_write(ts);
+	return 0;
+}
+
+void tpw_ws_session_count(janus_transport_session *ts, int delta) {
+	if(ts == NULL || ts->transport_p == NULL)
+		return;
+	struct tpw_ws_session *s = ts->transport_p;
+	g_atomic_int_add(&s->janus_sessions, delta);
+}
+
+void tpw_ws_flush_pending(void) {
+	janus_transport_session *ts;
+	while((ts = g_async_queue_try_pop(pending)) != NULL) {
+		struct tpw_ws_session *s = ts->transport_p;
+		/* Clear first: a message queued from now on schedules a new wake-up. */
+		g_atomic_int_set(&s->write_scheduled, 0);
+		if(s->wsi != NULL)
+			lws_callback_on_writable(s->wsi);
+		janus_refcount_decrease(&ts->ref);
+	}
+}
+
+static void tpw_ws_touch(struct lws *wsi) {
+	if(config.idle_timeout_s > 0)
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)config.idle_timeout_s);
+}
+
+static int tpw_ws_open(struct lws *wsi, struct tpw_ws_pss *pss) {
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	struct tpw_ws_session *s = g_malloc0(sizeof(*s));
+	s->wsi = wsi;
+	s->admin = proto != NULL && proto->id == TPW_WS_ADMIN_PROTOCOL_ID;
+	s->rx = g_byte_array_new();
+	s->outq = g_async_queue_new_full(g_free);
+	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
+	s->ts = janus_transport_session_create(s, tpw_ws_session_free);
+	if(s->ts == NULL) {
+		tpw_ws_session_free(s);
+		return -1;
+	}
+	pss->session = s;
+	g_atomic_int_inc(&connections);
+	tpw_ws_touch(wsi);
+	JANUS_LOG(LOG_VERB, "[tpaasweb] %s: new %s WebSocket connection\n",
+		s->peer, s->admin ? "Admin API" : "Janus API");
+	return 0;
+}
+
+static void tpw_ws_closed(struct tpw_ws_pss *pss) {
+	struct tpw_ws_session *s = pss->session;
+	if(s == NULL)
+		return;
+	pss->session = NULL;
+	s->wsi = NULL;
+	g_atomic_int_set(&s->closed, 1);
+	g_atomic_int_add(&connections, -1);
+	JANUS_LOG(LOG_VERB, "[tpaasweb] %s: WebSocket closed (%d Janus sessions)\n",
+		s->peer, g_atomic_int_get(&s->janus_sessions));
+	janus_transport_session *ts = s->ts;
+	/* The core tears down the sessions this connection created. */
+	config.gateway->transport_gone(config.plugin, ts);
+	janus_transport_session_destroy(ts);   /* drops our reference; s may be gone */
+}
+
+static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void *in, size_t len) {
+	if(lws_is_first_fragment(wsi))
+		g_byte_array_set_size(s->rx, 0);
+	if(len > config.max_message_size || s->rx->len > config.max_message_size - len) {
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: message larger than %zu bytes, closing\n",
+			s->peer, config.max_message_size);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+			(unsigned char *)"message too large", 17);
+		return -1;
+	}
+	if(len > 0)
+		g_byte_array_append(s->rx, in, (guint)len);
+	if(!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+		return 0;
+
+	json_error_t error;
+	json_t *root = json_loadb((const char *)s->rx->data, s->rx->len, 0, &error);
+	if(s->rx->len > TPW_WS_RX_KEEP) {
+		g_byte_array_free(s->rx, TRUE);
+		s->rx = g_byte_array_new();
+	} else {
+		g_byte_array_set_size(s->rx, 0);
+	}
+	tpw_ws_touch(wsi);
+	/* The core owns root (NULL on a parse error: it answers with error). */
+	config.gateway->incoming_request(config.plugin, s->ts, NULL, s->admin, root, &error);
+	return 0;
+}
+
+static int tpw_ws_writeable(struct lws *wsi, struct tpw_ws_session *s) {
+	if(g_atomic_int_get(&s->overflow)) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+			(unsigned char *)"not reading", 11);
+		return -1;
+	}
+	/* lws allows a single lws_write() per writeable callback. */
+	struct tpw_ws_frame *f = g_async_queue_try_pop(s->outq);
+	if(f == NULL)
+		return 0;
+	int n = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+	size_t len = f->len;
+	g_free(f);
+	if(n < 0 || (size_t)n < len) {
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: write failed, closing\n", s->peer);
+		return -1;
+	}
+	if(g_async_queue_length(s->outq) > 0)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+int tpw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		void *user, void *in, size_t len) {
+	struct tpw_ws_pss *pss = user;
+	switch(reason) {
+		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+			if((unsigned int)g_atomic_int_get(&connections) >= config.max_connections) {
+				JANUS_LOG(LOG_WARN, "[tpaasweb] %u WebSocket connections, refusing another\n",
+					config.max_connections);
+				return -1;
+			}
+			return 0;
+		case LWS_CALLBACK_ESTABLISHED:
+			return tpw_ws_open(wsi, pss);
+		case LWS_CALLBACK_RECEIVE:
+			if(pss == NULL || pss->session == NULL)
+				return -1;
+			return tpw_ws_receive(wsi, pss->session, in, len);
+		case LWS_CALLBACK_SERVER_WRITEABLE:
+			if(pss == NULL || pss->session == NULL)
+				return -1;
+			return tpw_ws_writeable(wsi, pss->session);
+		case LWS_CALLBACK_CLOSED:
+			if(pss != NULL)
+				tpw_ws_closed(pss);
+			return 0;
+		default:
+			return 0;
+	}
+}
