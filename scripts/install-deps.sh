@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	janus janus-dev libjs-janus-gateway
 	libglib2.0-dev libjansson-dev libopus-dev libvpx-dev libyuv-dev libspeexdsp-dev
 	libwebsockets-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
-	iproute2 util-linux curl)
+	iproute2 util-linux procps curl)
 TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3)
 
 pkgs=("${BUILD_PKGS[@]}")

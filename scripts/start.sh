@@ -21,7 +21,7 @@ for _ in $(seq 1 100); do
 	kill -0 "$(cat "$RUN/janus.pid")" 2>/dev/null || { echo "janus exited; see $RUN/janus.log"; tail -20 "$RUN/janus.log"; exit 1; }
 	sleep 0.2
 done
-grep -E "janus.plugin.vmr|janus.plugin.sipbridge|janus.transport.tpaasweb" "$RUN/janus.log" | grep -i "loaded" || true
+grep -E "^Loading (transport )?plugin|initialized|listening on" "$RUN/janus.log" || true
 cat <<TXT
 
 tpaas-vmr is running (pid $(cat "$RUN/janus.pid"), log $RUN/janus.log, store $RUN/state/vmr.sqlite)
