@@ -1,48 +1,153 @@
 /*
- * vmr_store.h - the service's persistent store: rooms (and, as the product grows,
- * accounts and invitations) in an SQLite file.
+ * vmr_store.h - the service's persistent store: device accounts, login sessions, rooms,
+ * invitations. One interface, two backends: an SQLite file (the embedded default: WAL,
+ * foreign keys, synchronous=FULL) and PostgreSQL (libpq) for several gateway nodes.
+ * The schema is versioned and migrated forward on open (SQLite: PRAGMA user_version;
+ * PostgreSQL: a schema_version table); a store written by a newer release is refused.
  *
- * The file is opened in WAL mode with foreign keys on; the schema is versioned in
- * PRAGMA user_version and migrated forward on open.
+ * Threads: a vmr_store may be used from several threads at once; each backend serializes
+ * access to its connection internally. Every write is one transaction, durable when the
+ * call returns 0 ("acknowledged").
  *
- * Threads: one vmr_store may be used from several threads; calls are serialized by
- * SQLite's own mutex (the connection is opened SQLITE_OPEN_FULLMUTEX).
- * Ownership: vmr_store_open returns a store the caller owns and frees with
- * vmr_store_close. vmr_room values are plain structs filled by the caller's storage;
- * their strings are owned by the struct and freed by vmr_room_clear.
- * Errors: 0 on success, negative errno-style codes (-ENOENT: no such row, -EEXIST:
- * name or number taken, -EINVAL: invalid field, -EIO: SQLite failure).
+ * Ownership: vmr_store_open returns a store the caller owns (vmr_store_close). Record
+ * structs (vmr_account, vmr_room, vmr_invitation) are filled by the store; their strings
+ * are owned by the struct and freed by the matching *_clear function. List functions
+ * return a GPtrArray the caller frees with g_ptr_array_unref (it frees the records).
+ *
+ * Errors: 0 on success, negative errno-style codes: -ENOENT no such row, -EEXIST a unique
+ * field is taken, -EINVAL an invalid field (nothing is stored), -EPROTO the store was
+ * written by a newer release, -EIO backend failure.
  */
 #ifndef TPAAS_VMR_STORE_H
 #define TPAAS_VMR_STORE_H
 
 #include <stdint.h>
+#include <glib.h>
 
 typedef struct vmr_store vmr_store;
 
+/* ---- open/close -------------------------------------------------------------------- */
+
+/* uri: a file path or "sqlite:<path>" for SQLite; "postgresql://..." or "postgres://..."
+ * (a libpq connection URI) for PostgreSQL. */
+int vmr_store_open(const char *uri, vmr_store **out);
+void vmr_store_close(vmr_store *store);
+/* "sqlite" or "postgresql". */
+const char *vmr_store_backend(const vmr_store *store);
+
+/* ---- validation (shared by every writer; pure functions) ---------------------------- */
+
+/* Room name: lowercase letters, digits, '.', '-'; 3..32 chars. */
+int vmr_room_name_is_valid(const char *name);
+/* NULL or "" (no PIN) or exactly 4 digits. */
+int vmr_room_pin_is_valid(const char *pin);
+/* "speaker", "1+7", "2x2" or "3x3". */
+int vmr_room_layout_is_valid(const char *layout);
+/* Account user name: same alphabet as room names, 3..32 chars. */
+int vmr_account_username_is_valid(const char *username);
+/* A plausible single e-mail address (local@domain, no spaces, no CR/LF, <= 254 chars). */
+int vmr_email_is_valid(const char *email);
+
+/* ---- accounts ----------------------------------------------------------------------- */
+
+typedef struct vmr_account {
+	int64_t id;
+	char *username;        /* unique; also the default name of the personal room */
+	char *display_name;    /* shown to guests ("Ana García") */
+	char *email;           /* may be NULL */
+	char *password_hash;   /* an encoded slow hash (libsodium crypto_pwhash_str) */
+	int is_admin;
+	int64_t created_at;    /* unix seconds */
+} vmr_account;
+void vmr_account_clear(vmr_account *a);
+
+int vmr_store_account_create(vmr_store *store, const char *username, const char *display_name,
+	const char *email, const char *password_hash, int is_admin, int64_t *id_out);
+int vmr_store_account_get(vmr_store *store, int64_t id, vmr_account *out);
+int vmr_store_account_get_by_username(vmr_store *store, const char *username, vmr_account *out);
+int vmr_store_account_set_password(vmr_store *store, int64_t id, const char *password_hash);
+/* Deletes the account, its sessions, its personal room and that room's invitations. */
+int vmr_store_account_delete(vmr_store *store, int64_t id);
+
+/* ---- login sessions ------------------------------------------------------------------ */
+
+/* token_hash: the hex SHA-256 of the random token handed to the client (the token itself is
+ * never stored). */
+int vmr_store_session_create(vmr_store *store, const char *token_hash, int64_t account_id, int64_t expires_at);
+/* -ENOENT when missing or expired at `now`. */
+int vmr_store_session_get(vmr_store *store, const char *token_hash, int64_t now, int64_t *account_id_out);
+int vmr_store_session_delete(vmr_store *store, const char *token_hash);
+int vmr_store_session_purge_expired(vmr_store *store, int64_t now);
+
+/* ---- rooms --------------------------------------------------------------------------- */
+
+typedef enum vmr_room_kind {
+	VMR_ROOM_PERSONAL = 1,     /* <name>.join@<domain>, owned by an account */
+	VMR_ROOM_ENTERPRISE = 2,   /* <name>@<domain>, created by an admin */
+} vmr_room_kind;
+
 typedef struct vmr_room {
 	int64_t id;
-	char *name;            /* lowercase letters, digits, '.', '-'; 3..32 chars */
+	vmr_room_kind kind;
+	char *name;            /* as chosen by the owner, e.g. "alice" */
+	char *address;         /* the SIP user part and join key, unique: "alice.join" or "sales" */
+	int64_t owner_id;      /* account id; 0 for an enterprise room without owner */
 	char *pin;             /* NULL or exactly 4 digits */
 	char *layout;          /* "speaker", "1+7", "2x2" or "3x3" */
 	int meeting_number;    /* 6 digits, unique */
+	int receive_call;      /* call the owner's device when a guest joins */
+	int64_t created_at;
 } vmr_room;
-
-int vmr_store_open(const char *path, vmr_store **out);
-void vmr_store_close(vmr_store *store);
-
-/* Validation shared by every writer (also used by the plugin to answer early). */
-int vmr_room_name_is_valid(const char *name);
-int vmr_room_pin_is_valid(const char *pin);       /* NULL or "" means no PIN: valid */
-int vmr_room_layout_is_valid(const char *layout);
-
-/* Creates a room; meeting_number 0 picks a free random one. On success fills out->id
- * and out->meeting_number when out is not NULL. */
-int vmr_store_room_create(vmr_store *store, const char *name, const char *pin,
-	const char *layout, int meeting_number, vmr_room *out);
-/* Looks a room up by name; fills *out (caller calls vmr_room_clear). */
-int vmr_store_room_get(vmr_store *store, const char *name, vmr_room *out);
-int vmr_store_room_get_by_number(vmr_store *store, int meeting_number, vmr_room *out);
 void vmr_room_clear(vmr_room *room);
+
+/* Creates a room. The address is derived: name + ".join" for personal rooms, name for
+ * enterprise rooms. meeting_number 0 picks a free random one. layout NULL means "1+7".
+ * Fills *out when not NULL. */
+int vmr_store_room_create(vmr_store *store, vmr_room_kind kind, const char *name, int64_t owner_id,
+	const char *pin, const char *layout, int meeting_number, vmr_room *out);
+int vmr_store_room_get(vmr_store *store, int64_t id, vmr_room *out);
+int vmr_store_room_get_by_address(vmr_store *store, const char *address, vmr_room *out);
+int vmr_store_room_get_by_number(vmr_store *store, int meeting_number, vmr_room *out);
+/* The personal room of an account. */
+int vmr_store_room_get_personal(vmr_store *store, int64_t owner_id, vmr_room *out);
+/* All rooms owned by an account (personal first). Returns NULL on error. */
+GPtrArray *vmr_store_room_list_by_owner(vmr_store *store, int64_t owner_id);
+
+/* Changes what the owner may change; NULL / negative arguments leave a field alone.
+ * name: also changes the address (-EEXIST when taken). pin: "" removes the PIN.
+ * receive_call: 0/1, or -1 to leave alone. All-or-nothing. */
+int vmr_store_room_update(vmr_store *store, int64_t id, const char *name, const char *pin,
+	const char *layout, int receive_call);
+int vmr_store_room_delete(vmr_store *store, int64_t id);
+
+/* ---- invitations ---------------------------------------------------------------------- */
+
+typedef enum vmr_invitation_state {
+	VMR_INVITATION_ACTIVE = 1,
+	VMR_INVITATION_REVOKED = 2,
+} vmr_invitation_state;
+
+typedef struct vmr_invitation {
+	int64_t id;            /* numeric id shown in the link */
+	int64_t room_id;
+	char *email;
+	char *guest_name;      /* from the address, e.g. "maria" for maria@example.org */
+	char *secret;          /* random, >= 64 bits, hex; part of the join link */
+	vmr_invitation_state state;
+	int64_t created_at;
+	int64_t last_used_at;  /* 0 when never used */
+	char *mail_status;     /* "queued", "sent" or "failed: <reason>" */
+} vmr_invitation;
+void vmr_invitation_clear(vmr_invitation *inv);
+
+int vmr_store_invitation_create(vmr_store *store, int64_t room_id, const char *email,
+	const char *guest_name, const char *secret, vmr_invitation *out);
+int vmr_store_invitation_get(vmr_store *store, int64_t id, vmr_invitation *out);
+/* Invitations of a room, newest first. Returns NULL on error. */
+GPtrArray *vmr_store_invitation_list(vmr_store *store, int64_t room_id);
+int vmr_store_invitation_set_state(vmr_store *store, int64_t id, vmr_invitation_state state);
+int vmr_store_invitation_set_mail_status(vmr_store *store, int64_t id, const char *status);
+int vmr_store_invitation_touch(vmr_store *store, int64_t id, int64_t now);
+int vmr_store_invitation_delete(vmr_store *store, int64_t id);
 
 #endif
