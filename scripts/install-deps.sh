@@ -7,10 +7,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	janus janus-dev libjs-janus-gateway
 	libglib2.0-dev libjansson-dev libopus-dev libvpx-dev libyuv-dev libspeexdsp-dev
-	libwebsockets-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
+	libwebsockets-dev libssl-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
 	libsodium-dev libcurl4-openssl-dev libpq-dev
 	iproute2 util-linux procps curl)
-TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang postgresql python3-aiosmtpd)
+TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang libclang-rt-14-dev postgresql python3-aiosmtpd)
 
 pkgs=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${TEST_PKGS[@]}")

@@ -5,6 +5,9 @@
 #   PREFIX [<root>/_run/install]  HTTP_IP [127.0.0.1]  HTTP_PORT [8088]  ICE_IFACE [none: all]
 #   ADMIN_SECRET [random]  DEMO_ROOM [demo]  VIDEO_WIDTH/HEIGHT/FPS [1280/720/30]
 #   RTP_PORTS [20000-40000]  DEBUG_LEVEL [4]  WEB_ROOT [<root>/web-client]
+#   TLS [false]  TLS_CERT/TLS_KEY [none: self-signed]  TLS_STATE_DIR [<state dir>/tls]  REDIRECT_PORT [0]
+#   DATABASE [<state dir>/vmr.sqlite, or a postgresql:// URI]  SIP_DOMAIN [localhost]
+#   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONF_DIR=$1
@@ -20,6 +23,12 @@ if [ -n "${ICE_IFACE:-}" ]; then
 else
 	ICE_LINE="# ice_enforce_list: not set, every non-loopback interface is used"
 fi
+# Values that may hold sed's special characters (a PostgreSQL URI with "&", say).
+esc() { printf '%s' "$1" | sed -e 's/[&|\\]/\\&/g'; }
+DATABASE_V=$(esc "${DATABASE:-$STATE_DIR/vmr.sqlite}")
+SMTP_URL_V=$(esc "${SMTP_URL:-}")
+if [ "${TLS:-false}" = true ] || [ "${TLS:-}" = 1 ]; then SCHEME=https; else SCHEME=http; fi
+PUBLIC_URL_V=$(esc "${PUBLIC_URL:-$SCHEME://${HTTP_IP:-127.0.0.1}:${HTTP_PORT:-8088}}")
 for tpl in "$ROOT"/conf/*.jcfg.in; do
 	out="$CONF_DIR/$(basename "$tpl" .in)"
 	sed -e "s|@CONF_DIR@|$CONF_DIR|g" \
@@ -35,7 +44,19 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@HTTP_PORT@|${HTTP_PORT:-8088}|g" \
 		-e "s|@WEB_ROOT@|${WEB_ROOT:-$ROOT/web-client}|g" \
 		-e "s|@VENDOR_ROOT@|/usr/share/javascript|g" \
+		-e "s|@TLS@|${TLS:-false}|g" \
+		-e "s|@TLS_CERT@|${TLS_CERT:-}|g" \
+		-e "s|@TLS_KEY@|${TLS_KEY:-}|g" \
+		-e "s|@TLS_STATE_DIR@|${TLS_STATE_DIR:-$STATE_DIR/tls}|g" \
+		-e "s|@REDIRECT_PORT@|${REDIRECT_PORT:-0}|g" \
 		-e "s|@DEMO_ROOM@|${DEMO_ROOM-demo}|g" \
+		-e "s|@DATABASE@|$DATABASE_V|g" \
+		-e "s|@SIP_DOMAIN@|${SIP_DOMAIN:-localhost}|g" \
+		-e "s|@PUBLIC_URL@|$PUBLIC_URL_V|g" \
+		-e "s|@DIAL_IP@|${DIAL_IP:-${HTTP_IP:-127.0.0.1}}|g" \
+		-e "s|@SMTP_URL@|$SMTP_URL_V|g" \
+		-e "s|@SMTP_STARTTLS@|${SMTP_STARTTLS:-1}|g" \
+		-e "s|@MAIL_FROM@|${MAIL_FROM:-vmr@${SIP_DOMAIN:-localhost}}|g" \
 		-e "s|@VIDEO_WIDTH@|${VIDEO_WIDTH:-1280}|g" \
 		-e "s|@VIDEO_HEIGHT@|${VIDEO_HEIGHT:-720}|g" \
 		-e "s|@VIDEO_FPS@|${VIDEO_FPS:-30}|g" \

@@ -1,63 +1,21 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test of tpaas-vmr:
-#   1. C unit tests (GTest via `make check`),
+#   1. C unit tests (GTest via `make check`), against SQLite and a throw-away PostgreSQL,
 #   2. the same unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. integration tests: real janus + our .so files + headless chromium, in a private network namespace.
+#   3. libFuzzer smoke runs of every parser harness (`make fuzz-smoke`),
+#   4. integration tests: real janus + our .so files + headless chromium + a real SMTP server,
+#      in a private network namespace.
 # Ends with one line: "N passed, N failed". Exit status 0 only when nothing failed.
-# Needs root (apt-get and `unshare --net`).
+# Needs root (apt-get, `unshare --net`, PostgreSQL run as the postgres user).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-OUT=$ROOT/tests/out
-mkdir -p "$OUT"
-passed=0; failed=0
 
-step() { echo; echo "=== $*"; }
-count_trs() {   # sums subtest results of automake's .trs files under $1
-	local dir=$1 p f
-	p=$(find "$dir" -name '*.trs' -exec grep -h '^:test-result: PASS' {} + 2>/dev/null | wc -l)
-	f=$(find "$dir" -name '*.trs' -exec grep -hE '^:test-result: (FAIL|ERROR|XPASS)' {} + 2>/dev/null | wc -l)
-	passed=$((passed + p)); failed=$((failed + f))
-	echo "unit tests in $dir: $p passed, $f failed"
-}
-
-step "dependencies"
+echo "=== dependencies"
 scripts/install-deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
-
-step "build"
-if ! scripts/build.sh; then echo "build failed"; echo "$passed passed, $((failed + 1)) failed"; exit 1; fi
-
-step "unit tests"
-find _build -name '*.trs' -delete 2>/dev/null
-make -C _build -s check >"$OUT/unit.log" 2>&1 || { cat "$OUT/unit.log"; }
-grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$OUT/unit.log" || true
-count_trs _build
-[ -n "$(find _build -name '*.trs' -print -quit)" ] || { echo "no unit test ran"; failed=$((failed + 1)); }
-
-step "unit tests under AddressSanitizer + UBSan"
-if scripts/build.sh --sanitizers; then
-	find _build-asan -name '*.trs' -delete 2>/dev/null
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		make -C _build-asan -s check >"$OUT/unit-asan.log" 2>&1 || { cat "$OUT/unit-asan.log"; }
-	grep -E '^(FAIL|ERROR|XPASS):' "$OUT/unit-asan.log" || true
-	count_trs _build-asan
-else
-	echo "sanitizer build failed"; failed=$((failed + 1))
+echo "=== build"
+if ! scripts/build.sh || ! scripts/build.sh --sanitizers; then
+	echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
-
-step "integration tests (real janus + chromium in a private network namespace)"
-rm -f "$OUT/integration.tap"
-bash tests/run-integration.sh
-if [ -f "$OUT/integration.tap" ]; then
-	ip=$(grep -E '^# pass [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
-	if_=$(grep -E '^# fail [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
-	c_=$(grep -E '^# cancelled [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
-	passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-1} + ${c_:-0}))
-	echo "integration tests: ${ip:-0} passed, $(( ${if_:-1} + ${c_:-0} )) failed"
-else
-	echo "integration tests did not run"; failed=$((failed + 1))
-fi
-
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# Every suite runs with TPAAS_TEST_PG_URI set to a throw-away PostgreSQL server.
+exec tests/unit/pg-test-server.sh -- bash scripts/run-suites.sh

@@ -1,16 +1,27 @@
 /*
- * http_static.h - static files of the web client, served by lws's own mount
- * machinery (LWSMPRO_FILE) on the same port as the Janus WebSocket API.
+ * http_static.h - static files of the web client, served on the same port
+ * (and origin) as the Janus WebSocket API.
  *
- * "/" maps to web_root (index.html by default), "/vendor/" to vendor_root
- * (Debian's libjs-* folder: janus-gateway/janus.js).  lws decodes %xx and
- * collapses "/../" before matching a mount, so a request can't leave a root;
- * a directory is answered with its index.html or 404 (no listing), and a file
- * whose type is not in the table below is refused (403).
+ * Routes: "/" is web_root/index.html, "/join" web_root/join.html, "/manage"
+ * web_root/manage.html, "/vendor/..." vendor_root (Debian's libjs-* folder:
+ * janus-gateway/janus.js), anything else a file under web_root.  A path ending
+ * in "/" means its index.html; directories are never listed.  Every path
+ * segment must be a plain name: "", ".", ".." and hidden names (".git") are
+ * answered 404, so a request can't leave a root (lws also decodes %xx and
+ * collapses "/../" first).  A file whose suffix is not in the type table is
+ * refused (403).  Only GET and HEAD are served (405 otherwise).
  *
- * Threads: tpw_http_mounts_build()/free() on the Janus init/destroy thread,
- * tpw_http_callback() on the lws service thread.  The mounts own copies of the
- * root paths and must outlive the lws context.
+ * Caching: HTML is "no-cache" (always revalidated: files keep their names
+ * across upgrades), other files get a short max-age; all carry an ETag and
+ * Last-Modified, and a matching If-None-Match / If-Modified-Since gets 304.
+ * Compression: when the client accepts gzip and "<file>.gz" exists and is not
+ * older than the file, the .gz is sent with Content-Encoding: gzip.
+ * Every answer (errors too) carries a strict Content-Security-Policy,
+ * nosniff, no-referrer and, on TLS, Strict-Transport-Security if configured.
+ *
+ * Threads: tpw_http_setup()/tpw_http_cleanup() on the Janus init/destroy
+ * thread, before the lws context exists / after it is gone;
+ * tpw_http_callback() on the lws service thread.
  */
 #ifndef TPW_HTTP_STATIC_H
 #define TPW_HTTP_STATIC_H
@@ -18,17 +29,23 @@
 #include <stddef.h>
 #include <libwebsockets.h>
 
-/* Name of protocols[0], the one the mounts and plain HTTP requests use. */
+/* Name of protocols[0], the one plain HTTP requests use. */
 #define TPW_HTTP_PROTOCOL "http"
 
-/* Returns the mount list for the vhost (NULL when both roots are NULL/empty).
- * Either root may be NULL to skip that mount.  Free with tpw_http_mounts_free(). */
-const struct lws_http_mount *tpw_http_mounts_build(const char *web_root, const char *vendor_root);
-void tpw_http_mounts_free(void);
+struct tpw_http_config {
+	const char *web_root;          /* NULL/"": no web client (borrowed, copied) */
+	const char *vendor_root;       /* NULL/"": no /vendor/ (borrowed, copied) */
+	unsigned int max_age_s;        /* max-age of non-HTML files; 0 = no-cache */
+	unsigned int hsts_max_age_s;   /* Strict-Transport-Security max-age; 0 = none */
+};
 
-/* protocols[0] callback: security headers, 404 for unmatched paths, refuses
- * WebSocket upgrades without a Janus subprotocol, and flushes pending writes
- * when the service is woken by lws_cancel_service(). */
+/* Copies cfg (and its strings) for the callback. */
+void tpw_http_setup(const struct tpw_http_config *cfg);
+void tpw_http_cleanup(void);
+
+/* protocols[0] callback: serves files, refuses WebSocket upgrades without a
+ * Janus subprotocol, and flushes pending WebSocket writes when the service is
+ * woken by lws_cancel_service(). */
 int tpw_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		void *user, void *in, size_t len);
 

@@ -4,8 +4,11 @@
  * One libwebsockets vhost on one port serves the web client's static files
  * (http_static.c) and carries the Janus API ("janus-protocol") and, if
  * enabled, the Admin API ("janus-admin-protocol") over WebSocket
- * (ws_session.c).  This file is the Janus glue: configuration, the lws
- * context and its service thread, and the janus_transport callbacks.
+ * (ws_session.c), in plain HTTP or in TLS (https/wss) with a configured
+ * certificate or a self-signed one made at first start (tls_cert.c).  With
+ * TLS, a second vhost may listen on a plain port only to redirect to https
+ * (http_redirect.c).  This file is the Janus glue: configuration, the lws
+ * context, its vhosts and service thread, and the janus_transport callbacks.
  *
  * Threads: init()/destroy() run on the Janus main thread; the lws context is
  * serviced (and finally destroyed) by one GThread of ours; send_message() and
@@ -16,15 +19,19 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <config.h>
 #include <debug.h>
 #include <utils.h>
 #include <transports/transport.h>
 
+#include "http_redirect.h"
 #include "http_static.h"
+#include "tls_cert.h"
 #include "ws_session.h"
 
 #define TPW_VERSION          1
@@ -40,6 +47,10 @@
 #define TPW_DEFAULT_MAX_MESSAGE      (256 * 1024)
 #define TPW_DEFAULT_MAX_CONNECTIONS  512
 #define TPW_DEFAULT_IDLE_TIMEOUT     120
+#define TPW_DEFAULT_MAX_HEADER_SIZE  8192
+#define TPW_DEFAULT_MSG_RATE         100
+#define TPW_DEFAULT_MSG_BURST        200
+#define TPW_DEFAULT_CACHE_MAX_AGE    300
 
 janus_transport *create(void) __attribute__((visibility("default")));
 
@@ -93,10 +104,22 @@ struct tpw_settings {
 	size_t max_message_size;
 	unsigned int max_connections;
 	unsigned int idle_timeout_s;
+	unsigned int max_header_size;
+	unsigned int msg_rate;
+	unsigned int msg_burst;
+	unsigned int cache_max_age_s;
+	unsigned int hsts_max_age_s;
+	gboolean tls;
+	char *cert_pem;        /* NULL: self-signed in state_dir */
+	char *cert_key;
+	char *cert_pwd;
+	char *state_dir;
+	int redirect_port;     /* 0: none */
 };
 
 static struct tpw_settings settings;
 static struct lws_protocols protocols[4];
+static struct lws_protocols redirect_protocols[2];
 static struct lws_context *context;
 static GThread *service_thread;
 static gint initialized, stopping;
@@ -105,12 +128,27 @@ static void tpw_settings_clear(struct tpw_settings *s) {
 	g_free(s->ip);
 	g_free(s->web_root);
 	g_free(s->vendor_root);
+	g_free(s->cert_pem);
+	g_free(s->cert_key);
+	if(s->cert_pwd != NULL)
+		memset(s->cert_pwd, 0, strlen(s->cert_pwd));
+	g_free(s->cert_pwd);
+	g_free(s->state_dir);
 	memset(s, 0, sizeof(*s));
 }
 
+/* A set, non-empty string setting (the template leaves unused ones ""). */
 static const char *tpw_config_string(janus_config *cfg, janus_config_category *cat, const char *name) {
 	janus_config_item *item = janus_config_get(cfg, cat, janus_config_type_item, name);
-	return (item != NULL && item->value != NULL) ? item->value : NULL;
+	return (item != NULL && item->value != NULL && *item->value != '\0') ? item->value : NULL;
+}
+
+static void tpw_config_strdup(janus_config *cfg, janus_config_category *cat, const char *name, char **out) {
+	const char *v = tpw_config_string(cfg, cat, name);
+	if(v != NULL) {
+		g_free(*out);
+		*out = g_strdup(v);
+	}
 }
 
 /* Parses a positive integer setting; keeps *out on absence, fails on junk. */
@@ -138,6 +176,10 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	s->max_message_size = TPW_DEFAULT_MAX_MESSAGE;
 	s->max_connections = TPW_DEFAULT_MAX_CONNECTIONS;
 	s->idle_timeout_s = TPW_DEFAULT_IDLE_TIMEOUT;
+	s->max_header_size = TPW_DEFAULT_MAX_HEADER_SIZE;
+	s->msg_rate = TPW_DEFAULT_MSG_RATE;
+	s->msg_burst = TPW_DEFAULT_MSG_BURST;
+	s->cache_max_age_s = TPW_DEFAULT_CACHE_MAX_AGE;
 
 	char *file = g_strdup_printf("%s/%s.jcfg", config_path, TPW_PACKAGE);
 	janus_config *cfg = janus_config_parse(file);
@@ -150,32 +192,97 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	janus_config_print(cfg);
 	janus_config_category *general = janus_config_get_create(cfg, NULL, janus_config_type_category, "general");
 	const char *v;
-	if((v = tpw_config_string(cfg, general, "ip")) != NULL) {
-		g_free(s->ip);
-		s->ip = g_strdup(v);
-	}
-	if((v = tpw_config_string(cfg, general, "web_root")) != NULL)
-		s->web_root = g_strdup(v);
-	if((v = tpw_config_string(cfg, general, "vendor_root")) != NULL) {
-		g_free(s->vendor_root);
-		s->vendor_root = g_strdup(v);
-	}
+	tpw_config_strdup(cfg, general, "ip", &s->ip);
+	tpw_config_strdup(cfg, general, "web_root", &s->web_root);
+	tpw_config_strdup(cfg, general, "vendor_root", &s->vendor_root);
+	tpw_config_strdup(cfg, general, "cert_pem", &s->cert_pem);
+	tpw_config_strdup(cfg, general, "cert_key", &s->cert_key);
+	tpw_config_strdup(cfg, general, "cert_pwd", &s->cert_pwd);
+	tpw_config_strdup(cfg, general, "state_dir", &s->state_dir);
 	if((v = tpw_config_string(cfg, general, "admin")) != NULL)
 		s->admin = janus_is_true(v);
+	if((v = tpw_config_string(cfg, general, "tls")) != NULL)
+		s->tls = janus_is_true(v);
 	guint64 port = (guint64)s->port, msg = s->max_message_size,
-		conns = s->max_connections, idle = s->idle_timeout_s;
+		conns = s->max_connections, idle = s->idle_timeout_s, redirect = 0,
+		header = s->max_header_size, rate = s->msg_rate, burst = s->msg_burst,
+		max_age = s->cache_max_age_s, hsts = 0;
 	int ret = 0;
 	if(tpw_config_uint(cfg, general, "port", 1, 65535, &port) ||
 			tpw_config_uint(cfg, general, "max_message_size", 1024, 64 * 1024 * 1024, &msg) ||
 			tpw_config_uint(cfg, general, "max_connections", 1, 65536, &conns) ||
-			tpw_config_uint(cfg, general, "ws_idle_timeout", 0, 86400, &idle))
+			tpw_config_uint(cfg, general, "ws_idle_timeout", 0, 86400, &idle) ||
+			tpw_config_uint(cfg, general, "redirect_port", 0, 65535, &redirect) ||
+			/* lws keeps it in an unsigned short */
+			tpw_config_uint(cfg, general, "max_header_size", 1024, 65535, &header) ||
+			tpw_config_uint(cfg, general, "ws_msg_rate", 0, 1000000, &rate) ||
+			tpw_config_uint(cfg, general, "ws_msg_burst", 1, 1000000, &burst) ||
+			tpw_config_uint(cfg, general, "cache_max_age", 0, 31536000, &max_age) ||
+			tpw_config_uint(cfg, general, "hsts_max_age", 0, 63072000, &hsts))
 		ret = -EINVAL;
 	s->port = (int)port;
 	s->max_message_size = (size_t)msg;
 	s->max_connections = (unsigned int)conns;
 	s->idle_timeout_s = (unsigned int)idle;
+	s->redirect_port = (int)redirect;
+	s->max_header_size = (unsigned int)header;
+	s->msg_rate = (unsigned int)rate;
+	s->msg_burst = (unsigned int)burst;
+	s->cache_max_age_s = (unsigned int)max_age;
+	s->hsts_max_age_s = (unsigned int)hsts;
+	if(s->redirect_port != 0 && (!s->tls || s->redirect_port == s->port)) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] redirect_port = %d needs tls = true and a port other than %d\n",
+			s->redirect_port, s->port);
+		ret = -EINVAL;
+	}
+	if(s->tls && (s->cert_pem == NULL) != (s->cert_key == NULL)) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] set both cert_pem and cert_key, or neither (self-signed)\n");
+		ret = -EINVAL;
+	}
 	janus_config_destroy(cfg);
 	return ret;
+}
+
+/* The certificate and key files of the TLS vhost (new strings): the
+ * configured ones, or a self-signed pair in state_dir. */
+static int tpw_tls_files(char **cert, char **key) {
+	if(settings.cert_pem != NULL) {
+		if(access(settings.cert_pem, R_OK) != 0 || access(settings.cert_key, R_OK) != 0) {
+			JANUS_LOG(LOG_FATAL, "[tpaasweb] can't read cert_pem %s or cert_key %s\n",
+				settings.cert_pem, settings.cert_key);
+			return -EACCES;
+		}
+		*cert = g_strdup(settings.cert_pem);
+		*key = g_strdup(settings.cert_key);
+		return 0;
+	}
+	/* Names a browser may use for this host; the configured address too. */
+	const char *names[6];
+	size_t n = 0;
+	names[n++] = "localhost";
+	names[n++] = "127.0.0.1";
+	names[n++] = "::1";
+	if(settings.ip != NULL && strcmp(settings.ip, "0.0.0.0") != 0 && strcmp(settings.ip, "::") != 0 &&
+			strcmp(settings.ip, "127.0.0.1") != 0 && g_hostname_is_ip_address(settings.ip))
+		names[n++] = settings.ip;
+	const char *host = g_get_host_name();
+	if(host != NULL && strcmp(host, "localhost") != 0 && !g_hostname_is_ip_address(host))
+		names[n++] = host;
+	names[n] = NULL;
+	gboolean generated = FALSE;
+	GError *err = NULL;
+	int ret = tpw_tls_self_signed_ensure(settings.state_dir, names, cert, key, &generated, &err);
+	if(ret < 0) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] tls = true without cert_pem: %s\n", err->message);
+		g_error_free(err);
+		return ret;
+	}
+	JANUS_LOG(LOG_INFO, "[tpaasweb] %s self-signed certificate %s\n",
+		generated ? "generated a" : "reusing the", *cert);
+	if(generated)
+		JANUS_LOG(LOG_WARN, "[tpaasweb] browsers will warn about the self-signed certificate: "
+			"set cert_pem/cert_key for anything but testing\n");
+	return 0;
 }
 
 /* lws's own warnings and errors go to the Janus log. */
@@ -214,6 +321,89 @@ static void tpw_protocols_build(gboolean admin, size_t max_message_size) {
 	}
 }
 
+/* The listening address: lws takes an interface name or address; NULL
+ * listens on all of them.  An IPv4 address only binds as such on an IPv4
+ * socket: on lws's default dual-stack socket it would listen everywhere. */
+static void tpw_vhost_address(struct lws_context_creation_info *info) {
+	if(settings.ip != NULL && *settings.ip != '\0' && strcmp(settings.ip, "0.0.0.0") != 0 &&
+			strcmp(settings.ip, "::") != 0)
+		info->iface = settings.ip;
+	if(settings.ip != NULL && strchr(settings.ip, ':') == NULL)
+		info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+}
+
+/* The main vhost: files and both APIs, TLS when cert/key are given. */
+static struct lws_vhost *tpw_vhost_main(struct lws_context *ctx, const char *cert, const char *key) {
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "tpaasweb";
+	info.port = settings.port;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	tpw_vhost_address(&info);
+	info.protocols = protocols;
+	if(cert != NULL) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cert;
+		info.ssl_private_key_filepath = key;
+		info.ssl_private_key_password = settings.cert_pwd;
+		/* lws would offer h2 and carry WebSockets over it (RFC 8441): keep
+		 * one well-trodden path for browsers and tools alike. */
+		info.alpn = "http/1.1";
+		info.ssl_options_set = SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+	}
+	return lws_create_vhost(ctx, &info);
+}
+
+/* The plain-HTTP vhost that only redirects to the main one. */
+static struct lws_vhost *tpw_vhost_redirect(struct lws_context *ctx) {
+	memset(redirect_protocols, 0, sizeof(redirect_protocols));
+	redirect_protocols[0].name = "http-redirect";
+	redirect_protocols[0].callback = tpw_redirect_callback;
+	tpw_redirect_setup(settings.port);
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "tpaasweb-redirect";
+	info.port = settings.redirect_port;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	tpw_vhost_address(&info);
+	info.protocols = redirect_protocols;
+	return lws_create_vhost(ctx, &info);
+}
+
+/* Context and vhosts; NULL after logging why. */
+static struct lws_context *tpw_context_create(void) {
+	char *cert = NULL, *key = NULL;
+	if(settings.tls && tpw_tls_files(&cert, &key) < 0)
+		return NULL;
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	if(settings.tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* A request whose headers don't fit is refused (slowloris and friends
+	 * are also cut by lws's 10 s limit on holding a header buffer idle). */
+	info.max_http_header_data = (unsigned short)settings.max_header_size;
+	info.gid = -1;
+	info.uid = -1;
+	struct lws_context *ctx = lws_create_context(&info);
+	if(ctx == NULL) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] couldn't create the lws context\n");
+	} else if(tpw_vhost_main(ctx, cert, key) == NULL) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] couldn't listen on %s:%d%s%s\n", settings.ip, settings.port,
+			cert != NULL ? " with certificate " : "", cert != NULL ? cert : "");
+		lws_context_destroy(ctx);
+		ctx = NULL;
+	} else if(settings.redirect_port != 0 && tpw_vhost_redirect(ctx) == NULL) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] couldn't listen on %s:%d (redirect_port)\n",
+			settings.ip, settings.redirect_port);
+		lws_context_destroy(ctx);
+		ctx = NULL;
+	}
+	g_free(cert);
+	g_free(key);
+	return ctx;
+}
+
 static int tpw_init(janus_transport_callbacks *callback, const char *config_path) {
 	if(callback == NULL || config_path == NULL)
 		return -EINVAL;
@@ -228,31 +418,23 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		.max_message_size = settings.max_message_size,
 		.max_connections = settings.max_connections,
 		.idle_timeout_s = settings.idle_timeout_s,
+		.msg_rate = settings.msg_rate,
+		.msg_burst = settings.msg_burst,
 	};
 	tpw_ws_setup(&wsc);
+	struct tpw_http_config hc = {
+		.web_root = settings.web_root,
+		.vendor_root = settings.vendor_root,
+		.max_age_s = settings.cache_max_age_s,
+		.hsts_max_age_s = settings.tls ? settings.hsts_max_age_s : 0,
+	};
+	tpw_http_setup(&hc);
 	tpw_protocols_build(settings.admin, settings.max_message_size);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, tpw_lws_log);
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	info.port = settings.port;
-	/* lws takes an interface name or address; NULL listens on all of them. */
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-	if(settings.ip != NULL && *settings.ip != '\0' && strcmp(settings.ip, "0.0.0.0") != 0 &&
-			strcmp(settings.ip, "::") != 0)
-		info.iface = settings.ip;
-	/* An IPv4 address only binds as such on an IPv4 socket: on lws's default
-	 * dual-stack socket it would silently listen on every address. */
-	if(settings.ip != NULL && strchr(settings.ip, ':') == NULL)
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.protocols = protocols;
-	info.mounts = tpw_http_mounts_build(settings.web_root, settings.vendor_root);
-	info.gid = -1;
-	info.uid = -1;
-	context = lws_create_context(&info);
+	context = tpw_context_create();
 	if(context == NULL) {
-		JANUS_LOG(LOG_FATAL, "[tpaasweb] couldn't listen on %s:%d\n", settings.ip, settings.port);
-		tpw_http_mounts_free();
+		tpw_http_cleanup();
 		tpw_settings_clear(&settings);
 		return -EADDRNOTAVAIL;
 	}
@@ -267,14 +449,17 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		tpw_ws_set_context(NULL);
 		lws_context_destroy(context);
 		context = NULL;
-		tpw_http_mounts_free();
+		tpw_http_cleanup();
 		tpw_settings_clear(&settings);
 		return -ENOMEM;
 	}
 	g_atomic_int_set(&initialized, 1);
-	JANUS_LOG(LOG_INFO, "[tpaasweb] listening on %s:%d (web_root %s, vendor_root %s, Admin API %s)\n",
-		settings.ip, settings.port, settings.web_root ? settings.web_root : "(none)",
+	JANUS_LOG(LOG_INFO, "[tpaasweb] listening on %s://%s:%d (web_root %s, vendor_root %s, Admin API %s)\n",
+		settings.tls ? "https" : "http", settings.ip, settings.port,
+		settings.web_root ? settings.web_root : "(none)",
 		settings.vendor_root ? settings.vendor_root : "(none)", settings.admin ? "on" : "off");
+	if(settings.redirect_port != 0)
+		JANUS_LOG(LOG_INFO, "[tpaasweb] redirecting http://%s:%d to https\n", settings.ip, settings.redirect_port);
 	return 0;
 }
 
@@ -288,7 +473,7 @@ static void tpw_destroy(void) {
 	/* Drops wake-ups queued while the context was being destroyed. */
 	tpw_ws_set_context(NULL);
 	context = NULL;
-	tpw_http_mounts_free();
+	tpw_http_cleanup();
 	tpw_settings_clear(&settings);
 	JANUS_LOG(LOG_INFO, "[tpaasweb] stopped\n");
 }
@@ -330,5 +515,6 @@ static json_t *tpw_query_transport(json_t *request) {
 	json_t *info = json_object();
 	json_object_set_new(info, "connections", json_integer(tpw_ws_connection_count()));
 	json_object_set_new(info, "port", json_integer(settings.port));
+	json_object_set_new(info, "tls", settings.tls ? json_true() : json_false());
 	return info;
 }

@@ -31,6 +31,10 @@ struct tpw_ws_session {
 	gint closed;                   /* atomic: no more output accepted */
 	gint overflow;                 /* atomic: client too slow, close it */
 	gint janus_sessions;           /* atomic, informative */
+	enum lws_close_status closing; /* service thread: close with this code when writeable */
+	const char *closing_reason;    /* static text for the close frame */
+	double tokens;                 /* service thread: message rate bucket */
+	gint64 refilled_us;            /* service thread: monotonic time of last refill */
 	char peer[64];
 };
 
@@ -157,6 +161,8 @@ static int tpw_ws_open(struct lws *wsi, struct tpw_ws_pss *pss) {
 	s->rx = g_byte_array_new();
 	s->outq = g_async_queue_new_full(g_free);
 	lws_get_peer_simple(wsi, s->peer, sizeof(s->peer));
+	s->tokens = config.msg_burst;
+	s->refilled_us = g_get_monotonic_time();
 	s->ts = janus_transport_session_create(s, tpw_ws_session_free);
 	if(s->ts == NULL) {
 		tpw_ws_session_free(s);
@@ -186,20 +192,55 @@ static void tpw_ws_closed(struct tpw_ws_pss *pss) {
 	janus_transport_session_destroy(ts);   /* drops our reference; s may be gone */
 }
 
+/* Token bucket: a message costs one token; tokens come back at msg_rate/s
+ * up to msg_burst.  Returns FALSE when the connection is over its rate. */
+static gboolean tpw_ws_rate_ok(struct tpw_ws_session *s) {
+	if(config.msg_rate == 0)
+		return TRUE;
+	gint64 now = g_get_monotonic_time();
+	s->tokens += (double)(now - s->refilled_us) * config.msg_rate / G_USEC_PER_SEC;
+	s->refilled_us = now;
+	if(s->tokens > config.msg_burst)
+		s->tokens = config.msg_burst;
+	if(s->tokens < 1.0)
+		return FALSE;
+	s->tokens -= 1.0;
+	return TRUE;
+}
+
+/* Closes the connection from the next writeable callback, with a close frame
+ * the client gets to read: returning -1 here, with the client's data still
+ * unread in the socket, would make the kernel answer with a reset instead. */
+static void tpw_ws_close_soon(struct lws *wsi, struct tpw_ws_session *s,
+		enum lws_close_status code, const char *reason) {
+	s->closing = code;
+	s->closing_reason = reason;
+	g_byte_array_free(s->rx, TRUE);
+	s->rx = g_byte_array_new();
+	lws_callback_on_writable(wsi);
+}
+
 static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void *in, size_t len) {
+	if(s->closing != 0)
+		return 0;   /* ignored until the close frame is out */
 	if(lws_is_first_fragment(wsi))
 		g_byte_array_set_size(s->rx, 0);
 	if(len > config.max_message_size || s->rx->len > config.max_message_size - len) {
 		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: message larger than %zu bytes, closing\n",
 			s->peer, config.max_message_size);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-			(unsigned char *)"message too large", 17);
-		return -1;
+		tpw_ws_close_soon(wsi, s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+		return 0;
 	}
 	if(len > 0)
 		g_byte_array_append(s->rx, in, (guint)len);
 	if(!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
 		return 0;
+	if(!tpw_ws_rate_ok(s)) {
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: more than %u messages/s (burst %u), closing\n",
+			s->peer, config.msg_rate, config.msg_burst);
+		tpw_ws_close_soon(wsi, s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "message rate");
+		return 0;
+	}
 
 	json_error_t error;
 	json_t *root = json_loadb((const char *)s->rx->data, s->rx->len, 0, &error);
@@ -210,12 +251,23 @@ static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void 
 		g_byte_array_set_size(s->rx, 0);
 	}
 	tpw_ws_touch(wsi);
+	/* Janus tells plugins nothing about who sent a request: the edge stamps the peer address
+	 * into plugin message bodies (replacing anything a client put there), so our plugins can
+	 * rate-limit PIN guesses per source. */
+	json_t *body = json_is_object(root) ? json_object_get(root, "body") : NULL;
+	const char *kind = json_is_object(root) ? json_string_value(json_object_get(root, "janus")) : NULL;
+	if(json_is_object(body) && kind != NULL && strcmp(kind, "message") == 0)
+		json_object_set_new(body, TPW_PEER_KEY, json_string(s->peer));
 	/* The core owns root (NULL on a parse error: it answers with error). */
 	config.gateway->incoming_request(config.plugin, s->ts, NULL, s->admin, root, &error);
 	return 0;
 }
 
 static int tpw_ws_writeable(struct lws *wsi, struct tpw_ws_session *s) {
+	if(s->closing != 0) {
+		lws_close_reason(wsi, s->closing, (unsigned char *)s->closing_reason, strlen(s->closing_reason));
+		return -1;
+	}
 	if(g_atomic_int_get(&s->overflow)) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 			(unsigned char *)"not reading", 11);

@@ -5,6 +5,9 @@
  * is one janus_transport_session.  Incoming text messages (possibly fragmented)
  * are reassembled, parsed and handed to the Janus core; outgoing messages are
  * queued per connection and written when lws says the socket is writeable.
+ * A connection that sends more than max_message_size in one message is closed
+ * with 1009; one that sends faster than its token bucket (msg_rate per second,
+ * msg_burst at once) is closed with 1008.  Neither affects other connections.
  *
  * Threads: tpw_ws_callback() and tpw_ws_flush_pending() run on the lws service
  * thread only; tpw_ws_send() may be called from any Janus thread.  The service
@@ -16,6 +19,10 @@
  */
 #ifndef TPW_WS_SESSION_H
 #define TPW_WS_SESSION_H
+
+/* Key our transport adds to every plugin message body: the peer's address ("ip" or "ip:port"
+ * as libwebsockets reports it). Plugins read and remove it before validating the body. */
+#define TPW_PEER_KEY "_peer"
 
 #include <stddef.h>
 #include <libwebsockets.h>
@@ -33,6 +40,8 @@ struct tpw_ws_config {
 	size_t max_message_size;            /* reassembled message limit, bytes */
 	unsigned int max_connections;       /* WebSocket connections (both APIs) */
 	unsigned int idle_timeout_s;        /* close a silent connection; 0 = never */
+	unsigned int msg_rate;              /* messages/s a connection may keep sending; 0 = no cap */
+	unsigned int msg_burst;             /* ...and how many it may send at once */
 };
 
 /* Per-connection lws user data (per_session_data_size of both WS protocols). */

@@ -1,153 +1,630 @@
-// Join page: /?room=<name>[&name=<display>] joins a VMR room through janus.plugin.vmr.
-// janus.js (Debian's libjs-janus-gateway) is loaded as a classic script and defines window.Janus.
-const Janus = window.Janus;
+// Join page.
+//   /?id=<id>&secret=<secret>&name=<guest>   an invitation link (invitation_info first, then join)
+//   /?room=<name>[&name=<display>]           a room by name (+ PIN when it has one)
+//   /join (join.html), / with nothing        a room + PIN form
+//   &autojoin=1                              submits the form as soon as the page is ready
+//   &lang=en|es, &debug=1
+// State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,
+// lastError, quality, reconnects, kicked, ...).
+import { connectJanus, attachVmr, RequestQueue, PluginError } from './janus-common.js';
+import { t, applyI18n, setupLangSwitch, onLangChange } from './i18n.js';
+
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
+const invitation = params.get('id') && params.get('secret') ? { id: Number(params.get('id')), secret: params.get('secret') } : null;
 
-// janus.js consults adapter.js only for browser quirks; describe the browser ourselves.
-function browserDetails() {
-  const ua = navigator.userAgent;
-  const m = ua.match(/(Firefox|Chrome|Version)\/(\d+)/);
-  const browser = /Firefox/.test(ua) ? 'firefox' : /Chrome|Chromium/.test(ua) ? 'chrome' : /Safari/.test(ua) ? 'safari' : 'unknown';
-  return { browser, version: m ? parseInt(m[2], 10) : 0 };
-}
-
-const state = { janus: null, handle: null, joined: false, participants: new Map() };
+const state = {
+  janus: null, handle: null, joined: false, joinedEvent: null, participants: new Map(), talking: new Set(),
+  lastError: null, invitation: null, quality: null, reconnects: 0, reconnecting: false, kicked: false,
+  leaving: false, devices: { audio: '', video: '' }, micOn: true, camOn: true,
+};
 window.vmr = state;   // for diagnostics and tests
+const queue = new RequestQueue();
+let credentials = null;     // what the last join sent: { room, pin } or { id, secret }, and display
+let previewStream = null;
+let meter = null;
+let statsTimer = null;
+let lastStats = null;
+let disconnectTimer = null;
+let statusKey = null;       // { key, vars, error } of the status line, re-rendered on language change
+
+// ---------------------------------------------------------------- status line
 
 function setStatus(text, isError = false) {
+  statusKey = null;
   const el = $('status');
   el.textContent = text;
   el.classList.toggle('error', isError);
 }
+function setStatusT(key, vars = {}, isError = false) {
+  setStatus(t(key, vars), isError);
+  statusKey = { key, vars, isError };
+}
+
+/** Text of an element from the strings table, kept on language changes. */
+function setI18n(el, key) {
+  el.dataset.i18n = key;
+  el.textContent = t(key);
+}
+
+function show(panel) {
+  for (const id of ['join-panel', 'invalid-panel', 'call-panel', 'ended-panel']) $(id).hidden = id !== panel;
+  document.body.classList.toggle('in-call', panel === 'call-panel');
+}
+
+// ---------------------------------------------------------------- participants
 
 function renderParticipants() {
   const ul = $('participants');
+  const me = state.joinedEvent ? state.joinedEvent.id : null;
   ul.replaceChildren(...[...state.participants.values()].map((p) => {
     const li = document.createElement('li');
-    li.textContent = p.display;
+    li.dataset.id = String(p.id);
+    const talking = state.talking.has(p.id);
+    li.classList.toggle('talking', talking);
+    const dot = document.createElement('span');
+    dot.className = 'talk-dot';
+    dot.setAttribute('aria-hidden', 'true');
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = p.display + (p.id === me ? ` ${t('call.you')}` : '');
+    li.append(dot, name);
+    if (talking) {
+      const sr = document.createElement('span');
+      sr.className = 'sr-only';
+      sr.textContent = ` ${t('call.talking')}`;
+      li.append(sr);
+    }
     return li;
   }));
+  $('participant-count').textContent = String(state.participants.size);
 }
 
-function onPluginMessage(msg, jsep) {
-  if (msg.error_code) {
-    setStatus(`Could not join: ${msg.error} (${msg.error_code})`, true);
-    state.lastError = msg;
-    if (!state.joined) {
-      $('join').disabled = false;
-      state.handle.hangup();
+// ---------------------------------------------------------------- preview and devices
+
+async function startPreview() {
+  stopPreview();
+  const want = {
+    audio: state.devices.audio ? { deviceId: { exact: state.devices.audio } } : true,
+    video: state.devices.video ? { deviceId: { exact: state.devices.video } } : true,
+  };
+  let stream = null;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia(want);
+  } catch (e) {
+    // Maybe one of the two is missing: try each alone.
+    const parts = await Promise.all(['audio', 'video'].map((k) =>
+      navigator.mediaDevices.getUserMedia({ [k]: want[k] }).catch(() => null)));
+    const tracks = parts.filter(Boolean).flatMap((s) => s.getTracks());
+    if (tracks.length) stream = new MediaStream(tracks);
+    else {
+      $('preview-off').hidden = false;
+      $('preview-off').textContent = t('join.noDevices', { error: e.message || e.name || String(e) });
+      state.previewError = e.name || String(e);
     }
-    return;
   }
-  if (msg.vmr === 'joined') {
-    state.joined = true;
-    state.joinedEvent = msg;
-    state.participants = new Map(msg.participants.map((p) => [p.id, p]));
-    renderParticipants();
-    $('join-panel').hidden = true;
-    $('call-panel').hidden = false;
-    setStatus(`In room ${msg.room}`);
-  } else if (msg.joined) {
+  previewStream = stream;
+  state.preview = !!stream;
+  if (!stream) return;
+  const a = stream.getAudioTracks()[0], v = stream.getVideoTracks()[0];
+  if (a) { state.devices.audio = a.getSettings().deviceId || state.devices.audio; a.enabled = state.micOn; }
+  if (v) { state.devices.video = v.getSettings().deviceId || state.devices.video; v.enabled = state.camOn; }
+  state.hasAudio = !!a;
+  state.hasVideo = !!v;
+  $('preview').srcObject = stream;
+  $('preview').play().catch(() => {});
+  $('preview-off').hidden = !!v && state.camOn;
+  if (!v) $('preview-off').textContent = t('join.noCamera');
+  else if (!state.camOn) $('preview-off').textContent = t('join.cameraIsOff');
+  startMeter(stream);
+  await listDevices();
+}
+
+function stopPreview() {
+  if (meter) { meter.stop(); meter = null; }
+  if (previewStream) previewStream.getTracks().forEach((tr) => tr.stop());
+  previewStream = null;
+  $('preview').srcObject = null;
+}
+
+function startMeter(stream) {
+  if (!stream.getAudioTracks().length || !window.AudioContext) return;
+  const ctx = new AudioContext();
+  const src = ctx.createMediaStreamSource(stream);
+  const an = ctx.createAnalyser();
+  an.fftSize = 512;
+  src.connect(an);
+  const buf = new Float32Array(an.fftSize);
+  const timer = setInterval(() => {
+    an.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (const x of buf) sum += x * x;
+    $('mic-level').value = Math.min(1, Math.sqrt(sum / buf.length) * 4);
+  }, 100);
+  meter = { stop: () => { clearInterval(timer); $('mic-level').value = 0; ctx.close().catch(() => {}); } };
+}
+
+async function listDevices() {
+  let devices = [];
+  try { devices = await navigator.mediaDevices.enumerateDevices(); } catch (e) { /* none */ }
+  for (const [kind, sel, labelKey] of [['audioinput', $('mic-select'), 'join.micN'], ['videoinput', $('cam-select'), 'join.camN']]) {
+    const list = devices.filter((d) => d.kind === kind && d.deviceId);
+    const current = kind === 'audioinput' ? state.devices.audio : state.devices.video;
+    sel.replaceChildren(...list.map((d, i) => {
+      const o = document.createElement('option');
+      o.value = d.deviceId;
+      o.textContent = d.label || t(labelKey, { n: i + 1 });
+      o.selected = d.deviceId === current;
+      return o;
+    }));
+    if (!list.length) {
+      const o = document.createElement('option');
+      o.value = '';
+      o.textContent = t('join.noneFound');
+      sel.append(o);
+    }
+    sel.disabled = list.length === 0;
+  }
+  state.deviceList = devices.map((d) => ({ kind: d.kind, deviceId: d.deviceId, label: d.label }));
+}
+
+function setMicOn(on) {
+  state.micOn = on;
+  if (previewStream) previewStream.getAudioTracks().forEach((tr) => { tr.enabled = on; });
+  if (state.joined && state.handle) (on ? state.handle.unmuteAudio() : state.handle.muteAudio());
+  renderToggles();
+}
+
+function setCamOn(on) {
+  state.camOn = on;
+  if (previewStream) previewStream.getVideoTracks().forEach((tr) => { tr.enabled = on; });
+  if (state.joined && state.handle) (on ? state.handle.unmuteVideo() : state.handle.muteVideo());
+  if (state.hasVideo) {
+    $('preview-off').hidden = on;
+    $('preview-off').textContent = on ? '' : t('join.cameraIsOff');
+  }
+  $('local').classList.toggle('off', !on);
+  renderToggles();
+}
+
+function renderToggles() {
+  for (const id of ['preview-mic', 'mute']) {
+    const b = $(id);
+    b.setAttribute('aria-pressed', String(!state.micOn));
+    b.classList.toggle('off', !state.micOn);
+    b.querySelector('.label').textContent = t(state.micOn ? 'call.mute' : 'call.unmute');
+  }
+  for (const id of ['preview-cam', 'camera']) {
+    const b = $(id);
+    b.setAttribute('aria-pressed', String(!state.camOn));
+    b.classList.toggle('off', !state.camOn);
+    b.querySelector('.label').textContent = t(state.camOn ? 'call.cameraOff' : 'call.cameraOn');
+  }
+}
+
+// ---------------------------------------------------------------- connection quality
+
+function startStats() {
+  stopStats();
+  lastStats = null;
+  statsTimer = setInterval(sampleStats, 2000);
+}
+function stopStats() {
+  if (statsTimer) clearInterval(statsTimer);
+  statsTimer = null;
+}
+
+async function sampleStats() {
+  const pc = state.handle && state.handle.webrtcStuff && state.handle.webrtcStuff.pc;
+  if (!pc || !state.joined) return;
+  let report;
+  try { report = await pc.getStats(); } catch (e) { return; }
+  let lost = 0, received = 0, rtt = null, remoteLoss = null;
+  report.forEach((s) => {
+    if (s.type === 'inbound-rtp') { lost += Math.max(0, s.packetsLost || 0); received += s.packetsReceived || 0; }
+    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime;
+    if (s.type === 'remote-inbound-rtp') {
+      if (rtt === null && typeof s.roundTripTime === 'number') rtt = s.roundTripTime;
+      if (typeof s.fractionLost === 'number') remoteLoss = Math.max(remoteLoss || 0, s.fractionLost);
+    }
+  });
+  const prev = lastStats;
+  lastStats = { lost, received };
+  if (!prev) return;
+  const dLost = lost - prev.lost, dRecv = received - prev.received;
+  let loss = dLost + dRecv > 0 ? dLost / (dLost + dRecv) : 0;
+  if (remoteLoss !== null) loss = Math.max(loss, remoteLoss);
+  let level;
+  if (dRecv <= 0) level = 'poor';
+  else if (loss < 0.02 && (rtt === null || rtt < 0.3)) level = 'good';
+  else if (loss < 0.08 && (rtt === null || rtt < 0.6)) level = 'fair';
+  else level = 'poor';
+  state.quality = { level, loss, rtt, packetsReceived: dRecv, at: Date.now() };
+  renderQuality();
+}
+
+function renderQuality() {
+  const q = state.quality;
+  const el = $('quality');
+  el.dataset.level = q ? q.level : 'unknown';
+  if (!q) { $('quality-text').textContent = ''; el.setAttribute('aria-label', t('quality.label')); return; }
+  const text = t('quality.text', {
+    level: t(`quality.${q.level}`),
+    loss: (q.loss * 100).toFixed(q.loss < 0.1 ? 1 : 0),
+    rtt: q.rtt === null ? '–' : Math.round(q.rtt * 1000),
+  });
+  $('quality-text').textContent = text;
+  el.setAttribute('aria-label', `${t('quality.label')}: ${text}`);
+  el.title = text;
+}
+
+// ---------------------------------------------------------------- plugin messages
+
+function onPluginMessage(handle, msg, jsep) {
+  if (handle !== state.handle) return;       // a handle we already gave up (reconnect)
+  if (jsep) handle.handleRemoteJsep({ jsep });
+  if (msg.kicked !== undefined) { onKicked(msg); return; }
+  if (queue.feed(msg)) return;
+  if (msg.vmr !== 'event') return;
+  if (msg.joined) {
     state.participants.set(msg.joined.id, msg.joined);
     renderParticipants();
   } else if (msg.left !== undefined) {
     state.participants.delete(msg.left);
+    state.talking.delete(msg.left);
     renderParticipants();
+  } else if (msg.talking) {
+    if (msg.talking.talking) state.talking.add(msg.talking.id);
+    else state.talking.delete(msg.talking.id);
+    renderParticipants();
+  } else if (msg.layout) {
+    state.layout = msg.layout;
+  } else if (msg.result === 'hangup') {
+    if (state.joined && !state.leaving) reconnect('hangup');
   }
-  if (jsep) state.handle.handleRemoteJsep({ jsep });
 }
 
-function join(room, display, pin) {
-  $('join').disabled = true;
-  setStatus('Connecting…');
-  state.handle.createOffer({
-    tracks: [
-      { type: 'audio', capture: true, recv: true },
-      { type: 'video', capture: true, recv: true },
-    ],
-    success: (jsep) => {
-      const message = { request: 'join', room, display };
-      if (pin) message.pin = pin;
-      state.handle.send({ message, jsep });
-    },
-    error: (err) => {
-      setStatus(`Camera/microphone unavailable: ${err.message || err}`, true);
-      $('join').disabled = false;
-    },
-  });
+function onKicked(msg) {
+  state.kicked = true;
+  state.lastError = msg;
+  state.joined = false;
+  stopStats();
+  const h = state.handle;
+  state.handle = null;
+  queue.abort('removed');
+  if (h) { try { h.hangup(); h.detach(); } catch (e) { /* gone */ } }
+  setI18n($('ended-title'), 'kicked.title');
+  setI18n($('ended-text'), 'kicked.body');
+  $('rejoin').hidden = true;
+  $('ended-panel').setAttribute('role', 'alert');
+  show('ended-panel');
+  setStatusT('kicked.status', {}, true);
 }
 
-function attach() {
-  state.janus.attach({
-    plugin: 'janus.plugin.vmr',
-    success: (handle) => {
-      state.handle = handle;
-      $('join').disabled = false;
-      setStatus('Ready');
-      if (params.get('autojoin') === '1') $('join-form').requestSubmit();
+// ---------------------------------------------------------------- session and handle
+
+async function newHandle() {
+  if (!state.janus) {
+    state.janus = await connectJanus({ debug: params.get('debug') === '1', onLost: onSessionLost });
+  }
+  let handle = null;
+  handle = await attachVmr(state.janus, {
+    onmessage: (msg, jsep) => onPluginMessage(handle, msg, jsep),
+    webrtcState: (up) => {
+      if (handle !== state.handle) return;
+      state.webrtcUp = up;
+      if (!up && state.joined && !state.leaving) reconnect('webrtc down');
     },
-    error: (err) => setStatus(`Cannot reach the meeting service: ${err}`, true),
-    onmessage: onPluginMessage,
-    webrtcState: (up) => { state.webrtcUp = up; if (!up && state.joined) setStatus('Media disconnected', true); },
+    iceState: (s) => {
+      if (handle !== state.handle) return;
+      state.iceState = s;
+      if (s === 'failed' && state.joined && !state.leaving) reconnect('ice failed');
+      else if (s === 'disconnected' && state.joined) {
+        setStatusT('call.unstable', {}, true);
+        clearTimeout(disconnectTimer);
+        disconnectTimer = setTimeout(() => {
+          if (handle === state.handle && state.iceState === 'disconnected' && state.joined && !state.leaving) reconnect('ice disconnected');
+        }, 6000);
+      } else if ((s === 'connected' || s === 'completed') && state.joined && statusKey && statusKey.key === 'call.unstable') {
+        setStatusT('call.inRoom', { room: state.joinedEvent.room });
+      }
+    },
+    onlocaltrack: (track, on) => {
+      if (handle !== state.handle || track.kind !== 'video') return;
+      const v = $('local');
+      v.srcObject = on ? new MediaStream([track]) : null;
+      if (on) v.play().catch(() => {});
+    },
     onremotetrack: (track, mid, on) => {
+      if (handle !== state.handle || !on) return;
       const video = $('remote');
-      if (!on) return;
       const stream = video.srcObject || new MediaStream();
-      stream.getTracks().filter((t) => t.kind === track.kind).forEach((t) => stream.removeTrack(t));
+      stream.getTracks().filter((tr) => tr.kind === track.kind).forEach((tr) => stream.removeTrack(tr));
       stream.addTrack(track);
       video.srcObject = stream;
       video.play().catch(() => {});
     },
     oncleanup: () => {
+      if (handle !== state.handle) return;
+      if (state.joined && !state.leaving && !state.kicked) { reconnect('cleanup'); return; }
       state.joined = false;
-      $('call-panel').hidden = true;
-      $('join-panel').hidden = false;
-      $('join').disabled = false;
+      stopStats();
     },
   });
+  state.handle = handle;
+  queue.handle = handle;
+  return handle;
 }
+
+function onSessionLost(reason) {
+  state.janus = null;
+  state.handle = null;
+  queue.handle = null;
+  queue.abort('connection lost');
+  if (state.joined && !state.leaving && !state.kicked) reconnect('session lost');
+  else if (!state.joined && !state.kicked) {
+    setStatusT('err.service', { error: reason }, true);
+    // come back when the service does
+    setTimeout(() => { if (!state.handle && !state.joined) newHandle().then(ready, () => {}); }, 3000);
+  }
+}
+
+function ready() {
+  $('join').disabled = false;
+  if (!statusKey || statusKey.key !== 'join.ready') setStatusT('join.ready');
+}
+
+// ---------------------------------------------------------------- join / leave / reconnect
+
+function offerTracks() {
+  const capture = (kind) => {
+    const has = kind === 'audio' ? state.hasAudio !== false : state.hasVideo !== false;
+    if (!has) return false;
+    const id = state.devices[kind];
+    return id ? { deviceId: { exact: id } } : true;
+  };
+  return [
+    { type: 'audio', capture: capture('audio'), recv: true },
+    { type: 'video', capture: capture('video'), recv: true },
+  ];
+}
+
+function createOffer(handle) {
+  return new Promise((resolve, reject) => handle.createOffer({ tracks: offerTracks(), success: resolve, error: reject }));
+}
+
+/** Offer + join on the current handle; resolves with the joined answer. */
+async function joinOnce() {
+  const handle = state.handle;
+  const jsep = await createOffer(handle).catch((e) => { const err = new Error(e.message || e.name || String(e)); err.media = true; throw err; });
+  const body = { request: 'join', display: credentials.display };
+  if (credentials.id) { body.id = credentials.id; body.secret = credentials.secret; } else { body.room = credentials.room; if (credentials.pin) body.pin = credentials.pin; }
+  const msg = await queue.request(body, { jsep });
+  if (!state.micOn) handle.muteAudio();
+  if (!state.camOn) handle.muteVideo();
+  return msg;
+}
+
+function onJoined(msg) {
+  state.joined = true;
+  state.joinedEvent = msg;
+  state.leaving = false;
+  state.participants = new Map(msg.participants.map((p) => [p.id, p]));
+  state.talking = new Set();
+  renderParticipants();
+  show('call-panel');
+  state.quality = null;
+  renderQuality();
+  startStats();
+  $('local').classList.toggle('off', !state.camOn);
+}
+
+async function join() {
+  const display = $('display').value.trim() || 'Guest';
+  $('form-error').textContent = '';
+  if (invitation) {
+    credentials = { id: invitation.id, secret: invitation.secret, display };
+  } else {
+    const room = $('room').value.trim().toLowerCase();
+    const pin = $('pin').value.trim();
+    if (!/^[a-z0-9.-]{3,32}$/.test(room)) { fieldError('room', t('join.badRoom')); return; }
+    if (pin && !/^[0-9]{4}$/.test(pin)) { fieldError('pin', t('join.badPin')); return; }
+    credentials = { room, pin, display };
+  }
+  $('join').disabled = true;
+  setStatusT('join.connecting');
+  stopPreview();
+  try {
+    if (!state.handle) await newHandle();
+    const msg = await joinOnce();
+    onJoined(msg);
+    setStatusT('call.inRoom', { room: msg.room });
+  } catch (e) {
+    state.lastError = e instanceof PluginError ? e.answer : { error: e.message };
+    if (e instanceof PluginError) {
+      if (e.code === 422) { showInvalid(); return; }
+      setStatusT('join.failed', { error: e.reason, code: e.code }, true);
+      if (e.code === 416 || e.code === 414) fieldError(e.code === 416 && credentials.pin ? 'pin' : 'room', e.reason);
+    } else if (e.media) {
+      setStatusT('join.mediaError', { error: e.message }, true);
+    } else {
+      setStatusT('join.failed', { error: e.message, code: '–' }, true);
+    }
+    // A fresh handle for the next try: janus refuses a new offer on a handle whose last one
+    // is still being torn down ("490 Error setting ICE locally").
+    const h = state.handle;
+    state.handle = null;
+    queue.handle = null;
+    if (h) { try { h.detach(); } catch (e2) { /* gone */ } }
+    $('join').disabled = false;
+    startPreview();
+  }
+}
+
+function fieldError(field, text) {
+  const input = $(field);
+  input.setAttribute('aria-invalid', 'true');
+  $('form-error').textContent = text;
+  input.focus();
+}
+
+/** The media path died while in the call: rejoin with a fresh handle (the plugin has no renegotiation). */
+async function reconnect(why) {
+  if (state.reconnecting || state.kicked) return;
+  state.reconnecting = true;
+  state.lastDrop = why;
+  state.joined = false;
+  stopStats();
+  clearTimeout(disconnectTimer);
+  const old = state.handle;
+  state.handle = null;
+  queue.abort('reconnecting');
+  if (old) { try { old.detach({ noRequest: !state.janus }); } catch (e) { /* gone */ } }
+  $('quality').dataset.level = 'poor';
+  for (let attempt = 1; attempt <= 6 && !state.kicked && !state.leaving; attempt++) {
+    setStatusT('call.reconnecting', { n: attempt }, true);
+    try {
+      await newHandle();
+      const msg = await joinOnce();
+      onJoined(msg);
+      state.reconnects++;
+      state.reconnecting = false;
+      setStatusT('call.reconnected', { room: msg.room });
+      return;
+    } catch (e) {
+      state.lastError = e instanceof PluginError ? e.answer : { error: e.message };
+      if (e instanceof PluginError && (e.code === 422 || e.code === 416)) {
+        state.reconnecting = false;
+        if (e.code === 422) { onKicked({ kicked: e.reason, error_code: 422 }); return; }
+        break;
+      }
+      const h = state.handle;
+      state.handle = null;
+      if (h) { try { h.detach(); } catch (e2) { /* gone */ } }
+      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15000)));
+    }
+  }
+  state.reconnecting = false;
+  if (state.leaving || state.kicked) return;
+  ended('ended.lostTitle', 'ended.lostBody');
+  setStatusT('call.reconnectFailed', {}, true);
+}
+
+function ended(titleKey, textKey) {
+  setI18n($('ended-title'), titleKey);
+  setI18n($('ended-text'), textKey);
+  $('ended-panel').removeAttribute('role');
+  $('rejoin').hidden = false;
+  show('ended-panel');
+  $('rejoin').focus();
+}
+
+async function leave() {
+  state.leaving = true;
+  stopStats();
+  try { await queue.request({ request: 'leave' }, { timeoutMs: 5000 }); } catch (e) { /* hang up anyway */ }
+  const h = state.handle;
+  state.joined = false;
+  state.handle = null;
+  queue.handle = null;
+  if (h) { try { h.detach(); } catch (e) { /* gone */ } }   // a fresh handle for "Join again"
+  ended('ended.leftTitle', 'ended.leftBody');
+  setStatusT('ended.leftStatus');
+}
+
+function showInvalid() {
+  stopPreview();
+  show('invalid-panel');
+  setStatusT('invalid.status', {}, true);
+  $('invalid-title').focus();
+}
+
+// ---------------------------------------------------------------- page set-up
 
 function setupForm() {
   const room = params.get('room') || '';
   $('room').value = room;
-  $('room-label').textContent = room;
   $('display').value = params.get('name') || '';
   $('join').disabled = true;
-  $('join-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    join($('room').value.trim(), $('display').value.trim() || 'Guest', $('pin').value.trim());
+  if (invitation) {
+    $('room-field').hidden = true;
+    $('pin-field').hidden = true;
+    $('room').required = false;
+  } else if (room) {
+    $('room-label').textContent = room;
+  }
+  $('join-form').addEventListener('submit', (e) => { e.preventDefault(); join(); });
+  for (const id of ['room', 'pin']) $(id).addEventListener('input', () => { $(id).removeAttribute('aria-invalid'); $('form-error').textContent = ''; });
+  $('leave').addEventListener('click', leave);
+  $('rejoin').addEventListener('click', () => {
+    show('join-panel');
+    $('join').disabled = false;
+    startPreview();
+    $('display').focus();
   });
-  $('leave').addEventListener('click', () => {
-    state.handle.send({ message: { request: 'leave' } });
-    setStatus('You left the meeting');
-  });
-  $('mute').addEventListener('click', (e) => {
-    const muted = state.handle.isAudioMuted();
-    muted ? state.handle.unmuteAudio() : state.handle.muteAudio();
-    e.target.textContent = muted ? 'Mute' : 'Unmute';
-    e.target.setAttribute('aria-pressed', String(!muted));
-  });
-  $('camera').addEventListener('click', (e) => {
-    const off = state.handle.isVideoMuted();
-    off ? state.handle.unmuteVideo() : state.handle.muteVideo();
-    e.target.textContent = off ? 'Camera off' : 'Camera on';
-    e.target.setAttribute('aria-pressed', String(!off));
-  });
+  $('mute').addEventListener('click', () => setMicOn(!state.micOn));
+  $('preview-mic').addEventListener('click', () => setMicOn(!state.micOn));
+  $('camera').addEventListener('click', () => setCamOn(!state.camOn));
+  $('preview-cam').addEventListener('click', () => setCamOn(!state.camOn));
+  $('mic-select').addEventListener('change', (e) => { state.devices.audio = e.target.value; startPreview(); });
+  $('cam-select').addEventListener('change', (e) => { state.devices.video = e.target.value; startPreview(); });
+  if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+    navigator.mediaDevices.addEventListener('devicechange', () => { if (previewStream) listDevices(); });
+  }
 }
 
-setupForm();
-Janus.init({
-  debug: params.get('debug') === '1' ? 'all' : ['error'],
-  dependencies: Janus.useDefaultDependencies({ adapter: { browserDetails: browserDetails() } }),
-  callback: () => {
-    const server = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
-    state.janus = new Janus({
-      server,
-      iceServers: [],
-      success: attach,
-      error: (err) => setStatus(`Cannot reach the meeting service: ${err}`, true),
-      destroyed: () => setStatus('Session closed'),
-    });
-  },
-});
+function renderInvitation() {
+  const inv = state.invitation;
+  if (!inv) return;
+  setI18n($('join-title-text'), 'join.titleInvited');
+  $('room-label').textContent = inv.room;
+  const p = $('invite-info');
+  p.hidden = false;
+  p.textContent = t('join.invitedBy', { owner: inv.owner, room: inv.room });
+}
+
+function retranslate() {
+  if (statusKey) setStatusT(statusKey.key, statusKey.vars, statusKey.isError);
+  renderToggles();
+  renderParticipants();
+  renderQuality();
+  renderInvitation();
+  if (!$('preview-off').hidden && state.hasVideo && !state.camOn) $('preview-off').textContent = t('join.cameraIsOff');
+}
+
+async function main() {
+  applyI18n();
+  setupLangSwitch($('lang'));
+  onLangChange(retranslate);
+  setupForm();
+  renderToggles();
+  if (!invitation && !params.get('room')) setI18n($('join-title-text'), 'join.titleByName');
+  setStatusT('join.connectingService');
+  try {
+    await newHandle();
+  } catch (e) {
+    setStatusT('err.service', { error: e.message }, true);
+    return;
+  }
+  if (invitation) {
+    try {
+      const info = await queue.request({ request: 'invitation_info', id: invitation.id, secret: invitation.secret });
+      state.invitation = info;
+      renderInvitation();
+      if (!$('display').value && info.guest_name) $('display').value = info.guest_name;
+    } catch (e) {
+      state.lastError = e instanceof PluginError ? e.answer : { error: e.message };
+      if (e instanceof PluginError && (e.code === 422 || e.code === 414 || e.code === 415)) { showInvalid(); return; }
+      setStatusT('err.service', { error: e.message }, true);
+      return;
+    }
+  }
+  ready();
+  if (params.get('autojoin') === '1') {
+    $('join-form').requestSubmit();
+  } else {
+    await startPreview();
+  }
+}
+
+main();

@@ -39,6 +39,12 @@ static int free_slot(const mcu_audio_jitter *j)
 
 int mcu_audio_jitter_put(mcu_audio_jitter *j, uint16_t seq, const uint8_t *data, size_t len)
 {
+	return mcu_audio_jitter_put_meta(j, seq, data, len, -1, 0);
+}
+
+int mcu_audio_jitter_put_meta(mcu_audio_jitter *j, uint16_t seq, const uint8_t *data, size_t len,
+	int level, int64_t arrival_us)
+{
 	if (!j || !data || len == 0 || len > MCU_OPUS_MAX_PACKET)
 		return -EINVAL;
 	if (j->have_next) {
@@ -68,6 +74,8 @@ int mcu_audio_jitter_put(mcu_audio_jitter *j, uint16_t seq, const uint8_t *data,
 		return 0;
 	j->slot[s].seq = seq;
 	j->slot[s].len = (uint16_t)len;
+	j->slot[s].level = (int16_t)(level < 0 || level > 127 ? -1 : level);
+	j->slot[s].arrival_us = arrival_us;
 	memcpy(j->slot[s].data, data, len);
 	memmove(j->order + pos + 1, j->order + pos, (j->n - pos) * sizeof(j->order[0]));
 	j->order[pos] = (uint8_t)s;
@@ -76,6 +84,12 @@ int mcu_audio_jitter_put(mcu_audio_jitter *j, uint16_t seq, const uint8_t *data,
 }
 
 int mcu_audio_jitter_get(mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *len)
+{
+	return mcu_audio_jitter_get_meta(j, out, cap, len, NULL, NULL);
+}
+
+int mcu_audio_jitter_get_meta(mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *len,
+	int *level, int64_t *arrival_us)
 {
 	if (!j || !out || !len)
 		return -EINVAL;
@@ -95,6 +109,15 @@ int mcu_audio_jitter_get(mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *
 	}
 	while (j->n > MCU_JITTER_MAX_DELAY)
 		drop_oldest(j);
+	/* Latency that a stall or burst left behind does not go away by itself: if the queue
+	 * never went down to the prebuffer depth during a window, play one packet less. */
+	if (j->win_n == 0 || j->n < j->win_min)
+		j->win_min = j->n;
+	if (++j->win_n >= MCU_JITTER_WINDOW) {
+		if (j->win_min > MCU_JITTER_PREBUFFER && j->n > 1)
+			drop_oldest(j);
+		j->win_n = 0;
+	}
 	uint16_t head = j->slot[j->order[0]].seq;
 	int gap = mcu_rtp_seq_diff(head, j->next_seq);
 	if (gap > JITTER_MAX_GAP)
@@ -109,6 +132,10 @@ int mcu_audio_jitter_get(mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *
 		return -ENOSPC;
 	memcpy(out, j->slot[s].data, j->slot[s].len);
 	*len = j->slot[s].len;
+	if (level)
+		*level = j->slot[s].level;
+	if (arrival_us)
+		*arrival_us = j->slot[s].arrival_us;
 	drop_oldest(j);
 	return 1;
 }

@@ -92,3 +92,53 @@ int mcu_image_draw_scaled(mcu_image *dst, const mcu_rect *r, const mcu_image *sr
 		kFilterBilinear);
 	return rc == 0 ? 0 : -EINVAL;
 }
+
+/* Clips r to img with even origin and size; false when nothing is left. */
+static bool clip_even(const mcu_image *img, const mcu_rect *r, mcu_rect *out)
+{
+	if (!img || !img->planes[0] || !r)
+		return false;
+	int x0 = r->x < 0 ? 0 : r->x & ~1, y0 = r->y < 0 ? 0 : r->y & ~1;
+	int x1 = r->x + r->w, y1 = r->y + r->h;
+	if (x1 > img->width)
+		x1 = img->width;
+	if (y1 > img->height)
+		y1 = img->height;
+	x1 &= ~1;
+	y1 &= ~1;
+	if (x1 <= x0 || y1 <= y0)
+		return false;
+	*out = (mcu_rect){ x0, y0, x1 - x0, y1 - y0 };
+	return true;
+}
+
+void mcu_image_fill_rect(mcu_image *img, const mcu_rect *r, uint8_t y, uint8_t u, uint8_t v)
+{
+	mcu_rect c;
+	if (!clip_even(img, r, &c))
+		return;
+	for (int row = c.y; row < c.y + c.h; row++)
+		memset(img->planes[0] + (size_t)row * img->strides[0] + c.x, y, (size_t)c.w);
+	for (int row = c.y / 2; row < (c.y + c.h) / 2; row++) {
+		memset(img->planes[1] + (size_t)row * img->strides[1] + c.x / 2, u, (size_t)c.w / 2);
+		memset(img->planes[2] + (size_t)row * img->strides[2] + c.x / 2, v, (size_t)c.w / 2);
+	}
+}
+
+void mcu_image_darken_rect(mcu_image *img, const mcu_rect *r)
+{
+	mcu_rect c;
+	if (!clip_even(img, r, &c))
+		return;
+	for (int row = c.y; row < c.y + c.h; row++) {
+		uint8_t *p = img->planes[0] + (size_t)row * img->strides[0] + c.x;
+		for (int i = 0; i < c.w; i++)
+			p[i] = (uint8_t)(16 + (((int)p[i] - 16) * 3 >> 3));
+	}
+	for (int pl = 1; pl < 3; pl++)
+		for (int row = c.y / 2; row < (c.y + c.h) / 2; row++) {
+			uint8_t *p = img->planes[pl] + (size_t)row * img->strides[pl] + c.x / 2;
+			for (int i = 0; i < c.w / 2; i++)
+				p[i] = (uint8_t)(128 + (((int)p[i] - 128) * 3 >> 3));
+		}
+}

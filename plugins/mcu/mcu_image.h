@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 
 #define MCU_IMAGE_MAX_DIM 4096
 
@@ -36,5 +37,10 @@ int mcu_image_copy(mcu_image *dst, const mcu_image *src);
 /* Scales src into the rectangle r of dst (r must lie inside dst; x, y even).
  * Returns 0 or -EINVAL. */
 int mcu_image_draw_scaled(mcu_image *dst, const mcu_rect *r, const mcu_image *src);
+
+/* Fills the rectangle r (clipped to img; x, y rounded down to even) with one colour. */
+void mcu_image_fill_rect(mcu_image *img, const mcu_rect *r, uint8_t y, uint8_t u, uint8_t v);
+/* Darkens r to about 3/8 of its brightness and saturation (a band under text). */
+void mcu_image_darken_rect(mcu_image *img, const mcu_rect *r);
 
 #endif

@@ -1,6 +1,12 @@
 /*
- * mcu_layout.h - where each participant's picture goes on the composed canvas: a grid of
- * 1, 1x2, 2x2 or 3x3 cells and an aspect-keeping (letterboxed) fit inside a cell.
+ * mcu_layout.h - where each participant's picture goes on the composed canvas.
+ *  - The room's layouts (mcu_layout_kind, public in mcu_room.h): `speaker` (one pane),
+ *    `1+7` (a main pane on top and up to 7 thumbnails of 1/8 of the canvas in a row under
+ *    it, centred), `2x2` and `3x3` (fixed equal cells in reading order; unused cells stay
+ *    dark). Slot 0 is the main pane where there is one. With 640x360 senders on a 1280x720
+ *    canvas, 2x2 cells are an exact copy and 1+7 thumbnails an exact 1/4 (cheap scaling).
+ *  - The older automatic grid of 1, 1x2, 2x2 or 3x3 cells, and an aspect-keeping
+ *    (letterboxed) fit inside a cell.
  *
  * Threads: pure functions. Ownership: none.
  */
@@ -8,6 +14,7 @@
 #define TPAAS_MCU_LAYOUT_H
 
 #include "mcu_image.h"
+#include "mcu_room.h"   /* mcu_layout_kind */
 
 #define MCU_LAYOUT_MAX_TILES 9
 
@@ -18,5 +25,15 @@ unsigned mcu_layout_tiles(unsigned n);
 int mcu_layout_grid_cell(unsigned n, unsigned index, int w, int h, mcu_rect *cell);
 /* Largest rectangle of src_w:src_h aspect centred in cell, with even position and size. */
 int mcu_layout_fit(const mcu_rect *cell, int src_w, int src_h, mcu_rect *out);
+
+/* Tiles a layout shows at most: speaker 1, 1+7 8, 2x2 4, 3x3 9 (0 for an unknown kind). */
+unsigned mcu_layout_slots(mcu_layout_kind kind);
+/* True when slot 0 is a main pane (speaker, 1+7) that the active speaker takes. */
+bool mcu_layout_has_main(mcu_layout_kind kind);
+/* Cells of the first n slots (n is capped at the slot count) on a w x h canvas; cells needs
+ * room for MCU_LAYOUT_MAX_TILES. *count gets the number written. Cells have even edges, lie
+ * inside the canvas and do not overlap. Returns 0 or -EINVAL (unknown kind, w or h < 16). */
+int mcu_layout_cells(mcu_layout_kind kind, unsigned n, int w, int h, mcu_rect *cells,
+	unsigned *count);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * mcu_room.c - room and participant life cycle, joining and leaving, incoming RTP and
- * statistics. The mixing lives in mcu_room_audio.c, the composing in mcu_room_video.c;
- * mcu_room_priv.h describes the locks.
+ * statistics, event delivery. The mixing lives in mcu_room_audio.c, the composing in
+ * mcu_room_video.c; mcu_room_priv.h describes the locks.
  *
  * Life cycle: the room's last reference stops and joins its two threads, then detaches the
  * participants still joined (no callbacks after that). The participant holds only a weak
@@ -14,6 +14,34 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+
+static const char *const layout_names[] = {
+	[MCU_LAYOUT_1_7] = "1+7",
+	[MCU_LAYOUT_SPEAKER] = "speaker",
+	[MCU_LAYOUT_2X2] = "2x2",
+	[MCU_LAYOUT_3X3] = "3x3",
+};
+
+int mcu_layout_kind_from_string(const char *s, mcu_layout_kind *out)
+{
+	if (!s || !out)
+		return -EINVAL;
+	for (size_t i = 0; i < G_N_ELEMENTS(layout_names); i++) {
+		if (strcmp(s, layout_names[i]) == 0) {
+			*out = (mcu_layout_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *mcu_layout_kind_name(mcu_layout_kind kind)
+{
+	if ((unsigned)kind >= G_N_ELEMENTS(layout_names))
+		return NULL;
+	return layout_names[kind];
+}
 
 void mcu_room_config_defaults(mcu_room_config *cfg)
 {
@@ -24,6 +52,7 @@ void mcu_room_config_defaults(mcu_room_config *cfg)
 	cfg->fps = 30;
 	cfg->video_kbps = 1500;
 	cfg->audio_kbps = 32;
+	cfg->layout = MCU_LAYOUT_1_7;
 }
 
 static int clamp(int v, int lo, int hi)
@@ -45,9 +74,20 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->cfg.fps = clamp(room->cfg.fps, 1, 60);
 	room->cfg.video_kbps = clamp(room->cfg.video_kbps, 50, 20000);
 	room->cfg.audio_kbps = clamp(room->cfg.audio_kbps, 6, 510);
+	if (!mcu_layout_kind_name(room->cfg.layout))
+		room->cfg.layout = MCU_LAYOUT_1_7;
+	room->layout = (gint)room->cfg.layout;
 	g_mutex_init(&room->lock);
 	g_mutex_init(&room->tick_lock);
 	g_cond_init(&room->tick_cond);
+	g_cond_init(&room->frame_cond);
+	g_rec_mutex_init(&room->ev_lock);
+	g_mutex_init(&room->stats_lock);
+	mcu_speaker_sel_init(&room->speaker);
+	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
+		if (mcu_aenc_new((mcu_audio_codec_id)c, room->cfg.audio_kbps * 1000,
+				&room->shared_enc[c]) < 0)
+			goto fail;
 	room->parts = g_ptr_array_new();
 	room->picture_id = (uint16_t)(g_random_int() & 0x7fff);
 	room->start_us = g_get_monotonic_time();
@@ -90,6 +130,7 @@ void mcu_room_unref(mcu_room *room)
 	g_mutex_lock(&room->tick_lock);
 	room->stop = true;
 	g_cond_broadcast(&room->tick_cond);
+	g_cond_broadcast(&room->frame_cond);
 	g_mutex_unlock(&room->tick_lock);
 	if (room->audio_thread)
 		g_thread_join(room->audio_thread);
@@ -103,6 +144,11 @@ void mcu_room_unref(mcu_room *room)
 	g_ptr_array_free(room->parts, TRUE);
 	mcu_vp8_enc_free(room->venc);
 	mcu_image_release(&room->canvas);
+	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
+		mcu_aenc_free(room->shared_enc[c]);
+	g_mutex_clear(&room->stats_lock);
+	g_rec_mutex_clear(&room->ev_lock);
+	g_cond_clear(&room->frame_cond);
 	g_cond_clear(&room->tick_cond);
 	g_mutex_clear(&room->tick_lock);
 	g_mutex_clear(&room->lock);
@@ -162,13 +208,22 @@ bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us)
 	return running;
 }
 
+gint64 mcu_thread_cpu_us(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 static void participant_free(mcu_participant *p)
 {
-	mcu_opus_dec_free(p->adec);
-	mcu_opus_enc_free(p->aenc);
+	mcu_adec_free(p->adec);
+	mcu_aenc_free(p->aenc);
 	mcu_vp8_assembler_free(p->vasm);
 	mcu_vp8_dec_free(p->vdec);
 	mcu_image_release(&p->frame);
+	mcu_image_release(&p->spare);
 	g_rec_mutex_clear(&p->lock);
 	g_mutex_clear(&p->audio_lock);
 	g_mutex_clear(&p->vin_lock);
@@ -177,24 +232,50 @@ static void participant_free(mcu_participant *p)
 	g_free(p);
 }
 
+void mcu_participant_opts_defaults(mcu_participant_opts *opts)
+{
+	if (!opts)
+		return;
+	memset(opts, 0, sizeof(*opts));
+	opts->audio_codec = MCU_AUDIO_OPUS;
+	opts->audio_pt = 111;
+	opts->video_pt = 96;
+}
+
 mcu_participant *mcu_room_join(mcu_room *room, const char *display,
 	const mcu_participant_io *io, uint8_t audio_pt, uint8_t video_pt)
 {
-	if (!room || !io)
+	mcu_participant_opts o;
+	mcu_participant_opts_defaults(&o);
+	o.display = display;
+	o.audio_pt = audio_pt;
+	o.video_pt = video_pt;
+	return mcu_room_join_ex(room, &o, io);
+}
+
+mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *opts,
+	const mcu_participant_io *io)
+{
+	if (!room || !io || !opts || (unsigned)opts->audio_codec >= MCU_AUDIO_CODECS)
 		return NULL;
 	mcu_participant *p = g_new0(mcu_participant, 1);
 	p->refcount = 1;
-	p->display = g_strdup(display ? display : "");
+	p->id = (uint32_t)g_atomic_int_add(&room->next_id, 1) + 1;
+	p->display = g_strdup(opts->display ? opts->display : "");
 	p->io = *io;
-	p->audio_pt = audio_pt & 0x7f;
-	p->video_pt = video_pt & 0x7f;
+	p->acodec = opts->audio_codec;
+	p->audio_pt = opts->audio_pt & 0x7f;
+	p->video_pt = opts->video_pt & 0x7f;
 	g_rec_mutex_init(&p->lock);
 	g_mutex_init(&p->audio_lock);
 	g_mutex_init(&p->vin_lock);
 	g_mutex_init(&p->frame_lock);
 	mcu_audio_jitter_init(&p->jitter);
+	p->frame_level = -1;
 	p->vwait_key = true;
-	p->last_pli_us = g_get_monotonic_time() - MCU_KEYFRAME_INTERVAL_US;
+	p->v_want = -1;
+	p->last_shown_us = g_get_monotonic_time();
+	p->last_pli_us = p->last_shown_us - MCU_KEYFRAME_INTERVAL_US;
 	/* Random SSRCs, sequence numbers and timestamps (RFC 3550 §5.1). */
 	p->a_ssrc = g_random_int();
 	p->a_seq = (uint16_t)g_random_int();
@@ -202,8 +283,8 @@ mcu_participant *mcu_room_join(mcu_room *room, const char *display,
 	p->v_ssrc = g_random_int();
 	p->v_seq = (uint16_t)g_random_int();
 	p->v_ts_offset = g_random_int();
-	if (mcu_opus_dec_new(&p->adec) < 0 ||
-			mcu_opus_enc_new(room->cfg.audio_kbps * 1000, &p->aenc) < 0 ||
+	if (mcu_adec_new(p->acodec, &p->adec) < 0 ||
+			mcu_aenc_new(p->acodec, room->cfg.audio_kbps * 1000, &p->aenc) < 0 ||
 			mcu_vp8_assembler_new(&p->vasm) < 0 || mcu_vp8_dec_new(&p->vdec) < 0) {
 		participant_free(p);
 		return NULL;
@@ -227,6 +308,9 @@ void mcu_room_leave(mcu_room *room, mcu_participant *p)
 		return;
 	/* Waits for a callback in progress on another thread, then blocks new ones. */
 	participant_detach(p);
+	/* The same for an event naming p (they check p->left under ev_lock). */
+	g_rec_mutex_lock(&room->ev_lock);
+	g_rec_mutex_unlock(&room->ev_lock);
 	mcu_participant_unref(p);
 }
 
@@ -245,6 +329,12 @@ void mcu_participant_unref(mcu_participant *p)
 
 void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf, size_t len)
 {
+	mcu_participant_incoming_rtp_ex(p, is_video, buf, len, -1);
+}
+
+void mcu_participant_incoming_rtp_ex(mcu_participant *p, int is_video, const uint8_t *buf,
+	size_t len, int audio_level_dbov)
+{
 	if (!p)
 		return;
 	if (g_atomic_int_get(&p->left))
@@ -256,17 +346,19 @@ void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_
 		MCU_STAT_INC(p, bad_packets_in, 1);
 		return;
 	}
+	gint64 now = g_get_monotonic_time();
 	if (is_video) {
-		mcu_room_video_incoming(p, &h, payload, plen);
+		mcu_room_video_incoming(p, &h, payload, plen, now);
 		return;
 	}
-	if (mcu_opus_rtp_check(payload, plen, NULL) < 0) {
+	if (mcu_audio_payload_check(p->acodec, payload, plen) < 0) {
 		MCU_STAT_INC(p, bad_packets_in, 1);
 		return;
 	}
 	MCU_STAT_INC(p, audio_packets_in, 1);
 	g_mutex_lock(&p->audio_lock);
-	mcu_audio_jitter_put(&p->jitter, h.seq, payload, plen);
+	mcu_audio_jitter_put_meta(&p->jitter, h.seq, payload, plen,
+		audio_level_dbov >= 0 && audio_level_dbov <= 127 ? audio_level_dbov : -1, now);
 	g_mutex_unlock(&p->audio_lock);
 }
 
@@ -298,5 +390,108 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out)
 	LOAD(audio_packets_out);
 	LOAD(video_packets_out);
 	LOAD(keyframes_requested);
+	LOAD(talking);
+	LOAD(audio_level_dbov);
 #undef LOAD
+}
+
+int mcu_room_set_layout(mcu_room *room, mcu_layout_kind kind)
+{
+	if (!room || !mcu_layout_kind_name(kind))
+		return -EINVAL;
+	g_atomic_int_set(&room->layout, (gint)kind);
+	return 0;
+}
+
+mcu_layout_kind mcu_room_layout(mcu_room *room)
+{
+	return room ? (mcu_layout_kind)g_atomic_int_get(&room->layout) : MCU_LAYOUT_1_7;
+}
+
+/* --- events --------------------------------------------------------------------------- */
+
+void mcu_room_set_events(mcu_room *room, const mcu_room_events *ev)
+{
+	if (!room)
+		return;
+	g_rec_mutex_lock(&room->ev_lock);
+	if (ev)
+		room->ev = *ev;
+	else
+		memset(&room->ev, 0, sizeof(room->ev));
+	g_rec_mutex_unlock(&room->ev_lock);
+}
+
+void mcu_room_emit_talking(mcu_room *room, mcu_participant *p, bool is_talking)
+{
+	g_rec_mutex_lock(&room->ev_lock);
+	if (room->ev.talking && !g_atomic_int_get(&p->left))
+		room->ev.talking(room->ev.opaque, p->io.opaque, is_talking ? 1 : 0);
+	g_rec_mutex_unlock(&room->ev_lock);
+}
+
+void mcu_room_emit_speaker(mcu_room *room, mcu_participant *p_or_null)
+{
+	g_rec_mutex_lock(&room->ev_lock);
+	if (room->ev.speaker_changed) {
+		if (!p_or_null)
+			room->ev.speaker_changed(room->ev.opaque, NULL);
+		else if (!g_atomic_int_get(&p_or_null->left))
+			room->ev.speaker_changed(room->ev.opaque, p_or_null->io.opaque);
+	}
+	g_rec_mutex_unlock(&room->ev_lock);
+}
+
+/* --- statistics ----------------------------------------------------------------------- */
+
+void mcu_hist_add(mcu_hist *h, gint64 us)
+{
+	gint64 b = us < 0 ? 0 : us / 250;
+	if (b >= MCU_HIST_BUCKETS)
+		b = MCU_HIST_BUCKETS - 1;
+	h->bucket[b]++;
+	h->n++;
+}
+
+double mcu_hist_percentile_ms(const mcu_hist *h, double pct)
+{
+	if (h->n == 0)
+		return 0;
+	uint64_t want = (uint64_t)((double)h->n * pct / 100.0 + 0.999999);
+	if (want < 1)
+		want = 1;
+	uint64_t seen = 0;
+	for (int b = 0; b < MCU_HIST_BUCKETS; b++) {
+		seen += h->bucket[b];
+		if (seen >= want)
+			return (b + 1) * 0.25; /* upper edge: never flatters */
+	}
+	return MCU_HIST_BUCKETS * 0.25;
+}
+
+void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!room)
+		return;
+	g_mutex_lock(&room->stats_lock);
+	*out = room->st;
+	out->video_late_p99_ms = mcu_hist_percentile_ms(&room->video_late, 99);
+	out->audio_latency_p95_ms = mcu_hist_percentile_ms(&room->audio_lat, 95);
+	out->video_latency_p95_ms = mcu_hist_percentile_ms(&room->video_lat, 95);
+	g_mutex_unlock(&room->stats_lock);
+}
+
+void mcu_room_reset_stats(mcu_room *room)
+{
+	if (!room)
+		return;
+	g_mutex_lock(&room->stats_lock);
+	memset(&room->st, 0, sizeof(room->st));
+	memset(&room->audio_lat, 0, sizeof(room->audio_lat));
+	memset(&room->video_lat, 0, sizeof(room->video_lat));
+	memset(&room->video_late, 0, sizeof(room->video_late));
+	g_mutex_unlock(&room->stats_lock);
 }

@@ -1,7 +1,14 @@
 /*
- * mcu_room.h - the MCU room: takes each participant's RTP in (Opus audio, VP8 video) and
- * produces each participant's outgoing RTP: an audio mix of everyone but themselves and
- * one composed picture of the room, encoded once per room and sent to every participant.
+ * mcu_room.h - the MCU room: takes each participant's RTP in (Opus or G.711 audio, VP8
+ * video) and produces each participant's outgoing RTP: an audio mix of everyone but
+ * themselves and one composed picture of the room (a layout: speaker, 1+7, 2x2 or 3x3, with
+ * names), encoded once per room and sent to every participant.
+ *
+ * Audio: only the participants currently talking are mixed. Everyone who is not talking
+ * hears the same mix (all talkers), encoded once per codec for all of them; each talker
+ * gets a private mix-minus encode. Levels (RFC 6464, given by the caller or computed)
+ * drive the `talking` events and the active speaker, who takes the main pane after talking
+ * for 1 s (mcu_speaker.h has the rules).
  *
  * No Janus headers here: both plugins link this library and unit tests link it directly.
  *
@@ -10,6 +17,7 @@
  * the room's frame rate; video work never delays the audio tick. The io callbacks of a
  * participant are called from those threads (and from the caller's thread for
  * request_keyframe); after mcu_room_leave() returns they are never called again.
+ * Room events (mcu_room_set_events) are called from the audio thread, see there.
  *
  * Ownership: mcu_room and mcu_participant are reference counted. *_new/join return a new
  * reference that the caller releases with *_unref. The room keeps its own reference to
@@ -29,12 +37,32 @@ extern "C" {
 typedef struct mcu_room mcu_room;
 typedef struct mcu_participant mcu_participant;
 
+/* The composed picture's arrangement. Zero is the default. */
+typedef enum mcu_layout_kind {
+	MCU_LAYOUT_1_7 = 0,     /* "1+7": active speaker large on top, up to 7 thumbnails under it */
+	MCU_LAYOUT_SPEAKER,     /* "speaker": the active speaker on the whole canvas */
+	MCU_LAYOUT_2X2,         /* "2x2": 4 equal tiles */
+	MCU_LAYOUT_3X3,         /* "3x3": 9 equal tiles */
+} mcu_layout_kind;
+
+/* "speaker", "1+7", "2x2", "3x3" (exact, lowercase). Returns 0 or -EINVAL (*out untouched). */
+int mcu_layout_kind_from_string(const char *s, mcu_layout_kind *out);
+/* The name above, or NULL for a value outside the enum. */
+const char *mcu_layout_kind_name(mcu_layout_kind kind);
+
+typedef enum mcu_audio_codec_id {
+	MCU_AUDIO_OPUS = 0,     /* 48 kHz RTP clock (RFC 7587) */
+	MCU_AUDIO_PCMU,         /* G.711 µ-law, 8 kHz */
+	MCU_AUDIO_PCMA,         /* G.711 A-law, 8 kHz */
+} mcu_audio_codec_id;
+
 typedef struct mcu_room_config {
 	int width;               /* composed picture, default 1280 */
 	int height;              /* default 720 */
 	int fps;                 /* default 30 */
 	int video_kbps;          /* VP8 target bitrate of the composed picture, default 1500 */
 	int audio_kbps;          /* Opus bitrate of each mix, default 32 */
+	mcu_layout_kind layout;  /* default MCU_LAYOUT_1_7 */
 } mcu_room_config;
 
 /* Fills cfg with the defaults above. */
@@ -72,9 +100,49 @@ void mcu_room_leave(mcu_room *room, mcu_participant *p);
 mcu_participant *mcu_participant_ref(mcu_participant *p);
 void mcu_participant_unref(mcu_participant *p);
 
+/* Switches the room's layout live (next composed frame). Returns 0 or -EINVAL. */
+int mcu_room_set_layout(mcu_room *room, mcu_layout_kind kind);
+mcu_layout_kind mcu_room_layout(mcu_room *room);
+
+typedef struct mcu_participant_opts {
+	const char *display;             /* name drawn on the tile (UTF-8, Latin-1 glyphs); copied */
+	mcu_audio_codec_id audio_codec;  /* what the participant sends and receives */
+	uint8_t audio_pt, video_pt;      /* payload types written in packets sent to it */
+} mcu_participant_opts;
+
+/* Fills opts with: no display name, Opus, audio_pt 111, video_pt 96. */
+void mcu_participant_opts_defaults(mcu_participant_opts *opts);
+/* Like mcu_room_join with a codec choice. Returns a new reference, or NULL (bad arguments,
+ * out of memory). mcu_room_join(room, d, io, apt, vpt) is this with MCU_AUDIO_OPUS. */
+mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *opts,
+	const mcu_participant_io *io);
+
+/* Room events, for the plugin (talking notifications, who is on the main pane).
+ * Called from the room's audio thread with no lock held that mcu_room_join, mcu_room_leave
+ * or any other mcu_* call takes, so a callback may call them (but must not drop the room's
+ * last reference). participant_opaque is the io.opaque given at join. Events about a
+ * participant are never delivered once mcu_room_leave() for it has returned (leave waits
+ * for a callback in progress on another thread). Callbacks may be NULL. */
+typedef struct mcu_room_events {
+	void *opaque;
+	void (*talking)(void *opaque, void *participant_opaque, int is_talking);
+	/* The new active speaker's io.opaque, NULL when there is none (e.g. the speaker left). */
+	void (*speaker_changed)(void *opaque, void *participant_opaque);
+} mcu_room_events;
+
+/* Sets (copies) the room's event callbacks; NULL clears them. After return, the previous
+ * callbacks are not running and are not called again. */
+void mcu_room_set_events(mcu_room *room, const mcu_room_events *ev);
+
 /* Media from the participant: one RTP packet (plain, already SRTP-decrypted). Hostile input:
  * any length, any content; malformed packets are counted and dropped. is_video as above. */
 void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf, size_t len);
+/* Same, with the audio level of the packet when the sender gave one (RFC 6464 header
+ * extension, parsed by the caller): 0..127 (-dBov, 0 loudest), or -1 when unknown, in which
+ * case the room computes it from the decoded samples. Ignored for video. The arrival time
+ * is taken here (for the latency figures of mcu_room_get_stats). */
+void mcu_participant_incoming_rtp_ex(mcu_participant *p, int is_video, const uint8_t *buf,
+	size_t len, int audio_level_dbov);
 /* The participant asked for a keyframe (PLI/FIR): the room's shared encoder makes one
  * (rate-limited). */
 void mcu_participant_keyframe_request(mcu_participant *p);
@@ -84,8 +152,30 @@ typedef struct mcu_participant_stats {
 	uint64_t audio_frames_decoded, video_frames_decoded, video_frames_lost;
 	uint64_t audio_packets_out, video_packets_out;
 	uint64_t keyframes_requested; /* PLIs we asked the sender for */
+	uint64_t talking;             /* 1 while talking (as the events say), else 0 */
+	uint64_t audio_level_dbov;    /* last frame's level, 0..127 (127 silent) */
 } mcu_participant_stats;
 void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out);
+
+/* Room figures since creation or the last mcu_room_reset_stats, for benchmarks and the
+ * Admin API. Percentiles have 0.25 ms resolution (0 with no samples). */
+typedef struct mcu_room_stats {
+	uint64_t audio_ticks;
+	uint64_t audio_encodes_shared;   /* one per codec per tick, for all non-talkers */
+	uint64_t audio_encodes_private;  /* one per talker per tick (mix-minus) */
+	uint64_t audio_cpu_us;           /* CPU time of the audio thread */
+	uint64_t video_frames_out;       /* composed frames encoded */
+	uint64_t video_cpu_us;           /* CPU time of the video thread (compose + encode) */
+	uint64_t video_wait_us;          /* time spent waiting for late frames (bounded) */
+	uint64_t video_compose_us;       /* wall time composing */
+	uint64_t video_encode_us;        /* wall time in the VP8 encoder */
+	double video_late_p99_ms;        /* frame sent after its scheduled tick time, 99th pct */
+	/* Added latency: arrival of a packet -> departure of the packet carrying its content. */
+	double audio_latency_p95_ms;
+	double video_latency_p95_ms;
+} mcu_room_stats;
+void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out);
+void mcu_room_reset_stats(mcu_room *room);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,16 @@
 /*
- * mcu_room_audio.c - the room's audio thread. Every 20 ms (absolute monotonic deadlines)
- * it takes one frame per participant from its jitter queue (decoded, concealed, or
- * silence), sums all frames, and sends each participant the sum minus its own frame,
- * saturated to 16 bits, Opus encoded with that participant's encoder and RTP state.
+ * mcu_room_audio.c - the room's audio thread. Every 20 ms (absolute monotonic deadlines):
+ *  1. takes one frame per participant from its jitter queue (decoded, concealed, or
+ *     silence) and its level (RFC 6464 from the sender, else computed);
+ *  2. updates voice activity and the active speaker (mcu_speaker.h);
+ *  3. sums the frames of the active talkers only (the others are gated out);
+ *  4. encodes that sum once per codec in use by a non-talker (shared encoders of the
+ *     room) and sends the same payload to every non-talker, each with its own RTP header;
+ *     each talker gets the sum minus its own frame from its private encoder;
+ *  5. delivers talking / speaker events (no lock held but ev_lock) and records latency.
+ * Sums saturate to 16 bits. A participant moving between private and shared streams keeps
+ * its SSRC, sequence and timestamp; the decoder sees an encoder switch, which Opus and
+ * G.711 ride over.
  *
  * Threads: everything here runs on the audio thread; it touches a participant's jitter
  * queue under p->audio_lock and calls send_rtp under p->lock (see mcu_room_priv.h).
@@ -14,30 +22,38 @@
 
 #define TICK_US 20000
 #define MAX_LATE_US 200000   /* after a stall this long, skip ticks instead of bursting */
+#define MAX_EVENTS 64
 
-/* Fills p->pcm with at least one 20 ms frame. */
+/* Fills p->pcm with at least one 20 ms frame; remembers the packet level and arrival. */
 static void audio_fill(mcu_participant *p)
 {
 	uint8_t pkt[MCU_OPUS_MAX_PACKET];
-	while (p->pcm_n < MCU_OPUS_FRAME_SAMPLES) {
+	p->frame_level = -1;
+	p->a_arrival_us = 0;
+	while (p->pcm_n < MCU_MIX_FRAME) {
 		size_t len = 0;
+		int level = -1;
+		int64_t arrival = 0;
 		g_mutex_lock(&p->audio_lock);
-		int rc = mcu_audio_jitter_get(&p->jitter, pkt, sizeof(pkt), &len);
+		int rc = mcu_audio_jitter_get_meta(&p->jitter, pkt, sizeof(pkt), &len, &level, &arrival);
 		g_mutex_unlock(&p->audio_lock);
 		int16_t *dst = p->pcm + p->pcm_n;
 		int room_left = (int)G_N_ELEMENTS(p->pcm) - p->pcm_n;
 		int got = 0;
-		if (rc == 1 && mcu_opus_dec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
+		if (rc == 1 && mcu_adec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
 			MCU_STAT_INC(p, audio_frames_decoded, 1);
 			p->plc_left = MCU_AUDIO_PLC_FRAMES;
+			p->frame_level = level;
+			if (!p->a_arrival_us)
+				p->a_arrival_us = arrival;
 		} else if ((rc == 1 || rc == 0 || p->plc_left > 0) &&
-				mcu_opus_dec_decode(p->adec, NULL, 0, dst, room_left, &got) == 0) {
+				mcu_adec_decode(p->adec, NULL, 0, dst, room_left, &got) == 0) {
 			/* A lost or undecodable packet, or a short underrun: conceal it. */
 			if (rc < 0)
 				p->plc_left--;
 		} else {
-			memset(dst, 0, MCU_OPUS_FRAME_SAMPLES * sizeof(int16_t));
-			got = MCU_OPUS_FRAME_SAMPLES;
+			memset(dst, 0, MCU_MIX_FRAME * sizeof(int16_t));
+			got = MCU_MIX_FRAME;
 		}
 		p->pcm_n += got;
 	}
@@ -48,48 +64,148 @@ static int16_t saturate(int32_t v)
 	return v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : (int16_t)v;
 }
 
-static void audio_send(mcu_participant *p, const int16_t *mix)
+/* Wraps one encoded payload in p's RTP header and sends it. */
+static void audio_send_payload(mcu_participant *p, const uint8_t *payload, size_t plen)
 {
-	uint8_t opus[MCU_OPUS_MAX_PACKET];
 	uint8_t rtp[MCU_RTP_HEADER_LEN + MCU_OPUS_MAX_PACKET];
-	size_t olen = 0, rlen = 0;
-	if (mcu_opus_enc_encode(p->aenc, mix, opus, sizeof(opus), &olen) < 0)
+	if (plen == 0 || plen > MCU_OPUS_MAX_PACKET)
 		return;
-	uint16_t seq = p->a_seq++;
-	uint32_t ts = p->a_ts;
-	p->a_ts += MCU_OPUS_FRAME_SAMPLES;
-	if (mcu_opus_rtp_packetize(rtp, sizeof(rtp), p->audio_pt, seq, ts, p->a_ssrc,
-			opus, olen, &rlen) < 0)
-		return;
+	mcu_rtp_write_header(rtp, sizeof(rtp), false, p->audio_pt, p->a_seq++, p->a_ts, p->a_ssrc);
+	p->a_ts += mcu_audio_frame_ts(p->acodec);
+	memcpy(rtp + MCU_RTP_HEADER_LEN, payload, plen);
 	g_rec_mutex_lock(&p->lock);
 	if (!g_atomic_int_get(&p->left) && p->io.send_rtp) {
-		p->io.send_rtp(p->io.opaque, 0, rtp, rlen);
+		p->io.send_rtp(p->io.opaque, 0, rtp, MCU_RTP_HEADER_LEN + plen);
 		MCU_STAT_INC(p, audio_packets_out, 1);
 	}
 	g_rec_mutex_unlock(&p->lock);
 }
 
+typedef struct audio_event {
+	mcu_participant *p;   /* borrowed from the tick's snapshot; NULL: no speaker */
+	int kind;             /* 0 talking, 1 speaker */
+	bool on;
+} audio_event;
+
+/* Levels, voice activity, speaker selection. Fills ev with the events to deliver. */
+static unsigned audio_activity(mcu_room *room, GPtrArray *parts, gint64 now,
+	audio_event *ev)
+{
+	unsigned nev = 0;
+	mcu_speaker_cand *cands = g_new(mcu_speaker_cand, parts->len + 1);
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		int level = p->frame_level >= 0 ? p->frame_level :
+			mcu_talk_level_dbov(p->pcm, MCU_MIX_FRAME);
+		__atomic_store_n(&p->stats.audio_level_dbov, (uint64_t)level, __ATOMIC_RELAXED);
+		if (mcu_talk_update(&p->talk, now, level) & MCU_TALK_CHANGED) {
+			__atomic_store_n(&p->stats.talking, p->talk.talking ? 1 : 0, __ATOMIC_RELAXED);
+			if (nev < MAX_EVENTS)
+				ev[nev++] = (audio_event){ .p = p, .kind = 0, .on = p->talk.talking };
+		}
+		if (p->talk.talking)
+			MCU_ATOMIC_STORE64(&p->last_talk_us, now);
+		cands[i] = (mcu_speaker_cand){ .id = p->id, .active = p->talk.active,
+			.energy = p->talk.energy };
+	}
+	bool changed = mcu_speaker_sel_update(&room->speaker, now, cands, parts->len);
+	g_free(cands);
+	if (changed) {
+		mcu_participant *sp = NULL;
+		for (guint i = 0; i < parts->len; i++) {
+			mcu_participant *p = g_ptr_array_index(parts, i);
+			if (p->id == room->speaker.speaker)
+				sp = p;
+		}
+		g_atomic_int_set(&room->speaker_id, (gint)room->speaker.speaker);
+		if (nev < MAX_EVENTS)
+			ev[nev++] = (audio_event){ .p = sp, .kind = 1, .on = sp != NULL };
+	}
+	return nev;
+}
+
 static void audio_tick(mcu_room *room)
 {
+	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
-	int32_t total[MCU_OPUS_FRAME_SAMPLES];
-	int16_t out[MCU_OPUS_FRAME_SAMPLES];
+	gint64 now = g_get_monotonic_time();
+	int32_t total[MCU_MIX_FRAME];
+	int16_t out[MCU_MIX_FRAME];
+	uint8_t enc[MCU_OPUS_MAX_PACKET];
+	audio_event ev[MAX_EVENTS];
 	memset(total, 0, sizeof(total));
+
+	for (guint i = 0; i < parts->len; i++)
+		audio_fill(g_ptr_array_index(parts, i));
+	unsigned nev = audio_activity(room, parts, now, ev);
+
+	bool shared_needed[MCU_AUDIO_CODECS] = { false };
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		audio_fill(p);
-		for (int s = 0; s < MCU_OPUS_FRAME_SAMPLES; s++)
-			total[s] += p->pcm[s];
+		if (p->talk.active) {
+			for (int s = 0; s < MCU_MIX_FRAME; s++)
+				total[s] += p->pcm[s];
+		} else {
+			shared_needed[p->acodec] = true;
+		}
 	}
+
+	/* Non-talkers: one encode per codec, the same payload for all of them. */
+	uint64_t n_shared = 0, n_private = 0;
+	for (int c = 0; c < MCU_AUDIO_CODECS; c++) {
+		if (!shared_needed[c])
+			continue;
+		size_t elen = 0;
+		for (int s = 0; s < MCU_MIX_FRAME; s++)
+			out[s] = saturate(total[s]);
+		if (mcu_aenc_encode(room->shared_enc[c], out, enc, sizeof(enc), &elen) < 0)
+			continue;
+		n_shared++;
+		for (guint i = 0; i < parts->len; i++) {
+			mcu_participant *p = g_ptr_array_index(parts, i);
+			if (!p->talk.active && (int)p->acodec == c)
+				audio_send_payload(p, enc, elen);
+		}
+	}
+	/* Talkers: mix-minus, nobody hears themselves. */
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		/* Mix-minus: nobody hears themselves. */
-		for (int s = 0; s < MCU_OPUS_FRAME_SAMPLES; s++)
+		if (!p->talk.active)
+			continue;
+		size_t elen = 0;
+		for (int s = 0; s < MCU_MIX_FRAME; s++)
 			out[s] = saturate(total[s] - p->pcm[s]);
-		audio_send(p, out);
-		p->pcm_n -= MCU_OPUS_FRAME_SAMPLES;
-		memmove(p->pcm, p->pcm + MCU_OPUS_FRAME_SAMPLES, (size_t)p->pcm_n * sizeof(int16_t));
+		if (mcu_aenc_encode(p->aenc, out, enc, sizeof(enc), &elen) == 0) {
+			n_private++;
+			audio_send_payload(p, enc, elen);
+		}
 	}
+	gint64 sent = g_get_monotonic_time();
+
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		p->pcm_n -= MCU_MIX_FRAME;
+		memmove(p->pcm, p->pcm + MCU_MIX_FRAME, (size_t)p->pcm_n * sizeof(int16_t));
+	}
+	for (unsigned i = 0; i < nev; i++) {
+		if (ev[i].kind == 0)
+			mcu_room_emit_talking(room, ev[i].p, ev[i].on);
+		else
+			mcu_room_emit_speaker(room, ev[i].p);
+	}
+
+	gint64 cpu = mcu_thread_cpu_us() - cpu0;
+	g_mutex_lock(&room->stats_lock);
+	room->st.audio_ticks++;
+	room->st.audio_encodes_shared += n_shared;
+	room->st.audio_encodes_private += n_private;
+	room->st.audio_cpu_us += (uint64_t)(cpu > 0 ? cpu : 0);
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		if (p->a_arrival_us)
+			mcu_hist_add(&room->audio_lat, sent - p->a_arrival_us);
+	}
+	g_mutex_unlock(&room->stats_lock);
 	mcu_room_parts_free(parts);
 }
 

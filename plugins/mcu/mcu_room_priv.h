@@ -1,18 +1,25 @@
 /*
  * mcu_room_priv.h - the room's and participant's insides, shared by mcu_room.c (life cycle,
- * join/leave, input), mcu_room_audio.c (20 ms mixer thread) and mcu_room_video.c (composer
- * thread and the incoming video path). Not installed, not for the plugins.
+ * join/leave, input, events, statistics), mcu_room_audio.c (20 ms mixer thread) and
+ * mcu_room_video.c (composer thread and the incoming video path). Not installed, not for
+ * the plugins.
  *
  * Locks (never two of them nested except where noted):
  *  - room->lock: the participant list. Threads copy it (with references) and let go.
  *  - p->lock (recursive): p->left, p->room and every io callback of p. mcu_room_leave()
  *    takes it to set left, so once leave returns no callback can be running or start.
  *    It is recursive so that a callback may call mcu_room_leave() on its own participant.
+ *  - room->ev_lock (recursive): the event callbacks; held (alone) while the audio thread
+ *    calls them. mcu_room_leave() takes and drops it after detaching, to wait for an event
+ *    in progress. Recursive so that a callback may call mcu_room_leave().
  *  - p->audio_lock: the jitter queue (input thread puts, audio thread gets).
  *  - p->vin_lock: the assembler and decoder (the participant's input thread).
  *  - p->frame_lock: the latest decoded picture (input thread writes, video thread reads).
- *  - room->tick_lock + tick_cond: stop flag and the threads' timed waits.
- * Fields marked "audio thread" / "video thread" are only touched by that thread.
+ *  - room->tick_lock + tick_cond: stop flag and the threads' timed waits; frame_cond (same
+ *    lock) wakes the composer waiting for a late frame.
+ *  - room->stats_lock: the room's statistics (leaf lock).
+ * Fields marked "audio thread" / "video thread" are only touched by that thread; "atomic"
+ * ones are read by other threads.
  */
 #ifndef TPAAS_MCU_ROOM_PRIV_H
 #define TPAAS_MCU_ROOM_PRIV_H
@@ -21,22 +28,37 @@
 
 #include "mcu_room.h"
 #include "mcu_audio_jitter.h"
-#include "mcu_audio_codec.h"
+#include "mcu_audio_xcode.h"
 #include "mcu_image.h"
 #include "mcu_rtp.h"
+#include "mcu_speaker.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
 #define MCU_KEYFRAME_INTERVAL_US 500000   /* rate limit of key frames, both directions */
 #define MCU_VIDEO_MAX_PAYLOAD 1200
 #define MCU_AUDIO_PLC_FRAMES 3            /* concealed frames before an idle sender is silent */
+#define MCU_AUDIO_CODECS 3                /* mcu_audio_codec_id values */
 
 #define MCU_STAT_INC(p, field, n) __atomic_add_fetch(&(p)->stats.field, (n), __ATOMIC_RELAXED)
+#define MCU_ATOMIC_LOAD64(ptr) __atomic_load_n((ptr), __ATOMIC_RELAXED)
+#define MCU_ATOMIC_STORE64(ptr, v) __atomic_store_n((ptr), (v), __ATOMIC_RELAXED)
+
+/* Latency histogram: 0.25 ms buckets up to 500 ms, the last one catches the rest. */
+#define MCU_HIST_BUCKETS 2000
+typedef struct mcu_hist {
+	uint32_t bucket[MCU_HIST_BUCKETS];
+	uint64_t n;
+} mcu_hist;
+void mcu_hist_add(mcu_hist *h, gint64 us);
+double mcu_hist_percentile_ms(const mcu_hist *h, double pct);
 
 struct mcu_participant {
 	gint refcount;
+	uint32_t id;               /* unique in the room, non-zero */
 	char *display;
 	mcu_participant_io io;
+	mcu_audio_codec_id acodec;
 	uint8_t audio_pt, video_pt;
 
 	GRecMutex lock;
@@ -44,31 +66,48 @@ struct mcu_participant {
 	mcu_room *room;            /* weak; NULL once left or the room is gone */
 
 	mcu_participant_stats stats; /* atomic counters */
+	gint64 last_talk_us;       /* atomic: last frame the participant was talking, 0 never */
 
 	GMutex audio_lock;
 	mcu_audio_jitter jitter;
 
 	/* audio thread */
-	mcu_opus_dec *adec;
-	mcu_opus_enc *aenc;
-	int16_t pcm[MCU_OPUS_MAX_SAMPLES + MCU_OPUS_FRAME_SAMPLES];
+	mcu_adec *adec;
+	mcu_aenc *aenc;            /* private mix-minus encoder, used while talking */
+	int16_t pcm[MCU_OPUS_MAX_SAMPLES + MCU_MIX_FRAME];
 	int pcm_n;
 	int plc_left;
+	int frame_level;           /* level given with the packet of this tick, -1 unknown */
+	gint64 a_arrival_us;       /* arrival of the packet decoded this tick, 0 none */
+	mcu_talk talk;
 	uint32_t a_ssrc;
 	uint16_t a_seq;
 	uint32_t a_ts;
 
+	/* atomic, written by the video thread: the size the picture is drawn at (w << 16 | h),
+	 * so the input path stores it pre-scaled; -1 unknown (store as decoded); 0 hidden for
+	 * a while (do not decode; a key frame is asked for when shown again). */
+	gint v_want;
+
 	GMutex vin_lock;
 	mcu_vp8_assembler *vasm;
 	mcu_vp8_dec *vdec;
+	mcu_image spare;           /* next picture, swapped with frame under frame_lock */
 	bool vwait_key;            /* drop frames until a key frame (after loss or at start) */
 	gint64 last_pli_us;
+	gint64 vpkt_first_us;      /* arrival of the first packet of the frame being assembled */
 
 	GMutex frame_lock;
-	mcu_image frame;
+	mcu_image frame;           /* pre-scaled to v_want when smaller than the source */
 	bool has_frame;
+	int src_w, src_h;          /* the sender's picture size */
+	uint32_t frame_seq;        /* pictures stored so far */
+	gint64 frame_arrival_us;   /* when the stored picture's last packet arrived */
+	gint64 frame_interval_us;  /* smoothed time between pictures (late-frame prediction) */
 
 	/* video thread */
+	uint32_t shown_seq;        /* frame_seq last composed */
+	gint64 last_shown_us;
 	uint32_t v_ssrc;
 	uint16_t v_seq;
 	uint32_t v_ts_offset;
@@ -79,17 +118,28 @@ struct mcu_room {
 	gint refcount;
 	char *name;
 	mcu_room_config cfg;
+	gint layout;               /* atomic mcu_layout_kind */
+	gint next_id;              /* atomic participant ids */
+	gint speaker_id;           /* atomic: id of the active speaker, 0 none */
 
 	GMutex lock;
 	GPtrArray *parts;          /* strong references, join order */
 
 	GMutex tick_lock;
 	GCond tick_cond;
+	GCond frame_cond;
 	bool stop;
 	GThread *audio_thread, *video_thread;
 
+	GRecMutex ev_lock;
+	mcu_room_events ev;
+
 	gint kf_force;             /* atomic: a participant joined, key frame now */
 	gint kf_requested;         /* atomic: a receiver asked, key frame when allowed */
+
+	/* audio thread */
+	mcu_aenc *shared_enc[MCU_AUDIO_CODECS];
+	mcu_speaker_sel speaker;
 
 	/* video thread */
 	mcu_vp8_enc *venc;
@@ -97,6 +147,10 @@ struct mcu_room {
 	uint16_t picture_id;
 	gint64 start_us;
 	gint64 last_kf_us;
+
+	GMutex stats_lock;
+	mcu_room_stats st;         /* counters only; percentiles come from the histograms */
+	mcu_hist audio_lat, video_lat, video_late;
 };
 
 /* Copies the participant list with a reference on each; free with mcu_room_parts_free. */
@@ -105,11 +159,18 @@ void mcu_room_parts_free(GPtrArray *parts);
 /* Waits until the absolute monotonic time deadline_us or until the room stops.
  * Returns false when the room is stopping. */
 bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us);
+/* CPU time of the calling thread in µs. */
+gint64 mcu_thread_cpu_us(void);
 
 gpointer mcu_room_audio_thread(gpointer room);
 gpointer mcu_room_video_thread(gpointer room);
-/* The participant's incoming video path: assemble, decode, keep the picture, ask for PLI. */
+/* The participant's incoming video path: assemble, decode, keep the picture, ask for PLI.
+ * now_us is the packet's arrival time. */
 void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
-	const uint8_t *payload, size_t len);
+	const uint8_t *payload, size_t len, gint64 now_us);
+
+/* Event delivery from the audio thread (takes ev_lock; skips participants that left). */
+void mcu_room_emit_talking(mcu_room *room, mcu_participant *p, bool is_talking);
+void mcu_room_emit_speaker(mcu_room *room, mcu_participant *p_or_null);
 
 #endif

@@ -1,9 +1,25 @@
 /*
  * mcu_room_video.c - the room's video: the incoming path of each participant (RTP → frame
  * assembler → VP8 decoder → latest picture, asking the sender for a key frame after loss)
- * and the composer thread (grid of the latest pictures → one VP8 encode per tick →
- * packetized once, then sent to every participant with its own SSRC, sequence numbers,
- * payload type and timestamp offset).
+ * and the composer thread (the room's layout filled with the latest pictures, names and
+ * placeholders → one VP8 encode per tick → packetized once, then sent to every participant
+ * with its own SSRC, sequence numbers, payload type and timestamp offset).
+ *
+ * Who is shown: the active speaker (main pane of speaker and 1+7; always shown in the
+ * grids); when more participants than slots, the most recent talkers fill the rest; the
+ * others keep join order so tiles do not jump around. Before anyone has been the speaker
+ * the most recent talker, else the first to join, takes the main pane.
+ *
+ * Time: a tick may wait up to VIDEO_MAX_WAIT_US for a shown participant's frame that is due
+ * (its smoothed frame interval says it is about to arrive), which saves a whole frame of
+ * latency for senders whose phase is just behind the composer's. The audio thread is
+ * never involved.
+ *
+ * Cost: the input path stores each picture already scaled to the size it is drawn at
+ * (published by the composer in p->v_want), so scaling runs on the senders' threads in
+ * parallel and the composer mostly copies; a participant not shown for
+ * VIDEO_HIDE_AFTER_US is not decoded at all until it is shown again (then a key frame is
+ * asked for, and its last picture or its placeholder shows meanwhile).
  *
  * Threads: mcu_room_video_incoming() runs on the caller's thread of
  * mcu_participant_incoming_rtp() (decoding there keeps the composer's tick short);
@@ -11,6 +27,7 @@
  * made under p->lock only, with no other lock held.
  */
 #include "mcu_room_priv.h"
+#include "mcu_font.h"
 #include "mcu_layout.h"
 
 #include <stdlib.h>
@@ -18,18 +35,60 @@
 
 /* --- incoming ------------------------------------------------------------------------- */
 
-static void video_store_picture(mcu_participant *p, const mcu_image *view)
+/* Keeps the decoded picture for the composer, scaled down to the size it is drawn at (this
+ * thread does the scaling, so the composer only copies, and all senders' scaling runs in
+ * parallel on their own threads). Called under vin_lock. */
+static void video_store_picture(mcu_participant *p, const mcu_image *view, gint64 now_us)
 {
+	gint want = g_atomic_int_get(&p->v_want);
+	int ww = want > 0 ? want >> 16 : 0, wh = want > 0 ? want & 0xffff : 0;
+	int rc;
+	if (ww >= 2 && wh >= 2 && ww <= view->width && wh <= view->height &&
+			(ww < view->width || wh < view->height)) {
+		mcu_rect all = { 0, 0, ww, wh };
+		rc = mcu_image_alloc(&p->spare, ww, wh);
+		if (rc == 0)
+			rc = mcu_image_draw_scaled(&p->spare, &all, view);
+	} else {
+		rc = mcu_image_copy(&p->spare, view);
+	}
+	if (rc < 0)
+		return;
 	g_mutex_lock(&p->frame_lock);
-	if (mcu_image_copy(&p->frame, view) == 0)
-		p->has_frame = true;
+	mcu_image t = p->frame;
+	p->frame = p->spare;
+	p->spare = t;
+	p->src_w = view->width;
+	p->src_h = view->height;
+	if (p->has_frame) {
+		gint64 d = now_us - p->frame_arrival_us;
+		if (d > 0 && d < G_USEC_PER_SEC)
+			p->frame_interval_us = p->frame_interval_us ?
+				(p->frame_interval_us * 7 + d) / 8 : d;
+	}
+	p->has_frame = true;
+	p->frame_seq++;
+	p->frame_arrival_us = now_us;
 	g_mutex_unlock(&p->frame_lock);
 }
 
-void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
-	const uint8_t *payload, size_t len)
+/* Wakes the composer if it waits for a late frame. */
+static void video_signal_frame(mcu_participant *p)
 {
-	bool need_key = false, send_pli = false;
+	g_rec_mutex_lock(&p->lock);
+	mcu_room *room = p->room;
+	if (room) {
+		g_mutex_lock(&room->tick_lock);
+		g_cond_broadcast(&room->frame_cond);
+		g_mutex_unlock(&room->tick_lock);
+	}
+	g_rec_mutex_unlock(&p->lock);
+}
+
+void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
+	const uint8_t *payload, size_t len, gint64 now_us)
+{
+	bool need_key = false, send_pli = false, stored = false;
 	g_mutex_lock(&p->vin_lock);
 	if (mcu_vp8_assembler_push(p->vasm, h->seq, h->ts, h->marker, payload, len) < 0) {
 		g_mutex_unlock(&p->vin_lock);
@@ -43,6 +102,12 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 		if (lost) {
 			MCU_STAT_INC(p, video_frames_lost, lost);
 			p->vwait_key = true;
+		}
+		if (g_atomic_int_get(&p->v_want) == 0) {
+			/* Not shown for a while: save the decode. Decoding resumes at a key frame,
+			 * asked for once the participant is shown again. */
+			p->vwait_key = true;
+			continue;
 		}
 		if (p->vwait_key && !f.keyframe) {
 			/* An inter frame after loss would decode to garbage: wait for a key frame. */
@@ -58,7 +123,8 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 		}
 		p->vwait_key = false;
 		MCU_STAT_INC(p, video_frames_decoded, 1);
-		video_store_picture(p, &view);
+		video_store_picture(p, &view, now_us);
+		stored = true;
 	}
 	unsigned lost = mcu_vp8_assembler_take_lost(p->vasm);
 	if (lost) {
@@ -66,12 +132,13 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 		p->vwait_key = true;
 		need_key = true;
 	}
-	gint64 now = g_get_monotonic_time();
-	if (need_key && now - p->last_pli_us >= MCU_KEYFRAME_INTERVAL_US) {
-		p->last_pli_us = now;
+	if (need_key && now_us - p->last_pli_us >= MCU_KEYFRAME_INTERVAL_US) {
+		p->last_pli_us = now_us;
 		send_pli = true;
 	}
 	g_mutex_unlock(&p->vin_lock);
+	if (stored)
+		video_signal_frame(p);
 
 	if (!send_pli)
 		return;
@@ -83,29 +150,193 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 	g_rec_mutex_unlock(&p->lock);
 }
 
+/* --- who is shown --------------------------------------------------------------------- */
+
+#define VIDEO_MAX_WAIT_US 5000
+#define VIDEO_HIDE_AFTER_US 2000000
+
+/* True when a should be shown before b when slots are short: more recent talker first,
+ * then earlier join. */
+static bool more_recent(mcu_participant *a, mcu_participant *b)
+{
+	gint64 ta = MCU_ATOMIC_LOAD64(&a->last_talk_us), tb = MCU_ATOMIC_LOAD64(&b->last_talk_us);
+	if (ta != tb)
+		return ta > tb;
+	return a->id < b->id;
+}
+
+/* Fills shown[] (slot order) and returns how many. parts is in join order. */
+static unsigned video_pick_shown(mcu_room *room, GPtrArray *parts, mcu_layout_kind kind,
+	mcu_participant **shown)
+{
+	unsigned slots = mcu_layout_slots(kind), n = parts->len;
+	if (n == 0 || slots == 0)
+		return 0;
+	uint32_t speaker_id = (uint32_t)g_atomic_int_get(&room->speaker_id);
+	mcu_participant *main_p = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		if (p->id == speaker_id)
+			main_p = p;
+	}
+	if (!main_p && mcu_layout_has_main(kind)) {
+		main_p = g_ptr_array_index(parts, 0);
+		for (unsigned i = 1; i < n; i++)
+			if (more_recent(g_ptr_array_index(parts, i), main_p) &&
+					MCU_ATOMIC_LOAD64(&((mcu_participant *)g_ptr_array_index(parts, i))->last_talk_us))
+				main_p = g_ptr_array_index(parts, i);
+	}
+	/* Choose the set: the main/speaker participant, then the most recent talkers. */
+	bool *pick = g_new0(bool, n);
+	unsigned picked = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (g_ptr_array_index(parts, i) == main_p) {
+			pick[i] = true;
+			picked++;
+		}
+	while (picked < slots && picked < n) {
+		int best = -1;
+		for (unsigned i = 0; i < n; i++)
+			if (!pick[i] && (best < 0 || more_recent(g_ptr_array_index(parts, i),
+					g_ptr_array_index(parts, (unsigned)best))))
+				best = (int)i;
+		pick[best] = true;
+		picked++;
+	}
+	/* Slot order: main pane first where the layout has one, then join order. */
+	unsigned k = 0;
+	if (mcu_layout_has_main(kind) && main_p)
+		shown[k++] = main_p;
+	for (unsigned i = 0; i < n; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		if (pick[i] && !(mcu_layout_has_main(kind) && p == main_p))
+			shown[k++] = p;
+	}
+	g_free(pick);
+	return k;
+}
+
+/* Participants not shown for VIDEO_HIDE_AFTER_US stop being decoded (see v_want). */
+static void video_mark_hidden(GPtrArray *parts, mcu_participant **shown, unsigned n, gint64 now)
+{
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		bool is_shown = false;
+		for (unsigned k = 0; k < n; k++)
+			is_shown = is_shown || shown[k] == p;
+		if (is_shown) {
+			p->last_shown_us = now;
+			if (g_atomic_int_get(&p->v_want) == 0)
+				g_atomic_int_set(&p->v_want, -1);
+		} else if (now - p->last_shown_us > VIDEO_HIDE_AFTER_US) {
+			g_atomic_int_set(&p->v_want, 0);
+		}
+	}
+}
+
+/* Waits (bounded by deadline) for frames of shown participants that are due. */
+static void video_wait_late(mcu_room *room, mcu_participant **shown, unsigned n, gint64 deadline)
+{
+	for (;;) {
+		gint64 now = g_get_monotonic_time();
+		if (now >= deadline)
+			return;
+		bool waiting = false;
+		for (unsigned i = 0; i < n && !waiting; i++) {
+			mcu_participant *p = shown[i];
+			g_mutex_lock(&p->frame_lock);
+			gint64 due = p->frame_arrival_us + p->frame_interval_us;
+			/* No new picture since the last compose, one is due before the deadline, and
+			 * the sender has not simply stopped (not overdue by half a frame). */
+			waiting = p->has_frame && p->frame_interval_us > 0 && p->frame_seq == p->shown_seq &&
+				due <= deadline && now - due < p->frame_interval_us / 2;
+			g_mutex_unlock(&p->frame_lock);
+		}
+		if (!waiting)
+			return;
+		/* Re-check at least every 2 ms: a frame stored between the check and the wait
+		 * costs that much at most. */
+		gint64 until = MIN(deadline, now + 2000);
+		g_mutex_lock(&room->tick_lock);
+		if (room->stop) {
+			g_mutex_unlock(&room->tick_lock);
+			return;
+		}
+		g_cond_wait_until(&room->frame_cond, &room->tick_lock, until);
+		g_mutex_unlock(&room->tick_lock);
+	}
+}
+
 /* --- composing ------------------------------------------------------------------------ */
 
-static void video_compose(mcu_room *room, GPtrArray *parts)
+#define BAND_LUMA 235
+#define PLACEHOLDER_Y 40
+
+/* The participant's name on a dark band along the bottom of r. */
+static void draw_name(mcu_image *canvas, const mcu_rect *r, const char *name)
+{
+	if (!name || !*name)
+		return;
+	int scale = (r->h + 40) / 140;   /* 90 px tile: 1, 240: 2, 720: 5 */
+	if (scale < 1)
+		scale = 1;
+	int pad = 2 * scale;
+	int band_h = (MCU_FONT_CELL_H * scale + 2 * pad + 1) & ~1;
+	if (band_h > r->h)
+		return;
+	mcu_rect band = { r->x, r->y + r->h - band_h, r->w, band_h };
+	int tw = mcu_font_text_width(name, scale);
+	band.w = MIN(r->w, (tw + 2 * pad + 1) & ~1);
+	mcu_image_darken_rect(canvas, &band);
+	mcu_rect clip = { band.x + pad, band.y, band.w - 2 * pad, band.h };
+	mcu_font_draw(canvas, &clip, band.x + pad, band.y + pad, scale, name, BAND_LUMA);
+}
+
+/* A participant without video: a grey tile with the name in the middle. */
+static void draw_placeholder(mcu_image *canvas, const mcu_rect *cell, const char *name)
+{
+	mcu_rect r = { cell->x + 2, cell->y + 2, cell->w - 4, cell->h - 4 };
+	mcu_image_fill_rect(canvas, &r, PLACEHOLDER_Y, 128, 128);
+	int w1 = mcu_font_text_width(name, 1);
+	if (w1 <= 0)
+		return;
+	int scale = MIN(cell->h / (MCU_FONT_CELL_H * 4), (cell->w - 16) / w1);
+	if (scale < 1)
+		scale = 1;
+	int x = cell->x + (cell->w - mcu_font_text_width(name, scale)) / 2;
+	int y = cell->y + (cell->h - MCU_FONT_CELL_H * scale) / 2;
+	mcu_font_draw(canvas, &r, MAX(x, r.x), y, scale, name, BAND_LUMA);
+}
+
+/* Draws the layout. For each shown participant whose picture is new since the last
+ * compose, *arrival[i] gets its arrival time (0 otherwise). */
+static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant **shown,
+	unsigned n, gint64 *arrival)
 {
 	mcu_image_fill_black(&room->canvas);
-	mcu_participant *senders[MCU_LAYOUT_MAX_TILES];
-	unsigned n = 0;
-	for (guint i = 0; i < parts->len && n < MCU_LAYOUT_MAX_TILES; i++) {
-		mcu_participant *p = g_ptr_array_index(parts, i);
+	mcu_rect cells[MCU_LAYOUT_MAX_TILES];
+	unsigned count = 0;
+	if (mcu_layout_cells(kind, n, room->cfg.width, room->cfg.height, cells, &count) < 0)
+		return;
+	for (unsigned i = 0; i < count; i++) {
+		mcu_participant *p = shown[i];
+		mcu_rect r;
+		bool drawn = false;
+		arrival[i] = 0;
 		g_mutex_lock(&p->frame_lock);
-		if (p->has_frame)
-			senders[n++] = p;
+		if (p->has_frame && mcu_layout_fit(&cells[i], p->src_w, p->src_h, &r) == 0 &&
+				mcu_image_draw_scaled(&room->canvas, &r, &p->frame) == 0) {
+			drawn = true;
+			if (p->shown_seq != p->frame_seq)
+				arrival[i] = p->frame_arrival_us;
+			p->shown_seq = p->frame_seq;
+		}
 		g_mutex_unlock(&p->frame_lock);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		mcu_rect cell, r;
-		if (mcu_layout_grid_cell(n, i, room->cfg.width, room->cfg.height, &cell) < 0)
-			continue;
-		g_mutex_lock(&senders[i]->frame_lock);
-		const mcu_image *src = &senders[i]->frame;
-		if (mcu_layout_fit(&cell, src->width, src->height, &r) == 0)
-			mcu_image_draw_scaled(&room->canvas, &r, src);
-		g_mutex_unlock(&senders[i]->frame_lock);
+		g_atomic_int_set(&p->v_want, drawn ? (r.w << 16) | r.h : -1);
+		if (drawn)
+			draw_name(&room->canvas, &r, p->display);
+		else
+			draw_placeholder(&room->canvas, &cells[i], p->display);
 	}
 }
 
@@ -143,14 +374,23 @@ static void video_send(mcu_participant *p, uint8_t *pkts, const size_t *lens, si
 	g_rec_mutex_unlock(&p->lock);
 }
 
-static void video_tick(mcu_room *room)
+static void video_tick(mcu_room *room, gint64 scheduled_us)
 {
+	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
 	if (parts->len == 0) {
 		mcu_room_parts_free(parts);
 		return;
 	}
-	video_compose(room, parts);
+	mcu_layout_kind kind = mcu_room_layout(room);
+	mcu_participant *shown[MCU_LAYOUT_MAX_TILES];
+	gint64 arrival[MCU_LAYOUT_MAX_TILES];
+	unsigned n = video_pick_shown(room, parts, kind, shown);
+	video_mark_hidden(parts, shown, n, scheduled_us);
+	gint64 t_wait = g_get_monotonic_time();
+	video_wait_late(room, shown, n, scheduled_us + VIDEO_MAX_WAIT_US);
+	gint64 t_compose = g_get_monotonic_time();
+	video_compose(room, kind, shown, n, arrival);
 	gint64 now = g_get_monotonic_time();
 	bool force = video_want_keyframe(room, now);
 	const uint8_t *data;
@@ -160,6 +400,7 @@ static void video_tick(mcu_room *room)
 		mcu_room_parts_free(parts);
 		return;
 	}
+	gint64 t_encoded = g_get_monotonic_time();
 	if (key)
 		room->last_kf_us = now;
 	room->picture_id = (room->picture_id + 1) & 0x7fff;
@@ -180,6 +421,19 @@ static void video_tick(mcu_room *room)
 		video_send(g_ptr_array_index(parts, i), pkts, lens, count, key, ts90);
 	free(pkts);
 	free(lens);
+	gint64 sent = g_get_monotonic_time();
+	gint64 cpu = mcu_thread_cpu_us() - cpu0;
+	g_mutex_lock(&room->stats_lock);
+	room->st.video_frames_out++;
+	room->st.video_wait_us += (uint64_t)(t_compose - t_wait);
+	room->st.video_compose_us += (uint64_t)(now - t_compose);
+	room->st.video_encode_us += (uint64_t)(t_encoded - now);
+	room->st.video_cpu_us += (uint64_t)(cpu > 0 ? cpu : 0);
+	mcu_hist_add(&room->video_late, sent - scheduled_us);
+	for (unsigned i = 0; i < n; i++)
+		if (arrival[i])
+			mcu_hist_add(&room->video_lat, sent - arrival[i]);
+	g_mutex_unlock(&room->stats_lock);
 	mcu_room_parts_free(parts);
 }
 
@@ -192,7 +446,7 @@ gpointer mcu_room_video_thread(gpointer data)
 		next += period;
 		if (!mcu_room_wait_until(room, next))
 			break;
-		video_tick(room);
+		video_tick(room, next);
 		gint64 now = g_get_monotonic_time();
 		if (now - next > period)
 			next = now; /* behind by a whole frame: skip it rather than burst */

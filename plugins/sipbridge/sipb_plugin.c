@@ -18,6 +18,7 @@
 #include "mutex.h"
 
 #include "mcu_room.h"
+#include "vmr_dialout.h"
 #include "vmr_request.h"
 
 #define SIPB_VERSION 1
@@ -33,12 +34,47 @@ static GHashTable *sessions;      /* janus_plugin_session* -> gint64 start time 
 static janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 static gint64 started_at;
 
+/* Dial-out requests from the VMR plugin ("receive a call when a guest joins"). Until the SIP
+ * user agent lands they are kept (the last 32) and reported by `status`, never dialled. */
+typedef struct sipb_dialout {
+	gint64 account_id;
+	char *username, *room;
+	gint64 at;
+} sipb_dialout;
+static GQueue dialouts = G_QUEUE_INIT;
+static janus_mutex dialouts_mutex = JANUS_MUTEX_INITIALIZER;
+
+static void sipb_dialout_free(gpointer data) {
+	sipb_dialout *d = data;
+	g_free(d->username);
+	g_free(d->room);
+	g_free(d);
+}
+
+static int sipb_dialout_request(void *opaque, int64_t account_id, const char *username, const char *room_address) {
+	(void)opaque;
+	sipb_dialout *d = g_new0(sipb_dialout, 1);
+	d->account_id = account_id;
+	d->username = g_strdup(username);
+	d->room = g_strdup(room_address);
+	d->at = g_get_real_time() / G_USEC_PER_SEC;
+	janus_mutex_lock(&dialouts_mutex);
+	g_queue_push_tail(&dialouts, d);
+	while(g_queue_get_length(&dialouts) > 32)
+		sipb_dialout_free(g_queue_pop_head(&dialouts));
+	janus_mutex_unlock(&dialouts_mutex);
+	JANUS_LOG(LOG_INFO, "[sipbridge] dial-out of %s's device into %s requested: no SIP user agent yet, not dialled\n",
+		username, room_address);
+	return 0;
+}
+
 static int sipb_init(janus_callbacks *callback, const char *config_path) {
 	if(callback == NULL || config_path == NULL)
 		return -1;
 	gateway = callback;
 	sessions = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	started_at = g_get_monotonic_time();
+	vmr_dialout_set_handler(sipb_dialout_request, NULL);
 	g_atomic_int_set(&initialized, 1);
 	JANUS_LOG(LOG_INFO, "%s initialized (config folder %s)\n", SIPB_NAME, config_path);
 	return 0;
@@ -47,6 +83,10 @@ static int sipb_init(janus_callbacks *callback, const char *config_path) {
 static void sipb_destroy(void) {
 	if(!g_atomic_int_get(&initialized))
 		return;
+	vmr_dialout_set_handler(NULL, NULL);
+	janus_mutex_lock(&dialouts_mutex);
+	g_queue_clear_full(&dialouts, sipb_dialout_free);
+	janus_mutex_unlock(&dialouts_mutex);
 	janus_mutex_lock(&sessions_mutex);
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
@@ -91,6 +131,15 @@ static json_t *sipb_status(void) {
 	json_object_set_new(j, "sessions", json_integer(sessions ? g_hash_table_size(sessions) : 0));
 	janus_mutex_unlock(&sessions_mutex);
 	json_object_set_new(j, "sip", json_string("not yet listening"));
+	json_t *calls = json_array();
+	janus_mutex_lock(&dialouts_mutex);
+	for(GList *l = dialouts.head; l; l = l->next) {
+		sipb_dialout *d = l->data;
+		json_array_append_new(calls, json_pack("{sIsssssssI}", "account", (json_int_t)d->account_id,
+			"username", d->username, "room", d->room, "state", "not dialled: no SIP user agent", "at", (json_int_t)d->at));
+	}
+	janus_mutex_unlock(&dialouts_mutex);
+	json_object_set_new(j, "dialout_requests", calls);
 	mcu_room_config mcu;
 	mcu_room_config_defaults(&mcu);
 	json_object_set_new(j, "picture", json_pack("{sisi}", "width", mcu.width, "height", mcu.height));

@@ -26,11 +26,15 @@
 #include "config.h"
 #include "mutex.h"
 #include "rtcp.h"
+#include "rtp.h"
 #include "sdp-utils.h"
 #include "utils.h"
 
 #include "mcu_room.h"
+#include "vmr_dialout.h"
 #include "vmr_request.h"
+#include "vmr_rooms.h"
+#include "vmr_service.h"
 #include "vmr_store.h"
 
 #define VMR_VERSION 1
@@ -89,13 +93,17 @@ VMR_EXPORT janus_plugin *create(void) {
 }
 
 typedef struct vmr_session {
+	vmr_member member;             /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
 	janus_plugin_session *handle;
 	guint64 id;                    /* participant id shown to the room */
 	janus_mutex mutex;             /* guards room/part/display */
 	mcu_room *room;
 	mcu_participant *part;
-	char *room_name;
+	char *room_name;               /* the room's address while in it */
 	char *display;
+	int64_t room_id;               /* store id of the room while in it */
+	int64_t invitation_id;         /* the invitation used to join, 0 when none */
+	vmr_client client;             /* login state; used by the worker thread only */
 	volatile gint media_up;
 	volatile gint destroyed;
 	janus_refcount ref;
@@ -103,6 +111,7 @@ typedef struct vmr_session {
 
 typedef struct vmr_message {
 	vmr_session *session;
+	char *peer;                    /* the client's address, stamped by our transport */
 	char *transaction;
 	json_t *message;
 	json_t *jsep;
@@ -112,12 +121,10 @@ static janus_callbacks *gateway;
 static volatile gint initialized, stopping;
 static GHashTable *sessions;            /* janus_plugin_session* -> vmr_session* (one ref) */
 static janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
-static GHashTable *rooms;               /* name -> mcu_room* (one ref) */
-static janus_mutex rooms_mutex = JANUS_MUTEX_INITIALIZER;
 static GAsyncQueue *messages;
 static GThread *worker;
 static vmr_message exit_message;
-static vmr_store *store;
+static vmr_service *service;
 static mcu_room_config room_config;
 
 /* ---- sessions ----------------------------------------------------------------------- */
@@ -126,6 +133,7 @@ static void vmr_session_free(const janus_refcount *ref) {
 	vmr_session *s = janus_refcount_containerof(ref, vmr_session, ref);
 	g_free(s->room_name);
 	g_free(s->display);
+	vmr_client_clear(&s->client);
 	janus_mutex_destroy(&s->mutex);
 	g_free(s);
 }
@@ -151,6 +159,7 @@ static void vmr_message_free(vmr_message *msg) {
 	if(msg->session)
 		janus_refcount_decrease(&msg->session->ref);
 	g_free(msg->transaction);
+	g_free(msg->peer);
 	if(msg->message)
 		json_decref(msg->message);
 	if(msg->jsep)
@@ -184,28 +193,50 @@ static void io_request_keyframe(void *opaque) {
 
 /* ---- rooms --------------------------------------------------------------------------- */
 
-/* Returns a new reference to the running MCU room `name`, creating it if needed. */
-static mcu_room *room_acquire(const char *name) {
-	janus_mutex_lock(&rooms_mutex);
-	mcu_room *room = g_hash_table_lookup(rooms, name);
-	if(room == NULL) {
-		room = mcu_room_new(name, &room_config);
-		if(room != NULL)
-			g_hash_table_insert(rooms, g_strdup(name), room);
-	}
-	if(room != NULL)
-		mcu_room_ref(room);
-	janus_mutex_unlock(&rooms_mutex);
-	return room;
+static void room_notify(const char *name, vmr_session *skip, json_t *event);
+
+/* Room events from the MCU (its audio thread): tell everyone in the room who talks. */
+static void room_talking(void *opaque, void *participant_opaque, int is_talking) {
+	const char *address = opaque;
+	const vmr_member *who = participant_opaque;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_object_set_new(event, "room", json_string(address));
+	json_t *t = json_object();
+	json_object_set_new(t, "id", json_integer((json_int_t)who->id));
+	json_object_set_new(t, "talking", json_boolean(is_talking));
+	json_object_set_new(event, "talking", t);
+	room_notify(address, NULL, event);
+	json_decref(event);
 }
 
-/* Stops a room's MCU when nobody is left in it. */
-static void room_release_if_empty(const char *name) {
-	janus_mutex_lock(&rooms_mutex);
-	mcu_room *room = g_hash_table_lookup(rooms, name);
-	if(room != NULL && mcu_room_count(room) == 0)
-		g_hash_table_remove(rooms, name);   /* value destroy drops the table's reference */
-	janus_mutex_unlock(&rooms_mutex);
+static void room_speaker(void *opaque, void *participant_opaque) {
+	const char *address = opaque;
+	const vmr_member *who = participant_opaque;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_object_set_new(event, "room", json_string(address));
+	json_object_set_new(event, "speaker", who ? json_integer((json_int_t)who->id) : json_null());
+	room_notify(address, NULL, event);
+	json_decref(event);
+}
+
+/* A room's MCU started (by us or by the SIP bridge): attach our event callbacks. The address
+ * string lives as long as the room's registry entry; we keep our own copy per room. */
+static GHashTable *event_addresses;   /* address -> address copy handed to the MCU */
+static janus_mutex event_addresses_mutex = JANUS_MUTEX_INITIALIZER;
+
+static void room_started(void *opaque, const char *address, mcu_room *room) {
+	(void)opaque;
+	janus_mutex_lock(&event_addresses_mutex);
+	char *copy = g_hash_table_lookup(event_addresses, address);
+	if(copy == NULL) {
+		copy = g_strdup(address);
+		g_hash_table_insert(event_addresses, copy, copy);
+	}
+	janus_mutex_unlock(&event_addresses_mutex);
+	mcu_room_events ev = { .opaque = copy, .talking = room_talking, .speaker_changed = room_speaker };
+	mcu_room_set_events(room, &ev);
 }
 
 /* Sends `event` (borrowed) to everyone in room `name` except `skip`. */
@@ -278,7 +309,7 @@ static void session_leave(vmr_session *s) {
 	json_object_set_new(event, "left", json_integer((json_int_t)s->id));
 	room_notify(name, s, event);
 	json_decref(event);
-	room_release_if_empty(name);
+	vmr_rooms_release_if_empty(name);
 	JANUS_LOG(LOG_INFO, "[vmr] participant %"SCNu64" left room %s\n", s->id, name);
 	g_free(name);
 }
@@ -303,54 +334,106 @@ static int config_int(janus_config *config, janus_config_category *cat, const ch
 }
 
 static void *vmr_worker(void *data);
+static void mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
+
+/* Settings read from janus.plugin.vmr.jcfg; strings owned here until init returns. */
+typedef struct vmr_settings {
+	char *database, *demo_room, *demo_pin, *domain, *public_url, *dial_ip;
+	char *smtp_url, *smtp_user, *smtp_password, *mail_from, *mail_from_name;
+	int smtp_starttls;
+} vmr_settings;
+
+static void settings_clear(vmr_settings *st) {
+	char **all[] = { &st->database, &st->demo_room, &st->demo_pin, &st->domain, &st->public_url, &st->dial_ip,
+		&st->smtp_url, &st->smtp_user, &st->smtp_password, &st->mail_from, &st->mail_from_name };
+	for(size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+		g_free(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
+static void settings_read(const char *config_path, vmr_settings *st) {
+	char filename[512];
+	g_snprintf(filename, sizeof(filename), "%s/%s.jcfg", config_path, VMR_PACKAGE);
+	janus_config *config = janus_config_parse(filename);
+	mcu_room_config_defaults(&room_config);
+	if(config == NULL) {
+		JANUS_LOG(LOG_WARN, "[vmr] no config file %s, using defaults\n", filename);
+		return;
+	}
+	janus_config_category *general = janus_config_get_create(config, NULL, janus_config_type_category, "general");
+	janus_config_category *mail = janus_config_get_create(config, NULL, janus_config_type_category, "mail");
+	room_config.width = config_int(config, general, "video_width", room_config.width, 160, 1920) & ~1;
+	room_config.height = config_int(config, general, "video_height", room_config.height, 90, 1080) & ~1;
+	room_config.fps = config_int(config, general, "video_fps", room_config.fps, 5, 60);
+	room_config.video_kbps = config_int(config, general, "video_kbps", room_config.video_kbps, 100, 8000);
+	room_config.audio_kbps = config_int(config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
+	st->database = g_strdup(config_string(config, general, "database", NULL));
+	st->demo_room = g_strdup(config_string(config, general, "demo_room", NULL));
+	st->demo_pin = g_strdup(config_string(config, general, "demo_pin", NULL));
+	st->domain = g_strdup(config_string(config, general, "domain", NULL));
+	st->public_url = g_strdup(config_string(config, general, "public_url", NULL));
+	st->dial_ip = g_strdup(config_string(config, general, "dial_ip", NULL));
+	st->smtp_url = g_strdup(config_string(config, mail, "smtp_url", NULL));
+	st->smtp_user = g_strdup(config_string(config, mail, "username", NULL));
+	st->smtp_password = g_strdup(config_string(config, mail, "password", NULL));
+	st->mail_from = g_strdup(config_string(config, mail, "from_address", NULL));
+	st->mail_from_name = g_strdup(config_string(config, mail, "from_name", NULL));
+	st->smtp_starttls = config_int(config, mail, "starttls", 1, 0, 2);
+	janus_config_destroy(config);
+}
+
+static void ensure_demo_room(const vmr_settings *st) {
+	if(st->demo_room == NULL || st->demo_room[0] == '\0')
+		return;
+	vmr_store *store = vmr_service_store(service);
+	vmr_room room;
+	int rc = vmr_store_room_get_by_address(store, st->demo_room, &room);
+	if(rc == 0) {
+		vmr_room_clear(&room);
+		return;
+	}
+	rc = vmr_store_room_create(store, VMR_ROOM_ENTERPRISE, st->demo_room, 0, st->demo_pin, "2x2", 0, &room);
+	if(rc == 0) {
+		JANUS_LOG(LOG_INFO, "[vmr] created demo room %s (meeting number %d)\n", room.address, room.meeting_number);
+		vmr_room_clear(&room);
+	} else {
+		JANUS_LOG(LOG_ERR, "[vmr] cannot create demo room %s (%s)\n", st->demo_room, g_strerror(-rc));
+	}
+}
 
 static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	if(callback == NULL || config_path == NULL)
 		return -1;
-	char filename[512];
-	g_snprintf(filename, sizeof(filename), "%s/%s.jcfg", config_path, VMR_PACKAGE);
-	janus_config *config = janus_config_parse(filename);
-	janus_config_category *general = NULL;
-	if(config != NULL)
-		general = janus_config_get_create(config, NULL, janus_config_type_category, "general");
-	else
-		JANUS_LOG(LOG_WARN, "[vmr] no config file %s, using defaults\n", filename);
-	mcu_room_config_defaults(&room_config);
-	char *db_path = NULL, *demo_room = NULL, *demo_pin = NULL;
-	if(config != NULL) {
-		room_config.width = config_int(config, general, "video_width", room_config.width, 160, 1920) & ~1;
-		room_config.height = config_int(config, general, "video_height", room_config.height, 90, 1080) & ~1;
-		room_config.fps = config_int(config, general, "video_fps", room_config.fps, 5, 60);
-		room_config.video_kbps = config_int(config, general, "video_kbps", room_config.video_kbps, 100, 8000);
-		room_config.audio_kbps = config_int(config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
-		db_path = g_strdup(config_string(config, general, "database", NULL));
-		demo_room = g_strdup(config_string(config, general, "demo_room", NULL));
-		demo_pin = g_strdup(config_string(config, general, "demo_pin", NULL));
-		janus_config_destroy(config);
-	}
-	if(db_path == NULL)
-		db_path = g_build_filename(config_path, "vmr.sqlite", NULL);
-	int rc = vmr_store_open(db_path, &store);
+	vmr_settings st = { 0 };
+	settings_read(config_path, &st);
+	if(st.database == NULL)
+		st.database = g_build_filename(config_path, "vmr.sqlite", NULL);
+	vmr_store *store = NULL;
+	int rc = vmr_store_open(st.database, &store);
 	if(rc < 0) {
-		JANUS_LOG(LOG_FATAL, "[vmr] cannot open the store %s (%s)\n", db_path, g_strerror(-rc));
-		g_free(db_path);
-		g_free(demo_room);
-		g_free(demo_pin);
+		JANUS_LOG(LOG_FATAL, "[vmr] cannot open the store %s (%s)\n", st.database, g_strerror(-rc));
+		settings_clear(&st);
 		return -1;
 	}
-	if(demo_room != NULL && demo_room[0] != '\0') {
-		vmr_room room;
-		if(vmr_store_room_get(store, demo_room, &room) == 0) {
-			vmr_room_clear(&room);
-		} else if((rc = vmr_store_room_create(store, demo_room, demo_pin, "2x2", 0, &room)) == 0) {
-			JANUS_LOG(LOG_INFO, "[vmr] created demo room %s (meeting number %d)\n", room.name, room.meeting_number);
-			vmr_room_clear(&room);
-		} else {
-			JANUS_LOG(LOG_ERR, "[vmr] cannot create demo room %s (%s)\n", demo_room, g_strerror(-rc));
-		}
+	vmr_service_config scfg = {
+		.domain = st.domain, .public_url = st.public_url, .dial_ip = st.dial_ip,
+		.mail = { .smtp_url = st.smtp_url, .username = st.smtp_user, .password = st.smtp_password,
+			.starttls = st.smtp_starttls, .from_address = st.mail_from, .from_name = st.mail_from_name },
+		.mail_result = mail_result,
+	};
+	rc = vmr_service_new(store, &scfg, &service);
+	if(rc < 0) {
+		JANUS_LOG(LOG_FATAL, "[vmr] cannot start the service (%s)\n", g_strerror(-rc));
+		vmr_store_close(store);
+		settings_clear(&st);
+		return -1;
 	}
+	ensure_demo_room(&st);
 	sessions = g_hash_table_new(NULL, NULL);
-	rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)mcu_room_unref);
+	vmr_rooms_set_defaults(&room_config);
+	event_addresses = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	vmr_rooms_set_started_hook(room_started, NULL);
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
 	GError *error = NULL;
@@ -358,17 +441,14 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	if(error != NULL) {
 		JANUS_LOG(LOG_FATAL, "[vmr] cannot start the worker thread: %s\n", error->message);
 		g_error_free(error);
-		g_free(db_path);
-		g_free(demo_room);
-		g_free(demo_pin);
+		settings_clear(&st);
 		return -1;
 	}
 	g_atomic_int_set(&initialized, 1);
-	JANUS_LOG(LOG_INFO, "%s initialized: store %s, picture %dx%d@%d\n", VMR_NAME, db_path,
-		room_config.width, room_config.height, room_config.fps);
-	g_free(db_path);
-	g_free(demo_room);
-	g_free(demo_pin);
+	JANUS_LOG(LOG_INFO, "%s initialized: store %s (%s), picture %dx%d@%d, mail %s\n", VMR_NAME, st.database,
+		vmr_store_backend(store), room_config.width, room_config.height, room_config.fps,
+		st.smtp_url ? st.smtp_url : "off");
+	settings_clear(&st);
 	return 0;
 }
 
@@ -386,12 +466,14 @@ static void vmr_destroy(void) {
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
-	janus_mutex_lock(&rooms_mutex);
-	g_hash_table_destroy(rooms);
-	rooms = NULL;
-	janus_mutex_unlock(&rooms_mutex);
-	vmr_store_close(store);
-	store = NULL;
+	vmr_rooms_set_started_hook(NULL, NULL);
+	vmr_rooms_clear();
+	janus_mutex_lock(&event_addresses_mutex);
+	g_hash_table_destroy(event_addresses);
+	event_addresses = NULL;
+	janus_mutex_unlock(&event_addresses_mutex);
+	vmr_service_free(service);
+	service = NULL;
 	g_atomic_int_set(&initialized, 0);
 	JANUS_LOG(LOG_INFO, "%s destroyed\n", VMR_NAME);
 }
@@ -404,6 +486,9 @@ static void vmr_create_session(janus_plugin_session *handle, int *error) {
 	vmr_session *s = g_new0(vmr_session, 1);
 	s->handle = handle;
 	s->id = janus_random_uint64() & 0x1FFFFFFFFFFFFFULL;   /* fits a JavaScript number */
+	s->member.id = s->id;
+	/* Janus does not tell plugins the client's address: failures are counted per handle and per room. */
+	s->client.source = g_strdup_printf("handle:%" SCNu64, s->id);
 	janus_mutex_init(&s->mutex);
 	janus_refcount_init(&s->ref, vmr_session_free);
 	handle->plugin_handle = s;
@@ -483,6 +568,13 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 	/* Everything is answered asynchronously, in order, by the worker. */
 	vmr_message *msg = g_new0(vmr_message, 1);
 	msg->session = s;             /* takes the lookup's reference */
+	/* Our transport stamps the sender's address into the body (see transports/ws_session.h);
+	 * take it out before the body is validated. */
+	json_t *peer = json_is_object(message) ? json_object_get(message, VMR_PEER_KEY) : NULL;
+	if(json_is_string(peer))
+		msg->peer = g_strdup(json_string_value(peer));
+	if(peer != NULL)
+		json_object_del(message, VMR_PEER_KEY);
 	msg->transaction = transaction;
 	msg->message = message;
 	msg->jsep = jsep;
@@ -490,23 +582,19 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 	return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, NULL, NULL);
 }
 
+/* Admin requests (accounts, enterprise rooms) come through the Janus Admin API, which
+ * has already checked the admin secret. */
 static json_t *vmr_handle_admin_message(json_t *message) {
-	(void)message;
-	json_t *reply = json_object();
-	json_t *list = json_array();
-	janus_mutex_lock(&rooms_mutex);
-	GHashTableIter it;
-	gpointer key, value;
-	g_hash_table_iter_init(&it, rooms);
-	while(g_hash_table_iter_next(&it, &key, &value)) {
-		json_t *r = json_object();
-		json_object_set_new(r, "room", json_string(key));
-		json_object_set_new(r, "participants", json_integer(mcu_room_count(value)));
-		json_array_append_new(list, r);
-	}
-	janus_mutex_unlock(&rooms_mutex);
-	json_object_set_new(reply, "vmr", json_string("rooms"));
-	json_object_set_new(reply, "rooms", list);
+	if(!g_atomic_int_get(&initialized))
+		return vmr_error_json(VMR_ERROR_INTERNAL, "plugin not ready");
+	vmr_request req;
+	char reason[128];
+	int code = vmr_request_parse(message, 1, &req, reason, sizeof(reason));
+	if(code != VMR_OK)
+		return vmr_error_json(code, reason);
+	vmr_client admin = { .source = g_strdup("admin-api") };
+	json_t *reply = vmr_service_handle(service, &admin, &req, NULL);
+	vmr_client_clear(&admin);
 	return reply;
 }
 
@@ -535,7 +623,8 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 		return;
 	janus_mutex_lock(&s->mutex);
 	if(s->part)
-		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0, (const uint8_t *)packet->buffer, packet->length);
+		mcu_participant_incoming_rtp_ex(s->part, packet->video ? 1 : 0, (const uint8_t *)packet->buffer,
+			packet->length, packet->video ? -1 : packet->extensions.audio_level);
 	janus_mutex_unlock(&s->mutex);
 }
 
@@ -590,6 +679,8 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, i
 				JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
 				JANUS_SDP_OA_CODEC, "opus",
 				JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+				/* RFC 6464: the browser tells us each packet's level, we need not decode to know */
+				JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
 				JANUS_SDP_OA_DONE);
 		} else if(m->type == JANUS_SDP_VIDEO && !have_video && janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
 			have_video = TRUE;
@@ -619,13 +710,152 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, i
 	return text;
 }
 
-static void reply_error(vmr_message *msg, int code, const char *reason) {
+static void reply_error_retry(vmr_message *msg, int code, const char *reason, int retry_after_s) {
 	json_t *event = vmr_error_json(code, reason);
+	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
+		json_object_set_new(event, "retry_after", json_integer(retry_after_s));
 	gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+	/* The core has taken the refused offer: reset the PeerConnection so that the client can
+	 * try again (say, with the right PIN) on the same handle. */
+	if(msg->jsep != NULL) {
+		janus_mutex_lock(&msg->session->mutex);
+		gboolean in_room = msg->session->room != NULL;
+		janus_mutex_unlock(&msg->session->mutex);
+		if(!in_room)
+			gateway->close_pc(msg->session->handle);
+	}
+}
+
+static void reply_error(vmr_message *msg, int code, const char *reason) {
+	reply_error_retry(msg, code, reason, 0);
+}
+
+/* Sends `event` (borrowed) to every handle logged in as `account_id`, except those in room
+ * `except_room` (NULL: none excepted). Returns how many got it. */
+static int notify_account(int64_t account_id, const char *except_room, json_t *event) {
+	GList *targets = NULL;
+	janus_mutex_lock(&sessions_mutex);
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, sessions);
+	while(g_hash_table_iter_next(&it, NULL, &value)) {
+		vmr_session *s = value;
+		if(g_atomic_int_get(&s->destroyed) || s->client.account_id != account_id)
+			continue;
+		if(except_room && s->room_name && strcmp(s->room_name, except_room) == 0)
+			continue;
+		janus_refcount_increase(&s->ref);
+		targets = g_list_prepend(targets, s);
+	}
+	janus_mutex_unlock(&sessions_mutex);
+	int n = 0;
+	for(GList *l = targets; l; l = l->next) {
+		vmr_session *s = l->data;
+		gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+		janus_refcount_decrease(&s->ref);
+		n++;
+	}
+	g_list_free(targets);
+	return n;
+}
+
+/* Is the owner of a room in it right now? */
+static gboolean account_in_room(int64_t account_id, const char *address) {
+	gboolean found = FALSE;
+	janus_mutex_lock(&sessions_mutex);
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, sessions);
+	while(!found && g_hash_table_iter_next(&it, NULL, &value)) {
+		vmr_session *s = value;
+		found = !g_atomic_int_get(&s->destroyed) && s->client.account_id == account_id &&
+			s->room_name != NULL && strcmp(s->room_name, address) == 0;
+	}
+	janus_mutex_unlock(&sessions_mutex);
+	return found;
+}
+
+/* Mailer thread: tell the owner's open pages how the invitation mail went. */
+static void mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error) {
+	(void)opaque;
+	if(!g_atomic_int_get(&initialized) || g_atomic_int_get(&stopping))
+		return;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_t *m = json_object();
+	json_object_set_new(m, "invitation", json_integer(invitation_id));
+	json_object_set_new(m, "sent", json_boolean(result == 0));
+	if(result != 0)
+		json_object_set_new(m, "error", json_string(error ? error : "unknown error"));
+	json_object_set_new(event, "mail", m);
+	if(result != 0)
+		JANUS_LOG(LOG_WARN, "[vmr] invitation %" SCNi64 " mail failed: %s\n", invitation_id, error ? error : "?");
+	notify_account(owner_id, NULL, event);
 	json_decref(event);
 }
 
-static void handle_join(vmr_message *msg, vmr_request *req) {
+/* A guest came in: the owner's open web sessions hear of it at once and, with "receive a
+ * call" on, the SIP bridge calls the owner's registered device into the room. */
+static void notify_guest_joined(const vmr_join_grant *grant, const char *display) {
+	const vmr_room *room = &grant->room;
+	if(room->owner_id == 0 || grant->is_owner || account_in_room(room->owner_id, room->address))
+		return;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_t *g = json_object();
+	json_object_set_new(g, "room", json_string(room->address));
+	json_object_set_new(g, "display", json_string(display));
+	json_object_set_new(g, "how", json_string(grant->invitation_id ? "invitation" : room->pin ? "pin" : "room"));
+	if(grant->invitation_id)
+		json_object_set_new(g, "invitation", json_integer(grant->invitation_id));
+	json_object_set_new(event, "guest_joined", g);
+	int n = notify_account(room->owner_id, room->address, event);
+	json_decref(event);
+	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s: told %d open session(s) of the owner\n", display, room->address, n);
+	if(room->receive_call) {
+		vmr_account owner;
+		if(vmr_store_account_get(vmr_service_store(service), room->owner_id, &owner) == 0) {
+			int rc = vmr_dialout_request(owner.id, owner.username, room->address);
+			if(rc == 0)
+				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room->address);
+			else
+				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address, g_strerror(-rc));
+			vmr_account_clear(&owner);
+		}
+	}
+}
+
+/* Removes from their room everyone who joined with a revoked/deleted invitation. */
+static void kick_invitation(int64_t invitation_id) {
+	GList *targets = NULL;
+	janus_mutex_lock(&sessions_mutex);
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, sessions);
+	while(g_hash_table_iter_next(&it, NULL, &value)) {
+		vmr_session *s = value;
+		if(!g_atomic_int_get(&s->destroyed) && s->invitation_id == invitation_id && s->room_name != NULL) {
+			janus_refcount_increase(&s->ref);
+			targets = g_list_prepend(targets, s);
+		}
+	}
+	janus_mutex_unlock(&sessions_mutex);
+	for(GList *l = targets; l; l = l->next) {
+		vmr_session *s = l->data;
+		json_t *event = json_pack("{sssssi}", "vmr", "event", "kicked", "invitation revoked", "error_code",
+			VMR_ERROR_INVALID_INVITATION);
+		gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+		json_decref(event);
+		session_leave(s);
+		s->invitation_id = 0;
+		gateway->close_pc(s->handle);
+		janus_refcount_decrease(&s->ref);
+	}
+	g_list_free(targets);
+}
+
+static void handle_join(vmr_message *msg, const vmr_request *req) {
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
 	gboolean joined = s->room != NULL;
@@ -634,50 +864,54 @@ static void handle_join(vmr_message *msg, vmr_request *req) {
 		reply_error(msg, VMR_ERROR_ALREADY_JOINED, "already in a room");
 		return;
 	}
-	vmr_room room;
-	int rc = vmr_store_room_get(store, req->room, &room);
-	if(rc == -ENOENT) {
-		reply_error(msg, VMR_ERROR_NO_SUCH_ROOM, "no such room");
-		return;
-	} else if(rc < 0) {
-		JANUS_LOG(LOG_ERR, "[vmr] store lookup of %s failed (%s)\n", req->room, g_strerror(-rc));
-		reply_error(msg, VMR_ERROR_INTERNAL, "store unavailable");
-		return;
-	}
-	gboolean pin_ok = room.pin == NULL || (req->pin != NULL && strcmp(room.pin, req->pin) == 0);
-	vmr_room_clear(&room);
-	if(!pin_ok) {
-		JANUS_LOG(LOG_WARN, "[vmr] wrong PIN for room %s\n", req->room);
-		reply_error(msg, VMR_ERROR_WRONG_PIN, "wrong PIN");
-		return;
-	}
 	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
 	const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
 	if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
 		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "join needs a JSEP offer");
 		return;
 	}
-	int audio_pt = 0, video_pt = 0, code = 0;
+	vmr_join_grant grant;
 	const char *reason = NULL;
+	int code = vmr_service_authorize_join(service, &s->client, req, &grant, &reason);
+	if(code != VMR_OK) {
+		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n", s->id,
+			s->client.source, code, reason);
+		reply_error_retry(msg, code, reason, grant.retry_after_s);
+		return;
+	}
+	const char *display = vmr_request_string(req, "display");
+	if(display == NULL)
+		display = grant.guest_name ? grant.guest_name : "Guest";
+	int audio_pt = 0, video_pt = 0;
 	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
 	if(answer == NULL) {
+		vmr_join_grant_clear(&grant);
 		reply_error(msg, code, reason);
 		return;
 	}
-	mcu_room *mroom = room_acquire(req->room);
+	const char *address = grant.room.address;
+	mcu_room *mroom = vmr_rooms_acquire(address, grant.room.layout);
 	if(mroom == NULL) {
 		g_free(answer);
+		vmr_join_grant_clear(&grant);
 		reply_error(msg, VMR_ERROR_INTERNAL, "cannot start the room's MCU");
 		return;
 	}
 	janus_refcount_increase(&s->ref);      /* the io's reference */
 	mcu_participant_io io = { .opaque = s, .send_rtp = io_send_rtp, .request_keyframe = io_request_keyframe };
-	mcu_participant *part = mcu_room_join(mroom, req->display, &io, (uint8_t)audio_pt, (uint8_t)video_pt);
+	mcu_participant_opts opts;
+	mcu_participant_opts_defaults(&opts);
+	opts.display = display;
+	opts.audio_codec = MCU_AUDIO_OPUS;
+	opts.audio_pt = (uint8_t)audio_pt;
+	opts.video_pt = (uint8_t)video_pt;
+	mcu_participant *part = mcu_room_join_ex(mroom, &opts, &io);
 	if(part == NULL) {
 		janus_refcount_decrease(&s->ref);
 		mcu_room_unref(mroom);
-		room_release_if_empty(req->room);
+		vmr_rooms_release_if_empty(address);
 		g_free(answer);
+		vmr_join_grant_clear(&grant);
 		reply_error(msg, VMR_ERROR_INTERNAL, "cannot join the room's MCU");
 		return;
 	}
@@ -685,9 +919,11 @@ static void handle_join(vmr_message *msg, vmr_request *req) {
 	janus_mutex_lock(&s->mutex);
 	s->room = mroom;
 	s->part = part;
-	s->room_name = g_strdup(req->room);
+	s->room_name = g_strdup(address);
+	s->room_id = grant.room.id;
+	s->invitation_id = grant.invitation_id;
 	g_free(s->display);
-	s->display = g_strdup(req->display);
+	s->display = g_strdup(display);
 	janus_mutex_unlock(&s->mutex);
 	janus_mutex_unlock(&sessions_mutex);
 
@@ -695,40 +931,96 @@ static void handle_join(vmr_message *msg, vmr_request *req) {
 	mcu_room_video_size(mroom, &width, &height);
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("joined"));
-	json_object_set_new(event, "room", json_string(req->room));
+	json_object_set_new(event, "room", json_string(address));
+	json_object_set_new(event, "room_name", json_string(grant.room.name));
+	json_object_set_new(event, "layout", json_string(grant.room.layout));
 	json_object_set_new(event, "id", json_integer((json_int_t)s->id));
-	json_object_set_new(event, "display", json_string(req->display));
+	json_object_set_new(event, "display", json_string(display));
 	json_t *video = json_object();
 	json_object_set_new(video, "width", json_integer(width));
 	json_object_set_new(video, "height", json_integer(height));
 	json_object_set_new(event, "video", video);
-	json_object_set_new(event, "participants", room_participants(req->room));
+	json_object_set_new(event, "participants", room_participants(address));
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	int ret = gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
-	JANUS_LOG(LOG_INFO, "[vmr] %s (%"SCNu64") joined room %s (pt audio %d video %d): push_event %d\n",
-		req->display, s->id, req->room, audio_pt, video_pt, ret);
+	JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",
+		display, s->id, address, audio_pt, video_pt, ret);
 	json_decref(event);
 	json_decref(jsep);
 	g_free(answer);
 
 	json_t *joined_ev = json_object();
 	json_object_set_new(joined_ev, "vmr", json_string("event"));
-	json_object_set_new(joined_ev, "room", json_string(req->room));
+	json_object_set_new(joined_ev, "room", json_string(address));
 	json_t *who = json_object();
 	json_object_set_new(who, "id", json_integer((json_int_t)s->id));
-	json_object_set_new(who, "display", json_string(req->display));
+	json_object_set_new(who, "display", json_string(display));
 	json_object_set_new(joined_ev, "joined", who);
-	room_notify(req->room, s, joined_ev);
+	room_notify(address, s, joined_ev);
 	json_decref(joined_ev);
+	notify_guest_joined(&grant, display);
+	vmr_join_grant_clear(&grant);
+}
+
+/* Applies what a management request changed to the running rooms. */
+static void apply_effects(const vmr_effects *fx) {
+	if(fx->revoked_invitation)
+		kick_invitation(fx->revoked_invitation);
+	if(fx->room_changed) {
+		vmr_room room;
+		if(vmr_store_room_get(vmr_service_store(service), fx->room_changed, &room) != 0)
+			return;
+		json_t *event = json_object();
+		json_object_set_new(event, "vmr", json_string("event"));
+		json_object_set_new(event, "room", json_string(room.address));
+		json_object_set_new(event, "layout", json_string(room.layout));
+		mcu_layout_kind kind = MCU_LAYOUT_1_7;
+		mcu_layout_kind_from_string(room.layout, &kind);
+		/* Everyone in the room (by id: the address may just have changed) hears the new layout. */
+		GList *targets = NULL;
+		janus_mutex_lock(&sessions_mutex);
+		GHashTableIter it;
+		gpointer value;
+		g_hash_table_iter_init(&it, sessions);
+		while(g_hash_table_iter_next(&it, NULL, &value)) {
+			vmr_session *s = value;
+			if(!g_atomic_int_get(&s->destroyed) && s->room_name != NULL && s->room_id == room.id) {
+				janus_refcount_increase(&s->ref);
+				targets = g_list_prepend(targets, s);
+			}
+		}
+		janus_mutex_unlock(&sessions_mutex);
+		for(GList *l = targets; l; l = l->next) {
+			vmr_session *s = l->data;
+			janus_mutex_lock(&s->mutex);
+			if(s->room)
+				mcu_room_set_layout(s->room, kind);
+			janus_mutex_unlock(&s->mutex);
+			gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+			janus_refcount_decrease(&s->ref);
+		}
+		g_list_free(targets);
+		json_decref(event);
+		vmr_room_clear(&room);
+	}
 }
 
 static void handle_request(vmr_message *msg) {
 	vmr_session *s = msg->session;
+	if(msg->peer != NULL) {
+		/* Failures count per client address when we know it (else per handle). */
+		char *source = g_strdup_printf("ip:%s", msg->peer);
+		char *colon = strrchr(source + 3, ':');
+		if(colon != NULL && strchr(source + 3, ':') == colon)
+			*colon = '\0';   /* "1.2.3.4:5678" -> "1.2.3.4" (IPv6 keeps its colons) */
+		g_free(s->client.source);
+		s->client.source = source;
+	}
 	vmr_request req;
-	const char *reason = NULL;
-	int code = vmr_request_parse(msg->message, &req, &reason);
+	char reason[128];
+	int code = vmr_request_parse(msg->message, 0, &req, reason, sizeof(reason));
 	if(code != VMR_OK) {
-		JANUS_LOG(LOG_WARN, "[vmr] bad request from participant %"SCNu64": %d %s\n", s->id, code, reason);
+		JANUS_LOG(LOG_WARN, "[vmr] bad request from participant %" SCNu64 ": %d %s\n", s->id, code, reason);
 		reply_error(msg, code, reason);
 		return;
 	}
@@ -736,28 +1028,30 @@ static void handle_request(vmr_message *msg) {
 	switch(req.type) {
 	case VMR_REQ_JOIN:
 		handle_join(msg, &req);
-		break;
-	case VMR_REQ_LEAVE:
+		return;
+	case VMR_REQ_LEAVE: {
 		janus_mutex_lock(&s->mutex);
 		gboolean joined = s->room != NULL;
 		janus_mutex_unlock(&s->mutex);
 		if(!joined) {
 			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
-			break;
+			return;
 		}
 		session_leave(s);
+		s->invitation_id = 0;
 		event = json_pack("{ssss}", "vmr", "event", "result", "left");
 		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
 		gateway->close_pc(s->handle);
-		break;
+		return;
+	}
 	case VMR_REQ_LIST_PARTICIPANTS: {
 		janus_mutex_lock(&s->mutex);
 		char *name = g_strdup(s->room_name);
 		janus_mutex_unlock(&s->mutex);
 		if(name == NULL) {
 			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
-			break;
+			return;
 		}
 		event = json_object();
 		json_object_set_new(event, "vmr", json_string("participants"));
@@ -766,7 +1060,7 @@ static void handle_request(vmr_message *msg) {
 		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
 		g_free(name);
-		break;
+		return;
 	}
 	case VMR_REQ_KEYFRAME:
 		janus_mutex_lock(&s->mutex);
@@ -776,9 +1070,17 @@ static void handle_request(vmr_message *msg) {
 		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
 		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
-		break;
+		return;
+	default: {
+		/* Account and room management: the service decides, we apply the effects. */
+		vmr_effects fx;
+		event = vmr_service_handle(service, &s->client, &req, &fx);
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		json_decref(event);
+		apply_effects(&fx);
+		return;
 	}
-	vmr_request_clear(&req);
+	}
 }
 
 static void *vmr_worker(void *data) {

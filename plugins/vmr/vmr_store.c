@@ -1,91 +1,152 @@
 /*
- * vmr_store.c - SQLite implementation of vmr_store.h (see there for threading/ownership).
+ * vmr_store.c - opening a store by URI, the field validators every writer shares, the
+ * record *_clear functions and the locking/transaction helpers the record code uses
+ * (see vmr_store.h for the interface, vmr_store_priv.h for the driver design).
+ *
+ * Threads: any; the validators are pure, the helpers take vmr_store.lock.
  */
-#include "vmr_store.h"
+#include "vmr_store_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 #include <glib.h>
 
-struct vmr_store {
-	sqlite3 *db;
-};
+/* ---- open/close ------------------------------------------------------------------------ */
 
-/* Each entry moves the schema from version i to i+1. Never edit a shipped entry: add one. */
-static const char *const migrations[] = {
-	"CREATE TABLE rooms ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  pin TEXT,"
-	"  layout TEXT NOT NULL DEFAULT '1+7',"
-	"  meeting_number INTEGER NOT NULL UNIQUE,"
-	"  created_at INTEGER NOT NULL DEFAULT (strftime('%s','now'))"
-	");",
-};
-
-static int exec_sql(sqlite3 *db, const char *sql) {
-	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-}
-
-static int migrate(sqlite3 *db) {
-	sqlite3_stmt *st = NULL;
-	int version = 0;
-	if(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	if(sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	int target = (int)G_N_ELEMENTS(migrations);
-	if(version > target)
-		return -EPROTO;   /* written by a newer release: refuse rather than corrupt */
-	for(int v = version; v < target; v++) {
-		char pragma[64];
-		g_snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		if(exec_sql(db, "BEGIN IMMEDIATE") < 0)
-			return -EIO;
-		if(exec_sql(db, migrations[v]) < 0 || exec_sql(db, pragma) < 0) {
-			exec_sql(db, "ROLLBACK");
-			return -EIO;
-		}
-		if(exec_sql(db, "COMMIT") < 0)
-			return -EIO;
-	}
-	return 0;
-}
-
-int vmr_store_open(const char *path, vmr_store **out) {
-	if(path == NULL || out == NULL)
+int vmr_store_open(const char *uri, vmr_store **out) {
+	if(uri == NULL || uri[0] == '\0' || out == NULL)
 		return -EINVAL;
-	sqlite3 *db = NULL;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-	if(sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return -EIO;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	int rc = exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;");
-	if(rc == 0)
-		rc = migrate(db);
-	if(rc < 0) {
-		sqlite3_close(db);
+	*out = NULL;
+	vmr_store *store = NULL;
+	int rc;
+	if(g_str_has_prefix(uri, "postgresql://") || g_str_has_prefix(uri, "postgres://"))
+		rc = vmr_store_pg_open(uri, &store);
+	else if(g_str_has_prefix(uri, "postgres"))
+		rc = -EINVAL;   /* a mistyped PostgreSQL URI must not silently become a SQLite file */
+	else if(g_str_has_prefix(uri, "sqlite:"))
+		rc = uri[7] != '\0' ? vmr_store_sqlite_open(uri + 7, &store) : -EINVAL;
+	else
+		rc = vmr_store_sqlite_open(uri, &store);
+	if(rc < 0)
 		return rc;
-	}
-	vmr_store *s = g_new0(vmr_store, 1);
-	s->db = db;
-	*out = s;
+	g_mutex_init(&store->lock);
+	*out = store;
 	return 0;
 }
 
 void vmr_store_close(vmr_store *store) {
 	if(store == NULL)
 		return;
-	sqlite3_close(store->db);
-	g_free(store);
+	g_mutex_clear(&store->lock);
+	store->drv->close(store);
 }
 
-int vmr_room_name_is_valid(const char *name) {
+const char *vmr_store_backend(const vmr_store *store) {
+	return store ? store->drv->name : NULL;
+}
+
+/* ---- locking and transactions ----------------------------------------------------------- */
+
+int vmr_store_exec(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams,
+		vmr_sql_rows *rows) {
+	g_mutex_lock(&store->lock);
+	int rc = store->drv->query(store, sql, params, nparams, rows);
+	g_mutex_unlock(&store->lock);
+	return rc;
+}
+
+int vmr_store_exec_one(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams) {
+	vmr_sql_rows rows = { 0 };
+	int rc = vmr_store_exec(store, sql, params, nparams, &rows);
+	if(rc == 0 && rows.changes == 0)
+		rc = -ENOENT;
+	vmr_sql_rows_clear(&rows);
+	return rc;
+}
+
+int vmr_store_txn_begin(vmr_store *store) {
+	g_mutex_lock(&store->lock);
+	int rc = store->drv->begin(store);
+	if(rc < 0)
+		g_mutex_unlock(&store->lock);
+	return rc;
+}
+
+int vmr_store_txn_query(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams,
+		vmr_sql_rows *rows) {
+	return store->drv->query(store, sql, params, nparams, rows);
+}
+
+int vmr_store_txn_end(vmr_store *store, int rc) {
+	if(rc == 0)
+		rc = store->drv->commit(store);
+	if(rc < 0)
+		store->drv->rollback(store);
+	g_mutex_unlock(&store->lock);
+	return rc;
+}
+
+/* ---- result rows ----------------------------------------------------------------------- */
+
+void vmr_sql_rows_clear(vmr_sql_rows *rows) {
+	if(rows == NULL)
+		return;
+	if(rows->cells != NULL) {
+		for(int i = 0; i < rows->nrows * rows->ncols; i++)
+			g_free(rows->cells[i]);
+		g_free(rows->cells);
+	}
+	g_free(rows->error);
+	memset(rows, 0, sizeof(*rows));
+}
+
+const char *vmr_sql_text(const vmr_sql_rows *rows, int row, int col) {
+	if(row < 0 || row >= rows->nrows || col < 0 || col >= rows->ncols)
+		return NULL;
+	return rows->cells[row * rows->ncols + col];
+}
+
+int64_t vmr_sql_int(const vmr_sql_rows *rows, int row, int col) {
+	const char *t = vmr_sql_text(rows, row, col);
+	return t ? g_ascii_strtoll(t, NULL, 10) : 0;
+}
+
+int64_t vmr_store_now(void) {
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+int vmr_store_text_is_valid(const char *s, size_t max) {
+	if(s == NULL || s[0] == '\0')
+		return 0;
+	size_t n = strlen(s);
+	if(n > max || !g_utf8_validate(s, (gssize)n, NULL))
+		return 0;
+	for(const char *p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		/* Control characters (CR/LF above all) would let a value inject lines into a SIP
+		 * header or an e-mail. */
+		if(g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029)
+			return 0;
+	}
+	return 1;
+}
+
+int vmr_store_hex_is_valid(const char *s, size_t min, size_t max) {
+	if(s == NULL)
+		return 0;
+	size_t n = strlen(s);
+	if(n < min || n > max)
+		return 0;
+	for(size_t i = 0; i < n; i++)
+		if(!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int name_is_valid(const char *name) {
 	if(name == NULL)
 		return 0;
 	size_t n = strlen(name);
@@ -97,6 +158,14 @@ int vmr_room_name_is_valid(const char *name) {
 			return 0;
 	}
 	return 1;
+}
+
+int vmr_room_name_is_valid(const char *name) {
+	return name_is_valid(name);
+}
+
+int vmr_account_username_is_valid(const char *username) {
+	return name_is_valid(username);
 }
 
 int vmr_room_pin_is_valid(const char *pin) {
@@ -120,118 +189,71 @@ int vmr_room_layout_is_valid(const char *layout) {
 	return 0;
 }
 
+/* RFC 5322 atext, plus '.' between atoms. No quoted local parts, no comments, no
+ * internationalized addresses: what we accept must be safe in a To: header unquoted. */
+static int local_char_is_valid(char c) {
+	return g_ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
+}
+
+int vmr_email_is_valid(const char *email) {
+	if(email == NULL)
+		return 0;
+	size_t n = strlen(email);
+	if(n < 3 || n > 254)
+		return 0;
+	const char *at = strchr(email, '@');
+	if(at == NULL || strchr(at + 1, '@') != NULL)
+		return 0;
+	size_t local_len = (size_t)(at - email);
+	if(local_len == 0 || local_len > 64 || email[0] == '.' || at[-1] == '.')
+		return 0;
+	for(size_t i = 0; i < local_len; i++) {
+		if(!local_char_is_valid(email[i]) || (email[i] == '.' && email[i + 1] == '.'))
+			return 0;
+	}
+	const char *domain = at + 1;
+	size_t dlen = strlen(domain);
+	if(dlen == 0 || domain[0] == '.' || domain[0] == '-' || domain[dlen - 1] == '.'
+			|| strchr(domain, '.') == NULL)
+		return 0;
+	for(size_t i = 0; i < dlen; i++) {
+		char c = domain[i];
+		if(!(g_ascii_isalnum(c) || c == '-' || c == '.'))
+			return 0;
+		if(c == '.' && domain[i + 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- records ---------------------------------------------------------------------------- */
+
+void vmr_account_clear(vmr_account *a) {
+	if(a == NULL)
+		return;
+	g_free(a->username);
+	g_free(a->display_name);
+	g_free(a->email);
+	g_free(a->password_hash);
+	memset(a, 0, sizeof(*a));
+}
+
 void vmr_room_clear(vmr_room *room) {
 	if(room == NULL)
 		return;
 	g_free(room->name);
+	g_free(room->address);
 	g_free(room->pin);
 	g_free(room->layout);
 	memset(room, 0, sizeof(*room));
 }
 
-static char *column_dup(sqlite3_stmt *st, int col) {
-	const unsigned char *t = sqlite3_column_text(st, col);
-	return t ? g_strdup((const char *)t) : NULL;
-}
-
-#define ROOM_COLUMNS "id, name, pin, layout, meeting_number"
-
-static int room_from_row(sqlite3_stmt *st, vmr_room *out) {
-	int rc = sqlite3_step(st);
-	if(rc == SQLITE_DONE)
-		return -ENOENT;
-	if(rc != SQLITE_ROW)
-		return -EIO;
-	out->id = sqlite3_column_int64(st, 0);
-	out->name = column_dup(st, 1);
-	out->pin = column_dup(st, 2);
-	out->layout = column_dup(st, 3);
-	out->meeting_number = sqlite3_column_int(st, 4);
-	return 0;
-}
-
-int vmr_store_room_get(vmr_store *store, const char *name, vmr_room *out) {
-	if(store == NULL || name == NULL || out == NULL)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = NULL;
-	if(sqlite3_prepare_v2(store->db, "SELECT " ROOM_COLUMNS " FROM rooms WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	int rc = room_from_row(st, out);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int vmr_store_room_get_by_number(vmr_store *store, int meeting_number, vmr_room *out) {
-	if(store == NULL || out == NULL)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = NULL;
-	if(sqlite3_prepare_v2(store->db, "SELECT " ROOM_COLUMNS " FROM rooms WHERE meeting_number = ?1", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_int(st, 1, meeting_number);
-	int rc = room_from_row(st, out);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int vmr_store_room_create(vmr_store *store, const char *name, const char *pin,
-		const char *layout, int meeting_number, vmr_room *out) {
-	if(store == NULL || !vmr_room_name_is_valid(name) || !vmr_room_pin_is_valid(pin))
-		return -EINVAL;
-	if(layout == NULL)
-		layout = "1+7";
-	if(!vmr_room_layout_is_valid(layout))
-		return -EINVAL;
-	if(meeting_number != 0 && (meeting_number < 100000 || meeting_number > 999999))
-		return -EINVAL;
-	sqlite3_stmt *st = NULL;
-	if(sqlite3_prepare_v2(store->db,
-			"INSERT INTO rooms (name, pin, layout, meeting_number) VALUES (?1, ?2, ?3, ?4)",
-			-1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	int rc = -EIO;
-	/* A random number collides rarely; retry a few times before giving up. */
-	for(int attempt = 0; attempt < 32; attempt++) {
-		int number = meeting_number ? meeting_number : (int)g_random_int_range(100000, 1000000);
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-		if(pin && pin[0])
-			sqlite3_bind_text(st, 2, pin, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(st, 2);
-		sqlite3_bind_text(st, 3, layout, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 4, number);
-		int step = sqlite3_step(st);
-		if(step == SQLITE_DONE) {
-			if(out) {
-				memset(out, 0, sizeof(*out));
-				out->id = sqlite3_last_insert_rowid(store->db);
-				out->name = g_strdup(name);
-				out->pin = (pin && pin[0]) ? g_strdup(pin) : NULL;
-				out->layout = g_strdup(layout);
-				out->meeting_number = number;
-			}
-			rc = 0;
-			break;
-		}
-		if(sqlite3_extended_errcode(store->db) != SQLITE_CONSTRAINT_UNIQUE) {
-			rc = -EIO;
-			break;
-		}
-		/* Name taken: no retry helps. Number taken: retry only if we picked it. */
-		vmr_room existing;
-		if(vmr_store_room_get(store, name, &existing) == 0) {
-			vmr_room_clear(&existing);
-			rc = -EEXIST;
-			break;
-		}
-		if(meeting_number != 0) {
-			rc = -EEXIST;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
+void vmr_invitation_clear(vmr_invitation *inv) {
+	if(inv == NULL)
+		return;
+	g_free(inv->email);
+	g_free(inv->guest_name);
+	g_free(inv->secret);
+	g_free(inv->mail_status);
+	memset(inv, 0, sizeof(*inv));
 }

@@ -8,6 +8,7 @@ const net = require('node:net');
 const { startService } = require('./lib/service');
 const { launchBrowser, pageStats } = require('./lib/browser');
 const { JanusClient } = require('./lib/janus-client');
+const { DUMMY_OFFER } = require('./lib/sdp');
 
 let svc, client, handle;
 before(async () => {
@@ -49,7 +50,12 @@ test('a request that is not an object member "request" gets error 415', async ()
 });
 
 test('a join to a missing room gets error 416', async () => {
-  expectError(await client.message(handle, { request: 'join', room: 'no-such-room', display: 'Eve' }), 416);
+  expectError(await client.message(handle, { request: 'join', room: 'no-such-room', display: 'Eve' }, DUMMY_OFFER), 416);
+});
+
+test('a join with an offer we cannot use (no Opus, no VP8) gets error 421', async () => {
+  const h = await client.attach('janus.plugin.vmr');
+  expectError(await client.message(h, { request: 'join', room: 'demo', display: 'Eve' }, DUMMY_OFFER), 421);
 });
 
 test('an invalid room name gets error 414', async () => {

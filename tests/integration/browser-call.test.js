@@ -29,7 +29,7 @@ test('janus log shows our two plugins and our transport loaded', () => {
   assert.match(log, /tpaas VMR initialized/);
   assert.match(log, /tpaas SIP bridge initialized/);
   assert.match(log, /Loading transport plugin 'libtpaas_transport_web\.so'/);
-  assert.match(log, /\[tpaasweb\] listening on 127\.0\.0\.1/);
+  assert.match(log, /\[tpaasweb\] listening on http:\/\/127\.0\.0\.1:/);
 });
 
 test('browser joins the demo room from /?room=demo and decodes the MCU picture and audio', async () => {
@@ -48,9 +48,12 @@ test('browser joins the demo room from /?room=demo and decodes the MCU picture a
   assert.ok(s.inbound.audio && s.inbound.audio.packetsReceived > 50, `audio packets: ${JSON.stringify(s.inbound.audio)}`);
   // Mix-minus: alone in the room, Alice hears nothing of her own tone.
   assert.ok(s.inbound.audio.audioLevel < 0.002, `alone, Alice hears silence: level ${s.inbound.audio.audioLevel}`);
-  // Alone in the room, Alice's own camera is the whole picture (pillarboxed): red in the centre.
-  const centre = await alice.page.evaluate(remoteColour, { x: 0.45, y: 0.45, w: 0.1, h: 0.1 });
-  assert.ok(centre[0] > 180 && centre[1] < 70 && centre[2] < 70, `centre of the picture is red: ${centre}`);
+  // The demo room's layout is 2x2: alone, Alice's own camera fills the top-left cell; the
+  // empty cells are dark.
+  const cell = await alice.page.evaluate(remoteColour, { x: 0.22, y: 0.18, w: 0.06, h: 0.08 });
+  assert.ok(cell[0] > 180 && cell[1] < 70 && cell[2] < 70, `top-left cell is red: ${cell}`);
+  const empty = await alice.page.evaluate(remoteColour, { x: 0.7, y: 0.7, w: 0.1, h: 0.1 });
+  assert.ok(Math.max(...empty) < 40, `an empty cell is dark: ${empty}`);
   await alice.page.screenshot({ path: path.join(OUT, 'browser-call-alice.png') });
 });
 
@@ -77,8 +80,8 @@ test('two browsers in one room each see both cameras in the composed picture', a
     await joinFromBrowser(bob, 'demo', 'Bob');
     await bob.page.waitForTimeout(3000);
     for (const [who, b] of [['alice', alice], ['bob', bob]]) {
-      const left = await b.page.evaluate(remoteColour, { x: 0.2, y: 0.45, w: 0.1, h: 0.1 });
-      const right = await b.page.evaluate(remoteColour, { x: 0.7, y: 0.45, w: 0.1, h: 0.1 });
+      const left = await b.page.evaluate(remoteColour, { x: 0.22, y: 0.18, w: 0.06, h: 0.08 });
+      const right = await b.page.evaluate(remoteColour, { x: 0.72, y: 0.18, w: 0.06, h: 0.08 });
       const isRed = (c) => c[0] > 150 && c[1] < 80 && c[2] < 80;
       const isBlue = (c) => c[2] > 150 && c[0] < 80 && c[1] < 80;
       assert.ok((isRed(left) && isBlue(right)) || (isBlue(left) && isRed(right)),

@@ -251,6 +251,33 @@ static void test_jitter_trims_delay(void)
 	g_free(j);
 }
 
+static void test_jitter_shrinks_after_burst(void)
+{
+	mcu_audio_jitter *j = g_new0(mcu_audio_jitter, 1);
+	mcu_audio_jitter_init(j);
+	uint16_t seq = 100, s = 0;
+	/* A stall: six packets arrive at once, then one per tick as usual. */
+	for (int i = 0; i < 6; i++)
+		put(j, seq++);
+	int played = 0;
+	for (int tick = 0; tick < 150; tick++) {
+		put(j, seq++);
+		if (get(j, &s) == 1)
+			played++;
+	}
+	/* Back to the prebuffer depth (+1 for the phase) instead of six packets of delay. */
+	g_assert_cmpuint(j->n, <=, MCU_JITTER_PREBUFFER + 1);
+	g_assert_cmpint(played, >=, 145);
+	/* Steady state: no more drops. */
+	uint16_t before = s;
+	for (int tick = 0; tick < 100; tick++) {
+		put(j, seq++);
+		g_assert_cmpint(get(j, &s), ==, 1);
+	}
+	g_assert_cmpuint((uint16_t)(s - before), ==, 100);
+	g_free(j);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -265,5 +292,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/opus-rtp/check-and-packetize", test_opus_check);
 	g_test_add_func("/mcu/jitter/reorders-and-conceals-loss", test_jitter_reorders_and_conceals);
 	g_test_add_func("/mcu/jitter/trims-excess-delay", test_jitter_trims_delay);
+	g_test_add_func("/mcu/jitter/shrinks-after-burst", test_jitter_shrinks_after_burst);
 	return g_test_run();
 }

@@ -53,33 +53,54 @@ async function startService(opts = {}) {
   };
   execFileSync(path.join(ROOT, 'scripts', 'make-conf.sh'), [path.join(dir, 'conf'), path.join(dir, 'state')], { env });
   fs.mkdirSync(OUT, { recursive: true });
-  const logPath = path.join(OUT, `janus-${name}.log`);
-  const logFd = fs.openSync(logPath, 'w');
-  const child = spawn('/usr/bin/janus', ['-F', path.join(dir, 'conf'), '-o'], {
-    env: { ...process.env, ...(opts.processEnv || {}) },
-    stdio: ['ignore', logFd, logFd],
-  });
-  fs.closeSync(logFd);
-  await waitForPort(port, '127.0.0.1', 20000, child);
-  return {
+  let runs = 0;
+  let child = null;
+  let logPath = null;
+  const spawnJanus = async () => {
+    logPath = path.join(OUT, `janus-${name}${runs ? '-' + runs : ''}.log`);
+    runs++;
+    const logFd = fs.openSync(logPath, 'w');
+    child = spawn('/usr/bin/janus', ['-F', path.join(dir, 'conf'), '-o'], {
+      env: { ...process.env, ...(opts.processEnv || {}) },
+      stdio: ['ignore', logFd, logFd],
+    });
+    fs.closeSync(logFd);
+    await waitForPort(port, '127.0.0.1', 20000, child);
+  };
+  await spawnJanus();
+  const svc = {
     port,
     dir,
     adminSecret,
-    child,
+    get child() { return child; },
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/`,
+    database: path.join(dir, 'state', 'vmr.sqlite'),
     log: () => fs.readFileSync(logPath, 'utf8'),
     isRunning: () => child.exitCode === null && child.signalCode === null,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+    /** kill -9: no clean shutdown at all. */
+    async kill9() {
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      child.kill('SIGKILL');
       await exited;
-      clearTimeout(timer);
-      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    /** Starts janus again on the same configuration, store and port. */
+    async restart() {
+      if (svc.isRunning()) await svc.stop({ keep: true });
+      await spawnJanus();
+    },
+    async stop({ keep = false } = {}) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return svc;
 }
 
 module.exports = { startService, ROOT, OUT };

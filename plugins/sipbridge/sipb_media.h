@@ -1,0 +1,85 @@
+/*
+ * sipb_media.h - the media side of one SIP call: an RTP/RTCP socket pair per stream (plain
+ * RTP/AVP or SDES-SRTP RTP/SAVP), symmetric RTP, RFC 4733 DTMF detection, IVR prompts played
+ * before the caller is in a room, and the caller's membership of an MCU room (what arrives is
+ * fed to the room; what the room sends for this participant goes to the caller).
+ *
+ * No Janus and no SIP here: the SIP side (sipb_call.c) negotiates SDP and hands the result
+ * over as sipb_media_stream values.
+ *
+ * Threads: sipb_media_* may be called from any thread (the bridge calls them from the Sofia
+ * GLib loop). Each sipb_media receives on its own thread (or GSource on a private context);
+ * events are delivered on that thread, never while holding a lock that sipb_media_* takes,
+ * and never after sipb_media_free() returned.
+ * Ownership: sipb_media_new returns an object the caller owns and frees with
+ * sipb_media_free (which leaves the room and closes the sockets). Strings in the config and
+ * streams are copied.
+ */
+#ifndef TPAAS_SIPB_MEDIA_H
+#define TPAAS_SIPB_MEDIA_H
+
+#include <stdint.h>
+#include "mcu_room.h"
+
+typedef struct sipb_media sipb_media;
+
+typedef struct sipb_media_events {
+	void *opaque;
+	/* One DTMF key press ('0'-'9', '*', '#', 'A'-'D'), once per press (RFC 4733 end of event). */
+	void (*dtmf)(void *opaque, char digit);
+	/* No RTP arrived for media_timeout_s (while not on hold). */
+	void (*timeout)(void *opaque);
+	/* A prompt played with sipb_media_play_prompt finished (not called for looped prompts). */
+	void (*prompt_done)(void *opaque, const char *prompt);
+} sipb_media_events;
+
+typedef struct sipb_media_config {
+	const char *local_ip;        /* address to bind and to put in the SDP c= line */
+	int rtp_port_min, rtp_port_max;  /* even RTP ports from this range; RTCP = RTP + 1 */
+	int media_timeout_s;         /* default 30 */
+	const char *prompt_dir;      /* folder of the IVR prompts (see sipb_media_play_prompt) */
+	const char *display;         /* the caller's name on the composed picture */
+} sipb_media_config;
+
+/* One negotiated m-line. */
+typedef struct sipb_media_stream {
+	int enabled;                 /* 0: no such stream (or port 0 in the SDP) */
+	const char *remote_ip;       /* from c=; the actual source address wins (symmetric RTP) */
+	int remote_port;
+	int payload_type;
+	const char *codec;           /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
+	int clock_rate;
+	int dtmf_pt;                 /* audio: telephone-event payload type, 0 when none */
+	int h264_packetization_mode; /* video H.264: 0 or 1 */
+	/* SDES (RFC 4568): the peer's a=crypto value (e.g. "1 AES_CM_128_HMAC_SHA1_80 inline:...")
+	 * or NULL for plain RTP. */
+	const char *remote_crypto;
+} sipb_media_stream;
+
+int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, sipb_media **out);
+void sipb_media_free(sipb_media *m);
+
+/* Our RTP port for the audio (is_video 0) or video stream; RTCP is that + 1. */
+int sipb_media_local_port(sipb_media *m, int is_video);
+/* Our a=crypto value for a stream when the peer offered SDES (same suite, fresh key); NULL
+ * for plain RTP. Owned by m. */
+const char *sipb_media_local_crypto(sipb_media *m, int is_video);
+/* Applies the result of an offer/answer (first call or re-INVITE). video may be NULL.
+ * Returns 0, or -EINVAL / -ENOTSUP for a codec or crypto suite we cannot do. */
+int sipb_media_set_streams(sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video);
+/* Plays the named prompt ("<prompt_dir>/<name>.s16" — 16-bit mono 48 kHz raw PCM made at
+ * build time from text with espeak-ng) to the caller, replacing any prompt playing; loop
+ * repeats it. Only before sipb_media_join. */
+int sipb_media_play_prompt(sipb_media *m, const char *name, int loop);
+void sipb_media_stop_prompt(sipb_media *m);
+/* Joins the caller to the room (stops prompts). Returns 0 or a negative errno. */
+int sipb_media_join(sipb_media *m, mcu_room *room);
+/* Hold (a=sendonly/inactive from the peer): stop sending, no media timeout. */
+void sipb_media_hold(sipb_media *m, int on_hold);
+
+typedef struct sipb_media_stats {
+	uint64_t rtp_in, rtp_out, rtcp_in, rtcp_out, dtmf_events, bad_packets;
+} sipb_media_stats;
+void sipb_media_get_stats(sipb_media *m, sipb_media_stats *out);
+
+#endif

@@ -1,0 +1,700 @@
+/*
+ * vmr_service.c - see vmr_service.h.
+ */
+#include "vmr_service.h"
+#include "vmr_auth.h"
+#include "vmr_ratelimit.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+
+/* 5 failures lock a key for 60 s, doubling up to a day. */
+#define LIMIT_FAILURES 5
+#define LIMIT_BASE_US (60 * G_USEC_PER_SEC)
+#define LIMIT_MAX_US ((int64_t)24 * 3600 * G_USEC_PER_SEC)
+
+struct vmr_service {
+	vmr_store *store;
+	char *domain, *public_url, *dial_ip;
+	int session_ttl_s;
+	vmr_mailer *mailer;
+	vmr_mail_config mail;           /* strings owned below */
+	char *mail_strings[5];
+	vmr_ratelimit *pin_by_room;     /* wrong PINs per room */
+	vmr_ratelimit *by_client;       /* wrong PINs / bad invitation links per client */
+	vmr_ratelimit *login_by_client; /* wrong passwords per client */
+	vmr_ratelimit *login_by_user;   /* wrong passwords per user name */
+	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
+	void *opaque;
+};
+
+void vmr_client_clear(vmr_client *c) {
+	if(c == NULL)
+		return;
+	g_free(c->token_hash);
+	g_free(c->source);
+	memset(c, 0, sizeof(*c));
+}
+
+void vmr_join_grant_clear(vmr_join_grant *g) {
+	if(g == NULL)
+		return;
+	vmr_room_clear(&g->room);
+	g_free(g->guest_name);
+	memset(g, 0, sizeof(*g));
+}
+
+int vmr_service_new(vmr_store *store, const vmr_service_config *cfg, vmr_service **out) {
+	if(store == NULL || cfg == NULL || out == NULL)
+		return -EINVAL;
+	if(vmr_auth_init() < 0 || vmr_mail_global_init() < 0)
+		return -EIO;
+	vmr_service *svc = g_new0(vmr_service, 1);
+	svc->store = store;
+	svc->domain = g_strdup(cfg->domain ? cfg->domain : "localhost");
+	svc->public_url = g_strdup(cfg->public_url ? cfg->public_url : "http://127.0.0.1:8088");
+	svc->dial_ip = g_strdup(cfg->dial_ip ? cfg->dial_ip : "127.0.0.1");
+	svc->session_ttl_s = cfg->session_ttl_s > 0 ? cfg->session_ttl_s : 8 * 3600;
+	svc->mail = cfg->mail;
+	svc->mail_strings[0] = g_strdup(cfg->mail.smtp_url);
+	svc->mail_strings[1] = g_strdup(cfg->mail.username);
+	svc->mail_strings[2] = g_strdup(cfg->mail.password);
+	svc->mail_strings[3] = g_strdup(cfg->mail.from_address ? cfg->mail.from_address : "vmr@localhost");
+	svc->mail_strings[4] = g_strdup(cfg->mail.from_name ? cfg->mail.from_name : "tpaas meetings");
+	svc->mail.smtp_url = svc->mail_strings[0];
+	svc->mail.username = svc->mail_strings[1];
+	svc->mail.password = svc->mail_strings[2];
+	svc->mail.from_address = svc->mail_strings[3];
+	svc->mail.from_name = svc->mail_strings[4];
+	if(svc->mail.timeout_s <= 0)
+		svc->mail.timeout_s = 30;
+	if(svc->mail.smtp_url != NULL && svc->mail.smtp_url[0] != '\0')
+		svc->mailer = vmr_mailer_new(&svc->mail);
+	svc->pin_by_room = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
+	svc->by_client = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
+	svc->login_by_client = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
+	svc->login_by_user = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
+	svc->mail_result = cfg->mail_result;
+	svc->opaque = cfg->opaque;
+	*out = svc;
+	return 0;
+}
+
+void vmr_service_free(vmr_service *svc) {
+	if(svc == NULL)
+		return;
+	if(svc->mailer)
+		vmr_mailer_free(svc->mailer);
+	vmr_ratelimit_free(svc->pin_by_room);
+	vmr_ratelimit_free(svc->by_client);
+	vmr_ratelimit_free(svc->login_by_client);
+	vmr_ratelimit_free(svc->login_by_user);
+	vmr_store_close(svc->store);
+	for(size_t i = 0; i < G_N_ELEMENTS(svc->mail_strings); i++)
+		g_free(svc->mail_strings[i]);
+	g_free(svc->domain);
+	g_free(svc->public_url);
+	g_free(svc->dial_ip);
+	g_free(svc);
+}
+
+vmr_store *vmr_service_store(vmr_service *svc) {
+	return svc->store;
+}
+
+static int64_t now_s(void) {
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* ---- JSON views ----------------------------------------------------------------------- */
+
+json_t *vmr_service_room_json(vmr_service *svc, const vmr_room *room) {
+	json_t *j = json_object();
+	char *sip = g_strdup_printf("%s@%s", room->address, svc->domain);
+	char *url = g_strdup_printf("%s/?room=%s", svc->public_url, room->address);
+	json_object_set_new(j, "id", json_integer(room->id));
+	json_object_set_new(j, "kind", json_string(room->kind == VMR_ROOM_PERSONAL ? "personal" : "enterprise"));
+	json_object_set_new(j, "name", json_string(room->name));
+	json_object_set_new(j, "address", json_string(room->address));
+	json_object_set_new(j, "sip_address", json_string(sip));
+	json_object_set_new(j, "meeting_number", json_integer(room->meeting_number));
+	json_object_set_new(j, "dial_ip", json_string(svc->dial_ip));
+	json_object_set_new(j, "pin", room->pin ? json_string(room->pin) : json_null());
+	json_object_set_new(j, "layout", json_string(room->layout));
+	json_object_set_new(j, "receive_call", json_boolean(room->receive_call));
+	json_object_set_new(j, "join_url", json_string(url));
+	g_free(sip);
+	g_free(url);
+	return j;
+}
+
+static char *invitation_url(vmr_service *svc, const vmr_invitation *inv) {
+	char *name = g_uri_escape_string(inv->guest_name ? inv->guest_name : "", NULL, FALSE);
+	char *url = g_strdup_printf("%s/?id=%" G_GINT64_FORMAT "&secret=%s&name=%s", svc->public_url, inv->id, inv->secret, name);
+	g_free(name);
+	return url;
+}
+
+static json_t *invitation_json(vmr_service *svc, const vmr_invitation *inv) {
+	json_t *j = json_object();
+	char *url = invitation_url(svc, inv);
+	json_object_set_new(j, "id", json_integer(inv->id));
+	json_object_set_new(j, "email", json_string(inv->email));
+	json_object_set_new(j, "guest_name", json_string(inv->guest_name));
+	json_object_set_new(j, "url", json_string(url));
+	json_object_set_new(j, "state", json_string(inv->state == VMR_INVITATION_REVOKED ? "revoked" : "active"));
+	json_object_set_new(j, "created_at", json_integer(inv->created_at));
+	json_object_set_new(j, "last_used_at", inv->last_used_at ? json_integer(inv->last_used_at) : json_null());
+	json_object_set_new(j, "mail_status", json_string(inv->mail_status ? inv->mail_status : "unknown"));
+	g_free(url);
+	return j;
+}
+
+static json_t *ok_json(const char *what) {
+	json_t *j = json_object();
+	json_object_set_new(j, "vmr", json_string(what));
+	return j;
+}
+
+/* Maps a store error to the client's answer. */
+static json_t *store_error(int rc, const char *what) {
+	if(rc == -ENOENT)
+		return vmr_error_json(VMR_ERROR_NOT_FOUND, what ? what : "not found");
+	if(rc == -EEXIST)
+		return vmr_error_json(VMR_ERROR_ALREADY_EXISTS, "that name is already taken");
+	if(rc == -EINVAL)
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "invalid value");
+	return vmr_error_json(VMR_ERROR_INTERNAL, "store unavailable");
+}
+
+static json_t *too_many(int retry_after_s) {
+	json_t *j = vmr_error_json(VMR_ERROR_TOO_MANY_ATTEMPTS, "too many failed attempts, try again later");
+	json_object_set_new(j, "retry_after", json_integer(retry_after_s));
+	return j;
+}
+
+/* ---- accounts and login ------------------------------------------------------------- */
+
+static json_t *login_reply(vmr_service *svc, const vmr_account *acc, const char *token, int64_t expires) {
+	json_t *j = ok_json("login");
+	if(token) {
+		json_object_set_new(j, "token", json_string(token));
+		json_object_set_new(j, "expires_at", json_integer(expires));
+	}
+	json_t *a = json_object();
+	json_object_set_new(a, "username", json_string(acc->username));
+	json_object_set_new(a, "display_name", json_string(acc->display_name ? acc->display_name : acc->username));
+	json_object_set_new(a, "email", acc->email ? json_string(acc->email) : json_null());
+	json_object_set(j, "account", a);
+	json_decref(a);
+	vmr_room room;
+	if(vmr_store_room_get_personal(svc->store, acc->id, &room) == 0) {
+		json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
+		vmr_room_clear(&room);
+	}
+	return j;
+}
+
+static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request *req) {
+	const char *user = vmr_request_string(req, "username"), *password = vmr_request_string(req, "password");
+	int64_t now = g_get_monotonic_time();
+	int retry = 0;
+	char *ukey = g_strdup_printf("login:%s", user);
+	if(vmr_ratelimit_check(svc->login_by_user, ukey, now, &retry) < 0 ||
+			vmr_ratelimit_check(svc->login_by_client, client->source, now, &retry) < 0) {
+		g_free(ukey);
+		return too_many(retry);
+	}
+	vmr_account acc;
+	int rc = vmr_store_account_get_by_username(svc->store, user, &acc);
+	if(rc == 0 && vmr_password_verify(acc.password_hash, password) == 0) {
+		vmr_ratelimit_success(svc->login_by_user, ukey);
+		g_free(ukey);
+		char *token = vmr_random_hex(24);
+		char *hash = vmr_sha256_hex(token);
+		int64_t expires = now_s() + svc->session_ttl_s;
+		rc = vmr_store_session_create(svc->store, hash, acc.id, expires);
+		json_t *reply;
+		if(rc == 0) {
+			g_free(client->token_hash);
+			client->token_hash = hash;
+			client->account_id = acc.id;
+			reply = login_reply(svc, &acc, token, expires);
+		} else {
+			g_free(hash);
+			reply = store_error(rc, NULL);
+		}
+		g_free(token);
+		vmr_account_clear(&acc);
+		return reply;
+	}
+	if(rc == 0)
+		vmr_account_clear(&acc);
+	else if(rc != -ENOENT) {
+		g_free(ukey);
+		return store_error(rc, NULL);
+	}
+	vmr_ratelimit_failure(svc->login_by_user, ukey, now);
+	vmr_ratelimit_failure(svc->login_by_client, client->source, now);
+	g_free(ukey);
+	return vmr_error_json(VMR_ERROR_LOGIN_FAILED, "wrong user name or password");
+}
+
+static json_t *do_resume(vmr_service *svc, vmr_client *client, const vmr_request *req) {
+	char *hash = vmr_sha256_hex(vmr_request_string(req, "token"));
+	int64_t account_id = 0;
+	int rc = vmr_store_session_get(svc->store, hash, now_s(), &account_id);
+	vmr_account acc;
+	if(rc == 0)
+		rc = vmr_store_account_get(svc->store, account_id, &acc);
+	if(rc != 0) {
+		g_free(hash);
+		return rc == -ENOENT ? vmr_error_json(VMR_ERROR_NOT_LOGGED_IN, "session expired: log in again") : store_error(rc, NULL);
+	}
+	g_free(client->token_hash);
+	client->token_hash = hash;
+	client->account_id = account_id;
+	json_t *reply = login_reply(svc, &acc, NULL, 0);
+	vmr_account_clear(&acc);
+	return reply;
+}
+
+/* A logged-in client whose session is still valid; else an error reply in *err. */
+static int require_login(vmr_service *svc, vmr_client *client, json_t **err) {
+	int64_t account_id = 0;
+	if(client->token_hash == NULL || vmr_store_session_get(svc->store, client->token_hash, now_s(), &account_id) != 0 ||
+			account_id != client->account_id) {
+		client->account_id = 0;
+		*err = vmr_error_json(VMR_ERROR_NOT_LOGGED_IN, "log in first (or the session expired)");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- rooms -------------------------------------------------------------------------- */
+
+static json_t *do_update_room(vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx) {
+	const char *name = vmr_request_string(req, "name"), *pin = vmr_request_string(req, "pin");
+	const char *layout = vmr_request_string(req, "layout");
+	int receive_call = vmr_request_has(req, "receive_call") ? vmr_request_bool(req, "receive_call", 0) : -1;
+	if(name && !vmr_room_name_is_valid(name))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "name: 3-32 of a-z, 0-9, '.', '-'");
+	if(pin && !vmr_room_pin_is_valid(pin))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "pin: none or exactly 4 digits");
+	if(layout && !vmr_room_layout_is_valid(layout))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "layout: speaker, 1+7, 2x2 or 3x3");
+	vmr_room room;
+	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
+	if(rc != 0)
+		return store_error(rc, "no personal room");
+	rc = vmr_store_room_update(svc->store, room.id, name, pin, layout, receive_call);
+	int64_t id = room.id;
+	vmr_room_clear(&room);
+	if(rc != 0)
+		return store_error(rc, NULL);
+	if(vmr_store_room_get(svc->store, id, &room) != 0)
+		return store_error(-EIO, NULL);
+	fx->room_changed = id;
+	json_t *j = ok_json("room");
+	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
+	vmr_room_clear(&room);
+	return j;
+}
+
+/* ---- invitations -------------------------------------------------------------------- */
+
+typedef struct mail_job {
+	vmr_service *svc;
+	int64_t owner_id, invitation_id;
+} mail_job;
+
+static void mail_done(void *user_data, int result, const char *error) {
+	mail_job *job = user_data;
+	char *status = result == 0 ? g_strdup("sent") : g_strdup_printf("failed: %s", error ? error : "unknown error");
+	vmr_store_invitation_set_mail_status(job->svc->store, job->invitation_id, status);
+	g_free(status);
+	if(job->svc->mail_result && result != -ECANCELED)
+		job->svc->mail_result(job->svc->opaque, job->owner_id, job->invitation_id, result, error);
+}
+
+/* "maria.lopez@example.org" -> "maria.lopez" */
+static char *guest_name_from_email(const char *email) {
+	const char *at = strchr(email, '@');
+	char *name = g_strndup(email, at ? (gsize)(at - email) : strlen(email));
+	return vmr_display_is_valid(name) ? name : (g_free(name), g_strdup("Guest"));
+}
+
+/* The owner's room and the invitation `id` in it; -ENOENT when it is not theirs. */
+static int owned_invitation(vmr_service *svc, vmr_client *client, int64_t id, vmr_invitation *inv) {
+	int rc = vmr_store_invitation_get(svc->store, id, inv);
+	if(rc != 0)
+		return rc;
+	vmr_room room;
+	rc = vmr_store_room_get(svc->store, inv->room_id, &room);
+	if(rc == 0 && room.owner_id != client->account_id)
+		rc = -ENOENT;
+	if(rc == 0)
+		vmr_room_clear(&room);
+	if(rc != 0)
+		vmr_invitation_clear(inv);
+	return rc;
+}
+
+static json_t *do_invite(vmr_service *svc, vmr_client *client, const vmr_request *req) {
+	const char *email = vmr_request_string(req, "email"), *name = vmr_request_string(req, "name");
+	if(!vmr_email_is_valid(email) || !vmr_mail_address_is_valid(email))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "email: one valid address");
+	if(name && !vmr_display_is_valid(name))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "name: 1-64 printable characters");
+	vmr_room room;
+	vmr_account owner;
+	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
+	if(rc != 0)
+		return store_error(rc, "no personal room");
+	rc = vmr_store_account_get(svc->store, client->account_id, &owner);
+	if(rc != 0) {
+		vmr_room_clear(&room);
+		return store_error(rc, NULL);
+	}
+	char *guest = name ? g_strdup(name) : guest_name_from_email(email);
+	char *secret = vmr_random_hex(16);   /* 128 bits */
+	vmr_invitation inv;
+	rc = vmr_store_invitation_create(svc->store, room.id, email, guest, secret, &inv);
+	g_free(secret);
+	g_free(guest);
+	if(rc != 0) {
+		vmr_room_clear(&room);
+		vmr_account_clear(&owner);
+		return store_error(rc, NULL);
+	}
+	char *url = invitation_url(svc, &inv);
+	char *sip = g_strdup_printf("%s@%s", room.address, svc->domain);
+	vmr_invitation_mail m = {
+		.to = email, .guest_name = inv.guest_name,
+		.inviter_name = owner.display_name ? owner.display_name : owner.username,
+		.room_name = room.name, .join_url = url, .sip_address = sip, .dial_ip = svc->dial_ip,
+		.meeting_number = room.meeting_number, .has_pin = room.pin != NULL,
+	};
+	const char *why = NULL;
+	char *message = vmr_mail_compose_invitation(&svc->mail, &m, now_s(), &why);
+	const char *status;
+	if(message == NULL) {
+		status = "failed: cannot compose the mail";
+	} else if(svc->mailer == NULL) {
+		status = "failed: no SMTP server configured";
+	} else {
+		status = "queued";
+		mail_job *job = g_new0(mail_job, 1);
+		job->svc = svc;
+		job->owner_id = client->account_id;
+		job->invitation_id = inv.id;
+		vmr_mailer_send(svc->mailer, email, message, mail_done, job, g_free);
+	}
+	vmr_store_invitation_set_mail_status(svc->store, inv.id, status);
+	g_free(inv.mail_status);
+	inv.mail_status = g_strdup(status);
+	json_t *j = ok_json("invited");
+	json_object_set_new(j, "invitation", invitation_json(svc, &inv));
+	g_free(message);
+	g_free(url);
+	g_free(sip);
+	vmr_invitation_clear(&inv);
+	vmr_room_clear(&room);
+	vmr_account_clear(&owner);
+	return j;
+}
+
+static json_t *do_list_invitations(vmr_service *svc, vmr_client *client) {
+	vmr_room room;
+	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
+	if(rc != 0)
+		return store_error(rc, "no personal room");
+	GPtrArray *list = vmr_store_invitation_list(svc->store, room.id);
+	vmr_room_clear(&room);
+	if(list == NULL)
+		return store_error(-EIO, NULL);
+	json_t *arr = json_array();
+	for(guint i = 0; i < list->len; i++)
+		json_array_append_new(arr, invitation_json(svc, g_ptr_array_index(list, i)));
+	g_ptr_array_unref(list);
+	json_t *j = ok_json("invitations");
+	json_object_set_new(j, "invitations", arr);
+	return j;
+}
+
+static json_t *do_invitation_change(vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx) {
+	int64_t id = vmr_request_int(req, "id", 0);
+	vmr_invitation inv;
+	int rc = owned_invitation(svc, client, id, &inv);
+	if(rc != 0)
+		return store_error(rc, "no such invitation");
+	vmr_invitation_clear(&inv);
+	gboolean revoke = req->type == VMR_REQ_REVOKE_INVITATION;
+	rc = revoke ? vmr_store_invitation_set_state(svc->store, id, VMR_INVITATION_REVOKED)
+		: vmr_store_invitation_delete(svc->store, id);
+	if(rc != 0)
+		return store_error(rc, "no such invitation");
+	fx->revoked_invitation = id;
+	json_t *j = ok_json(revoke ? "revoked" : "deleted");
+	json_object_set_new(j, "id", json_integer(id));
+	return j;
+}
+
+/* An invitation that is active and whose secret matches; rate-limited per client. */
+static int check_invitation(vmr_service *svc, const vmr_client *client, int64_t id, const char *secret,
+		vmr_invitation *inv, int *retry) {
+	int64_t now = g_get_monotonic_time();
+	if(vmr_ratelimit_check(svc->by_client, client->source, now, retry) < 0)
+		return VMR_ERROR_TOO_MANY_ATTEMPTS;
+	int rc = vmr_store_invitation_get(svc->store, id, inv);
+	if(rc == 0 && inv->state == VMR_INVITATION_ACTIVE && vmr_secure_streq(inv->secret, secret))
+		return VMR_OK;
+	if(rc == 0)
+		vmr_invitation_clear(inv);
+	else if(rc != -ENOENT)
+		return VMR_ERROR_INTERNAL;
+	vmr_ratelimit_failure(svc->by_client, client->source, now);
+	return VMR_ERROR_INVALID_INVITATION;
+}
+
+static json_t *do_invitation_info(vmr_service *svc, vmr_client *client, const vmr_request *req) {
+	vmr_invitation inv;
+	int retry = 0;
+	int code = check_invitation(svc, client, vmr_request_int(req, "id", 0), vmr_request_string(req, "secret"), &inv, &retry);
+	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
+		return too_many(retry);
+	if(code != VMR_OK)
+		return vmr_error_json(code, code == VMR_ERROR_INVALID_INVITATION ? "this invitation link is not valid (or was revoked)" : "store unavailable");
+	vmr_room room;
+	vmr_account owner;
+	json_t *j = ok_json("invitation");
+	json_object_set_new(j, "guest_name", json_string(inv.guest_name));
+	if(vmr_store_room_get(svc->store, inv.room_id, &room) == 0) {
+		json_object_set_new(j, "room", json_string(room.name));
+		if(room.owner_id && vmr_store_account_get(svc->store, room.owner_id, &owner) == 0) {
+			json_object_set_new(j, "owner", json_string(owner.display_name ? owner.display_name : owner.username));
+			vmr_account_clear(&owner);
+		}
+		vmr_room_clear(&room);
+	}
+	vmr_invitation_clear(&inv);
+	return j;
+}
+
+/* ---- admin -------------------------------------------------------------------------- */
+
+static json_t *do_create_account(vmr_service *svc, const vmr_request *req) {
+	const char *user = vmr_request_string(req, "username"), *password = vmr_request_string(req, "password");
+	const char *display = vmr_request_string(req, "display_name"), *email = vmr_request_string(req, "email");
+	const char *pin = vmr_request_string(req, "pin");
+	if(!vmr_account_username_is_valid(user) || !vmr_room_name_is_valid(user))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "username: 3-32 of a-z, 0-9, '.', '-'");
+	if(strlen(password) < 8)
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "password: at least 8 characters");
+	if(display && !vmr_display_is_valid(display))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "display_name: 1-64 printable characters");
+	if(email && !vmr_email_is_valid(email))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "email: one valid address");
+	if(pin && !vmr_room_pin_is_valid(pin))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "pin: none or exactly 4 digits");
+	char *hash = NULL;
+	if(vmr_password_hash(password, &hash) < 0)
+		return vmr_error_json(VMR_ERROR_INTERNAL, "cannot hash the password");
+	int64_t id = 0;
+	int rc = vmr_store_account_create(svc->store, user, display ? display : user, email, hash,
+		vmr_request_bool(req, "admin", 0), &id);
+	g_free(hash);
+	if(rc != 0)
+		return store_error(rc, NULL);
+	vmr_room room;
+	rc = vmr_store_room_create(svc->store, VMR_ROOM_PERSONAL, user, id, pin, NULL, 0, &room);
+	if(rc != 0) {
+		vmr_store_account_delete(svc->store, id);
+		return store_error(rc, NULL);
+	}
+	json_t *j = ok_json("account");
+	json_object_set_new(j, "username", json_string(user));
+	json_object_set_new(j, "id", json_integer(id));
+	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
+	vmr_room_clear(&room);
+	return j;
+}
+
+static json_t *do_delete_account(vmr_service *svc, const vmr_request *req) {
+	vmr_account acc;
+	int rc = vmr_store_account_get_by_username(svc->store, vmr_request_string(req, "username"), &acc);
+	if(rc != 0)
+		return store_error(rc, "no such account");
+	rc = vmr_store_account_delete(svc->store, acc.id);
+	vmr_account_clear(&acc);
+	return rc == 0 ? ok_json("deleted") : store_error(rc, NULL);
+}
+
+static json_t *do_create_room(vmr_service *svc, const vmr_request *req) {
+	const char *name = vmr_request_string(req, "name"), *pin = vmr_request_string(req, "pin");
+	const char *layout = vmr_request_string(req, "layout"), *owner = vmr_request_string(req, "owner");
+	if(!vmr_room_name_is_valid(name))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "name: 3-32 of a-z, 0-9, '.', '-'");
+	if(pin && !vmr_room_pin_is_valid(pin))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "pin: none or exactly 4 digits");
+	if(layout && !vmr_room_layout_is_valid(layout))
+		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "layout: speaker, 1+7, 2x2 or 3x3");
+	int64_t owner_id = 0;
+	if(owner) {
+		vmr_account acc;
+		int rc = vmr_store_account_get_by_username(svc->store, owner, &acc);
+		if(rc != 0)
+			return store_error(rc, "no such owner");
+		owner_id = acc.id;
+		vmr_account_clear(&acc);
+	}
+	vmr_room room;
+	int rc = vmr_store_room_create(svc->store, VMR_ROOM_ENTERPRISE, name, owner_id, pin, layout, 0, &room);
+	if(rc != 0)
+		return store_error(rc, NULL);
+	json_t *j = ok_json("room");
+	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
+	vmr_room_clear(&room);
+	return j;
+}
+
+static json_t *do_list_rooms(vmr_service *svc, const vmr_request *req) {
+	vmr_account acc;
+	int rc = vmr_store_account_get_by_username(svc->store, vmr_request_string(req, "owner"), &acc);
+	if(rc != 0)
+		return store_error(rc, "no such account");
+	GPtrArray *rooms = vmr_store_room_list_by_owner(svc->store, acc.id);
+	vmr_account_clear(&acc);
+	if(rooms == NULL)
+		return store_error(-EIO, NULL);
+	json_t *arr = json_array();
+	for(guint i = 0; i < rooms->len; i++)
+		json_array_append_new(arr, vmr_service_room_json(svc, g_ptr_array_index(rooms, i)));
+	g_ptr_array_unref(rooms);
+	json_t *j = ok_json("rooms");
+	json_object_set_new(j, "rooms", arr);
+	return j;
+}
+
+/* ---- dispatch ----------------------------------------------------------------------- */
+
+json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx) {
+	vmr_effects unused;
+	if(fx == NULL)
+		fx = &unused;
+	memset(fx, 0, sizeof(*fx));
+	json_t *err = NULL;
+	switch(req->type) {
+	case VMR_REQ_LOGIN:
+		return do_login(svc, client, req);
+	case VMR_REQ_RESUME:
+		return do_resume(svc, client, req);
+	case VMR_REQ_INVITATION_INFO:
+		return do_invitation_info(svc, client, req);
+	case VMR_REQ_CREATE_ACCOUNT:
+		return do_create_account(svc, req);
+	case VMR_REQ_DELETE_ACCOUNT:
+		return do_delete_account(svc, req);
+	case VMR_REQ_CREATE_ROOM:
+		return do_create_room(svc, req);
+	case VMR_REQ_LIST_ROOMS:
+		return do_list_rooms(svc, req);
+	default:
+		break;
+	}
+	if(require_login(svc, client, &err) < 0)
+		return err;
+	switch(req->type) {
+	case VMR_REQ_LOGOUT:
+		vmr_store_session_delete(svc->store, client->token_hash);
+		g_free(client->token_hash);
+		client->token_hash = NULL;
+		client->account_id = 0;
+		return ok_json("logout");
+	case VMR_REQ_GET_ROOM: {
+		vmr_room room;
+		int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
+		if(rc != 0)
+			return store_error(rc, "no personal room");
+		json_t *j = ok_json("room");
+		json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
+		vmr_room_clear(&room);
+		return j;
+	}
+	case VMR_REQ_UPDATE_ROOM:
+		return do_update_room(svc, client, req, fx);
+	case VMR_REQ_INVITE:
+		return do_invite(svc, client, req);
+	case VMR_REQ_LIST_INVITATIONS:
+		return do_list_invitations(svc, client);
+	case VMR_REQ_DELETE_INVITATION:
+	case VMR_REQ_REVOKE_INVITATION:
+		return do_invitation_change(svc, client, req, fx);
+	default:
+		return vmr_error_json(VMR_ERROR_UNKNOWN_REQUEST, "unknown request");
+	}
+}
+
+/* ---- joining ------------------------------------------------------------------------ */
+
+int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
+		vmr_join_grant *out, const char **reason) {
+	memset(out, 0, sizeof(*out));
+	int64_t now = g_get_monotonic_time();
+	int retry = 0;
+	if(vmr_request_has(req, "id")) {
+		vmr_invitation inv;
+		int code = check_invitation(svc, client, vmr_request_int(req, "id", 0), vmr_request_string(req, "secret"), &inv, &retry);
+		if(code != VMR_OK) {
+			out->retry_after_s = retry;
+			*reason = code == VMR_ERROR_TOO_MANY_ATTEMPTS ? "too many failed attempts, try again later"
+				: code == VMR_ERROR_INVALID_INVITATION ? "this invitation link is not valid (or was revoked)" : "store unavailable";
+			return code;
+		}
+		int rc = vmr_store_room_get(svc->store, inv.room_id, &out->room);
+		if(rc != 0) {
+			vmr_invitation_clear(&inv);
+			*reason = "store unavailable";
+			return VMR_ERROR_INTERNAL;
+		}
+		vmr_store_invitation_touch(svc->store, inv.id, now_s());
+		out->invitation_id = inv.id;
+		out->guest_name = g_strdup(inv.guest_name);
+		out->is_owner = client->account_id != 0 && client->account_id == out->room.owner_id;
+		vmr_invitation_clear(&inv);
+		return VMR_OK;
+	}
+	const char *address = vmr_request_string(req, "room"), *pin = vmr_request_string(req, "pin");
+	char *room_key = g_strdup_printf("room:%s", address);
+	if(vmr_ratelimit_check(svc->pin_by_room, room_key, now, &retry) < 0 ||
+			vmr_ratelimit_check(svc->by_client, client->source, now, &retry) < 0) {
+		g_free(room_key);
+		out->retry_after_s = retry;
+		*reason = "too many failed attempts, try again later";
+		return VMR_ERROR_TOO_MANY_ATTEMPTS;
+	}
+	int rc = vmr_store_room_get_by_address(svc->store, address, &out->room);
+	if(rc != 0 && rc != -ENOENT) {
+		g_free(room_key);
+		*reason = "store unavailable";
+		return VMR_ERROR_INTERNAL;
+	}
+	gboolean found = rc == 0;
+	gboolean is_owner = found && client->account_id != 0 && client->account_id == out->room.owner_id;
+	gboolean pin_ok = found && (out->room.pin == NULL || is_owner ||
+		(pin != NULL && vmr_secure_streq(out->room.pin, pin)));
+	if(!pin_ok) {
+		/* A wrong PIN and a missing room look the same from outside, and both count. */
+		if(found)
+			vmr_ratelimit_failure(svc->pin_by_room, room_key, now);
+		vmr_ratelimit_failure(svc->by_client, client->source, now);
+		g_free(room_key);
+		vmr_join_grant_clear(out);
+		*reason = "no such room, or wrong PIN";
+		return VMR_ERROR_NO_SUCH_ROOM;
+	}
+	g_free(room_key);
+	out->is_owner = is_owner;
+	return VMR_OK;
+}

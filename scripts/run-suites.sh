@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the test suites of an already built tree (scripts/test.sh calls it) and prints
+# "N passed, N failed" last. TPAAS_TEST_PG_URI, when set, adds the PostgreSQL runs.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+OUT=$ROOT/tests/out
+mkdir -p "$OUT"
+passed=0; failed=0
+
+step() { echo; echo "=== $*"; }
+count_trs() {   # sums subtest results of automake's .trs files under $1
+	local dir=$1 p f
+	p=$(find "$dir" -name '*.trs' -exec grep -h '^:test-result: PASS' {} + 2>/dev/null | wc -l)
+	f=$(find "$dir" -name '*.trs' -exec grep -hE '^:test-result: (FAIL|ERROR|XPASS)' {} + 2>/dev/null | wc -l)
+	passed=$((passed + p)); failed=$((failed + f))
+	echo "unit tests in $dir: $p passed, $f failed"
+	[ -n "$(find "$dir" -name '*.trs' -print -quit)" ] || { echo "no unit test ran in $dir"; failed=$((failed + 1)); }
+}
+
+step "unit tests${TPAAS_TEST_PG_URI:+ (SQLite and PostgreSQL)}"
+find _build -name '*.trs' -delete 2>/dev/null
+make -C _build -s check >"$OUT/unit.log" 2>&1 || cat "$OUT/unit.log"
+grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' "$OUT/unit.log" | grep -vE '^PASS' || true
+count_trs _build
+
+step "unit tests under AddressSanitizer + UBSan"
+find _build-asan -name '*.trs' -delete 2>/dev/null
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	make -C _build-asan -s check >"$OUT/unit-asan.log" 2>&1 || cat "$OUT/unit-asan.log"
+grep -E '^(FAIL|ERROR|XPASS):' "$OUT/unit-asan.log" || true
+count_trs _build-asan
+
+step "fuzz smoke (every libFuzzer harness for a bounded time)"
+if make -C _build -s fuzz-smoke >"$OUT/fuzz.log" 2>&1; then
+	n=$(grep -c '^FUZZ OK' "$OUT/fuzz.log" || true)
+	echo "fuzz harnesses without a crash: $n"; passed=$((passed + n))
+else
+	tail -40 "$OUT/fuzz.log"; echo "fuzz smoke failed"; failed=$((failed + 1))
+fi
+
+step "integration tests (real janus + chromium + SMTP, in a private network namespace)"
+rm -f "$OUT/integration.tap"
+bash tests/run-integration.sh
+if [ -f "$OUT/integration.tap" ]; then
+	ip=$(grep -E '^# pass [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
+	if_=$(grep -E '^# fail [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
+	c_=$(grep -E '^# cancelled [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
+	passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-1} + ${c_:-0}))
+	echo "integration tests: ${ip:-0} passed, $(( ${if_:-1} + ${c_:-0} )) failed"
+else
+	echo "integration tests did not run"; failed=$((failed + 1))
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

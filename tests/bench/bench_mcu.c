@@ -1,0 +1,365 @@
+/*
+ * bench_mcu.c - runs N rooms x P synthetic participants through the real MCU (libtpaas_mcu)
+ * in real time and prints one BENCH line per case:
+ *
+ *   BENCH mcu layout=2x2 participants=4 rooms=1 core_per_room=... fps=... p99_late_ms=...
+ *         audio_us_per_participant=... added_latency_audio_p95_ms=... added_latency_video_p95_ms=...
+ *
+ * Each participant sends real VP8 640x360 at 30 fps (libvpx, a moving picture of its own
+ * colour) and Opus 20 ms packets (participant 0 talks all the time, participant 1 part of
+ * the time, the others send quiet noise). The media is encoded and packetized BEFORE the
+ * timed run and replayed in a loop, so the CPU figure (CLOCK_PROCESS_CPUTIME_ID over the
+ * run / wall time / rooms) is the MCU's: depacketize, decode, mix, compose, encode,
+ * packetize. One feeder thread per room replays its senders (as Janus calls incoming_rtp on
+ * its own threads); the feeders' own work is copying headers, VP8 decoding happens in
+ * mcu_participant_incoming_rtp as it would in the plugin.
+ *
+ * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3]
+ */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mcu_room.h"
+#include "mcu_audio_codec.h"
+#include "mcu_image.h"
+#include "mcu_opus_rtp.h"
+#include "mcu_rtp.h"
+#include "mcu_video_codec.h"
+#include "mcu_vp8_rtp.h"
+
+#define SRC_W 640
+#define SRC_H 360
+#define SRC_FPS 30
+#define SRC_KBPS 500
+#define LOOP_VIDEO_FRAMES 150     /* 5 s */
+#define LOOP_AUDIO_FRAMES 250     /* 5 s */
+#define MAX_PARTS 9
+#define WARMUP_S 2
+
+typedef struct pkt {
+	uint8_t *data;   /* RTP packet; header rewritten at send time */
+	size_t len;
+} pkt;
+
+typedef struct video_loop {
+	GArray *frames[LOOP_VIDEO_FRAMES];   /* of pkt */
+} video_loop;
+
+typedef struct audio_loop {
+	pkt frames[LOOP_AUDIO_FRAMES];
+} audio_loop;
+
+static video_loop vloops[MAX_PARTS];
+static audio_loop aloops[MAX_PARTS];
+
+static double now_s(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A moving picture in the spirit of a webcam: a still textured background of the
+ * participant's colour, a bright square that travels across it (the "head") and a band of
+ * stripes that scrolls (something for the encoder to chew on every frame). */
+static void draw_source(mcu_image *img, int who, int n)
+{
+	static const uint8_t u[MAX_PARTS] = { 90, 160, 110, 200, 60, 128, 170, 80, 140 };
+	static const uint8_t v[MAX_PARTS] = { 160, 90, 200, 110, 128, 60, 80, 170, 140 };
+	for (int y = 0; y < SRC_H; y++)
+		for (int x = 0; x < SRC_W; x++)
+			img->planes[0][y * img->strides[0] + x] =
+				(uint8_t)(60 + ((x + y) & 127) / 2 + (y > 300 ? (((x + n * 4) / 8) & 1) * 40 : 0));
+	for (int y = 0; y < SRC_H / 2; y++) {
+		memset(img->planes[1] + y * img->strides[1], u[who], SRC_W / 2);
+		memset(img->planes[2] + y * img->strides[2], v[who], SRC_W / 2);
+	}
+	int bx = (n * 7) % (SRC_W - 80), by = 100 + (int)(60 * sin(n / 10.0));
+	for (int y = by; y < by + 80; y++)
+		memset(img->planes[0] + y * img->strides[0] + bx, 230, 80);
+}
+
+static void gen_video(int who)
+{
+	mcu_vp8_enc *enc;
+	mcu_image img = { 0 };
+	if (mcu_vp8_enc_new(SRC_W, SRC_H, SRC_FPS, SRC_KBPS, &enc) < 0 ||
+			mcu_image_alloc(&img, SRC_W, SRC_H) < 0) {
+		fprintf(stderr, "bench: VP8 encoder\n");
+		exit(1);
+	}
+	for (int f = 0; f < LOOP_VIDEO_FRAMES; f++) {
+		draw_source(&img, who, f);
+		const uint8_t *data;
+		size_t len;
+		bool key;
+		/* Frame 0 is a key frame, so the loop restarts cleanly. */
+		if (mcu_vp8_enc_encode(enc, &img, f == 0, &data, &len, &key) < 0) {
+			fprintf(stderr, "bench: encode\n");
+			exit(1);
+		}
+		GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
+		size_t n = mcu_vp8_packet_count(len, 1200);
+		for (size_t i = 0; i < n; i++) {
+			pkt p = { .data = g_malloc(1300) };
+			size_t plen;
+			bool marker;
+			mcu_vp8_packetize(data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
+			mcu_rtp_write_header(p.data, 12, marker, 96, 0, 0, 0x1000 + who);
+			p.len = plen + 12;
+			g_array_append_val(pk, p);
+		}
+		vloops[who].frames[f] = pk;
+	}
+	mcu_image_release(&img);
+	mcu_vp8_enc_free(enc);
+}
+
+static void gen_audio(int who)
+{
+	mcu_opus_enc *enc;
+	if (mcu_opus_enc_new(32000, &enc) < 0)
+		exit(1);
+	GRand *r = g_rand_new_with_seed(77 + who);
+	long n = 0;
+	for (int f = 0; f < LOOP_AUDIO_FRAMES; f++) {
+		int16_t pcm[960];
+		/* 0 talks all the time, 1 talks in the 2nd and 3rd second, others are quiet. */
+		bool talks = who == 0 || (who == 1 && f >= 50 && f < 150);
+		for (int i = 0; i < 960; i++, n++) {
+			double t = (double)n / 48000.0;
+			double s = talks ? 6000 * (0.6 + 0.4 * sin(2 * G_PI * 3 * t)) *
+				sin(2 * G_PI * (180 + 40 * who) * t) : 0;
+			pcm[i] = (int16_t)(s + g_rand_double_range(r, -8, 8));
+		}
+		uint8_t opus[1500];
+		size_t olen;
+		mcu_opus_enc_encode(enc, pcm, opus, sizeof(opus), &olen);
+		pkt p = { .data = g_malloc(olen + 12), .len = olen + 12 };
+		mcu_rtp_write_header(p.data, 12, false, 111, 0, 0, 0x2000 + who);
+		memcpy(p.data + 12, opus, olen);
+		aloops[who].frames[f] = p;
+	}
+	g_rand_free(r);
+	mcu_opus_enc_free(enc);
+}
+
+/* --- receivers ------------------------------------------------------------------------ */
+
+typedef struct receiver {
+	gint video_frames;
+	gint audio_packets;
+	gint plis;
+} receiver;
+
+static void rx_send(void *opaque, int is_video, const uint8_t *p, size_t len)
+{
+	receiver *r = opaque;
+	if (is_video && len > 1 && (p[1] & 0x80))
+		g_atomic_int_inc(&r->video_frames);
+	else if (!is_video)
+		g_atomic_int_inc(&r->audio_packets);
+}
+
+static void rx_pli(void *opaque)
+{
+	receiver *r = opaque;
+	g_atomic_int_inc(&r->plis);
+}
+
+/* --- senders -------------------------------------------------------------------------- */
+
+typedef struct sender {
+	mcu_participant *p;
+	int who;
+	gint64 next_audio, next_video;
+	int aframe, vframe;
+	uint16_t aseq, vseq;
+	uint32_t ats;
+	long vcount;
+} sender;
+
+static void send_pkt(mcu_participant *p, int is_video, const pkt *k, uint16_t seq, uint32_t ts)
+{
+	uint8_t buf[1600];
+	memcpy(buf, k->data, k->len);
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+	buf[4] = (uint8_t)(ts >> 24);
+	buf[5] = (uint8_t)(ts >> 16);
+	buf[6] = (uint8_t)(ts >> 8);
+	buf[7] = (uint8_t)ts;
+	mcu_participant_incoming_rtp(p, is_video, buf, k->len);
+}
+
+/* Replays every sender in real time until end_us. */
+static void feed(sender *s, int n, gint64 end_us)
+{
+	for (;;) {
+		gint64 now = g_get_monotonic_time();
+		if (now >= end_us)
+			return;
+		gint64 next = end_us;
+		for (int i = 0; i < n; i++) {
+			sender *x = &s[i];
+			if (now >= x->next_audio) {
+				send_pkt(x->p, 0, &aloops[x->who].frames[x->aframe], x->aseq++, x->ats);
+				x->ats += 960;
+				x->aframe = (x->aframe + 1) % LOOP_AUDIO_FRAMES;
+				x->next_audio += 20000;
+			}
+			if (now >= x->next_video) {
+				GArray *pk = vloops[x->who].frames[x->vframe];
+				uint32_t ts = (uint32_t)(x->vcount * 3000);
+				for (guint k = 0; k < pk->len; k++)
+					send_pkt(x->p, 1, &g_array_index(pk, pkt, k), x->vseq++, ts);
+				x->vcount++;
+				x->vframe = (x->vframe + 1) % LOOP_VIDEO_FRAMES;
+				x->next_video += G_USEC_PER_SEC / SRC_FPS;
+			}
+			next = MIN(next, MIN(x->next_audio, x->next_video));
+		}
+		now = g_get_monotonic_time();
+		if (next > now)
+			g_usleep((gulong)(next - now));
+	}
+}
+
+typedef struct feeder {
+	sender *s;
+	int n;
+	gint64 end_us;
+} feeder;
+
+static gpointer feed_thread(gpointer data)
+{
+	feeder *f = data;
+	feed(f->s, f->n, f->end_us);
+	return NULL;
+}
+
+/* Runs every room's senders on its own thread until end_us. */
+static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
+{
+	feeder *f = g_new0(feeder, rooms);
+	GThread **th = g_new0(GThread *, rooms);
+	for (int r = 0; r < rooms; r++) {
+		f[r] = (feeder){ .s = tx + r * parts, .n = parts, .end_us = end_us };
+		th[r] = g_thread_new("feeder", feed_thread, &f[r]);
+	}
+	for (int r = 0; r < rooms; r++)
+		g_thread_join(th[r]);
+	g_free(th);
+	g_free(f);
+}
+
+static void run_case(const char *layout_name, int parts, int rooms, double seconds)
+{
+	mcu_layout_kind kind;
+	if (mcu_layout_kind_from_string(layout_name, &kind) < 0)
+		return;
+	mcu_room_config cfg;
+	mcu_room_config_defaults(&cfg);
+	cfg.width = 1280;
+	cfg.height = 720;
+	cfg.fps = 30;
+	cfg.video_kbps = 1500;
+	cfg.layout = kind;
+	mcu_room **room = g_new0(mcu_room *, rooms);
+	receiver *rx = g_new0(receiver, (gsize)(rooms * parts));
+	sender *tx = g_new0(sender, (gsize)(rooms * parts));
+	gint64 t0 = g_get_monotonic_time();
+	for (int r = 0; r < rooms; r++) {
+		char name[32];
+		snprintf(name, sizeof(name), "bench%d", r);
+		room[r] = mcu_room_new(name, &cfg);
+		for (int i = 0; i < parts; i++) {
+			int k = r * parts + i;
+			char disp[32];
+			snprintf(disp, sizeof(disp), "Participant %d", i + 1);
+			mcu_participant_io io = { .opaque = &rx[k], .send_rtp = rx_send, .request_keyframe = rx_pli };
+			tx[k].p = mcu_room_join(room[r], disp, &io, 111, 96);
+			tx[k].who = i;
+			/* Senders are not in phase with each other nor with the composer. */
+			tx[k].next_audio = t0 + g_random_int_range(0, 20000);
+			tx[k].next_video = t0 + g_random_int_range(0, 33333);
+			tx[k].aseq = (uint16_t)g_random_int();
+			tx[k].vseq = (uint16_t)g_random_int();
+		}
+	}
+	feed_rooms(tx, rooms, parts, t0 + WARMUP_S * G_USEC_PER_SEC);
+	for (int r = 0; r < rooms; r++)
+		mcu_room_reset_stats(room[r]);
+	gint frames0 = g_atomic_int_get(&rx[0].video_frames);
+	double cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID), wall0 = now_s(CLOCK_MONOTONIC);
+	feed_rooms(tx, rooms, parts, g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC));
+	double cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0, wall = now_s(CLOCK_MONOTONIC) - wall0;
+	gint frames = g_atomic_int_get(&rx[0].video_frames) - frames0;
+
+	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0;
+	for (int r = 0; r < rooms; r++) {
+		mcu_room_stats st;
+		mcu_room_get_stats(room[r], &st);
+		late = MAX(late, st.video_late_p99_ms);
+		alat = MAX(alat, st.audio_latency_p95_ms);
+		vlat = MAX(vlat, st.video_latency_p95_ms);
+		if (st.audio_ticks)
+			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts / rooms;
+		fps += (double)st.video_frames_out / wall / rooms;
+		if (getenv("BENCH_VERBOSE"))
+			fprintf(stderr, "  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT " shared, %"
+				G_GUINT64_FORMAT " private encodes / %" G_GUINT64_FORMAT " ticks), video %.2f ms/frame"
+				" (wait %.2f, compose %.2f, encode %.2f ms)\n",
+				r, st.audio_ticks ? (double)st.audio_cpu_us / st.audio_ticks : 0,
+				st.audio_encodes_shared, st.audio_encodes_private, st.audio_ticks,
+				st.video_frames_out ? st.video_cpu_us / 1000.0 / st.video_frames_out : 0,
+				st.video_frames_out ? st.video_wait_us / 1000.0 / st.video_frames_out : 0,
+				st.video_frames_out ? st.video_compose_us / 1000.0 / st.video_frames_out : 0,
+				st.video_frames_out ? st.video_encode_us / 1000.0 / st.video_frames_out : 0);
+	}
+	if (getenv("BENCH_VERBOSE"))
+		fprintf(stderr, "  receiver 0 got %.1f fps\n", frames / wall);
+	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
+		"p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
+		"added_latency_video_p95_ms=%.1f\n", layout_name, parts, rooms, cpu / wall / rooms, fps,
+		late, audio_us, alat, vlat);
+	fflush(stdout);
+
+	for (int k = 0; k < rooms * parts; k++) {
+		mcu_room_leave(room[k / parts], tx[k].p);
+		mcu_participant_unref(tx[k].p);
+	}
+	for (int r = 0; r < rooms; r++)
+		mcu_room_unref(room[r]);
+	g_free(room);
+	g_free(rx);
+	g_free(tx);
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 10;
+	const char *filter = argc > 2 ? argv[2] : NULL;
+	if (seconds <= 0)
+		seconds = 10;
+	double g0 = now_s(CLOCK_MONOTONIC);
+	for (int i = 0; i < MAX_PARTS; i++) {
+		gen_video(i);
+		gen_audio(i);
+	}
+	fprintf(stderr, "bench: synthetic media generated in %.1f s (not counted)\n",
+		now_s(CLOCK_MONOTONIC) - g0);
+	static const struct { const char *layout; int parts, rooms; } cases[] = {
+		{ "2x2", 4, 1 }, { "2x2", 4, 6 }, { "3x3", 9, 1 }, { "1+7", 8, 1 }, { "speaker", 4, 1 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (filter && strcmp(filter, cases[i].layout) != 0)
+			continue;
+		run_case(cases[i].layout, cases[i].parts, cases[i].rooms, seconds);
+	}
+	return 0;
+}

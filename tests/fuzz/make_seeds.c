@@ -1,0 +1,552 @@
+/*
+ * make_seeds.c - writes the seed corpora of the fuzz harnesses: realistic inputs made with
+ * the project's own code and the real codecs, so nothing binary lives in the repository.
+ *
+ * Usage: make_seeds OUTDIR  ->  OUTDIR/<harness>/<name> for every harness (see Makefile.am).
+ * Media: VP8 frames from libvpx through mcu_vp8_enc and the project's packetizer, Opus
+ * packets from libopus in several modes, RTP with CSRCs, header extensions and padding.
+ * Stream harnesses get fuzz_records.h framing. Deterministic: same files on every run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+#include <opus/opus.h>
+
+#include "mcu_rtp.h"
+#include "mcu_vp8_rtp.h"
+#include "mcu_opus_rtp.h"
+#include "mcu_video_codec.h"
+#include "mcu_image.h"
+#include "fuzz_records.h"
+
+#define AUDIO_PT 111
+#define VIDEO_PT 96
+#define MAX_FRAMES 12
+
+static const char *outdir;
+static int failures;
+
+/* --- output --------------------------------------------------------------------------- */
+
+static void put_file(const char *harness, const char *name, const void *data, size_t len)
+{
+	char *dir = g_build_filename(outdir, harness, NULL);
+	char *path = g_build_filename(dir, name, NULL);
+	GError *err = NULL;
+	if (g_mkdir_with_parents(dir, 0755) < 0 ||
+			!g_file_set_contents(path, data, (gssize)len, &err)) {
+		fprintf(stderr, "make_seeds: cannot write %s: %s\n", path, err ? err->message : g_strerror(errno));
+		g_clear_error(&err);
+		failures++;
+	}
+	g_free(path);
+	g_free(dir);
+}
+
+static void put_bytes(const char *harness, const char *name, GByteArray *b)
+{
+	put_file(harness, name, b->data, b->len);
+	g_byte_array_unref(b);
+}
+
+static void record(GByteArray *b, uint8_t flags, const uint8_t *data, size_t len)
+{
+	uint8_t hdr[FUZZ_RECORD_HDR] = { flags, (uint8_t)(len >> 8), (uint8_t)len };
+	g_byte_array_append(b, hdr, sizeof(hdr));
+	g_byte_array_append(b, data, (guint)len);
+}
+
+/* --- RTP ------------------------------------------------------------------------------ */
+
+typedef struct rtp_opts {
+	int csrcs;          /* 0..15 */
+	int ext;            /* 0 none, 1 one-byte (RFC 8285 0xBEDE), 2 two-byte (0x100x) */
+	int padding;        /* bytes of padding, 0 none */
+} rtp_opts;
+
+/* Builds one RTP packet into a new GByteArray. */
+static GByteArray *rtp_build(uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, bool marker,
+	const uint8_t *payload, size_t plen, const rtp_opts *o)
+{
+	uint8_t hdr[MCU_RTP_HEADER_LEN];
+	mcu_rtp_write_header(hdr, sizeof(hdr), marker, pt, seq, ts, ssrc);
+	GByteArray *b = g_byte_array_new();
+	if (o) {
+		hdr[0] |= (uint8_t)(o->csrcs & 0x0f);
+		if (o->ext)
+			hdr[0] |= 0x10;
+		if (o->padding)
+			hdr[0] |= 0x20;
+	}
+	g_byte_array_append(b, hdr, sizeof(hdr));
+	for (int i = 0; o && i < o->csrcs; i++) {
+		uint8_t c[4] = { 0x11, 0x22, 0x33, (uint8_t)i };
+		g_byte_array_append(b, c, 4);
+	}
+	if (o && o->ext == 1) {
+		/* audio level (id 1, 1 byte), transport-wide seq (id 3, 2 bytes), pad to 8 bytes */
+		static const uint8_t e[] = { 0xbe, 0xde, 0x00, 0x02, 0x10, 0x85, 0x31, 0x00, 0x2a, 0, 0, 0 };
+		g_byte_array_append(b, e, sizeof(e));
+	} else if (o && o->ext == 2) {
+		/* two-byte header: mid (id 4) "0" */
+		static const uint8_t e[] = { 0x10, 0x00, 0x00, 0x01, 0x04, 0x01, '0', 0x00 };
+		g_byte_array_append(b, e, sizeof(e));
+	}
+	g_byte_array_append(b, payload, (guint)plen);
+	if (o && o->padding) {
+		for (int i = 0; i < o->padding - 1; i++)
+			g_byte_array_append(b, (const uint8_t *)"\0", 1);
+		uint8_t n = (uint8_t)o->padding;
+		g_byte_array_append(b, &n, 1);
+	}
+	return b;
+}
+
+/* --- media ---------------------------------------------------------------------------- */
+
+typedef struct vp8_stream {
+	uint8_t *frame[MAX_FRAMES];
+	size_t len[MAX_FRAMES];
+	bool key[MAX_FRAMES];
+	int n;
+} vp8_stream;
+
+/* A moving square over a gradient: frames of a few hundred bytes to a few kB. */
+static void vp8_encode_stream(int w, int h, int kbps, int frames, vp8_stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	mcu_vp8_enc *enc;
+	mcu_image img = { 0 };
+	if (mcu_vp8_enc_new(w, h, 10, kbps, &enc) < 0 || mcu_image_alloc(&img, w, h) < 0) {
+		fprintf(stderr, "make_seeds: VP8 encoder setup failed\n");
+		failures++;
+		return;
+	}
+	for (int f = 0; f < frames && s->n < MAX_FRAMES; f++) {
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				bool in = x >= f * 6 && x < f * 6 + w / 4 && y >= h / 4 && y < h / 2;
+				img.planes[0][y * img.strides[0] + x] = in ? 235 : (uint8_t)(16 + (x + y + f) % 200);
+			}
+		for (int p = 1; p < 3; p++)
+			for (int y = 0; y < h / 2; y++)
+				memset(img.planes[p] + y * img.strides[p], p == 1 ? 90 + f * 5 : 160, (size_t)w / 2);
+		const uint8_t *data;
+		size_t len;
+		bool key;
+		if (mcu_vp8_enc_encode(enc, &img, f == 0, &data, &len, &key) < 0 || len == 0)
+			continue;
+		s->frame[s->n] = g_memdup2(data, len);
+		s->len[s->n] = len;
+		s->key[s->n] = key;
+		s->n++;
+	}
+	mcu_image_release(&img);
+	mcu_vp8_enc_free(enc);
+	if (s->n == 0 || !s->key[0]) {
+		fprintf(stderr, "make_seeds: no VP8 key frame\n");
+		failures++;
+	}
+}
+
+static void vp8_stream_free(vp8_stream *s)
+{
+	for (int i = 0; i < s->n; i++)
+		g_free(s->frame[i]);
+}
+
+/* The RTP packets of a stream, in order, as GByteArrays (a GPtrArray that frees them). */
+static GPtrArray *vp8_packets(const vp8_stream *s, size_t max_payload, uint16_t seq0, uint32_t ts0)
+{
+	GPtrArray *pkts = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	uint16_t seq = seq0;
+	for (int f = 0; f < s->n; f++) {
+		size_t n = mcu_vp8_packet_count(s->len[f], max_payload);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t payload[1500];
+			size_t plen;
+			bool marker;
+			if (mcu_vp8_packetize(s->frame[f], s->len[f], (uint16_t)(100 + f), max_payload, i,
+					payload, sizeof(payload), &plen, &marker) < 0) {
+				failures++;
+				continue;
+			}
+			g_ptr_array_add(pkts, rtp_build(VIDEO_PT, seq++, ts0 + (uint32_t)f * 9000,
+				0x5eed0001, marker, payload, plen, NULL));
+		}
+	}
+	return pkts;
+}
+
+typedef struct opus_mode {
+	const char *name;
+	int channels, application, bitrate, frame_ms;
+	int bandwidth;      /* OPUS_AUTO or a forced one */
+	int signal;         /* OPUS_AUTO, OPUS_SIGNAL_VOICE, OPUS_SIGNAL_MUSIC */
+} opus_mode;
+
+static const opus_mode opus_modes[] = {
+	{ "voip-mono-20ms", 1, OPUS_APPLICATION_VOIP, 32000, 20, OPUS_AUTO, OPUS_SIGNAL_VOICE },
+	{ "silk-nb-20ms", 1, OPUS_APPLICATION_VOIP, 8000, 20, OPUS_BANDWIDTH_NARROWBAND, OPUS_SIGNAL_VOICE },
+	{ "silk-wb-60ms", 1, OPUS_APPLICATION_VOIP, 16000, 60, OPUS_BANDWIDTH_WIDEBAND, OPUS_SIGNAL_VOICE },
+	{ "hybrid-fb-40ms", 1, OPUS_APPLICATION_VOIP, 40000, 40, OPUS_BANDWIDTH_FULLBAND, OPUS_SIGNAL_VOICE },
+	{ "celt-stereo-20ms", 2, OPUS_APPLICATION_AUDIO, 128000, 20, OPUS_AUTO, OPUS_SIGNAL_MUSIC },
+	{ "celt-lowdelay-2.5ms", 1, OPUS_APPLICATION_RESTRICTED_LOWDELAY, 64000, 0, OPUS_AUTO, OPUS_AUTO },
+	{ "celt-stereo-10ms", 2, OPUS_APPLICATION_RESTRICTED_LOWDELAY, 96000, 10, OPUS_AUTO, OPUS_AUTO },
+	{ "audio-mono-120ms", 1, OPUS_APPLICATION_AUDIO, 24000, 120, OPUS_AUTO, OPUS_AUTO },
+};
+
+/* Encodes count packets of a tone + noise; returns them as GByteArrays. */
+static GPtrArray *opus_packets(const opus_mode *m, int count)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	int err;
+	OpusEncoder *enc = opus_encoder_create(48000, m->channels, m->application, &err);
+	if (!enc) {
+		fprintf(stderr, "make_seeds: opus_encoder_create: %s\n", opus_strerror(err));
+		failures++;
+		return out;
+	}
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(m->bitrate));
+	opus_encoder_ctl(enc, OPUS_SET_BANDWIDTH(m->bandwidth));
+	opus_encoder_ctl(enc, OPUS_SET_SIGNAL(m->signal));
+	opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(1));
+	opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(10));
+	int samples = m->frame_ms ? 48 * m->frame_ms : 120;
+	int16_t *pcm = g_new0(int16_t, (gsize)samples * (gsize)m->channels);
+	guint32 noise = 12345;
+	for (int k = 0; k < count; k++) {
+		for (int i = 0; i < samples; i++) {
+			noise = noise * 1103515245u + 12345u;
+			double t = (double)(k * samples + i) / 48000.0;
+			double v = 8000.0 * sin(2 * G_PI * 440.0 * t) + (double)((noise >> 16) % 2000) - 1000.0;
+			for (int c = 0; c < m->channels; c++)
+				pcm[i * m->channels + c] = (int16_t)(c ? v / 2 : v);
+		}
+		uint8_t pkt[MCU_OPUS_MAX_PACKET];
+		int n = opus_encode(enc, pcm, samples, pkt, sizeof(pkt));
+		if (n <= 0) {
+			fprintf(stderr, "make_seeds: opus_encode (%s): %s\n", m->name, opus_strerror(n));
+			failures++;
+			break;
+		}
+		GByteArray *b = g_byte_array_new();
+		g_byte_array_append(b, pkt, (guint)n);
+		g_ptr_array_add(out, b);
+	}
+	g_free(pcm);
+	opus_encoder_destroy(enc);
+	return out;
+}
+
+/* --- per harness ---------------------------------------------------------------------- */
+
+static void seeds_rtp(GPtrArray *opus, GPtrArray *vp8)
+{
+	const GByteArray *op = g_ptr_array_index(opus, 0);
+	static const rtp_opts opts[] = {
+		{ 0, 0, 0 }, { 2, 0, 0 }, { 0, 1, 0 }, { 0, 2, 0 }, { 0, 0, 4 }, { 15, 1, 1 }, { 3, 2, 255 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+		/* Padding larger than the payload area makes the last one a malformed case. */
+		GByteArray *b = rtp_build(AUDIO_PT, (uint16_t)(1000 + i), 960u * (uint32_t)i, 0xa0d10001,
+			i == 5, op->data, op->len, &opts[i]);
+		char name[32];
+		g_snprintf(name, sizeof(name), "opus-%zu", i);
+		put_bytes("rtp", name, b);
+	}
+	const GByteArray *vp = g_ptr_array_index(vp8, 0);
+	put_file("rtp", "vp8-first", vp->data, vp->len);
+	const GByteArray *vl = g_ptr_array_index(vp8, vp8->len - 1);
+	put_file("rtp", "vp8-last-marker", vl->data, vl->len);
+	uint8_t min[MCU_RTP_HEADER_LEN + 1] = { 0 };
+	mcu_rtp_write_header(min, sizeof(min), false, 0, 0, 0, 0);
+	put_file("rtp", "minimal", min, sizeof(min));
+}
+
+static void seeds_vp8_desc(const vp8_stream *s)
+{
+	/* Descriptors of the RFC 7741 §4.2 kinds, each followed by a little VP8 data. */
+	static const uint8_t d1[] = { 0x10, 0x9d };                                     /* no X */
+	static const uint8_t d2[] = { 0x90, 0x80, 0x45, 0x9d };                         /* 7-bit id */
+	static const uint8_t d3[] = { 0x90, 0x80, 0x92, 0x34, 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2a };
+	static const uint8_t d4[] = { 0xb1, 0xf0, 0x92, 0x34, 0x77, 0xa5, 0xaa, 0x11 }; /* I L T K */
+	static const uint8_t d5[] = { 0x80, 0x60, 0x12, 0xc0, 0x31 };                   /* L T */
+	static const uint8_t d6[] = { 0xa3, 0x10, 0x1f, 0x00 };                         /* K, PID 3 */
+	put_file("vp8_desc", "no-x", d1, sizeof(d1));
+	put_file("vp8_desc", "pictureid-7bit", d2, sizeof(d2));
+	put_file("vp8_desc", "pictureid-15bit-key", d3, sizeof(d3));
+	put_file("vp8_desc", "all-fields", d4, sizeof(d4));
+	put_file("vp8_desc", "tl0-tid", d5, sizeof(d5));
+	put_file("vp8_desc", "keyidx-pid3", d6, sizeof(d6));
+	/* Whole frames after a size byte: the round-trip half splits them into many packets. */
+	static const uint8_t sizes[] = { 0x00, 0x3b, 0xff, 0x96 };
+	for (int f = 0; f < s->n && f < 4; f++) {
+		GByteArray *b = g_byte_array_new();
+		g_byte_array_append(b, &sizes[f], 1);
+		g_byte_array_append(b, s->frame[f], (guint)s->len[f]);
+		char name[32];
+		g_snprintf(name, sizeof(name), "frame-%d%s", f, s->key[f] ? "-key" : "");
+		put_bytes("vp8_desc", name, b);
+	}
+}
+
+/* A stream of the packets in index order idx[0..n), with flags. */
+static GByteArray *stream_of(GPtrArray *pkts, const int *idx, int n, uint8_t flags)
+{
+	GByteArray *b = g_byte_array_new();
+	for (int i = 0; i < n; i++) {
+		const GByteArray *p = g_ptr_array_index(pkts, idx[i]);
+		record(b, flags, p->data, p->len);
+	}
+	return b;
+}
+
+static void seeds_vp8_assembler(const vp8_stream *s)
+{
+	GPtrArray *pk = vp8_packets(s, 300, 65530, 90000);   /* several packets a frame, seq wrap */
+	int n = (int)pk->len;
+	int *idx = g_new(int, (gsize)n * 2);
+	for (int i = 0; i < n; i++)
+		idx[i] = i;
+	put_bytes("vp8_assembler", "in-order-pop", stream_of(pk, idx, n, 1));
+	put_bytes("vp8_assembler", "in-order-nopop", stream_of(pk, idx, n, 0));
+	/* pairs swapped */
+	for (int i = 0; i + 1 < n; i += 2) {
+		idx[i] = i + 1;
+		idx[i + 1] = i;
+	}
+	put_bytes("vp8_assembler", "swapped-pop", stream_of(pk, idx, n, 1));
+	/* one packet lost in the middle, then the rest */
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (i != n / 3)
+			idx[m++] = i;
+	put_bytes("vp8_assembler", "one-lost", stream_of(pk, idx, m, 1));
+	/* every packet twice */
+	m = 0;
+	for (int i = 0; i < n; i++) {
+		idx[m++] = i;
+		idx[m++] = i;
+	}
+	put_bytes("vp8_assembler", "duplicates", stream_of(pk, idx, m, 1));
+	g_free(idx);
+	/* the sender restarts: same frames again with other sequence numbers and timestamps */
+	GPtrArray *again = vp8_packets(s, 1200, 12, 5000);
+	GByteArray *b = g_byte_array_new();
+	for (guint i = 0; i < pk->len && i < 6; i++) {
+		const GByteArray *p = g_ptr_array_index(pk, i);
+		record(b, 1, p->data, p->len);
+	}
+	for (guint i = 0; i < again->len; i++) {
+		const GByteArray *p = g_ptr_array_index(again, i);
+		record(b, 1, p->data, p->len);
+	}
+	put_bytes("vp8_assembler", "restart", b);
+	g_ptr_array_unref(again);
+	g_ptr_array_unref(pk);
+}
+
+static void seeds_opus_rtp(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(opus_modes); i++) {
+		GPtrArray *pk = opus_packets(&opus_modes[i], 3);
+		for (guint k = 0; k < pk->len; k += 2) {
+			const GByteArray *p = g_ptr_array_index(pk, k);
+			char name[64];
+			g_snprintf(name, sizeof(name), "%s-%u", opus_modes[i].name, k);
+			put_file("opus_rtp", name, p->data, p->len);
+		}
+		g_ptr_array_unref(pk);
+	}
+	/* RFC 6716 §3.2: code 1 (two equal frames), code 2 (sizes given), code 3 (CBR, VBR,
+	 * padding), DTX-like 1-byte packets. */
+	static const uint8_t c0[] = { 0x78 };
+	static const uint8_t c1[] = { 0x79, 0xaa, 0xbb };
+	static const uint8_t c2[] = { 0x7a, 0x01, 0xaa, 0xbb, 0xcc };
+	static const uint8_t c3cbr[] = { 0x7b, 0x03, 0xaa, 0xbb, 0xcc };
+	static const uint8_t c3vbr[] = { 0x7b, 0x82, 0x01, 0xaa, 0xbb, 0xcc };
+	static const uint8_t c3pad[] = { 0x7b, 0x42, 0x02, 0xaa, 0xbb, 0x00, 0x00 };
+	static const uint8_t c3long[] = { 0x7b, 0x82, 0xfc, 0x01, 0xaa };
+	put_file("opus_rtp", "code0-empty", c0, sizeof(c0));
+	put_file("opus_rtp", "code1", c1, sizeof(c1));
+	put_file("opus_rtp", "code2", c2, sizeof(c2));
+	put_file("opus_rtp", "code3-cbr", c3cbr, sizeof(c3cbr));
+	put_file("opus_rtp", "code3-vbr", c3vbr, sizeof(c3vbr));
+	put_file("opus_rtp", "code3-padding", c3pad, sizeof(c3pad));
+	put_file("opus_rtp", "code3-twobyte-len", c3long, sizeof(c3long));
+}
+
+static void jitter_put(GByteArray *b, uint16_t seq, const GByteArray *pkt)
+{
+	GByteArray *r = g_byte_array_new();
+	uint8_t s[2] = { (uint8_t)(seq >> 8), (uint8_t)seq };
+	g_byte_array_append(r, s, 2);
+	g_byte_array_append(r, pkt->data, pkt->len);
+	record(b, 0, r->data, r->len);
+	g_byte_array_unref(r);
+}
+
+static void jitter_get(GByteArray *b, int small_cap)
+{
+	uint8_t flags = small_cap ? (uint8_t)(0x01 | 0x02 | (small_cap << 2)) : 0x01;
+	record(b, flags, NULL, 0);
+}
+
+static void seeds_audio_jitter(GPtrArray *opus)
+{
+	const int n = (int)opus->len;
+#define PKT(i) ((const GByteArray *)g_ptr_array_index(opus, (guint)(i) % (guint)n))
+	GByteArray *b = g_byte_array_new();
+	for (int i = 0; i < 30; i++) {
+		jitter_put(b, (uint16_t)(65520 + i), PKT(i));   /* wraps */
+		jitter_get(b, 0);
+	}
+	put_bytes("audio_jitter", "steady-wrap", b);
+
+	b = g_byte_array_new();
+	static const int order[] = { 0, 2, 1, 3, 5, 4, 4, 7, 6, 9, 8, 12, 10 };
+	for (size_t i = 0; i < G_N_ELEMENTS(order); i++) {
+		jitter_put(b, (uint16_t)(100 + order[i]), PKT(i));
+		if (i % 2)
+			jitter_get(b, 0);
+	}
+	for (int i = 0; i < 8; i++)
+		jitter_get(b, 0);
+	put_bytes("audio_jitter", "reorder-dup-loss", b);
+
+	b = g_byte_array_new();
+	for (int i = 0; i < 20; i++)
+		jitter_put(b, (uint16_t)(7 + i), PKT(i));        /* overflows the 16 slots */
+	for (int i = 0; i < 4; i++)
+		jitter_get(b, 0);
+	jitter_put(b, 40, PKT(0));                          /* gap > 10: resync */
+	jitter_put(b, 30000, PKT(1));                       /* restart */
+	jitter_put(b, 30001, PKT(2));
+	for (int i = 0; i < 4; i++)
+		jitter_get(b, i == 1 ? 3 : 0);                   /* one get too small */
+	put_bytes("audio_jitter", "overflow-gap-restart", b);
+#undef PKT
+}
+
+static void seeds_room(GPtrArray *opus_rtp, const vp8_stream *small, const vp8_stream *big)
+{
+	GPtrArray *v = vp8_packets(small, 1200, 4000, 3000);
+	GByteArray *b = g_byte_array_new();
+	for (guint i = 0; i < opus_rtp->len; i++) {
+		const GByteArray *p = g_ptr_array_index(opus_rtp, i);
+		record(b, 0, p->data, p->len);
+	}
+	put_bytes("room", "audio", b);
+
+	b = g_byte_array_new();
+	for (guint i = 0; i < v->len; i++) {
+		const GByteArray *p = g_ptr_array_index(v, i);
+		record(b, 1, p->data, p->len);
+	}
+	put_bytes("room", "video", b);
+
+	/* Audio and video interleaved, with a key frame request. */
+	b = g_byte_array_new();
+	for (guint i = 0; i < v->len || i < opus_rtp->len; i++) {
+		if (i < opus_rtp->len) {
+			const GByteArray *p = g_ptr_array_index(opus_rtp, i);
+			record(b, 0, p->data, p->len);
+		}
+		if (i < v->len) {
+			const GByteArray *p = g_ptr_array_index(v, i);
+			record(b, i == 2 ? 3 : 1, p->data, p->len);
+		}
+	}
+	put_bytes("room", "audio-video", b);
+
+	/* Larger picture in small packets, one lost: the decoder waits for the next key frame. */
+	GPtrArray *bv = vp8_packets(big, 500, 65500, 1);
+	b = g_byte_array_new();
+	for (guint i = 0; i < bv->len; i++) {
+		if (i == bv->len / 2)
+			continue;
+		const GByteArray *p = g_ptr_array_index(bv, i);
+		record(b, 1, p->data, p->len);
+	}
+	put_bytes("room", "video-big-lossy", b);
+	g_ptr_array_unref(bv);
+	g_ptr_array_unref(v);
+}
+
+static void seeds_vmr_request(void)
+{
+	static const char *const req[][2] = {
+		{ "join-room", "{\"request\":\"join\",\"room\":\"alice.join\",\"display\":\"Ana García\"}" },
+		{ "join-pin", "{\"request\":\"join\",\"room\":\"sales\",\"pin\":\"1234\",\"display\":\"Bob\"}" },
+		{ "join-invite", "{\"request\":\"join\",\"id\":42,\"secret\":\"8f14e45fceea167a\",\"display\":\"Maria\"}" },
+		{ "join-bad", "{\"request\":\"join\",\"room\":\"A B\",\"display\":\"\\u0007\",\"pin\":\"12a4\"}" },
+		{ "join-nul", "{\"request\":\"join\",\"room\":\"abc\",\"display\":\"x\\u0000y\"}" },
+		{ "leave", "{\"request\":\"leave\"}" },
+		{ "listparticipants", "{\"request\":\"listparticipants\"}" },
+		{ "keyframe", "{\"request\":\"keyframe\"}" },
+		{ "login", "{\"request\":\"login\",\"username\":\"alice\",\"password\":\"correct horse\"}" },
+		{ "resume", "{\"request\":\"resume\",\"token\":\"0123456789abcdef0123456789abcdef\"}" },
+		{ "logout", "{\"request\":\"logout\"}" },
+		{ "update-room", "{\"request\":\"update_room\",\"name\":\"team\",\"pin\":\"\",\"layout\":\"2x2\",\"receive_call\":true}" },
+		{ "invite", "{\"request\":\"invite\",\"email\":\"maria@example.org\",\"name\":\"Maria\"}" },
+		{ "revoke", "{\"request\":\"revoke_invitation\",\"id\":7}" },
+		{ "invitation-info", "{\"request\":\"invitation_info\",\"id\":7,\"secret\":\"abcd\"}" },
+		{ "admin-create-account", "{\"request\":\"create_account\",\"username\":\"bob\",\"password\":\"pw\",\"admin\":false,\"email\":\"b@x.org\"}" },
+		{ "admin-create-room", "{\"request\":\"create_room\",\"name\":\"sales\",\"pin\":\"0000\",\"layout\":\"speaker\",\"owner\":\"bob\"}" },
+		{ "unknown-field", "{\"request\":\"leave\",\"extra\":[1,2,{\"a\":null}]}" },
+		{ "wrong-types", "{\"request\":\"delete_invitation\",\"id\":-1.5}" },
+		{ "not-object", "[\"join\"]" },
+		{ "bad-json", "{\"request\":\"join\",\"room\":" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(req); i++)
+		put_file("vmr_request", req[i][0], req[i][1], strlen(req[i][1]));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+		return 2;
+	}
+	outdir = argv[1];
+
+	vp8_stream small, big;
+	vp8_encode_stream(160, 90, 200, 6, &small);
+	vp8_encode_stream(320, 240, 600, 5, &big);
+	GPtrArray *opus = opus_packets(&opus_modes[0], 25);   /* 0.5 s of 20 ms packets */
+	GPtrArray *opus_rtp = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	for (guint i = 0; i < opus->len; i++) {
+		const GByteArray *p = g_ptr_array_index(opus, i);
+		g_ptr_array_add(opus_rtp, rtp_build(AUDIO_PT, (uint16_t)(200 + i), 960u * i, 0xa0d10001,
+			i == 0, p->data, p->len, NULL));
+	}
+	GPtrArray *vp8 = vp8_packets(&small, 1200, 1, 0);
+
+	if (opus->len > 0 && vp8->len > 0) {
+		seeds_rtp(opus, vp8);
+		seeds_vp8_desc(&big);
+		seeds_vp8_assembler(&big);
+		seeds_opus_rtp();
+		seeds_audio_jitter(opus);
+		seeds_room(opus_rtp, &small, &big);
+	} else {
+		failures++;
+	}
+	seeds_vmr_request();
+
+	g_ptr_array_unref(vp8);
+	g_ptr_array_unref(opus_rtp);
+	g_ptr_array_unref(opus);
+	vp8_stream_free(&small);
+	vp8_stream_free(&big);
+	if (failures) {
+		fprintf(stderr, "make_seeds: %d failure(s)\n", failures);
+		return 1;
+	}
+	return 0;
+}

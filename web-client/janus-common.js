@@ -1,0 +1,139 @@
+// Shared by the join page (app.js) and the management page (manage.js): janus.js set-up,
+// attaching to janus.plugin.vmr and request/answer pairing over a plugin handle.
+// janus.js (Debian's libjs-janus-gateway) is loaded as a classic script and defines window.Janus.
+const Janus = window.Janus;
+
+// janus.js consults adapter.js only for browser quirks; describe the browser ourselves.
+export function browserDetails() {
+  const ua = navigator.userAgent;
+  const m = ua.match(/(Firefox|Chrome|Version)\/(\d+)/);
+  const browser = /Firefox/.test(ua) ? 'firefox' : /Chrome|Chromium/.test(ua) ? 'chrome' : /Safari/.test(ua) ? 'safari' : 'unknown';
+  return { browser, version: m ? parseInt(m[2], 10) : 0 };
+}
+
+let initialised = null;
+function initJanus(debug) {
+  if (!initialised) {
+    initialised = new Promise((resolve) => Janus.init({
+      debug: debug ? 'all' : ['error'],
+      dependencies: Janus.useDefaultDependencies({ adapter: { browserDetails: browserDetails() } }),
+      callback: resolve,
+    }));
+  }
+  return initialised;
+}
+
+/**
+ * A new Janus session on this page's own origin. onLost(reason) is called if the session dies
+ * later (the WebSocket dropped, the server restarted): the caller decides whether to reconnect.
+ */
+export async function connectJanus({ debug = false, onLost = () => {} } = {}) {
+  await initJanus(debug);
+  const server = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
+  return new Promise((resolve, reject) => {
+    let up = false;
+    const janus = new Janus({
+      server,
+      iceServers: [],
+      success: () => { up = true; resolve(janus); },
+      error: (err) => { if (up) onLost(String(err)); else reject(new Error(String(err))); },
+      destroyed: () => {},
+    });
+  });
+}
+
+/** Messages the plugin sends on its own (not answers to a request). */
+export function isAsyncEvent(msg) {
+  if (!msg || msg.vmr !== 'event') return false;
+  return 'joined' in msg || 'left' in msg || 'talking' in msg || 'kicked' in msg || 'mail' in msg ||
+    'guest_joined' in msg || 'layout' in msg || msg.result === 'hangup';
+}
+
+/** An error answer of the plugin, as an Error with .code and .reason (the server's text). */
+export class PluginError extends Error {
+  constructor(msg) {
+    super(msg.error || `error ${msg.error_code}`);
+    this.code = msg.error_code;
+    this.reason = msg.error || '';
+    this.retryAfter = msg.retry_after;
+    this.answer = msg;
+  }
+}
+
+/**
+ * Pairs requests with answers on one plugin handle. The plugin answers asynchronously and
+ * janus.js does not tell which request an event answers, so requests go one at a time.
+ */
+export class RequestQueue {
+  constructor() {
+    this.handle = null;
+    this.chain = Promise.resolve();
+    this.pending = null;
+  }
+
+  /** Sends body (and an optional jsep); resolves with the answer, rejects with PluginError. */
+  request(body, { jsep, timeoutMs = 20000 } = {}) {
+    const run = () => new Promise((resolve, reject) => {
+      const handle = this.handle;
+      if (!handle) { reject(new Error('not connected')); return; }
+      const timer = setTimeout(() => { this.pending = null; reject(new Error('no answer from the server')); }, timeoutMs);
+      this.pending = {
+        resolve: (m) => { clearTimeout(timer); resolve(m); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+      const msg = { message: body };
+      if (jsep) msg.jsep = jsep;
+      msg.error = (err) => {
+        if (!this.pending) return;
+        this.pending.reject(new Error(String(err)));
+        this.pending = null;
+      };
+      handle.send(msg);
+    });
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
+  /** Feeds a plugin message in: true when it answered the request in flight. */
+  feed(msg) {
+    if (!this.pending || isAsyncEvent(msg)) return false;
+    const p = this.pending;
+    this.pending = null;
+    if (msg.error_code) p.reject(new PluginError(msg));
+    else p.resolve(msg);
+    return true;
+  }
+
+  /** Fails the request in flight (the handle went away). */
+  abort(reason) {
+    if (this.pending) { this.pending.reject(new Error(reason)); this.pending = null; }
+  }
+}
+
+/** Attaches to janus.plugin.vmr; resolves with the handle. callbacks as in janus.js attach(). */
+export function attachVmr(janus, callbacks) {
+  return new Promise((resolve, reject) => {
+    janus.attach({
+      plugin: 'janus.plugin.vmr',
+      ...callbacks,
+      success: resolve,
+      error: (err) => reject(new Error(String(err))),
+    });
+  });
+}
+
+/** Copies text to the clipboard; falls back to selecting a field and execCommand. */
+export async function copyText(text, field) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (e) {
+    if (field) {
+      field.focus();
+      field.select();
+      try { return document.execCommand('copy'); } catch (e2) { return false; }
+    }
+    return false;
+  }
+}
