@@ -33,7 +33,7 @@ count_trs _build-asan
 
 step "fuzz smoke (every libFuzzer harness for a bounded time)"
 if make -C _build -s fuzz-smoke >"$OUT/fuzz.log" 2>&1; then
-	n=$(grep -c '^FUZZ OK' "$OUT/fuzz.log" || true)
+	n=$(grep -cE '^fuzz: [a-z0-9_]+ ok:' "$OUT/fuzz.log" || true)
 	echo "fuzz harnesses without a crash: $n"; passed=$((passed + n))
 else
 	tail -40 "$OUT/fuzz.log"; echo "fuzz smoke failed"; failed=$((failed + 1))

@@ -277,6 +277,10 @@ function onPluginMessage(handle, msg, jsep) {
     if (msg.talking.talking) state.talking.add(msg.talking.id);
     else state.talking.delete(msg.talking.id);
     renderParticipants();
+  } else if (msg.speaker !== undefined) {
+    // The participant on the main pane (null when nobody talks).
+    state.lastSpeaker = msg.speaker;
+    renderParticipants();
   } else if (msg.layout) {
     state.layout = msg.layout;
   } else if (msg.result === 'hangup') {
@@ -411,6 +415,8 @@ function onJoined(msg) {
   state.leaving = false;
   state.participants = new Map(msg.participants.map((p) => [p.id, p]));
   state.talking = new Set();
+  state.layout = msg.layout;
+  if (msg.speaker !== undefined) state.lastSpeaker = msg.speaker;
   renderParticipants();
   show('call-panel');
   state.quality = null;

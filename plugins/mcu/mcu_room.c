@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 static const char *const layout_names[] = {
 	[MCU_LAYOUT_1_7] = "1+7",
@@ -214,6 +217,13 @@ gint64 mcu_thread_cpu_us(void)
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
 		return 0;
 	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+void mcu_thread_boost(int nice_value)
+{
+	/* Linux applies PRIO_PROCESS to one thread when given its thread id. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_value) != 0)
+		return;
 }
 
 static void participant_free(mcu_participant *p)

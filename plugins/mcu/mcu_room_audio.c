@@ -212,6 +212,7 @@ static void audio_tick(mcu_room *room)
 gpointer mcu_room_audio_thread(gpointer data)
 {
 	mcu_room *room = data;
+	mcu_thread_boost(MCU_AUDIO_NICE);
 	gint64 next = g_get_monotonic_time();
 	for (;;) {
 		next += TICK_US;

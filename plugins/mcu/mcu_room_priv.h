@@ -95,7 +95,7 @@ struct mcu_participant {
 	mcu_image spare;           /* next picture, swapped with frame under frame_lock */
 	bool vwait_key;            /* drop frames until a key frame (after loss or at start) */
 	gint64 last_pli_us;
-	gint64 vpkt_first_us;      /* arrival of the first packet of the frame being assembled */
+	gint64 vlast_pkt_us;       /* atomic: arrival of the last good video packet, 0 none */
 
 	GMutex frame_lock;
 	mcu_image frame;           /* pre-scaled to v_want when smaller than the source */
@@ -161,6 +161,11 @@ void mcu_room_parts_free(GPtrArray *parts);
 bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us);
 /* CPU time of the calling thread in µs. */
 gint64 mcu_thread_cpu_us(void);
+/* Best effort: lowers the calling thread's nice value (needs CAP_SYS_NICE; silently does
+ * nothing without it), so media ticks keep their time on a busy machine. */
+void mcu_thread_boost(int nice_value);
+#define MCU_AUDIO_NICE (-10)
+#define MCU_VIDEO_NICE (-5)
 
 gpointer mcu_room_audio_thread(gpointer room);
 gpointer mcu_room_video_thread(gpointer room);

@@ -8,7 +8,8 @@
  * Who is shown: the active speaker (main pane of speaker and 1+7; always shown in the
  * grids); when more participants than slots, the most recent talkers fill the rest; the
  * others keep join order so tiles do not jump around. Before anyone has been the speaker
- * the most recent talker, else the first to join, takes the main pane.
+ * the most recent talker, else the first to join, takes the main pane. A participant
+ * without video, or whose video stopped for VIDEO_STALE_US, shows a placeholder tile.
  *
  * Time: a tick may wait up to VIDEO_MAX_WAIT_US for a shown participant's frame that is due
  * (its smoothed frame interval says it is about to arrive), which saves a whole frame of
@@ -96,6 +97,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 		return;
 	}
 	MCU_STAT_INC(p, video_packets_in, 1);
+	MCU_ATOMIC_STORE64(&p->vlast_pkt_us, now_us);
 	mcu_vp8_frame f;
 	while (mcu_vp8_assembler_pop(p->vasm, &f) == 0) {
 		unsigned lost = mcu_vp8_assembler_take_lost(p->vasm);
@@ -154,6 +156,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 
 #define VIDEO_MAX_WAIT_US 5000
 #define VIDEO_HIDE_AFTER_US 2000000
+#define VIDEO_STALE_US 3000000      /* no video packet for this long: camera off, placeholder */
 
 /* True when a should be shown before b when slots are short: more recent talker first,
  * then earlier join. */
@@ -313,6 +316,7 @@ static void draw_placeholder(mcu_image *canvas, const mcu_rect *cell, const char
 static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant **shown,
 	unsigned n, gint64 *arrival)
 {
+	gint64 now = g_get_monotonic_time();
 	mcu_image_fill_black(&room->canvas);
 	mcu_rect cells[MCU_LAYOUT_MAX_TILES];
 	unsigned count = 0;
@@ -323,8 +327,9 @@ static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant 
 		mcu_rect r;
 		bool drawn = false;
 		arrival[i] = 0;
+		bool live = now - MCU_ATOMIC_LOAD64(&p->vlast_pkt_us) < VIDEO_STALE_US;
 		g_mutex_lock(&p->frame_lock);
-		if (p->has_frame && mcu_layout_fit(&cells[i], p->src_w, p->src_h, &r) == 0 &&
+		if (p->has_frame && live && mcu_layout_fit(&cells[i], p->src_w, p->src_h, &r) == 0 &&
 				mcu_image_draw_scaled(&room->canvas, &r, &p->frame) == 0) {
 			drawn = true;
 			if (p->shown_seq != p->frame_seq)
@@ -440,6 +445,7 @@ static void video_tick(mcu_room *room, gint64 scheduled_us)
 gpointer mcu_room_video_thread(gpointer data)
 {
 	mcu_room *room = data;
+	mcu_thread_boost(MCU_VIDEO_NICE);
 	gint64 period = G_USEC_PER_SEC / room->cfg.fps;
 	gint64 next = g_get_monotonic_time();
 	for (;;) {

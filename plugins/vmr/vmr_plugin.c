@@ -197,7 +197,7 @@ static void room_notify(const char *name, vmr_session *skip, json_t *event);
 
 /* Room events from the MCU (its audio thread): tell everyone in the room who talks. */
 static void room_talking(void *opaque, void *participant_opaque, int is_talking) {
-	const char *address = opaque;
+	const char *address = ((const room_info *)opaque)->address;
 	const vmr_member *who = participant_opaque;
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
@@ -210,9 +210,23 @@ static void room_talking(void *opaque, void *participant_opaque, int is_talking)
 	json_decref(event);
 }
 
+/* What we remember of each running room between MCU events; the MCU's events opaque. */
+typedef struct room_info {
+	char *address;
+	volatile guint64 speaker;      /* member id on the main pane, 0 when none */
+} room_info;
+
+static void room_info_free(gpointer data) {
+	room_info *info = data;
+	g_free(info->address);
+	g_free(info);
+}
+
 static void room_speaker(void *opaque, void *participant_opaque) {
-	const char *address = opaque;
+	room_info *info = opaque;
+	const char *address = info->address;
 	const vmr_member *who = participant_opaque;
+	info->speaker = who ? who->id : 0;
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
 	json_object_set_new(event, "room", json_string(address));
@@ -223,19 +237,21 @@ static void room_speaker(void *opaque, void *participant_opaque) {
 
 /* A room's MCU started (by us or by the SIP bridge): attach our event callbacks. The address
  * string lives as long as the room's registry entry; we keep our own copy per room. */
-static GHashTable *event_addresses;   /* address -> address copy handed to the MCU */
+static GHashTable *event_addresses;   /* address -> room_info handed to the MCU as events opaque */
 static janus_mutex event_addresses_mutex = JANUS_MUTEX_INITIALIZER;
 
 static void room_started(void *opaque, const char *address, mcu_room *room) {
 	(void)opaque;
 	janus_mutex_lock(&event_addresses_mutex);
-	char *copy = g_hash_table_lookup(event_addresses, address);
-	if(copy == NULL) {
-		copy = g_strdup(address);
-		g_hash_table_insert(event_addresses, copy, copy);
+	room_info *info = g_hash_table_lookup(event_addresses, address);
+	if(info == NULL) {
+		info = g_new0(room_info, 1);
+		info->address = g_strdup(address);
+		g_hash_table_insert(event_addresses, info->address, info);
 	}
+	info->speaker = 0;
 	janus_mutex_unlock(&event_addresses_mutex);
-	mcu_room_events ev = { .opaque = copy, .talking = room_talking, .speaker_changed = room_speaker };
+	mcu_room_events ev = { .opaque = info, .talking = room_talking, .speaker_changed = room_speaker };
 	mcu_room_set_events(room, &ev);
 }
 
@@ -432,7 +448,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	ensure_demo_room(&st);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
-	event_addresses = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	event_addresses = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_info_free);
 	vmr_rooms_set_started_hook(room_started, NULL);
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
@@ -941,6 +957,11 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	json_object_set_new(video, "height", json_integer(height));
 	json_object_set_new(event, "video", video);
 	json_object_set_new(event, "participants", room_participants(address));
+	janus_mutex_lock(&event_addresses_mutex);
+	room_info *info = g_hash_table_lookup(event_addresses, address);
+	guint64 speaker = info ? info->speaker : 0;
+	janus_mutex_unlock(&event_addresses_mutex);
+	json_object_set_new(event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	int ret = gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
 	JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",

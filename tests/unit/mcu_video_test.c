@@ -4,7 +4,7 @@
  * it; garbage RTP and VP8 payloads (random data, bogus key frame headers, truncated
  * frames) are rejected without a crash and a good stream still decodes afterwards; the
  * layout switches live, with a placeholder tile for a participant without video and dark
- * empty slots.
+ * empty slots; the active speaker takes the main pane after talking for 1 s, not before.
  */
 #include <glib.h>
 #include <errno.h>
@@ -15,6 +15,9 @@
 #include "mcu_vp8_rtp.h"
 #include "mcu_video_codec.h"
 #include "mcu_image.h"
+#include "mcu_audio_codec.h"
+#include "mcu_opus_rtp.h"
+#include <math.h>
 
 typedef struct sink {
 	GMutex lock;
@@ -374,6 +377,138 @@ static void test_layout_switch_live_placeholder_dark_slots(void)
 	sink_clear(&sb);
 }
 
+/* A participant sending a flat picture of one brightness and a tone or silence. */
+typedef struct av {
+	mcu_participant *p;
+	mcu_vp8_enc *venc;
+	mcu_opus_enc *aenc;
+	mcu_image pic;
+	uint16_t vseq, aseq;
+	int frames;
+	long n;
+	sink *s;            /* its io: PLIs are answered with a key frame */
+	int plis_seen;
+} av;
+
+static void av_init(av *a, mcu_participant *p, uint8_t luma)
+{
+	memset(a, 0, sizeof(*a));
+	a->p = p;
+	g_assert_cmpint(mcu_vp8_enc_new(320, 180, 15, 300, &a->venc), ==, 0);
+	g_assert_cmpint(mcu_opus_enc_new(32000, &a->aenc), ==, 0);
+	g_assert_cmpint(mcu_image_alloc(&a->pic, 320, 180), ==, 0);
+	memset(a->pic.planes[0], luma, (size_t)a->pic.strides[0] * 180);
+	memset(a->pic.planes[1], 128, (size_t)a->pic.strides[1] * 90);
+	memset(a->pic.planes[2], 128, (size_t)a->pic.strides[2] * 90);
+}
+
+static void av_clear(av *a)
+{
+	mcu_vp8_enc_free(a->venc);
+	mcu_opus_enc_free(a->aenc);
+	mcu_image_release(&a->pic);
+}
+
+static void av_audio(av *a, bool talk)
+{
+	int16_t pcm[960];
+	for (int i = 0; i < 960; i++, a->n++)
+		pcm[i] = talk ? (int16_t)(8000 * sin(2 * G_PI * 300 * (double)a->n / 48000)) : 0;
+	uint8_t opus[1500], rtp[1600];
+	size_t olen, rlen;
+	g_assert_cmpint(mcu_opus_enc_encode(a->aenc, pcm, opus, sizeof(opus), &olen), ==, 0);
+	mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, a->aseq++, (uint32_t)a->n, 7, opus, olen, &rlen);
+	mcu_participant_incoming_rtp(a->p, 0, rtp, rlen);
+}
+
+static void av_video(av *a)
+{
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	int plis = g_atomic_int_get(&a->s->plis);
+	bool force = a->frames == 0 || plis > a->plis_seen;
+	a->plis_seen = plis;
+	g_assert_cmpint(mcu_vp8_enc_encode(a->venc, &a->pic, force, &data, &len, &key), ==, 0);
+	for (size_t k = 0, n = mcu_vp8_packet_count(len, 1200); k < n; k++) {
+		uint8_t pkt[1300];
+		size_t plen;
+		bool marker;
+		mcu_vp8_packetize(data, len, (uint16_t)a->frames, 1200, k, pkt + 12, sizeof(pkt) - 12, &plen, &marker);
+		mcu_rtp_write_header(pkt, 12, marker, 96, a->vseq++, (uint32_t)a->frames * 6000, 8);
+		mcu_participant_incoming_rtp(a->p, 1, pkt, plen + 12);
+	}
+	a->frames++;
+}
+
+/* ms of real time: 20 ms audio from both, a video frame every 60 ms. */
+static void av_run(av *a, bool a_talks, av *b, bool b_talks, int ms)
+{
+	gint64 next = g_get_monotonic_time();
+	for (int t = 0; t < ms; t += 20) {
+		av_audio(a, a_talks);
+		av_audio(b, b_talks);
+		if (t % 60 == 0) {
+			av_video(a);
+			av_video(b);
+		}
+		next += 20000;
+		gint64 now = g_get_monotonic_time();
+		if (next > now)
+			g_usleep((gulong)(next - now));
+	}
+}
+
+static void test_active_speaker_takes_main_pane(void)
+{
+	mcu_room_config cfg;
+	mcu_room_config_defaults(&cfg);
+	cfg.width = 320;
+	cfg.height = 180;
+	cfg.fps = 15;
+	cfg.layout = MCU_LAYOUT_SPEAKER;
+	mcu_room *room = mcu_room_new("speaker", &cfg);
+	g_assert_cmpint(mcu_room_layout(room), ==, MCU_LAYOUT_SPEAKER);
+	sink sa, sb;
+	mcu_participant_io ia, ib;
+	sink_init(&sa, &ia);
+	sink_init(&sb, &ib);
+	av a, b;
+	av_init(&a, mcu_room_join(room, "A", &ia, 111, 96), 60);
+	av_init(&b, mcu_room_join(room, "B", &ib, 111, 96), 200);
+	a.s = &sa;
+	b.s = &sb;
+	rx r;
+	g_assert_cmpint(mcu_vp8_assembler_new(&r.as), ==, 0);
+	g_assert_cmpint(mcu_vp8_dec_new(&r.dec), ==, 0);
+	mcu_image seen = { 0 };
+	/* A talks for 1.1 s: A is the speaker and fills the canvas (dark picture). */
+	av_run(&a, true, &b, false, 1100);
+	g_assert_true(last_picture(&r, &sb, &seen));
+	g_assert_cmpint(ABS(luma_at(&seen, 160, 60) - 60), <, 25);
+	/* B talks, A is silent: for half a second the pane does not move... */
+	av_run(&a, false, &b, true, 500);
+	g_assert_true(last_picture(&r, &sb, &seen));
+	g_assert_cmpint(ABS(luma_at(&seen, 160, 60) - 60), <, 25);
+	/* ...after B has been the loudest for a second (A's voice fades out over ~200 ms) and
+	 * a frame or two, B has it. */
+	av_run(&a, false, &b, true, 1000);
+	g_assert_true(last_picture(&r, &sb, &seen));
+	g_assert_cmpint(ABS(luma_at(&seen, 160, 60) - 200), <, 25);
+	mcu_vp8_assembler_free(r.as);
+	mcu_vp8_dec_free(r.dec);
+	mcu_image_release(&seen);
+	mcu_room_leave(room, a.p);
+	mcu_room_leave(room, b.p);
+	mcu_participant_unref(a.p);
+	mcu_participant_unref(b.p);
+	av_clear(&a);
+	av_clear(&b);
+	mcu_room_unref(room);
+	sink_clear(&sa);
+	sink_clear(&sb);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -381,5 +516,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/video/garbage-rtp-and-vp8-rejected", test_garbage_rtp_and_vp8_rejected);
 	g_test_add_func("/mcu/video/layout-switch-live-placeholder-dark-slots",
 		test_layout_switch_live_placeholder_dark_slots);
+	g_test_add_func("/mcu/video/active-speaker-takes-main-pane-after-1s",
+		test_active_speaker_takes_main_pane);
 	return g_test_run();
 }

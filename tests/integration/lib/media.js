@@ -27,4 +27,15 @@ function toneWav(name, freq, { seconds = 10 } = {}) {
   return file;
 }
 
-module.exports = { colourClip, toneWav };
+/** A silent WAV (a participant that never talks). */
+function silenceWav(name, { seconds = 10 } = {}) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `${name}.wav`);
+  if (!fs.existsSync(file)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `anullsrc=r=48000:cl=mono`, '-t', String(seconds),
+      '-threads', '1', '-bitexact', file]);
+  }
+  return file;
+}
+
+module.exports = { colourClip, toneWav, silenceWav };
