@@ -195,6 +195,19 @@ static void io_request_keyframe(void *opaque) {
 
 static void room_notify(const char *name, vmr_session *skip, json_t *event);
 
+/* What we remember of each running room between MCU events; the MCU's events opaque. */
+typedef struct room_info {
+	char *address;
+	volatile guint64 speaker;      /* member id on the main pane, 0 when none */
+} room_info;
+
+static void room_info_free(gpointer data) {
+	room_info *info = data;
+	g_free(info->address);
+	g_free(info);
+}
+
+
 /* Room events from the MCU (its audio thread): tell everyone in the room who talks. */
 static void room_talking(void *opaque, void *participant_opaque, int is_talking) {
 	const char *address = ((const room_info *)opaque)->address;
@@ -208,18 +221,6 @@ static void room_talking(void *opaque, void *participant_opaque, int is_talking)
 	json_object_set_new(event, "talking", t);
 	room_notify(address, NULL, event);
 	json_decref(event);
-}
-
-/* What we remember of each running room between MCU events; the MCU's events opaque. */
-typedef struct room_info {
-	char *address;
-	volatile guint64 speaker;      /* member id on the main pane, 0 when none */
-} room_info;
-
-static void room_info_free(gpointer data) {
-	room_info *info = data;
-	g_free(info->address);
-	g_free(info);
 }
 
 static void room_speaker(void *opaque, void *participant_opaque) {

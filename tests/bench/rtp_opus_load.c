@@ -1,0 +1,154 @@
+/*
+ * rtp_opus_load.c - the audio load of `make bench-audio`: N plain-RTP participants sending
+ * 20 ms Opus packets (T of them a tone, the others silence, encoded before the run) to an
+ * audio mixer, and draining what the mixer sends back.
+ *
+ *   rtp_opus_load --seconds S --talking T --pt PT --base-port P <ip:port> [<ip:port> ...]
+ *
+ * Participant i sends from 127.0.0.1:(P + 2i) to the i-th target (so the mixer can be told
+ * where to send before the run). Prints one line: "sent=<n> received=<n> late_p99_ms=<f>".
+ * Single-threaded; paced with absolute deadlines on CLOCK_MONOTONIC.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <opus/opus.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PARTS 64
+#define FRAMES 50            /* one second of pre-encoded audio, looped */
+#define SAMPLES 960          /* 20 ms at 48 kHz */
+
+typedef struct part {
+	int fd;
+	struct sockaddr_in to;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	unsigned char pkt[FRAMES][1500];
+	int len[FRAMES];
+} part;
+
+static part parts[MAX_PARTS];
+
+static int64_t now_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Encodes one second of a tone (freq > 0) or of silence into p's packets. */
+static int encode(part *p, double freq) {
+	int err = 0;
+	OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+	if(err != OPUS_OK)
+		return -1;
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+	opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(5));
+	int16_t pcm[SAMPLES];
+	for(int f = 0; f < FRAMES; f++) {
+		for(int i = 0; i < SAMPLES; i++) {
+			double t = (double)(f * SAMPLES + i) / 48000.0;
+			pcm[i] = freq > 0 ? (int16_t)(6000.0 * sin(2.0 * M_PI * freq * t)) : 0;
+		}
+		int n = opus_encode(enc, pcm, SAMPLES, p->pkt[f] + 12, (opus_int32)sizeof(p->pkt[f]) - 12);
+		if(n < 0) {
+			opus_encoder_destroy(enc);
+			return -1;
+		}
+		p->len[f] = n + 12;
+	}
+	opus_encoder_destroy(enc);
+	return 0;
+}
+
+int main(int argc, char **argv) {
+	int seconds = 20, talking = 3, pt = 111, base = 40000, n = 0;
+	int i = 1;
+	for(; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if(!strcmp(argv[i], "--seconds")) seconds = atoi(argv[i + 1]);
+		else if(!strcmp(argv[i], "--talking")) talking = atoi(argv[i + 1]);
+		else if(!strcmp(argv[i], "--pt")) pt = atoi(argv[i + 1]);
+		else if(!strcmp(argv[i], "--base-port")) base = atoi(argv[i + 1]);
+		else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+	}
+	for(; i < argc && n < MAX_PARTS; i++, n++) {
+		part *p = &parts[n];
+		char host[64];
+		int port = 0;
+		if(sscanf(argv[i], "%63[^:]:%d", host, &port) != 2 || port <= 0 || port > 65535) {
+			fprintf(stderr, "bad target %s\n", argv[i]);
+			return 2;
+		}
+		p->to.sin_family = AF_INET;
+		p->to.sin_port = htons((uint16_t)port);
+		if(inet_pton(AF_INET, host, &p->to.sin_addr) != 1) {
+			fprintf(stderr, "bad address %s\n", host);
+			return 2;
+		}
+		p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(base + 2 * n)) };
+		inet_pton(AF_INET, "127.0.0.1", &me.sin_addr);
+		if(p->fd < 0 || bind(p->fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+			fprintf(stderr, "cannot bind port %d: %s\n", base + 2 * n, strerror(errno));
+			return 1;
+		}
+		p->seq = (uint16_t)rand();
+		p->ts = (uint32_t)rand();
+		p->ssrc = (uint32_t)rand() | 1;
+		if(encode(p, n < talking ? 300.0 + 110.0 * n : 0.0) < 0) {
+			fprintf(stderr, "opus encode failed\n");
+			return 1;
+		}
+	}
+	if(n == 0) {
+		fprintf(stderr, "usage: rtp_opus_load [--seconds S] [--talking T] [--pt PT] [--base-port P] ip:port...\n");
+		return 2;
+	}
+	long sent = 0, received = 0;
+	int ticks = seconds * 50;
+	int64_t *late = calloc((size_t)ticks, sizeof(int64_t));
+	int64_t start = now_ns();
+	unsigned char buf[2048];
+	for(int t = 0; t < ticks; t++) {
+		int64_t deadline = start + (int64_t)t * 20000000LL;
+		struct timespec ts = { .tv_sec = deadline / 1000000000LL, .tv_nsec = deadline % 1000000000LL };
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		late[t] = now_ns() - deadline;
+		for(int k = 0; k < n; k++) {
+			part *p = &parts[k];
+			unsigned char *pkt = p->pkt[t % FRAMES];
+			pkt[0] = 0x80;
+			pkt[1] = (unsigned char)(pt & 0x7f);
+			pkt[2] = (unsigned char)(p->seq >> 8);
+			pkt[3] = (unsigned char)p->seq;
+			uint32_t v = htonl(p->ts);
+			memcpy(pkt + 4, &v, 4);
+			v = htonl(p->ssrc);
+			memcpy(pkt + 8, &v, 4);
+			if(sendto(p->fd, pkt, (size_t)p->len[t % FRAMES], 0, (struct sockaddr *)&p->to, sizeof(p->to)) > 0)
+				sent++;
+			p->seq++;
+			p->ts += SAMPLES;
+			while(recv(p->fd, buf, sizeof(buf), 0) > 0)
+				received++;
+		}
+	}
+	qsort(late, (size_t)ticks, sizeof(int64_t), cmp_i64);
+	printf("sent=%ld received=%ld late_p99_ms=%.2f\n", sent, received, late[(ticks * 99) / 100] / 1e6);
+	free(late);
+	for(int k = 0; k < n; k++)
+		close(parts[k].fd);
+	return 0;
+}
