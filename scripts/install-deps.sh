@@ -8,9 +8,9 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	janus janus-dev libjs-janus-gateway
 	libglib2.0-dev libjansson-dev libopus-dev libvpx-dev libyuv-dev libspeexdsp-dev
 	libwebsockets-dev libssl-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
-	libsodium-dev libcurl4-openssl-dev libpq-dev libsrtp2-dev espeak-ng
+	libsodium-dev libcurl4-openssl-dev libpq-dev libsrtp2-dev espeak-ng ffmpeg
 	iproute2 util-linux procps curl)
-TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang libclang-rt-14-dev postgresql python3-aiosmtpd)
+TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang libclang-rt-14-dev postgresql python3-aiosmtpd sip-tester)
 
 pkgs=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${TEST_PKGS[@]}")

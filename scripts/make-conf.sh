@@ -2,12 +2,14 @@
 # Writes a private Janus configuration folder for tpaas-vmr from conf/*.jcfg.in.
 # Usage: scripts/make-conf.sh <conf dir> <state dir>
 # Settings come from the environment (defaults in brackets):
-#   PREFIX [<root>/_run/install]  HTTP_IP [127.0.0.1]  HTTP_PORT [8088]  ICE_IFACE [none: all]
+#   PREFIX [<root>/_run/install]  PLUGIN_DIR [PREFIX/lib/tpaas-vmr/plugins]  HTTP_IP [127.0.0.1]  HTTP_PORT [8088]  ICE_IFACE [none: all]
 #   ADMIN_SECRET [random]  DEMO_ROOM [demo]  VIDEO_WIDTH/HEIGHT/FPS [1280/720/30]
 #   RTP_PORTS [20000-40000]  DEBUG_LEVEL [4]  WEB_ROOT [<root>/web-client]
 #   TLS [false]  TLS_CERT/TLS_KEY [none: self-signed]  TLS_STATE_DIR [<state dir>/tls]  REDIRECT_PORT [0]
 #   DATABASE [<state dir>/vmr.sqlite, or a postgresql:// URI]  SIP_DOMAIN [localhost]
 #   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
+#   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_LOBBY_USER [lobby]
+#   SIP_RTP_PORTS [41000-45000]  SIP_PROMPT_DIR [PREFIX/share/tpaas-vmr/prompts]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONF_DIR=$1
@@ -34,7 +36,7 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 	sed -e "s|@CONF_DIR@|$CONF_DIR|g" \
 		-e "s|@STATE_DIR@|$STATE_DIR|g" \
 		-e "s|@EMPTY_DIR@|$CONF_DIR/empty|g" \
-		-e "s|@PLUGIN_DIR@|$LIBDIR/plugins|g" \
+		-e "s|@PLUGIN_DIR@|${PLUGIN_DIR:-$LIBDIR/plugins}|g" \
 		-e "s|@TRANSPORT_DIR@|$LIBDIR/transports|g" \
 		-e "s|@ADMIN_SECRET@|$ADMIN_SECRET|g" \
 		-e "s|@ICE_ENFORCE_LINE@|$ICE_LINE|g" \
@@ -52,6 +54,13 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@DEMO_ROOM@|${DEMO_ROOM-demo}|g" \
 		-e "s|@DATABASE@|$DATABASE_V|g" \
 		-e "s|@SIP_DOMAIN@|${SIP_DOMAIN:-localhost}|g" \
+		-e "s|@SIP_IP@|${SIP_IP:-${HTTP_IP:-127.0.0.1}}|g" \
+		-e "s|@SIP_PORT@|${SIP_PORT:-5060}|g" \
+		-e "s|@SIP_TLS_PORT@|${SIP_TLS_PORT:-5061}|g" \
+		-e "s|@SIP_TLS_CERT_DIR@|${SIP_TLS_CERT_DIR:-}|g" \
+		-e "s|@SIP_LOBBY_USER@|${SIP_LOBBY_USER:-lobby}|g" \
+		-e "s|@SIP_RTP_PORTS@|${SIP_RTP_PORTS:-41000-45000}|g" \
+		-e "s|@SIP_PROMPT_DIR@|${SIP_PROMPT_DIR:-$PREFIX/share/tpaas-vmr/prompts}|g" \
 		-e "s|@PUBLIC_URL@|$PUBLIC_URL_V|g" \
 		-e "s|@DIAL_IP@|${DIAL_IP:-${HTTP_IP:-127.0.0.1}}|g" \
 		-e "s|@SMTP_URL@|$SMTP_URL_V|g" \

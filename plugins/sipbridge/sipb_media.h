@@ -82,4 +82,16 @@ typedef struct sipb_media_stats {
 } sipb_media_stats;
 void sipb_media_get_stats(sipb_media *m, sipb_media_stats *out);
 
+/* --- added by the media side (additive; the functions above are unchanged) --- */
+
+/* Checks one a=crypto value of an offer without touching any call: 0 when set_streams
+ * would take it, -ENOTSUP (suite, MKI, session parameters we lack) or -EINVAL. Lets the
+ * signalling pick the first usable line of several. */
+int sipb_media_crypto_check(const char *remote_crypto);
+/* Leaves the room (the call stays up; e.g. moved back to the IVR). sipb_media_free does it
+ * too. Prompts can be played again afterwards. */
+void sipb_media_leave(sipb_media *m);
+/* The random 53-bit vmr_member id this call has in room events. */
+uint64_t sipb_media_member_id(sipb_media *m);
+
 #endif

@@ -2,12 +2,14 @@
  * sipb_plugin.c - janus.plugin.sipbridge: the SIP bridge that brings SIP hardware endpoints
  * into our MCU rooms (registration, dial-in, dial-out, DTMF).
  *
- * This first version loads, links the shared MCU library (one copy of its state per
- * process, shared with janus.plugin.vmr) and answers a synchronous `status` request.
- * The SIP user agent (Sofia-SIP) lands with its own issue.
+ * Janus glue only: init reads janus.plugin.sipbridge.jcfg, opens the store (the same one as
+ * janus.plugin.vmr) and starts the SIP user agent (sipb_ua.c, its own thread and loop);
+ * the VMR plugin's dial-out requests go to the UA through vmr_dialout.h; a synchronous
+ * `status` request lists registrations and active calls.
  *
  * Threads: handle_message runs on Janus's request threads and answers synchronously.
- * Ownership: sessions are plain single-owner structs in a table guarded by a mutex.
+ * Ownership: sessions are plain single-owner structs in a table guarded by a mutex; the
+ * plugin owns the store and the UA (stopped before the store is closed).
  */
 #include <string.h>
 #include <jansson.h>
@@ -16,10 +18,15 @@
 #include "plugins/plugin.h"
 #include "debug.h"
 #include "mutex.h"
+#include "config.h"
 
 #include "mcu_room.h"
 #include "vmr_dialout.h"
 #include "vmr_request.h"
+#include "vmr_store.h"
+#include "sipb_ua.h"
+#include "sipb_rtp_guests.h"
+#include "vmr_rooms.h"
 
 #define SIPB_VERSION 1
 #define SIPB_VERSION_STRING "0.1.0"
@@ -34,49 +41,108 @@ static GHashTable *sessions;      /* janus_plugin_session* -> gint64 start time 
 static janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 static gint64 started_at;
 
-/* Dial-out requests from the VMR plugin ("receive a call when a guest joins"). Until the SIP
- * user agent lands they are kept (the last 32) and reported by `status`, never dialled. */
-typedef struct sipb_dialout {
-	gint64 account_id;
-	char *username, *room;
-	gint64 at;
-} sipb_dialout;
-static GQueue dialouts = G_QUEUE_INIT;
-static janus_mutex dialouts_mutex = JANUS_MUTEX_INITIALIZER;
+static vmr_store *store;
+static sipb_ua *ua;
+static sipb_rtp_guests_config rtp_guests_cfg;   /* strings in rtp_guests_keep */
+static GPtrArray *rtp_guests_keep;
 
-static void sipb_dialout_free(gpointer data) {
-	sipb_dialout *d = data;
-	g_free(d->username);
-	g_free(d->room);
-	g_free(d);
+static const char *config_string(janus_config *config, janus_config_category *cat, const char *key, const char *def) {
+	janus_config_item *item = janus_config_get(config, cat, janus_config_type_item, key);
+	return (item && item->value && item->value[0]) ? item->value : def;
 }
 
-static int sipb_dialout_request(void *opaque, int64_t account_id, const char *username, const char *room_address) {
-	(void)opaque;
-	sipb_dialout *d = g_new0(sipb_dialout, 1);
-	d->account_id = account_id;
-	d->username = g_strdup(username);
-	d->room = g_strdup(room_address);
-	d->at = g_get_real_time() / G_USEC_PER_SEC;
-	janus_mutex_lock(&dialouts_mutex);
-	g_queue_push_tail(&dialouts, d);
-	while(g_queue_get_length(&dialouts) > 32)
-		sipb_dialout_free(g_queue_pop_head(&dialouts));
-	janus_mutex_unlock(&dialouts_mutex);
-	JANUS_LOG(LOG_INFO, "[sipbridge] dial-out of %s's device into %s requested: no SIP user agent yet, not dialled\n",
-		username, room_address);
-	return 0;
+static int config_int(janus_config *config, janus_config_category *cat, const char *key, int def, int min, int max) {
+	const char *v = config_string(config, cat, key, NULL);
+	if(v == NULL)
+		return def;
+	gint64 n = g_ascii_strtoll(v, NULL, 10);
+	if(n < min || n > max) {
+		JANUS_LOG(LOG_WARN, "[sipbridge] %s = %s out of range %d..%d, using %d\n", key, v, min, max, def);
+		return def;
+	}
+	return (int)n;
+}
+
+/* Reads the jcfg into cfg (strings g_strdup'ed into *keep, freed by the caller) and the
+ * database URI. */
+static void settings_read(const char *config_path, sipb_ua_config *cfg, GPtrArray *keep, char **database) {
+	char filename[512];
+	g_snprintf(filename, sizeof(filename), "%s/%s.jcfg", config_path, SIPB_PACKAGE);
+	janus_config *config = janus_config_parse(filename);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port = 5060;
+	cfg->rtp_port_min = 41000;
+	cfg->rtp_port_max = 45000;
+	cfg->media_timeout_s = 30;
+	cfg->session_timer_s = 1800;
+	cfg->dialout_ring_s = 30;
+	if(config == NULL) {
+		JANUS_LOG(LOG_WARN, "[sipbridge] no config file %s, using defaults\n", filename);
+		*database = g_build_filename(config_path, "vmr.sqlite", NULL);
+		return;
+	}
+	janus_config_category *g = janus_config_get_create(config, NULL, janus_config_type_category, "general");
+#define KEEP(key, def) ({ const char *v_ = config_string(config, g, key, def); char *c_ = g_strdup(v_); g_ptr_array_add(keep, c_); (const char *)c_; })
+	cfg->ip = KEEP("sip_ip", "127.0.0.1");
+	cfg->port = config_int(config, g, "sip_port", 5060, 1, 65535);
+	cfg->tls_port = config_int(config, g, "sip_tls_port", 0, 0, 65535);
+	cfg->tls_cert_dir = KEEP("sip_tls_cert_dir", NULL);
+	cfg->domain = KEEP("domain", "localhost");
+	cfg->lobby_user = KEEP("lobby_user", "lobby");
+	cfg->media_ip = KEEP("media_ip", NULL);
+	cfg->prompt_dir = KEEP("prompt_dir", NULL);
+	cfg->media_timeout_s = config_int(config, g, "media_timeout", 30, 5, 3600);
+	cfg->session_timer_s = config_int(config, g, "session_timer", 1800, 0, 86400);
+	cfg->dialout_ring_s = config_int(config, g, "dialout_ring", 30, 5, 300);
+#undef KEEP
+	const char *range = config_string(config, g, "rtp_port_range", NULL);
+	int lo = 0, hi = 0;
+	if(range && sscanf(range, "%d-%d", &lo, &hi) == 2 && lo >= 1024 && hi <= 65535 && hi - lo >= 4) {
+		cfg->rtp_port_min = lo;
+		cfg->rtp_port_max = hi;
+	}
+	const char *db = config_string(config, g, "database", NULL);
+	*database = db ? g_strdup(db) : g_build_filename(config_path, "vmr.sqlite", NULL);
+	janus_config_destroy(config);
 }
 
 static int sipb_init(janus_callbacks *callback, const char *config_path) {
 	if(callback == NULL || config_path == NULL)
 		return -1;
+	sipb_ua_config cfg;
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	char *database = NULL;
+	settings_read(config_path, &cfg, keep, &database);
+	int rc = vmr_store_open(database, &store);
+	if(rc < 0) {
+		JANUS_LOG(LOG_FATAL, "[sipbridge] cannot open the store %s (%s)\n", database, g_strerror(-rc));
+		g_free(database);
+		g_ptr_array_unref(keep);
+		return -1;
+	}
+	rc = sipb_ua_start(&cfg, store, &ua);
+	if(rc < 0) {
+		JANUS_LOG(LOG_FATAL, "[sipbridge] cannot listen on sip:%s:%d (%s)\n", cfg.ip, cfg.port, g_strerror(-rc));
+		vmr_store_close(store);
+		store = NULL;
+		g_free(database);
+		g_ptr_array_unref(keep);
+		return -1;
+	}
 	gateway = callback;
 	sessions = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	started_at = g_get_monotonic_time();
-	vmr_dialout_set_handler(sipb_dialout_request, NULL);
+	vmr_dialout_set_handler(sipb_ua_dialout, ua);
+	rtp_guests_keep = g_ptr_array_new_with_free_func(g_free);
+	char *media_ip = g_strdup(cfg.media_ip && cfg.media_ip[0] ? cfg.media_ip : cfg.ip);
+	g_ptr_array_add(rtp_guests_keep, media_ip);
+	rtp_guests_cfg = (sipb_rtp_guests_config){ .local_ip = media_ip,
+		.rtp_port_min = cfg.rtp_port_min, .rtp_port_max = cfg.rtp_port_max };
 	g_atomic_int_set(&initialized, 1);
-	JANUS_LOG(LOG_INFO, "%s initialized (config folder %s)\n", SIPB_NAME, config_path);
+	JANUS_LOG(LOG_INFO, "%s initialized: SIP on %s:%d (udp, tcp%s), domain %s, lobby user %s, store %s\n", SIPB_NAME,
+		cfg.ip, cfg.port, cfg.tls_port && cfg.tls_cert_dir ? ", tls" : "", cfg.domain, cfg.lobby_user, database);
+	g_free(database);
+	g_ptr_array_unref(keep);
 	return 0;
 }
 
@@ -84,14 +150,19 @@ static void sipb_destroy(void) {
 	if(!g_atomic_int_get(&initialized))
 		return;
 	vmr_dialout_set_handler(NULL, NULL);
-	janus_mutex_lock(&dialouts_mutex);
-	g_queue_clear_full(&dialouts, sipb_dialout_free);
-	janus_mutex_unlock(&dialouts_mutex);
+	g_atomic_int_set(&initialized, 0);
+	sipb_rtp_guests_clear();
+	if(rtp_guests_keep)
+		g_ptr_array_unref(rtp_guests_keep);
+	rtp_guests_keep = NULL;
+	sipb_ua_stop(ua);
+	ua = NULL;
+	vmr_store_close(store);
+	store = NULL;
 	janus_mutex_lock(&sessions_mutex);
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
-	g_atomic_int_set(&initialized, 0);
 	JANUS_LOG(LOG_INFO, "%s destroyed\n", SIPB_NAME);
 }
 
@@ -130,18 +201,9 @@ static json_t *sipb_status(void) {
 	janus_mutex_lock(&sessions_mutex);
 	json_object_set_new(j, "sessions", json_integer(sessions ? g_hash_table_size(sessions) : 0));
 	janus_mutex_unlock(&sessions_mutex);
-	json_object_set_new(j, "sip", json_string("not yet listening"));
-	json_t *calls = json_array();
-	janus_mutex_lock(&dialouts_mutex);
-	for(GList *l = dialouts.head; l; l = l->next) {
-		sipb_dialout *d = l->data;
-		json_array_append_new(calls, json_pack("{sIsssssssI}", "account", (json_int_t)d->account_id,
-			"username", d->username, "room", d->room, "state", "not dialled: no SIP user agent", "at", (json_int_t)d->at));
-	}
-	janus_mutex_unlock(&dialouts_mutex);
-	json_object_set_new(j, "dialout_requests", calls);
+	json_object_set_new(j, "sip", g_atomic_int_get(&initialized) && ua ? sipb_ua_status(ua) : json_null());
 	mcu_room_config mcu;
-	mcu_room_config_defaults(&mcu);
+	vmr_rooms_get_defaults(&mcu);
 	json_object_set_new(j, "picture", json_pack("{sisi}", "width", mcu.width, "height", mcu.height));
 	return j;
 }
@@ -169,8 +231,13 @@ static struct janus_plugin_result *sipb_handle_message(janus_plugin_session *han
 	return janus_plugin_result_new(JANUS_PLUGIN_OK, NULL, reply);
 }
 
+/* Admin API (admin secret checked by the core): status, and plain-RTP participants. */
 static json_t *sipb_handle_admin_message(json_t *message) {
-	(void)message;
+	if(g_atomic_int_get(&initialized) && json_is_object(message)) {
+		json_t *reply = sipb_rtp_guests_handle(&rtp_guests_cfg, store, message);
+		if(reply != NULL)
+			return reply;
+	}
 	return sipb_status();
 }
 

@@ -837,7 +837,9 @@ static void notify_guest_joined(const vmr_join_grant *grant, const char *display
 			if(rc == 0)
 				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room->address);
 			else
-				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address, g_strerror(-rc));
+				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address,
+					rc == -ENOENT ? "no registered device" : rc == -ENOTSUP ? "no SIP bridge loaded" :
+					rc == -EPERM ? "not the owner's room" : g_strerror(-rc));
 			vmr_account_clear(&owner);
 		}
 	}

@@ -507,6 +507,18 @@ static json_t *do_create_account(vmr_service *svc, const vmr_request *req) {
 	g_free(hash);
 	if(rc != 0)
 		return store_error(rc, NULL);
+	/* SIP digest (RFC 7616 MD5) needs HA1 = MD5(username:realm:password), realm = our domain:
+	 * kept beside the slow hash so the SIP bridge can authenticate the account's devices. */
+	char *a1 = g_strdup_printf("%s:%s:%s", user, svc->domain, password);
+	char *ha1 = g_compute_checksum_for_string(G_CHECKSUM_MD5, a1, -1);
+	memset(a1, 0, strlen(a1));
+	g_free(a1);
+	rc = vmr_store_account_set_sip_ha1(svc->store, id, ha1);
+	g_free(ha1);
+	if(rc != 0) {
+		vmr_store_account_delete(svc->store, id);
+		return store_error(rc, NULL);
+	}
 	vmr_room room;
 	rc = vmr_store_room_create(svc->store, VMR_ROOM_PERSONAL, user, id, pin, NULL, 0, &room);
 	if(rc != 0) {

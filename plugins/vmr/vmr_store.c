@@ -235,6 +235,7 @@ void vmr_account_clear(vmr_account *a) {
 	g_free(a->display_name);
 	g_free(a->email);
 	g_free(a->password_hash);
+	g_free(a->sip_ha1);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -58,6 +58,7 @@ typedef struct vmr_account {
 	char *password_hash;   /* an encoded slow hash (libsodium crypto_pwhash_str) */
 	int is_admin;
 	int64_t created_at;    /* unix seconds */
+	char *sip_ha1;         /* SIP digest HA1, hex MD5(username:realm:password); NULL when unset */
 } vmr_account;
 void vmr_account_clear(vmr_account *a);
 
@@ -66,6 +67,9 @@ int vmr_store_account_create(vmr_store *store, const char *username, const char 
 int vmr_store_account_get(vmr_store *store, int64_t id, vmr_account *out);
 int vmr_store_account_get_by_username(vmr_store *store, const char *username, vmr_account *out);
 int vmr_store_account_set_password(vmr_store *store, int64_t id, const char *password_hash);
+/* The account's SIP digest HA1 (32 lowercase hex digits), or NULL to remove it (the account
+ * then cannot REGISTER). */
+int vmr_store_account_set_sip_ha1(vmr_store *store, int64_t id, const char *ha1_hex);
 /* Deletes the account, its sessions, its personal room and that room's invitations. */
 int vmr_store_account_delete(vmr_store *store, int64_t id);
 
@@ -149,5 +153,34 @@ int vmr_store_invitation_set_state(vmr_store *store, int64_t id, vmr_invitation_
 int vmr_store_invitation_set_mail_status(vmr_store *store, int64_t id, const char *status);
 int vmr_store_invitation_touch(vmr_store *store, int64_t id, int64_t now);
 int vmr_store_invitation_delete(vmr_store *store, int64_t id);
+
+/* ---- SIP call log ----------------------------------------------------------------------- */
+
+typedef enum vmr_call_via {
+	VMR_CALL_ADDRESS = 1,      /* dialled the room address */
+	VMR_CALL_LOBBY = 2,        /* dialled the bare IP / lobby and entered the meeting number */
+	VMR_CALL_DIALOUT = 3,      /* called by us into the room */
+} vmr_call_via;
+
+typedef struct vmr_call {
+	int64_t id;
+	char *caller;          /* the From URI of the caller (or the callee, for dial-out) */
+	char *source;          /* "ip:port" the SIP request came from */
+	char *room_address;    /* NULL when the caller never reached a room */
+	vmr_call_via via;
+	int64_t started_at, ended_at;   /* unix seconds; ended_at 0 while the call lasts */
+	char *cause;           /* NULL while the call lasts, e.g. "bye from caller", "wrong pin" */
+} vmr_call;
+void vmr_call_clear(vmr_call *call);
+
+/* Logs a call's start. room_address may be NULL (lobby callers get one later). */
+int vmr_store_call_start(vmr_store *store, const char *caller, const char *source,
+	const char *room_address, vmr_call_via via, int64_t started_at, int64_t *id_out);
+/* Sets the room (and how it was reached) of a running call. */
+int vmr_store_call_set_room(vmr_store *store, int64_t id, const char *room_address, vmr_call_via via);
+/* Logs a call's end with its cause (a short text). */
+int vmr_store_call_end(vmr_store *store, int64_t id, int64_t ended_at, const char *cause);
+/* The newest `limit` calls, newest first. Returns NULL on error. */
+GPtrArray *vmr_store_call_list(vmr_store *store, int limit);
 
 #endif

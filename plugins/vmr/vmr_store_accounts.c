@@ -11,7 +11,7 @@
 #include <string.h>
 #include <glib.h>
 
-#define ACCOUNT_COLUMNS "id, username, display_name, email, password_hash, is_admin, created_at"
+#define ACCOUNT_COLUMNS "id, username, display_name, email, password_hash, is_admin, created_at, sip_ha1"
 
 static int password_hash_is_valid(const char *hash) {
 	/* An encoded hash ("$argon2id$v=19$m=...") is printable ASCII. */
@@ -31,6 +31,7 @@ static void account_from_row(const vmr_sql_rows *rows, int r, vmr_account *out) 
 	out->password_hash = g_strdup(vmr_sql_text(rows, r, 4));
 	out->is_admin = vmr_sql_int(rows, r, 5) != 0;
 	out->created_at = vmr_sql_int(rows, r, 6);
+	out->sip_ha1 = g_strdup(vmr_sql_text(rows, r, 7));
 }
 
 int vmr_store_account_create(vmr_store *store, const char *username, const char *display_name,
@@ -88,6 +89,13 @@ int vmr_store_account_set_password(vmr_store *store, int64_t id, const char *pas
 	return vmr_store_exec_one(store, "UPDATE accounts SET password_hash = $1 WHERE id = $2", p, G_N_ELEMENTS(p));
 }
 
+int vmr_store_account_set_sip_ha1(vmr_store *store, int64_t id, const char *ha1_hex) {
+	if(store == NULL || (ha1_hex != NULL && !vmr_store_hex_is_valid(ha1_hex, 32, 32)))
+		return -EINVAL;
+	vmr_sql_param p[] = { VMR_SQL_T(ha1_hex), VMR_SQL_I(id) };
+	return vmr_store_exec_one(store, "UPDATE accounts SET sip_ha1 = $1 WHERE id = $2", p, G_N_ELEMENTS(p));
+}
+
 int vmr_store_account_delete(vmr_store *store, int64_t id) {
 	if(store == NULL)
 		return -EINVAL;
@@ -136,4 +144,92 @@ int vmr_store_session_purge_expired(vmr_store *store, int64_t now) {
 		return -EINVAL;
 	vmr_sql_param p[] = { VMR_SQL_I(now) };
 	return vmr_store_exec(store, "DELETE FROM sessions WHERE expires_at <= $1", p, G_N_ELEMENTS(p), NULL);
+}
+
+/* ---- SIP call log ------------------------------------------------------------------------ */
+
+#define CALL_COLUMNS "id, caller, source, room_address, via, started_at, ended_at, cause"
+
+void vmr_call_clear(vmr_call *call) {
+	if(call == NULL)
+		return;
+	g_free(call->caller);
+	g_free(call->source);
+	g_free(call->room_address);
+	g_free(call->cause);
+	memset(call, 0, sizeof(*call));
+}
+
+static int call_via_is_valid(vmr_call_via via) {
+	return via == VMR_CALL_ADDRESS || via == VMR_CALL_LOBBY || via == VMR_CALL_DIALOUT;
+}
+
+int vmr_store_call_start(vmr_store *store, const char *caller, const char *source,
+		const char *room_address, vmr_call_via via, int64_t started_at, int64_t *id_out) {
+	/* Caller and source come from the network: bounded, printable, one line. */
+	if(store == NULL || !vmr_store_text_is_valid(caller, 255) || !vmr_store_text_is_valid(source, 64)
+			|| (room_address != NULL && !vmr_store_text_is_valid(room_address, 64))
+			|| !call_via_is_valid(via) || started_at <= 0)
+		return -EINVAL;
+	vmr_sql_param p[] = {
+		VMR_SQL_T(caller), VMR_SQL_T(source), VMR_SQL_T(room_address), VMR_SQL_I(via), VMR_SQL_I(started_at),
+	};
+	vmr_sql_rows rows = { 0 };
+	int rc = vmr_store_exec(store,
+		"INSERT INTO calls (caller, source, room_address, via, started_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		p, G_N_ELEMENTS(p), &rows);
+	if(rc == 0 && rows.nrows != 1)
+		rc = -EIO;
+	if(rc == 0 && id_out != NULL)
+		*id_out = vmr_sql_int(&rows, 0, 0);
+	vmr_sql_rows_clear(&rows);
+	return rc;
+}
+
+int vmr_store_call_set_room(vmr_store *store, int64_t id, const char *room_address, vmr_call_via via) {
+	if(store == NULL || !vmr_store_text_is_valid(room_address, 64) || !call_via_is_valid(via))
+		return -EINVAL;
+	vmr_sql_param p[] = { VMR_SQL_T(room_address), VMR_SQL_I(via), VMR_SQL_I(id) };
+	return vmr_store_exec_one(store, "UPDATE calls SET room_address = $1, via = $2 WHERE id = $3",
+		p, G_N_ELEMENTS(p));
+}
+
+int vmr_store_call_end(vmr_store *store, int64_t id, int64_t ended_at, const char *cause) {
+	if(store == NULL || !vmr_store_text_is_valid(cause, 128) || ended_at <= 0)
+		return -EINVAL;
+	vmr_sql_param p[] = { VMR_SQL_I(ended_at), VMR_SQL_T(cause), VMR_SQL_I(id) };
+	return vmr_store_exec_one(store, "UPDATE calls SET ended_at = $1, cause = $2 WHERE id = $3",
+		p, G_N_ELEMENTS(p));
+}
+
+static void call_free(gpointer data) {
+	vmr_call_clear(data);
+	g_free(data);
+}
+
+GPtrArray *vmr_store_call_list(vmr_store *store, int limit) {
+	if(store == NULL || limit <= 0)
+		return NULL;
+	vmr_sql_param p[] = { VMR_SQL_I(limit) };
+	vmr_sql_rows rows = { 0 };
+	if(vmr_store_exec(store, "SELECT " CALL_COLUMNS " FROM calls ORDER BY id DESC LIMIT $1",
+			p, G_N_ELEMENTS(p), &rows) != 0) {
+		vmr_sql_rows_clear(&rows);
+		return NULL;
+	}
+	GPtrArray *list = g_ptr_array_new_with_free_func(call_free);
+	for(int r = 0; r < rows.nrows; r++) {
+		vmr_call *c = g_new0(vmr_call, 1);
+		c->id = vmr_sql_int(&rows, r, 0);
+		c->caller = g_strdup(vmr_sql_text(&rows, r, 1));
+		c->source = g_strdup(vmr_sql_text(&rows, r, 2));
+		c->room_address = g_strdup(vmr_sql_text(&rows, r, 3));
+		c->via = (vmr_call_via)vmr_sql_int(&rows, r, 4);
+		c->started_at = vmr_sql_int(&rows, r, 5);
+		c->ended_at = vmr_sql_int(&rows, r, 6);
+		c->cause = g_strdup(vmr_sql_text(&rows, r, 7));
+		g_ptr_array_add(list, c);
+	}
+	vmr_sql_rows_clear(&rows);
+	return list;
 }

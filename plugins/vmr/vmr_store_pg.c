@@ -77,6 +77,20 @@ static const char *const migrations[] = {
 	"  mail_status TEXT NOT NULL"
 	");"
 	"CREATE INDEX invitations_room ON invitations(room_id);",
+
+	/* 2: SIP digest credentials and the SIP call log. */
+	"ALTER TABLE accounts ADD COLUMN sip_ha1 TEXT;"
+	"CREATE TABLE calls ("
+	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  caller TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  room_address TEXT,"
+	"  via INTEGER NOT NULL CHECK (via IN (1, 2, 3)),"
+	"  started_at BIGINT NOT NULL,"
+	"  ended_at BIGINT NOT NULL DEFAULT 0,"
+	"  cause TEXT"
+	");"
+	"CREATE INDEX calls_room ON calls(room_address);",
 };
 
 static int map_error(const PGresult *res, PGconn *conn) {

@@ -793,6 +793,55 @@ static void test_concurrent_open_migrates_once(gconstpointer data) {
 	ENV_END();
 }
 
+/* ---- SIP: digest HA1 and the call log --------------------------------------------------- */
+
+static void test_sip_ha1_and_call_log(gconstpointer data) {
+	ENV_BEGIN();
+	int64_t alice = add_account(st, "alice");
+	vmr_account a;
+	g_assert_cmpint(vmr_store_account_get(st, alice, &a), ==, 0);
+	g_assert_null(a.sip_ha1);
+	vmr_account_clear(&a);
+	g_assert_cmpint(vmr_store_account_set_sip_ha1(st, alice, "not hex"), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_account_set_sip_ha1(st, alice + 1000, "0123456789abcdef0123456789abcdef"), ==, -ENOENT);
+	g_assert_cmpint(vmr_store_account_set_sip_ha1(st, alice, "0123456789abcdef0123456789abcdef"), ==, 0);
+	vmr_store_close(st);
+	st = env_open(e);
+	g_assert_cmpint(vmr_store_account_get_by_username(st, "alice", &a), ==, 0);
+	g_assert_cmpstr(a.sip_ha1, ==, "0123456789abcdef0123456789abcdef");
+	vmr_account_clear(&a);
+
+	int64_t c1 = 0, c2 = 0;
+	g_assert_cmpint(vmr_store_call_start(st, "sip:bob@192.0.2.7", "192.0.2.7:5060", "alice.join",
+		VMR_CALL_ADDRESS, 1700000000, &c1), ==, 0);
+	g_assert_cmpint(vmr_store_call_start(st, "sip:x@192.0.2.8", "192.0.2.8:5060", NULL,
+		VMR_CALL_LOBBY, 1700000010, &c2), ==, 0);
+	g_assert_cmpint(vmr_store_call_start(st, "bad\nline", "192.0.2.8:5060", NULL, VMR_CALL_LOBBY, 1, NULL), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_call_start(st, "sip:x@y", "192.0.2.8:5060", NULL, 9, 1, NULL), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_call_set_room(st, c2, "sales", VMR_CALL_LOBBY), ==, 0);
+	g_assert_cmpint(vmr_store_call_end(st, c1, 1700000100, "bye from caller"), ==, 0);
+	g_assert_cmpint(vmr_store_call_end(st, c2 + 100, 1700000100, "x"), ==, -ENOENT);
+	vmr_store_close(st);
+	st = env_open(e);
+	GPtrArray *calls = vmr_store_call_list(st, 10);
+	g_assert_nonnull(calls);
+	g_assert_cmpint(calls->len, ==, 2);
+	vmr_call *n = calls->pdata[0], *o = calls->pdata[1];
+	g_assert_cmpint(n->id, ==, c2);
+	g_assert_cmpstr(n->room_address, ==, "sales");
+	g_assert_cmpint(n->via, ==, VMR_CALL_LOBBY);
+	g_assert_cmpint(n->ended_at, ==, 0);
+	g_assert_null(n->cause);
+	g_assert_cmpstr(o->caller, ==, "sip:bob@192.0.2.7");
+	g_assert_cmpstr(o->source, ==, "192.0.2.7:5060");
+	g_assert_cmpstr(o->room_address, ==, "alice.join");
+	g_assert_cmpint(o->started_at, ==, 1700000000);
+	g_assert_cmpint(o->ended_at, ==, 1700000100);
+	g_assert_cmpstr(o->cause, ==, "bye from caller");
+	g_ptr_array_unref(calls);
+	ENV_END();
+}
+
 static void add_test(const char *name, GTestDataFunc fn, gboolean sqlite_only) {
 	char *path = g_strdup_printf("/vmr/store/sqlite/%s", name);
 	g_test_add_data_func(path, &sqlite_backend, fn);
@@ -823,5 +872,6 @@ int main(int argc, char **argv) {
 	add_test("concurrent-open-migrates-once", test_concurrent_open_migrates_once, FALSE);
 	add_test("concurrent-writers-shared-store", test_concurrent_writers_shared_store, FALSE);
 	add_test("concurrent-writers-own-connections", test_concurrent_writers_own_connections, FALSE);
+	add_test("sip-ha1-and-call-log", test_sip_ha1_and_call_log, FALSE);
 	return g_test_run();
 }

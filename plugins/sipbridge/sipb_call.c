@@ -1,0 +1,589 @@
+/*
+ * sipb_call.c - one SIP call of the bridge, as a state machine on the UA's loop thread:
+ * dial-in by room address (PIN if the room has one), the lobby (meeting number, then PIN),
+ * dial-out into a room, SDP offer/answer and re-INVITE (hold/resume/codec change), DTMF from
+ * SIP INFO and from the media (RFC 4733), media timeout, the call log, and hang-up from
+ * either side. Joining puts the caller's media into the room's MCU (vmr_rooms registry,
+ * shared with browsers).
+ *
+ * Threads: everything on the UA's loop thread; media events are re-posted onto it by call
+ * id, so a call that is already gone simply ignores them. Fields that sipb_ua_status reads
+ * change under ua->lock.
+ * Ownership: ua->calls owns calls; sipb_call_destroy (on nua_callstate_terminated) frees
+ * the media (which leaves the room), drops the room reference and logs the end.
+ */
+#include "sipb_ua_priv.h"
+
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+
+struct sipb_media_ref {
+	sipb_ua *ua;
+	uint64_t id;
+};
+
+const char *sipb_call_state_name(sipb_call_state s) {
+	switch(s) {
+	case SIPB_CALL_LOBBY: return "lobby";
+	case SIPB_CALL_PIN: return "pin";
+	case SIPB_CALL_IN_ROOM: return "in-room";
+	case SIPB_CALL_RINGING: return "ringing";
+	case SIPB_CALL_ENDING: return "ending";
+	}
+	return "?";
+}
+
+static const char *via_name(vmr_call_via v) {
+	return v == VMR_CALL_LOBBY ? "lobby" : v == VMR_CALL_DIALOUT ? "dial-out" : "address";
+}
+
+json_t *sipb_call_json(const sipb_call *call) {
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer((json_int_t)call->member.id));
+	json_object_set_new(j, "state", json_string(sipb_call_state_name(call->state)));
+	json_object_set_new(j, "direction", json_string(call->outgoing ? "out" : "in"));
+	json_object_set_new(j, "via", json_string(via_name(call->via)));
+	json_object_set_new(j, "caller", json_string(call->caller ? call->caller : ""));
+	json_object_set_new(j, "source", json_string(call->source ? call->source : ""));
+	if(call->room_address)
+		json_object_set_new(j, "room", json_string(call->room_address));
+	if(call->sdp.audio >= 0)
+		json_object_set_new(j, "audio", json_string(call->sdp.m[call->sdp.audio].codec));
+	if(call->sdp.video >= 0)
+		json_object_set_new(j, "video", json_string(call->sdp.m[call->sdp.video].codec));
+	json_object_set_new(j, "started_at", json_integer(call->started_at));
+	return j;
+}
+
+static void set_state(sipb_call *call, sipb_call_state s) {
+	g_mutex_lock(&call->ua->lock);
+	call->state = s;
+	g_mutex_unlock(&call->ua->lock);
+}
+
+static uint64_t new_member_id(void) {
+	/* random 53-bit, unique in the process (vmr_rooms.h) */
+	uint64_t id;
+	do {
+		id = (((uint64_t)g_random_int() << 32) | g_random_int()) & ((1ULL << 53) - 1);
+	} while(id == 0);
+	return id;
+}
+
+/* ---- media events, re-posted onto the loop -------------------------------------------- */
+
+typedef struct media_msg {
+	sipb_ua *ua;
+	uint64_t id;
+	int kind;                    /* 1 dtmf, 2 timeout */
+	char key;
+} media_msg;
+
+static gboolean media_msg_run(gpointer data) {
+	media_msg *m = data;
+	g_mutex_lock(&m->ua->lock);
+	sipb_call *call = g_hash_table_lookup(m->ua->calls, &m->id);
+	g_mutex_unlock(&m->ua->lock);
+	if(call == NULL)
+		return G_SOURCE_REMOVE;
+	if(m->kind == 1)
+		sipb_call_key(call, m->key);
+	else if(m->kind == 2)
+		sipb_call_hangup(call, "media timeout");
+	return G_SOURCE_REMOVE;
+}
+
+static void media_post(struct sipb_media_ref *ref, int kind, char key) {
+	media_msg *m = g_new0(media_msg, 1);
+	m->ua = ref->ua;
+	m->id = ref->id;
+	m->kind = kind;
+	m->key = key;
+	g_main_context_invoke_full(ref->ua->ctx, G_PRIORITY_DEFAULT, media_msg_run, m, g_free);
+}
+
+static void on_media_dtmf(void *opaque, char digit) { media_post(opaque, 1, digit); }
+static void on_media_timeout(void *opaque) { media_post(opaque, 2, 0); }
+static void on_media_prompt_done(void *opaque, const char *prompt) { (void)opaque; (void)prompt; }
+
+static int media_create(sipb_call *call) {
+	sipb_ua *ua = call->ua;
+	call->media_ref = g_new0(struct sipb_media_ref, 1);
+	call->media_ref->ua = ua;
+	call->media_ref->id = call->member.id;
+	sipb_media_config mc = {
+		.local_ip = ua->cfg.media_ip,
+		.rtp_port_min = ua->cfg.rtp_port_min,
+		.rtp_port_max = ua->cfg.rtp_port_max,
+		.media_timeout_s = ua->cfg.media_timeout_s,
+		.prompt_dir = ua->cfg.prompt_dir,
+		.display = call->display,
+	};
+	sipb_media_events ev = {
+		.opaque = call->media_ref,
+		.dtmf = on_media_dtmf,
+		.timeout = on_media_timeout,
+		.prompt_done = on_media_prompt_done,
+	};
+	return sipb_media_new(&mc, &ev, &call->media);
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+static sipb_call *call_new(sipb_ua *ua, nua_handle_t *nh, int outgoing) {
+	sipb_call *call = g_new0(sipb_call, 1);
+	call->member.id = new_member_id();
+	call->member.is_sip = 1;
+	call->ua = ua;
+	call->nh = nh;
+	call->outgoing = outgoing;
+	call->started_at = g_get_real_time() / G_USEC_PER_SEC;
+	call->sdp.audio = call->sdp.video = -1;
+	call->sdp_session = ((unsigned long long)g_random_int() << 16) ^ (unsigned long long)call->started_at;
+	sipb_ivr_reset(&call->ivr);
+	nua_handle_bind(nh, call);
+	g_mutex_lock(&ua->lock);
+	g_hash_table_insert(ua->calls, &call->member.id, call);
+	g_mutex_unlock(&ua->lock);
+	return call;
+}
+
+static void call_destroy(sipb_call *call) {
+	sipb_ua *ua = call->ua;
+	if(call->ring_timer)
+		g_source_destroy(g_main_context_find_source_by_id(ua->ctx, call->ring_timer));
+	g_mutex_lock(&ua->lock);
+	g_hash_table_remove(ua->calls, &call->member.id);
+	g_mutex_unlock(&ua->lock);
+	if(call->media != NULL)
+		sipb_media_free(call->media);   /* leaves the room; no event after this returns */
+	g_free(call->media_ref);
+	if(call->room != NULL) {
+		mcu_room_unref(call->room);
+		vmr_rooms_release_if_empty(call->room_address);
+	}
+	const char *cause = call->cause ? call->cause : "ended";
+	if(call->log_id > 0)
+		vmr_store_call_end(ua->store, call->log_id, g_get_real_time() / G_USEC_PER_SEC, cause);
+	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s", call->member.id,
+		call->caller ? call->caller : "?", call->source ? call->source : "?", cause);
+	nua_handle_bind(call->nh, NULL);
+	nua_handle_destroy(call->nh);
+	g_free(call->caller);
+	g_free(call->display);
+	g_free(call->source);
+	g_free(call->source_ip);
+	g_free(call->room_address);
+	g_free(call->room_pin);
+	g_free(call->room_layout);
+	g_free(call->cause);
+	g_free(call);
+}
+
+static void set_cause(sipb_call *call, const char *cause) {
+	if(call->cause == NULL)
+		call->cause = g_strdup(cause);
+}
+
+void sipb_call_hangup(sipb_call *call, const char *cause) {
+	if(call->state == SIPB_CALL_ENDING)
+		return;
+	set_cause(call, cause);
+	int ringing = call->state == SIPB_CALL_RINGING;
+	set_state(call, SIPB_CALL_ENDING);
+	if(ringing)
+		nua_cancel(call->nh, TAG_END());
+	else
+		nua_bye(call->nh, TAG_END());
+}
+
+static void set_room(sipb_call *call, const vmr_room *room, vmr_call_via via) {
+	g_mutex_lock(&call->ua->lock);
+	g_free(call->room_address);
+	call->room_address = g_strdup(room->address);
+	call->via = via;
+	g_mutex_unlock(&call->ua->lock);
+	g_free(call->room_pin);
+	call->room_pin = room->pin && room->pin[0] ? g_strdup(room->pin) : NULL;
+	g_free(call->room_layout);
+	call->room_layout = g_strdup(room->layout);
+}
+
+static void join_room(sipb_call *call) {
+	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
+	if(room == NULL) {
+		sipb_call_hangup(call, "room failed to start");
+		return;
+	}
+	int rc = sipb_media_join(call->media, room);
+	if(rc < 0) {
+		mcu_room_unref(room);
+		vmr_rooms_release_if_empty(call->room_address);
+		sipb_call_hangup(call, "media failed to join the room");
+		return;
+	}
+	call->room = room;
+	set_state(call, SIPB_CALL_IN_ROOM);
+	if(call->log_id > 0)
+		vmr_store_call_set_room(call->ua->store, call->log_id, call->room_address, call->via);
+	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)", call->member.id,
+		call->caller, call->room_address, via_name(call->via));
+}
+
+static void ask_pin_or_join(sipb_call *call) {
+	if(call->room_pin != NULL) {
+		sipb_ivr_reset(&call->ivr);
+		set_state(call, SIPB_CALL_PIN);
+		sipb_media_play_prompt(call->media, "enter_pin", 1);
+	} else {
+		join_room(call);
+	}
+}
+
+/* ---- the IVR ------------------------------------------------------------------------------- */
+
+static int pin_equal(const char *a, const char *b) {
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+	for(size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return d == 0;
+}
+
+static void lobby_entry(sipb_call *call, const char *entry) {
+	sipb_ua *ua = call->ua;
+	char key[80];
+	g_snprintf(key, sizeof(key), "src:%s", call->source_ip);
+	int64_t now = g_get_monotonic_time();
+	if(vmr_ratelimit_check(ua->lobby_failures, key, now, NULL) == -EBUSY) {
+		sipb_call_hangup(call, "too many attempts");
+		return;
+	}
+	vmr_room room;
+	int ok = strlen(entry) == 6 && vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
+	if(!ok) {
+		vmr_ratelimit_failure(ua->lobby_failures, key, now);
+		g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number", call->member.id, call->source);
+		if(sipb_ivr_wrong(&call->ivr))
+			sipb_call_hangup(call, "wrong meeting number");
+		else
+			sipb_media_play_prompt(call->media, "enter_number", 1);
+		return;
+	}
+	vmr_ratelimit_success(ua->lobby_failures, key);
+	set_room(call, &room, VMR_CALL_LOBBY);
+	vmr_room_clear(&room);
+	ask_pin_or_join(call);
+}
+
+static void pin_entry(sipb_call *call, const char *entry) {
+	sipb_ua *ua = call->ua;
+	char rkey[96], skey[80];
+	g_snprintf(rkey, sizeof(rkey), "room:%s", call->room_address);
+	g_snprintf(skey, sizeof(skey), "src:%s", call->source_ip);
+	int64_t now = g_get_monotonic_time();
+	if(vmr_ratelimit_check(ua->pin_failures, rkey, now, NULL) == -EBUSY
+			|| vmr_ratelimit_check(ua->pin_failures, skey, now, NULL) == -EBUSY) {
+		sipb_call_hangup(call, "too many attempts");
+		return;
+	}
+	if(pin_equal(entry, call->room_pin)) {
+		vmr_ratelimit_success(ua->pin_failures, skey);
+		sipb_media_stop_prompt(call->media);
+		join_room(call);
+		return;
+	}
+	vmr_ratelimit_failure(ua->pin_failures, rkey, now);
+	vmr_ratelimit_failure(ua->pin_failures, skey, now);
+	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s", call->member.id,
+		call->source, call->room_address);
+	if(sipb_ivr_wrong(&call->ivr))
+		sipb_call_hangup(call, "wrong pin");
+	else
+		sipb_media_play_prompt(call->media, "enter_pin", 1);
+}
+
+void sipb_call_key(sipb_call *call, char key) {
+	const char *entry = NULL;
+	if(call->state != SIPB_CALL_LOBBY && call->state != SIPB_CALL_PIN)
+		return;   /* in the room, DTMF means nothing to us (yet) */
+	if(!sipb_ivr_key(&call->ivr, key, &entry))
+		return;
+	if(call->state == SIPB_CALL_LOBBY)
+		lobby_entry(call, entry);
+	else
+		pin_entry(call, entry);
+}
+
+/* ---- SDP ------------------------------------------------------------------------------------ */
+
+static char *make_answer(sipb_call *call) {
+	sipb_sdp_local local = {
+		.ip = call->ua->cfg.media_ip,
+		.audio_port = sipb_media_local_port(call->media, 0),
+		.video_port = call->sdp.video >= 0 ? sipb_media_local_port(call->media, 1) : 0,
+		.audio_crypto = sipb_media_local_crypto(call->media, 0),
+		.video_crypto = sipb_media_local_crypto(call->media, 1),
+		.session_id = call->sdp_session,
+		.version = ++call->sdp_version,
+	};
+	return sipb_sdp_answer(&call->sdp, &local);
+}
+
+/* Negotiates an offer (or the answer to our offer) and hands the streams to the media.
+ * 0, or the SIP status to answer with. */
+static int apply_sdp(sipb_call *call, const sip_t *sip) {
+	if(sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+		return 488;
+	sipb_sdp_result r;
+	int rc = sipb_sdp_negotiate(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
+	if(rc < 0)
+		return 488;
+	sipb_media_stream a, v;
+	sipb_sdp_to_stream(&r.m[r.audio], &a);
+	sipb_sdp_to_stream(r.video >= 0 ? &r.m[r.video] : NULL, &v);
+	rc = sipb_media_set_streams(call->media, &a, r.video >= 0 ? &v : NULL);
+	if(rc < 0)
+		return 488;
+	g_mutex_lock(&call->ua->lock);
+	call->sdp = r;
+	g_mutex_unlock(&call->ua->lock);
+	sipb_media_hold(call->media, sipb_sdp_is_hold(&r));
+	return 0;
+}
+
+/* ---- incoming calls ---------------------------------------------------------------------- */
+
+static char *lower(const char *s) {
+	return s ? g_ascii_strdown(s, -1) : NULL;
+}
+
+static void respond_and_drop(nua_handle_t *nh, int status, const char *phrase) {
+	nua_respond(nh, status, phrase, TAG_END());
+	nua_handle_destroy(nh);
+}
+
+void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port) {
+	if(ua->shutting_down) {
+		respond_and_drop(nh, SIP_503_SERVICE_UNAVAILABLE);
+		return;
+	}
+	const url_t *ru = sip && sip->sip_request ? sip->sip_request->rq_url : NULL;
+	if(ru == NULL) {
+		respond_and_drop(nh, SIP_400_BAD_REQUEST);
+		return;
+	}
+	char *user = lower(ru->url_user);
+	int lobby = user == NULL || user[0] == '\0' || (ua->cfg.lobby_user && !strcmp(user, ua->cfg.lobby_user));
+	vmr_room room;
+	memset(&room, 0, sizeof(room));
+	int found = 0;
+	if(!lobby) {
+		found = vmr_room_name_is_valid(user) || g_str_has_suffix(user, ".join")
+			? vmr_store_room_get_by_address(ua->store, user, &room) == 0 : 0;
+		if(!found && strlen(user) == 6 && strspn(user, "0123456789") == 6)
+			found = vmr_store_room_get_by_number(ua->store, atoi(user), &room) == 0;
+	}
+	if(!lobby && !found) {
+		g_message("[sipbridge] INVITE from %s to unknown room %s: 404", source_ip, user);
+		g_free(user);
+		respond_and_drop(nh, SIP_404_NOT_FOUND);
+		return;
+	}
+	g_free(user);
+	if(lobby) {
+		char key[80];
+		g_snprintf(key, sizeof(key), "src:%s", source_ip);
+		if(vmr_ratelimit_check(ua->lobby_failures, key, g_get_monotonic_time(), NULL) == -EBUSY) {
+			respond_and_drop(nh, 403, "Too many attempts");
+			return;
+		}
+	}
+	sipb_call *call = call_new(ua, nh, 0);
+	call->source_ip = g_strdup(source_ip);
+	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
+	if(sip->sip_from != NULL) {
+		char *u = url_as_string(NULL, sip->sip_from->a_url);
+		call->caller = g_strdup(u);
+		su_free(NULL, u);
+		const char *dn = sip->sip_from->a_display;
+		call->display = dn && dn[0] && g_utf8_validate(dn, -1, NULL) ? g_strndup(dn, 64)
+			: g_strdup(sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : source_ip);
+		/* a quoted display name arrives with its quotes */
+		if(call->display[0] == '"') {
+			char *d = g_strndup(call->display + 1, strlen(call->display) > 1 ? strlen(call->display) - 2 : 0);
+			g_free(call->display);
+			call->display = d;
+		}
+	} else {
+		call->caller = g_strdup("?");
+		call->display = g_strdup(source_ip);
+	}
+	if(!g_utf8_validate(call->caller, -1, NULL) || strlen(call->caller) > 255 || strpbrk(call->caller, "\r\n")) {
+		g_free(call->caller);
+		call->caller = g_strdup("?");
+	}
+	if(found) {
+		set_room(call, &room, VMR_CALL_ADDRESS);
+		vmr_room_clear(&room);
+	} else {
+		call->via = VMR_CALL_LOBBY;
+	}
+	int status = media_create(call) < 0 ? 500 : apply_sdp(call, sip);
+	if(status != 0) {
+		set_cause(call, status == 488 ? "no acceptable media" : "media failed");
+		set_state(call, SIPB_CALL_ENDING);
+		nua_respond(nh, status, status == 488 ? "Not Acceptable Here" : "Server Internal Error", TAG_END());
+		return;   /* the handle terminates: call_destroy */
+	}
+	char *answer = make_answer(call);
+	nua_respond(nh, SIP_200_OK,
+		NUTAG_MEDIA_ENABLE(0),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		SIPTAG_PAYLOAD_STR(answer),
+		TAG_END());
+	g_free(answer);
+	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
+		call->started_at, &call->log_id);
+	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s", call->member.id,
+		call->caller, call->source, found ? call->room_address : "lobby");
+	if(found) {
+		ask_pin_or_join(call);
+	} else {
+		set_state(call, SIPB_CALL_LOBBY);
+		sipb_media_play_prompt(call->media, "enter_number", 1);
+	}
+}
+
+static void reinvite(sipb_call *call, const sip_t *sip) {
+	if(call->state == SIPB_CALL_ENDING) {
+		nua_respond(call->nh, SIP_481_NO_TRANSACTION, TAG_END());
+		return;
+	}
+	int status = apply_sdp(call, sip);
+	if(status != 0) {
+		/* RFC 3261 §14.2: a failed re-INVITE leaves the session as it was */
+		nua_respond(call->nh, status, "Not Acceptable Here", TAG_END());
+		return;
+	}
+	char *answer = make_answer(call);
+	nua_respond(call->nh, SIP_200_OK,
+		NUTAG_MEDIA_ENABLE(0),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		SIPTAG_PAYLOAD_STR(answer),
+		TAG_END());
+	g_free(answer);
+}
+
+/* ---- dial-out ------------------------------------------------------------------------------- */
+
+static gboolean ring_timeout(gpointer data) {
+	sipb_call *call = data;
+	call->ring_timer = 0;
+	if(call->state == SIPB_CALL_RINGING)
+		sipb_call_hangup(call, "no answer");
+	return G_SOURCE_REMOVE;
+}
+
+int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room) {
+	char *from = g_strdup_printf("<sip:%s@%s>", room->address, ua->cfg.domain);
+	char *to = g_strdup_printf("<sip:%s@%s>", username, ua->cfg.domain);
+	nua_handle_t *nh = nua_handle(ua->nua, NULL, NUTAG_URL(contact), SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	g_free(from);
+	g_free(to);
+	if(nh == NULL)
+		return -EINVAL;
+	sipb_call *call = call_new(ua, nh, 1);
+	call->caller = g_strdup(contact);
+	call->display = g_strdup(username);
+	call->source = g_strdup(contact);
+	call->source_ip = g_strdup("");
+	set_room(call, room, VMR_CALL_DIALOUT);
+	set_state(call, SIPB_CALL_RINGING);
+	if(media_create(call) < 0) {
+		call_destroy(call);
+		return -EIO;
+	}
+	sipb_sdp_local local = {
+		.ip = ua->cfg.media_ip,
+		.audio_port = sipb_media_local_port(call->media, 0),
+		.video_port = sipb_media_local_port(call->media, 1),
+		.session_id = call->sdp_session,
+		.version = ++call->sdp_version,
+	};
+	char *offer = sipb_sdp_offer(&local);
+	nua_invite(nh, NUTAG_MEDIA_ENABLE(0), SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer), TAG_END());
+	g_free(offer);
+	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, VMR_CALL_DIALOUT,
+		call->started_at, &call->log_id);
+	/* on the UA's own context (g_timeout_add would use the global default one) */
+	GSource *t = g_timeout_source_new_seconds((guint)ua->cfg.dialout_ring_s);
+	g_source_set_callback(t, ring_timeout, call, NULL);
+	call->ring_timer = g_source_attach(t, ua->ctx);
+	g_source_unref(t);
+	g_message("[sipbridge] dialling %s (%s) into room %s", contact, username, room->address);
+	return 0;
+}
+
+static void outgoing_answered(sipb_call *call, int status, const sip_t *sip) {
+	if(status < 200 || call->state != SIPB_CALL_RINGING)
+		return;
+	if(call->ring_timer) {
+		g_source_destroy(g_main_context_find_source_by_id(call->ua->ctx, call->ring_timer));
+		call->ring_timer = 0;
+	}
+	if(status >= 300) {
+		char cause[48];
+		g_snprintf(cause, sizeof(cause), "declined %d", status);
+		set_cause(call, cause);
+		set_state(call, SIPB_CALL_ENDING);
+		return;   /* nua terminates the handle */
+	}
+	if(apply_sdp(call, sip) != 0) {
+		sipb_call_hangup(call, "no acceptable media");
+		return;
+	}
+	join_room(call);
+}
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase, const sip_t *sip, tagi_t tags[]) {
+	(void)phrase;
+	switch(event) {
+	case nua_i_invite:
+		reinvite(call, sip);
+		break;
+	case nua_r_invite:
+		if(call->outgoing)
+			outgoing_answered(call, status, sip);
+		break;
+	case nua_i_info: {
+		if(sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)
+			break;
+		char key = sipb_ivr_key_from_info(sip->sip_content_type->c_type, sip->sip_payload->pl_data,
+			sip->sip_payload->pl_len);
+		if(key)
+			sipb_call_key(call, key);
+		break;
+	}
+	case nua_i_bye:
+		set_cause(call, "bye from caller");
+		set_state(call, SIPB_CALL_ENDING);
+		break;
+	case nua_i_cancel:
+		set_cause(call, "cancelled by caller");
+		set_state(call, SIPB_CALL_ENDING);
+		break;
+	case nua_i_state: {
+		int cs = nua_callstate_init;
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if(cs == nua_callstate_terminated)
+			call_destroy(call);
+		break;
+	}
+	default:
+		break;
+	}
+}

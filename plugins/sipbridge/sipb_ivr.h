@@ -1,0 +1,35 @@
+/*
+ * sipb_ivr.h - the keypad side of the IVR, pure: collects DTMF digits into an entry ended by
+ * '#', counts tries, and reads DTMF out of SIP INFO bodies (application/dtmf-relay
+ * "Signal=5", application/dtmf "5"). What an entry means (a meeting number, a PIN) is the
+ * call's business (sipb_call.c).
+ *
+ * Threads: any; a sipb_ivr is used by one thread. Ownership: plain value, nothing to free.
+ */
+#ifndef TPAAS_SIPB_IVR_H
+#define TPAAS_SIPB_IVR_H
+
+#include <stddef.h>
+
+#define SIPB_IVR_MAX_DIGITS 12
+#define SIPB_IVR_MAX_TRIES 3
+
+typedef struct sipb_ivr {
+	char digits[SIPB_IVR_MAX_DIGITS + 1];
+	size_t n;
+	int overflow;          /* more digits than any valid entry: the entry is wrong */
+	int tries;             /* wrong entries so far */
+} sipb_ivr;
+
+void sipb_ivr_reset(sipb_ivr *ivr);
+/* Feeds one key. Returns 1 when '#' completed an entry (*entry points to it, or to "" when it
+ * overflowed; valid until the next call), 0 otherwise. '*' clears the entry. */
+int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry);
+/* Counts a wrong entry; returns 1 when the caller has used up SIPB_IVR_MAX_TRIES. */
+int sipb_ivr_wrong(sipb_ivr *ivr);
+
+/* The key of a SIP INFO DTMF body, or 0 when there is none. content_type may carry
+ * parameters; body need not be NUL-terminated. */
+char sipb_ivr_key_from_info(const char *content_type, const char *body, size_t len);
+
+#endif

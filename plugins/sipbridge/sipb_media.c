@@ -1,0 +1,829 @@
+/*
+ * sipb_media.c - the media of one SIP call (see sipb_media.h): two sipb_rtp_socket pairs
+ * (audio, video), one loop thread that receives on both and runs the timers (prompt frames
+ * every 20 ms, RTCP reports every ~5 s, the media timeout), and the MCU participant's io
+ * callbacks that send the room's packets to the caller.
+ *
+ * Locks, in the only order they are taken:
+ *   api_lock (sipb_media_* calls that join/leave) -> [mcu participant lock] -> lock.
+ * `lock` guards the stream state (addresses, SRTP contexts, codecs, prompt); it is never
+ * held while calling into the MCU or an event callback. The MCU calls send_rtp and
+ * request_keyframe under its participant lock, and those only take `lock`, so the room may
+ * call us at any moment without a cycle. The loop thread hands packets to the MCU after
+ * releasing `lock`, holding its own reference to the participant.
+ */
+#include "sipb_media.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "mcu_audio_xcode.h"
+#include "mcu_rtp.h"
+#include "vmr_rooms.h"
+#include "sipb_dtmf.h"
+#include "sipb_prompt.h"
+#include "sipb_rtcp.h"
+#include "sipb_rtp_socket.h"
+#include "sipb_srtp.h"
+
+#define PKT_MAX 2048                       /* larger datagrams are not RTP we take */
+#define FRAME_US 20000
+#define RTCP_INTERVAL_US 5000000
+#define RELATCH_SILENCE_US 2000000         /* a new source wins after the old one went quiet */
+#define TICK_MS 100
+
+typedef struct sipb_stream {
+	sipb_rtp_socket sock;
+	bool enabled;
+	int pt, dtmf_pt;
+	uint32_t clock_hz;
+	mcu_audio_codec_id acodec;           /* audio only */
+	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
+	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
+	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
+	int64_t src_rtp_seen_us;
+	char *remote_crypto;                 /* as given, to spot a change */
+	sipb_crypto local_key;
+	char *local_crypto;                  /* NULL: plain RTP */
+	sipb_srtp *tx, *rx;
+	sipb_rtcp_rx rxstats;
+	uint32_t local_ssrc, sent_ssrc;      /* sent_ssrc: of the last packet we sent, 0: none */
+	int64_t next_rtcp_us;
+	sipb_dtmf_rx dtmf;
+} sipb_stream;
+
+struct sipb_media {
+	vmr_member member;                   /* FIRST: the MCU io.opaque (see vmr_rooms.h) */
+	char *local_ip, *prompt_dir, *display;
+	int media_timeout_s;
+	sipb_media_events ev;
+	char cname[40];
+
+	GMutex api_lock;
+	GMutex lock;
+	sipb_stream s[2];                    /* [0] audio, [1] video */
+	bool streams_set, on_hold;
+	mcu_room *room;                      /* while joined */
+	mcu_participant *part;
+	sipb_prompt *prompt;
+	int64_t prompt_next_us;
+	uint16_t prompt_seq;
+	uint32_t prompt_ts;
+	bool prompt_marker;
+	int64_t last_rtp_us;
+	bool timeout_fired;
+
+	GThread *thread;
+	int wake_fd;
+	gint stop;
+	gint free_in_loop;                   /* sipb_media_free called from an event callback */
+
+	struct {
+		uint64_t rtp_in, rtp_out, rtcp_in, rtcp_out, dtmf_events, bad_packets;
+	} st;
+};
+
+#define STAT_INC(m, f) __atomic_add_fetch(&(m)->st.f, 1, __ATOMIC_RELAXED)
+
+static void destroy(sipb_media *m);
+
+static void wake(sipb_media *m)
+{
+	uint64_t one = 1;
+	ssize_t r = write(m->wake_fd, &one, sizeof(one));
+	(void)r;
+}
+
+/* --- sending (any thread, `lock` held) ---------------------------------------------- */
+
+static const sipb_addr *rtp_dest(sipb_stream *s)
+{
+	if (s->src_rtp.len)
+		return &s->src_rtp;
+	if (!sipb_addr_is_any(&s->sdp_rtp))
+		return &s->sdp_rtp;
+	return NULL;
+}
+
+static void send_rtp_locked(sipb_media *m, sipb_stream *s, const uint8_t *pkt, size_t len)
+{
+	const sipb_addr *to = rtp_dest(s);
+	if (!to || len < MCU_RTP_HEADER_LEN || len > PKT_MAX)
+		return;
+	uint8_t buf[PKT_MAX + SIPB_SRTP_MAX_OVERHEAD];
+	memcpy(buf, pkt, len);
+	s->sent_ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
+	if (s->tx && sipb_srtp_protect(s->tx, false, buf, &len, sizeof(buf)) < 0)
+		return;
+	if (sendto(s->sock.rtp_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+			(const struct sockaddr *)&to->ss, to->len) == (ssize_t)len)
+		STAT_INC(m, rtp_out);
+}
+
+static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64_t now)
+{
+	sipb_addr rtcp_to;
+	const sipb_addr *to = NULL;
+	if (s->src_rtcp.len) {
+		to = &s->src_rtcp;
+	} else if (s->src_rtp.len) {
+		sipb_addr_with_port(&rtcp_to, &s->src_rtp, sipb_addr_port(&s->src_rtp) + 1);
+		to = &rtcp_to;
+	} else if (!sipb_addr_is_any(&s->sdp_rtcp)) {
+		to = &s->sdp_rtcp;
+	}
+	if (!to)
+		return;
+	uint8_t buf[512 + SIPB_SRTP_MAX_OVERHEAD];
+	size_t len;
+	uint32_t ssrc = s->sent_ssrc ? s->sent_ssrc : s->local_ssrc;
+	if (sipb_rtcp_build(&s->rxstats, ssrc, m->cname, with_pli, now, buf, 512, &len) < 0)
+		return;
+	if (s->tx && sipb_srtp_protect(s->tx, true, buf, &len, sizeof(buf)) < 0)
+		return;
+	int fd = s->rtcp_muxed ? s->sock.rtp_fd : s->sock.rtcp_fd;
+	if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+			(const struct sockaddr *)&to->ss, to->len) == (ssize_t)len)
+		STAT_INC(m, rtcp_out);
+}
+
+/* --- the MCU participant's io (room threads, under the participant's lock) ----------- */
+
+static void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
+{
+	sipb_media *m = opaque;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[is_video ? 1 : 0];
+	if (s->enabled && !m->on_hold)
+		send_rtp_locked(m, s, pkt, len);
+	g_mutex_unlock(&m->lock);
+}
+
+static void io_request_keyframe(void *opaque)
+{
+	sipb_media *m = opaque;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[1];
+	if (s->enabled && s->rxstats.have)
+		send_rtcp_locked(m, s, true, g_get_monotonic_time());
+	g_mutex_unlock(&m->lock);
+}
+
+/* --- receiving (loop thread) ---------------------------------------------------------- */
+
+static void latch(sipb_addr *cur, int64_t *seen_us, const sipb_addr *from, int64_t now)
+{
+	if (cur->len == 0 || sipb_addr_equal(cur, from) || !seen_us ||
+			now - *seen_us > RELATCH_SILENCE_US)
+		*cur = *from;
+	if (seen_us && sipb_addr_equal(cur, from))
+		*seen_us = now;
+}
+
+static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from,
+	bool on_rtp_port)
+{
+	sipb_rtcp_info info;
+	mcu_participant *p = NULL;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[idx];
+	if (!s->enabled || len < 8 || (buf[0] >> 6) != 2 ||
+			(s->rx && sipb_srtp_unprotect(s->rx, true, buf, &len) < 0) ||
+			sipb_rtcp_parse(buf, len, &info) < 0) {
+		g_mutex_unlock(&m->lock);
+		STAT_INC(m, bad_packets);
+		return;
+	}
+	STAT_INC(m, rtcp_in);
+	latch(&s->src_rtcp, NULL, from, 0);
+	s->rtcp_muxed = on_rtp_port;
+	if (info.has_sr && s->rxstats.have && info.sr_ssrc == s->rxstats.ssrc) {
+		s->rxstats.lsr = info.sr_ntp_mid;
+		s->rxstats.lsr_at_us = g_get_monotonic_time();
+	}
+	if (info.keyframe_request && idx == 1 && m->part)
+		p = mcu_participant_ref(m->part);
+	g_mutex_unlock(&m->lock);
+	if (p) {
+		mcu_participant_keyframe_request(p);
+		mcu_participant_unref(p);
+	}
+}
+
+static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from)
+{
+	char digits[2];
+	int ndigits = 0;
+	mcu_participant *p = NULL;
+	mcu_rtp_header h;
+	const uint8_t *payload;
+	size_t plen;
+	int64_t now = g_get_monotonic_time();
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[idx];
+	if (!s->enabled || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2 ||
+			(s->rx && sipb_srtp_unprotect(s->rx, false, buf, &len) < 0) ||
+			mcu_rtp_parse(buf, len, &h, &payload, &plen) < 0)
+		goto bad;
+	if (idx == 0 && s->dtmf_pt && h.pt == s->dtmf_pt) {
+		ndigits = sipb_dtmf_rx_packet(&s->dtmf, h.ts, payload, plen, digits);
+		if (ndigits < 0)
+			goto bad;
+	} else if (h.pt == s->pt) {
+		sipb_rtcp_rx_packet(&s->rxstats, h.ssrc, h.seq, h.ts, s->clock_hz, now);
+		if (m->part)
+			p = mcu_participant_ref(m->part);
+	} else if (!(idx == 0 && h.pt == 13)) {   /* comfort noise (RFC 3389): ignored */
+		goto bad;
+	}
+	STAT_INC(m, rtp_in);
+	latch(&s->src_rtp, &s->src_rtp_seen_us, from, now);
+	m->last_rtp_us = now;
+	m->timeout_fired = false;
+	g_mutex_unlock(&m->lock);
+	if (p) {
+		mcu_participant_incoming_rtp(p, idx, buf, len);
+		mcu_participant_unref(p);
+	}
+	for (int i = 0; i < ndigits; i++) {
+		STAT_INC(m, dtmf_events);
+		if (m->ev.dtmf)
+			m->ev.dtmf(m->ev.opaque, digits[i]);
+	}
+	return;
+bad:
+	g_mutex_unlock(&m->lock);
+	STAT_INC(m, bad_packets);
+}
+
+static void drain(sipb_media *m, int idx, int fd, bool is_rtcp_port)
+{
+	uint8_t buf[PKT_MAX];
+	/* Bounded: a flood must not starve the timers. */
+	for (int n = 0; n < 256 && !g_atomic_int_get(&m->stop); n++) {
+		sipb_addr from;
+		from.len = sizeof(from.ss);
+		ssize_t r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+			(struct sockaddr *)&from.ss, &from.len);
+		if (r < 0)
+			return;
+		if ((size_t)r > sizeof(buf)) {
+			STAT_INC(m, bad_packets);
+			continue;
+		}
+		if (is_rtcp_port || sipb_rtcp_looks_like(buf, (size_t)r))
+			handle_rtcp(m, idx, buf, (size_t)r, &from, !is_rtcp_port);
+		else
+			handle_rtp(m, idx, buf, (size_t)r, &from);
+		if (g_atomic_int_get(&m->free_in_loop))
+			return;
+	}
+}
+
+/* --- timers (loop thread) ------------------------------------------------------------- */
+
+/* Sends the prompt frames that are due; returns the name of a prompt that just ended
+ * (g_malloc'd) or NULL. */
+static char *prompt_tick(sipb_media *m, int64_t now)
+{
+	char *done = NULL;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[0];
+	/* After a stall, do not burst more than 100 ms of audio; skip the rest. */
+	if (m->prompt && now - m->prompt_next_us > 5 * FRAME_US)
+		m->prompt_next_us = now - 5 * FRAME_US;
+	while (m->prompt && m->prompt_next_us <= now) {
+		uint8_t pkt[PKT_MAX];
+		size_t plen;
+		int r = sipb_prompt_next(m->prompt, pkt + MCU_RTP_HEADER_LEN, sizeof(pkt) - MCU_RTP_HEADER_LEN, &plen);
+		if (r <= 0) {
+			done = g_strdup(sipb_prompt_name(m->prompt));
+			sipb_prompt_free(m->prompt);
+			m->prompt = NULL;
+			break;
+		}
+		mcu_rtp_write_header(pkt, sizeof(pkt), m->prompt_marker, (uint8_t)s->pt, m->prompt_seq++,
+			m->prompt_ts, s->local_ssrc);
+		m->prompt_marker = false;
+		m->prompt_ts += mcu_audio_frame_ts(s->acodec);
+		if (s->enabled && !m->on_hold)
+			send_rtp_locked(m, s, pkt, MCU_RTP_HEADER_LEN + plen);
+		m->prompt_next_us += FRAME_US;
+	}
+	g_mutex_unlock(&m->lock);
+	return done;
+}
+
+static bool timers_tick(sipb_media *m, int64_t now)
+{
+	bool timed_out = false;
+	g_mutex_lock(&m->lock);
+	for (int i = 0; i < 2; i++) {
+		sipb_stream *s = &m->s[i];
+		if (!s->enabled || now < s->next_rtcp_us)
+			continue;
+		send_rtcp_locked(m, s, false, now);
+		/* RFC 3550 §6.3.1: randomized interval, 0.5-1.5 x */
+		s->next_rtcp_us = now + RTCP_INTERVAL_US / 2 + g_random_int_range(0, RTCP_INTERVAL_US);
+	}
+	if (m->streams_set && !m->on_hold && !m->timeout_fired && m->media_timeout_s > 0 &&
+			(m->s[0].enabled || m->s[1].enabled) &&
+			now - m->last_rtp_us >= (int64_t)m->media_timeout_s * G_USEC_PER_SEC) {
+		m->timeout_fired = true;
+		timed_out = true;
+	}
+	g_mutex_unlock(&m->lock);
+	return timed_out;
+}
+
+static gpointer loop_thread(gpointer data)
+{
+	sipb_media *m = data;
+	struct pollfd fds[5];
+	int nfds = 0;
+	for (int i = 0; i < 2; i++) {
+		fds[nfds++] = (struct pollfd){ .fd = m->s[i].sock.rtp_fd, .events = POLLIN };
+		fds[nfds++] = (struct pollfd){ .fd = m->s[i].sock.rtcp_fd, .events = POLLIN };
+	}
+	fds[nfds++] = (struct pollfd){ .fd = m->wake_fd, .events = POLLIN };
+	while (!g_atomic_int_get(&m->stop)) {
+		int64_t now = g_get_monotonic_time();
+		int timeout_ms = TICK_MS;
+		g_mutex_lock(&m->lock);
+		if (m->prompt) {
+			int64_t d = m->prompt_next_us - now;
+			int ms = d <= 0 ? 0 : (int)((d + 999) / 1000);
+			if (ms < timeout_ms)
+				timeout_ms = ms;
+		}
+		g_mutex_unlock(&m->lock);
+		for (int i = 0; i < nfds; i++)
+			fds[i].revents = 0;
+		int r = poll(fds, (nfds_t)nfds, timeout_ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (fds[4].revents & POLLIN) {
+			uint64_t v;
+			ssize_t rr = read(m->wake_fd, &v, sizeof(v));
+			(void)rr;
+		}
+		for (int i = 0; i < 4 && !g_atomic_int_get(&m->stop); i++)
+			if (fds[i].revents & (POLLIN | POLLERR))
+				drain(m, i / 2, fds[i].fd, i % 2 == 1);
+		if (g_atomic_int_get(&m->free_in_loop))
+			break;
+		now = g_get_monotonic_time();
+		char *done = prompt_tick(m, now);
+		if (done) {
+			if (m->ev.prompt_done)
+				m->ev.prompt_done(m->ev.opaque, done);
+			g_free(done);
+			if (g_atomic_int_get(&m->free_in_loop))
+				break;
+		}
+		if (timers_tick(m, now) && m->ev.timeout)
+			m->ev.timeout(m->ev.opaque);
+		if (g_atomic_int_get(&m->free_in_loop))
+			break;
+	}
+	if (g_atomic_int_get(&m->free_in_loop)) {
+		/* sipb_media_free was called from one of our event callbacks: finish it here. */
+		g_thread_unref(m->thread);
+		m->thread = NULL;
+		destroy(m);
+	}
+	return NULL;
+}
+
+/* --- public ------------------------------------------------------------------------- */
+
+static uint64_t random_member_id(void)
+{
+	uint64_t id;
+	do
+		id = ((uint64_t)g_random_int() << 32 | g_random_int()) & ((UINT64_C(1) << 53) - 1);
+	while (id == 0);
+	return id;
+}
+
+int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, sipb_media **out)
+{
+	if (!cfg || !out || !cfg->local_ip)
+		return -EINVAL;
+	*out = NULL;
+	sipb_media *m = g_new0(sipb_media, 1);
+	m->member.id = random_member_id();
+	m->member.is_sip = 1;
+	m->local_ip = g_strdup(cfg->local_ip);
+	m->prompt_dir = g_strdup(cfg->prompt_dir ? cfg->prompt_dir : ".");
+	m->display = g_strdup(cfg->display ? cfg->display : "");
+	m->media_timeout_s = cfg->media_timeout_s > 0 ? cfg->media_timeout_s : 30;
+	if (ev)
+		m->ev = *ev;
+	g_snprintf(m->cname, sizeof(m->cname), "sipb-%08x%08x", g_random_int(), g_random_int());
+	g_mutex_init(&m->api_lock);
+	g_mutex_init(&m->lock);
+	m->wake_fd = -1;
+	for (int i = 0; i < 2; i++) {
+		m->s[i].sock.rtp_fd = m->s[i].sock.rtcp_fd = -1;
+		m->s[i].local_ssrc = g_random_int();
+	}
+	m->prompt_seq = (uint16_t)g_random_int();
+	m->prompt_ts = g_random_int();
+	int r = 0;
+	for (int i = 0; i < 2 && r == 0; i++)
+		r = sipb_rtp_socket_open(&m->s[i].sock, cfg->local_ip, cfg->rtp_port_min, cfg->rtp_port_max);
+	if (r == 0) {
+		m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (m->wake_fd < 0)
+			r = -errno;
+	}
+	if (r == 0) {
+		m->thread = g_thread_try_new("sipb-media", loop_thread, m, NULL);
+		if (!m->thread)
+			r = -EAGAIN;
+	}
+	if (r < 0) {
+		destroy(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+static void leave_room(sipb_media *m)
+{
+	g_mutex_lock(&m->lock);
+	mcu_participant *p = m->part;
+	mcu_room *room = m->room;
+	m->part = NULL;
+	m->room = NULL;
+	g_mutex_unlock(&m->lock);
+	if (p) {
+		mcu_room_leave(room, p);
+		mcu_participant_unref(p);
+	}
+	if (room)
+		mcu_room_unref(room);
+}
+
+static void destroy(sipb_media *m)
+{
+	leave_room(m);
+	for (int i = 0; i < 2; i++) {
+		sipb_stream *s = &m->s[i];
+		sipb_rtp_socket_close(&s->sock);
+		sipb_srtp_free(s->tx);
+		sipb_srtp_free(s->rx);
+		g_free(s->remote_crypto);
+		g_free(s->local_crypto);
+		memset(&s->local_key, 0, sizeof(s->local_key));
+	}
+	sipb_prompt_free(m->prompt);
+	if (m->wake_fd >= 0)
+		close(m->wake_fd);
+	g_mutex_clear(&m->api_lock);
+	g_mutex_clear(&m->lock);
+	g_free(m->local_ip);
+	g_free(m->prompt_dir);
+	g_free(m->display);
+	g_free(m);
+}
+
+void sipb_media_free(sipb_media *m)
+{
+	if (!m)
+		return;
+	g_atomic_int_set(&m->stop, 1);
+	if (m->thread && g_thread_self() == m->thread) {
+		g_atomic_int_set(&m->free_in_loop, 1);
+		return;
+	}
+	if (m->thread) {
+		wake(m);
+		g_thread_join(m->thread);
+		m->thread = NULL;
+	}
+	destroy(m);
+}
+
+int sipb_media_local_port(sipb_media *m, int is_video)
+{
+	return m ? m->s[is_video ? 1 : 0].sock.port : 0;
+}
+
+const char *sipb_media_local_crypto(sipb_media *m, int is_video)
+{
+	if (!m)
+		return NULL;
+	g_mutex_lock(&m->lock);
+	const char *c = m->s[is_video ? 1 : 0].local_crypto;
+	g_mutex_unlock(&m->lock);
+	return c;
+}
+
+int sipb_media_crypto_check(const char *remote_crypto)
+{
+	sipb_crypto c;
+	return sipb_crypto_parse(remote_crypto, &c);
+}
+
+static int codec_of(const sipb_media_stream *st, bool video, mcu_audio_codec_id *acodec,
+	uint32_t *clock)
+{
+	if (!st->codec)
+		return -EINVAL;
+	if (video) {
+		if (g_ascii_strcasecmp(st->codec, "VP8") == 0) {
+			*clock = 90000;
+			return 0;
+		}
+		return -ENOTSUP;   /* H.264: not in the MCU yet */
+	}
+	if (g_ascii_strcasecmp(st->codec, "PCMU") == 0)
+		*acodec = MCU_AUDIO_PCMU;
+	else if (g_ascii_strcasecmp(st->codec, "PCMA") == 0)
+		*acodec = MCU_AUDIO_PCMA;
+	else if (g_ascii_strcasecmp(st->codec, "opus") == 0)
+		*acodec = MCU_AUDIO_OPUS;
+	else
+		return -ENOTSUP;   /* G722: not in the MCU yet */
+	*clock = mcu_audio_clock_hz(*acodec);
+	return 0;
+}
+
+typedef struct stream_plan {
+	bool enabled;
+	mcu_audio_codec_id acodec;
+	uint32_t clock;
+	sipb_addr rtp, rtcp;
+	bool has_crypto;
+	sipb_crypto remote;
+} stream_plan;
+
+static int plan_stream(sipb_media *m, const sipb_media_stream *st, bool video, stream_plan *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	if (!st || !st->enabled || st->remote_port == 0)
+		return 0;
+	if (st->payload_type < 0 || st->payload_type > 127 || st->dtmf_pt < 0 ||
+			st->dtmf_pt > 127 || st->remote_port < 0 || st->remote_port > 65534)
+		return -EINVAL;
+	int r = codec_of(st, video, &pl->acodec, &pl->clock);
+	if (r < 0)
+		return r;
+	if (sipb_addr_set(&pl->rtp, st->remote_ip, st->remote_port) < 0 ||
+			(int)pl->rtp.ss.ss_family != m->s[video].sock.family)
+		return -EINVAL;
+	sipb_addr_with_port(&pl->rtcp, &pl->rtp, st->remote_port + 1);
+	if (st->remote_crypto) {
+		r = sipb_crypto_parse(st->remote_crypto, &pl->remote);
+		if (r < 0)
+			return r;
+		pl->has_crypto = true;
+	}
+	pl->enabled = true;
+	return 0;
+}
+
+/* Applies a plan to a stream (`lock` held); sets *rejoin when the MCU must be rejoined.
+ * Returns 0 or a negative errno (SRTP setup). */
+static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
+	const stream_plan *pl, bool *rejoin)
+{
+	if (!pl->enabled) {
+		*rejoin |= s->enabled;
+		s->enabled = false;
+		return 0;
+	}
+	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec)
+		*rejoin = true;
+	if (!sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
+		/* A new peer address (re-INVITE): learn the source again. */
+		memset(&s->src_rtp, 0, sizeof(s->src_rtp));
+		memset(&s->src_rtcp, 0, sizeof(s->src_rtcp));
+		s->rtcp_muxed = false;
+	}
+	s->sdp_rtp = pl->rtp;
+	s->sdp_rtcp = pl->rtcp;
+	s->pt = st->payload_type;
+	s->dtmf_pt = st->dtmf_pt;
+	s->clock_hz = pl->clock;
+	s->acodec = pl->acodec;
+	if (!pl->has_crypto) {
+		sipb_srtp_free(s->tx);
+		sipb_srtp_free(s->rx);
+		s->tx = s->rx = NULL;
+		g_clear_pointer(&s->remote_crypto, g_free);
+		g_clear_pointer(&s->local_crypto, g_free);
+	} else if (!s->remote_crypto || strcmp(s->remote_crypto, st->remote_crypto) != 0) {
+		sipb_srtp *tx = NULL, *rx = NULL;
+		sipb_crypto key = s->local_key;
+		int r = 0;
+		/* Keep our key across re-INVITEs unless the suite changed (RFC 4568 §7.1.4 allows
+		 * either); the tag follows the peer's. */
+		if (!s->local_crypto || key.suite != pl->remote.suite)
+			r = sipb_crypto_generate(pl->remote.tag, pl->remote.suite, &key);
+		key.tag = pl->remote.tag;
+		if (r == 0)
+			r = sipb_srtp_new(&key, true, &tx);
+		if (r == 0)
+			r = sipb_srtp_new(&pl->remote, false, &rx);
+		if (r < 0) {
+			sipb_srtp_free(tx);
+			sipb_srtp_free(rx);
+			return r;
+		}
+		sipb_srtp_free(s->tx);
+		sipb_srtp_free(s->rx);
+		s->tx = tx;
+		s->rx = rx;
+		s->local_key = key;
+		g_free(s->local_crypto);
+		s->local_crypto = sipb_crypto_format(&key);
+		g_free(s->remote_crypto);
+		s->remote_crypto = g_strdup(st->remote_crypto);
+	}
+	if (!s->enabled) {
+		sipb_rtcp_rx_reset(&s->rxstats);
+		sipb_dtmf_rx_init(&s->dtmf);
+		s->next_rtcp_us = g_get_monotonic_time() + RTCP_INTERVAL_US / 2;
+	}
+	s->enabled = true;
+	return 0;
+}
+
+static int join_locked_api(sipb_media *m, mcu_room *room);
+
+int sipb_media_set_streams(sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video)
+{
+	if (!m)
+		return -EINVAL;
+	stream_plan pa, pv;
+	int r = plan_stream(m, audio, false, &pa);
+	if (r == 0)
+		r = plan_stream(m, video, true, &pv);
+	if (r < 0)
+		return r;
+	g_mutex_lock(&m->api_lock);
+	bool rejoin = false;
+	g_mutex_lock(&m->lock);
+	r = apply_stream(&m->s[0], audio, &pa, &rejoin);
+	if (r == 0)
+		r = apply_stream(&m->s[1], video, &pv, &rejoin);
+	if (!m->streams_set) {
+		m->streams_set = true;
+		m->last_rtp_us = g_get_monotonic_time();   /* the media timeout counts from here */
+	}
+	mcu_room *room = (rejoin && m->part) ? mcu_room_ref(m->room) : NULL;
+	g_mutex_unlock(&m->lock);
+	if (room) {
+		/* The MCU fixes codec and payload types at join: a re-INVITE that changes them
+		 * means leaving and joining again (same vmr_member id). */
+		leave_room(m);
+		int jr = join_locked_api(m, room);
+		if (r == 0)
+			r = jr;
+		mcu_room_unref(room);
+	}
+	g_mutex_unlock(&m->api_lock);
+	wake(m);
+	return r;
+}
+
+int sipb_media_play_prompt(sipb_media *m, const char *name, int loop)
+{
+	if (!m || !name)
+		return -EINVAL;
+	g_mutex_lock(&m->lock);
+	bool joined = m->part != NULL;
+	bool audio = m->s[0].enabled;
+	mcu_audio_codec_id codec = m->s[0].acodec;
+	g_mutex_unlock(&m->lock);
+	if (joined)
+		return -EBUSY;
+	if (!audio)
+		return -ENOTCONN;
+	sipb_prompt *p;
+	int r = sipb_prompt_new(m->prompt_dir, name, codec, loop != 0, &p);
+	if (r < 0)
+		return r;
+	g_mutex_lock(&m->lock);
+	sipb_prompt *old = m->prompt;
+	m->prompt = p;
+	m->prompt_next_us = g_get_monotonic_time();
+	m->prompt_marker = true;
+	g_mutex_unlock(&m->lock);
+	sipb_prompt_free(old);
+	wake(m);
+	return 0;
+}
+
+void sipb_media_stop_prompt(sipb_media *m)
+{
+	if (!m)
+		return;
+	g_mutex_lock(&m->lock);
+	sipb_prompt *old = m->prompt;
+	m->prompt = NULL;
+	g_mutex_unlock(&m->lock);
+	sipb_prompt_free(old);
+}
+
+/* api_lock held. */
+static int join_locked_api(sipb_media *m, mcu_room *room)
+{
+	mcu_participant_opts opts;
+	mcu_participant_opts_defaults(&opts);
+	g_mutex_lock(&m->lock);
+	if (!m->streams_set || (!m->s[0].enabled && !m->s[1].enabled)) {
+		g_mutex_unlock(&m->lock);
+		return -EINVAL;
+	}
+	opts.display = m->display;
+	if (m->s[0].enabled) {
+		opts.audio_codec = m->s[0].acodec;
+		opts.audio_pt = (uint8_t)m->s[0].pt;
+	}
+	if (m->s[1].enabled)
+		opts.video_pt = (uint8_t)m->s[1].pt;
+	sipb_prompt *old = m->prompt;
+	m->prompt = NULL;
+	g_mutex_unlock(&m->lock);
+	sipb_prompt_free(old);
+	mcu_participant_io io = {
+		.opaque = m,    /* == &m->member */
+		.send_rtp = io_send_rtp,
+		.request_keyframe = io_request_keyframe,
+	};
+	mcu_participant *p = mcu_room_join_ex(room, &opts, &io);
+	if (!p)
+		return -ENOMEM;
+	g_mutex_lock(&m->lock);
+	m->part = p;
+	m->room = mcu_room_ref(room);
+	g_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int sipb_media_join(sipb_media *m, mcu_room *room)
+{
+	if (!m || !room)
+		return -EINVAL;
+	g_mutex_lock(&m->api_lock);
+	g_mutex_lock(&m->lock);
+	bool joined = m->part != NULL;
+	g_mutex_unlock(&m->lock);
+	int r = joined ? -EALREADY : join_locked_api(m, room);
+	g_mutex_unlock(&m->api_lock);
+	return r;
+}
+
+void sipb_media_leave(sipb_media *m)
+{
+	if (!m)
+		return;
+	g_mutex_lock(&m->api_lock);
+	leave_room(m);
+	g_mutex_unlock(&m->api_lock);
+}
+
+void sipb_media_hold(sipb_media *m, int on_hold)
+{
+	if (!m)
+		return;
+	g_mutex_lock(&m->lock);
+	m->on_hold = on_hold != 0;
+	if (!m->on_hold) {
+		m->last_rtp_us = g_get_monotonic_time();
+		m->timeout_fired = false;
+	}
+	g_mutex_unlock(&m->lock);
+}
+
+uint64_t sipb_media_member_id(sipb_media *m)
+{
+	return m ? m->member.id : 0;
+}
+
+void sipb_media_get_stats(sipb_media *m, sipb_media_stats *out)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		return;
+#define LOAD(f) out->f = __atomic_load_n(&m->st.f, __ATOMIC_RELAXED)
+	LOAD(rtp_in);
+	LOAD(rtp_out);
+	LOAD(rtcp_in);
+	LOAD(rtcp_out);
+	LOAD(dtmf_events);
+	LOAD(bad_packets);
+#undef LOAD
+}

@@ -1,0 +1,262 @@
+/*
+ * sipb_sdp.c - see sipb_sdp.h.
+ */
+#include "sipb_sdp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <glib.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/sdp.h>
+
+static const char *const audio_codecs[] = { "opus", "G722", "PCMU", "PCMA" };
+
+static int audio_codec_ok(const sdp_rtpmap_t *rm) {
+	for(size_t i = 0; i < G_N_ELEMENTS(audio_codecs); i++) {
+		if(g_ascii_strcasecmp(rm->rm_encoding, audio_codecs[i]) != 0)
+			continue;
+		if(i == 0)
+			return rm->rm_rate == 48000;
+		return rm->rm_rate == 8000;   /* G.722's RTP clock is 8000 (RFC 3551 §4.5.2) */
+	}
+	return 0;
+}
+
+/* profile-level-id is 6 hex digits: profile_idc, profile-iop, level_idc. Constrained
+ * baseline is profile_idc 0x42 with constraint_set1 (0x40) set (RFC 6184 §8.1). */
+static int h264_fmtp_ok(const char *fmtp, int *mode) {
+	*mode = 0;
+	if(fmtp == NULL)
+		return 1;
+	const char *pm = strstr(fmtp, "packetization-mode=");
+	if(pm != NULL) {
+		*mode = atoi(pm + strlen("packetization-mode="));
+		if(*mode != 0 && *mode != 1)
+			return 0;
+	}
+	const char *pl = strstr(fmtp, "profile-level-id=");
+	if(pl == NULL)
+		return 1;
+	pl += strlen("profile-level-id=");
+	char hex[7] = { 0 };
+	for(int i = 0; i < 6; i++) {
+		if(!g_ascii_isxdigit(pl[i]))
+			return 0;
+		hex[i] = pl[i];
+	}
+	unsigned long v = strtoul(hex, NULL, 16);
+	unsigned profile = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
+	return (profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80));
+}
+
+static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *tag) {
+	for(; a != NULL; a = a->a_next) {
+		if(a->a_name == NULL || g_ascii_strcasecmp(a->a_name, "crypto") != 0 || a->a_value == NULL)
+			continue;
+		char suite[64];
+		int t = 0;
+		if(sscanf(a->a_value, "%d %63s", &t, suite) != 2 || t < 0 || t > 999999999)
+			continue;
+		if(strcmp(suite, "AES_CM_128_HMAC_SHA1_80") != 0 && strcmp(suite, "AES_CM_128_HMAC_SHA1_32") != 0)
+			continue;
+		if(strstr(a->a_value, "inline:") == NULL || strlen(a->a_value) >= outlen)
+			continue;
+		g_strlcpy(out, a->a_value, outlen);
+		*tag = t;
+		return 1;
+	}
+	return 0;
+}
+
+static void take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l) {
+	g_strlcpy(l->type, m->m_type_name ? m->m_type_name : "audio", sizeof(l->type));
+	g_strlcpy(l->proto, m->m_proto_name ? m->m_proto_name : "RTP/AVP", sizeof(l->proto));
+	if(m->m_rtpmaps != NULL)
+		g_snprintf(l->first_fmt, sizeof(l->first_fmt), "%u", m->m_rtpmaps->rm_pt);
+	else if(m->m_format != NULL && m->m_format->l_text != NULL)
+		g_strlcpy(l->first_fmt, m->m_format->l_text, sizeof(l->first_fmt));
+	else
+		g_strlcpy(l->first_fmt, "0", sizeof(l->first_fmt));
+	l->dir = (sipb_sdp_dir)m->m_mode;
+	l->port = (int)m->m_port;
+	int is_audio = m->m_type == sdp_media_audio, is_video = m->m_type == sdp_media_video;
+	int avp = !g_ascii_strcasecmp(l->proto, "RTP/AVP") || !g_ascii_strcasecmp(l->proto, "RTP/AVPF");
+	int savp = !g_ascii_strcasecmp(l->proto, "RTP/SAVP") || !g_ascii_strcasecmp(l->proto, "RTP/SAVPF");
+	if((!is_audio && !is_video) || (!avp && !savp) || m->m_port == 0 || m->m_port > 65535 || m->m_rejected)
+		return;
+	const sdp_connection_t *c = m->m_connections ? m->m_connections : s->sdp_connection;
+	if(c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip))
+		return;
+	g_strlcpy(l->remote_ip, c->c_address, sizeof(l->remote_ip));
+	if(savp && !crypto_pick(m->m_attributes, l->crypto, sizeof(l->crypto), &l->crypto_tag))
+		return;
+	l->is_video = is_video;
+	const sdp_rtpmap_t *chosen = NULL;
+	for(const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL && chosen == NULL; rm = rm->rm_next) {
+		if(rm->rm_encoding == NULL)
+			continue;
+		if(is_audio && audio_codec_ok(rm))
+			chosen = rm;
+		else if(is_video && !g_ascii_strcasecmp(rm->rm_encoding, "VP8") && rm->rm_rate == 90000)
+			chosen = rm;
+		else if(is_video && !g_ascii_strcasecmp(rm->rm_encoding, "H264") && rm->rm_rate == 90000
+				&& h264_fmtp_ok(rm->rm_fmtp, &l->h264_mode))
+			chosen = rm;
+	}
+	if(chosen == NULL)
+		return;
+	l->pt = chosen->rm_pt;
+	l->clock_rate = (int)chosen->rm_rate;
+	l->channels = chosen->rm_params ? atoi(chosen->rm_params) : 1;
+	g_strlcpy(l->codec, chosen->rm_encoding, sizeof(l->codec));
+	if(!g_ascii_strcasecmp(l->codec, "opus"))
+		g_strlcpy(l->codec, "opus", sizeof(l->codec));
+	else
+		for(char *p = l->codec; *p; p++)
+			*p = g_ascii_toupper(*p);
+	if(chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
+		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
+	if(is_audio) {
+		/* telephone-event at the codec's clock rate, else at 8000 */
+		for(const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next) {
+			if(rm->rm_encoding == NULL || g_ascii_strcasecmp(rm->rm_encoding, "telephone-event") != 0)
+				continue;
+			if(rm->rm_rate == chosen->rm_rate || (l->dtmf_pt == 0 && rm->rm_rate == 8000))
+				l->dtmf_pt = rm->rm_pt;
+		}
+	}
+	l->accepted = 1;
+}
+
+int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out) {
+	memset(out, 0, sizeof(*out));
+	out->audio = out->video = -1;
+	if(sdp == NULL || len == 0 || len > 65536)
+		return -EPROTO;
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sdp_parser_t *p = sdp_parse(home, sdp, (issize_t)len, sdp_f_mode_0000);
+	sdp_session_t *s = sdp_session(p);
+	int rc = 0;
+	if(s == NULL) {
+		rc = -EPROTO;
+		goto done;
+	}
+	for(sdp_media_t *m = s->sdp_media; m != NULL; m = m->m_next) {
+		if(out->n == SIPB_SDP_MAX_MLINES) {
+			rc = -EPROTO;
+			goto done;
+		}
+		sipb_sdp_mline *l = &out->m[out->n];
+		take_line(s, m, l);
+		/* One stream of each kind: further ones are rejected. */
+		if(l->accepted && !l->is_video && out->audio < 0)
+			out->audio = out->n;
+		else if(l->accepted && l->is_video && out->video < 0)
+			out->video = out->n;
+		else
+			l->accepted = 0;
+		out->n++;
+	}
+	if(out->audio < 0)
+		rc = -ENOTSUP;
+done:
+	sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}
+
+int sipb_sdp_is_hold(const sipb_sdp_result *r) {
+	if(r->audio < 0)
+		return 0;
+	const sipb_sdp_mline *a = &r->m[r->audio];
+	return a->dir == SIPB_SDP_SENDONLY || a->dir == SIPB_SDP_INACTIVE || !strcmp(a->remote_ip, "0.0.0.0");
+}
+
+void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out) {
+	memset(out, 0, sizeof(*out));
+	if(m == NULL || !m->accepted)
+		return;
+	out->enabled = 1;
+	out->remote_ip = m->remote_ip;
+	out->remote_port = m->port;
+	out->payload_type = m->pt;
+	out->codec = m->codec;
+	out->clock_rate = m->clock_rate;
+	out->dtmf_pt = m->dtmf_pt;
+	out->h264_packetization_mode = m->h264_mode;
+	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
+}
+
+static const char *dir_answer(sipb_sdp_dir offered) {
+	switch(offered) {
+	case SIPB_SDP_SENDONLY: return "recvonly";
+	case SIPB_SDP_RECVONLY: return "sendonly";
+	case SIPB_SDP_INACTIVE: return "inactive";
+	default: return "sendrecv";
+	}
+}
+
+/* The crypto tag must be the offerer's (RFC 4568 §5.1.2): our value comes from sipb_media
+ * as "<tag> <suite> inline:..."; put the offered tag in front of the rest. */
+static void append_crypto(GString *s, int tag, const char *ours) {
+	const char *rest = ours ? strchr(ours, ' ') : NULL;
+	if(rest != NULL)
+		g_string_append_printf(s, "a=crypto:%d%s\r\n", tag, rest);
+}
+
+static void append_session(GString *s, const sipb_sdp_local *local) {
+	g_string_append_printf(s, "v=0\r\no=tpaas %llu %llu IN IP4 %s\r\ns=tpaas-vmr\r\nc=IN IP4 %s\r\nt=0 0\r\n",
+		local->session_id, local->version, local->ip, local->ip);
+}
+
+char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local) {
+	GString *s = g_string_new(NULL);
+	append_session(s, local);
+	for(int i = 0; i < r->n; i++) {
+		const sipb_sdp_mline *l = &r->m[i];
+		int port = !l->accepted ? 0 : l->is_video ? local->video_port : local->audio_port;
+		if(port <= 0) {
+			g_string_append_printf(s, "m=%s 0 %s %s\r\n", l->type, l->proto, l->first_fmt);
+			continue;
+		}
+		g_string_append_printf(s, "m=%s %d %s %d", l->type, port, l->proto, l->pt);
+		if(l->dtmf_pt)
+			g_string_append_printf(s, " %d", l->dtmf_pt);
+		g_string_append(s, "\r\n");
+		if(!strcmp(l->codec, "opus"))
+			g_string_append_printf(s, "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d useinbandfec=1\r\n", l->pt, l->pt);
+		else
+			g_string_append_printf(s, "a=rtpmap:%d %s/%d\r\n", l->pt, l->codec, l->clock_rate);
+		if(!strcmp(l->codec, "H264"))
+			g_string_append_printf(s, "a=fmtp:%d profile-level-id=42e01f;packetization-mode=%d\r\n", l->pt, l->h264_mode);
+		if(l->dtmf_pt)
+			g_string_append_printf(s, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-15\r\n", l->dtmf_pt,
+				!strcmp(l->codec, "opus") && l->clock_rate == 48000 ? 48000 : 8000, l->dtmf_pt);
+		if(l->is_video)
+			g_string_append_printf(s, "a=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n", l->pt, l->pt);
+		if(l->crypto[0])
+			append_crypto(s, l->crypto_tag, l->is_video ? local->video_crypto : local->audio_crypto);
+		g_string_append_printf(s, "a=%s\r\n", dir_answer(l->dir));
+	}
+	return g_string_free(s, FALSE);
+}
+
+char *sipb_sdp_offer(const sipb_sdp_local *local) {
+	GString *s = g_string_new(NULL);
+	append_session(s, local);
+	g_string_append_printf(s,
+		"m=audio %d RTP/AVP 111 9 0 8 101\r\n"
+		"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n"
+		"a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n", local->audio_port);
+	if(local->video_port > 0)
+		g_string_append_printf(s,
+			"m=video %d RTP/AVP 96 97 98\r\n"
+			"a=rtpmap:96 VP8/90000\r\n"
+			"a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\n"
+			"a=rtpmap:98 H264/90000\r\na=fmtp:98 profile-level-id=42e01f;packetization-mode=0\r\n"
+			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\na=sendrecv\r\n", local->video_port);
+	return g_string_free(s, FALSE);
+}

@@ -1,0 +1,69 @@
+/*
+ * sipb_sdp.h - SDP offer/answer for SIP endpoints (RFC 3264), pure: parses an offer (or the
+ * answer to our own offer) with Sofia-SIP's SDP parser, picks one audio and one video codec
+ * we can do, and writes the answer (or our offer for dial-out).
+ *
+ * Audio: opus/48000/2, G722/8000, PCMU/8000, PCMA/8000 (+ telephone-event, RFC 4733).
+ * Video: VP8/90000, H264/90000 constrained baseline (profile_idc 0x42 with constraint_set1,
+ * or no profile-level-id), packetization-mode 0 or 1. The offerer's order decides.
+ * Transport: RTP/AVP(F) and RTP/SAVP(F) with SDES (RFC 4568) AES_CM_128_HMAC_SHA1_80/_32;
+ * an SAVP m-line without a usable a=crypto is rejected (port 0).
+ *
+ * Threads: any. Ownership: results live in fixed buffers; sipb_sdp_answer/_offer return
+ * a g_malloc'ed string the caller g_free()s.
+ */
+#ifndef TPAAS_SIPB_SDP_H
+#define TPAAS_SIPB_SDP_H
+
+#include <stddef.h>
+#include "sipb_media.h"
+
+#define SIPB_SDP_MAX_MLINES 8
+
+typedef enum sipb_sdp_dir {
+	SIPB_SDP_INACTIVE = 0, SIPB_SDP_SENDONLY = 1, SIPB_SDP_RECVONLY = 2, SIPB_SDP_SENDRECV = 3,
+} sipb_sdp_dir;
+
+typedef struct sipb_sdp_mline {
+	char type[16];          /* "audio", "video", other (copied for rejected lines) */
+	char proto[16];         /* as offered, e.g. "RTP/AVP", "RTP/SAVP" */
+	char first_fmt[8];      /* the first offered format, to echo in a rejection */
+	int accepted;           /* we take this line (else answered with port 0) */
+	int is_video;
+	int port;
+	char remote_ip[64];
+	int pt, clock_rate, channels;
+	char codec[8];          /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
+	char fmtp[128];         /* the chosen format's fmtp (echoed for H.264) */
+	int dtmf_pt;            /* 0 when none */
+	int h264_mode;
+	char crypto[192];       /* the chosen a=crypto value ("1 AES_CM_... inline:..."), "" for RTP */
+	int crypto_tag;
+	sipb_sdp_dir dir;       /* the offerer's direction */
+} sipb_sdp_mline;
+
+typedef struct sipb_sdp_result {
+	int n;                  /* m-lines, in order */
+	sipb_sdp_mline m[SIPB_SDP_MAX_MLINES];
+	int audio, video;       /* index of the accepted audio / video line, -1 when none */
+} sipb_sdp_result;
+
+/* 0; -EPROTO when the SDP does not parse; -ENOTSUP when no audio line is acceptable. */
+int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out);
+/* Hold: the peer sends nothing to us or wants nothing from us (sendonly/inactive, c=0.0.0.0). */
+int sipb_sdp_is_hold(const sipb_sdp_result *r);
+/* Fills a sipb_media_stream from a line (pointers into the line; enabled 0 for NULL). */
+void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out);
+
+typedef struct sipb_sdp_local {
+	const char *ip;
+	int audio_port, video_port;         /* 0: not offered / rejected */
+	const char *audio_crypto, *video_crypto;   /* our a=crypto values, NULL for plain RTP */
+	unsigned long long session_id, version;
+} sipb_sdp_local;
+
+char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local);
+/* Our offer for dial-out: every codec we do, plain RTP/AVP (crypto ignored). */
+char *sipb_sdp_offer(const sipb_sdp_local *local);
+
+#endif

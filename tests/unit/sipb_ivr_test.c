@@ -1,0 +1,63 @@
+/*
+ * sipb_ivr_test.c - the keypad side of the IVR and SIP INFO DTMF bodies (sipb_ivr.c).
+ */
+#include <string.h>
+#include <glib.h>
+#include "sipb_ivr.h"
+
+static int feed(sipb_ivr *ivr, const char *keys, const char **entry) {
+	int done = 0;
+	for(const char *k = keys; *k; k++)
+		done = sipb_ivr_key(ivr, *k, entry);
+	return done;
+}
+
+static void test_entries(void) {
+	sipb_ivr ivr;
+	const char *e = NULL;
+	sipb_ivr_reset(&ivr);
+	g_assert_cmpint(feed(&ivr, "123", &e), ==, 0);
+	g_assert_cmpint(feed(&ivr, "456#", &e), ==, 1);
+	g_assert_cmpstr(e, ==, "123456");
+	g_assert_cmpint(feed(&ivr, "12*98#", &e), ==, 1);   /* '*' starts over */
+	g_assert_cmpstr(e, ==, "98");
+	g_assert_cmpint(feed(&ivr, "#", &e), ==, 1);
+	g_assert_cmpstr(e, ==, "");
+	g_assert_cmpint(feed(&ivr, "1234567890123456789#", &e), ==, 1);   /* too long: wrong */
+	g_assert_cmpstr(e, ==, "");
+	g_assert_cmpint(feed(&ivr, "AB7#", &e), ==, 1);
+	g_assert_cmpstr(e, ==, "7");
+	g_assert_cmpint(sipb_ivr_wrong(&ivr), ==, 0);
+	g_assert_cmpint(sipb_ivr_wrong(&ivr), ==, 0);
+	g_assert_cmpint(sipb_ivr_wrong(&ivr), ==, 1);
+}
+
+static void test_info_bodies(void) {
+	const char *b = "Signal=5\r\nDuration=160\r\n";
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", b, strlen(b)), ==, '5');
+	b = "Duration= 250\r\nSignal = #\r\n";
+	g_assert_cmpint(sipb_ivr_key_from_info("Application/DTMF-Relay", b, strlen(b)), ==, '#');
+	b = "Signal=11\r\n";
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", b, strlen(b)), ==, '#');
+	b = "Signal=10";
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", b, strlen(b)), ==, '*');
+	b = "7\r\n";
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf", b, strlen(b)), ==, '7');
+	b = "Signal=x\r\n";
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", b, strlen(b)), ==, 0);
+	b = "Signal=5";
+	g_assert_cmpint(sipb_ivr_key_from_info("text/plain", b, strlen(b)), ==, 0);
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", b, 0), ==, 0);
+	g_assert_cmpint(sipb_ivr_key_from_info(NULL, b, strlen(b)), ==, 0);
+	/* not NUL-terminated: only len bytes are read */
+	char buf[8] = { 'S', 'i', 'g', 'n', 'a', 'l', '=', '3' };
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", buf, sizeof(buf)), ==, '3');
+	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", buf, 7), ==, 0);
+}
+
+int main(int argc, char **argv) {
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sipb/ivr/entries", test_entries);
+	g_test_add_func("/sipb/ivr/info-bodies", test_info_bodies);
+	return g_test_run();
+}

@@ -1,0 +1,87 @@
+/*
+ * sipb_rtcp_test.c - our RR/SDES/PLI compound parses back; loss and sequence figures of
+ * the report block; PLI, FIR and SR found in a peer's compound; malformed compounds rejected.
+ */
+#include <glib.h>
+#include <errno.h>
+#include <string.h>
+#include "sipb_rtcp.h"
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void test_build(void)
+{
+	sipb_rtcp_rx r;
+	sipb_rtcp_rx_reset(&r);
+	uint8_t buf[512];
+	size_t len;
+	sipb_rtcp_info info;
+	/* Nothing received: an empty RR + SDES, and no PLI (no one to ask). */
+	g_assert_cmpint(sipb_rtcp_build(&r, 0xaabbccdd, "sipb-x", true, 0, buf, sizeof(buf), &len), ==, 0);
+	g_assert_cmpint(sipb_rtcp_parse(buf, len, &info), ==, 0);
+	g_assert_cmpuint(info.packets, ==, 2);
+	g_assert_false(info.keyframe_request);
+	g_assert_cmpint(buf[1], ==, 201);
+	g_assert_cmpuint(get32(buf + 4), ==, 0xaabbccdd);
+	/* seq 65530..65545 across the wrap, 65533 and 2 missing. */
+	int64_t t = 1000000;
+	for (uint32_t s = 65530; s < 65546; s++, t += 20000)
+		if (s != 65533 && s != 65538)
+			sipb_rtcp_rx_packet(&r, 0x1234, (uint16_t)s, s * 160, 8000, t);
+	g_assert_cmpint(sipb_rtcp_build(&r, 1, "c", true, t, buf, sizeof(buf), &len), ==, 0);
+	g_assert_cmpint(sipb_rtcp_parse(buf, len, &info), ==, 0);
+	g_assert_cmpuint(info.packets, ==, 3);
+	g_assert_true(info.keyframe_request);
+	g_assert_cmpint(buf[0] & 0x1f, ==, 1);
+	const uint8_t *rb = buf + 8;
+	g_assert_cmpuint(get32(rb), ==, 0x1234);
+	g_assert_cmpuint(get32(rb + 4) & 0xffffff, ==, 2);          /* cumulative lost */
+	g_assert_cmpuint(get32(rb + 4) >> 24, ==, 2 * 256 / 16);    /* fraction lost */
+	g_assert_cmpuint(get32(rb + 8), ==, 65536 + 9);            /* extended highest seq */
+	g_assert_cmpuint(get32(rb + 12), <, 5);                    /* no jitter: perfect pacing */
+	/* A too-small buffer. */
+	g_assert_cmpint(sipb_rtcp_build(&r, 1, "c", true, t, buf, 20, &len), ==, -ENOSPC);
+}
+
+static void test_parse_peer(void)
+{
+	/* SR (28 bytes) + FIR (20 bytes) */
+	uint8_t c[48] = { 0x80, 200, 0, 6, 0, 0, 0, 9, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+	uint8_t *fir = c + 28;
+	fir[0] = 0x84; fir[1] = 206; fir[3] = 4;
+	sipb_rtcp_info info;
+	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c), &info), ==, 0);
+	g_assert_true(info.has_sr);
+	g_assert_cmpuint(info.sr_ssrc, ==, 9);
+	g_assert_cmpuint(info.sr_ntp_mid, ==, 0x33445566);
+	g_assert_true(info.keyframe_request);
+	/* Malformed: wrong version, length beyond the buffer, trailing bytes. */
+	c[0] = 0x40;
+	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c), &info), ==, -EPROTO);
+	c[0] = 0x80;
+	c[3] = 20;
+	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c), &info), ==, -EPROTO);
+	c[3] = 6;
+	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c) - 2, &info), ==, -EPROTO);
+	g_assert_cmpint(sipb_rtcp_parse(c, 3, &info), ==, -EPROTO);
+	GRand *rnd = g_rand_new_with_seed(7);
+	for (int i = 0; i < 20000; i++) {
+		uint8_t b[64];
+		size_t n = (size_t)g_rand_int_range(rnd, 0, 65);
+		for (size_t k = 0; k < n; k++)
+			b[k] = (uint8_t)g_rand_int(rnd);
+		(void)sipb_rtcp_parse(b, n, &info);
+	}
+	g_rand_free(rnd);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sipb/rtcp/build", test_build);
+	g_test_add_func("/sipb/rtcp/parse-peer", test_parse_peer);
+	return g_test_run();
+}

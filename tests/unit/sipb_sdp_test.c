@@ -1,0 +1,144 @@
+/*
+ * sipb_sdp_test.c - SDP offer/answer of the SIP bridge (sipb_sdp.c).
+ */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+#include "sipb_sdp.h"
+
+static int nego(const char *sdp, sipb_sdp_result *r) {
+	return sipb_sdp_negotiate(sdp, strlen(sdp), r);
+}
+
+static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1 };
+
+static void test_pcmu_te_vp8(void) {
+	sipb_sdp_result r;
+	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+		"m=video 6002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n";
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpint(r.audio, ==, 0);
+	g_assert_cmpint(r.video, ==, 1);
+	g_assert_cmpstr(r.m[0].codec, ==, "PCMU");   /* static PT 0 without a=rtpmap */
+	g_assert_cmpint(r.m[0].dtmf_pt, ==, 101);
+	g_assert_cmpint(r.m[0].port, ==, 6000);
+	g_assert_cmpstr(r.m[0].remote_ip, ==, "192.0.2.7");
+	g_assert_cmpstr(r.m[1].codec, ==, "VP8");
+	g_assert_cmpint(r.m[1].pt, ==, 100);
+	g_assert_false(sipb_sdp_is_hold(&r));
+	sipb_media_stream s;
+	sipb_sdp_to_stream(&r.m[0], &s);
+	g_assert_cmpint(s.enabled, ==, 1);
+	g_assert_null(s.remote_crypto);
+	g_assert_cmpint(s.clock_rate, ==, 8000);
+	char *a = sipb_sdp_answer(&r, &local);
+	g_assert_nonnull(strstr(a, "m=audio 40000 RTP/AVP 0 101\r\n"));
+	g_assert_nonnull(strstr(a, "a=rtpmap:101 telephone-event/8000\r\n"));
+	g_assert_nonnull(strstr(a, "m=video 40002 RTP/AVP 100\r\n"));
+	g_assert_nonnull(strstr(a, "c=IN IP4 10.0.0.1\r\n"));
+	/* the answer parses and negotiates to the same */
+	sipb_sdp_result back;
+	g_assert_cmpint(nego(a, &back), ==, 0);
+	g_assert_cmpstr(back.m[0].codec, ==, "PCMU");
+	g_free(a);
+}
+
+static void test_offer_order_and_h264(void) {
+	sipb_sdp_result r;
+	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 18 9 8 0\r\na=rtpmap:18 G729/8000\r\n"
+		"m=video 6002 RTP/AVP 97 98 99\r\n"
+		"a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=640028;packetization-mode=1\r\n"
+		"a=rtpmap:98 H264/90000\r\na=fmtp:98 profile-level-id=42801f;packetization-mode=2\r\n"
+		"a=rtpmap:99 H264/90000\r\na=fmtp:99 profile-level-id=42e01f;packetization-mode=1\r\n"
+		"a=sendonly\r\n";
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpstr(r.m[0].codec, ==, "G722");   /* first one we do, in the offerer's order */
+	g_assert_cmpint(r.m[0].pt, ==, 9);
+	g_assert_cmpstr(r.m[1].codec, ==, "H264");   /* high profile and mode 2 skipped */
+	g_assert_cmpint(r.m[1].pt, ==, 99);
+	g_assert_cmpint(r.m[1].h264_mode, ==, 1);
+	char *a = sipb_sdp_answer(&r, &local);
+	g_assert_nonnull(strstr(a, "a=fmtp:99 profile-level-id=42e01f;packetization-mode=1\r\n"));
+	g_assert_nonnull(strstr(a, "a=recvonly\r\n"));   /* video sendonly -> we receive only */
+	g_free(a);
+}
+
+static void test_hold_and_opus(void) {
+	sipb_sdp_result r;
+	const char *o = "v=0\r\no=- 1 2 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 111 110\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:110 telephone-event/48000\r\n"
+		"a=sendonly\r\n";
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpstr(r.m[0].codec, ==, "opus");
+	g_assert_cmpint(r.m[0].clock_rate, ==, 48000);
+	g_assert_cmpint(r.m[0].dtmf_pt, ==, 110);
+	g_assert_true(sipb_sdp_is_hold(&r));
+	char *a = sipb_sdp_answer(&r, &local);
+	g_assert_nonnull(strstr(a, "a=rtpmap:111 opus/48000/2\r\n"));
+	g_assert_nonnull(strstr(a, "a=rtpmap:110 telephone-event/48000\r\n"));
+	g_assert_nonnull(strstr(a, "a=recvonly\r\n"));
+	g_free(a);
+	o = "v=0\r\no=- 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8\r\n";
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpstr(r.m[0].codec, ==, "PCMA");
+	g_assert_true(sipb_sdp_is_hold(&r));
+}
+
+static void test_srtp(void) {
+	sipb_sdp_result r;
+	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/SAVP 0\r\n"
+		"a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+		"m=video 6002 RTP/SAVP 96\r\na=rtpmap:96 VP8/90000\r\n";
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpint(r.m[0].crypto_tag, ==, 2);
+	g_assert_cmpstr(r.m[0].crypto, ==, "2 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR");
+	g_assert_cmpint(r.video, ==, -1);   /* SAVP without crypto: rejected */
+	sipb_sdp_local l = local;
+	l.audio_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	char *a = sipb_sdp_answer(&r, &l);
+	g_assert_nonnull(strstr(a, "m=audio 40000 RTP/SAVP 0\r\n"));
+	g_assert_nonnull(strstr(a, "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"));
+	g_assert_nonnull(strstr(a, "m=video 0 RTP/SAVP 96\r\n"));
+	g_free(a);
+}
+
+static void test_refused(void) {
+	sipb_sdp_result r;
+	g_assert_cmpint(nego("garbage", &r), ==, -EPROTO);
+	g_assert_cmpint(sipb_sdp_negotiate("", 0, &r), ==, -EPROTO);
+	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\nm=video 6002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n";
+	g_assert_cmpint(nego(o, &r), ==, -ENOTSUP);   /* no audio we can do */
+	o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 0 RTP/AVP 0\r\nm=audio 7000 RTP/AVP 0\r\nm=application 9 UDP/BFCP *\r\n";
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpint(r.audio, ==, 1);   /* port 0 line skipped */
+	char *a = sipb_sdp_answer(&r, &local);
+	g_assert_nonnull(strstr(a, "m=audio 0 RTP/AVP 0\r\nm=audio 40000 RTP/AVP 0\r\n"));
+	g_assert_nonnull(strstr(a, "m=application 0 UDP/BFCP"));
+	g_free(a);
+}
+
+static void test_our_offer_parses(void) {
+	char *o = sipb_sdp_offer(&local);
+	sipb_sdp_result r;
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpstr(r.m[0].codec, ==, "opus");
+	g_assert_cmpstr(r.m[1].codec, ==, "VP8");
+	g_free(o);
+}
+
+int main(int argc, char **argv) {
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sipb/sdp/pcmu-te-vp8", test_pcmu_te_vp8);
+	g_test_add_func("/sipb/sdp/offer-order-and-h264", test_offer_order_and_h264);
+	g_test_add_func("/sipb/sdp/hold-and-opus", test_hold_and_opus);
+	g_test_add_func("/sipb/sdp/srtp", test_srtp);
+	g_test_add_func("/sipb/sdp/refused", test_refused);
+	g_test_add_func("/sipb/sdp/our-offer-parses", test_our_offer_parses);
+	return g_test_run();
+}
