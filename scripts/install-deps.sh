@@ -7,6 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	janus janus-dev libjs-janus-gateway
 	libglib2.0-dev libjansson-dev libopus-dev libvpx-dev libyuv-dev libspeexdsp-dev
+	libavcodec-dev libavutil-dev
 	libwebsockets-dev libssl-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
 	libsodium-dev libcurl4-openssl-dev libpq-dev libsrtp2-dev espeak-ng ffmpeg
 	iproute2 util-linux procps curl)

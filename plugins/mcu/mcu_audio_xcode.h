@@ -1,8 +1,9 @@
 /*
  * mcu_audio_xcode.h - codec-neutral audio for the mixer: a decoder turns one RTP payload of
- * the participant's codec (Opus 48 kHz, or G.711 µ-law/A-law 8 kHz) into 48 kHz mono PCM,
- * an encoder turns one 20 ms frame of 48 kHz mono PCM into one RTP payload. G.711 is
- * resampled with speexdsp (6x up on the way in, 6x down on the way out).
+ * the participant's codec (Opus 48 kHz, G.711 µ-law/A-law 8 kHz, or G.722 16 kHz) into
+ * 48 kHz mono PCM, an encoder turns one 20 ms frame of 48 kHz mono PCM into one RTP
+ * payload. G.711 and G.722 are resampled with speexdsp (6x and 3x up on the way in, down
+ * on the way out).
  *
  * Threads: a decoder or encoder is used by one thread at a time (the room's audio thread).
  * Ownership: *_new gives the object to the caller; *_free releases it.
@@ -17,14 +18,16 @@
 
 #define MCU_MIX_RATE_HZ 48000
 #define MCU_MIX_FRAME 960            /* 20 ms at 48 kHz */
-#define MCU_G711_MAX_PAYLOAD 960     /* 120 ms: the mixer's input buffer holds that much */
+#define MCU_G711_MAX_PAYLOAD 960     /* 120 ms (G.711 and G.722): the mixer's input buffer
+                                      * holds that much */
 
 typedef struct mcu_adec mcu_adec;
 typedef struct mcu_aenc mcu_aenc;
 
 /* Checks an RTP payload of the codec. Returns 0 or -EPROTO. */
 int mcu_audio_payload_check(mcu_audio_codec_id codec, const uint8_t *payload, size_t len);
-/* RTP clock of the codec (48000 or 8000) and timestamp step of one 20 ms frame. */
+/* RTP clock of the codec (48000, or 8000 for G.711 and G.722) and timestamp step of one
+ * 20 ms frame. */
 uint32_t mcu_audio_clock_hz(mcu_audio_codec_id codec);
 uint32_t mcu_audio_frame_ts(mcu_audio_codec_id codec);
 

@@ -94,7 +94,8 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->parts = g_ptr_array_new();
 	room->picture_id = (uint16_t)(g_random_int() & 0x7fff);
 	room->start_us = g_get_monotonic_time();
-	room->last_kf_us = room->start_us - MCU_KEYFRAME_INTERVAL_US;
+	for (int c = 0; c < MCU_VIDEO_CODECS; c++)
+		room->last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
 	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
 			room->cfg.video_kbps, &room->venc) < 0 ||
 			mcu_image_alloc(&room->canvas, room->cfg.width, room->cfg.height) < 0)
@@ -146,6 +147,7 @@ void mcu_room_unref(mcu_room *room)
 	}
 	g_ptr_array_free(room->parts, TRUE);
 	mcu_vp8_enc_free(room->venc);
+	mcu_h264_enc_free(room->henc);
 	mcu_image_release(&room->canvas);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		mcu_aenc_free(room->shared_enc[c]);
@@ -232,6 +234,8 @@ static void participant_free(mcu_participant *p)
 	mcu_aenc_free(p->aenc);
 	mcu_vp8_assembler_free(p->vasm);
 	mcu_vp8_dec_free(p->vdec);
+	mcu_h264_assembler_free(p->hasm);
+	mcu_h264_dec_free(p->hdec);
 	mcu_image_release(&p->frame);
 	mcu_image_release(&p->spare);
 	g_rec_mutex_clear(&p->lock);
@@ -250,6 +254,8 @@ void mcu_participant_opts_defaults(mcu_participant_opts *opts)
 	opts->audio_codec = MCU_AUDIO_OPUS;
 	opts->audio_pt = 111;
 	opts->video_pt = 96;
+	opts->video_codec = MCU_VIDEO_VP8;
+	opts->h264_packetization_mode = 1;
 }
 
 mcu_participant *mcu_room_join(mcu_room *room, const char *display,
@@ -266,7 +272,9 @@ mcu_participant *mcu_room_join(mcu_room *room, const char *display,
 mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *opts,
 	const mcu_participant_io *io)
 {
-	if (!room || !io || !opts || (unsigned)opts->audio_codec >= MCU_AUDIO_CODECS)
+	if (!room || !io || !opts || (unsigned)opts->audio_codec >= MCU_AUDIO_CODECS ||
+			(unsigned)opts->video_codec > MCU_VIDEO_NONE ||
+			(opts->h264_packetization_mode != 0 && opts->h264_packetization_mode != 1))
 		return NULL;
 	mcu_participant *p = g_new0(mcu_participant, 1);
 	p->refcount = 1;
@@ -274,6 +282,8 @@ mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *op
 	p->display = g_strdup(opts->display ? opts->display : "");
 	p->io = *io;
 	p->acodec = opts->audio_codec;
+	p->vcodec = opts->video_codec;
+	p->h264_mode = opts->h264_packetization_mode;
 	p->audio_pt = opts->audio_pt & 0x7f;
 	p->video_pt = opts->video_pt & 0x7f;
 	g_rec_mutex_init(&p->lock);
@@ -293,9 +303,19 @@ mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *op
 	p->v_ssrc = g_random_int();
 	p->v_seq = (uint16_t)g_random_int();
 	p->v_ts_offset = g_random_int();
-	if (mcu_adec_new(p->acodec, &p->adec) < 0 ||
-			mcu_aenc_new(p->acodec, room->cfg.audio_kbps * 1000, &p->aenc) < 0 ||
-			mcu_vp8_assembler_new(&p->vasm) < 0 || mcu_vp8_dec_new(&p->vdec) < 0) {
+	int rc = mcu_adec_new(p->acodec, &p->adec);
+	if (rc == 0)
+		rc = mcu_aenc_new(p->acodec, room->cfg.audio_kbps * 1000, &p->aenc);
+	if (rc == 0 && p->vcodec == MCU_VIDEO_VP8) {
+		rc = mcu_vp8_assembler_new(&p->vasm);
+		if (rc == 0)
+			rc = mcu_vp8_dec_new(&p->vdec);
+	} else if (rc == 0 && p->vcodec == MCU_VIDEO_H264) {
+		rc = mcu_h264_assembler_new(&p->hasm);
+		if (rc == 0)
+			rc = mcu_h264_dec_new(&p->hdec);
+	}
+	if (rc < 0) {
 		participant_free(p);
 		return NULL;
 	}
@@ -303,7 +323,8 @@ mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *op
 	g_mutex_lock(&room->lock);
 	g_ptr_array_add(room->parts, mcu_participant_ref(p));
 	g_mutex_unlock(&room->lock);
-	g_atomic_int_set(&room->kf_force, 1);
+	if (p->vcodec < MCU_VIDEO_CODECS)
+		g_atomic_int_set(&room->kf_force[p->vcodec], 1);   /* a new receiver starts with a key frame */
 	return p;
 }
 
@@ -378,8 +399,8 @@ void mcu_participant_keyframe_request(mcu_participant *p)
 		return;
 	/* p->lock keeps the room alive: its destruction detaches us under this lock. */
 	g_rec_mutex_lock(&p->lock);
-	if (p->room)
-		g_atomic_int_set(&p->room->kf_requested, 1);
+	if (p->room && p->vcodec < MCU_VIDEO_CODECS)
+		g_atomic_int_set(&p->room->kf_requested[p->vcodec], 1);
 	g_rec_mutex_unlock(&p->lock);
 }
 

@@ -1,8 +1,15 @@
 /*
- * mcu_room.h - the MCU room: takes each participant's RTP in (Opus or G.711 audio, VP8
- * video) and produces each participant's outgoing RTP: an audio mix of everyone but
- * themselves and one composed picture of the room (a layout: speaker, 1+7, 2x2 or 3x3, with
- * names), encoded once per room and sent to every participant.
+ * mcu_room.h - the MCU room: takes each participant's RTP in (Opus, G.711 or G.722 audio,
+ * VP8 or H.264 video) and produces each participant's outgoing RTP: an audio mix of
+ * everyone but themselves and one composed picture of the room (a layout: speaker, 1+7,
+ * 2x2 or 3x3, with names), encoded once per room and video codec and sent to every
+ * participant.
+ *
+ * Video: the picture is encoded with VP8 while at least one participant receives VP8, and
+ * once more with H.264 (constrained baseline, libx264) while at least one receives H.264;
+ * each encode is shared by all receivers of its codec, and a receiver's key frame request
+ * goes to its codec's encoder only. H.264 is carried as RFC 6184 (packetization-mode 0:
+ * single NAL units; mode 1: STAP-A and FU-A too), SPS and PPS in front of every IDR.
  *
  * Audio: only the participants currently talking are mixed. Everyone who is not talking
  * hears the same mix (all talkers), encoded once per codec for all of them; each talker
@@ -56,7 +63,14 @@ typedef enum mcu_audio_codec_id {
 	MCU_AUDIO_OPUS = 0,     /* 48 kHz RTP clock (RFC 7587) */
 	MCU_AUDIO_PCMU,         /* G.711 µ-law, 8 kHz */
 	MCU_AUDIO_PCMA,         /* G.711 A-law, 8 kHz */
+	MCU_AUDIO_G722,         /* G.722 64 kbit/s, 16 kHz audio, 8 kHz RTP clock (RFC 3551) */
 } mcu_audio_codec_id;
+
+typedef enum mcu_video_codec_id {
+	MCU_VIDEO_VP8 = 0,      /* RFC 7741 */
+	MCU_VIDEO_H264,         /* RFC 6184, constrained baseline */
+	MCU_VIDEO_NONE,         /* audio only: sends and receives no video (shown as a name tile) */
+} mcu_video_codec_id;
 
 typedef struct mcu_room_config {
 	int width;               /* composed picture, default 1280 */
@@ -73,7 +87,8 @@ void mcu_room_config_defaults(mcu_room_config *cfg);
 typedef struct mcu_participant_io {
 	void *opaque;
 	/* One outgoing plain RTP packet (header + payload, no SRTP) for this participant.
-	 * is_video: 0 audio (Opus), 1 video (VP8). Must not block for long. */
+	 * is_video: 0 audio (its audio codec), 1 video (its video codec). Must not block for
+	 * long. */
 	void (*send_rtp)(void *opaque, int is_video, const uint8_t *pkt, size_t len);
 	/* The MCU needs a keyframe from this participant's video sender (send a PLI). */
 	void (*request_keyframe)(void *opaque);
@@ -110,12 +125,16 @@ typedef struct mcu_participant_opts {
 	const char *display;             /* name drawn on the tile (UTF-8, Latin-1 glyphs); copied */
 	mcu_audio_codec_id audio_codec;  /* what the participant sends and receives */
 	uint8_t audio_pt, video_pt;      /* payload types written in packets sent to it */
+	mcu_video_codec_id video_codec;  /* what the participant sends and receives */
+	int h264_packetization_mode;     /* H.264 only: 0 (single NAL unit) or 1 (non-interleaved) */
 } mcu_participant_opts;
 
-/* Fills opts with: no display name, Opus, audio_pt 111, video_pt 96. */
+/* Fills opts with: no display name, Opus, audio_pt 111, VP8, video_pt 96,
+ * h264_packetization_mode 1. */
 void mcu_participant_opts_defaults(mcu_participant_opts *opts);
-/* Like mcu_room_join with a codec choice. Returns a new reference, or NULL (bad arguments,
- * out of memory). mcu_room_join(room, d, io, apt, vpt) is this with MCU_AUDIO_OPUS. */
+/* Like mcu_room_join with a codec choice. Returns a new reference, or NULL (bad arguments:
+ * unknown codec, packetization mode not 0 or 1; out of memory). mcu_room_join(room, d, io,
+ * apt, vpt) is this with MCU_AUDIO_OPUS and MCU_VIDEO_VP8. */
 mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *opts,
 	const mcu_participant_io *io);
 
@@ -145,8 +164,8 @@ void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_
  * is taken here (for the latency figures of mcu_room_get_stats). */
 void mcu_participant_incoming_rtp_ex(mcu_participant *p, int is_video, const uint8_t *buf,
 	size_t len, int audio_level_dbov);
-/* The participant asked for a keyframe (PLI/FIR): the room's shared encoder makes one
- * (rate-limited). */
+/* The participant asked for a keyframe (PLI/FIR): the room's shared encoder of its video
+ * codec makes one (rate-limited). */
 void mcu_participant_keyframe_request(mcu_participant *p);
 
 typedef struct mcu_participant_stats {
@@ -166,7 +185,7 @@ typedef struct mcu_room_stats {
 	uint64_t audio_encodes_shared;   /* one per codec per tick, for all non-talkers */
 	uint64_t audio_encodes_private;  /* one per talker per tick (mix-minus) */
 	uint64_t audio_cpu_us;           /* CPU time of the audio thread */
-	uint64_t video_frames_out;       /* composed frames encoded */
+	uint64_t video_frames_out;       /* composed frames encoded (by one codec or both) */
 	uint64_t video_cpu_us;           /* CPU time of the video thread (compose + encode) */
 	uint64_t video_wait_us;          /* time spent waiting for late frames (bounded) */
 	uint64_t video_compose_us;       /* wall time composing */
@@ -175,6 +194,10 @@ typedef struct mcu_room_stats {
 	/* Added latency: arrival of a packet -> departure of the packet carrying its content. */
 	double audio_latency_p95_ms;
 	double video_latency_p95_ms;
+	/* The H.264 group (counted only while an H.264 receiver is present). */
+	uint64_t video_frames_out_h264;  /* composed frames encoded with H.264 */
+	uint64_t video_encode_h264_us;   /* wall time in the H.264 encoder */
+	uint64_t video_keyframes_h264;   /* IDRs among them */
 } mcu_room_stats;
 void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out);
 void mcu_room_reset_stats(mcu_room *room);

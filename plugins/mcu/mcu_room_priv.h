@@ -29,6 +29,8 @@
 #include "mcu_room.h"
 #include "mcu_audio_jitter.h"
 #include "mcu_audio_xcode.h"
+#include "mcu_h264_codec.h"
+#include "mcu_h264_rtp.h"
 #include "mcu_image.h"
 #include "mcu_rtp.h"
 #include "mcu_speaker.h"
@@ -38,7 +40,8 @@
 #define MCU_KEYFRAME_INTERVAL_US 500000   /* rate limit of key frames, both directions */
 #define MCU_VIDEO_MAX_PAYLOAD 1200
 #define MCU_AUDIO_PLC_FRAMES 3            /* concealed frames before an idle sender is silent */
-#define MCU_AUDIO_CODECS 3                /* mcu_audio_codec_id values */
+#define MCU_AUDIO_CODECS 4                /* mcu_audio_codec_id values */
+#define MCU_VIDEO_CODECS 2                /* mcu_video_codec_id values */
 
 #define MCU_STAT_INC(p, field, n) __atomic_add_fetch(&(p)->stats.field, (n), __ATOMIC_RELAXED)
 #define MCU_ATOMIC_LOAD64(ptr) __atomic_load_n((ptr), __ATOMIC_RELAXED)
@@ -59,6 +62,8 @@ struct mcu_participant {
 	char *display;
 	mcu_participant_io io;
 	mcu_audio_codec_id acodec;
+	mcu_video_codec_id vcodec;
+	int h264_mode;             /* packetization-mode, H.264 only */
 	uint8_t audio_pt, video_pt;
 
 	GRecMutex lock;
@@ -90,8 +95,10 @@ struct mcu_participant {
 	gint v_want;
 
 	GMutex vin_lock;
-	mcu_vp8_assembler *vasm;
+	mcu_vp8_assembler *vasm;   /* VP8 senders */
 	mcu_vp8_dec *vdec;
+	mcu_h264_assembler *hasm;  /* H.264 senders */
+	mcu_h264_dec *hdec;
 	mcu_image spare;           /* next picture, swapped with frame under frame_lock */
 	bool vwait_key;            /* drop frames until a key frame (after loss or at start) */
 	gint64 last_pli_us;
@@ -134,8 +141,9 @@ struct mcu_room {
 	GRecMutex ev_lock;
 	mcu_room_events ev;
 
-	gint kf_force;             /* atomic: a participant joined, key frame now */
-	gint kf_requested;         /* atomic: a receiver asked, key frame when allowed */
+	/* Per video codec (mcu_video_codec_id), atomic: */
+	gint kf_force[MCU_VIDEO_CODECS];     /* a receiver joined, key frame now */
+	gint kf_requested[MCU_VIDEO_CODECS]; /* a receiver asked, key frame when allowed */
 
 	/* audio thread */
 	mcu_aenc *shared_enc[MCU_AUDIO_CODECS];
@@ -143,10 +151,12 @@ struct mcu_room {
 
 	/* video thread */
 	mcu_vp8_enc *venc;
+	mcu_h264_enc *henc;        /* only while an H.264 receiver is present */
+	bool henc_failed;          /* libx264 missing or refused: do not retry every tick */
 	mcu_image canvas;
 	uint16_t picture_id;
 	gint64 start_us;
-	gint64 last_kf_us;
+	gint64 last_kf_us[MCU_VIDEO_CODECS];
 
 	GMutex stats_lock;
 	mcu_room_stats st;         /* counters only; percentiles come from the histograms */

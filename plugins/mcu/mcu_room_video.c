@@ -1,9 +1,12 @@
 /*
  * mcu_room_video.c - the room's video: the incoming path of each participant (RTP → frame
- * assembler → VP8 decoder → latest picture, asking the sender for a key frame after loss)
- * and the composer thread (the room's layout filled with the latest pictures, names and
- * placeholders → one VP8 encode per tick → packetized once, then sent to every participant
- * with its own SSRC, sequence numbers, payload type and timestamp offset).
+ * assembler → VP8 or H.264 decoder → latest picture, asking the sender for a key frame
+ * after loss) and the composer thread (the room's layout filled with the latest pictures,
+ * names and placeholders → one encode per tick and per video codec that has receivers: VP8
+ * and/or H.264 → packetized once (H.264: once per packetization mode in use), then sent to
+ * every receiver of that codec with its own SSRC, sequence numbers, payload type and
+ * timestamp offset). Key frames are forced and rate-limited per codec, so an H.264
+ * endpoint's FIR does not make the VP8 receivers pay for a key frame.
  *
  * Who is shown: the active speaker (main pane of speaker and 1+7; always shown in the
  * grids); when more participants than slots, the most recent talkers fill the rest; the
@@ -31,6 +34,7 @@
 #include "mcu_font.h"
 #include "mcu_layout.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,21 +90,68 @@ static void video_signal_frame(mcu_participant *p)
 	g_rec_mutex_unlock(&p->lock);
 }
 
+/* The participant's depacketizer and decoder, VP8 or H.264 (under vin_lock). */
+typedef struct vin_frame {
+	const uint8_t *data;
+	size_t len;
+	bool keyframe;
+} vin_frame;
+
+static int vin_push(mcu_participant *p, const mcu_rtp_header *h, const uint8_t *payload,
+	size_t len)
+{
+	if (p->vcodec == MCU_VIDEO_H264)
+		return mcu_h264_assembler_push(p->hasm, h->seq, h->ts, h->marker, payload, len);
+	return mcu_vp8_assembler_push(p->vasm, h->seq, h->ts, h->marker, payload, len);
+}
+
+static int vin_pop(mcu_participant *p, vin_frame *f)
+{
+	if (p->vcodec == MCU_VIDEO_H264) {
+		mcu_h264_frame hf;
+		int rc = mcu_h264_assembler_pop(p->hasm, &hf);
+		if (rc == 0)
+			*f = (vin_frame){ hf.data, hf.len, hf.keyframe };
+		return rc;
+	}
+	mcu_vp8_frame vf;
+	int rc = mcu_vp8_assembler_pop(p->vasm, &vf);
+	if (rc == 0)
+		*f = (vin_frame){ vf.data, vf.len, vf.keyframe };
+	return rc;
+}
+
+static unsigned vin_take_lost(mcu_participant *p)
+{
+	return p->vcodec == MCU_VIDEO_H264 ? mcu_h264_assembler_take_lost(p->hasm) :
+		mcu_vp8_assembler_take_lost(p->vasm);
+}
+
+static int vin_decode(mcu_participant *p, const vin_frame *f, mcu_image *view)
+{
+	return p->vcodec == MCU_VIDEO_H264 ? mcu_h264_dec_decode(p->hdec, f->data, f->len, view) :
+		mcu_vp8_dec_decode(p->vdec, f->data, f->len, view);
+}
+
 void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 	const uint8_t *payload, size_t len, gint64 now_us)
 {
 	bool need_key = false, send_pli = false, stored = false;
+	if (p->vcodec == MCU_VIDEO_NONE) {
+		MCU_STAT_INC(p, bad_packets_in, 1);   /* video from an audio-only participant */
+		return;
+	}
 	g_mutex_lock(&p->vin_lock);
-	if (mcu_vp8_assembler_push(p->vasm, h->seq, h->ts, h->marker, payload, len) < 0) {
+	if (vin_push(p, h, payload, len) < 0) {
 		g_mutex_unlock(&p->vin_lock);
 		MCU_STAT_INC(p, bad_packets_in, 1);
 		return;
 	}
 	MCU_STAT_INC(p, video_packets_in, 1);
 	MCU_ATOMIC_STORE64(&p->vlast_pkt_us, now_us);
-	mcu_vp8_frame f;
-	while (mcu_vp8_assembler_pop(p->vasm, &f) == 0) {
-		unsigned lost = mcu_vp8_assembler_take_lost(p->vasm);
+	vin_frame f;
+	while (vin_pop(p, &f) == 0) {
+		unsigned lost = vin_take_lost(p);
 		if (lost) {
 			MCU_STAT_INC(p, video_frames_lost, lost);
 			p->vwait_key = true;
@@ -117,7 +168,10 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 			continue;
 		}
 		mcu_image view;
-		if (mcu_vp8_dec_decode(p->vdec, f.data, f.len, &view) != 0) {
+		int rc = vin_decode(p, &f, &view);
+		if (rc == -EAGAIN && p->vcodec == MCU_VIDEO_H264)
+			continue;   /* e.g. parameter sets alone: no picture, nothing wrong */
+		if (rc != 0) {
 			MCU_STAT_INC(p, video_frames_lost, 1);
 			p->vwait_key = true;
 			need_key = true;
@@ -128,7 +182,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 		video_store_picture(p, &view, now_us);
 		stored = true;
 	}
-	unsigned lost = mcu_vp8_assembler_take_lost(p->vasm);
+	unsigned lost = vin_take_lost(p);
 	if (lost) {
 		MCU_STAT_INC(p, video_frames_lost, lost);
 		p->vwait_key = true;
@@ -345,23 +399,46 @@ static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant 
 	}
 }
 
-static bool video_want_keyframe(mcu_room *room, gint64 now)
+static bool video_want_keyframe(mcu_room *room, mcu_video_codec_id c, gint64 now)
 {
-	if (g_atomic_int_compare_and_exchange(&room->kf_force, 1, 0)) {
-		g_atomic_int_set(&room->kf_requested, 0);
+	if (g_atomic_int_compare_and_exchange(&room->kf_force[c], 1, 0)) {
+		g_atomic_int_set(&room->kf_requested[c], 0);
 		return true;
 	}
 	/* Receivers' requests are served at most once per interval, never dropped. */
-	if (now - room->last_kf_us >= MCU_KEYFRAME_INTERVAL_US &&
-			g_atomic_int_compare_and_exchange(&room->kf_requested, 1, 0))
+	if (now - room->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US &&
+			g_atomic_int_compare_and_exchange(&room->kf_requested[c], 1, 0))
 		return true;
 	return false;
 }
 
-/* Sends the packets (each MCU_RTP_HEADER_LEN bytes of room for the header, then the
- * payload) to one participant, rewriting the header for it. */
-static void video_send(mcu_participant *p, uint8_t *pkts, const size_t *lens, size_t count,
-	bool keyframe, uint32_t ts90)
+/* One encoded picture cut into RTP payloads, each MCU_RTP_HEADER_LEN bytes into a slot of
+ * VIDEO_PKT_STRIDE bytes (room for the header, written per receiver). */
+#define VIDEO_PKT_STRIDE (MCU_RTP_HEADER_LEN + MCU_VIDEO_MAX_PAYLOAD)
+
+typedef struct video_pkts {
+	uint8_t *buf;
+	size_t *lens;
+	size_t count;
+} video_pkts;
+
+static void video_pkts_clear(video_pkts *v)
+{
+	free(v->buf);
+	free(v->lens);
+	memset(v, 0, sizeof(*v));
+}
+
+static bool video_pkts_alloc(video_pkts *v, size_t count)
+{
+	v->buf = count ? malloc(count * VIDEO_PKT_STRIDE) : NULL;
+	v->lens = count ? malloc(count * sizeof(size_t)) : NULL;
+	v->count = count;
+	return count && v->buf && v->lens;
+}
+
+/* Sends the packets to one participant, rewriting the header for it. */
+static void video_send(mcu_participant *p, const video_pkts *v, bool keyframe, uint32_t ts90)
 {
 	g_rec_mutex_lock(&p->lock);
 	if (g_atomic_int_get(&p->left) || !p->io.send_rtp || (!keyframe && !p->v_started)) {
@@ -369,21 +446,127 @@ static void video_send(mcu_participant *p, uint8_t *pkts, const size_t *lens, si
 		return; /* a new receiver starts with a key frame */
 	}
 	p->v_started = true;
-	for (size_t i = 0; i < count; i++) {
-		uint8_t *pkt = pkts + i * (MCU_RTP_HEADER_LEN + MCU_VIDEO_MAX_PAYLOAD);
-		mcu_rtp_write_header(pkt, MCU_RTP_HEADER_LEN, i + 1 == count, p->video_pt,
+	for (size_t i = 0; i < v->count; i++) {
+		uint8_t *pkt = v->buf + i * VIDEO_PKT_STRIDE;
+		/* RFC 7741 §4.1 and RFC 6184 §5.1: the marker ends the picture. */
+		mcu_rtp_write_header(pkt, MCU_RTP_HEADER_LEN, i + 1 == v->count, p->video_pt,
 			p->v_seq++, p->v_ts_offset + ts90, p->v_ssrc);
-		p->io.send_rtp(p->io.opaque, 1, pkt, MCU_RTP_HEADER_LEN + lens[i]);
+		p->io.send_rtp(p->io.opaque, 1, pkt, MCU_RTP_HEADER_LEN + v->lens[i]);
 	}
-	MCU_STAT_INC(p, video_packets_out, count);
+	MCU_STAT_INC(p, video_packets_out, v->count);
 	g_rec_mutex_unlock(&p->lock);
+}
+
+static void video_send_group(GPtrArray *parts, mcu_video_codec_id c, int h264_mode,
+	const video_pkts *v, bool keyframe, uint32_t ts90)
+{
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		if (p->vcodec == c && (c != MCU_VIDEO_H264 || p->h264_mode == h264_mode))
+			video_send(p, v, keyframe, ts90);
+	}
+}
+
+/* VP8 group: one encode, one packetization. Returns whether a picture went out. */
+static bool video_out_vp8(mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90,
+	gint64 *encode_us)
+{
+	bool force = video_want_keyframe(room, MCU_VIDEO_VP8, now);
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	gint64 t0 = g_get_monotonic_time();
+	int rc = mcu_vp8_enc_encode(room->venc, &room->canvas, force, &data, &len, &key);
+	*encode_us += g_get_monotonic_time() - t0;
+	if (rc < 0 || len == 0)
+		return false;
+	if (key)
+		room->last_kf_us[MCU_VIDEO_VP8] = now;
+	room->picture_id = (room->picture_id + 1) & 0x7fff;
+	video_pkts v = { 0 };
+	bool ok = video_pkts_alloc(&v, mcu_vp8_packet_count(len, MCU_VIDEO_MAX_PAYLOAD));
+	for (size_t i = 0; ok && i < v.count; i++) {
+		bool marker;
+		ok = mcu_vp8_packetize(data, len, room->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
+			v.buf + i * VIDEO_PKT_STRIDE + MCU_RTP_HEADER_LEN, MCU_VIDEO_MAX_PAYLOAD,
+			&v.lens[i], &marker) == 0;
+	}
+	if (ok)
+		video_send_group(parts, MCU_VIDEO_VP8, 0, &v, key, ts90);
+	video_pkts_clear(&v);
+	return ok;
+}
+
+/* H.264 group: one encode (the encoder lives while H.264 receivers do), one packetization
+ * per packetization mode in use. Returns whether a picture went out. */
+static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90,
+	gint64 *encode_us, bool *is_key)
+{
+	*is_key = false;
+	if (!room->henc) {
+		if (room->henc_failed)
+			return false;
+		if (mcu_h264_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
+				room->cfg.video_kbps, &room->henc) < 0) {
+			room->henc_failed = true;   /* no libx264: H.264 receivers get no video */
+			return false;
+		}
+	}
+	bool force = video_want_keyframe(room, MCU_VIDEO_H264, now);
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	gint64 t0 = g_get_monotonic_time();
+	int rc = mcu_h264_enc_encode(room->henc, &room->canvas, force, &data, &len, &key);
+	*encode_us += g_get_monotonic_time() - t0;
+	if (rc < 0 || len == 0)
+		return false;
+	if (key)
+		room->last_kf_us[MCU_VIDEO_H264] = now;
+	*is_key = key;
+	bool mode_used[2] = { false, false };
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		if (p->vcodec == MCU_VIDEO_H264)
+			mode_used[p->h264_mode] = true;
+	}
+	bool sent = false;
+	for (int mode = 0; mode < 2; mode++) {
+		if (!mode_used[mode])
+			continue;
+		size_t count = 0;
+		if (mcu_h264_packetize(data, len, mode, MCU_VIDEO_MAX_PAYLOAD, NULL, 0, SIZE_MAX,
+				NULL, &count) < 0)
+			continue;   /* mode 0 and a NAL unit too large: cannot be sent */
+		video_pkts v = { 0 };
+		if (video_pkts_alloc(&v, count) &&
+				mcu_h264_packetize(data, len, mode, MCU_VIDEO_MAX_PAYLOAD,
+					v.buf + MCU_RTP_HEADER_LEN, VIDEO_PKT_STRIDE, count, v.lens, &v.count) == 0) {
+			video_send_group(parts, MCU_VIDEO_H264, mode, &v, key, ts90);
+			sent = true;
+		}
+		video_pkts_clear(&v);
+	}
+	return sent;
 }
 
 static void video_tick(mcu_room *room, gint64 scheduled_us)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
-	if (parts->len == 0) {
+	bool group[MCU_VIDEO_CODECS] = { false };
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_video_codec_id c = ((mcu_participant *)g_ptr_array_index(parts, i))->vcodec;
+		if (c < MCU_VIDEO_CODECS)
+			group[c] = true;   /* audio-only participants receive no picture */
+	}
+	if (!group[MCU_VIDEO_H264] && room->henc) {
+		/* The last H.264 receiver left: free the encoder (a new one starts with an IDR). */
+		mcu_h264_enc_free(room->henc);
+		room->henc = NULL;
+	}
+	if (parts->len == 0 || (!group[MCU_VIDEO_VP8] && !group[MCU_VIDEO_H264])) {
+		/* Nobody to send a picture to: no compose, no encode. */
 		mcu_room_parts_free(parts);
 		return;
 	}
@@ -397,42 +580,29 @@ static void video_tick(mcu_room *room, gint64 scheduled_us)
 	gint64 t_compose = g_get_monotonic_time();
 	video_compose(room, kind, shown, n, arrival);
 	gint64 now = g_get_monotonic_time();
-	bool force = video_want_keyframe(room, now);
-	const uint8_t *data;
-	size_t len;
-	bool key;
-	if (mcu_vp8_enc_encode(room->venc, &room->canvas, force, &data, &len, &key) < 0 || len == 0) {
+	/* 90 kHz media clock from the monotonic clock, the same for both codecs. */
+	uint32_t ts90 = (uint32_t)((now - room->start_us) * 9 / 100);
+	gint64 vp8_us = 0, h264_us = 0;
+	bool out_vp8 = group[MCU_VIDEO_VP8] && video_out_vp8(room, parts, now, ts90, &vp8_us);
+	bool h264_key = false;
+	bool out_h264 = group[MCU_VIDEO_H264] &&
+		video_out_h264(room, parts, now, ts90, &h264_us, &h264_key);
+	if (!out_vp8 && !out_h264) {
 		mcu_room_parts_free(parts);
 		return;
 	}
-	gint64 t_encoded = g_get_monotonic_time();
-	if (key)
-		room->last_kf_us = now;
-	room->picture_id = (room->picture_id + 1) & 0x7fff;
-	size_t count = mcu_vp8_packet_count(len, MCU_VIDEO_MAX_PAYLOAD);
-	size_t stride = MCU_RTP_HEADER_LEN + MCU_VIDEO_MAX_PAYLOAD;
-	uint8_t *pkts = count ? malloc(count * stride) : NULL;
-	size_t *lens = count ? malloc(count * sizeof(size_t)) : NULL;
-	bool ok = pkts && lens;
-	for (size_t i = 0; ok && i < count; i++) {
-		bool marker;
-		ok = mcu_vp8_packetize(data, len, room->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
-			pkts + i * stride + MCU_RTP_HEADER_LEN, MCU_VIDEO_MAX_PAYLOAD, &lens[i],
-			&marker) == 0;
-	}
-	/* 90 kHz media clock from the monotonic clock. */
-	uint32_t ts90 = (uint32_t)((now - room->start_us) * 9 / 100);
-	for (guint i = 0; ok && i < parts->len; i++)
-		video_send(g_ptr_array_index(parts, i), pkts, lens, count, key, ts90);
-	free(pkts);
-	free(lens);
 	gint64 sent = g_get_monotonic_time();
 	gint64 cpu = mcu_thread_cpu_us() - cpu0;
 	g_mutex_lock(&room->stats_lock);
 	room->st.video_frames_out++;
 	room->st.video_wait_us += (uint64_t)(t_compose - t_wait);
 	room->st.video_compose_us += (uint64_t)(now - t_compose);
-	room->st.video_encode_us += (uint64_t)(t_encoded - now);
+	room->st.video_encode_us += (uint64_t)vp8_us;
+	if (out_h264) {
+		room->st.video_frames_out_h264++;
+		room->st.video_encode_h264_us += (uint64_t)h264_us;
+		room->st.video_keyframes_h264 += h264_key ? 1 : 0;
+	}
 	room->st.video_cpu_us += (uint64_t)(cpu > 0 ? cpu : 0);
 	mcu_hist_add(&room->video_late, sent - scheduled_us);
 	for (unsigned i = 0; i < n; i++)

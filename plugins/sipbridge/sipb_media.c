@@ -43,6 +43,8 @@ typedef struct sipb_stream {
 	int pt, dtmf_pt;
 	uint32_t clock_hz;
 	mcu_audio_codec_id acodec;           /* audio only */
+	mcu_video_codec_id vcodec;           /* video only */
+	int h264_mode;                       /* video H.264: packetization-mode 0 or 1 */
 	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
 	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
 	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
@@ -534,16 +536,20 @@ int sipb_media_crypto_check(const char *remote_crypto)
 }
 
 static int codec_of(const sipb_media_stream *st, bool video, mcu_audio_codec_id *acodec,
-	uint32_t *clock)
+	mcu_video_codec_id *vcodec, uint32_t *clock)
 {
 	if (!st->codec)
 		return -EINVAL;
 	if (video) {
-		if (g_ascii_strcasecmp(st->codec, "VP8") == 0) {
-			*clock = 90000;
-			return 0;
-		}
-		return -ENOTSUP;   /* H.264: not in the MCU yet */
+		if (g_ascii_strcasecmp(st->codec, "VP8") == 0)
+			*vcodec = MCU_VIDEO_VP8;
+		else if (g_ascii_strcasecmp(st->codec, "H264") == 0 &&
+				(st->h264_packetization_mode == 0 || st->h264_packetization_mode == 1))
+			*vcodec = MCU_VIDEO_H264;
+		else
+			return -ENOTSUP;
+		*clock = 90000;
+		return 0;
 	}
 	if (g_ascii_strcasecmp(st->codec, "PCMU") == 0)
 		*acodec = MCU_AUDIO_PCMU;
@@ -551,8 +557,10 @@ static int codec_of(const sipb_media_stream *st, bool video, mcu_audio_codec_id 
 		*acodec = MCU_AUDIO_PCMA;
 	else if (g_ascii_strcasecmp(st->codec, "opus") == 0)
 		*acodec = MCU_AUDIO_OPUS;
+	else if (g_ascii_strcasecmp(st->codec, "G722") == 0)
+		*acodec = MCU_AUDIO_G722;
 	else
-		return -ENOTSUP;   /* G722: not in the MCU yet */
+		return -ENOTSUP;
 	*clock = mcu_audio_clock_hz(*acodec);
 	return 0;
 }
@@ -560,6 +568,7 @@ static int codec_of(const sipb_media_stream *st, bool video, mcu_audio_codec_id 
 typedef struct stream_plan {
 	bool enabled;
 	mcu_audio_codec_id acodec;
+	mcu_video_codec_id vcodec;
 	uint32_t clock;
 	sipb_addr rtp, rtcp;
 	bool has_crypto;
@@ -574,7 +583,7 @@ static int plan_stream(sipb_media *m, const sipb_media_stream *st, bool video, s
 	if (st->payload_type < 0 || st->payload_type > 127 || st->dtmf_pt < 0 ||
 			st->dtmf_pt > 127 || st->remote_port < 0 || st->remote_port > 65534)
 		return -EINVAL;
-	int r = codec_of(st, video, &pl->acodec, &pl->clock);
+	int r = codec_of(st, video, &pl->acodec, &pl->vcodec, &pl->clock);
 	if (r < 0)
 		return r;
 	if (sipb_addr_set(&pl->rtp, st->remote_ip, st->remote_port) < 0 ||
@@ -601,7 +610,8 @@ static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
 		s->enabled = false;
 		return 0;
 	}
-	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec)
+	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec || s->vcodec != pl->vcodec ||
+			s->h264_mode != st->h264_packetization_mode)
 		*rejoin = true;
 	if (!sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
 		/* A new peer address (re-INVITE): learn the source again. */
@@ -615,6 +625,8 @@ static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
 	s->dtmf_pt = st->dtmf_pt;
 	s->clock_hz = pl->clock;
 	s->acodec = pl->acodec;
+	s->vcodec = pl->vcodec;
+	s->h264_mode = st->h264_packetization_mode;
 	if (!pl->has_crypto) {
 		sipb_srtp_free(s->tx);
 		sipb_srtp_free(s->rx);
@@ -750,8 +762,13 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 		opts.audio_codec = m->s[0].acodec;
 		opts.audio_pt = (uint8_t)m->s[0].pt;
 	}
-	if (m->s[1].enabled)
+	if (m->s[1].enabled) {
 		opts.video_pt = (uint8_t)m->s[1].pt;
+		opts.video_codec = m->s[1].vcodec;
+		opts.h264_packetization_mode = m->s[1].vcodec == MCU_VIDEO_H264 ? m->s[1].h264_mode : 1;
+	} else {
+		opts.video_codec = MCU_VIDEO_NONE;   /* an audio-only phone: no picture to encode for it */
+	}
 	sipb_prompt *old = m->prompt;
 	m->prompt = NULL;
 	g_mutex_unlock(&m->lock);

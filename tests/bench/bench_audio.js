@@ -61,7 +61,8 @@ async function audiobridgePhase(svc, client) {
   const targets = [];
   for (let i = 0; i < PARTICIPANTS; i++) {
     const h = await client.attach('janus.plugin.audiobridge');
-    const r = await client.message(h, { request: 'join', room: 4242, display: `rtp${i}`,
+    // quality 5 = Opus complexity 5, what our MCU encodes with: the same codec settings on both sides.
+    const r = await client.message(h, { request: 'join', room: 4242, display: `rtp${i}`, quality: 5,
       rtp: { ip: '127.0.0.1', port: base + 2 * i, payload_type: 111 } });
     const rtp = r.data && r.data.rtp;
     if (!rtp || !rtp.port) throw new Error('audiobridge rtp join: ' + JSON.stringify(r.raw));

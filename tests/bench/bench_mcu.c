@@ -14,6 +14,10 @@
  * its own threads); the feeders' own work is copying headers, VP8 decoding happens in
  * mcu_participant_incoming_rtp as it would in the plugin.
  *
+ * The case with h264=1 adds two participants that receive H.264 (packetization-mode 1)
+ * and send audio only (SIP endpoints that have not sent video yet): the room then encodes
+ * the canvas a second time, with libx264, for them; "participants" counts them.
+ *
  * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3]
  */
 #include <glib.h>
@@ -178,6 +182,7 @@ typedef struct sender {
 	int who;
 	gint64 next_audio, next_video;
 	int aframe, vframe;
+	bool audio_only;
 	uint16_t aseq, vseq;
 	uint32_t ats;
 	long vcount;
@@ -212,6 +217,8 @@ static void feed(sender *s, int n, gint64 end_us)
 				x->aframe = (x->aframe + 1) % LOOP_AUDIO_FRAMES;
 				x->next_audio += 20000;
 			}
+			if (x->audio_only)
+				x->next_video = end_us;
 			if (now >= x->next_video) {
 				GArray *pk = vloops[x->who].frames[x->vframe];
 				uint32_t ts = (uint32_t)(x->vcount * 3000);
@@ -257,8 +264,9 @@ static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
 	g_free(f);
 }
 
-static void run_case(const char *layout_name, int parts, int rooms, double seconds)
+static void run_case(const char *layout_name, int senders, int h264_rx, int rooms, double seconds)
 {
+	int parts = senders + h264_rx;
 	mcu_layout_kind kind;
 	if (mcu_layout_kind_from_string(layout_name, &kind) < 0)
 		return;
@@ -282,7 +290,15 @@ static void run_case(const char *layout_name, int parts, int rooms, double secon
 			char disp[32];
 			snprintf(disp, sizeof(disp), "Participant %d", i + 1);
 			mcu_participant_io io = { .opaque = &rx[k], .send_rtp = rx_send, .request_keyframe = rx_pli };
-			tx[k].p = mcu_room_join(room[r], disp, &io, 111, 96);
+			mcu_participant_opts o;
+			mcu_participant_opts_defaults(&o);
+			o.display = disp;
+			if (i >= senders) {
+				o.video_codec = MCU_VIDEO_H264;
+				o.video_pt = 97;
+				tx[k].audio_only = true;
+			}
+			tx[k].p = mcu_room_join_ex(room[r], &o, &io);
 			tx[k].who = i;
 			/* Senders are not in phase with each other nor with the composer. */
 			tx[k].next_audio = t0 + g_random_int_range(0, 20000);
@@ -313,20 +329,23 @@ static void run_case(const char *layout_name, int parts, int rooms, double secon
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr, "  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT " shared, %"
 				G_GUINT64_FORMAT " private encodes / %" G_GUINT64_FORMAT " ticks), video %.2f ms/frame"
-				" (wait %.2f, compose %.2f, encode %.2f ms)\n",
+				" (wait %.2f, compose %.2f, encode %.2f ms; H.264 %" G_GUINT64_FORMAT
+				" frames, %.2f ms each)\n",
 				r, st.audio_ticks ? (double)st.audio_cpu_us / st.audio_ticks : 0,
 				st.audio_encodes_shared, st.audio_encodes_private, st.audio_ticks,
 				st.video_frames_out ? st.video_cpu_us / 1000.0 / st.video_frames_out : 0,
 				st.video_frames_out ? st.video_wait_us / 1000.0 / st.video_frames_out : 0,
 				st.video_frames_out ? st.video_compose_us / 1000.0 / st.video_frames_out : 0,
-				st.video_frames_out ? st.video_encode_us / 1000.0 / st.video_frames_out : 0);
+				st.video_frames_out ? st.video_encode_us / 1000.0 / st.video_frames_out : 0,
+				st.video_frames_out_h264, st.video_frames_out_h264 ?
+				st.video_encode_h264_us / 1000.0 / st.video_frames_out_h264 : 0);
 	}
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr, "  receiver 0 got %.1f fps\n", frames / wall);
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
 		"p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
-		"added_latency_video_p95_ms=%.1f\n", layout_name, parts, rooms, cpu / wall / rooms, fps,
-		late, audio_us, alat, vlat);
+		"added_latency_video_p95_ms=%.1f%s\n", layout_name, parts, rooms, cpu / wall / rooms, fps,
+		late, audio_us, alat, vlat, h264_rx ? " h264=1" : "");
 	fflush(stdout);
 
 	for (int k = 0; k < rooms * parts; k++) {
@@ -353,13 +372,14 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "bench: synthetic media generated in %.1f s (not counted)\n",
 		now_s(CLOCK_MONOTONIC) - g0);
-	static const struct { const char *layout; int parts, rooms; } cases[] = {
-		{ "2x2", 4, 1 }, { "2x2", 4, 6 }, { "3x3", 9, 1 }, { "1+7", 8, 1 }, { "speaker", 4, 1 },
+	static const struct { const char *layout; int parts, h264_rx, rooms; } cases[] = {
+		{ "2x2", 4, 0, 1 }, { "2x2", 4, 0, 6 }, { "3x3", 9, 0, 1 }, { "1+7", 8, 0, 1 },
+		{ "speaker", 4, 0, 1 }, { "2x2", 4, 2, 1 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		if (filter && strcmp(filter, cases[i].layout) != 0)
 			continue;
-		run_case(cases[i].layout, cases[i].parts, cases[i].rooms, seconds);
+		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms, seconds);
 	}
 	return 0;
 }

@@ -3,7 +3,8 @@
  * the project's own code and the real codecs, so nothing binary lives in the repository.
  *
  * Usage: make_seeds OUTDIR  ->  OUTDIR/<harness>/<name> for every harness (see Makefile.am).
- * Media: VP8 frames from libvpx through mcu_vp8_enc and the project's packetizer, Opus
+ * Media: VP8 frames from libvpx through mcu_vp8_enc and the project's packetizer, synthetic
+ * H.264 access units through the RFC 6184 packetizer, Opus
  * packets from libopus in several modes, RTP with CSRCs, header extensions and padding.
  * Stream harnesses get fuzz_records.h framing. Deterministic: same files on every run.
  */
@@ -18,6 +19,7 @@
 
 #include "mcu_rtp.h"
 #include "mcu_vp8_rtp.h"
+#include "mcu_h264_rtp.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_video_codec.h"
 #include "mcu_image.h"
@@ -351,6 +353,75 @@ static void seeds_vp8_assembler(const vp8_stream *s)
 	g_ptr_array_unref(pk);
 }
 
+/* H.264: synthetic access units (SPS, PPS, IDR or non-IDR slices of several sizes; no
+ * encoder needed) cut by the project's packetizer in both modes. */
+static void seeds_h264_rtp(void)
+{
+	static const uint8_t sps[] = { 0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8 };
+	static const uint8_t pps[] = { 0x68, 0xce, 0x3c, 0x80 };
+	GPtrArray *pk[2];
+	for (int mode = 0; mode < 2; mode++) {
+		pk[mode] = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+		uint16_t seq = 65530;
+		for (int f = 0; f < 5; f++) {
+			GByteArray *au = g_byte_array_new();
+			static const uint8_t sc[4] = { 0, 0, 0, 1 };
+			if (f == 0 || f == 3) {
+				g_byte_array_append(au, sc, 4);
+				g_byte_array_append(au, sps, sizeof(sps));
+				g_byte_array_append(au, sc, 4);
+				g_byte_array_append(au, pps, sizeof(pps));
+			}
+			/* Slices: mode 0 needs them small; mode 1 gets one big enough for FU-A. */
+			size_t slices = mode == 0 ? 3 : 1, slen = mode == 0 ? 700 : 2600;
+			for (size_t k = 0; k < slices; k++) {
+				g_byte_array_append(au, sc, 4);
+				uint8_t hdr[2] = { (uint8_t)(f == 0 || f == 3 ? 0x65 : 0x41), (uint8_t)(k == 0 ? 0x88 : 0x1a) };
+				g_byte_array_append(au, hdr, 2);
+				for (size_t i = 2; i < slen; i++) {
+					uint8_t b = (uint8_t)(1 + (i * 37 + k * 11 + (size_t)f) % 255);
+					g_byte_array_append(au, &b, 1);
+				}
+			}
+			uint8_t out[8][1200];
+			size_t lens[8], count = 0;
+			if (mcu_h264_packetize(au->data, au->len, mode, 1200, &out[0][0], 1200, 8, lens, &count) < 0)
+				failures++;
+			for (size_t i = 0; i < count; i++)
+				g_ptr_array_add(pk[mode], rtp_build(VIDEO_PT, seq++, 3000u * (unsigned)f, 0x264,
+					i + 1 == count, out[i], lens[i], NULL));
+			g_byte_array_unref(au);
+		}
+	}
+	int n = (int)pk[1]->len;
+	int *idx = g_new(int, (gsize)n * 2 + 2);
+	for (int mode = 0; mode < 2; mode++) {
+		for (int i = 0; i < (int)pk[mode]->len; i++)
+			idx[i] = i;
+		put_bytes("h264_rtp", mode ? "mode1-in-order" : "mode0-in-order",
+			stream_of(pk[mode], idx, (int)pk[mode]->len, 1));
+	}
+	for (int i = 0; i + 1 < n; i += 2) {
+		idx[i] = i + 1;
+		idx[i + 1] = i;
+	}
+	put_bytes("h264_rtp", "mode1-swapped", stream_of(pk[1], idx, n - (n & 1), 1));
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (i != n / 3)
+			idx[m++] = i;
+	put_bytes("h264_rtp", "mode1-one-lost", stream_of(pk[1], idx, m, 1));
+	m = 0;
+	for (int i = 0; i < n; i++) {
+		idx[m++] = i;
+		idx[m++] = i;
+	}
+	put_bytes("h264_rtp", "mode1-duplicates", stream_of(pk[1], idx, m, 0));
+	g_free(idx);
+	g_ptr_array_unref(pk[0]);
+	g_ptr_array_unref(pk[1]);
+}
+
 static void seeds_opus_rtp(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(opus_modes); i++) {
@@ -531,6 +602,7 @@ int main(int argc, char **argv)
 		seeds_rtp(opus, vp8);
 		seeds_vp8_desc(&big);
 		seeds_vp8_assembler(&big);
+		seeds_h264_rtp();
 		seeds_opus_rtp();
 		seeds_audio_jitter(opus);
 		seeds_room(opus_rtp, &small, &big);

@@ -211,8 +211,8 @@ describe('SIP signalling (sipp)', () => {
     try {
       await guest.page.goto(`${svc.httpUrl}/?room=${alice.address}&name=Visitor&autojoin=1`);
       await waitJoined(guest.page);
-      const s = await waitForStatus(svc, inRoom(alice.address, 'dialout'), 20000, 'the dialled device in alice.join');
-      assert.ok(s.sip.calls.some((c) => c.via === 'dialout'));
+      const s = await waitForStatus(svc, inRoom(alice.address, 'dial-out'), 20000, 'the dialled device in alice.join');
+      assert.ok(s.sip.calls.some((c) => c.via === 'dial-out' && c.direction === 'out'));
       assert.equal(await device, 0, 'the device was called, answered and hung up');
     } finally {
       await guest.close();

@@ -506,11 +506,19 @@ static void test_codecs(void)
 	sipb_media *m = media_new(&e, 30, ".");
 	sipb_media_stream a = pcmu_stream(5004, NULL);
 	a.codec = "G722";
+	a.payload_type = 9;
+	g_assert_cmpint(sipb_media_set_streams(m, &a, NULL), ==, 0);
+	a.codec = "iLBC";
 	g_assert_cmpint(sipb_media_set_streams(m, &a, NULL), ==, -ENOTSUP);
 	a.codec = "PCMA";
 	a.payload_type = 8;
 	sipb_media_stream v = { .enabled = 1, .remote_ip = "127.0.0.1", .remote_port = 5006,
-		.payload_type = 97, .codec = "H264", .clock_rate = 90000 };
+		.payload_type = 97, .codec = "H264", .clock_rate = 90000, .h264_packetization_mode = 1 };
+	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, 0);
+	v.h264_packetization_mode = 2;
+	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, -ENOTSUP);
+	v.codec = "VP9";
+	v.h264_packetization_mode = 0;
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, -ENOTSUP);
 	v.codec = "VP8";
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, 0);
@@ -785,7 +793,7 @@ static void test_hostile_srtp(void) { hostile(true); }
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/sipb/media/codecs", test_codecs);
+	g_test_add_func("/sipb/media/codecs-g722-h264-accepted-unknown-refused", test_codecs);
 	g_test_add_func("/sipb/media/room-plain", test_room_plain);
 	g_test_add_func("/sipb/media/room-srtp", test_room_srtp);
 	g_test_add_func("/sipb/media/member", test_member);
