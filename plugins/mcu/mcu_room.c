@@ -423,6 +423,7 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out)
 	LOAD(keyframes_requested);
 	LOAD(talking);
 	LOAD(audio_level_dbov);
+	LOAD(audio_frames_silent);
 #undef LOAD
 }
 

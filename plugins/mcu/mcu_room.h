@@ -174,6 +174,7 @@ typedef struct mcu_participant_stats {
 	uint64_t audio_packets_out, video_packets_out;
 	uint64_t keyframes_requested; /* PLIs we asked the sender for */
 	uint64_t talking;             /* 1 while talking (as the events say), else 0 */
+	uint64_t audio_frames_silent; /* frames the sender marked silent (RFC 6464): not decoded */
 	uint64_t audio_level_dbov;    /* last frame's level, 0..127 (127 silent) */
 } mcu_participant_stats;
 void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out);

@@ -19,10 +19,20 @@
 #include "mcu_opus_rtp.h"
 
 #include <string.h>
+#include <opus/opus.h>
 
 #define TICK_US 20000
+#define MCU_LEVEL_SILENT 127  /* RFC 6464: -127 dBov, digital silence */
 #define MAX_LATE_US 200000   /* after a stall this long, skip ticks instead of bursting */
 #define MAX_EVENTS 64
+
+/* Whether an encoded packet holds exactly one 20 ms frame (what a skipped decode stands for). */
+static bool is_20ms_frame(mcu_audio_codec_id codec, const uint8_t *pkt, size_t len)
+{
+	if (codec == MCU_AUDIO_OPUS)
+		return opus_packet_get_nb_samples(pkt, (opus_int32)len, 48000) == 960;
+	return len == 160;   /* G.711 and G.722: 8 bits per 8 kHz RTP clock tick */
+}
 
 /* Fills p->pcm with at least one 20 ms frame; remembers the packet level and arrival. */
 static void audio_fill(mcu_participant *p)
@@ -40,7 +50,18 @@ static void audio_fill(mcu_participant *p)
 		int16_t *dst = p->pcm + p->pcm_n;
 		int room_left = (int)G_N_ELEMENTS(p->pcm) - p->pcm_n;
 		int got = 0;
-		if (rc == 1 && mcu_adec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
+		if (rc == 1 && level == MCU_LEVEL_SILENT && room_left >= MCU_MIX_FRAME &&
+				is_20ms_frame(p->acodec, pkt, len)) {
+			/* The sender says (RFC 6464) this frame is silence: no need to decode it. Most
+			 * participants are silent most of the time; this is what makes them cheap. */
+			memset(dst, 0, MCU_MIX_FRAME * sizeof(int16_t));
+			got = MCU_MIX_FRAME;
+			p->plc_left = MCU_AUDIO_PLC_FRAMES;
+			p->frame_level = level;
+			MCU_STAT_INC(p, audio_frames_silent, 1);
+			if (!p->a_arrival_us)
+				p->a_arrival_us = arrival;
+		} else if (rc == 1 && mcu_adec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
 			MCU_STAT_INC(p, audio_frames_decoded, 1);
 			p->plc_left = MCU_AUDIO_PLC_FRAMES;
 			p->frame_level = level;

@@ -29,6 +29,10 @@ typedef struct mcu_rtp_header {
 int mcu_rtp_parse(const uint8_t *buf, size_t len, mcu_rtp_header *hdr,
 	const uint8_t **payload, size_t *payload_len);
 
+/* The RFC 6464 audio level (0..127, -dBov; 127 is silence) carried in the RFC 8285 one-byte
+ * header extension element `ext_id` (1..14) of an RTP packet, or -1 when absent or malformed. */
+int mcu_rtp_audio_level(const uint8_t *buf, size_t len, int ext_id);
+
 /* Writes a 12-byte header into buf. Returns 0 or -ENOSPC if cap < MCU_RTP_HEADER_LEN. */
 int mcu_rtp_write_header(uint8_t *buf, size_t cap, bool marker, uint8_t pt,
 	uint16_t seq, uint32_t ts, uint32_t ssrc);

@@ -45,6 +45,7 @@ typedef struct sipb_stream {
 	mcu_audio_codec_id acodec;           /* audio only */
 	mcu_video_codec_id vcodec;           /* video only */
 	int h264_mode;                       /* video H.264: packetization-mode 0 or 1 */
+	int level_ext;                       /* audio: RFC 6464 extension id, 0 when none */
 	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
 	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
 	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
@@ -220,7 +221,7 @@ static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const 
 static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from)
 {
 	char digits[2];
-	int ndigits = 0;
+	int ndigits = 0, level = -1;
 	mcu_participant *p = NULL;
 	mcu_rtp_header h;
 	const uint8_t *payload;
@@ -240,6 +241,8 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 		sipb_rtcp_rx_packet(&s->rxstats, h.ssrc, h.seq, h.ts, s->clock_hz, now);
 		if (m->part)
 			p = mcu_participant_ref(m->part);
+		if (idx == 0 && s->level_ext > 0)
+			level = mcu_rtp_audio_level(buf, len, s->level_ext);
 	} else if (!(idx == 0 && h.pt == 13)) {   /* comfort noise (RFC 3389): ignored */
 		goto bad;
 	}
@@ -249,7 +252,7 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 	m->timeout_fired = false;
 	g_mutex_unlock(&m->lock);
 	if (p) {
-		mcu_participant_incoming_rtp(p, idx, buf, len);
+		mcu_participant_incoming_rtp_ex(p, idx, buf, len, level);
 		mcu_participant_unref(p);
 	}
 	for (int i = 0; i < ndigits; i++) {
@@ -627,6 +630,7 @@ static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
 	s->acodec = pl->acodec;
 	s->vcodec = pl->vcodec;
 	s->h264_mode = st->h264_packetization_mode;
+	s->level_ext = st->audio_level_ext >= 1 && st->audio_level_ext <= 14 ? st->audio_level_ext : 0;
 	if (!pl->has_crypto) {
 		sipb_srtp_free(s->tx);
 		sipb_srtp_free(s->rx);

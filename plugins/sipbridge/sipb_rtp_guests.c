@@ -65,8 +65,10 @@ static json_t *add(const sipb_rtp_guests_config *cfg, vmr_store *store, json_t *
 	sipb_media_config mc = { .local_ip = cfg->local_ip, .rtp_port_min = cfg->rtp_port_min,
 		.rtp_port_max = cfg->rtp_port_max, .media_timeout_s = 3600, .display = g->display };
 	sipb_media_events ev = { 0 };
+	json_t *jext = json_object_get(request, "audiolevel_ext");
 	sipb_media_stream audio = { .enabled = 1, .remote_ip = ip, .remote_port = port, .payload_type = pt,
-		.codec = name, .clock_rate = strcmp(name, "opus") == 0 ? 48000 : 8000 };
+		.codec = name, .clock_rate = strcmp(name, "opus") == 0 ? 48000 : 8000,
+		.audio_level_ext = json_is_integer(jext) ? (int)json_integer_value(jext) : 0 };
 	int rc = sipb_media_new(&mc, &ev, &g->media);
 	if(rc == 0)
 		rc = sipb_media_set_streams(g->media, &audio, NULL);

@@ -1,4 +1,5 @@
-// `make bench-audio`: the same audio load — 9 plain-RTP Opus participants, 3 of them talking —
+// `make bench-audio`: the same audio load — 9 plain-RTP Opus participants, 3 of them talking,
+// every packet with its RFC 6464 audio level as browsers send it —
 // through Janus's own AudioBridge plugin (Debian's) and through our MCU room (participants put in
 // by the SIP bridge's admin-only plain-RTP endpoint), one after the other in the SAME janus
 // process. Prints the janus process's CPU per participant for each and their ratio:
@@ -31,6 +32,7 @@ function cpuTicks(pid) {
 function runLoad(targets, basePort) {
   return new Promise((resolve, reject) => {
     const args = ['--seconds', String(SECONDS), '--talking', String(TALKING), '--pt', '111', '--base-port', String(basePort),
+      '--level-ext', '1',
       ...targets.map((t) => `${t.ip}:${t.port}`)];
     const p = spawn(LOAD, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -63,7 +65,7 @@ async function audiobridgePhase(svc, client) {
     const h = await client.attach('janus.plugin.audiobridge');
     // quality 5 = Opus complexity 5, what our MCU encodes with: the same codec settings on both sides.
     const r = await client.message(h, { request: 'join', room: 4242, display: `rtp${i}`, quality: 5,
-      rtp: { ip: '127.0.0.1', port: base + 2 * i, payload_type: 111 } });
+      rtp: { ip: '127.0.0.1', port: base + 2 * i, payload_type: 111, audiolevel_ext: 1 } });
     const rtp = r.data && r.data.rtp;
     if (!rtp || !rtp.port) throw new Error('audiobridge rtp join: ' + JSON.stringify(r.raw));
     targets.push({ ip: rtp.ip && rtp.ip !== '0.0.0.0' ? rtp.ip : '127.0.0.1', port: rtp.port, handle: h });
@@ -84,7 +86,7 @@ async function oursPhase(svc) {
   const targets = [];
   for (let i = 0; i < PARTICIPANTS; i++) {
     const r = await call({ request: 'rtp_participant_add', room: 'bench', display: `rtp${i}`, codec: 'opus', pt: 111,
-      ip: '127.0.0.1', port: base + 2 * i });
+      ip: '127.0.0.1', port: base + 2 * i, audiolevel_ext: 1 });
     targets.push({ ip: '127.0.0.1', port: r.local_port, id: r.id });
   }
   const m = await measure(svc, targets, base);

@@ -3,7 +3,10 @@
  * 20 ms Opus packets (T of them a tone, the others silence, encoded before the run) to an
  * audio mixer, and draining what the mixer sends back.
  *
- *   rtp_opus_load --seconds S --talking T --pt PT --base-port P <ip:port> [<ip:port> ...]
+ *   rtp_opus_load --seconds S --talking T --pt PT --base-port P [--level-ext ID] <ip:port> ...
+ *
+ * With --level-ext, every packet carries its RFC 6464 audio level in an RFC 8285 one-byte
+ * header extension with that id (as browsers send it): the tone's level, or 127 for silence.
  *
  * Participant i sends from 127.0.0.1:(P + 2i) to the i-th target (so the mixer can be told
  * where to send before the run). Prints one line: "sent=<n> received=<n> late_p99_ms=<f>".
@@ -31,8 +34,9 @@ typedef struct part {
 	struct sockaddr_in to;
 	uint16_t seq;
 	uint32_t ts, ssrc;
-	unsigned char pkt[FRAMES][1500];
+	unsigned char pkt[FRAMES][1500];   /* 12-byte header + 8-byte extension + payload */
 	int len[FRAMES];
+	int level;                           /* RFC 6464 level of every frame (-dBov) */
 } part;
 
 static part parts[MAX_PARTS];
@@ -62,25 +66,28 @@ static int encode(part *p, double freq) {
 			double t = (double)(f * SAMPLES + i) / 48000.0;
 			pcm[i] = freq > 0 ? (int16_t)(6000.0 * sin(2.0 * M_PI * freq * t)) : 0;
 		}
-		int n = opus_encode(enc, pcm, SAMPLES, p->pkt[f] + 12, (opus_int32)sizeof(p->pkt[f]) - 12);
+		int n = opus_encode(enc, pcm, SAMPLES, p->pkt[f] + 20, (opus_int32)sizeof(p->pkt[f]) - 20);
 		if(n < 0) {
 			opus_encoder_destroy(enc);
 			return -1;
 		}
-		p->len[f] = n + 12;
+		p->len[f] = n + 20;
 	}
 	opus_encoder_destroy(enc);
+	/* RMS of the sine (6000 peak) is about -18 dBov. */
+	p->level = freq > 0 ? 18 : 127;
 	return 0;
 }
 
 int main(int argc, char **argv) {
-	int seconds = 20, talking = 3, pt = 111, base = 40000, n = 0;
+	int seconds = 20, talking = 3, pt = 111, base = 40000, n = 0, level_ext = 0;
 	int i = 1;
 	for(; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if(!strcmp(argv[i], "--seconds")) seconds = atoi(argv[i + 1]);
 		else if(!strcmp(argv[i], "--talking")) talking = atoi(argv[i + 1]);
 		else if(!strcmp(argv[i], "--pt")) pt = atoi(argv[i + 1]);
 		else if(!strcmp(argv[i], "--base-port")) base = atoi(argv[i + 1]);
+		else if(!strcmp(argv[i], "--level-ext")) level_ext = atoi(argv[i + 1]);
 		else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
 	}
 	for(; i < argc && n < MAX_PARTS; i++, n++) {
@@ -129,15 +136,26 @@ int main(int argc, char **argv) {
 		for(int k = 0; k < n; k++) {
 			part *p = &parts[k];
 			unsigned char *pkt = p->pkt[t % FRAMES];
-			pkt[0] = 0x80;
-			pkt[1] = (unsigned char)(pt & 0x7f);
-			pkt[2] = (unsigned char)(p->seq >> 8);
-			pkt[3] = (unsigned char)p->seq;
+			const unsigned char *send = pkt + 8;       /* without the extension */
+			size_t send_len = (size_t)p->len[t % FRAMES] - 8;
+			if(level_ext >= 1 && level_ext <= 14) {
+				/* RFC 8285 one-byte header: 0xBEDE, 1 word: id/len, level, 2 padding bytes */
+				pkt[12] = 0xBE; pkt[13] = 0xDE; pkt[14] = 0; pkt[15] = 1;
+				pkt[16] = (unsigned char)(level_ext << 4); pkt[17] = (unsigned char)p->level;
+				pkt[18] = 0; pkt[19] = 0;
+				send = pkt;
+				send_len = (size_t)p->len[t % FRAMES];
+			}   /* else the 12-byte header goes right before the payload, at pkt + 8 */
+			unsigned char *hdr = (unsigned char *)send;
+			hdr[0] = (unsigned char)(level_ext ? 0x90 : 0x80);
+			hdr[1] = (unsigned char)(pt & 0x7f);
+			hdr[2] = (unsigned char)(p->seq >> 8);
+			hdr[3] = (unsigned char)p->seq;
 			uint32_t v = htonl(p->ts);
-			memcpy(pkt + 4, &v, 4);
+			memcpy(hdr + 4, &v, 4);
 			v = htonl(p->ssrc);
-			memcpy(pkt + 8, &v, 4);
-			if(sendto(p->fd, pkt, (size_t)p->len[t % FRAMES], 0, (struct sockaddr *)&p->to, sizeof(p->to)) > 0)
+			memcpy(hdr + 8, &v, 4);
+			if(sendto(p->fd, send, send_len, 0, (struct sockaddr *)&p->to, sizeof(p->to)) > 0)
 				sent++;
 			p->seq++;
 			p->ts += SAMPLES;

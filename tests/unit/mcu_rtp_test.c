@@ -278,6 +278,39 @@ static void test_jitter_shrinks_after_burst(void)
 	g_free(j);
 }
 
+/* RFC 6464 level in an RFC 8285 one-byte extension: found by id, bounded, never past the packet. */
+static void test_audio_level_extension(void)
+{
+	uint8_t pkt[32] = { 0x90, 111, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7,
+		0xBE, 0xDE, 0, 2,                 /* two words of elements */
+		0x10, 0x55,                       /* id 1, len 1: something else */
+		0x00,                             /* padding */
+		0x30, 0x80 | 42,                  /* id 3, len 1: V bit + level 42 */
+		0, 0, 0,
+		0xAA, 0xBB };                     /* payload */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, 42);
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 1), ==, 0x55);
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 5), ==, -1);   /* absent */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 18, 3), ==, -1);   /* extension cut short */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 0), ==, -1);   /* invalid id */
+	pkt[0] = 0x80;                                               /* no X bit */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, -1);
+	pkt[0] = 0x90;
+	pkt[15] = 200;                                               /* length beyond the packet */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, -1);
+	pkt[15] = 2;
+	pkt[16] = 0x1F;                                              /* id 1 claims 16 bytes */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, -1);
+	for (int i = 0; i < 5000; i++) {                             /* garbage stays in bounds */
+		uint8_t junk[40];
+		for (size_t k = 0; k < sizeof(junk); k++)
+			junk[k] = (uint8_t)g_random_int();
+		junk[0] = 0x90;
+		int lvl = mcu_rtp_audio_level(junk, g_random_int_range(0, 41), 1 + (int)g_random_int_range(0, 14));
+		g_assert_cmpint(lvl, <=, 127);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -293,5 +326,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/jitter/reorders-and-conceals-loss", test_jitter_reorders_and_conceals);
 	g_test_add_func("/mcu/jitter/trims-excess-delay", test_jitter_trims_delay);
 	g_test_add_func("/mcu/jitter/shrinks-after-burst", test_jitter_shrinks_after_burst);
+	g_test_add_func("/mcu/rtp/audio-level-extension-parsed-and-bounded", test_audio_level_extension);
 	return g_test_run();
 }
