@@ -76,7 +76,7 @@ static uint64_t new_member_id(void) {
 typedef struct media_msg {
 	sipb_ua *ua;
 	uint64_t id;
-	int kind;                    /* 1 dtmf, 2 timeout */
+	int kind;                    /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended */
 	char key;
 } media_msg;
 
@@ -91,6 +91,9 @@ static gboolean media_msg_run(gpointer data) {
 		sipb_call_key(call, m->key);
 	else if(m->kind == 2)
 		sipb_call_hangup(call, "media timeout");
+	else if(m->kind == 3 && call->media != NULL)
+		/* "That PIN is not correct" was said: ask again (the caller may already be typing). */
+		sipb_media_play_prompt(call->media, m->key == 'n' ? "enter_number" : "enter_pin", 1);
 	return G_SOURCE_REMOVE;
 }
 
@@ -105,7 +108,12 @@ static void media_post(struct sipb_media_ref *ref, int kind, char key) {
 
 static void on_media_dtmf(void *opaque, char digit) { media_post(opaque, 1, digit); }
 static void on_media_timeout(void *opaque) { media_post(opaque, 2, 0); }
-static void on_media_prompt_done(void *opaque, const char *prompt) { (void)opaque; (void)prompt; }
+static void on_media_prompt_done(void *opaque, const char *prompt) {
+	if(prompt != NULL && strcmp(prompt, "wrong_pin") == 0)
+		media_post(opaque, 3, 'p');
+	else if(prompt != NULL && strcmp(prompt, "wrong_number") == 0)
+		media_post(opaque, 3, 'n');
+}
 
 static int media_create(sipb_call *call) {
 	sipb_ua *ua = call->ua;
@@ -268,7 +276,7 @@ static void lobby_entry(sipb_call *call, const char *entry) {
 		if(sipb_ivr_wrong(&call->ivr))
 			sipb_call_hangup(call, "wrong meeting number");
 		else
-			sipb_media_play_prompt(call->media, "enter_number", 1);
+			sipb_media_play_prompt(call->media, "wrong_number", 0);
 		return;
 	}
 	vmr_ratelimit_success(ua->lobby_failures, key);
@@ -301,7 +309,7 @@ static void pin_entry(sipb_call *call, const char *entry) {
 	if(sipb_ivr_wrong(&call->ivr))
 		sipb_call_hangup(call, "wrong pin");
 	else
-		sipb_media_play_prompt(call->media, "enter_pin", 1);
+		sipb_media_play_prompt(call->media, "wrong_pin", 0);
 }
 
 void sipb_call_key(sipb_call *call, char key) {

@@ -58,6 +58,7 @@ typedef struct sipb_stream {
 	uint32_t local_ssrc, sent_ssrc;      /* sent_ssrc: of the last packet we sent, 0: none */
 	int64_t next_rtcp_us;
 	sipb_dtmf_rx dtmf;
+	uint32_t dtmf_ssrc;                  /* of the telephone-events dtmf is tracking */
 } sipb_stream;
 
 struct sipb_media {
@@ -234,6 +235,11 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 			mcu_rtp_parse(buf, len, &h, &payload, &plen) < 0)
 		goto bad;
 	if (idx == 0 && s->dtmf_pt && h.pt == s->dtmf_pt) {
+		/* Event timestamps only compare within one SSRC: a new one (sipp starts one per
+		 * play_dtmf, a phone may after a re-INVITE) must not make its presses look late. */
+		if (h.ssrc != s->dtmf_ssrc)
+			sipb_dtmf_rx_init(&s->dtmf);
+		s->dtmf_ssrc = h.ssrc;
 		ndigits = sipb_dtmf_rx_packet(&s->dtmf, h.ts, payload, plen, digits);
 		if (ndigits < 0)
 			goto bad;
