@@ -461,6 +461,9 @@ async function main() {
       return;
     } catch (e) {
       sessionStorage.removeItem(TOKEN_KEY);
+      showLogin();
+      setMsg($('login-error'), 'login.expired');   // the kept session is no longer valid
+      return;
     }
   }
   showLogin();

@@ -85,6 +85,15 @@ async function waitForStatus(svc, pred, timeoutMs, what) {
   throw new Error(`timeout waiting for ${what}; last status ${JSON.stringify(last && last.sip)}`);
 }
 
+/** Janus writes its log from a thread of its own: poll for a line instead of reading once. */
+async function waitForLog(svc, re, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(svc.log())) {
+    if (Date.now() > deadline) assert.match(svc.log(), re);
+    await sleep(100);
+  }
+}
+
 const inRoom = (room, via) => (s) => s.sip && s.sip.calls.some((c) => c.state === 'in-room' && c.room === room && (!via || c.via === via));
 const noCalls = (s) => s.sip && s.sip.calls.length === 0;
 
@@ -163,7 +172,7 @@ describe('SIP media (sipp RFC 4733 DTMF and PCMU, a browser in the room)', () =>
       assert.ok(a1.audioLevel > 0.05, `audioLevel while the caller streams: ${a1.audioLevel}`);
       assert.equal(await call, 0, 'sipp: INVITE, DTMF, PCMU, BYE all went as scripted');
       await waitForStatus(svc, noCalls, 5000, 'the call to end');
-      assert.match(svc.log(), /joined room board \(address\)/);
+      await waitForLog(svc, /joined room board \(address\)/);
     } finally {
       await web.close();
     }
@@ -174,7 +183,7 @@ describe('SIP media (sipp RFC 4733 DTMF and PCMU, a browser in the room)', () =>
     assert.equal(await sipp('rtp_dtmf_kicked.xml', { ruri: `sip:${board.address}@${DOMAIN}`, dtmf: '1111#2222#3333#' }), 0);
     assert.ok(Date.now() - t0 < 20000, `hung up after ${Date.now() - t0} ms`);
     await waitForStatus(svc, noCalls, 5000, 'the call to end');
-    assert.match(svc.log(), /ended: wrong pin/);
+    await waitForLog(svc, /ended: wrong pin/);
   });
 
   test('the lobby with RFC 4733: meeting number + # → PIN → in the room', async () => {
@@ -185,7 +194,7 @@ describe('SIP media (sipp RFC 4733 DTMF and PCMU, a browser in the room)', () =>
     await waitForStatus(svc, inRoom(board.address, 'lobby'), 10000, 'the lobby caller in board');
     assert.equal(await call, 0);
     await waitForStatus(svc, noCalls, 5000, 'the call to end');
-    assert.match(svc.log(), /joined room board \(lobby\)/);
+    await waitForLog(svc, /joined room board \(lobby\)/);
   });
 
   test('the caller hears the room: RTP comes back to the SIP caller', async () => {

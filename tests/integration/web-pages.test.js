@@ -396,6 +396,23 @@ test('keyboard: the layout chooser and the login form work without a mouse', asy
   assert.equal(await m.evaluate(() => sessionStorage.getItem('tpaas.manage.token')), null);
 });
 
+test('an expired or forged session token on /manage brings back the login form with a clear message', async () => {
+  const b = await launchBrowser({ viewport: DESKTOP });
+  try {
+    await b.page.goto(`${svc.httpUrl}${PAGES.manage}?lang=en`);
+    await b.page.waitForSelector('#login-panel:not([hidden])');
+    await b.page.evaluate(() => sessionStorage.setItem('tpaas.manage.token', 'f'.repeat(48)));
+    await b.page.reload();
+    await b.page.waitForSelector('#login-panel:not([hidden])');
+    await b.page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+    assert.match(await b.page.textContent('#login-error'), /session expired/i);
+    assert.equal(await b.page.isVisible('#manage-app'), false);
+    assert.equal(await b.page.evaluate(() => sessionStorage.getItem('tpaas.manage.token')), null);
+  } finally {
+    await b.close();
+  }
+});
+
 test('the old /?room=<name>&autojoin=1 path still joins', async () => {
   const page = guest.page;
   await page.goto(`${svc.httpUrl}/?room=demo&name=Legacy&autojoin=1`);
@@ -408,5 +425,19 @@ test('screenshots were written', () => {
   const files = fs.readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
   for (const f of ['manage-1280x800.png', 'manage-390x844.png', 'join-invitation-1280x800.png', 'join-invitation-390x844.png', 'call-1280x800.png', 'call-390x844.png']) {
     assert.ok(files.includes(f), f);
+  }
+});
+
+// Last: bad links count as failed guesses from this address (the address is then locked for a while).
+test('garbled invitation links show the clear message, not a blank page', async () => {
+  const b = await launchBrowser({ viewport: PHONE });
+  try {
+    for (const q of ['?id=abc&secret=zz&name=x', '?id=99999999999&secret=00&name=x', '?id=1&secret=%ff%fe&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E']) {
+      await b.page.goto(`${svc.httpUrl}/${q}&lang=en`);
+      await b.page.waitForSelector('#invalid-panel:not([hidden])', { timeout: 15000 });
+      assert.ok((await b.page.textContent('#invalid-panel')).trim().length > 20, q);
+    }
+  } finally {
+    await b.close();
   }
 });
