@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds tpaas-vmr and installs it into <root>/_run/install (a private prefix; nothing goes to /usr).
-# Usage: scripts/build.sh [--sanitizers]   (the sanitizer build goes to _build-asan, unit tests only)
+# Usage: scripts/build.sh [--sanitizers]   (the sanitizer build goes to _build-asan, installed into
+# _run/install-asan for the sanitized integration run: TPAAS_SANITIZED=1, see tests/integration/lib/service.js)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -13,6 +14,7 @@ if [ "${1:-}" = "--sanitizers" ]; then
 	cd _build-asan
 	[ -f Makefile ] || ../configure --quiet --enable-sanitizers --prefix="$ROOT/_run/install-asan"
 	make -s -j"$JOBS"
+	make -s install >/dev/null
 	exit 0
 fi
 mkdir -p _build

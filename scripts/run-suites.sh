@@ -31,6 +31,16 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 grep -E '^(FAIL|ERROR|XPASS):' "$OUT/unit-asan.log" || true
 count_trs _build-asan
 
+step "unit tests under valgrind memcheck (make valgrind-check, SQLite only)"
+if env -u TPAAS_TEST_PG_URI make -C _build -s valgrind-check >"$OUT/unit-valgrind.log" 2>&1; then :; else
+	grep -E '^(FAIL|ERROR):' "$OUT/unit-valgrind.log" || tail -40 "$OUT/unit-valgrind.log"
+fi
+vp=$(grep -E '^# PASS: ' _build/tests/unit/valgrind-suite.log 2>/dev/null | awk '{print $3}')
+vf=$(grep -E '^# (FAIL|ERROR|XPASS): ' _build/tests/unit/valgrind-suite.log 2>/dev/null | awk '{s += $3} END {print s + 0}')
+[ -n "$vp" ] || vf=$((vf + 1))
+passed=$((passed + ${vp:-0})); failed=$((failed + vf))
+echo "unit tests under valgrind: ${vp:-0} passed, $vf failed"
+
 step "fuzz smoke (every libFuzzer harness for a bounded time)"
 if make -C _build -s fuzz-smoke >"$OUT/fuzz.log" 2>&1; then
 	n=$(grep -cE '^fuzz: [a-z0-9_]+ ok:' "$OUT/fuzz.log" || true)
@@ -51,6 +61,28 @@ if [ -f "$OUT/integration.tap" ]; then
 else
 	echo "integration tests did not run"; failed=$((failed + 1))
 fi
+
+step "integration tests under ASan+UBSan (our sanitized .so files in Debian's janus)"
+# A representative subset (WebRTC, management, SIP, hostile input); any sanitizer report that
+# names our code counts as a failed test.
+rm -rf "$OUT/sanitizer" "$OUT/integration-asan.tap"
+TPAAS_SANITIZED=1 TPAAS_TAP="$OUT/integration-asan.tap" bash tests/run-integration.sh \
+	integration/bad-input.test.js integration/browser-call.test.js integration/rooms-invitations.test.js \
+	integration/sip-signalling.test.js integration/security.test.js >"$OUT/integration-asan.log" 2>&1
+if [ -f "$OUT/integration-asan.tap" ]; then
+	ip=$(grep -E '^# pass [0-9]+' "$OUT/integration-asan.tap" | tail -1 | awk '{print $3}')
+	if_=$(grep -E '^# fail [0-9]+' "$OUT/integration-asan.tap" | tail -1 | awk '{print $3}')
+	c_=$(grep -E '^# cancelled [0-9]+' "$OUT/integration-asan.tap" | tail -1 | awk '{print $3}')
+	passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-1} + ${c_:-0}))
+	echo "sanitized integration tests: ${ip:-0} passed, $(( ${if_:-1} + ${c_:-0} )) failed"
+	[ "$(( ${if_:-1} + ${c_:-0} ))" -eq 0 ] || grep -E '^(not ok|# Subtest)' "$OUT/integration-asan.tap" | grep -B1 '^not ok' | head -40
+else
+	tail -40 "$OUT/integration-asan.log"; echo "sanitized integration tests did not run"; failed=$((failed + 1))
+fi
+scripts/check-sanitizer-logs.sh "$OUT/sanitizer" >"$OUT/sanitizer-reports.log" 2>&1
+tail -1 "$OUT/sanitizer-reports.log"
+n=$(tail -1 "$OUT/sanitizer-reports.log" | sed -n 's/.*naming our code: \([0-9]*\).*/\1/p')
+[ "${n:-1}" -eq 0 ] || { cat "$OUT/sanitizer-reports.log"; failed=$((failed + ${n:-1})); }
 
 echo
 echo "$passed passed, $failed failed"

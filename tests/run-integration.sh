@@ -2,7 +2,7 @@
 # Runs the integration tests inside a private network namespace made here: `lo` plus a veth pair
 # (sa0 <-> sa1, both ends inside), because Janus gathers no ICE candidates on loopback.
 # Nothing the tests send can leave the namespace. Needs root (unshare --net).
-# Writes TAP to tests/out/integration.tap; prints the spec report.
+# Writes TAP to tests/out/integration.tap (or $TPAAS_TAP); prints the spec report.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${TPAAS_IN_NETNS:-}" ]; then
@@ -23,5 +23,5 @@ files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(integration/*.test.js)
 node --test --test-concurrency=1 --test-timeout=180000 \
 	--test-reporter=spec --test-reporter-destination=stdout \
-	--test-reporter=tap --test-reporter-destination="$HERE/out/integration.tap" \
+	--test-reporter=tap --test-reporter-destination="${TPAAS_TAP:-$HERE/out/integration.tap}" \
 	"${files[@]}"

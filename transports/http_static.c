@@ -237,10 +237,23 @@ static gboolean tpw_http_not_modified(struct lws *wsi, const char *etag, const c
 		strcmp(g_strstrip(buf), last_modified) == 0;
 }
 
+/* Refusals go to the log with the peer address (the path is cut and made printable). */
+static void tpw_http_log_refused(struct lws *wsi, unsigned int status, const char *uri) {
+	char peer[64] = "?";
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	char *shown = g_strndup(uri ? uri : "", 80);
+	for(char *c = shown; *c; c++)
+		if((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	JANUS_LOG(LOG_WARN, "[tpaasweb] %s: HTTP %u for %s\n", peer, status, shown);
+	g_free(shown);
+}
+
 static int tpw_http_serve(struct lws *wsi, const char *uri) {
 	if(lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) == 0 &&
 			lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) == 0) {
 		static const char *const allow[] = { "allow:", "GET, HEAD", "connection:", "close", NULL };
+		tpw_http_log_refused(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, uri);
 		tpw_http_reply(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL, allow);
 		/* a request body may follow: don't try to read it as the next request */
 		return -1;
@@ -248,12 +261,15 @@ static int tpw_http_serve(struct lws *wsi, const char *uri) {
 	char *path = tpw_http_resolve(uri);
 	struct stat st;
 	if(path == NULL || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if(path == NULL)   /* refused outright (traversal, hidden file): worth a line; a plain 404 is not */
+			tpw_http_log_refused(wsi, HTTP_STATUS_NOT_FOUND, uri);
 		g_free(path);
 		return tpw_http_not_found(wsi);
 	}
 	const char *mime = tpw_http_mime(path);
 	if(mime == NULL) {
 		g_free(path);
+		tpw_http_log_refused(wsi, HTTP_STATUS_FORBIDDEN, uri);
 		return tpw_http_reply(wsi, HTTP_STATUS_FORBIDDEN, NULL, NULL);
 	}
 	gboolean html = g_str_has_prefix(mime, "text/html");

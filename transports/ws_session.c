@@ -244,6 +244,8 @@ static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void 
 
 	json_error_t error;
 	json_t *root = json_loadb((const char *)s->rx->data, s->rx->len, 0, &error);
+	if(root == NULL)
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: not JSON (%s), %u bytes\n", s->peer, error.text, s->rx->len);
 	if(s->rx->len > TPW_WS_RX_KEEP) {
 		g_byte_array_free(s->rx, TRUE);
 		s->rx = g_byte_array_new();

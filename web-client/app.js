@@ -322,12 +322,12 @@ async function newHandle() {
     iceState: (s) => {
       if (handle !== state.handle) return;
       state.iceState = s;
-      if (s === 'failed' && state.joined && !state.leaving) reconnect('ice failed');
+      if (s === 'failed' && state.joined && !state.leaving) iceRestart('ice failed');
       else if (s === 'disconnected' && state.joined) {
         setStatusT('call.unstable', {}, true);
         clearTimeout(disconnectTimer);
         disconnectTimer = setTimeout(() => {
-          if (handle === state.handle && state.iceState === 'disconnected' && state.joined && !state.leaving) reconnect('ice disconnected');
+          if (handle === state.handle && state.iceState === 'disconnected' && state.joined && !state.leaving) iceRestart('ice disconnected');
         }, 6000);
       } else if ((s === 'connected' || s === 'completed') && state.joined && statusKey && statusKey.key === 'call.unstable') {
         setStatusT('call.inRoom', { room: state.joinedEvent.room });
@@ -475,6 +475,45 @@ function fieldError(field, text) {
 }
 
 /** The media path died while in the call: rejoin with a fresh handle (the plugin has no renegotiation). */
+/** Resolves true once pred() holds, false after timeoutMs. */
+function until(pred, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const tick = () => {
+      if (pred()) resolve(true);
+      else if (Date.now() - t0 > timeoutMs) resolve(false);
+      else setTimeout(tick, 200);
+    };
+    tick();
+  });
+}
+
+// The first answer to a network drop: an ICE restart, which keeps us in the room (nobody sees
+// us leave). Only when that does not bring the media back do we rejoin with a fresh handle.
+async function iceRestart(why) {
+  if (state.restarting || state.reconnecting || state.kicked) return;
+  const handle = state.handle;
+  state.restarting = true;
+  state.lastDrop = why;
+  setStatusT('call.unstable', {}, true);
+  let ok = false;
+  try {
+    const jsep = await new Promise((resolve, reject) => handle.createOffer({ iceRestart: true, success: resolve, error: reject }));
+    await queue.request({ request: 'configure' }, { jsep });
+    ok = await until(() => state.iceState === 'connected' || state.iceState === 'completed', 12000);
+  } catch (e) {
+    ok = false;
+  }
+  state.restarting = false;
+  if (handle !== state.handle || !state.joined || state.leaving || state.kicked) return;
+  if (ok) {
+    state.iceRestarts = (state.iceRestarts || 0) + 1;
+    setStatusT('call.inRoom', { room: state.joinedEvent.room });
+    return;
+  }
+  reconnect(why);
+}
+
 async function reconnect(why) {
   if (state.reconnecting || state.kicked) return;
   state.reconnecting = true;

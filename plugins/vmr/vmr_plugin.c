@@ -1086,6 +1086,38 @@ static void handle_request(vmr_message *msg) {
 		g_free(name);
 		return;
 	}
+	case VMR_REQ_CONFIGURE: {
+		/* A new offer from a participant in the room, e.g. an ICE restart after a network
+		 * drop: answer it; the participant stays in the MCU room throughout. */
+		janus_mutex_lock(&s->mutex);
+		gboolean joined = s->room != NULL;
+		janus_mutex_unlock(&s->mutex);
+		const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
+		const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
+		if(!joined) {
+			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+			return;
+		}
+		if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+			reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "configure needs a JSEP offer");
+			return;
+		}
+		int audio_pt = 0, video_pt = 0, code = 0;
+		const char *reason = NULL;
+		char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
+		if(answer == NULL) {
+			reply_error(msg, code, reason);
+			return;
+		}
+		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
+		json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
+		json_decref(event);
+		json_decref(jsep);
+		g_free(answer);
+		return;
+	}
 	case VMR_REQ_KEYFRAME:
 		janus_mutex_lock(&s->mutex);
 		if(s->part)
@@ -1099,6 +1131,10 @@ static void handle_request(vmr_message *msg) {
 		/* Account and room management: the service decides, we apply the effects. */
 		vmr_effects fx;
 		event = vmr_service_handle(service, &s->client, &req, &fx);
+		json_t *ecode = json_object_get(event, "error_code");
+		if(ecode != NULL)   /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
+			JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n", req.name, s->id,
+				s->client.source, (int)json_integer_value(ecode), json_string_value(json_object_get(event, "error")));
 		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
 		apply_effects(&fx);

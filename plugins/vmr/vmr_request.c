@@ -31,6 +31,7 @@ static const request_spec requests[] = {
 	{ "leave", VMR_REQ_LEAVE, 0, { { 0 } } },
 	{ "listparticipants", VMR_REQ_LIST_PARTICIPANTS, 0, { { 0 } } },
 	{ "keyframe", VMR_REQ_KEYFRAME, 0, { { 0 } } },
+	{ "configure", VMR_REQ_CONFIGURE, 0, { { 0 } } },
 	{ "login", VMR_REQ_LOGIN, 0, { { "username", F_STRING, 1, 64 }, { "password", F_STRING, 1, 1024 } } },
 	{ "resume", VMR_REQ_RESUME, 0, { { "token", F_STRING, 1, 128 } } },
 	{ "logout", VMR_REQ_LOGOUT, 0, { { 0 } } },

@@ -77,7 +77,7 @@ async function startBaresip(name, { audio, video, colour, toneHz, account }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpaas-baresip-${name}-`));
   const modules = [audio === 'opus' ? 'opus.so' : 'g711.so', video === 'vp8' ? 'vp8.so' : 'avcodec.so']
     .map((m) => `module\t\t\t${m}`).join('\n');
-  const wav = toneWav(`tone${toneHz}-300s`, toneHz, { seconds: 300 });
+  const wav = toneWav(`tone${toneHz}-120s`, toneHz, { seconds: 120 });
   const conf = fs.readFileSync(path.join(TEMPLATES, 'config.in'), 'utf8')
     .replace(/@SIP_PORT@/g, String(sipPort)).replace(/@CTRL_PORT@/g, String(ctrlPort))
     .replace(/@RTP_PORTS@/g, `${rtp}-${rtp + 199}`).replace(/@DIR@/g, dir)
@@ -318,6 +318,8 @@ describe('SIP bridge with baresip (real audio/video endpoints)', () => {
       // INVITE's SDP, CALL_REMOTE_SDP) is the moment it rings.
       const first = await Promise.any(['CALL_INCOMING', 'CALL_REMOTE_SDP'].map((e) => ua.event(e, 10000, from)));
       const ring = ua.events.slice(from).find((x) => x.event && /^CALL_/.test(x.type)) || first;
+      // (playwright's framesent event can arrive after baresip's ctrl_tcp event: wait for it.)
+      for (let i = 0; i < 50 && !tJoin; i++) await sleep(50);
       assert.ok(tJoin > 0, 'the guest page sent its join request');
       const ringMs = ring.t - tJoin;
       console.log(`dial-out: baresip rang ${ringMs} ms after the guest's join request`);

@@ -11,6 +11,26 @@ const ROOT = path.resolve(__dirname, '../../..');
 const OUT = path.join(ROOT, 'tests', 'out');
 let nextPort = 18080 + (process.pid % 400) * 10;
 
+// TPAAS_SANITIZED=1: our .so files from the ASan+UBSan build (scripts/build.sh --sanitizers installs
+// it to _run/install-asan), loaded by Debian's janus with gcc 12's runtimes preloaded. Reports go to
+// tests/out/sanitizer/<name>.<pid> (halt_on_error=0: janus keeps going after an ASan report);
+// scripts/check-sanitizer-logs.sh fails the run if one names our code. Leak checking stays off
+// for janus itself (janus, GLib and libnice keep memory until exit; our leaks are covered by the
+// unit tests under ASan and valgrind).
+const SANITIZED = process.env.TPAAS_SANITIZED === '1';
+const SANITIZER_DIR = path.join(OUT, 'sanitizer');
+function sanitizerEnv(name) {
+  if (!SANITIZED) return {};
+  fs.mkdirSync(SANITIZER_DIR, { recursive: true });
+  const log = path.join(SANITIZER_DIR, name);
+  return {
+    LD_PRELOAD: ['/usr/lib/x86_64-linux-gnu/libasan.so.8', '/usr/lib/x86_64-linux-gnu/libubsan.so.1',
+      process.env.LD_PRELOAD].filter(Boolean).join(':'),
+    ASAN_OPTIONS: `detect_leaks=0:halt_on_error=0:log_path=${log}`,
+    UBSAN_OPTIONS: `print_stacktrace=1:halt_on_error=0:log_path=${log}`,
+  };
+}
+
 function waitForPort(port, host, timeoutMs, child) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
@@ -49,6 +69,7 @@ async function startService(opts = {}) {
     VIDEO_FPS: String((opts.video && opts.video.fps) || 15),
     RTP_PORTS: `${30000 + (port % 100) * 100}-${30000 + (port % 100) * 100 + 99}`,
     DEBUG_LEVEL: '4',
+    ...(SANITIZED ? { PREFIX: path.join(ROOT, '_run', 'install-asan') } : {}),
     ...(opts.env || {}),
   };
   execFileSync(path.join(ROOT, 'scripts', 'make-conf.sh'), [path.join(dir, 'conf'), path.join(dir, 'state')], { env });
@@ -57,15 +78,15 @@ async function startService(opts = {}) {
   let child = null;
   let logPath = null;
   const spawnJanus = async () => {
-    logPath = path.join(OUT, `janus-${name}${runs ? '-' + runs : ''}.log`);
+    logPath = path.join(OUT, `janus-${SANITIZED ? 'asan-' : ''}${name}${runs ? '-' + runs : ''}.log`);
     runs++;
     const logFd = fs.openSync(logPath, 'w');
     child = spawn('/usr/bin/janus', ['-F', path.join(dir, 'conf'), '-o'], {
-      env: { ...process.env, ...(opts.processEnv || {}) },
+      env: { ...process.env, ...sanitizerEnv(name), ...(opts.processEnv || {}) },
       stdio: ['ignore', logFd, logFd],
     });
     fs.closeSync(logFd);
-    await waitForPort(port, '127.0.0.1', 20000, child);
+    await waitForPort(port, '127.0.0.1', SANITIZED ? 60000 : 20000, child);
   };
   await spawnJanus();
   const svc = {
@@ -93,7 +114,7 @@ async function startService(opts = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), SANITIZED ? 20000 : 10000);
         await exited;
         clearTimeout(timer);
       }
@@ -103,4 +124,4 @@ async function startService(opts = {}) {
   return svc;
 }
 
-module.exports = { startService, ROOT, OUT };
+module.exports = { startService, ROOT, OUT, SANITIZED };

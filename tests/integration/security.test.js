@@ -1,0 +1,564 @@
+// What an attacker would try against a running service, with the real janus, sipp and chromium in
+// the test network namespace. Every attempt must fail safely (the right error, nothing changes,
+// janus keeps running and the next legitimate request works) AND leave a line in the janus log
+// that names the source.
+//
+// Each attack comes from its own loopback address (127.0.0.x: the whole 127/8 is local), so the
+// per-source rate limits of one test do not leak into the next and "per source" vs "per room"
+// locking can be told apart.
+'use strict';
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const dgram = require('node:dgram');
+const net = require('node:net');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const WebSocket = require('ws');
+const { startService, OUT } = require('./lib/service');
+const { JanusClient } = require('./lib/janus-client');
+const { vmrAdmin } = require('./lib/admin');
+const { launchBrowser } = require('./lib/browser');
+const { waitJoined } = require('./lib/pages');
+const { DUMMY_OFFER } = require('./lib/sdp');
+
+const SCEN = path.join(__dirname, 'sip');
+const SIP_PORT = 5080;
+const DOMAIN = 'vmr.test';
+let sippPort = 16060;
+let udpPort = 17060;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A JanusClient whose TCP connection comes from `source` (a 127.0.0.x address). */
+async function connectFrom(url, source, protocol = 'janus-protocol') {
+  const c = Object.create(JanusClient.prototype);
+  c.ws = new WebSocket(url, protocol, { localAddress: source, maxPayload: 16 * 1024 * 1024 });
+  c.messages = [];
+  c.waiters = [];
+  c.closed = false;
+  c.ws.on('message', (data) => {
+    c.messages.push(JSON.parse(data.toString()));
+    c.waiters = c.waiters.filter((w) => !w.check());
+  });
+  c.ws.on('close', (code) => { c.closed = true; c.closeCode = code; c.waiters.forEach((w) => w.check()); });
+  await new Promise((resolve, reject) => { c.ws.once('open', resolve); c.ws.once('error', reject); });
+  return c;
+}
+
+/** A session with a vmr handle from `source`; req(body, jsep, {fresh}) answers on a new handle when fresh. */
+async function clientFrom(svc, source) {
+  const c = await connectFrom(svc.wsUrl, source);
+  await c.createSession();
+  c.handle = await c.attach('janus.plugin.vmr');
+  c.req = async (body, jsep) => (await c.message(c.handle, body, jsep)).data;
+  /** A join attempt on a new handle (the core keeps a refused offer's PeerConnection). */
+  c.join = async (body) => {
+    const h = await c.attach('janus.plugin.vmr');
+    return (await c.message(h, { request: 'join', display: 'Mallory', ...body }, DUMMY_OFFER)).data;
+  };
+  return c;
+}
+
+/** Runs one sipp scenario from `source`; resolves with its exit code. */
+function sipp(scenario, keys, { source = '127.0.0.1', duration = 500, timeoutS = 20 } = {}) {
+  const port = sippPort++;
+  const args = ['-sf', path.join(SCEN, scenario), '-m', '1', '-l', '1', '-i', source, '-p', String(port),
+    '-mp', String(27000 + (port % 1000) * 4), '-d', String(duration), '-timeout', `${timeoutS}s`, '-timeout_error',
+    '-nostdin', '-trace_err', '-error_file', path.join(OUT, `sipp-sec-${scenario}-${port}.err`), '-key', 'domain', DOMAIN];
+  for (const [k, v] of Object.entries(keys || {})) {
+    if (k === 'user') args.push('-au', String(v));
+    if (k === 'pass') args.push('-ap', String(v));
+    else args.push('-key', k, String(v));
+  }
+  args.push(`127.0.0.1:${SIP_PORT}`);
+  return new Promise((resolve) => {
+    const p = spawn('sipp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => {
+      if (code !== 0) console.log(`sipp ${scenario} from ${source} exit ${code}: ${err.slice(-1500)}`);
+      resolve(code);
+    });
+  });
+}
+
+function dtmfKeys(digits, n) {
+  const keys = {};
+  for (let i = 1; i <= n; i++) keys[`k${i}`] = digits[i - 1] || 'x';
+  return keys;
+}
+
+/** A UDP socket on `source`: sends raw SIP datagrams and collects every answer's first line. */
+async function udpFrom(source) {
+  const sock = dgram.createSocket('udp4');
+  const port = udpPort++;
+  await new Promise((r) => sock.bind(port, source, r));
+  const got = [];
+  sock.on('message', (m) => got.push(m.toString('latin1')));
+  return {
+    port, got,
+    firstLines: () => got.map((m) => m.split('\r\n')[0]),
+    send: (msg) => new Promise((r) => sock.send(Buffer.isBuffer(msg) ? msg : Buffer.from(msg, 'latin1'), SIP_PORT, '127.0.0.1', r)),
+    close: () => sock.close(),
+  };
+}
+
+function rawRegister(source, port, user, callId) {
+  return `REGISTER sip:${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP ${source}:${port};branch=z9hG4bK${callId}\r\n`
+    + `From: <sip:${user}@${DOMAIN}>;tag=${callId}\r\nTo: <sip:${user}@${DOMAIN}>\r\nCall-ID: ${callId}\r\n`
+    + `CSeq: 1 REGISTER\r\nContact: <sip:${user}@${source}:${port}>\r\nExpires: 600\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+}
+
+async function waitFor(pred, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timeout waiting for ' + what);
+    await sleep(100);
+  }
+}
+
+async function bridgeStatus(svc) {
+  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  try {
+    const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
+      request: { request: 'status' } });
+    return r.response;
+  } finally {
+    admin.close();
+  }
+}
+
+/** Raw bytes to the web port; resolves with whatever came back before the close (or 3 s). */
+function rawHttp(svc, bytes, { source = '127.0.0.1', timeoutMs = 3000 } = {}) {
+  return new Promise((resolve) => {
+    const s = net.connect({ port: svc.port, host: '127.0.0.1', localAddress: source });
+    let buf = Buffer.alloc(0);
+    const done = () => { clearTimeout(t); s.destroy(); resolve(buf.toString('latin1')); };
+    const t = setTimeout(done, timeoutMs);
+    s.on('connect', () => s.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'latin1')));
+    s.on('data', (d) => { buf = Buffer.concat([buf, d]); });
+    s.on('close', done);
+    s.on('error', done);
+  });
+}
+
+const statusOf = (reply) => { const m = /^HTTP\/1\.[01] (\d{3})/.exec(reply); return m ? Number(m[1]) : null; };
+
+describe('security: what an attacker would try', () => {
+  let svc, alice, vault, safe, sipvault, sipsafe;
+
+  before(async () => {
+    svc = await startService({ name: 'security', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
+    alice = (await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice',
+      pin: '1234' })).room;
+    assert.equal(alice.address, 'alice.join');
+    for (const u of ['bob', 'carol', 'dave']) {
+      const r = await vmrAdmin(svc, { request: 'create_account', username: u, password: `${u}-secret-1`, display_name: u });
+      assert.equal(r.vmr, 'account', JSON.stringify(r));
+    }
+    vault = (await vmrAdmin(svc, { request: 'create_room', name: 'vault', pin: '1111' })).room;
+    safe = (await vmrAdmin(svc, { request: 'create_room', name: 'safe', pin: '2222' })).room;
+    sipvault = (await vmrAdmin(svc, { request: 'create_room', name: 'sipvault', pin: '4321' })).room;
+    sipsafe = (await vmrAdmin(svc, { request: 'create_room', name: 'sipsafe', pin: '5678' })).room;
+    assert.ok(vault && safe && sipvault && sipsafe);
+  });
+  after(async () => {
+    if (svc) await svc.stop();
+  });
+
+  test('joining a PIN room without the PIN, or with a wrong one: 416, logged with the source', async () => {
+    const m = await clientFrom(svc, '127.0.0.10');
+    try {
+      const none = await m.join({ room: alice.address });
+      assert.equal(none.error_code, 416, JSON.stringify(none));
+      const wrong = await m.join({ room: alice.address, pin: '0000' });
+      assert.equal(wrong.error_code, 416);
+      // the same answer as for a room that does not exist: rooms cannot be enumerated
+      assert.equal((await m.join({ room: 'no-such-room', pin: '0000' })).error_code, 416);
+    } finally {
+      m.close();
+    }
+    assert.match(svc.log(), /join refused for participant \d+ \(ip:127\.0\.0\.10\): 416/);
+  });
+
+  test('PIN brute force over WebRTC: locked after 5, per source and per room', async () => {
+    const a = await clientFrom(svc, '127.0.0.11');
+    const b = await clientFrom(svc, '127.0.0.12');
+    const c = await clientFrom(svc, '127.0.0.13');
+    try {
+      for (const pin of ['0001', '0002', '0003', '0004', '0005'])
+        assert.equal((await a.join({ room: vault.address, pin })).error_code, 416);
+      // the 6th try, even with the right PIN, is refused with 426 and retry_after
+      const locked = await a.join({ room: vault.address, pin: '1111' });
+      assert.equal(locked.error_code, 426, JSON.stringify(locked));
+      assert.ok(locked.retry_after >= 1 && locked.retry_after <= 60, JSON.stringify(locked));
+      // per room: another source with the right PIN is refused too
+      assert.equal((await b.join({ room: vault.address, pin: '1111' })).error_code, 426);
+      // per source: the attacker's address is locked for every room
+      assert.equal((await a.join({ room: safe.address, pin: '2222' })).error_code, 426);
+      // and nobody else is: a third source with the right PIN gets past the PIN check (421: our
+      // dummy offer has neither Opus nor VP8, which is checked after the PIN)
+      assert.equal((await c.join({ room: safe.address, pin: '2222' })).error_code, 421);
+    } finally {
+      a.close(); b.close(); c.close();
+    }
+    const log = svc.log();
+    assert.match(log, /join refused for participant \d+ \(ip:127\.0\.0\.11\): 416/);
+    assert.match(log, /join refused for participant \d+ \(ip:127\.0\.0\.11\): 426/);
+    assert.match(log, /join refused for participant \d+ \(ip:127\.0\.0\.12\): 426/);
+  });
+
+  test('PIN brute force over SIP INFO DTMF: locked after 5, per room and per source', async () => {
+    // 3 wrong PINs: the bridge hangs up; 2 more from the same address lock room and source.
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('1111#2222#3333#', 15) },
+      { source: '127.0.0.1' }), 0);
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('4444#5555#6666#', 15) },
+      { source: '127.0.0.1' }), 0);
+    // per room: the right PIN from another address is refused (the bridge hangs up)
+    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('4321#', 5) },
+      { source: '127.0.0.2' }), 0);
+    // per source: the attacker's address gets nowhere in another PIN room either
+    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('5678#', 5) },
+      { source: '127.0.0.1' }), 0);
+    // a third address with the right PIN is let into that other room
+    const call = sipp('call_bye.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('5678#', 8) }, { source: '127.0.0.3', duration: 3000 });
+    let joined = false;
+    const deadline = Date.now() + 10000;
+    while (!joined && Date.now() < deadline) {
+      const s = await bridgeStatus(svc);
+      joined = s.sip.calls.some((x) => x.state === 'in-room' && x.room === 'sipsafe');
+      if (!joined) await sleep(150);
+    }
+    assert.ok(joined, 'the caller from 127.0.0.3 with the right PIN is in sipsafe');
+    assert.equal(await call, 0);
+    const log = svc.log();
+    assert.match(log, /from 127\.0\.0\.1:\d+: wrong PIN for sipvault/);
+    assert.match(log, /ended: too many attempts/);
+    const n = (log.match(/ended: too many attempts/g) || []).length;
+    assert.ok(n >= 2, `${n} calls ended for too many attempts`);
+  });
+
+  test('a revoked invitation cannot be replayed (422, logged)', async () => {
+    const owner = await clientFrom(svc, '127.0.0.20');
+    const guest = await clientFrom(svc, '127.0.0.21');
+    try {
+      assert.equal((await owner.req({ request: 'login', username: 'alice', password: 'alice-secret-1' })).vmr, 'login');
+      const inv = (await owner.req({ request: 'invite', email: 'maria@example.org' })).invitation;
+      const secret = new URL(inv.url).searchParams.get('secret');
+      assert.equal((await guest.req({ request: 'invitation_info', id: inv.id, secret })).vmr, 'invitation');
+      assert.equal((await owner.req({ request: 'revoke_invitation', id: inv.id })).vmr, 'revoked');
+      assert.equal((await guest.req({ request: 'invitation_info', id: inv.id, secret })).error_code, 422);
+      assert.equal((await guest.join({ id: inv.id, secret })).error_code, 422);
+      // deleting does the same (and a deleted id is "not found" for the owner afterwards)
+      const inv2 = (await owner.req({ request: 'invite', email: 'pedro@example.org' })).invitation;
+      const secret2 = new URL(inv2.url).searchParams.get('secret');
+      assert.equal((await owner.req({ request: 'delete_invitation', id: inv2.id })).vmr, 'deleted');
+      assert.equal((await guest.join({ id: inv2.id, secret: secret2 })).error_code, 422);
+    } finally {
+      owner.close(); guest.close();
+    }
+    const log = svc.log();
+    assert.match(log, /invitation_info refused for participant \d+ \(ip:127\.0\.0\.21\): 422/);
+    assert.match(log, /join refused for participant \d+ \(ip:127\.0\.0\.21\): 422/);
+  });
+
+  test('guessing invitation ids: sequential ids with wrong secrets get 422, then 426', async () => {
+    const owner = await clientFrom(svc, '127.0.0.22');
+    const g = await clientFrom(svc, '127.0.0.23');
+    try {
+      await owner.req({ request: 'login', username: 'alice', password: 'alice-secret-1' });
+      const real = (await owner.req({ request: 'invite', email: 'real@example.org' })).invitation;
+      const realSecret = new URL(real.url).searchParams.get('secret');
+      for (let id = 1; id <= 5; id++) {
+        const r = await g.req({ request: 'invitation_info', id, secret: crypto.randomBytes(16).toString('hex') });
+        assert.equal(r.error_code, 422, JSON.stringify(r));
+      }
+      const r6 = await g.req({ request: 'invitation_info', id: 6, secret: crypto.randomBytes(16).toString('hex') });
+      assert.equal(r6.error_code, 426, JSON.stringify(r6));
+      assert.ok(r6.retry_after > 0);
+      // locked: not even a right guess gets through now, nor a join with it
+      assert.equal((await g.req({ request: 'invitation_info', id: real.id, secret: realSecret })).error_code, 426);
+      assert.equal((await g.join({ id: real.id, secret: realSecret })).error_code, 426);
+      // the real guest (another address) is not affected
+      const ok = await clientFrom(svc, '127.0.0.24');
+      try {
+        assert.equal((await ok.req({ request: 'invitation_info', id: real.id, secret: realSecret })).vmr, 'invitation');
+      } finally {
+        ok.close();
+      }
+    } finally {
+      owner.close(); g.close();
+    }
+    assert.match(svc.log(), /invitation_info refused for participant \d+ \(ip:127\.0\.0\.23\): 426/);
+  });
+
+  test('another account\'s management requests with a stolen room name or invitation id change nothing', async () => {
+    const owner = await clientFrom(svc, '127.0.0.30');
+    const bob = await clientFrom(svc, '127.0.0.31');
+    try {
+      await owner.req({ request: 'login', username: 'alice', password: 'alice-secret-1' });
+      const inv = (await owner.req({ request: 'invite', email: 'victim@example.org' })).invitation;
+      const before = await owner.req({ request: 'get_room' });
+      // not logged in: nothing at all
+      assert.equal((await bob.req({ request: 'revoke_invitation', id: inv.id })).error_code, 423);
+      assert.equal((await bob.req({ request: 'list_invitations' })).error_code, 423);
+      assert.equal((await bob.req({ request: 'resume', token: 'ab'.repeat(24) })).error_code, 423);
+      assert.equal((await bob.req({ request: 'login', username: 'bob', password: 'bob-secret-1' })).vmr, 'login');
+      // alice's invitation id is "not found" for bob
+      assert.equal((await bob.req({ request: 'revoke_invitation', id: inv.id })).error_code, 428);
+      assert.equal((await bob.req({ request: 'delete_invitation', id: inv.id })).error_code, 428);
+      assert.ok(!(await bob.req({ request: 'list_invitations' })).invitations.some((i) => i.id === inv.id));
+      // alice's room name is taken, not handed over
+      assert.equal((await bob.req({ request: 'update_room', name: 'alice' })).error_code, 427);
+      assert.equal((await bob.req({ request: 'update_room', name: 'alice', pin: '9999', layout: '3x3' })).error_code, 427);
+      // admin requests do not exist on the client API
+      for (const body of [{ request: 'create_room', name: 'alice' }, { request: 'delete_account', username: 'alice' },
+        { request: 'list_rooms', owner: 'alice' }, { request: 'create_account', username: 'evil', password: 'evil-password-1', admin: true }])
+        assert.equal((await bob.req(body)).error_code, 413, JSON.stringify(body));
+      // bob is not alice: no PIN-free owner join into alice's room
+      assert.equal((await bob.join({ room: alice.address })).error_code, 416);
+      // the Admin API with a wrong secret: refused by the core
+      const adm = await connectFrom(svc.wsUrl, '127.0.0.31', 'janus-admin-protocol');
+      try {
+        const r = await adm.request({ janus: 'message_plugin', plugin: 'janus.plugin.vmr', admin_secret: 'guess',
+          request: { request: 'delete_account', username: 'alice' } });
+        assert.equal(r.janus, 'error');
+      } finally {
+        adm.close();
+      }
+      // nothing changed for alice
+      const list = (await owner.req({ request: 'list_invitations' })).invitations;
+      assert.equal(list.find((i) => i.id === inv.id).state, 'active');
+      const after = await owner.req({ request: 'get_room' });
+      assert.deepEqual(after.room, before.room);
+    } finally {
+      owner.close(); bob.close();
+    }
+    const log = svc.log();
+    assert.match(log, /revoke_invitation refused for participant \d+ \(ip:127\.0\.0\.31\): 423/);
+    assert.match(log, /revoke_invitation refused for participant \d+ \(ip:127\.0\.0\.31\): 428/);
+    assert.match(log, /delete_invitation refused for participant \d+ \(ip:127\.0\.0\.31\): 428/);
+    assert.match(log, /update_room refused for participant \d+ \(ip:127\.0\.0\.31\): 427/);
+    assert.match(log, /bad request from participant \d+: 413 unknown request/);
+  });
+
+  test('password guessing: 425, then 426 per user name and per source', async () => {
+    const m = await clientFrom(svc, '127.0.0.32');
+    const other = await clientFrom(svc, '127.0.0.33');
+    try {
+      for (let i = 0; i < 5; i++)
+        assert.equal((await m.req({ request: 'login', username: 'dave', password: `guess-${i}-password` })).error_code, 425);
+      const locked = await m.req({ request: 'login', username: 'dave', password: 'dave-secret-1' });
+      assert.equal(locked.error_code, 426, JSON.stringify(locked));
+      // the user name is locked from everywhere (until it expires), the source for every user name
+      assert.equal((await other.req({ request: 'login', username: 'dave', password: 'dave-secret-1' })).error_code, 426);
+      assert.equal((await m.req({ request: 'login', username: 'bob', password: 'bob-secret-1' })).error_code, 426);
+      assert.equal((await other.req({ request: 'login', username: 'bob', password: 'bob-secret-1' })).vmr, 'login');
+    } finally {
+      m.close(); other.close();
+    }
+    const log = svc.log();
+    assert.match(log, /login refused for participant \d+ \(ip:127\.0\.0\.32\): 425/);
+    assert.match(log, /login refused for participant \d+ \(ip:127\.0\.0\.32\): 426/);
+  });
+
+  test('SIP REGISTER: no credentials get a 401 challenge, wrong ones 403, and 5 failures lock the source', async () => {
+    const u = await udpFrom('127.0.0.4');
+    try {
+      await u.send(rawRegister('127.0.0.4', u.port, 'alice', 'secreg1'));
+      await waitFor(() => u.firstLines().some((l) => / 401 /.test(l)), 3000, '401');
+      for (let i = 0; i < 5; i++)
+        assert.equal(await sipp('register_bad.xml', { user: 'alice', pass: `wrong-${i}`, expires: 600 }, { source: '127.0.0.4' }), 0);
+      // now locked: a REGISTER from that address is refused at once (no challenge)
+      u.got.length = 0;
+      await u.send(rawRegister('127.0.0.4', u.port, 'alice', 'secreg2'));
+      await waitFor(() => u.firstLines().some((l) => / 403 /.test(l)), 3000, '403 while locked');
+      assert.ok(!u.firstLines().some((l) => / 401 /.test(l)), JSON.stringify(u.firstLines()));
+    } finally {
+      u.close();
+    }
+    // another address still gets its challenge, and with the right password a binding
+    assert.equal(await sipp('register.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600 }, { source: '127.0.0.5' }), 0);
+    const s = await bridgeStatus(svc);
+    assert.ok(!s.sip.registrations.some((r) => /127\.0\.0\.4/.test(r.contact)), JSON.stringify(s.sip.registrations));
+    const log = svc.log();
+    assert.match(log, /REGISTER of alice from 127\.0\.0\.4 refused \(bad credentials\)/);
+    assert.match(log, /REGISTER of alice from 127\.0\.0\.4 refused \(locked\)/);
+  });
+
+  test('toll fraud: no request dials a number, and a guest in one room never rings another account\'s device', async () => {
+    // The client API of the bridge has no dial request; neither has the Admin API.
+    const c = await clientFrom(svc, '127.0.0.40');
+    try {
+      const h = await c.attach('janus.plugin.sipbridge');
+      for (const request of ['call', 'dial', 'invite', 'dial_out'])
+        assert.equal((await c.message(h, { request, uri: 'sip:+4930123456@pstn.example' })).data.error_code, 413);
+    } finally {
+      c.close();
+    }
+    const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+    try {
+      const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
+        request: { request: 'dial', uri: 'sip:+4930123456@pstn.example', room: 'carol.join' } });
+      assert.ok(!JSON.stringify(r.response || {}).includes('calling'), JSON.stringify(r));
+    } finally {
+      admin.close();
+    }
+    // bob registers a device (a UDP socket we watch); carol wants a call when a guest joins
+    // but has no device. A guest joins carol's room: bob's device must never ring.
+    const device = await udpFrom('127.0.0.41');
+    const carol = await clientFrom(svc, '127.0.0.42');
+    const guest = await launchBrowser();
+    try {
+      assert.equal(await sipp('register_contact.xml', { user: 'bob', pass: 'bob-secret-1', expires: 600, contact_port: device.port },
+        { source: '127.0.0.41' }), 0);
+      let s = await bridgeStatus(svc);
+      assert.ok(s.sip.registrations.some((r) => r.username === 'bob'), JSON.stringify(s.sip.registrations));
+      assert.equal((await carol.req({ request: 'login', username: 'carol', password: 'carol-secret-1' })).vmr, 'login');
+      assert.equal((await carol.req({ request: 'update_room', receive_call: true })).room.receive_call, true);
+      await guest.page.goto(`${svc.httpUrl}/?room=carol.join&name=Visitor&autojoin=1`);
+      await waitJoined(guest.page);
+      await waitFor(() => /guest Visitor joined carol\.join/.test(svc.log()), 10000, 'the guest notice in the log');
+      await sleep(4000);
+      const invites = device.got.filter((m) => m.startsWith('INVITE '));
+      assert.deepEqual(invites, [], 'bob\'s device was not called');
+      s = await bridgeStatus(svc);
+      assert.ok(!s.sip.calls.some((x) => x.via === 'dial-out'), JSON.stringify(s.sip.calls));
+    } finally {
+      await guest.close();
+      device.close();
+      carol.close();
+    }
+    assert.doesNotMatch(svc.log(), /call bob's device/);
+  });
+
+  test('oversized and malformed WebSocket messages: closed or refused, logged, janus keeps serving', async () => {
+    // over the 256 KiB limit, on both APIs: closed with 1009
+    for (const protocol of ['janus-protocol', 'janus-admin-protocol']) {
+      const c = await connectFrom(svc.wsUrl, '127.0.0.50', protocol);
+      c.ws.send('{"janus":"create","transaction":"' + 'A'.repeat(300 * 1024) + '"}');
+      await waitFor(() => c.closed, 5000, `close of the oversized ${protocol} connection`);
+      assert.equal(c.closeCode, 1009, protocol);
+    }
+    // not JSON, JSON that is not an object, binary junk, deep nesting: an error answer, the
+    // connection stays usable
+    const c = await connectFrom(svc.wsUrl, '127.0.0.51');
+    try {
+      for (const junk of ['this is {not json', '[1,2,3]', '"a string"', 'null', '{"janus":42}', '{"janus":"create"',
+        '['.repeat(5000) + ']'.repeat(5000), Buffer.from(crypto.randomBytes(2048)),
+        '{"janus":"message","body":{"request":"login","username":"a\\u0000b","password":"p"},"transaction":"n"}']) {
+        c.ws.send(junk);
+        await sleep(50);
+      }
+      await sleep(500);
+      assert.ok(!c.closed, 'the connection survives junk');
+      assert.ok(c.messages.some((m) => m.janus === 'error'), JSON.stringify(c.messages.slice(0, 3)));
+      c.messages.length = 0;
+      await c.createSession();
+      const h = await c.attach('janus.plugin.vmr');
+      // a plugin message with hostile bodies
+      for (const body of [{ request: 'join', room: 'x'.repeat(100000) }, { request: 'login', username: 'a'.repeat(5000), password: 'p' },
+        { request: 'invite', email: 'a@b\r\nBcc: everyone@example.org' }, { request: ['join'] }, { request: 'join', room: 'demo', pin: { $gt: '' } }])
+        assert.ok((await c.message(h, body)).data.error_code >= 411);
+    } finally {
+      c.close();
+    }
+    // a message flood: closed with 1008
+    const f = await connectFrom(svc.wsUrl, '127.0.0.52');
+    for (let i = 0; i < 400 && !f.closed; i++) f.ws.send(JSON.stringify({ janus: 'ping', transaction: `p${i}` }));
+    await waitFor(() => f.closed, 5000, 'close of the flooding connection');
+    // 1008 from us; 1006 when the close reaches a client still busy sending (the log line says why)
+    assert.ok([1008, 1006].includes(f.closeCode), String(f.closeCode));
+    const log = svc.log();
+    assert.match(log, /\[tpaasweb\] 127\.0\.0\.50: message larger than \d+ bytes, closing/);
+    assert.match(log, /\[tpaasweb\] 127\.0\.0\.51: not JSON/);
+    assert.match(log, /\[tpaasweb\] 127\.0\.0\.52: more than \d+ messages\/s/);
+    assert.ok(svc.isRunning());
+  });
+
+  test('HTTP garbage on the web port: refused or closed, janus keeps serving', async () => {
+    const junk = [
+      'GARBAGE\r\n\r\n',
+      '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' + crypto.randomBytes(64).toString('latin1'),
+      'GET /' + 'A'.repeat(20000) + ' HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'B'.repeat(100000) + '\r\n\r\n',
+      'GET /../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /.git/config HTTP/1.1\r\nHost: x\r\n\r\n',
+      'DELETE /index.html HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\nabc',
+      'GET / HTTP/1.1\r\n' + 'X-H: v\r\n'.repeat(2000) + '\r\n',
+      crypto.randomBytes(4096),
+      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: junk\r\nSec-WebSocket-Version: 99\r\n\r\n',
+    ];
+    for (const j of junk) {
+      const reply = await rawHttp(svc, j, { source: '127.0.0.60' });
+      const st = statusOf(reply);
+      assert.ok(st === null || st >= 400, `${JSON.stringify(String(j).slice(0, 40))} -> ${reply.slice(0, 80)}`);
+      assert.doesNotMatch(reply, /root:x:0:0/);
+    }
+    // lws ends the path at a NUL byte: "/" (the join page), never the file behind it
+    assert.doesNotMatch(await rawHttp(svc, 'GET /\x00/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n', { source: '127.0.0.60' }), /root:x:0:0/);
+    assert.ok(svc.isRunning());
+    const ok = await rawHttp(svc, 'GET /?room=x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    assert.equal(statusOf(ok), 200);
+    // refused paths and methods are logged with the peer; request lines lws cannot parse are
+    // dropped by lws itself before our code sees them (and are not logged)
+    const log = svc.log();
+    // (lws folds "/../" away itself; a hidden file is refused by our path check)
+    assert.match(log, /\[tpaasweb\] 127\.0\.0\.60: HTTP (403|404) for \/\.git\/config/);
+    assert.match(log, /\[tpaasweb\] 127\.0\.0\.60: HTTP 405 for /);
+  });
+
+  test('SIP garbage over UDP and TCP: answered 400 or dropped, janus keeps serving', async () => {
+    const u = await udpFrom('127.0.0.70');
+    try {
+      const junk = [
+        'GARBAGE\r\n\r\n', crypto.randomBytes(1400), '\x00'.repeat(200),
+        'INVITE sip:alice.join@vmr.test SIP/2.0\r\n' + 'Via: SIP/2.0/UDP 127.0.0.70:1;branch=z9hG4bK' + 'x'.repeat(8000) + '\r\n\r\n',
+        'REGISTER sip:vmr.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.70\r\nCSeq: -1 REGISTER\r\nFrom: <>\r\nTo: <>\r\nCall-ID: \r\n\r\n',
+        'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.70:1;branch=z9hG4bKstray\r\nCSeq: 1 INVITE\r\nCall-ID: stray\r\n\r\n',
+        'A'.repeat(60000),
+      ];
+      for (const j of junk) { await u.send(j); await sleep(100); }
+      await sleep(500);
+      for (const l of u.firstLines()) assert.match(l, /^SIP\/2\.0 (400|481|404|403|513|416|501|405) /, JSON.stringify(u.firstLines()));
+      // DTMF for a call that does not exist changes nothing
+      await u.send('INFO sip:x@vmr.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.70:' + u.port + ';branch=z9hG4bKi1\r\nFrom: <sip:a@b>;tag=1\r\n'
+        + 'To: <sip:x@vmr.test>\r\nCall-ID: nocall\r\nCSeq: 1 INFO\r\nContent-Type: application/dtmf-relay\r\nContent-Length: 40\r\n\r\nSignal=' + '9'.repeat(33));
+      await sleep(300);
+    } finally {
+      u.close();
+    }
+    // TCP, if the bridge listens there: junk, then the connection may be closed
+    await new Promise((resolve) => {
+      const s = net.connect({ port: SIP_PORT, host: '127.0.0.1', localAddress: '127.0.0.71' });
+      s.on('connect', () => { s.write(crypto.randomBytes(8192)); s.write('\r\n\r\nINVITE x SIP/2.0\r\nContent-Length: 999999999\r\n\r\n'); setTimeout(() => { s.destroy(); resolve(); }, 1000); });
+      s.on('error', () => resolve());
+    });
+    assert.ok(svc.isRunning());
+    // the next legitimate request works: a fresh address gets its REGISTER challenge
+    const v = await udpFrom('127.0.0.72');
+    try {
+      await v.send(rawRegister('127.0.0.72', v.port, 'bob', 'after-junk'));
+      await waitFor(() => v.firstLines().some((l) => / 401 /.test(l)), 3000, '401 after the junk');
+    } finally {
+      v.close();
+    }
+    assert.ok((await bridgeStatus(svc)).sip);
+    assert.match(svc.log(), /received garbage from udp\/127\.0\.0\.70/);
+  });
+
+  test('after every attack janus still runs and a legitimate browser joins the PIN room', async () => {
+    assert.ok(svc.isRunning());
+    const b = await launchBrowser();
+    try {
+      await b.page.goto(`${svc.httpUrl}/?room=alice.join&name=Friend`);
+      await b.page.fill('#pin', '1234');
+      await b.page.click('#join');
+      await waitJoined(b.page);
+    } finally {
+      await b.close();
+    }
+  });
+});
