@@ -3,13 +3,27 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
-const { startService } = require('./lib/service');
+const { execFileSync, spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { startService, OUT } = require('./lib/service');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
+const { launchBrowser } = require('./lib/browser');
+const { waitJoined } = require('./lib/pages');
+
+const SIP_PORT = 5070;
+
+/** One sipp REGISTER with digest as carol; true when it got 200. */
+function sippRegister(localPort) {
+  const r = spawnSync('sipp', ['-sf', path.join(__dirname, 'sip', 'register.xml'), '-m', '1', '-l', '1', '-i', '127.0.0.1',
+    '-p', String(localPort), '-timeout', '15s', '-timeout_error', '-nostdin', '-key', 'domain', 'localhost', '-key', 'expires', '600',
+    '-key', 'user', 'carol', '-au', 'carol', '-ap', 'carol-secret-1', '-trace_err', '-error_file', path.join(OUT, `sipp-persist-${localPort}.err`),
+    `127.0.0.1:${SIP_PORT}`], { stdio: 'ignore', timeout: 30000 });
+  return r.status === 0;
+}
 
 let svc;
 before(async () => {
-  svc = await startService({ name: 'persistence' });
+  svc = await startService({ name: 'persistence', env: { SIP_PORT: String(SIP_PORT), SIP_IP: '127.0.0.1' } });
   await vmrAdmin(svc, { request: 'create_account', username: 'carol', password: 'carol-secret-1' });
 });
 after(async () => { if (svc) await svc.stop(); });
@@ -72,5 +86,35 @@ test('rooms and accounts survive a clean restart', async () => {
     assert.equal(g.room.meeting_number, r.room.meeting_number);
   } finally {
     c2.close();
+  }
+});
+
+test('janus killed under load and restarted: the call comes back by itself, the store is intact, SIP devices register again', async () => {
+  assert.ok(sippRegister(16101), 'a device registers before the crash');
+  const c = await vmrClient(svc);
+  await c.req({ request: 'login', username: 'carol', password: 'carol-secret-1' });
+  const before = (await c.req({ request: 'list_invitations' })).invitations.length;
+  c.close();
+  const b = await launchBrowser();
+  try {
+    await b.page.goto(`${svc.httpUrl}/?room=demo&name=Survivor&autojoin=1`);
+    await waitJoined(b.page);
+    await svc.kill9();
+    await svc.restart();
+    // The page notices the lost session and joins again on its own.
+    await b.page.waitForFunction(() => window.vmr.reconnects >= 1 && window.vmr.joined &&
+      window.vmr.handle.webrtcStuff.pc.connectionState === 'connected', null, { timeout: 90000, polling: 500 });
+    // Registrations live in memory: devices register again (they do so on their own timer).
+    assert.ok(sippRegister(16103), 'the device registers again after the restart');
+    const c2 = await vmrClient(svc);
+    try {
+      await c2.req({ request: 'login', username: 'carol', password: 'carol-secret-1' });
+      assert.equal((await c2.req({ request: 'list_invitations' })).invitations.length, before, 'every invitation is still there');
+      assert.equal((await c2.req({ request: 'get_room' })).room.address, 'carol-team.join');
+    } finally {
+      c2.close();
+    }
+  } finally {
+    await b.close();
   }
 });
