@@ -115,7 +115,7 @@ static int sipb_init(janus_callbacks *callback, const char *config_path) {
 	settings_read(config_path, &cfg, keep, &database);
 	int rc = vmr_store_open(database, &store);
 	if(rc < 0) {
-		JANUS_LOG(LOG_FATAL, "[sipbridge] cannot open the store %s (%s)\n", database, g_strerror(-rc));
+		JANUS_LOG(LOG_FATAL, "[sipbridge] cannot open the store %s (%s)\n", vmr_store_printable_uri(database), g_strerror(-rc));
 		g_free(database);
 		g_ptr_array_unref(keep);
 		return -1;
@@ -140,7 +140,7 @@ static int sipb_init(janus_callbacks *callback, const char *config_path) {
 		.rtp_port_min = cfg.rtp_port_min, .rtp_port_max = cfg.rtp_port_max };
 	g_atomic_int_set(&initialized, 1);
 	JANUS_LOG(LOG_INFO, "%s initialized: SIP on %s:%d (udp, tcp%s), domain %s, lobby user %s, store %s\n", SIPB_NAME,
-		cfg.ip, cfg.port, cfg.tls_port && cfg.tls_cert_dir ? ", tls" : "", cfg.domain, cfg.lobby_user, database);
+		cfg.ip, cfg.port, cfg.tls_port && cfg.tls_cert_dir ? ", tls" : "", cfg.domain, cfg.lobby_user, vmr_store_printable_uri(database));
 	g_free(database);
 	g_ptr_array_unref(keep);
 	return 0;

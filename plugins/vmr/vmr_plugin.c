@@ -429,7 +429,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	vmr_store *store = NULL;
 	int rc = vmr_store_open(st.database, &store);
 	if(rc < 0) {
-		JANUS_LOG(LOG_FATAL, "[vmr] cannot open the store %s (%s)\n", st.database, g_strerror(-rc));
+		JANUS_LOG(LOG_FATAL, "[vmr] cannot open the store %s (%s)\n", vmr_store_printable_uri(st.database), g_strerror(-rc));
 		settings_clear(&st);
 		return -1;
 	}
@@ -462,9 +462,9 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 		return -1;
 	}
 	g_atomic_int_set(&initialized, 1);
-	JANUS_LOG(LOG_INFO, "%s initialized: store %s (%s), picture %dx%d@%d, mail %s\n", VMR_NAME, st.database,
+	JANUS_LOG(LOG_INFO, "%s initialized: store %s (%s), picture %dx%d@%d, mail %s\n", VMR_NAME, vmr_store_printable_uri(st.database),
 		vmr_store_backend(store), room_config.width, room_config.height, room_config.fps,
-		st.smtp_url ? st.smtp_url : "off");
+		st.smtp_url && st.smtp_url[0] ? st.smtp_url : "off (no SMTP server configured)");
 	settings_clear(&st);
 	return 0;
 }

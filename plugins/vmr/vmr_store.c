@@ -258,3 +258,9 @@ void vmr_invitation_clear(vmr_invitation *inv) {
 	g_free(inv->mail_status);
 	memset(inv, 0, sizeof(*inv));
 }
+
+const char *vmr_store_printable_uri(const char *uri) {
+	if(uri != NULL && g_ascii_strncasecmp(uri, "postgres", 8) == 0)
+		return "postgresql://… (credentials not logged)";
+	return uri ? uri : "(none)";
+}

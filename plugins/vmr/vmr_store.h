@@ -31,6 +31,8 @@ typedef struct vmr_store vmr_store;
 /* uri: a file path or "sqlite:<path>" for SQLite; "postgresql://..." or "postgres://..."
  * (a libpq connection URI) for PostgreSQL. */
 int vmr_store_open(const char *uri, vmr_store **out);
+/* What may be logged of a store URI: a PostgreSQL URI may hold a password, so it is not. */
+const char *vmr_store_printable_uri(const char *uri);
 void vmr_store_close(vmr_store *store);
 /* "sqlite" or "postgresql". */
 const char *vmr_store_backend(const vmr_store *store);
