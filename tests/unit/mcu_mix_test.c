@@ -404,6 +404,48 @@ static void test_events_talking_and_speaker(void)
 	g_mutex_clear(&e.lock);
 }
 
+/* A sender whose packets say (RFC 6464, level 127) they are silence is not decoded; a talker
+ * beside it is, and the listener still hears the talker. */
+static void test_silent_frames_not_decoded(void)
+{
+	mcu_room *room = quiet_room();
+	sink sk[3];
+	mcu_participant_io io[3];
+	src s[3];
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		sink_init(&sk[i], &io[i]);
+		s[i].p = join(room, "P", MCU_AUDIO_OPUS, 111, &io[i]);
+	}
+	s[0].freq = 440;
+	s[0].level = 18;      /* a talker */
+	s[1].level = 127;     /* silent, says so */
+	s[2].level = -1;      /* silent, says nothing: decoded to find out */
+	run(s, 3, 40);
+	mcu_participant_stats st[3];
+	for (int i = 0; i < 3; i++)
+		mcu_participant_get_stats(s[i].p, &st[i]);
+	g_test_message("decoded/silent: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+		", %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, st[0].audio_frames_decoded, st[0].audio_frames_silent,
+		st[1].audio_frames_decoded, st[1].audio_frames_silent, st[2].audio_frames_decoded, st[2].audio_frames_silent);
+	g_assert_cmpuint(st[0].audio_frames_decoded, >, 25);
+	g_assert_cmpuint(st[0].audio_frames_silent, ==, 0);
+	g_assert_cmpuint(st[1].audio_frames_decoded, ==, 0);
+	g_assert_cmpuint(st[1].audio_frames_silent, >, 25);
+	g_assert_cmpuint(st[2].audio_frames_decoded, >, 25);
+	int16_t *pcm;
+	long n = received_pcm(&sk[1], MCU_AUDIO_OPUS, 111, 15, 35, &pcm);
+	g_assert_cmpfloat(goertzel_amp(pcm, n, 440, 48000), >, 0.6 * AMP);
+	g_free(pcm);
+	for (int i = 0; i < 3; i++) {
+		mcu_room_leave(room, s[i].p);
+		mcu_participant_unref(s[i].p);
+		mcu_opus_enc_free(s[i].enc);
+		sink_clear(&sk[i]);
+	}
+	mcu_room_unref(room);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -411,5 +453,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/mix/g711-hears-opus-and-back", test_g711_hears_opus_and_back);
 	g_test_add_func("/mcu/mix/shared-encode-for-non-talkers", test_shared_encode_for_non_talkers);
 	g_test_add_func("/mcu/mix/events-talking-speaker-level-given", test_events_talking_and_speaker);
+	g_test_add_func("/mcu/mix/frames-marked-silent-are-not-decoded", test_silent_frames_not_decoded);
 	return g_test_run();
 }
