@@ -256,27 +256,72 @@ static void room_started(void *opaque, const char *address, mcu_room *room) {
 	mcu_room_set_events(room, &ev);
 }
 
-/* Sends `event` (borrowed) to everyone in room `name` except `skip`. */
-static void room_notify(const char *name, vmr_session *skip, json_t *event) {
-	GList *targets = NULL;
+/* Which sessions a notification or an action is for. */
+typedef struct session_filter {
+	const char *room;          /* in this room (by address) */
+	int64_t room_id;           /* in the room with this store id */
+	int64_t account_id;        /* logged in as this account */
+	const char *except_room;   /* ...but not in this room */
+	int64_t invitation_id;     /* joined with this invitation */
+	vmr_session *skip;
+} session_filter;
+
+static gboolean session_matches(vmr_session *s, const session_filter *f) {
+	if(s == f->skip || g_atomic_int_get(&s->destroyed))
+		return FALSE;
+	gboolean in_room = s->room_name != NULL;
+	if(f->room && (!in_room || strcmp(s->room_name, f->room) != 0))
+		return FALSE;
+	if(f->room_id && (!in_room || s->room_id != f->room_id))
+		return FALSE;
+	if(f->account_id && s->client.account_id != f->account_id)
+		return FALSE;
+	if(f->except_room && in_room && strcmp(s->room_name, f->except_room) == 0)
+		return FALSE;
+	if(f->invitation_id && (!in_room || s->invitation_id != f->invitation_id))
+		return FALSE;
+	return TRUE;
+}
+
+/* The sessions matching f, each with a new reference (release with sessions_release). Taken
+ * under sessions_mutex; whatever is done to them next happens without it. */
+static GList *sessions_matching(const session_filter *f) {
+	GList *list = NULL;
 	janus_mutex_lock(&sessions_mutex);
 	GHashTableIter it;
 	gpointer value;
 	g_hash_table_iter_init(&it, sessions);
 	while(g_hash_table_iter_next(&it, NULL, &value)) {
 		vmr_session *s = value;
-		if(s == skip || g_atomic_int_get(&s->destroyed) || s->room_name == NULL || strcmp(s->room_name, name) != 0)
-			continue;
-		janus_refcount_increase(&s->ref);
-		targets = g_list_prepend(targets, s);
+		if(session_matches(s, f)) {
+			janus_refcount_increase(&s->ref);
+			list = g_list_prepend(list, s);
+		}
 	}
 	janus_mutex_unlock(&sessions_mutex);
-	for(GList *l = targets; l; l = l->next) {
-		vmr_session *s = l->data;
-		gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
-		janus_refcount_decrease(&s->ref);
-	}
-	g_list_free(targets);
+	return list;
+}
+
+static void sessions_release(GList *list) {
+	for(GList *l = list; l; l = l->next)
+		janus_refcount_decrease(&((vmr_session *)l->data)->ref);
+	g_list_free(list);
+}
+
+/* Pushes `event` (borrowed) to every session matching f; returns how many. */
+static int notify(const session_filter *f, json_t *event) {
+	GList *targets = sessions_matching(f);
+	int n = 0;
+	for(GList *l = targets; l; l = l->next, n++)
+		gateway->push_event(((vmr_session *)l->data)->handle, &vmr_plugin, NULL, event, NULL);
+	sessions_release(targets);
+	return n;
+}
+
+/* Sends `event` (borrowed) to everyone in room `name` except `skip`. */
+static void room_notify(const char *name, vmr_session *skip, json_t *event) {
+	session_filter f = { .room = name, .skip = skip };
+	notify(&f, event);
 }
 
 static json_t *room_participants(const char *name) {
@@ -751,46 +796,17 @@ static void reply_error(vmr_message *msg, int code, const char *reason) {
 /* Sends `event` (borrowed) to every handle logged in as `account_id`, except those in room
  * `except_room` (NULL: none excepted). Returns how many got it. */
 static int notify_account(int64_t account_id, const char *except_room, json_t *event) {
-	GList *targets = NULL;
-	janus_mutex_lock(&sessions_mutex);
-	GHashTableIter it;
-	gpointer value;
-	g_hash_table_iter_init(&it, sessions);
-	while(g_hash_table_iter_next(&it, NULL, &value)) {
-		vmr_session *s = value;
-		if(g_atomic_int_get(&s->destroyed) || s->client.account_id != account_id)
-			continue;
-		if(except_room && s->room_name && strcmp(s->room_name, except_room) == 0)
-			continue;
-		janus_refcount_increase(&s->ref);
-		targets = g_list_prepend(targets, s);
-	}
-	janus_mutex_unlock(&sessions_mutex);
-	int n = 0;
-	for(GList *l = targets; l; l = l->next) {
-		vmr_session *s = l->data;
-		gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
-		janus_refcount_decrease(&s->ref);
-		n++;
-	}
-	g_list_free(targets);
-	return n;
+	session_filter f = { .account_id = account_id, .except_room = except_room };
+	return account_id ? notify(&f, event) : 0;
 }
 
 /* Is the owner of a room in it right now? */
 static gboolean account_in_room(int64_t account_id, const char *address) {
-	gboolean found = FALSE;
-	janus_mutex_lock(&sessions_mutex);
-	GHashTableIter it;
-	gpointer value;
-	g_hash_table_iter_init(&it, sessions);
-	while(!found && g_hash_table_iter_next(&it, NULL, &value)) {
-		vmr_session *s = value;
-		found = !g_atomic_int_get(&s->destroyed) && s->client.account_id == account_id &&
-			s->room_name != NULL && strcmp(s->room_name, address) == 0;
-	}
-	janus_mutex_unlock(&sessions_mutex);
-	return found;
+	session_filter f = { .account_id = account_id, .room = address };
+	GList *found = account_id ? sessions_matching(&f) : NULL;
+	gboolean in = found != NULL;
+	sessions_release(found);
+	return in;
 }
 
 /* Mailer thread: tell the owner's open pages how the invitation mail went. */
@@ -847,19 +863,8 @@ static void notify_guest_joined(const vmr_join_grant *grant, const char *display
 
 /* Removes from their room everyone who joined with a revoked/deleted invitation. */
 static void kick_invitation(int64_t invitation_id) {
-	GList *targets = NULL;
-	janus_mutex_lock(&sessions_mutex);
-	GHashTableIter it;
-	gpointer value;
-	g_hash_table_iter_init(&it, sessions);
-	while(g_hash_table_iter_next(&it, NULL, &value)) {
-		vmr_session *s = value;
-		if(!g_atomic_int_get(&s->destroyed) && s->invitation_id == invitation_id && s->room_name != NULL) {
-			janus_refcount_increase(&s->ref);
-			targets = g_list_prepend(targets, s);
-		}
-	}
-	janus_mutex_unlock(&sessions_mutex);
+	session_filter f = { .invitation_id = invitation_id };
+	GList *targets = sessions_matching(&f);
 	for(GList *l = targets; l; l = l->next) {
 		vmr_session *s = l->data;
 		json_t *event = json_pack("{sssssi}", "vmr", "event", "kicked", "invitation revoked", "error_code",
@@ -869,9 +874,8 @@ static void kick_invitation(int64_t invitation_id) {
 		session_leave(s);
 		s->invitation_id = 0;
 		gateway->close_pc(s->handle);
-		janus_refcount_decrease(&s->ref);
 	}
-	g_list_free(targets);
+	sessions_release(targets);
 }
 
 static void handle_join(vmr_message *msg, const vmr_request *req) {
@@ -1001,19 +1005,8 @@ static void apply_effects(const vmr_effects *fx) {
 		mcu_layout_kind kind = MCU_LAYOUT_1_7;
 		mcu_layout_kind_from_string(room.layout, &kind);
 		/* Everyone in the room (by id: the address may just have changed) hears the new layout. */
-		GList *targets = NULL;
-		janus_mutex_lock(&sessions_mutex);
-		GHashTableIter it;
-		gpointer value;
-		g_hash_table_iter_init(&it, sessions);
-		while(g_hash_table_iter_next(&it, NULL, &value)) {
-			vmr_session *s = value;
-			if(!g_atomic_int_get(&s->destroyed) && s->room_name != NULL && s->room_id == room.id) {
-				janus_refcount_increase(&s->ref);
-				targets = g_list_prepend(targets, s);
-			}
-		}
-		janus_mutex_unlock(&sessions_mutex);
+		session_filter f = { .room_id = room.id };
+		GList *targets = sessions_matching(&f);
 		for(GList *l = targets; l; l = l->next) {
 			vmr_session *s = l->data;
 			janus_mutex_lock(&s->mutex);
@@ -1021,9 +1014,8 @@ static void apply_effects(const vmr_effects *fx) {
 				mcu_room_set_layout(s->room, kind);
 			janus_mutex_unlock(&s->mutex);
 			gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
-			janus_refcount_decrease(&s->ref);
 		}
-		g_list_free(targets);
+		sessions_release(targets);
 		json_decref(event);
 		vmr_room_clear(&room);
 	}
