@@ -1,0 +1,91 @@
+/*
+ * vmr_plugin_priv.h - what the two halves of janus.plugin.vmr share: vmr_plugin.c (the Janus
+ * plugin: life cycle, sessions, media callbacks, the worker thread) and vmr_plugin_requests.c
+ * (what the worker does with each request: joins, management, notifications).
+ *
+ * Threads and ownership as described in vmr_plugin.c: sessions are refcounted; sessions_mutex
+ * guards the sessions table and each session's room fields (lock order: sessions_mutex, then
+ * the session's own mutex); the request functions run on the single worker thread.
+ * Nothing here is exported from the .so (-fvisibility=hidden).
+ */
+#ifndef TPAAS_VMR_PLUGIN_PRIV_H
+#define TPAAS_VMR_PLUGIN_PRIV_H
+
+#include <jansson.h>
+#include <glib.h>
+
+#include "plugins/plugin.h"
+#include "mutex.h"
+#include "refcount.h"
+
+#include "mcu_room.h"
+#include "vmr_request.h"
+#include "vmr_rooms.h"
+#include "vmr_service.h"
+
+typedef struct vmr_session {
+	vmr_member member;             /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
+	janus_plugin_session *handle;
+	guint64 id;                    /* participant id shown to the room */
+	janus_mutex mutex;             /* guards room/part/display */
+	mcu_room *room;
+	mcu_participant *part;
+	char *room_name;               /* the room's address while in it */
+	char *display;
+	int64_t room_id;               /* store id of the room while in it */
+	int64_t invitation_id;         /* the invitation used to join, 0 when none */
+	vmr_client client;             /* login state; used by the worker thread only */
+	volatile gint media_up;
+	volatile gint destroyed;
+	janus_refcount ref;
+} vmr_session;
+
+typedef struct vmr_message {
+	vmr_session *session;
+	char *peer;                    /* the client's address, stamped by our transport */
+	char *transaction;
+	json_t *message;
+	json_t *jsep;
+} vmr_message;
+
+/* What we remember of each running room between MCU events; the MCU's events opaque. */
+typedef struct room_info {
+	char *address;
+	volatile guint64 speaker;      /* member id on the main pane, 0 when none */
+} room_info;
+
+/* Which sessions a notification or an action is for. */
+typedef struct session_filter {
+	const char *room;          /* in this room (by address) */
+	int64_t room_id;           /* in the room with this store id */
+	int64_t account_id;        /* logged in as this account */
+	const char *except_room;   /* ...but not in this room */
+	int64_t invitation_id;     /* joined with this invitation */
+	vmr_session *skip;
+} session_filter;
+
+
+extern janus_plugin vmr_plugin;
+extern janus_callbacks *gateway;
+extern volatile gint initialized, stopping;
+extern janus_mutex sessions_mutex;
+extern vmr_service *service;
+extern GHashTable *event_addresses;       /* address -> room_info */
+extern janus_mutex event_addresses_mutex;
+
+/* vmr_plugin.c */
+vmr_session *session_lookup(janus_plugin_session *handle);        /* new reference or NULL */
+GList *sessions_matching(const session_filter *f);                /* new references */
+void sessions_release(GList *list);
+int notify(const session_filter *f, json_t *event);               /* event borrowed */
+void room_notify(const char *name, vmr_session *skip, json_t *event);
+json_t *room_participants(const char *name);                     /* new reference */
+void session_leave(vmr_session *s);
+void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len);
+void io_request_keyframe(void *opaque);
+
+/* vmr_plugin_requests.c */
+void vmr_handle_request(vmr_message *msg);
+void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
+
+#endif

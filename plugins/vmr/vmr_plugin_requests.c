@@ -1,0 +1,432 @@
+/*
+ * vmr_plugin_requests.c - what janus.plugin.vmr's worker thread does with each request: the
+ * SDP answer and the MCU join, room and account management through vmr_service, and the
+ * notifications that follow (joined/left, guest_joined to the owner, revoked guests removed,
+ * layout changes). Runs on the worker thread only (and vmr_mail_result on the mailer's).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "debug.h"
+#include "sdp-utils.h"
+#include "rtp.h"
+
+#include "vmr_dialout.h"
+#include "vmr_plugin_priv.h"
+#include "vmr_store.h"
+
+/* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive,
+ * everything else rejected. Returns the answer SDP text (g_free) or NULL with *reason. */
+static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, int *code, const char **reason) {
+	char error[256] = "";
+	janus_sdp *offer = janus_sdp_parse(offer_sdp, error, sizeof(error));
+	if(offer == NULL) {
+		*code = VMR_ERROR_INVALID_SDP;
+		*reason = "invalid SDP offer";
+		JANUS_LOG(LOG_WARN, "[vmr] invalid SDP offer: %s\n", error);
+		return NULL;
+	}
+	janus_sdp *answer = janus_sdp_generate_answer(offer);
+	gboolean have_audio = FALSE, have_video = FALSE;
+	for(GList *l = offer->m_lines; l; l = l->next) {
+		janus_sdp_mline *m = l->data;
+		if(m->type == JANUS_SDP_AUDIO && !have_audio && janus_sdp_get_codec_pt(offer, m->index, "opus") > 0) {
+			have_audio = TRUE;
+			janus_sdp_generate_answer_mline(offer, answer, m,
+				JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
+				JANUS_SDP_OA_CODEC, "opus",
+				JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+				/* RFC 6464: the browser tells us each packet's level, we need not decode to know */
+				JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
+				JANUS_SDP_OA_DONE);
+		} else if(m->type == JANUS_SDP_VIDEO && !have_video && janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
+			have_video = TRUE;
+			janus_sdp_generate_answer_mline(offer, answer, m,
+				JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
+				JANUS_SDP_OA_CODEC, "vp8",
+				JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+				JANUS_SDP_OA_DONE);
+		} else {
+			janus_sdp_generate_answer_mline(offer, answer, m,
+				JANUS_SDP_OA_MLINE, m->type,
+				JANUS_SDP_OA_ENABLED, FALSE,
+				JANUS_SDP_OA_DONE);
+		}
+	}
+	char *text = NULL;
+	if(!have_audio && !have_video) {
+		*code = VMR_ERROR_UNSUPPORTED_MEDIA;
+		*reason = "the offer has neither Opus audio nor VP8 video";
+	} else {
+		*audio_pt = have_audio ? janus_sdp_get_codec_pt(answer, -1, "opus") : 0;
+		*video_pt = have_video ? janus_sdp_get_codec_pt(answer, -1, "vp8") : 0;
+		text = janus_sdp_write(answer);
+	}
+	janus_sdp_destroy(offer);
+	janus_sdp_destroy(answer);
+	return text;
+}
+
+static void reply_error_retry(vmr_message *msg, int code, const char *reason, int retry_after_s) {
+	json_t *event = vmr_error_json(code, reason);
+	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
+		json_object_set_new(event, "retry_after", json_integer(retry_after_s));
+	gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+	/* The core has taken the refused offer: reset the PeerConnection so that the client can
+	 * try again (say, with the right PIN) on the same handle. */
+	if(msg->jsep != NULL) {
+		janus_mutex_lock(&msg->session->mutex);
+		gboolean in_room = msg->session->room != NULL;
+		janus_mutex_unlock(&msg->session->mutex);
+		if(!in_room)
+			gateway->close_pc(msg->session->handle);
+	}
+}
+
+static void reply_error(vmr_message *msg, int code, const char *reason) {
+	reply_error_retry(msg, code, reason, 0);
+}
+
+/* Sends `event` (borrowed) to every handle logged in as `account_id`, except those in room
+ * `except_room` (NULL: none excepted). Returns how many got it. */
+static int notify_account(int64_t account_id, const char *except_room, json_t *event) {
+	session_filter f = { .account_id = account_id, .except_room = except_room };
+	return account_id ? notify(&f, event) : 0;
+}
+
+/* Is the owner of a room in it right now? */
+static gboolean account_in_room(int64_t account_id, const char *address) {
+	session_filter f = { .account_id = account_id, .room = address };
+	GList *found = account_id ? sessions_matching(&f) : NULL;
+	gboolean in = found != NULL;
+	sessions_release(found);
+	return in;
+}
+
+/* Mailer thread: tell the owner's open pages how the invitation mail went. */
+void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error) {
+	(void)opaque;
+	if(!g_atomic_int_get(&initialized) || g_atomic_int_get(&stopping))
+		return;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_t *m = json_object();
+	json_object_set_new(m, "invitation", json_integer(invitation_id));
+	json_object_set_new(m, "sent", json_boolean(result == 0));
+	if(result != 0)
+		json_object_set_new(m, "error", json_string(error ? error : "unknown error"));
+	json_object_set_new(event, "mail", m);
+	if(result != 0)
+		JANUS_LOG(LOG_WARN, "[vmr] invitation %" SCNi64 " mail failed: %s\n", invitation_id, error ? error : "?");
+	notify_account(owner_id, NULL, event);
+	json_decref(event);
+}
+
+/* A guest came in: the owner's open web sessions hear of it at once and, with "receive a
+ * call" on, the SIP bridge calls the owner's registered device into the room. */
+static void notify_guest_joined(const vmr_join_grant *grant, const char *display) {
+	const vmr_room *room = &grant->room;
+	if(room->owner_id == 0 || grant->is_owner || account_in_room(room->owner_id, room->address))
+		return;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_t *g = json_object();
+	json_object_set_new(g, "room", json_string(room->address));
+	json_object_set_new(g, "display", json_string(display));
+	json_object_set_new(g, "how", json_string(grant->invitation_id ? "invitation" : room->pin ? "pin" : "room"));
+	if(grant->invitation_id)
+		json_object_set_new(g, "invitation", json_integer(grant->invitation_id));
+	json_object_set_new(event, "guest_joined", g);
+	int n = notify_account(room->owner_id, room->address, event);
+	json_decref(event);
+	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s: told %d open session(s) of the owner\n", display, room->address, n);
+	if(room->receive_call) {
+		vmr_account owner;
+		if(vmr_store_account_get(vmr_service_store(service), room->owner_id, &owner) == 0) {
+			int rc = vmr_dialout_request(owner.id, owner.username, room->address);
+			if(rc == 0)
+				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room->address);
+			else
+				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address,
+					rc == -ENOENT ? "no registered device" : rc == -ENOTSUP ? "no SIP bridge loaded" :
+					rc == -EPERM ? "not the owner's room" : g_strerror(-rc));
+			vmr_account_clear(&owner);
+		}
+	}
+}
+
+/* Removes from their room everyone who joined with a revoked/deleted invitation. */
+static void kick_invitation(int64_t invitation_id) {
+	session_filter f = { .invitation_id = invitation_id };
+	GList *targets = sessions_matching(&f);
+	for(GList *l = targets; l; l = l->next) {
+		vmr_session *s = l->data;
+		json_t *event = json_pack("{sssssi}", "vmr", "event", "kicked", "invitation revoked", "error_code",
+			VMR_ERROR_INVALID_INVITATION);
+		gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+		json_decref(event);
+		session_leave(s);
+		s->invitation_id = 0;
+		gateway->close_pc(s->handle);
+	}
+	sessions_release(targets);
+}
+
+static void handle_join(vmr_message *msg, const vmr_request *req) {
+	vmr_session *s = msg->session;
+	janus_mutex_lock(&s->mutex);
+	gboolean joined = s->room != NULL;
+	janus_mutex_unlock(&s->mutex);
+	if(joined) {
+		reply_error(msg, VMR_ERROR_ALREADY_JOINED, "already in a room");
+		return;
+	}
+	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
+	const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
+	if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "join needs a JSEP offer");
+		return;
+	}
+	vmr_join_grant grant;
+	const char *reason = NULL;
+	int code = vmr_service_authorize_join(service, &s->client, req, &grant, &reason);
+	if(code != VMR_OK) {
+		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n", s->id,
+			s->client.source, code, reason);
+		reply_error_retry(msg, code, reason, grant.retry_after_s);
+		return;
+	}
+	const char *display = vmr_request_string(req, "display");
+	if(display == NULL)
+		display = grant.guest_name ? grant.guest_name : "Guest";
+	int audio_pt = 0, video_pt = 0;
+	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
+	if(answer == NULL) {
+		vmr_join_grant_clear(&grant);
+		reply_error(msg, code, reason);
+		return;
+	}
+	const char *address = grant.room.address;
+	mcu_room *mroom = vmr_rooms_acquire(address, grant.room.layout);
+	if(mroom == NULL) {
+		g_free(answer);
+		vmr_join_grant_clear(&grant);
+		reply_error(msg, VMR_ERROR_INTERNAL, "cannot start the room's MCU");
+		return;
+	}
+	janus_refcount_increase(&s->ref);      /* the io's reference */
+	mcu_participant_io io = { .opaque = s, .send_rtp = io_send_rtp, .request_keyframe = io_request_keyframe };
+	mcu_participant_opts opts;
+	mcu_participant_opts_defaults(&opts);
+	opts.display = display;
+	opts.audio_codec = MCU_AUDIO_OPUS;
+	opts.audio_pt = (uint8_t)audio_pt;
+	opts.video_pt = (uint8_t)video_pt;
+	mcu_participant *part = mcu_room_join_ex(mroom, &opts, &io);
+	if(part == NULL) {
+		janus_refcount_decrease(&s->ref);
+		mcu_room_unref(mroom);
+		vmr_rooms_release_if_empty(address);
+		g_free(answer);
+		vmr_join_grant_clear(&grant);
+		reply_error(msg, VMR_ERROR_INTERNAL, "cannot join the room's MCU");
+		return;
+	}
+	janus_mutex_lock(&sessions_mutex);
+	janus_mutex_lock(&s->mutex);
+	s->room = mroom;
+	s->part = part;
+	s->room_name = g_strdup(address);
+	s->room_id = grant.room.id;
+	s->invitation_id = grant.invitation_id;
+	g_free(s->display);
+	s->display = g_strdup(display);
+	janus_mutex_unlock(&s->mutex);
+	janus_mutex_unlock(&sessions_mutex);
+
+	int width = 0, height = 0;
+	mcu_room_video_size(mroom, &width, &height);
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("joined"));
+	json_object_set_new(event, "room", json_string(address));
+	json_object_set_new(event, "room_name", json_string(grant.room.name));
+	json_object_set_new(event, "layout", json_string(grant.room.layout));
+	json_object_set_new(event, "id", json_integer((json_int_t)s->id));
+	json_object_set_new(event, "display", json_string(display));
+	json_t *video = json_object();
+	json_object_set_new(video, "width", json_integer(width));
+	json_object_set_new(video, "height", json_integer(height));
+	json_object_set_new(event, "video", video);
+	json_object_set_new(event, "participants", room_participants(address));
+	janus_mutex_lock(&event_addresses_mutex);
+	room_info *info = g_hash_table_lookup(event_addresses, address);
+	guint64 speaker = info ? info->speaker : 0;
+	janus_mutex_unlock(&event_addresses_mutex);
+	json_object_set_new(event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
+	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
+	int ret = gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+	JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",
+		display, s->id, address, audio_pt, video_pt, ret);
+	json_decref(event);
+	json_decref(jsep);
+	g_free(answer);
+
+	json_t *joined_ev = json_object();
+	json_object_set_new(joined_ev, "vmr", json_string("event"));
+	json_object_set_new(joined_ev, "room", json_string(address));
+	json_t *who = json_object();
+	json_object_set_new(who, "id", json_integer((json_int_t)s->id));
+	json_object_set_new(who, "display", json_string(display));
+	json_object_set_new(joined_ev, "joined", who);
+	room_notify(address, s, joined_ev);
+	json_decref(joined_ev);
+	notify_guest_joined(&grant, display);
+	vmr_join_grant_clear(&grant);
+}
+
+/* Applies what a management request changed to the running rooms. */
+static void apply_effects(const vmr_effects *fx) {
+	if(fx->revoked_invitation)
+		kick_invitation(fx->revoked_invitation);
+	if(fx->room_changed) {
+		vmr_room room;
+		if(vmr_store_room_get(vmr_service_store(service), fx->room_changed, &room) != 0)
+			return;
+		json_t *event = json_object();
+		json_object_set_new(event, "vmr", json_string("event"));
+		json_object_set_new(event, "room", json_string(room.address));
+		json_object_set_new(event, "layout", json_string(room.layout));
+		mcu_layout_kind kind = MCU_LAYOUT_1_7;
+		mcu_layout_kind_from_string(room.layout, &kind);
+		/* Everyone in the room (by id: the address may just have changed) hears the new layout. */
+		session_filter f = { .room_id = room.id };
+		GList *targets = sessions_matching(&f);
+		for(GList *l = targets; l; l = l->next) {
+			vmr_session *s = l->data;
+			janus_mutex_lock(&s->mutex);
+			if(s->room)
+				mcu_room_set_layout(s->room, kind);
+			janus_mutex_unlock(&s->mutex);
+			gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+		}
+		sessions_release(targets);
+		json_decref(event);
+		vmr_room_clear(&room);
+	}
+}
+
+void vmr_handle_request(vmr_message *msg) {
+	vmr_session *s = msg->session;
+	if(msg->peer != NULL) {
+		/* Failures count per client address when we know it (else per handle). */
+		char *source = g_strdup_printf("ip:%s", msg->peer);
+		char *colon = strrchr(source + 3, ':');
+		if(colon != NULL && strchr(source + 3, ':') == colon)
+			*colon = '\0';   /* "1.2.3.4:5678" -> "1.2.3.4" (IPv6 keeps its colons) */
+		g_free(s->client.source);
+		s->client.source = source;
+	}
+	vmr_request req;
+	char reason[128];
+	int code = vmr_request_parse(msg->message, 0, &req, reason, sizeof(reason));
+	if(code != VMR_OK) {
+		JANUS_LOG(LOG_WARN, "[vmr] bad request from participant %" SCNu64 ": %d %s\n", s->id, code, reason);
+		reply_error(msg, code, reason);
+		return;
+	}
+	json_t *event = NULL;
+	switch(req.type) {
+	case VMR_REQ_JOIN:
+		handle_join(msg, &req);
+		return;
+	case VMR_REQ_LEAVE: {
+		janus_mutex_lock(&s->mutex);
+		gboolean joined = s->room != NULL;
+		janus_mutex_unlock(&s->mutex);
+		if(!joined) {
+			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+			return;
+		}
+		session_leave(s);
+		s->invitation_id = 0;
+		event = json_pack("{ssss}", "vmr", "event", "result", "left");
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		json_decref(event);
+		gateway->close_pc(s->handle);
+		return;
+	}
+	case VMR_REQ_LIST_PARTICIPANTS: {
+		janus_mutex_lock(&s->mutex);
+		char *name = g_strdup(s->room_name);
+		janus_mutex_unlock(&s->mutex);
+		if(name == NULL) {
+			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+			return;
+		}
+		event = json_object();
+		json_object_set_new(event, "vmr", json_string("participants"));
+		json_object_set_new(event, "room", json_string(name));
+		json_object_set_new(event, "participants", room_participants(name));
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		json_decref(event);
+		g_free(name);
+		return;
+	}
+	case VMR_REQ_CONFIGURE: {
+		/* A new offer from a participant in the room, e.g. an ICE restart after a network
+		 * drop: answer it; the participant stays in the MCU room throughout. */
+		janus_mutex_lock(&s->mutex);
+		gboolean joined = s->room != NULL;
+		janus_mutex_unlock(&s->mutex);
+		const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
+		const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
+		if(!joined) {
+			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+			return;
+		}
+		if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+			reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "configure needs a JSEP offer");
+			return;
+		}
+		int audio_pt = 0, video_pt = 0, code = 0;
+		const char *reason = NULL;
+		char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
+		if(answer == NULL) {
+			reply_error(msg, code, reason);
+			return;
+		}
+		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
+		json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
+		json_decref(event);
+		json_decref(jsep);
+		g_free(answer);
+		return;
+	}
+	case VMR_REQ_KEYFRAME:
+		janus_mutex_lock(&s->mutex);
+		if(s->part)
+			mcu_participant_keyframe_request(s->part);
+		janus_mutex_unlock(&s->mutex);
+		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		json_decref(event);
+		return;
+	default: {
+		/* Account and room management: the service decides, we apply the effects. */
+		vmr_effects fx;
+		event = vmr_service_handle(service, &s->client, &req, &fx);
+		json_t *ecode = json_object_get(event, "error_code");
+		if(ecode != NULL)   /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
+			JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n", req.name, s->id,
+				s->client.source, (int)json_integer_value(ecode), json_string_value(json_object_get(event, "error")));
+		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		json_decref(event);
+		apply_effects(&fx);
+		return;
+	}
+	}
+}
+
