@@ -183,15 +183,7 @@ static void room_info_free(gpointer data) {
 static void room_talking(void *opaque, void *participant_opaque, int is_talking) {
 	const char *address = ((const room_info *)opaque)->address;
 	const vmr_member *who = participant_opaque;
-	json_t *event = json_object();
-	json_object_set_new(event, "vmr", json_string("event"));
-	json_object_set_new(event, "room", json_string(address));
-	json_t *t = json_object();
-	json_object_set_new(t, "id", json_integer((json_int_t)who->id));
-	json_object_set_new(t, "talking", json_boolean(is_talking));
-	json_object_set_new(event, "talking", t);
-	room_notify(address, NULL, event);
-	json_decref(event);
+	room_event(address, NULL, "talking", json_pack("{sIsb}", "id", (json_int_t)who->id, "talking", is_talking));
 }
 
 static void room_speaker(void *opaque, void *participant_opaque) {
@@ -199,12 +191,7 @@ static void room_speaker(void *opaque, void *participant_opaque) {
 	const char *address = info->address;
 	const vmr_member *who = participant_opaque;
 	info->speaker = who ? who->id : 0;
-	json_t *event = json_object();
-	json_object_set_new(event, "vmr", json_string("event"));
-	json_object_set_new(event, "room", json_string(address));
-	json_object_set_new(event, "speaker", who ? json_integer((json_int_t)who->id) : json_null());
-	room_notify(address, NULL, event);
-	json_decref(event);
+	room_event(address, NULL, "speaker", who ? json_integer((json_int_t)who->id) : json_null());
 }
 
 /* A room's MCU started (by us or by the SIP bridge): attach our event callbacks. The address
@@ -285,6 +272,16 @@ void room_notify(const char *name, vmr_session *skip, json_t *event) {
 	notify(&f, event);
 }
 
+/* Sends {"vmr":"event","room":name,key:value} to everyone in the room but skip; steals value. */
+void room_event(const char *name, vmr_session *skip, const char *key, json_t *value) {
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_object_set_new(event, "room", json_string(name));
+	json_object_set_new(event, key, value);
+	room_notify(name, skip, event);
+	json_decref(event);
+}
+
 json_t *room_participants(const char *name) {
 	json_t *list = json_array();
 	janus_mutex_lock(&sessions_mutex);
@@ -326,12 +323,7 @@ void session_leave(vmr_session *s) {
 	mcu_participant_unref(part);
 	janus_refcount_decrease(&s->ref);    /* the io's reference: the MCU won't call us again */
 	mcu_room_unref(room);
-	json_t *event = json_object();
-	json_object_set_new(event, "vmr", json_string("event"));
-	json_object_set_new(event, "room", json_string(name));
-	json_object_set_new(event, "left", json_integer((json_int_t)s->id));
-	room_notify(name, s, event);
-	json_decref(event);
+	room_event(name, s, "left", json_integer((json_int_t)s->id));
 	vmr_rooms_release_if_empty(name);
 	JANUS_LOG(LOG_INFO, "[vmr] participant %"SCNu64" left room %s\n", s->id, name);
 	g_free(name);

@@ -79,6 +79,7 @@ GList *sessions_matching(const session_filter *f);                /* new referen
 void sessions_release(GList *list);
 int notify(const session_filter *f, json_t *event);               /* event borrowed */
 void room_notify(const char *name, vmr_session *skip, json_t *event);
+void room_event(const char *name, vmr_session *skip, const char *key, json_t *value);   /* steals value */
 json_t *room_participants(const char *name);                     /* new reference */
 void session_leave(vmr_session *s);
 void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len);

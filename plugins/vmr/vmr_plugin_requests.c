@@ -272,15 +272,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	json_decref(jsep);
 	g_free(answer);
 
-	json_t *joined_ev = json_object();
-	json_object_set_new(joined_ev, "vmr", json_string("event"));
-	json_object_set_new(joined_ev, "room", json_string(address));
-	json_t *who = json_object();
-	json_object_set_new(who, "id", json_integer((json_int_t)s->id));
-	json_object_set_new(who, "display", json_string(display));
-	json_object_set_new(joined_ev, "joined", who);
-	room_notify(address, s, joined_ev);
-	json_decref(joined_ev);
+	room_event(address, s, "joined", json_pack("{sIss}", "id", (json_int_t)s->id, "display", display));
 	notify_guest_joined(&grant, display);
 	vmr_join_grant_clear(&grant);
 }
