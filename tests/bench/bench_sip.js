@@ -22,6 +22,7 @@ const LIB = path.join(ROOT, 'tests', 'integration', 'lib');
 const { startService } = require(path.join(LIB, 'service'));
 const { JanusClient } = require(path.join(LIB, 'janus-client'));
 const { vmrAdmin } = require(path.join(LIB, 'admin'));
+const { bridgeStatus: sipStatus } = require(path.join(LIB, 'sip'));
 
 const SECONDS = Number(process.argv[2] || 20);
 const CALLS = 20;
@@ -54,16 +55,9 @@ function sipp(work, scenario, args, timeoutS) {
   });
 }
 
+/** The bridge's SIP status (calls, registrations). */
 async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
-  try {
-    const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
-      request: { request: 'status' } });
-    if (r.janus !== 'success') throw new Error('status failed: ' + JSON.stringify(r));
-    return r.response.sip;
-  } finally {
-    admin.close();
-  }
+  return (await sipStatus(svc)).sip;
 }
 
 /** The report blocks of an RTCP compound packet: { ssrc, cumLost, extSeq }. */

@@ -9,7 +9,6 @@
 'use strict';
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
 const net = require('node:net');
 const path = require('node:path');
@@ -21,14 +20,13 @@ const { vmrAdmin } = require('./lib/admin');
 const { launchBrowser } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
 const { DUMMY_OFFER } = require('./lib/sdp');
+const { sippRunner, bridgeStatus, dtmfKeys, sleep } = require('./lib/sip');
 
-const SCEN = path.join(__dirname, 'sip');
 const SIP_PORT = 5080;
 const DOMAIN = 'vmr.test';
-let sippPort = 16060;
+const sipp = sippRunner({ domain: DOMAIN, sipPort: SIP_PORT, basePort: 16060 });
 let udpPort = 17060;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A JanusClient whose TCP connection comes from `source` (a 127.0.0.x address). */
 async function connectFrom(url, source, protocol = 'janus-protocol') {
@@ -60,35 +58,6 @@ async function clientFrom(svc, source) {
   return c;
 }
 
-/** Runs one sipp scenario from `source`; resolves with its exit code. */
-function sipp(scenario, keys, { source = '127.0.0.1', duration = 500, timeoutS = 20 } = {}) {
-  const port = sippPort++;
-  const args = ['-sf', path.join(SCEN, scenario), '-m', '1', '-l', '1', '-i', source, '-p', String(port),
-    '-mp', String(27000 + (port % 1000) * 4), '-d', String(duration), '-timeout', `${timeoutS}s`, '-timeout_error',
-    '-nostdin', '-trace_err', '-error_file', path.join(OUT, `sipp-sec-${scenario}-${port}.err`), '-key', 'domain', DOMAIN];
-  for (const [k, v] of Object.entries(keys || {})) {
-    if (k === 'user') args.push('-au', String(v));
-    if (k === 'pass') args.push('-ap', String(v));
-    else args.push('-key', k, String(v));
-  }
-  args.push(`127.0.0.1:${SIP_PORT}`);
-  return new Promise((resolve) => {
-    const p = spawn('sipp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('exit', (code) => {
-      if (code !== 0) console.log(`sipp ${scenario} from ${source} exit ${code}: ${err.slice(-1500)}`);
-      resolve(code);
-    });
-  });
-}
-
-function dtmfKeys(digits, n) {
-  const keys = {};
-  for (let i = 1; i <= n; i++) keys[`k${i}`] = digits[i - 1] || 'x';
-  return keys;
-}
-
 /** A UDP socket on `source`: sends raw SIP datagrams and collects every answer's first line. */
 async function udpFrom(source) {
   const sock = dgram.createSocket('udp4');
@@ -115,17 +84,6 @@ async function waitFor(pred, timeoutMs, what) {
   while (!pred()) {
     if (Date.now() > deadline) throw new Error('timeout waiting for ' + what);
     await sleep(100);
-  }
-}
-
-async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
-  try {
-    const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
-      request: { request: 'status' } });
-    return r.response;
-  } finally {
-    admin.close();
   }
 }
 

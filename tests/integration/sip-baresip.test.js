@@ -22,37 +22,15 @@ const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { launchBrowser, pageStats, remoteColour } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
 const { colourClip, toneWav } = require('./lib/media');
+const { waitForStatus, inRoom, sleep } = require('./lib/sip');
 
 const SIP_PORT = 5080;
 const DOMAIN = 'vmr.test';
 const TEMPLATES = path.join(__dirname, 'baresip');
 const BROWSER_TONE = 440;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
-  try {
-    const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
-      request: { request: 'status' } });
-    if (r.janus !== 'success') throw new Error('status failed: ' + JSON.stringify(r));
-    return r.response;
-  } finally {
-    admin.close();
-  }
-}
 
-async function waitForStatus(svc, pred, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await bridgeStatus(svc);
-    if (pred(last)) return last;
-    await sleep(100);
-  }
-  throw new Error(`timeout waiting for ${what}; last status ${JSON.stringify(last && last.sip)}`);
-}
 
-const inRoom = (room, via) => (s) => s.sip && s.sip.calls.some((c) => c.state === 'in-room' && c.room === room && (!via || c.via === via));
 
 /** A long solid-colour VP8 IVF for baresip's avformat video source. */
 function colourIvf(name, colour) {

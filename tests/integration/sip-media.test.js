@@ -18,84 +18,18 @@ const { vmrAdmin } = require('./lib/admin');
 const { launchBrowser, pageStats } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
 const { toneWav, silenceWav } = require('./lib/media');
+const { sippRunner, waitForStatus, waitForLog, inRoom, noCalls, sleep } = require('./lib/sip');
 
-const SCEN = path.join(__dirname, 'sip');
 const SIP_PORT = 5080;
 const DOMAIN = 'vmr.test';
+const sipp = sippRunner({ domain: DOMAIN, sipPort: SIP_PORT, basePort: 16060 });
 const PIN = '4321';
-let sippPort = 16060;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** 20 s of a 440 Hz sine as headerless G.711 µ-law at 8 kHz (sipp's rtp_stream plays it, PT 0). */
-function toneUlaw() {
-  fs.mkdirSync(OUT, { recursive: true });
-  const file = path.join(OUT, 'tone.ulaw');
-  if (!fs.existsSync(file)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=20',
-      '-ar', '8000', '-ac', '1', '-f', 'mulaw', '-threads', '1', '-bitexact', file]);
-  }
-  return file;
-}
 
-/**
- * Runs one sipp scenario (one call) against the bridge from the folder OUT (where tone.ulaw
- * is); resolves with its exit code. keys become `-key k v`; duration is the scenario's <pause/>.
- */
-function sipp(scenario, keys, { duration = 500, timeoutS = 30, port = sippPort++ } = {}) {
-  const tag = `${path.basename(scenario, '.xml')}-${port}`;
-  const args = ['-sf', path.join(SCEN, scenario), '-m', '1', '-l', '1', '-i', '127.0.0.1', '-mi', '127.0.0.1',
-    '-p', String(port), '-mp', String(27000 + (port % 1000) * 4), '-cp', String(9000 + (port % 1000)),
-    '-d', String(duration), '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin',
-    '-trace_err', '-trace_msg', '-message_file', path.join(OUT, `sipp-${tag}.msg`), '-error_file', path.join(OUT, `sipp-${tag}.err`),
-    '-key', 'domain', DOMAIN];
-  for (const [k, v] of Object.entries(keys || {})) args.push('-key', k, String(v));
-  args.push(`127.0.0.1:${SIP_PORT}`);
-  return new Promise((resolve) => {
-    const p = spawn('sipp', args, { cwd: OUT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('exit', (code) => {
-      if (code !== 0) console.log(`sipp ${scenario} exit ${code}: ${err.slice(-2000)}`);
-      resolve(code);
-    });
-  });
-}
 
-async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
-  try {
-    const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
-      request: { request: 'status' } });
-    if (r.janus !== 'success') throw new Error('status failed: ' + JSON.stringify(r));
-    return r.response;
-  } finally {
-    admin.close();
-  }
-}
 
-async function waitForStatus(svc, pred, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await bridgeStatus(svc);
-    if (pred(last)) return last;
-    await sleep(150);
-  }
-  throw new Error(`timeout waiting for ${what}; last status ${JSON.stringify(last && last.sip)}`);
-}
 
-/** Janus writes its log from a thread of its own: poll for a line instead of reading once. */
-async function waitForLog(svc, re, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!re.test(svc.log())) {
-    if (Date.now() > deadline) assert.match(svc.log(), re);
-    await sleep(100);
-  }
-}
-
-const inRoom = (room, via) => (s) => s.sip && s.sip.calls.some((c) => c.state === 'in-room' && c.room === room && (!via || c.via === via));
-const noCalls = (s) => s.sip && s.sip.calls.length === 0;
 
 /** G.711 µ-law byte -> 16-bit linear sample. */
 function ulawToLinear(u) {
@@ -119,6 +53,17 @@ function analyse(samples) {
 async function inboundAudio(page) {
   const s = await page.evaluate(pageStats);
   return s.inbound.audio || {};
+}
+
+/** 20 s of a 440 Hz sine as headerless G.711 µ-law at 8 kHz (sipp's rtp_stream plays it, PT 0). */
+function toneUlaw() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, 'tone.ulaw');
+  if (!fs.existsSync(file)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=20',
+      '-ar', '8000', '-ac', '1', '-f', 'mulaw', '-threads', '1', '-bitexact', file]);
+  }
+  return file;
 }
 
 describe('SIP media (sipp RFC 4733 DTMF and PCMU, a browser in the room)', () => {

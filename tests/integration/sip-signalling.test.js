@@ -13,68 +13,19 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startService, OUT } = require('./lib/service');
 const { JanusClient } = require('./lib/janus-client');
-const { vmrAdmin, vmrClient } = require('./lib/admin');
+const { vmrAdmin } = require('./lib/admin');
 const { launchBrowser } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
+const { sippRunner, bridgeStatus, waitForStatus, inRoom, dtmfKeys } = require('./lib/sip');
 
-const SCEN = path.join(__dirname, 'sip');
 const SIP_PORT = 5080;
 const DOMAIN = 'vmr.test';
-let sippPort = 15060;
+const sipp = sippRunner({ domain: DOMAIN, sipPort: SIP_PORT, basePort: 15060 });
 
-/** Runs one sipp scenario (one call) against the bridge; resolves with its exit code. */
-function sipp(scenario, keys, { duration = 500, timeoutS = 20, port = sippPort++, uas = false } = {}) {
-  const args = ['-sf', path.join(SCEN, scenario), '-m', '1', '-l', '1', '-i', '127.0.0.1', '-p', String(port),
-    '-mp', String(26000 + (port % 1000) * 4), '-d', String(duration), '-timeout', `${timeoutS}s`, '-timeout_error',
-    '-nostdin', '-trace_err', '-trace_msg', '-message_file', path.join(OUT, `sipp-${scenario}-${port}.msg`), '-error_file', path.join(OUT, `sipp-${scenario}-${port}.err`), '-key', 'domain', DOMAIN];
-  for (const [k, v] of Object.entries(keys || {})) {
-    if (k === 'user') args.push('-au', String(v));
-    if (k === 'pass') args.push('-ap', String(v));
-    else args.push('-key', k, String(v));
-  }
-  if (!uas) args.push(`127.0.0.1:${SIP_PORT}`);
-  return new Promise((resolve) => {
-    const p = spawn('sipp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('exit', (code) => {
-      if (code !== 0) console.log(`sipp ${scenario} exit ${code}: ${err.slice(-2000)}`);
-      resolve(code);
-    });
-  });
-}
 
-/** keys k1..kN for the INFO DTMF scenarios: the digits, then "x" (ignored by the bridge). */
-function dtmfKeys(digits, n) {
-  const keys = {};
-  for (let i = 1; i <= n; i++) keys[`k${i}`] = digits[i - 1] || 'x';
-  return keys;
-}
 
-async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
-  try {
-    const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
-      request: { request: 'status' } });
-    if (r.janus !== 'success') throw new Error('status failed: ' + JSON.stringify(r));
-    return r.response;
-  } finally {
-    admin.close();
-  }
-}
 
-async function waitForStatus(svc, pred, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await bridgeStatus(svc);
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timeout waiting for ${what}; last status ${JSON.stringify(last && last.sip)}`);
-}
 
-const inRoom = (room, via) => (s) => s.sip && s.sip.calls.some((c) => c.state === 'in-room' && c.room === room && (!via || c.via === via));
 
 describe('SIP signalling (sipp)', () => {
   let svc, alice, board;
@@ -194,18 +145,8 @@ describe('SIP signalling (sipp)', () => {
   });
 
   test('dial-out: a guest joins, and the bridge calls the owner\'s registered device into the room', async () => {
-    // The owner turns "receive a call when a guest joins" on.
-    const owner = await vmrClient(svc);
-    try {
-      await owner.req({ request: 'login', username: 'alice', password: 'alice-secret-1' });
-      assert.equal((await owner.req({ request: 'update_room', receive_call: true })).room.receive_call, true);
-    } finally {
-      owner.close();
-    }
-    // Alice's device: a sipp UAS on its own port, registered with that port as its contact.
-    const devicePort = sippPort++;
-    const device = sipp('answer_bye.xml', {}, { port: devicePort, uas: true, timeoutS: 45 });
-    assert.equal(await sipp('register_contact.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600, contact_port: devicePort }), 0);
+    // The owner turns "receive a call when a guest joins" on; alice's device (a sipp UAS) registers.
+    const { run: device } = await sipp.ownerDevice(svc, 'alice', 'alice-secret-1', 'answer_bye.xml');
     // A guest (not the owner) joins alice's room from a browser.
     const guest = await launchBrowser();
     try {
