@@ -57,8 +57,10 @@ void sipb_rtcp_rx_packet(sipb_rtcp_rx *r, uint32_t ssrc, uint16_t seq, uint32_t 
 	uint32_t arrival = (uint32_t)((uint64_t)arrival_us * clock_hz / 1000000);
 	uint32_t transit = arrival - ts;
 	if (r->have_transit) {
-		int32_t d = (int32_t)(transit - r->transit);
-		r->jitter += (abs(d) - r->jitter) / 16.0;
+		/* |d| in 64 bits: a sender-chosen timestamp jump of 2^31 makes d INT32_MIN, whose
+		 * 32-bit abs() is undefined (found by tests/fuzz/fuzz_rtcp). */
+		int64_t d = (int32_t)(transit - r->transit);
+		r->jitter += ((double)(d < 0 ? -d : d) - r->jitter) / 16.0;
 	}
 	r->transit = transit;
 	r->have_transit = true;
@@ -82,7 +84,7 @@ static size_t write_report_block(sipb_rtcp_rx *r, int64_t now_us, uint8_t *p)
 	put32(p, r->ssrc);
 	put32(p + 4, (uint32_t)fraction << 24 | ((uint32_t)lost & 0xffffff));
 	put32(p + 8, ext_max);
-	put32(p + 12, (uint32_t)r->jitter);
+	put32(p + 12, r->jitter < 4294967295.0 ? (uint32_t)r->jitter : UINT32_MAX);
 	put32(p + 16, r->lsr);
 	uint32_t dlsr = 0;
 	if (r->lsr && now_us > r->lsr_at_us)

@@ -130,10 +130,84 @@ static void take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mli
 	l->accepted = 1;
 }
 
+static int is_token_char(char c, const char *extra) {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(extra, c) != NULL;
+}
+
+/* Checks every m= line against RFC 4566 §5.14 before Sofia sees it: Sofia's sdp_parse can be
+ * driven to allocate gigabytes by odd proto/format tokens (found by tests/fuzz/fuzz_sip_sdp,
+ * e.g. "m=image 1 udptlinline:=video 1 RTP/AVP 31"). Also refuses a CR not followed by LF. */
+static int m_lines_are_sane(const char *sdp, size_t len) {
+	for(size_t i = 0; i < len; i++)
+		if(sdp[i] == '\r' && (i + 1 >= len || sdp[i + 1] != '\n'))
+			return 0;
+	for(size_t i = 0; i < len;) {
+		size_t e = i;
+		while(e < len && sdp[e] != '\n')
+			e++;
+		size_t end = (e > i && sdp[e - 1] == '\r') ? e - 1 : e;
+		if(end - i >= 2 && sdp[i] == 'm' && sdp[i + 1] == '=') {
+			char line[512];
+			if(end - i >= sizeof(line))
+				return 0;
+			memcpy(line, sdp + i + 2, end - i - 2);
+			line[end - i - 2] = '\0';
+			char *save = NULL;
+			const char *media = strtok_r(line, " ", &save), *port = strtok_r(NULL, " ", &save);
+			const char *proto = strtok_r(NULL, " ", &save);
+			if(media == NULL || port == NULL || proto == NULL)
+				return 0;
+			for(const char *c = media; *c; c++)
+				if(!is_token_char(*c, "-"))
+					return 0;
+			/* <port>[/<number of ports>]: digits, and digits after a slash */
+			const char *c = port;
+			while(*c >= '0' && *c <= '9')
+				c++;
+			if(c == port || c - port > 5)
+				return 0;
+			if(*c == '/') {
+				const char *d = ++c;
+				while(*c >= '0' && *c <= '9')
+					c++;
+				if(c == d)
+					return 0;
+			}
+			if(*c != '\0')
+				return 0;
+			for(const char *p = proto; *p; p++)
+				if(!is_token_char(*p, "/._-"))
+					return 0;
+			int rtp = strstr(proto, "RTP/") != NULL, fmts = 0;
+			for(const char *f = strtok_r(NULL, " ", &save); f; f = strtok_r(NULL, " ", &save), fmts++) {
+				if(strlen(f) > 32)
+					return 0;
+				for(const char *c = f; *c; c++)
+					if(rtp ? (*c < '0' || *c > '9') : !is_token_char(*c, "._-*"))
+						return 0;
+			}
+			if(fmts == 0 || fmts > 64)
+				return 0;
+		}
+		i = e + 1;
+	}
+	return 1;
+}
+
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out) {
 	memset(out, 0, sizeof(*out));
 	out->audio = out->video = -1;
 	if(sdp == NULL || len == 0 || len > 65536)
+		return -EPROTO;
+	/* Sofia's sdp_parse can be driven to allocate gigabytes by non-ASCII bytes in an m= line
+	 * (found by tests/fuzz/fuzz_sip_sdp): SDP from SIP endpoints is ASCII, so take only
+	 * printable ASCII, tabs and line ends. */
+	for(size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)sdp[i];
+		if(c >= 0x7f || (c < 0x20 && c != '\r' && c != '\n' && c != '\t'))
+			return -EPROTO;
+	}
+	if(!m_lines_are_sane(sdp, len))
 		return -EPROTO;
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	sdp_parser_t *p = sdp_parse(home, sdp, (issize_t)len, sdp_f_mode_0000);

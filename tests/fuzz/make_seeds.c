@@ -578,6 +578,177 @@ static void seeds_vmr_request(void)
 		put_file("vmr_request", req[i][0], req[i][1], strlen(req[i][1]));
 }
 
+/* --- SIP bridge: SDP offers, RTCP, DTMF, digest ----------------------------------------- */
+
+static void seeds_sip_sdp(void)
+{
+	static const char *const sdp[][2] = {
+		{ "softphone-pcmu", "v=0\r\no=alice 2890844526 2890844526 IN IP4 198.51.100.7\r\ns=-\r\n"
+			"c=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8 101\r\n"
+			"a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+			"a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n" },
+		{ "opus-vp8-h264", "v=0\r\no=- 4611731400430051336 2 IN IP4 203.0.113.20\r\ns=-\r\n"
+			"t=0 0\r\nm=audio 5004 RTP/AVPF 111 9 0 110 101\r\nc=IN IP4 203.0.113.20\r\n"
+			"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+			"a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:110 telephone-event/48000\r\n"
+			"a=rtpmap:101 telephone-event/8000\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+			"m=video 5006 RTP/AVPF 100 102 96\r\nc=IN IP4 203.0.113.20\r\n"
+			"a=rtpmap:100 H264/90000\r\na=fmtp:100 profile-level-id=42e01f;packetization-mode=1\r\n"
+			"a=rtpmap:102 H264/90000\r\na=fmtp:102 profile-level-id=640032;packetization-mode=1\r\n"
+			"a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=recvonly\r\n" },
+		{ "savp-sdes", "v=0\r\no=polycom 1 1 IN IP4 192.0.2.44\r\ns=Polycom IP Phone\r\n"
+			"c=IN IP4 192.0.2.44\r\nt=0 0\r\nm=audio 2222 RTP/SAVP 9 0 101\r\n"
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
+			"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+			"a=rtpmap:9 G722/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+			"m=video 2224 RTP/SAVP 109\r\na=rtpmap:109 H264/90000\r\n"
+			"a=fmtp:109 profile-level-id=428016;packetization-mode=0\r\n" },
+		{ "hold-inactive", "v=0\r\no=bob 1 3 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+			"m=audio 49170 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=inactive\r\n" },
+		{ "ipv6-static-pt", "v=0\r\no=- 7 7 IN IP6 2001:db8::5\r\ns=-\r\nc=IN IP6 2001:db8::5\r\nt=0 0\r\n"
+			"m=audio 16384 RTP/AVP 0 18\r\nm=image 16386 udptl t38\r\nm=video 0 RTP/AVP 31\r\n"
+			"m=audio 16390 RTP/AVP 8\r\na=sendonly\r\n" },
+		{ "no-codec", "v=0\r\no=x 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+			"m=audio 4000 RTP/AVP 97\r\na=rtpmap:97 AMR-WB/16000/1\r\n" },
+		{ "bad", "v=0\r\no=\r\nm=audio x\r\n" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(sdp); i++)
+		put_file("sip_sdp", sdp[i][0], sdp[i][1], strlen(sdp[i][1]));
+}
+
+static void seeds_rtcp(void)
+{
+	/* SR (1 report block) + SDES CNAME, as a desk phone sends it */
+	static const uint8_t sr_sdes[] = {
+		0x81, 200, 0x00, 0x0c, 0x11, 0x22, 0x33, 0x44, 0xe9, 0x6b, 0x2a, 0x10, 0x4c, 0x6a, 0x7e, 0xf9,
+		0x00, 0x01, 0x90, 0x00, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x00, 0xbb, 0x80,
+		0xa0, 0xd1, 0x00, 0x01, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x01, 0x44, 0x00, 0x00, 0x00, 0x14,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x81, 202, 0x00, 0x04, 0x11, 0x22, 0x33, 0x44, 0x01, 0x0b, 'p', 'h', 'o', 'n', 'e', '@', 'h',
+		'o', 's', 't', 0x00, 0x00,
+	};
+	/* RR (no blocks) + SDES + PLI */
+	static const uint8_t rr_pli[] = {
+		0x80, 201, 0x00, 0x01, 0x55, 0x66, 0x77, 0x88,
+		0x81, 202, 0x00, 0x02, 0x55, 0x66, 0x77, 0x88, 0x01, 0x01, 'x', 0x00,
+		0x81, 206, 0x00, 0x02, 0x55, 0x66, 0x77, 0x88, 0xa0, 0xd1, 0x00, 0x01,
+	};
+	/* RR + FIR (RFC 5104) + BYE */
+	static const uint8_t fir_bye[] = {
+		0x80, 201, 0x00, 0x01, 0x55, 0x66, 0x77, 0x88,
+		0x84, 206, 0x00, 0x04, 0x55, 0x66, 0x77, 0x88, 0x00, 0x00, 0x00, 0x00,
+		0xa0, 0xd1, 0x00, 0x01, 0x07, 0x00, 0x00, 0x00,
+		0x81, 203, 0x00, 0x01, 0x55, 0x66, 0x77, 0x88,
+	};
+	/* generic NACK (RTPFB) + padded APP */
+	static const uint8_t nack_app[] = {
+		0x81, 205, 0x00, 0x03, 0x55, 0x66, 0x77, 0x88, 0xa0, 0xd1, 0x00, 0x01, 0x01, 0x2c, 0x00, 0x05,
+		0xa0, 204, 0x00, 0x03, 0x55, 0x66, 0x77, 0x88, 'q', 'o', 's', 'x', 0xaa, 0x00, 0x00, 0x02,
+	};
+	static const uint8_t overrun[] = { 0x80, 201, 0x00, 0x07, 0x55, 0x66, 0x77, 0x88 };
+	put_file("rtcp", "sr-sdes", sr_sdes, sizeof(sr_sdes));
+	put_file("rtcp", "rr-sdes-pli", rr_pli, sizeof(rr_pli));
+	put_file("rtcp", "rr-fir-bye", fir_bye, sizeof(fir_bye));
+	put_file("rtcp", "nack-app", nack_app, sizeof(nack_app));
+	put_file("rtcp", "overrun", overrun, sizeof(overrun));
+}
+
+/* One telephone-event record: RTP timestamp + RFC 4733 payload. */
+static void dtmf_rec(GByteArray *b, uint32_t ts, int event, bool end, uint16_t duration)
+{
+	uint8_t r[8] = { (uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8), (uint8_t)ts,
+		(uint8_t)event, (uint8_t)((end ? 0x80 : 0) | 10), (uint8_t)(duration >> 8), (uint8_t)duration };
+	record(b, 0x00, r, sizeof(r));
+}
+
+static void info_rec(GByteArray *b, uint8_t flags, const char *ctype, const char *body)
+{
+	GByteArray *r = g_byte_array_new();
+	g_byte_array_append(r, (const guint8 *)ctype, (guint)strlen(ctype) + 1);
+	g_byte_array_append(r, (const guint8 *)body, (guint)strlen(body));
+	record(b, flags, r->data, r->len);
+	g_byte_array_unref(r);
+}
+
+static void seeds_dtmf(void)
+{
+	/* "1234#" the RFC 4733 way: a few updates, three ends per key */
+	GByteArray *b = g_byte_array_new();
+	static const int keys[] = { 1, 2, 3, 4, 11 };
+	uint32_t ts = 160000;
+	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++, ts += 3200)
+		for (int i = 1; i <= 6; i++)
+			dtmf_rec(b, ts, keys[k], i > 3, (uint16_t)(160 * i));
+	put_bytes("dtmf", "rfc4733-1234-hash", b);
+
+	/* lost ends, a reordered late end, flash (16) and a short payload */
+	b = g_byte_array_new();
+	dtmf_rec(b, 8000, 9, false, 160);
+	dtmf_rec(b, 8000, 9, false, 320);
+	dtmf_rec(b, 16000, 0, false, 160);
+	dtmf_rec(b, 8000, 9, true, 800);
+	dtmf_rec(b, 16000, 0, true, 480);
+	dtmf_rec(b, 24000, 16, true, 480);
+	dtmf_rec(b, 0xffffff00u, 10, true, 160);
+	dtmf_rec(b, 0x00000100u, 5, true, 160);
+	static const uint8_t short_rec[] = { 0, 0, 0, 1, 5, 0x80 };
+	record(b, 0x00, short_rec, sizeof(short_rec));
+	put_bytes("dtmf", "rfc4733-loss-wrap", b);
+
+	/* SIP INFO: dtmf-relay and dtmf bodies, "10"/"11" as '*'/'#', junk */
+	b = g_byte_array_new();
+	info_rec(b, 0x80, "application/dtmf-relay", "Signal=5\r\nDuration=160\r\n");
+	info_rec(b, 0x80, "Application/DTMF-Relay", "  signal = 7\r\nDuration=250\r\n");
+	info_rec(b, 0x80, "application/dtmf", "3\r\n");
+	info_rec(b, 0x80, "application/dtmf-relay", "Duration=100\nSignal=11\n");
+	info_rec(b, 0x80, "application/dtmf", "10");
+	info_rec(b, 0x80, "application/sdp", "v=0\r\n");
+	info_rec(b, 0x81, ";boundary=x", "Signal=#\r\n");
+	info_rec(b, 0x82, "", "d");
+	put_bytes("dtmf", "sip-info", b);
+
+	/* both ways mixed into one long entry (overflow) */
+	b = g_byte_array_new();
+	for (int i = 0; i < 14; i++) {
+		dtmf_rec(b, 1000u + 800u * (uint32_t)i, i % 10, true, 400);
+		if (i % 3 == 0) {
+			char body[32];
+			g_snprintf(body, sizeof(body), "Signal=%d\r\n", (i + 1) % 10);
+			info_rec(b, 0x80, "application/dtmf-relay", body);
+		}
+	}
+	info_rec(b, 0x80, "application/dtmf", "#");
+	put_bytes("dtmf", "mixed-overflow", b);
+}
+
+static void seeds_digest(void)
+{
+	static const char *const hdr[][2] = {
+		{ "linphone", "Digest realm=\"tpaas.example.org\", nonce=\"00000000655043f6"
+			"0123456789abcdef0123456789abcdef\", algorithm=MD5, username=\"alice\", "
+			"uri=\"sip:tpaas.example.org\", response=\"6629fae49393a05397450978507c4ef1\", "
+			"cnonce=\"0a4f113b\", nc=00000001, qop=auth" },
+		{ "no-qop", "Digest username=\"bob\",realm=\"tpaas\",nonce=\"00000000655043ec"
+			"ffffffffffffffffffffffffffffffff\",uri=\"sip:tpaas\",response=\"0000000000000000000000000000000A\"" },
+		{ "sha256", "Digest username=\"carol\", realm=\"r\", nonce=\"n\", uri=\"sip:r\", "
+			"response=\"x\", algorithm=SHA-256, qop=\"auth-int\", opaque=\"5ccc069c\"" },
+		{ "overlong", "Digest username=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"" },
+		{ "basic", "Basic YWxpY2U6c2VjcmV0" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(hdr); i++) {
+		GByteArray *b = g_byte_array_new();
+		g_byte_array_append(b, (const guint8 *)"\x00", 1);
+		g_byte_array_append(b, (const guint8 *)hdr[i][1], (guint)strlen(hdr[i][1]));
+		put_bytes("digest", hdr[i][0], b);
+	}
+	static const char raw[] = "username=\"dave\"\nrealm=tpaas\nnonce=\"\"\nuri=sip:tpaas\n"
+		"response=\"\"\nqop=auth\nnc=00000001\ncnonce=\"\"\nalgorithm=md5\nnoequals\n=\n\"";
+	GByteArray *b = g_byte_array_new();
+	g_byte_array_append(b, (const guint8 *)"\x01", 1);
+	g_byte_array_append(b, (const guint8 *)raw, sizeof(raw) - 1);
+	put_bytes("digest", "raw-params", b);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -610,6 +781,10 @@ int main(int argc, char **argv)
 		failures++;
 	}
 	seeds_vmr_request();
+	seeds_sip_sdp();
+	seeds_rtcp();
+	seeds_dtmf();
+	seeds_digest();
 
 	g_ptr_array_unref(vp8);
 	g_ptr_array_unref(opus_rtp);

@@ -78,10 +78,28 @@ static void test_parse_peer(void)
 	g_rand_free(rnd);
 }
 
+/* A sender's timestamp jump of exactly 2^31 (transit difference INT32_MIN) once made the
+ * jitter negative and its report undefined (tests/fuzz/fuzz_rtcp). */
+static void test_jitter_survives_hostile_timestamps(void)
+{
+	sipb_rtcp_rx r;
+	sipb_rtcp_rx_reset(&r);
+	uint8_t buf[512];
+	size_t len;
+	sipb_rtcp_rx_packet(&r, 0x99, 1, 0, 8000, 1000000);
+	sipb_rtcp_rx_packet(&r, 0x99, 2, 0x80000000u, 8000, 1000000);
+	sipb_rtcp_rx_packet(&r, 0x99, 3, 0, 8000, 1000000);
+	g_assert_cmpint(sipb_rtcp_build(&r, 1, "c", false, 1000000, buf, sizeof(buf), &len), ==, 0);
+	uint32_t jitter = get32(buf + 8 + 12);
+	g_assert_cmpuint(jitter, >, 0);            /* large, but a number a receiver can read */
+	g_assert_cmpuint(jitter, <=, 0x80000000u);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/rtcp/build", test_build);
 	g_test_add_func("/sipb/rtcp/parse-peer", test_parse_peer);
+	g_test_add_func("/sipb/rtcp/jitter-survives-hostile-timestamps", test_jitter_survives_hostile_timestamps);
 	return g_test_run();
 }

@@ -110,6 +110,13 @@ static void test_refused(void) {
 	sipb_sdp_result r;
 	g_assert_cmpint(nego("garbage", &r), ==, -EPROTO);
 	g_assert_cmpint(sipb_sdp_negotiate("", 0, &r), ==, -EPROTO);
+	/* Non-ASCII in an m= line once made Sofia's parser allocate gigabytes (tests/fuzz/fuzz_sip_sdp). */
+	g_assert_cmpint(nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 5004 RTP/AVPF 1\xcf\xce 101\r\nc=IN IP4 192.0.2.7\r\n", &r), ==, -EPROTO);
+	g_assert_cmpint(nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=image 16386 udptlinline:=video 1 RTP/AVP 31\r\n", &r), ==, -EPROTO);
+	g_assert_cmpint(nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		"m=audio 16#90 RTP/AVP 8\r\n", &r), ==, -EPROTO);
 	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
 		"m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\nm=video 6002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n";
 	g_assert_cmpint(nego(o, &r), ==, -ENOTSUP);   /* no audio we can do */

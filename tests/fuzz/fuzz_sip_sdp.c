@@ -1,0 +1,108 @@
+/*
+ * fuzz_sip_sdp.c - libFuzzer harness of the SIP bridge's SDP offer/answer (sipb_sdp.c on
+ * Sofia-SIP's SDP parser): the input is an INVITE body (an SDP offer) as a caller sends it,
+ * in an exact-size heap copy without a terminating NUL.
+ *
+ * Checks: the result's indexes and strings are sane (NUL-terminated, in range); an accepted
+ * line has a port, an address, a codec we do and the right clock; SAVP lines carry a crypto
+ * with "inline:"; the answer we write parses as SDP again, has one m-line per offered one,
+ * and, negotiated as if it were an offer, picks the same audio codec and payload type.
+ */
+#include "sipb_sdp.h"
+#include "fuzz_records.h"
+
+#include <errno.h>
+#include <glib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void str_ok(const char *s, size_t cap)
+{
+	FUZZ_ASSERT(memchr(s, '\0', cap) != NULL);
+}
+
+static bool codec_ok(const sipb_sdp_mline *l)
+{
+	if (l->is_video)
+		return (!strcmp(l->codec, "VP8") || !strcmp(l->codec, "H264")) && l->clock_rate == 90000;
+	if (!strcmp(l->codec, "opus"))
+		return l->clock_rate == 48000;
+	return (!strcmp(l->codec, "G722") || !strcmp(l->codec, "PCMU") || !strcmp(l->codec, "PCMA")) &&
+		l->clock_rate == 8000;
+}
+
+static unsigned count_mlines(const char *s)
+{
+	unsigned n = 0;
+	for (const char *p = s; (p = strstr(p, "\nm=")) != NULL; p++)
+		n++;
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *sdp = malloc(size ? size : 1);
+	if (!sdp)
+		abort();
+	memcpy(sdp, data, size);
+	sipb_sdp_result r;
+	int rc = sipb_sdp_negotiate(sdp, size, &r);
+	free(sdp);
+	FUZZ_ASSERT(rc == 0 || rc == -EPROTO || rc == -ENOTSUP);
+	if (rc == -EPROTO)
+		return 0;
+	FUZZ_ASSERT(r.n >= 0 && r.n <= SIPB_SDP_MAX_MLINES);
+	FUZZ_ASSERT((rc == 0) == (r.audio >= 0));
+	FUZZ_ASSERT(r.audio < r.n && r.video < r.n);
+	for (int i = 0; i < r.n; i++) {
+		const sipb_sdp_mline *l = &r.m[i];
+		str_ok(l->type, sizeof(l->type));
+		str_ok(l->proto, sizeof(l->proto));
+		str_ok(l->first_fmt, sizeof(l->first_fmt));
+		str_ok(l->remote_ip, sizeof(l->remote_ip));
+		str_ok(l->codec, sizeof(l->codec));
+		str_ok(l->fmtp, sizeof(l->fmtp));
+		str_ok(l->crypto, sizeof(l->crypto));
+		FUZZ_ASSERT(l->dir >= SIPB_SDP_INACTIVE && l->dir <= SIPB_SDP_SENDRECV);
+		if (l->accepted) {
+			FUZZ_ASSERT(i == r.audio || i == r.video);
+			FUZZ_ASSERT(l->is_video == (i == r.video));
+			FUZZ_ASSERT(l->port > 0 && l->port <= 65535 && l->remote_ip[0] != '\0');
+			FUZZ_ASSERT(codec_ok(l));
+			FUZZ_ASSERT(l->pt >= 0 && l->pt <= 127);
+			FUZZ_ASSERT(l->h264_mode == 0 || l->h264_mode == 1);
+			if (l->is_video)
+				FUZZ_ASSERT(l->dtmf_pt == 0);
+			else
+				FUZZ_ASSERT(l->dtmf_pt >= 0 && l->dtmf_pt <= 127);
+			if (!g_ascii_strncasecmp(l->proto, "RTP/SAVP", 8))
+				FUZZ_ASSERT(strstr(l->crypto, "inline:") != NULL);
+		}
+		sipb_media_stream st;
+		sipb_sdp_to_stream(l, &st);
+		FUZZ_ASSERT(st.enabled == (l->accepted ? 1 : 0));
+	}
+	(void)sipb_sdp_is_hold(&r);
+
+	sipb_sdp_local local = {
+		.ip = "192.0.2.10", .audio_port = 40000, .video_port = 40002,
+		.audio_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz",
+		.video_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
+		.session_id = 12345, .version = 2,
+	};
+	char *answer = sipb_sdp_answer(&r, &local);
+	FUZZ_ASSERT(answer != NULL);
+	FUZZ_ASSERT(count_mlines(answer) == (unsigned)r.n);
+	sipb_sdp_result back;
+	int brc = sipb_sdp_negotiate(answer, strlen(answer), &back);
+	FUZZ_ASSERT(brc != -EPROTO);
+	FUZZ_ASSERT(back.n == r.n);
+	if (rc == 0) {
+		FUZZ_ASSERT(brc == 0);
+		const sipb_sdp_mline *a = &r.m[r.audio], *b = &back.m[back.audio];
+		FUZZ_ASSERT(back.audio == r.audio && b->pt == a->pt && !strcmp(b->codec, a->codec));
+		FUZZ_ASSERT(b->dtmf_pt == a->dtmf_pt);
+	}
+	g_free(answer);
+	return 0;
+}
