@@ -1,7 +1,8 @@
 // Who is in a room, whichever way they came in, and what the room does when they come and go:
 // - a SIP caller (sipp, PCMU tone) appears in a browser's participant list within 1 s of being in
 //   the room, with the id the SIP bridge reports for the call; the `joined`, `talking` and `left`
-//   events and `listparticipants` carry that same id; it leaves the list when it hangs up;
+//   events and `listparticipants` carry that same id; it leaves the list when it hangs up; so do
+//   a caller through the lobby and a plain-RTP participant (the bridge's Admin API);
 // - in a room with only a SIP caller (baresip, blue VP8), the owner's layout change changes
 //   the picture baresip receives;
 // - handles that attach, join and detach 0-20 ms later, many at once, leave nobody behind: the
@@ -127,6 +128,42 @@ describe('participants of every kind in one room', () => {
     }
   });
 
+  test('a caller through the lobby and a plain-RTP participant are announced to the room with the ids the bridge gives them, and so is their leaving', async () => {
+    const probe = await vmrClient(svc);
+    try {
+      const r = await probe.message(probe.handle, { request: 'join', room: lounge.address, display: 'Probe' }, OPUS_OFFER);
+      assert.equal(r.data && r.data.vmr, 'joined', JSON.stringify(r.data));
+      // The lobby: meeting number by RFC 4733 (the lounge has no PIN: the caller is in at once).
+      const run = sipp('rtp_dtmf_lobby.xml', { ruri: `sip:127.0.0.1:${SIP_PORT}`, dtmf: `${lounge.meeting_number}#`, dtmf2: '#' }, { duration: 2000 });
+      const s = await waitForStatus(svc, inRoom(lounge.address, 'lobby'), 10000, 'the lobby caller in the lounge');
+      const id = s.sip.calls.find((c) => c.room === lounge.address).id;
+      const j = await probe.event((d) => d.joined && d.joined.id === id, 5000, `joined for the lobby caller ${id}`);
+      assert.equal(j.joined.sip, true);
+      assert.equal(await run, 0);
+      await probe.event((d) => d.left === id, 10000, `left for the lobby caller ${id}`);
+      // A plain-RTP participant (Admin API of the bridge).
+      const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+      try {
+        const bridge = async (request) => (await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge',
+          admin_secret: svc.adminSecret, request })).response;
+        const add = await bridge({ request: 'rtp_participant_add', room: lounge.address, display: 'Recorder',
+          codec: 'pcmu', pt: 0, ip: '127.0.0.1', port: 41000 });
+        assert.equal(add.sipbridge, 'rtp_participant', JSON.stringify(add));
+        const jr = await probe.event((d) => d.joined && d.joined.id === add.id, 5000, 'joined for the RTP participant');
+        assert.equal(jr.joined.display, 'Recorder');
+        const lp = await probe.req({ request: 'listparticipants' });
+        assert.ok(lp.participants.some((p) => p.id === add.id && p.display === 'Recorder'), JSON.stringify(lp));
+        assert.equal((await bridge({ request: 'rtp_participant_remove', id: add.id })).result, 'removed');
+        await probe.event((d) => d.left === add.id, 5000, 'left for the RTP participant');
+      } finally {
+        admin.close();
+      }
+      await probe.req({ request: 'leave' });
+    } finally {
+      probe.close();
+    }
+  });
+
   test('in a room with only a SIP caller, the owner\'s layout change changes the picture the caller receives', async () => {
     await vmrAdmin(svc, { request: 'create_account', username: 'host', password: 'host-secret-1' });
     const owner = await vmrClient(svc);
@@ -151,7 +188,7 @@ describe('participants of every kind in one room', () => {
         png = await snapshot(ua);
         [tl, br] = imageColours(png, [TOP_LEFT, BOTTOM_RIGHT]);
         return isBlue(tl) && isDark(br);
-      }, 15000, `baresip's 2x2 picture: top left ${tl}, bottom right ${br}`).catch((e) => e);
+      }, 15000, '2x2').catch((e) => console.log(`2x2: ${e.message}`));
       fs.copyFileSync(png, path.join(OUT, 'room-presence-layout-2x2.png'));
       assert.ok(isBlue(tl) && isDark(br), `2x2: blue tile top left (${tl}), nothing bottom right (${br})`);
       // The owner switches to `speaker` (from a page that is not in the room).
@@ -160,7 +197,7 @@ describe('participants of every kind in one room', () => {
         png = await snapshot(ua);
         [tl, br] = imageColours(png, [TOP_LEFT, BOTTOM_RIGHT]);
         return isBlue(tl) && isBlue(br);
-      }, 10000, 'speaker').catch((e) => e);
+      }, 10000, 'speaker').catch((e) => console.log(`speaker: ${e.message}`));
       fs.copyFileSync(png, path.join(OUT, 'room-presence-layout-speaker.png'));
       assert.ok(isBlue(tl) && isBlue(br), `speaker: the caller fills the picture: top left ${tl}, bottom right ${br}`);
       ua.cmd('hangup');

@@ -124,12 +124,14 @@ function imageColours(file, boxes) {
   });
 }
 
-/** Takes a snapshot of baresip's received video; resolves with the PNG's path. */
+/** Takes a snapshot of baresip's received video; resolves with the PNG's path. (baresip names
+ * them by the second: earlier ones are removed first, so that this one is not taken for an old one.) */
 async function snapshot(ua) {
-  const before = new Set(fs.readdirSync(ua.dir));
+  const isSnap = (f) => /^snapshot-recv.*\.png$/.test(f);
+  for (const f of fs.readdirSync(ua.dir).filter(isSnap)) fs.rmSync(path.join(ua.dir, f));
   ua.cmd('snapshot');
   for (let i = 0; i < 50; i++) {
-    const png = fs.readdirSync(ua.dir).find((f) => /^snapshot-recv.*\.png$/.test(f) && !before.has(f));
+    const png = fs.readdirSync(ua.dir).find(isSnap);
     if (png) {
       await sleep(300);   // (written in pieces)
       return path.join(ua.dir, png);
