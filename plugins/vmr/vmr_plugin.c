@@ -14,8 +14,9 @@
  * Ownership: a vmr_session is refcounted (janus_refcount): one reference is held by the
  * sessions table from create_session until destroy_session, one by every queued message,
  * and one by the MCU participant io (dropped right after mcu_room_leave returns, after
- * which the MCU never calls us again). Rooms: `rooms` maps a room name to an mcu_room
- * reference; a room is created on its first join and released when the last one leaves.
+ * which the MCU never calls us again). Rooms: the shared registry (vmr_rooms.h) runs them
+ * and knows who is in each, of every kind (browsers here, SIP callers from the bridge); its
+ * listener (room_joined, room_left, room_talking, room_speaker) tells the pages in the room.
  */
 #include <errno.h>
 #include <string.h>
