@@ -256,9 +256,9 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 		janus_refcount_decrease(&s->ref);   /* the io's reference */
 		vmr_rooms_member_remove(mroom, s->id);
 		vmr_rooms_release(mroom);
-		g_free(answer);
-		vmr_join_grant_clear(&grant);
 		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " detached while joining %s\n", s->id, address);
+		g_free(answer);
+		vmr_join_grant_clear(&grant);   /* (address points into it) */
 		return;
 	}
 
