@@ -10,7 +10,8 @@
  * id, so a call that is already gone simply ignores them. Fields that sipb_ua_status reads
  * change under ua->lock.
  * Ownership: ua->calls owns calls; sipb_call_destroy (on nua_callstate_terminated) frees
- * the media (which leaves the room), drops the room reference and logs the end.
+ * the media (which leaves the room), unregisters the caller from the room (vmr_rooms),
+ * releases the room and logs the end.
  */
 #include "sipb_ua_priv.h"
 
@@ -60,15 +61,6 @@ static void set_state(sipb_call *call, sipb_call_state s) {
 	g_mutex_lock(&call->ua->lock);
 	call->state = s;
 	g_mutex_unlock(&call->ua->lock);
-}
-
-static uint64_t new_member_id(void) {
-	/* random 53-bit, unique in the process (vmr_rooms.h) */
-	uint64_t id;
-	do {
-		id = (((uint64_t)g_random_int() << 32) | g_random_int()) & ((1ULL << 53) - 1);
-	} while(id == 0);
-	return id;
 }
 
 /* ---- media events, re-posted onto the loop -------------------------------------------- */
@@ -127,6 +119,7 @@ static int media_create(sipb_call *call) {
 		.media_timeout_s = ua->cfg.media_timeout_s,
 		.prompt_dir = ua->cfg.prompt_dir,
 		.display = call->display,
+		.member_id = call->member.id,   /* one id for the call, its media and its room events */
 	};
 	sipb_media_events ev = {
 		.opaque = call->media_ref,
@@ -141,7 +134,7 @@ static int media_create(sipb_call *call) {
 
 static sipb_call *call_new(sipb_ua *ua, nua_handle_t *nh, int outgoing) {
 	sipb_call *call = g_new0(sipb_call, 1);
-	call->member.id = new_member_id();
+	call->member.id = vmr_rooms_new_id();
 	call->member.is_sip = 1;
 	call->ua = ua;
 	call->nh = nh;
@@ -168,8 +161,8 @@ static void call_destroy(sipb_call *call) {
 		sipb_media_free(call->media);   /* leaves the room; no event after this returns */
 	g_free(call->media_ref);
 	if(call->room != NULL) {
-		mcu_room_unref(call->room);
-		vmr_rooms_release_if_empty(call->room_address);
+		vmr_rooms_member_remove(call->room, call->member.id);   /* the room's pages hear `left` */
+		vmr_rooms_release(call->room);
 	}
 	const char *cause = call->cause ? call->cause : "ended";
 	if(call->log_id > 0)
@@ -226,12 +219,12 @@ static void join_room(sipb_call *call) {
 	}
 	int rc = sipb_media_join(call->media, room);
 	if(rc < 0) {
-		mcu_room_unref(room);
-		vmr_rooms_release_if_empty(call->room_address);
+		vmr_rooms_release(room);
 		sipb_call_hangup(call, "media failed to join the room");
 		return;
 	}
 	call->room = room;
+	vmr_rooms_member_add(room, call->member.id, call->display, 1);   /* the room's pages hear `joined` */
 	set_state(call, SIPB_CALL_IN_ROOM);
 	if(call->log_id > 0)
 		vmr_store_call_set_room(call->ua->store, call->log_id, call->room_address, call->via);

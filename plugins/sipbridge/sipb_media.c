@@ -428,7 +428,7 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 		return -EINVAL;
 	*out = NULL;
 	sipb_media *m = g_new0(sipb_media, 1);
-	m->member.id = random_member_id();
+	m->member.id = cfg->member_id ? cfg->member_id : random_member_id();
 	m->member.is_sip = 1;
 	m->local_ip = g_strdup(cfg->local_ip);
 	m->prompt_dir = g_strdup(cfg->prompt_dir ? cfg->prompt_dir : ".");

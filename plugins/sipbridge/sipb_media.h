@@ -39,6 +39,7 @@ typedef struct sipb_media_config {
 	int media_timeout_s;         /* default 30 */
 	const char *prompt_dir;      /* folder of the IVR prompts (see sipb_media_play_prompt) */
 	const char *display;         /* the caller's name on the composed picture */
+	uint64_t member_id;          /* its vmr_member id (the call's own id); 0: a random one */
 } sipb_media_config;
 
 /* One negotiated m-line. */
@@ -92,7 +93,7 @@ int sipb_media_crypto_check(const char *remote_crypto);
 /* Leaves the room (the call stays up; e.g. moved back to the IVR). sipb_media_free does it
  * too. Prompts can be played again afterwards. */
 void sipb_media_leave(sipb_media *m);
-/* The random 53-bit vmr_member id this call has in room events. */
+/* The vmr_member id this call has in room events (sipb_media_config.member_id). */
 uint64_t sipb_media_member_id(sipb_media *m);
 
 #endif

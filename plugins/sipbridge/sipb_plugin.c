@@ -193,6 +193,10 @@ static void sipb_destroy_session(janus_plugin_session *handle, int *error) {
 	janus_mutex_unlock(&sessions_mutex);
 }
 
+static void status_room(void *opaque, const char *address, mcu_room *room) {
+	json_array_append_new(opaque, json_pack("{sssi}", "room", address, "mcu_participants", (int)mcu_room_count(room)));
+}
+
 static json_t *sipb_status(void) {
 	json_t *j = json_object();
 	json_object_set_new(j, "sipbridge", json_string("status"));
@@ -205,6 +209,10 @@ static json_t *sipb_status(void) {
 	mcu_room_config mcu;
 	vmr_rooms_get_defaults(&mcu);
 	json_object_set_new(j, "picture", json_pack("{sisi}", "width", mcu.width, "height", mcu.height));
+	/* The running MCU rooms of the process (both plugins'), to see that rooms are released. */
+	json_t *rooms = json_array();
+	vmr_rooms_foreach(status_room, rooms);
+	json_object_set_new(j, "rooms", rooms);
 	return j;
 }
 

@@ -25,8 +25,8 @@ static void guest_free(gpointer data) {
 	rtp_guest *g = data;
 	sipb_media_free(g->media);                /* leaves the room first */
 	if(g->mroom) {
-		mcu_room_unref(g->mroom);
-		vmr_rooms_release_if_empty(g->room);
+		vmr_rooms_member_remove(g->mroom, g->id);
+		vmr_rooms_release(g->mroom);
 	}
 	g_free(g->room);
 	g_free(g->display);
@@ -88,6 +88,7 @@ static json_t *add(const sipb_rtp_guests_config *cfg, vmr_store *store, json_t *
 		return error(VMR_ERROR_INTERNAL, g_strerror(-rc));
 	}
 	g->id = sipb_media_member_id(g->media);
+	vmr_rooms_member_add(g->mroom, g->id, g->display, 1);
 	g_mutex_lock(&lock);
 	if(guests == NULL)
 		guests = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, guest_free);

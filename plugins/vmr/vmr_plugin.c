@@ -14,8 +14,9 @@
  * Ownership: a vmr_session is refcounted (janus_refcount): one reference is held by the
  * sessions table from create_session until destroy_session, one by every queued message,
  * and one by the MCU participant io (dropped right after mcu_room_leave returns, after
- * which the MCU never calls us again). Rooms: `rooms` maps a room name to an mcu_room
- * reference; a room is created on its first join and released when the last one leaves.
+ * which the MCU never calls us again). Rooms: the shared registry (vmr_rooms.h) runs them
+ * and knows who is in each, of every kind (browsers here, SIP callers from the bridge); its
+ * listener (room_joined, room_left, room_talking, room_speaker) tells the pages in the room.
  */
 #include <errno.h>
 #include <string.h>
@@ -172,46 +173,27 @@ void io_request_keyframe(void *opaque) {
 
 
 
-static void room_info_free(gpointer data) {
-	room_info *info = data;
-	g_free(info->address);
-	g_free(info);
-}
-
-
-/* Room events from the MCU (its audio thread): tell everyone in the room who talks. */
-static void room_talking(void *opaque, void *participant_opaque, int is_talking) {
-	const char *address = ((const room_info *)opaque)->address;
-	const vmr_member *who = participant_opaque;
-	room_event(address, NULL, "talking", json_pack("{sIsb}", "id", (json_int_t)who->id, "talking", is_talking));
-}
-
-static void room_speaker(void *opaque, void *participant_opaque) {
-	room_info *info = opaque;
-	const char *address = info->address;
-	const vmr_member *who = participant_opaque;
-	info->speaker = who ? who->id : 0;
-	room_event(address, NULL, "speaker", who ? json_integer((json_int_t)who->id) : json_null());
-}
-
-/* A room's MCU started (by us or by the SIP bridge): attach our event callbacks. The address
- * string lives as long as the room's registry entry; we keep our own copy per room. */
-GHashTable *event_addresses;   /* address -> room_info handed to the MCU as events opaque */
-janus_mutex event_addresses_mutex = JANUS_MUTEX_INITIALIZER;
-
-static void room_started(void *opaque, const char *address, mcu_room *room) {
+/* Room events from the rooms registry (vmr_rooms.h): every participant of every kind (browser,
+ * SIP, plain RTP) comes and goes through it, and its talking/speaker events come from the
+ * MCU's audio thread. Everyone in the room hears of it. */
+static void room_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip) {
 	(void)opaque;
-	janus_mutex_lock(&event_addresses_mutex);
-	room_info *info = g_hash_table_lookup(event_addresses, address);
-	if(info == NULL) {
-		info = g_new0(room_info, 1);
-		info->address = g_strdup(address);
-		g_hash_table_insert(event_addresses, info->address, info);
-	}
-	info->speaker = 0;
-	janus_mutex_unlock(&event_addresses_mutex);
-	mcu_room_events ev = { .opaque = info, .talking = room_talking, .speaker_changed = room_speaker };
-	mcu_room_set_events(room, &ev);
+	room_event(address, NULL, "joined", json_pack("{sIsssb}", "id", (json_int_t)id, "display", display, "sip", is_sip));
+}
+
+static void room_left(void *opaque, const char *address, uint64_t id) {
+	(void)opaque;
+	room_event(address, NULL, "left", json_integer((json_int_t)id));
+}
+
+static void room_talking(void *opaque, const char *address, uint64_t id, int is_talking) {
+	(void)opaque;
+	room_event(address, NULL, "talking", json_pack("{sIsb}", "id", (json_int_t)id, "talking", is_talking));
+}
+
+static void room_speaker(void *opaque, const char *address, uint64_t id) {
+	(void)opaque;
+	room_event(address, NULL, "speaker", id ? json_integer((json_int_t)id) : json_null());
 }
 
 static gboolean session_matches(vmr_session *s, const session_filter *f) {
@@ -238,8 +220,9 @@ GList *sessions_matching(const session_filter *f) {
 	janus_mutex_lock(&sessions_mutex);
 	GHashTableIter it;
 	gpointer value;
-	g_hash_table_iter_init(&it, sessions);
-	while(g_hash_table_iter_next(&it, NULL, &value)) {
+	if(sessions != NULL)   /* (NULL once the plugin is stopping; the bridge may still tell us things) */
+		g_hash_table_iter_init(&it, sessions);
+	while(sessions != NULL && g_hash_table_iter_next(&it, NULL, &value)) {
 		vmr_session *s = value;
 		if(session_matches(s, f)) {
 			janus_refcount_increase(&s->ref);
@@ -282,22 +265,14 @@ void room_event(const char *name, vmr_session *skip, const char *key, json_t *va
 	json_decref(event);
 }
 
+static void add_participant(void *opaque, uint64_t id, const char *display, int is_sip) {
+	json_array_append_new(opaque, json_pack("{sIsssb}", "id", (json_int_t)id, "display", display, "sip", is_sip));
+}
+
+/* Everyone in the room, of every kind, from the rooms registry. */
 json_t *room_participants(const char *name) {
 	json_t *list = json_array();
-	janus_mutex_lock(&sessions_mutex);
-	GHashTableIter it;
-	gpointer value;
-	g_hash_table_iter_init(&it, sessions);
-	while(g_hash_table_iter_next(&it, NULL, &value)) {
-		vmr_session *s = value;
-		if(g_atomic_int_get(&s->destroyed) || s->room_name == NULL || strcmp(s->room_name, name) != 0)
-			continue;
-		json_t *p = json_object();
-		json_object_set_new(p, "id", json_integer((json_int_t)s->id));
-		json_object_set_new(p, "display", json_string(s->display));
-		json_array_append_new(list, p);
-	}
-	janus_mutex_unlock(&sessions_mutex);
+	vmr_rooms_members(name, add_participant, list);
 	return list;
 }
 
@@ -322,9 +297,8 @@ void session_leave(vmr_session *s) {
 	mcu_room_leave(room, part);
 	mcu_participant_unref(part);
 	janus_refcount_decrease(&s->ref);    /* the io's reference: the MCU won't call us again */
-	mcu_room_unref(room);
-	room_event(name, s, "left", json_integer((json_int_t)s->id));
-	vmr_rooms_release_if_empty(name);
+	vmr_rooms_member_remove(room, s->id);   /* the others hear `left` (we are out of the room) */
+	vmr_rooms_release(room);
 	JANUS_LOG(LOG_INFO, "[vmr] participant %"SCNu64" left room %s\n", s->id, name);
 	g_free(name);
 }
@@ -446,8 +420,8 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	ensure_demo_room(&st);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
-	event_addresses = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_info_free);
-	vmr_rooms_set_started_hook(room_started, NULL);
+	vmr_rooms_listener listener = { .joined = room_joined, .left = room_left, .talking = room_talking, .speaker = room_speaker };
+	vmr_rooms_set_listener(&listener);
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
 	GError *error = NULL;
@@ -480,12 +454,8 @@ static void vmr_destroy(void) {
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
-	vmr_rooms_set_started_hook(NULL, NULL);
+	vmr_rooms_set_listener(NULL);
 	vmr_rooms_clear();
-	janus_mutex_lock(&event_addresses_mutex);
-	g_hash_table_destroy(event_addresses);
-	event_addresses = NULL;
-	janus_mutex_unlock(&event_addresses_mutex);
 	vmr_service_free(service);
 	service = NULL;
 	g_atomic_int_set(&initialized, 0);
@@ -499,7 +469,7 @@ static void vmr_create_session(janus_plugin_session *handle, int *error) {
 	}
 	vmr_session *s = g_new0(vmr_session, 1);
 	s->handle = handle;
-	s->id = janus_random_uint64() & 0x1FFFFFFFFFFFFFULL;   /* fits a JavaScript number */
+	s->id = vmr_rooms_new_id();
 	s->member.id = s->id;
 	/* Janus does not tell plugins the client's address: failures are counted per handle and per room. */
 	s->client.source = g_strdup_printf("handle:%" SCNu64, s->id);
@@ -521,8 +491,13 @@ static void vmr_destroy_session(janus_plugin_session *handle, int *error) {
 		*error = -2;
 		return;
 	}
-	session_leave(s);
+	/* Marked first, under sessions_mutex: a join the worker is finishing right now either
+	 * put us in the room before (and session_leave takes us out) or sees the mark and leaves
+	 * by itself (handle_join). */
+	janus_mutex_lock(&sessions_mutex);
 	g_atomic_int_set(&s->destroyed, 1);
+	janus_mutex_unlock(&sessions_mutex);
+	session_leave(s);
 	janus_mutex_lock(&sessions_mutex);
 	if(g_hash_table_remove(sessions, handle))
 		janus_refcount_decrease(&s->ref);     /* the table's reference */

@@ -48,12 +48,6 @@ typedef struct vmr_message {
 	json_t *jsep;
 } vmr_message;
 
-/* What we remember of each running room between MCU events; the MCU's events opaque. */
-typedef struct room_info {
-	char *address;
-	volatile guint64 speaker;      /* member id on the main pane, 0 when none */
-} room_info;
-
 /* Which sessions a notification or an action is for. */
 typedef struct session_filter {
 	const char *room;          /* in this room (by address) */
@@ -70,8 +64,6 @@ extern janus_callbacks *gateway;
 extern volatile gint initialized, stopping;
 extern janus_mutex sessions_mutex;
 extern vmr_service *service;
-extern GHashTable *event_addresses;       /* address -> room_info */
-extern janus_mutex event_addresses_mutex;
 
 /* vmr_plugin.c */
 vmr_session *session_lookup(janus_plugin_session *handle);        /* new reference or NULL */

@@ -226,24 +226,41 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	mcu_participant *part = mcu_room_join_ex(mroom, &opts, &io);
 	if(part == NULL) {
 		janus_refcount_decrease(&s->ref);
-		mcu_room_unref(mroom);
-		vmr_rooms_release_if_empty(address);
+		vmr_rooms_release(mroom);
 		g_free(answer);
 		vmr_join_grant_clear(&grant);
 		reply_error(msg, VMR_ERROR_INTERNAL, "cannot join the room's MCU");
 		return;
 	}
+	/* The others in the room hear `joined` (we are not in their list yet: no echo to us). */
+	vmr_rooms_member_add(mroom, s->id, display, 0);
 	janus_mutex_lock(&sessions_mutex);
 	janus_mutex_lock(&s->mutex);
-	s->room = mroom;
-	s->part = part;
-	s->room_name = g_strdup(address);
-	s->room_id = grant.room.id;
-	s->invitation_id = grant.invitation_id;
-	g_free(s->display);
-	s->display = g_strdup(display);
+	/* Detached while we were joining (vmr_destroy_session marks first, under sessions_mutex):
+	 * nobody would ever take this participant out again, so leave at once. */
+	gboolean gone = g_atomic_int_get(&s->destroyed);
+	if(!gone) {
+		s->room = mroom;
+		s->part = part;
+		s->room_name = g_strdup(address);
+		s->room_id = grant.room.id;
+		s->invitation_id = grant.invitation_id;
+		g_free(s->display);
+		s->display = g_strdup(display);
+	}
 	janus_mutex_unlock(&s->mutex);
 	janus_mutex_unlock(&sessions_mutex);
+	if(gone) {
+		mcu_room_leave(mroom, part);
+		mcu_participant_unref(part);
+		janus_refcount_decrease(&s->ref);   /* the io's reference */
+		vmr_rooms_member_remove(mroom, s->id);
+		vmr_rooms_release(mroom);
+		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " detached while joining %s\n", s->id, address);
+		g_free(answer);
+		vmr_join_grant_clear(&grant);   /* (address points into it) */
+		return;
+	}
 
 	int width = 0, height = 0;
 	mcu_room_video_size(mroom, &width, &height);
@@ -259,10 +276,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	json_object_set_new(video, "height", json_integer(height));
 	json_object_set_new(event, "video", video);
 	json_object_set_new(event, "participants", room_participants(address));
-	janus_mutex_lock(&event_addresses_mutex);
-	room_info *info = g_hash_table_lookup(event_addresses, address);
-	guint64 speaker = info ? info->speaker : 0;
-	janus_mutex_unlock(&event_addresses_mutex);
+	uint64_t speaker = vmr_rooms_speaker(address);
 	json_object_set_new(event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	int ret = gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
@@ -272,7 +286,6 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	json_decref(jsep);
 	g_free(answer);
 
-	room_event(address, s, "joined", json_pack("{sIss}", "id", (json_int_t)s->id, "display", display));
 	notify_guest_joined(&grant, display);
 	vmr_join_grant_clear(&grant);
 }
@@ -291,13 +304,15 @@ static void apply_effects(const vmr_effects *fx) {
 		json_object_set_new(event, "layout", json_string(room.layout));
 		mcu_layout_kind kind = MCU_LAYOUT_1_7;
 		mcu_layout_kind_from_string(room.layout, &kind);
+		/* The running room itself, whoever is in it (SIP callers only, say). */
+		vmr_rooms_set_layout(room.address, room.layout);
 		/* Everyone in the room (by id: the address may just have changed) hears the new layout. */
 		session_filter f = { .room_id = room.id };
 		GList *targets = sessions_matching(&f);
 		for(GList *l = targets; l; l = l->next) {
 			vmr_session *s = l->data;
 			janus_mutex_lock(&s->mutex);
-			if(s->room)
+			if(s->room)   /* (still under the old address when it was just renamed) */
 				mcu_room_set_layout(s->room, kind);
 			janus_mutex_unlock(&s->mutex);
 			gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);

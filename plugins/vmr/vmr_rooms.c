@@ -1,25 +1,77 @@
 /*
  * vmr_rooms.c - see vmr_rooms.h. One copy of this state per process (libtpaas_vmr_core).
+ *
+ * Locks: `lock` guards the table, each entry's holders and members; `listener_lock` (a
+ * reader-writer lock) is held for reading while a listener callback runs, so that
+ * vmr_rooms_set_listener can wait for callbacks in progress. Never both at once, and neither
+ * while calling mcu_room_set_events or dropping a room's last reference (they wait for the
+ * MCU's threads, which may be in a callback that takes one of them).
  */
 #include "vmr_rooms.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib.h>
 
+typedef struct room_member {
+	uint64_t id;
+	char *display;
+	int is_sip;
+} room_member;
+
+/* A running room. Freed only after mcu_room_set_events(room, NULL) has returned, since it is
+ * the MCU events' opaque. */
+typedef struct room_entry {
+	char *address;
+	mcu_room *room;              /* the registry's reference */
+	unsigned holders;            /* acquires not yet released */
+	GQueue members;              /* room_member*, in joining order */
+	gpointer speaker;            /* (guintptr) id on the main pane, 0 when none; atomic */
+} room_entry;
+
 static GMutex lock;
-static GHashTable *running;          /* address -> mcu_room* (one reference) */
+static GHashTable *running;          /* address -> room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
-static void (*started_hook)(void *opaque, const char *address, mcu_room *room);
-static void *started_opaque;
+static GRWLock listener_lock;
+static vmr_rooms_listener listener;  /* guarded by listener_lock */
+
+static void member_free(gpointer data) {
+	room_member *m = data;
+	g_free(m->display);
+	g_free(m);
+}
+
+/* Stops an entry taken out of the table (no lock held). */
+static void entry_stop(room_entry *e) {
+	mcu_room_set_events(e->room, NULL);
+	mcu_room_unref(e->room);
+	g_queue_clear_full(&e->members, member_free);
+	g_free(e->address);
+	g_free(e);
+}
 
 static void ensure_table(void) {
 	if(running == NULL)
-		running = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)mcu_room_unref);
+		running = g_hash_table_new(g_str_hash, g_str_equal);
 	if(!have_defaults) {
 		mcu_room_config_defaults(&defaults);
 		have_defaults = TRUE;
 	}
+}
+
+/* The entry of a room the caller holds (lock held), NULL when not (or no longer) running. */
+static room_entry *entry_of(mcu_room *room) {
+	room_entry *e = running && room ? g_hash_table_lookup(running, mcu_room_name(room)) : NULL;
+	return e && e->room == room ? e : NULL;
+}
+
+uint64_t vmr_rooms_new_id(void) {
+	uint64_t id;
+	do {
+		id = (((uint64_t)g_random_int() << 32) | g_random_int()) & ((UINT64_C(1) << 53) - 1);
+	} while(id == 0);
+	return id;
 }
 
 void vmr_rooms_set_defaults(const mcu_room_config *cfg) {
@@ -36,66 +88,181 @@ void vmr_rooms_get_defaults(mcu_room_config *cfg) {
 	g_mutex_unlock(&lock);
 }
 
-void vmr_rooms_set_started_hook(void (*hook)(void *opaque, const char *address, mcu_room *room), void *opaque) {
-	g_mutex_lock(&lock);
-	started_hook = hook;
-	started_opaque = opaque;
-	g_mutex_unlock(&lock);
+void vmr_rooms_set_listener(const vmr_rooms_listener *l) {
+	g_rw_lock_writer_lock(&listener_lock);
+	if(l != NULL)
+		listener = *l;
+	else
+		memset(&listener, 0, sizeof(listener));
+	g_rw_lock_writer_unlock(&listener_lock);
 }
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+static void tell_joined(const char *address, uint64_t id, const char *display, int is_sip) {
+	g_rw_lock_reader_lock(&listener_lock);
+	if(listener.joined)
+		listener.joined(listener.opaque, address, id, display, is_sip);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
+static void tell_left(const char *address, uint64_t id) {
+	g_rw_lock_reader_lock(&listener_lock);
+	if(listener.left)
+		listener.left(listener.opaque, address, id);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
+/* MCU audio thread; the entry outlives the room's events (entry_stop). */
+static void on_talking(void *opaque, void *participant_opaque, int is_talking) {
+	room_entry *e = opaque;
+	const vmr_member *who = participant_opaque;
+	g_rw_lock_reader_lock(&listener_lock);
+	if(listener.talking)
+		listener.talking(listener.opaque, e->address, who->id, is_talking);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
+static void on_speaker(void *opaque, void *participant_opaque) {
+	room_entry *e = opaque;
+	const vmr_member *who = participant_opaque;
+	uint64_t id = who ? who->id : 0;
+	g_atomic_pointer_set(&e->speaker, (gpointer)(guintptr)id);
+	g_rw_lock_reader_lock(&listener_lock);
+	if(listener.speaker)
+		listener.speaker(listener.opaque, e->address, id);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
+/* ---- holders ----------------------------------------------------------------------------- */
 
 mcu_room *vmr_rooms_acquire(const char *address, const char *layout) {
 	if(address == NULL)
 		return NULL;
 	g_mutex_lock(&lock);
 	ensure_table();
-	mcu_room *room = g_hash_table_lookup(running, address);
-	gboolean started = FALSE;
-	if(room == NULL) {
+	room_entry *e = g_hash_table_lookup(running, address);
+	if(e == NULL) {
 		mcu_room_config cfg = defaults;
 		mcu_layout_kind kind;
 		if(layout != NULL && mcu_layout_kind_from_string(layout, &kind) == 0)
 			cfg.layout = kind;
-		room = mcu_room_new(address, &cfg);
+		mcu_room *room = mcu_room_new(address, &cfg);
 		if(room != NULL) {
-			g_hash_table_insert(running, g_strdup(address), room);
-			started = TRUE;
+			e = g_new0(room_entry, 1);
+			e->address = g_strdup(address);
+			e->room = room;
+			g_queue_init(&e->members);
+			/* A new room has nobody in it yet: no callback can be running. */
+			mcu_room_events ev = { .opaque = e, .talking = on_talking, .speaker_changed = on_speaker };
+			mcu_room_set_events(room, &ev);
+			g_hash_table_insert(running, e->address, e);
 		}
 	}
-	if(room != NULL)
-		mcu_room_ref(room);
-	void (*hook)(void *, const char *, mcu_room *) = started ? started_hook : NULL;
-	void *opaque = started_opaque;
+	mcu_room *room = NULL;
+	if(e != NULL) {
+		e->holders++;
+		room = mcu_room_ref(e->room);
+	}
 	g_mutex_unlock(&lock);
-	if(hook != NULL)
-		hook(opaque, address, room);
 	return room;
+}
+
+void vmr_rooms_release(mcu_room *room) {
+	if(room == NULL)
+		return;
+	room_entry *stopped = NULL;
+	g_mutex_lock(&lock);
+	room_entry *e = entry_of(room);
+	if(e != NULL && e->holders > 0 && --e->holders == 0) {
+		g_hash_table_remove(running, e->address);
+		stopped = e;
+	}
+	g_mutex_unlock(&lock);
+	if(stopped != NULL)
+		entry_stop(stopped);
+	mcu_room_unref(room);
 }
 
 mcu_room *vmr_rooms_lookup(const char *address) {
 	g_mutex_lock(&lock);
 	ensure_table();
-	mcu_room *room = address ? g_hash_table_lookup(running, address) : NULL;
-	if(room != NULL)
-		mcu_room_ref(room);
+	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
+	mcu_room *room = e ? mcu_room_ref(e->room) : NULL;
 	g_mutex_unlock(&lock);
 	return room;
 }
 
-void vmr_rooms_release_if_empty(const char *address) {
-	mcu_room *stopped = NULL;
+/* ---- members ----------------------------------------------------------------------------- */
+
+static GList *member_link(room_entry *e, uint64_t id) {
+	for(GList *l = e->members.head; l; l = l->next)
+		if(((room_member *)l->data)->id == id)
+			return l;
+	return NULL;
+}
+
+int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int is_sip) {
 	g_mutex_lock(&lock);
-	ensure_table();
-	mcu_room *room = address ? g_hash_table_lookup(running, address) : NULL;
-	if(room != NULL && mcu_room_count(room) == 0) {
-		/* Steal it so the MCU threads are joined outside our lock. */
-		gpointer key = NULL;
-		g_hash_table_steal_extended(running, address, &key, (gpointer *)&stopped);
-		g_free(key);
+	room_entry *e = entry_of(room);
+	int rc = e == NULL ? -ENOENT : member_link(e, id) ? -EEXIST : 0;
+	char *address = NULL;
+	if(rc == 0) {
+		room_member *m = g_new0(room_member, 1);
+		m->id = id;
+		m->display = g_strdup(display ? display : "");
+		m->is_sip = is_sip != 0;
+		g_queue_push_tail(&e->members, m);
+		address = g_strdup(e->address);
 	}
 	g_mutex_unlock(&lock);
-	if(stopped != NULL)
-		mcu_room_unref(stopped);
+	if(address != NULL)
+		tell_joined(address, id, display ? display : "", is_sip != 0);
+	g_free(address);
+	return rc;
 }
+
+void vmr_rooms_member_remove(mcu_room *room, uint64_t id) {
+	g_mutex_lock(&lock);
+	room_entry *e = entry_of(room);
+	GList *l = e ? member_link(e, id) : NULL;
+	char *address = NULL;
+	if(l != NULL) {
+		member_free(l->data);
+		g_queue_delete_link(&e->members, l);
+		address = g_strdup(e->address);
+	}
+	g_mutex_unlock(&lock);
+	if(address != NULL)
+		tell_left(address, id);
+	g_free(address);
+}
+
+unsigned vmr_rooms_members(const char *address,
+		void (*fn)(void *opaque, uint64_t id, const char *display, int is_sip), void *opaque) {
+	unsigned n = 0;
+	g_mutex_lock(&lock);
+	ensure_table();
+	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
+	for(GList *l = e ? e->members.head : NULL; l; l = l->next, n++) {
+		room_member *m = l->data;
+		if(fn)
+			fn(opaque, m->id, m->display, m->is_sip);
+	}
+	g_mutex_unlock(&lock);
+	return n;
+}
+
+uint64_t vmr_rooms_speaker(const char *address) {
+	g_mutex_lock(&lock);
+	ensure_table();
+	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
+	uint64_t id = e ? (uint64_t)(guintptr)g_atomic_pointer_get(&e->speaker) : 0;
+	g_mutex_unlock(&lock);
+	return id;
+}
+
+/* ---- settings and admin ------------------------------------------------------------------ */
 
 int vmr_rooms_set_layout(const char *address, const char *layout) {
 	mcu_layout_kind kind;
@@ -114,8 +281,14 @@ void vmr_rooms_clear(void) {
 	GHashTable *old = running;
 	running = NULL;
 	g_mutex_unlock(&lock);
-	if(old != NULL)
-		g_hash_table_destroy(old);
+	if(old == NULL)
+		return;
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, old);
+	while(g_hash_table_iter_next(&it, NULL, &value))
+		entry_stop(value);
+	g_hash_table_destroy(old);
 }
 
 void vmr_rooms_foreach(void (*fn)(void *opaque, const char *address, mcu_room *room), void *opaque) {
@@ -125,6 +298,6 @@ void vmr_rooms_foreach(void (*fn)(void *opaque, const char *address, mcu_room *r
 	gpointer key, value;
 	g_hash_table_iter_init(&it, running);
 	while(g_hash_table_iter_next(&it, &key, &value))
-		fn(opaque, key, value);
+		fn(opaque, key, ((room_entry *)value)->room);
 	g_mutex_unlock(&lock);
 }

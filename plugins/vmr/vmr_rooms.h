@@ -1,12 +1,26 @@
 /*
  * vmr_rooms.h - the running MCU rooms of this process, by room address, shared by both
  * plugins (browsers through janus.plugin.vmr, SIP endpoints through janus.plugin.sipbridge
- * meet in the same mcu_room). A room's MCU starts on its first participant and stops when
- * the last one leaves.
+ * meet in the same mcu_room), and who is in each: every participant, whichever path brought
+ * it in (browser, SIP dial-in, lobby, dial-out, plain RTP), is registered here under one id,
+ * and the room's events (joined, left, talking, speaker) go from here to one listener (the
+ * VMR plugin, which tells the pages in the room).
  *
- * Threads: all functions are thread-safe (one mutex). Ownership: vmr_rooms_acquire returns
- * a new mcu_room reference the caller drops with mcu_room_unref; the registry keeps its own
- * reference while the room runs.
+ * Invariants:
+ *  1. A room runs while it has holders: every vmr_rooms_acquire is matched by exactly one
+ *     vmr_rooms_release, and the MCU stops at the last release (never between another
+ *     holder's acquire and its join, so one address never has two rooms).
+ *  2. A holder registers its participant with vmr_rooms_member_add after mcu_room_join and
+ *     removes it with vmr_rooms_member_remove after mcu_room_leave, before releasing; so
+ *     `joined` comes before the first `talking` of a participant and `left` after its last.
+ *  3. One participant, one id: the id registered is the vmr_member id its MCU io.opaque
+ *     carries (the one talking/speaker events name) and the one its plugin reports.
+ *
+ * Threads: all functions are thread-safe (one mutex, never held while calling the MCU's
+ * blocking functions or the listener). The listener is called from the thread that adds or
+ * removes a member, and from the MCU's audio thread for talking/speaker.
+ * Ownership: vmr_rooms_acquire returns a new mcu_room reference that vmr_rooms_release
+ * drops; the registry keeps its own reference while the room runs.
  */
 #ifndef TPAAS_VMR_ROOMS_H
 #define TPAAS_VMR_ROOMS_H
@@ -16,7 +30,7 @@
 
 /* Every participant's mcu_participant_io.opaque, whichever plugin brought it in, points to a
  * struct whose FIRST member is a vmr_member, so room events (talking, speaker) can name the
- * participant. ids are unique in the process (random 53-bit, fit a JavaScript number). */
+ * participant. ids come from vmr_rooms_new_id. */
 typedef struct vmr_member {
 	uint64_t id;
 	int is_sip;           /* brought in by the SIP bridge */
@@ -27,17 +41,46 @@ typedef struct vmr_member {
 void vmr_rooms_set_defaults(const mcu_room_config *cfg);
 void vmr_rooms_get_defaults(mcu_room_config *cfg);
 
-/* Called (without locks held) whenever a room's MCU starts, so the VMR plugin can attach
- * its event callbacks (talking, speaker). NULL clears it. */
-void vmr_rooms_set_started_hook(void (*hook)(void *opaque, const char *address, mcu_room *room), void *opaque);
+/* A new participant id: random 53-bit (fits a JavaScript number), never 0. */
+uint64_t vmr_rooms_new_id(void);
+
+/* What the room's pages hear about (see invariant 2). Called without the registry's lock;
+ * a callback must not call vmr_rooms_set_listener. address and display are borrowed. */
+typedef struct vmr_rooms_listener {
+	void *opaque;
+	void (*joined)(void *opaque, const char *address, uint64_t id, const char *display, int is_sip);
+	void (*left)(void *opaque, const char *address, uint64_t id);
+	void (*talking)(void *opaque, const char *address, uint64_t id, int is_talking);
+	/* The participant on the main pane, 0 when none. */
+	void (*speaker)(void *opaque, const char *address, uint64_t id);
+} vmr_rooms_listener;
+
+/* Sets (copies) the listener; NULL clears it. After return the previous one is not running
+ * and is not called again. */
+void vmr_rooms_set_listener(const vmr_rooms_listener *l);
 
 /* Returns a new reference to the running room `address`, starting it with `layout` (a
- * layout name; NULL for the default) when it is not running. NULL on failure. */
+ * layout name; NULL for the default) when it is not running, and makes the caller one of
+ * its holders. NULL on failure (then nothing to release). */
 mcu_room *vmr_rooms_acquire(const char *address, const char *layout);
-/* A new reference to the running room, or NULL when it is not running. */
+/* Drops the reference and the hold of one vmr_rooms_acquire; the last holder's release
+ * stops the room's MCU. NULL is ignored. */
+void vmr_rooms_release(mcu_room *room);
+/* A new reference to the running room, or NULL when it is not running (holds nothing). */
 mcu_room *vmr_rooms_lookup(const char *address);
-/* Stops the room's MCU if nobody is left in it. */
-void vmr_rooms_release_if_empty(const char *address);
+
+/* Registers a participant of a room the caller holds (after mcu_room_join) and tells the
+ * listener `joined`. display is copied. 0, -ENOENT (room not running) or -EEXIST. */
+int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int is_sip);
+/* Unregisters it (after mcu_room_leave) and tells the listener `left`; no-op when not
+ * registered. */
+void vmr_rooms_member_remove(mcu_room *room, uint64_t id);
+/* Calls fn for each registered participant of the running room `address`, in joining
+ * order, under the registry lock (fn must not call vmr_rooms_*). Returns how many. */
+unsigned vmr_rooms_members(const char *address,
+	void (*fn)(void *opaque, uint64_t id, const char *display, int is_sip), void *opaque);
+/* The id on the room's main pane (last speaker event), 0 when none or not running. */
+uint64_t vmr_rooms_speaker(const char *address);
 /* Switches a running room's layout (no-op when not running). 0 or -EINVAL. */
 int vmr_rooms_set_layout(const char *address, const char *layout);
 /* Stops every room (plugin shutdown). */

@@ -8,4 +8,6 @@ const DUMMY_OFFER = { type: 'offer', sdp: [
   'm=audio 9 UDP/TLS/RTP/SAVPF 0', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux',
   'a=ice-ufrag:tpaasufrag', 'a=ice-pwd:tpaaspasswordpasswordpass', `a=fingerprint:sha-256 ${FINGERPRINT}`,
   'a=setup:actpass', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n') };
-module.exports = { DUMMY_OFFER };
+// The same with Opus: the VMR plugin accepts it and joins the MCU (ICE never completes: no browser).
+const OPUS_OFFER = { type: 'offer', sdp: DUMMY_OFFER.sdp.replace('SAVPF 0', 'SAVPF 111').replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:111 opus/48000/2') };
+module.exports = { DUMMY_OFFER, OPUS_OFFER };
