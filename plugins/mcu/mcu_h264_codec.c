@@ -16,6 +16,7 @@
  */
 #include "mcu_h264_codec.h"
 #include "mcu_h264_rtp.h"
+#include "mcu_h264_sps.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,9 +1,8 @@
 /*
  * mcu_h264_rtp.h - H.264 over RTP (RFC 6184, non-interleaved: single NAL unit packets,
  * STAP-A and FU-A): a frame assembler turning incoming packets into Annex B access units,
- * a packetizer for our encoded access units (packetization-mode 0 or 1), Annex B NAL
- * iteration and a bounded SPS reader (picture size, profile, level) used to refuse absurd
- * sizes before a decoder allocates for them.
+ * a packetizer for our encoded access units (packetization-mode 0 or 1) and Annex B NAL
+ * iteration. The SPS reader is in mcu_h264_sps.h.
  *
  * Threads: everything but the assembler is pure. An assembler is not thread-safe: one
  * owner (the participant's incoming-video path) uses it at a time.
@@ -42,18 +41,6 @@ int mcu_h264_payload_check(const uint8_t *payload, size_t len);
  * returns false at the end. Empty NAL units are skipped. */
 bool mcu_h264_annexb_next(const uint8_t *buf, size_t len, size_t *pos,
 	const uint8_t **nal, size_t *nal_len);
-
-typedef struct mcu_h264_sps {
-	uint8_t profile_idc;
-	uint8_t constraint_flags;   /* constraint_set0..5 flags, set0 in bit 7 */
-	uint8_t level_idc;
-	int width, height;          /* coded size in pixels (macroblocks x 16), before cropping */
-} mcu_h264_sps;
-
-/* Reads the start of a sequence parameter set NAL unit (header byte included) up to the
- * picture size. Returns 0, or -EPROTO when it is not an SPS, is truncated or malformed,
- * or claims a picture larger than 16384x16384 (in which case nothing is filled). */
-int mcu_h264_sps_parse(const uint8_t *nal, size_t len, mcu_h264_sps *out);
 
 /* --- assembler ------------------------------------------------------------------------ */
 

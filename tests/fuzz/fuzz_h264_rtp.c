@@ -9,6 +9,7 @@
  * payloads that the checker accepts and that fit their size.
  */
 #include "mcu_h264_rtp.h"
+#include "mcu_h264_sps.h"
 #include "mcu_rtp.h"
 #include "fuzz_records.h"
 

@@ -15,6 +15,7 @@
 #include "mcu_room.h"
 #include "mcu_rtp.h"
 #include "mcu_h264_rtp.h"
+#include "mcu_h264_sps.h"
 #include "mcu_h264_codec.h"
 #include "mcu_vp8_rtp.h"
 #include "mcu_video_codec.h"

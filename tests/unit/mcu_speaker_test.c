@@ -3,13 +3,12 @@
  * timestamps (no clock, no threads): the speaker changes after the 1 s hysteresis and not
  * before, short interjections and fast turn-taking do not move it, a speaker who leaves is
  * dropped; talking events need 200 ms of voice and end after the hangover; RFC 6464 levels
- * computed from samples; G.711 companding round trips.
+ * computed from samples.
  */
 #include <glib.h>
 #include <math.h>
 
 #include "mcu_speaker.h"
-#include "mcu_g711.h"
 
 #define LOUD 20     /* -20 dBov */
 #define QUIET 90
@@ -141,27 +140,6 @@ static void test_level_from_samples(void)
 	g_assert_cmpint(mcu_talk_level_dbov(NULL, 0), ==, 127);
 }
 
-static void test_g711_roundtrip(void)
-{
-	/* Companding error stays within half a step of the segment (about 1/16 relative). */
-	for (int v = -32768; v <= 32767; v += 7) {
-		int16_t s = (int16_t)v;
-		int du = mcu_g711_ulaw_decode(mcu_g711_ulaw_encode(s)) - v;
-		int da = mcu_g711_alaw_decode(mcu_g711_alaw_encode(s)) - v;
-		int tol = MAX(ABS(v) / 16, 40);
-		g_assert_cmpint(ABS(du), <=, tol);
-		g_assert_cmpint(ABS(da), <=, tol);
-	}
-	/* Codes decode and re-encode to themselves (except µ-law's two zeros). */
-	for (int c = 0; c < 256; c++) {
-		g_assert_cmpuint(mcu_g711_alaw_encode(mcu_g711_alaw_decode((uint8_t)c)), ==, c);
-		if (c != 0x7f)
-			g_assert_cmpuint(mcu_g711_ulaw_encode(mcu_g711_ulaw_decode((uint8_t)c)), ==, c);
-	}
-	g_assert_cmpuint(mcu_g711_ulaw_encode(0), ==, 0xff);
-	g_assert_cmpuint(mcu_g711_alaw_encode(0), ==, 0xd5);
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -172,6 +150,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/talk/events-need-200ms-end-after-hangover",
 		test_talking_events_need_200ms_and_end_after_hangover);
 	g_test_add_func("/mcu/talk/level-from-samples", test_level_from_samples);
-	g_test_add_func("/mcu/g711/roundtrip", test_g711_roundtrip);
 	return g_test_run();
 }

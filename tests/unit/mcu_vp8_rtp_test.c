@@ -1,6 +1,6 @@
 /*
  * mcu_vp8_rtp_test.c - unit tests of the RFC 7741 descriptor parser, the packetizer and the
- * frame assembler (with real libvpx frames, reordered and lossy), and the grid layout.
+ * frame assembler (with real libvpx frames, reordered and lossy).
  */
 #include <glib.h>
 #include <errno.h>
@@ -8,7 +8,6 @@
 
 #include "mcu_vp8_rtp.h"
 #include "mcu_video_codec.h"
-#include "mcu_layout.h"
 
 static void test_desc_minimal(void)
 {
@@ -236,36 +235,6 @@ static void test_assembler_garbage(void)
 	mcu_vp8_assembler_free(a);
 }
 
-static void test_layout_grid(void)
-{
-	mcu_rect c;
-	g_assert_cmpint(mcu_layout_grid_cell(1, 0, 1280, 720, &c), ==, 0);
-	g_assert_true(c.x == 0 && c.y == 0 && c.w == 1280 && c.h == 720);
-	g_assert_cmpint(mcu_layout_grid_cell(2, 1, 1280, 720, &c), ==, 0);
-	g_assert_true(c.x == 640 && c.y == 0 && c.w == 640 && c.h == 720);
-	g_assert_cmpint(mcu_layout_grid_cell(4, 3, 1280, 720, &c), ==, 0);
-	g_assert_true(c.x == 640 && c.y == 360 && c.w == 640 && c.h == 360);
-	g_assert_cmpint(mcu_layout_grid_cell(9, 8, 1280, 720, &c), ==, 0);
-	g_assert_true(c.x + c.w == 1280 && c.y + c.h == 720);
-	g_assert_cmpint(c.x % 2, ==, 0);
-	g_assert_cmpint(mcu_layout_grid_cell(3, 3, 1280, 720, &c), ==, -EINVAL);
-	g_assert_cmpint(mcu_layout_grid_cell(0, 0, 1280, 720, &c), ==, -EINVAL);
-	g_assert_cmpuint(mcu_layout_tiles(12), ==, 9);
-}
-
-static void test_layout_letterbox(void)
-{
-	mcu_rect cell = { 0, 0, 320, 180 }, r;
-	/* 4:3 into 16:9: pillarbox, centred, even. */
-	g_assert_cmpint(mcu_layout_fit(&cell, 320, 240, &r), ==, 0);
-	g_assert_true(r.w == 240 && r.h == 180 && r.x == 40 && r.y == 0);
-	/* 16:9 into a 640x720 half: letterbox. */
-	mcu_rect half = { 640, 0, 640, 720 };
-	g_assert_cmpint(mcu_layout_fit(&half, 1280, 720, &r), ==, 0);
-	g_assert_true(r.w == 640 && r.h == 360 && r.x == 640 && r.y == 180);
-	g_assert_cmpint(mcu_layout_fit(&half, 0, 720, &r), ==, -EINVAL);
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -275,7 +244,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/vp8/packetize-reordered-assembles-exact-frames", test_packetize_assemble_exact);
 	g_test_add_func("/mcu/vp8/assembler-detects-lost-frames", test_assembler_detects_loss);
 	g_test_add_func("/mcu/vp8/assembler-survives-garbage", test_assembler_garbage);
-	g_test_add_func("/mcu/layout/grid-cells", test_layout_grid);
-	g_test_add_func("/mcu/layout/letterbox-keeps-aspect", test_layout_letterbox);
 	return g_test_run();
 }
