@@ -14,6 +14,7 @@
 #include <debug.h>
 #include <refcount.h>
 
+#include "vmr_peer.h"
 #include "ws_session.h"
 
 /* Messages queued for a client that does not read; past this it is closed. */
@@ -254,12 +255,11 @@ static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void 
 	}
 	tpw_ws_touch(wsi);
 	/* Janus tells plugins nothing about who sent a request: the edge stamps the peer address
-	 * into plugin message bodies (replacing anything a client put there), so our plugins can
-	 * rate-limit PIN guesses per source. */
-	json_t *body = json_is_object(root) ? json_object_get(root, "body") : NULL;
-	const char *kind = json_is_object(root) ? json_string_value(json_object_get(root, "janus")) : NULL;
-	if(json_is_object(body) && kind != NULL && strcmp(kind, "message") == 0)
-		json_object_set_new(body, TPW_PEER_KEY, json_string(s->peer));
+	 * into the body under a key no client can know, and deletes any "_peer..." a client put
+	 * there (vmr_peer.h).  Every verb and spelling: the core takes "MESSAGE" as "message", and
+	 * only plugin messages carry a body.  The Admin API is trusted and not stamped. */
+	if(!s->admin && json_is_object(root))
+		vmr_peer_stamp(json_object_get(root, "body"), s->peer);
 	/* The core owns root (NULL on a parse error: it answers with error). */
 	config.gateway->incoming_request(config.plugin, s->ts, NULL, s->admin, root, &error);
 	return 0;

@@ -20,10 +20,6 @@
 #ifndef TPW_WS_SESSION_H
 #define TPW_WS_SESSION_H
 
-/* Key our transport adds to every plugin message body: the peer's address ("ip" or "ip:port"
- * as libwebsockets reports it). Plugins read and remove it before validating the body. */
-#define TPW_PEER_KEY "_peer"
-
 #include <stddef.h>
 #include <libwebsockets.h>
 #include <jansson.h>

@@ -33,6 +33,7 @@
 
 #include "mcu_room.h"
 #include "vmr_dialout.h"
+#include "vmr_peer.h"
 #include "vmr_request.h"
 #include "vmr_rooms.h"
 #include "vmr_service.h"
@@ -579,16 +580,24 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 			json_decref(jsep);
 		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "no session for this handle", NULL);
 	}
+	/* Our transport stamps the sender's address into the body (vmr_peer.h); take it out before
+	 * the body is validated, and refuse an address the client wrote itself. */
+	char *peer = NULL;
+	int peer_ret = vmr_peer_take(message, &peer);
+	if(peer_ret < 0) {
+		JANUS_LOG(LOG_WARN, "[vmr] participant %"SCNu64": request refused, %s\n", s->id,
+			peer_ret == -EPERM ? "it names its own source address (_peer)" : "no valid source address");
+		janus_refcount_decrease(&s->ref);
+		g_free(transaction);
+		json_decref(message);
+		if(jsep)
+			json_decref(jsep);
+		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "_peer is not allowed", NULL);
+	}
 	/* Everything is answered asynchronously, in order, by the worker. */
 	vmr_message *msg = g_new0(vmr_message, 1);
 	msg->session = s;             /* takes the lookup's reference */
-	/* Our transport stamps the sender's address into the body (see transports/ws_session.h);
-	 * take it out before the body is validated. */
-	json_t *peer = json_is_object(message) ? json_object_get(message, VMR_PEER_KEY) : NULL;
-	if(json_is_string(peer))
-		msg->peer = g_strdup(json_string_value(peer));
-	if(peer != NULL)
-		json_object_del(message, VMR_PEER_KEY);
+	msg->peer = peer;
 	msg->transaction = transaction;
 	msg->message = message;
 	msg->jsep = jsep;

@@ -72,10 +72,6 @@ typedef struct vmr_request {
 
 #define VMR_DISPLAY_MAX 64
 
-/* The key under which our transport stamps the client's address into plugin message bodies
- * (transports/ws_session.h TPW_PEER_KEY); the plugin removes it before validation. */
-#define VMR_PEER_KEY "_peer"
-
 /* Identifies and validates one request body (admin: 1 for the Admin API, where only admin
  * requests are allowed; 0 for clients, where admin requests are unknown). Returns VMR_OK and
  * fills *out, or an error code with a reason written into reason[reason_len]. */

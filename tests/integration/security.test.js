@@ -345,6 +345,51 @@ describe('security: what an attacker would try', () => {
     assert.match(log, /REGISTER of alice from 127\.0\.0\.4 refused \(locked\)/);
   });
 
+  test('a client-supplied _peer is refused: the source address is the transport\'s, whatever the verb\'s spelling', async () => {
+    const m = await clientFrom(svc, '127.0.0.80');
+    try {
+      // the Janus core takes the verb in any case; the body claims another sender
+      for (const janus of ['MESSAGE', 'Message', 'message', 'mEsSaGe', 'MESSAGE']) {
+        const tx = m.send({ janus, session_id: m.sessionId, handle_id: m.handle,
+          body: { request: 'invitation_info', id: 1, secret: '00', _peer: '198.51.100.9' } });
+        const r = await m.waitFor((x) => x.transaction === tx && x.janus !== 'ack', 10000, `answer to ${janus}`);
+        assert.equal(r.plugindata.data.error_code, 422, JSON.stringify(r));
+      }
+      // the five failures were charged to the real sender: its next try is locked out, even
+      // with a forged address that would also split the log line
+      const r6 = await m.req({ request: 'invitation_info', id: 1, secret: '00', _peer: '198.51.100.10\n[vmr] forged line' });
+      assert.equal(r6.error_code, 426, JSON.stringify(r6));
+    } finally {
+      m.close();
+    }
+    // and the victim's address was never charged: another client is not locked (no client can
+    // come from 198.51.100.9 here, so the log is the witness)
+    const log = svc.log();
+    assert.doesNotMatch(log, /198\.51\.100\./);
+    assert.doesNotMatch(log, /^\[vmr\] forged line/m);
+    assert.match(log, /invitation_info refused for participant \d+ \(ip:127\.0\.0\.80\): 422/);
+    assert.match(log, /invitation_info refused for participant \d+ \(ip:127\.0\.0\.80\): 426/);
+  });
+
+  test('the public API of the SIP bridge names no registration, device or call', async () => {
+    // alice has a binding from 127.0.0.5 (the REGISTER test above): the Admin API shows it
+    const adm = await bridgeStatus(svc);
+    assert.ok(adm.sip.registrations.some((r) => r.username === 'alice'), JSON.stringify(adm.sip));
+    const c = await clientFrom(svc, '127.0.0.81');
+    try {
+      const h = await c.attach('janus.plugin.sipbridge');
+      for (const body of [{ request: 'status' }, { request: 'STATUS' }, { request: 'list' }, {}]) {
+        const r = (await c.message(h, body)).data;
+        const text = JSON.stringify(r);
+        assert.ok(r.error_code >= 411, text);
+        assert.ok(!('sip' in r), text);
+        assert.doesNotMatch(text, /alice|127\.0\.0\.5|registrations|calls/, text);
+      }
+    } finally {
+      c.close();
+    }
+  });
+
   test('toll fraud: no request dials a number, and a guest in one room never rings another account\'s device', async () => {
     // The client API of the bridge has no dial request; neither has the Admin API.
     const c = await clientFrom(svc, '127.0.0.40');
