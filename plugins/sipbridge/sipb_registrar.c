@@ -3,6 +3,7 @@
  */
 #include "sipb_registrar.h"
 #include "sipb_digest.h"
+#include "vmr_auth.h"
 #include "vmr_ratelimit.h"
 
 #include <errno.h>
@@ -37,8 +38,13 @@ sipb_registrar *sipb_registrar_new(vmr_store *store, const char *realm) {
 	sipb_registrar *reg = g_new0(sipb_registrar, 1);
 	reg->store = store;
 	reg->realm = g_strdup(realm);
-	for(int i = 0; i < 8; i++)
-		g_snprintf(reg->secret + 8 * i, 9, "%08x", g_random_int());
+	/* From the kernel (libsodium): GLib's g_random is a Mersenne Twister whose state other
+	 * outputs of the process could reveal, and this secret is all a nonce's validity rests on. */
+	char *secret = vmr_random_hex(32);
+	if(secret == NULL)
+		g_error("sipb_registrar: no randomness from the kernel for the nonce secret");
+	g_strlcpy(reg->secret, secret, sizeof(reg->secret));
+	g_free(secret);
 	/* 5 wrong answers lock the address for 10 s, doubling up to 10 min */
 	reg->failures = vmr_ratelimit_new(5, 10 * G_USEC_PER_SEC, 600 * G_USEC_PER_SEC);
 	g_mutex_init(&reg->lock);

@@ -25,6 +25,7 @@ struct vmr_service {
 	vmr_ratelimit *by_client;       /* wrong PINs / bad invitation links per client */
 	vmr_ratelimit *login_by_client; /* wrong passwords per client */
 	vmr_ratelimit *login_by_user;   /* wrong passwords per user name */
+	char *dummy_hash;               /* argon2 of a random password: unknown names are checked against it */
 	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 	void *opaque;
 };
@@ -77,6 +78,17 @@ int vmr_service_new(vmr_store *store, const vmr_service_config *cfg, vmr_service
 	svc->login_by_user = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
 	svc->mail_result = cfg->mail_result;
 	svc->opaque = cfg->opaque;
+	/* A login for a name that does not exist does the same argon2 work as a wrong password,
+	 * so the answer's timing does not tell which names exist. */
+	char *random_password = vmr_random_hex(16);
+	int rc = random_password ? vmr_password_hash(random_password, &svc->dummy_hash) : -EIO;
+	g_free(random_password);
+	if(rc < 0) {
+		svc->store = NULL;   /* the caller keeps it on failure */
+		vmr_service_free(svc);
+		return rc;
+	}
+	vmr_store_session_purge_expired(store, g_get_real_time() / G_USEC_PER_SEC);
 	*out = svc;
 	return 0;
 }
@@ -90,7 +102,9 @@ void vmr_service_free(vmr_service *svc) {
 	vmr_ratelimit_free(svc->by_client);
 	vmr_ratelimit_free(svc->login_by_client);
 	vmr_ratelimit_free(svc->login_by_user);
-	vmr_store_close(svc->store);
+	g_free(svc->dummy_hash);
+	if(svc->store)
+		vmr_store_close(svc->store);
 	for(size_t i = 0; i < G_N_ELEMENTS(svc->mail_strings); i++)
 		g_free(svc->mail_strings[i]);
 	g_free(svc->domain);
@@ -214,6 +228,8 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 		char *token = vmr_random_hex(24);
 		char *hash = vmr_sha256_hex(token);
 		int64_t expires = now_s() + svc->session_ttl_s;
+		/* Logins are rare next to everything else: the moment to forget expired ones. */
+		vmr_store_session_purge_expired(svc->store, now_s());
 		rc = vmr_store_session_create(svc->store, hash, acc.id, expires);
 		json_t *reply;
 		if(rc == 0) {
@@ -234,6 +250,8 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 	else if(rc != -ENOENT) {
 		g_free(ukey);
 		return store_error(rc, NULL);
+	} else {
+		(void)vmr_password_verify(svc->dummy_hash, password);
 	}
 	vmr_ratelimit_failure(svc->login_by_user, ukey, now);
 	vmr_ratelimit_failure(svc->login_by_client, client->source, now);
@@ -650,6 +668,15 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 
 /* ---- joining ------------------------------------------------------------------------ */
 
+/* The client is logged in as owner_id now: its login session still exists and has not expired
+ * (a handle keeps its account id after a logout elsewhere or an expiry: never trust it alone). */
+static gboolean client_owns(vmr_service *svc, const vmr_client *client, int64_t owner_id) {
+	int64_t account_id = 0;
+	return client->account_id != 0 && client->account_id == owner_id && client->token_hash != NULL &&
+		vmr_store_session_get(svc->store, client->token_hash, now_s(), &account_id) == 0 &&
+		account_id == client->account_id;
+}
+
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
 		vmr_join_grant *out, const char **reason) {
 	memset(out, 0, sizeof(*out));
@@ -673,7 +700,7 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 		vmr_store_invitation_touch(svc->store, inv.id, now_s());
 		out->invitation_id = inv.id;
 		out->guest_name = g_strdup(inv.guest_name);
-		out->is_owner = client->account_id != 0 && client->account_id == out->room.owner_id;
+		out->is_owner = client_owns(svc, client, out->room.owner_id);
 		vmr_invitation_clear(&inv);
 		return VMR_OK;
 	}
@@ -693,7 +720,7 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 		return VMR_ERROR_INTERNAL;
 	}
 	gboolean found = rc == 0;
-	gboolean is_owner = found && client->account_id != 0 && client->account_id == out->room.owner_id;
+	gboolean is_owner = found && client_owns(svc, client, out->room.owner_id);
 	gboolean pin_ok = found && (out->room.pin == NULL || is_owner ||
 		(pin != NULL && vmr_secure_streq(out->room.pin, pin)));
 	if(!pin_ok) {

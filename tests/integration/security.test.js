@@ -11,6 +11,8 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const net = require('node:net');
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
@@ -277,7 +279,7 @@ describe('security: what an attacker would try', () => {
       // bob is not alice: no PIN-free owner join into alice's room
       assert.equal((await bob.join({ room: alice.address })).error_code, 416);
       // the Admin API with a wrong secret: refused by the core
-      const adm = await connectFrom(svc.wsUrl, '127.0.0.31', 'janus-admin-protocol');
+      const adm = await connectFrom(svc.adminWsUrl, '127.0.0.31', 'janus-admin-protocol');
       try {
         const r = await adm.request({ janus: 'message_plugin', plugin: 'janus.plugin.vmr', admin_secret: 'guess',
           request: { request: 'delete_account', username: 'alice' } });
@@ -400,7 +402,7 @@ describe('security: what an attacker would try', () => {
     } finally {
       c.close();
     }
-    const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+    const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
     try {
       const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
         request: { request: 'dial', uri: 'sip:+4930123456@pstn.example', room: 'carol.join' } });
@@ -438,8 +440,8 @@ describe('security: what an attacker would try', () => {
 
   test('oversized and malformed WebSocket messages: closed or refused, logged, janus keeps serving', async () => {
     // over the 256 KiB limit, on both APIs: closed with 1009
-    for (const protocol of ['janus-protocol', 'janus-admin-protocol']) {
-      const c = await connectFrom(svc.wsUrl, '127.0.0.50', protocol);
+    for (const [url, protocol] of [[svc.wsUrl, 'janus-protocol'], [svc.adminWsUrl, 'janus-admin-protocol']]) {
+      const c = await connectFrom(url, '127.0.0.50', protocol);
       c.ws.send('{"janus":"create","transaction":"' + 'A'.repeat(300 * 1024) + '"}');
       await waitFor(() => c.closed, 5000, `close of the oversized ${protocol} connection`);
       assert.equal(c.closeCode, 1009, protocol);
@@ -550,6 +552,92 @@ describe('security: what an attacker would try', () => {
     }
     assert.ok((await bridgeStatus(svc)).sip);
     assert.match(svc.log(), /received garbage from udp\/127\.0\.0\.70/);
+  });
+
+  test('the Admin API is not on the public port, only on its own loopback port', async () => {
+    // the public port offers no janus-admin-protocol: the upgrade fails, or nothing answers it
+    let refused = false;
+    try {
+      const a = await connectFrom(svc.wsUrl, '127.0.0.82', 'janus-admin-protocol');
+      const r = await a.request({ janus: 'list_sessions', admin_secret: svc.adminSecret }, 3000).catch(() => null);
+      refused = !r || r.janus !== 'success';
+      a.close();
+    } catch (e) {
+      refused = true;
+    }
+    assert.ok(refused, 'the Admin API answered on the public port');
+    // its own port, bound to loopback only
+    assert.notEqual(svc.adminPort, svc.port);
+    const listening = execFileSync('ss', ['-Hltn', `sport = :${svc.adminPort}`]).toString();
+    assert.match(listening, new RegExp(`127\\.0\\.0\\.1:${svc.adminPort}\\b`), listening);
+    assert.doesNotMatch(listening, /(0\.0\.0\.0|\*|\[::\]):\d+/, listening);
+    assert.equal((await bridgeStatus(svc)).sipbridge, 'status');
+  });
+
+  test('configuration files (admin secret, database URI) are readable by the service user alone', async () => {
+    const conf = path.join(svc.dir, 'conf');
+    for (const f of fs.readdirSync(conf)) {
+      const st = fs.statSync(path.join(conf, f));
+      assert.equal(st.mode & 0o077, 0, `${f} has mode ${(st.mode & 0o777).toString(8)}`);
+    }
+  });
+
+  test('a login for an unknown user name costs the same argon2 work as one for a real name', async () => {
+    // (a wide margin: without argon2 an unknown name answers ~50x faster than a wrong password)
+    const timeLogin = async (source, username) => {
+      const c = await clientFrom(svc, source);
+      try {
+        const t0 = process.hrtime.bigint();
+        const r = await c.req({ request: 'login', username, password: 'not-the-password-1' });
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        assert.equal(r.error_code, 425, JSON.stringify(r));
+        return ms;
+      } finally {
+        c.close();
+      }
+    };
+    const known = [], unknown = [];
+    for (let i = 0; i < 3; i++) {
+      known.push(await timeLogin(`127.0.0.${100 + i}`, 'bob'));
+      unknown.push(await timeLogin(`127.0.0.${110 + i}`, `nobody-${i}-${crypto.randomBytes(4).toString('hex')}`));
+    }
+    const k = Math.min(...known), u = Math.min(...unknown);
+    assert.ok(u >= k / 3, `unknown names answer in ${u.toFixed(1)} ms, real ones in ${k.toFixed(1)} ms`);
+  });
+
+  test('a page whose login was logged out elsewhere is no longer the owner', async () => {
+    const page = await clientFrom(svc, '127.0.0.120');
+    const other = await clientFrom(svc, '127.0.0.121');
+    try {
+      // logged in on a handle: the owner joins the PIN room without the PIN (421: past the PIN
+      // check, our dummy offer has neither Opus nor VP8)
+      const h1 = await page.attach('janus.plugin.vmr');
+      assert.equal((await page.message(h1, { request: 'login', username: 'alice', password: 'alice-secret-1' })).data.vmr, 'login');
+      assert.equal((await page.message(h1, { request: 'join', room: alice.address, display: 'A' }, DUMMY_OFFER)).data.error_code, 421);
+      // logged in again on another handle, then that login is logged out from another page
+      const h2 = await page.attach('janus.plugin.vmr');
+      const login = (await page.message(h2, { request: 'login', username: 'alice', password: 'alice-secret-1' })).data;
+      assert.equal((await other.req({ request: 'resume', token: login.token })).vmr, 'login');
+      assert.equal((await other.req({ request: 'logout' })).vmr, 'logout');
+      const r = (await page.message(h2, { request: 'join', room: alice.address, display: 'A' }, DUMMY_OFFER)).data;
+      assert.equal(r.error_code, 416, JSON.stringify(r));
+    } finally {
+      page.close(); other.close();
+    }
+  });
+
+  test('expired login sessions are purged from the store', async () => {
+    const sql = (q) => execFileSync('sqlite3', [svc.database, q]).toString().trim();
+    const id = sql("SELECT id FROM accounts WHERE username = 'alice'");
+    sql(`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ('${'e'.repeat(64)}', ${id}, 1000)`);
+    assert.equal(sql('SELECT count(*) FROM sessions WHERE expires_at <= 1000'), '1');
+    const c = await clientFrom(svc, '127.0.0.122');
+    try {
+      assert.equal((await c.req({ request: 'login', username: 'alice', password: 'alice-secret-1' })).vmr, 'login');
+    } finally {
+      c.close();
+    }
+    assert.equal(sql(`SELECT count(*) FROM sessions WHERE expires_at <= strftime('%s', 'now')`), '0');
   });
 
   test('after every attack janus still runs and a legitimate browser joins the PIN room', async () => {

@@ -18,7 +18,7 @@ let svc, owner, guest;
 const shared = {};   // what one test leaves for the next (the invitation, ...)
 
 async function admin(request) {
-  const c = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const c = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   try {
     const r = await c.request({ janus: 'message_plugin', plugin: 'janus.plugin.vmr', admin_secret: svc.adminSecret, request });
     assert.equal(r.janus, 'success', JSON.stringify(r));

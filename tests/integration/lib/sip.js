@@ -72,7 +72,7 @@ function sippRunner({ domain, sipPort, basePort }) {
 
 /** The SIP bridge's `status` (Admin API). */
 async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   try {
     const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
       request: { request: 'status' } });
