@@ -7,7 +7,7 @@
 #   RTP_PORTS [20000-40000]  DEBUG_LEVEL [4]  WEB_ROOT [<root>/web-client]
 #   TLS [false]  TLS_CERT/TLS_KEY [none: self-signed]  TLS_STATE_DIR [<state dir>/tls]  REDIRECT_PORT [0]
 #   DATABASE [<state dir>/vmr.sqlite, or a postgresql:// URI]  SIP_DOMAIN [localhost]
-#   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
+#   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  ALLOWED_ORIGINS [origin of PUBLIC_URL]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
 #   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_LOBBY_USER [lobby]
 #   SIP_RTP_PORTS [41000-45000]  SIP_PROMPT_DIR [PREFIX/share/tpaas-vmr/prompts]  SIP_MEDIA_TIMEOUT [30]
 #   SIP_DIALOUT_RING [30]
@@ -36,6 +36,9 @@ DATABASE_V=$(esc "${DATABASE:-$STATE_DIR/vmr.sqlite}")
 SMTP_URL_V=$(esc "${SMTP_URL:-}")
 if [ "${TLS:-false}" = true ] || [ "${TLS:-}" = 1 ]; then SCHEME=https; else SCHEME=http; fi
 PUBLIC_URL_V=$(esc "${PUBLIC_URL:-$SCHEME://${HTTP_IP:-127.0.0.1}:${HTTP_PORT:-8088}}")
+# Browsers may open WebSockets from the service's own pages only (scheme://host[:port] of PUBLIC_URL).
+ORIGIN_DEFAULT=$(printf '%s' "${PUBLIC_URL:-$SCHEME://${HTTP_IP:-127.0.0.1}:${HTTP_PORT:-8088}}" | sed -E 's|^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]+).*|\1|')
+ALLOWED_ORIGINS_V=$(esc "${ALLOWED_ORIGINS:-$ORIGIN_DEFAULT}")
 for tpl in "$ROOT"/conf/*.jcfg.in; do
 	out="$CONF_DIR/$(basename "$tpl" .in)"
 	sed -e "s|@CONF_DIR@|$CONF_DIR|g" \
@@ -71,6 +74,7 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@SIP_DIALOUT_RING@|${SIP_DIALOUT_RING:-30}|g" \
 		-e "s|@SIP_PROMPT_DIR@|${SIP_PROMPT_DIR:-$PREFIX/share/tpaas-vmr/prompts}|g" \
 		-e "s|@PUBLIC_URL@|$PUBLIC_URL_V|g" \
+		-e "s|@ALLOWED_ORIGINS@|$ALLOWED_ORIGINS_V|g" \
 		-e "s|@DIAL_IP@|${DIAL_IP:-${HTTP_IP:-127.0.0.1}}|g" \
 		-e "s|@SMTP_URL@|$SMTP_URL_V|g" \
 		-e "s|@SMTP_STARTTLS@|${SMTP_STARTTLS:-1}|g" \

@@ -49,6 +49,7 @@
 #define TPW_DEFAULT_VENDOR_ROOT      "/usr/share/javascript"
 #define TPW_DEFAULT_MAX_MESSAGE      (256 * 1024)
 #define TPW_DEFAULT_MAX_CONNECTIONS  512
+#define TPW_DEFAULT_MAX_PER_IP       32
 #define TPW_DEFAULT_IDLE_TIMEOUT     120
 #define TPW_DEFAULT_MAX_HEADER_SIZE  8192
 #define TPW_DEFAULT_MSG_RATE         100
@@ -108,6 +109,8 @@ struct tpw_settings {
 	int admin_port;
 	size_t max_message_size;
 	unsigned int max_connections;
+	unsigned int max_connections_per_ip;
+	char **allowed_origins;  /* NULL: same origin as the Host header */
 	unsigned int idle_timeout_s;
 	unsigned int max_header_size;
 	unsigned int msg_rate;
@@ -141,6 +144,7 @@ static void tpw_settings_clear(struct tpw_settings *s) {
 		memset(s->cert_pwd, 0, strlen(s->cert_pwd));
 	g_free(s->cert_pwd);
 	g_free(s->state_dir);
+	g_strfreev(s->allowed_origins);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -175,6 +179,25 @@ static int tpw_config_uint(janus_config *cfg, janus_config_category *cat, const 
 	return 0;
 }
 
+/* "https://a.example, http://b.example:8080/" -> lower-case origins without a trailing
+ * slash (the form browsers send in the Origin header); "*" stays. */
+static char **tpw_origins_parse(const char *v) {
+	char **parts = g_strsplit_set(v, ", ", -1);
+	GPtrArray *out = g_ptr_array_new();
+	for(char **p = parts; *p != NULL; p++) {
+		if(**p == '\0')
+			continue;
+		char *o = g_ascii_strdown(*p, -1);
+		size_t n = strlen(o);
+		if(n > 1 && o[n - 1] == '/')
+			o[n - 1] = '\0';
+		g_ptr_array_add(out, o);
+	}
+	g_strfreev(parts);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
 static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	s->ip = g_strdup(TPW_DEFAULT_IP);
 	s->port = TPW_DEFAULT_PORT;
@@ -184,6 +207,7 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	s->admin_port = TPW_DEFAULT_ADMIN_PORT;
 	s->max_message_size = TPW_DEFAULT_MAX_MESSAGE;
 	s->max_connections = TPW_DEFAULT_MAX_CONNECTIONS;
+	s->max_connections_per_ip = TPW_DEFAULT_MAX_PER_IP;
 	s->idle_timeout_s = TPW_DEFAULT_IDLE_TIMEOUT;
 	s->max_header_size = TPW_DEFAULT_MAX_HEADER_SIZE;
 	s->msg_rate = TPW_DEFAULT_MSG_RATE;
@@ -209,12 +233,14 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	tpw_config_strdup(cfg, general, "cert_key", &s->cert_key);
 	tpw_config_strdup(cfg, general, "cert_pwd", &s->cert_pwd);
 	tpw_config_strdup(cfg, general, "state_dir", &s->state_dir);
+	if((v = tpw_config_string(cfg, general, "allowed_origins")) != NULL)
+		s->allowed_origins = tpw_origins_parse(v);
 	if((v = tpw_config_string(cfg, general, "admin")) != NULL)
 		s->admin = janus_is_true(v);
 	if((v = tpw_config_string(cfg, general, "tls")) != NULL)
 		s->tls = janus_is_true(v);
 	guint64 port = (guint64)s->port, admin_port = (guint64)s->admin_port, msg = s->max_message_size,
-		conns = s->max_connections, idle = s->idle_timeout_s, redirect = 0,
+		conns = s->max_connections, per_ip = s->max_connections_per_ip, idle = s->idle_timeout_s, redirect = 0,
 		header = s->max_header_size, rate = s->msg_rate, burst = s->msg_burst,
 		max_age = s->cache_max_age_s, hsts = 0;
 	int ret = 0;
@@ -222,6 +248,7 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 			tpw_config_uint(cfg, general, "admin_port", 1, 65535, &admin_port) ||
 			tpw_config_uint(cfg, general, "max_message_size", 1024, 64 * 1024 * 1024, &msg) ||
 			tpw_config_uint(cfg, general, "max_connections", 1, 65536, &conns) ||
+			tpw_config_uint(cfg, general, "max_connections_per_ip", 0, 65536, &per_ip) ||
 			tpw_config_uint(cfg, general, "ws_idle_timeout", 0, 86400, &idle) ||
 			tpw_config_uint(cfg, general, "redirect_port", 0, 65535, &redirect) ||
 			/* lws keeps it in an unsigned short */
@@ -235,6 +262,7 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	s->admin_port = (int)admin_port;
 	s->max_message_size = (size_t)msg;
 	s->max_connections = (unsigned int)conns;
+	s->max_connections_per_ip = (unsigned int)per_ip;
 	s->idle_timeout_s = (unsigned int)idle;
 	s->redirect_port = (int)redirect;
 	s->max_header_size = (unsigned int)header;
@@ -451,6 +479,8 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		.gateway = callback,
 		.max_message_size = settings.max_message_size,
 		.max_connections = settings.max_connections,
+		.max_connections_per_ip = settings.max_connections_per_ip,
+		.allowed_origins = settings.allowed_origins,
 		.idle_timeout_s = settings.idle_timeout_s,
 		.msg_rate = settings.msg_rate,
 		.msg_burst = settings.msg_burst,

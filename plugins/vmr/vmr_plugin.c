@@ -100,6 +100,14 @@ volatile gint initialized, stopping;
 static GHashTable *sessions;            /* janus_plugin_session* -> vmr_session* (one ref) */
 janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 static GAsyncQueue *messages;
+/* The worker's queue is bounded, overall and per client address, so that one client (or a
+ * crowd) sending slow requests (an argon2 login, a database write) gets a quick "busy" answer
+ * instead of a queue that grows without end and delays everybody else. */
+#define VMR_QUEUE_MAX 512
+#define VMR_QUEUE_PER_SOURCE 8
+static GMutex queue_lock;
+static GHashTable *queued_by_source;   /* key -> GINT_TO_POINTER(count), under queue_lock */
+static int queued_total;               /* under queue_lock */
 static GThread *worker;
 static vmr_message exit_message;
 vmr_service *service;
@@ -131,9 +139,38 @@ vmr_session *session_lookup(janus_plugin_session *handle) {
 	return s;
 }
 
+/* Takes a place in the worker's queue for key; FALSE when the queue or key's share is full. */
+static gboolean queue_reserve(const char *key) {
+	g_mutex_lock(&queue_lock);
+	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
+	gboolean ok = queued_total < VMR_QUEUE_MAX && n < VMR_QUEUE_PER_SOURCE;
+	if(ok) {
+		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n + 1));
+		queued_total++;
+	}
+	g_mutex_unlock(&queue_lock);
+	return ok;
+}
+
+static void queue_release(const char *key) {
+	g_mutex_lock(&queue_lock);
+	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
+	if(n <= 1)
+		g_hash_table_remove(queued_by_source, key);
+	else
+		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n - 1));
+	if(n > 0)
+		queued_total--;
+	g_mutex_unlock(&queue_lock);
+}
+
 static void vmr_message_free(vmr_message *msg) {
 	if(msg == NULL || msg == &exit_message)
 		return;
+	if(msg->queue_key) {
+		queue_release(msg->queue_key);
+		g_free(msg->queue_key);
+	}
 	if(msg->session)
 		janus_refcount_decrease(&msg->session->ref);
 	g_free(msg->transaction);
@@ -449,6 +486,8 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	vmr_rooms_set_defaults(&room_config);
 	event_addresses = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_info_free);
 	vmr_rooms_set_started_hook(room_started, NULL);
+	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	queued_total = 0;
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
 	GError *error = NULL;
@@ -477,6 +516,8 @@ static void vmr_destroy(void) {
 	worker = NULL;
 	g_async_queue_unref(messages);
 	messages = NULL;
+	g_hash_table_destroy(queued_by_source);
+	queued_by_source = NULL;
 	janus_mutex_lock(&sessions_mutex);
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
@@ -594,10 +635,35 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 			json_decref(jsep);
 		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "_peer is not allowed", NULL);
 	}
+	char *queue_key = peer ? g_strdup(peer) : g_strdup_printf("participant:%"SCNu64, s->id);
+	if(!queue_reserve(queue_key)) {
+		JANUS_LOG(LOG_WARN, "[vmr] busy: request from participant %"SCNu64" (%s) refused, "
+			"too many requests waiting\n", s->id, queue_key);
+		json_t *busy = vmr_error_json(VMR_ERROR_BUSY, "busy: too many requests waiting, try again shortly");
+		gateway->push_event(handle, &vmr_plugin, transaction, busy, NULL);
+		json_decref(busy);
+		if(jsep != NULL) {
+			/* as for any refused offer: the client tries again on a fresh PeerConnection */
+			janus_mutex_lock(&s->mutex);
+			gboolean in_room = s->room != NULL;
+			janus_mutex_unlock(&s->mutex);
+			if(!in_room)
+				gateway->close_pc(handle);
+		}
+		g_free(queue_key);
+		g_free(peer);
+		janus_refcount_decrease(&s->ref);
+		g_free(transaction);
+		json_decref(message);
+		if(jsep)
+			json_decref(jsep);
+		return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, NULL, NULL);
+	}
 	/* Everything is answered asynchronously, in order, by the worker. */
 	vmr_message *msg = g_new0(vmr_message, 1);
 	msg->session = s;             /* takes the lookup's reference */
 	msg->peer = peer;
+	msg->queue_key = queue_key;
 	msg->transaction = transaction;
 	msg->message = message;
 	msg->jsep = jsep;

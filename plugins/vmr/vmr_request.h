@@ -37,6 +37,7 @@ enum vmr_error {
 	VMR_ERROR_TOO_MANY_ATTEMPTS = 426,
 	VMR_ERROR_ALREADY_EXISTS = 427,
 	VMR_ERROR_NOT_FOUND = 428,
+	VMR_ERROR_BUSY = 429,              /* too many requests waiting: try again shortly */
 	VMR_ERROR_INTERNAL = 499,
 };
 

@@ -640,6 +640,66 @@ describe('security: what an attacker would try', () => {
     assert.equal(sql(`SELECT count(*) FROM sessions WHERE expires_at <= strftime('%s', 'now')`), '0');
   });
 
+  test('one address cannot take every WebSocket connection: a per-address cap, others still connect', async () => {
+    const open = [];
+    let refusedAt = null;
+    try {
+      for (let i = 0; i < 80 && refusedAt === null; i++) {
+        try {
+          open.push(await connectFrom(svc.wsUrl, '127.0.0.140'));
+        } catch (e) {
+          refusedAt = i;
+        }
+      }
+      assert.ok(refusedAt !== null && refusedAt >= 4, `connections from one address refused at ${refusedAt}`);
+      // another address is not affected
+      const other = await clientFrom(svc, '127.0.0.141');
+      assert.equal((await other.req({ request: 'login', username: 'nobody', password: 'not-the-password-1' })).error_code, 425);
+      other.close();
+    } finally {
+      open.forEach((c) => c.close());
+    }
+    // closed connections give their places back
+    await waitFor(() => open.every((c) => c.closed), 5000, 'the connections to close');
+    await sleep(200);
+    (await connectFrom(svc.wsUrl, '127.0.0.140')).close();
+    assert.match(svc.log(), /\[tpaasweb\] 127\.0\.0\.140: \d+ WebSocket connections from this address, refusing another/);
+  });
+
+  test('a WebSocket from another site\'s page (Origin) is refused; the service\'s own origin is accepted', async () => {
+    const tryOpen = (url, protocol, origin) => new Promise((resolve) => {
+      const ws = new WebSocket(url, protocol, origin ? { origin } : {});
+      ws.once('open', () => { ws.close(); resolve(true); });
+      ws.once('error', () => resolve(false));
+    });
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', 'https://evil.example'), false);
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', 'null'), false);
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', svc.httpUrl), true);
+    // no Origin: not a browser (a mobile app, a script), which an Origin check cannot stop anyway
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', null), true);
+    // the Admin API takes no connection from any web page, even the service's own
+    assert.equal(await tryOpen(svc.adminWsUrl, 'janus-admin-protocol', svc.httpUrl), false);
+    assert.equal(await tryOpen(svc.adminWsUrl, 'janus-admin-protocol', null), true);
+    assert.match(svc.log(), /\[tpaasweb\] 127\.0\.0\.1: WebSocket from origin https:\/\/evil\.example refused/);
+  });
+
+  test('a flood of slow requests from one address gets a clear busy answer; others are still served', async () => {
+    const flood = await clientFrom(svc, '127.0.0.150');
+    const other = await clientFrom(svc, '127.0.0.151');
+    try {
+      // correct logins: each one costs an argon2 hash and none counts as a failure
+      const answers = await Promise.all(Array.from({ length: 30 }, () =>
+        flood.req({ request: 'login', username: 'carol', password: 'carol-secret-1' })));
+      const busy = answers.filter((a) => a.error_code === 429);
+      assert.ok(busy.length > 0, JSON.stringify(answers.map((a) => a.error_code || a.vmr)));
+      assert.match(busy[0].error, /busy/);
+      assert.ok(answers.some((a) => a.vmr === 'login'));
+      assert.equal((await other.req({ request: 'login', username: 'carol', password: 'carol-secret-1' })).vmr, 'login');
+    } finally {
+      flood.close(); other.close();
+    }
+  });
+
   test('after every attack janus still runs and a legitimate browser joins the PIN room', async () => {
     assert.ok(svc.isRunning());
     const b = await launchBrowser();
