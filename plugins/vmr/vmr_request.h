@@ -57,11 +57,13 @@ typedef enum vmr_request_type {
 	VMR_REQ_DELETE_INVITATION,
 	VMR_REQ_REVOKE_INVITATION,
 	VMR_REQ_INVITATION_INFO,
+	VMR_REQ_NEW_SIP_PASSWORD,
 	/* admin (Janus Admin API only) */
 	VMR_REQ_CREATE_ACCOUNT,
 	VMR_REQ_DELETE_ACCOUNT,
 	VMR_REQ_CREATE_ROOM,
 	VMR_REQ_LIST_ROOMS,
+	VMR_REQ_RESET_SIP_PASSWORD,
 } vmr_request_type;
 
 typedef struct vmr_request {

@@ -200,6 +200,8 @@ static json_t *login_reply(vmr_service *svc, const vmr_account *acc, const char 
 	json_object_set_new(a, "username", json_string(acc->username));
 	json_object_set_new(a, "display_name", json_string(acc->display_name ? acc->display_name : acc->username));
 	json_object_set_new(a, "email", acc->email ? json_string(acc->email) : json_null());
+	/* The owner's own SIP password, for the devices that REGISTER as this account. */
+	json_object_set_new(a, "sip_password", acc->sip_password ? json_string(acc->sip_password) : json_null());
 	json_object_set(j, "account", a);
 	json_decref(a);
 	vmr_room room;
@@ -500,6 +502,37 @@ static json_t *do_invitation_info(vmr_service *svc, vmr_client *client, const vm
 	return j;
 }
 
+/* ---- SIP password ------------------------------------------------------------------- */
+
+/* SIP digest needs the password (or its MD5 HA1) on the server, so a stolen store gives it
+ * away: it must open nothing but SIP registration.  Hence a password of its own per account,
+ * made here from the kernel's randomness (128 bits), never chosen by a person nor reused. */
+#define SIP_PASSWORD_BYTES 16
+
+/* Gives account id a new SIP password; the reply carries it. */
+static json_t *new_sip_password(vmr_service *svc, int64_t id) {
+	char *pw = vmr_random_hex(SIP_PASSWORD_BYTES);
+	if(pw == NULL)
+		return vmr_error_json(VMR_ERROR_INTERNAL, "no randomness");
+	int rc = vmr_store_account_set_sip_password(svc->store, id, pw);
+	json_t *j = rc == 0 ? ok_json("sip_password") : store_error(rc, NULL);
+	if(rc == 0)
+		json_object_set_new(j, "sip_password", json_string(pw));
+	memset(pw, 0, strlen(pw));
+	g_free(pw);
+	return j;
+}
+
+static json_t *do_reset_sip_password(vmr_service *svc, const vmr_request *req) {
+	vmr_account acc;
+	int rc = vmr_store_account_get_by_username(svc->store, vmr_request_string(req, "username"), &acc);
+	if(rc != 0)
+		return store_error(rc, "no such account");
+	json_t *j = new_sip_password(svc, acc.id);
+	vmr_account_clear(&acc);
+	return j;
+}
+
 /* ---- admin -------------------------------------------------------------------------- */
 
 static json_t *do_create_account(vmr_service *svc, const vmr_request *req) {
@@ -525,27 +558,25 @@ static json_t *do_create_account(vmr_service *svc, const vmr_request *req) {
 	g_free(hash);
 	if(rc != 0)
 		return store_error(rc, NULL);
-	/* SIP digest (RFC 7616 MD5) needs HA1 = MD5(username:realm:password), realm = our domain:
-	 * kept beside the slow hash so the SIP bridge can authenticate the account's devices. */
-	char *a1 = g_strdup_printf("%s:%s:%s", user, svc->domain, password);
-	char *ha1 = g_compute_checksum_for_string(G_CHECKSUM_MD5, a1, -1);
-	memset(a1, 0, strlen(a1));
-	g_free(a1);
-	rc = vmr_store_account_set_sip_ha1(svc->store, id, ha1);
-	g_free(ha1);
-	if(rc != 0) {
+	json_t *sip = new_sip_password(svc, id);
+	json_t *sip_password = json_object_get(sip, "sip_password");
+	if(sip_password == NULL) {
 		vmr_store_account_delete(svc->store, id);
-		return store_error(rc, NULL);
+		return sip;
 	}
+	json_incref(sip_password);
+	json_decref(sip);
 	vmr_room room;
 	rc = vmr_store_room_create(svc->store, VMR_ROOM_PERSONAL, user, id, pin, NULL, 0, &room);
 	if(rc != 0) {
+		json_decref(sip_password);
 		vmr_store_account_delete(svc->store, id);
 		return store_error(rc, NULL);
 	}
 	json_t *j = ok_json("account");
 	json_object_set_new(j, "username", json_string(user));
 	json_object_set_new(j, "id", json_integer(id));
+	json_object_set_new(j, "sip_password", sip_password);
 	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
 	vmr_room_clear(&room);
 	return j;
@@ -630,6 +661,8 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 		return do_create_room(svc, req);
 	case VMR_REQ_LIST_ROOMS:
 		return do_list_rooms(svc, req);
+	case VMR_REQ_RESET_SIP_PASSWORD:
+		return do_reset_sip_password(svc, req);
 	default:
 		break;
 	}
@@ -654,6 +687,8 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 	}
 	case VMR_REQ_UPDATE_ROOM:
 		return do_update_room(svc, client, req, fx);
+	case VMR_REQ_NEW_SIP_PASSWORD:
+		return new_sip_password(svc, client->account_id);
 	case VMR_REQ_INVITE:
 		return do_invite(svc, client, req);
 	case VMR_REQ_LIST_INVITATIONS:

@@ -107,15 +107,19 @@ const statusOf = (reply) => { const m = /^HTTP\/1\.[01] (\d{3})/.exec(reply); re
 
 describe('security: what an attacker would try', () => {
   let svc, alice, vault, safe, sipvault, sipsafe;
+  const sipPass = {};   // the service-generated SIP password of each account
 
   before(async () => {
     svc = await startService({ name: 'security', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
-    alice = (await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice',
-      pin: '1234' })).room;
+    const a = await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice',
+      pin: '1234' });
+    alice = a.room;
+    sipPass.alice = a.sip_password;
     assert.equal(alice.address, 'alice.join');
     for (const u of ['bob', 'carol', 'dave']) {
       const r = await vmrAdmin(svc, { request: 'create_account', username: u, password: `${u}-secret-1`, display_name: u });
       assert.equal(r.vmr, 'account', JSON.stringify(r));
+      sipPass[u] = r.sip_password;
     }
     vault = (await vmrAdmin(svc, { request: 'create_room', name: 'vault', pin: '1111' })).room;
     safe = (await vmrAdmin(svc, { request: 'create_room', name: 'safe', pin: '2222' })).room;
@@ -328,8 +332,9 @@ describe('security: what an attacker would try', () => {
     try {
       await u.send(rawRegister('127.0.0.4', u.port, 'alice', 'secreg1'));
       await waitFor(() => u.firstLines().some((l) => / 401 /.test(l)), 3000, '401');
-      for (let i = 0; i < 5; i++)
-        assert.equal(await sipp('register_bad.xml', { user: 'alice', pass: `wrong-${i}`, expires: 600 }, { source: '127.0.0.4' }), 0);
+      // (five user names: one failure each, below the per-user limit)
+      for (const [i, user] of ['alice', 'bob', 'carol', 'nobody', 'nobody-2'].entries())
+        assert.equal(await sipp('register_bad.xml', { user, pass: `wrong-${i}`, expires: 600 }, { source: '127.0.0.4' }), 0);
       // now locked: a REGISTER from that address is refused at once (no challenge)
       u.got.length = 0;
       await u.send(rawRegister('127.0.0.4', u.port, 'alice', 'secreg2'));
@@ -339,7 +344,7 @@ describe('security: what an attacker would try', () => {
       u.close();
     }
     // another address still gets its challenge, and with the right password a binding
-    assert.equal(await sipp('register.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600 }, { source: '127.0.0.5' }), 0);
+    assert.equal(await sipp('register.xml', { user: 'alice', pass: sipPass.alice, expires: 600 }, { source: '127.0.0.5' }), 0);
     const s = await bridgeStatus(svc);
     assert.ok(!s.sip.registrations.some((r) => /127\.0\.0\.4/.test(r.contact)), JSON.stringify(s.sip.registrations));
     const log = svc.log();
@@ -416,7 +421,7 @@ describe('security: what an attacker would try', () => {
     const carol = await clientFrom(svc, '127.0.0.42');
     const guest = await launchBrowser();
     try {
-      assert.equal(await sipp('register_contact.xml', { user: 'bob', pass: 'bob-secret-1', expires: 600, contact_port: device.port },
+      assert.equal(await sipp('register_contact.xml', { user: 'bob', pass: sipPass.bob, expires: 600, contact_port: device.port },
         { source: '127.0.0.41' }), 0);
       let s = await bridgeStatus(svc);
       assert.ok(s.sip.registrations.some((r) => r.username === 'bob'), JSON.stringify(s.sip.registrations));
@@ -698,6 +703,68 @@ describe('security: what an attacker would try', () => {
     } finally {
       flood.close(); other.close();
     }
+  });
+
+  test('SIP REGISTER takes the service-generated SIP password (>= 96 bits), never the web password', async () => {
+    for (const u of ['alice', 'bob', 'carol', 'dave']) assert.match(sipPass[u] || '', /^[0-9a-f]{24,}$/, u);
+    assert.equal(new Set(Object.values(sipPass)).size, 4, 'every account has its own');
+    assert.equal(await sipp('register_bad.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600 }, { source: '127.0.0.6' }), 0);
+    assert.equal(await sipp('register.xml', { user: 'alice', pass: sipPass.alice, expires: 600 }, { source: '127.0.0.6' }), 0);
+    // the client API never shows it to anybody but the logged-in owner
+    const c = await clientFrom(svc, '127.0.0.170');
+    try {
+      assert.equal((await c.req({ request: 'new_sip_password' })).error_code, 423);
+      for (const body of [{ request: 'invitation_info', id: 1, secret: '00' }, { request: 'join', room: alice.address }])
+        assert.ok(!JSON.stringify(await c.req(body)).includes(sipPass.alice));
+    } finally {
+      c.close();
+    }
+  });
+
+  test('the owner sees the SIP password when logged in and can change it: the old one stops working', async () => {
+    const c = await clientFrom(svc, '127.0.0.171');
+    let fresh;
+    try {
+      const login = await c.req({ request: 'login', username: 'carol', password: 'carol-secret-1' });
+      assert.equal(login.account.sip_password, sipPass.carol, JSON.stringify(login.account));
+      const r = await c.req({ request: 'new_sip_password' });
+      assert.equal(r.vmr, 'sip_password', JSON.stringify(r));
+      fresh = r.sip_password;
+      assert.match(fresh, /^[0-9a-f]{24,}$/);
+      assert.notEqual(fresh, sipPass.carol);
+      assert.equal((await c.req({ request: 'get_room' })).vmr, 'room');
+    } finally {
+      c.close();
+    }
+    assert.equal(await sipp('register_bad.xml', { user: 'carol', pass: sipPass.carol, expires: 600 }, { source: '127.0.0.172' }), 0);
+    assert.equal(await sipp('register.xml', { user: 'carol', pass: fresh, expires: 600 }, { source: '127.0.0.172' }), 0);
+    sipPass.carol = fresh;
+    // the operator can issue a new one too (an account from before SIP passwords existed, say)
+    const adm = await vmrAdmin(svc, { request: 'reset_sip_password', username: 'carol' });
+    assert.match(adm.sip_password, /^[0-9a-f]{24,}$/);
+    assert.notEqual(adm.sip_password, fresh);
+    sipPass.carol = adm.sip_password;
+  });
+
+  test('REGISTER guessing is limited per user name too, from any number of addresses', async () => {
+    for (let i = 0; i < 5; i++)
+      assert.equal(await sipp('register_bad.xml', { user: 'dave', pass: `guess-${i}`, expires: 600 }, { source: `127.0.0.${180 + i}` }), 0);
+    // a sixth address: dave is locked (403 at once, no challenge), even with the right password;
+    // another user name from that address still gets its challenge
+    const u = await udpFrom('127.0.0.186');
+    try {
+      await u.send(rawRegister('127.0.0.186', u.port, 'dave', 'peruser1'));
+      await waitFor(() => u.firstLines().length > 0, 3000, 'an answer for dave');
+      assert.match(u.firstLines()[0], / 403 /, JSON.stringify(u.firstLines()));
+      u.got.length = 0;
+      await u.send(rawRegister('127.0.0.186', u.port, 'bob', 'peruser2'));
+      await waitFor(() => u.firstLines().length > 0, 3000, 'an answer for bob');
+      assert.match(u.firstLines()[0], / 401 /, JSON.stringify(u.firstLines()));
+    } finally {
+      u.close();
+    }
+    assert.notEqual(await sipp('register.xml', { user: 'dave', pass: sipPass.dave, expires: 600 }, { source: '127.0.0.187' }), 0);
+    assert.match(svc.log(), /REGISTER of dave from 127\.0\.0\.186 refused \(locked\)/);
   });
 
   test('after every attack janus still runs and a legitimate browser joins the PIN room', async () => {
