@@ -103,8 +103,7 @@ static GAsyncQueue *messages;
 /* The worker's queue is bounded, overall and per client address, so that one client (or a
  * crowd) sending slow requests (an argon2 login, a database write) gets a quick "busy" answer
  * instead of a queue that grows without end and delays everybody else. */
-#define VMR_QUEUE_MAX 512
-#define VMR_QUEUE_PER_SOURCE 8
+static int queue_max = 512, queue_per_source = 8;   /* queue_max, queue_per_client in the jcfg */
 static GMutex queue_lock;
 static GHashTable *queued_by_source;   /* key -> GINT_TO_POINTER(count), under queue_lock */
 static int queued_total;               /* under queue_lock */
@@ -143,7 +142,7 @@ vmr_session *session_lookup(janus_plugin_session *handle) {
 static gboolean queue_reserve(const char *key) {
 	g_mutex_lock(&queue_lock);
 	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
-	gboolean ok = queued_total < VMR_QUEUE_MAX && n < VMR_QUEUE_PER_SOURCE;
+	gboolean ok = queued_total < queue_max && n < queue_per_source;
 	if(ok) {
 		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n + 1));
 		queued_total++;
@@ -420,6 +419,8 @@ static void settings_read(const char *config_path, vmr_settings *st) {
 	room_config.fps = config_int(config, general, "video_fps", room_config.fps, 5, 60);
 	room_config.video_kbps = config_int(config, general, "video_kbps", room_config.video_kbps, 100, 8000);
 	room_config.audio_kbps = config_int(config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
+	queue_max = config_int(config, general, "queue_max", 512, 16, 100000);
+	queue_per_source = config_int(config, general, "queue_per_client", 8, 1, 100000);
 	st->database = g_strdup(config_string(config, general, "database", NULL));
 	st->demo_room = g_strdup(config_string(config, general, "demo_room", NULL));
 	st->demo_pin = g_strdup(config_string(config, general, "demo_pin", NULL));
