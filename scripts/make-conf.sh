@@ -3,11 +3,11 @@
 # Usage: scripts/make-conf.sh <conf dir> <state dir>
 # Settings come from the environment (defaults in brackets):
 #   PREFIX [<root>/_run/install]  PLUGIN_DIR [PREFIX/lib/tpaas-vmr/plugins]  HTTP_IP [127.0.0.1]  HTTP_PORT [8088]  ICE_IFACE [none: all]
-#   ADMIN_SECRET [random]  DEMO_ROOM [demo]  VIDEO_WIDTH/HEIGHT/FPS [1280/720/30]
+#   ADMIN_SECRET [random]  ADMIN_IP [127.0.0.1]  ADMIN_PORT [7188]  DEMO_ROOM [demo]  VIDEO_WIDTH/HEIGHT/FPS [1280/720/30]
 #   RTP_PORTS [20000-40000]  DEBUG_LEVEL [4]  WEB_ROOT [<root>/web-client]
 #   TLS [false]  TLS_CERT/TLS_KEY [none: self-signed]  TLS_STATE_DIR [<state dir>/tls]  REDIRECT_PORT [0]
 #   DATABASE [<state dir>/vmr.sqlite, or a postgresql:// URI]  SIP_DOMAIN [localhost]
-#   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
+#   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  ALLOWED_ORIGINS [origin of PUBLIC_URL]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
 #   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_LOBBY_USER [lobby]
 #   SIP_RTP_PORTS [41000-45000]  SIP_PROMPT_DIR [PREFIX/share/tpaas-vmr/prompts]  SIP_MEDIA_TIMEOUT [30]
 #   SIP_DIALOUT_RING [30]
@@ -15,7 +15,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONF_DIR=$1
 STATE_DIR=$2
+# The files hold the admin secret and may hold a database or SMTP URI with a password: readable
+# by the service user alone (also when an older run left them 0644).
+umask 077
 mkdir -p "$CONF_DIR" "$STATE_DIR" "$CONF_DIR/empty"
+chmod 700 "$CONF_DIR" "$STATE_DIR" "$CONF_DIR/empty"
 CONF_DIR=$(cd "$CONF_DIR" && pwd)
 STATE_DIR=$(cd "$STATE_DIR" && pwd)
 PREFIX=${PREFIX:-$ROOT/_run/install}
@@ -32,6 +36,9 @@ DATABASE_V=$(esc "${DATABASE:-$STATE_DIR/vmr.sqlite}")
 SMTP_URL_V=$(esc "${SMTP_URL:-}")
 if [ "${TLS:-false}" = true ] || [ "${TLS:-}" = 1 ]; then SCHEME=https; else SCHEME=http; fi
 PUBLIC_URL_V=$(esc "${PUBLIC_URL:-$SCHEME://${HTTP_IP:-127.0.0.1}:${HTTP_PORT:-8088}}")
+# Browsers may open WebSockets from the service's own pages only (scheme://host[:port] of PUBLIC_URL).
+ORIGIN_DEFAULT=$(printf '%s' "${PUBLIC_URL:-$SCHEME://${HTTP_IP:-127.0.0.1}:${HTTP_PORT:-8088}}" | sed -E 's|^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]+).*|\1|')
+ALLOWED_ORIGINS_V=$(esc "${ALLOWED_ORIGINS:-$ORIGIN_DEFAULT}")
 for tpl in "$ROOT"/conf/*.jcfg.in; do
 	out="$CONF_DIR/$(basename "$tpl" .in)"
 	sed -e "s|@CONF_DIR@|$CONF_DIR|g" \
@@ -40,6 +47,8 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@PLUGIN_DIR@|${PLUGIN_DIR:-$LIBDIR/plugins}|g" \
 		-e "s|@TRANSPORT_DIR@|$LIBDIR/transports|g" \
 		-e "s|@ADMIN_SECRET@|$ADMIN_SECRET|g" \
+		-e "s|@ADMIN_IP@|${ADMIN_IP:-127.0.0.1}|g" \
+		-e "s|@ADMIN_PORT@|${ADMIN_PORT:-7188}|g" \
 		-e "s|@ICE_ENFORCE_LINE@|$ICE_LINE|g" \
 		-e "s|@RTP_PORTS@|${RTP_PORTS:-20000-40000}|g" \
 		-e "s|@DEBUG_LEVEL@|${DEBUG_LEVEL:-4}|g" \
@@ -65,6 +74,7 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@SIP_DIALOUT_RING@|${SIP_DIALOUT_RING:-30}|g" \
 		-e "s|@SIP_PROMPT_DIR@|${SIP_PROMPT_DIR:-$PREFIX/share/tpaas-vmr/prompts}|g" \
 		-e "s|@PUBLIC_URL@|$PUBLIC_URL_V|g" \
+		-e "s|@ALLOWED_ORIGINS@|$ALLOWED_ORIGINS_V|g" \
 		-e "s|@DIAL_IP@|${DIAL_IP:-${HTTP_IP:-127.0.0.1}}|g" \
 		-e "s|@SMTP_URL@|$SMTP_URL_V|g" \
 		-e "s|@SMTP_STARTTLS@|${SMTP_STARTTLS:-1}|g" \
@@ -73,7 +83,7 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@VIDEO_HEIGHT@|${VIDEO_HEIGHT:-720}|g" \
 		-e "s|@VIDEO_FPS@|${VIDEO_FPS:-30}|g" \
 		"$tpl" > "$out"
+	chmod 600 "$out"
 done
-chmod 600 "$CONF_DIR/janus.jcfg"
 echo "$ADMIN_SECRET" > "$CONF_DIR/admin_secret"
 chmod 600 "$CONF_DIR/admin_secret"

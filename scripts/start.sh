@@ -43,7 +43,7 @@ tpaas-vmr is running (pid $(cat "$RUN/janus.pid"), log $RUN/janus.log, store $RU
   Demo room:  $DEMO_ROOM
   Join link:  $URL/?room=$DEMO_ROOM&name=Guest
   Manage:     $URL/manage (create an account first, see README)
-  Admin API:  ${SCHEME/http/ws}://$HTTP_IP:$HTTP_PORT/ (subprotocol janus-admin-protocol, secret in $RUN/conf/admin_secret)
+  Admin API:  ws://${ADMIN_IP:-127.0.0.1}:${ADMIN_PORT:-7188}/ (subprotocol janus-admin-protocol, secret in $RUN/conf/admin_secret)
   Stop:       scripts/stop.sh
 TXT
 if [ "$SCHEME" = https ]; then

@@ -2,12 +2,13 @@
  * transport.c - janus.transport.tpaasweb: the tpaas-vmr web front door.
  *
  * One libwebsockets vhost on one port serves the web client's static files
- * (http_static.c) and carries the Janus API ("janus-protocol") and, if
- * enabled, the Admin API ("janus-admin-protocol") over WebSocket
+ * (http_static.c) and carries the Janus API ("janus-protocol") over WebSocket
  * (ws_session.c), in plain HTTP or in TLS (https/wss) with a configured
- * certificate or a self-signed one made at first start (tls_cert.c).  With
- * TLS, a second vhost may listen on a plain port only to redirect to https
- * (http_redirect.c).  This file is the Janus glue: configuration, the lws
+ * certificate or a self-signed one made at first start (tls_cert.c).  The
+ * Admin API ("janus-admin-protocol"), if enabled, has a vhost of its own on
+ * its own port, on loopback by default: it is never offered on the public
+ * port.  With TLS, another vhost may listen on a plain port only to redirect
+ * to https (http_redirect.c).  This file is the Janus glue: configuration, the lws
  * context, its vhosts and service thread, and the janus_transport callbacks.
  *
  * Threads: init()/destroy() run on the Janus main thread; the lws context is
@@ -43,9 +44,12 @@
 
 #define TPW_DEFAULT_IP               "127.0.0.1"
 #define TPW_DEFAULT_PORT             8088
+#define TPW_DEFAULT_ADMIN_IP         "127.0.0.1"
+#define TPW_DEFAULT_ADMIN_PORT       7188
 #define TPW_DEFAULT_VENDOR_ROOT      "/usr/share/javascript"
 #define TPW_DEFAULT_MAX_MESSAGE      (256 * 1024)
 #define TPW_DEFAULT_MAX_CONNECTIONS  512
+#define TPW_DEFAULT_MAX_PER_IP       32
 #define TPW_DEFAULT_IDLE_TIMEOUT     120
 #define TPW_DEFAULT_MAX_HEADER_SIZE  8192
 #define TPW_DEFAULT_MSG_RATE         100
@@ -101,8 +105,12 @@ struct tpw_settings {
 	char *web_root;
 	char *vendor_root;
 	gboolean admin;
+	char *admin_ip;        /* the Admin API's own vhost */
+	int admin_port;
 	size_t max_message_size;
 	unsigned int max_connections;
+	unsigned int max_connections_per_ip;
+	char **allowed_origins;  /* NULL: same origin as the Host header */
 	unsigned int idle_timeout_s;
 	unsigned int max_header_size;
 	unsigned int msg_rate;
@@ -118,7 +126,8 @@ struct tpw_settings {
 };
 
 static struct tpw_settings settings;
-static struct lws_protocols protocols[4];
+static struct lws_protocols protocols[3];
+static struct lws_protocols admin_protocols[3];
 static struct lws_protocols redirect_protocols[2];
 static struct lws_context *context;
 static GThread *service_thread;
@@ -126,6 +135,7 @@ static gint initialized, stopping;
 
 static void tpw_settings_clear(struct tpw_settings *s) {
 	g_free(s->ip);
+	g_free(s->admin_ip);
 	g_free(s->web_root);
 	g_free(s->vendor_root);
 	g_free(s->cert_pem);
@@ -134,6 +144,7 @@ static void tpw_settings_clear(struct tpw_settings *s) {
 		memset(s->cert_pwd, 0, strlen(s->cert_pwd));
 	g_free(s->cert_pwd);
 	g_free(s->state_dir);
+	g_strfreev(s->allowed_origins);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -168,13 +179,35 @@ static int tpw_config_uint(janus_config *cfg, janus_config_category *cat, const 
 	return 0;
 }
 
+/* "https://a.example, http://b.example:8080/" -> lower-case origins without a trailing
+ * slash (the form browsers send in the Origin header); "*" stays. */
+static char **tpw_origins_parse(const char *v) {
+	char **parts = g_strsplit_set(v, ", ", -1);
+	GPtrArray *out = g_ptr_array_new();
+	for(char **p = parts; *p != NULL; p++) {
+		if(**p == '\0')
+			continue;
+		char *o = g_ascii_strdown(*p, -1);
+		size_t n = strlen(o);
+		if(n > 1 && o[n - 1] == '/')
+			o[n - 1] = '\0';
+		g_ptr_array_add(out, o);
+	}
+	g_strfreev(parts);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
 static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	s->ip = g_strdup(TPW_DEFAULT_IP);
 	s->port = TPW_DEFAULT_PORT;
 	s->vendor_root = g_strdup(TPW_DEFAULT_VENDOR_ROOT);
 	s->admin = TRUE;
+	s->admin_ip = g_strdup(TPW_DEFAULT_ADMIN_IP);
+	s->admin_port = TPW_DEFAULT_ADMIN_PORT;
 	s->max_message_size = TPW_DEFAULT_MAX_MESSAGE;
 	s->max_connections = TPW_DEFAULT_MAX_CONNECTIONS;
+	s->max_connections_per_ip = TPW_DEFAULT_MAX_PER_IP;
 	s->idle_timeout_s = TPW_DEFAULT_IDLE_TIMEOUT;
 	s->max_header_size = TPW_DEFAULT_MAX_HEADER_SIZE;
 	s->msg_rate = TPW_DEFAULT_MSG_RATE;
@@ -193,24 +226,29 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	janus_config_category *general = janus_config_get_create(cfg, NULL, janus_config_type_category, "general");
 	const char *v;
 	tpw_config_strdup(cfg, general, "ip", &s->ip);
+	tpw_config_strdup(cfg, general, "admin_ip", &s->admin_ip);
 	tpw_config_strdup(cfg, general, "web_root", &s->web_root);
 	tpw_config_strdup(cfg, general, "vendor_root", &s->vendor_root);
 	tpw_config_strdup(cfg, general, "cert_pem", &s->cert_pem);
 	tpw_config_strdup(cfg, general, "cert_key", &s->cert_key);
 	tpw_config_strdup(cfg, general, "cert_pwd", &s->cert_pwd);
 	tpw_config_strdup(cfg, general, "state_dir", &s->state_dir);
+	if((v = tpw_config_string(cfg, general, "allowed_origins")) != NULL)
+		s->allowed_origins = tpw_origins_parse(v);
 	if((v = tpw_config_string(cfg, general, "admin")) != NULL)
 		s->admin = janus_is_true(v);
 	if((v = tpw_config_string(cfg, general, "tls")) != NULL)
 		s->tls = janus_is_true(v);
-	guint64 port = (guint64)s->port, msg = s->max_message_size,
-		conns = s->max_connections, idle = s->idle_timeout_s, redirect = 0,
+	guint64 port = (guint64)s->port, admin_port = (guint64)s->admin_port, msg = s->max_message_size,
+		conns = s->max_connections, per_ip = s->max_connections_per_ip, idle = s->idle_timeout_s, redirect = 0,
 		header = s->max_header_size, rate = s->msg_rate, burst = s->msg_burst,
 		max_age = s->cache_max_age_s, hsts = 0;
 	int ret = 0;
 	if(tpw_config_uint(cfg, general, "port", 1, 65535, &port) ||
+			tpw_config_uint(cfg, general, "admin_port", 1, 65535, &admin_port) ||
 			tpw_config_uint(cfg, general, "max_message_size", 1024, 64 * 1024 * 1024, &msg) ||
 			tpw_config_uint(cfg, general, "max_connections", 1, 65536, &conns) ||
+			tpw_config_uint(cfg, general, "max_connections_per_ip", 0, 65536, &per_ip) ||
 			tpw_config_uint(cfg, general, "ws_idle_timeout", 0, 86400, &idle) ||
 			tpw_config_uint(cfg, general, "redirect_port", 0, 65535, &redirect) ||
 			/* lws keeps it in an unsigned short */
@@ -221,8 +259,10 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 			tpw_config_uint(cfg, general, "hsts_max_age", 0, 63072000, &hsts))
 		ret = -EINVAL;
 	s->port = (int)port;
+	s->admin_port = (int)admin_port;
 	s->max_message_size = (size_t)msg;
 	s->max_connections = (unsigned int)conns;
+	s->max_connections_per_ip = (unsigned int)per_ip;
 	s->idle_timeout_s = (unsigned int)idle;
 	s->redirect_port = (int)redirect;
 	s->max_header_size = (unsigned int)header;
@@ -233,6 +273,10 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path) {
 	if(s->redirect_port != 0 && (!s->tls || s->redirect_port == s->port)) {
 		JANUS_LOG(LOG_FATAL, "[tpaasweb] redirect_port = %d needs tls = true and a port other than %d\n",
 			s->redirect_port, s->port);
+		ret = -EINVAL;
+	}
+	if(s->admin && (s->admin_port == s->port || s->admin_port == s->redirect_port)) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] admin_port = %d: the Admin API needs a port of its own\n", s->admin_port);
 		ret = -EINVAL;
 	}
 	if(s->tls && (s->cert_pem == NULL) != (s->cert_key == NULL)) {
@@ -303,8 +347,9 @@ static gpointer tpw_service_loop(gpointer data) {
 	return NULL;
 }
 
-static void tpw_protocols_build(gboolean admin, size_t max_message_size) {
+static void tpw_protocols_build(size_t max_message_size) {
 	memset(protocols, 0, sizeof(protocols));
+	memset(admin_protocols, 0, sizeof(admin_protocols));
 	/* lws hands a message to RECEIVE in chunks of at most this; we reassemble. */
 	size_t rx = max_message_size < 65536 ? max_message_size : 65536;
 	protocols[0].name = TPW_HTTP_PROTOCOL;
@@ -314,21 +359,21 @@ static void tpw_protocols_build(gboolean admin, size_t max_message_size) {
 	protocols[1].per_session_data_size = sizeof(struct tpw_ws_pss);
 	protocols[1].rx_buffer_size = rx;
 	protocols[1].id = 0;
-	if(admin) {
-		protocols[2] = protocols[1];
-		protocols[2].name = "janus-admin-protocol";
-		protocols[2].id = TPW_WS_ADMIN_PROTOCOL_ID;
-	}
+	/* The admin vhost serves no files: plain HTTP there gets lws's 404. */
+	admin_protocols[0].name = "http-none";
+	admin_protocols[0].callback = lws_callback_http_dummy;
+	admin_protocols[1] = protocols[1];
+	admin_protocols[1].name = "janus-admin-protocol";
+	admin_protocols[1].id = TPW_WS_ADMIN_PROTOCOL_ID;
 }
 
 /* The listening address: lws takes an interface name or address; NULL
  * listens on all of them.  An IPv4 address only binds as such on an IPv4
  * socket: on lws's default dual-stack socket it would listen everywhere. */
-static void tpw_vhost_address(struct lws_context_creation_info *info) {
-	if(settings.ip != NULL && *settings.ip != '\0' && strcmp(settings.ip, "0.0.0.0") != 0 &&
-			strcmp(settings.ip, "::") != 0)
-		info->iface = settings.ip;
-	if(settings.ip != NULL && strchr(settings.ip, ':') == NULL)
+static void tpw_vhost_address(struct lws_context_creation_info *info, const char *ip) {
+	if(ip != NULL && *ip != '\0' && strcmp(ip, "0.0.0.0") != 0 && strcmp(ip, "::") != 0)
+		info->iface = ip;
+	if(ip != NULL && strchr(ip, ':') == NULL)
 		info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 }
 
@@ -339,7 +384,7 @@ static struct lws_vhost *tpw_vhost_main(struct lws_context *ctx, const char *cer
 	info.vhost_name = "tpaasweb";
 	info.port = settings.port;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-	tpw_vhost_address(&info);
+	tpw_vhost_address(&info, settings.ip);
 	info.protocols = protocols;
 	if(cert != NULL) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -365,8 +410,20 @@ static struct lws_vhost *tpw_vhost_redirect(struct lws_context *ctx) {
 	info.vhost_name = "tpaasweb-redirect";
 	info.port = settings.redirect_port;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-	tpw_vhost_address(&info);
+	tpw_vhost_address(&info, settings.ip);
 	info.protocols = redirect_protocols;
+	return lws_create_vhost(ctx, &info);
+}
+
+/* The Admin API's vhost: plain WebSocket, meant for loopback (an SSH tunnel from afar). */
+static struct lws_vhost *tpw_vhost_admin(struct lws_context *ctx) {
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "tpaasweb-admin";
+	info.port = settings.admin_port;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	tpw_vhost_address(&info, settings.admin_ip);
+	info.protocols = admin_protocols;
 	return lws_create_vhost(ctx, &info);
 }
 
@@ -393,6 +450,11 @@ static struct lws_context *tpw_context_create(void) {
 			cert != NULL ? " with certificate " : "", cert != NULL ? cert : "");
 		lws_context_destroy(ctx);
 		ctx = NULL;
+	} else if(settings.admin && tpw_vhost_admin(ctx) == NULL) {
+		JANUS_LOG(LOG_FATAL, "[tpaasweb] couldn't listen on %s:%d (admin_port)\n",
+			settings.admin_ip, settings.admin_port);
+		lws_context_destroy(ctx);
+		ctx = NULL;
 	} else if(settings.redirect_port != 0 && tpw_vhost_redirect(ctx) == NULL) {
 		JANUS_LOG(LOG_FATAL, "[tpaasweb] couldn't listen on %s:%d (redirect_port)\n",
 			settings.ip, settings.redirect_port);
@@ -417,6 +479,8 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		.gateway = callback,
 		.max_message_size = settings.max_message_size,
 		.max_connections = settings.max_connections,
+		.max_connections_per_ip = settings.max_connections_per_ip,
+		.allowed_origins = settings.allowed_origins,
 		.idle_timeout_s = settings.idle_timeout_s,
 		.msg_rate = settings.msg_rate,
 		.msg_burst = settings.msg_burst,
@@ -429,7 +493,7 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		.hsts_max_age_s = settings.tls ? settings.hsts_max_age_s : 0,
 	};
 	tpw_http_setup(&hc);
-	tpw_protocols_build(settings.admin, settings.max_message_size);
+	tpw_protocols_build(settings.max_message_size);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, tpw_lws_log);
 	context = tpw_context_create();
@@ -454,10 +518,16 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		return -ENOMEM;
 	}
 	g_atomic_int_set(&initialized, 1);
-	JANUS_LOG(LOG_INFO, "[tpaasweb] listening on %s://%s:%d (web_root %s, vendor_root %s, Admin API %s)\n",
+	JANUS_LOG(LOG_INFO, "[tpaasweb] listening on %s://%s:%d (web_root %s, vendor_root %s)\n",
 		settings.tls ? "https" : "http", settings.ip, settings.port,
 		settings.web_root ? settings.web_root : "(none)",
-		settings.vendor_root ? settings.vendor_root : "(none)", settings.admin ? "on" : "off");
+		settings.vendor_root ? settings.vendor_root : "(none)");
+	if(settings.admin) {
+		JANUS_LOG(LOG_INFO, "[tpaasweb] Admin API on ws://%s:%d\n", settings.admin_ip, settings.admin_port);
+		if(!g_str_has_prefix(settings.admin_ip, "127.") && strcmp(settings.admin_ip, "::1") != 0)
+			JANUS_LOG(LOG_WARN, "[tpaasweb] admin_ip %s is not a loopback address: the Admin API "
+				"(plain WebSocket) is reachable from the network\n", settings.admin_ip);
+	}
 	if(settings.redirect_port != 0)
 		JANUS_LOG(LOG_INFO, "[tpaasweb] redirecting http://%s:%d to https\n", settings.ip, settings.redirect_port);
 	return 0;
@@ -515,6 +585,8 @@ static json_t *tpw_query_transport(json_t *request) {
 	json_t *info = json_object();
 	json_object_set_new(info, "connections", json_integer(tpw_ws_connection_count()));
 	json_object_set_new(info, "port", json_integer(settings.port));
+	if(settings.admin)
+		json_object_set_new(info, "admin_port", json_integer(settings.admin_port));
 	json_object_set_new(info, "tls", settings.tls ? json_true() : json_false());
 	return info;
 }

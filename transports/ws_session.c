@@ -14,6 +14,7 @@
 #include <debug.h>
 #include <refcount.h>
 
+#include "vmr_peer.h"
 #include "ws_session.h"
 
 /* Messages queued for a client that does not read; past this it is closed. */
@@ -49,11 +50,14 @@ static GMutex ctx_lock;                 /* guards ctx against destroy */
 static struct lws_context *ctx;
 static GAsyncQueue *pending;            /* janus_transport_session *, with a ref */
 static gint connections;                /* atomic */
+static GHashTable *per_ip;              /* service thread: address -> GUINT_TO_POINTER(open connections) */
 
 void tpw_ws_setup(const struct tpw_ws_config *cfg) {
 	config = *cfg;
 	if(pending == NULL)
 		pending = g_async_queue_new();
+	if(per_ip == NULL)
+		per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void tpw_ws_set_context(struct lws_context *context) {
@@ -170,6 +174,8 @@ static int tpw_ws_open(struct lws *wsi, struct tpw_ws_pss *pss) {
 	}
 	pss->session = s;
 	g_atomic_int_inc(&connections);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_ip, s->peer));
+	g_hash_table_insert(per_ip, g_strdup(s->peer), GUINT_TO_POINTER(n + 1));
 	tpw_ws_touch(wsi);
 	JANUS_LOG(LOG_VERB, "[tpaasweb] %s: new %s WebSocket connection\n",
 		s->peer, s->admin ? "Admin API" : "Janus API");
@@ -184,6 +190,11 @@ static void tpw_ws_closed(struct tpw_ws_pss *pss) {
 	s->wsi = NULL;
 	g_atomic_int_set(&s->closed, 1);
 	g_atomic_int_add(&connections, -1);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_ip, s->peer));
+	if(n <= 1)
+		g_hash_table_remove(per_ip, s->peer);
+	else
+		g_hash_table_insert(per_ip, g_strdup(s->peer), GUINT_TO_POINTER(n - 1));
 	JANUS_LOG(LOG_VERB, "[tpaasweb] %s: WebSocket closed (%d Janus sessions)\n",
 		s->peer, g_atomic_int_get(&s->janus_sessions));
 	janus_transport_session *ts = s->ts;
@@ -254,12 +265,11 @@ static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void 
 	}
 	tpw_ws_touch(wsi);
 	/* Janus tells plugins nothing about who sent a request: the edge stamps the peer address
-	 * into plugin message bodies (replacing anything a client put there), so our plugins can
-	 * rate-limit PIN guesses per source. */
-	json_t *body = json_is_object(root) ? json_object_get(root, "body") : NULL;
-	const char *kind = json_is_object(root) ? json_string_value(json_object_get(root, "janus")) : NULL;
-	if(json_is_object(body) && kind != NULL && strcmp(kind, "message") == 0)
-		json_object_set_new(body, TPW_PEER_KEY, json_string(s->peer));
+	 * into the body under a key no client can know, and deletes any "_peer..." a client put
+	 * there (vmr_peer.h).  Every verb and spelling: the core takes "MESSAGE" as "message", and
+	 * only plugin messages carry a body.  The Admin API is trusted and not stamped. */
+	if(!s->admin && json_is_object(root))
+		vmr_peer_stamp(json_object_get(root, "body"), s->peer);
 	/* The core owns root (NULL on a parse error: it answers with error). */
 	config.gateway->incoming_request(config.plugin, s->ts, NULL, s->admin, root, &error);
 	return 0;
@@ -291,17 +301,72 @@ static int tpw_ws_writeable(struct lws *wsi, struct tpw_ws_session *s) {
 	return 0;
 }
 
+/* A header value fit for a log line: printable ASCII only. */
+static void tpw_ws_printable(char *s) {
+	for(; *s; s++)
+		if(*s < 0x20 || *s > 0x7e)
+			*s = '?';
+}
+
+/* May this upgrade's Origin connect?  RFC 6455 §10.2: the Origin header is how a server
+ * tells which page a browser's WebSocket comes from. */
+static gboolean tpw_ws_origin_ok(struct lws *wsi, gboolean admin, const char *peer) {
+	char origin[256], host[256];
+	int olen = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+	if(olen <= 0)
+		return TRUE;   /* not a browser */
+	gboolean ok = FALSE;
+	if(olen < (int)sizeof(origin) && lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) > 0) {
+		char *lower = g_ascii_strdown(origin, -1);
+		if(admin) {
+			ok = FALSE;    /* no web page talks to the Admin API */
+		} else if(config.allowed_origins == NULL) {
+			/* same origin: scheme://<the Host header> */
+			const char *sep = strstr(lower, "://");
+			int hlen = lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST);
+			ok = sep != NULL && hlen > 0 && g_ascii_strcasecmp(sep + 3, host) == 0;
+		} else {
+			for(char **o = config.allowed_origins; *o != NULL && !ok; o++)
+				ok = strcmp(*o, "*") == 0 || strcmp(*o, lower) == 0;
+		}
+		g_free(lower);
+	} else {
+		g_strlcpy(origin, "(too long)", sizeof(origin));
+	}
+	if(!ok) {
+		tpw_ws_printable(origin);
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: WebSocket from origin %s refused%s\n", peer, origin,
+			admin ? " (Admin API)" : "");
+	}
+	return ok;
+}
+
+/* LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: 0 lets the upgrade go on. */
+static int tpw_ws_filter(struct lws *wsi) {
+	char peer[64];
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	if((unsigned int)g_atomic_int_get(&connections) >= config.max_connections) {
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: %u WebSocket connections, refusing another\n",
+			peer, config.max_connections);
+		return -1;
+	}
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_ip, peer));
+	if(config.max_connections_per_ip > 0 && n >= config.max_connections_per_ip) {
+		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: %u WebSocket connections from this address, refusing another\n",
+			peer, n);
+		return -1;
+	}
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	gboolean admin = proto != NULL && proto->id == TPW_WS_ADMIN_PROTOCOL_ID;
+	return tpw_ws_origin_ok(wsi, admin, peer) ? 0 : -1;
+}
+
 int tpw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		void *user, void *in, size_t len) {
 	struct tpw_ws_pss *pss = user;
 	switch(reason) {
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-			if((unsigned int)g_atomic_int_get(&connections) >= config.max_connections) {
-				JANUS_LOG(LOG_WARN, "[tpaasweb] %u WebSocket connections, refusing another\n",
-					config.max_connections);
-				return -1;
-			}
-			return 0;
+			return tpw_ws_filter(wsi);
 		case LWS_CALLBACK_ESTABLISHED:
 			return tpw_ws_open(wsi, pss);
 		case LWS_CALLBACK_RECEIVE:

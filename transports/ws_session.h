@@ -8,6 +8,12 @@
  * A connection that sends more than max_message_size in one message is closed
  * with 1009; one that sends faster than its token bucket (msg_rate per second,
  * msg_burst at once) is closed with 1008.  Neither affects other connections.
+ * An upgrade is refused when one address already holds max_connections_per_ip
+ * connections (so no address can take all max_connections), and when the
+ * browser's Origin header names a site not in allowed_origins: a hostile page
+ * must not use its visitors' browsers (and their network position: a loopback
+ * deployment) to reach us.  No Origin header means no browser, and passes; the
+ * Admin API takes no connection that has an Origin at all.
  *
  * Threads: tpw_ws_callback() and tpw_ws_flush_pending() run on the lws service
  * thread only; tpw_ws_send() may be called from any Janus thread.  The service
@@ -19,10 +25,6 @@
  */
 #ifndef TPW_WS_SESSION_H
 #define TPW_WS_SESSION_H
-
-/* Key our transport adds to every plugin message body: the peer's address ("ip" or "ip:port"
- * as libwebsockets reports it). Plugins read and remove it before validating the body. */
-#define TPW_PEER_KEY "_peer"
 
 #include <stddef.h>
 #include <libwebsockets.h>
@@ -39,6 +41,9 @@ struct tpw_ws_config {
 	janus_transport_callbacks *gateway; /* borrowed, Janus core */
 	size_t max_message_size;            /* reassembled message limit, bytes */
 	unsigned int max_connections;       /* WebSocket connections (both APIs) */
+	unsigned int max_connections_per_ip; /* ...from one address */
+	char **allowed_origins;             /* borrowed, NULL-terminated, lower case; NULL: same
+	                                       origin as the Host header; "*": any */
 	unsigned int idle_timeout_s;        /* close a silent connection; 0 = never */
 	unsigned int msg_rate;              /* messages/s a connection may keep sending; 0 = no cap */
 	unsigned int msg_burst;             /* ...and how many it may send at once */

@@ -232,11 +232,25 @@ function renderRoom() {
   $('fact-sip').textContent = r.sip_address || '';
   $('fact-number').textContent = r.meeting_number != null ? String(r.meeting_number) : '';
   $('fact-ip').textContent = r.dial_ip || '';
+  $('sip-password').value = (state.account && state.account.sip_password) || '';
   // The join link points at the public host; open it on this one (same path and query).
   try {
     const u = new URL(r.join_url);
     $('open-room').href = `/${u.search}`;
   } catch (e) { $('open-room').href = `/?room=${encodeURIComponent(r.address || r.name)}`; }
+}
+
+// A new SIP password: the old one stops working, so ask first.
+async function newSipPassword() {
+  const ok = await confirmDialog(t('sip.newTitle'), t('sip.newText'), t('sip.new'));
+  if (!ok) return;
+  try {
+    const r = await request({ request: 'new_sip_password' });
+    state.account.sip_password = r.sip_password;
+    $('sip-password').value = r.sip_password;
+  } catch (err) {
+    toast(t('sip.newFailed', { error: err.message }), 'error');
+  }
 }
 
 function fieldMessage(field, text) {
@@ -441,6 +455,13 @@ async function main() {
     b.textContent = ok ? t('common.copied') : t('common.copyFailed');
     setTimeout(() => { b.textContent = t('common.copy'); }, 2000);
   });
+  $('copy-sip-password').addEventListener('click', async () => {
+    const b = $('copy-sip-password');
+    const ok = await copyText($('sip-password').value, $('sip-password'));
+    b.textContent = ok ? t('common.copied') : t('common.copyFailed');
+    setTimeout(() => { b.textContent = t('common.copy'); }, 2000);
+  });
+  $('new-sip-password').addEventListener('click', newSipPassword);
   $('notify-enable').addEventListener('click', async () => {
     try { await Notification.requestPermission(); } catch (e) { /* old API */ }
     setupNotifyBox();

@@ -4,8 +4,9 @@
  *
  * Janus glue only: init reads janus.plugin.sipbridge.jcfg, opens the store (the same one as
  * janus.plugin.vmr) and starts the SIP user agent (sipb_ua.c, its own thread and loop);
- * the VMR plugin's dial-out requests go to the UA through vmr_dialout.h; a synchronous
- * `status` request lists registrations and active calls.
+ * the VMR plugin's dial-out requests go to the UA through vmr_dialout.h; the Admin API's
+ * `status` request lists registrations and active calls.  The public API has no requests:
+ * registrations, devices and calls are other people's business, for the operator only.
  *
  * Threads: handle_message runs on Janus's request threads and answers synchronously.
  * Ownership: sessions are plain single-owner structs in a table guarded by a mutex; the
@@ -225,8 +226,6 @@ static struct janus_plugin_result *sipb_handle_message(janus_plugin_session *han
 	if(request == NULL) {
 		reply = json_pack("{sssiss}", "sipbridge", "event", "error_code", VMR_ERROR_MISSING_ELEMENT,
 			"error", "missing element: request");
-	} else if(strcmp(request, "status") == 0) {
-		reply = sipb_status();
 	} else {
 		reply = json_pack("{sssiss}", "sipbridge", "event", "error_code", VMR_ERROR_UNKNOWN_REQUEST,
 			"error", "unknown request");

@@ -3,6 +3,7 @@
  */
 #include "sipb_registrar.h"
 #include "sipb_digest.h"
+#include "vmr_auth.h"
 #include "vmr_ratelimit.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@ struct sipb_registrar {
 	char *realm;
 	char secret[65];          /* for stateless nonces; new at every start */
 	vmr_ratelimit *failures;  /* per source address */
+	vmr_ratelimit *user_failures; /* per user name: guesses spread over many addresses */
 	GMutex lock;
 	GHashTable *bindings;     /* username -> GPtrArray of binding */
 };
@@ -37,10 +39,17 @@ sipb_registrar *sipb_registrar_new(vmr_store *store, const char *realm) {
 	sipb_registrar *reg = g_new0(sipb_registrar, 1);
 	reg->store = store;
 	reg->realm = g_strdup(realm);
-	for(int i = 0; i < 8; i++)
-		g_snprintf(reg->secret + 8 * i, 9, "%08x", g_random_int());
+	/* From the kernel (libsodium): GLib's g_random is a Mersenne Twister whose state other
+	 * outputs of the process could reveal, and this secret is all a nonce's validity rests on. */
+	char *secret = vmr_random_hex(32);
+	if(secret == NULL)
+		g_error("sipb_registrar: no randomness from the kernel for the nonce secret");
+	g_strlcpy(reg->secret, secret, sizeof(reg->secret));
+	g_free(secret);
 	/* 5 wrong answers lock the address for 10 s, doubling up to 10 min */
 	reg->failures = vmr_ratelimit_new(5, 10 * G_USEC_PER_SEC, 600 * G_USEC_PER_SEC);
+	/* the same per user name (a botnet has many addresses; an account has one password) */
+	reg->user_failures = vmr_ratelimit_new(5, 10 * G_USEC_PER_SEC, 600 * G_USEC_PER_SEC);
 	g_mutex_init(&reg->lock);
 	reg->bindings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, bindings_free);
 	return reg;
@@ -52,6 +61,7 @@ void sipb_registrar_free(sipb_registrar *reg) {
 	g_hash_table_destroy(reg->bindings);
 	g_mutex_clear(&reg->lock);
 	vmr_ratelimit_free(reg->failures);
+	vmr_ratelimit_free(reg->user_failures);
 	g_free(reg->realm);
 	g_free(reg);
 }
@@ -63,13 +73,9 @@ char *sipb_registrar_challenge(sipb_registrar *reg, int64_t now_s, int stale) {
 		reg->realm, nonce, stale ? ", stale=true" : "");
 }
 
-sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *username, const char *method,
-		const char *const *au_params, const char *source_ip, int64_t now_s, int64_t now_us, sipb_reg_auth *out) {
-	memset(out, 0, sizeof(*out));
-	char key[80];
-	g_snprintf(key, sizeof(key), "sip-reg:%s", source_ip ? source_ip : "?");
-	if(vmr_ratelimit_check(reg->failures, key, now_us, &out->retry_after_s) == -EBUSY)
-		return SIPB_REG_LOCKED;
+/* The digest check itself; the caller does the rate limiting. */
+static sipb_reg_verdict sipb_registrar_check(sipb_registrar *reg, const char *username, const char *method,
+		const char *const *au_params, int64_t now_s, sipb_reg_auth *out) {
 	if(au_params == NULL)
 		return SIPB_REG_CHALLENGE;
 	sipb_digest_creds c;
@@ -81,21 +87,46 @@ sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *us
 		return SIPB_REG_CHALLENGE;
 	}
 	if(rc < 0 || strcmp(c.realm, reg->realm) != 0)
-		return SIPB_REG_CHALLENGE;   /* not our challenge: issue one */   /* not our challenge: issue one */
+		return SIPB_REG_CHALLENGE;   /* not our challenge: issue one */
 	sipb_reg_verdict v = SIPB_REG_FORBIDDEN;
 	vmr_account acc;
 	if(username != NULL && strcmp(c.username, username) == 0
 			&& vmr_store_account_get_by_username(reg->store, c.username, &acc) == 0) {
-		if(acc.sip_ha1 != NULL && sipb_digest_verify(acc.sip_ha1, method, &c) == 0) {
-			v = SIPB_REG_OK;
-			out->account_id = acc.id;
+		/* HA1 of the account's own SIP password (never the web password), realm = our domain */
+		char ha1[33];
+		if(acc.sip_password != NULL) {
+			sipb_digest_ha1(acc.username, reg->realm, acc.sip_password, ha1);
+			if(sipb_digest_verify(ha1, method, &c) == 0) {
+				v = SIPB_REG_OK;
+				out->account_id = acc.id;
+			}
+			memset(ha1, 0, sizeof(ha1));
 		}
 		vmr_account_clear(&acc);
 	}
-	if(v == SIPB_REG_OK)
+	return v;
+}
+
+sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *username, const char *method,
+		const char *const *au_params, const char *source_ip, int64_t now_s, int64_t now_us, sipb_reg_auth *out) {
+	memset(out, 0, sizeof(*out));
+	char key[80];
+	g_snprintf(key, sizeof(key), "sip-reg:%s", source_ip ? source_ip : "?");
+	char *ukey = g_strdup_printf("sip-user:%s", username ? username : "?");
+	if(vmr_ratelimit_check(reg->failures, key, now_us, &out->retry_after_s) == -EBUSY ||
+			vmr_ratelimit_check(reg->user_failures, ukey, now_us, &out->retry_after_s) == -EBUSY) {
+		g_free(ukey);
+		return SIPB_REG_LOCKED;
+	}
+	sipb_reg_verdict v = sipb_registrar_check(reg, username, method, au_params, now_s, out);
+	if(v == SIPB_REG_OK) {
 		vmr_ratelimit_success(reg->failures, key);
-	else
+		vmr_ratelimit_success(reg->user_failures, ukey);
+	} else if(v == SIPB_REG_FORBIDDEN) {
 		vmr_ratelimit_failure(reg->failures, key, now_us);
+		vmr_ratelimit_failure(reg->user_failures, ukey, now_us);
+	}
+	g_free(ukey);
 	return v;
 }
 

@@ -1,7 +1,8 @@
 /*
  * sipb_registrar.h - the registrar of device accounts: digest authentication of REGISTER
- * against the account store (HA1 = the account's sip_ha1, realm = the SIP domain), wrong
- * credentials rate-limited per source address, and the binding table (several contacts per
+ * against the account store (HA1 = MD5(username:realm:the account's SIP password), realm = the
+ * SIP domain; the SIP password is the service-generated one, never the web password), wrong
+ * credentials rate-limited per source address and per user name, and the binding table (several contacts per
  * account, each with its own expiry; Expires: 0 or "*" removes). Bindings live in memory
  * (devices re-register; a restart loses them until they do).
  *
@@ -32,7 +33,7 @@ typedef enum sipb_reg_verdict {
 	SIPB_REG_OK = 0,
 	SIPB_REG_CHALLENGE,     /* 401 with a fresh challenge (stale says whether the nonce expired) */
 	SIPB_REG_FORBIDDEN,     /* 403: wrong credentials, unknown account or user mismatch */
-	SIPB_REG_LOCKED,        /* 403 too: too many failures from this source, retry_after_s */
+	SIPB_REG_LOCKED,        /* 403 too: too many failures from this source or for this user, retry_after_s */
 	SIPB_REG_BAD,           /* 400: unreadable credentials */
 } sipb_reg_verdict;
 

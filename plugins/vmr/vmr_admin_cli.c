@@ -6,6 +6,7 @@
  *
  *   tpaas-admin --db <uri> [--domain <d>] [--url <public url>] create-account <user> <password> [display name] [email]
  *   tpaas-admin --db <uri> create-room <name> [pin] [layout]
+ *   tpaas-admin --db <uri> reset-sip-password <user>
  *   tpaas-admin --db <uri> delete-account <user>
  *   tpaas-admin --db <uri> list-rooms <owner>
  *   tpaas-admin --db <uri> request '<JSON admin request>'
@@ -28,6 +29,7 @@ static int usage(void) {
 		"  create-account <user> <password> [display name] [email]\n"
 		"  delete-account <user>\n"
 		"  create-room <name> [pin] [layout]\n"
+		"  reset-sip-password <user>   (a new SIP password for the user's devices)\n"
 		"  list-rooms <owner>\n"
 		"  request '<JSON admin request>'\n");
 	return 2;
@@ -46,6 +48,8 @@ static json_t *build_request(int argc, char **argv) {
 			json_object_set_new(r, "email", json_string(argv[4]));
 		return r;
 	}
+	if(strcmp(cmd, "reset-sip-password") == 0 && argc == 2)
+		return json_pack("{ssss}", "request", "reset_sip_password", "username", argv[1]);
 	if(strcmp(cmd, "delete-account") == 0 && argc == 2)
 		return json_pack("{ssss}", "request", "delete_account", "username", argv[1]);
 	if(strcmp(cmd, "create-room") == 0 && argc >= 2 && argc <= 4) {

@@ -34,6 +34,7 @@
 
 #include "mcu_room.h"
 #include "vmr_dialout.h"
+#include "vmr_peer.h"
 #include "vmr_request.h"
 #include "vmr_rooms.h"
 #include "vmr_service.h"
@@ -100,6 +101,13 @@ volatile gint initialized, stopping;
 static GHashTable *sessions;            /* janus_plugin_session* -> vmr_session* (one ref) */
 janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 static GAsyncQueue *messages;
+/* The worker's queue is bounded, overall and per client address, so that one client (or a
+ * crowd) sending slow requests (an argon2 login, a database write) gets a quick "busy" answer
+ * instead of a queue that grows without end and delays everybody else. */
+static int queue_max = 512, queue_per_source = 8;   /* queue_max, queue_per_client in the jcfg */
+static GMutex queue_lock;
+static GHashTable *queued_by_source;   /* key -> GINT_TO_POINTER(count), under queue_lock */
+static int queued_total;               /* under queue_lock */
 static GThread *worker;
 static vmr_message exit_message;
 vmr_service *service;
@@ -131,9 +139,38 @@ vmr_session *session_lookup(janus_plugin_session *handle) {
 	return s;
 }
 
+/* Takes a place in the worker's queue for key; FALSE when the queue or key's share is full. */
+static gboolean queue_reserve(const char *key) {
+	g_mutex_lock(&queue_lock);
+	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
+	gboolean ok = queued_total < queue_max && n < queue_per_source;
+	if(ok) {
+		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n + 1));
+		queued_total++;
+	}
+	g_mutex_unlock(&queue_lock);
+	return ok;
+}
+
+static void queue_release(const char *key) {
+	g_mutex_lock(&queue_lock);
+	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
+	if(n <= 1)
+		g_hash_table_remove(queued_by_source, key);
+	else
+		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n - 1));
+	if(n > 0)
+		queued_total--;
+	g_mutex_unlock(&queue_lock);
+}
+
 static void vmr_message_free(vmr_message *msg) {
 	if(msg == NULL || msg == &exit_message)
 		return;
+	if(msg->queue_key) {
+		queue_release(msg->queue_key);
+		g_free(msg->queue_key);
+	}
 	if(msg->session)
 		janus_refcount_decrease(&msg->session->ref);
 	g_free(msg->transaction);
@@ -356,6 +393,8 @@ static void settings_read(const char *config_path, vmr_settings *st) {
 	room_config.fps = config_int(config, general, "video_fps", room_config.fps, 5, 60);
 	room_config.video_kbps = config_int(config, general, "video_kbps", room_config.video_kbps, 100, 8000);
 	room_config.audio_kbps = config_int(config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
+	queue_max = config_int(config, general, "queue_max", 512, 16, 100000);
+	queue_per_source = config_int(config, general, "queue_per_client", 8, 1, 100000);
 	st->database = g_strdup(config_string(config, general, "database", NULL));
 	st->demo_room = g_strdup(config_string(config, general, "demo_room", NULL));
 	st->demo_pin = g_strdup(config_string(config, general, "demo_pin", NULL));
@@ -422,6 +461,8 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	vmr_rooms_set_defaults(&room_config);
 	vmr_rooms_listener listener = { .joined = room_joined, .left = room_left, .talking = room_talking, .speaker = room_speaker };
 	vmr_rooms_set_listener(&listener);
+	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	queued_total = 0;
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
 	GError *error = NULL;
@@ -450,6 +491,8 @@ static void vmr_destroy(void) {
 	worker = NULL;
 	g_async_queue_unref(messages);
 	messages = NULL;
+	g_hash_table_destroy(queued_by_source);
+	queued_by_source = NULL;
 	janus_mutex_lock(&sessions_mutex);
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
@@ -554,16 +597,49 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 			json_decref(jsep);
 		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "no session for this handle", NULL);
 	}
+	/* Our transport stamps the sender's address into the body (vmr_peer.h); take it out before
+	 * the body is validated, and refuse an address the client wrote itself. */
+	char *peer = NULL;
+	int peer_ret = vmr_peer_take(message, &peer);
+	if(peer_ret < 0) {
+		JANUS_LOG(LOG_WARN, "[vmr] participant %"SCNu64": request refused, %s\n", s->id,
+			peer_ret == -EPERM ? "it names its own source address (_peer)" : "no valid source address");
+		janus_refcount_decrease(&s->ref);
+		g_free(transaction);
+		json_decref(message);
+		if(jsep)
+			json_decref(jsep);
+		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "_peer is not allowed", NULL);
+	}
+	char *queue_key = peer ? g_strdup(peer) : g_strdup_printf("participant:%"SCNu64, s->id);
+	if(!queue_reserve(queue_key)) {
+		JANUS_LOG(LOG_WARN, "[vmr] busy: request from participant %"SCNu64" (%s) refused, "
+			"too many requests waiting\n", s->id, queue_key);
+		json_t *busy = vmr_error_json(VMR_ERROR_BUSY, "busy: too many requests waiting, try again shortly");
+		gateway->push_event(handle, &vmr_plugin, transaction, busy, NULL);
+		json_decref(busy);
+		if(jsep != NULL) {
+			/* as for any refused offer: the client tries again on a fresh PeerConnection */
+			janus_mutex_lock(&s->mutex);
+			gboolean in_room = s->room != NULL;
+			janus_mutex_unlock(&s->mutex);
+			if(!in_room)
+				gateway->close_pc(handle);
+		}
+		g_free(queue_key);
+		g_free(peer);
+		janus_refcount_decrease(&s->ref);
+		g_free(transaction);
+		json_decref(message);
+		if(jsep)
+			json_decref(jsep);
+		return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, NULL, NULL);
+	}
 	/* Everything is answered asynchronously, in order, by the worker. */
 	vmr_message *msg = g_new0(vmr_message, 1);
 	msg->session = s;             /* takes the lookup's reference */
-	/* Our transport stamps the sender's address into the body (see transports/ws_session.h);
-	 * take it out before the body is validated. */
-	json_t *peer = json_is_object(message) ? json_object_get(message, VMR_PEER_KEY) : NULL;
-	if(json_is_string(peer))
-		msg->peer = g_strdup(json_string_value(peer));
-	if(peer != NULL)
-		json_object_del(message, VMR_PEER_KEY);
+	msg->peer = peer;
+	msg->queue_key = queue_key;
 	msg->transaction = transaction;
 	msg->message = message;
 	msg->jsep = jsep;

@@ -43,6 +43,7 @@ typedef struct vmr_session {
 typedef struct vmr_message {
 	vmr_session *session;
 	char *peer;                    /* the client's address, stamped by our transport */
+	char *queue_key;               /* whose share of the worker's queue it takes (vmr_plugin.c) */
 	char *transaction;
 	json_t *message;
 	json_t *jsep;

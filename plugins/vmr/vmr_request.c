@@ -44,6 +44,7 @@ static const request_spec requests[] = {
 	{ "delete_invitation", VMR_REQ_DELETE_INVITATION, 0, { { "id", F_INT, 1, 0 } } },
 	{ "revoke_invitation", VMR_REQ_REVOKE_INVITATION, 0, { { "id", F_INT, 1, 0 } } },
 	{ "invitation_info", VMR_REQ_INVITATION_INFO, 0, { { "id", F_INT, 1, 0 }, { "secret", F_STRING, 1, 128 } } },
+	{ "new_sip_password", VMR_REQ_NEW_SIP_PASSWORD, 0, { { 0 } } },
 	{ "create_account", VMR_REQ_CREATE_ACCOUNT, 1, {
 		{ "username", F_STRING, 1, 64 }, { "password", F_STRING, 1, 1024 }, { "display_name", F_STRING, 0, 256 },
 		{ "email", F_STRING, 0, 254 }, { "admin", F_BOOL, 0, 0 }, { "pin", F_STRING, 0, 16 } } },
@@ -52,6 +53,7 @@ static const request_spec requests[] = {
 		{ "name", F_STRING, 1, 64 }, { "pin", F_STRING, 0, 16 }, { "layout", F_STRING, 0, 16 },
 		{ "owner", F_STRING, 0, 64 } } },
 	{ "list_rooms", VMR_REQ_LIST_ROOMS, 1, { { "owner", F_STRING, 1, 64 } } },
+	{ "reset_sip_password", VMR_REQ_RESET_SIP_PASSWORD, 1, { { "username", F_STRING, 1, 64 } } },
 };
 
 json_t *vmr_error_json(int code, const char *reason) {

@@ -37,6 +37,7 @@ enum vmr_error {
 	VMR_ERROR_TOO_MANY_ATTEMPTS = 426,
 	VMR_ERROR_ALREADY_EXISTS = 427,
 	VMR_ERROR_NOT_FOUND = 428,
+	VMR_ERROR_BUSY = 429,              /* too many requests waiting: try again shortly */
 	VMR_ERROR_INTERNAL = 499,
 };
 
@@ -56,11 +57,13 @@ typedef enum vmr_request_type {
 	VMR_REQ_DELETE_INVITATION,
 	VMR_REQ_REVOKE_INVITATION,
 	VMR_REQ_INVITATION_INFO,
+	VMR_REQ_NEW_SIP_PASSWORD,
 	/* admin (Janus Admin API only) */
 	VMR_REQ_CREATE_ACCOUNT,
 	VMR_REQ_DELETE_ACCOUNT,
 	VMR_REQ_CREATE_ROOM,
 	VMR_REQ_LIST_ROOMS,
+	VMR_REQ_RESET_SIP_PASSWORD,
 } vmr_request_type;
 
 typedef struct vmr_request {
@@ -71,10 +74,6 @@ typedef struct vmr_request {
 } vmr_request;
 
 #define VMR_DISPLAY_MAX 64
-
-/* The key under which our transport stamps the client's address into plugin message bodies
- * (transports/ws_session.h TPW_PEER_KEY); the plugin removes it before validation. */
-#define VMR_PEER_KEY "_peer"
 
 /* Identifies and validates one request body (admin: 1 for the Admin API, where only admin
  * requests are allowed; 0 for clients, where admin requests are unknown). Returns VMR_OK and

@@ -25,6 +25,7 @@ struct vmr_service {
 	vmr_ratelimit *by_client;       /* wrong PINs / bad invitation links per client */
 	vmr_ratelimit *login_by_client; /* wrong passwords per client */
 	vmr_ratelimit *login_by_user;   /* wrong passwords per user name */
+	char *dummy_hash;               /* argon2 of a random password: unknown names are checked against it */
 	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 	void *opaque;
 };
@@ -77,6 +78,17 @@ int vmr_service_new(vmr_store *store, const vmr_service_config *cfg, vmr_service
 	svc->login_by_user = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
 	svc->mail_result = cfg->mail_result;
 	svc->opaque = cfg->opaque;
+	/* A login for a name that does not exist does the same argon2 work as a wrong password,
+	 * so the answer's timing does not tell which names exist. */
+	char *random_password = vmr_random_hex(16);
+	int rc = random_password ? vmr_password_hash(random_password, &svc->dummy_hash) : -EIO;
+	g_free(random_password);
+	if(rc < 0) {
+		svc->store = NULL;   /* the caller keeps it on failure */
+		vmr_service_free(svc);
+		return rc;
+	}
+	vmr_store_session_purge_expired(store, g_get_real_time() / G_USEC_PER_SEC);
 	*out = svc;
 	return 0;
 }
@@ -90,7 +102,9 @@ void vmr_service_free(vmr_service *svc) {
 	vmr_ratelimit_free(svc->by_client);
 	vmr_ratelimit_free(svc->login_by_client);
 	vmr_ratelimit_free(svc->login_by_user);
-	vmr_store_close(svc->store);
+	g_free(svc->dummy_hash);
+	if(svc->store)
+		vmr_store_close(svc->store);
 	for(size_t i = 0; i < G_N_ELEMENTS(svc->mail_strings); i++)
 		g_free(svc->mail_strings[i]);
 	g_free(svc->domain);
@@ -186,6 +200,8 @@ static json_t *login_reply(vmr_service *svc, const vmr_account *acc, const char 
 	json_object_set_new(a, "username", json_string(acc->username));
 	json_object_set_new(a, "display_name", json_string(acc->display_name ? acc->display_name : acc->username));
 	json_object_set_new(a, "email", acc->email ? json_string(acc->email) : json_null());
+	/* The owner's own SIP password, for the devices that REGISTER as this account. */
+	json_object_set_new(a, "sip_password", acc->sip_password ? json_string(acc->sip_password) : json_null());
 	json_object_set(j, "account", a);
 	json_decref(a);
 	vmr_room room;
@@ -214,6 +230,8 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 		char *token = vmr_random_hex(24);
 		char *hash = vmr_sha256_hex(token);
 		int64_t expires = now_s() + svc->session_ttl_s;
+		/* Logins are rare next to everything else: the moment to forget expired ones. */
+		vmr_store_session_purge_expired(svc->store, now_s());
 		rc = vmr_store_session_create(svc->store, hash, acc.id, expires);
 		json_t *reply;
 		if(rc == 0) {
@@ -234,6 +252,8 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 	else if(rc != -ENOENT) {
 		g_free(ukey);
 		return store_error(rc, NULL);
+	} else {
+		(void)vmr_password_verify(svc->dummy_hash, password);
 	}
 	vmr_ratelimit_failure(svc->login_by_user, ukey, now);
 	vmr_ratelimit_failure(svc->login_by_client, client->source, now);
@@ -482,6 +502,37 @@ static json_t *do_invitation_info(vmr_service *svc, vmr_client *client, const vm
 	return j;
 }
 
+/* ---- SIP password ------------------------------------------------------------------- */
+
+/* SIP digest needs the password (or its MD5 HA1) on the server, so a stolen store gives it
+ * away: it must open nothing but SIP registration.  Hence a password of its own per account,
+ * made here from the kernel's randomness (128 bits), never chosen by a person nor reused. */
+#define SIP_PASSWORD_BYTES 16
+
+/* Gives account id a new SIP password; the reply carries it. */
+static json_t *new_sip_password(vmr_service *svc, int64_t id) {
+	char *pw = vmr_random_hex(SIP_PASSWORD_BYTES);
+	if(pw == NULL)
+		return vmr_error_json(VMR_ERROR_INTERNAL, "no randomness");
+	int rc = vmr_store_account_set_sip_password(svc->store, id, pw);
+	json_t *j = rc == 0 ? ok_json("sip_password") : store_error(rc, NULL);
+	if(rc == 0)
+		json_object_set_new(j, "sip_password", json_string(pw));
+	memset(pw, 0, strlen(pw));
+	g_free(pw);
+	return j;
+}
+
+static json_t *do_reset_sip_password(vmr_service *svc, const vmr_request *req) {
+	vmr_account acc;
+	int rc = vmr_store_account_get_by_username(svc->store, vmr_request_string(req, "username"), &acc);
+	if(rc != 0)
+		return store_error(rc, "no such account");
+	json_t *j = new_sip_password(svc, acc.id);
+	vmr_account_clear(&acc);
+	return j;
+}
+
 /* ---- admin -------------------------------------------------------------------------- */
 
 static json_t *do_create_account(vmr_service *svc, const vmr_request *req) {
@@ -507,27 +558,25 @@ static json_t *do_create_account(vmr_service *svc, const vmr_request *req) {
 	g_free(hash);
 	if(rc != 0)
 		return store_error(rc, NULL);
-	/* SIP digest (RFC 7616 MD5) needs HA1 = MD5(username:realm:password), realm = our domain:
-	 * kept beside the slow hash so the SIP bridge can authenticate the account's devices. */
-	char *a1 = g_strdup_printf("%s:%s:%s", user, svc->domain, password);
-	char *ha1 = g_compute_checksum_for_string(G_CHECKSUM_MD5, a1, -1);
-	memset(a1, 0, strlen(a1));
-	g_free(a1);
-	rc = vmr_store_account_set_sip_ha1(svc->store, id, ha1);
-	g_free(ha1);
-	if(rc != 0) {
+	json_t *sip = new_sip_password(svc, id);
+	json_t *sip_password = json_object_get(sip, "sip_password");
+	if(sip_password == NULL) {
 		vmr_store_account_delete(svc->store, id);
-		return store_error(rc, NULL);
+		return sip;
 	}
+	json_incref(sip_password);
+	json_decref(sip);
 	vmr_room room;
 	rc = vmr_store_room_create(svc->store, VMR_ROOM_PERSONAL, user, id, pin, NULL, 0, &room);
 	if(rc != 0) {
+		json_decref(sip_password);
 		vmr_store_account_delete(svc->store, id);
 		return store_error(rc, NULL);
 	}
 	json_t *j = ok_json("account");
 	json_object_set_new(j, "username", json_string(user));
 	json_object_set_new(j, "id", json_integer(id));
+	json_object_set_new(j, "sip_password", sip_password);
 	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
 	vmr_room_clear(&room);
 	return j;
@@ -612,6 +661,8 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 		return do_create_room(svc, req);
 	case VMR_REQ_LIST_ROOMS:
 		return do_list_rooms(svc, req);
+	case VMR_REQ_RESET_SIP_PASSWORD:
+		return do_reset_sip_password(svc, req);
 	default:
 		break;
 	}
@@ -636,6 +687,8 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 	}
 	case VMR_REQ_UPDATE_ROOM:
 		return do_update_room(svc, client, req, fx);
+	case VMR_REQ_NEW_SIP_PASSWORD:
+		return new_sip_password(svc, client->account_id);
 	case VMR_REQ_INVITE:
 		return do_invite(svc, client, req);
 	case VMR_REQ_LIST_INVITATIONS:
@@ -649,6 +702,15 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 }
 
 /* ---- joining ------------------------------------------------------------------------ */
+
+/* The client is logged in as owner_id now: its login session still exists and has not expired
+ * (a handle keeps its account id after a logout elsewhere or an expiry: never trust it alone). */
+static gboolean client_owns(vmr_service *svc, const vmr_client *client, int64_t owner_id) {
+	int64_t account_id = 0;
+	return client->account_id != 0 && client->account_id == owner_id && client->token_hash != NULL &&
+		vmr_store_session_get(svc->store, client->token_hash, now_s(), &account_id) == 0 &&
+		account_id == client->account_id;
+}
 
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
 		vmr_join_grant *out, const char **reason) {
@@ -673,7 +735,7 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 		vmr_store_invitation_touch(svc->store, inv.id, now_s());
 		out->invitation_id = inv.id;
 		out->guest_name = g_strdup(inv.guest_name);
-		out->is_owner = client->account_id != 0 && client->account_id == out->room.owner_id;
+		out->is_owner = client_owns(svc, client, out->room.owner_id);
 		vmr_invitation_clear(&inv);
 		return VMR_OK;
 	}
@@ -693,7 +755,7 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 		return VMR_ERROR_INTERNAL;
 	}
 	gboolean found = rc == 0;
-	gboolean is_owner = found && client->account_id != 0 && client->account_id == out->room.owner_id;
+	gboolean is_owner = found && client_owns(svc, client, out->room.owner_id);
 	gboolean pin_ok = found && (out->room.pin == NULL || is_owner ||
 		(pin != NULL && vmr_secure_streq(out->room.pin, pin)));
 	if(!pin_ok) {

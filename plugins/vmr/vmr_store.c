@@ -235,7 +235,9 @@ void vmr_account_clear(vmr_account *a) {
 	g_free(a->display_name);
 	g_free(a->email);
 	g_free(a->password_hash);
-	g_free(a->sip_ha1);
+	if(a->sip_password != NULL)
+		memset(a->sip_password, 0, strlen(a->sip_password));
+	g_free(a->sip_password);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -60,7 +60,8 @@ typedef struct vmr_account {
 	char *password_hash;   /* an encoded slow hash (libsodium crypto_pwhash_str) */
 	int is_admin;
 	int64_t created_at;    /* unix seconds */
-	char *sip_ha1;         /* SIP digest HA1, hex MD5(username:realm:password); NULL when unset */
+	char *sip_password;    /* SIP REGISTER password (service-generated hex, shown to the owner: it
+	                          opens SIP registration only, never the web login); NULL: none */
 } vmr_account;
 void vmr_account_clear(vmr_account *a);
 
@@ -69,9 +70,9 @@ int vmr_store_account_create(vmr_store *store, const char *username, const char 
 int vmr_store_account_get(vmr_store *store, int64_t id, vmr_account *out);
 int vmr_store_account_get_by_username(vmr_store *store, const char *username, vmr_account *out);
 int vmr_store_account_set_password(vmr_store *store, int64_t id, const char *password_hash);
-/* The account's SIP digest HA1 (32 lowercase hex digits), or NULL to remove it (the account
- * then cannot REGISTER). */
-int vmr_store_account_set_sip_ha1(vmr_store *store, int64_t id, const char *ha1_hex);
+/* The account's SIP password (24-64 lowercase hex digits, made by the service), or NULL to
+ * remove it (the account then cannot REGISTER). */
+int vmr_store_account_set_sip_password(vmr_store *store, int64_t id, const char *sip_password);
 /* Deletes the account, its sessions, its personal room and that room's invitations. */
 int vmr_store_account_delete(vmr_store *store, int64_t id);
 

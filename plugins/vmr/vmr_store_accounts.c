@@ -11,7 +11,7 @@
 #include <string.h>
 #include <glib.h>
 
-#define ACCOUNT_COLUMNS "id, username, display_name, email, password_hash, is_admin, created_at, sip_ha1"
+#define ACCOUNT_COLUMNS "id, username, display_name, email, password_hash, is_admin, created_at, sip_password"
 
 static int password_hash_is_valid(const char *hash) {
 	/* An encoded hash ("$argon2id$v=19$m=...") is printable ASCII. */
@@ -31,7 +31,7 @@ static void account_from_row(const vmr_sql_rows *rows, int r, vmr_account *out) 
 	out->password_hash = g_strdup(vmr_sql_text(rows, r, 4));
 	out->is_admin = vmr_sql_int(rows, r, 5) != 0;
 	out->created_at = vmr_sql_int(rows, r, 6);
-	out->sip_ha1 = g_strdup(vmr_sql_text(rows, r, 7));
+	out->sip_password = g_strdup(vmr_sql_text(rows, r, 7));
 }
 
 int vmr_store_account_create(vmr_store *store, const char *username, const char *display_name,
@@ -89,11 +89,13 @@ int vmr_store_account_set_password(vmr_store *store, int64_t id, const char *pas
 	return vmr_store_exec_one(store, "UPDATE accounts SET password_hash = $1 WHERE id = $2", p, G_N_ELEMENTS(p));
 }
 
-int vmr_store_account_set_sip_ha1(vmr_store *store, int64_t id, const char *ha1_hex) {
-	if(store == NULL || (ha1_hex != NULL && !vmr_store_hex_is_valid(ha1_hex, 32, 32)))
+int vmr_store_account_set_sip_password(vmr_store *store, int64_t id, const char *sip_password) {
+	if(store == NULL || (sip_password != NULL && !vmr_store_hex_is_valid(sip_password, 24, 64)))
 		return -EINVAL;
-	vmr_sql_param p[] = { VMR_SQL_T(ha1_hex), VMR_SQL_I(id) };
-	return vmr_store_exec_one(store, "UPDATE accounts SET sip_ha1 = $1 WHERE id = $2", p, G_N_ELEMENTS(p));
+	/* sip_ha1 (the HA1 of the web password, before schema 4) stays NULL for good. */
+	vmr_sql_param p[] = { VMR_SQL_T(sip_password), VMR_SQL_I(id) };
+	return vmr_store_exec_one(store, "UPDATE accounts SET sip_password = $1, sip_ha1 = NULL WHERE id = $2",
+		p, G_N_ELEMENTS(p));
 }
 
 int vmr_store_account_delete(vmr_store *store, int64_t id) {

@@ -91,6 +91,11 @@ static const char *const migrations[] = {
 	"  cause TEXT"
 	");"
 	"CREATE INDEX calls_room ON calls(room_address);",
+
+	/* 3: a SIP password of its own per account (see vmr_store_sqlite.c, migration 4);
+	 * gen_random_uuid() draws from the server's strong random source (122 bits). */
+	"ALTER TABLE accounts ADD COLUMN sip_password TEXT;"
+	"UPDATE accounts SET sip_ha1 = NULL, sip_password = md5(gen_random_uuid()::text);",
 };
 
 static int map_error(const PGresult *res, PGconn *conn) {

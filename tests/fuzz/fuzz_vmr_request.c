@@ -6,8 +6,14 @@
  *
  * Checks: an accepted request has a name and borrows the message; a refused one has an
  * error code and a NUL-terminated reason, also with a tiny reason buffer; the field
- * getters and the error body builder work on whatever came in.
+ * getters and the error body builder work on whatever came in.  Before that, as the plugin
+ * does, the body goes through the sender-address stamp and take (vmr_peer.c): whatever
+ * "_peer..." keys the client wrote, the address taken out is the transport's and no such key
+ * is left for validation.
  */
+#include <glib.h>
+
+#include "vmr_peer.h"
 #include "vmr_request.h"
 #include "fuzz_records.h"
 
@@ -55,6 +61,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t error;
 	json_t *msg = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+	vmr_peer_stamp(msg, "192.0.2.1");
+	char *peer = NULL;
+	int rc = vmr_peer_take(msg, &peer);
+	if (json_is_object(msg)) {
+		FUZZ_ASSERT(rc == 0 && peer != NULL && strcmp(peer, "192.0.2.1") == 0);
+		const char *key;
+		json_t *value;
+		json_object_foreach(msg, key, value)
+			FUZZ_ASSERT(strncmp(key, VMR_PEER_PREFIX, strlen(VMR_PEER_PREFIX)) != 0);
+	} else {
+		FUZZ_ASSERT(rc == 0 && peer == NULL);
+	}
+	g_free(peer);
 	char reason[256], tiny[4];
 	check(msg, 0, reason, sizeof(reason));
 	check(msg, 1, reason, sizeof(reason));

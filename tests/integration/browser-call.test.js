@@ -59,7 +59,7 @@ test('browser joins the demo room from /?room=demo and decodes the MCU picture a
 
 test('janus reports ICE and DTLS connected on the browser handle of janus.plugin.vmr', async () => {
   const ids = await alice.page.evaluate(() => ({ session: window.vmr.janus.getSessionId(), handle: window.vmr.handle.getId() }));
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   try {
     const r = await admin.request({ janus: 'handle_info', session_id: ids.session, handle_id: ids.handle, admin_secret: svc.adminSecret });
     assert.equal(r.janus, 'success', JSON.stringify(r));

@@ -12,19 +12,19 @@ const { waitJoined } = require('./lib/pages');
 
 const SIP_PORT = 5070;
 
-/** One sipp REGISTER with digest as carol; true when it got 200. */
+/** One sipp REGISTER with digest as carol (her SIP password); true when it got 200. */
 function sippRegister(localPort) {
   const r = spawnSync('sipp', ['-sf', path.join(__dirname, 'sip', 'register.xml'), '-m', '1', '-l', '1', '-i', '127.0.0.1',
     '-p', String(localPort), '-timeout', '15s', '-timeout_error', '-nostdin', '-key', 'domain', 'localhost', '-key', 'expires', '600',
-    '-key', 'user', 'carol', '-au', 'carol', '-ap', 'carol-secret-1', '-trace_err', '-error_file', path.join(OUT, `sipp-persist-${localPort}.err`),
+    '-key', 'user', 'carol', '-au', 'carol', '-ap', carolSip, '-trace_err', '-error_file', path.join(OUT, `sipp-persist-${localPort}.err`),
     `127.0.0.1:${SIP_PORT}`], { stdio: 'ignore', timeout: 30000 });
   return r.status === 0;
 }
 
-let svc;
+let svc, carolSip;
 before(async () => {
   svc = await startService({ name: 'persistence', env: { SIP_PORT: String(SIP_PORT), SIP_IP: '127.0.0.1' } });
-  await vmrAdmin(svc, { request: 'create_account', username: 'carol', password: 'carol-secret-1' });
+  carolSip = (await vmrAdmin(svc, { request: 'create_account', username: 'carol', password: 'carol-secret-1' })).sip_password;
 });
 after(async () => { if (svc) await svc.stop(); });
 

@@ -11,6 +11,8 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const net = require('node:net');
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
@@ -105,15 +107,19 @@ const statusOf = (reply) => { const m = /^HTTP\/1\.[01] (\d{3})/.exec(reply); re
 
 describe('security: what an attacker would try', () => {
   let svc, alice, vault, safe, sipvault, sipsafe;
+  const sipPass = {};   // the service-generated SIP password of each account
 
   before(async () => {
     svc = await startService({ name: 'security', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
-    alice = (await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice',
-      pin: '1234' })).room;
+    const a = await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice',
+      pin: '1234' });
+    alice = a.room;
+    sipPass.alice = a.sip_password;
     assert.equal(alice.address, 'alice.join');
     for (const u of ['bob', 'carol', 'dave']) {
       const r = await vmrAdmin(svc, { request: 'create_account', username: u, password: `${u}-secret-1`, display_name: u });
       assert.equal(r.vmr, 'account', JSON.stringify(r));
+      sipPass[u] = r.sip_password;
     }
     vault = (await vmrAdmin(svc, { request: 'create_room', name: 'vault', pin: '1111' })).room;
     safe = (await vmrAdmin(svc, { request: 'create_room', name: 'safe', pin: '2222' })).room;
@@ -277,7 +283,7 @@ describe('security: what an attacker would try', () => {
       // bob is not alice: no PIN-free owner join into alice's room
       assert.equal((await bob.join({ room: alice.address })).error_code, 416);
       // the Admin API with a wrong secret: refused by the core
-      const adm = await connectFrom(svc.wsUrl, '127.0.0.31', 'janus-admin-protocol');
+      const adm = await connectFrom(svc.adminWsUrl, '127.0.0.31', 'janus-admin-protocol');
       try {
         const r = await adm.request({ janus: 'message_plugin', plugin: 'janus.plugin.vmr', admin_secret: 'guess',
           request: { request: 'delete_account', username: 'alice' } });
@@ -326,8 +332,9 @@ describe('security: what an attacker would try', () => {
     try {
       await u.send(rawRegister('127.0.0.4', u.port, 'alice', 'secreg1'));
       await waitFor(() => u.firstLines().some((l) => / 401 /.test(l)), 3000, '401');
-      for (let i = 0; i < 5; i++)
-        assert.equal(await sipp('register_bad.xml', { user: 'alice', pass: `wrong-${i}`, expires: 600 }, { source: '127.0.0.4' }), 0);
+      // (five user names: one failure each, below the per-user limit)
+      for (const [i, user] of ['alice', 'bob', 'carol', 'nobody', 'nobody-2'].entries())
+        assert.equal(await sipp('register_bad.xml', { user, pass: `wrong-${i}`, expires: 600 }, { source: '127.0.0.4' }), 0);
       // now locked: a REGISTER from that address is refused at once (no challenge)
       u.got.length = 0;
       await u.send(rawRegister('127.0.0.4', u.port, 'alice', 'secreg2'));
@@ -337,12 +344,57 @@ describe('security: what an attacker would try', () => {
       u.close();
     }
     // another address still gets its challenge, and with the right password a binding
-    assert.equal(await sipp('register.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600 }, { source: '127.0.0.5' }), 0);
+    assert.equal(await sipp('register.xml', { user: 'alice', pass: sipPass.alice, expires: 600 }, { source: '127.0.0.5' }), 0);
     const s = await bridgeStatus(svc);
     assert.ok(!s.sip.registrations.some((r) => /127\.0\.0\.4/.test(r.contact)), JSON.stringify(s.sip.registrations));
     const log = svc.log();
     assert.match(log, /REGISTER of alice from 127\.0\.0\.4 refused \(bad credentials\)/);
     assert.match(log, /REGISTER of alice from 127\.0\.0\.4 refused \(locked\)/);
+  });
+
+  test('a client-supplied _peer is refused: the source address is the transport\'s, whatever the verb\'s spelling', async () => {
+    const m = await clientFrom(svc, '127.0.0.80');
+    try {
+      // the Janus core takes the verb in any case; the body claims another sender
+      for (const janus of ['MESSAGE', 'Message', 'message', 'mEsSaGe', 'MESSAGE']) {
+        const tx = m.send({ janus, session_id: m.sessionId, handle_id: m.handle,
+          body: { request: 'invitation_info', id: 1, secret: '00', _peer: '198.51.100.9' } });
+        const r = await m.waitFor((x) => x.transaction === tx && x.janus !== 'ack', 10000, `answer to ${janus}`);
+        assert.equal(r.plugindata.data.error_code, 422, JSON.stringify(r));
+      }
+      // the five failures were charged to the real sender: its next try is locked out, even
+      // with a forged address that would also split the log line
+      const r6 = await m.req({ request: 'invitation_info', id: 1, secret: '00', _peer: '198.51.100.10\n[vmr] forged line' });
+      assert.equal(r6.error_code, 426, JSON.stringify(r6));
+    } finally {
+      m.close();
+    }
+    // and the victim's address was never charged: another client is not locked (no client can
+    // come from 198.51.100.9 here, so the log is the witness)
+    const log = svc.log();
+    assert.doesNotMatch(log, /198\.51\.100\./);
+    assert.doesNotMatch(log, /^\[vmr\] forged line/m);
+    assert.match(log, /invitation_info refused for participant \d+ \(ip:127\.0\.0\.80\): 422/);
+    assert.match(log, /invitation_info refused for participant \d+ \(ip:127\.0\.0\.80\): 426/);
+  });
+
+  test('the public API of the SIP bridge names no registration, device or call', async () => {
+    // alice has a binding from 127.0.0.5 (the REGISTER test above): the Admin API shows it
+    const adm = await bridgeStatus(svc);
+    assert.ok(adm.sip.registrations.some((r) => r.username === 'alice'), JSON.stringify(adm.sip));
+    const c = await clientFrom(svc, '127.0.0.81');
+    try {
+      const h = await c.attach('janus.plugin.sipbridge');
+      for (const body of [{ request: 'status' }, { request: 'STATUS' }, { request: 'list' }, {}]) {
+        const r = (await c.message(h, body)).data;
+        const text = JSON.stringify(r);
+        assert.ok(r.error_code >= 411, text);
+        assert.ok(!('sip' in r), text);
+        assert.doesNotMatch(text, /alice|127\.0\.0\.5|registrations|calls/, text);
+      }
+    } finally {
+      c.close();
+    }
   });
 
   test('toll fraud: no request dials a number, and a guest in one room never rings another account\'s device', async () => {
@@ -355,7 +407,7 @@ describe('security: what an attacker would try', () => {
     } finally {
       c.close();
     }
-    const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+    const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
     try {
       const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
         request: { request: 'dial', uri: 'sip:+4930123456@pstn.example', room: 'carol.join' } });
@@ -369,7 +421,7 @@ describe('security: what an attacker would try', () => {
     const carol = await clientFrom(svc, '127.0.0.42');
     const guest = await launchBrowser();
     try {
-      assert.equal(await sipp('register_contact.xml', { user: 'bob', pass: 'bob-secret-1', expires: 600, contact_port: device.port },
+      assert.equal(await sipp('register_contact.xml', { user: 'bob', pass: sipPass.bob, expires: 600, contact_port: device.port },
         { source: '127.0.0.41' }), 0);
       let s = await bridgeStatus(svc);
       assert.ok(s.sip.registrations.some((r) => r.username === 'bob'), JSON.stringify(s.sip.registrations));
@@ -393,8 +445,8 @@ describe('security: what an attacker would try', () => {
 
   test('oversized and malformed WebSocket messages: closed or refused, logged, janus keeps serving', async () => {
     // over the 256 KiB limit, on both APIs: closed with 1009
-    for (const protocol of ['janus-protocol', 'janus-admin-protocol']) {
-      const c = await connectFrom(svc.wsUrl, '127.0.0.50', protocol);
+    for (const [url, protocol] of [[svc.wsUrl, 'janus-protocol'], [svc.adminWsUrl, 'janus-admin-protocol']]) {
+      const c = await connectFrom(url, '127.0.0.50', protocol);
       c.ws.send('{"janus":"create","transaction":"' + 'A'.repeat(300 * 1024) + '"}');
       await waitFor(() => c.closed, 5000, `close of the oversized ${protocol} connection`);
       assert.equal(c.closeCode, 1009, protocol);
@@ -505,6 +557,214 @@ describe('security: what an attacker would try', () => {
     }
     assert.ok((await bridgeStatus(svc)).sip);
     assert.match(svc.log(), /received garbage from udp\/127\.0\.0\.70/);
+  });
+
+  test('the Admin API is not on the public port, only on its own loopback port', async () => {
+    // the public port offers no janus-admin-protocol: the upgrade fails, or nothing answers it
+    let refused = false;
+    try {
+      const a = await connectFrom(svc.wsUrl, '127.0.0.82', 'janus-admin-protocol');
+      const r = await a.request({ janus: 'list_sessions', admin_secret: svc.adminSecret }, 3000).catch(() => null);
+      refused = !r || r.janus !== 'success';
+      a.close();
+    } catch (e) {
+      refused = true;
+    }
+    assert.ok(refused, 'the Admin API answered on the public port');
+    // its own port, bound to loopback only
+    assert.notEqual(svc.adminPort, svc.port);
+    const listening = execFileSync('ss', ['-Hltn', `sport = :${svc.adminPort}`]).toString();
+    assert.match(listening, new RegExp(`127\\.0\\.0\\.1:${svc.adminPort}\\b`), listening);
+    assert.doesNotMatch(listening, /(0\.0\.0\.0|\*|\[::\]):\d+/, listening);
+    assert.equal((await bridgeStatus(svc)).sipbridge, 'status');
+  });
+
+  test('configuration files (admin secret, database URI) are readable by the service user alone', async () => {
+    const conf = path.join(svc.dir, 'conf');
+    for (const f of fs.readdirSync(conf)) {
+      const st = fs.statSync(path.join(conf, f));
+      assert.equal(st.mode & 0o077, 0, `${f} has mode ${(st.mode & 0o777).toString(8)}`);
+    }
+  });
+
+  test('a login for an unknown user name costs the same argon2 work as one for a real name', async () => {
+    // (a wide margin: without argon2 an unknown name answers ~50x faster than a wrong password)
+    const timeLogin = async (source, username) => {
+      const c = await clientFrom(svc, source);
+      try {
+        const t0 = process.hrtime.bigint();
+        const r = await c.req({ request: 'login', username, password: 'not-the-password-1' });
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        assert.equal(r.error_code, 425, JSON.stringify(r));
+        return ms;
+      } finally {
+        c.close();
+      }
+    };
+    const known = [], unknown = [];
+    for (let i = 0; i < 3; i++) {
+      known.push(await timeLogin(`127.0.0.${100 + i}`, 'bob'));
+      unknown.push(await timeLogin(`127.0.0.${110 + i}`, `nobody-${i}-${crypto.randomBytes(4).toString('hex')}`));
+    }
+    const k = Math.min(...known), u = Math.min(...unknown);
+    assert.ok(u >= k / 3, `unknown names answer in ${u.toFixed(1)} ms, real ones in ${k.toFixed(1)} ms`);
+  });
+
+  test('a page whose login was logged out elsewhere is no longer the owner', async () => {
+    const page = await clientFrom(svc, '127.0.0.120');
+    const other = await clientFrom(svc, '127.0.0.121');
+    try {
+      // logged in on a handle: the owner joins the PIN room without the PIN (421: past the PIN
+      // check, our dummy offer has neither Opus nor VP8)
+      const h1 = await page.attach('janus.plugin.vmr');
+      assert.equal((await page.message(h1, { request: 'login', username: 'alice', password: 'alice-secret-1' })).data.vmr, 'login');
+      assert.equal((await page.message(h1, { request: 'join', room: alice.address, display: 'A' }, DUMMY_OFFER)).data.error_code, 421);
+      // logged in again on another handle, then that login is logged out from another page
+      const h2 = await page.attach('janus.plugin.vmr');
+      const login = (await page.message(h2, { request: 'login', username: 'alice', password: 'alice-secret-1' })).data;
+      assert.equal((await other.req({ request: 'resume', token: login.token })).vmr, 'login');
+      assert.equal((await other.req({ request: 'logout' })).vmr, 'logout');
+      const r = (await page.message(h2, { request: 'join', room: alice.address, display: 'A' }, DUMMY_OFFER)).data;
+      assert.equal(r.error_code, 416, JSON.stringify(r));
+    } finally {
+      page.close(); other.close();
+    }
+  });
+
+  test('expired login sessions are purged from the store', async () => {
+    const sql = (q) => execFileSync('sqlite3', [svc.database, q]).toString().trim();
+    const id = sql("SELECT id FROM accounts WHERE username = 'alice'");
+    sql(`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ('${'e'.repeat(64)}', ${id}, 1000)`);
+    assert.equal(sql('SELECT count(*) FROM sessions WHERE expires_at <= 1000'), '1');
+    const c = await clientFrom(svc, '127.0.0.122');
+    try {
+      assert.equal((await c.req({ request: 'login', username: 'alice', password: 'alice-secret-1' })).vmr, 'login');
+    } finally {
+      c.close();
+    }
+    assert.equal(sql(`SELECT count(*) FROM sessions WHERE expires_at <= strftime('%s', 'now')`), '0');
+  });
+
+  test('one address cannot take every WebSocket connection: a per-address cap, others still connect', async () => {
+    const open = [];
+    let refusedAt = null;
+    try {
+      for (let i = 0; i < 80 && refusedAt === null; i++) {
+        try {
+          open.push(await connectFrom(svc.wsUrl, '127.0.0.140'));
+        } catch (e) {
+          refusedAt = i;
+        }
+      }
+      assert.ok(refusedAt !== null && refusedAt >= 4, `connections from one address refused at ${refusedAt}`);
+      // another address is not affected
+      const other = await clientFrom(svc, '127.0.0.141');
+      assert.equal((await other.req({ request: 'login', username: 'nobody', password: 'not-the-password-1' })).error_code, 425);
+      other.close();
+    } finally {
+      open.forEach((c) => c.close());
+    }
+    // closed connections give their places back
+    await waitFor(() => open.every((c) => c.closed), 5000, 'the connections to close');
+    await sleep(200);
+    (await connectFrom(svc.wsUrl, '127.0.0.140')).close();
+    assert.match(svc.log(), /\[tpaasweb\] 127\.0\.0\.140: \d+ WebSocket connections from this address, refusing another/);
+  });
+
+  test('a WebSocket from another site\'s page (Origin) is refused; the service\'s own origin is accepted', async () => {
+    const tryOpen = (url, protocol, origin) => new Promise((resolve) => {
+      const ws = new WebSocket(url, protocol, origin ? { origin } : {});
+      ws.once('open', () => { ws.close(); resolve(true); });
+      ws.once('error', () => resolve(false));
+    });
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', 'https://evil.example'), false);
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', 'null'), false);
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', svc.httpUrl), true);
+    // no Origin: not a browser (a mobile app, a script), which an Origin check cannot stop anyway
+    assert.equal(await tryOpen(svc.wsUrl, 'janus-protocol', null), true);
+    // the Admin API takes no connection from any web page, even the service's own
+    assert.equal(await tryOpen(svc.adminWsUrl, 'janus-admin-protocol', svc.httpUrl), false);
+    assert.equal(await tryOpen(svc.adminWsUrl, 'janus-admin-protocol', null), true);
+    assert.match(svc.log(), /\[tpaasweb\] 127\.0\.0\.1: WebSocket from origin https:\/\/evil\.example refused/);
+  });
+
+  test('a flood of slow requests from one address gets a clear busy answer; others are still served', async () => {
+    const flood = await clientFrom(svc, '127.0.0.150');
+    const other = await clientFrom(svc, '127.0.0.151');
+    try {
+      // correct logins: each one costs an argon2 hash and none counts as a failure
+      const answers = await Promise.all(Array.from({ length: 30 }, () =>
+        flood.req({ request: 'login', username: 'carol', password: 'carol-secret-1' })));
+      const busy = answers.filter((a) => a.error_code === 429);
+      assert.ok(busy.length > 0, JSON.stringify(answers.map((a) => a.error_code || a.vmr)));
+      assert.match(busy[0].error, /busy/);
+      assert.ok(answers.some((a) => a.vmr === 'login'));
+      assert.equal((await other.req({ request: 'login', username: 'carol', password: 'carol-secret-1' })).vmr, 'login');
+    } finally {
+      flood.close(); other.close();
+    }
+  });
+
+  test('SIP REGISTER takes the service-generated SIP password (>= 96 bits), never the web password', async () => {
+    for (const u of ['alice', 'bob', 'carol', 'dave']) assert.match(sipPass[u] || '', /^[0-9a-f]{24,}$/, u);
+    assert.equal(new Set(Object.values(sipPass)).size, 4, 'every account has its own');
+    assert.equal(await sipp('register_bad.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600 }, { source: '127.0.0.6' }), 0);
+    assert.equal(await sipp('register.xml', { user: 'alice', pass: sipPass.alice, expires: 600 }, { source: '127.0.0.6' }), 0);
+    // the client API never shows it to anybody but the logged-in owner
+    const c = await clientFrom(svc, '127.0.0.170');
+    try {
+      assert.equal((await c.req({ request: 'new_sip_password' })).error_code, 423);
+      for (const body of [{ request: 'invitation_info', id: 1, secret: '00' }, { request: 'join', room: alice.address }])
+        assert.ok(!JSON.stringify(await c.req(body)).includes(sipPass.alice));
+    } finally {
+      c.close();
+    }
+  });
+
+  test('the owner sees the SIP password when logged in and can change it: the old one stops working', async () => {
+    const c = await clientFrom(svc, '127.0.0.171');
+    let fresh;
+    try {
+      const login = await c.req({ request: 'login', username: 'carol', password: 'carol-secret-1' });
+      assert.equal(login.account.sip_password, sipPass.carol, JSON.stringify(login.account));
+      const r = await c.req({ request: 'new_sip_password' });
+      assert.equal(r.vmr, 'sip_password', JSON.stringify(r));
+      fresh = r.sip_password;
+      assert.match(fresh, /^[0-9a-f]{24,}$/);
+      assert.notEqual(fresh, sipPass.carol);
+      assert.equal((await c.req({ request: 'get_room' })).vmr, 'room');
+    } finally {
+      c.close();
+    }
+    assert.equal(await sipp('register_bad.xml', { user: 'carol', pass: sipPass.carol, expires: 600 }, { source: '127.0.0.172' }), 0);
+    assert.equal(await sipp('register.xml', { user: 'carol', pass: fresh, expires: 600 }, { source: '127.0.0.172' }), 0);
+    sipPass.carol = fresh;
+    // the operator can issue a new one too (an account from before SIP passwords existed, say)
+    const adm = await vmrAdmin(svc, { request: 'reset_sip_password', username: 'carol' });
+    assert.match(adm.sip_password, /^[0-9a-f]{24,}$/);
+    assert.notEqual(adm.sip_password, fresh);
+    sipPass.carol = adm.sip_password;
+  });
+
+  test('REGISTER guessing is limited per user name too, from any number of addresses', async () => {
+    for (let i = 0; i < 5; i++)
+      assert.equal(await sipp('register_bad.xml', { user: 'dave', pass: `guess-${i}`, expires: 600 }, { source: `127.0.0.${180 + i}` }), 0);
+    // a sixth address: dave is locked (403 at once, no challenge), even with the right password;
+    // another user name from that address still gets its challenge
+    const u = await udpFrom('127.0.0.186');
+    try {
+      await u.send(rawRegister('127.0.0.186', u.port, 'dave', 'peruser1'));
+      await waitFor(() => u.firstLines().length > 0, 3000, 'an answer for dave');
+      assert.match(u.firstLines()[0], / 403 /, JSON.stringify(u.firstLines()));
+      u.got.length = 0;
+      await u.send(rawRegister('127.0.0.186', u.port, 'bob', 'peruser2'));
+      await waitFor(() => u.firstLines().length > 0, 3000, 'an answer for bob');
+      assert.match(u.firstLines()[0], / 401 /, JSON.stringify(u.firstLines()));
+    } finally {
+      u.close();
+    }
+    assert.notEqual(await sipp('register.xml', { user: 'dave', pass: sipPass.dave, expires: 600 }, { source: '127.0.0.187' }), 0);
+    assert.match(svc.log(), /REGISTER of dave from 127\.0\.0\.186 refused \(locked\)/);
   });
 
   test('after every attack janus still runs and a legitimate browser joins the PIN room', async () => {

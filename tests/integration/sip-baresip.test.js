@@ -278,7 +278,7 @@ describe('SIP bridge with baresip (real audio/video endpoints)', () => {
     }
     const ua = await startBaresip('owner', {
       audio: 'opus', video: 'vp8', colour: 'blue', toneHz: 1000,
-      account: () => `<sip:owner@${DOMAIN}>;auth_pass=owner-secret-1;outbound="sip:127.0.0.1:${SIP_PORT}";regint=600;`
+      account: () => `<sip:owner@${DOMAIN}>;auth_pass=${a.sip_password};outbound="sip:127.0.0.1:${SIP_PORT}";regint=600;`
         + 'answermode=auto;audio_codecs=opus/48000/2;video_codecs=VP8',
     });
     const guest = await launchBrowser({ fakeVideo: colourClip('red', 'red') });

@@ -43,7 +43,7 @@ async function mediaSocket() {
 }
 
 describe('SIP call control (sipp: re-INVITE hold/resume, CANCEL, media timeout, session timers)', () => {
-  let svc, lounge, alice;
+  let svc, lounge, alice, aliceSip;
 
   before(async () => {
     svc = await startService({ name: 'sip-call-control', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1',
@@ -54,6 +54,7 @@ describe('SIP call control (sipp: re-INVITE hold/resume, CANCEL, media timeout, 
     const a = await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice' });
     assert.equal(a.vmr, 'account', JSON.stringify(a));
     alice = a.room;
+    aliceSip = a.sip_password;
   });
   after(async () => {
     if (svc) await svc.stop();
@@ -148,7 +149,7 @@ describe('SIP call control (sipp: re-INVITE hold/resume, CANCEL, media timeout, 
   });
 
   test(`a dial-out nobody answers: the bridge CANCELs it after ${DIALOUT_RING_S} s (200 to the CANCEL, 487, ACK)`, async () => {
-    const { run: device } = await sipp.ownerDevice(svc, 'alice', 'alice-secret-1', 'cc_dialout_unanswered.xml');
+    const { run: device } = await sipp.ownerDevice(svc, 'alice', 'alice-secret-1', aliceSip, 'cc_dialout_unanswered.xml');
     const guest = await launchBrowser();
     try {
       await guest.page.goto(`${svc.httpUrl}/?room=${alice.address}&name=Visitor&autojoin=1`);

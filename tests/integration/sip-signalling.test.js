@@ -28,13 +28,14 @@ const sipp = sippRunner({ domain: DOMAIN, sipPort: SIP_PORT, basePort: 15060 });
 
 
 describe('SIP signalling (sipp)', () => {
-  let svc, alice, board;
+  let svc, alice, aliceSip, board;
 
   before(async () => {
     svc = await startService({ name: 'sip', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
     const a = await vmrAdmin(svc, { request: 'create_account', username: 'alice', password: 'alice-secret-1', display_name: 'Alice' });
     assert.equal(a.vmr, 'account', JSON.stringify(a));
     alice = a.room;
+    aliceSip = a.sip_password;
     const b = await vmrAdmin(svc, { request: 'create_room', name: 'board', pin: '4321' });
     assert.equal(b.vmr, 'room', JSON.stringify(b));
     board = b.room;
@@ -51,7 +52,7 @@ describe('SIP signalling (sipp)', () => {
   });
 
   test('REGISTER: challenged, then 200 with the right password; the binding is listed', async () => {
-    assert.equal(await sipp('register.xml', { user: 'alice', pass: 'alice-secret-1', expires: 600 }), 0);
+    assert.equal(await sipp('register.xml', { user: 'alice', pass: aliceSip, expires: 600 }), 0);
     const s = await bridgeStatus(svc);
     const reg = s.sip.registrations.filter((r) => r.username === 'alice');
     assert.equal(reg.length, 1, JSON.stringify(s.sip.registrations));
@@ -146,7 +147,7 @@ describe('SIP signalling (sipp)', () => {
 
   test('dial-out: a guest joins, and the bridge calls the owner\'s registered device into the room', async () => {
     // The owner turns "receive a call when a guest joins" on; alice's device (a sipp UAS) registers.
-    const { run: device } = await sipp.ownerDevice(svc, 'alice', 'alice-secret-1', 'answer_bye.xml');
+    const { run: device } = await sipp.ownerDevice(svc, 'alice', 'alice-secret-1', aliceSip, 'answer_bye.xml');
     // A guest (not the owner) joins alice's room from a browser.
     const guest = await launchBrowser();
     try {

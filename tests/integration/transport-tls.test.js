@@ -136,7 +136,7 @@ test('HTTPS serves the join page with a self-signed certificate generated at fir
   assert.match(index.body.toString(), /index page/);
 });
 
-test('the Janus API and the Admin API work over WSS', async () => {
+test('the Janus API works over WSS; the Admin API only on its own loopback port', async () => {
   const ws = await wssOpen();
   try {
     const created = await wssRequest(ws, { janus: 'create' });
@@ -148,12 +148,19 @@ test('the Janus API and the Admin API work over WSS', async () => {
   } finally {
     ws.close();
   }
-  const admin = await wssOpen('janus-admin-protocol');
+  // not offered on the public TLS port
+  await assert.rejects(wssOpen('janus-admin-protocol'));
+  const admin = await new Promise((resolve, reject) => {
+    const ws = new WebSocket(svc.adminWsUrl, 'janus-admin-protocol');
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
   try {
     const r = await wssRequest(admin, { janus: 'query_transport', admin_secret: svc.adminSecret, transport: 'janus.transport.tpaasweb' });
     assert.equal(r.janus, 'success', JSON.stringify(r));
     assert.equal(r.response.tls, true);
     assert.equal(r.response.port, svc.port);
+    assert.equal(r.response.admin_port, svc.adminPort);
   } finally {
     admin.close();
   }

@@ -18,7 +18,7 @@ let svc, owner, guest;
 const shared = {};   // what one test leaves for the next (the invitation, ...)
 
 async function admin(request) {
-  const c = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const c = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   try {
     const r = await c.request({ janus: 'message_plugin', plugin: 'janus.plugin.vmr', admin_secret: svc.adminSecret, request });
     assert.equal(r.janus, 'success', JSON.stringify(r));
@@ -128,6 +128,27 @@ test('management page: logs in, validates live, saves name/PIN/layout/receive-ca
   await page.click('label[for="layout-2x2"]');
   await page.click('#save');
   await page.waitForFunction(() => window.vmrManage.room.pin === '4321' && window.vmrManage.room.layout === '2x2');
+});
+
+test('management page: shows the account\'s own SIP password for its devices, and a new one on request', async () => {
+  const page = owner.page;
+  await page.waitForSelector('#manage-app:not([hidden])', { timeout: 10000 });
+  const first = await page.inputValue('#sip-password');
+  assert.match(first, /^[0-9a-f]{24,}$/, 'a service-generated SIP password is shown');
+  assert.notEqual(first, 'alice-secret-1');
+  await page.click('#new-sip-password');
+  await page.waitForSelector('#confirm-dialog[open]');
+  assert.match(await page.textContent('#confirm-text'), /device/);
+  await page.click('#confirm-ok');
+  await page.waitForFunction((old) => document.getElementById('sip-password').value !== old, first, { timeout: 10000 });
+  const fresh = await page.inputValue('#sip-password');
+  assert.match(fresh, /^[0-9a-f]{24,}$/);
+  // the same one after a reload (it is the account's, not the page's)
+  await page.reload();
+  await page.waitForSelector('#manage-app:not([hidden])', { timeout: 10000 });
+  await page.waitForFunction(() => document.getElementById('sip-password').value.length > 0);
+  assert.equal(await page.inputValue('#sip-password'), fresh);
+  await shot(page, 'manage-sip-password-1280x800');
 });
 
 test('management page: an invitation sent from the page appears in the table with its URL; no SMTP → mail failed', async () => {

@@ -682,6 +682,45 @@ static void test_v1_store_is_migrated(gconstpointer data) {
 	ENV_END();
 }
 
+static gboolean is_hex32(const char *s) {
+	return s != NULL && strlen(s) == 32 && strspn(s, "0123456789abcdef") == 32;
+}
+
+/* A store of schema 3 kept the HA1 of each account's web password for SIP: migrated, that HA1 is
+ * gone and every account has a SIP password of its own (128 random bits, none alike). */
+static void test_v3_store_drops_web_password_ha1(gconstpointer data) {
+	tenv *e = env_new(data);
+	vmr_store *st = env_open(e);
+	add_account(st, "alice");
+	add_account(st, "bob");
+	vmr_store_close(st);
+	sqlite3 *db = NULL;
+	g_assert_cmpint(sqlite3_open(e->uri + strlen("sqlite:"), &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_exec(db,
+		"ALTER TABLE accounts DROP COLUMN sip_password;"
+		"UPDATE accounts SET sip_ha1 = '0123456789abcdef0123456789abcdef';"
+		"PRAGMA user_version = 3;", NULL, NULL, NULL), ==, SQLITE_OK);
+	sqlite3_close(db);
+	st = env_open(e);
+	vmr_account a, b;
+	g_assert_cmpint(vmr_store_account_get_by_username(st, "alice", &a), ==, 0);
+	g_assert_cmpint(vmr_store_account_get_by_username(st, "bob", &b), ==, 0);
+	g_assert_true(is_hex32(a.sip_password));
+	g_assert_true(is_hex32(b.sip_password));
+	g_assert_cmpstr(a.sip_password, !=, b.sip_password);
+	vmr_account_clear(&a);
+	vmr_account_clear(&b);
+	vmr_store_close(st);
+	g_assert_cmpint(sqlite3_open(e->uri + strlen("sqlite:"), &db), ==, SQLITE_OK);
+	sqlite3_stmt *q = NULL;
+	g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT count(*) FROM accounts WHERE sip_ha1 IS NOT NULL", -1, &q, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_step(q), ==, SQLITE_ROW);
+	g_assert_cmpint(sqlite3_column_int(q, 0), ==, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	env_free(e);
+}
+
 /* ---- concurrency -------------------------------------------------------------------------- */
 
 #define WRITERS 4
@@ -793,22 +832,23 @@ static void test_concurrent_open_migrates_once(gconstpointer data) {
 	ENV_END();
 }
 
-/* ---- SIP: digest HA1 and the call log --------------------------------------------------- */
+/* ---- SIP: the SIP password and the call log ------------------------------------------------ */
 
-static void test_sip_ha1_and_call_log(gconstpointer data) {
+static void test_sip_password_and_call_log(gconstpointer data) {
 	ENV_BEGIN();
 	int64_t alice = add_account(st, "alice");
 	vmr_account a;
 	g_assert_cmpint(vmr_store_account_get(st, alice, &a), ==, 0);
-	g_assert_null(a.sip_ha1);
+	g_assert_null(a.sip_password);
 	vmr_account_clear(&a);
-	g_assert_cmpint(vmr_store_account_set_sip_ha1(st, alice, "not hex"), ==, -EINVAL);
-	g_assert_cmpint(vmr_store_account_set_sip_ha1(st, alice + 1000, "0123456789abcdef0123456789abcdef"), ==, -ENOENT);
-	g_assert_cmpint(vmr_store_account_set_sip_ha1(st, alice, "0123456789abcdef0123456789abcdef"), ==, 0);
+	g_assert_cmpint(vmr_store_account_set_sip_password(st, alice, "not hex at all, not at all"), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_account_set_sip_password(st, alice, "0123456789abcdef"), ==, -EINVAL);   /* < 96 bits */
+	g_assert_cmpint(vmr_store_account_set_sip_password(st, alice + 1000, "0123456789abcdef0123456789abcdef"), ==, -ENOENT);
+	g_assert_cmpint(vmr_store_account_set_sip_password(st, alice, "0123456789abcdef0123456789abcdef"), ==, 0);
 	vmr_store_close(st);
 	st = env_open(e);
 	g_assert_cmpint(vmr_store_account_get_by_username(st, "alice", &a), ==, 0);
-	g_assert_cmpstr(a.sip_ha1, ==, "0123456789abcdef0123456789abcdef");
+	g_assert_cmpstr(a.sip_password, ==, "0123456789abcdef0123456789abcdef");
 	vmr_account_clear(&a);
 
 	int64_t c1 = 0, c2 = 0;
@@ -872,6 +912,7 @@ int main(int argc, char **argv) {
 	add_test("concurrent-open-migrates-once", test_concurrent_open_migrates_once, FALSE);
 	add_test("concurrent-writers-shared-store", test_concurrent_writers_shared_store, FALSE);
 	add_test("concurrent-writers-own-connections", test_concurrent_writers_own_connections, FALSE);
-	add_test("sip-ha1-and-call-log", test_sip_ha1_and_call_log, FALSE);
+	add_test("sip-password-and-call-log", test_sip_password_and_call_log, FALSE);
+	add_test("v3-store-drops-web-password-ha1", test_v3_store_drops_web_password_ha1, TRUE);
 	return g_test_run();
 }

@@ -3,7 +3,7 @@
 const { JanusClient } = require('./janus-client');
 
 async function vmrAdmin(svc, request) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   try {
     const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.vmr', admin_secret: svc.adminSecret, request });
     if (r.janus !== 'success') throw new Error('admin request failed: ' + JSON.stringify(r));

@@ -50,12 +50,14 @@ function waitForPort(port, host, timeoutMs, child) {
 
 /**
  * Starts janus. Options: name (for logs), demoRoom, video {width,height,fps}, env (extra make-conf settings).
- * Returns { port, httpUrl, wsUrl, adminSecret, dir, log(), stop() }.
+ * Returns { port, httpUrl, wsUrl, adminPort, adminWsUrl, adminSecret, dir, log(), stop() }.
  */
 async function startService(opts = {}) {
   const name = opts.name || 'service';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpaas-${name}-`));
   const port = nextPort++;
+  // the Admin API's own loopback port (below the web ports; RTP ports are above them)
+  const adminPort = port - 10000;
   const adminSecret = 'test-' + Math.random().toString(36).slice(2);
   const env = {
     ...process.env,
@@ -63,6 +65,7 @@ async function startService(opts = {}) {
     HTTP_PORT: String(port),
     ICE_IFACE: process.env.TPAAS_ICE_IFACE || 'sa0',
     ADMIN_SECRET: adminSecret,
+    ADMIN_PORT: String(adminPort),
     DEMO_ROOM: opts.demoRoom === undefined ? 'demo' : opts.demoRoom,
     VIDEO_WIDTH: String((opts.video && opts.video.width) || 640),
     VIDEO_HEIGHT: String((opts.video && opts.video.height) || 360),
@@ -96,6 +99,8 @@ async function startService(opts = {}) {
     get child() { return child; },
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/`,
+    adminPort,
+    adminWsUrl: `ws://127.0.0.1:${adminPort}/`,
     database: path.join(dir, 'state', 'vmr.sqlite'),
     log: () => fs.readFileSync(logPath, 'utf8'),
     isRunning: () => child.exitCode === null && child.signalCode === null,

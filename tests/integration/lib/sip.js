@@ -48,11 +48,11 @@ function sippRunner({ domain, sipPort, basePort }) {
   sipp.nextPort = () => next++;
   /**
    * The owner's "receive a call" on, and a device of theirs: a sipp UAS running `scenario`
-   * on its own port, registered (digest) with that port as its contact. Resolves with
+   * on its own port, registered (digest, with the account's SIP password) with that port as its contact. Resolves with
    * { run }: the device's run, a promise of its exit code (wrapped: an async function that
    * returned the promise itself would wait for it).
    */
-  sipp.ownerDevice = async (svc, user, password, scenario) => {
+  sipp.ownerDevice = async (svc, user, password, sipPassword, scenario) => {
     const owner = await vmrClient(svc);
     try {
       await owner.req({ request: 'login', username: user, password });
@@ -63,7 +63,7 @@ function sippRunner({ domain, sipPort, basePort }) {
     }
     const devicePort = next++;
     const device = sipp(scenario, {}, { port: devicePort, uas: true, timeoutS: 45 });
-    const reg = await sipp('register_contact.xml', { user, pass: password, expires: 600, contact_port: devicePort });
+    const reg = await sipp('register_contact.xml', { user, pass: sipPassword, expires: 600, contact_port: devicePort });
     if (reg !== 0) throw new Error(`the device did not register (sipp exit ${reg})`);
     return { run: device };
   };
@@ -72,7 +72,7 @@ function sippRunner({ domain, sipPort, basePort }) {
 
 /** The SIP bridge's `status` (Admin API). */
 async function bridgeStatus(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   try {
     const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret,
       request: { request: 'status' } });
