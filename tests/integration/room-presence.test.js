@@ -142,7 +142,7 @@ describe('participants of every kind in one room', () => {
       assert.equal(await run, 0);
       await probe.event((d) => d.left === id, 10000, `left for the lobby caller ${id}`);
       // A plain-RTP participant (Admin API of the bridge).
-      const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+      const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
       try {
         const bridge = async (request) => (await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge',
           admin_secret: svc.adminSecret, request })).response;
