@@ -34,7 +34,7 @@
 #define PKT_MAX 2048                       /* larger datagrams are not RTP we take */
 #define FRAME_US 20000
 #define RTCP_INTERVAL_US 5000000
-#define RELATCH_SILENCE_US 2000000         /* a new source wins after the old one went quiet */
+#define LEARN_US 3000000                   /* how long an unknown source may still be learned */
 #define TICK_MS 100
 
 typedef struct sipb_stream {
@@ -49,7 +49,7 @@ typedef struct sipb_stream {
 	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
 	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
 	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
-	int64_t src_rtp_seen_us;
+	int64_t learn_until_us;              /* before this, a source not in the SDP may be latched */
 	char *remote_crypto;                 /* as given, to spot a change */
 	sipb_crypto local_key;
 	char *local_crypto;                  /* NULL: plain RTP */
@@ -180,13 +180,46 @@ static void io_request_keyframe(void *opaque)
 
 /* --- receiving (loop thread) ---------------------------------------------------------- */
 
-static void latch(sipb_addr *cur, int64_t *seen_us, const sipb_addr *from, int64_t now)
+/*
+ * Whose packets a stream takes (`lock` held). Media is tied to the signalled peer, as
+ * rtpengine's strict-source learning and FreeSWITCH's RTP auto-adjust do it:
+ *   - the RTP address the SDP names is always taken, and once it has sent it is the latched
+ *     source (where we send);
+ *   - else one other source, the first valid packet before learn_until_us (a phone behind NAT
+ *     whose SDP names its private address), is latched once;
+ *   - every other sender is dropped: its packets are not mixed, its DTMF is not heard, and it
+ *     never becomes a destination. There is no re-latching after silence (that let anyone
+ *     who sprayed the port take the call's media over).
+ * RTCP: from the SDP's RTCP address, or once from the latched (or SDP) RTP host on any port
+ * (NATs map RTCP to ports of their own, and phones send the first report after seconds);
+ * RTCP on the RTP port (rtcp-mux) only from the RTP source. The verdict is applied with
+ * source_commit only after the packet parsed (and authenticated, with SRTP).
+ */
+typedef enum { SRC_DROP, SRC_OK, SRC_LEARN } src_verdict;
+
+static src_verdict rtp_source(const sipb_stream *s, const sipb_addr *from, int64_t now)
 {
-	if (cur->len == 0 || sipb_addr_equal(cur, from) || !seen_us ||
-			now - *seen_us > RELATCH_SILENCE_US)
-		*cur = *from;
-	if (seen_us && sipb_addr_equal(cur, from))
-		*seen_us = now;
+	if (s->src_rtp.len && sipb_addr_equal(from, &s->src_rtp))
+		return SRC_OK;
+	if (!sipb_addr_is_any(&s->sdp_rtp) && sipb_addr_equal(from, &s->sdp_rtp))
+		return SRC_LEARN;   /* the signalled address replaces a learned one */
+	if (s->src_rtp.len == 0 && now < s->learn_until_us)
+		return SRC_LEARN;
+	return SRC_DROP;
+}
+
+static src_verdict rtcp_source(const sipb_stream *s, const sipb_addr *from, bool on_rtp_port)
+{
+	if (on_rtp_port)
+		return (s->src_rtp.len && sipb_addr_equal(from, &s->src_rtp)) ? SRC_OK : SRC_DROP;
+	if (s->src_rtcp.len && sipb_addr_equal(from, &s->src_rtcp))
+		return SRC_OK;
+	if (!sipb_addr_is_any(&s->sdp_rtcp) && sipb_addr_equal(from, &s->sdp_rtcp))
+		return SRC_LEARN;
+	if (s->src_rtcp.len == 0 && ((s->src_rtp.len && sipb_addr_same_host(from, &s->src_rtp)) ||
+			(!sipb_addr_is_any(&s->sdp_rtp) && sipb_addr_same_host(from, &s->sdp_rtp))))
+		return SRC_LEARN;
+	return SRC_DROP;
 }
 
 static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from,
@@ -196,7 +229,8 @@ static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const 
 	mcu_participant *p = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
-	if (!s->enabled || len < 8 || (buf[0] >> 6) != 2 ||
+	src_verdict sv = rtcp_source(s, from, on_rtp_port);
+	if (!s->enabled || sv == SRC_DROP || len < 8 || (buf[0] >> 6) != 2 ||
 			(s->rx && sipb_srtp_unprotect(s->rx, true, buf, &len) < 0) ||
 			sipb_rtcp_parse(buf, len, &info) < 0) {
 		g_mutex_unlock(&m->lock);
@@ -204,7 +238,8 @@ static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const 
 		return;
 	}
 	STAT_INC(m, rtcp_in);
-	latch(&s->src_rtcp, NULL, from, 0);
+	if (sv == SRC_LEARN)
+		s->src_rtcp = *from;
 	s->rtcp_muxed = on_rtp_port;
 	if (info.has_sr && s->rxstats.have && info.sr_ssrc == s->rxstats.ssrc) {
 		s->rxstats.lsr = info.sr_ntp_mid;
@@ -230,7 +265,8 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 	int64_t now = g_get_monotonic_time();
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
-	if (!s->enabled || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2 ||
+	src_verdict sv = rtp_source(s, from, now);
+	if (!s->enabled || sv == SRC_DROP || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2 ||
 			(s->rx && sipb_srtp_unprotect(s->rx, false, buf, &len) < 0) ||
 			mcu_rtp_parse(buf, len, &h, &payload, &plen) < 0)
 		goto bad;
@@ -253,7 +289,12 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 		goto bad;
 	}
 	STAT_INC(m, rtp_in);
-	latch(&s->src_rtp, &s->src_rtp_seen_us, from, now);
+	if (sv == SRC_LEARN && !sipb_addr_equal(&s->src_rtp, from)) {
+		s->src_rtp = *from;
+		/* RTCP follows the RTP source: a report address learned from the old one is stale */
+		if (s->src_rtcp.len && !sipb_addr_same_host(&s->src_rtcp, from))
+			memset(&s->src_rtcp, 0, sizeof(s->src_rtcp));
+	}
 	m->last_rtp_us = now;
 	m->timeout_fired = false;
 	g_mutex_unlock(&m->lock);
@@ -622,11 +663,12 @@ static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
 	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec || s->vcodec != pl->vcodec ||
 			s->h264_mode != st->h264_packetization_mode)
 		*rejoin = true;
-	if (!sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
-		/* A new peer address (re-INVITE): learn the source again. */
+	if (!s->enabled || !sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
+		/* A new peer address (re-INVITE): learn the source again, for a few seconds. */
 		memset(&s->src_rtp, 0, sizeof(s->src_rtp));
 		memset(&s->src_rtcp, 0, sizeof(s->src_rtcp));
 		s->rtcp_muxed = false;
+		s->learn_until_us = g_get_monotonic_time() + LEARN_US;
 	}
 	s->sdp_rtp = pl->rtp;
 	s->sdp_rtcp = pl->rtcp;

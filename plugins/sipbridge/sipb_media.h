@@ -44,7 +44,9 @@ typedef struct sipb_media_config {
 /* One negotiated m-line. */
 typedef struct sipb_media_stream {
 	int enabled;                 /* 0: no such stream (or port 0 in the SDP) */
-	const char *remote_ip;       /* from c=; the actual source address wins (symmetric RTP) */
+	const char *remote_ip;       /* from c=; symmetric RTP: packets are taken from this address,
+	                              * or from one other source latched in the first seconds
+	                              * (NAT), never from anyone else (see sipb_media.c) */
 	int remote_port;
 	int payload_type;
 	const char *codec;           /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */

@@ -1,0 +1,234 @@
+// What an attacker would try against the SIP bridge's media and call handling (issue #11): RTP
+// from strangers at a call's ports, INVITEs that point media at a victim or are never ACKed,
+// floods of calls, PIN guessing over SIP and WebRTC together, dial-out to foreign contacts,
+// replayed digest answers. The real janus with our .so files, in the test network namespace.
+//
+// The SIP peers here are raw UDP sockets (node:dgram) speaking just enough SIP, so a test can
+// do what no well-behaved phone does (never ACK, lie in the SDP, send from another address).
+// Each test uses its own 127.0.0.x addresses, so per-source limits do not leak between tests.
+'use strict';
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const dgram = require('node:dgram');
+const crypto = require('node:crypto');
+const { startService } = require('./lib/service');
+const { vmrAdmin } = require('./lib/admin');
+const { bridgeStatus, sleep } = require('./lib/sip');
+
+const SIP_PORT = 5090;
+const DOMAIN = 'vmr.test';
+let nextPort = 21000;
+
+async function udpSocket(ip, port = nextPort++) {
+  const sock = dgram.createSocket('udp4');
+  await new Promise((r, j) => { sock.once('error', j); sock.bind(port, ip, r); });
+  return sock;
+}
+
+/** Parses one SIP message (latin1 text) into { first, status, method, headers (lower-case name -> [values]), body }. */
+function parseSip(text) {
+  const i = text.indexOf('\r\n\r\n');
+  const head = i >= 0 ? text.slice(0, i) : text;
+  const body = i >= 0 ? text.slice(i + 4) : '';
+  const lines = head.split('\r\n');
+  const headers = {};
+  for (const l of lines.slice(1)) {
+    const c = l.indexOf(':');
+    if (c < 0) continue;
+    const k = l.slice(0, c).trim().toLowerCase();
+    (headers[k] = headers[k] || []).push(l.slice(c + 1).trim());
+  }
+  const m = /^SIP\/2\.0 (\d{3})/.exec(lines[0]);
+  return { first: lines[0], status: m ? Number(m[1]) : 0, method: m ? null : lines[0].split(' ')[0], headers, body };
+}
+
+/** The audio port and address of an SDP body. */
+function sdpAudio(body) {
+  const port = /^m=audio (\d+)/m.exec(body);
+  const ip = /^c=IN IP4 (\S+)/m.exec(body);
+  return { port: port ? Number(port[1]) : 0, ip: ip ? ip[1] : null };
+}
+
+/**
+ * A minimal SIP UAC on one UDP socket at `ip`: invite() sends an INVITE with an audio offer whose
+ * c=/m= say (sdpIp, sdpPort) and resolves with the final response; ack() and bye() complete the
+ * dialog. Requests from the bridge (BYE) are answered 200 and remembered in `requests`.
+ */
+async function sipUac(ip) {
+  const sock = await udpSocket(ip);
+  const port = sock.address().port;
+  const uac = { ip, port, responses: [], requests: [], waiters: [] };
+  sock.on('message', (buf) => {
+    const msg = parseSip(buf.toString('latin1'));
+    if (msg.status) uac.responses.push(msg);
+    else {
+      uac.requests.push(msg);
+      const h = msg.headers;
+      const reply = ['SIP/2.0 200 OK', ...h.via.map((v) => `Via: ${v}`), `From: ${h.from[0]}`, `To: ${h.to[0]}`,
+        `Call-ID: ${h['call-id'][0]}`, `CSeq: ${h.cseq[0]}`, 'Content-Length: 0', '', ''].join('\r\n');
+      sock.send(Buffer.from(reply, 'latin1'), SIP_PORT, '127.0.0.1');
+    }
+    uac.waiters = uac.waiters.filter((w) => !w());
+  });
+  const send = (text) => new Promise((r) => sock.send(Buffer.from(text, 'latin1'), SIP_PORT, '127.0.0.1', r));
+  const waitFor = (pred, timeoutMs, what) => new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timeout waiting for ${what}`)), timeoutMs);
+    const w = () => { const v = pred(); if (v) { clearTimeout(t); resolve(v); return true; } return false; };
+    if (!w()) uac.waiters.push(w);
+  });
+  uac.invite = async (user, { sdpIp = ip, sdpPort, callId = crypto.randomBytes(8).toString('hex') } = {}) => {
+    const sdp = ['v=0', `o=raw 1 1 IN IP4 ${sdpIp}`, 's=-', `c=IN IP4 ${sdpIp}`, 't=0 0', `m=audio ${sdpPort} RTP/AVP 0 101`,
+      'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=sendrecv', ''].join('\r\n');
+    const call = { callId, tag: crypto.randomBytes(4).toString('hex'), ruri: `sip:${user}@${DOMAIN}` };
+    call.from = `<sip:raw@${ip}:${port}>;tag=${call.tag}`;
+    await send([`INVITE ${call.ruri} SIP/2.0`, `Via: SIP/2.0/UDP ${ip}:${port};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')};rport`,
+      `From: ${call.from}`, `To: <${call.ruri}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:raw@${ip}:${port}>`,
+      'Max-Forwards: 70', 'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(sdp, 'latin1')}`, '', sdp].join('\r\n'));
+    const r = await waitFor(() => uac.responses.find((x) => x.status >= 200 && x.headers['call-id'][0] === callId), 10000, `the answer to INVITE ${callId}`);
+    call.final = r;
+    call.to = r.headers.to[0];
+    const contact = r.headers.contact ? /<([^>]+)>/.exec(r.headers.contact[0]) : null;
+    call.target = contact ? contact[1] : call.ruri;
+    call.media = sdpAudio(r.body);
+    return call;
+  };
+  const inDialog = (call, method, cseq) => [`${method} ${call.target} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${ip}:${port};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')};rport`,
+    `From: ${call.from}`, `To: ${call.to}`, `Call-ID: ${call.callId}`, `CSeq: ${cseq} ${method}`, 'Max-Forwards: 70',
+    'Content-Length: 0', '', ''].join('\r\n');
+  uac.ack = (call) => send(inDialog(call, 'ACK', 1));
+  uac.bye = (call) => send(inDialog(call, 'BYE', 2));
+  uac.close = () => sock.close();
+  return uac;
+}
+
+/** A UDP socket that counts what it receives. */
+async function listener(ip, port) {
+  const sock = await udpSocket(ip, port);
+  const l = { sock, port: sock.address().port, got: [] };
+  sock.on('message', (m, rinfo) => l.got.push({ len: m.length, from: `${rinfo.address}:${rinfo.port}` }));
+  l.send = (buf, toPort, toIp = '127.0.0.1') => new Promise((r) => sock.send(buf, toPort, toIp, r));
+  l.close = () => sock.close();
+  return l;
+}
+
+/** An RTP packet: PCMU silence (pt 0) or an RFC 4733 event (pt 101). */
+function rtp(pt, seq, ts, ssrc, payload, marker = false) {
+  const b = Buffer.alloc(12 + payload.length);
+  b[0] = 0x80;
+  b[1] = (marker ? 0x80 : 0) | pt;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(ts >>> 0, 4);
+  b.writeUInt32BE(ssrc >>> 0, 8);
+  payload.copy(b, 12);
+  return b;
+}
+const silence = Buffer.alloc(160, 0xff);
+
+/** Sends `ms` of PCMU silence from sock to port, 20 ms apart. */
+async function sendAudio(sock, port, ms, ssrc, state = { seq: 1, ts: 0 }) {
+  for (let t = 0; t < ms; t += 20) {
+    await sock.send(rtp(0, state.seq++, state.ts, ssrc, silence), port);
+    state.ts += 160;
+    await sleep(20);
+  }
+}
+
+/** Sends digits as RFC 4733 events (three end packets each, as RFC 4733 §2.5.1.4 asks). */
+async function sendDtmf(sock, port, digits, ssrc, state = { seq: 1000, ts: 100000 }) {
+  for (const d of digits) {
+    const ev = d === '#' ? 11 : d === '*' ? 10 : Number(d);
+    state.ts += 1600;
+    for (let i = 0; i < 3; i++) {
+      await sock.send(rtp(101, state.seq++, state.ts, ssrc, Buffer.from([ev, 10, 0, 80 * (i + 1)]), i === 0), port);
+      await sleep(20);
+    }
+    for (let i = 0; i < 3; i++) {
+      await sock.send(rtp(101, state.seq++, state.ts, ssrc, Buffer.from([ev, 0x80 | 10, 0x03, 0x20])), port);
+      await sleep(5);
+    }
+    await sleep(100);
+  }
+}
+
+/** An RTCP receiver report (RFC 3550 §6.4.2) with no report blocks. */
+function rtcpRr(ssrc) {
+  const b = Buffer.alloc(8);
+  b[0] = 0x80;
+  b[1] = 201;
+  b.writeUInt16BE(1, 2);
+  b.writeUInt32BE(ssrc >>> 0, 4);
+  return b;
+}
+
+async function callState(svc, pred) {
+  const s = await bridgeStatus(svc);
+  return s.sip.calls.filter(pred);
+}
+
+describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () => {
+  let svc, rtpvault, victimroom;
+
+  before(async () => {
+    svc = await startService({ name: 'security-sip', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
+    rtpvault = (await vmrAdmin(svc, { request: 'create_room', name: 'rtpvault', pin: '2468' })).room;
+    victimroom = (await vmrAdmin(svc, { request: 'create_room', name: 'reflect', pin: '1357' })).room;
+    assert.ok(rtpvault && victimroom);
+  });
+  after(async () => {
+    if (svc) await svc.stop();
+  });
+
+  test('RTP and RTCP from a stranger at a call\'s ports are dropped: its DTMF enters no PIN and it receives nothing', async () => {
+    const uac = await sipUac('127.0.0.40');
+    const media = await listener('127.0.0.40', 23000);
+    const stranger = await listener('127.0.0.41', 23100);
+    try {
+      const call = await uac.invite(rtpvault.address, { sdpPort: media.port });
+      assert.equal(call.final.status, 200, call.final.first);
+      await uac.ack(call);
+      // The caller talks for a second from the address its SDP named: it hears the PIN prompt.
+      await sendAudio(media.sock, call.media.port, 1000, 0x1111);
+      await sleep(500);
+      assert.ok(media.got.length > 10, `the caller receives the prompt (${media.got.length} packets)`);
+      // Then it goes quiet; 2.5 s later a stranger streams to the same port, enters the PIN by
+      // RFC 4733 and sends RTCP, for 4 s.
+      await sleep(2500);
+      const before = stranger.got.length;
+      const audio = sendAudio(stranger.sock, call.media.port, 4000, 0x2222);
+      const rtcp = (async () => {
+        for (let i = 0; i < 8; i++) { await stranger.send(rtcpRr(0x2222), call.media.port + 1); await sleep(500); }
+      })();
+      await sendDtmf(stranger.sock, call.media.port, '2468#', 0x2223);
+      await Promise.all([audio, rtcp]);
+      await sleep(4000);   // RTCP reports go out every 2.5-7.5 s
+      const calls = await callState(svc, (c) => c.room === rtpvault.address);
+      assert.equal(calls.length, 1, JSON.stringify(calls));
+      assert.equal(stranger.got.length - before, 0, `the stranger received ${stranger.got.length} packets: ${JSON.stringify(stranger.got.slice(0, 3))}`);
+      assert.equal(calls[0].state, 'pin', 'the stranger\'s DTMF did not enter the PIN');
+      await uac.bye(call);
+    } finally {
+      uac.close(); media.close(); stranger.close();
+    }
+  });
+
+  test('a peer that sends from another port than its SDP says (NAT) is latched in the first seconds and hears the room', async () => {
+    const uac = await sipUac('127.0.0.42');
+    const media = await listener('127.0.0.42', 23200);
+    try {
+      const call = await uac.invite(rtpvault.address, { sdpPort: 23998 });   // nobody listens there
+      assert.equal(call.final.status, 200, call.final.first);
+      await uac.ack(call);
+      await sendAudio(media.sock, call.media.port, 1500, 0x3333);
+      assert.ok(media.got.length > 10, `the NATed caller receives the prompt (${media.got.length} packets)`);
+      await sendDtmf(media.sock, call.media.port, '2468#', 0x3334);
+      const deadline = Date.now() + 5000;
+      let c = [];
+      while (Date.now() < deadline && !(c = await callState(svc, (x) => x.source.startsWith('127.0.0.42:') && x.state === 'in-room')).length) await sleep(150);
+      assert.equal(c.length, 1, 'the NATed caller\'s RFC 4733 PIN let it in');
+      await uac.bye(call);
+    } finally {
+      uac.close(); media.close();
+    }
+  });
+});
