@@ -127,6 +127,8 @@ static int media_create(sipb_call *call) {
 		.media_timeout_s = ua->cfg.media_timeout_s,
 		.prompt_dir = ua->cfg.prompt_dir,
 		.display = call->display,
+		/* an INVITE's SDP is unauthenticated: nothing goes out before the ACK */
+		.wait_for_start = !call->outgoing,
 	};
 	sipb_media_events ev = {
 		.opaque = call->media_ref,
@@ -377,6 +379,32 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 		respond_and_drop(nh, SIP_503_SERVICE_UNAVAILABLE);
 		return;
 	}
+	/* Each call costs four sockets, an eventfd and a thread, and anyone may INVITE: cap the
+	 * calls per source address (486, as a busy phone) and in all (503 with Retry-After,
+	 * RFC 3261 §21.5.4), before anything is allocated. */
+	guint total = 0, mine = 0;
+	g_mutex_lock(&ua->lock);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ua->calls);
+	while(g_hash_table_iter_next(&it, &k, &v)) {
+		const sipb_call *c = v;
+		total++;
+		if(!c->outgoing && c->source_ip != NULL && !strcmp(c->source_ip, source_ip))
+			mine++;
+	}
+	g_mutex_unlock(&ua->lock);
+	if(total >= (guint)ua->cfg.max_calls) {
+		g_message("[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip, total);
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	if(mine >= (guint)ua->cfg.max_calls_per_source) {
+		g_message("[sipbridge] INVITE from %s refused: %u calls from that address, the limit (486)", source_ip, mine);
+		respond_and_drop(nh, SIP_486_BUSY_HERE);
+		return;
+	}
 	const url_t *ru = sip && sip->sip_request ? sip->sip_request->rq_url : NULL;
 	if(ru == NULL) {
 		respond_and_drop(nh, SIP_400_BAD_REQUEST);
@@ -566,6 +594,11 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 	case nua_r_invite:
 		if(call->outgoing)
 			outgoing_answered(call, status, sip);
+		break;
+	case nua_i_ack:
+		/* The caller got our 200 at the address it signalled from: media may flow now. */
+		if(call->media != NULL && !call->outgoing)
+			sipb_media_start(call->media, call->source_ip);
 		break;
 	case nua_i_info: {
 		if(sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)

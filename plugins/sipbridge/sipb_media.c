@@ -72,6 +72,9 @@ struct sipb_media {
 	GMutex lock;
 	sipb_stream s[2];                    /* [0] audio, [1] video */
 	bool streams_set, on_hold;
+	bool started;                        /* media may leave (see sipb_media_start) */
+	bool trust_sdp;                      /* send to the SDP address before latching */
+	sipb_addr peer_host;                 /* the signalling source (port 0), len 0: none */
 	mcu_room *room;                      /* while joined */
 	mcu_participant *part;
 	sipb_prompt *prompt;
@@ -105,18 +108,30 @@ static void wake(sipb_media *m)
 
 /* --- sending (any thread, `lock` held) ---------------------------------------------- */
 
-static const sipb_addr *rtp_dest(sipb_stream *s)
+/* May we send to the SDP's address before the peer has sent from it? Only when the SDP names
+ * the host the signalling came from (or the SDP is trusted): else an INVITE could point our
+ * media at any victim. */
+static bool sdp_dest_ok(const sipb_media *m, const sipb_addr *sdp)
 {
+	if (sipb_addr_is_any(sdp))
+		return false;
+	return m->trust_sdp || (m->peer_host.len && sipb_addr_same_host(sdp, &m->peer_host));
+}
+
+static const sipb_addr *rtp_dest(const sipb_media *m, const sipb_stream *s)
+{
+	if (!m->started)
+		return NULL;
 	if (s->src_rtp.len)
 		return &s->src_rtp;
-	if (!sipb_addr_is_any(&s->sdp_rtp))
+	if (sdp_dest_ok(m, &s->sdp_rtp))
 		return &s->sdp_rtp;
 	return NULL;
 }
 
 static void send_rtp_locked(sipb_media *m, sipb_stream *s, const uint8_t *pkt, size_t len)
 {
-	const sipb_addr *to = rtp_dest(s);
+	const sipb_addr *to = rtp_dest(m, s);
 	if (!to || len < MCU_RTP_HEADER_LEN || len > PKT_MAX)
 		return;
 	uint8_t buf[PKT_MAX + SIPB_SRTP_MAX_OVERHEAD];
@@ -133,12 +148,14 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 {
 	sipb_addr rtcp_to;
 	const sipb_addr *to = NULL;
-	if (s->src_rtcp.len) {
+	if (!m->started) {
+		to = NULL;
+	} else if (s->src_rtcp.len) {
 		to = &s->src_rtcp;
 	} else if (s->src_rtp.len) {
 		sipb_addr_with_port(&rtcp_to, &s->src_rtp, sipb_addr_port(&s->src_rtp) + 1);
 		to = &rtcp_to;
-	} else if (!sipb_addr_is_any(&s->sdp_rtcp)) {
+	} else if (sdp_dest_ok(m, &s->sdp_rtcp)) {
 		to = &s->sdp_rtcp;
 	}
 	if (!to)
@@ -346,6 +363,9 @@ static char *prompt_tick(sipb_media *m, int64_t now)
 	char *done = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[0];
+	/* Not started (no ACK yet): hold the prompt at its beginning. */
+	if (m->prompt && !m->started)
+		m->prompt_next_us = now;
 	/* After a stall, do not burst more than 100 ms of audio; skip the rest. */
 	if (m->prompt && now - m->prompt_next_us > 5 * FRAME_US)
 		m->prompt_next_us = now - 5 * FRAME_US;
@@ -475,6 +495,8 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 	m->prompt_dir = g_strdup(cfg->prompt_dir ? cfg->prompt_dir : ".");
 	m->display = g_strdup(cfg->display ? cfg->display : "");
 	m->media_timeout_s = cfg->media_timeout_s > 0 ? cfg->media_timeout_s : 30;
+	m->started = !cfg->wait_for_start;
+	m->trust_sdp = !cfg->wait_for_start;
 	if (ev)
 		m->ev = *ev;
 	g_snprintf(m->cname, sizeof(m->cname), "sipb-%08x%08x", g_random_int(), g_random_int());
@@ -860,6 +882,31 @@ void sipb_media_leave(sipb_media *m)
 	g_mutex_lock(&m->api_lock);
 	leave_room(m);
 	g_mutex_unlock(&m->api_lock);
+}
+
+int sipb_media_start(sipb_media *m, const char *peer_ip)
+{
+	if (!m)
+		return -EINVAL;
+	sipb_addr host;
+	if (peer_ip && sipb_addr_set(&host, peer_ip, 0) < 0)
+		return -EINVAL;
+	g_mutex_lock(&m->lock);
+	if (!m->started) {
+		m->started = true;
+		m->trust_sdp = peer_ip == NULL;
+		if (peer_ip)
+			m->peer_host = host;
+		int64_t now = g_get_monotonic_time();
+		for (int i = 0; i < 2; i++)
+			if (m->s[i].src_rtp.len == 0)
+				m->s[i].learn_until_us = now + LEARN_US;
+		/* the media timeout counts from the ACK */
+		m->last_rtp_us = now;
+	}
+	g_mutex_unlock(&m->lock);
+	wake(m);
+	return 0;
 }
 
 void sipb_media_hold(sipb_media *m, int on_hold)

@@ -203,6 +203,10 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out) {
 		ua->cfg.media_timeout_s = 30;
 	if(ua->cfg.dialout_ring_s <= 0)
 		ua->cfg.dialout_ring_s = 30;
+	if(ua->cfg.max_calls <= 0)
+		ua->cfg.max_calls = 200;
+	if(ua->cfg.max_calls_per_source <= 0)
+		ua->cfg.max_calls_per_source = 10;
 	ua->store = store;
 	ua->registrar = sipb_registrar_new(store, ua->cfg.domain);
 	/* PINs: 5 wrong ones per room or source lock it 30 s, doubling up to 15 min; the lobby

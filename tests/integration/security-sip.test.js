@@ -13,7 +13,7 @@ const dgram = require('node:dgram');
 const crypto = require('node:crypto');
 const { startService } = require('./lib/service');
 const { vmrAdmin } = require('./lib/admin');
-const { bridgeStatus, sleep } = require('./lib/sip');
+const { bridgeStatus, waitForStatus, noCalls, sleep } = require('./lib/sip');
 
 const SIP_PORT = 5090;
 const DOMAIN = 'vmr.test';
@@ -170,7 +170,8 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
   let svc, rtpvault, victimroom;
 
   before(async () => {
-    svc = await startService({ name: 'security-sip', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
+    svc = await startService({ name: 'security-sip', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT),
+      SIP_MAX_CALLS: '6', SIP_MAX_CALLS_PER_SOURCE: '3' } });
     rtpvault = (await vmrAdmin(svc, { request: 'create_room', name: 'rtpvault', pin: '2468' })).room;
     victimroom = (await vmrAdmin(svc, { request: 'create_room', name: 'reflect', pin: '1357' })).room;
     assert.ok(rtpvault && victimroom);
@@ -183,8 +184,9 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
     const uac = await sipUac('127.0.0.40');
     const media = await listener('127.0.0.40', 23000);
     const stranger = await listener('127.0.0.41', 23100);
+    let call;
     try {
-      const call = await uac.invite(rtpvault.address, { sdpPort: media.port });
+      call = await uac.invite(rtpvault.address, { sdpPort: media.port });
       assert.equal(call.final.status, 200, call.final.first);
       await uac.ack(call);
       // The caller talks for a second from the address its SDP named: it hears the PIN prompt.
@@ -206,8 +208,9 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       assert.equal(calls.length, 1, JSON.stringify(calls));
       assert.equal(stranger.got.length - before, 0, `the stranger received ${stranger.got.length} packets: ${JSON.stringify(stranger.got.slice(0, 3))}`);
       assert.equal(calls[0].state, 'pin', 'the stranger\'s DTMF did not enter the PIN');
-      await uac.bye(call);
     } finally {
+      if (call) await uac.bye(call);
+      await sleep(200);
       uac.close(); media.close(); stranger.close();
     }
   });
@@ -215,8 +218,9 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
   test('a peer that sends from another port than its SDP says (NAT) is latched in the first seconds and hears the room', async () => {
     const uac = await sipUac('127.0.0.42');
     const media = await listener('127.0.0.42', 23200);
+    let call;
     try {
-      const call = await uac.invite(rtpvault.address, { sdpPort: 23998 });   // nobody listens there
+      call = await uac.invite(rtpvault.address, { sdpPort: 23998 });   // nobody listens there
       assert.equal(call.final.status, 200, call.final.first);
       await uac.ack(call);
       await sendAudio(media.sock, call.media.port, 1500, 0x3333);
@@ -226,9 +230,82 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       let c = [];
       while (Date.now() < deadline && !(c = await callState(svc, (x) => x.source.startsWith('127.0.0.42:') && x.state === 'in-room')).length) await sleep(150);
       assert.equal(c.length, 1, 'the NATed caller\'s RFC 4733 PIN let it in');
-      await uac.bye(call);
     } finally {
+      if (call) await uac.bye(call);
+      await sleep(200);
       uac.close(); media.close();
+    }
+  });
+
+  test('an INVITE whose SDP names a victim sends the victim nothing, before or after the ACK', async () => {
+    await waitForStatus(svc, noCalls, 10000, 'no calls left from earlier tests');
+    const uac = await sipUac('127.0.0.43');
+    const victim = await listener('127.0.0.44', 23300);
+    let call;
+    try {
+      call = await uac.invite(victimroom.address, { sdpIp: '127.0.0.44', sdpPort: victim.port });
+      assert.equal(call.final.status, 200, call.final.first);
+      await sleep(2000);
+      assert.equal(victim.got.length, 0, `before the ACK the victim got ${victim.got.length} packets`);
+      await uac.ack(call);
+      await sleep(3000);
+      assert.equal(victim.got.length, 0, `after the ACK the victim got ${victim.got.length} packets`);
+    } finally {
+      if (call) await uac.bye(call);
+      await sleep(200);
+      uac.close(); victim.close();
+    }
+  });
+
+  test('no media leaves before the ACK; after it the caller hears the prompt', async () => {
+    const uac = await sipUac('127.0.0.45');
+    const media = await listener('127.0.0.45', 23400);
+    let call;
+    try {
+      call = await uac.invite(victimroom.address, { sdpPort: media.port });
+      assert.equal(call.final.status, 200, call.final.first);
+      await sleep(2000);
+      assert.equal(media.got.length, 0, `before the ACK the caller got ${media.got.length} packets`);
+      await uac.ack(call);
+      const deadline = Date.now() + 3000;
+      while (media.got.length < 10 && Date.now() < deadline) await sleep(100);
+      assert.ok(media.got.length >= 10, `after the ACK the caller hears the prompt (${media.got.length} packets)`);
+    } finally {
+      if (call) await uac.bye(call);
+      await sleep(200);
+      uac.close(); media.close();
+    }
+  });
+
+  test('calls are capped: past 3 from one address 486, past 6 in all 503, logged; freed slots are usable again', async () => {
+    await waitForStatus(svc, noCalls, 10000, 'no calls left from earlier tests');
+    const uacs = [];
+    const open = [];
+    try {
+      const dial = async (ip) => {
+        const u = await sipUac(ip);
+        uacs.push(u);
+        const c = await u.invite(victimroom.address, { sdpPort: 24000 + 2 * uacs.length });
+        if (c.final.status === 200) { await u.ack(c); open.push([u, c]); }
+        return c.final.status;
+      };
+      for (let i = 0; i < 3; i++) assert.equal(await dial('127.0.0.46'), 200);
+      assert.equal(await dial('127.0.0.46'), 486, 'the 4th call from one address is busy');
+      for (let i = 0; i < 3; i++) assert.equal(await dial('127.0.0.47'), 200);
+      const full = await dial('127.0.0.48');
+      assert.equal(full, 503, 'the 7th call in all is refused');
+      assert.ok(uacs[uacs.length - 1].responses.some((r) => r.status === 503 && r.headers['retry-after']), '503 carries Retry-After');
+      const s = await bridgeStatus(svc);
+      assert.equal(s.sip.calls.length, 6, JSON.stringify(s.sip.calls.map((c) => c.source)));
+      assert.match(svc.log(), /INVITE from 127\.0\.0\.46 refused: 3 calls from that address, the limit \(486\)/);
+      assert.match(svc.log(), /INVITE from 127\.0\.0\.48 refused: 6 calls, the limit \(503\)/);
+      for (const [u, c] of open.splice(0)) await u.bye(c);
+      await waitForStatus(svc, noCalls, 10000, 'the capped calls to end');
+      assert.equal(await dial('127.0.0.46'), 200, 'a freed slot takes a call again');
+    } finally {
+      for (const [u, c] of open) await u.bye(c);
+      await sleep(300);
+      uacs.forEach((u) => u.close());
     }
   });
 });
