@@ -288,24 +288,23 @@ static void lobby_entry(sipb_call *call, const char *entry) {
 }
 
 static void pin_entry(sipb_call *call, const char *entry) {
-	sipb_ua *ua = call->ua;
-	char rkey[96], skey[80];
-	g_snprintf(rkey, sizeof(rkey), "room:%s", call->room_address);
-	g_snprintf(skey, sizeof(skey), "src:%s", call->source_ip);
+	/* One guard for every PIN of the process (vmr_pinguard.h), keyed like a browser's join
+	 * ("ip:<address>"), so wrong PINs by phone and by browser from one address count
+	 * together, and a room locked by either is locked for both. */
+	vmr_pinguard *guard = vmr_pinguard_shared();
+	char src[80];
+	g_snprintf(src, sizeof(src), "ip:%s", call->source_ip);
 	int64_t now = g_get_monotonic_time();
-	if(vmr_ratelimit_check(ua->pin_failures, rkey, now, NULL) == -EBUSY
-			|| vmr_ratelimit_check(ua->pin_failures, skey, now, NULL) == -EBUSY) {
+	if(vmr_pinguard_check(guard, call->room_address, src, now, NULL, NULL) == -EBUSY) {
 		sipb_call_hangup(call, "too many attempts");
 		return;
 	}
 	if(pin_equal(entry, call->room_pin)) {
-		vmr_ratelimit_success(ua->pin_failures, skey);
 		sipb_media_stop_prompt(call->media);
 		join_room(call);
 		return;
 	}
-	vmr_ratelimit_failure(ua->pin_failures, rkey, now);
-	vmr_ratelimit_failure(ua->pin_failures, skey, now);
+	vmr_pinguard_failure(guard, call->room_address, src, now);
 	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s", call->member.id,
 		call->source, call->room_address);
 	if(sipb_ivr_wrong(&call->ivr))

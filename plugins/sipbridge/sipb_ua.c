@@ -209,9 +209,9 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out) {
 		ua->cfg.max_calls_per_source = 10;
 	ua->store = store;
 	ua->registrar = sipb_registrar_new(store, ua->cfg.domain);
-	/* PINs: 5 wrong ones per room or source lock it 30 s, doubling up to 15 min; the lobby
-	 * likewise per source (a caller has 3 tries per call, so two calls' worth) */
-	ua->pin_failures = vmr_ratelimit_new(5, 30 * G_USEC_PER_SEC, 900 * G_USEC_PER_SEC);
+	/* PINs count in the process's shared guard (vmr_pinguard.h). Meeting numbers in the
+	 * lobby: 6 wrong ones per source lock it 30 s, doubling up to 15 min (a caller has 3
+	 * tries per call, so two calls' worth). */
 	ua->lobby_failures = vmr_ratelimit_new(6, 30 * G_USEC_PER_SEC, 900 * G_USEC_PER_SEC);
 	g_mutex_init(&ua->lock);
 	g_cond_init(&ua->cond);
@@ -269,7 +269,6 @@ void sipb_ua_stop(sipb_ua *ua) {
 	g_main_loop_unref(ua->loop);
 	g_main_context_unref(ua->ctx);
 	sipb_registrar_free(ua->registrar);
-	vmr_ratelimit_free(ua->pin_failures);
 	vmr_ratelimit_free(ua->lobby_failures);
 	g_mutex_clear(&ua->lock);
 	g_cond_clear(&ua->cond);

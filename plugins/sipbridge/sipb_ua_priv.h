@@ -28,13 +28,13 @@ typedef struct sipb_call sipb_call;
 #include "sipb_sdp.h"
 #include "sipb_media.h"
 #include "vmr_ratelimit.h"
+#include "vmr_pinguard.h"
 #include "vmr_rooms.h"
 
 struct sipb_ua {
 	sipb_ua_config cfg;          /* strings owned (g_strdup) */
 	vmr_store *store;            /* borrowed */
 	sipb_registrar *registrar;
-	vmr_ratelimit *pin_failures;    /* "room:<address>" and "src:<ip>" */
 	vmr_ratelimit *lobby_failures;  /* "src:<ip>" */
 	GThread *thread;
 	GMainContext *ctx;

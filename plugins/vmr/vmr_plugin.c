@@ -448,6 +448,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	vmr_rooms_set_defaults(&room_config);
 	event_addresses = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_info_free);
 	vmr_rooms_set_started_hook(room_started, NULL);
+	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), vmr_pin_locked, NULL);
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
 	GError *error = NULL;
@@ -481,6 +482,7 @@ static void vmr_destroy(void) {
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
 	vmr_rooms_set_started_hook(NULL, NULL);
+	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
 	vmr_rooms_clear();
 	janus_mutex_lock(&event_addresses_mutex);
 	g_hash_table_destroy(event_addresses);

@@ -11,8 +11,11 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
+const WebSocket = require('ws');
 const { startService } = require('./lib/service');
-const { vmrAdmin } = require('./lib/admin');
+const { vmrAdmin, vmrClient } = require('./lib/admin');
+const { JanusClient } = require('./lib/janus-client');
+const { DUMMY_OFFER } = require('./lib/sdp');
 const { bridgeStatus, waitForStatus, noCalls, sleep } = require('./lib/sip');
 
 const SIP_PORT = 5090;
@@ -161,6 +164,50 @@ function rtcpRr(ssrc) {
   return b;
 }
 
+/** A browser-like Janus client whose WebSocket comes from `source`; join(body) tries a join on a new handle. */
+async function webFrom(svc, source) {
+  const c = Object.create(JanusClient.prototype);
+  c.ws = new WebSocket(svc.wsUrl, 'janus-protocol', { localAddress: source });
+  c.messages = [];
+  c.waiters = [];
+  c.closed = false;
+  c.ws.on('message', (data) => {
+    c.messages.push(JSON.parse(data.toString()));
+    c.waiters = c.waiters.filter((w) => !w.check());
+  });
+  c.ws.on('close', () => { c.closed = true; c.waiters.forEach((w) => w.check()); });
+  await new Promise((resolve, reject) => { c.ws.once('open', resolve); c.ws.once('error', reject); });
+  await c.createSession();
+  c.join = async (body) => {
+    const h = await c.attach('janus.plugin.vmr');
+    return (await c.message(h, { request: 'join', display: 'Mallory', ...body }, DUMMY_OFFER)).data;
+  };
+  return c;
+}
+
+/** One SIP call from `ip` to a PIN room that enters each of `pins` by RFC 4733, then hangs up. */
+async function sipPinTries(svc, ip, room, pins, mediaPort) {
+  const uac = await sipUac(ip);
+  const media = await listener(ip, mediaPort);
+  let call;
+  try {
+    call = await uac.invite(room, { sdpPort: media.port });
+    assert.equal(call.final.status, 200, call.final.first);
+    await uac.ack(call);
+    const st = { seq: 1, ts: 0 };
+    await sendAudio(media.sock, call.media.port, 200, 0x5151, st);
+    const dt = { seq: 1000, ts: 100000 };
+    for (const pin of pins) {
+      await sendDtmf(media.sock, call.media.port, `${pin}#`, 0x5152, dt);
+      await sleep(300);
+    }
+  } finally {
+    if (call) await uac.bye(call);
+    await sleep(200);
+    uac.close(); media.close();
+  }
+}
+
 async function callState(svc, pred) {
   const s = await bridgeStatus(svc);
   return s.sip.calls.filter(pred);
@@ -306,6 +353,66 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       for (const [u, c] of open) await u.bye(c);
       await sleep(300);
       uacs.forEach((u) => u.close());
+    }
+  });
+
+  test('wrong PINs from one address count together over WebRTC and SIP: 3 by browser + 2 by phone lock it', async () => {
+    await waitForStatus(svc, noCalls, 10000, 'no calls left from earlier tests');
+    const pinroom = (await vmrAdmin(svc, { request: 'create_room', name: 'mixvault', pin: '8642' })).room;
+    const web = await webFrom(svc, '127.0.0.50');
+    try {
+      for (const pin of ['0001', '0002', '0003'])
+        assert.equal((await web.join({ room: pinroom.address, pin })).error_code, 416);
+      await sipPinTries(svc, '127.0.0.50', pinroom.address, ['0004', '0005'], 23500);
+      const n = (svc.log().match(/from 127\.0\.0\.50:\d+: wrong PIN for mixvault/g) || []).length;
+      assert.equal(n, 2, `${n} wrong SIP PINs logged`);
+      // five wrong PINs from this address in all: even the right one is refused now
+      const locked = await web.join({ room: pinroom.address, pin: '8642' });
+      assert.equal(locked.error_code, 426, JSON.stringify(locked));
+      assert.ok(locked.retry_after >= 1 && locked.retry_after <= 60, JSON.stringify(locked));
+    } finally {
+      web.close();
+    }
+  });
+
+  test('20 wrong PINs in 10 minutes from many addresses, browsers and phones, lock the room; the owner is told and still gets in', async () => {
+    await waitForStatus(svc, noCalls, 10000, 'no calls left from earlier tests');
+    const acc = await vmrAdmin(svc, { request: 'create_account', username: 'erin', password: 'erin-secret-1', display_name: 'Erin', pin: '9173' });
+    const room = acc.room;
+    assert.ok(room && room.address === 'erin.join', JSON.stringify(acc));
+    const owner = await vmrClient(svc);
+    try {
+      assert.equal((await owner.req({ request: 'login', username: 'erin', password: 'erin-secret-1' })).vmr, 'login');
+      const told = owner.event((d) => d.pin_locked, 30000, 'pin_locked');
+      told.catch(() => {});
+      // 16 browsers from 16 addresses, one wrong PIN each ...
+      for (let i = 1; i <= 16; i++) {
+        const w = await webFrom(svc, `127.0.1.${i}`);
+        try { assert.equal((await w.join({ room: room.address, pin: String(1000 + i) })).error_code, 416); } finally { w.close(); }
+      }
+      // ... still open for the right PIN ...
+      const early = await webFrom(svc, '127.0.1.99');
+      try { assert.equal((await early.join({ room: room.address, pin: '9173' })).error_code, 421, 'the PIN check passed (421: the dummy offer)'); } finally { early.close(); }
+      // ... and 4 wrong PINs by phone from two more addresses: 20 in all
+      await sipPinTries(svc, '127.0.1.30', room.address, ['2001', '2002'], 23600);
+      await sipPinTries(svc, '127.0.1.31', room.address, ['2003', '2004'], 23700);
+      const ev = await told;
+      assert.equal(ev.pin_locked.room, 'erin.join', JSON.stringify(ev));
+      assert.ok(ev.pin_locked.retry_after >= 500 && ev.pin_locked.retry_after <= 600, JSON.stringify(ev));
+      assert.equal(ev.pin_locked.failures, 20, JSON.stringify(ev));
+      // a new address with the right PIN is refused ...
+      const late = await webFrom(svc, '127.0.1.98');
+      try {
+        const r = await late.join({ room: room.address, pin: '9173' });
+        assert.equal(r.error_code, 426, JSON.stringify(r));
+        assert.ok(r.retry_after > 60, JSON.stringify(r));
+      } finally { late.close(); }
+      // ... while the owner, logged in, is not (421: past the PIN check, our dummy offer)
+      const mine = await owner.req({ request: 'join', display: 'Erin', room: room.address }, DUMMY_OFFER);
+      assert.equal(mine.error_code, 421, JSON.stringify(mine));
+      assert.match(svc.log(), /PIN entry to erin\.join locked for 600 s after 20 wrong PINs/);
+    } finally {
+      owner.close();
     }
   });
 });
