@@ -399,7 +399,7 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 		nua_handle_destroy(nh);
 		return;
 	}
-	if(mine >= (guint)ua->cfg.max_calls_per_source) {
+	if(mine >= (guint)ua->cfg.max_calls_per_source && !sipb_ua_is_trusted_proxy(ua, source_ip)) {
 		g_message("[sipbridge] INVITE from %s refused: %u calls from that address, the limit (486)", source_ip, mine);
 		respond_and_drop(nh, SIP_486_BUSY_HERE);
 		return;

@@ -96,6 +96,7 @@ static void settings_read(const char *config_path, sipb_ua_config *cfg, GPtrArra
 	cfg->dialout_ring_s = config_int(config, g, "dialout_ring", 30, 5, 300);
 	cfg->max_calls = config_int(config, g, "max_calls", 200, 1, 100000);
 	cfg->max_calls_per_source = config_int(config, g, "max_calls_per_source", 10, 1, 100000);
+	cfg->trusted_proxies = KEEP("trusted_proxies", NULL);
 #undef KEEP
 	const char *range = config_string(config, g, "rtp_port_range", NULL);
 	int lo = 0, hi = 0;

@@ -77,6 +77,9 @@ struct sipb_call {
 	guint ring_timer;
 };
 
+/* sipb_ua.c: is ip one of cfg.trusted_proxies? */
+int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip);
+
 /* sipb_call.c, called from the nua callback in sipb_ua.c */
 void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port);
 void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase, const sip_t *sip, tagi_t tags[]);

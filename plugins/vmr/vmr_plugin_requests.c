@@ -170,7 +170,8 @@ static void notify_guest_joined(const vmr_join_grant *grant, const char *display
 			else
 				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address,
 					rc == -ENOENT ? "no registered device" : rc == -ENOTSUP ? "no SIP bridge loaded" :
-					rc == -EPERM ? "not the owner's room" : g_strerror(-rc));
+					rc == -EPERM ? "not the owner's room" : rc == -EALREADY ? "rang it less than a minute ago" :
+					g_strerror(-rc));
 			vmr_account_clear(&owner);
 		}
 	}

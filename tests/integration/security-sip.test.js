@@ -16,6 +16,8 @@ const { startService } = require('./lib/service');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { JanusClient } = require('./lib/janus-client');
 const { DUMMY_OFFER } = require('./lib/sdp');
+const { launchBrowser } = require('./lib/browser');
+const { waitJoined } = require('./lib/pages');
 const { bridgeStatus, waitForStatus, noCalls, sleep } = require('./lib/sip');
 
 const SIP_PORT = 5090;
@@ -67,7 +69,10 @@ async function sipUac(ip) {
     else {
       uac.requests.push(msg);
       const h = msg.headers;
-      const reply = ['SIP/2.0 200 OK', ...h.via.map((v) => `Via: ${v}`), `From: ${h.from[0]}`, `To: ${h.to[0]}`,
+      if (msg.method === 'ACK') return;
+      // a device that declines every call (the dial-out tests count INVITEs)
+      const status = msg.method === 'INVITE' ? 'SIP/2.0 486 Busy Here' : 'SIP/2.0 200 OK';
+      const reply = [status, ...h.via.map((v) => `Via: ${v}`), `From: ${h.from[0]}`, `To: ${msg.method === 'INVITE' && !/;tag=/.test(h.to[0]) ? `${h.to[0]};tag=dev${port}` : h.to[0]}`,
         `Call-ID: ${h['call-id'][0]}`, `CSeq: ${h.cseq[0]}`, 'Content-Length: 0', '', ''].join('\r\n');
       sock.send(Buffer.from(reply, 'latin1'), SIP_PORT, '127.0.0.1');
     }
@@ -100,9 +105,48 @@ async function sipUac(ip) {
     `From: ${call.from}`, `To: ${call.to}`, `Call-ID: ${call.callId}`, `CSeq: ${cseq} ${method}`, 'Max-Forwards: 70',
     'Content-Length: 0', '', ''].join('\r\n');
   uac.ack = (call) => send(inDialog(call, 'ACK', 1));
+  /**
+   * REGISTER user with digest (the 401 round first). Resolves with { final, again(opts) }:
+   * again({ contact, cseq }) sends another REGISTER on the same Call-ID reusing the same
+   * Authorization (a replay of the captured answer) and resolves with its response.
+   */
+  uac.register = async (user, pass, { contact = `<sip:${user}@${ip}:${port}>`, expires = 600 } = {}) => {
+    const callId = crypto.randomBytes(8).toString('hex');
+    const tag = crypto.randomBytes(4).toString('hex');
+    const build = (cseq, auth, ct) => [`REGISTER sip:${DOMAIN} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${ip}:${port};branch=z9hG4bK${crypto.randomBytes(6).toString('hex')};rport`,
+      `From: <sip:${user}@${DOMAIN}>;tag=${tag}`, `To: <sip:${user}@${DOMAIN}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} REGISTER`,
+      `Contact: ${ct}`, `Expires: ${expires}`, 'Max-Forwards: 70', ...(auth ? [`Authorization: ${auth}`] : []),
+      'Content-Length: 0', '', ''].join('\r\n');
+    const exchange = async (cseq, auth, ct) => {
+      await send(build(cseq, auth, ct));
+      return waitFor(() => uac.responses.find((x) => x.headers['call-id'][0] === callId && x.headers.cseq[0] === `${cseq} REGISTER` && x.status >= 200),
+        5000, `the answer to REGISTER ${cseq}`);
+    };
+    const first = await exchange(1, null, contact);
+    if (first.status !== 401) return { final: first };
+    const auth = digestAnswer(first.headers['www-authenticate'][0], user, pass, 'REGISTER', `sip:${DOMAIN}`);
+    const final = await exchange(2, auth, contact);
+    let cseq = 2;
+    return { final, first, again: ({ contact: ct = contact } = {}) => exchange(++cseq, auth, ct) };
+  };
   uac.bye = (call) => send(inDialog(call, 'BYE', 2));
   uac.close = () => sock.close();
   return uac;
+}
+
+const md5 = (x) => crypto.createHash('md5').update(x).digest('hex');
+/** An Authorization value answering a Digest challenge (RFC 2617, qop=auth, nc=00000001). */
+function digestAnswer(www, user, pass, method, uri) {
+  const p = {};
+  for (const m of www.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) p[m[1]] = m[2] !== undefined ? m[2] : m[3];
+  const cnonce = crypto.randomBytes(8).toString('hex');
+  const nc = '00000001';
+  const ha1 = md5(`${user}:${p.realm}:${pass}`);
+  const ha2 = md5(`${method}:${uri}`);
+  const response = md5(`${ha1}:${p.nonce}:${nc}:${cnonce}:auth:${ha2}`);
+  return `Digest username="${user}", realm="${p.realm}", nonce="${p.nonce}", uri="${uri}", response="${response}", `
+    + `algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
 }
 
 /** A UDP socket that counts what it receives. */
@@ -413,6 +457,52 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       assert.match(svc.log(), /PIN entry to erin\.join locked for 600 s after 20 wrong PINs/);
     } finally {
       owner.close();
+    }
+  });
+
+  test('a REGISTER whose Contact names another host (a PSTN gateway, an internal host) is refused 403 and binds nothing', async () => {
+    await vmrAdmin(svc, { request: 'create_account', username: 'frank', password: 'frank-secret-1', display_name: 'Frank' });
+    const uac = await sipUac('127.0.0.60');
+    try {
+      const r = await uac.register('frank', 'frank-secret-1', { contact: '<sip:+4930123456@10.99.0.77:5060>' });
+      assert.equal(r.final.status, 403, r.final.first);
+      const s = await bridgeStatus(svc);
+      assert.ok(!s.sip.registrations.some((x) => x.username === 'frank'), JSON.stringify(s.sip.registrations));
+      assert.match(svc.log(), /REGISTER of frank from 127\.0\.0\.60 refused \(contact on another host\)/);
+      // its own address is fine
+      const ok = await uac.register('frank', 'frank-secret-1');
+      assert.equal(ok.final.status, 200, ok.final.first);
+    } finally {
+      uac.close();
+    }
+  });
+
+  test('"receive a call": three guests in a row ring the owner\'s device once, not three times', async () => {
+    await vmrAdmin(svc, { request: 'create_account', username: 'gina', password: 'gina-secret-1', display_name: 'Gina' });
+    const owner = await vmrClient(svc);
+    const device = await sipUac('127.0.0.61');
+    const guest = await launchBrowser();
+    try {
+      assert.equal((await owner.req({ request: 'login', username: 'gina', password: 'gina-secret-1' })).vmr, 'login');
+      assert.equal((await owner.req({ request: 'update_room', receive_call: true })).room.receive_call, true);
+      owner.close();
+      const reg = await device.register('gina', 'gina-secret-1');
+      assert.equal(reg.final.status, 200, reg.final.first);
+      for (let i = 1; i <= 3; i++) {
+        await guest.page.goto(`${svc.httpUrl}/?room=gina.join&name=Guest${i}&autojoin=1`);
+        await waitJoined(guest.page);
+        const re = new RegExp(`guest Guest${i} joined gina\\.join`);
+        const deadline = Date.now() + 10000;
+        while (!re.test(svc.log()) && Date.now() < deadline) await sleep(100);
+        await sleep(1500);
+      }
+      await sleep(2000);
+      const calls = new Set(device.requests.filter((m) => m.method === 'INVITE').map((m) => m.headers['call-id'][0]));
+      assert.equal(calls.size, 1, `the device was called ${calls.size} times`);
+      assert.match(svc.log(), /cannot call gina's device into gina\.join: rang it less than a minute ago/);
+    } finally {
+      await guest.close();
+      device.close();
     }
   });
 });
