@@ -18,6 +18,7 @@ struct sipb_registrar {
 	char *realm;
 	char secret[65];          /* for stateless nonces; new at every start */
 	vmr_ratelimit *failures;  /* per source address */
+	sipb_nonce_book *nonces;  /* answers already used (replays get stale=true) */
 	GMutex lock;
 	GHashTable *bindings;     /* username -> GPtrArray of binding */
 };
@@ -41,6 +42,7 @@ sipb_registrar *sipb_registrar_new(vmr_store *store, const char *realm) {
 		g_snprintf(reg->secret + 8 * i, 9, "%08x", g_random_int());
 	/* 5 wrong answers lock the address for 10 s, doubling up to 10 min */
 	reg->failures = vmr_ratelimit_new(5, 10 * G_USEC_PER_SEC, 600 * G_USEC_PER_SEC);
+	reg->nonces = sipb_nonce_book_new(SIPB_REG_NONCES_MAX);
 	g_mutex_init(&reg->lock);
 	reg->bindings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, bindings_free);
 	return reg;
@@ -52,6 +54,7 @@ void sipb_registrar_free(sipb_registrar *reg) {
 	g_hash_table_destroy(reg->bindings);
 	g_mutex_clear(&reg->lock);
 	vmr_ratelimit_free(reg->failures);
+	sipb_nonce_book_free(reg->nonces);
 	g_free(reg->realm);
 	g_free(reg);
 }
@@ -91,6 +94,17 @@ sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *us
 			out->account_id = acc.id;
 		}
 		vmr_account_clear(&acc);
+	}
+	int64_t issued = 0;
+	if(v == SIPB_REG_OK && (sipb_digest_nonce_issued(c.nonce, &issued) < 0 ||
+			sipb_nonce_book_use(reg->nonces, c.nonce, c.qop[0] ? c.nc : "", issued, now_s, SIPB_REG_NONCE_TTL) < 0)) {
+		/* The right answer, but already used: a replay (the Contact is not covered by the
+		 * digest, so a captured REGISTER could re-bind anywhere). A fresh challenge with
+		 * stale=true lets a real client retry at once; no failure is counted. */
+		memset(out, 0, sizeof(*out));
+		out->stale = 1;
+		out->replay = 1;
+		return SIPB_REG_CHALLENGE;
 	}
 	if(v == SIPB_REG_OK)
 		vmr_ratelimit_success(reg->failures, key);

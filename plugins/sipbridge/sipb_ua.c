@@ -92,6 +92,8 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 	sipb_reg_verdict v = sipb_registrar_authenticate(ua->registrar, user, "REGISTER", params, ip, now_s,
 		g_get_monotonic_time(), &auth);
 	if(v == SIPB_REG_CHALLENGE) {
+		if(auth.replay)
+			g_message("[sipbridge] REGISTER of %s from %s: a replayed answer (nonce already used), challenged again", user, ip);
 		char *www = sipb_registrar_challenge(ua->registrar, now_s, auth.stale);
 		nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(nua), SIPTAG_WWW_AUTHENTICATE_STR(www), TAG_END());
 		g_free(www);

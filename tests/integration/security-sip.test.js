@@ -505,4 +505,29 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       device.close();
     }
   });
+
+  test('a captured REGISTER answer cannot be replayed: 401 stale=true, the replayed Contact is not bound', async () => {
+    await vmrAdmin(svc, { request: 'create_account', username: 'hank', password: 'hank-secret-1', display_name: 'Hank' });
+    const uac = await sipUac('127.0.0.62');
+    try {
+      const r = await uac.register('hank', 'hank-secret-1');
+      assert.equal(r.final.status, 200, r.final.first);
+      // the same Authorization again (new CSeq and branch, as an eavesdropper would send it) ...
+      const replay = await r.again();
+      assert.equal(replay.status, 401, replay.first);
+      assert.match(replay.headers['www-authenticate'][0], /stale=true/);
+      // ... and with a Contact of the attacker's choosing
+      const moved = await r.again({ contact: '<sip:hank@127.0.0.62:5999>' });
+      assert.equal(moved.status, 401, moved.first);
+      const s = await bridgeStatus(svc);
+      const mine = s.sip.registrations.filter((x) => x.username === 'hank');
+      assert.deepEqual(mine.map((x) => x.contact), [`sip:hank@127.0.0.62:${uac.port}`], JSON.stringify(mine));
+      assert.match(svc.log(), /REGISTER of hank from 127\.0\.0\.62: a replayed answer \(nonce already used\), challenged again/);
+      // the real client answers the fresh challenge and is registered again
+      const again = await uac.register('hank', 'hank-secret-1');
+      assert.equal(again.final.status, 200, again.final.first);
+    } finally {
+      uac.close();
+    }
+  });
 });
