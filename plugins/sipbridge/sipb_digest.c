@@ -126,6 +126,10 @@ int sipb_nonce_book_use(sipb_nonce_book *b, const char *nonce, const char *nc, i
 		if(n == 0)
 			return -EINVAL;
 	}
+	/* Only nonces of our lifetime window are vouched for (the caller checked the nonce; an
+	 * out-of-window issue time here would also overflow the age arithmetic). */
+	if(ttl_s < 0 || issued_s < now_s - ttl_s || issued_s > now_s + 60)
+		return -EALREADY;
 	int rc = 0;
 	g_mutex_lock(&b->lock);
 	nonce_use *u = g_hash_table_lookup(b->used, nonce);

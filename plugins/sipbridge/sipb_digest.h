@@ -45,8 +45,8 @@ void sipb_nonce_book_free(sipb_nonce_book *b);
  * "" without qop: then the nonce counts as used once). 0 when nc is above every nc used with
  * this nonce before; -EALREADY for a replay: nc not above (or the nonce was already used
  * without qop, or it is older than the book can vouch for after evicting at its cap);
- * -EINVAL for an unreadable nc. Nonces issued more than ttl_s before now_s are forgotten
- * (they are expired anyway). */
+ * -EINVAL for an unreadable nc. Nonces issued more than ttl_s before now_s (or more than
+ * 60 s after it) are refused with -EALREADY and forgotten (they are expired anyway). */
 int sipb_nonce_book_use(sipb_nonce_book *b, const char *nonce, const char *nc, int64_t issued_s,
 	int64_t now_s, int ttl_s);
 

@@ -101,6 +101,12 @@ static void test_nonce_book_refuses_replays(void) {
 	sipb_digest_nonce_make("s3cret", 1700000199, fresh);
 	g_assert_cmpint(sipb_nonce_book_use(b, fresh, "00000001", 1700000199, 1700000200, 300), ==, 0);
 	g_assert_cmpint(sipb_nonce_book_use(b, fresh, "00000001", 1700000199, 1700000200, 300), ==, -EALREADY);
+	/* outside the nonce lifetime (or from the far future): never vouched for */
+	char old[SIPB_DIGEST_NONCE_LEN + 1];
+	sipb_digest_nonce_make("s3cret", 1699999800, old);
+	g_assert_cmpint(sipb_nonce_book_use(b, old, "00000001", 1699999800, 1700000200, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, old, "00000001", G_MAXINT64, 1700000200, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, old, "00000001", G_MININT64, 1700000200, 300), ==, -EALREADY);
 	sipb_nonce_book_free(b);
 }
 
