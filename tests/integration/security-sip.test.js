@@ -17,7 +17,7 @@ const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { JanusClient } = require('./lib/janus-client');
 const { DUMMY_OFFER } = require('./lib/sdp');
 const { launchBrowser } = require('./lib/browser');
-const { waitJoined } = require('./lib/pages');
+const { waitJoined, login } = require('./lib/pages');
 const { bridgeStatus, waitForStatus, noCalls, sleep } = require('./lib/sip');
 
 const SIP_PORT = 5090;
@@ -425,10 +425,14 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
     const room = acc.room;
     assert.ok(room && room.address === 'erin.join', JSON.stringify(acc));
     const owner = await vmrClient(svc);
+    const page = await launchBrowser();   // the owner's management page, open meanwhile
     try {
       assert.equal((await owner.req({ request: 'login', username: 'erin', password: 'erin-secret-1' })).vmr, 'login');
       const told = owner.event((d) => d.pin_locked, 30000, 'pin_locked');
       told.catch(() => {});
+      await page.page.goto(`${svc.httpUrl}/manage`);
+      await login(page.page, 'erin', 'erin-secret-1');
+      await page.page.waitForSelector('#manage-app:not([hidden])', { timeout: 15000 });
       // 16 browsers from 16 addresses, one wrong PIN each ...
       for (let i = 1; i <= 16; i++) {
         const w = await webFrom(svc, `127.0.1.${i}`);
@@ -455,8 +459,13 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       const mine = await owner.req({ request: 'join', display: 'Erin', room: room.address }, DUMMY_OFFER);
       assert.equal(mine.error_code, 421, JSON.stringify(mine));
       assert.match(svc.log(), /PIN entry to erin\.join locked for 600 s after 20 wrong PINs/);
+      // the page says so
+      await page.page.waitForSelector('.toast.error', { timeout: 10000 });
+      const toasts = await page.page.locator('.toast.error').allTextContents();
+      assert.ok(toasts.some((x) => /20 wrong PINs: PIN entry to your room erin\.join is locked for 10 min/.test(x)), JSON.stringify(toasts));
     } finally {
       owner.close();
+      await page.close();
     }
   });
 
