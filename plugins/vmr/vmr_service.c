@@ -22,7 +22,7 @@ struct vmr_service {
 	vmr_mailer *mailer;
 	vmr_mail_config mail;           /* strings owned below */
 	char *mail_strings[5];
-	vmr_ratelimit *by_client;       /* wrong PINs / bad invitation links per client */
+	vmr_ratelimit *by_client;       /* bad invitation links per client (PINs: vmr_pinguard) */
 	vmr_ratelimit *login_by_client; /* wrong passwords per client */
 	vmr_ratelimit *login_by_user;   /* wrong passwords per user name */
 	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
