@@ -10,7 +10,7 @@
 #   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  ALLOWED_ORIGINS [origin of PUBLIC_URL]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
 #   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_LOBBY_USER [lobby]
 #   SIP_RTP_PORTS [41000-45000]  SIP_PROMPT_DIR [PREFIX/share/tpaas-vmr/prompts]  SIP_MEDIA_TIMEOUT [30]
-#   SIP_DIALOUT_RING [30]
+#   SIP_DIALOUT_RING [30]  SIP_MAX_CALLS [200]  SIP_MAX_CALLS_PER_SOURCE [10]  SIP_TRUSTED_PROXIES [none]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONF_DIR=$1
@@ -72,6 +72,9 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@SIP_RTP_PORTS@|${SIP_RTP_PORTS:-41000-45000}|g" \
 		-e "s|@SIP_MEDIA_TIMEOUT@|${SIP_MEDIA_TIMEOUT:-30}|g" \
 		-e "s|@SIP_DIALOUT_RING@|${SIP_DIALOUT_RING:-30}|g" \
+		-e "s|@SIP_MAX_CALLS@|${SIP_MAX_CALLS:-200}|g" \
+		-e "s|@SIP_MAX_CALLS_PER_SOURCE@|${SIP_MAX_CALLS_PER_SOURCE:-10}|g" \
+		-e "s|@SIP_TRUSTED_PROXIES@|${SIP_TRUSTED_PROXIES:-}|g" \
 		-e "s|@SIP_PROMPT_DIR@|${SIP_PROMPT_DIR:-$PREFIX/share/tpaas-vmr/prompts}|g" \
 		-e "s|@PUBLIC_URL@|$PUBLIC_URL_V|g" \
 		-e "s|@ALLOWED_ORIGINS@|$ALLOWED_ORIGINS_V|g" \

@@ -134,6 +134,7 @@ const STRINGS = {
     'notify.enable': 'Enable notifications',
     'notify.title': 'A guest joined your room',
     'notify.guestJoined': '{name} joined your room {room}',
+    'notify.pinLocked': '{n} wrong PINs: PIN entry to your room {room} is locked for {min} min. You and your invitation links still get in.',
 
     'inv.title': 'Invitations',
     'inv.email': 'Email',
@@ -302,6 +303,7 @@ const STRINGS = {
     'notify.enable': 'Activar notificaciones',
     'notify.title': 'Un invitado entró en su sala',
     'notify.guestJoined': '{name} entró en su sala {room}',
+    'notify.pinLocked': '{n} PIN incorrectos: la entrada con PIN a su sala {room} está bloqueada durante {min} min. Usted y sus enlaces de invitación siguen entrando.',
 
     'inv.title': 'Invitaciones',
     'inv.email': 'Correo electrónico',

@@ -46,7 +46,7 @@ export async function connectJanus({ debug = false, onLost = () => {} } = {}) {
 export function isAsyncEvent(msg) {
   if (!msg || msg.vmr !== 'event') return false;
   return 'joined' in msg || 'left' in msg || 'talking' in msg || 'kicked' in msg || 'mail' in msg ||
-    'guest_joined' in msg || 'layout' in msg || 'speaker' in msg || msg.result === 'hangup';
+    'guest_joined' in msg || 'pin_locked' in msg || 'layout' in msg || 'speaker' in msg || msg.result === 'hangup';
 }
 
 /** An error answer of the plugin, as an Error with .code and .reason (the server's text). */

@@ -104,6 +104,11 @@ function onPluginMessage(msg) {
       } catch (e) { /* some browsers only allow notifications from a service worker */ }
     }
     if (g.invitation) refreshInvitations();
+  } else if (msg.pin_locked) {
+    // Wrong PINs locked PIN entry to the room (browsers and phones together): the owner
+    // still gets in, and invitation links still work.
+    const p = msg.pin_locked;
+    toast(t('notify.pinLocked', { room: p.room, n: p.failures, min: Math.max(1, Math.round(p.retry_after / 60)) }), 'error');
   } else if (msg.mail) {
     const m = msg.mail;
     const inv = state.invitations.find((i) => i.id === m.invitation);

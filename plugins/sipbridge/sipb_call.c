@@ -120,6 +120,8 @@ static int media_create(sipb_call *call) {
 		.prompt_dir = ua->cfg.prompt_dir,
 		.display = call->display,
 		.member_id = call->member.id,   /* one id for the call, its media and its room events */
+		/* an INVITE's SDP is unauthenticated: nothing goes out before the ACK */
+		.wait_for_start = !call->outgoing,
 	};
 	sipb_media_events ev = {
 		.opaque = call->media_ref,
@@ -279,24 +281,23 @@ static void lobby_entry(sipb_call *call, const char *entry) {
 }
 
 static void pin_entry(sipb_call *call, const char *entry) {
-	sipb_ua *ua = call->ua;
-	char rkey[96], skey[80];
-	g_snprintf(rkey, sizeof(rkey), "room:%s", call->room_address);
-	g_snprintf(skey, sizeof(skey), "src:%s", call->source_ip);
+	/* One guard for every PIN of the process (vmr_pinguard.h), keyed like a browser's join
+	 * ("ip:<address>"), so wrong PINs by phone and by browser from one address count
+	 * together, and a room locked by either is locked for both. */
+	vmr_pinguard *guard = vmr_pinguard_shared();
+	char src[80];
+	g_snprintf(src, sizeof(src), "ip:%s", call->source_ip);
 	int64_t now = g_get_monotonic_time();
-	if(vmr_ratelimit_check(ua->pin_failures, rkey, now, NULL) == -EBUSY
-			|| vmr_ratelimit_check(ua->pin_failures, skey, now, NULL) == -EBUSY) {
+	if(vmr_pinguard_check(guard, call->room_address, src, now, NULL, NULL) == -EBUSY) {
 		sipb_call_hangup(call, "too many attempts");
 		return;
 	}
 	if(pin_equal(entry, call->room_pin)) {
-		vmr_ratelimit_success(ua->pin_failures, skey);
 		sipb_media_stop_prompt(call->media);
 		join_room(call);
 		return;
 	}
-	vmr_ratelimit_failure(ua->pin_failures, rkey, now);
-	vmr_ratelimit_failure(ua->pin_failures, skey, now);
+	vmr_pinguard_failure(guard, call->room_address, src, now);
 	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s", call->member.id,
 		call->source, call->room_address);
 	if(sipb_ivr_wrong(&call->ivr))
@@ -368,6 +369,32 @@ static void respond_and_drop(nua_handle_t *nh, int status, const char *phrase) {
 void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port) {
 	if(ua->shutting_down) {
 		respond_and_drop(nh, SIP_503_SERVICE_UNAVAILABLE);
+		return;
+	}
+	/* Each call costs four sockets, an eventfd and a thread, and anyone may INVITE: cap the
+	 * calls per source address (486, as a busy phone) and in all (503 with Retry-After,
+	 * RFC 3261 §21.5.4), before anything is allocated. */
+	guint total = 0, mine = 0;
+	g_mutex_lock(&ua->lock);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ua->calls);
+	while(g_hash_table_iter_next(&it, &k, &v)) {
+		const sipb_call *c = v;
+		total++;
+		if(!c->outgoing && c->source_ip != NULL && !strcmp(c->source_ip, source_ip))
+			mine++;
+	}
+	g_mutex_unlock(&ua->lock);
+	if(total >= (guint)ua->cfg.max_calls) {
+		g_message("[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip, total);
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	if(mine >= (guint)ua->cfg.max_calls_per_source && !sipb_ua_is_trusted_proxy(ua, source_ip)) {
+		g_message("[sipbridge] INVITE from %s refused: %u calls from that address, the limit (486)", source_ip, mine);
+		respond_and_drop(nh, SIP_486_BUSY_HERE);
 		return;
 	}
 	const url_t *ru = sip && sip->sip_request ? sip->sip_request->rq_url : NULL;
@@ -559,6 +586,11 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 	case nua_r_invite:
 		if(call->outgoing)
 			outgoing_answered(call, status, sip);
+		break;
+	case nua_i_ack:
+		/* The caller got our 200 at the address it signalled from: media may flow now. */
+		if(call->media != NULL && !call->outgoing)
+			sipb_media_start(call->media, call->source_ip);
 		break;
 	case nua_i_info: {
 		if(sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)

@@ -34,7 +34,7 @@
 #define PKT_MAX 2048                       /* larger datagrams are not RTP we take */
 #define FRAME_US 20000
 #define RTCP_INTERVAL_US 5000000
-#define RELATCH_SILENCE_US 2000000         /* a new source wins after the old one went quiet */
+#define LEARN_US 3000000                   /* how long an unknown source may still be learned */
 #define TICK_MS 100
 
 typedef struct sipb_stream {
@@ -49,7 +49,7 @@ typedef struct sipb_stream {
 	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
 	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
 	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
-	int64_t src_rtp_seen_us;
+	int64_t learn_until_us;              /* before this, a source not in the SDP may be latched */
 	char *remote_crypto;                 /* as given, to spot a change */
 	sipb_crypto local_key;
 	char *local_crypto;                  /* NULL: plain RTP */
@@ -72,6 +72,9 @@ struct sipb_media {
 	GMutex lock;
 	sipb_stream s[2];                    /* [0] audio, [1] video */
 	bool streams_set, on_hold;
+	bool started;                        /* media may leave (see sipb_media_start) */
+	bool trust_sdp;                      /* send to the SDP address before latching */
+	sipb_addr peer_host;                 /* the signalling source (port 0), len 0: none */
 	mcu_room *room;                      /* while joined */
 	mcu_participant *part;
 	sipb_prompt *prompt;
@@ -105,18 +108,30 @@ static void wake(sipb_media *m)
 
 /* --- sending (any thread, `lock` held) ---------------------------------------------- */
 
-static const sipb_addr *rtp_dest(sipb_stream *s)
+/* May we send to the SDP's address before the peer has sent from it? Only when the SDP names
+ * the host the signalling came from (or the SDP is trusted): else an INVITE could point our
+ * media at any victim. */
+static bool sdp_dest_ok(const sipb_media *m, const sipb_addr *sdp)
 {
+	if (sipb_addr_is_any(sdp))
+		return false;
+	return m->trust_sdp || (m->peer_host.len && sipb_addr_same_host(sdp, &m->peer_host));
+}
+
+static const sipb_addr *rtp_dest(const sipb_media *m, const sipb_stream *s)
+{
+	if (!m->started)
+		return NULL;
 	if (s->src_rtp.len)
 		return &s->src_rtp;
-	if (!sipb_addr_is_any(&s->sdp_rtp))
+	if (sdp_dest_ok(m, &s->sdp_rtp))
 		return &s->sdp_rtp;
 	return NULL;
 }
 
 static void send_rtp_locked(sipb_media *m, sipb_stream *s, const uint8_t *pkt, size_t len)
 {
-	const sipb_addr *to = rtp_dest(s);
+	const sipb_addr *to = rtp_dest(m, s);
 	if (!to || len < MCU_RTP_HEADER_LEN || len > PKT_MAX)
 		return;
 	uint8_t buf[PKT_MAX + SIPB_SRTP_MAX_OVERHEAD];
@@ -133,12 +148,14 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 {
 	sipb_addr rtcp_to;
 	const sipb_addr *to = NULL;
-	if (s->src_rtcp.len) {
+	if (!m->started) {
+		to = NULL;
+	} else if (s->src_rtcp.len) {
 		to = &s->src_rtcp;
 	} else if (s->src_rtp.len) {
 		sipb_addr_with_port(&rtcp_to, &s->src_rtp, sipb_addr_port(&s->src_rtp) + 1);
 		to = &rtcp_to;
-	} else if (!sipb_addr_is_any(&s->sdp_rtcp)) {
+	} else if (sdp_dest_ok(m, &s->sdp_rtcp)) {
 		to = &s->sdp_rtcp;
 	}
 	if (!to)
@@ -180,13 +197,46 @@ static void io_request_keyframe(void *opaque)
 
 /* --- receiving (loop thread) ---------------------------------------------------------- */
 
-static void latch(sipb_addr *cur, int64_t *seen_us, const sipb_addr *from, int64_t now)
+/*
+ * Whose packets a stream takes (`lock` held). Media is tied to the signalled peer, as
+ * rtpengine's strict-source learning and FreeSWITCH's RTP auto-adjust do it:
+ *   - the RTP address the SDP names is always taken, and once it has sent it is the latched
+ *     source (where we send);
+ *   - else one other source, the first valid packet before learn_until_us (a phone behind NAT
+ *     whose SDP names its private address), is latched once;
+ *   - every other sender is dropped: its packets are not mixed, its DTMF is not heard, and it
+ *     never becomes a destination. There is no re-latching after silence (that let anyone
+ *     who sprayed the port take the call's media over).
+ * RTCP: from the SDP's RTCP address, or once from the latched (or SDP) RTP host on any port
+ * (NATs map RTCP to ports of their own, and phones send the first report after seconds);
+ * RTCP on the RTP port (rtcp-mux) only from the RTP source. The verdict is applied with
+ * source_commit only after the packet parsed (and authenticated, with SRTP).
+ */
+typedef enum { SRC_DROP, SRC_OK, SRC_LEARN } src_verdict;
+
+static src_verdict rtp_source(const sipb_stream *s, const sipb_addr *from, int64_t now)
 {
-	if (cur->len == 0 || sipb_addr_equal(cur, from) || !seen_us ||
-			now - *seen_us > RELATCH_SILENCE_US)
-		*cur = *from;
-	if (seen_us && sipb_addr_equal(cur, from))
-		*seen_us = now;
+	if (s->src_rtp.len && sipb_addr_equal(from, &s->src_rtp))
+		return SRC_OK;
+	if (!sipb_addr_is_any(&s->sdp_rtp) && sipb_addr_equal(from, &s->sdp_rtp))
+		return SRC_LEARN;   /* the signalled address replaces a learned one */
+	if (s->src_rtp.len == 0 && now < s->learn_until_us)
+		return SRC_LEARN;
+	return SRC_DROP;
+}
+
+static src_verdict rtcp_source(const sipb_stream *s, const sipb_addr *from, bool on_rtp_port)
+{
+	if (on_rtp_port)
+		return (s->src_rtp.len && sipb_addr_equal(from, &s->src_rtp)) ? SRC_OK : SRC_DROP;
+	if (s->src_rtcp.len && sipb_addr_equal(from, &s->src_rtcp))
+		return SRC_OK;
+	if (!sipb_addr_is_any(&s->sdp_rtcp) && sipb_addr_equal(from, &s->sdp_rtcp))
+		return SRC_LEARN;
+	if (s->src_rtcp.len == 0 && ((s->src_rtp.len && sipb_addr_same_host(from, &s->src_rtp)) ||
+			(!sipb_addr_is_any(&s->sdp_rtp) && sipb_addr_same_host(from, &s->sdp_rtp))))
+		return SRC_LEARN;
+	return SRC_DROP;
 }
 
 static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from,
@@ -196,7 +246,8 @@ static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const 
 	mcu_participant *p = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
-	if (!s->enabled || len < 8 || (buf[0] >> 6) != 2 ||
+	src_verdict sv = rtcp_source(s, from, on_rtp_port);
+	if (!s->enabled || sv == SRC_DROP || len < 8 || (buf[0] >> 6) != 2 ||
 			(s->rx && sipb_srtp_unprotect(s->rx, true, buf, &len) < 0) ||
 			sipb_rtcp_parse(buf, len, &info) < 0) {
 		g_mutex_unlock(&m->lock);
@@ -204,7 +255,8 @@ static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const 
 		return;
 	}
 	STAT_INC(m, rtcp_in);
-	latch(&s->src_rtcp, NULL, from, 0);
+	if (sv == SRC_LEARN)
+		s->src_rtcp = *from;
 	s->rtcp_muxed = on_rtp_port;
 	if (info.has_sr && s->rxstats.have && info.sr_ssrc == s->rxstats.ssrc) {
 		s->rxstats.lsr = info.sr_ntp_mid;
@@ -230,7 +282,8 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 	int64_t now = g_get_monotonic_time();
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
-	if (!s->enabled || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2 ||
+	src_verdict sv = rtp_source(s, from, now);
+	if (!s->enabled || sv == SRC_DROP || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2 ||
 			(s->rx && sipb_srtp_unprotect(s->rx, false, buf, &len) < 0) ||
 			mcu_rtp_parse(buf, len, &h, &payload, &plen) < 0)
 		goto bad;
@@ -253,7 +306,12 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 		goto bad;
 	}
 	STAT_INC(m, rtp_in);
-	latch(&s->src_rtp, &s->src_rtp_seen_us, from, now);
+	if (sv == SRC_LEARN && !sipb_addr_equal(&s->src_rtp, from)) {
+		s->src_rtp = *from;
+		/* RTCP follows the RTP source: a report address learned from the old one is stale */
+		if (s->src_rtcp.len && !sipb_addr_same_host(&s->src_rtcp, from))
+			memset(&s->src_rtcp, 0, sizeof(s->src_rtcp));
+	}
 	m->last_rtp_us = now;
 	m->timeout_fired = false;
 	g_mutex_unlock(&m->lock);
@@ -305,6 +363,9 @@ static char *prompt_tick(sipb_media *m, int64_t now)
 	char *done = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[0];
+	/* Not started (no ACK yet): hold the prompt at its beginning. */
+	if (m->prompt && !m->started)
+		m->prompt_next_us = now;
 	/* After a stall, do not burst more than 100 ms of audio; skip the rest. */
 	if (m->prompt && now - m->prompt_next_us > 5 * FRAME_US)
 		m->prompt_next_us = now - 5 * FRAME_US;
@@ -434,6 +495,8 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 	m->prompt_dir = g_strdup(cfg->prompt_dir ? cfg->prompt_dir : ".");
 	m->display = g_strdup(cfg->display ? cfg->display : "");
 	m->media_timeout_s = cfg->media_timeout_s > 0 ? cfg->media_timeout_s : 30;
+	m->started = !cfg->wait_for_start;
+	m->trust_sdp = !cfg->wait_for_start;
 	if (ev)
 		m->ev = *ev;
 	g_snprintf(m->cname, sizeof(m->cname), "sipb-%08x%08x", g_random_int(), g_random_int());
@@ -622,11 +685,12 @@ static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
 	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec || s->vcodec != pl->vcodec ||
 			s->h264_mode != st->h264_packetization_mode)
 		*rejoin = true;
-	if (!sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
-		/* A new peer address (re-INVITE): learn the source again. */
+	if (!s->enabled || !sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
+		/* A new peer address (re-INVITE): learn the source again, for a few seconds. */
 		memset(&s->src_rtp, 0, sizeof(s->src_rtp));
 		memset(&s->src_rtcp, 0, sizeof(s->src_rtcp));
 		s->rtcp_muxed = false;
+		s->learn_until_us = g_get_monotonic_time() + LEARN_US;
 	}
 	s->sdp_rtp = pl->rtp;
 	s->sdp_rtcp = pl->rtcp;
@@ -818,6 +882,31 @@ void sipb_media_leave(sipb_media *m)
 	g_mutex_lock(&m->api_lock);
 	leave_room(m);
 	g_mutex_unlock(&m->api_lock);
+}
+
+int sipb_media_start(sipb_media *m, const char *peer_ip)
+{
+	if (!m)
+		return -EINVAL;
+	sipb_addr host;
+	if (peer_ip && sipb_addr_set(&host, peer_ip, 0) < 0)
+		return -EINVAL;
+	g_mutex_lock(&m->lock);
+	if (!m->started) {
+		m->started = true;
+		m->trust_sdp = peer_ip == NULL;
+		if (peer_ip)
+			m->peer_host = host;
+		int64_t now = g_get_monotonic_time();
+		for (int i = 0; i < 2; i++)
+			if (m->s[i].src_rtp.len == 0)
+				m->s[i].learn_until_us = now + LEARN_US;
+		/* the media timeout counts from the ACK */
+		m->last_rtp_us = now;
+	}
+	g_mutex_unlock(&m->lock);
+	wake(m);
+	return 0;
 }
 
 void sipb_media_hold(sipb_media *m, int on_hold)

@@ -40,12 +40,17 @@ typedef struct sipb_media_config {
 	const char *prompt_dir;      /* folder of the IVR prompts (see sipb_media_play_prompt) */
 	const char *display;         /* the caller's name on the composed picture */
 	uint64_t member_id;          /* its vmr_member id (the call's own id); 0: a random one */
+	/* 1: send nothing (prompts, the room, RTCP) until sipb_media_start; for calls we answer,
+	 * whose SDP came from an unauthenticated INVITE. 0: send as soon as streams are set. */
+	int wait_for_start;
 } sipb_media_config;
 
 /* One negotiated m-line. */
 typedef struct sipb_media_stream {
 	int enabled;                 /* 0: no such stream (or port 0 in the SDP) */
-	const char *remote_ip;       /* from c=; the actual source address wins (symmetric RTP) */
+	const char *remote_ip;       /* from c=; symmetric RTP: packets are taken from this address,
+	                              * or from one other source latched in the first seconds
+	                              * (NAT), never from anyone else (see sipb_media.c) */
 	int remote_port;
 	int payload_type;
 	const char *codec;           /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
@@ -76,6 +81,12 @@ int sipb_media_play_prompt(sipb_media *m, const char *name, int loop);
 void sipb_media_stop_prompt(sipb_media *m);
 /* Joins the caller to the room (stops prompts). Returns 0 or a negative errno. */
 int sipb_media_join(sipb_media *m, mcu_room *room);
+/* Lets media out (wait_for_start): the signalling calls it when the peer has ACKed our
+ * answer, so an INVITE from a forged source reflects nothing. peer_ip is the address the
+ * SIP request came from: before the peer's first packet arrives, we send to the SDP address
+ * only when its host is peer_ip; otherwise only to a latched source (an SDP c= naming
+ * someone else's host gets nothing from us). NULL trusts the SDP address. Idempotent. */
+int sipb_media_start(sipb_media *m, const char *peer_ip);
 /* Hold (a=sendonly/inactive from the peer): stop sending, no media timeout. */
 void sipb_media_hold(sipb_media *m, int on_hold);
 

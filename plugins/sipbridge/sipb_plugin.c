@@ -95,6 +95,9 @@ static void settings_read(const char *config_path, sipb_ua_config *cfg, GPtrArra
 	cfg->media_timeout_s = config_int(config, g, "media_timeout", 30, 5, 3600);
 	cfg->session_timer_s = config_int(config, g, "session_timer", 1800, 0, 86400);
 	cfg->dialout_ring_s = config_int(config, g, "dialout_ring", 30, 5, 300);
+	cfg->max_calls = config_int(config, g, "max_calls", 200, 1, 100000);
+	cfg->max_calls_per_source = config_int(config, g, "max_calls_per_source", 10, 1, 100000);
+	cfg->trusted_proxies = KEEP("trusted_proxies", NULL);
 #undef KEEP
 	const char *range = config_string(config, g, "rtp_port_range", NULL);
 	int lo = 0, hi = 0;

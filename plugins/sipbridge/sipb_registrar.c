@@ -20,6 +20,7 @@ struct sipb_registrar {
 	char secret[65];          /* for stateless nonces; new at every start */
 	vmr_ratelimit *failures;  /* per source address */
 	vmr_ratelimit *user_failures; /* per user name: guesses spread over many addresses */
+	sipb_nonce_book *nonces;  /* answers already used (replays get stale=true) */
 	GMutex lock;
 	GHashTable *bindings;     /* username -> GPtrArray of binding */
 };
@@ -50,6 +51,7 @@ sipb_registrar *sipb_registrar_new(vmr_store *store, const char *realm) {
 	reg->failures = vmr_ratelimit_new(5, 10 * G_USEC_PER_SEC, 600 * G_USEC_PER_SEC);
 	/* the same per user name (a botnet has many addresses; an account has one password) */
 	reg->user_failures = vmr_ratelimit_new(5, 10 * G_USEC_PER_SEC, 600 * G_USEC_PER_SEC);
+	reg->nonces = sipb_nonce_book_new(SIPB_REG_NONCES_MAX);
 	g_mutex_init(&reg->lock);
 	reg->bindings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, bindings_free);
 	return reg;
@@ -62,6 +64,7 @@ void sipb_registrar_free(sipb_registrar *reg) {
 	g_mutex_clear(&reg->lock);
 	vmr_ratelimit_free(reg->failures);
 	vmr_ratelimit_free(reg->user_failures);
+	sipb_nonce_book_free(reg->nonces);
 	g_free(reg->realm);
 	g_free(reg);
 }
@@ -103,6 +106,17 @@ static sipb_reg_verdict sipb_registrar_check(sipb_registrar *reg, const char *us
 			memset(ha1, 0, sizeof(ha1));
 		}
 		vmr_account_clear(&acc);
+	}
+	int64_t issued = 0;
+	if(v == SIPB_REG_OK && (sipb_digest_nonce_issued(c.nonce, &issued) < 0 ||
+			sipb_nonce_book_use(reg->nonces, c.nonce, c.qop[0] ? c.nc : "", issued, now_s, SIPB_REG_NONCE_TTL) < 0)) {
+		/* The right answer, but already used: a replay (the Contact is not covered by the
+		 * digest, so a captured REGISTER could re-bind anywhere). A fresh challenge with
+		 * stale=true lets a real client retry at once; no failure is counted. */
+		memset(out, 0, sizeof(*out));
+		out->stale = 1;
+		out->replay = 1;
+		return SIPB_REG_CHALLENGE;
 	}
 	return v;
 }

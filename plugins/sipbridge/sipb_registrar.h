@@ -8,6 +8,9 @@
  *
  * No SIP stack here: sipb_ua.c hands over the parsed parts of the request.
  *
+ * Every correct answer counts once (nonce + nc are remembered): a replayed REGISTER gets a
+ * fresh challenge with stale=true.
+ *
  * Threads: every function may be called from any thread (one mutex; the store is
  * thread-safe). Ownership: the registrar borrows the store; strings handed in are copied;
  * sipb_registrar_contacts returns a new GPtrArray of g_strdup'ed URIs (g_ptr_array_unref).
@@ -23,6 +26,7 @@
 #define SIPB_REG_MIN_EXPIRES 60
 #define SIPB_REG_MAX_EXPIRES 3600
 #define SIPB_REG_NONCE_TTL 300
+#define SIPB_REG_NONCES_MAX 20000  /* used nonces remembered (see sipb_nonce_book_use) */
 
 typedef struct sipb_registrar sipb_registrar;
 
@@ -40,6 +44,7 @@ typedef enum sipb_reg_verdict {
 typedef struct sipb_reg_auth {
 	int64_t account_id;
 	int stale;
+	int replay;             /* CHALLENGE because the answer had been used before */
 	int retry_after_s;
 } sipb_reg_auth;
 

@@ -50,6 +50,14 @@ bool sipb_addr_equal(const sipb_addr *a, const sipb_addr *b)
 	return false;
 }
 
+bool sipb_addr_same_host(const sipb_addr *a, const sipb_addr *b)
+{
+	sipb_addr x, y;
+	sipb_addr_with_port(&x, a, 0);
+	sipb_addr_with_port(&y, b, 0);
+	return sipb_addr_equal(&x, &y);
+}
+
 int sipb_addr_port(const sipb_addr *a)
 {
 	if (a->ss.ss_family == AF_INET)

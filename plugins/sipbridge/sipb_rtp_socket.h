@@ -35,6 +35,8 @@ void sipb_rtp_socket_close(sipb_rtp_socket *s);
  * -EINVAL. */
 int sipb_addr_set(sipb_addr *a, const char *ip, int port);
 bool sipb_addr_equal(const sipb_addr *a, const sipb_addr *b);
+/* The same host (family and IP), whatever the ports. */
+bool sipb_addr_same_host(const sipb_addr *a, const sipb_addr *b);
 int sipb_addr_port(const sipb_addr *a);
 /* The same host, another port (RTCP = RTP + 1). */
 void sipb_addr_with_port(sipb_addr *out, const sipb_addr *a, int port);

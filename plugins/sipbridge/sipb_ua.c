@@ -34,6 +34,42 @@ static void request_source(nua_t *nua, char *ip, size_t iplen, int *port) {
 
 /* ---- REGISTER ------------------------------------------------------------------------------- */
 
+/* Is `ip` one of the configured trusted proxies (comma- or space-separated numeric IPs)? */
+int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip) {
+	if(ua->cfg.trusted_proxies == NULL || ip == NULL)
+		return 0;
+	gchar **list = g_strsplit_set(ua->cfg.trusted_proxies, ", ", -1);
+	int found = 0;
+	for(int i = 0; list[i] != NULL && !found; i++)
+		found = list[i][0] && !strcmp(list[i], ip);
+	g_strfreev(list);
+	return found;
+}
+
+/* A Contact is dialled later (dial-out), so it must name the host the REGISTER came from:
+ * else anyone with an account could point the bridge at a PSTN gateway that trusts our
+ * address, or at an internal host (toll fraud). Numeric hosts only (no DNS on this loop);
+ * a trusted proxy (which relays REGISTERs of devices behind it) may register any contact. */
+static int contact_host_ok(const sipb_ua *ua, const url_t *u, const char *source_ip) {
+	if(sipb_ua_is_trusted_proxy(ua, source_ip))
+		return 1;
+	if(u == NULL || u->url_host == NULL)
+		return 0;
+	char host[64];
+	g_strlcpy(host, u->url_host, sizeof(host));
+	size_t n = strlen(host);
+	if(n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	unsigned char a[16], b[16];
+	if(inet_pton(AF_INET, host, a) == 1)
+		return inet_pton(AF_INET, source_ip, b) == 1 && memcmp(a, b, 4) == 0;
+	if(inet_pton(AF_INET6, host, a) == 1)
+		return inet_pton(AF_INET6, source_ip, b) == 1 && memcmp(a, b, 16) == 0;
+	return 0;
+}
+
 static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip_t *sip) {
 	char ip[64];
 	int port;
@@ -56,6 +92,8 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 	sipb_reg_verdict v = sipb_registrar_authenticate(ua->registrar, user, "REGISTER", params, ip, now_s,
 		g_get_monotonic_time(), &auth);
 	if(v == SIPB_REG_CHALLENGE) {
+		if(auth.replay)
+			g_message("[sipbridge] REGISTER of %s from %s: a replayed answer (nonce already used), challenged again", user, ip);
 		char *www = sipb_registrar_challenge(ua->registrar, now_s, auth.stale);
 		nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(nua), SIPTAG_WWW_AUTHENTICATE_STR(www), TAG_END());
 		g_free(www);
@@ -78,6 +116,10 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 				continue;
 			}
 			int expires = m->m_expires ? (int)strtol(m->m_expires, NULL, 10) : global;
+			if(expires != 0 && !contact_host_ok(ua, m->m_url, ip)) {
+				rc = -EACCES;
+				break;
+			}
 			char *uri = url_as_string(NULL, m->m_url);
 			if(uri != NULL && strlen(uri) < 256 && !strpbrk(uri, "\r\n<>\""))
 				rc = sipb_registrar_bind(ua->registrar, user, uri, source, expires < 0 ? 0 : expires, now_s);
@@ -85,7 +127,10 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 				rc = -EINVAL;
 			su_free(NULL, uri);
 		}
-		if(rc == -EINVAL) {
+		if(rc == -EACCES) {
+			g_message("[sipbridge] REGISTER of %s from %s refused (contact on another host)", user, ip);
+			nua_respond(nh, 403, "Contact must be at the registering address", NUTAG_WITH_THIS(nua), TAG_END());
+		} else if(rc == -EINVAL) {
 			nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
 		} else if(rc == -ENOSPC) {
 			nua_respond(nh, 403, "Too many registrations", NUTAG_WITH_THIS(nua), TAG_END());
@@ -199,15 +244,20 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out) {
 	ua->cfg.lobby_user = cfg->lobby_user && cfg->lobby_user[0] ? g_ascii_strdown(cfg->lobby_user, -1) : NULL;
 	ua->cfg.media_ip = g_strdup(cfg->media_ip && cfg->media_ip[0] ? cfg->media_ip : ua->cfg.ip);
 	ua->cfg.prompt_dir = g_strdup(cfg->prompt_dir);
+	ua->cfg.trusted_proxies = g_strdup(cfg->trusted_proxies && cfg->trusted_proxies[0] ? cfg->trusted_proxies : NULL);
 	if(ua->cfg.media_timeout_s <= 0)
 		ua->cfg.media_timeout_s = 30;
 	if(ua->cfg.dialout_ring_s <= 0)
 		ua->cfg.dialout_ring_s = 30;
+	if(ua->cfg.max_calls <= 0)
+		ua->cfg.max_calls = 200;
+	if(ua->cfg.max_calls_per_source <= 0)
+		ua->cfg.max_calls_per_source = 10;
 	ua->store = store;
 	ua->registrar = sipb_registrar_new(store, ua->cfg.domain);
-	/* PINs: 5 wrong ones per room or source lock it 30 s, doubling up to 15 min; the lobby
-	 * likewise per source (a caller has 3 tries per call, so two calls' worth) */
-	ua->pin_failures = vmr_ratelimit_new(5, 30 * G_USEC_PER_SEC, 900 * G_USEC_PER_SEC);
+	/* PINs count in the process's shared guard (vmr_pinguard.h). Meeting numbers in the
+	 * lobby: 6 wrong ones per source lock it 30 s, doubling up to 15 min (a caller has 3
+	 * tries per call, so two calls' worth). */
 	ua->lobby_failures = vmr_ratelimit_new(6, 30 * G_USEC_PER_SEC, 900 * G_USEC_PER_SEC);
 	g_mutex_init(&ua->lock);
 	g_cond_init(&ua->cond);
@@ -265,7 +315,6 @@ void sipb_ua_stop(sipb_ua *ua) {
 	g_main_loop_unref(ua->loop);
 	g_main_context_unref(ua->ctx);
 	sipb_registrar_free(ua->registrar);
-	vmr_ratelimit_free(ua->pin_failures);
 	vmr_ratelimit_free(ua->lobby_failures);
 	g_mutex_clear(&ua->lock);
 	g_cond_clear(&ua->cond);
@@ -275,6 +324,7 @@ void sipb_ua_stop(sipb_ua *ua) {
 	g_free((char *)ua->cfg.lobby_user);
 	g_free((char *)ua->cfg.media_ip);
 	g_free((char *)ua->cfg.prompt_dir);
+	g_free((char *)ua->cfg.trusted_proxies);
 	g_free(ua);
 }
 
@@ -323,8 +373,22 @@ static gboolean dialout_on_loop(gpointer data) {
 	if(job->ua->shutting_down)
 		return G_SOURCE_REMOVE;
 	GPtrArray *contacts = sipb_registrar_contacts(job->ua->registrar, job->username, g_get_real_time() / G_USEC_PER_SEC);
-	for(guint i = 0; i < contacts->len; i++)
-		sipb_call_dialout(job->ua, contacts->pdata[i], job->username, &job->room);
+	for(guint i = 0; i < contacts->len; i++) {
+		/* Already ringing there, or already in this room from there: no second call. */
+		int busy = 0;
+		g_mutex_lock(&job->ua->lock);
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, job->ua->calls);
+		while(!busy && g_hash_table_iter_next(&it, &k, &v)) {
+			const sipb_call *c = v;
+			busy = c->outgoing && c->state != SIPB_CALL_ENDING && c->caller && !strcmp(c->caller, contacts->pdata[i])
+				&& c->room_address && !strcmp(c->room_address, job->room.address);
+		}
+		g_mutex_unlock(&job->ua->lock);
+		if(!busy)
+			sipb_call_dialout(job->ua, contacts->pdata[i], job->username, &job->room);
+	}
 	g_ptr_array_unref(contacts);
 	return G_SOURCE_REMOVE;
 }

@@ -31,6 +31,11 @@ typedef struct sipb_ua_config {
 	const char *prompt_dir;
 	int session_timer_s;         /* RFC 4028 session expiry we ask for (0: none) */
 	int dialout_ring_s;          /* how long a dial-out rings before it is cancelled */
+	int max_calls;               /* calls at once, in and out (<= 0: 200); more get 503 */
+	int max_calls_per_source;    /* incoming calls at once per source address (<= 0: 10); 486 */
+	const char *trusted_proxies; /* numeric IPs (comma/space separated) whose REGISTERs may bind
+	                              * contacts on other hosts, and whose calls are not capped per
+	                              * source; NULL: none */
 } sipb_ua_config;
 
 int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out);

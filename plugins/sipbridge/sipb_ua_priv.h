@@ -28,13 +28,13 @@ typedef struct sipb_call sipb_call;
 #include "sipb_sdp.h"
 #include "sipb_media.h"
 #include "vmr_ratelimit.h"
+#include "vmr_pinguard.h"
 #include "vmr_rooms.h"
 
 struct sipb_ua {
 	sipb_ua_config cfg;          /* strings owned (g_strdup) */
 	vmr_store *store;            /* borrowed */
 	sipb_registrar *registrar;
-	vmr_ratelimit *pin_failures;    /* "room:<address>" and "src:<ip>" */
 	vmr_ratelimit *lobby_failures;  /* "src:<ip>" */
 	GThread *thread;
 	GMainContext *ctx;
@@ -76,6 +76,9 @@ struct sipb_call {
 	unsigned long long sdp_session, sdp_version;
 	guint ring_timer;
 };
+
+/* sipb_ua.c: is ip one of cfg.trusted_proxies? */
+int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip);
 
 /* sipb_call.c, called from the nua callback in sipb_ua.c */
 void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port);

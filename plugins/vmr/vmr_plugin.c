@@ -463,6 +463,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	vmr_rooms_set_listener(&listener);
 	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	queued_total = 0;
+	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), vmr_pin_locked, NULL);
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
 	gateway = callback;
 	GError *error = NULL;
@@ -498,6 +499,7 @@ static void vmr_destroy(void) {
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
 	vmr_rooms_set_listener(NULL);
+	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
 	vmr_rooms_clear();
 	vmr_service_free(service);
 	service = NULL;

@@ -21,6 +21,7 @@
 #include "mcu_room.h"
 #include "vmr_request.h"
 #include "vmr_rooms.h"
+#include "vmr_pinguard.h"
 #include "vmr_service.h"
 
 typedef struct vmr_session {
@@ -81,5 +82,7 @@ void io_request_keyframe(void *opaque);
 /* vmr_plugin_requests.c */
 void vmr_handle_request(vmr_message *msg);
 void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
+/* vmr_pinguard lock hook: logs and tells the room's owner (event "pin_locked"). */
+void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned failures);
 
 #endif

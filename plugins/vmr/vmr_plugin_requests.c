@@ -95,6 +95,26 @@ static int notify_account(int64_t account_id, const char *except_room, json_t *e
 	return account_id ? notify(&f, event) : 0;
 }
 
+/* vmr_pinguard lock hook, on whichever thread entered the last wrong PIN (a vmr worker or
+ * the SIP bridge's loop): PIN entry to a room was locked; log it and tell the owner's open
+ * pages, which may share an invitation link meanwhile (the owner needs no PIN). */
+void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned failures) {
+	(void)opaque;
+	if(!g_atomic_int_get(&initialized) || g_atomic_int_get(&stopping))
+		return;
+	JANUS_LOG(LOG_WARN, "[vmr] PIN entry to %s locked for %d s after %u wrong PINs\n", address, lock_s, failures);
+	vmr_room room;
+	if(vmr_store_room_get_by_address(vmr_service_store(service), address, &room) != 0)
+		return;
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_object_set_new(event, "pin_locked", json_pack("{sssisi}", "room", address, "retry_after", lock_s,
+		"failures", (int)failures));
+	notify_account(room.owner_id, NULL, event);
+	json_decref(event);
+	vmr_room_clear(&room);
+}
+
 /* Is the owner of a room in it right now? */
 static gboolean account_in_room(int64_t account_id, const char *address) {
 	session_filter f = { .account_id = account_id, .room = address };
@@ -150,7 +170,8 @@ static void notify_guest_joined(const vmr_join_grant *grant, const char *display
 			else
 				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address,
 					rc == -ENOENT ? "no registered device" : rc == -ENOTSUP ? "no SIP bridge loaded" :
-					rc == -EPERM ? "not the owner's room" : g_strerror(-rc));
+					rc == -EPERM ? "not the owner's room" : rc == -EALREADY ? "rang it less than a minute ago" :
+					g_strerror(-rc));
 			vmr_account_clear(&owner);
 		}
 	}

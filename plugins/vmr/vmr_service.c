@@ -4,6 +4,7 @@
 #include "vmr_service.h"
 #include "vmr_auth.h"
 #include "vmr_ratelimit.h"
+#include "vmr_pinguard.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,8 +22,7 @@ struct vmr_service {
 	vmr_mailer *mailer;
 	vmr_mail_config mail;           /* strings owned below */
 	char *mail_strings[5];
-	vmr_ratelimit *pin_by_room;     /* wrong PINs per room */
-	vmr_ratelimit *by_client;       /* wrong PINs / bad invitation links per client */
+	vmr_ratelimit *by_client;       /* bad invitation links per client (PINs: vmr_pinguard) */
 	vmr_ratelimit *login_by_client; /* wrong passwords per client */
 	vmr_ratelimit *login_by_user;   /* wrong passwords per user name */
 	char *dummy_hash;               /* argon2 of a random password: unknown names are checked against it */
@@ -72,7 +72,6 @@ int vmr_service_new(vmr_store *store, const vmr_service_config *cfg, vmr_service
 		svc->mail.timeout_s = 30;
 	if(svc->mail.smtp_url != NULL && svc->mail.smtp_url[0] != '\0')
 		svc->mailer = vmr_mailer_new(&svc->mail);
-	svc->pin_by_room = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
 	svc->by_client = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
 	svc->login_by_client = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
 	svc->login_by_user = vmr_ratelimit_new(LIMIT_FAILURES, LIMIT_BASE_US, LIMIT_MAX_US);
@@ -98,7 +97,6 @@ void vmr_service_free(vmr_service *svc) {
 		return;
 	if(svc->mailer)
 		vmr_mailer_free(svc->mailer);
-	vmr_ratelimit_free(svc->pin_by_room);
 	vmr_ratelimit_free(svc->by_client);
 	vmr_ratelimit_free(svc->login_by_client);
 	vmr_ratelimit_free(svc->login_by_user);
@@ -740,35 +738,38 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 		return VMR_OK;
 	}
 	const char *address = vmr_request_string(req, "room"), *pin = vmr_request_string(req, "pin");
-	char *room_key = g_strdup_printf("room:%s", address);
-	if(vmr_ratelimit_check(svc->pin_by_room, room_key, now, &retry) < 0 ||
-			vmr_ratelimit_check(svc->by_client, client->source, now, &retry) < 0) {
-		g_free(room_key);
-		out->retry_after_s = retry;
-		*reason = "too many failed attempts, try again later";
-		return VMR_ERROR_TOO_MANY_ATTEMPTS;
-	}
 	int rc = vmr_store_room_get_by_address(svc->store, address, &out->room);
 	if(rc != 0 && rc != -ENOENT) {
-		g_free(room_key);
 		*reason = "store unavailable";
 		return VMR_ERROR_INTERNAL;
 	}
 	gboolean found = rc == 0;
 	gboolean is_owner = found && client_owns(svc, client, out->room.owner_id);
-	gboolean pin_ok = found && (out->room.pin == NULL || is_owner ||
-		(pin != NULL && vmr_secure_streq(out->room.pin, pin)));
-	if(!pin_ok) {
+	if(found && (out->room.pin == NULL || is_owner)) {
+		/* No PIN to guess: the owner gets in even while PIN entry to the room is locked. */
+		out->is_owner = is_owner;
+		return VMR_OK;
+	}
+	/* PIN guesses count in the process's one guard, shared with the SIP bridge's keypad:
+	 * per source over all rooms, and per room over all sources (vmr_pinguard.h). The room
+	 * part is keyed by its address only when it exists, so the answers for a missing room
+	 * and a wrong PIN stay the same. The invitation-guessing limit applies too. */
+	vmr_pinguard *guard = vmr_pinguard_shared();
+	const char *room_key = found ? out->room.address : NULL;
+	if(vmr_pinguard_check(guard, room_key, client->source, now, &retry, NULL) < 0 ||
+			vmr_ratelimit_check(svc->by_client, client->source, now, &retry) < 0) {
+		vmr_join_grant_clear(out);
+		out->retry_after_s = retry;
+		*reason = "too many failed attempts, try again later";
+		return VMR_ERROR_TOO_MANY_ATTEMPTS;
+	}
+	if(!found || pin == NULL || !vmr_secure_streq(out->room.pin, pin)) {
 		/* A wrong PIN and a missing room look the same from outside, and both count. */
-		if(found)
-			vmr_ratelimit_failure(svc->pin_by_room, room_key, now);
-		vmr_ratelimit_failure(svc->by_client, client->source, now);
-		g_free(room_key);
+		vmr_pinguard_failure(guard, room_key, client->source, now);
 		vmr_join_grant_clear(out);
 		*reason = "no such room, or wrong PIN";
 		return VMR_ERROR_NO_SUCH_ROOM;
 	}
-	g_free(room_key);
-	out->is_owner = is_owner;
+	out->is_owner = FALSE;
 	return VMR_OK;
 }

@@ -70,8 +70,9 @@ typedef struct vmr_join_grant {
 void vmr_join_grant_clear(vmr_join_grant *g);
 
 /* Decides whether `client` may join: by room address + PIN, or by invitation id + secret
- * (no PIN). Wrong PINs and bad invitations are rate-limited per room and per client and
- * never reveal whether a room exists. Returns VMR_OK (grant filled) or an error code with
+ * (no PIN). Wrong PINs count in the process's shared PIN guard (vmr_pinguard.h: per source
+ * and per room, together with the SIP bridge's PIN entry); bad invitations per client; the
+ * room's owner is never locked out. Answers never reveal whether a room exists. Returns VMR_OK (grant filled) or an error code with
  * *reason (static text). */
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
 	vmr_join_grant *out, const char **reason);

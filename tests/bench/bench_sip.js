@@ -157,7 +157,9 @@ async function rateStep(work, rate) {
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=30',
     '-ar', '8000', '-ac', '1', '-f', 'mulaw', '-threads', '1', '-bitexact', path.join(work, 'tone.ulaw')]);
   const svc = await startService({ name: 'bench-sip', demoRoom: '',
-    env: { ICE_IFACE: '', SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT), SIP_RTP_PORTS: '52000-55999', DEBUG_LEVEL: '3' } });
+    // every call comes from 127.0.0.1: lift the per-source and total call caps (max_calls*)
+    env: { ICE_IFACE: '', SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT), SIP_RTP_PORTS: '52000-55999', DEBUG_LEVEL: '3',
+      SIP_MAX_CALLS: '100000', SIP_MAX_CALLS_PER_SOURCE: '100000' } });
   let code = 0;
   try {
     const rooms = [];

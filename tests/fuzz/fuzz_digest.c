@@ -68,6 +68,17 @@ static void check_params(const char *const *params)
 		sipb_digest_response(ha1, "REGISTER", &c, expected);
 		FUZZ_ASSERT(g_ascii_strcasecmp(expected, c.response) == 0);
 	}
+	/* The replay book takes any nonce/nc text: used, replayed or unreadable, never more. */
+	static sipb_nonce_book *book;
+	if (!book)
+		book = sipb_nonce_book_new(64);
+	int64_t issued = 0;
+	if (sipb_digest_nonce_issued(c.nonce, &issued) == 0) {
+		int brc = sipb_nonce_book_use(book, c.nonce, c.nc, issued, NOW, 300);
+		FUZZ_ASSERT(brc == 0 || brc == -EALREADY || brc == -EINVAL);
+		if (brc == 0)
+			FUZZ_ASSERT(sipb_nonce_book_use(book, c.nonce, c.nc, issued, NOW, 300) == -EALREADY);
+	}
 	/* A client that knows the password always passes (when algorithm and qop are ours). */
 	if (vrc != -EINVAL) {
 		sipb_digest_response(ha1, "REGISTER", &c, c.response);

@@ -66,10 +66,55 @@ static void test_nonce(void) {
 	g_assert_cmpint(sipb_digest_nonce_check("s3cret", NULL, 1700000000, 300), ==, -EINVAL);
 }
 
+/* A correct answer counts once: the same nc again (a replay, perhaps with another Contact)
+ * is refused, a higher nc (the client's next request) is taken; without qop a nonce serves
+ * once; expired entries are forgotten; at the cap, older nonces are refused, not forgotten. */
+static void test_nonce_book_refuses_replays(void) {
+	sipb_nonce_book *b = sipb_nonce_book_new(16);
+	char n[SIPB_DIGEST_NONCE_LEN + 1];
+	sipb_digest_nonce_make("s3cret", 1700000000, n);
+	int64_t issued = 0;
+	g_assert_cmpint(sipb_digest_nonce_issued(n, &issued), ==, 0);
+	g_assert_cmpint(issued, ==, 1700000000);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000001", issued, 1700000001, 300), ==, 0);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000001", issued, 1700000002, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000002", issued, 1700000003, 300), ==, 0);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000002", issued, 1700000004, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000001", issued, 1700000004, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "", issued, 1700000004, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "zz", issued, 1700000004, 300), ==, -EINVAL);
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000000", issued, 1700000004, 300), ==, -EINVAL);
+	/* without qop: once */
+	char m[SIPB_DIGEST_NONCE_LEN + 1];
+	sipb_digest_nonce_make("s3cret", 1700000010, m);
+	g_assert_cmpint(sipb_nonce_book_use(b, m, "", 1700000010, 1700000011, 300), ==, 0);
+	g_assert_cmpint(sipb_nonce_book_use(b, m, "", 1700000010, 1700000012, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, m, "00000005", 1700000010, 1700000012, 300), ==, -EALREADY);
+	/* fill the book with fresh nonces: the oldest are evicted, and refused from then on */
+	for(int i = 0; i < 40; i++) {
+		char k[SIPB_DIGEST_NONCE_LEN + 1];
+		sipb_digest_nonce_make("s3cret", 1700000100 + i, k);
+		g_assert_cmpint(sipb_nonce_book_use(b, k, "00000001", 1700000100 + i, 1700000200, 300), ==, 0);
+	}
+	g_assert_cmpint(sipb_nonce_book_use(b, n, "00000009", issued, 1700000200, 300), ==, -EALREADY);
+	char fresh[SIPB_DIGEST_NONCE_LEN + 1];
+	sipb_digest_nonce_make("s3cret", 1700000199, fresh);
+	g_assert_cmpint(sipb_nonce_book_use(b, fresh, "00000001", 1700000199, 1700000200, 300), ==, 0);
+	g_assert_cmpint(sipb_nonce_book_use(b, fresh, "00000001", 1700000199, 1700000200, 300), ==, -EALREADY);
+	/* outside the nonce lifetime (or from the far future): never vouched for */
+	char old[SIPB_DIGEST_NONCE_LEN + 1];
+	sipb_digest_nonce_make("s3cret", 1699999800, old);
+	g_assert_cmpint(sipb_nonce_book_use(b, old, "00000001", 1699999800, 1700000200, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, old, "00000001", G_MAXINT64, 1700000200, 300), ==, -EALREADY);
+	g_assert_cmpint(sipb_nonce_book_use(b, old, "00000001", G_MININT64, 1700000200, 300), ==, -EALREADY);
+	sipb_nonce_book_free(b);
+}
+
 int main(int argc, char **argv) {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/digest/rfc2617-example", test_rfc2617_example);
 	g_test_add_func("/sipb/digest/no-qop-and-bad-params", test_without_qop_and_bad_params);
 	g_test_add_func("/sipb/digest/nonce", test_nonce);
+	g_test_add_func("/sipb/digest/nonce-book-refuses-replays", test_nonce_book_refuses_replays);
 	return g_test_run();
 }

@@ -787,6 +787,142 @@ static void hostile(bool srtp)
 	events_clear(&e);
 }
 
+/* A folder with a 1 s "tone" prompt (g_free the result; files are removed by rm_prompt). */
+static char *tone_prompt_dir(void)
+{
+	char *dir = g_dir_make_tmp("sipb-latch-XXXXXX", NULL);
+	g_assert_nonnull(dir);
+	int16_t pcm[48000];
+	for (int i = 0; i < 48000; i++)
+		pcm[i] = (int16_t)GINT16_TO_LE((int16_t)(TONE_AMP * sin(2 * G_PI * 500.0 * i / 48000.0)));
+	char *path = g_build_filename(dir, "tone.s16", NULL);
+	g_assert_true(g_file_set_contents(path, (const char *)pcm, sizeof(pcm), NULL));
+	g_free(path);
+	return dir;
+}
+
+static void rm_prompt(char *dir)
+{
+	char *path = g_build_filename(dir, "tone.s16", NULL);
+	g_unlink(path);
+	g_free(path);
+	g_rmdir(dir);
+	g_free(dir);
+}
+
+static void send_digit(phone *ph, int port, int ev, uint32_t ts)
+{
+	for (int k = 0; k < 6; k++) {
+		uint8_t pl[4];
+		sipb_dtmf_write(pl, ev, k >= 3, 10, (uint16_t)(160 * (k + 1)));
+		phone_send_rtp(ph, port, 101, k == 0, ts, pl, 4);
+	}
+}
+
+/* Media is tied to the signalled peer: once the SDP's address has sent, another sender (even
+ * on the same host) is dropped: its DTMF is not heard and it receives nothing, also after
+ * the peer went quiet; the peer keeps receiving. */
+static void test_stranger_dropped(void)
+{
+	char *dir = tone_prompt_dir();
+	events e;
+	sipb_media *m = media_new(&e, 30, dir);
+	phone ph, st;
+	phone_open(&ph);
+	phone_open(&st);
+	sipb_media_stream a = pcmu_stream(ph.port, NULL);
+	g_assert_cmpint(sipb_media_set_streams(m, &a, NULL), ==, 0);
+	int mport = sipb_media_local_port(m, 0);
+	gint64 next = g_get_monotonic_time();
+	for (int i = 0; i < 10; i++) {
+		phone_send_tone(&ph, mport);
+		pace(&next);
+	}
+	g_assert_cmpint(sipb_media_play_prompt(m, "tone", 1), ==, 0);
+	g_usleep(2500000);   /* the peer is quiet for longer than the old 2 s re-latch */
+	sipb_media_stats before;
+	sipb_media_get_stats(m, &before);
+	received rp, rs;
+	received_init(&rp);
+	received_init(&rs);
+	phone_poll(&ph, &rp, mport);
+	guint peer_before = rp.pkts->len;
+	next = g_get_monotonic_time();
+	for (int i = 0; i < 50; i++) {
+		phone_send_tone(&st, mport);
+		if (i == 10)
+			send_digit(&st, mport, 4, 90000);
+		if (i == 20)
+			send_digit(&st, mport, 11, 91000);
+		phone_poll(&st, &rs, mport);
+		phone_poll(&ph, &rp, mport);
+		pace(&next);
+	}
+	g_usleep(100000);
+	phone_poll(&st, &rs, mport);
+	phone_poll(&ph, &rp, mport);
+	sipb_media_stats after;
+	sipb_media_get_stats(m, &after);
+	g_assert_cmpuint(rs.pkts->len, ==, 0);
+	g_assert_cmpuint(rp.pkts->len, >, peer_before + 30);   /* the prompt still goes to the peer */
+	g_mutex_lock(&e.lock);
+	g_assert_cmpstr(e.digits->str, ==, "");
+	g_mutex_unlock(&e.lock);
+	g_assert_cmpuint(after.rtp_in, ==, before.rtp_in);
+	g_assert_cmpuint(after.bad_packets - before.bad_packets, >=, 50);
+	received_clear(&rp);
+	received_clear(&rs);
+	sipb_media_free(m);
+	phone_close(&ph);
+	phone_close(&st);
+	events_clear(&e);
+	rm_prompt(dir);
+}
+
+/* wait_for_start: nothing leaves before sipb_media_start (the ACK); when the SDP names a host
+ * other than the signalling peer's, nothing goes there until a packet came from it. */
+static void test_wait_for_start(void)
+{
+	char *dir = tone_prompt_dir();
+	sipb_media_config cfg = {
+		.local_ip = "127.0.0.1", .rtp_port_min = 31000, .rtp_port_max = 33999,
+		.media_timeout_s = 30, .prompt_dir = dir, .display = "Phone", .wait_for_start = 1,
+	};
+	events e;
+	sipb_media_events ev;
+	events_init(&e, &ev);
+	sipb_media *m = NULL;
+	g_assert_cmpint(sipb_media_new(&cfg, &ev, &m), ==, 0);
+	phone ph;
+	phone_open(&ph);
+	sipb_media_stream a = pcmu_stream(ph.port, NULL);
+	g_assert_cmpint(sipb_media_set_streams(m, &a, NULL), ==, 0);
+	int mport = sipb_media_local_port(m, 0);
+	g_assert_cmpint(sipb_media_play_prompt(m, "tone", 1), ==, 0);
+	received r;
+	received_init(&r);
+	g_usleep(500000);
+	phone_poll(&ph, &r, mport);
+	g_assert_cmpuint(r.pkts->len, ==, 0);          /* no ACK yet */
+	g_assert_cmpint(sipb_media_start(m, "127.0.0.2"), ==, 0);   /* signalled from elsewhere */
+	g_usleep(500000);
+	phone_poll(&ph, &r, mport);
+	g_assert_cmpuint(r.pkts->len, ==, 0);          /* the SDP's host is not the peer's */
+	gint64 next = g_get_monotonic_time();
+	for (int i = 0; i < 5; i++) {
+		phone_send_tone(&ph, mport);
+		pace(&next);
+	}
+	g_usleep(500000);
+	phone_poll(&ph, &r, mport);
+	g_assert_cmpuint(r.pkts->len, >, 10);          /* it sent: now it is latched and hears us */
+	received_clear(&r);
+	sipb_media_free(m);
+	phone_close(&ph);
+	events_clear(&e);
+	rm_prompt(dir);
+}
+
 static void test_hostile_plain(void) { hostile(false); }
 static void test_hostile_srtp(void) { hostile(true); }
 
@@ -803,5 +939,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sipb/media/pli", test_pli);
 	g_test_add_func("/sipb/media/hostile-plain", test_hostile_plain);
 	g_test_add_func("/sipb/media/hostile-srtp", test_hostile_srtp);
+	g_test_add_func("/sipb/media/stranger-dropped", test_stranger_dropped);
+	g_test_add_func("/sipb/media/wait-for-start", test_wait_for_start);
 	return g_test_run();
 }
