@@ -470,16 +470,16 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
   });
 
   test('a REGISTER whose Contact names another host (a PSTN gateway, an internal host) is refused 403 and binds nothing', async () => {
-    await vmrAdmin(svc, { request: 'create_account', username: 'frank', password: 'frank-secret-1', display_name: 'Frank' });
+    const frankAcc = await vmrAdmin(svc, { request: 'create_account', username: 'frank', password: 'frank-secret-1', display_name: 'Frank' });
     const uac = await sipUac('127.0.0.60');
     try {
-      const r = await uac.register('frank', 'frank-secret-1', { contact: '<sip:+4930123456@10.99.0.77:5060>' });
+      const r = await uac.register('frank', frankAcc.sip_password, { contact: '<sip:+4930123456@10.99.0.77:5060>' });
       assert.equal(r.final.status, 403, r.final.first);
       const s = await bridgeStatus(svc);
       assert.ok(!s.sip.registrations.some((x) => x.username === 'frank'), JSON.stringify(s.sip.registrations));
       assert.match(svc.log(), /REGISTER of frank from 127\.0\.0\.60 refused \(contact on another host\)/);
       // its own address is fine
-      const ok = await uac.register('frank', 'frank-secret-1');
+      const ok = await uac.register('frank', frankAcc.sip_password);
       assert.equal(ok.final.status, 200, ok.final.first);
     } finally {
       uac.close();
@@ -487,7 +487,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
   });
 
   test('"receive a call": three guests in a row ring the owner\'s device once, not three times', async () => {
-    await vmrAdmin(svc, { request: 'create_account', username: 'gina', password: 'gina-secret-1', display_name: 'Gina' });
+    const ginaAcc = await vmrAdmin(svc, { request: 'create_account', username: 'gina', password: 'gina-secret-1', display_name: 'Gina' });
     const owner = await vmrClient(svc);
     const device = await sipUac('127.0.0.61');
     const guest = await launchBrowser();
@@ -495,7 +495,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       assert.equal((await owner.req({ request: 'login', username: 'gina', password: 'gina-secret-1' })).vmr, 'login');
       assert.equal((await owner.req({ request: 'update_room', receive_call: true })).room.receive_call, true);
       owner.close();
-      const reg = await device.register('gina', 'gina-secret-1');
+      const reg = await device.register('gina', ginaAcc.sip_password);
       assert.equal(reg.final.status, 200, reg.final.first);
       for (let i = 1; i <= 3; i++) {
         await guest.page.goto(`${svc.httpUrl}/?room=gina.join&name=Guest${i}&autojoin=1`);
@@ -516,10 +516,10 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
   });
 
   test('a captured REGISTER answer cannot be replayed: 401 stale=true, the replayed Contact is not bound', async () => {
-    await vmrAdmin(svc, { request: 'create_account', username: 'hank', password: 'hank-secret-1', display_name: 'Hank' });
+    const hankAcc = await vmrAdmin(svc, { request: 'create_account', username: 'hank', password: 'hank-secret-1', display_name: 'Hank' });
     const uac = await sipUac('127.0.0.62');
     try {
-      const r = await uac.register('hank', 'hank-secret-1');
+      const r = await uac.register('hank', hankAcc.sip_password);
       assert.equal(r.final.status, 200, r.final.first);
       // the same Authorization again (new CSeq and branch, as an eavesdropper would send it) ...
       const replay = await r.again();
@@ -533,7 +533,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       assert.deepEqual(mine.map((x) => x.contact), [`sip:hank@127.0.0.62:${uac.port}`], JSON.stringify(mine));
       assert.match(svc.log(), /REGISTER of hank from 127\.0\.0\.62: a replayed answer \(nonce already used\), challenged again/);
       // the real client answers the fresh challenge and is registered again
-      const again = await uac.register('hank', 'hank-secret-1');
+      const again = await uac.register('hank', hankAcc.sip_password);
       assert.equal(again.final.status, 200, again.final.first);
     } finally {
       uac.close();
