@@ -88,10 +88,11 @@ static int take_name(char *out, size_t cap, const char *name, const char *extra,
 
 /* The format a refused line is answered with: the first offered one when it is a payload type
  * (RTP) or a short token, else a placeholder (formats of a refused line are ignored,
- * RFC 3264 §6, but one must be there). */
-static void take_first_fmt(const sdp_media_t *m, int rtp, sipb_sdp_mline *l) {
+ * RFC 3264 §6, but one must be there). After a proto with "RTP/" in it (UDP/TLS/RTP/SAVPF,
+ * which Sofia does not count as RTP) our own m= check takes numbers only: so do we. */
+static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l) {
 	const char *f = m->m_format != NULL ? m->m_format->l_text : NULL;
-	if(rtp) {
+	if(sdp_media_has_rtp(m) || strstr(l->proto, "RTP/") != NULL) {
 		unsigned pt = m->m_rtpmaps != NULL ? m->m_rtpmaps->rm_pt : 0;
 		if(m->m_rtpmaps == NULL && f != NULL && strlen(f) <= 3 && g_ascii_isdigit(f[0]))
 			pt = (unsigned)atoi(f);
@@ -116,7 +117,7 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	if(!take_name(l->type, sizeof(l->type), m->m_type_name, "-", 0)
 			|| !take_name(l->proto, sizeof(l->proto), m->m_proto_name, "-._", 1))
 		return -EPROTO;
-	take_first_fmt(m, sdp_media_has_rtp(m), l);
+	take_first_fmt(m, l);
 	l->dir = (sipb_sdp_dir)m->m_mode;
 	l->port = (int)m->m_port;
 	int is_audio = m->m_type == sdp_media_audio, is_video = m->m_type == sdp_media_video;

@@ -187,6 +187,13 @@ static void test_refused_line_from_checked_tokens(void) {
 	g_assert_nonnull(strstr(a, "\r\nm=application 0 UDP/BFCP *\r\n"));
 	g_free(a);
 	g_free(o);
+	/* ... and with a numeric one where the proto is RTP (formats there are payload types) */
+	o = g_strconcat(head, "m=video 9 UDP/TLS/RTP/SAVPF 12345678901234567890\r\n", NULL);
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	a = answer_reparses(&r);
+	g_assert_nonnull(strstr(a, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 0\r\n"));
+	g_free(a);
+	g_free(o);
 }
 
 static void test_our_offer_parses(void) {
