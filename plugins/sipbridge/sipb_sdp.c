@@ -125,8 +125,11 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	int savp = !g_ascii_strcasecmp(l->proto, "RTP/SAVP") || !g_ascii_strcasecmp(l->proto, "RTP/SAVPF");
 	if((!is_audio && !is_video) || (!avp && !savp) || m->m_port == 0 || m->m_port > 65535 || m->m_rejected)
 		return 0;
+	/* an IP address: media is sent to numeric hosts only (sipb_addr_set); "c=IN IP4 /0" once
+	 * left an accepted line with an empty one (tests/fuzz/fuzz_sip_sdp) */
 	const sdp_connection_t *c = m->m_connections ? m->m_connections : s->sdp_connection;
-	if(c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip))
+	if(c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip)
+			|| !g_hostname_is_ip_address(c->c_address))
 		return 0;
 	g_strlcpy(l->remote_ip, c->c_address, sizeof(l->remote_ip));
 	if(savp && !crypto_pick(m->m_attributes, l->crypto, sizeof(l->crypto), &l->crypto_tag))

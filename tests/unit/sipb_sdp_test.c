@@ -196,6 +196,25 @@ static void test_refused_line_from_checked_tokens(void) {
 	g_free(o);
 }
 
+/* tests/fuzz/regressions/sip_sdp/accepted-line-without-address.bin: "c=IN IP4 /0" left the
+ * accepted audio line with an empty address. Media goes only to an IP address (the media
+ * sockets take numeric hosts only): a line without one is not taken. */
+static void test_line_needs_an_ip_address(void) {
+	sipb_sdp_result r;
+	const char *addrs[] = { "/0", "", "media.example.org", "192.0.2.300" };
+	for(size_t i = 0; i < G_N_ELEMENTS(addrs); i++) {
+		char *o = g_strdup_printf("v=0\r\no=- 84 2 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\n"
+			"m=audio 5004 RTP/AVP 0\r\nc=IN IP4 %s\r\n", addrs[i]);
+		int rc = nego(o, &r);
+		g_assert_true(rc == -ENOTSUP || rc == -EPROTO);
+		g_assert_true(r.n == 0 || !r.m[0].accepted);
+		g_free(o);
+	}
+	g_assert_cmpint(nego("v=0\r\no=- 84 2 IN IP6 2001:db8::7\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 5004 RTP/AVP 0\r\nc=IN IP6 2001:db8::7\r\n", &r), ==, 0);
+	g_assert_cmpstr(r.m[0].remote_ip, ==, "2001:db8::7");
+}
+
 static void test_our_offer_parses(void) {
 	char *o = sipb_sdp_offer(&local);
 	sipb_sdp_result r;
@@ -215,5 +234,6 @@ int main(int argc, char **argv) {
 	g_test_add_func("/sipb/sdp/our-offer-parses", test_our_offer_parses);
 	g_test_add_func("/sipb/sdp/an-indented-m-line-is-checked-like-any-other", test_indented_mline_is_checked);
 	g_test_add_func("/sipb/sdp/a-refused-line-is-written-from-checked-tokens", test_refused_line_from_checked_tokens);
+	g_test_add_func("/sipb/sdp/a-line-without-an-ip-address-is-not-taken", test_line_needs_an_ip_address);
 	return g_test_run();
 }
