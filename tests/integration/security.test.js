@@ -169,15 +169,17 @@ describe('security: what an attacker would try', () => {
 
   test('PIN brute force over SIP INFO DTMF: locked after 5, per room and per source', async () => {
     // 3 wrong PINs: the bridge hangs up; 2 more from the same address lock room and source.
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('1111#2222#3333#', 15) },
+    // (A PIN is taken at its 4th digit: the key that ends the call is the last INFO, so no
+    // INFO of sipp's crosses the bridge's BYE; a leading '#' is ignored.)
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('#1111#2222#3333', 15) },
       { source: '127.0.0.1' }), 0);
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('4444#5555#6666#', 15) },
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('#4444#5555#6666', 15) },
       { source: '127.0.0.1' }), 0);
     // per room: the right PIN from another address is refused (the bridge hangs up)
-    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('4321#', 5) },
+    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('#4321', 5) },
       { source: '127.0.0.2' }), 0);
     // per source: the attacker's address gets nowhere in another PIN room either
-    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('5678#', 5) },
+    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('#5678', 5) },
       { source: '127.0.0.1' }), 0);
     // a third address with the right PIN is let into that other room
     const call = sipp('call_bye.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('5678#', 8) }, { source: '127.0.0.3', duration: 3000 });

@@ -97,14 +97,18 @@ describe('SIP signalling (sipp)', () => {
     // (5 wrong PINs per room or per source) that other tests would run into.
     const v = await vmrAdmin(svc, { request: 'create_room', name: 'vault', pin: '8765' });
     assert.equal(v.vmr, 'room', JSON.stringify(v));
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${v.room.address}@${DOMAIN}`, ...dtmfKeys('111122223333', 15) },
+    // The bridge hangs up at the 12th digit: it must be the last INFO (call_kicked.xml sends 15;
+    // "x" is no key), or sipp's next INFO crosses the BYE.
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${v.room.address}@${DOMAIN}`, ...dtmfKeys('xxx111122223333', 15) },
       { source: '127.0.0.3' }), 0);
     await waitForStatus(svc, (x) => x.sip.calls.length === 0, 5000, 'the call to end');
   });
 
   test('PIN room: three wrong PINs and the bridge hangs up (BYE)', async () => {
     const t0 = Date.now();
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('1111#2222#3333#', 15) }), 0);
+    // Each PIN is taken at its 4th digit, so the 3rd wrong one ends the call at the last key
+    // (a leading '#' with nothing typed is ignored).
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('#1111#2222#3333', 15) }), 0);
     assert.ok(Date.now() - t0 < 15000);
     await waitForStatus(svc, (x) => x.sip.calls.length === 0, 5000, 'the call to end');
     assert.match(svc.log(), /ended: wrong pin/);
