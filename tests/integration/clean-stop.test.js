@@ -50,9 +50,10 @@ describe('clean stop (SIGINT)', () => {
   test('janus stopped with SIGINT during a SIP call sends the caller a BYE and exits 0', async () => {
     // A PIN room and no PIN: the caller waits at the prompt until the service stops.
     const { svc, room } = await startWithRoom('clean-stop-in-call', '4321');
-    const call = sipp('call_kicked.xml', { ruri: `sip:${room.address}@${DOMAIN}`, ...dtmfKeys('', 15) }, { timeoutS: 40 });
+    // rtp_dtmf_kicked.xml: one RFC 4733 digit (no whole PIN) at +0.8 s, then it waits for a BYE.
+    const call = sipp('rtp_dtmf_kicked.xml', { ruri: `sip:${room.address}@${DOMAIN}`, dtmf: '9' }, { timeoutS: 40 });
     await waitForStatus(svc, (s) => s.sip.calls.some((c) => c.state === 'pin'), 8000, 'the caller at the PIN prompt');
-    await new Promise((r) => setTimeout(r, 2000));   // sipp has sent its INFOs and waits for the BYE
+    await new Promise((r) => setTimeout(r, 2000));   // past the digit: sipp waits for the BYE
     await stopCleanly(svc);
     assert.equal(await call, 0, 'sipp: the bridge hung up with a BYE');
   });
