@@ -41,7 +41,7 @@ vf=$(grep -E '^# (FAIL|ERROR|XPASS): ' _build/tests/unit/valgrind-suite.log 2>/d
 passed=$((passed + ${vp:-0})); failed=$((failed + vf))
 echo "unit tests under valgrind: ${vp:-0} passed, $vf failed"
 
-step "fuzz smoke (every libFuzzer harness for a bounded time)"
+step "fuzz smoke (every libFuzzer harness, a fixed number of runs from a fixed seed)"
 if make -C _build -s fuzz-smoke >"$OUT/fuzz.log" 2>&1; then
 	n=$(grep -cE '^fuzz: [a-z0-9_]+ ok:' "$OUT/fuzz.log" || true)
 	echo "fuzz harnesses without a crash: $n"; passed=$((passed + n))

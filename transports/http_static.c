@@ -55,6 +55,7 @@ static const struct {
 	{ "/", "index.html" },
 	{ "/join", "index.html" },   /* the join page without an invitation: room + PIN */
 	{ "/manage", "manage.html" },
+	{ "/favicon.ico", "favicon.svg" },   /* asked for by browsers and tools that ignore <link rel="icon"> */
 };
 
 static struct {

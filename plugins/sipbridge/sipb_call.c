@@ -19,6 +19,11 @@
 #include <string.h>
 #include <stdlib.h>
 
+/* A room's PIN is 4 digits, a meeting number 6 (vmr_store's CHECKs): the IVR takes either at its
+ * last digit, '#' is optional. */
+#define SIPB_PIN_DIGITS 4
+#define SIPB_MEETING_NUMBER_DIGITS 6
+
 struct sipb_media_ref {
 	sipb_ua *ua;
 	uint64_t id;
@@ -237,6 +242,7 @@ static void join_room(sipb_call *call) {
 static void ask_pin_or_join(sipb_call *call) {
 	if(call->room_pin != NULL) {
 		sipb_ivr_reset(&call->ivr);
+		sipb_ivr_set_length(&call->ivr, SIPB_PIN_DIGITS);
 		set_state(call, SIPB_CALL_PIN);
 		sipb_media_play_prompt(call->media, "enter_pin", 1);
 	} else {
@@ -264,7 +270,7 @@ static void lobby_entry(sipb_call *call, const char *entry) {
 		return;
 	}
 	vmr_room room;
-	int ok = strlen(entry) == 6 && vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
+	int ok = strlen(entry) == SIPB_MEETING_NUMBER_DIGITS && vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
 	if(!ok) {
 		vmr_ratelimit_failure(ua->lobby_failures, key, now);
 		g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number", call->member.id, call->source);
@@ -480,6 +486,7 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 		ask_pin_or_join(call);
 	} else {
 		set_state(call, SIPB_CALL_LOBBY);
+		sipb_ivr_set_length(&call->ivr, SIPB_MEETING_NUMBER_DIGITS);
 		sipb_media_play_prompt(call->media, "enter_number", 1);
 	}
 }

@@ -10,10 +10,14 @@ void sipb_ivr_reset(sipb_ivr *ivr) {
 	memset(ivr, 0, sizeof(*ivr));
 }
 
+void sipb_ivr_set_length(sipb_ivr *ivr, size_t length) {
+	ivr->length = length <= SIPB_IVR_MAX_DIGITS ? length : 0;
+}
+
 int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry) {
 	if(key == '#') {
-		if(ivr->n == 0)
-			ivr->digits[0] = '\0';
+		if(ivr->n == 0 && !ivr->overflow)
+			return 0;   /* nothing typed, or the entry was complete at its last digit */
 		*entry = ivr->overflow ? "" : ivr->digits;
 		ivr->n = 0;
 		ivr->overflow = 0;
@@ -36,6 +40,11 @@ int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry) {
 	}
 	ivr->digits[ivr->n++] = key;
 	ivr->digits[ivr->n] = '\0';
+	if(ivr->length > 0 && ivr->n == ivr->length) {
+		*entry = ivr->digits;
+		ivr->n = 0;
+		return 1;
+	}
 	return 0;
 }
 

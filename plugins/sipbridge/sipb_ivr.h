@@ -1,6 +1,7 @@
 /*
  * sipb_ivr.h - the keypad side of the IVR, pure: collects DTMF digits into an entry ended by
- * '#', counts tries, and reads DTMF out of SIP INFO bodies (application/dtmf-relay
+ * '#' or, when the entry has a known length (a 4-digit PIN, a 6-digit meeting number), by its
+ * last digit; counts tries, and reads DTMF out of SIP INFO bodies (application/dtmf-relay
  * "Signal=5", application/dtmf "5"). What an entry means (a meeting number, a PIN) is the
  * call's business (sipb_call.c).
  *
@@ -17,13 +18,19 @@
 typedef struct sipb_ivr {
 	char digits[SIPB_IVR_MAX_DIGITS + 1];
 	size_t n;
+	size_t length;         /* digits that complete an entry without '#'; 0: only '#' does */
 	int overflow;          /* more digits than any valid entry: the entry is wrong */
 	int tries;             /* wrong entries so far */
 } sipb_ivr;
 
 void sipb_ivr_reset(sipb_ivr *ivr);
-/* Feeds one key. Returns 1 when '#' completed an entry (*entry points to it, or to "" when it
- * overflowed; valid until the next call), 0 otherwise. '*' clears the entry. */
+/* From now on an entry of length digits is complete at its last digit (0: only at '#'); '#'
+ * still ends a shorter one. Keeps what was typed and the tries. */
+void sipb_ivr_set_length(sipb_ivr *ivr, size_t length);
+/* Feeds one key. Returns 1 when '#', or the digit that made the entry the set length, completed
+ * an entry (*entry points to it, or to "" when it overflowed; valid until the next call), 0
+ * otherwise. '*' clears the entry; a '#' with nothing typed is ignored (so the '#' a caller adds
+ * after a complete PIN is no second, empty entry). */
 int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry);
 /* Counts a wrong entry; returns 1 when the caller has used up SIPB_IVR_MAX_TRIES. */
 int sipb_ivr_wrong(sipb_ivr *ivr);

@@ -70,28 +70,70 @@ static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *
 	return 0;
 }
 
-static void take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l) {
-	g_strlcpy(l->type, m->m_type_name ? m->m_type_name : "audio", sizeof(l->type));
-	g_strlcpy(l->proto, m->m_proto_name ? m->m_proto_name : "RTP/AVP", sizeof(l->proto));
-	if(m->m_rtpmaps != NULL)
-		g_snprintf(l->first_fmt, sizeof(l->first_fmt), "%u", m->m_rtpmaps->rm_pt);
-	else if(m->m_format != NULL && m->m_format->l_text != NULL)
-		g_strlcpy(l->first_fmt, m->m_format->l_text, sizeof(l->first_fmt));
-	else
-		g_strlcpy(l->first_fmt, "0", sizeof(l->first_fmt));
+/* A media type or proto we may write back in the answer: a name of letters, digits and the
+ * characters in extra, starting with a letter; with slash, parts like that joined by single
+ * '/' (RFC 4566 §5.14). Copied only when it fits whole. */
+static int take_name(char *out, size_t cap, const char *name, const char *extra, int slash) {
+	if(name == NULL || !g_ascii_isalpha(name[0]) || strlen(name) >= cap)
+		return 0;
+	for(const char *c = name; *c; c++) {
+		if(slash && *c == '/' && g_ascii_isalpha(c[1]))
+			continue;
+		if(!g_ascii_isalnum(*c) && strchr(extra, *c) == NULL)
+			return 0;
+	}
+	g_strlcpy(out, name, cap);
+	return 1;
+}
+
+/* The format a refused line is answered with: the first offered one when it is a payload type
+ * (RTP) or a short token, else a placeholder (formats of a refused line are ignored,
+ * RFC 3264 §6, but one must be there). After a proto with "RTP/" in it (UDP/TLS/RTP/SAVPF,
+ * which Sofia does not count as RTP) our own m= check takes numbers only: so do we. */
+static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l) {
+	const char *f = m->m_format != NULL ? m->m_format->l_text : NULL;
+	if(sdp_media_has_rtp(m) || strstr(l->proto, "RTP/") != NULL) {
+		unsigned pt = m->m_rtpmaps != NULL ? m->m_rtpmaps->rm_pt : 0;
+		if(m->m_rtpmaps == NULL && f != NULL && strlen(f) <= 3 && g_ascii_isdigit(f[0]))
+			pt = (unsigned)atoi(f);
+		g_snprintf(l->first_fmt, sizeof(l->first_fmt), "%u", pt <= 127 ? pt : 0);
+		return;
+	}
+	if(f == NULL || f[0] == '\0' || strlen(f) >= sizeof(l->first_fmt)) {
+		g_strlcpy(l->first_fmt, "*", sizeof(l->first_fmt));
+		return;
+	}
+	for(const char *c = f; *c; c++)
+		if(!g_ascii_isalnum(*c) && strchr("-._*", *c) == NULL) {
+			g_strlcpy(l->first_fmt, "*", sizeof(l->first_fmt));
+			return;
+		}
+	g_strlcpy(l->first_fmt, f, sizeof(l->first_fmt));
+}
+
+/* Fills l from one offered m= line; -EPROTO when the line cannot be answered as offered
+ * (its media type or proto is no name we can write back). */
+static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l) {
+	if(!take_name(l->type, sizeof(l->type), m->m_type_name, "-", 0)
+			|| !take_name(l->proto, sizeof(l->proto), m->m_proto_name, "-._", 1))
+		return -EPROTO;
+	take_first_fmt(m, l);
 	l->dir = (sipb_sdp_dir)m->m_mode;
 	l->port = (int)m->m_port;
 	int is_audio = m->m_type == sdp_media_audio, is_video = m->m_type == sdp_media_video;
 	int avp = !g_ascii_strcasecmp(l->proto, "RTP/AVP") || !g_ascii_strcasecmp(l->proto, "RTP/AVPF");
 	int savp = !g_ascii_strcasecmp(l->proto, "RTP/SAVP") || !g_ascii_strcasecmp(l->proto, "RTP/SAVPF");
 	if((!is_audio && !is_video) || (!avp && !savp) || m->m_port == 0 || m->m_port > 65535 || m->m_rejected)
-		return;
+		return 0;
+	/* an IP address: media is sent to numeric hosts only (sipb_addr_set); "c=IN IP4 /0" once
+	 * left an accepted line with an empty one (tests/fuzz/fuzz_sip_sdp) */
 	const sdp_connection_t *c = m->m_connections ? m->m_connections : s->sdp_connection;
-	if(c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip))
-		return;
+	if(c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip)
+			|| !g_hostname_is_ip_address(c->c_address))
+		return 0;
 	g_strlcpy(l->remote_ip, c->c_address, sizeof(l->remote_ip));
 	if(savp && !crypto_pick(m->m_attributes, l->crypto, sizeof(l->crypto), &l->crypto_tag))
-		return;
+		return 0;
 	l->is_video = is_video;
 	const sdp_rtpmap_t *chosen = NULL;
 	for(const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL && chosen == NULL; rm = rm->rm_next) {
@@ -106,7 +148,7 @@ static void take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mli
 			chosen = rm;
 	}
 	if(chosen == NULL)
-		return;
+		return 0;
 	l->pt = chosen->rm_pt;
 	l->clock_rate = (int)chosen->rm_rate;
 	l->channels = chosen->rm_params ? atoi(chosen->rm_params) : 1;
@@ -128,6 +170,7 @@ static void take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mli
 		}
 	}
 	l->accepted = 1;
+	return 0;
 }
 
 static int is_token_char(char c, const char *extra) {
@@ -136,7 +179,9 @@ static int is_token_char(char c, const char *extra) {
 
 /* Checks every m= line against RFC 4566 §5.14 before Sofia sees it: Sofia's sdp_parse can be
  * driven to allocate gigabytes by odd proto/format tokens (found by tests/fuzz/fuzz_sip_sdp,
- * e.g. "m=image 1 udptlinline:=video 1 RTP/AVP 31"). Also refuses a CR not followed by LF. */
+ * e.g. "m=image 1 udptlinline:=video 1 RTP/AVP 31"). Also refuses a CR not followed by LF.
+ * Sofia skips spaces and tabs in front of a line: so does this check (found by the fuzzer:
+ * "\t\tm=ShdeoP4 198.51.100.7" escaped it). */
 static int m_lines_are_sane(const char *sdp, size_t len) {
 	for(size_t i = 0; i < len; i++)
 		if(sdp[i] == '\r' && (i + 1 >= len || sdp[i + 1] != '\n'))
@@ -146,6 +191,8 @@ static int m_lines_are_sane(const char *sdp, size_t len) {
 		while(e < len && sdp[e] != '\n')
 			e++;
 		size_t end = (e > i && sdp[e - 1] == '\r') ? e - 1 : e;
+		while(i < end && (sdp[i] == ' ' || sdp[i] == '\t'))
+			i++;
 		if(end - i >= 2 && sdp[i] == 'm' && sdp[i + 1] == '=') {
 			char line[512];
 			if(end - i >= sizeof(line))
@@ -223,7 +270,9 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out) {
 			goto done;
 		}
 		sipb_sdp_mline *l = &out->m[out->n];
-		take_line(s, m, l);
+		rc = take_line(s, m, l);
+		if(rc < 0)
+			goto done;
 		/* One stream of each kind: further ones are rejected. */
 		if(l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;

@@ -25,9 +25,10 @@ typedef enum sipb_sdp_dir {
 } sipb_sdp_dir;
 
 typedef struct sipb_sdp_mline {
-	char type[16];          /* "audio", "video", other (copied for rejected lines) */
-	char proto[16];         /* as offered, e.g. "RTP/AVP", "RTP/SAVP" */
-	char first_fmt[8];      /* the first offered format, to echo in a rejection */
+	/* What a refused line is answered with: checked tokens only (see take_line) */
+	char type[16];          /* "audio", "video", or another media type that is a plain name */
+	char proto[24];         /* the offered proto when it is a plain name, e.g. "RTP/SAVP" */
+	char first_fmt[16];     /* the first offered format when valid, else "0" (RTP) or "*" */
 	int accepted;           /* we take this line (else answered with port 0) */
 	int is_video;
 	int port;
@@ -48,7 +49,8 @@ typedef struct sipb_sdp_result {
 	int audio, video;       /* index of the accepted audio / video line, -1 when none */
 } sipb_sdp_result;
 
-/* 0; -EPROTO when the SDP does not parse; -ENOTSUP when no audio line is acceptable. */
+/* 0; -EPROTO when the SDP does not parse or an m= line cannot be answered as offered
+ * (media type or proto not a plain name, or too long); -ENOTSUP when no audio line is acceptable. */
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out);
 /* Hold: the peer sends nothing to us or wants nothing from us (sendonly/inactive, c=0.0.0.0). */
 int sipb_sdp_is_hold(const sipb_sdp_result *r);

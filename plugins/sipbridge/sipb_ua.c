@@ -228,8 +228,16 @@ static gpointer ua_thread(gpointer data) {
 	/* shut down: calls were hung up and nua has finished (nua_r_shutdown) */
 	if(ua->nua != NULL)
 		nua_destroy(ua->nua);
-	if(ua->root != NULL)
+	if(ua->root != NULL) {
+		/* Detach Sofia's GSource first: then su_root_destroy drops its last reference and the
+		 * port is finalized here, on the thread that created (and so holds) it. Left attached,
+		 * the context's reference made g_main_context_unref in sipb_ua_stop finalize it on
+		 * janus's thread, where Sofia clears its still-locked ownership mutex: GLib aborts
+		 * ("g_mutex_clear() called on uninitialised or locked mutex") on every stop. */
+		g_source_destroy(su_glib_root_gsource(ua->root));
 		su_root_destroy(ua->root);
+		ua->root = NULL;
+	}
 	g_main_context_pop_thread_default(ua->ctx);
 	return NULL;
 }

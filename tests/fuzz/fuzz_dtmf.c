@@ -10,9 +10,12 @@
  * copy, not NUL-terminated); bits 0-1 of the flags pick a prefix for the Content-Type so the
  * fuzzer reaches both body formats.
  *
+ * The input's length picks the IVR's entry length (none, a 4-digit PIN, a 6-digit number).
+ *
  * Checks: at most two presses per packet, each a key; an event's timestamp reports at most
  * once while it is current; INFO keys are keys; IVR entries are digits only, at most
- * SIPB_IVR_MAX_DIGITS, and the try counter ends the call after SIPB_IVR_MAX_TRIES.
+ * SIPB_IVR_MAX_DIGITS, end at '#' or at the entry length's last digit, and the try counter
+ * ends the call after SIPB_IVR_MAX_TRIES.
  */
 #include "sipb_dtmf.h"
 #include "sipb_ivr.h"
@@ -35,8 +38,9 @@ static void feed_ivr(sipb_ivr *ivr, char key)
 	FUZZ_ASSERT(ivr->n <= SIPB_IVR_MAX_DIGITS);
 	if (!done)
 		return;
-	FUZZ_ASSERT(key == '#' && entry != NULL);
+	FUZZ_ASSERT(entry != NULL);
 	size_t n = strlen(entry);
+	FUZZ_ASSERT(key == '#' ? n != ivr->length || n == 0 : (ivr->length > 0 && n == ivr->length));
 	FUZZ_ASSERT(n <= SIPB_IVR_MAX_DIGITS);
 	for (size_t i = 0; i < n; i++)
 		FUZZ_ASSERT(entry[i] >= '0' && entry[i] <= '9');
@@ -57,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sipb_dtmf_rx_init(&rx);
 	sipb_ivr ivr;
 	sipb_ivr_reset(&ivr);
+	sipb_ivr_set_length(&ivr, size % 3 == 0 ? 0 : size % 3 == 1 ? 4 : 6);
 	fuzz_reader r;
 	fuzz_reader_init(&r, data, size);
 	uint8_t flags;

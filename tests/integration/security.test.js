@@ -178,12 +178,14 @@ describe('security: what an attacker would try', () => {
     // From its own address (a browser at 127.0.0.1 comes later: PIN locks are shared).
     // 3 wrong PINs: the bridge hangs up; 2 more from the same address lock the source (the
     // same guard as browsers' PINs: vmr_pinguard), so the 6th entry ends the call.
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('1111#2222#3333#', 15) },
+    // (A PIN is taken at its 4th digit: the key that ends the call is the last INFO, so no
+    // INFO of sipp's crosses the bridge's BYE; a leading '#' is ignored.)
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('#1111#2222#3333', 15) },
       { source: '127.0.0.6' }), 0);
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('4444#5555#6666#', 15) },
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${sipvault.address}@${DOMAIN}`, ...dtmfKeys('#4444#5555#6666', 15) },
       { source: '127.0.0.6' }), 0);
     // per source: the attacker's address gets nowhere in another PIN room either
-    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('5678#', 5) },
+    assert.equal(await sipp('pin_locked.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('#5678', 5) },
       { source: '127.0.0.6' }), 0);
     // a third address with the right PIN is let into that other room
     const call = sipp('call_bye.xml', { ruri: `sip:${sipsafe.address}@${DOMAIN}`, ...dtmfKeys('5678#', 8) }, { source: '127.0.0.3', duration: 3000 });

@@ -2,7 +2,8 @@
 // network namespace: a caller enters a room's PIN with RFC 4733 telephone-events (PT 96, the
 // one sipp's play_dtmf hard-codes) and then sends PCMU from a file (a 440 Hz tone made here
 // with ffmpeg) that a headless chromium participant hears; three wrong RFC 4733 PINs make the
-// bridge hang up; the lobby takes the meeting number and the PIN by RFC 4733; and the room's
+// bridge hang up; the lobby takes the meeting number and the PIN by RFC 4733 (with or without
+// #: both are taken at their last digit); and the room's
 // audio comes back to a SIP caller (our own UDP socket is the caller's media port; we decode
 // the µ-law and look at its energy and pitch while a browser with a tone microphone talks).
 'use strict';
@@ -140,6 +141,16 @@ describe('SIP media (sipp RFC 4733 DTMF and PCMU, a browser in the room)', () =>
     assert.equal(await call, 0);
     await waitForStatus(svc, noCalls, 5000, 'the call to end');
     await waitForLog(svc, /joined room board \(lobby\)/);
+  });
+
+  test('the lobby with RFC 4733 and no #: the 6-digit meeting number, then the 4-digit PIN → in the room', async () => {
+    const call = sipp('rtp_dtmf_lobby.xml', { ruri: `sip:127.0.0.1:${SIP_PORT}`, dtmf: `${board.meeting_number}`, dtmf2: PIN },
+      { duration: 3000 });
+    await waitForStatus(svc, (s) => s.sip.calls.some((c) => c.state === 'pin' && c.room === board.address && c.via === 'lobby'),
+      8000, 'the lobby caller asked for board\'s PIN');
+    await waitForStatus(svc, inRoom(board.address, 'lobby'), 10000, 'the lobby caller in board');
+    assert.equal(await call, 0);
+    await waitForStatus(svc, noCalls, 5000, 'the call to end');
   });
 
   test('the caller hears the room: RTP comes back to the SIP caller', async () => {

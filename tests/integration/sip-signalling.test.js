@@ -1,7 +1,7 @@
 // The SIP bridge's signalling with the real janus and Debian's sipp (sip-tester), inside the
 // test network namespace: REGISTER with digest (good and wrong password), INVITE to an unknown
 // room (404), to a room without PIN (200, ACK, BYE), to a PIN room with the PIN as SIP INFO
-// DTMF (joined), three wrong PINs (the bridge hangs up), the lobby (bare IP, meeting number +
+// DTMF (joined, with or without #), three wrong PINs (the bridge hangs up), the lobby (bare IP, meeting number +
 // #, joined), malformed requests (400, janus keeps running), and the call log in the store.
 // Media here is whatever sipb_media does; these tests look at SIP and at the bridge's `status`.
 'use strict';
@@ -87,9 +87,29 @@ describe('SIP signalling (sipp)', () => {
     assert.match(svc.log(), /joined room board \(address\)/);
   });
 
+  test('PIN room: the 4 PIN digits without # let the caller in (SIP INFO)', async () => {
+    const call = sipp('call_bye.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('4321', 8) }, { duration: 3000 });
+    await waitForStatus(svc, inRoom('board', 'address'), 8000, 'the caller in board without #');
+    assert.equal(await call, 0);
+  });
+
+  test('PIN room: three wrong 4-digit PINs without # and the bridge hangs up (BYE)', async () => {
+    // A room and a source address of its own: the PIN attempts here count toward no lock-out
+    // (5 wrong PINs per room or per source) that other tests would run into.
+    const v = await vmrAdmin(svc, { request: 'create_room', name: 'vault', pin: '8765' });
+    assert.equal(v.vmr, 'room', JSON.stringify(v));
+    // The bridge hangs up at the 12th digit: it must be the last INFO (call_kicked.xml sends 15;
+    // "x" is no key), or sipp's next INFO crosses the BYE.
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${v.room.address}@${DOMAIN}`, ...dtmfKeys('xxx111122223333', 15) },
+      { source: '127.0.0.3' }), 0);
+    await waitForStatus(svc, (x) => x.sip.calls.length === 0, 5000, 'the call to end');
+  });
+
   test('PIN room: three wrong PINs and the bridge hangs up (BYE)', async () => {
     const t0 = Date.now();
-    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('1111#2222#3333#', 15) }), 0);
+    // Each PIN is taken at its 4th digit, so the 3rd wrong one ends the call at the last key
+    // (a leading '#' with nothing typed is ignored).
+    assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('#1111#2222#3333', 15) }), 0);
     assert.ok(Date.now() - t0 < 15000);
     await waitForStatus(svc, (x) => x.sip.calls.length === 0, 5000, 'the call to end');
     assert.match(svc.log(), /ended: wrong pin/);

@@ -53,6 +53,19 @@ test('the transport serves the new pages and scripts', async () => {
   }
 });
 
+test('the favicon: /favicon.ico is an image (no 404 on every page load), and both pages link it', async () => {
+  for (const p of ['/favicon.ico', '/favicon.svg']) {
+    const r = await fetch(svc.httpUrl + p);
+    assert.equal(r.status, 200, p);
+    assert.match(r.headers.get('content-type'), /^image\//, p);
+    assert.match(await r.text(), /<svg[\s>]/, p);
+  }
+  for (const p of ['/join', '/manage']) {
+    const html = await (await fetch(svc.httpUrl + p)).text();
+    assert.match(html, /<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml">/, p);
+  }
+});
+
 test('management page: a wrong password shows an error and no management form', async () => {
   owner = await launchBrowser({ viewport: DESKTOP });
   const page = owner.page;

@@ -21,8 +21,7 @@ static void test_entries(void) {
 	g_assert_cmpstr(e, ==, "123456");
 	g_assert_cmpint(feed(&ivr, "12*98#", &e), ==, 1);   /* '*' starts over */
 	g_assert_cmpstr(e, ==, "98");
-	g_assert_cmpint(feed(&ivr, "#", &e), ==, 1);
-	g_assert_cmpstr(e, ==, "");
+	g_assert_cmpint(feed(&ivr, "#", &e), ==, 0);   /* a '#' alone is no entry (and no wrong try) */
 	g_assert_cmpint(feed(&ivr, "1234567890123456789#", &e), ==, 1);   /* too long: wrong */
 	g_assert_cmpstr(e, ==, "");
 	g_assert_cmpint(feed(&ivr, "AB7#", &e), ==, 1);
@@ -30,6 +29,28 @@ static void test_entries(void) {
 	g_assert_cmpint(sipb_ivr_wrong(&ivr), ==, 0);
 	g_assert_cmpint(sipb_ivr_wrong(&ivr), ==, 0);
 	g_assert_cmpint(sipb_ivr_wrong(&ivr), ==, 1);
+}
+
+/* A PIN is 4 digits and a meeting number 6: the entry is taken at its last digit, and a '#'
+ * after it (the old habit, or what the prompt used to ask for) is no second, empty entry. */
+static void test_fixed_length(void) {
+	sipb_ivr ivr;
+	const char *e = NULL;
+	sipb_ivr_reset(&ivr);
+	sipb_ivr_set_length(&ivr, 4);
+	g_assert_cmpint(feed(&ivr, "432", &e), ==, 0);
+	g_assert_cmpint(sipb_ivr_key(&ivr, '1', &e), ==, 1);
+	g_assert_cmpstr(e, ==, "4321");
+	g_assert_cmpint(sipb_ivr_key(&ivr, '#', &e), ==, 0);
+	g_assert_cmpint(feed(&ivr, "98*1234", &e), ==, 1);   /* '*' starts over */
+	g_assert_cmpstr(e, ==, "1234");
+	g_assert_cmpint(feed(&ivr, "12#", &e), ==, 1);        /* '#' still ends a shorter entry */
+	g_assert_cmpstr(e, ==, "12");
+	sipb_ivr_set_length(&ivr, 6);
+	g_assert_cmpint(feed(&ivr, "12345", &e), ==, 0);
+	g_assert_cmpint(sipb_ivr_key(&ivr, '6', &e), ==, 1);
+	g_assert_cmpstr(e, ==, "123456");
+	g_assert_cmpint(ivr.tries, ==, 0);
 }
 
 static void test_info_bodies(void) {
@@ -58,6 +79,7 @@ static void test_info_bodies(void) {
 int main(int argc, char **argv) {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/ivr/entries", test_entries);
+	g_test_add_func("/sipb/ivr/a-4-digit-pin-is-taken-at-its-4th-digit-with-or-without-hash", test_fixed_length);
 	g_test_add_func("/sipb/ivr/info-bodies", test_info_bodies);
 	return g_test_run();
 }

@@ -130,6 +130,91 @@ static void test_refused(void) {
 	g_free(a);
 }
 
+/* The answer must parse as SDP again (RFC 3264 §6: one m-line per offered one, port 0 and the
+ * same media type for a refused one); asserts it and returns the answer for more checks. */
+static char *answer_reparses(const sipb_sdp_result *r) {
+	char *a = sipb_sdp_answer(r, &local);
+	sipb_sdp_result back;
+	int brc = sipb_sdp_negotiate(a, strlen(a), &back);
+	g_assert_cmpint(brc, !=, -EPROTO);
+	g_assert_cmpint(back.n, ==, r->n);
+	return a;
+}
+
+/* tests/fuzz/regressions/sip_sdp/answer-does-not-reparse*: an m= line behind leading tabs
+ * (Sofia skips them, so it is an m= line) with an address where the port belongs. */
+static void test_indented_mline_is_checked(void) {
+	sipb_sdp_result r;
+	g_assert_cmpint(nego("v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+		"m=audio 2222 RTP/AVP 0\r\n\t\tm=ShdeoP4 198.51.100.7\r\n", &r), ==, -EPROTO);
+	g_assert_cmpint(nego("v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+		"m=audio 2222 RTP/AVP 0\r\n  m=audio 16#90 RTP/AVP 8\r\n", &r), ==, -EPROTO);
+}
+
+/* Refused lines are written from tokens we checked, never copied blindly from the offer. */
+static void test_refused_line_from_checked_tokens(void) {
+	sipb_sdp_result r;
+	const char *head = "v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+		"m=audio 2222 RTP/AVP 0\r\n";
+	/* an odd but well-formed media type and proto: echoed, port 0 */
+	char *o = g_strconcat(head, "m=Shdeo 0 RTP/SAVP 109\r\nm=image 9 udptl t38\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n", NULL);
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	char *a = answer_reparses(&r);
+	g_assert_nonnull(strstr(a, "\r\nm=Shdeo 0 RTP/SAVP 109\r\n"));
+	g_assert_nonnull(strstr(a, "\r\nm=image 0 udptl t38\r\n"));
+	g_assert_nonnull(strstr(a, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 96\r\n"));   /* not cut short */
+	g_free(a);
+	g_free(o);
+	/* tokens we cannot write back as they were offered (too long to keep, or not a token
+	 * of the form RFC 4566 §5.14 gives): the offer is refused rather than answered wrongly */
+	const char *bad[] = {
+		"m=Shdeo 0 8 101\r\n",                        /* proto not a name */
+		"m=Shdeo 0 .51.100.7 0\r\n",
+		"m=averyveryverylongmediatype 0 RTP/AVP 0\r\n",
+		"m=audio 0 RTP/AVP/A/VERY/LONG/PROTO/NAME 0\r\n",
+		"m=audio 0 RTP//AVP 0\r\n",
+	};
+	for(size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		o = g_strconcat(head, bad[i], NULL);
+		g_assert_cmpint(nego(o, &r), ==, -EPROTO);
+		g_free(o);
+	}
+	/* a non-RTP format we do not keep is answered with a placeholder format */
+	o = g_strconcat(head, "m=application 0 UDP/BFCP averyveryverylongformatname\r\n", NULL);
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	a = answer_reparses(&r);
+	g_assert_nonnull(strstr(a, "\r\nm=application 0 UDP/BFCP *\r\n"));
+	g_free(a);
+	g_free(o);
+	/* ... and with a numeric one where the proto is RTP (formats there are payload types) */
+	o = g_strconcat(head, "m=video 9 UDP/TLS/RTP/SAVPF 12345678901234567890\r\n", NULL);
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	a = answer_reparses(&r);
+	g_assert_nonnull(strstr(a, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 0\r\n"));
+	g_free(a);
+	g_free(o);
+}
+
+/* tests/fuzz/regressions/sip_sdp/accepted-line-without-address.bin: "c=IN IP4 /0" left the
+ * accepted audio line with an empty address. Media goes only to an IP address (the media
+ * sockets take numeric hosts only): a line without one is not taken. */
+static void test_line_needs_an_ip_address(void) {
+	sipb_sdp_result r;
+	const char *addrs[] = { "/0", "", "media.example.org", "192.0.2.300" };
+	for(size_t i = 0; i < G_N_ELEMENTS(addrs); i++) {
+		char *o = g_strdup_printf("v=0\r\no=- 84 2 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\n"
+			"m=audio 5004 RTP/AVP 0\r\nc=IN IP4 %s\r\n", addrs[i]);
+		int rc = nego(o, &r);
+		g_assert_true(rc == -ENOTSUP || rc == -EPROTO);
+		g_assert_true(r.n == 0 || !r.m[0].accepted);
+		g_free(o);
+	}
+	g_assert_cmpint(nego("v=0\r\no=- 84 2 IN IP6 2001:db8::7\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 5004 RTP/AVP 0\r\nc=IN IP6 2001:db8::7\r\n", &r), ==, 0);
+	g_assert_cmpstr(r.m[0].remote_ip, ==, "2001:db8::7");
+}
+
 static void test_our_offer_parses(void) {
 	char *o = sipb_sdp_offer(&local);
 	sipb_sdp_result r;
@@ -147,5 +232,8 @@ int main(int argc, char **argv) {
 	g_test_add_func("/sipb/sdp/srtp", test_srtp);
 	g_test_add_func("/sipb/sdp/refused", test_refused);
 	g_test_add_func("/sipb/sdp/our-offer-parses", test_our_offer_parses);
+	g_test_add_func("/sipb/sdp/an-indented-m-line-is-checked-like-any-other", test_indented_mline_is_checked);
+	g_test_add_func("/sipb/sdp/a-refused-line-is-written-from-checked-tokens", test_refused_line_from_checked_tokens);
+	g_test_add_func("/sipb/sdp/a-line-without-an-ip-address-is-not-taken", test_line_needs_an_ip_address);
 	return g_test_run();
 }

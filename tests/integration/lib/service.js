@@ -115,6 +115,7 @@ async function startService(opts = {}) {
       if (svc.isRunning()) await svc.stop({ keep: true });
       await spawnJanus();
     },
+    /** SIGINT (kill -9 after 10 s); resolves with how janus ended: { code, signal }. */
     async stop({ keep = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -124,6 +125,7 @@ async function startService(opts = {}) {
         clearTimeout(timer);
       }
       if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+      return { code: child.exitCode, signal: child.signalCode };
     },
   };
   return svc;
