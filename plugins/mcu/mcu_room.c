@@ -215,6 +215,10 @@ int mcu_room_advance(mcu_room *room, int64_t usec)
 	if (!room || !room->cfg.manual_clock || usec < 0)
 		return -EINVAL;
 	g_mutex_lock(&room->advance_lock);
+	if (usec > G_MAXINT64 / 2 - room->clock_us) {
+		g_mutex_unlock(&room->advance_lock);
+		return -EINVAL;   /* the clock would overflow */
+	}
 	gint64 target = room->clock_us + usec;
 	gint64 period = G_USEC_PER_SEC / room->cfg.fps;
 	for (;;) {

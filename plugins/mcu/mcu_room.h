@@ -124,7 +124,7 @@ void mcu_room_video_size(const mcu_room *room, int *width, int *height);
  * between two calls arrive at the current clock (before the ticks of the next call).
  * Other mcu_* calls stay allowed from any thread, but calls to mcu_room_advance on one room
  * must not overlap; io and event callbacks may not call it. Returns 0, or -EINVAL (room
- * NULL, not manual, or usec < 0). */
+ * NULL, not manual, usec < 0, or a clock past 2^62 µs). */
 int mcu_room_advance(mcu_room *room, int64_t usec);
 
 /* Adds a participant; io is copied. audio_pt/video_pt are the RTP payload types to write in

@@ -362,6 +362,9 @@ static void test_black_canvas_without_senders(void)
 	mcu_participant_io io;
 	sink_init(&s, &io);
 	mcu_participant *p = mcu_room_join(room, "P", &io, 111, 96);
+	g_assert_cmpint(mcu_room_advance(room, -1), ==, -EINVAL);
+	g_assert_cmpint(mcu_room_advance(room, G_MAXINT64), ==, -EINVAL);   /* would overflow */
+	g_assert_cmpuint(sink_count(&s, false) + sink_count(&s, true), ==, 0);   /* time stood */
 	g_assert_cmpint(mcu_room_advance(room, 200000), ==, 0);   /* 4 frames, 10 mixer ticks */
 	g_assert_cmpuint(sink_count(&s, true), >=, 4);
 	g_assert_cmpuint(sink_count(&s, false), ==, 10);
