@@ -56,6 +56,7 @@ void mcu_room_config_defaults(mcu_room_config *cfg)
 	cfg->video_kbps = 1500;
 	cfg->audio_kbps = 32;
 	cfg->layout = MCU_LAYOUT_1_7;
+	cfg->manual_clock = false;
 }
 
 static int clamp(int v, int lo, int hi)
@@ -86,6 +87,9 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	g_cond_init(&room->frame_cond);
 	g_rec_mutex_init(&room->ev_lock);
 	g_mutex_init(&room->stats_lock);
+	g_mutex_init(&room->advance_lock);
+	/* Any start works; not 0, which several fields use for "never". */
+	room->clock_us = G_USEC_PER_SEC;
 	mcu_speaker_sel_init(&room->speaker);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		if (mcu_aenc_new((mcu_audio_codec_id)c, room->cfg.audio_kbps * 1000,
@@ -93,13 +97,17 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 			goto fail;
 	room->parts = g_ptr_array_new();
 	room->picture_id = (uint16_t)(g_random_int() & 0x7fff);
-	room->start_us = g_get_monotonic_time();
+	room->start_us = mcu_room_now(room);
+	room->next_audio_us = room->start_us + MCU_AUDIO_TICK_US;
+	room->next_video_us = room->start_us + G_USEC_PER_SEC / room->cfg.fps;
 	for (int c = 0; c < MCU_VIDEO_CODECS; c++)
 		room->last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
 	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
 			room->cfg.video_kbps, &room->venc) < 0 ||
 			mcu_image_alloc(&room->canvas, room->cfg.width, room->cfg.height) < 0)
 		goto fail;
+	if (room->cfg.manual_clock)
+		return room;
 	room->audio_thread = g_thread_try_new("mcu-audio", mcu_room_audio_thread, room, NULL);
 	if (!room->audio_thread)
 		goto fail;
@@ -151,6 +159,7 @@ void mcu_room_unref(mcu_room *room)
 	mcu_image_release(&room->canvas);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		mcu_aenc_free(room->shared_enc[c]);
+	g_mutex_clear(&room->advance_lock);
 	g_mutex_clear(&room->stats_lock);
 	g_rec_mutex_clear(&room->ev_lock);
 	g_cond_clear(&room->frame_cond);
@@ -199,6 +208,36 @@ void mcu_room_parts_free(GPtrArray *parts)
 	for (guint i = 0; i < parts->len; i++)
 		mcu_participant_unref(g_ptr_array_index(parts, i));
 	g_ptr_array_free(parts, TRUE);
+}
+
+int mcu_room_advance(mcu_room *room, int64_t usec)
+{
+	if (!room || !room->cfg.manual_clock || usec < 0)
+		return -EINVAL;
+	g_mutex_lock(&room->advance_lock);
+	if (usec > G_MAXINT64 / 2 - room->clock_us) {
+		g_mutex_unlock(&room->advance_lock);
+		return -EINVAL;   /* the clock would overflow */
+	}
+	gint64 target = room->clock_us + usec;
+	gint64 period = G_USEC_PER_SEC / room->cfg.fps;
+	for (;;) {
+		bool audio = room->next_audio_us <= room->next_video_us;
+		gint64 due = audio ? room->next_audio_us : room->next_video_us;
+		if (due > target)
+			break;
+		__atomic_store_n(&room->clock_us, due, __ATOMIC_RELEASE);
+		if (audio) {
+			room->next_audio_us += MCU_AUDIO_TICK_US;
+			mcu_room_audio_tick(room);
+		} else {
+			room->next_video_us += period;
+			mcu_room_video_tick(room, due);
+		}
+	}
+	__atomic_store_n(&room->clock_us, target, __ATOMIC_RELEASE);
+	g_mutex_unlock(&room->advance_lock);
+	return 0;
 }
 
 bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us)
@@ -294,7 +333,8 @@ mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *op
 	p->frame_level = -1;
 	p->vwait_key = true;
 	p->v_want = -1;
-	p->last_shown_us = g_get_monotonic_time();
+	p->manual_clock = room->cfg.manual_clock;
+	p->last_shown_us = mcu_room_now(room);
 	p->last_pli_us = p->last_shown_us - MCU_KEYFRAME_INTERVAL_US;
 	/* Random SSRCs, sequence numbers and timestamps (RFC 3550 §5.1). */
 	p->a_ssrc = g_random_int();
@@ -377,7 +417,17 @@ void mcu_participant_incoming_rtp_ex(mcu_participant *p, int is_video, const uin
 		MCU_STAT_INC(p, bad_packets_in, 1);
 		return;
 	}
-	gint64 now = g_get_monotonic_time();
+	gint64 now;
+	if (!p->manual_clock) {
+		now = g_get_monotonic_time();
+	} else {
+		/* p->lock keeps the room alive: its destruction detaches us under this lock. */
+		g_rec_mutex_lock(&p->lock);
+		now = p->room ? mcu_room_now(p->room) : 0;
+		g_rec_mutex_unlock(&p->lock);
+		if (!now)
+			return;   /* left meanwhile */
+	}
 	if (is_video) {
 		mcu_room_video_incoming(p, &h, payload, plen, now);
 		return;

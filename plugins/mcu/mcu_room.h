@@ -27,6 +27,9 @@
  * participant are called from those threads (and from the caller's thread for
  * request_keyframe); after mcu_room_leave() returns they are never called again.
  * Room events (mcu_room_set_events) are called from the audio thread, see there.
+ * With a manual clock (mcu_room_config.manual_clock, for tests, benchmarks and simulation)
+ * the room starts no threads: the caller drives time with mcu_room_advance(), and every
+ * callback above runs on the thread calling it (see there).
  *
  * Ownership: mcu_room and mcu_participant are reference counted. *_new/join return a new
  * reference that the caller releases with *_unref. The room keeps its own reference to
@@ -79,6 +82,12 @@ typedef struct mcu_room_config {
 	int video_kbps;          /* VP8 target bitrate of the composed picture, default 1500 */
 	int audio_kbps;          /* Opus bitrate of each mix, default 32 */
 	mcu_layout_kind layout;  /* default MCU_LAYOUT_1_7 */
+	/* false (default): the room runs its own audio and video threads on the monotonic
+	 * clock. true: no threads; the room's time (packet arrivals, jitter playout, talking
+	 * and speaker hold times, key-frame rate limits, media timestamps, latency figures)
+	 * is a clock that only mcu_room_advance() moves, so a run is the same on any machine.
+	 * For tests, benchmarks and simulation; the plugins leave it false. */
+	bool manual_clock;
 } mcu_room_config;
 
 /* Fills cfg with the defaults above. */
@@ -105,6 +114,18 @@ const char *mcu_room_name(const mcu_room *room);
 unsigned mcu_room_count(mcu_room *room);
 /* The composed picture's size (what every participant receives). */
 void mcu_room_video_size(const mcu_room *room, int *width, int *height);
+
+/* Manual clock only (mcu_room_config.manual_clock): moves the room's time forward by usec
+ * (>= 0) and runs, on the calling thread and in time order, every audio tick (every 20 ms)
+ * and video tick (every 1/fps s) that falls due, as the room's threads would; an audio and
+ * a video tick due at the same time run audio first. The clock starts at an arbitrary
+ * value when the room is created; the first audio tick is due 20 ms later and the first
+ * video tick one frame later, as with threads. Packets given to mcu_participant_incoming_rtp
+ * between two calls arrive at the current clock (before the ticks of the next call).
+ * Other mcu_* calls stay allowed from any thread, but calls to mcu_room_advance on one room
+ * must not overlap; io and event callbacks may not call it. Returns 0, or -EINVAL (room
+ * NULL, not manual, usec < 0, or a clock past 2^62 µs). */
+int mcu_room_advance(mcu_room *room, int64_t usec);
 
 /* Adds a participant; io is copied. audio_pt/video_pt are the RTP payload types to write in
  * the packets sent to this participant (as negotiated in its SDP). Returns a new reference.

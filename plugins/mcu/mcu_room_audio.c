@@ -12,7 +12,8 @@
  * its SSRC, sequence and timestamp; the decoder sees an encoder switch, which Opus and
  * G.711 ride over.
  *
- * Threads: everything here runs on the audio thread; it touches a participant's jitter
+ * Threads: everything here runs on the audio thread (or the caller of mcu_room_advance
+ * with a manual clock); it touches a participant's jitter
  * queue under p->audio_lock and calls send_rtp under p->lock (see mcu_room_priv.h).
  */
 #include "mcu_room_priv.h"
@@ -21,7 +22,7 @@
 #include <string.h>
 #include <opus/opus.h>
 
-#define TICK_US 20000
+#define TICK_US MCU_AUDIO_TICK_US
 #define MCU_LEVEL_SILENT 127  /* RFC 6464: -127 dBov, digital silence */
 #define MAX_LATE_US 200000   /* after a stall this long, skip ticks instead of bursting */
 #define MAX_EVENTS 64
@@ -145,11 +146,11 @@ static unsigned audio_activity(mcu_room *room, GPtrArray *parts, gint64 now,
 	return nev;
 }
 
-static void audio_tick(mcu_room *room)
+void mcu_room_audio_tick(mcu_room *room)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
-	gint64 now = g_get_monotonic_time();
+	gint64 now = mcu_room_now(room);
 	int32_t total[MCU_MIX_FRAME];
 	int16_t out[MCU_MIX_FRAME];
 	uint8_t enc[MCU_OPUS_MAX_PACKET];
@@ -201,7 +202,7 @@ static void audio_tick(mcu_room *room)
 			audio_send_payload(p, enc, elen);
 		}
 	}
-	gint64 sent = g_get_monotonic_time();
+	gint64 sent = mcu_room_now(room);
 
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
@@ -239,7 +240,7 @@ gpointer mcu_room_audio_thread(gpointer data)
 		next += TICK_US;
 		if (!mcu_room_wait_until(room, next))
 			break;
-		audio_tick(room);
+		mcu_room_audio_tick(room);
 		gint64 now = g_get_monotonic_time();
 		if (now - next > MAX_LATE_US)
 			next = now;

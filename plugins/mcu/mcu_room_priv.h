@@ -18,6 +18,8 @@
  *  - room->tick_lock + tick_cond: stop flag and the threads' timed waits; frame_cond (same
  *    lock) wakes the composer waiting for a late frame.
  *  - room->stats_lock: the room's statistics (leaf lock).
+ *  - room->advance_lock: manual clock only, serializes mcu_room_advance (outermost: held
+ *    while the ticks run, which take the locks above as the threads do).
  * Fields marked "audio thread" / "video thread" are only touched by that thread; "atomic"
  * ones are read by other threads.
  */
@@ -65,6 +67,7 @@ struct mcu_participant {
 	mcu_video_codec_id vcodec;
 	int h264_mode;             /* packetization-mode, H.264 only */
 	uint8_t audio_pt, video_pt;
+	bool manual_clock;         /* the room's cfg.manual_clock (then read its clock under lock) */
 
 	GRecMutex lock;
 	gint left;                 /* atomic read outside the lock, written under it */
@@ -138,6 +141,12 @@ struct mcu_room {
 	bool stop;
 	GThread *audio_thread, *video_thread;
 
+	/* Manual clock (cfg.manual_clock): no threads; mcu_room_now() reads clock_us (atomic),
+	 * which mcu_room_advance() moves under advance_lock, running the ticks due. */
+	gint64 clock_us;
+	GMutex advance_lock;
+	gint64 next_audio_us, next_video_us;  /* under advance_lock */
+
 	GRecMutex ev_lock;
 	mcu_room_events ev;
 
@@ -163,6 +172,14 @@ struct mcu_room {
 	mcu_hist audio_lat, video_lat, video_late;
 };
 
+/* The room's time in µs: the monotonic clock, or the manual clock (cfg.manual_clock). */
+static inline gint64 mcu_room_now(const mcu_room *room)
+{
+	if (room->cfg.manual_clock)
+		return __atomic_load_n(&room->clock_us, __ATOMIC_ACQUIRE);
+	return g_get_monotonic_time();
+}
+
 /* Copies the participant list with a reference on each; free with mcu_room_parts_free. */
 GPtrArray *mcu_room_parts_snapshot(mcu_room *room);
 void mcu_room_parts_free(GPtrArray *parts);
@@ -179,6 +196,11 @@ void mcu_thread_boost(int nice_value);
 
 gpointer mcu_room_audio_thread(gpointer room);
 gpointer mcu_room_video_thread(gpointer room);
+/* One tick each, as the threads run them (the manual clock runs them from mcu_room_advance).
+ * scheduled_us: the tick's due time on the room's clock. */
+void mcu_room_audio_tick(mcu_room *room);
+void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us);
+#define MCU_AUDIO_TICK_US 20000
 /* The participant's incoming video path: assemble, decode, keep the picture, ask for PLI.
  * now_us is the packet's arrival time. */
 void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,

@@ -27,7 +27,8 @@
  *
  * Threads: mcu_room_video_incoming() runs on the caller's thread of
  * mcu_participant_incoming_rtp() (decoding there keeps the composer's tick short);
- * everything else runs on the video thread. Locks as in mcu_room_priv.h; io callbacks are
+ * everything else runs on the video thread (or the caller of mcu_room_advance with a
+ * manual clock). Locks as in mcu_room_priv.h; io callbacks are
  * made under p->lock only, with no other lock held.
  */
 #include "mcu_room_priv.h"
@@ -294,6 +295,8 @@ static void video_mark_hidden(GPtrArray *parts, mcu_participant **shown, unsigne
 /* Waits (bounded by deadline) for frames of shown participants that are due. */
 static void video_wait_late(mcu_room *room, mcu_participant **shown, unsigned n, gint64 deadline)
 {
+	if (room->cfg.manual_clock)
+		return;   /* the caller's thread is this one: nothing can arrive while we wait */
 	for (;;) {
 		gint64 now = g_get_monotonic_time();
 		if (now >= deadline)
@@ -370,7 +373,7 @@ static void draw_placeholder(mcu_image *canvas, const mcu_rect *cell, const char
 static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant **shown,
 	unsigned n, gint64 *arrival)
 {
-	gint64 now = g_get_monotonic_time();
+	gint64 now = mcu_room_now(room);
 	mcu_image_fill_black(&room->canvas);
 	mcu_rect cells[MCU_LAYOUT_MAX_TILES];
 	unsigned count = 0;
@@ -550,7 +553,7 @@ static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_
 	return sent;
 }
 
-static void video_tick(mcu_room *room, gint64 scheduled_us)
+void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
@@ -575,11 +578,13 @@ static void video_tick(mcu_room *room, gint64 scheduled_us)
 	gint64 arrival[MCU_LAYOUT_MAX_TILES];
 	unsigned n = video_pick_shown(room, parts, kind, shown);
 	video_mark_hidden(parts, shown, n, scheduled_us);
-	gint64 t_wait = g_get_monotonic_time();
+	gint64 t_wait = mcu_room_now(room);
 	video_wait_late(room, shown, n, scheduled_us + VIDEO_MAX_WAIT_US);
-	gint64 t_compose = g_get_monotonic_time();
+	gint64 t_compose = mcu_room_now(room);
+	gint64 wall0 = g_get_monotonic_time();
 	video_compose(room, kind, shown, n, arrival);
-	gint64 now = g_get_monotonic_time();
+	gint64 compose_us = g_get_monotonic_time() - wall0;
+	gint64 now = mcu_room_now(room);
 	/* 90 kHz media clock from the monotonic clock, the same for both codecs. */
 	uint32_t ts90 = (uint32_t)((now - room->start_us) * 9 / 100);
 	gint64 vp8_us = 0, h264_us = 0;
@@ -591,12 +596,12 @@ static void video_tick(mcu_room *room, gint64 scheduled_us)
 		mcu_room_parts_free(parts);
 		return;
 	}
-	gint64 sent = g_get_monotonic_time();
+	gint64 sent = mcu_room_now(room);
 	gint64 cpu = mcu_thread_cpu_us() - cpu0;
 	g_mutex_lock(&room->stats_lock);
 	room->st.video_frames_out++;
 	room->st.video_wait_us += (uint64_t)(t_compose - t_wait);
-	room->st.video_compose_us += (uint64_t)(now - t_compose);
+	room->st.video_compose_us += (uint64_t)compose_us;
 	room->st.video_encode_us += (uint64_t)vp8_us;
 	if (out_h264) {
 		room->st.video_frames_out_h264++;
@@ -622,7 +627,7 @@ gpointer mcu_room_video_thread(gpointer data)
 		next += period;
 		if (!mcu_room_wait_until(room, next))
 			break;
-		video_tick(room, next);
+		mcu_room_video_tick(room, next);
 		gint64 now = g_get_monotonic_time();
 		if (now - next > period)
 			next = now; /* behind by a whole frame: skip it rather than burst */

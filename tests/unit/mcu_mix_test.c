@@ -1,5 +1,6 @@
 /*
- * mcu_mix_test.c - the room's audio through its io callbacks, fed in real time (20 ms):
+ * mcu_mix_test.c - the room's audio through its io callbacks, fed 20 ms at a time on the
+ * room's manual clock (mcu_room_advance: the same result on any machine, at any speed):
  * known sine tones in, spectrum (Goertzel) of what each participant hears out: everyone
  * hears the others' tones and not their own; a G.711 participant hears the Opus one and
  * the other way round; non-talkers share one encode per codec (counted with
@@ -13,6 +14,7 @@
 #include "mcu_rtp.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_audio_codec.h"
+#include "mcu_audio_jitter.h"
 #include "mcu_g711.h"
 
 #define AMP 6000.0
@@ -86,18 +88,15 @@ static void src_send(src *s)
 	mcu_participant_incoming_rtp_ex(s->p, 0, rtp, plen + 12, s->level);
 }
 
-/* Sends 20 ms from every source, frames times, in real time. */
-static void run(src *s, int n, int frames)
+/* Sends 20 ms from every source and moves the room's clock 20 ms on (one mixer tick),
+ * frames times. */
+static void run(mcu_room *room, src *s, int n, int frames)
 {
-	gint64 next = g_get_monotonic_time();
 	for (int f = 0; f < frames; f++) {
 		for (int i = 0; i < n; i++)
 			if (s[i].p)
 				src_send(&s[i]);
-		next += 20000;
-		gint64 now = g_get_monotonic_time();
-		if (next > now)
-			g_usleep((gulong)(next - now));
+		g_assert_cmpint(mcu_room_advance(room, 20000), ==, 0);
 	}
 }
 
@@ -163,6 +162,7 @@ static mcu_room *quiet_room(void)
 	cfg.width = 64;   /* video is not the point here */
 	cfg.height = 36;
 	cfg.fps = 2;
+	cfg.manual_clock = true;
 	return mcu_room_new("mix", &cfg);
 }
 
@@ -193,7 +193,7 @@ static void test_mix_each_hears_others_not_self(void)
 		s[i].freq = i < 3 ? freq[i] : 0;  /* the fourth only listens (silence) */
 		s[i].level = -1;
 	}
-	run(s, 4, 55);
+	run(room, s, 4, 55);
 	for (int i = 0; i < 4; i++) {
 		int16_t *pcm;
 		long n = received_pcm(&sk[i], MCU_AUDIO_OPUS, 111, 15, 50, &pcm);
@@ -244,7 +244,7 @@ static void test_g711_hears_opus_and_back(void)
 	s[2].codec = MCU_AUDIO_PCMU;   /* silent listener: the shared PCMU encode */
 	for (int i = 0; i < 3; i++)
 		s[i].level = -1;
-	run(s, 3, 55);
+	run(room, s, 3, 55);
 	int16_t *pcm;
 	long n = received_pcm(&sk[1], MCU_AUDIO_PCMA, 8, 15, 50, &pcm);
 	double at_a_440 = goertzel_amp(pcm, n, 440, 8000), at_a_1000 = goertzel_amp(pcm, n, 1000, 8000);
@@ -286,36 +286,40 @@ static void test_shared_encode_for_non_talkers(void)
 		s[i].freq = i == 0 ? 440 : 0;
 		s[i].level = -1;
 	}
-	run(s, N, 10);
+	run(room, s, N, 10);
 	mcu_room_reset_stats(room);
-	run(s, N, 40);
+	run(room, s, N, 40);
 	mcu_room_stats st;
 	mcu_room_get_stats(room, &st);
 	g_test_message("%" G_GUINT64_FORMAT " ticks: %" G_GUINT64_FORMAT " shared, %" G_GUINT64_FORMAT
 		" private encodes", st.audio_ticks, st.audio_encodes_shared, st.audio_encodes_private);
-	g_assert_cmpuint(st.audio_ticks, >=, 30);
+	g_assert_cmpuint(st.audio_ticks, ==, 40);   /* one mixer tick per 20 ms of the clock */
 	/* One talker: its private mix-minus plus one shared encode for the 4 others, per tick
 	 * (5 encodes per tick without sharing). */
-	g_assert_cmpuint(st.audio_encodes_private, <=, st.audio_ticks);
-	g_assert_cmpuint(st.audio_encodes_shared, <=, st.audio_ticks);
-	g_assert_cmpuint(st.audio_encodes_private + st.audio_encodes_shared, >=, 2 * st.audio_ticks - 2);
-	/* Everyone still got one packet per tick. */
+	g_assert_cmpuint(st.audio_encodes_private, ==, st.audio_ticks);
+	g_assert_cmpuint(st.audio_encodes_shared, ==, st.audio_ticks);
+	/* Everyone got one packet per tick. */
 	for (int i = 0; i < N; i++) {
 		mcu_participant_stats ps;
 		mcu_participant_get_stats(s[i].p, &ps);
-		g_assert_cmpuint(ps.audio_packets_out, >=, 45);
+		g_assert_cmpuint(ps.audio_packets_out, ==, 50);
 	}
 	/* Two talkers: two private encodes and one shared. */
 	s[1].freq = 880;
-	run(s, N, 5);
+	run(room, s, N, 5);
 	mcu_room_reset_stats(room);
-	run(s, N, 20);
+	run(room, s, N, 20);
 	mcu_room_get_stats(room, &st);
-	g_assert_cmpuint(st.audio_encodes_private, >=, 2 * st.audio_ticks - 2);
-	g_assert_cmpuint(st.audio_encodes_private, <=, 2 * st.audio_ticks);
-	g_assert_cmpuint(st.audio_encodes_shared, <=, st.audio_ticks);
-	g_assert_cmpfloat(st.audio_latency_p95_ms, >, 0);
-	g_assert_cmpfloat(st.audio_latency_p95_ms, <, 100);
+	g_test_message("%" G_GUINT64_FORMAT " ticks: %" G_GUINT64_FORMAT " shared, %" G_GUINT64_FORMAT
+		" private encodes; latency p95 %.2f ms", st.audio_ticks, st.audio_encodes_shared,
+		st.audio_encodes_private, st.audio_latency_p95_ms);
+	g_assert_cmpuint(st.audio_ticks, ==, 20);
+	g_assert_cmpuint(st.audio_encodes_private, ==, 2 * st.audio_ticks);
+	g_assert_cmpuint(st.audio_encodes_shared, ==, st.audio_ticks);
+	/* Added latency on the room's clock, for a steady sender: the jitter queue's prebuffer
+	 * (2 frames, 40 ms), no more; the figure is its histogram bucket's upper edge (0.25 ms). */
+	g_assert_cmpfloat(st.audio_latency_p95_ms, >, MCU_JITTER_PREBUFFER * 20.0);
+	g_assert_cmpfloat(st.audio_latency_p95_ms, <=, MCU_JITTER_PREBUFFER * 20.0 + 0.25);
 	for (int i = 0; i < N; i++) {
 		mcu_room_leave(room, s[i].p);
 		mcu_participant_unref(s[i].p);
@@ -376,7 +380,7 @@ static void test_events_talking_and_speaker(void)
 	g_mutex_lock(&e.lock);
 	e.talker = &sk[1];
 	g_mutex_unlock(&e.lock);
-	run(s, 3, 40);   /* 0.8 s: talking, not yet the speaker */
+	run(room, s, 3, 40);   /* 0.8 s: talking, not yet the speaker */
 	mcu_participant_stats st;
 	mcu_participant_get_stats(s[1].p, &st);
 	g_assert_cmpuint(st.talking, ==, 1);
@@ -385,9 +389,9 @@ static void test_events_talking_and_speaker(void)
 	g_assert_cmpstr(e.log->str, ==, "Tx1 ");
 	e.leave_me = s[1].p;   /* the speaker leaves from inside its own speaker event */
 	g_mutex_unlock(&e.lock);
-	run(s, 3, 20);   /* past 1 s: speaker */
+	run(room, s, 3, 20);   /* past 1 s: speaker */
 	g_assert_cmpuint(mcu_room_count(room), ==, 2);
-	run(s, 3, 5);
+	run(room, s, 3, 5);
 	g_mutex_lock(&e.lock);
 	g_test_message("events: %s", e.log->str);
 	g_assert_cmpstr(e.log->str, ==, "Tx1 S+ S- ");
@@ -421,7 +425,7 @@ static void test_silent_frames_not_decoded(void)
 	s[0].level = 18;      /* a talker */
 	s[1].level = 127;     /* silent, says so */
 	s[2].level = -1;      /* silent, says nothing: decoded to find out */
-	run(s, 3, 40);
+	run(room, s, 3, 40);
 	mcu_participant_stats st[3];
 	for (int i = 0; i < 3; i++)
 		mcu_participant_get_stats(s[i].p, &st[i]);

@@ -2,8 +2,11 @@
  * mcu_room_test.c - the room end to end through its io callbacks: mix-minus audio, the
  * composed VP8 picture (first frame a key frame, room size, sender's picture visible),
  * key frame requests both ways, no callbacks after leave, hostile input counted and dropped.
- * Media is fed in real time (20 ms audio, 15 fps video), so each test takes about a second.
+ * The room runs on its manual clock (mcu_room_advance): media for a tick is given, then the
+ * clock moves on, so what comes out is the same on any machine at any load. One test runs
+ * the room's real threads: they tick, and stop when the room goes.
  */
+#include <errno.h>
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -132,6 +135,7 @@ static void test_audio_mix_minus(void)
 	cfg.width = 160;
 	cfg.height = 90;
 	cfg.fps = 5;
+	cfg.manual_clock = true;
 	mcu_room *room = mcu_room_new("audio", &cfg);
 	g_assert_nonnull(room);
 	g_assert_cmpstr(mcu_room_name(room), ==, "audio");
@@ -147,14 +151,10 @@ static void test_audio_mix_minus(void)
 	audio_src ta = { .amp = TONE_AMP }, tb = { .amp = 0 };
 	g_assert_cmpint(mcu_opus_enc_new(32000, &ta.enc), ==, 0);
 	g_assert_cmpint(mcu_opus_enc_new(32000, &tb.enc), ==, 0);
-	gint64 next = g_get_monotonic_time();
 	for (int i = 0; i < 50; i++) {  /* one second; C sends nothing */
 		audio_src_send(&ta, a);
 		audio_src_send(&tb, b);
-		next += 20000;
-		gint64 now = g_get_monotonic_time();
-		if (next > now)
-			g_usleep((gulong)(next - now));
+		g_assert_cmpint(mcu_room_advance(room, 20000), ==, 0);
 	}
 	/* The middle of the second: the tone has gone through the jitter queue by then. */
 	double at_b = received_rms(&sb, 15, 40, 109);
@@ -225,6 +225,7 @@ static void test_video_compose_and_keyframes(void)
 	cfg.height = 180;
 	cfg.fps = 15;
 	cfg.video_kbps = 600;
+	cfg.manual_clock = true;
 	mcu_room *room = mcu_room_new("video", &cfg);
 	g_assert_nonnull(room);
 	int w, h;
@@ -243,9 +244,7 @@ static void test_video_compose_and_keyframes(void)
 	g_assert_cmpint(mcu_image_alloc(&pic, 320, 240), ==, 0);
 	uint16_t seq = 40000;
 	int plis_seen = 0;
-	gint64 t0 = g_get_monotonic_time(), next = t0;
 	guint kf_from = 0;
-	gint64 kf_asked = 0;
 	for (int i = 0; i < 24; i++) {
 		fill_picture(&pic, i);
 		/* Answer the room's PLI like a browser: next frame is a key frame. */
@@ -271,15 +270,11 @@ static void test_video_compose_and_keyframes(void)
 		if (i == 16) {
 			/* Well past the join key frames and the 500 ms limit: B asks for one. */
 			kf_from = sink_count(&sb, true);
-			kf_asked = g_get_monotonic_time();
 			mcu_participant_keyframe_request(b);
 		}
-		next += G_USEC_PER_SEC / 15;
-		gint64 now = g_get_monotonic_time();
-		if (next > now)
-			g_usleep((gulong)(next - now));
+		g_assert_cmpint(mcu_room_advance(room, G_USEC_PER_SEC / 15), ==, 0);
 	}
-	g_assert_cmpint(g_get_monotonic_time() - kf_asked, >=, 300000);
+	/* 7 frames (467 ms) after B's request. */
 	g_assert_cmpint(count_video_keyframes(&sb, kf_from, G_MAXUINT), >=, 1);
 
 	mcu_participant_stats st;
@@ -339,16 +334,13 @@ static void test_video_compose_and_keyframes(void)
 	guint b_before = sink_count(&sb, true);
 	uint8_t junk[20] = { 0x80, 96 };
 	mcu_participant_incoming_rtp(a, 1, junk, sizeof(junk)); /* ignored after leave */
-	g_usleep(250000);
+	g_assert_cmpint(mcu_room_advance(room, 250000), ==, 0);
 	g_assert_cmpint(g_atomic_int_get(&sa.after_leave), ==, 0);
 	g_assert_cmpuint(sink_count(&sb, true), >, b_before);
 	g_assert_cmpuint(mcu_room_count(room), ==, 1);
 
 	mcu_participant_unref(a);
 	mcu_room_unref(room); /* B still joined: the room detaches it */
-	guint b_after = sink_count(&sb, true);
-	g_usleep(50000);
-	g_assert_cmpuint(sink_count(&sb, true), ==, b_after);
 	mcu_participant_keyframe_request(b); /* room gone: harmless */
 	mcu_participant_unref(b);
 	mcu_image_release(&pic);
@@ -364,13 +356,18 @@ static void test_black_canvas_without_senders(void)
 	cfg.width = 160;
 	cfg.height = 90;
 	cfg.fps = 20;
+	cfg.manual_clock = true;
 	mcu_room *room = mcu_room_new("black", &cfg);
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
 	mcu_participant *p = mcu_room_join(room, "P", &io, 111, 96);
-	g_usleep(200000);
-	g_assert_cmpuint(sink_count(&s, true), >=, 1);
+	g_assert_cmpint(mcu_room_advance(room, -1), ==, -EINVAL);
+	g_assert_cmpint(mcu_room_advance(room, G_MAXINT64), ==, -EINVAL);   /* would overflow */
+	g_assert_cmpuint(sink_count(&s, false) + sink_count(&s, true), ==, 0);   /* time stood */
+	g_assert_cmpint(mcu_room_advance(room, 200000), ==, 0);   /* 4 frames, 10 mixer ticks */
+	g_assert_cmpuint(sink_count(&s, true), >=, 4);
+	g_assert_cmpuint(sink_count(&s, false), ==, 10);
 	g_assert_cmpint(count_video_keyframes(&s, 0, 1), ==, 1);
 	mcu_room_leave(room, p);
 	mcu_participant_unref(p);
@@ -385,6 +382,7 @@ static void test_hostile_input(void)
 	cfg.width = 160;
 	cfg.height = 90;
 	cfg.fps = 10;
+	cfg.manual_clock = true;
 	mcu_room *room = mcu_room_new("garbage", &cfg);
 	sink s;
 	mcu_participant_io io;
@@ -404,7 +402,7 @@ static void test_hostile_input(void)
 	mcu_participant_incoming_rtp(p, 0, NULL, 100);
 	mcu_participant_incoming_rtp(NULL, 0, NULL, 0);
 	g_rand_free(r);
-	g_usleep(60000);
+	g_assert_cmpint(mcu_room_advance(room, 60000), ==, 0);
 	mcu_participant_stats st;
 	mcu_participant_get_stats(p, &st);
 	g_test_message("bad %" G_GUINT64_FORMAT " audio %" G_GUINT64_FORMAT " video %" G_GUINT64_FORMAT,
@@ -417,6 +415,48 @@ static void test_hostile_input(void)
 	sink_clear(&s);
 }
 
+/* Waits (generously: a slow or loaded machine only makes it take longer) for the sink to
+ * have at least n packets of the kind. */
+static bool sink_wait(sink *s, bool video, guint n)
+{
+	gint64 give_up = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (sink_count(s, video) < n) {
+		if (g_get_monotonic_time() > give_up)
+			return false;
+		g_usleep(5000);
+	}
+	return true;
+}
+
+/* The production clock: the room's own threads mix and compose without being driven, and
+ * once the last reference is gone they have stopped (no callback after unref returned). */
+static void test_threads_tick_and_stop(void)
+{
+	mcu_room_config cfg;
+	mcu_room_config_defaults(&cfg);
+	cfg.width = 160;
+	cfg.height = 90;
+	cfg.fps = 20;
+	g_assert_cmpint(mcu_room_advance(NULL, 20000), ==, -EINVAL);
+	mcu_room *room = mcu_room_new("threads", &cfg);
+	g_assert_nonnull(room);
+	g_assert_cmpint(mcu_room_advance(room, 20000), ==, -EINVAL);   /* not a manual clock */
+	sink s;
+	mcu_participant_io io;
+	sink_init(&s, &io);
+	mcu_participant *p = mcu_room_join(room, "P", &io, 111, 96);
+	g_assert_true(sink_wait(&s, false, 3));
+	g_assert_true(sink_wait(&s, true, 2));
+	g_assert_cmpint(count_video_keyframes(&s, 0, 1), ==, 1);
+	mcu_room_unref(room);   /* P still joined: the room detaches it */
+	guint audio = sink_count(&s, false), video = sink_count(&s, true);
+	g_usleep(100000);
+	g_assert_cmpuint(sink_count(&s, false), ==, audio);
+	g_assert_cmpuint(sink_count(&s, true), ==, video);
+	mcu_participant_unref(p);
+	sink_clear(&s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -424,5 +464,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/room/video-composed-keyframes-and-leave", test_video_compose_and_keyframes);
 	g_test_add_func("/mcu/room/black-canvas-without-senders", test_black_canvas_without_senders);
 	g_test_add_func("/mcu/room/hostile-input-counted-and-dropped", test_hostile_input);
+	g_test_add_func("/mcu/room/threads-tick-and-stop-with-the-room", test_threads_tick_and_stop);
 	return g_test_run();
 }

@@ -5,6 +5,7 @@
  * frames) are rejected without a crash and a good stream still decodes afterwards; the
  * layout switches live, with a placeholder tile for a participant without video and dark
  * empty slots; the active speaker takes the main pane after talking for 1 s, not before.
+ * The room runs on its manual clock (mcu_room_advance): the same result on any machine.
  */
 #include <glib.h>
 #include <errno.h>
@@ -119,6 +120,7 @@ static mcu_room *video_room(int w, int h, int fps)
 	cfg.height = h;
 	cfg.fps = fps;
 	cfg.video_kbps = 800;
+	cfg.manual_clock = true;
 	return mcu_room_new("video", &cfg);
 }
 
@@ -335,7 +337,7 @@ static void test_layout_switch_live_placeholder_dark_slots(void)
 				mcu_rtp_write_header(pkt, 12, marker, 96, seq++, (uint32_t)(phase * 8 + i) * 6000, 1);
 				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12);
 			}
-			g_usleep(66000);
+			g_assert_cmpint(mcu_room_advance(room, G_USEC_PER_SEC / 15), ==, 0);  /* one frame */
 		}
 		g_assert_true(last_picture(&r, &sb, &seen));
 		g_assert_cmpint(seen.width, ==, 320);
@@ -441,10 +443,9 @@ static void av_video(av *a)
 	a->frames++;
 }
 
-/* ms of real time: 20 ms audio from both, a video frame every 60 ms. */
-static void av_run(av *a, bool a_talks, av *b, bool b_talks, int ms)
+/* ms of the room's clock: 20 ms audio from both, a video frame every 60 ms. */
+static void av_run(mcu_room *room, av *a, bool a_talks, av *b, bool b_talks, int ms)
 {
-	gint64 next = g_get_monotonic_time();
 	for (int t = 0; t < ms; t += 20) {
 		av_audio(a, a_talks);
 		av_audio(b, b_talks);
@@ -452,10 +453,7 @@ static void av_run(av *a, bool a_talks, av *b, bool b_talks, int ms)
 			av_video(a);
 			av_video(b);
 		}
-		next += 20000;
-		gint64 now = g_get_monotonic_time();
-		if (next > now)
-			g_usleep((gulong)(next - now));
+		g_assert_cmpint(mcu_room_advance(room, 20000), ==, 0);
 	}
 }
 
@@ -467,6 +465,7 @@ static void test_active_speaker_takes_main_pane(void)
 	cfg.height = 180;
 	cfg.fps = 15;
 	cfg.layout = MCU_LAYOUT_SPEAKER;
+	cfg.manual_clock = true;
 	mcu_room *room = mcu_room_new("speaker", &cfg);
 	g_assert_cmpint(mcu_room_layout(room), ==, MCU_LAYOUT_SPEAKER);
 	sink sa, sb;
@@ -483,16 +482,16 @@ static void test_active_speaker_takes_main_pane(void)
 	g_assert_cmpint(mcu_vp8_dec_new(&r.dec), ==, 0);
 	mcu_image seen = { 0 };
 	/* A talks for 1.1 s: A is the speaker and fills the canvas (dark picture). */
-	av_run(&a, true, &b, false, 1100);
+	av_run(room, &a, true, &b, false, 1100);
 	g_assert_true(last_picture(&r, &sb, &seen));
 	g_assert_cmpint(ABS(luma_at(&seen, 160, 60) - 60), <, 25);
 	/* B talks, A is silent: for half a second the pane does not move... */
-	av_run(&a, false, &b, true, 500);
+	av_run(room, &a, false, &b, true, 500);
 	g_assert_true(last_picture(&r, &sb, &seen));
 	g_assert_cmpint(ABS(luma_at(&seen, 160, 60) - 60), <, 25);
 	/* ...after B has been the loudest for a second (A's voice fades out over ~200 ms) and
 	 * a frame or two, B has it. */
-	av_run(&a, false, &b, true, 1000);
+	av_run(room, &a, false, &b, true, 1000);
 	g_assert_true(last_picture(&r, &sb, &seen));
 	g_assert_cmpint(ABS(luma_at(&seen, 160, 60) - 200), <, 25);
 	mcu_vp8_assembler_free(r.as);
