@@ -14,6 +14,7 @@ if [ "${1:-}" = "--sanitizers" ]; then
 	cd _build-asan
 	[ -f Makefile ] || ../configure --quiet --enable-sanitizers --prefix="$ROOT/_run/install-asan"
 	make -s -j"$JOBS"
+	rm -rf "$ROOT/_run/install-asan/lib/tpaas-vmr"
 	make -s install >/dev/null
 	exit 0
 fi
@@ -21,4 +22,6 @@ mkdir -p _build
 cd _build
 [ -f Makefile ] || ../configure --quiet --prefix="$ROOT/_run/install"
 make -s -j"$JOBS"
+# janus loads every *.so of lib/tpaas-vmr/{plugins,transports}: no module of an older build may stay.
+rm -rf "$ROOT/_run/install/lib/tpaas-vmr"
 make -s install >/dev/null

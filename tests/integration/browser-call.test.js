@@ -28,7 +28,7 @@ test('janus log shows our two plugins and our transport loaded', () => {
   const log = svc.log();
   assert.match(log, /tpaas VMR initialized/);
   assert.match(log, /tpaas SIP bridge initialized/);
-  assert.match(log, /Loading transport plugin 'libtpaas_transport_web\.so'/);
+  assert.match(log, /Loading transport plugin 'libjanus_tpaas_web\.so'/);
   assert.match(log, /\[tpaasweb\] listening on http:\/\/127\.0\.0\.1:/);
 });
 

@@ -1,5 +1,5 @@
 /*
- * http_static.h - static files of the web client, served on the same port
+ * tpw_http_static.h - static files of the web client, served on the same port
  * (and origin) as the Janus WebSocket API.
  *
  * Routes: "/" is web_root/index.html, "/join" web_root/join.html, "/manage"

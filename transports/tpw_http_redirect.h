@@ -1,5 +1,5 @@
 /*
- * http_redirect.h - the optional plain-HTTP listener of the tpaasweb transport
+ * tpw_http_redirect.h - the optional plain-HTTP listener of the tpaasweb transport
  * when it runs TLS: every request gets "301 Moved Permanently" to
  * https://<host of the request>:<https port><path>[?query]; WebSocket upgrades
  * are refused.

@@ -1,6 +1,6 @@
 /*
- * tls_cert.c - self-signed certificate for the tpaasweb transport, made and
- * reused with the OpenSSL 3 API.  See tls_cert.h.
+ * tpw_tls_cert.c - self-signed certificate for the tpaasweb transport, made and
+ * reused with the OpenSSL 3 API.  See tpw_tls_cert.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "tls_cert.h"
+#include "tpw_tls_cert.h"
 
 #define TPW_TLS_ERROR (g_quark_from_static_string("tpaasweb-tls"))
 

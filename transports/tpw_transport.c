@@ -1,14 +1,14 @@
 /*
- * transport.c - janus.transport.tpaasweb: the tpaas-vmr web front door.
+ * tpw_transport.c - janus.transport.tpaasweb: the tpaas-vmr web front door.
  *
  * One libwebsockets vhost on one port serves the web client's static files
- * (http_static.c) and carries the Janus API ("janus-protocol") over WebSocket
- * (ws_session.c), in plain HTTP or in TLS (https/wss) with a configured
- * certificate or a self-signed one made at first start (tls_cert.c).  The
+ * (tpw_http_static.c) and carries the Janus API ("janus-protocol") over WebSocket
+ * (tpw_ws_session.c), in plain HTTP or in TLS (https/wss) with a configured
+ * certificate or a self-signed one made at first start (tpw_tls_cert.c).  The
  * Admin API ("janus-admin-protocol"), if enabled, has a vhost of its own on
  * its own port, on loopback by default: it is never offered on the public
  * port.  With TLS, another vhost may listen on a plain port only to redirect
- * to https (http_redirect.c).  This file is the Janus glue: configuration, the lws
+ * to https (tpw_http_redirect.c).  This file is the Janus glue: configuration, the lws
  * context, its vhosts and service thread, and the janus_transport callbacks.
  *
  * Threads: init()/destroy() run on the Janus main thread; the lws context is
@@ -30,10 +30,10 @@
 #include <utils.h>
 #include <transports/transport.h>
 
-#include "http_redirect.h"
-#include "http_static.h"
-#include "tls_cert.h"
-#include "ws_session.h"
+#include "tpw_http_redirect.h"
+#include "tpw_http_static.h"
+#include "tpw_tls_cert.h"
+#include "tpw_ws_session.h"
 
 #define TPW_VERSION          1
 #define TPW_VERSION_STRING   "0.1.0"

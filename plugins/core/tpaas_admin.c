@@ -1,5 +1,5 @@
 /*
- * vmr_admin_cli.c - tpaas-admin: the administrator's command line. It runs the same admin
+ * tpaas_admin.c - tpaas-admin: the administrator's command line. It runs the same admin
  * requests as the Janus Admin API (create_account, delete_account, create_room, list_rooms)
  * through vmr_service, directly on the store (SQLite file or PostgreSQL URI), so it works
  * whether or not the service is running.

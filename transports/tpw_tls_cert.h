@@ -1,5 +1,5 @@
 /*
- * tls_cert.h - the certificate of the tpaasweb transport when none is
+ * tpw_tls_cert.h - the certificate of the tpaasweb transport when none is
  * configured: a self-signed one, made at first start with OpenSSL (the TLS
  * library Debian's libwebsockets links) and kept in a state folder.
  *

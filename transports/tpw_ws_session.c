@@ -1,8 +1,8 @@
 /*
- * ws_session.c - per-connection state of the tpaasweb transport: reassembly
+ * tpw_ws_session.c - per-connection state of the tpaasweb transport: reassembly
  * of incoming messages, the outgoing queue, and waking the lws service thread.
  *
- * Threads and ownership are described in ws_session.h.  In short:
+ * Threads and ownership are described in tpw_ws_session.h.  In short:
  *  - struct tpw_ws_session is owned by its janus_transport_session (p_free);
  *  - wsi, rx and the connection counter are touched by the service thread only;
  *  - outq, write_scheduled, closed and overflow are shared (GAsyncQueue/atomics);
@@ -15,7 +15,7 @@
 #include <refcount.h>
 
 #include "vmr_peer.h"
-#include "ws_session.h"
+#include "tpw_ws_session.h"
 
 /* Messages queued for a client that does not read; past this it is closed. */
 #define TPW_WS_MAX_QUEUED 4096

@@ -1,7 +1,7 @@
 /*
- * http_static.c - web client files over HTTP(S), with caching validators,
+ * tpw_http_static.c - web client files over HTTP(S), with caching validators,
  * precompressed gzip variants and the security headers every answer carries.
- * See http_static.h.
+ * See tpw_http_static.h.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -10,8 +10,8 @@
 #include <glib.h>
 #include <debug.h>
 
-#include "http_static.h"
-#include "ws_session.h"
+#include "tpw_http_static.h"
+#include "tpw_ws_session.h"
 
 /* The client is pages talking WebSocket to this same origin. */
 #define TPW_HTTP_CSP \

@@ -1,5 +1,5 @@
 /*
- * ws_session.h - one WebSocket connection of the tpaasweb transport.
+ * tpw_ws_session.h - one WebSocket connection of the tpaasweb transport.
  *
  * Each connection on the "janus-protocol" or "janus-admin-protocol" subprotocol
  * is one janus_transport_session.  Incoming text messages (possibly fragmented)

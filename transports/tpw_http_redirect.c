@@ -1,11 +1,11 @@
 /*
- * http_redirect.c - plain HTTP to HTTPS redirects.  See http_redirect.h.
+ * tpw_http_redirect.c - plain HTTP to HTTPS redirects.  See tpw_http_redirect.h.
  */
 #include <string.h>
 
 #include <glib.h>
 
-#include "http_redirect.h"
+#include "tpw_http_redirect.h"
 
 /* Longest Location we build; a longer request gets 414. */
 #define TPW_REDIRECT_MAX_URL 2048
