@@ -30,6 +30,7 @@
 #include <utils.h>
 #include <transports/transport.h>
 
+#include "tpaas_export.h"
 #include "tpw_http_redirect.h"
 #include "tpw_http_static.h"
 #include "tpw_tls_cert.h"
@@ -56,7 +57,7 @@
 #define TPW_DEFAULT_MSG_BURST        200
 #define TPW_DEFAULT_CACHE_MAX_AGE    300
 
-janus_transport *create(void) __attribute__((visibility("default")));
+TPAAS_EXPORT janus_transport *create(void);
 
 static int tpw_init(janus_transport_callbacks *callback, const char *config_path);
 static void tpw_destroy(void);

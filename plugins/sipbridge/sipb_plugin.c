@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include "mcu_room.h"
+#include "tpaas_export.h"
 #include "vmr_dialout.h"
 #include "vmr_request.h"
 #include "vmr_store.h"
@@ -33,8 +34,6 @@
 #define SIPB_VERSION_STRING "0.1.0"
 #define SIPB_PACKAGE "janus.plugin.sipbridge"
 #define SIPB_NAME "tpaas SIP bridge"
-
-#define SIPB_EXPORT __attribute__((visibility("default")))
 
 static janus_callbacks *gateway;
 static volatile gint initialized;
@@ -275,6 +274,6 @@ static janus_plugin sipb_plugin =
 		.query_session = sipb_query_session,
 	);
 
-SIPB_EXPORT janus_plugin *create(void) {
+TPAAS_EXPORT janus_plugin *create(void) {
 	return &sipb_plugin;
 }

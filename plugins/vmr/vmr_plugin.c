@@ -33,6 +33,7 @@
 #include "utils.h"
 
 #include "mcu_room.h"
+#include "tpaas_export.h"
 #include "vmr_dialout.h"
 #include "vmr_peer.h"
 #include "vmr_request.h"
@@ -47,8 +48,6 @@
 #define VMR_NAME "tpaas VMR"
 #define VMR_AUTHOR "tpaas-vmr developers"
 #define VMR_PACKAGE "janus.plugin.vmr"
-
-#define VMR_EXPORT __attribute__((visibility("default")))
 
 static int vmr_init(janus_callbacks *callback, const char *config_path);
 static void vmr_destroy(void);
@@ -92,7 +91,7 @@ janus_plugin vmr_plugin =
 		.query_session = vmr_query_session,
 	);
 
-VMR_EXPORT janus_plugin *create(void) {
+TPAAS_EXPORT janus_plugin *create(void) {
 	return &vmr_plugin;
 }
 
