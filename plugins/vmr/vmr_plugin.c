@@ -95,8 +95,8 @@ TPAAS_EXPORT janus_plugin *create(void) {
 	return &vmr_plugin;
 }
 
-janus_callbacks *gateway;
-volatile gint initialized, stopping;
+janus_callbacks *vmr_gateway;
+volatile gint vmr_initialized, vmr_stopping;
 static GHashTable *sessions;            /* janus_plugin_session* -> vmr_session* (one ref) */
 janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 static GAsyncQueue *messages;
@@ -109,7 +109,7 @@ static GHashTable *queued_by_source;   /* key -> GINT_TO_POINTER(count), under q
 static int queued_total;               /* under queue_lock */
 static GThread *worker;
 static vmr_message exit_message;
-vmr_service *service;
+vmr_service *vmr_svc;
 static mcu_room_config room_config;
 
 /* ---- sessions ----------------------------------------------------------------------- */
@@ -183,7 +183,7 @@ static void vmr_message_free(vmr_message *msg) {
 
 /* ---- MCU io callbacks (MCU threads) --------------------------------------------------- */
 
-void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len) {
+void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len) {
 	vmr_session *s = opaque;
 	if(!g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
 		return;
@@ -196,13 +196,13 @@ void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len) {
 	rtp.video = is_video ? TRUE : FALSE;
 	rtp.buffer = buf;
 	rtp.length = (uint16_t)len;
-	gateway->relay_rtp(s->handle, &rtp);
+	vmr_gateway->relay_rtp(s->handle, &rtp);
 }
 
 void io_request_keyframe(void *opaque) {
 	vmr_session *s = opaque;
 	if(g_atomic_int_get(&s->media_up) && !g_atomic_int_get(&s->destroyed))
-		gateway->send_pli(s->handle);
+		vmr_gateway->send_pli(s->handle);
 }
 
 /* ---- rooms --------------------------------------------------------------------------- */
@@ -276,11 +276,11 @@ void sessions_release(GList *list) {
 }
 
 /* Pushes `event` (borrowed) to every session matching f; returns how many. */
-int notify(const session_filter *f, json_t *event) {
+int vmr_notify(const session_filter *f, json_t *event) {
 	GList *targets = sessions_matching(f);
 	int n = 0;
 	for(GList *l = targets; l; l = l->next, n++)
-		gateway->push_event(((vmr_session *)l->data)->handle, &vmr_plugin, NULL, event, NULL);
+		vmr_gateway->push_event(((vmr_session *)l->data)->handle, &vmr_plugin, NULL, event, NULL);
 	sessions_release(targets);
 	return n;
 }
@@ -288,7 +288,7 @@ int notify(const session_filter *f, json_t *event) {
 /* Sends `event` (borrowed) to everyone in room `name` except `skip`. */
 void room_notify(const char *name, vmr_session *skip, json_t *event) {
 	session_filter f = { .room = name, .skip = skip };
-	notify(&f, event);
+	vmr_notify(&f, event);
 }
 
 /* Sends {"vmr":"event","room":name,key:value} to everyone in the room but skip; steals value. */
@@ -313,7 +313,7 @@ json_t *room_participants(const char *name) {
 }
 
 /* Leaves the MCU room (if in one). Safe to call more than once. */
-void session_leave(vmr_session *s) {
+void vmr_session_leave(vmr_session *s) {
 	/* Lock order everywhere: sessions_mutex, then the session's mutex. */
 	janus_mutex_lock(&sessions_mutex);
 	janus_mutex_lock(&s->mutex);
@@ -412,7 +412,7 @@ static void settings_read(const char *config_path, vmr_settings *st) {
 static void ensure_demo_room(const vmr_settings *st) {
 	if(st->demo_room == NULL || st->demo_room[0] == '\0')
 		return;
-	vmr_store *store = vmr_service_store(service);
+	vmr_store *store = vmr_service_store(vmr_svc);
 	vmr_room room;
 	int rc = vmr_store_room_get_by_address(store, st->demo_room, &room);
 	if(rc == 0) {
@@ -448,7 +448,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 			.starttls = st.smtp_starttls, .from_address = st.mail_from, .from_name = st.mail_from_name },
 		.mail_result = vmr_mail_result,
 	};
-	rc = vmr_service_new(store, &scfg, &service);
+	rc = vmr_service_new(store, &scfg, &vmr_svc);
 	if(rc < 0) {
 		JANUS_LOG(LOG_FATAL, "[vmr] cannot start the service (%s)\n", g_strerror(-rc));
 		vmr_store_close(store);
@@ -464,7 +464,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	queued_total = 0;
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), vmr_pin_locked, NULL);
 	messages = g_async_queue_new_full((GDestroyNotify)vmr_message_free);
-	gateway = callback;
+	vmr_gateway = callback;
 	GError *error = NULL;
 	worker = g_thread_try_new("vmr worker", vmr_worker, NULL, &error);
 	if(error != NULL) {
@@ -473,7 +473,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 		settings_clear(&st);
 		return -1;
 	}
-	g_atomic_int_set(&initialized, 1);
+	g_atomic_int_set(&vmr_initialized, 1);
 	JANUS_LOG(LOG_INFO, "%s initialized: store %s (%s), picture %dx%d@%d, mail %s\n", VMR_NAME, vmr_store_printable_uri(st.database),
 		vmr_store_backend(store), room_config.width, room_config.height, room_config.fps,
 		st.smtp_url && st.smtp_url[0] ? st.smtp_url : "off (no SMTP server configured)");
@@ -482,9 +482,9 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 }
 
 static void vmr_destroy(void) {
-	if(!g_atomic_int_get(&initialized))
+	if(!g_atomic_int_get(&vmr_initialized))
 		return;
-	g_atomic_int_set(&stopping, 1);
+	g_atomic_int_set(&vmr_stopping, 1);
 	g_async_queue_push(messages, &exit_message);
 	if(worker != NULL)
 		g_thread_join(worker);
@@ -500,14 +500,14 @@ static void vmr_destroy(void) {
 	vmr_rooms_set_listener(NULL);
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
 	vmr_rooms_clear();
-	vmr_service_free(service);
-	service = NULL;
-	g_atomic_int_set(&initialized, 0);
+	vmr_service_free(vmr_svc);
+	vmr_svc = NULL;
+	g_atomic_int_set(&vmr_initialized, 0);
 	JANUS_LOG(LOG_INFO, "%s destroyed\n", VMR_NAME);
 }
 
 static void vmr_create_session(janus_plugin_session *handle, int *error) {
-	if(g_atomic_int_get(&stopping) || !g_atomic_int_get(&initialized)) {
+	if(g_atomic_int_get(&vmr_stopping) || !g_atomic_int_get(&vmr_initialized)) {
 		*error = -1;
 		return;
 	}
@@ -526,7 +526,7 @@ static void vmr_create_session(janus_plugin_session *handle, int *error) {
 }
 
 static void vmr_destroy_session(janus_plugin_session *handle, int *error) {
-	if(!g_atomic_int_get(&initialized)) {
+	if(!g_atomic_int_get(&vmr_initialized)) {
 		*error = -1;
 		return;
 	}
@@ -536,12 +536,12 @@ static void vmr_destroy_session(janus_plugin_session *handle, int *error) {
 		return;
 	}
 	/* Marked first, under sessions_mutex: a join the worker is finishing right now either
-	 * put us in the room before (and session_leave takes us out) or sees the mark and leaves
+	 * put us in the room before (and vmr_session_leave takes us out) or sees the mark and leaves
 	 * by itself (handle_join). */
 	janus_mutex_lock(&sessions_mutex);
 	g_atomic_int_set(&s->destroyed, 1);
 	janus_mutex_unlock(&sessions_mutex);
-	session_leave(s);
+	vmr_session_leave(s);
 	janus_mutex_lock(&sessions_mutex);
 	if(g_hash_table_remove(sessions, handle))
 		janus_refcount_decrease(&s->ref);     /* the table's reference */
@@ -581,7 +581,7 @@ static json_t *vmr_query_session(janus_plugin_session *handle) {
 
 static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *handle,
 		char *transaction, json_t *message, json_t *jsep) {
-	if(g_atomic_int_get(&stopping) || !g_atomic_int_get(&initialized)) {
+	if(g_atomic_int_get(&vmr_stopping) || !g_atomic_int_get(&vmr_initialized)) {
 		g_free(transaction);
 		if(message)
 			json_decref(message);
@@ -617,7 +617,7 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 		JANUS_LOG(LOG_WARN, "[vmr] busy: request from participant %"SCNu64" (%s) refused, "
 			"too many requests waiting\n", s->id, queue_key);
 		json_t *busy = vmr_error_json(VMR_ERROR_BUSY, "busy: too many requests waiting, try again shortly");
-		gateway->push_event(handle, &vmr_plugin, transaction, busy, NULL);
+		vmr_gateway->push_event(handle, &vmr_plugin, transaction, busy, NULL);
 		json_decref(busy);
 		if(jsep != NULL) {
 			/* as for any refused offer: the client tries again on a fresh PeerConnection */
@@ -625,7 +625,7 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 			gboolean in_room = s->room != NULL;
 			janus_mutex_unlock(&s->mutex);
 			if(!in_room)
-				gateway->close_pc(handle);
+				vmr_gateway->close_pc(handle);
 		}
 		g_free(queue_key);
 		g_free(peer);
@@ -651,7 +651,7 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 /* Admin requests (accounts, enterprise rooms) come through the Janus Admin API, which
  * has already checked the admin secret. */
 static json_t *vmr_handle_admin_message(json_t *message) {
-	if(!g_atomic_int_get(&initialized))
+	if(!g_atomic_int_get(&vmr_initialized))
 		return vmr_error_json(VMR_ERROR_INTERNAL, "plugin not ready");
 	vmr_request req;
 	char reason[128];
@@ -659,7 +659,7 @@ static json_t *vmr_handle_admin_message(json_t *message) {
 	if(code != VMR_OK)
 		return vmr_error_json(code, reason);
 	vmr_client admin = { .source = g_strdup("admin-api") };
-	json_t *reply = vmr_service_handle(service, &admin, &req, NULL);
+	json_t *reply = vmr_service_handle(vmr_svc, &admin, &req, NULL);
 	vmr_client_clear(&admin);
 	return reply;
 }
@@ -677,7 +677,7 @@ static void vmr_setup_media(janus_plugin_session *handle) {
 	if(s->part)
 		mcu_participant_keyframe_request(s->part);
 	janus_mutex_unlock(&s->mutex);
-	gateway->send_pli(handle);
+	vmr_gateway->send_pli(handle);
 	janus_refcount_decrease(&s->ref);
 }
 
@@ -713,18 +713,18 @@ static void vmr_hangup_media(janus_plugin_session *handle) {
 	if(s == NULL)
 		return;
 	g_atomic_int_set(&s->media_up, 0);
-	session_leave(s);
+	vmr_session_leave(s);
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
 	json_object_set_new(event, "result", json_string("hangup"));
-	gateway->push_event(handle, &vmr_plugin, NULL, event, NULL);
+	vmr_gateway->push_event(handle, &vmr_plugin, NULL, event, NULL);
 	json_decref(event);
 	janus_refcount_decrease(&s->ref);
 }
 
 static void *vmr_worker(void *data) {
 	(void)data;
-	while(!g_atomic_int_get(&stopping)) {
+	while(!g_atomic_int_get(&vmr_stopping)) {
 		vmr_message *msg = g_async_queue_pop(messages);
 		if(msg == &exit_message)
 			break;

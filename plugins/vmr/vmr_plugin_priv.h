@@ -62,21 +62,21 @@ typedef struct session_filter {
 
 
 extern janus_plugin vmr_plugin;
-extern janus_callbacks *gateway;
-extern volatile gint initialized, stopping;
+extern janus_callbacks *vmr_gateway;
+extern volatile gint vmr_initialized, vmr_stopping;
 extern janus_mutex sessions_mutex;
-extern vmr_service *service;
+extern vmr_service *vmr_svc;
 
 /* vmr_plugin.c */
 vmr_session *session_lookup(janus_plugin_session *handle);        /* new reference or NULL */
 GList *sessions_matching(const session_filter *f);                /* new references */
 void sessions_release(GList *list);
-int notify(const session_filter *f, json_t *event);               /* event borrowed */
+int vmr_notify(const session_filter *f, json_t *event);           /* event borrowed */
 void room_notify(const char *name, vmr_session *skip, json_t *event);
 void room_event(const char *name, vmr_session *skip, const char *key, json_t *value);   /* steals value */
 json_t *room_participants(const char *name);                     /* new reference */
-void session_leave(vmr_session *s);
-void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len);
+void vmr_session_leave(vmr_session *s);
+void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len);
 void io_request_keyframe(void *opaque);
 
 /* vmr_plugin_requests.c */

@@ -71,7 +71,7 @@ static void reply_error_retry(vmr_message *msg, int code, const char *reason, in
 	json_t *event = vmr_error_json(code, reason);
 	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
 		json_object_set_new(event, "retry_after", json_integer(retry_after_s));
-	gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
+	vmr_gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
 	json_decref(event);
 	/* The core has taken the refused offer: reset the PeerConnection so that the client can
 	 * try again (say, with the right PIN) on the same handle. */
@@ -80,7 +80,7 @@ static void reply_error_retry(vmr_message *msg, int code, const char *reason, in
 		gboolean in_room = msg->session->room != NULL;
 		janus_mutex_unlock(&msg->session->mutex);
 		if(!in_room)
-			gateway->close_pc(msg->session->handle);
+			vmr_gateway->close_pc(msg->session->handle);
 	}
 }
 
@@ -92,7 +92,7 @@ static void reply_error(vmr_message *msg, int code, const char *reason) {
  * `except_room` (NULL: none excepted). Returns how many got it. */
 static int notify_account(int64_t account_id, const char *except_room, json_t *event) {
 	session_filter f = { .account_id = account_id, .except_room = except_room };
-	return account_id ? notify(&f, event) : 0;
+	return account_id ? vmr_notify(&f, event) : 0;
 }
 
 /* vmr_pinguard lock hook, on whichever thread entered the last wrong PIN (a vmr worker or
@@ -100,11 +100,11 @@ static int notify_account(int64_t account_id, const char *except_room, json_t *e
  * pages, which may share an invitation link meanwhile (the owner needs no PIN). */
 void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned failures) {
 	(void)opaque;
-	if(!g_atomic_int_get(&initialized) || g_atomic_int_get(&stopping))
+	if(!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
 		return;
 	JANUS_LOG(LOG_WARN, "[vmr] PIN entry to %s locked for %d s after %u wrong PINs\n", address, lock_s, failures);
 	vmr_room room;
-	if(vmr_store_room_get_by_address(vmr_service_store(service), address, &room) != 0)
+	if(vmr_store_room_get_by_address(vmr_service_store(vmr_svc), address, &room) != 0)
 		return;
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
@@ -127,7 +127,7 @@ static gboolean account_in_room(int64_t account_id, const char *address) {
 /* Mailer thread: tell the owner's open pages how the invitation mail went. */
 void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error) {
 	(void)opaque;
-	if(!g_atomic_int_get(&initialized) || g_atomic_int_get(&stopping))
+	if(!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
 		return;
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
@@ -163,7 +163,7 @@ static void notify_guest_joined(const vmr_join_grant *grant, const char *display
 	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s: told %d open session(s) of the owner\n", display, room->address, n);
 	if(room->receive_call) {
 		vmr_account owner;
-		if(vmr_store_account_get(vmr_service_store(service), room->owner_id, &owner) == 0) {
+		if(vmr_store_account_get(vmr_service_store(vmr_svc), room->owner_id, &owner) == 0) {
 			int rc = vmr_dialout_request(owner.id, owner.username, room->address);
 			if(rc == 0)
 				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room->address);
@@ -185,11 +185,11 @@ static void kick_invitation(int64_t invitation_id) {
 		vmr_session *s = l->data;
 		json_t *event = json_pack("{sssssi}", "vmr", "event", "kicked", "invitation revoked", "error_code",
 			VMR_ERROR_INVALID_INVITATION);
-		gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		json_decref(event);
-		session_leave(s);
+		vmr_session_leave(s);
 		s->invitation_id = 0;
-		gateway->close_pc(s->handle);
+		vmr_gateway->close_pc(s->handle);
 	}
 	sessions_release(targets);
 }
@@ -211,7 +211,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	}
 	vmr_join_grant grant;
 	const char *reason = NULL;
-	int code = vmr_service_authorize_join(service, &s->client, req, &grant, &reason);
+	int code = vmr_service_authorize_join(vmr_svc, &s->client, req, &grant, &reason);
 	if(code != VMR_OK) {
 		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n", s->id,
 			s->client.source, code, reason);
@@ -237,7 +237,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 		return;
 	}
 	janus_refcount_increase(&s->ref);      /* the io's reference */
-	mcu_participant_io io = { .opaque = s, .send_rtp = io_send_rtp, .request_keyframe = io_request_keyframe };
+	mcu_participant_io io = { .opaque = s, .send_rtp = vmr_io_send_rtp, .request_keyframe = io_request_keyframe };
 	mcu_participant_opts opts;
 	mcu_participant_opts_defaults(&opts);
 	opts.display = display;
@@ -300,7 +300,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	uint64_t speaker = vmr_rooms_speaker(address);
 	json_object_set_new(event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
-	int ret = gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+	int ret = vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
 	JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",
 		display, s->id, address, audio_pt, video_pt, ret);
 	json_decref(event);
@@ -317,7 +317,7 @@ static void apply_effects(const vmr_effects *fx) {
 		kick_invitation(fx->revoked_invitation);
 	if(fx->room_changed) {
 		vmr_room room;
-		if(vmr_store_room_get(vmr_service_store(service), fx->room_changed, &room) != 0)
+		if(vmr_store_room_get(vmr_service_store(vmr_svc), fx->room_changed, &room) != 0)
 			return;
 		json_t *event = json_object();
 		json_object_set_new(event, "vmr", json_string("event"));
@@ -336,7 +336,7 @@ static void apply_effects(const vmr_effects *fx) {
 			if(s->room)   /* (still under the old address when it was just renamed) */
 				mcu_room_set_layout(s->room, kind);
 			janus_mutex_unlock(&s->mutex);
-			gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+			vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		}
 		sessions_release(targets);
 		json_decref(event);
@@ -376,12 +376,12 @@ void vmr_handle_request(vmr_message *msg) {
 			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
 			return;
 		}
-		session_leave(s);
+		vmr_session_leave(s);
 		s->invitation_id = 0;
 		event = json_pack("{ssss}", "vmr", "event", "result", "left");
-		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
-		gateway->close_pc(s->handle);
+		vmr_gateway->close_pc(s->handle);
 		return;
 	}
 	case VMR_REQ_LIST_PARTICIPANTS: {
@@ -396,7 +396,7 @@ void vmr_handle_request(vmr_message *msg) {
 		json_object_set_new(event, "vmr", json_string("participants"));
 		json_object_set_new(event, "room", json_string(name));
 		json_object_set_new(event, "participants", room_participants(name));
-		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
 		g_free(name);
 		return;
@@ -426,7 +426,7 @@ void vmr_handle_request(vmr_message *msg) {
 		}
 		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
 		json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
-		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
 		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
 		json_decref(event);
 		json_decref(jsep);
@@ -439,18 +439,18 @@ void vmr_handle_request(vmr_message *msg) {
 			mcu_participant_keyframe_request(s->part);
 		janus_mutex_unlock(&s->mutex);
 		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
-		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
 		return;
 	default: {
 		/* Account and room management: the service decides, we apply the effects. */
 		vmr_effects fx;
-		event = vmr_service_handle(service, &s->client, &req, &fx);
+		event = vmr_service_handle(vmr_svc, &s->client, &req, &fx);
 		json_t *ecode = json_object_get(event, "error_code");
 		if(ecode != NULL)   /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
 			JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n", req.name, s->id,
 				s->client.source, (int)json_integer_value(ecode), json_string_value(json_object_get(event, "error")));
-		gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 		json_decref(event);
 		apply_effects(&fx);
 		return;
