@@ -297,18 +297,7 @@ void mcu_participant_opts_defaults(mcu_participant_opts *opts)
 	opts->h264_packetization_mode = 1;
 }
 
-mcu_participant *mcu_room_join(mcu_room *room, const char *display,
-	const mcu_participant_io *io, uint8_t audio_pt, uint8_t video_pt)
-{
-	mcu_participant_opts o;
-	mcu_participant_opts_defaults(&o);
-	o.display = display;
-	o.audio_pt = audio_pt;
-	o.video_pt = video_pt;
-	return mcu_room_join_ex(room, &o, io);
-}
-
-mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *opts,
+mcu_participant *mcu_room_join(mcu_room *room, const mcu_participant_opts *opts,
 	const mcu_participant_io *io)
 {
 	if (!room || !io || !opts || (unsigned)opts->audio_codec >= MCU_AUDIO_CODECS ||
@@ -398,12 +387,7 @@ void mcu_participant_unref(mcu_participant *p)
 		participant_free(p);
 }
 
-void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf, size_t len)
-{
-	mcu_participant_incoming_rtp_ex(p, is_video, buf, len, -1);
-}
-
-void mcu_participant_incoming_rtp_ex(mcu_participant *p, int is_video, const uint8_t *buf,
+void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf,
 	size_t len, int audio_level_dbov)
 {
 	if (!p)

@@ -127,11 +127,6 @@ void mcu_room_video_size(const mcu_room *room, int *width, int *height);
  * NULL, not manual, usec < 0, or a clock past 2^62 µs). */
 int mcu_room_advance(mcu_room *room, int64_t usec);
 
-/* Adds a participant; io is copied. audio_pt/video_pt are the RTP payload types to write in
- * the packets sent to this participant (as negotiated in its SDP). Returns a new reference.
- * The first outgoing video frame for a new participant is a keyframe. */
-mcu_participant *mcu_room_join(mcu_room *room, const char *display,
-	const mcu_participant_io *io, uint8_t audio_pt, uint8_t video_pt);
 /* Removes the participant from the room; after return its io callbacks are not called again.
  * Safe to call twice. Does not drop the caller's reference. */
 void mcu_room_leave(mcu_room *room, mcu_participant *p);
@@ -153,10 +148,11 @@ typedef struct mcu_participant_opts {
 /* Fills opts with: no display name, Opus, audio_pt 111, VP8, video_pt 96,
  * h264_packetization_mode 1. */
 void mcu_participant_opts_defaults(mcu_participant_opts *opts);
-/* Like mcu_room_join with a codec choice. Returns a new reference, or NULL (bad arguments:
- * unknown codec, packetization mode not 0 or 1; out of memory). mcu_room_join(room, d, io,
- * apt, vpt) is this with MCU_AUDIO_OPUS and MCU_VIDEO_VP8. */
-mcu_participant *mcu_room_join_ex(mcu_room *room, const mcu_participant_opts *opts,
+/* Adds a participant with the codecs and payload types of opts (as negotiated in its SDP;
+ * opts is copied); io is copied. Returns a new reference, or NULL (bad arguments: unknown
+ * codec, packetization mode not 0 or 1; out of memory). The first outgoing video frame for
+ * a new participant is a keyframe. */
+mcu_participant *mcu_room_join(mcu_room *room, const mcu_participant_opts *opts,
 	const mcu_participant_io *io);
 
 /* Room events, for the plugin (talking notifications, who is on the main pane).
@@ -177,13 +173,12 @@ typedef struct mcu_room_events {
 void mcu_room_set_events(mcu_room *room, const mcu_room_events *ev);
 
 /* Media from the participant: one RTP packet (plain, already SRTP-decrypted). Hostile input:
- * any length, any content; malformed packets are counted and dropped. is_video as above. */
-void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf, size_t len);
-/* Same, with the audio level of the packet when the sender gave one (RFC 6464 header
+ * any length, any content; malformed packets are counted and dropped. is_video as above.
+ * audio_level_dbov: the audio level of the packet when the sender gave one (RFC 6464 header
  * extension, parsed by the caller): 0..127 (-dBov, 0 loudest), or -1 when unknown, in which
  * case the room computes it from the decoded samples. Ignored for video. The arrival time
  * is taken here (for the latency figures of mcu_room_get_stats). */
-void mcu_participant_incoming_rtp_ex(mcu_participant *p, int is_video, const uint8_t *buf,
+void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf,
 	size_t len, int audio_level_dbov);
 /* The participant asked for a keyframe (PLI/FIR): the room's shared encoder of its video
  * codec makes one (rate-limited). */

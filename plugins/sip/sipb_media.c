@@ -316,7 +316,7 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 	m->timeout_fired = false;
 	g_mutex_unlock(&m->lock);
 	if (p) {
-		mcu_participant_incoming_rtp_ex(p, idx, buf, len, level);
+		mcu_participant_incoming_rtp(p, idx, buf, len, level);
 		mcu_participant_unref(p);
 	}
 	for (int i = 0; i < ndigits; i++) {
@@ -852,7 +852,7 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 		.send_rtp = io_send_rtp,
 		.request_keyframe = io_request_keyframe,
 	};
-	mcu_participant *p = mcu_room_join_ex(room, &opts, &io);
+	mcu_participant *p = mcu_room_join(room, &opts, &io);
 	if (!p)
 		return -ENOMEM;
 	g_mutex_lock(&m->lock);

@@ -689,7 +689,7 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 		return;
 	janus_mutex_lock(&s->mutex);
 	if(s->part)
-		mcu_participant_incoming_rtp_ex(s->part, packet->video ? 1 : 0, (const uint8_t *)packet->buffer,
+		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0, (const uint8_t *)packet->buffer,
 			packet->length, packet->video ? -1 : packet->extensions.audio_level);
 	janus_mutex_unlock(&s->mutex);
 }

@@ -244,7 +244,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	opts.audio_codec = MCU_AUDIO_OPUS;
 	opts.audio_pt = (uint8_t)audio_pt;
 	opts.video_pt = (uint8_t)video_pt;
-	mcu_participant *part = mcu_room_join_ex(mroom, &opts, &io);
+	mcu_participant *part = mcu_room_join(mroom, &opts, &io);
 	if(part == NULL) {
 		janus_refcount_decrease(&s->ref);
 		vmr_rooms_release(mroom);

@@ -198,7 +198,7 @@ static void send_pkt(mcu_participant *p, int is_video, const pkt *k, uint16_t se
 	buf[5] = (uint8_t)(ts >> 16);
 	buf[6] = (uint8_t)(ts >> 8);
 	buf[7] = (uint8_t)ts;
-	mcu_participant_incoming_rtp(p, is_video, buf, k->len);
+	mcu_participant_incoming_rtp(p, is_video, buf, k->len, -1);
 }
 
 /* Replays every sender in real time until end_us. */
@@ -298,7 +298,7 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 				o.video_pt = 97;
 				tx[k].audio_only = true;
 			}
-			tx[k].p = mcu_room_join_ex(room[r], &o, &io);
+			tx[k].p = mcu_room_join(room[r], &o, &io);
 			tx[k].who = i;
 			/* Senders are not in phase with each other nor with the composer. */
 			tx[k].next_audio = t0 + g_random_int_range(0, 20000);

@@ -68,14 +68,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.audio_kbps = 16;
 	room = mcu_room_new("fuzz", &cfg);
 	FUZZ_ASSERT(room);
-	listener = mcu_room_join(room, "listener", &io, AUDIO_PT, VIDEO_PT);
+	listener = mcu_room_join(room, &(mcu_participant_opts){ .display = "listener", .audio_pt = AUDIO_PT, .video_pt = VIDEO_PT, .h264_packetization_mode = 1 }, &io);
 	FUZZ_ASSERT(listener);
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	mcu_participant *p = mcu_room_join(room, "fuzz", &io, AUDIO_PT, VIDEO_PT);
+	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "fuzz", .audio_pt = AUDIO_PT, .video_pt = VIDEO_PT, .h264_packetization_mode = 1 }, &io);
 	FUZZ_ASSERT(p);
 	fuzz_reader r;
 	fuzz_reader_init(&r, data, size);
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	uint64_t fed = 0;
 	while (fuzz_record_next(&r, &flags, &pkt, &len)) {
-		mcu_participant_incoming_rtp(p, flags & 1, pkt, len);
+		mcu_participant_incoming_rtp(p, flags & 1, pkt, len, -1);
 		if (flags & 2)
 			mcu_participant_keyframe_request(p);
 		free(pkt);

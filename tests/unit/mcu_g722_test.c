@@ -123,7 +123,7 @@ static void src_send(src *s)
 	}
 	mcu_rtp_write_header(rtp, 12, false, opus ? 111 : 9, s->seq++, s->ts, 0x722);
 	s->ts += opus ? 960 : 160;
-	mcu_participant_incoming_rtp(s->p, 0, rtp, plen + 12);
+	mcu_participant_incoming_rtp(s->p, 0, rtp, plen + 12, -1);
 }
 
 /* Decodes packets [from, to) of what a participant received, at the codec's rate. */
@@ -181,7 +181,7 @@ static mcu_participant *join(mcu_room *room, mcu_audio_codec_id codec, uint8_t p
 	o.display = "P";
 	o.audio_codec = codec;
 	o.audio_pt = pt;
-	mcu_participant *p = mcu_room_join_ex(room, &o, io);
+	mcu_participant *p = mcu_room_join(room, &o, io);
 	g_assert_nonnull(p);
 	return p;
 }

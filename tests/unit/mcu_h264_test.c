@@ -340,7 +340,7 @@ static mcu_participant *join(mcu_room *room, const char *name, mcu_video_codec_i
 	o.video_codec = vc;
 	o.h264_packetization_mode = mode;
 	o.video_pt = vpt;
-	mcu_participant *p = mcu_room_join_ex(room, &o, io);
+	mcu_participant *p = mcu_room_join(room, &o, io);
 	g_assert_nonnull(p);
 	return p;
 }
@@ -366,7 +366,7 @@ static void hsrc_send(hsrc *h, mcu_participant *p)
 		64, l->lens, &l->count), ==, 0);
 	for (size_t i = 0; i < l->count; i++) {
 		mcu_rtp_write_header(l->buf[i], 12, i + 1 == l->count, 97, h->seq++, (uint32_t)h->n * 6000, 0x264);
-		mcu_participant_incoming_rtp(p, 1, l->buf[i], l->lens[i] + 12);
+		mcu_participant_incoming_rtp(p, 1, l->buf[i], l->lens[i] + 12, -1);
 	}
 	g_free(l);
 	h->n++;
@@ -613,10 +613,10 @@ static void test_room_no_h264_receiver_no_h264_encode(void)
 	mcu_participant_opts_defaults(&o);
 	o.video_codec = MCU_VIDEO_H264;
 	o.h264_packetization_mode = 2;
-	g_assert_null(mcu_room_join_ex(room, &o, &ih));
+	g_assert_null(mcu_room_join(room, &o, &ih));
 	o.h264_packetization_mode = 0;
 	o.video_codec = (mcu_video_codec_id)7;
-	g_assert_null(mcu_room_join_ex(room, &o, &ih));
+	g_assert_null(mcu_room_join(room, &o, &ih));
 	mcu_room_leave(room, pv);
 	mcu_participant_unref(pv);
 	mcu_participant_unref(ph);
@@ -655,7 +655,7 @@ static void test_room_h264_garbage_then_recovers(void)
 			break;
 		}
 		mcu_rtp_write_header(pkt, 12, true, 97, seq++, (uint32_t)i * 3000, 0x99);
-		mcu_participant_incoming_rtp(ps, 1, pkt, n);
+		mcu_participant_incoming_rtp(ps, 1, pkt, n, -1);
 	}
 	g_rand_free(r);
 	mcu_participant_stats st;

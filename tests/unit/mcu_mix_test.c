@@ -60,7 +60,7 @@ typedef struct src {
 	mcu_participant *p;
 	mcu_audio_codec_id codec;
 	double freq;
-	int level;          /* given to incoming_rtp_ex, -1 none */
+	int level;          /* given to mcu_participant_incoming_rtp, -1 none */
 	mcu_opus_enc *enc;
 	uint16_t seq;
 	uint32_t ts;
@@ -85,7 +85,7 @@ static void src_send(src *s)
 	mcu_rtp_write_header(rtp, 12, false, 0, s->seq++, s->ts, 0x1234);
 	s->ts += (uint32_t)fs;
 	memcpy(rtp + 12, pl, plen);
-	mcu_participant_incoming_rtp_ex(s->p, 0, rtp, plen + 12, s->level);
+	mcu_participant_incoming_rtp(s->p, 0, rtp, plen + 12, s->level);
 }
 
 /* Sends 20 ms from every source and moves the room's clock 20 ms on (one mixer tick),
@@ -174,7 +174,7 @@ static mcu_participant *join(mcu_room *room, const char *name, mcu_audio_codec_i
 	o.display = name;
 	o.audio_codec = codec;
 	o.audio_pt = pt;
-	mcu_participant *p = mcu_room_join_ex(room, &o, io);
+	mcu_participant *p = mcu_room_join(room, &o, io);
 	g_assert_nonnull(p);
 	return p;
 }

@@ -92,7 +92,7 @@ static void audio_src_send(audio_src *a, mcu_participant *p)
 	g_assert_cmpint(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, a->seq++, a->ts, 0x1111,
 		opus, olen, &rlen), ==, 0);
 	a->ts += 960;
-	mcu_participant_incoming_rtp(p, 0, rtp, rlen);
+	mcu_participant_incoming_rtp(p, 0, rtp, rlen, -1);
 }
 
 /* RMS of the decoded audio packets [from, to) a participant received. */
@@ -144,9 +144,9 @@ static void test_audio_mix_minus(void)
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
 	sink_init(&sc, &ic);
-	mcu_participant *a = mcu_room_join(room, "A", &ia, 111, 96);
-	mcu_participant *b = mcu_room_join(room, "B", &ib, 109, 100);
-	mcu_participant *c = mcu_room_join(room, "C", &ic, 111, 96);
+	mcu_participant *a = mcu_room_join(room, &(mcu_participant_opts){ .display = "A", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia);
+	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 109, .video_pt = 100, .h264_packetization_mode = 1 }, &ib);
+	mcu_participant *c = mcu_room_join(room, &(mcu_participant_opts){ .display = "C", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ic);
 	g_assert_cmpuint(mcu_room_count(room), ==, 3);
 	audio_src ta = { .amp = TONE_AMP }, tb = { .amp = 0 };
 	g_assert_cmpint(mcu_opus_enc_new(32000, &ta.enc), ==, 0);
@@ -235,8 +235,8 @@ static void test_video_compose_and_keyframes(void)
 	mcu_participant_io ia, ib;
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
-	mcu_participant *a = mcu_room_join(room, "A", &ia, 111, 96);
-	mcu_participant *b = mcu_room_join(room, "B", &ib, 111, 98);
+	mcu_participant *a = mcu_room_join(room, &(mcu_participant_opts){ .display = "A", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia);
+	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 111, .video_pt = 98, .h264_packetization_mode = 1 }, &ib);
 
 	mcu_vp8_enc *enc;
 	g_assert_cmpint(mcu_vp8_enc_new(320, 240, 15, 800, &enc), ==, 0);
@@ -264,7 +264,7 @@ static void test_video_compose_and_keyframes(void)
 				g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)i, 1200, k,
 					pkt + 12, sizeof(pkt) - 12, &plen, &marker), ==, 0);
 				mcu_rtp_write_header(pkt, 12, marker, 96, seq++, (uint32_t)i * 6000, 0x2222);
-				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12);
+				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12, -1);
 			}
 		}
 		if (i == 16) {
@@ -333,7 +333,7 @@ static void test_video_compose_and_keyframes(void)
 	g_atomic_int_set(&sa.left, 1);
 	guint b_before = sink_count(&sb, true);
 	uint8_t junk[20] = { 0x80, 96 };
-	mcu_participant_incoming_rtp(a, 1, junk, sizeof(junk)); /* ignored after leave */
+	mcu_participant_incoming_rtp(a, 1, junk, sizeof(junk), -1); /* ignored after leave */
 	g_assert_cmpint(mcu_room_advance(room, 250000), ==, 0);
 	g_assert_cmpint(g_atomic_int_get(&sa.after_leave), ==, 0);
 	g_assert_cmpuint(sink_count(&sb, true), >, b_before);
@@ -361,7 +361,7 @@ static void test_black_canvas_without_senders(void)
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
-	mcu_participant *p = mcu_room_join(room, "P", &io, 111, 96);
+	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "P", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 	g_assert_cmpint(mcu_room_advance(room, -1), ==, -EINVAL);
 	g_assert_cmpint(mcu_room_advance(room, G_MAXINT64), ==, -EINVAL);   /* would overflow */
 	g_assert_cmpuint(sink_count(&s, false) + sink_count(&s, true), ==, 0);   /* time stood */
@@ -387,7 +387,7 @@ static void test_hostile_input(void)
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
-	mcu_participant *p = mcu_room_join(room, "G", &io, 111, 96);
+	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "G", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 	GRand *r = g_rand_new_with_seed(1234);
 	for (int i = 0; i < 6000; i++) {
 		size_t len = (size_t)g_rand_int_range(r, 0, 1600);
@@ -396,11 +396,11 @@ static void test_hostile_input(void)
 			buf[k] = (uint8_t)g_rand_int(r);
 		if (len && (i & 1))
 			buf[0] = (uint8_t)(0x80 | (buf[0] & 0x3f)); /* half look like RTP v2 */
-		mcu_participant_incoming_rtp(p, i & 2 ? 1 : 0, buf, len);
+		mcu_participant_incoming_rtp(p, i & 2 ? 1 : 0, buf, len, -1);
 		g_free(buf);
 	}
-	mcu_participant_incoming_rtp(p, 0, NULL, 100);
-	mcu_participant_incoming_rtp(NULL, 0, NULL, 0);
+	mcu_participant_incoming_rtp(p, 0, NULL, 100, -1);
+	mcu_participant_incoming_rtp(NULL, 0, NULL, 0, -1);
 	g_rand_free(r);
 	g_assert_cmpint(mcu_room_advance(room, 60000), ==, 0);
 	mcu_participant_stats st;
@@ -444,7 +444,7 @@ static void test_threads_tick_and_stop(void)
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
-	mcu_participant *p = mcu_room_join(room, "P", &io, 111, 96);
+	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "P", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 	g_assert_true(sink_wait(&s, false, 3));
 	g_assert_true(sink_wait(&s, true, 2));
 	g_assert_cmpint(count_video_keyframes(&s, 0, 1), ==, 1);

@@ -106,7 +106,7 @@ static size_t vsrc_send(vsrc *v, mcu_participant *p, bool key, int drop)
 			sizeof(pkt) - 12, &plen, &marker), ==, 0);
 		mcu_rtp_write_header(pkt, 12, marker, 96, v->seq++, (uint32_t)v->n * 3000, 0x4444);
 		if ((int)k != drop)
-			mcu_participant_incoming_rtp(p, 1, pkt, plen + 12);
+			mcu_participant_incoming_rtp(p, 1, pkt, plen + 12, -1);
 	}
 	v->n++;
 	return n;
@@ -130,7 +130,7 @@ static void test_vp8_loss_recovers_after_pli(void)
 	sink sk;
 	mcu_participant_io io;
 	sink_init(&sk, &io);
-	mcu_participant *p = mcu_room_join(room, "S", &io, 111, 96);
+	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "S", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 	vsrc v;
 	vsrc_init(&v, 320, 240);
 	/* The input path decodes on this thread: no need to pace the frames. */
@@ -172,7 +172,7 @@ static void send_payload(mcu_participant *p, uint16_t seq, uint32_t ts, bool mar
 	g_assert_cmpuint(len, <=, sizeof(pkt) - 12);
 	mcu_rtp_write_header(pkt, 12, marker, 96, seq, ts, 0x5555);
 	memcpy(pkt + 12, pl, len);
-	mcu_participant_incoming_rtp(p, 1, pkt, len + 12);
+	mcu_participant_incoming_rtp(p, 1, pkt, len + 12, -1);
 }
 
 static void test_garbage_rtp_and_vp8_rejected(void)
@@ -181,7 +181,7 @@ static void test_garbage_rtp_and_vp8_rejected(void)
 	sink sk;
 	mcu_participant_io io;
 	sink_init(&sk, &io);
-	mcu_participant *p = mcu_room_join(room, "G", &io, 111, 96);
+	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "G", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 	GRand *r = g_rand_new_with_seed(99);
 	uint16_t seq = 1;
 	uint32_t ts = 0;
@@ -231,7 +231,7 @@ static void test_garbage_rtp_and_vp8_rejected(void)
 			junk[k] = (uint8_t)g_rand_int(r);
 		if (len)
 			junk[0] = (uint8_t)(0x80 | (junk[0] & 0x3f));
-		mcu_participant_incoming_rtp(p, 1, junk, len);
+		mcu_participant_incoming_rtp(p, 1, junk, len, -1);
 	}
 	mcu_participant_stats st;
 	mcu_participant_get_stats(p, &st);
@@ -305,8 +305,8 @@ static void test_layout_switch_live_placeholder_dark_slots(void)
 	mcu_participant_io ia, ib;
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
-	mcu_participant *a = mcu_room_join(room, "Alice", &ia, 111, 96);
-	mcu_participant *b = mcu_room_join(room, "Bob", &ib, 111, 96);  /* sends no video */
+	mcu_participant *a = mcu_room_join(room, &(mcu_participant_opts){ .display = "Alice", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia);
+	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "Bob", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ib);  /* sends no video */
 	/* A sends a flat bright picture. */
 	mcu_vp8_enc *enc;
 	mcu_image pic = { 0 }, seen = { 0 };
@@ -335,7 +335,7 @@ static void test_layout_switch_live_placeholder_dark_slots(void)
 				bool marker;
 				mcu_vp8_packetize(data, len, (uint16_t)i, 1200, k, pkt + 12, sizeof(pkt) - 12, &plen, &marker);
 				mcu_rtp_write_header(pkt, 12, marker, 96, seq++, (uint32_t)(phase * 8 + i) * 6000, 1);
-				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12);
+				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12, -1);
 			}
 			g_assert_cmpint(mcu_room_advance(room, G_USEC_PER_SEC / 15), ==, 0);  /* one frame */
 		}
@@ -420,7 +420,7 @@ static void av_audio(av *a, bool talk)
 	size_t olen, rlen;
 	g_assert_cmpint(mcu_opus_enc_encode(a->aenc, pcm, opus, sizeof(opus), &olen), ==, 0);
 	mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, a->aseq++, (uint32_t)a->n, 7, opus, olen, &rlen);
-	mcu_participant_incoming_rtp(a->p, 0, rtp, rlen);
+	mcu_participant_incoming_rtp(a->p, 0, rtp, rlen, -1);
 }
 
 static void av_video(av *a)
@@ -438,7 +438,7 @@ static void av_video(av *a)
 		bool marker;
 		mcu_vp8_packetize(data, len, (uint16_t)a->frames, 1200, k, pkt + 12, sizeof(pkt) - 12, &plen, &marker);
 		mcu_rtp_write_header(pkt, 12, marker, 96, a->vseq++, (uint32_t)a->frames * 6000, 8);
-		mcu_participant_incoming_rtp(a->p, 1, pkt, plen + 12);
+		mcu_participant_incoming_rtp(a->p, 1, pkt, plen + 12, -1);
 	}
 	a->frames++;
 }
@@ -473,8 +473,8 @@ static void test_active_speaker_takes_main_pane(void)
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
 	av a, b;
-	av_init(&a, mcu_room_join(room, "A", &ia, 111, 96), 60);
-	av_init(&b, mcu_room_join(room, "B", &ib, 111, 96), 200);
+	av_init(&a, mcu_room_join(room, &(mcu_participant_opts){ .display = "A", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia), 60);
+	av_init(&b, mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ib), 200);
 	a.s = &sa;
 	b.s = &sb;
 	rx r;

@@ -341,7 +341,7 @@ static void opus_send_tone(mcu_opus_enc *enc, mcu_participant *p, uint16_t seq, 
 	g_assert_cmpint(mcu_opus_enc_encode(enc, pcm, opus, sizeof(opus), &olen), ==, 0);
 	g_assert_cmpint(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, seq, (uint32_t)seq * 960, 0x2222,
 		opus, olen, &rlen), ==, 0);
-	mcu_participant_incoming_rtp(p, 0, rtp, rlen);
+	mcu_participant_incoming_rtp(p, 0, rtp, rlen, -1);
 }
 
 static void pace(gint64 *next)
@@ -409,7 +409,7 @@ static void room_call(bool srtp)
 	g_mutex_init(&sb.lock);
 	sb.audio = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	mcu_participant_io io = { .opaque = &sb, .send_rtp = sink_send, .request_keyframe = sink_pli };
-	mcu_participant *b = mcu_room_join(room, "B", &io, 111, 96);
+	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 	mcu_opus_enc *enc;
 	g_assert_cmpint(mcu_opus_enc_new(32000, &enc), ==, 0);
 	received r;

@@ -149,7 +149,7 @@ static gpointer participant_loop(gpointer data)
 		mcu_room *room = vmr_rooms_acquire("race.join", NULL);
 		g_assert_nonnull(room);
 		g_usleep(g_random_int_range(0, 300));   /* others leave (and release) meanwhile */
-		mcu_participant *p = mcu_room_join(room, "racer", &io, 111, 96);
+		mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "racer", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
 		g_assert_nonnull(p);
 		g_assert_cmpint(vmr_rooms_member_add(room, member.id, "racer", 0), ==, 0);
 		mcu_room *now = vmr_rooms_lookup("race.join");
