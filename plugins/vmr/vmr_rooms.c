@@ -106,6 +106,13 @@ static void tell_joined(const char *address, uint64_t id, const char *display, i
 	g_rw_lock_reader_unlock(&listener_lock);
 }
 
+static void tell_guest_joined(const char *address, uint64_t id, const char *display, const vmr_member_role *role) {
+	g_rw_lock_reader_lock(&listener_lock);
+	if(listener.guest_joined)
+		listener.guest_joined(listener.opaque, address, id, display, role->is_sip != 0, role->invitation_id);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
 static void tell_left(const char *address, uint64_t id) {
 	g_rw_lock_reader_lock(&listener_lock);
 	if(listener.left)
@@ -203,6 +210,12 @@ static GList *member_link(room_entry *e, uint64_t id) {
 }
 
 int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int is_sip) {
+	vmr_member_role role = { .is_sip = is_sip };
+	return vmr_rooms_member_add_as(room, id, display, &role);
+}
+
+int vmr_rooms_member_add_as(mcu_room *room, uint64_t id, const char *display, const vmr_member_role *role) {
+	int is_sip = role->is_sip;
 	g_mutex_lock(&lock);
 	room_entry *e = entry_of(room);
 	int rc = e == NULL ? -ENOENT : member_link(e, id) ? -EEXIST : 0;
@@ -216,8 +229,11 @@ int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int i
 		address = g_strdup(e->address);
 	}
 	g_mutex_unlock(&lock);
-	if(address != NULL)
+	if(address != NULL) {
 		tell_joined(address, id, display ? display : "", is_sip != 0);
+		if(!role->is_owner)
+			tell_guest_joined(address, id, display ? display : "", role);
+	}
 	g_free(address);
 	return rc;
 }

@@ -710,6 +710,10 @@ static gboolean client_owns(vmr_service *svc, const vmr_client *client, int64_t 
 		account_id == client->account_id;
 }
 
+int vmr_service_client_is(vmr_service *svc, const vmr_client *client, int64_t account_id) {
+	return client_owns(svc, client, account_id);
+}
+
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
 		vmr_join_grant *out, const char **reason) {
 	memset(out, 0, sizeof(*out));

@@ -74,6 +74,11 @@ void vmr_join_grant_clear(vmr_join_grant *g);
  * and per room, together with the SIP bridge's PIN entry); bad invitations per client; the
  * room's owner is never locked out. Answers never reveal whether a room exists. Returns VMR_OK (grant filled) or an error code with
  * *reason (static text). */
+/* Is the client logged in as account_id right now: its login session still exists and has
+ * not expired (a client keeps its account id after a logout elsewhere or an expiry: never
+ * trust it alone)? Anything told to an account's pages asks this first. */
+int vmr_service_client_is(vmr_service *svc, const vmr_client *client, int64_t account_id);
+
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
 	vmr_join_grant *out, const char **reason);
 
