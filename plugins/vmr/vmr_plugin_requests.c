@@ -400,17 +400,37 @@ static void apply_effects(const vmr_effects *fx) {
 		json_object_set_new(event, "layout", json_string(room.layout));
 		mcu_layout_kind kind = MCU_LAYOUT_1_7;
 		mcu_layout_kind_from_string(room.layout, &kind);
+		/* Renamed: the running room, whoever is in it, goes on under the new address (one
+		 * room: new joins by the new address land in it, the old one leads nowhere). */
+		if(fx->renamed_from[0]) {
+			int rc = vmr_rooms_rename(fx->renamed_from, room.address);
+			if(rc != 0 && rc != -ENOENT)
+				JANUS_LOG(LOG_WARN, "[vmr] room %s renamed to %s, but its running room keeps the old address: %s\n",
+					fx->renamed_from, room.address, g_strerror(-rc));
+		}
 		/* The running room itself, whoever is in it (SIP callers only, say). */
 		vmr_rooms_set_layout(room.address, room.layout);
-		/* Everyone in the room (by id: the address may just have changed) hears the new layout. */
+		/* Everyone in the room (by id: the address may just have changed) hears the new layout
+		 * and, after a rename, is in the room under its new address. */
 		session_filter f = { .room_id = room.id };
 		GList *targets = sessions_matching(&f);
 		for(GList *l = targets; l; l = l->next) {
 			vmr_session *s = l->data;
 			janus_mutex_lock(&s->mutex);
-			if(s->room)   /* (still under the old address when it was just renamed) */
+			if(s->room)
 				mcu_room_set_layout(s->room, kind);
 			janus_mutex_unlock(&s->mutex);
+			if(fx->renamed_from[0]) {
+				/* (room_name is read under sessions_mutex by the notification filters) */
+				janus_mutex_lock(&sessions_mutex);
+				janus_mutex_lock(&s->mutex);
+				if(s->room_name && strcmp(s->room_name, fx->renamed_from) == 0) {
+					g_free(s->room_name);
+					s->room_name = g_strdup(room.address);
+				}
+				janus_mutex_unlock(&s->mutex);
+				janus_mutex_unlock(&sessions_mutex);
+			}
 			gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		}
 		sessions_release(targets);

@@ -97,6 +97,11 @@ unsigned vmr_rooms_members(const char *address,
 uint64_t vmr_rooms_speaker(const char *address);
 /* Switches a running room's layout (no-op when not running). 0 or -EINVAL. */
 int vmr_rooms_set_layout(const char *address, const char *layout);
+/* Re-keys a running room under a new address (the room was renamed): its participants stay,
+ * acquires and lookups by the new address find it, the old address no longer does; events
+ * name the new address from now on. 0 (also when equal), -ENOENT when old_address is not
+ * running (nothing to do), -EEXIST when a room already runs under new_address, -EINVAL. */
+int vmr_rooms_rename(const char *old_address, const char *new_address);
 /* Stops every room (plugin shutdown). */
 void vmr_rooms_clear(void);
 /* The addresses of the running rooms with their participant counts, for admin views:

@@ -49,6 +49,7 @@ void vmr_client_clear(vmr_client *c);
 typedef struct vmr_effects {
 	int64_t revoked_invitation; /* remove everyone who joined with this invitation */
 	int64_t room_changed;       /* room id whose settings (layout, name) changed */
+	char renamed_from[64];      /* its address before a rename ("" when not renamed) */
 } vmr_effects;
 
 int vmr_service_new(vmr_store *store, const vmr_service_config *cfg, vmr_service **out);
