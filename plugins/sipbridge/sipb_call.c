@@ -219,8 +219,9 @@ static void set_room(sipb_call *call, const vmr_room *room, vmr_call_via via) {
 }
 
 /* Is this call the room owner's own device? The dial-out call to it, or a call from the
- * address (ip:port) of one of the owner's registered contacts. Only decides who is a guest
- * (guest notification), never who gets in. */
+ * address (ip:port) one of the owner's devices registered from or as its contact. Only
+ * decides who is a guest (guest notification), never who gets in: a caller who fakes it
+ * (its source address) only keeps the owner from hearing of it. */
 typedef struct owner_match {
 	const char *username;
 	const char *source;
@@ -247,7 +248,9 @@ static void match_owner_binding(void *opaque, const char *username, const char *
 static int call_is_owner(sipb_call *call) {
 	if(call->via == VMR_CALL_DIALOUT)
 		return 1;
-	if(call->source == NULL)
+	/* Through a trusted proxy every caller shares its address: no telling, all are guests (at
+	 * worst the owner's own phone rings the owner once more, as the rate limit allows). */
+	if(call->source == NULL || call->source_ip == NULL || sipb_ua_is_trusted_proxy(call->ua, call->source_ip))
 		return 0;
 	vmr_room room;
 	if(vmr_store_room_get_by_address(call->ua->store, call->room_address, &room) != 0)

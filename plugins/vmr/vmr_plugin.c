@@ -189,11 +189,15 @@ void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free) {
 	msg->job = job;
 	msg->job_data = data;
 	msg->job_free = job_free;
-	/* (the queue lives until vmr_destroy, which clears the rooms listener, our callers, first) */
-	if(g_atomic_int_get(&stopping) || messages == NULL)
-		vmr_message_free(msg);
-	else
+	/* Callers (the rooms listener, the mailer, the PIN guard) may run while vmr_destroy takes
+	 * the queue away: queue_lock makes that either before or after. */
+	g_mutex_lock(&queue_lock);
+	gboolean queued = !g_atomic_int_get(&stopping) && messages != NULL;
+	if(queued)
 		g_async_queue_push(messages, msg);
+	g_mutex_unlock(&queue_lock);
+	if(!queued)
+		vmr_message_free(msg);
 }
 
 /* ---- MCU io callbacks (MCU threads) --------------------------------------------------- */
@@ -507,8 +511,11 @@ static void vmr_destroy(void) {
 	if(worker != NULL)
 		g_thread_join(worker);
 	worker = NULL;
-	g_async_queue_unref(messages);
+	g_mutex_lock(&queue_lock);
+	GAsyncQueue *left = messages;
 	messages = NULL;
+	g_mutex_unlock(&queue_lock);
+	g_async_queue_unref(left);   /* (frees what is left: queue_release takes queue_lock) */
 	g_hash_table_destroy(queued_by_source);
 	queued_by_source = NULL;
 	janus_mutex_lock(&sessions_mutex);
