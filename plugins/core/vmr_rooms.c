@@ -22,7 +22,8 @@ typedef struct room_member {
 /* A running room. Freed only after mcu_room_set_events(room, NULL) has returned, since it is
  * the MCU events' opaque. */
 typedef struct room_entry {
-	char *address;
+	char *address;               /* the current one (atomic: the audio thread reads it unlocked) */
+	GSList *old_addresses;       /* earlier ones (vmr_rooms_rename), freed with the entry */
 	mcu_room *room;              /* the registry's reference */
 	unsigned holders;            /* acquires not yet released */
 	GQueue members;              /* room_member*, in joining order */
@@ -31,6 +32,7 @@ typedef struct room_entry {
 
 static GMutex lock;
 static GHashTable *running;          /* address -> room_entry* */
+static GHashTable *by_room;          /* mcu_room* -> the same room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
 static GRWLock listener_lock;
@@ -48,12 +50,15 @@ static void entry_stop(room_entry *e) {
 	mcu_room_unref(e->room);
 	g_queue_clear_full(&e->members, member_free);
 	g_free(e->address);
+	g_slist_free_full(e->old_addresses, g_free);
 	g_free(e);
 }
 
 static void ensure_table(void) {
 	if(running == NULL)
 		running = g_hash_table_new(g_str_hash, g_str_equal);
+	if(by_room == NULL)
+		by_room = g_hash_table_new(NULL, NULL);
 	if(!have_defaults) {
 		mcu_room_config_defaults(&defaults);
 		have_defaults = TRUE;
@@ -62,8 +67,8 @@ static void ensure_table(void) {
 
 /* The entry of a room the caller holds (lock held), NULL when not (or no longer) running. */
 static room_entry *entry_of(mcu_room *room) {
-	room_entry *e = running && room ? g_hash_table_lookup(running, mcu_room_name(room)) : NULL;
-	return e && e->room == room ? e : NULL;
+	/* (by the room, not its MCU name: vmr_rooms_rename changes the address it runs under) */
+	return by_room && room ? g_hash_table_lookup(by_room, room) : NULL;
 }
 
 uint64_t vmr_rooms_new_id(void) {
@@ -106,6 +111,13 @@ static void tell_joined(const char *address, uint64_t id, const char *display, i
 	g_rw_lock_reader_unlock(&listener_lock);
 }
 
+static void tell_guest_joined(const char *address, uint64_t id, const char *display, const vmr_member_role *role) {
+	g_rw_lock_reader_lock(&listener_lock);
+	if(listener.guest_joined)
+		listener.guest_joined(listener.opaque, address, id, display, role->is_sip != 0, role->invitation_id);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
 static void tell_left(const char *address, uint64_t id) {
 	g_rw_lock_reader_lock(&listener_lock);
 	if(listener.left)
@@ -119,7 +131,7 @@ static void on_talking(void *opaque, void *participant_opaque, int is_talking) {
 	const vmr_member *who = participant_opaque;
 	g_rw_lock_reader_lock(&listener_lock);
 	if(listener.talking)
-		listener.talking(listener.opaque, e->address, who->id, is_talking);
+		listener.talking(listener.opaque, g_atomic_pointer_get(&e->address), who->id, is_talking);
 	g_rw_lock_reader_unlock(&listener_lock);
 }
 
@@ -130,7 +142,7 @@ static void on_speaker(void *opaque, void *participant_opaque) {
 	g_atomic_pointer_set(&e->speaker, (gpointer)(guintptr)id);
 	g_rw_lock_reader_lock(&listener_lock);
 	if(listener.speaker)
-		listener.speaker(listener.opaque, e->address, id);
+		listener.speaker(listener.opaque, g_atomic_pointer_get(&e->address), id);
 	g_rw_lock_reader_unlock(&listener_lock);
 }
 
@@ -157,6 +169,7 @@ mcu_room *vmr_rooms_acquire(const char *address, const char *layout) {
 			mcu_room_events ev = { .opaque = e, .talking = on_talking, .speaker_changed = on_speaker };
 			mcu_room_set_events(room, &ev);
 			g_hash_table_insert(running, e->address, e);
+			g_hash_table_insert(by_room, room, e);
 		}
 	}
 	mcu_room *room = NULL;
@@ -176,6 +189,7 @@ void vmr_rooms_release(mcu_room *room) {
 	room_entry *e = entry_of(room);
 	if(e != NULL && e->holders > 0 && --e->holders == 0) {
 		g_hash_table_remove(running, e->address);
+		g_hash_table_remove(by_room, e->room);
 		stopped = e;
 	}
 	g_mutex_unlock(&lock);
@@ -203,6 +217,12 @@ static GList *member_link(room_entry *e, uint64_t id) {
 }
 
 int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int is_sip) {
+	vmr_member_role role = { .is_sip = is_sip };
+	return vmr_rooms_member_add_as(room, id, display, &role);
+}
+
+int vmr_rooms_member_add_as(mcu_room *room, uint64_t id, const char *display, const vmr_member_role *role) {
+	int is_sip = role->is_sip;
 	g_mutex_lock(&lock);
 	room_entry *e = entry_of(room);
 	int rc = e == NULL ? -ENOENT : member_link(e, id) ? -EEXIST : 0;
@@ -216,8 +236,11 @@ int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int i
 		address = g_strdup(e->address);
 	}
 	g_mutex_unlock(&lock);
-	if(address != NULL)
+	if(address != NULL) {
 		tell_joined(address, id, display ? display : "", is_sip != 0);
+		if(!role->is_owner)
+			tell_guest_joined(address, id, display ? display : "", role);
+	}
 	g_free(address);
 	return rc;
 }
@@ -276,10 +299,33 @@ int vmr_rooms_set_layout(const char *address, const char *layout) {
 	return rc;
 }
 
+int vmr_rooms_rename(const char *old_address, const char *new_address) {
+	if(old_address == NULL || new_address == NULL)
+		return -EINVAL;
+	if(strcmp(old_address, new_address) == 0)
+		return 0;
+	g_mutex_lock(&lock);
+	ensure_table();
+	room_entry *e = g_hash_table_lookup(running, old_address);
+	int rc = e == NULL ? -ENOENT : g_hash_table_lookup(running, new_address) ? -EEXIST : 0;
+	if(rc == 0) {
+		g_hash_table_remove(running, e->address);
+		/* kept: an audio-thread event may be telling the listener the old one right now */
+		e->old_addresses = g_slist_prepend(e->old_addresses, e->address);
+		g_atomic_pointer_set(&e->address, g_strdup(new_address));
+		g_hash_table_insert(running, e->address, e);
+	}
+	g_mutex_unlock(&lock);
+	return rc;
+}
+
 void vmr_rooms_clear(void) {
 	g_mutex_lock(&lock);
 	GHashTable *old = running;
 	running = NULL;
+	if(by_room != NULL)
+		g_hash_table_destroy(by_room);
+	by_room = NULL;
 	g_mutex_unlock(&lock);
 	if(old == NULL)
 		return;

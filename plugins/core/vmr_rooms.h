@@ -53,6 +53,10 @@ typedef struct vmr_rooms_listener {
 	void (*talking)(void *opaque, const char *address, uint64_t id, int is_talking);
 	/* The participant on the main pane, 0 when none. */
 	void (*speaker)(void *opaque, const char *address, uint64_t id);
+	/* Right after `joined`, for a guest (anyone but the room's owner, whichever path
+	 * brought them in): the one place that tells the owner (guest notification). */
+	void (*guest_joined)(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
+		int64_t invitation_id);
 } vmr_rooms_listener;
 
 /* Sets (copies) the listener; NULL clears it. After return the previous one is not running
@@ -72,6 +76,16 @@ mcu_room *vmr_rooms_lookup(const char *address);
 /* Registers a participant of a room the caller holds (after mcu_room_join) and tells the
  * listener `joined`. display is copied. 0, -ENOENT (room not running) or -EEXIST. */
 int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int is_sip);
+/* Who a participant is to the room (vmr_rooms_member_add_as). */
+typedef struct vmr_member_role {
+	int is_sip;               /* brought in by the SIP bridge */
+	int is_owner;             /* the room's owner: their own page, their own device calling in or
+	                           * called out to; anyone else is a guest */
+	int64_t invitation_id;    /* the invitation a guest came with, 0 when none */
+} vmr_member_role;
+/* vmr_rooms_member_add with the participant's role: a guest's `joined` is followed by
+ * `guest_joined`. vmr_rooms_member_add registers a guest without invitation. */
+int vmr_rooms_member_add_as(mcu_room *room, uint64_t id, const char *display, const vmr_member_role *role);
 /* Unregisters it (after mcu_room_leave) and tells the listener `left`; no-op when not
  * registered. */
 void vmr_rooms_member_remove(mcu_room *room, uint64_t id);
@@ -83,6 +97,11 @@ unsigned vmr_rooms_members(const char *address,
 uint64_t vmr_rooms_speaker(const char *address);
 /* Switches a running room's layout (no-op when not running). 0 or -EINVAL. */
 int vmr_rooms_set_layout(const char *address, const char *layout);
+/* Re-keys a running room under a new address (the room was renamed): its participants stay,
+ * acquires and lookups by the new address find it, the old address no longer does; events
+ * name the new address from now on. 0 (also when equal), -ENOENT when old_address is not
+ * running (nothing to do), -EEXIST when a room already runs under new_address, -EINVAL. */
+int vmr_rooms_rename(const char *old_address, const char *new_address);
 /* Stops every room (plugin shutdown). */
 void vmr_rooms_clear(void);
 /* The addresses of the running rooms with their participant counts, for admin views:

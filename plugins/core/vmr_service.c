@@ -308,12 +308,21 @@ static json_t *do_update_room(vmr_service *svc, vmr_client *client, const vmr_re
 		return store_error(rc, "no personal room");
 	rc = vmr_store_room_update(svc->store, room.id, name, pin, layout, receive_call);
 	int64_t id = room.id;
+	char *old_address = room.address;
+	room.address = NULL;
 	vmr_room_clear(&room);
-	if(rc != 0)
+	if(rc != 0) {
+		g_free(old_address);
 		return store_error(rc, NULL);
-	if(vmr_store_room_get(svc->store, id, &room) != 0)
+	}
+	if(vmr_store_room_get(svc->store, id, &room) != 0) {
+		g_free(old_address);
 		return store_error(-EIO, NULL);
+	}
 	fx->room_changed = id;
+	if(old_address && room.address && strcmp(old_address, room.address) != 0)
+		g_strlcpy(fx->renamed_from, old_address, sizeof(fx->renamed_from));
+	g_free(old_address);
 	json_t *j = ok_json("room");
 	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
 	vmr_room_clear(&room);
@@ -708,6 +717,10 @@ static gboolean client_owns(vmr_service *svc, const vmr_client *client, int64_t 
 	return client->account_id != 0 && client->account_id == owner_id && client->token_hash != NULL &&
 		vmr_store_session_get(svc->store, client->token_hash, now_s(), &account_id) == 0 &&
 		account_id == client->account_id;
+}
+
+int vmr_service_client_is(vmr_service *svc, const vmr_client *client, int64_t account_id) {
+	return client_owns(svc, client, account_id);
 }
 
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,

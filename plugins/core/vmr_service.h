@@ -49,6 +49,7 @@ void vmr_client_clear(vmr_client *c);
 typedef struct vmr_effects {
 	int64_t revoked_invitation; /* remove everyone who joined with this invitation */
 	int64_t room_changed;       /* room id whose settings (layout, name) changed */
+	char renamed_from[64];      /* its address before a rename ("" when not renamed) */
 } vmr_effects;
 
 int vmr_service_new(vmr_store *store, const vmr_service_config *cfg, vmr_service **out);
@@ -74,6 +75,11 @@ void vmr_join_grant_clear(vmr_join_grant *g);
  * and per room, together with the SIP bridge's PIN entry); bad invitations per client; the
  * room's owner is never locked out. Answers never reveal whether a room exists. Returns VMR_OK (grant filled) or an error code with
  * *reason (static text). */
+/* Is the client logged in as account_id right now: its login session still exists and has
+ * not expired (a client keeps its account id after a logout elsewhere or an expiry: never
+ * trust it alone)? Anything told to an account's pages asks this first. */
+int vmr_service_client_is(vmr_service *svc, const vmr_client *client, int64_t account_id);
+
 int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const vmr_request *req,
 	vmr_join_grant *out, const char **reason);
 

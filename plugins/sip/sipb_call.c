@@ -218,6 +218,54 @@ static void set_room(sipb_call *call, const vmr_room *room, vmr_call_via via) {
 	call->room_layout = g_strdup(room->layout);
 }
 
+/* Is this call the room owner's own device? The dial-out call to it, or a call from the
+ * address (ip:port) one of the owner's devices registered from or as its contact. Only
+ * decides who is a guest (guest notification), never who gets in: a caller who fakes it
+ * (its source address) only keeps the owner from hearing of it. */
+typedef struct owner_match {
+	const char *username;
+	const char *source;
+	int found;
+} owner_match;
+
+static void match_owner_binding(void *opaque, const char *username, const char *contact, const char *source,
+		int64_t expires_at) {
+	(void)expires_at;
+	owner_match *m = opaque;
+	if(m->found || strcmp(username, m->username) != 0)
+		return;
+	if(source != NULL && !strcmp(source, m->source)) {
+		m->found = 1;
+		return;
+	}
+	/* sip:user@host:port;params -> host:port */
+	const char *at = strchr(contact, '@');
+	const char *host = at ? at + 1 : (g_str_has_prefix(contact, "sip:") ? contact + 4 : contact);
+	size_t len = strcspn(host, ";>?");
+	m->found = strlen(m->source) == len && !strncmp(host, m->source, len);
+}
+
+static int call_is_owner(sipb_call *call) {
+	if(call->via == VMR_CALL_DIALOUT)
+		return 1;
+	/* Through a trusted proxy every caller shares its address: no telling, all are guests (at
+	 * worst the owner's own phone rings the owner once more, as the rate limit allows). */
+	if(call->source == NULL || call->source_ip == NULL || sipb_ua_is_trusted_proxy(call->ua, call->source_ip))
+		return 0;
+	vmr_room room;
+	if(vmr_store_room_get_by_address(call->ua->store, call->room_address, &room) != 0)
+		return 0;
+	vmr_account owner;
+	int rc = room.owner_id ? vmr_store_account_get(call->ua->store, room.owner_id, &owner) : -ENOENT;
+	vmr_room_clear(&room);
+	if(rc != 0)
+		return 0;
+	owner_match m = { .username = owner.username, .source = call->source };
+	sipb_registrar_foreach(call->ua->registrar, g_get_real_time() / G_USEC_PER_SEC, match_owner_binding, &m);
+	vmr_account_clear(&owner);
+	return m.found;
+}
+
 static void join_room(sipb_call *call) {
 	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
 	if(room == NULL) {
@@ -231,7 +279,9 @@ static void join_room(sipb_call *call) {
 		return;
 	}
 	call->room = room;
-	vmr_rooms_member_add(room, call->member.id, call->display, 1);   /* the room's pages hear `joined` */
+	/* the room's pages hear `joined`; the owner hears `guest_joined` when the caller is a guest */
+	vmr_member_role role = { .is_sip = 1, .is_owner = call_is_owner(call) };
+	vmr_rooms_member_add_as(room, call->member.id, call->display, &role);
 	set_state(call, SIPB_CALL_IN_ROOM);
 	if(call->log_id > 0)
 		vmr_store_call_set_room(call->ua->store, call->log_id, call->room_address, call->via);

@@ -178,7 +178,25 @@ static void vmr_message_free(vmr_message *msg) {
 		json_decref(msg->message);
 	if(msg->jsep)
 		json_decref(msg->jsep);
+	if(msg->job_free)
+		msg->job_free(msg->job_data);
 	g_free(msg);
+}
+
+void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free) {
+	vmr_message *msg = g_new0(vmr_message, 1);
+	msg->job = job;
+	msg->job_data = data;
+	msg->job_free = job_free;
+	/* Callers (the rooms listener, the mailer, the PIN guard) may run while vmr_destroy takes
+	 * the queue away: queue_lock makes that either before or after. */
+	g_mutex_lock(&queue_lock);
+	gboolean queued = !g_atomic_int_get(&vmr_stopping) && messages != NULL;
+	if(queued)
+		g_async_queue_push(messages, msg);
+	g_mutex_unlock(&queue_lock);
+	if(!queued)
+		vmr_message_free(msg);
 }
 
 /* ---- MCU io callbacks (MCU threads) --------------------------------------------------- */
@@ -458,7 +476,8 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	ensure_demo_room(&st);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
-	vmr_rooms_listener listener = { .joined = room_joined, .left = room_left, .talking = room_talking, .speaker = room_speaker };
+	vmr_rooms_listener listener = { .joined = room_joined, .left = room_left, .talking = room_talking, .speaker = room_speaker,
+		.guest_joined = vmr_guest_joined };
 	vmr_rooms_set_listener(&listener);
 	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	queued_total = 0;
@@ -485,19 +504,23 @@ static void vmr_destroy(void) {
 	if(!g_atomic_int_get(&vmr_initialized))
 		return;
 	g_atomic_int_set(&vmr_stopping, 1);
+	/* First: the listener may queue jobs for the worker (guest notification) from any thread. */
+	vmr_rooms_set_listener(NULL);
 	g_async_queue_push(messages, &exit_message);
 	if(worker != NULL)
 		g_thread_join(worker);
 	worker = NULL;
-	g_async_queue_unref(messages);
+	g_mutex_lock(&queue_lock);
+	GAsyncQueue *left = messages;
 	messages = NULL;
+	g_mutex_unlock(&queue_lock);
+	g_async_queue_unref(left);   /* (frees what is left: queue_release takes queue_lock) */
 	g_hash_table_destroy(queued_by_source);
 	queued_by_source = NULL;
 	janus_mutex_lock(&sessions_mutex);
 	g_hash_table_destroy(sessions);
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
-	vmr_rooms_set_listener(NULL);
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
 	vmr_rooms_clear();
 	vmr_service_free(vmr_svc);
@@ -728,7 +751,9 @@ static void *vmr_worker(void *data) {
 		vmr_message *msg = g_async_queue_pop(messages);
 		if(msg == &exit_message)
 			break;
-		if(!g_atomic_int_get(&msg->session->destroyed))
+		if(msg->job != NULL)
+			msg->job(msg->job_data);
+		else if(!g_atomic_int_get(&msg->session->destroyed))
 			vmr_handle_request(msg);
 		vmr_message_free(msg);
 	}

@@ -48,6 +48,11 @@ typedef struct vmr_message {
 	char *transaction;
 	json_t *message;
 	json_t *jsep;
+	/* An internal job instead of a request (session NULL): job(job_data) runs on the worker,
+	 * then job_free(job_data). */
+	void (*job)(void *data);
+	void *job_data;
+	GDestroyNotify job_free;
 } vmr_message;
 
 /* Which sessions a notification or an action is for. */
@@ -78,8 +83,13 @@ json_t *room_participants(const char *name);                     /* new referenc
 void vmr_session_leave(vmr_session *s);
 void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len);
 void io_request_keyframe(void *opaque);
+/* Runs job(data) on the worker thread, after the requests already queued (any thread);
+ * job_free(data) afterwards, or at once when the plugin is stopping. */
+void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free);
 
 /* vmr_plugin_requests.c */
+void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
+	int64_t invitation_id);
 void vmr_handle_request(vmr_message *msg);
 void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 /* vmr_pinguard lock hook: logs and tells the room's owner (event "pin_locked"). */

@@ -88,11 +88,48 @@ static void reply_error(vmr_message *msg, int code, const char *reason) {
 	reply_error_retry(msg, code, reason, 0);
 }
 
-/* Sends `event` (borrowed) to every handle logged in as `account_id`, except those in room
- * `except_room` (NULL: none excepted). Returns how many got it. */
+/* Worker thread (a session's client is the worker's): sends `event` (borrowed) to every
+ * handle whose login as `account_id` is still live (not logged out elsewhere, not expired;
+ * the cached account id alone is never trusted), except those in room `except_room` (NULL:
+ * none excepted). Returns how many got it. */
 static int notify_account(int64_t account_id, const char *except_room, json_t *event) {
 	session_filter f = { .account_id = account_id, .except_room = except_room };
-	return account_id ? vmr_notify(&f, event) : 0;
+	GList *targets = account_id ? sessions_matching(&f) : NULL;
+	int n = 0;
+	for(GList *l = targets; l; l = l->next) {
+		vmr_session *s = l->data;
+		if(!vmr_service_client_is(vmr_svc, &s->client, account_id))
+			continue;
+		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+		n++;
+	}
+	sessions_release(targets);
+	return n;
+}
+
+/* notify_account from any thread: queued for the worker. */
+typedef struct account_note {
+	int64_t account_id;
+	json_t *event;
+} account_note;
+
+static void account_note_run(void *data) {
+	account_note *note = data;
+	notify_account(note->account_id, NULL, note->event);
+}
+
+static void account_note_free(void *data) {
+	account_note *note = data;
+	json_decref(note->event);
+	g_free(note);
+}
+
+/* Steals event. */
+static void notify_account_later(int64_t account_id, json_t *event) {
+	account_note *note = g_new0(account_note, 1);
+	note->account_id = account_id;
+	note->event = event;
+	worker_run(account_note_run, note, account_note_free);
 }
 
 /* vmr_pinguard lock hook, on whichever thread entered the last wrong PIN (a vmr worker or
@@ -110,16 +147,17 @@ void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned fail
 	json_object_set_new(event, "vmr", json_string("event"));
 	json_object_set_new(event, "pin_locked", json_pack("{sssisi}", "room", address, "retry_after", lock_s,
 		"failures", (int)failures));
-	notify_account(room.owner_id, NULL, event);
-	json_decref(event);
+	notify_account_later(room.owner_id, event);
 	vmr_room_clear(&room);
 }
 
-/* Is the owner of a room in it right now? */
+/* Is the owner of a room in it right now (logged in, live)? Worker thread. */
 static gboolean account_in_room(int64_t account_id, const char *address) {
 	session_filter f = { .account_id = account_id, .room = address };
 	GList *found = account_id ? sessions_matching(&f) : NULL;
-	gboolean in = found != NULL;
+	gboolean in = FALSE;
+	for(GList *l = found; l && !in; l = l->next)
+		in = vmr_service_client_is(vmr_svc, &((vmr_session *)l->data)->client, account_id);
 	sessions_release(found);
 	return in;
 }
@@ -139,42 +177,79 @@ void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int 
 	json_object_set_new(event, "mail", m);
 	if(result != 0)
 		JANUS_LOG(LOG_WARN, "[vmr] invitation %" SCNi64 " mail failed: %s\n", invitation_id, error ? error : "?");
-	notify_account(owner_id, NULL, event);
-	json_decref(event);
+	notify_account_later(owner_id, event);
 }
 
-/* A guest came in: the owner's open web sessions hear of it at once and, with "receive a
- * call" on, the SIP bridge calls the owner's registered device into the room. */
-static void notify_guest_joined(const vmr_join_grant *grant, const char *display) {
-	const vmr_room *room = &grant->room;
-	if(room->owner_id == 0 || grant->is_owner || account_in_room(room->owner_id, room->address))
+/* A guest came in, of any kind (browser, SIP dial-in or lobby, plain RTP): the owner's open
+ * web sessions hear of it at once and, with "receive a call" on, the SIP bridge calls the
+ * owner's registered device into the room. Driven by the rooms registry (every participant
+ * joins through it; the owner's own page or device is no guest and never comes here), run
+ * on the worker. */
+typedef struct guest_note {
+	char *address;
+	char *display;
+	int is_sip;
+	int64_t invitation_id;
+} guest_note;
+
+static void guest_note_free(void *data) {
+	guest_note *g = data;
+	g_free(g->address);
+	g_free(g->display);
+	g_free(g);
+}
+
+static void guest_note_run(void *data) {
+	const guest_note *guest = data;
+	vmr_room room;
+	if(vmr_store_room_get_by_address(vmr_service_store(vmr_svc), guest->address, &room) != 0)
 		return;
+	if(room.owner_id == 0 || account_in_room(room.owner_id, room.address)) {
+		vmr_room_clear(&room);
+		return;
+	}
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
 	json_t *g = json_object();
-	json_object_set_new(g, "room", json_string(room->address));
-	json_object_set_new(g, "display", json_string(display));
-	json_object_set_new(g, "how", json_string(grant->invitation_id ? "invitation" : room->pin ? "pin" : "room"));
-	if(grant->invitation_id)
-		json_object_set_new(g, "invitation", json_integer(grant->invitation_id));
+	json_object_set_new(g, "room", json_string(room.address));
+	json_object_set_new(g, "display", json_string(guest->display));
+	json_object_set_new(g, "how", json_string(guest->invitation_id ? "invitation" : room.pin ? "pin" : "room"));
+	json_object_set_new(g, "sip", json_boolean(guest->is_sip));
+	if(guest->invitation_id)
+		json_object_set_new(g, "invitation", json_integer(guest->invitation_id));
 	json_object_set_new(event, "guest_joined", g);
-	int n = notify_account(room->owner_id, room->address, event);
+	int n = notify_account(room.owner_id, room.address, event);
 	json_decref(event);
-	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s: told %d open session(s) of the owner\n", display, room->address, n);
-	if(room->receive_call) {
+	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s%s: told %d open session(s) of the owner\n", guest->display,
+		room.address, guest->is_sip ? " by SIP" : "", n);
+	if(room.receive_call) {
 		vmr_account owner;
-		if(vmr_store_account_get(vmr_service_store(vmr_svc), room->owner_id, &owner) == 0) {
-			int rc = vmr_dialout_request(owner.id, owner.username, room->address);
+		if(vmr_store_account_get(vmr_service_store(vmr_svc), room.owner_id, &owner) == 0) {
+			int rc = vmr_dialout_request(owner.id, owner.username, room.address);
 			if(rc == 0)
-				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room->address);
+				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room.address);
 			else
-				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room->address,
+				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room.address,
 					rc == -ENOENT ? "no registered device" : rc == -ENOTSUP ? "no SIP bridge loaded" :
 					rc == -EPERM ? "not the owner's room" : rc == -EALREADY ? "rang it less than a minute ago" :
 					g_strerror(-rc));
 			vmr_account_clear(&owner);
 		}
 	}
+	vmr_room_clear(&room);
+}
+
+/* The rooms registry's guest_joined (vmr_rooms.h), on whichever thread added the guest. */
+void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
+		int64_t invitation_id) {
+	(void)opaque;
+	(void)id;
+	guest_note *g = g_new0(guest_note, 1);
+	g->address = g_strdup(address);
+	g->display = g_strdup(display);
+	g->is_sip = is_sip;
+	g->invitation_id = invitation_id;
+	worker_run(guest_note_run, g, guest_note_free);
 }
 
 /* Removes from their room everyone who joined with a revoked/deleted invitation. */
@@ -254,7 +329,8 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 		return;
 	}
 	/* The others in the room hear `joined` (we are not in their list yet: no echo to us). */
-	vmr_rooms_member_add(mroom, s->id, display, 0);
+	vmr_member_role role = { .is_owner = grant.is_owner, .invitation_id = grant.invitation_id };
+	vmr_rooms_member_add_as(mroom, s->id, display, &role);   /* a guest: the owner hears guest_joined */
 	janus_mutex_lock(&sessions_mutex);
 	janus_mutex_lock(&s->mutex);
 	/* Detached while we were joining (vmr_destroy_session marks first, under sessions_mutex):
@@ -307,7 +383,6 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	json_decref(jsep);
 	g_free(answer);
 
-	notify_guest_joined(&grant, display);
 	vmr_join_grant_clear(&grant);
 }
 
@@ -325,17 +400,37 @@ static void apply_effects(const vmr_effects *fx) {
 		json_object_set_new(event, "layout", json_string(room.layout));
 		mcu_layout_kind kind = MCU_LAYOUT_1_7;
 		mcu_layout_kind_from_string(room.layout, &kind);
+		/* Renamed: the running room, whoever is in it, goes on under the new address (one
+		 * room: new joins by the new address land in it, the old one leads nowhere). */
+		if(fx->renamed_from[0]) {
+			int rc = vmr_rooms_rename(fx->renamed_from, room.address);
+			if(rc != 0 && rc != -ENOENT)
+				JANUS_LOG(LOG_WARN, "[vmr] room %s renamed to %s, but its running room keeps the old address: %s\n",
+					fx->renamed_from, room.address, g_strerror(-rc));
+		}
 		/* The running room itself, whoever is in it (SIP callers only, say). */
 		vmr_rooms_set_layout(room.address, room.layout);
-		/* Everyone in the room (by id: the address may just have changed) hears the new layout. */
+		/* Everyone in the room (by id: the address may just have changed) hears the new layout
+		 * and, after a rename, is in the room under its new address. */
 		session_filter f = { .room_id = room.id };
 		GList *targets = sessions_matching(&f);
 		for(GList *l = targets; l; l = l->next) {
 			vmr_session *s = l->data;
 			janus_mutex_lock(&s->mutex);
-			if(s->room)   /* (still under the old address when it was just renamed) */
+			if(s->room)
 				mcu_room_set_layout(s->room, kind);
 			janus_mutex_unlock(&s->mutex);
+			if(fx->renamed_from[0]) {
+				/* (room_name is read under sessions_mutex by the notification filters) */
+				janus_mutex_lock(&sessions_mutex);
+				janus_mutex_lock(&s->mutex);
+				if(s->room_name && strcmp(s->room_name, fx->renamed_from) == 0) {
+					g_free(s->room_name);
+					s->room_name = g_strdup(room.address);
+				}
+				janus_mutex_unlock(&s->mutex);
+				janus_mutex_unlock(&sessions_mutex);
+			}
 			vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		}
 		sessions_release(targets);

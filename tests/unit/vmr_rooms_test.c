@@ -43,6 +43,16 @@ static void on_left(void *opaque, const char *address, uint64_t id)
 	g_mutex_unlock(&h->lock);
 }
 
+static void on_guest_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
+	int64_t invitation_id)
+{
+	heard *h = opaque;
+	g_mutex_lock(&h->lock);
+	g_string_append_printf(h->log, "guest %s %" G_GUINT64_FORMAT " %s%s inv %" G_GINT64_FORMAT ";", address, id, display,
+		is_sip ? " sip" : "", invitation_id);
+	g_mutex_unlock(&h->lock);
+}
+
 static void list_member(void *opaque, uint64_t id, const char *display, int is_sip)
 {
 	g_string_append_printf(opaque, "%" G_GUINT64_FORMAT " %s%s;", id, display, is_sip ? " sip" : "");
@@ -64,6 +74,75 @@ static int running_rooms(void)
 
 /* Another holder's release between an acquire and the join must not stop the room: the
  * next acquire of the address gets the same room (one address, one room). */
+/* Guests of every kind are told as guests right after `joined`; the owner (page or device) is not. */
+static void test_guest_joined_for_every_kind_but_the_owner(void)
+{
+	small_rooms();
+	heard h = { .log = g_string_new("") };
+	g_mutex_init(&h.lock);
+	vmr_rooms_listener l = { .opaque = &h, .joined = on_joined, .guest_joined = on_guest_joined };
+	vmr_rooms_set_listener(&l);
+	mcu_room *room = vmr_rooms_acquire("guests.join", NULL);
+	g_assert_nonnull(room);
+	vmr_member_role owner_page = { .is_owner = 1 }, owner_phone = { .is_sip = 1, .is_owner = 1 };
+	vmr_member_role invited = { .invitation_id = 7 }, caller = { .is_sip = 1 };
+	g_assert_cmpint(vmr_rooms_member_add_as(room, 1, "Owner", &owner_page), ==, 0);
+	g_assert_cmpint(vmr_rooms_member_add_as(room, 2, "desk phone", &owner_phone), ==, 0);
+	g_assert_cmpint(vmr_rooms_member_add_as(room, 3, "Maria", &invited), ==, 0);
+	g_assert_cmpint(vmr_rooms_member_add_as(room, 4, "caller", &caller), ==, 0);
+	g_assert_cmpint(vmr_rooms_member_add(room, 5, "rtp", 1), ==, 0);   /* no role given: a guest */
+	g_assert_cmpint(vmr_rooms_member_add_as(room, 3, "again", &invited), ==, -EEXIST);
+	g_assert_cmpstr(h.log->str, ==,
+		"joined guests.join 1 Owner;joined guests.join 2 desk phone sip;"
+		"joined guests.join 3 Maria;guest guests.join 3 Maria inv 7;"
+		"joined guests.join 4 caller sip;guest guests.join 4 caller sip inv 0;"
+		"joined guests.join 5 rtp sip;guest guests.join 5 rtp sip inv 0;");
+	for(uint64_t id = 1; id <= 5; id++)
+		vmr_rooms_member_remove(room, id);
+	vmr_rooms_release(room);
+	vmr_rooms_set_listener(NULL);
+	g_string_free(h.log, TRUE);
+	g_mutex_clear(&h.lock);
+}
+
+/* A renamed running room goes on under its new address with everyone in it; the old address
+ * finds nothing, and a room already running under the new address is not overwritten. */
+static void test_rename_keeps_one_room(void)
+{
+	small_rooms();
+	heard h = { .log = g_string_new("") };
+	g_mutex_init(&h.lock);
+	vmr_rooms_listener l = { .opaque = &h, .joined = on_joined, .left = on_left };
+	vmr_rooms_set_listener(&l);
+	mcu_room *room = vmr_rooms_acquire("old.join", NULL);
+	g_assert_cmpint(vmr_rooms_member_add(room, 1, "before", 0), ==, 0);
+	g_assert_cmpint(vmr_rooms_rename("old.join", "new.join"), ==, 0);
+	g_assert_null(vmr_rooms_lookup("old.join"));
+	mcu_room *again = vmr_rooms_acquire("new.join", NULL);
+	g_assert_true(again == room);
+	g_assert_cmpint(vmr_rooms_member_add(again, 2, "after", 0), ==, 0);
+	GString *list = g_string_new("");
+	g_assert_cmpuint(vmr_rooms_members("new.join", list_member, list), ==, 2);
+	g_assert_cmpstr(list->str, ==, "1 before;2 after;");
+	g_assert_cmpuint(vmr_rooms_members("old.join", NULL, NULL), ==, 0);
+	g_assert_cmpint(vmr_rooms_rename("old.join", "other.join"), ==, -ENOENT);
+	mcu_room *other = vmr_rooms_acquire("taken.join", NULL);
+	g_assert_cmpint(vmr_rooms_rename("new.join", "taken.join"), ==, -EEXIST);
+	vmr_rooms_release(other);
+	vmr_rooms_member_remove(room, 1);
+	vmr_rooms_member_remove(again, 2);
+	vmr_rooms_release(again);
+	g_assert_cmpint(running_rooms(), ==, 1);
+	vmr_rooms_release(room);   /* the last holder, by the room acquired under the old address */
+	g_assert_cmpint(running_rooms(), ==, 0);
+	g_assert_cmpstr(h.log->str, ==,
+		"joined old.join 1 before;joined new.join 2 after;left new.join 1;left new.join 2;");
+	vmr_rooms_set_listener(NULL);
+	g_string_free(list, TRUE);
+	g_string_free(h.log, TRUE);
+	g_mutex_clear(&h.lock);
+}
+
 static void test_release_keeps_held_room(void)
 {
 	small_rooms();
@@ -189,6 +268,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/vmr/rooms/another-holders-release-keeps-a-held-room", test_release_keeps_held_room);
 	g_test_add_func("/vmr/rooms/members-of-every-kind-one-id-joined-and-left-told", test_members_and_events);
 	g_test_add_func("/vmr/rooms/concurrent-joins-and-leaves-one-room-per-address-released", test_concurrent_joins_and_leaves);
+	g_test_add_func("/vmr/rooms/guest-joined-for-every-kind-but-the-owner", test_guest_joined_for_every_kind_but_the_owner);
+	g_test_add_func("/vmr/rooms/a-renamed-running-room-keeps-its-people-under-the-new-address", test_rename_keeps_one_room);
 	int rc = g_test_run();
 	vmr_rooms_clear();
 	return rc;
