@@ -549,17 +549,12 @@ static void test_five_bad_invitations_lock_the_source(void) {
 
 static void test_a_revoked_invitation_no_longer_opens_the_room(void) {
 	make_account("bruno", "5555");
-	make_account("bruno2", NULL);
-	vmr_client owner = client_from("10.19.0.1"), stranger = client_from("10.19.0.2"), guest = client_from("10.19.0.3");
+	vmr_client owner = client_from("10.19.0.1"), guest = client_from("10.19.0.3");
 	g_assert_cmpint(login(&owner, "bruno", PASSWORD), ==, 0);
-	g_assert_cmpint(login(&stranger, "bruno2", PASSWORD), ==, 0);
 	invitation inv = invite(&owner, "guest@example.org", NULL);
 	char *revoke = g_strdup_printf("{\"request\":\"revoke_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv.id);
 	char *del = g_strdup_printf("{\"request\":\"delete_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv.id);
 	char *join_text = g_strdup_printf("{\"request\":\"join\",\"id\":%" G_GINT64_FORMAT ",\"secret\":\"%s\"}", inv.id, inv.secret);
-	/* Someone else's invitation: as if it did not exist. */
-	g_assert_cmpint(call_code(&stranger, revoke), ==, VMR_ERROR_NOT_FOUND);
-	g_assert_cmpint(call_code(&stranger, del), ==, VMR_ERROR_NOT_FOUND);
 	g_assert_cmpint(join_code(&guest, join_text), ==, VMR_OK);
 	vmr_effects fx;
 	json_t *r = call_fx(svc, &owner, 0, revoke, &fx);
@@ -583,6 +578,38 @@ static void test_a_revoked_invitation_no_longer_opens_the_room(void) {
 	g_free(revoke);
 	g_free(del);
 	g_free(join_text);
+	g_free(inv.secret);
+	vmr_client_clear(&owner);
+	vmr_client_clear(&guest);
+}
+
+/* BUG (found by this case under ASan and valgrind, not fixed here): vmr_service.c's
+ * owned_invitation leaks the room record (name and address strings) on every revoke or
+ * delete of an invitation of someone else's room; any logged-in user can repeat that at will. */
+static void test_someone_elses_invitation_is_as_if_it_did_not_exist(void) {
+	make_account("gustav", NULL);
+	make_account("gustav2", NULL);
+	vmr_client owner = client_from("10.24.0.1"), stranger = client_from("10.24.0.2"), guest = client_from("10.24.0.3");
+	g_assert_cmpint(login(&owner, "gustav", PASSWORD), ==, 0);
+	g_assert_cmpint(login(&stranger, "gustav2", PASSWORD), ==, 0);
+	invitation inv = invite(&owner, "guest@example.org", NULL);
+	char *revoke = g_strdup_printf("{\"request\":\"revoke_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv.id);
+	char *del = g_strdup_printf("{\"request\":\"delete_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv.id);
+	char *unknown = g_strdup_printf("{\"request\":\"delete_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv.id + 100000);
+	json_t *r1 = call(&stranger, revoke), *r2 = call(&stranger, del), *r3 = call(&stranger, unknown);
+	g_assert_cmpint(code_of(r1), ==, VMR_ERROR_NOT_FOUND);
+	g_assert_cmpint(code_of(r2), ==, VMR_ERROR_NOT_FOUND);
+	g_assert_true(json_equal(r2, r3));
+	json_decref(r1);
+	json_decref(r2);
+	json_decref(r3);
+	/* The invitation still works. */
+	char *join_text = g_strdup_printf("{\"request\":\"join\",\"id\":%" G_GINT64_FORMAT ",\"secret\":\"%s\"}", inv.id, inv.secret);
+	g_assert_cmpint(join_code(&guest, join_text), ==, VMR_OK);
+	g_free(join_text);
+	g_free(revoke);
+	g_free(del);
+	g_free(unknown);
 	g_free(inv.secret);
 	vmr_client_clear(&owner);
 	vmr_client_clear(&stranger);
@@ -726,6 +753,7 @@ int main(int argc, char **argv) {
 	g_test_add_func("/vmr/service/invitation/a-wrong-secret-looks-like-an-unknown-id", test_a_wrong_secret_looks_like_an_unknown_invitation);
 	g_test_add_func("/vmr/service/invitation/five-bad-ones-lock-the-source", test_five_bad_invitations_lock_the_source);
 	g_test_add_func("/vmr/service/invitation/revoked-no-longer-opens-the-room", test_a_revoked_invitation_no_longer_opens_the_room);
+	g_test_add_func("/vmr/service/invitation/someone-elses-is-as-if-it-did-not-exist", test_someone_elses_invitation_is_as_if_it_did_not_exist);
 	g_test_add_func("/vmr/service/invitation/deleted-no-longer-opens-the-room", test_deleting_an_invitation_closes_it_too);
 	g_test_add_func("/vmr/service/invitation/a-bad-email-is-refused", test_invite_refuses_a_bad_email);
 	g_test_add_func("/vmr/service/room/update-validates-and-changes-the-room", test_update_room_validates_and_changes_the_room);
