@@ -25,8 +25,17 @@ static GPrivate last_error = G_PRIVATE_INIT(g_free);
 void vmr_store_set_error(const char *fmt, ...) {
 	va_list ap;
 	va_start(ap, fmt);
-	g_private_replace(&last_error, g_strdup_vprintf(fmt, ap));
+	char *text = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	/* A second failure in the same call (a failed ROLLBACK after a failed statement) is
+	 * appended: each one used to be logged. */
+	const char *prev = g_private_get(&last_error);
+	if(prev != NULL && prev[0] != '\0') {
+		char *both = g_strdup_printf("%s; %s", prev, text);
+		g_free(text);
+		text = both;
+	}
+	g_private_replace(&last_error, text);
 }
 
 const char *vmr_store_last_error(void) {
@@ -123,9 +132,16 @@ int vmr_store_txn_end(vmr_store *store, int rc) {
 		rc = driver_rc(store->drv->commit(store));
 	}
 	if(rc < 0) {
+		/* The commit's (or the caller's statement's) text stays this thread's last error,
+		 * unless the rollback fails too: that is logged on its own. */
+		char *prev = g_strdup(vmr_store_last_error());
 		error_clear();
 		store->drv->rollback(store);
-		driver_rc(-EIO);   /* logs only what the rollback itself failed with */
+		driver_rc(-EIO);
+		if(vmr_store_last_error()[0] == '\0')
+			g_private_replace(&last_error, prev);
+		else
+			g_free(prev);
 	}
 	g_mutex_unlock(&store->lock);
 	return rc;

@@ -77,7 +77,8 @@ struct vmr_store {
 
 /* A driver does not log: where an engine failure becomes -EIO it records the engine's text
  * here ("sqlite: ..." / "postgresql: ..."), for this thread, and vmr_store.c logs it once
- * through vmr_log (see vmr_store_last_error in vmr_store.h). */
+ * through vmr_log (see vmr_store_last_error in vmr_store.h). A second text in the same
+ * driver call is appended ("; "). */
 void vmr_store_set_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* Driver constructors: connect/open, migrate, and return a store with drv set (the caller
