@@ -113,16 +113,16 @@ static void settings_read(const char *config_path, sipb_ua_config *cfg, GPtrArra
 
 /* The libraries' log hooks (sipb_log.h, vmr_log.h): their lines go to Janus's log. Installed
  * at init and left in place (Janus destroys every plugin before it unloads any). */
-static int janus_level(int level) {
-	return level == 0 ? LOG_ERR : level == 1 ? LOG_WARN : level == 2 ? LOG_INFO : LOG_VERB;
-}
-
 static void sipb_log_to_janus(sipb_log_level level, const char *line) {
-	JANUS_LOG(janus_level((int)level), "%s\n", line);
+	int janus_level = level == SIPB_LOG_ERR ? LOG_ERR : level == SIPB_LOG_WARN ? LOG_WARN
+		: level == SIPB_LOG_INFO ? LOG_INFO : LOG_VERB;
+	JANUS_LOG(janus_level, "%s\n", line);
 }
 
 static void vmr_log_to_janus(vmr_log_level level, const char *line) {
-	JANUS_LOG(janus_level((int)level), "%s\n", line);
+	int janus_level = level == VMR_LOG_ERR ? LOG_ERR : level == VMR_LOG_WARN ? LOG_WARN
+		: level == VMR_LOG_INFO ? LOG_INFO : LOG_VERB;
+	JANUS_LOG(janus_level, "%s\n", line);
 }
 
 static int sipb_init(janus_callbacks *callback, const char *config_path) {
