@@ -1,6 +1,7 @@
 /*
  * tpw_http_redirect.c - plain HTTP to HTTPS redirects.  See tpw_http_redirect.h.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <glib.h>
@@ -52,8 +53,8 @@ static void tpw_redirect_encode(GString *out, const char *s, const char *keep) {
 
 static int tpw_redirect_status(struct lws *wsi, unsigned int status) {
 	if(lws_return_http_status(wsi, status, NULL))
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return -EIO;
+	return lws_http_transaction_completed(wsi) ? -ESHUTDOWN : 0;
 }
 
 static int tpw_redirect_http(struct lws *wsi, const char *uri) {
@@ -94,8 +95,8 @@ static int tpw_redirect_http(struct lws *wsi, const char *uri) {
 		(const unsigned char *)url->str, (int)url->len, &p, end);
 	g_string_free(url, TRUE);
 	if(n < 0)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return -EIO;
+	return lws_http_transaction_completed(wsi) ? -ESHUTDOWN : 0;
 }
 
 int tpw_redirect_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -105,7 +106,7 @@ int tpw_redirect_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return tpw_redirect_http(wsi, in);
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 			/* No WebSocket on the plain port: the page must come over https. */
-			return -1;
+			return -EPERM;
 		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 			/* The main vhost's protocols[0] flushes the WebSocket queues. */
 			return 0;

@@ -3,6 +3,7 @@
  * precompressed gzip variants and the security headers every answer carries.
  * See tpw_http_static.h.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -182,12 +183,12 @@ static int tpw_http_security_headers(struct lws *wsi, unsigned char **p, unsigne
 			tpw_http_header(wsi, "x-content-type-options:", "nosniff", p, end) ||
 			/* page URLs carry meeting secrets: never send them as Referer */
 			tpw_http_header(wsi, "referrer-policy:", "no-referrer", p, end))
-		return -1;
+		return -ENOSPC;
 	if(config.hsts_max_age_s > 0 && lws_is_ssl(wsi)) {
 		char hsts[32];
 		g_snprintf(hsts, sizeof(hsts), "max-age=%u", config.hsts_max_age_s);
 		if(tpw_http_header(wsi, "strict-transport-security:", hsts, p, end))
-			return -1;
+			return -ENOSPC;
 	}
 	return 0;
 }
@@ -211,13 +212,13 @@ static int tpw_http_reply(struct lws *wsi, unsigned int status, const char *body
 		fail = tpw_http_header(wsi, extra[i], extra[i + 1], &p, end);
 	if(fail || lws_finalize_http_header(wsi, &p, end)) {
 		JANUS_LOG(LOG_ERR, "[tpaasweb] no room for HTTP response headers\n");
-		return -1;
+		return -ENOSPC;
 	}
 	if(lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS) < 0)
-		return -1;
+		return -EIO;
 	if(body_len > 0 && !head && lws_write(wsi, (unsigned char *)body, body_len, LWS_WRITE_HTTP_FINAL) < 0)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return -EIO;
+	return lws_http_transaction_completed(wsi) ? -ESHUTDOWN : 0;
 }
 
 static int tpw_http_not_found(struct lws *wsi) {
@@ -257,7 +258,7 @@ static int tpw_http_serve(struct lws *wsi, const char *uri) {
 		tpw_http_log_refused(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, uri);
 		tpw_http_reply(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL, allow);
 		/* a request body may follow: don't try to read it as the next request */
-		return -1;
+		return -EOPNOTSUPP;
 	}
 	char *path = tpw_http_resolve(uri);
 	struct stat st;
@@ -308,11 +309,11 @@ static int tpw_http_serve(struct lws *wsi, const char *uri) {
 				(has_gz && tpw_http_header(wsi, "vary:", "accept-encoding", &p, end)) ||
 				(send_gz && tpw_http_header(wsi, "content-encoding:", "gzip", &p, end))) {
 			JANUS_LOG(LOG_ERR, "[tpaasweb] no room for HTTP response headers\n");
-			ret = -1;
+			ret = -ENOSPC;
 		} else {
 			/* <0: close; >0: already sent in full; 0: lws streams the rest */
 			int n = lws_serve_http_file(wsi, file, mime, (const char *)hdr, (int)(p - hdr));
-			ret = (n < 0 || (n > 0 && lws_http_transaction_completed(wsi))) ? -1 : 0;
+			ret = n < 0 ? -EIO : n > 0 && lws_http_transaction_completed(wsi) ? -ESHUTDOWN : 0;
 		}
 	}
 	g_free(gz);
@@ -327,7 +328,7 @@ int tpw_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return tpw_http_serve(wsi, in);
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 			/* A WebSocket upgrade naming none of our subprotocols lands here. */
-			return -1;
+			return -EPERM;
 		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 			tpw_ws_flush_pending();
 			return 0;

@@ -51,8 +51,8 @@ static int tpw_tls_add_ext(X509 *x, int nid, const char *value) {
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
 	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
 	if(ext == NULL)
-		return -1;
-	int ret = X509_add_ext(x, ext, -1) ? 0 : -1;
+		return -EINVAL;
+	int ret = X509_add_ext(x, ext, -1) ? 0 : -ENOMEM;
 	X509_EXTENSION_free(ext);
 	return ret;
 }

@@ -9,6 +9,7 @@
  *  - pending holds one transport-session reference per connection waiting for
  *    a writeable callback, so its memory outlives the queue entry.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <debug.h>
@@ -101,20 +102,20 @@ static void tpw_ws_schedule_write(janus_transport_session *ts) {
 
 int tpw_ws_send(janus_transport_session *ts, json_t *message) {
 	if(message == NULL)
-		return -1;
+		return -EINVAL;
 	if(ts == NULL || g_atomic_int_get(&ts->destroyed) || ts->transport_p == NULL) {
 		json_decref(message);
-		return -1;
+		return -ENOTCONN;
 	}
 	struct tpw_ws_session *s = ts->transport_p;
 	if(g_atomic_int_get(&s->closed)) {
 		json_decref(message);
-		return -1;
+		return -ENOTCONN;
 	}
 	char *text = json_dumps(message, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(message);
 	if(text == NULL)
-		return -1;
+		return -ENOMEM;
 	size_t len = strlen(text);
 	struct tpw_ws_frame *f = g_malloc(sizeof(*f) + LWS_PRE + len);
 	f->len = len;
@@ -170,7 +171,7 @@ static int tpw_ws_open(struct lws *wsi, struct tpw_ws_pss *pss) {
 	s->ts = janus_transport_session_create(s, tpw_ws_session_free);
 	if(s->ts == NULL) {
 		tpw_ws_session_free(s);
-		return -1;
+		return -ENOMEM;
 	}
 	pss->session = s;
 	g_atomic_int_inc(&connections);
@@ -220,7 +221,7 @@ static gboolean tpw_ws_rate_ok(struct tpw_ws_session *s) {
 }
 
 /* Closes the connection from the next writeable callback, with a close frame
- * the client gets to read: returning -1 here, with the client's data still
+ * the client gets to read: returning an error here, with the client's data still
  * unread in the socket, would make the kernel answer with a reset instead. */
 static void tpw_ws_close_soon(struct lws *wsi, struct tpw_ws_session *s,
 		enum lws_close_status code, const char *reason) {
@@ -278,12 +279,12 @@ static int tpw_ws_receive(struct lws *wsi, struct tpw_ws_session *s, const void 
 static int tpw_ws_writeable(struct lws *wsi, struct tpw_ws_session *s) {
 	if(s->closing != 0) {
 		lws_close_reason(wsi, s->closing, (unsigned char *)s->closing_reason, strlen(s->closing_reason));
-		return -1;
+		return -ESHUTDOWN;
 	}
 	if(g_atomic_int_get(&s->overflow)) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 			(unsigned char *)"not reading", 11);
-		return -1;
+		return -ENOBUFS;
 	}
 	/* lws allows a single lws_write() per writeable callback. */
 	struct tpw_ws_frame *f = g_async_queue_try_pop(s->outq);
@@ -294,7 +295,7 @@ static int tpw_ws_writeable(struct lws *wsi, struct tpw_ws_session *s) {
 	g_free(f);
 	if(n < 0 || (size_t)n < len) {
 		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: write failed, closing\n", s->peer);
-		return -1;
+		return -EIO;
 	}
 	if(g_async_queue_length(s->outq) > 0)
 		lws_callback_on_writable(wsi);
@@ -348,17 +349,17 @@ static int tpw_ws_filter(struct lws *wsi) {
 	if((unsigned int)g_atomic_int_get(&connections) >= config.max_connections) {
 		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: %u WebSocket connections, refusing another\n",
 			peer, config.max_connections);
-		return -1;
+		return -EBUSY;
 	}
 	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_ip, peer));
 	if(config.max_connections_per_ip > 0 && n >= config.max_connections_per_ip) {
 		JANUS_LOG(LOG_WARN, "[tpaasweb] %s: %u WebSocket connections from this address, refusing another\n",
 			peer, n);
-		return -1;
+		return -EBUSY;
 	}
 	const struct lws_protocols *proto = lws_get_protocol(wsi);
 	gboolean admin = proto != NULL && proto->id == TPW_WS_ADMIN_PROTOCOL_ID;
-	return tpw_ws_origin_ok(wsi, admin, peer) ? 0 : -1;
+	return tpw_ws_origin_ok(wsi, admin, peer) ? 0 : -EACCES;
 }
 
 int tpw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -371,11 +372,11 @@ int tpw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return tpw_ws_open(wsi, pss);
 		case LWS_CALLBACK_RECEIVE:
 			if(pss == NULL || pss->session == NULL)
-				return -1;
+				return -EINVAL;
 			return tpw_ws_receive(wsi, pss->session, in, len);
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			if(pss == NULL || pss->session == NULL)
-				return -1;
+				return -EINVAL;
 			return tpw_ws_writeable(wsi, pss->session);
 		case LWS_CALLBACK_CLOSED:
 			if(pss != NULL)

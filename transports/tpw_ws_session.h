@@ -70,7 +70,8 @@ int tpw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 void tpw_ws_flush_pending(void);
 
 /* Queue a message for a connection (any thread).  Takes ownership of message.
- * Returns 0, or -1 if the connection is gone or the message can't be encoded. */
+ * Returns 0, -ENOTCONN if the connection is gone, -EINVAL (no message) or -ENOMEM (it can't
+ * be encoded). */
 int tpw_ws_send(janus_transport_session *ts, json_t *message);
 
 /* Bookkeeping of the Janus sessions a connection carries (any thread). */

@@ -3,7 +3,11 @@
  * record *_clear functions and the locking/transaction helpers the record code uses
  * (see vmr_store.h for the interface, vmr_store_priv.h for the driver design).
  *
- * Threads: any; the validators are pure, the helpers take vmr_store.lock.
+ * Errors: the drivers do not log; every driver call goes through driver_rc here, which logs
+ * the engine's text behind an -EIO once, through vmr_log.
+ *
+ * Threads: any; the validators are pure, the helpers take vmr_store.lock; the last error is
+ * per thread.
  */
 #include "vmr_store_priv.h"
 
@@ -11,6 +15,46 @@
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
+
+#include "vmr_log.h"
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+static GPrivate last_error = G_PRIVATE_INIT(g_free);
+
+void vmr_store_set_error(const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	/* A second failure in the same call (a failed ROLLBACK after a failed statement) is
+	 * appended: each one used to be logged. */
+	const char *prev = g_private_get(&last_error);
+	if(prev != NULL && prev[0] != '\0') {
+		char *both = g_strdup_printf("%s; %s", prev, text);
+		g_free(text);
+		text = both;
+	}
+	g_private_replace(&last_error, text);
+}
+
+const char *vmr_store_last_error(void) {
+	const char *e = g_private_get(&last_error);
+	return e ? e : "";
+}
+
+/* Called before each driver call: an -EIO without a text of its own must not show an old one. */
+static void error_clear(void) {
+	g_private_replace(&last_error, NULL);
+}
+
+/* Logs a driver's -EIO once, with the engine's text, if it gave one. */
+static int driver_rc(int rc) {
+	const char *e = vmr_store_last_error();
+	if(rc == -EIO && e[0] != '\0')
+		vmr_log(VMR_LOG_ERR, "vmr_store: %s", e);
+	return rc;
+}
 
 /* ---- open/close ------------------------------------------------------------------------ */
 
@@ -20,6 +64,7 @@ int vmr_store_open(const char *uri, vmr_store **out) {
 	*out = NULL;
 	vmr_store *store = NULL;
 	int rc;
+	error_clear();
 	if(g_str_has_prefix(uri, "postgresql://") || g_str_has_prefix(uri, "postgres://"))
 		rc = vmr_store_pg_open(uri, &store);
 	else if(g_str_has_prefix(uri, "postgres"))
@@ -29,7 +74,7 @@ int vmr_store_open(const char *uri, vmr_store **out) {
 	else
 		rc = vmr_store_sqlite_open(uri, &store);
 	if(rc < 0)
-		return rc;
+		return driver_rc(rc);
 	g_mutex_init(&store->lock);
 	*out = store;
 	return 0;
@@ -51,7 +96,8 @@ const char *vmr_store_backend(const vmr_store *store) {
 int vmr_store_exec(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams,
 		vmr_sql_rows *rows) {
 	g_mutex_lock(&store->lock);
-	int rc = store->drv->query(store, sql, params, nparams, rows);
+	error_clear();
+	int rc = driver_rc(store->drv->query(store, sql, params, nparams, rows));
 	g_mutex_unlock(&store->lock);
 	return rc;
 }
@@ -67,7 +113,8 @@ int vmr_store_exec_one(vmr_store *store, const char *sql, const vmr_sql_param *p
 
 int vmr_store_txn_begin(vmr_store *store) {
 	g_mutex_lock(&store->lock);
-	int rc = store->drv->begin(store);
+	error_clear();
+	int rc = driver_rc(store->drv->begin(store));
 	if(rc < 0)
 		g_mutex_unlock(&store->lock);
 	return rc;
@@ -75,14 +122,27 @@ int vmr_store_txn_begin(vmr_store *store) {
 
 int vmr_store_txn_query(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams,
 		vmr_sql_rows *rows) {
-	return store->drv->query(store, sql, params, nparams, rows);
+	error_clear();
+	return driver_rc(store->drv->query(store, sql, params, nparams, rows));
 }
 
 int vmr_store_txn_end(vmr_store *store, int rc) {
-	if(rc == 0)
-		rc = store->drv->commit(store);
-	if(rc < 0)
+	if(rc == 0) {
+		error_clear();
+		rc = driver_rc(store->drv->commit(store));
+	}
+	if(rc < 0) {
+		/* The commit's (or the caller's statement's) text stays this thread's last error,
+		 * unless the rollback fails too: that is logged on its own. */
+		char *prev = g_strdup(vmr_store_last_error());
+		error_clear();
 		store->drv->rollback(store);
+		driver_rc(-EIO);
+		if(vmr_store_last_error()[0] == '\0')
+			g_private_replace(&last_error, prev);
+		else
+			g_free(prev);
+	}
 	g_mutex_unlock(&store->lock);
 	return rc;
 }

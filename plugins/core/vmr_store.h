@@ -34,6 +34,10 @@ int vmr_store_open(const char *uri, vmr_store **out);
 /* What may be logged of a store URI: a PostgreSQL URI may hold a password, so it is not. */
 const char *vmr_store_printable_uri(const char *uri);
 void vmr_store_close(vmr_store *store);
+/* The engine's text behind this thread's last -EIO ("sqlite: ...", "postgresql: ..."), or ""
+ * when it had none; valid until this thread's next store call. The store logs it once itself
+ * (vmr_log, error level, "vmr_store: <text>"), so callers need not. */
+const char *vmr_store_last_error(void);
 /* "sqlite" or "postgresql". */
 const char *vmr_store_backend(const vmr_store *store);
 

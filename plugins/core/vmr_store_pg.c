@@ -109,7 +109,7 @@ static int map_error(const PGresult *res, PGconn *conn) {
 		if(strcmp(state, "23502") == 0 || strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0)
 			return -EINVAL;   /* not null, check, data exception (e.g. bad UTF-8) */
 	}
-	g_message("vmr_store: postgresql: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	vmr_store_set_error("postgresql: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	return -EIO;
 }
 
@@ -263,7 +263,7 @@ int vmr_store_pg_open(const char *conninfo, vmr_store **out) {
 	if(conn == NULL)
 		return -ENOMEM;
 	if(PQstatus(conn) != CONNECTION_OK || PQsetClientEncoding(conn, "UTF8") != 0) {
-		g_message("vmr_store: postgresql: %s", PQerrorMessage(conn));
+		vmr_store_set_error("postgresql: %s", PQerrorMessage(conn));
 		PQfinish(conn);
 		return -EIO;
 	}

@@ -75,6 +75,12 @@ struct vmr_store {
 	GMutex lock;
 };
 
+/* A driver does not log: where an engine failure becomes -EIO it records the engine's text
+ * here ("sqlite: ..." / "postgresql: ..."), for this thread, and vmr_store.c logs it once
+ * through vmr_log (see vmr_store_last_error in vmr_store.h). A second text in the same
+ * driver call is appended ("; "). */
+void vmr_store_set_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
 /* Driver constructors: connect/open, migrate, and return a store with drv set (the caller
  * initializes the lock). */
 int vmr_store_sqlite_open(const char *path, vmr_store **out);

@@ -123,7 +123,7 @@ static int map_error(sqlite3 *db, int rc) {
 	case SQLITE_MISMATCH:
 		return -EINVAL;
 	default:
-		g_message("vmr_store: sqlite: %s (%d)", sqlite3_errmsg(db), rc);
+		vmr_store_set_error("sqlite: %s (%d)", sqlite3_errmsg(db), rc);
 		return -EIO;
 	}
 }
@@ -261,7 +261,7 @@ int vmr_store_sqlite_open(const char *path, vmr_store **out) {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
 	if(sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		if(db != NULL)
-			g_message("vmr_store: sqlite: %s: %s", path, sqlite3_errmsg(db));
+			vmr_store_set_error("sqlite: %s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return -EIO;
 	}

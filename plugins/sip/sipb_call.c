@@ -174,7 +174,7 @@ static void call_destroy(sipb_call *call) {
 	const char *cause = call->cause ? call->cause : "ended";
 	if(call->log_id > 0)
 		vmr_store_call_end(ua->store, call->log_id, g_get_real_time() / G_USEC_PER_SEC, cause);
-	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s", call->member.id,
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s", call->member.id,
 		call->caller ? call->caller : "?", call->source ? call->source : "?", cause);
 	nua_handle_bind(call->nh, NULL);
 	nua_handle_destroy(call->nh);
@@ -285,7 +285,7 @@ static void join_room(sipb_call *call) {
 	set_state(call, SIPB_CALL_IN_ROOM);
 	if(call->log_id > 0)
 		vmr_store_call_set_room(call->ua->store, call->log_id, call->room_address, call->via);
-	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)", call->member.id,
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)", call->member.id,
 		call->caller, call->room_address, via_name(call->via));
 }
 
@@ -323,7 +323,7 @@ static void lobby_entry(sipb_call *call, const char *entry) {
 	int ok = strlen(entry) == SIPB_MEETING_NUMBER_DIGITS && vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
 	if(!ok) {
 		vmr_ratelimit_failure(ua->lobby_failures, key, now);
-		g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number", call->member.id, call->source);
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number", call->member.id, call->source);
 		if(sipb_ivr_wrong(&call->ivr))
 			sipb_call_hangup(call, "wrong meeting number");
 		else
@@ -354,7 +354,7 @@ static void pin_entry(sipb_call *call, const char *entry) {
 		return;
 	}
 	vmr_pinguard_failure(guard, call->room_address, src, now);
-	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s", call->member.id,
+	sipb_log(SIPB_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s", call->member.id,
 		call->source, call->room_address);
 	if(sipb_ivr_wrong(&call->ivr))
 		sipb_call_hangup(call, "wrong pin");
@@ -443,13 +443,13 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 	}
 	g_mutex_unlock(&ua->lock);
 	if(total >= (guint)ua->cfg.max_calls) {
-		g_message("[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip, total);
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip, total);
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
 		nua_handle_destroy(nh);
 		return;
 	}
 	if(mine >= (guint)ua->cfg.max_calls_per_source && !sipb_ua_is_trusted_proxy(ua, source_ip)) {
-		g_message("[sipbridge] INVITE from %s refused: %u calls from that address, the limit (486)", source_ip, mine);
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s refused: %u calls from that address, the limit (486)", source_ip, mine);
 		respond_and_drop(nh, SIP_486_BUSY_HERE);
 		return;
 	}
@@ -470,7 +470,7 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 			found = vmr_store_room_get_by_number(ua->store, atoi(user), &room) == 0;
 	}
 	if(!lobby && !found) {
-		g_message("[sipbridge] INVITE from %s to unknown room %s: 404", source_ip, user);
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s to unknown room %s: 404", source_ip, user);
 		g_free(user);
 		respond_and_drop(nh, SIP_404_NOT_FOUND);
 		return;
@@ -530,7 +530,7 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 	g_free(answer);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
 		call->started_at, &call->log_id);
-	g_message("[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s", call->member.id,
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s", call->member.id,
 		call->caller, call->source, found ? call->room_address : "lobby");
 	if(found) {
 		ask_pin_or_join(call);
@@ -607,7 +607,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	g_source_set_callback(t, ring_timeout, call, NULL);
 	call->ring_timer = g_source_attach(t, ua->ctx);
 	g_source_unref(t);
-	g_message("[sipbridge] dialling %s (%s) into room %s", contact, username, room->address);
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] dialling %s (%s) into room %s", contact, username, room->address);
 	return 0;
 }
 

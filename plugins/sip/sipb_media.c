@@ -11,8 +11,11 @@
  * request_keyframe under its participant lock, and those only take `lock`, so the room may
  * call us at any moment without a cycle. The loop thread hands packets to the MCU after
  * releasing `lock`, holding its own reference to the participant.
+ *
+ * What the negotiated SDP means for a stream (codec, addresses, SRTP keys) is planned and
+ * applied in sipb_media_plan.c; sipb_media_set_streams only takes the locks around it.
  */
-#include "sipb_media.h"
+#include "sipb_media_priv.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -33,33 +36,7 @@
 
 #define PKT_MAX 2048                       /* larger datagrams are not RTP we take */
 #define FRAME_US 20000
-#define RTCP_INTERVAL_US 5000000
-#define LEARN_US 3000000                   /* how long an unknown source may still be learned */
 #define TICK_MS 100
-
-typedef struct sipb_stream {
-	sipb_rtp_socket sock;
-	bool enabled;
-	int pt, dtmf_pt;
-	uint32_t clock_hz;
-	mcu_audio_codec_id acodec;           /* audio only */
-	mcu_video_codec_id vcodec;           /* video only */
-	int h264_mode;                       /* video H.264: packetization-mode 0 or 1 */
-	int level_ext;                       /* audio: RFC 6464 extension id, 0 when none */
-	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
-	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
-	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
-	int64_t learn_until_us;              /* before this, a source not in the SDP may be latched */
-	char *remote_crypto;                 /* as given, to spot a change */
-	sipb_crypto local_key;
-	char *local_crypto;                  /* NULL: plain RTP */
-	sipb_srtp *tx, *rx;
-	sipb_rtcp_rx rxstats;
-	uint32_t local_ssrc, sent_ssrc;      /* sent_ssrc: of the last packet we sent, 0: none */
-	int64_t next_rtcp_us;
-	sipb_dtmf_rx dtmf;
-	uint32_t dtmf_ssrc;                  /* of the telephone-events dtmf is tracking */
-} sipb_stream;
 
 struct sipb_media {
 	vmr_member member;                   /* FIRST: the MCU io.opaque (see vmr_rooms.h) */
@@ -401,7 +378,7 @@ static bool timers_tick(sipb_media *m, int64_t now)
 			continue;
 		send_rtcp_locked(m, s, false, now);
 		/* RFC 3550 §6.3.1: randomized interval, 0.5-1.5 x */
-		s->next_rtcp_us = now + RTCP_INTERVAL_US / 2 + g_random_int_range(0, RTCP_INTERVAL_US);
+		s->next_rtcp_us = now + SIPB_MEDIA_RTCP_INTERVAL_US / 2 + g_random_int_range(0, SIPB_MEDIA_RTCP_INTERVAL_US);
 	}
 	if (m->streams_set && !m->on_hold && !m->timeout_fired && m->media_timeout_s > 0 &&
 			(m->s[0].enabled || m->s[1].enabled) &&
@@ -607,161 +584,24 @@ int sipb_media_crypto_check(const char *remote_crypto)
 	return sipb_crypto_parse(remote_crypto, &c);
 }
 
-static int codec_of(const sipb_media_stream *st, bool video, mcu_audio_codec_id *acodec,
-	mcu_video_codec_id *vcodec, uint32_t *clock)
-{
-	if (!st->codec)
-		return -EINVAL;
-	if (video) {
-		if (g_ascii_strcasecmp(st->codec, "VP8") == 0)
-			*vcodec = MCU_VIDEO_VP8;
-		else if (g_ascii_strcasecmp(st->codec, "H264") == 0 &&
-				(st->h264_packetization_mode == 0 || st->h264_packetization_mode == 1))
-			*vcodec = MCU_VIDEO_H264;
-		else
-			return -ENOTSUP;
-		*clock = 90000;
-		return 0;
-	}
-	if (g_ascii_strcasecmp(st->codec, "PCMU") == 0)
-		*acodec = MCU_AUDIO_PCMU;
-	else if (g_ascii_strcasecmp(st->codec, "PCMA") == 0)
-		*acodec = MCU_AUDIO_PCMA;
-	else if (g_ascii_strcasecmp(st->codec, "opus") == 0)
-		*acodec = MCU_AUDIO_OPUS;
-	else if (g_ascii_strcasecmp(st->codec, "G722") == 0)
-		*acodec = MCU_AUDIO_G722;
-	else
-		return -ENOTSUP;
-	*clock = mcu_audio_clock_hz(*acodec);
-	return 0;
-}
-
-typedef struct stream_plan {
-	bool enabled;
-	mcu_audio_codec_id acodec;
-	mcu_video_codec_id vcodec;
-	uint32_t clock;
-	sipb_addr rtp, rtcp;
-	bool has_crypto;
-	sipb_crypto remote;
-} stream_plan;
-
-static int plan_stream(sipb_media *m, const sipb_media_stream *st, bool video, stream_plan *pl)
-{
-	memset(pl, 0, sizeof(*pl));
-	if (!st || !st->enabled || st->remote_port == 0)
-		return 0;
-	if (st->payload_type < 0 || st->payload_type > 127 || st->dtmf_pt < 0 ||
-			st->dtmf_pt > 127 || st->remote_port < 0 || st->remote_port > 65534)
-		return -EINVAL;
-	int r = codec_of(st, video, &pl->acodec, &pl->vcodec, &pl->clock);
-	if (r < 0)
-		return r;
-	if (sipb_addr_set(&pl->rtp, st->remote_ip, st->remote_port) < 0 ||
-			(int)pl->rtp.ss.ss_family != m->s[video].sock.family)
-		return -EINVAL;
-	sipb_addr_with_port(&pl->rtcp, &pl->rtp, st->remote_port + 1);
-	if (st->remote_crypto) {
-		r = sipb_crypto_parse(st->remote_crypto, &pl->remote);
-		if (r < 0)
-			return r;
-		pl->has_crypto = true;
-	}
-	pl->enabled = true;
-	return 0;
-}
-
-/* Applies a plan to a stream (`lock` held); sets *rejoin when the MCU must be rejoined.
- * Returns 0 or a negative errno (SRTP setup). */
-static int apply_stream(sipb_stream *s, const sipb_media_stream *st,
-	const stream_plan *pl, bool *rejoin)
-{
-	if (!pl->enabled) {
-		*rejoin |= s->enabled;
-		s->enabled = false;
-		return 0;
-	}
-	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec || s->vcodec != pl->vcodec ||
-			s->h264_mode != st->h264_packetization_mode)
-		*rejoin = true;
-	if (!s->enabled || !sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
-		/* A new peer address (re-INVITE): learn the source again, for a few seconds. */
-		memset(&s->src_rtp, 0, sizeof(s->src_rtp));
-		memset(&s->src_rtcp, 0, sizeof(s->src_rtcp));
-		s->rtcp_muxed = false;
-		s->learn_until_us = g_get_monotonic_time() + LEARN_US;
-	}
-	s->sdp_rtp = pl->rtp;
-	s->sdp_rtcp = pl->rtcp;
-	s->pt = st->payload_type;
-	s->dtmf_pt = st->dtmf_pt;
-	s->clock_hz = pl->clock;
-	s->acodec = pl->acodec;
-	s->vcodec = pl->vcodec;
-	s->h264_mode = st->h264_packetization_mode;
-	s->level_ext = st->audio_level_ext >= 1 && st->audio_level_ext <= 14 ? st->audio_level_ext : 0;
-	if (!pl->has_crypto) {
-		sipb_srtp_free(s->tx);
-		sipb_srtp_free(s->rx);
-		s->tx = s->rx = NULL;
-		g_clear_pointer(&s->remote_crypto, g_free);
-		g_clear_pointer(&s->local_crypto, g_free);
-	} else if (!s->remote_crypto || strcmp(s->remote_crypto, st->remote_crypto) != 0) {
-		sipb_srtp *tx = NULL, *rx = NULL;
-		sipb_crypto key = s->local_key;
-		int r = 0;
-		/* Keep our key across re-INVITEs unless the suite changed (RFC 4568 §7.1.4 allows
-		 * either); the tag follows the peer's. */
-		if (!s->local_crypto || key.suite != pl->remote.suite)
-			r = sipb_crypto_generate(pl->remote.tag, pl->remote.suite, &key);
-		key.tag = pl->remote.tag;
-		if (r == 0)
-			r = sipb_srtp_new(&key, true, &tx);
-		if (r == 0)
-			r = sipb_srtp_new(&pl->remote, false, &rx);
-		if (r < 0) {
-			sipb_srtp_free(tx);
-			sipb_srtp_free(rx);
-			return r;
-		}
-		sipb_srtp_free(s->tx);
-		sipb_srtp_free(s->rx);
-		s->tx = tx;
-		s->rx = rx;
-		s->local_key = key;
-		g_free(s->local_crypto);
-		s->local_crypto = sipb_crypto_format(&key);
-		g_free(s->remote_crypto);
-		s->remote_crypto = g_strdup(st->remote_crypto);
-	}
-	if (!s->enabled) {
-		sipb_rtcp_rx_reset(&s->rxstats);
-		sipb_dtmf_rx_init(&s->dtmf);
-		s->next_rtcp_us = g_get_monotonic_time() + RTCP_INTERVAL_US / 2;
-	}
-	s->enabled = true;
-	return 0;
-}
-
 static int join_locked_api(sipb_media *m, mcu_room *room);
 
 int sipb_media_set_streams(sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video)
 {
 	if (!m)
 		return -EINVAL;
-	stream_plan pa, pv;
-	int r = plan_stream(m, audio, false, &pa);
+	sipb_media_plan pa, pv;
+	int r = sipb_media_plan_stream(audio, false, m->s[0].sock.family, &pa);
 	if (r == 0)
-		r = plan_stream(m, video, true, &pv);
+		r = sipb_media_plan_stream(video, true, m->s[1].sock.family, &pv);
 	if (r < 0)
 		return r;
 	g_mutex_lock(&m->api_lock);
 	bool rejoin = false;
 	g_mutex_lock(&m->lock);
-	r = apply_stream(&m->s[0], audio, &pa, &rejoin);
+	r = sipb_media_plan_apply(&m->s[0], audio, &pa, &rejoin);
 	if (r == 0)
-		r = apply_stream(&m->s[1], video, &pv, &rejoin);
+		r = sipb_media_plan_apply(&m->s[1], video, &pv, &rejoin);
 	if (!m->streams_set) {
 		m->streams_set = true;
 		m->last_rtp_us = g_get_monotonic_time();   /* the media timeout counts from here */
@@ -900,7 +740,7 @@ int sipb_media_start(sipb_media *m, const char *peer_ip)
 		int64_t now = g_get_monotonic_time();
 		for (int i = 0; i < 2; i++)
 			if (m->s[i].src_rtp.len == 0)
-				m->s[i].learn_until_us = now + LEARN_US;
+				m->s[i].learn_until_us = now + SIPB_MEDIA_LEARN_US;
 		/* the media timeout counts from the ACK */
 		m->last_rtp_us = now;
 	}

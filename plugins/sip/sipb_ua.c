@@ -93,14 +93,14 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 		g_get_monotonic_time(), &auth);
 	if(v == SIPB_REG_CHALLENGE) {
 		if(auth.replay)
-			g_message("[sipbridge] REGISTER of %s from %s: a replayed answer (nonce already used), challenged again", user, ip);
+			sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s: a replayed answer (nonce already used), challenged again", user, ip);
 		char *www = sipb_registrar_challenge(ua->registrar, now_s, auth.stale);
 		nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(nua), SIPTAG_WWW_AUTHENTICATE_STR(www), TAG_END());
 		g_free(www);
 	} else if(v == SIPB_REG_BAD) {
 		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
 	} else if(v != SIPB_REG_OK) {
-		g_message("[sipbridge] REGISTER of %s from %s refused (%s)", user, ip, v == SIPB_REG_LOCKED ? "locked" : "bad credentials");
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (%s)", user, ip, v == SIPB_REG_LOCKED ? "locked" : "bad credentials");
 		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
 	} else {
 		int rc = 0;
@@ -128,7 +128,7 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 			su_free(NULL, uri);
 		}
 		if(rc == -EACCES) {
-			g_message("[sipbridge] REGISTER of %s from %s refused (contact on another host)", user, ip);
+			sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (contact on another host)", user, ip);
 			nua_respond(nh, 403, "Contact must be at the registering address", NUTAG_WITH_THIS(nua), TAG_END());
 		} else if(rc == -EINVAL) {
 			nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
@@ -138,7 +138,7 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 			char *contacts = sipb_registrar_contact_header(ua->registrar, user, now_s);
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua),
 				TAG_IF(contacts != NULL, SIPTAG_CONTACT_STR(contacts)), TAG_END());
-			g_message("[sipbridge] REGISTER of %s from %s:%d: %s", user, ip, port, contacts ? contacts : "no bindings left");
+			sipb_log(SIPB_LOG_INFO, "[sipbridge] REGISTER of %s from %s:%d: %s", user, ip, port, contacts ? contacts : "no bindings left");
 			g_free(contacts);
 		}
 	}
@@ -169,7 +169,7 @@ static void nua_callback(nua_event_t event, int status, const char *phrase, nua_
 			g_main_loop_quit(ua->loop);
 		break;
 	case nua_i_error:
-		g_message("[sipbridge] nua error %d %s", status, phrase ? phrase : "");
+		sipb_log(SIPB_LOG_ERR, "[sipbridge] nua error %d %s", status, phrase ? phrase : "");
 		break;
 	case nua_i_state:
 	case nua_i_terminated:

@@ -27,6 +27,8 @@
 #include "vmr_request.h"
 #include "vmr_store.h"
 #include "sipb_ua.h"
+#include "sipb_log.h"
+#include "vmr_log.h"
 #include "sipb_rtp_guests.h"
 #include "vmr_rooms.h"
 
@@ -109,9 +111,25 @@ static void settings_read(const char *config_path, sipb_ua_config *cfg, GPtrArra
 	janus_config_destroy(config);
 }
 
+/* The libraries' log hooks (sipb_log.h, vmr_log.h): their lines go to Janus's log. Installed
+ * at init and left in place (Janus destroys every plugin before it unloads any). */
+static void sipb_log_to_janus(sipb_log_level level, const char *line) {
+	int janus_level = level == SIPB_LOG_ERR ? LOG_ERR : level == SIPB_LOG_WARN ? LOG_WARN
+		: level == SIPB_LOG_INFO ? LOG_INFO : LOG_VERB;
+	JANUS_LOG(janus_level, "%s\n", line);
+}
+
+static void vmr_log_to_janus(vmr_log_level level, const char *line) {
+	int janus_level = level == VMR_LOG_ERR ? LOG_ERR : level == VMR_LOG_WARN ? LOG_WARN
+		: level == VMR_LOG_INFO ? LOG_INFO : LOG_VERB;
+	JANUS_LOG(janus_level, "%s\n", line);
+}
+
 static int sipb_init(janus_callbacks *callback, const char *config_path) {
 	if(callback == NULL || config_path == NULL)
 		return -1;
+	sipb_log_set_handler(sipb_log_to_janus);
+	vmr_log_set_handler(vmr_log_to_janus);
 	sipb_ua_config cfg;
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char *database = NULL;

@@ -41,6 +41,7 @@
 #include "vmr_service.h"
 #include "vmr_store.h"
 #include "vmr_plugin_priv.h"
+#include "vmr_plugin_log.h"
 
 #define VMR_VERSION 1
 #define VMR_VERSION_STRING "0.1.0"
@@ -449,6 +450,7 @@ static void ensure_demo_room(const vmr_settings *st) {
 static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	if(callback == NULL || config_path == NULL)
 		return -1;
+	vmr_plugin_log_install();
 	vmr_settings st = { 0 };
 	settings_read(config_path, &st);
 	if(st.database == NULL)

@@ -1,0 +1,27 @@
+/*
+ * vmr_log.c - the log hook of libtpaas_vmr_core (see vmr_log.h).
+ *
+ * Threads: any; the handler pointer is read and written atomically.
+ */
+#include "vmr_log.h"
+
+#include <stdio.h>
+
+static vmr_log_handler handler;   /* g_atomic_pointer_* */
+
+void vmr_log_set_handler(vmr_log_handler fn) {
+	g_atomic_pointer_set(&handler, fn);
+}
+
+void vmr_log(vmr_log_level level, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	vmr_log_handler fn = g_atomic_pointer_get(&handler);
+	if(fn != NULL)
+		fn(level, line);
+	else
+		fprintf(stderr, "%s\n", line);
+	g_free(line);
+}
