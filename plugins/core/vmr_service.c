@@ -210,6 +210,18 @@ static json_t *login_reply(vmr_service *svc, const vmr_account *acc, const char 
 	return j;
 }
 
+/* After a successful login: a hash made with other limits than today's (older defaults,
+ * an imported account) is replaced by a fresh one while the password is at hand. A failure
+ * leaves the old hash, which still verifies: the next login tries again. */
+static void login_rehash_if_outdated(vmr_service *svc, const vmr_account *acc, const char *password) {
+	if(vmr_password_needs_rehash(acc->password_hash) != 1)
+		return;
+	char *fresh = NULL;
+	if(vmr_password_hash(password, &fresh) == 0)
+		(void)vmr_store_account_set_password(svc->store, acc->id, fresh);
+	g_free(fresh);
+}
+
 static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request *req) {
 	const char *user = vmr_request_string(req, "username"), *password = vmr_request_string(req, "password");
 	int64_t now = g_get_monotonic_time();
@@ -225,6 +237,7 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 	if(rc == 0 && vmr_password_verify(acc.password_hash, password) == 0) {
 		vmr_ratelimit_success(svc->login_by_user, ukey);
 		g_free(ukey);
+		login_rehash_if_outdated(svc, &acc, password);
 		char *token = vmr_random_hex(24);
 		char *hash = vmr_sha256_hex(token);
 		int64_t expires = now_s() + svc->session_ttl_s;
