@@ -2,7 +2,8 @@
  * vmr_store_test.c - the store keeps accounts, sessions, rooms and invitations across
  * reopen, validates every field before writing, refuses duplicates without changing
  * anything, cascades deletes, never hands out a meeting number twice, refuses a newer
- * schema and loses no write under concurrent writers.
+ * schema, loses no write under concurrent writers, and a login stores a fresh password hash
+ * in place of an outdated one.
  *
  * Every case runs twice: /vmr/store/sqlite/... on a file in a temp dir, and
  * /vmr/store/postgresql/... when TPAAS_TEST_PG_URI names a database (each case gets its own
