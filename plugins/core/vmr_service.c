@@ -2,6 +2,7 @@
  * vmr_service.c - see vmr_service.h.
  */
 #include "vmr_service.h"
+#include "vmr_service_priv.h"
 #include "vmr_auth.h"
 #include "vmr_ratelimit.h"
 #include "vmr_pinguard.h"
@@ -14,21 +15,6 @@
 #define LIMIT_FAILURES 5
 #define LIMIT_BASE_US (60 * G_USEC_PER_SEC)
 #define LIMIT_MAX_US ((int64_t)24 * 3600 * G_USEC_PER_SEC)
-
-struct vmr_service {
-	vmr_store *store;
-	char *domain, *public_url, *dial_ip;
-	int session_ttl_s;
-	vmr_mailer *mailer;
-	vmr_mail_config mail;           /* strings owned below */
-	char *mail_strings[5];
-	vmr_ratelimit *by_client;       /* bad invitation links per client (PINs: vmr_pinguard) */
-	vmr_ratelimit *login_by_client; /* wrong passwords per client */
-	vmr_ratelimit *login_by_user;   /* wrong passwords per user name */
-	char *dummy_hash;               /* argon2 of a random password: unknown names are checked against it */
-	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
-	void *opaque;
-};
 
 void vmr_client_clear(vmr_client *c) {
 	if(c == NULL)
@@ -115,10 +101,6 @@ vmr_store *vmr_service_store(vmr_service *svc) {
 	return svc->store;
 }
 
-static int64_t now_s(void) {
-	return g_get_real_time() / G_USEC_PER_SEC;
-}
-
 /* ---- JSON views ----------------------------------------------------------------------- */
 
 json_t *vmr_service_room_json(vmr_service *svc, const vmr_room *room) {
@@ -138,51 +120,6 @@ json_t *vmr_service_room_json(vmr_service *svc, const vmr_room *room) {
 	json_object_set_new(j, "join_url", json_string(url));
 	g_free(sip);
 	g_free(url);
-	return j;
-}
-
-static char *invitation_url(vmr_service *svc, const vmr_invitation *inv) {
-	char *name = g_uri_escape_string(inv->guest_name ? inv->guest_name : "", NULL, FALSE);
-	char *url = g_strdup_printf("%s/?id=%" G_GINT64_FORMAT "&secret=%s&name=%s", svc->public_url, inv->id, inv->secret, name);
-	g_free(name);
-	return url;
-}
-
-static json_t *invitation_json(vmr_service *svc, const vmr_invitation *inv) {
-	json_t *j = json_object();
-	char *url = invitation_url(svc, inv);
-	json_object_set_new(j, "id", json_integer(inv->id));
-	json_object_set_new(j, "email", json_string(inv->email));
-	json_object_set_new(j, "guest_name", json_string(inv->guest_name));
-	json_object_set_new(j, "url", json_string(url));
-	json_object_set_new(j, "state", json_string(inv->state == VMR_INVITATION_REVOKED ? "revoked" : "active"));
-	json_object_set_new(j, "created_at", json_integer(inv->created_at));
-	json_object_set_new(j, "last_used_at", inv->last_used_at ? json_integer(inv->last_used_at) : json_null());
-	json_object_set_new(j, "mail_status", json_string(inv->mail_status ? inv->mail_status : "unknown"));
-	g_free(url);
-	return j;
-}
-
-static json_t *ok_json(const char *what) {
-	json_t *j = json_object();
-	json_object_set_new(j, "vmr", json_string(what));
-	return j;
-}
-
-/* Maps a store error to the client's answer. */
-static json_t *store_error(int rc, const char *what) {
-	if(rc == -ENOENT)
-		return vmr_error_json(VMR_ERROR_NOT_FOUND, what ? what : "not found");
-	if(rc == -EEXIST)
-		return vmr_error_json(VMR_ERROR_ALREADY_EXISTS, "that name is already taken");
-	if(rc == -EINVAL)
-		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "invalid value");
-	return vmr_error_json(VMR_ERROR_INTERNAL, "store unavailable");
-}
-
-static json_t *too_many(int retry_after_s) {
-	json_t *j = vmr_error_json(VMR_ERROR_TOO_MANY_ATTEMPTS, "too many failed attempts, try again later");
-	json_object_set_new(j, "retry_after", json_integer(retry_after_s));
 	return j;
 }
 
@@ -210,6 +147,18 @@ static json_t *login_reply(vmr_service *svc, const vmr_account *acc, const char 
 	return j;
 }
 
+/* After a successful login: a hash made with other limits than today's (older defaults,
+ * an imported account) is replaced by a fresh one while the password is at hand. A failure
+ * leaves the old hash, which still verifies: the next login tries again. */
+static void login_rehash_if_outdated(vmr_service *svc, const vmr_account *acc, const char *password) {
+	if(vmr_password_needs_rehash(acc->password_hash) != 1)
+		return;
+	char *fresh = NULL;
+	if(vmr_password_hash(password, &fresh) == 0)
+		(void)vmr_store_account_set_password(svc->store, acc->id, fresh);
+	g_free(fresh);
+}
+
 static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request *req) {
 	const char *user = vmr_request_string(req, "username"), *password = vmr_request_string(req, "password");
 	int64_t now = g_get_monotonic_time();
@@ -225,6 +174,7 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 	if(rc == 0 && vmr_password_verify(acc.password_hash, password) == 0) {
 		vmr_ratelimit_success(svc->login_by_user, ukey);
 		g_free(ukey);
+		login_rehash_if_outdated(svc, &acc, password);
 		char *token = vmr_random_hex(24);
 		char *hash = vmr_sha256_hex(token);
 		int64_t expires = now_s() + svc->session_ttl_s;
@@ -326,186 +276,6 @@ static json_t *do_update_room(vmr_service *svc, vmr_client *client, const vmr_re
 	json_t *j = ok_json("room");
 	json_object_set_new(j, "room", vmr_service_room_json(svc, &room));
 	vmr_room_clear(&room);
-	return j;
-}
-
-/* ---- invitations -------------------------------------------------------------------- */
-
-typedef struct mail_job {
-	vmr_service *svc;
-	int64_t owner_id, invitation_id;
-} mail_job;
-
-static void mail_done(void *user_data, int result, const char *error) {
-	mail_job *job = user_data;
-	char *status = result == 0 ? g_strdup("sent") : g_strdup_printf("failed: %s", error ? error : "unknown error");
-	vmr_store_invitation_set_mail_status(job->svc->store, job->invitation_id, status);
-	g_free(status);
-	if(job->svc->mail_result && result != -ECANCELED)
-		job->svc->mail_result(job->svc->opaque, job->owner_id, job->invitation_id, result, error);
-}
-
-/* "maria.lopez@example.org" -> "maria.lopez" */
-static char *guest_name_from_email(const char *email) {
-	const char *at = strchr(email, '@');
-	char *name = g_strndup(email, at ? (gsize)(at - email) : strlen(email));
-	return vmr_display_is_valid(name) ? name : (g_free(name), g_strdup("Guest"));
-}
-
-/* The owner's room and the invitation `id` in it; -ENOENT when it is not theirs. */
-static int owned_invitation(vmr_service *svc, vmr_client *client, int64_t id, vmr_invitation *inv) {
-	int rc = vmr_store_invitation_get(svc->store, id, inv);
-	if(rc != 0)
-		return rc;
-	vmr_room room;
-	rc = vmr_store_room_get(svc->store, inv->room_id, &room);
-	if(rc == 0 && room.owner_id != client->account_id)
-		rc = -ENOENT;
-	if(rc == 0)
-		vmr_room_clear(&room);
-	if(rc != 0)
-		vmr_invitation_clear(inv);
-	return rc;
-}
-
-static json_t *do_invite(vmr_service *svc, vmr_client *client, const vmr_request *req) {
-	const char *email = vmr_request_string(req, "email"), *name = vmr_request_string(req, "name");
-	if(!vmr_email_is_valid(email) || !vmr_mail_address_is_valid(email))
-		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "email: one valid address");
-	if(name && !vmr_display_is_valid(name))
-		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "name: 1-64 printable characters");
-	vmr_room room;
-	vmr_account owner;
-	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
-	if(rc != 0)
-		return store_error(rc, "no personal room");
-	rc = vmr_store_account_get(svc->store, client->account_id, &owner);
-	if(rc != 0) {
-		vmr_room_clear(&room);
-		return store_error(rc, NULL);
-	}
-	char *guest = name ? g_strdup(name) : guest_name_from_email(email);
-	char *secret = vmr_random_hex(16);   /* 128 bits */
-	vmr_invitation inv;
-	rc = vmr_store_invitation_create(svc->store, room.id, email, guest, secret, &inv);
-	g_free(secret);
-	g_free(guest);
-	if(rc != 0) {
-		vmr_room_clear(&room);
-		vmr_account_clear(&owner);
-		return store_error(rc, NULL);
-	}
-	char *url = invitation_url(svc, &inv);
-	char *sip = g_strdup_printf("%s@%s", room.address, svc->domain);
-	vmr_invitation_mail m = {
-		.to = email, .guest_name = inv.guest_name,
-		.inviter_name = owner.display_name ? owner.display_name : owner.username,
-		.room_name = room.name, .join_url = url, .sip_address = sip, .dial_ip = svc->dial_ip,
-		.meeting_number = room.meeting_number, .has_pin = room.pin != NULL,
-	};
-	const char *why = NULL;
-	char *message = vmr_mail_compose_invitation(&svc->mail, &m, now_s(), &why);
-	const char *status;
-	if(message == NULL) {
-		status = "failed: cannot compose the mail";
-	} else if(svc->mailer == NULL) {
-		status = "failed: no SMTP server configured";
-	} else {
-		status = "queued";
-		mail_job *job = g_new0(mail_job, 1);
-		job->svc = svc;
-		job->owner_id = client->account_id;
-		job->invitation_id = inv.id;
-		vmr_mailer_send(svc->mailer, email, message, mail_done, job, g_free);
-	}
-	vmr_store_invitation_set_mail_status(svc->store, inv.id, status);
-	g_free(inv.mail_status);
-	inv.mail_status = g_strdup(status);
-	json_t *j = ok_json("invited");
-	json_object_set_new(j, "invitation", invitation_json(svc, &inv));
-	g_free(message);
-	g_free(url);
-	g_free(sip);
-	vmr_invitation_clear(&inv);
-	vmr_room_clear(&room);
-	vmr_account_clear(&owner);
-	return j;
-}
-
-static json_t *do_list_invitations(vmr_service *svc, vmr_client *client) {
-	vmr_room room;
-	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
-	if(rc != 0)
-		return store_error(rc, "no personal room");
-	GPtrArray *list = vmr_store_invitation_list(svc->store, room.id);
-	vmr_room_clear(&room);
-	if(list == NULL)
-		return store_error(-EIO, NULL);
-	json_t *arr = json_array();
-	for(guint i = 0; i < list->len; i++)
-		json_array_append_new(arr, invitation_json(svc, g_ptr_array_index(list, i)));
-	g_ptr_array_unref(list);
-	json_t *j = ok_json("invitations");
-	json_object_set_new(j, "invitations", arr);
-	return j;
-}
-
-static json_t *do_invitation_change(vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx) {
-	int64_t id = vmr_request_int(req, "id", 0);
-	vmr_invitation inv;
-	int rc = owned_invitation(svc, client, id, &inv);
-	if(rc != 0)
-		return store_error(rc, "no such invitation");
-	vmr_invitation_clear(&inv);
-	gboolean revoke = req->type == VMR_REQ_REVOKE_INVITATION;
-	rc = revoke ? vmr_store_invitation_set_state(svc->store, id, VMR_INVITATION_REVOKED)
-		: vmr_store_invitation_delete(svc->store, id);
-	if(rc != 0)
-		return store_error(rc, "no such invitation");
-	fx->revoked_invitation = id;
-	json_t *j = ok_json(revoke ? "revoked" : "deleted");
-	json_object_set_new(j, "id", json_integer(id));
-	return j;
-}
-
-/* An invitation that is active and whose secret matches; rate-limited per client. */
-static int check_invitation(vmr_service *svc, const vmr_client *client, int64_t id, const char *secret,
-		vmr_invitation *inv, int *retry) {
-	int64_t now = g_get_monotonic_time();
-	if(vmr_ratelimit_check(svc->by_client, client->source, now, retry) < 0)
-		return VMR_ERROR_TOO_MANY_ATTEMPTS;
-	int rc = vmr_store_invitation_get(svc->store, id, inv);
-	if(rc == 0 && inv->state == VMR_INVITATION_ACTIVE && vmr_secure_streq(inv->secret, secret))
-		return VMR_OK;
-	if(rc == 0)
-		vmr_invitation_clear(inv);
-	else if(rc != -ENOENT)
-		return VMR_ERROR_INTERNAL;
-	vmr_ratelimit_failure(svc->by_client, client->source, now);
-	return VMR_ERROR_INVALID_INVITATION;
-}
-
-static json_t *do_invitation_info(vmr_service *svc, vmr_client *client, const vmr_request *req) {
-	vmr_invitation inv;
-	int retry = 0;
-	int code = check_invitation(svc, client, vmr_request_int(req, "id", 0), vmr_request_string(req, "secret"), &inv, &retry);
-	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
-		return too_many(retry);
-	if(code != VMR_OK)
-		return vmr_error_json(code, code == VMR_ERROR_INVALID_INVITATION ? "this invitation link is not valid (or was revoked)" : "store unavailable");
-	vmr_room room;
-	vmr_account owner;
-	json_t *j = ok_json("invitation");
-	json_object_set_new(j, "guest_name", json_string(inv.guest_name));
-	if(vmr_store_room_get(svc->store, inv.room_id, &room) == 0) {
-		json_object_set_new(j, "room", json_string(room.name));
-		if(room.owner_id && vmr_store_account_get(svc->store, room.owner_id, &owner) == 0) {
-			json_object_set_new(j, "owner", json_string(owner.display_name ? owner.display_name : owner.username));
-			vmr_account_clear(&owner);
-		}
-		vmr_room_clear(&room);
-	}
-	vmr_invitation_clear(&inv);
 	return j;
 }
 
@@ -659,7 +429,7 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 	case VMR_REQ_RESUME:
 		return do_resume(svc, client, req);
 	case VMR_REQ_INVITATION_INFO:
-		return do_invitation_info(svc, client, req);
+		return vmr_invitations_info(svc, client, req);
 	case VMR_REQ_CREATE_ACCOUNT:
 		return do_create_account(svc, req);
 	case VMR_REQ_DELETE_ACCOUNT:
@@ -697,12 +467,12 @@ json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_reque
 	case VMR_REQ_NEW_SIP_PASSWORD:
 		return new_sip_password(svc, client->account_id);
 	case VMR_REQ_INVITE:
-		return do_invite(svc, client, req);
+		return vmr_invitations_invite(svc, client, req);
 	case VMR_REQ_LIST_INVITATIONS:
-		return do_list_invitations(svc, client);
+		return vmr_invitations_list(svc, client);
 	case VMR_REQ_DELETE_INVITATION:
 	case VMR_REQ_REVOKE_INVITATION:
-		return do_invitation_change(svc, client, req, fx);
+		return vmr_invitations_change(svc, client, req, fx);
 	default:
 		return vmr_error_json(VMR_ERROR_UNKNOWN_REQUEST, "unknown request");
 	}
@@ -730,7 +500,7 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 	int retry = 0;
 	if(vmr_request_has(req, "id")) {
 		vmr_invitation inv;
-		int code = check_invitation(svc, client, vmr_request_int(req, "id", 0), vmr_request_string(req, "secret"), &inv, &retry);
+		int code = vmr_invitations_check(svc, client, vmr_request_int(req, "id", 0), vmr_request_string(req, "secret"), &inv, &retry);
 		if(code != VMR_OK) {
 			out->retry_after_s = retry;
 			*reason = code == VMR_ERROR_TOO_MANY_ATTEMPTS ? "too many failed attempts, try again later"

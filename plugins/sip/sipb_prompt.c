@@ -88,11 +88,6 @@ const char *sipb_prompt_name(const sipb_prompt *p)
 	return p->name;
 }
 
-bool sipb_prompt_loops(const sipb_prompt *p)
-{
-	return p->loop;
-}
-
 int sipb_prompt_next(sipb_prompt *p, uint8_t *out, size_t cap, size_t *len)
 {
 	if (p->pos >= p->samples) {

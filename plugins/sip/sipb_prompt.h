@@ -26,7 +26,6 @@ int sipb_prompt_new(const char *dir, const char *name, mcu_audio_codec_id codec,
 	sipb_prompt **out);
 void sipb_prompt_free(sipb_prompt *p);
 const char *sipb_prompt_name(const sipb_prompt *p);
-bool sipb_prompt_loops(const sipb_prompt *p);
 /* Encodes the next 20 ms frame (the last one padded with silence; a looped prompt starts
  * over). Returns 1 with a payload in out, 0 when a non-looped prompt has ended, or a
  * negative errno. */

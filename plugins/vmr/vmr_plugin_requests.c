@@ -269,47 +269,43 @@ static void kick_invitation(int64_t invitation_id) {
 	sessions_release(targets);
 }
 
-static void handle_join(vmr_message *msg, const vmr_request *req) {
+/* Join, step 1: the session is not in a room yet, brought an offer and may enter the room.
+ * 0 with *grant filled and *sdp (borrowed from msg->jsep), or -1 after replying the error. */
+static int join_authorize(vmr_message *msg, const vmr_request *req, vmr_join_grant *grant, const char **sdp) {
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
 	gboolean joined = s->room != NULL;
 	janus_mutex_unlock(&s->mutex);
 	if(joined) {
 		reply_error(msg, VMR_ERROR_ALREADY_JOINED, "already in a room");
-		return;
+		return -1;
 	}
 	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
-	const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
-	if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+	*sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
+	if(type == NULL || strcmp(type, "offer") != 0 || *sdp == NULL) {
 		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "join needs a JSEP offer");
-		return;
+		return -1;
 	}
-	vmr_join_grant grant;
 	const char *reason = NULL;
-	int code = vmr_service_authorize_join(vmr_svc, &s->client, req, &grant, &reason);
+	int code = vmr_service_authorize_join(vmr_svc, &s->client, req, grant, &reason);
 	if(code != VMR_OK) {
 		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n", s->id,
 			s->client.source, code, reason);
-		reply_error_retry(msg, code, reason, grant.retry_after_s);
-		return;
+		reply_error_retry(msg, code, reason, grant->retry_after_s);
+		return -1;
 	}
-	const char *display = vmr_request_string(req, "display");
-	if(display == NULL)
-		display = grant.guest_name ? grant.guest_name : "Guest";
-	int audio_pt = 0, video_pt = 0;
-	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
-	if(answer == NULL) {
-		vmr_join_grant_clear(&grant);
-		reply_error(msg, code, reason);
-		return;
-	}
-	const char *address = grant.room.address;
-	mcu_room *mroom = vmr_rooms_acquire(address, grant.room.layout);
-	if(mroom == NULL) {
-		g_free(answer);
-		vmr_join_grant_clear(&grant);
-		reply_error(msg, VMR_ERROR_INTERNAL, "cannot start the room's MCU");
-		return;
+	return 0;
+}
+
+/* Join, step 2: the room's MCU (started on first use) and our participant in it. VMR_OK with
+ * *mroom (a vmr_rooms reference) and *part (the session holds one more reference, the io's),
+ * or an error code with *reason. */
+static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *display, int audio_pt,
+		int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason) {
+	*mroom = vmr_rooms_acquire(grant->room.address, grant->room.layout);
+	if(*mroom == NULL) {
+		*reason = "cannot start the room's MCU";
+		return VMR_ERROR_INTERNAL;
 	}
 	janus_refcount_increase(&s->ref);      /* the io's reference */
 	mcu_participant_io io = { .opaque = s, .send_rtp = vmr_io_send_rtp, .request_keyframe = io_request_keyframe };
@@ -319,17 +315,23 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 	opts.audio_codec = MCU_AUDIO_OPUS;
 	opts.audio_pt = (uint8_t)audio_pt;
 	opts.video_pt = (uint8_t)video_pt;
-	mcu_participant *part = mcu_room_join(mroom, &opts, &io);
-	if(part == NULL) {
+	*part = mcu_room_join(*mroom, &opts, &io);
+	if(*part == NULL) {
 		janus_refcount_decrease(&s->ref);
-		vmr_rooms_release(mroom);
-		g_free(answer);
-		vmr_join_grant_clear(&grant);
-		reply_error(msg, VMR_ERROR_INTERNAL, "cannot join the room's MCU");
-		return;
+		vmr_rooms_release(*mroom);
+		*reason = "cannot join the room's MCU";
+		return VMR_ERROR_INTERNAL;
 	}
+	return VMR_OK;
+}
+
+/* Join, step 3: the room's members and the session learn of the participant. FALSE when the
+ * session was detached meanwhile: then the participant has left again and is released. */
+static gboolean join_attach(vmr_session *s, const vmr_join_grant *grant, const char *display,
+		mcu_room *mroom, mcu_participant *part) {
+	const char *address = grant->room.address;
 	/* The others in the room hear `joined` (we are not in their list yet: no echo to us). */
-	vmr_member_role role = { .is_owner = grant.is_owner, .invitation_id = grant.invitation_id };
+	vmr_member_role role = { .is_owner = grant->is_owner, .invitation_id = grant->invitation_id };
 	vmr_rooms_member_add_as(mroom, s->id, display, &role);   /* a guest: the owner hears guest_joined */
 	janus_mutex_lock(&sessions_mutex);
 	janus_mutex_lock(&s->mutex);
@@ -340,8 +342,8 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 		s->room = mroom;
 		s->part = part;
 		s->room_name = g_strdup(address);
-		s->room_id = grant.room.id;
-		s->invitation_id = grant.invitation_id;
+		s->room_id = grant->room.id;
+		s->invitation_id = grant->invitation_id;
 		g_free(s->display);
 		s->display = g_strdup(display);
 	}
@@ -354,18 +356,23 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 		vmr_rooms_member_remove(mroom, s->id);
 		vmr_rooms_release(mroom);
 		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " detached while joining %s\n", s->id, address);
-		g_free(answer);
-		vmr_join_grant_clear(&grant);   /* (address points into it) */
-		return;
+		return FALSE;
 	}
+	return TRUE;
+}
 
+/* Join, step 4: the `joined` event with the room's state, and our SDP answer. */
+static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const char *display,
+		mcu_room *mroom, const char *answer, int audio_pt, int video_pt) {
+	vmr_session *s = msg->session;
+	const char *address = grant->room.address;
 	int width = 0, height = 0;
 	mcu_room_video_size(mroom, &width, &height);
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("joined"));
 	json_object_set_new(event, "room", json_string(address));
-	json_object_set_new(event, "room_name", json_string(grant.room.name));
-	json_object_set_new(event, "layout", json_string(grant.room.layout));
+	json_object_set_new(event, "room_name", json_string(grant->room.name));
+	json_object_set_new(event, "layout", json_string(grant->room.layout));
 	json_object_set_new(event, "id", json_integer((json_int_t)s->id));
 	json_object_set_new(event, "display", json_string(display));
 	json_t *video = json_object();
@@ -381,9 +388,30 @@ static void handle_join(vmr_message *msg, const vmr_request *req) {
 		display, s->id, address, audio_pt, video_pt, ret);
 	json_decref(event);
 	json_decref(jsep);
-	g_free(answer);
+}
 
-	vmr_join_grant_clear(&grant);
+static void handle_join(vmr_message *msg, const vmr_request *req) {
+	vmr_session *s = msg->session;
+	vmr_join_grant grant;
+	const char *sdp = NULL;
+	if(join_authorize(msg, req, &grant, &sdp) < 0)
+		return;
+	const char *display = vmr_request_string(req, "display");
+	if(display == NULL)
+		display = grant.guest_name ? grant.guest_name : "Guest";
+	int audio_pt = 0, video_pt = 0, code = VMR_OK;
+	const char *reason = NULL;
+	mcu_room *mroom = NULL;
+	mcu_participant *part = NULL;
+	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
+	if(answer != NULL)
+		code = join_mcu(s, &grant, display, audio_pt, video_pt, &mroom, &part, &reason);
+	if(code != VMR_OK)
+		reply_error(msg, code, reason);
+	else if(join_attach(s, &grant, display, mroom, part))
+		join_announce(msg, &grant, display, mroom, answer, audio_pt, video_pt);
+	g_free(answer);
+	vmr_join_grant_clear(&grant);   /* (display may point into it) */
 }
 
 /* Applies what a management request changed to the running rooms. */
@@ -439,17 +467,130 @@ static void apply_effects(const vmr_effects *fx) {
 	}
 }
 
+static void handle_leave(vmr_message *msg, const vmr_request *req) {
+	(void)req;
+	vmr_session *s = msg->session;
+	janus_mutex_lock(&s->mutex);
+	gboolean joined = s->room != NULL;
+	janus_mutex_unlock(&s->mutex);
+	if(!joined) {
+		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+		return;
+	}
+	vmr_session_leave(s);
+	s->invitation_id = 0;
+	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "left");
+	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+	vmr_gateway->close_pc(s->handle);
+}
+
+static void handle_list_participants(vmr_message *msg, const vmr_request *req) {
+	(void)req;
+	vmr_session *s = msg->session;
+	janus_mutex_lock(&s->mutex);
+	char *name = g_strdup(s->room_name);
+	janus_mutex_unlock(&s->mutex);
+	if(name == NULL) {
+		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+		return;
+	}
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("participants"));
+	json_object_set_new(event, "room", json_string(name));
+	json_object_set_new(event, "participants", room_participants(name));
+	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+	g_free(name);
+}
+
+/* A new offer from a participant in the room, e.g. an ICE restart after a network drop:
+ * answer it; the participant stays in the MCU room throughout. */
+static void handle_configure(vmr_message *msg, const vmr_request *req) {
+	(void)req;
+	vmr_session *s = msg->session;
+	janus_mutex_lock(&s->mutex);
+	gboolean joined = s->room != NULL;
+	janus_mutex_unlock(&s->mutex);
+	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
+	const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
+	if(!joined) {
+		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+		return;
+	}
+	if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "configure needs a JSEP offer");
+		return;
+	}
+	int audio_pt = 0, video_pt = 0, code = 0;
+	const char *reason = NULL;
+	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
+	if(answer == NULL) {
+		reply_error(msg, code, reason);
+		return;
+	}
+	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
+	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
+	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
+	json_decref(event);
+	json_decref(jsep);
+	g_free(answer);
+}
+
+static void handle_keyframe(vmr_message *msg, const vmr_request *req) {
+	(void)req;
+	vmr_session *s = msg->session;
+	janus_mutex_lock(&s->mutex);
+	if(s->part)
+		mcu_participant_keyframe_request(s->part);
+	janus_mutex_unlock(&s->mutex);
+	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
+	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+}
+
+/* Account and room management: the service decides, we apply the effects. */
+static void handle_service(vmr_message *msg, const vmr_request *req) {
+	vmr_session *s = msg->session;
+	vmr_effects fx;
+	json_t *event = vmr_service_handle(vmr_svc, &s->client, req, &fx);
+	json_t *ecode = json_object_get(event, "error_code");
+	if(ecode != NULL)   /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
+		JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n", req->name, s->id,
+			s->client.source, (int)json_integer_value(ecode), json_string_value(json_object_get(event, "error")));
+	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+	apply_effects(&fx);
+}
+
+/* The requests handled here, in the plugin (media and the session's place in a room); every
+ * other validated request goes to vmr_service through handle_service. */
+static const struct {
+	vmr_request_type type;
+	void (*handle)(vmr_message *msg, const vmr_request *req);
+} plugin_handlers[] = {
+	{ VMR_REQ_JOIN, handle_join },
+	{ VMR_REQ_LEAVE, handle_leave },
+	{ VMR_REQ_LIST_PARTICIPANTS, handle_list_participants },
+	{ VMR_REQ_CONFIGURE, handle_configure },
+	{ VMR_REQ_KEYFRAME, handle_keyframe },
+};
+
+/* Failures count per client address when we know it (else per handle). */
+static void session_set_source(vmr_session *s, const char *peer) {
+	char *source = g_strdup_printf("ip:%s", peer);
+	char *colon = strrchr(source + 3, ':');
+	if(colon != NULL && strchr(source + 3, ':') == colon)
+		*colon = '\0';   /* "1.2.3.4:5678" -> "1.2.3.4" (IPv6 keeps its colons) */
+	g_free(s->client.source);
+	s->client.source = source;
+}
+
 void vmr_handle_request(vmr_message *msg) {
 	vmr_session *s = msg->session;
-	if(msg->peer != NULL) {
-		/* Failures count per client address when we know it (else per handle). */
-		char *source = g_strdup_printf("ip:%s", msg->peer);
-		char *colon = strrchr(source + 3, ':');
-		if(colon != NULL && strchr(source + 3, ':') == colon)
-			*colon = '\0';   /* "1.2.3.4:5678" -> "1.2.3.4" (IPv6 keeps its colons) */
-		g_free(s->client.source);
-		s->client.source = source;
-	}
+	if(msg->peer != NULL)
+		session_set_source(s, msg->peer);
 	vmr_request req;
 	char reason[128];
 	int code = vmr_request_parse(msg->message, 0, &req, reason, sizeof(reason));
@@ -458,98 +599,11 @@ void vmr_handle_request(vmr_message *msg) {
 		reply_error(msg, code, reason);
 		return;
 	}
-	json_t *event = NULL;
-	switch(req.type) {
-	case VMR_REQ_JOIN:
-		handle_join(msg, &req);
-		return;
-	case VMR_REQ_LEAVE: {
-		janus_mutex_lock(&s->mutex);
-		gboolean joined = s->room != NULL;
-		janus_mutex_unlock(&s->mutex);
-		if(!joined) {
-			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
+	for(size_t i = 0; i < G_N_ELEMENTS(plugin_handlers); i++) {
+		if(plugin_handlers[i].type == req.type) {
+			plugin_handlers[i].handle(msg, &req);
 			return;
 		}
-		vmr_session_leave(s);
-		s->invitation_id = 0;
-		event = json_pack("{ssss}", "vmr", "event", "result", "left");
-		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
-		json_decref(event);
-		vmr_gateway->close_pc(s->handle);
-		return;
 	}
-	case VMR_REQ_LIST_PARTICIPANTS: {
-		janus_mutex_lock(&s->mutex);
-		char *name = g_strdup(s->room_name);
-		janus_mutex_unlock(&s->mutex);
-		if(name == NULL) {
-			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
-			return;
-		}
-		event = json_object();
-		json_object_set_new(event, "vmr", json_string("participants"));
-		json_object_set_new(event, "room", json_string(name));
-		json_object_set_new(event, "participants", room_participants(name));
-		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
-		json_decref(event);
-		g_free(name);
-		return;
-	}
-	case VMR_REQ_CONFIGURE: {
-		/* A new offer from a participant in the room, e.g. an ICE restart after a network
-		 * drop: answer it; the participant stays in the MCU room throughout. */
-		janus_mutex_lock(&s->mutex);
-		gboolean joined = s->room != NULL;
-		janus_mutex_unlock(&s->mutex);
-		const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
-		const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
-		if(!joined) {
-			reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
-			return;
-		}
-		if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
-			reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "configure needs a JSEP offer");
-			return;
-		}
-		int audio_pt = 0, video_pt = 0, code = 0;
-		const char *reason = NULL;
-		char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
-		if(answer == NULL) {
-			reply_error(msg, code, reason);
-			return;
-		}
-		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
-		json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
-		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
-		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
-		json_decref(event);
-		json_decref(jsep);
-		g_free(answer);
-		return;
-	}
-	case VMR_REQ_KEYFRAME:
-		janus_mutex_lock(&s->mutex);
-		if(s->part)
-			mcu_participant_keyframe_request(s->part);
-		janus_mutex_unlock(&s->mutex);
-		event = json_pack("{ssss}", "vmr", "event", "result", "ok");
-		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
-		json_decref(event);
-		return;
-	default: {
-		/* Account and room management: the service decides, we apply the effects. */
-		vmr_effects fx;
-		event = vmr_service_handle(vmr_svc, &s->client, &req, &fx);
-		json_t *ecode = json_object_get(event, "error_code");
-		if(ecode != NULL)   /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
-			JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n", req.name, s->id,
-				s->client.source, (int)json_integer_value(ecode), json_string_value(json_object_get(event, "error")));
-		vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
-		json_decref(event);
-		apply_effects(&fx);
-		return;
-	}
-	}
+	handle_service(msg, &req);
 }
-

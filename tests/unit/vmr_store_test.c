@@ -2,7 +2,8 @@
  * vmr_store_test.c - the store keeps accounts, sessions, rooms and invitations across
  * reopen, validates every field before writing, refuses duplicates without changing
  * anything, cascades deletes, never hands out a meeting number twice, refuses a newer
- * schema and loses no write under concurrent writers.
+ * schema, loses no write under concurrent writers, and a login stores a fresh password hash
+ * in place of an outdated one.
  *
  * Every case runs twice: /vmr/store/sqlite/... on a file in a temp dir, and
  * /vmr/store/postgresql/... when TPAAS_TEST_PG_URI names a database (each case gets its own
@@ -16,7 +17,10 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <libpq-fe.h>
+#include <sodium.h>
 
+#include "vmr_auth.h"
+#include "vmr_service.h"
 #include "vmr_store.h"
 
 typedef enum { BACKEND_SQLITE, BACKEND_PG } backend;
@@ -882,6 +886,57 @@ static void test_sip_password_and_call_log(gconstpointer data) {
 	ENV_END();
 }
 
+/* ---- password hashes kept current ------------------------------------------------------- */
+
+static int service_login(vmr_service *svc, const char *username, const char *password) {
+	json_t *msg = json_pack("{ssssss}", "request", "login", "username", username, "password", password);
+	vmr_request req;
+	char reason[128];
+	g_assert_cmpint(vmr_request_parse(msg, 0, &req, reason, sizeof(reason)), ==, 0);
+	vmr_client client = { 0 };
+	client.source = g_strdup("test-client");
+	vmr_effects fx = { 0 };
+	json_t *reply = vmr_service_handle(svc, &client, &req, &fx);
+	int code = (int)json_integer_value(json_object_get(reply, "error_code"));
+	json_decref(reply);
+	json_decref(msg);
+	vmr_client_clear(&client);
+	return code;
+}
+
+static void test_login_rehashes_outdated_password_hash(gconstpointer data) {
+	ENV_BEGIN();
+	/* A hash made with other limits than vmr_password_hash uses (an older default). */
+	char old_hash[crypto_pwhash_STRBYTES];
+	g_assert_cmpint(crypto_pwhash_str_alg(old_hash, "old secret", strlen("old secret"),
+		crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_ALG_ARGON2ID13), ==, 0);
+	g_assert_cmpint(vmr_password_needs_rehash(old_hash), ==, 1);
+	int64_t id = 0;
+	g_assert_cmpint(vmr_store_account_create(st, "ana", "Ana", NULL, old_hash, 0, &id), ==, 0);
+	vmr_service_config cfg = { 0 };
+	vmr_service *svc = NULL;
+	g_assert_cmpint(vmr_service_new(st, &cfg, &svc), ==, 0);
+
+	g_assert_cmpint(service_login(svc, "ana", "old secret"), ==, 0);
+	vmr_account acc;
+	g_assert_cmpint(vmr_store_account_get(vmr_service_store(svc), id, &acc), ==, 0);
+	g_assert_cmpstr(acc.password_hash, !=, old_hash);
+	g_assert_cmpint(vmr_password_needs_rehash(acc.password_hash), ==, 0);
+	g_assert_cmpint(vmr_password_verify(acc.password_hash, "old secret"), ==, 0);
+	char *kept = g_strdup(acc.password_hash);
+	vmr_account_clear(&acc);
+
+	/* The password still works, and a current hash is left as it is. */
+	g_assert_cmpint(service_login(svc, "ana", "old secret"), ==, 0);
+	g_assert_cmpint(vmr_store_account_get(vmr_service_store(svc), id, &acc), ==, 0);
+	g_assert_cmpstr(acc.password_hash, ==, kept);
+	vmr_account_clear(&acc);
+	g_free(kept);
+	g_assert_cmpint(service_login(svc, "ana", "wrong"), !=, 0);
+	vmr_service_free(svc);   /* closes the store */
+	env_free(e);
+}
+
 static void add_test(const char *name, GTestDataFunc fn, gboolean sqlite_only) {
 	char *path = g_strdup_printf("/vmr/store/sqlite/%s", name);
 	g_test_add_data_func(path, &sqlite_backend, fn);
@@ -914,5 +969,6 @@ int main(int argc, char **argv) {
 	add_test("concurrent-writers-own-connections", test_concurrent_writers_own_connections, FALSE);
 	add_test("sip-password-and-call-log", test_sip_password_and_call_log, FALSE);
 	add_test("v3-store-drops-web-password-ha1", test_v3_store_drops_web_password_ha1, TRUE);
+	add_test("login-rehashes-outdated-password-hash", test_login_rehashes_outdated_password_hash, FALSE);
 	return g_test_run();
 }
