@@ -60,10 +60,12 @@ static int owned_invitation(vmr_service *svc, vmr_client *client, int64_t id, vm
 		return rc;
 	vmr_room room;
 	rc = vmr_store_room_get(svc->store, inv->room_id, &room);
-	if(rc == 0 && room.owner_id != client->account_id)
-		rc = -ENOENT;
-	if(rc == 0)
+	if(rc == 0) {
+		/* someone else's invitation is answered as a missing one */
+		if(room.owner_id != client->account_id)
+			rc = -ENOENT;
 		vmr_room_clear(&room);
+	}
 	if(rc != 0)
 		vmr_invitation_clear(inv);
 	return rc;
