@@ -18,6 +18,9 @@ count_trs() {   # sums subtest results of automake's .trs files under $1
 	[ -n "$(find "$dir" -name '*.trs' -print -quit)" ] || { echo "no unit test ran in $dir"; failed=$((failed + 1)); }
 }
 
+step "C formatting (.clang-format, clang-format --dry-run on every C file)"
+if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 step "unit tests${TPAAS_TEST_PG_URI:+ (SQLite and PostgreSQL)}"
 find _build -name '*.trs' -delete 2>/dev/null
 make -C _build -s check >"$OUT/unit.log" 2>&1 || cat "$OUT/unit.log"
