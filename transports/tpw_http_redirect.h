@@ -17,7 +17,7 @@
 void tpw_redirect_setup(int https_port);
 
 /* protocols[0] callback of the redirect vhost. */
-int tpw_redirect_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		void *user, void *in, size_t len);
+int tpw_redirect_callback(
+	struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 #endif

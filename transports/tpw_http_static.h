@@ -33,10 +33,10 @@
 #define TPW_HTTP_PROTOCOL "http"
 
 struct tpw_http_config {
-	const char *web_root;          /* NULL/"": no web client (borrowed, copied) */
-	const char *vendor_root;       /* NULL/"": no /vendor/ (borrowed, copied) */
-	unsigned int max_age_s;        /* max-age of non-HTML files; 0 = no-cache */
-	unsigned int hsts_max_age_s;   /* Strict-Transport-Security max-age; 0 = none */
+	const char *web_root;        /* NULL/"": no web client (borrowed, copied) */
+	const char *vendor_root;     /* NULL/"": no /vendor/ (borrowed, copied) */
+	unsigned int max_age_s;      /* max-age of non-HTML files; 0 = no-cache */
+	unsigned int hsts_max_age_s; /* Strict-Transport-Security max-age; 0 = none */
 };
 
 /* Copies cfg (and its strings) for the callback. */
@@ -46,7 +46,7 @@ void tpw_http_cleanup(void);
 /* protocols[0] callback: serves files, refuses WebSocket upgrades without a
  * Janus subprotocol, and flushes pending WebSocket writes when the service is
  * woken by lws_cancel_service(). */
-int tpw_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		void *user, void *in, size_t len);
+int tpw_http_callback(
+	struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 #endif

@@ -29,7 +29,7 @@
  * and *key_path (caller g_free()s them); *generated tells whether a new pair
  * was made.  On failure returns a negative errno value and sets *error.
  */
-int tpw_tls_self_signed_ensure(const char *state_dir, const char *const *names,
-		char **cert_path, char **key_path, gboolean *generated, GError **error);
+int tpw_tls_self_signed_ensure(const char *state_dir, const char *const *names, char **cert_path,
+	char **key_path, gboolean *generated, GError **error);
 
 #endif

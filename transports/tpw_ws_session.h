@@ -37,16 +37,16 @@
 #define TPW_WS_ADMIN_PROTOCOL_ID 1
 
 struct tpw_ws_config {
-	janus_transport *plugin;            /* borrowed, static */
-	janus_transport_callbacks *gateway; /* borrowed, Janus core */
-	size_t max_message_size;            /* reassembled message limit, bytes */
-	unsigned int max_connections;       /* WebSocket connections (both APIs) */
+	janus_transport *plugin;             /* borrowed, static */
+	janus_transport_callbacks *gateway;  /* borrowed, Janus core */
+	size_t max_message_size;             /* reassembled message limit, bytes */
+	unsigned int max_connections;        /* WebSocket connections (both APIs) */
 	unsigned int max_connections_per_ip; /* ...from one address */
-	char **allowed_origins;             /* borrowed, NULL-terminated, lower case; NULL: same
+	char **allowed_origins;              /* borrowed, NULL-terminated, lower case; NULL: same
 	                                       origin as the Host header; "*": any */
-	unsigned int idle_timeout_s;        /* close a silent connection; 0 = never */
-	unsigned int msg_rate;              /* messages/s a connection may keep sending; 0 = no cap */
-	unsigned int msg_burst;             /* ...and how many it may send at once */
+	unsigned int idle_timeout_s;         /* close a silent connection; 0 = never */
+	unsigned int msg_rate;  /* messages/s a connection may keep sending; 0 = no cap */
+	unsigned int msg_burst; /* ...and how many it may send at once */
 };
 
 /* Per-connection lws user data (per_session_data_size of both WS protocols). */
@@ -62,8 +62,8 @@ void tpw_ws_setup(const struct tpw_ws_config *cfg);
 void tpw_ws_set_context(struct lws_context *ctx);
 
 /* lws protocol callback for both Janus subprotocols (service thread). */
-int tpw_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		void *user, void *in, size_t len);
+int tpw_ws_callback(
+	struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 /* Service thread, on LWS_CALLBACK_EVENT_WAIT_CANCELLED: asks lws for a
  * writeable callback on every connection that has queued output. */

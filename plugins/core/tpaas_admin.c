@@ -23,9 +23,11 @@
 #include "vmr_service.h"
 #include "vmr_store.h"
 
-static int usage(void) {
+static int usage(void)
+{
 	fprintf(stderr,
-		"usage: tpaas-admin --db <sqlite file or postgresql:// URI> [--domain D] [--url U] COMMAND\n"
+		"usage: tpaas-admin --db <sqlite file or postgresql:// URI> [--domain D] [--url U] "
+		"COMMAND\n"
 		"  create-account <user> <password> [display name] [email]\n"
 		"  delete-account <user>\n"
 		"  create-room <name> [pin] [layout]\n"
@@ -36,73 +38,76 @@ static int usage(void) {
 }
 
 /* Builds the admin request for a command; NULL on bad usage. */
-static json_t *build_request(int argc, char **argv) {
-	if(argc < 1)
+static json_t *build_request(int argc, char **argv)
+{
+	if (argc < 1)
 		return NULL;
 	const char *cmd = argv[0];
-	if(strcmp(cmd, "create-account") == 0 && argc >= 3 && argc <= 5) {
-		json_t *r = json_pack("{ssssss}", "request", "create_account", "username", argv[1], "password", argv[2]);
-		if(argc >= 4)
+	if (strcmp(cmd, "create-account") == 0 && argc >= 3 && argc <= 5) {
+		json_t *r = json_pack("{ssssss}", "request", "create_account", "username", argv[1],
+			"password", argv[2]);
+		if (argc >= 4)
 			json_object_set_new(r, "display_name", json_string(argv[3]));
-		if(argc >= 5)
+		if (argc >= 5)
 			json_object_set_new(r, "email", json_string(argv[4]));
 		return r;
 	}
-	if(strcmp(cmd, "reset-sip-password") == 0 && argc == 2)
+	if (strcmp(cmd, "reset-sip-password") == 0 && argc == 2)
 		return json_pack("{ssss}", "request", "reset_sip_password", "username", argv[1]);
-	if(strcmp(cmd, "delete-account") == 0 && argc == 2)
+	if (strcmp(cmd, "delete-account") == 0 && argc == 2)
 		return json_pack("{ssss}", "request", "delete_account", "username", argv[1]);
-	if(strcmp(cmd, "create-room") == 0 && argc >= 2 && argc <= 4) {
+	if (strcmp(cmd, "create-room") == 0 && argc >= 2 && argc <= 4) {
 		json_t *r = json_pack("{ssss}", "request", "create_room", "name", argv[1]);
-		if(argc >= 3 && argv[2][0])
+		if (argc >= 3 && argv[2][0])
 			json_object_set_new(r, "pin", json_string(argv[2]));
-		if(argc >= 4)
+		if (argc >= 4)
 			json_object_set_new(r, "layout", json_string(argv[3]));
 		return r;
 	}
-	if(strcmp(cmd, "list-rooms") == 0 && argc == 2)
+	if (strcmp(cmd, "list-rooms") == 0 && argc == 2)
 		return json_pack("{ssss}", "request", "list_rooms", "owner", argv[1]);
-	if(strcmp(cmd, "request") == 0 && argc == 2)
+	if (strcmp(cmd, "request") == 0 && argc == 2)
 		return json_loads(argv[1], 0, NULL);
 	return NULL;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	const char *db = NULL, *domain = "localhost", *url = NULL;
 	int i = 1;
-	for(; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
-		if(strcmp(argv[i], "--db") == 0)
+	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (strcmp(argv[i], "--db") == 0)
 			db = argv[i + 1];
-		else if(strcmp(argv[i], "--domain") == 0)
+		else if (strcmp(argv[i], "--domain") == 0)
 			domain = argv[i + 1];
-		else if(strcmp(argv[i], "--url") == 0)
+		else if (strcmp(argv[i], "--url") == 0)
 			url = argv[i + 1];
 		else
 			return usage();
 	}
-	if(db == NULL)
+	if (db == NULL)
 		return usage();
 	json_t *message = build_request(argc - i, argv + i);
-	if(message == NULL)
+	if (message == NULL)
 		return usage();
 	vmr_request req;
 	char reason[128];
 	int code = vmr_request_parse(message, 1, &req, reason, sizeof(reason));
-	if(code != VMR_OK) {
+	if (code != VMR_OK) {
 		fprintf(stderr, "tpaas-admin: %s (%d)\n", reason, code);
 		json_decref(message);
 		return 1;
 	}
 	vmr_store *store = NULL;
 	int rc = vmr_store_open(db, &store);
-	if(rc < 0) {
+	if (rc < 0) {
 		fprintf(stderr, "tpaas-admin: cannot open the store %s: %s\n", db, g_strerror(-rc));
 		json_decref(message);
 		return 1;
 	}
 	vmr_service_config cfg = { .domain = domain, .public_url = url };
 	vmr_service *svc = NULL;
-	if(vmr_service_new(store, &cfg, &svc) < 0) {
+	if (vmr_service_new(store, &cfg, &svc) < 0) {
 		fprintf(stderr, "tpaas-admin: cannot start the service logic\n");
 		vmr_store_close(store);
 		json_decref(message);

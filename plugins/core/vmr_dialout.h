@@ -16,7 +16,8 @@
 
 #define VMR_DIALOUT_MIN_INTERVAL_S 60
 
-typedef int (*vmr_dialout_fn)(void *opaque, int64_t account_id, const char *username, const char *room_address);
+typedef int (*vmr_dialout_fn)(
+	void *opaque, int64_t account_id, const char *username, const char *room_address);
 
 /* Sets (or with NULL clears) the handler. */
 void vmr_dialout_set_handler(vmr_dialout_fn fn, void *opaque);

@@ -10,24 +10,30 @@
 #include "vmr_auth.h"
 #include "vmr_service_priv.h"
 
-static char *invitation_url(vmr_service *svc, const vmr_invitation *inv) {
+static char *invitation_url(vmr_service *svc, const vmr_invitation *inv)
+{
 	char *name = g_uri_escape_string(inv->guest_name ? inv->guest_name : "", NULL, FALSE);
-	char *url = g_strdup_printf("%s/?id=%" G_GINT64_FORMAT "&secret=%s&name=%s", svc->public_url, inv->id, inv->secret, name);
+	char *url = g_strdup_printf("%s/?id=%" G_GINT64_FORMAT "&secret=%s&name=%s",
+		svc->public_url, inv->id, inv->secret, name);
 	g_free(name);
 	return url;
 }
 
-static json_t *invitation_json(vmr_service *svc, const vmr_invitation *inv) {
+static json_t *invitation_json(vmr_service *svc, const vmr_invitation *inv)
+{
 	json_t *j = json_object();
 	char *url = invitation_url(svc, inv);
 	json_object_set_new(j, "id", json_integer(inv->id));
 	json_object_set_new(j, "email", json_string(inv->email));
 	json_object_set_new(j, "guest_name", json_string(inv->guest_name));
 	json_object_set_new(j, "url", json_string(url));
-	json_object_set_new(j, "state", json_string(inv->state == VMR_INVITATION_REVOKED ? "revoked" : "active"));
+	json_object_set_new(j, "state",
+		json_string(inv->state == VMR_INVITATION_REVOKED ? "revoked" : "active"));
 	json_object_set_new(j, "created_at", json_integer(inv->created_at));
-	json_object_set_new(j, "last_used_at", inv->last_used_at ? json_integer(inv->last_used_at) : json_null());
-	json_object_set_new(j, "mail_status", json_string(inv->mail_status ? inv->mail_status : "unknown"));
+	json_object_set_new(j, "last_used_at",
+		inv->last_used_at ? json_integer(inv->last_used_at) : json_null());
+	json_object_set_new(
+		j, "mail_status", json_string(inv->mail_status ? inv->mail_status : "unknown"));
 	g_free(url);
 	return j;
 }
@@ -37,63 +43,70 @@ typedef struct mail_job {
 	int64_t owner_id, invitation_id;
 } mail_job;
 
-static void mail_done(void *user_data, int result, const char *error) {
+static void mail_done(void *user_data, int result, const char *error)
+{
 	mail_job *job = user_data;
-	char *status = result == 0 ? g_strdup("sent") : g_strdup_printf("failed: %s", error ? error : "unknown error");
+	char *status = result == 0 ? g_strdup("sent")
+				   : g_strdup_printf("failed: %s", error ? error : "unknown error");
 	vmr_store_invitation_set_mail_status(job->svc->store, job->invitation_id, status);
 	g_free(status);
-	if(job->svc->mail_result && result != -ECANCELED)
-		job->svc->mail_result(job->svc->opaque, job->owner_id, job->invitation_id, result, error);
+	if (job->svc->mail_result && result != -ECANCELED)
+		job->svc->mail_result(
+			job->svc->opaque, job->owner_id, job->invitation_id, result, error);
 }
 
 /* "maria.lopez@example.org" -> "maria.lopez" */
-static char *guest_name_from_email(const char *email) {
+static char *guest_name_from_email(const char *email)
+{
 	const char *at = strchr(email, '@');
 	char *name = g_strndup(email, at ? (gsize)(at - email) : strlen(email));
 	return vmr_display_is_valid(name) ? name : (g_free(name), g_strdup("Guest"));
 }
 
 /* The owner's room and the invitation `id` in it; -ENOENT when it is not theirs. */
-static int owned_invitation(vmr_service *svc, vmr_client *client, int64_t id, vmr_invitation *inv) {
+static int owned_invitation(vmr_service *svc, vmr_client *client, int64_t id, vmr_invitation *inv)
+{
 	int rc = vmr_store_invitation_get(svc->store, id, inv);
-	if(rc != 0)
+	if (rc != 0)
 		return rc;
 	vmr_room room;
 	rc = vmr_store_room_get(svc->store, inv->room_id, &room);
-	if(rc == 0) {
+	if (rc == 0) {
 		/* someone else's invitation is answered as a missing one */
-		if(room.owner_id != client->account_id)
+		if (room.owner_id != client->account_id)
 			rc = -ENOENT;
 		vmr_room_clear(&room);
 	}
-	if(rc != 0)
+	if (rc != 0)
 		vmr_invitation_clear(inv);
 	return rc;
 }
 
-json_t *vmr_invitations_invite(vmr_service *svc, vmr_client *client, const vmr_request *req) {
-	const char *email = vmr_request_string(req, "email"), *name = vmr_request_string(req, "name");
-	if(!vmr_email_is_valid(email) || !vmr_mail_address_is_valid(email))
+json_t *vmr_invitations_invite(vmr_service *svc, vmr_client *client, const vmr_request *req)
+{
+	const char *email = vmr_request_string(req, "email"),
+		   *name = vmr_request_string(req, "name");
+	if (!vmr_email_is_valid(email) || !vmr_mail_address_is_valid(email))
 		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "email: one valid address");
-	if(name && !vmr_display_is_valid(name))
+	if (name && !vmr_display_is_valid(name))
 		return vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "name: 1-64 printable characters");
 	vmr_room room;
 	vmr_account owner;
 	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
-	if(rc != 0)
+	if (rc != 0)
 		return store_error(rc, "no personal room");
 	rc = vmr_store_account_get(svc->store, client->account_id, &owner);
-	if(rc != 0) {
+	if (rc != 0) {
 		vmr_room_clear(&room);
 		return store_error(rc, NULL);
 	}
 	char *guest = name ? g_strdup(name) : guest_name_from_email(email);
-	char *secret = vmr_random_hex(16);   /* 128 bits */
+	char *secret = vmr_random_hex(16); /* 128 bits */
 	vmr_invitation inv;
 	rc = vmr_store_invitation_create(svc->store, room.id, email, guest, secret, &inv);
 	g_free(secret);
 	g_free(guest);
-	if(rc != 0) {
+	if (rc != 0) {
 		vmr_room_clear(&room);
 		vmr_account_clear(&owner);
 		return store_error(rc, NULL);
@@ -101,17 +114,22 @@ json_t *vmr_invitations_invite(vmr_service *svc, vmr_client *client, const vmr_r
 	char *url = invitation_url(svc, &inv);
 	char *sip = g_strdup_printf("%s@%s", room.address, svc->domain);
 	vmr_invitation_mail m = {
-		.to = email, .guest_name = inv.guest_name,
+		.to = email,
+		.guest_name = inv.guest_name,
 		.inviter_name = owner.display_name ? owner.display_name : owner.username,
-		.room_name = room.name, .join_url = url, .sip_address = sip, .dial_ip = svc->dial_ip,
-		.meeting_number = room.meeting_number, .has_pin = room.pin != NULL,
+		.room_name = room.name,
+		.join_url = url,
+		.sip_address = sip,
+		.dial_ip = svc->dial_ip,
+		.meeting_number = room.meeting_number,
+		.has_pin = room.pin != NULL,
 	};
 	const char *why = NULL;
 	char *message = vmr_mail_compose_invitation(&svc->mail, &m, now_s(), &why);
 	const char *status;
-	if(message == NULL) {
+	if (message == NULL) {
 		status = "failed: cannot compose the mail";
-	} else if(svc->mailer == NULL) {
+	} else if (svc->mailer == NULL) {
 		status = "failed: no SMTP server configured";
 	} else {
 		status = "queued";
@@ -135,17 +153,18 @@ json_t *vmr_invitations_invite(vmr_service *svc, vmr_client *client, const vmr_r
 	return j;
 }
 
-json_t *vmr_invitations_list(vmr_service *svc, vmr_client *client) {
+json_t *vmr_invitations_list(vmr_service *svc, vmr_client *client)
+{
 	vmr_room room;
 	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
-	if(rc != 0)
+	if (rc != 0)
 		return store_error(rc, "no personal room");
 	GPtrArray *list = vmr_store_invitation_list(svc->store, room.id);
 	vmr_room_clear(&room);
-	if(list == NULL)
+	if (list == NULL)
 		return store_error(-EIO, NULL);
 	json_t *arr = json_array();
-	for(guint i = 0; i < list->len; i++)
+	for (guint i = 0; i < list->len; i++)
 		json_array_append_new(arr, invitation_json(svc, g_ptr_array_index(list, i)));
 	g_ptr_array_unref(list);
 	json_t *j = ok_json("invitations");
@@ -153,17 +172,19 @@ json_t *vmr_invitations_list(vmr_service *svc, vmr_client *client) {
 	return j;
 }
 
-json_t *vmr_invitations_change(vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx) {
+json_t *vmr_invitations_change(
+	vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx)
+{
 	int64_t id = vmr_request_int(req, "id", 0);
 	vmr_invitation inv;
 	int rc = owned_invitation(svc, client, id, &inv);
-	if(rc != 0)
+	if (rc != 0)
 		return store_error(rc, "no such invitation");
 	vmr_invitation_clear(&inv);
 	gboolean revoke = req->type == VMR_REQ_REVOKE_INVITATION;
 	rc = revoke ? vmr_store_invitation_set_state(svc->store, id, VMR_INVITATION_REVOKED)
-		: vmr_store_invitation_delete(svc->store, id);
-	if(rc != 0)
+		    : vmr_store_invitation_delete(svc->store, id);
+	if (rc != 0)
 		return store_error(rc, "no such invitation");
 	fx->revoked_invitation = id;
 	json_t *j = ok_json(revoke ? "revoked" : "deleted");
@@ -172,38 +193,47 @@ json_t *vmr_invitations_change(vmr_service *svc, vmr_client *client, const vmr_r
 }
 
 /* An invitation that is active and whose secret matches; rate-limited per client. */
-int vmr_invitations_check(vmr_service *svc, const vmr_client *client, int64_t id, const char *secret,
-		vmr_invitation *inv, int *retry) {
+int vmr_invitations_check(vmr_service *svc, const vmr_client *client, int64_t id,
+	const char *secret, vmr_invitation *inv, int *retry)
+{
 	int64_t now = g_get_monotonic_time();
-	if(vmr_ratelimit_check(svc->by_client, client->source, now, retry) < 0)
+	if (vmr_ratelimit_check(svc->by_client, client->source, now, retry) < 0)
 		return VMR_ERROR_TOO_MANY_ATTEMPTS;
 	int rc = vmr_store_invitation_get(svc->store, id, inv);
-	if(rc == 0 && inv->state == VMR_INVITATION_ACTIVE && vmr_secure_streq(inv->secret, secret))
+	if (rc == 0 && inv->state == VMR_INVITATION_ACTIVE && vmr_secure_streq(inv->secret, secret))
 		return VMR_OK;
-	if(rc == 0)
+	if (rc == 0)
 		vmr_invitation_clear(inv);
-	else if(rc != -ENOENT)
+	else if (rc != -ENOENT)
 		return VMR_ERROR_INTERNAL;
 	vmr_ratelimit_failure(svc->by_client, client->source, now);
 	return VMR_ERROR_INVALID_INVITATION;
 }
 
-json_t *vmr_invitations_info(vmr_service *svc, vmr_client *client, const vmr_request *req) {
+json_t *vmr_invitations_info(vmr_service *svc, vmr_client *client, const vmr_request *req)
+{
 	vmr_invitation inv;
 	int retry = 0;
-	int code = vmr_invitations_check(svc, client, vmr_request_int(req, "id", 0), vmr_request_string(req, "secret"), &inv, &retry);
-	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
+	int code = vmr_invitations_check(svc, client, vmr_request_int(req, "id", 0),
+		vmr_request_string(req, "secret"), &inv, &retry);
+	if (code == VMR_ERROR_TOO_MANY_ATTEMPTS)
 		return too_many(retry);
-	if(code != VMR_OK)
-		return vmr_error_json(code, code == VMR_ERROR_INVALID_INVITATION ? "this invitation link is not valid (or was revoked)" : "store unavailable");
+	if (code != VMR_OK)
+		return vmr_error_json(code,
+			code == VMR_ERROR_INVALID_INVITATION
+				? "this invitation link is not valid (or was revoked)"
+				: "store unavailable");
 	vmr_room room;
 	vmr_account owner;
 	json_t *j = ok_json("invitation");
 	json_object_set_new(j, "guest_name", json_string(inv.guest_name));
-	if(vmr_store_room_get(svc->store, inv.room_id, &room) == 0) {
+	if (vmr_store_room_get(svc->store, inv.room_id, &room) == 0) {
 		json_object_set_new(j, "room", json_string(room.name));
-		if(room.owner_id && vmr_store_account_get(svc->store, room.owner_id, &owner) == 0) {
-			json_object_set_new(j, "owner", json_string(owner.display_name ? owner.display_name : owner.username));
+		if (room.owner_id
+			&& vmr_store_account_get(svc->store, room.owner_id, &owner) == 0) {
+			json_object_set_new(j, "owner",
+				json_string(
+					owner.display_name ? owner.display_name : owner.username));
 			vmr_account_clear(&owner);
 		}
 		vmr_room_clear(&room);

@@ -7,19 +7,21 @@
 
 #include <stdio.h>
 
-static vmr_log_handler handler;   /* g_atomic_pointer_* */
+static vmr_log_handler handler; /* g_atomic_pointer_* */
 
-void vmr_log_set_handler(vmr_log_handler fn) {
+void vmr_log_set_handler(vmr_log_handler fn)
+{
 	g_atomic_pointer_set(&handler, fn);
 }
 
-void vmr_log(vmr_log_level level, const char *fmt, ...) {
+void vmr_log(vmr_log_level level, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
 	char *line = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	vmr_log_handler fn = g_atomic_pointer_get(&handler);
-	if(fn != NULL)
+	if (fn != NULL)
 		fn(level, line);
 	else
 		fprintf(stderr, "%s\n", line);

@@ -20,31 +20,31 @@
 #include <glib.h>
 
 /* Bounds on what a composed mail accepts, in bytes. */
-#define VMR_MAIL_ADDRESS_MAX 254   /* RFC 5321 path limit */
-#define VMR_MAIL_NAME_MAX 256      /* display names, room name */
-#define VMR_MAIL_URL_MAX 2048
+#define VMR_MAIL_ADDRESS_MAX 254 /* RFC 5321 path limit */
+#define VMR_MAIL_NAME_MAX    256 /* display names, room name */
+#define VMR_MAIL_URL_MAX     2048
 
 typedef struct vmr_mail_config {
-	const char *smtp_url;      /* "smtp://host:port" or "smtps://host:port" */
-	const char *username, *password;   /* NULL: no AUTH */
-	int starttls;              /* 0 never, 1 if offered, 2 required */
-	const char *from_address;  /* "vmr@example.org" */
-	const char *from_name;     /* "tpaas meetings" */
-	int timeout_s;             /* whole transfer; <= 0: 60 s */
+	const char *smtp_url;            /* "smtp://host:port" or "smtps://host:port" */
+	const char *username, *password; /* NULL: no AUTH */
+	int starttls;                    /* 0 never, 1 if offered, 2 required */
+	const char *from_address;        /* "vmr@example.org" */
+	const char *from_name;           /* "tpaas meetings" */
+	int timeout_s;                   /* whole transfer; <= 0: 60 s */
 } vmr_mail_config;
 
 typedef struct vmr_invitation_mail {
-	const char *to;            /* guest address (required) */
-	const char *guest_name;    /* NULL: no greeting by name, bare address in To: */
-	const char *inviter_name;  /* the owner's display name: "Ana García invites you ..." and
+	const char *to;           /* guest address (required) */
+	const char *guest_name;   /* NULL: no greeting by name, bare address in To: */
+	const char *inviter_name; /* the owner's display name: "Ana García invites you ..." and
 	                              in From: display name "Ana García via tpaas meetings" */
-	const char *room_name;     /* NULL: not mentioned */
-	const char *join_url;      /* https://<host>/?id=<id>&secret=<secret>&name=<guest> (required) */
-	const char *sip_address;   /* alice.join@example.org; NULL: no video-device section */
-	const char *dial_ip;       /* "call <IP>, enter meeting number <number> followed by #";
+	const char *room_name;    /* NULL: not mentioned */
+	const char *join_url; /* https://<host>/?id=<id>&secret=<secret>&name=<guest> (required) */
+	const char *sip_address; /* alice.join@example.org; NULL: no video-device section */
+	const char *dial_ip;     /* "call <IP>, enter meeting number <number> followed by #";
 	                              NULL or meeting_number <= 0: no IP section */
 	int meeting_number;
-	int has_pin;               /* the link needs no PIN; SIP/IP callers are told a PIN is needed */
+	int has_pin; /* the link needs no PIN; SIP/IP callers are told a PIN is needed */
 } vmr_invitation_mail;
 
 /* The whole message, ready for vmr_mail_send (CRLF line ends, 7-bit). g_free.
@@ -66,7 +66,8 @@ int vmr_mail_global_init(void);
  * 0 once the server accepted it. -EIO with *error_out (g_free) saying why: curl's error
  * text and the last SMTP response code. -EINVAL (with *error_out) for a bad URL, address
  * or missing message. error_out may be NULL. Blocks up to cfg->timeout_s; any thread. */
-int vmr_mail_send(const vmr_mail_config *cfg, const char *to, const char *message, char **error_out);
+int vmr_mail_send(
+	const vmr_mail_config *cfg, const char *to, const char *message, char **error_out);
 
 /* A sender thread so the plugin never blocks on SMTP. Messages go out one at a time, in
  * order. done(user_data, result, error) runs on the mailer's thread with vmr_mail_send's

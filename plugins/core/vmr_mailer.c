@@ -17,10 +17,11 @@
 #define DEFAULT_TIMEOUT_S 60
 #define CONNECT_TIMEOUT_S 15
 
-int vmr_mail_global_init(void) {
+int vmr_mail_global_init(void)
+{
 	static gsize done = 0;
 	static int result = 0;
-	if(g_once_init_enter(&done)) {
+	if (g_once_init_enter(&done)) {
 		result = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
 		g_once_init_leave(&done, 1);
 	}
@@ -33,7 +34,8 @@ typedef struct upload {
 	size_t len, sent;
 } upload;
 
-static size_t upload_read(char *buffer, size_t size, size_t nitems, void *userdata) {
+static size_t upload_read(char *buffer, size_t size, size_t nitems, void *userdata)
+{
 	upload *u = userdata;
 	size_t room = size * nitems, left = u->len - u->sent;
 	size_t n = left < room ? left : room;
@@ -42,32 +44,37 @@ static size_t upload_read(char *buffer, size_t size, size_t nitems, void *userda
 	return n;
 }
 
-static int fail(char **error_out, int rc, char *text) {
-	if(error_out)
+static int fail(char **error_out, int rc, char *text)
+{
+	if (error_out)
 		*error_out = text;
 	else
 		g_free(text);
 	return rc;
 }
 
-int vmr_mail_send(const vmr_mail_config *cfg, const char *to, const char *message, char **error_out) {
-	if(error_out)
+int vmr_mail_send(const vmr_mail_config *cfg, const char *to, const char *message, char **error_out)
+{
+	if (error_out)
 		*error_out = NULL;
-	if(cfg == NULL || cfg->smtp_url == NULL ||
-			(g_ascii_strncasecmp(cfg->smtp_url, "smtp://", 7) != 0 &&
-			 g_ascii_strncasecmp(cfg->smtp_url, "smtps://", 8) != 0))
-		return fail(error_out, -EINVAL, g_strdup("smtp_url must be smtp://host:port or smtps://host:port"));
-	if(!vmr_mail_address_is_valid(cfg->from_address))
-		return fail(error_out, -EINVAL, g_strdup("from_address is missing or not a plain address"));
-	if(!vmr_mail_address_is_valid(to))
-		return fail(error_out, -EINVAL, g_strdup("recipient is missing or not a plain address"));
-	if(message == NULL || *message == '\0')
+	if (cfg == NULL || cfg->smtp_url == NULL
+		|| (g_ascii_strncasecmp(cfg->smtp_url, "smtp://", 7) != 0
+			&& g_ascii_strncasecmp(cfg->smtp_url, "smtps://", 8) != 0))
+		return fail(error_out, -EINVAL,
+			g_strdup("smtp_url must be smtp://host:port or smtps://host:port"));
+	if (!vmr_mail_address_is_valid(cfg->from_address))
+		return fail(error_out, -EINVAL,
+			g_strdup("from_address is missing or not a plain address"));
+	if (!vmr_mail_address_is_valid(to))
+		return fail(error_out, -EINVAL,
+			g_strdup("recipient is missing or not a plain address"));
+	if (message == NULL || *message == '\0')
 		return fail(error_out, -EINVAL, g_strdup("no message"));
-	if(vmr_mail_global_init() < 0)
+	if (vmr_mail_global_init() < 0)
 		return fail(error_out, -EIO, g_strdup("curl_global_init failed"));
 
 	CURL *curl = curl_easy_init();
-	if(curl == NULL)
+	if (curl == NULL)
 		return fail(error_out, -EIO, g_strdup("curl_easy_init failed"));
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *mail_from = g_strdup_printf("<%s>", cfg->from_address);
@@ -75,8 +82,9 @@ int vmr_mail_send(const vmr_mail_config *cfg, const char *to, const char *messag
 	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
 	upload u = { .data = message, .len = strlen(message), .sent = 0 };
 	long timeout = cfg->timeout_s > 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
-	long use_ssl = cfg->starttls >= 2 ? (long)CURLUSESSL_ALL :
-		(cfg->starttls == 1 ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_NONE);
+	long use_ssl = cfg->starttls >= 2
+		? (long)CURLUSESSL_ALL
+		: (cfg->starttls == 1 ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_NONE);
 
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp_url);
@@ -88,9 +96,10 @@ int vmr_mail_send(const vmr_mail_config *cfg, const char *to, const char *messag
 #endif
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < CONNECT_TIMEOUT_S ? timeout : (long)CONNECT_TIMEOUT_S);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+		timeout < CONNECT_TIMEOUT_S ? timeout : (long)CONNECT_TIMEOUT_S);
 	curl_easy_setopt(curl, CURLOPT_USE_SSL, use_ssl);
-	if(cfg->username != NULL) {
+	if (cfg->username != NULL) {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->username);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
 	}
@@ -103,14 +112,15 @@ int vmr_mail_send(const vmr_mail_config *cfg, const char *to, const char *messag
 
 	CURLcode res = curl_easy_perform(curl);
 	int rc = 0;
-	if(res != CURLE_OK) {
+	if (res != CURLE_OK) {
 		long code = 0;
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-		char *why = code > 0 ?
-			g_strdup_printf("%s (%s; last SMTP response %ld)", errbuf[0] ? errbuf : curl_easy_strerror(res),
-				curl_easy_strerror(res), code) :
-			g_strdup_printf("%s (%s; no SMTP response)", errbuf[0] ? errbuf : curl_easy_strerror(res),
-				curl_easy_strerror(res));
+		char *why = code > 0 ? g_strdup_printf("%s (%s; last SMTP response %ld)",
+				    errbuf[0] ? errbuf : curl_easy_strerror(res),
+				    curl_easy_strerror(res), code)
+				     : g_strdup_printf("%s (%s; no SMTP response)",
+					     errbuf[0] ? errbuf : curl_easy_strerror(res),
+					     curl_easy_strerror(res));
 		rc = fail(error_out, -EIO, why);
 	}
 	curl_slist_free_all(rcpts);
@@ -127,44 +137,47 @@ typedef struct mail_job {
 	vmr_mail_done done;
 	void *user_data;
 	GDestroyNotify free_user_data;
-	int result;              /* preset for jobs refused at the door (-ENOBUFS) */
+	int result; /* preset for jobs refused at the door (-ENOBUFS) */
 } mail_job;
 
 struct vmr_mailer {
-	vmr_mail_config cfg;     /* strings below are owned copies */
+	vmr_mail_config cfg; /* strings below are owned copies */
 	char *smtp_url, *username, *password, *from_address, *from_name;
 	GThread *thread;
 	GMutex mutex;
 	GCond cond;
-	GQueue pending;          /* mail_job, to send in order */
-	GQueue refused;          /* mail_job, answered -ENOBUFS before anything else */
+	GQueue pending; /* mail_job, to send in order */
+	GQueue refused; /* mail_job, answered -ENOBUFS before anything else */
 	gboolean stopping;
 };
 
-static void job_finish(mail_job *job, int result, const char *error) {
-	if(job->done)
+static void job_finish(mail_job *job, int result, const char *error)
+{
+	if (job->done)
 		job->done(job->user_data, result, error);
-	if(job->free_user_data)
+	if (job->free_user_data)
 		job->free_user_data(job->user_data);
 	g_free(job->to);
 	g_free(job->message);
 	g_free(job);
 }
 
-static gpointer mailer_thread(gpointer data) {
+static gpointer mailer_thread(gpointer data)
+{
 	vmr_mailer *m = data;
 	g_mutex_lock(&m->mutex);
-	for(;;) {
-		while(!m->stopping && g_queue_is_empty(&m->pending) && g_queue_is_empty(&m->refused))
+	for (;;) {
+		while (!m->stopping && g_queue_is_empty(&m->pending)
+			&& g_queue_is_empty(&m->refused))
 			g_cond_wait(&m->cond, &m->mutex);
 		mail_job *job = g_queue_pop_head(&m->refused);
-		if(job != NULL) {
+		if (job != NULL) {
 			g_mutex_unlock(&m->mutex);
 			job_finish(job, job->result, "mail queue is full");
 			g_mutex_lock(&m->mutex);
 			continue;
 		}
-		if(m->stopping)
+		if (m->stopping)
 			break;
 		job = g_queue_pop_head(&m->pending);
 		g_mutex_unlock(&m->mutex);
@@ -179,13 +192,14 @@ static gpointer mailer_thread(gpointer data) {
 	g_queue_init(&m->pending);
 	g_mutex_unlock(&m->mutex);
 	mail_job *job;
-	while((job = g_queue_pop_head(&dropped)) != NULL)
+	while ((job = g_queue_pop_head(&dropped)) != NULL)
 		job_finish(job, -ECANCELED, "mailer stopped before sending");
 	return NULL;
 }
 
-vmr_mailer *vmr_mailer_new(const vmr_mail_config *cfg) {
-	if(cfg == NULL || cfg->smtp_url == NULL || cfg->from_address == NULL)
+vmr_mailer *vmr_mailer_new(const vmr_mail_config *cfg)
+{
+	if (cfg == NULL || cfg->smtp_url == NULL || cfg->from_address == NULL)
 		return NULL;
 	vmr_mail_global_init();
 	vmr_mailer *m = g_new0(vmr_mailer, 1);
@@ -209,9 +223,10 @@ vmr_mailer *vmr_mailer_new(const vmr_mail_config *cfg) {
 }
 
 void vmr_mailer_send(vmr_mailer *m, const char *to, const char *message, vmr_mail_done done,
-		void *user_data, GDestroyNotify free_user_data) {
-	if(m == NULL) {
-		if(free_user_data)
+	void *user_data, GDestroyNotify free_user_data)
+{
+	if (m == NULL) {
+		if (free_user_data)
 			free_user_data(user_data);
 		g_return_if_fail(m != NULL);
 	}
@@ -222,7 +237,7 @@ void vmr_mailer_send(vmr_mailer *m, const char *to, const char *message, vmr_mai
 	job->user_data = user_data;
 	job->free_user_data = free_user_data;
 	g_mutex_lock(&m->mutex);
-	if(g_queue_get_length(&m->pending) >= VMR_MAILER_QUEUE_MAX) {
+	if (g_queue_get_length(&m->pending) >= VMR_MAILER_QUEUE_MAX) {
 		/* Answered from the mailer's thread like every other result; the copy of the
 		 * message is not needed for that. */
 		job->result = -ENOBUFS;
@@ -235,8 +250,9 @@ void vmr_mailer_send(vmr_mailer *m, const char *to, const char *message, vmr_mai
 	g_mutex_unlock(&m->mutex);
 }
 
-void vmr_mailer_free(vmr_mailer *m) {
-	if(m == NULL)
+void vmr_mailer_free(vmr_mailer *m)
+{
+	if (m == NULL)
 		return;
 	g_mutex_lock(&m->mutex);
 	m->stopping = TRUE;
@@ -245,7 +261,7 @@ void vmr_mailer_free(vmr_mailer *m) {
 	g_thread_join(m->thread);
 	g_mutex_clear(&m->mutex);
 	g_cond_clear(&m->cond);
-	if(m->password)
+	if (m->password)
 		memset(m->password, 0, strlen(m->password));
 	g_free(m->smtp_url);
 	g_free(m->username);

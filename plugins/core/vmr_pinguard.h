@@ -32,13 +32,13 @@
 typedef struct vmr_pinguard vmr_pinguard;
 
 typedef struct vmr_pinguard_limits {
-	unsigned source_free;        /* 5 */
-	int64_t source_base_us;      /* 60 s */
-	unsigned room_failures;      /* 20 */
-	int64_t room_window_us;      /* 10 min */
-	int64_t room_lock_us;        /* 10 min */
-	int64_t max_lock_us;         /* 24 h */
-	int64_t memory_us;           /* 24 h (for sources: at least max_lock_us) */
+	unsigned source_free;   /* 5 */
+	int64_t source_base_us; /* 60 s */
+	unsigned room_failures; /* 20 */
+	int64_t room_window_us; /* 10 min */
+	int64_t room_lock_us;   /* 10 min */
+	int64_t max_lock_us;    /* 24 h */
+	int64_t memory_us;      /* 24 h (for sources: at least max_lock_us) */
 } vmr_pinguard_limits;
 
 void vmr_pinguard_limits_default(vmr_pinguard_limits *lim);

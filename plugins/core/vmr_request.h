@@ -25,7 +25,7 @@ enum vmr_error {
 	VMR_ERROR_UNKNOWN_REQUEST = 413,
 	VMR_ERROR_INVALID_ELEMENT = 414,
 	VMR_ERROR_MISSING_ELEMENT = 415,
-	VMR_ERROR_NO_SUCH_ROOM = 416,      /* also a wrong PIN: never reveal whether a room exists */
+	VMR_ERROR_NO_SUCH_ROOM = 416, /* also a wrong PIN: never reveal whether a room exists */
 	VMR_ERROR_INVALID_SDP = 418,
 	VMR_ERROR_ALREADY_JOINED = 419,
 	VMR_ERROR_NOT_JOINED = 420,
@@ -37,7 +37,7 @@ enum vmr_error {
 	VMR_ERROR_TOO_MANY_ATTEMPTS = 426,
 	VMR_ERROR_ALREADY_EXISTS = 427,
 	VMR_ERROR_NOT_FOUND = 428,
-	VMR_ERROR_BUSY = 429,              /* too many requests waiting: try again shortly */
+	VMR_ERROR_BUSY = 429, /* too many requests waiting: try again shortly */
 	VMR_ERROR_INTERNAL = 499,
 };
 
@@ -68,9 +68,9 @@ typedef enum vmr_request_type {
 
 typedef struct vmr_request {
 	vmr_request_type type;
-	const char *name;      /* the request's name, e.g. "join" */
-	int is_admin;          /* an admin request */
-	json_t *message;       /* borrowed */
+	const char *name; /* the request's name, e.g. "join" */
+	int is_admin;     /* an admin request */
+	json_t *message;  /* borrowed */
 } vmr_request;
 
 #define VMR_DISPLAY_MAX 64
@@ -78,7 +78,8 @@ typedef struct vmr_request {
 /* Identifies and validates one request body (admin: 1 for the Admin API, where only admin
  * requests are allowed; 0 for clients, where admin requests are unknown). Returns VMR_OK and
  * fills *out, or an error code with a reason written into reason[reason_len]. */
-int vmr_request_parse(json_t *message, int admin, vmr_request *out, char *reason, size_t reason_len);
+int vmr_request_parse(
+	json_t *message, int admin, vmr_request *out, char *reason, size_t reason_len);
 
 /* Field getters for a validated request (NULL/def when absent). */
 const char *vmr_request_string(const vmr_request *req, const char *field);

@@ -33,7 +33,7 @@
  * participant. ids come from vmr_rooms_new_id. */
 typedef struct vmr_member {
 	uint64_t id;
-	int is_sip;           /* brought in by the SIP bridge */
+	int is_sip; /* brought in by the SIP bridge */
 } vmr_member;
 
 /* The picture size, rate and bitrates of rooms started from now on (the VMR plugin sets
@@ -48,15 +48,16 @@ uint64_t vmr_rooms_new_id(void);
  * a callback must not call vmr_rooms_set_listener. address and display are borrowed. */
 typedef struct vmr_rooms_listener {
 	void *opaque;
-	void (*joined)(void *opaque, const char *address, uint64_t id, const char *display, int is_sip);
+	void (*joined)(
+		void *opaque, const char *address, uint64_t id, const char *display, int is_sip);
 	void (*left)(void *opaque, const char *address, uint64_t id);
 	void (*talking)(void *opaque, const char *address, uint64_t id, int is_talking);
 	/* The participant on the main pane, 0 when none. */
 	void (*speaker)(void *opaque, const char *address, uint64_t id);
 	/* Right after `joined`, for a guest (anyone but the room's owner, whichever path
 	 * brought them in): the one place that tells the owner (guest notification). */
-	void (*guest_joined)(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
-		int64_t invitation_id);
+	void (*guest_joined)(void *opaque, const char *address, uint64_t id, const char *display,
+		int is_sip, int64_t invitation_id);
 } vmr_rooms_listener;
 
 /* Sets (copies) the listener; NULL clears it. After return the previous one is not running
@@ -78,14 +79,15 @@ mcu_room *vmr_rooms_lookup(const char *address);
 int vmr_rooms_member_add(mcu_room *room, uint64_t id, const char *display, int is_sip);
 /* Who a participant is to the room (vmr_rooms_member_add_as). */
 typedef struct vmr_member_role {
-	int is_sip;               /* brought in by the SIP bridge */
-	int is_owner;             /* the room's owner: their own page, their own device calling in or
+	int is_sip;            /* brought in by the SIP bridge */
+	int is_owner;          /* the room's owner: their own page, their own device calling in or
 	                           * called out to; anyone else is a guest */
-	int64_t invitation_id;    /* the invitation a guest came with, 0 when none */
+	int64_t invitation_id; /* the invitation a guest came with, 0 when none */
 } vmr_member_role;
 /* vmr_rooms_member_add with the participant's role: a guest's `joined` is followed by
  * `guest_joined`. vmr_rooms_member_add registers a guest without invitation. */
-int vmr_rooms_member_add_as(mcu_room *room, uint64_t id, const char *display, const vmr_member_role *role);
+int vmr_rooms_member_add_as(
+	mcu_room *room, uint64_t id, const char *display, const vmr_member_role *role);
 /* Unregisters it (after mcu_room_leave) and tells the listener `left`; no-op when not
  * registered. */
 void vmr_rooms_member_remove(mcu_room *room, uint64_t id);

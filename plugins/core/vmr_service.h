@@ -27,21 +27,22 @@
 typedef struct vmr_service vmr_service;
 
 typedef struct vmr_service_config {
-	const char *domain;         /* SIP domain: rooms are <address>@<domain> */
-	const char *public_url;     /* base of join links, e.g. "https://vmr.example.org" */
-	const char *dial_ip;        /* IP address SIP callers dial for the lobby */
-	int session_ttl_s;          /* login session lifetime (default 8 h) */
-	vmr_mail_config mail;       /* smtp_url NULL: invitations are stored, mail reported as not sent */
+	const char *domain;     /* SIP domain: rooms are <address>@<domain> */
+	const char *public_url; /* base of join links, e.g. "https://vmr.example.org" */
+	const char *dial_ip;    /* IP address SIP callers dial for the lobby */
+	int session_ttl_s;      /* login session lifetime (default 8 h) */
+	vmr_mail_config mail; /* smtp_url NULL: invitations are stored, mail reported as not sent */
 	/* Called on the mailer's thread when an invitation mail was sent (result 0) or failed. */
-	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
+	void (*mail_result)(void *opaque, int64_t owner_id, int64_t invitation_id, int result,
+		const char *error);
 	void *opaque;
 } vmr_service_config;
 
 /* A client of the service (one Janus handle or one admin connection). */
 typedef struct vmr_client {
-	int64_t account_id;         /* 0 when not logged in */
-	char *token_hash;           /* of the login session, NULL when not logged in */
-	char *source;               /* rate-limiting key for this client (address or handle id) */
+	int64_t account_id; /* 0 when not logged in */
+	char *token_hash;   /* of the login session, NULL when not logged in */
+	char *source;       /* rate-limiting key for this client (address or handle id) */
 } vmr_client;
 void vmr_client_clear(vmr_client *c);
 
@@ -58,15 +59,16 @@ vmr_store *vmr_service_store(vmr_service *svc);
 
 /* Handles every request except join/leave/listparticipants/keyframe (media, in the plugin).
  * Returns the reply (new reference): a result object or vmr_error_json. */
-json_t *vmr_service_handle(vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx);
+json_t *vmr_service_handle(
+	vmr_service *svc, vmr_client *client, const vmr_request *req, vmr_effects *fx);
 
 /* A granted join. */
 typedef struct vmr_join_grant {
-	vmr_room room;              /* the room (vmr_room_clear) */
-	int64_t invitation_id;      /* 0 when joined by room address */
-	int is_owner;               /* the client is logged in as the room's owner */
-	char *guest_name;           /* from the invitation, when any (g_free) */
-	int retry_after_s;          /* on VMR_ERROR_TOO_MANY_ATTEMPTS: seconds until the lock ends */
+	vmr_room room;         /* the room (vmr_room_clear) */
+	int64_t invitation_id; /* 0 when joined by room address */
+	int is_owner;          /* the client is logged in as the room's owner */
+	char *guest_name;      /* from the invitation, when any (g_free) */
+	int retry_after_s;     /* on VMR_ERROR_TOO_MANY_ATTEMPTS: seconds until the lock ends */
 } vmr_join_grant;
 void vmr_join_grant_clear(vmr_join_grant *g);
 

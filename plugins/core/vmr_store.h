@@ -58,13 +58,13 @@ int vmr_email_is_valid(const char *email);
 
 typedef struct vmr_account {
 	int64_t id;
-	char *username;        /* unique; also the default name of the personal room */
-	char *display_name;    /* shown to guests ("Ana García") */
-	char *email;           /* may be NULL */
-	char *password_hash;   /* an encoded slow hash (libsodium crypto_pwhash_str) */
+	char *username;      /* unique; also the default name of the personal room */
+	char *display_name;  /* shown to guests ("Ana García") */
+	char *email;         /* may be NULL */
+	char *password_hash; /* an encoded slow hash (libsodium crypto_pwhash_str) */
 	int is_admin;
-	int64_t created_at;    /* unix seconds */
-	char *sip_password;    /* SIP REGISTER password (service-generated hex, shown to the owner: it
+	int64_t created_at; /* unix seconds */
+	char *sip_password; /* SIP REGISTER password (service-generated hex, shown to the owner: it
 	                          opens SIP registration only, never the web login); NULL: none */
 } vmr_account;
 void vmr_account_clear(vmr_account *a);
@@ -84,29 +84,31 @@ int vmr_store_account_delete(vmr_store *store, int64_t id);
 
 /* token_hash: the hex SHA-256 of the random token handed to the client (the token itself is
  * never stored). */
-int vmr_store_session_create(vmr_store *store, const char *token_hash, int64_t account_id, int64_t expires_at);
+int vmr_store_session_create(
+	vmr_store *store, const char *token_hash, int64_t account_id, int64_t expires_at);
 /* -ENOENT when missing or expired at `now`. */
-int vmr_store_session_get(vmr_store *store, const char *token_hash, int64_t now, int64_t *account_id_out);
+int vmr_store_session_get(
+	vmr_store *store, const char *token_hash, int64_t now, int64_t *account_id_out);
 int vmr_store_session_delete(vmr_store *store, const char *token_hash);
 int vmr_store_session_purge_expired(vmr_store *store, int64_t now);
 
 /* ---- rooms --------------------------------------------------------------------------- */
 
 typedef enum vmr_room_kind {
-	VMR_ROOM_PERSONAL = 1,     /* <name>.join@<domain>, owned by an account */
-	VMR_ROOM_ENTERPRISE = 2,   /* <name>@<domain>, created by an admin */
+	VMR_ROOM_PERSONAL = 1,   /* <name>.join@<domain>, owned by an account */
+	VMR_ROOM_ENTERPRISE = 2, /* <name>@<domain>, created by an admin */
 } vmr_room_kind;
 
 typedef struct vmr_room {
 	int64_t id;
 	vmr_room_kind kind;
-	char *name;            /* as chosen by the owner, e.g. "alice" */
-	char *address;         /* the SIP user part and join key, unique: "alice.join" or "sales" */
-	int64_t owner_id;      /* account id; 0 for an enterprise room without owner */
-	char *pin;             /* NULL or exactly 4 digits */
-	char *layout;          /* "speaker", "1+7", "2x2" or "3x3" */
-	int meeting_number;    /* 6 digits, unique */
-	int receive_call;      /* call the owner's device when a guest joins */
+	char *name;         /* as chosen by the owner, e.g. "alice" */
+	char *address;      /* the SIP user part and join key, unique: "alice.join" or "sales" */
+	int64_t owner_id;   /* account id; 0 for an enterprise room without owner */
+	char *pin;          /* NULL or exactly 4 digits */
+	char *layout;       /* "speaker", "1+7", "2x2" or "3x3" */
+	int meeting_number; /* 6 digits, unique */
+	int receive_call;   /* call the owner's device when a guest joins */
 	int64_t created_at;
 } vmr_room;
 void vmr_room_clear(vmr_room *room);
@@ -139,15 +141,15 @@ typedef enum vmr_invitation_state {
 } vmr_invitation_state;
 
 typedef struct vmr_invitation {
-	int64_t id;            /* numeric id shown in the link */
+	int64_t id; /* numeric id shown in the link */
 	int64_t room_id;
 	char *email;
-	char *guest_name;      /* from the address, e.g. "maria" for maria@example.org */
-	char *secret;          /* random, >= 64 bits, hex; part of the join link */
+	char *guest_name; /* from the address, e.g. "maria" for maria@example.org */
+	char *secret;     /* random, >= 64 bits, hex; part of the join link */
 	vmr_invitation_state state;
 	int64_t created_at;
-	int64_t last_used_at;  /* 0 when never used */
-	char *mail_status;     /* "queued", "sent" or "failed: <reason>" */
+	int64_t last_used_at; /* 0 when never used */
+	char *mail_status;    /* "queued", "sent" or "failed: <reason>" */
 } vmr_invitation;
 void vmr_invitation_clear(vmr_invitation *inv);
 
@@ -164,19 +166,19 @@ int vmr_store_invitation_delete(vmr_store *store, int64_t id);
 /* ---- SIP call log ----------------------------------------------------------------------- */
 
 typedef enum vmr_call_via {
-	VMR_CALL_ADDRESS = 1,      /* dialled the room address */
-	VMR_CALL_LOBBY = 2,        /* dialled the bare IP / lobby and entered the meeting number */
-	VMR_CALL_DIALOUT = 3,      /* called by us into the room */
+	VMR_CALL_ADDRESS = 1, /* dialled the room address */
+	VMR_CALL_LOBBY = 2,   /* dialled the bare IP / lobby and entered the meeting number */
+	VMR_CALL_DIALOUT = 3, /* called by us into the room */
 } vmr_call_via;
 
 typedef struct vmr_call {
 	int64_t id;
-	char *caller;          /* the From URI of the caller (or the callee, for dial-out) */
-	char *source;          /* "ip:port" the SIP request came from */
-	char *room_address;    /* NULL when the caller never reached a room */
+	char *caller;       /* the From URI of the caller (or the callee, for dial-out) */
+	char *source;       /* "ip:port" the SIP request came from */
+	char *room_address; /* NULL when the caller never reached a room */
 	vmr_call_via via;
-	int64_t started_at, ended_at;   /* unix seconds; ended_at 0 while the call lasts */
-	char *cause;           /* NULL while the call lasts, e.g. "bye from caller", "wrong pin" */
+	int64_t started_at, ended_at; /* unix seconds; ended_at 0 while the call lasts */
+	char *cause; /* NULL while the call lasts, e.g. "bye from caller", "wrong pin" */
 } vmr_call;
 void vmr_call_clear(vmr_call *call);
 
@@ -184,7 +186,8 @@ void vmr_call_clear(vmr_call *call);
 int vmr_store_call_start(vmr_store *store, const char *caller, const char *source,
 	const char *room_address, vmr_call_via via, int64_t started_at, int64_t *id_out);
 /* Sets the room (and how it was reached) of a running call. */
-int vmr_store_call_set_room(vmr_store *store, int64_t id, const char *room_address, vmr_call_via via);
+int vmr_store_call_set_room(
+	vmr_store *store, int64_t id, const char *room_address, vmr_call_via via);
 /* Logs a call's end with its cause (a short text). */
 int vmr_store_call_end(vmr_store *store, int64_t id, int64_t ended_at, const char *cause);
 /* The newest `limit` calls, newest first. Returns NULL on error. */

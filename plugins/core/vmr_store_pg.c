@@ -98,53 +98,62 @@ static const char *const migrations[] = {
 	"UPDATE accounts SET sip_ha1 = NULL, sip_password = md5(gen_random_uuid()::text);",
 };
 
-static int map_error(const PGresult *res, PGconn *conn) {
+static int map_error(const PGresult *res, PGconn *conn)
+{
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
-	if(state != NULL) {
-		if(strcmp(state, "23505") == 0)   /* unique_violation */
-			return constraint && strstr(constraint, "meeting_number") ? VMR_STORE_ENUMBER : -EEXIST;
-		if(strcmp(state, "23503") == 0)   /* foreign_key_violation */
+	if (state != NULL) {
+		if (strcmp(state, "23505") == 0) /* unique_violation */
+			return constraint && strstr(constraint, "meeting_number")
+				? VMR_STORE_ENUMBER
+				: -EEXIST;
+		if (strcmp(state, "23503") == 0) /* foreign_key_violation */
 			return -ENOENT;
-		if(strcmp(state, "23502") == 0 || strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0)
-			return -EINVAL;   /* not null, check, data exception (e.g. bad UTF-8) */
+		if (strcmp(state, "23502") == 0 || strcmp(state, "23514") == 0
+			|| strncmp(state, "22", 2) == 0)
+			return -EINVAL; /* not null, check, data exception (e.g. bad UTF-8) */
 	}
-	vmr_store_set_error("postgresql: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	vmr_store_set_error(
+		"postgresql: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	return -EIO;
 }
 
 /* Re-establishes a lost connection; only between transactions. */
-static int ensure_connected(pg_store *s) {
-	if(PQstatus(s->conn) == CONNECTION_OK)
+static int ensure_connected(pg_store *s)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
-	if(s->in_txn)
+	if (s->in_txn)
 		return -EIO;
 	PQreset(s->conn);
 	return PQstatus(s->conn) == CONNECTION_OK ? 0 : map_error(NULL, s->conn);
 }
 
-static int exec_command(pg_store *s, const char *sql) {
+static int exec_command(pg_store *s, const char *sql)
+{
 	PGresult *res = PQexec(s->conn, sql);
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK
-		? 0 : map_error(res, s->conn);
+		? 0
+		: map_error(res, s->conn);
 	PQclear(res);
 	return rc;
 }
 
 static int pg_query(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams,
-		vmr_sql_rows *rows) {
+	vmr_sql_rows *rows)
+{
 	pg_store *s = (pg_store *)store;
-	if(rows != NULL)
+	if (rows != NULL)
 		memset(rows, 0, sizeof(*rows));
 	int rc = ensure_connected(s);
-	if(rc < 0)
+	if (rc < 0)
 		return rc;
 	const char *values[MAX_PARAMS];
 	char ints[MAX_PARAMS][24];
-	if(nparams > MAX_PARAMS)
+	if (nparams > MAX_PARAMS)
 		return -EINVAL;
-	for(int i = 0; i < nparams; i++) {
-		if(params[i].type == VMR_SQL_INT) {
+	for (int i = 0; i < nparams; i++) {
+		if (params[i].type == VMR_SQL_INT) {
 			g_snprintf(ints[i], sizeof(ints[i]), "%" G_GINT64_FORMAT, params[i].i);
 			values[i] = ints[i];
 		} else {
@@ -154,21 +163,22 @@ static int pg_query(vmr_store *store, const char *sql, const vmr_sql_param *para
 	/* Text parameters, server-inferred types, text results. */
 	PGresult *res = PQexecParams(s->conn, sql, nparams, NULL, values, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
-	if(st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		rc = map_error(res, s->conn);
-		if(rows != NULL)
+		if (rows != NULL)
 			rows->error = g_strdup(PQresultErrorMessage(res));
 		PQclear(res);
 		return rc;
 	}
-	if(rows != NULL) {
+	if (rows != NULL) {
 		rows->nrows = PQntuples(res);
 		rows->ncols = PQnfields(res);
 		rows->cells = g_new0(char *, (gsize)rows->nrows * rows->ncols + 1);
-		for(int r = 0; r < rows->nrows; r++)
-			for(int c = 0; c < rows->ncols; c++)
-				if(!PQgetisnull(res, r, c))
-					rows->cells[r * rows->ncols + c] = g_strdup(PQgetvalue(res, r, c));
+		for (int r = 0; r < rows->nrows; r++)
+			for (int c = 0; c < rows->ncols; c++)
+				if (!PQgetisnull(res, r, c))
+					rows->cells[r * rows->ncols + c] = g_strdup(
+						PQgetvalue(res, r, c));
 		const char *changed = PQcmdTuples(res);
 		rows->changes = changed[0] ? g_ascii_strtoll(changed, NULL, 10) : 0;
 	}
@@ -176,33 +186,37 @@ static int pg_query(vmr_store *store, const char *sql, const vmr_sql_param *para
 	return 0;
 }
 
-static int pg_begin(vmr_store *store) {
+static int pg_begin(vmr_store *store)
+{
 	pg_store *s = (pg_store *)store;
 	int rc = ensure_connected(s);
-	if(rc == 0 && (rc = exec_command(s, "BEGIN")) == 0)
+	if (rc == 0 && (rc = exec_command(s, "BEGIN")) == 0)
 		s->in_txn = TRUE;
 	return rc;
 }
 
-static int pg_commit(vmr_store *store) {
+static int pg_commit(vmr_store *store)
+{
 	pg_store *s = (pg_store *)store;
 	int rc = exec_command(s, "COMMIT");
 	/* COMMIT of a failed transaction "succeeds" as a ROLLBACK: check what happened. */
-	if(rc == 0 && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	if (rc == 0 && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		rc = -EIO;
-	if(rc == 0)
+	if (rc == 0)
 		s->in_txn = FALSE;
 	return rc;
 }
 
-static void pg_rollback(vmr_store *store) {
+static void pg_rollback(vmr_store *store)
+{
 	pg_store *s = (pg_store *)store;
-	if(PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		exec_command(s, "ROLLBACK");
 	s->in_txn = FALSE;
 }
 
-static void pg_close(vmr_store *store) {
+static void pg_close(vmr_store *store)
+{
 	pg_store *s = (pg_store *)store;
 	PQfinish(s->conn);
 	g_free(s);
@@ -217,52 +231,56 @@ static const vmr_store_driver pg_driver = {
 	.query = pg_query,
 };
 
-static int migrate(pg_store *s) {
+static int migrate(pg_store *s)
+{
 	const int target = (int)G_N_ELEMENTS(migrations);
 	vmr_store *store = &s->base;
 	int rc = pg_begin(store);
-	if(rc < 0)
+	if (rc < 0)
 		return rc;
 	/* Held until COMMIT/ROLLBACK: other nodes wait here, then find the table migrated. */
 	rc = exec_command(s, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK_KEY ")");
-	if(rc == 0)
-		rc = exec_command(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+	if (rc == 0)
+		rc = exec_command(
+			s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
 	vmr_sql_rows rows = { 0 };
-	if(rc == 0)
+	if (rc == 0)
 		rc = pg_query(store, "SELECT version FROM schema_version", NULL, 0, &rows);
 	int version = 0;
-	if(rc == 0 && rows.nrows == 0)
+	if (rc == 0 && rows.nrows == 0)
 		rc = exec_command(s, "INSERT INTO schema_version (version) VALUES (0)");
-	else if(rc == 0)
+	else if (rc == 0)
 		version = (int)vmr_sql_int(&rows, 0, 0);
 	vmr_sql_rows_clear(&rows);
-	if(rc == 0 && version > target)
-		rc = -EPROTO;   /* written by a newer release: refuse rather than corrupt */
-	for(int v = version; rc == 0 && v < target; v++)
+	if (rc == 0 && version > target)
+		rc = -EPROTO; /* written by a newer release: refuse rather than corrupt */
+	for (int v = version; rc == 0 && v < target; v++)
 		rc = exec_command(s, migrations[v]);
-	if(rc == 0 && version < target) {
+	if (rc == 0 && version < target) {
 		vmr_sql_param p[] = { VMR_SQL_I(target) };
 		rc = pg_query(store, "UPDATE schema_version SET version = $1", p, 1, NULL);
 	}
-	if(rc == 0)
+	if (rc == 0)
 		rc = pg_commit(store);
-	if(rc < 0) {
+	if (rc < 0) {
 		pg_rollback(store);
 		return rc == -EPROTO ? rc : -EIO;
 	}
 	return 0;
 }
 
-static void quiet_notices(void *arg, const char *message) {
+static void quiet_notices(void *arg, const char *message)
+{
 	(void)arg;
-	(void)message;   /* "relation already exists, skipping" and the like */
+	(void)message; /* "relation already exists, skipping" and the like */
 }
 
-int vmr_store_pg_open(const char *conninfo, vmr_store **out) {
+int vmr_store_pg_open(const char *conninfo, vmr_store **out)
+{
 	PGconn *conn = PQconnectdb(conninfo);
-	if(conn == NULL)
+	if (conn == NULL)
 		return -ENOMEM;
-	if(PQstatus(conn) != CONNECTION_OK || PQsetClientEncoding(conn, "UTF8") != 0) {
+	if (PQstatus(conn) != CONNECTION_OK || PQsetClientEncoding(conn, "UTF8") != 0) {
 		vmr_store_set_error("postgresql: %s", PQerrorMessage(conn));
 		PQfinish(conn);
 		return -EIO;
@@ -272,7 +290,7 @@ int vmr_store_pg_open(const char *conninfo, vmr_store **out) {
 	s->base.drv = &pg_driver;
 	s->conn = conn;
 	int rc = migrate(s);
-	if(rc < 0) {
+	if (rc < 0) {
 		pg_close(&s->base);
 		return rc;
 	}

@@ -34,8 +34,8 @@ typedef enum vmr_sql_type {
 
 typedef struct vmr_sql_param {
 	vmr_sql_type type;
-	const char *text;      /* borrowed; VMR_SQL_TEXT */
-	int64_t i;             /* VMR_SQL_INT */
+	const char *text; /* borrowed; VMR_SQL_TEXT */
+	int64_t i;        /* VMR_SQL_INT */
 } vmr_sql_param;
 
 /* A text parameter; NULL binds SQL NULL. */
@@ -45,9 +45,9 @@ typedef struct vmr_sql_param {
 /* The result of one statement. Cells are owned by the struct (vmr_sql_rows_clear). */
 typedef struct vmr_sql_rows {
 	int nrows, ncols;
-	char **cells;          /* nrows * ncols, row-major; NULL for SQL NULL */
-	int64_t changes;       /* rows inserted/updated/deleted */
-	char *error;           /* the engine's message when the statement failed, else NULL */
+	char **cells;    /* nrows * ncols, row-major; NULL for SQL NULL */
+	int64_t changes; /* rows inserted/updated/deleted */
+	char *error;     /* the engine's message when the statement failed, else NULL */
 } vmr_sql_rows;
 
 void vmr_sql_rows_clear(vmr_sql_rows *rows);
@@ -55,7 +55,7 @@ const char *vmr_sql_text(const vmr_sql_rows *rows, int row, int col);
 int64_t vmr_sql_int(const vmr_sql_rows *rows, int row, int col);
 
 typedef struct vmr_store_driver {
-	const char *name;   /* "sqlite", "postgresql" */
+	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(vmr_store *store);
 	/* BEGIN a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken up
 	 * front and busy_timeout applies). */

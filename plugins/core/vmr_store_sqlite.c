@@ -68,8 +68,10 @@ static const char *const migrations[] = {
 	"  CHECK (kind = 2 OR owner_id IS NOT NULL)"
 	");"
 	/* The 0.1.0 rooms had no owner: they become enterprise rooms at their old name. */
-	"INSERT INTO rooms (id, kind, name, address, owner_id, pin, layout, meeting_number, receive_call, created_at)"
-	"  SELECT id, 2, name, name, NULL, NULLIF(pin, ''), layout, meeting_number, 0, CAST(created_at AS INTEGER)"
+	"INSERT INTO rooms (id, kind, name, address, owner_id, pin, layout, meeting_number, "
+	"receive_call, created_at)"
+	"  SELECT id, 2, name, name, NULL, NULLIF(pin, ''), layout, meeting_number, 0, "
+	"CAST(created_at AS INTEGER)"
 	"  FROM rooms_v1;"
 	"DROP TABLE rooms_v1;"
 	"CREATE UNIQUE INDEX rooms_personal ON rooms(owner_id) WHERE kind = 1;"
@@ -109,50 +111,49 @@ static const char *const migrations[] = {
 	"UPDATE accounts SET sip_ha1 = NULL, sip_password = lower(hex(randomblob(16)));",
 };
 
-static int map_error(sqlite3 *db, int rc) {
-	switch(rc) {
+static int map_error(sqlite3 *db, int rc)
+{
+	switch (rc) {
 	case SQLITE_CONSTRAINT_UNIQUE:
 	case SQLITE_CONSTRAINT_PRIMARYKEY:
 		/* "UNIQUE constraint failed: rooms.meeting_number" */
 		return strstr(sqlite3_errmsg(db), "meeting_number") ? VMR_STORE_ENUMBER : -EEXIST;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		return -ENOENT;
+	case SQLITE_CONSTRAINT_FOREIGNKEY: return -ENOENT;
 	case SQLITE_CONSTRAINT_CHECK:
 	case SQLITE_CONSTRAINT_NOTNULL:
 	case SQLITE_TOOBIG:
-	case SQLITE_MISMATCH:
-		return -EINVAL;
-	default:
-		vmr_store_set_error("sqlite: %s (%d)", sqlite3_errmsg(db), rc);
-		return -EIO;
+	case SQLITE_MISMATCH: return -EINVAL;
+	default: vmr_store_set_error("sqlite: %s (%d)", sqlite3_errmsg(db), rc); return -EIO;
 	}
 }
 
-static int exec_sql(sqlite3 *db, const char *sql) {
+static int exec_sql(sqlite3 *db, const char *sql)
+{
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : map_error(db, rc);
 }
 
 static int sqlite_query(vmr_store *store, const char *sql, const vmr_sql_param *params, int nparams,
-		vmr_sql_rows *rows) {
+	vmr_sql_rows *rows)
+{
 	sqlite3 *db = ((sqlite_store *)store)->db;
 	sqlite3_stmt *st = NULL;
-	if(rows != NULL)
+	if (rows != NULL)
 		memset(rows, 0, sizeof(*rows));
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if(rc != SQLITE_OK)
+	if (rc != SQLITE_OK)
 		return map_error(db, rc);
 	/* The shared SQL uses "$N" (PostgreSQL's syntax); SQLite treats "$N" as a named
 	 * parameter, numbered by first appearance, so bind by name. */
-	for(int i = 0; i < nparams; i++) {
+	for (int i = 0; i < nparams; i++) {
 		char name[16];
 		g_snprintf(name, sizeof(name), "$%d", i + 1);
 		int idx = sqlite3_bind_parameter_index(st, name);
-		if(idx == 0)
+		if (idx == 0)
 			continue;
-		if(params[i].type == VMR_SQL_INT)
+		if (params[i].type == VMR_SQL_INT)
 			sqlite3_bind_int64(st, idx, params[i].i);
-		else if(params[i].type == VMR_SQL_TEXT)
+		else if (params[i].type == VMR_SQL_TEXT)
 			sqlite3_bind_text(st, idx, params[i].text, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, idx);
@@ -160,24 +161,24 @@ static int sqlite_query(vmr_store *store, const char *sql, const vmr_sql_param *
 	int ncols = sqlite3_column_count(st);
 	GPtrArray *cells = g_ptr_array_new();
 	int nrows = 0;
-	while((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for(int c = 0; c < ncols; c++) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < ncols; c++) {
 			const unsigned char *t = sqlite3_column_text(st, c);
 			g_ptr_array_add(cells, t ? g_strdup((const char *)t) : NULL);
 		}
 		nrows++;
 	}
 	int ret = rc == SQLITE_DONE ? 0 : map_error(db, rc);
-	if(rows != NULL && ret == 0) {
+	if (rows != NULL && ret == 0) {
 		rows->nrows = nrows;
 		rows->ncols = ncols;
 		rows->cells = (char **)g_ptr_array_free(cells, FALSE);
 		cells = NULL;
 		rows->changes = sqlite3_stmt_readonly(st) ? 0 : sqlite3_changes(db);
-	} else if(rows != NULL) {
+	} else if (rows != NULL) {
 		rows->error = g_strdup(sqlite3_errmsg(db));
 	}
-	if(cells != NULL) {
+	if (cells != NULL) {
 		g_ptr_array_set_free_func(cells, g_free);
 		g_ptr_array_free(cells, TRUE);
 	}
@@ -185,21 +186,25 @@ static int sqlite_query(vmr_store *store, const char *sql, const vmr_sql_param *
 	return ret;
 }
 
-static int sqlite_begin(vmr_store *store) {
+static int sqlite_begin(vmr_store *store)
+{
 	return exec_sql(((sqlite_store *)store)->db, "BEGIN IMMEDIATE");
 }
 
-static int sqlite_commit(vmr_store *store) {
+static int sqlite_commit(vmr_store *store)
+{
 	return exec_sql(((sqlite_store *)store)->db, "COMMIT");
 }
 
-static void sqlite_rollback(vmr_store *store) {
+static void sqlite_rollback(vmr_store *store)
+{
 	sqlite3 *db = ((sqlite_store *)store)->db;
-	if(!sqlite3_get_autocommit(db))
+	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static void sqlite_close(vmr_store *store) {
+static void sqlite_close(vmr_store *store)
+{
 	sqlite_store *s = (sqlite_store *)store;
 	sqlite3_close(s->db);
 	g_free(s);
@@ -214,53 +219,56 @@ static const vmr_store_driver sqlite_driver = {
 	.query = sqlite_query,
 };
 
-static int pragma_int(sqlite3 *db, const char *sql, int *out) {
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if(rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	int ret = (rc == SQLITE_ROW) ? 0 : map_error(db, rc);
 	sqlite3_finalize(st);
 	return ret;
 }
 
-static int migrate(sqlite3 *db) {
+static int migrate(sqlite3 *db)
+{
 	const int target = (int)G_N_ELEMENTS(migrations);
 	int version = 0;
 	int rc = pragma_int(db, "PRAGMA user_version", &version);
-	if(rc < 0)
+	if (rc < 0)
 		return rc;
-	if(version > target)
-		return -EPROTO;   /* written by a newer release: refuse rather than corrupt */
-	if(version == target)
+	if (version > target)
+		return -EPROTO; /* written by a newer release: refuse rather than corrupt */
+	if (version == target)
 		return 0;
-	if((rc = exec_sql(db, "BEGIN IMMEDIATE")) < 0)
+	if ((rc = exec_sql(db, "BEGIN IMMEDIATE")) < 0)
 		return rc;
 	/* Another process may have migrated between our read and our write lock. */
 	rc = pragma_int(db, "PRAGMA user_version", &version);
-	if(rc == 0 && version > target)
+	if (rc == 0 && version > target)
 		rc = -EPROTO;
-	for(int v = version; rc == 0 && v < target; v++)
+	for (int v = version; rc == 0 && v < target; v++)
 		rc = exec_sql(db, migrations[v]);
-	if(rc == 0 && version < target) {
+	if (rc == 0 && version < target) {
 		char pragma[64];
 		g_snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
 		rc = exec_sql(db, pragma);
 	}
-	if(rc == 0)
+	if (rc == 0)
 		rc = exec_sql(db, "COMMIT");
-	if(rc < 0) {
+	if (rc < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return rc == -EPROTO ? rc : -EIO;
 	}
 	return 0;
 }
 
-int vmr_store_sqlite_open(const char *path, vmr_store **out) {
+int vmr_store_sqlite_open(const char *path, vmr_store **out)
+{
 	sqlite3 *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-	if(sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		if(db != NULL)
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		if (db != NULL)
 			vmr_store_set_error("sqlite: %s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return -EIO;
@@ -269,34 +277,38 @@ int vmr_store_sqlite_open(const char *path, vmr_store **out) {
 	sqlite3_busy_timeout(db, 10000);
 	int rc = exec_sql(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
 	int fk = 0;
-	if(rc == 0)
+	if (rc == 0)
 		rc = pragma_int(db, "PRAGMA foreign_keys", &fk);
-	if(rc == 0 && fk != 1)
-		rc = -EIO;   /* built without foreign keys: cascades would silently not happen */
-	if(rc == 0) {
+	if (rc == 0 && fk != 1)
+		rc = -EIO; /* built without foreign keys: cascades would silently not happen */
+	if (rc == 0) {
 		/* Returns the mode in effect; anything but "wal" (e.g. :memory:) is refused, since
 		 * the durability and concurrency promises rest on it. */
 		rc = -EIO;
 		/* Switching a fresh file to WAL takes a lock that the busy handler does not wait
 		 * for: when several processes open a new store at once, retry for a while. */
-		for(int attempt = 0; attempt < 250 && rc != 0; attempt++) {
+		for (int attempt = 0; attempt < 250 && rc != 0; attempt++) {
 			sqlite3_stmt *st = NULL;
 			int step = SQLITE_ERROR;
-			if(sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK)
+			if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL)
+				== SQLITE_OK)
 				step = sqlite3_step(st);
-			if(step == SQLITE_ROW && g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0)
+			if (step == SQLITE_ROW
+				&& g_ascii_strcasecmp(
+					   (const char *)sqlite3_column_text(st, 0), "wal")
+					== 0)
 				rc = 0;
 			sqlite3_finalize(st);
 			int busy = (step & 0xff) == SQLITE_BUSY || (step & 0xff) == SQLITE_LOCKED;
-			if(rc != 0 && !busy)
+			if (rc != 0 && !busy)
 				break;
-			if(rc != 0)
+			if (rc != 0)
 				g_usleep(20000);
 		}
 	}
-	if(rc == 0)
+	if (rc == 0)
 		rc = migrate(db);
-	if(rc < 0) {
+	if (rc < 0) {
 		sqlite3_close(db);
 		return rc == -EPROTO ? rc : -EIO;
 	}

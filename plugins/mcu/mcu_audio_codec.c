@@ -45,8 +45,8 @@ void mcu_opus_enc_free(mcu_opus_enc *e)
 	free(e);
 }
 
-int mcu_opus_enc_encode(mcu_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap,
-	size_t *out_len)
+int mcu_opus_enc_encode(
+	mcu_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap, size_t *out_len)
 {
 	if (!e || !pcm || !out || !out_len || cap == 0)
 		return -EINVAL;

@@ -20,8 +20,8 @@ int mcu_opus_enc_new(int bitrate_bps, mcu_opus_enc **out);
 void mcu_opus_enc_free(mcu_opus_enc *e);
 /* Encodes one 20 ms frame (MCU_OPUS_FRAME_SAMPLES mono samples). *out_len gets the packet
  * size. Returns 0, -EINVAL or -EIO. */
-int mcu_opus_enc_encode(mcu_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap,
-	size_t *out_len);
+int mcu_opus_enc_encode(
+	mcu_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap, size_t *out_len);
 
 int mcu_opus_dec_new(mcu_opus_dec **out);
 void mcu_opus_dec_free(mcu_opus_dec *d);

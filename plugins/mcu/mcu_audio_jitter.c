@@ -88,8 +88,8 @@ int mcu_audio_jitter_get(mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *
 	return mcu_audio_jitter_get_meta(j, out, cap, len, NULL, NULL);
 }
 
-int mcu_audio_jitter_get_meta(mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *len,
-	int *level, int64_t *arrival_us)
+int mcu_audio_jitter_get_meta(
+	mcu_audio_jitter *j, uint8_t *out, size_t cap, size_t *len, int *level, int64_t *arrival_us)
 {
 	if (!j || !out || !len)
 		return -EINVAL;

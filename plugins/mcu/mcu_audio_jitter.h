@@ -17,22 +17,22 @@
 
 #include "mcu_opus_rtp.h"
 
-#define MCU_JITTER_SLOTS 16
-#define MCU_JITTER_PREBUFFER 2   /* packets queued before playout starts */
-#define MCU_JITTER_MAX_DELAY 6   /* more than this many queued: drop the oldest */
-#define MCU_JITTER_WINDOW 25     /* gets (0.5 s of 20 ms frames) per shrink decision */
+#define MCU_JITTER_SLOTS     16
+#define MCU_JITTER_PREBUFFER 2  /* packets queued before playout starts */
+#define MCU_JITTER_MAX_DELAY 6  /* more than this many queued: drop the oldest */
+#define MCU_JITTER_WINDOW    25 /* gets (0.5 s of 20 ms frames) per shrink decision */
 
 typedef struct mcu_audio_jitter {
 	struct {
 		uint16_t seq;
 		uint16_t len;
-		int16_t level;        /* RFC 6464 level given with the packet, -1 unknown */
-		int64_t arrival_us;   /* caller's clock, 0 unknown */
+		int16_t level;      /* RFC 6464 level given with the packet, -1 unknown */
+		int64_t arrival_us; /* caller's clock, 0 unknown */
 		uint8_t data[MCU_OPUS_MAX_PACKET];
 	} slot[MCU_JITTER_SLOTS];
 	uint8_t order[MCU_JITTER_SLOTS]; /* slot indexes, oldest first */
 	unsigned n;
-	bool playing;      /* prebuffer filled, packets are being taken */
+	bool playing; /* prebuffer filled, packets are being taken */
 	bool have_next;
 	uint16_t next_seq; /* the packet the mixer wants next */
 	unsigned win_n;    /* gets in the current window */

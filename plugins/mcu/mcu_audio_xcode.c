@@ -17,8 +17,8 @@
 #include <string.h>
 #include <speex/speex_resampler.h>
 
-#define RESAMPLER_QUALITY 3   /* speexdsp's VoIP setting: ~1 µs per 20 ms frame here */
-#define G711_PLC_FRAMES 3     /* fading copies of the last frame before silence */
+#define RESAMPLER_QUALITY 3 /* speexdsp's VoIP setting: ~1 µs per 20 ms frame here */
+#define G711_PLC_FRAMES   3 /* fading copies of the last frame before silence */
 
 struct mcu_adec {
 	mcu_audio_codec_id codec;
@@ -49,7 +49,9 @@ static bool is_valid(mcu_audio_codec_id c)
 /* Sample rate of the codec's audio (not its RTP clock: G.722 differs). */
 static spx_uint32_t codec_rate(mcu_audio_codec_id c)
 {
-	return c == MCU_AUDIO_G722 ? MCU_G722_RATE_HZ : is_g711(c) ? MCU_G711_CLOCK_HZ : MCU_MIX_RATE_HZ;
+	return c == MCU_AUDIO_G722 ? MCU_G722_RATE_HZ
+		: is_g711(c)       ? MCU_G711_CLOCK_HZ
+				   : MCU_MIX_RATE_HZ;
 }
 
 int mcu_audio_payload_check(mcu_audio_codec_id codec, const uint8_t *payload, size_t len)
@@ -64,14 +66,15 @@ int mcu_audio_payload_check(mcu_audio_codec_id codec, const uint8_t *payload, si
 uint32_t mcu_audio_clock_hz(mcu_audio_codec_id codec)
 {
 	if (codec == MCU_AUDIO_G722)
-		return MCU_G722_CLOCK_HZ;   /* RFC 3551 §4.5.2 */
+		return MCU_G722_CLOCK_HZ; /* RFC 3551 §4.5.2 */
 	return is_g711(codec) ? MCU_G711_CLOCK_HZ : MCU_OPUS_CLOCK_HZ;
 }
 
 uint32_t mcu_audio_frame_ts(mcu_audio_codec_id codec)
 {
-	return codec == MCU_AUDIO_G722 ? MCU_G722_CLOCK_HZ / 50 :
-		is_g711(codec) ? MCU_G711_FRAME_SAMPLES : MCU_OPUS_FRAME_SAMPLES;
+	return codec == MCU_AUDIO_G722 ? MCU_G722_CLOCK_HZ / 50
+		: is_g711(codec)       ? MCU_G711_FRAME_SAMPLES
+				       : MCU_OPUS_FRAME_SAMPLES;
 }
 
 int mcu_adec_new(mcu_audio_codec_id codec, mcu_adec **out)
@@ -86,7 +89,8 @@ int mcu_adec_new(mcu_audio_codec_id codec, mcu_adec **out)
 	if (codec == MCU_AUDIO_OPUS)
 		err = mcu_opus_dec_new(&d->opus);
 	else {
-		d->up = speex_resampler_init(1, codec_rate(codec), MCU_MIX_RATE_HZ, RESAMPLER_QUALITY, &err);
+		d->up = speex_resampler_init(
+			1, codec_rate(codec), MCU_MIX_RATE_HZ, RESAMPLER_QUALITY, &err);
 		err = d->up ? 0 : -ENOMEM;
 		if (err == 0 && codec == MCU_AUDIO_G722)
 			err = mcu_g722_dec_new(&d->g722);
@@ -110,8 +114,8 @@ void mcu_adec_free(mcu_adec *d)
 	free(d);
 }
 
-int mcu_adec_decode(mcu_adec *d, const uint8_t *pkt, size_t len, int16_t *pcm, int max,
-	int *samples)
+int mcu_adec_decode(
+	mcu_adec *d, const uint8_t *pkt, size_t len, int16_t *pcm, int max, int *samples)
 {
 	if (!d || !pcm || !samples || max < MCU_MIX_FRAME)
 		return -EINVAL;
@@ -134,7 +138,9 @@ int mcu_adec_decode(mcu_adec *d, const uint8_t *pkt, size_t len, int16_t *pcm, i
 	int16_t narrow[MCU_G711_MAX_PAYLOAD * 2];
 	int n_in = (int)len;
 	if (d->codec == MCU_AUDIO_G722) {
-		if (mcu_g722_dec_decode(d->g722, pkt, len, narrow, (int)(sizeof(narrow) / sizeof(narrow[0])), &n_in) < 0)
+		if (mcu_g722_dec_decode(d->g722, pkt, len, narrow,
+			    (int)(sizeof(narrow) / sizeof(narrow[0])), &n_in)
+			< 0)
 			return -EPROTO;
 	} else {
 		mcu_g711_decode(d->codec == MCU_AUDIO_PCMA, pkt, narrow, len);
@@ -160,7 +166,8 @@ int mcu_aenc_new(mcu_audio_codec_id codec, int bitrate_bps, mcu_aenc **out)
 	if (codec == MCU_AUDIO_OPUS)
 		err = mcu_opus_enc_new(bitrate_bps, &e->opus);
 	else {
-		e->down = speex_resampler_init(1, MCU_MIX_RATE_HZ, codec_rate(codec), RESAMPLER_QUALITY, &err);
+		e->down = speex_resampler_init(
+			1, MCU_MIX_RATE_HZ, codec_rate(codec), RESAMPLER_QUALITY, &err);
 		err = e->down ? 0 : -ENOMEM;
 		if (err == 0 && codec == MCU_AUDIO_G722)
 			err = mcu_g722_enc_new(&e->g722);
@@ -193,7 +200,8 @@ int mcu_aenc_encode(mcu_aenc *e, const int16_t *pcm, uint8_t *out, size_t cap, s
 	if (cap < MCU_G711_FRAME_SAMPLES)
 		return -EINVAL;
 	int16_t narrow[MCU_G722_FRAME_SAMPLES];
-	spx_uint32_t want = e->codec == MCU_AUDIO_G722 ? MCU_G722_FRAME_SAMPLES : MCU_G711_FRAME_SAMPLES;
+	spx_uint32_t want = e->codec == MCU_AUDIO_G722 ? MCU_G722_FRAME_SAMPLES
+						       : MCU_G711_FRAME_SAMPLES;
 	spx_uint32_t in_len = MCU_MIX_FRAME, out_n = want;
 	speex_resampler_process_int(e->down, 0, pcm, &in_len, narrow, &out_n);
 	/* A 6:1 (3:1) ratio gives 160 (320) samples for 960; pad defensively so the packet is

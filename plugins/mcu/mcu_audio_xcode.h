@@ -14,11 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mcu_room.h"   /* mcu_audio_codec_id */
+#include "mcu_room.h" /* mcu_audio_codec_id */
 
 #define MCU_MIX_RATE_HZ 48000
-#define MCU_MIX_FRAME 960            /* 20 ms at 48 kHz */
-#define MCU_G711_MAX_PAYLOAD 960     /* 120 ms (G.711 and G.722): the mixer's input buffer
+#define MCU_MIX_FRAME   960 /* 20 ms at 48 kHz */
+#define MCU_G711_MAX_PAYLOAD                                                                       \
+	960 /* 120 ms (G.711 and G.722): the mixer's input buffer
                                       * holds that much */
 
 typedef struct mcu_adec mcu_adec;
@@ -36,8 +37,8 @@ void mcu_adec_free(mcu_adec *d);
 /* Decodes one payload (pkt NULL: conceal one 20 ms frame; G.711 conceals with a fading
  * copy of the last frame) into pcm (room for max 48 kHz samples); *samples gets the count.
  * Returns 0, -EINVAL or -EPROTO. */
-int mcu_adec_decode(mcu_adec *d, const uint8_t *pkt, size_t len, int16_t *pcm, int max,
-	int *samples);
+int mcu_adec_decode(
+	mcu_adec *d, const uint8_t *pkt, size_t len, int16_t *pcm, int max, int *samples);
 
 /* bitrate_bps is used by Opus only. */
 int mcu_aenc_new(mcu_audio_codec_id codec, int bitrate_bps, mcu_aenc **out);

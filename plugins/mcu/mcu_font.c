@@ -143,7 +143,16 @@ static const struct {
 	{ 0xfe, { 0x10, 0x10, 0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10 } }, /* þ */
 };
 
-enum accent { NONE, GRAVE, ACUTE, CIRC, TILDE, DIAER, RING, CEDIL };
+enum accent {
+	NONE,
+	GRAVE,
+	ACUTE,
+	CIRC,
+	TILDE,
+	DIAER,
+	RING,
+	CEDIL
+};
 
 static const uint8_t accent_rows[][2] = {
 	[NONE] = { 0x00, 0x00 },
@@ -162,15 +171,38 @@ static const struct {
 	char base;
 	uint8_t accent;
 } letters[32] = {
-	{ 'A', GRAVE }, { 'A', ACUTE }, { 'A', CIRC }, { 'A', TILDE }, { 'A', DIAER }, { 'A', RING },
-	{ 0, NONE }, { 'C', CEDIL },
-	{ 'E', GRAVE }, { 'E', ACUTE }, { 'E', CIRC }, { 'E', DIAER },
-	{ 'I', GRAVE }, { 'I', ACUTE }, { 'I', CIRC }, { 'I', DIAER },
-	{ 0, NONE }, { 'N', TILDE },
-	{ 'O', GRAVE }, { 'O', ACUTE }, { 'O', CIRC }, { 'O', TILDE }, { 'O', DIAER },
-	{ 0, NONE }, { 0, NONE },
-	{ 'U', GRAVE }, { 'U', ACUTE }, { 'U', CIRC }, { 'U', DIAER },
-	{ 'Y', ACUTE }, { 0, NONE }, { 0, NONE },
+	{ 'A', GRAVE },
+	{ 'A', ACUTE },
+	{ 'A', CIRC },
+	{ 'A', TILDE },
+	{ 'A', DIAER },
+	{ 'A', RING },
+	{ 0, NONE },
+	{ 'C', CEDIL },
+	{ 'E', GRAVE },
+	{ 'E', ACUTE },
+	{ 'E', CIRC },
+	{ 'E', DIAER },
+	{ 'I', GRAVE },
+	{ 'I', ACUTE },
+	{ 'I', CIRC },
+	{ 'I', DIAER },
+	{ 0, NONE },
+	{ 'N', TILDE },
+	{ 'O', GRAVE },
+	{ 'O', ACUTE },
+	{ 'O', CIRC },
+	{ 'O', TILDE },
+	{ 'O', DIAER },
+	{ 0, NONE },
+	{ 0, NONE },
+	{ 'U', GRAVE },
+	{ 'U', ACUTE },
+	{ 'U', CIRC },
+	{ 'U', DIAER },
+	{ 'Y', ACUTE },
+	{ 0, NONE },
+	{ 0, NONE },
 };
 
 void mcu_font_glyph(uint32_t cp, uint8_t rows[8], uint8_t acc[2])
@@ -217,8 +249,11 @@ static uint32_t utf8_next(const char **s)
 {
 	const uint8_t *p = (const uint8_t *)*s;
 	uint32_t c = p[0];
-	int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 :
-		(c & 0xf8) == 0xf0 ? 3 : -1;
+	int extra = c < 0x80         ? 0
+		: (c & 0xe0) == 0xc0 ? 1
+		: (c & 0xf0) == 0xe0 ? 2
+		: (c & 0xf8) == 0xf0 ? 3
+				     : -1;
 	if (extra < 0) {
 		(*s)++;
 		return '?';
@@ -250,21 +285,30 @@ int mcu_font_text_width(const char *utf8, int scale)
 static void dot(mcu_image *img, const mcu_rect *clip, int x, int y, int scale, uint8_t luma)
 {
 	int x0 = x, y0 = y, x1 = x + scale, y1 = y + scale;
-	if (x0 < clip->x) x0 = clip->x;
-	if (y0 < clip->y) y0 = clip->y;
-	if (x1 > clip->x + clip->w) x1 = clip->x + clip->w;
-	if (y1 > clip->y + clip->h) y1 = clip->y + clip->h;
-	if (x0 < 0) x0 = 0;
-	if (y0 < 0) y0 = 0;
-	if (x1 > img->width) x1 = img->width;
-	if (y1 > img->height) y1 = img->height;
+	if (x0 < clip->x)
+		x0 = clip->x;
+	if (y0 < clip->y)
+		y0 = clip->y;
+	if (x1 > clip->x + clip->w)
+		x1 = clip->x + clip->w;
+	if (y1 > clip->y + clip->h)
+		y1 = clip->y + clip->h;
+	if (x0 < 0)
+		x0 = 0;
+	if (y0 < 0)
+		y0 = 0;
+	if (x1 > img->width)
+		x1 = img->width;
+	if (y1 > img->height)
+		y1 = img->height;
 	for (int yy = y0; yy < y1; yy++)
 		if (x1 > x0)
-			memset(img->planes[0] + (size_t)yy * img->strides[0] + x0, luma, (size_t)(x1 - x0));
+			memset(img->planes[0] + (size_t)yy * img->strides[0] + x0, luma,
+				(size_t)(x1 - x0));
 }
 
-int mcu_font_draw(mcu_image *img, const mcu_rect *clip, int x, int y, int scale,
-	const char *utf8, uint8_t luma)
+int mcu_font_draw(mcu_image *img, const mcu_rect *clip, int x, int y, int scale, const char *utf8,
+	uint8_t luma)
 {
 	if (!img || !img->planes[0] || !clip || !utf8 || scale < 1)
 		return 0;

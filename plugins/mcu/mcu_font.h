@@ -25,7 +25,7 @@ void mcu_font_glyph(uint32_t cp, uint8_t rows[8], uint8_t acc[2]);
 int mcu_font_text_width(const char *utf8, int scale);
 /* Draws text with its top-left cell corner at (x, y) in luma value `luma`, clipped to clip
  * (and the picture). Returns the width drawn. */
-int mcu_font_draw(mcu_image *img, const mcu_rect *clip, int x, int y, int scale,
-	const char *utf8, uint8_t luma);
+int mcu_font_draw(mcu_image *img, const mcu_rect *clip, int x, int y, int scale, const char *utf8,
+	uint8_t luma);
 
 #endif

@@ -25,7 +25,7 @@ uint8_t mcu_g711_ulaw_encode(int16_t s)
 	for (int mask = 0x4000; seg > 0 && !(v & mask); mask >>= 1)
 		seg--;
 	int mant = (v >> (seg + 3)) & 0x0f;
-	return (uint8_t)~(sign | (seg << 4) | mant);
+	return (uint8_t) ~(sign | (seg << 4) | mant);
 }
 
 int16_t mcu_g711_ulaw_decode(uint8_t u)

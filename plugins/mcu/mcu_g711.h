@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MCU_G711_CLOCK_HZ 8000
-#define MCU_G711_FRAME_SAMPLES 160   /* 20 ms at 8 kHz */
+#define MCU_G711_CLOCK_HZ      8000
+#define MCU_G711_FRAME_SAMPLES 160 /* 20 ms at 8 kHz */
 
 uint8_t mcu_g711_ulaw_encode(int16_t s);
 int16_t mcu_g711_ulaw_decode(uint8_t u);

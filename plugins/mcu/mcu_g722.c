@@ -75,8 +75,8 @@ void mcu_g722_enc_free(mcu_g722_enc *e)
 	free(e);
 }
 
-int mcu_g722_enc_encode(mcu_g722_enc *e, const int16_t *pcm, uint8_t *out, size_t cap,
-	size_t *out_len)
+int mcu_g722_enc_encode(
+	mcu_g722_enc *e, const int16_t *pcm, uint8_t *out, size_t cap, size_t *out_len)
 {
 	if (!e || !pcm || !out || !out_len || cap < MCU_G722_FRAME_BYTES)
 		return -EINVAL;
@@ -86,7 +86,7 @@ int mcu_g722_enc_encode(mcu_g722_enc *e, const int16_t *pcm, uint8_t *out, size_
 	f->sample_rate = MCU_G722_RATE_HZ;
 	f->nb_samples = MCU_G722_FRAME_SAMPLES;
 	av_channel_layout_default(&f->ch_layout, 1);
-	f->data[0] = (uint8_t *)pcm;   /* borrowed: libavcodec copies non-refcounted input */
+	f->data[0] = (uint8_t *)pcm; /* borrowed: libavcodec copies non-refcounted input */
 	f->linesize[0] = MCU_G722_FRAME_SAMPLES * (int)sizeof(int16_t);
 	f->extended_data = f->data;
 	int rc = avcodec_send_frame(e->ctx, f);
@@ -138,8 +138,8 @@ void mcu_g722_dec_free(mcu_g722_dec *d)
 	free(d);
 }
 
-int mcu_g722_dec_decode(mcu_g722_dec *d, const uint8_t *in, size_t len, int16_t *pcm, int max,
-	int *samples)
+int mcu_g722_dec_decode(
+	mcu_g722_dec *d, const uint8_t *in, size_t len, int16_t *pcm, int max, int *samples)
 {
 	if (!d || !in || !pcm || !samples || len == 0 || len > INT32_MAX / 2)
 		return -EINVAL;

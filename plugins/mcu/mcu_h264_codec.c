@@ -105,8 +105,8 @@ int mcu_h264_dec_decode(mcu_h264_dec *d, const uint8_t *au, size_t len, mcu_imag
 		if ((nal[0] & 0x1f) != MCU_H264_NAL_SPS)
 			continue;
 		mcu_h264_sps sps;
-		if (mcu_h264_sps_parse(nal, nlen, &sps) < 0 || sps.width > MCU_IMAGE_MAX_DIM ||
-				sps.height > MCU_IMAGE_MAX_DIM)
+		if (mcu_h264_sps_parse(nal, nlen, &sps) < 0 || sps.width > MCU_IMAGE_MAX_DIM
+			|| sps.height > MCU_IMAGE_MAX_DIM)
 			return -EPROTO;
 	}
 	av_frame_unref(d->frame);
@@ -145,9 +145,8 @@ int mcu_h264_dec_decode(mcu_h264_dec *d, const uint8_t *au, size_t len, mcu_imag
 	AVFrame *f = d->frame;
 	if ((f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags)
 		return -EPROTO;
-	if ((f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) ||
-			f->width < 2 || f->height < 2 ||
-			f->width > MCU_IMAGE_MAX_DIM || f->height > MCU_IMAGE_MAX_DIM)
+	if ((f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P) || f->width < 2
+		|| f->height < 2 || f->width > MCU_IMAGE_MAX_DIM || f->height > MCU_IMAGE_MAX_DIM)
 		return -EPROTO;
 	memset(view, 0, sizeof(*view));
 	/* Odd cropped sizes: our pictures are even (chroma planes of exactly half). */
@@ -164,9 +163,16 @@ int mcu_h264_dec_decode(mcu_h264_dec *d, const uint8_t *au, size_t len, mcu_imag
  * cover the canvas. */
 static const char *enc_level(int width, int height, int fps)
 {
-	static const struct { const char *name; long max_fs, max_mbps; } levels[] = {
-		{ "3.1", 3600, 108000 }, { "3.2", 5120, 216000 }, { "4", 8192, 245760 },
-		{ "4.2", 8704, 522240 }, { "5", 22080, 589824 }, { "5.1", 36864, 983040 },
+	static const struct {
+		const char *name;
+		long max_fs, max_mbps;
+	} levels[] = {
+		{ "3.1", 3600, 108000 },
+		{ "3.2", 5120, 216000 },
+		{ "4", 8192, 245760 },
+		{ "4.2", 8704, 522240 },
+		{ "5", 22080, 589824 },
+		{ "5.1", 36864, 983040 },
 		{ "5.2", 36864, 2073600 },
 	};
 	long fs = (long)((width + 15) / 16) * ((height + 15) / 16);
@@ -178,9 +184,9 @@ static const char *enc_level(int width, int height, int fps)
 
 int mcu_h264_enc_new(int width, int height, int fps, int kbps, mcu_h264_enc **out)
 {
-	if (!out || width < 16 || height < 16 || (width & 1) || (height & 1) ||
-			width > MCU_IMAGE_MAX_DIM || height > MCU_IMAGE_MAX_DIM ||
-			fps < 1 || fps > 60 || kbps < 50 || kbps > 20000)
+	if (!out || width < 16 || height < 16 || (width & 1) || (height & 1)
+		|| width > MCU_IMAGE_MAX_DIM || height > MCU_IMAGE_MAX_DIM || fps < 1 || fps > 60
+		|| kbps < 50 || kbps > 20000)
 		return -EINVAL;
 	pthread_once(&log_once, quiet_libav);
 	const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
@@ -246,8 +252,8 @@ void mcu_h264_enc_free(mcu_h264_enc *e)
 int mcu_h264_enc_encode(mcu_h264_enc *e, const mcu_image *img, bool force_keyframe,
 	const uint8_t **data, size_t *len, bool *keyframe)
 {
-	if (!e || !img || !data || !len || !keyframe || !img->planes[0] ||
-			img->width != e->width || img->height != e->height)
+	if (!e || !img || !data || !len || !keyframe || !img->planes[0] || img->width != e->width
+		|| img->height != e->height)
 		return -EINVAL;
 	AVFrame *f = e->frame;
 	av_frame_unref(f);

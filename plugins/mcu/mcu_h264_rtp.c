@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASM_MAX_PKTS 1024
-#define ASM_MAX_BYTES (2u * MCU_H264_MAX_FRAME)
+#define ASM_MAX_PKTS    1024
+#define ASM_MAX_BYTES   (2u * MCU_H264_MAX_FRAME)
 #define ASM_MAX_PENDING 3
 
 static const uint8_t start_code[4] = { 0, 0, 0, 1 };
@@ -68,8 +68,8 @@ int mcu_h264_payload_check(const uint8_t *p, size_t len)
 	return -EPROTO;
 }
 
-bool mcu_h264_annexb_next(const uint8_t *buf, size_t len, size_t *pos,
-	const uint8_t **nal, size_t *nal_len)
+bool mcu_h264_annexb_next(
+	const uint8_t *buf, size_t len, size_t *pos, const uint8_t **nal, size_t *nal_len)
 {
 	if (!buf || !pos || !nal || !nal_len)
 		return false;
@@ -106,8 +106,8 @@ typedef struct asm_pkt {
 	uint16_t seq;
 	uint32_t ts;
 	bool marker;
-	bool start;       /* the payload starts an access unit */
-	uint8_t *data;    /* the RTP payload, owned */
+	bool start;    /* the payload starts an access unit */
+	uint8_t *data; /* the RTP payload, owned */
 	size_t len;
 } asm_pkt;
 
@@ -116,7 +116,7 @@ struct mcu_h264_assembler {
 	size_t n;
 	size_t bytes;
 	bool have_last;
-	uint16_t last_seq;  /* last sequence number of the last frame emitted or given up */
+	uint16_t last_seq; /* last sequence number of the last frame emitted or given up */
 	unsigned lost;
 	uint8_t *frame;
 	size_t frame_cap;
@@ -129,13 +129,10 @@ static bool nal_starts_au(unsigned type, unsigned b1, bool have_b1)
 	case MCU_H264_NAL_SEI:
 	case MCU_H264_NAL_SPS:
 	case MCU_H264_NAL_PPS:
-	case MCU_H264_NAL_AUD:
-		return true;
+	case MCU_H264_NAL_AUD: return true;
 	case MCU_H264_NAL_SLICE:
-	case MCU_H264_NAL_IDR:
-		return have_b1 && (b1 & 0x80);   /* first_mb_in_slice == 0 */
-	default:
-		return false;
+	case MCU_H264_NAL_IDR: return have_b1 && (b1 & 0x80); /* first_mb_in_slice == 0 */
+	default: return false;
 	}
 }
 
@@ -144,7 +141,8 @@ static bool payload_starts_au(const uint8_t *p, size_t len)
 {
 	unsigned type = p[0] & 0x1f;
 	if (type == MCU_H264_STAP_A)
-		return nal_starts_au(p[3] & 0x1f, len > 4 ? p[4] : 0, len > 4 && (((size_t)p[1] << 8) | p[2]) > 1);
+		return nal_starts_au(p[3] & 0x1f, len > 4 ? p[4] : 0,
+			len > 4 && (((size_t)p[1] << 8) | p[2]) > 1);
 	if (type == MCU_H264_FU_A)
 		return (p[1] & 0x80) && nal_starts_au(p[1] & 0x1f, p[2], true);
 	return nal_starts_au(type, len > 1 ? p[1] : 0, len > 1);
@@ -245,9 +243,12 @@ int mcu_h264_assembler_push(mcu_h264_assembler *a, uint16_t seq, uint32_t ts, bo
 	memcpy(copy, payload, len);
 	memmove(a->pkts + pos + 1, a->pkts + pos, (a->n - pos) * sizeof(asm_pkt));
 	a->pkts[pos] = (asm_pkt){
-		.seq = seq, .ts = ts, .marker = marker,
+		.seq = seq,
+		.ts = ts,
+		.marker = marker,
 		.start = payload_starts_au(payload, len),
-		.data = copy, .len = len,
+		.data = copy,
+		.len = len,
 	};
 	a->n++;
 	a->bytes += len;
@@ -287,8 +288,8 @@ static int frame_reserve(mcu_h264_assembler *a, size_t need)
 	return 0;
 }
 
-static int frame_put_nal(mcu_h264_assembler *a, size_t *off, const uint8_t *nal, size_t len,
-	bool *key)
+static int frame_put_nal(
+	mcu_h264_assembler *a, size_t *off, const uint8_t *nal, size_t len, bool *key)
 {
 	int rc = frame_reserve(a, *off + 4 + len);
 	if (rc < 0)
@@ -318,13 +319,13 @@ static long asm_build(mcu_h264_assembler *a, size_t k, bool *key)
 			bool s = (p[1] & 0x80) != 0, e = (p[1] & 0x40) != 0;
 			if (s) {
 				if (in_fu)
-					return -EPROTO;   /* a new fragment run before the last one ended */
+					return -EPROTO; /* a new fragment run before the last one ended */
 				uint8_t hdr = (uint8_t)((p[0] & 0xe0) | (p[1] & 0x1f));
 				rc = frame_put_nal(a, &off, &hdr, 1, key);
 				in_fu = true;
 				fu_type = p[1] & 0x1f;
 			} else if (!in_fu || (p[1] & 0x1f) != fu_type) {
-				return -EPROTO;       /* a middle or end fragment without its start */
+				return -EPROTO; /* a middle or end fragment without its start */
 			}
 			if (rc == 0)
 				rc = frame_reserve(a, off + len - 2);
@@ -337,10 +338,10 @@ static long asm_build(mcu_h264_assembler *a, size_t k, bool *key)
 			continue;
 		}
 		if (in_fu)
-			return -EPROTO;           /* fragment run cut short */
+			return -EPROTO; /* fragment run cut short */
 		if (type == MCU_H264_STAP_A) {
 			for (size_t o = 1; o < len && rc == 0;) {
-				size_t sz = ((size_t)p[o] << 8) | p[o + 1];   /* checked on push */
+				size_t sz = ((size_t)p[o] << 8) | p[o + 1]; /* checked on push */
 				rc = frame_put_nal(a, &off, p + o + 2, sz, key);
 				o += 2 + sz;
 			}
@@ -403,8 +404,8 @@ unsigned mcu_h264_assembler_take_lost(mcu_h264_assembler *a)
 
 /* The next NAL unit worth sending: types 0 and 24-31 cannot be a stream's NAL units (a
  * hostile access unit relayed as is, or a start code emulated inside one), skip them. */
-static bool next_sendable(const uint8_t *au, size_t len, size_t *pos, const uint8_t **nal,
-	size_t *nal_len)
+static bool next_sendable(
+	const uint8_t *au, size_t len, size_t *pos, const uint8_t **nal, size_t *nal_len)
 {
 	while (mcu_h264_annexb_next(au, len, pos, nal, nal_len))
 		if (nal_type_ok((*nal)[0]))
@@ -430,11 +431,11 @@ static uint8_t *pk_slot(pk_out *o, size_t len, int *rc)
 	return o->out ? o->out + i * o->stride : NULL;
 }
 
-int mcu_h264_packetize(const uint8_t *au, size_t len, int mode, size_t max_payload,
-	uint8_t *out, size_t stride, size_t max_pkts, size_t *lens, size_t *count)
+int mcu_h264_packetize(const uint8_t *au, size_t len, int mode, size_t max_payload, uint8_t *out,
+	size_t stride, size_t max_pkts, size_t *lens, size_t *count)
 {
-	if (!au || !count || (mode != 0 && mode != 1) || max_payload < 16 ||
-			(out && (stride < max_payload || !lens)))
+	if (!au || !count || (mode != 0 && mode != 1) || max_payload < 16
+		|| (out && (stride < max_payload || !lens)))
 		return -EINVAL;
 	pk_out o = { out, stride, max_pkts, out ? lens : NULL, 0 };
 	int rc = 0;
@@ -463,8 +464,8 @@ int mcu_h264_packetize(const uint8_t *au, size_t len, int mode, size_t max_paylo
 			size_t look = pos;
 			const uint8_t *more;
 			size_t more_len;
-			while (nu < 64 && next_sendable(au, len, &look, &more, &more_len) &&
-					total + 2 + more_len <= max_payload) {
+			while (nu < 64 && next_sendable(au, len, &look, &more, &more_len)
+				&& total + 2 + more_len <= max_payload) {
 				u[nu] = more;
 				ul[nu++] = more_len;
 				total += 2 + more_len;
@@ -504,8 +505,8 @@ int mcu_h264_packetize(const uint8_t *au, size_t len, int mode, size_t max_paylo
 				uint8_t *dst = pk_slot(&o, 2 + sz, &rc);
 				if (dst) {
 					dst[0] = (uint8_t)((nal[0] & 0xe0) | MCU_H264_FU_A);
-					dst[1] = (uint8_t)((i == 0 ? 0x80 : 0) | (i == n - 1 ? 0x40 : 0) |
-						(nal[0] & 0x1f));
+					dst[1] = (uint8_t)((i == 0 ? 0x80 : 0)
+						| (i == n - 1 ? 0x40 : 0) | (nal[0] & 0x1f));
 					memcpy(dst + 2, nal + 1 + off, sz);
 				}
 				off += sz;

@@ -16,18 +16,18 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define MCU_H264_CLOCK_HZ 90000
-#define MCU_H264_MAX_FRAME (1024 * 1024)   /* an access unit, Annex B, start codes included */
+#define MCU_H264_CLOCK_HZ  90000
+#define MCU_H264_MAX_FRAME (1024 * 1024) /* an access unit, Annex B, start codes included */
 
 /* NAL unit types (H.264 Table 7-1) and RFC 6184 §5.2 packet types. */
 #define MCU_H264_NAL_SLICE 1
-#define MCU_H264_NAL_IDR 5
-#define MCU_H264_NAL_SEI 6
-#define MCU_H264_NAL_SPS 7
-#define MCU_H264_NAL_PPS 8
-#define MCU_H264_NAL_AUD 9
-#define MCU_H264_STAP_A 24
-#define MCU_H264_FU_A 28
+#define MCU_H264_NAL_IDR   5
+#define MCU_H264_NAL_SEI   6
+#define MCU_H264_NAL_SPS   7
+#define MCU_H264_NAL_PPS   8
+#define MCU_H264_NAL_AUD   9
+#define MCU_H264_STAP_A    24
+#define MCU_H264_FU_A      28
 
 /* Checks the structure of one RTP payload: a single NAL unit (types 1-23), a STAP-A whose
  * unit sizes add up exactly and whose units are of types 1-23, or an FU-A with a sane FU
@@ -39,18 +39,18 @@ int mcu_h264_payload_check(const uint8_t *payload, size_t len);
 /* Iterates the NAL units of an Annex B buffer (3- or 4-byte start codes). Start with
  * *pos = 0; each call gives the next NAL unit (without start code) and returns true, or
  * returns false at the end. Empty NAL units are skipped. */
-bool mcu_h264_annexb_next(const uint8_t *buf, size_t len, size_t *pos,
-	const uint8_t **nal, size_t *nal_len);
+bool mcu_h264_annexb_next(
+	const uint8_t *buf, size_t len, size_t *pos, const uint8_t **nal, size_t *nal_len);
 
 /* --- assembler ------------------------------------------------------------------------ */
 
 typedef struct mcu_h264_assembler mcu_h264_assembler;
 
 typedef struct mcu_h264_frame {
-	const uint8_t *data;   /* Annex B access unit (4-byte start codes) */
+	const uint8_t *data; /* Annex B access unit (4-byte start codes) */
 	size_t len;
 	uint32_t ts;
-	bool keyframe;         /* holds an IDR slice */
+	bool keyframe; /* holds an IDR slice */
 } mcu_h264_frame;
 
 int mcu_h264_assembler_new(mcu_h264_assembler **out);
@@ -82,7 +82,7 @@ unsigned mcu_h264_assembler_take_lost(mcu_h264_assembler *a);
  * NAL units of types 0 and 24-31 (not valid in a stream) are skipped.
  * Returns 0, -EINVAL (bad arguments, no NAL unit), -EMSGSIZE or -ENOSPC (more than
  * max_pkts payloads). */
-int mcu_h264_packetize(const uint8_t *au, size_t len, int mode, size_t max_payload,
-	uint8_t *out, size_t stride, size_t max_pkts, size_t *lens, size_t *count);
+int mcu_h264_packetize(const uint8_t *au, size_t len, int mode, size_t max_payload, uint8_t *out,
+	size_t stride, size_t max_pkts, size_t *lens, size_t *count);
 
 #endif

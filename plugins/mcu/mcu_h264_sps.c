@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define SPS_MAX_BYTES 512           /* unescaped bytes read from an SPS, far more than needed */
-#define SPS_MAX_DIM 16384
+#define SPS_MAX_BYTES 512 /* unescaped bytes read from an SPS, far more than needed */
+#define SPS_MAX_DIM   16384
 
 typedef struct bitreader {
 	const uint8_t *b;
-	size_t n;        /* bytes */
-	size_t pos;      /* bits read */
+	size_t n;   /* bytes */
+	size_t pos; /* bits read */
 	bool over;
 } bitreader;
 
@@ -96,20 +96,31 @@ int mcu_h264_sps_parse(const uint8_t *nal, size_t len, mcu_h264_sps *out)
 	s.profile_idc = (uint8_t)br_bits(&r, 8);
 	s.constraint_flags = (uint8_t)br_bits(&r, 8);
 	s.level_idc = (uint8_t)br_bits(&r, 8);
-	if (br_ue(&r) > 31)    /* seq_parameter_set_id */
+	if (br_ue(&r) > 31) /* seq_parameter_set_id */
 		return -EPROTO;
 	switch (s.profile_idc) {
-	case 100: case 110: case 122: case 244: case 44: case 83: case 86: case 118:
-	case 128: case 138: case 139: case 134: case 135: {
+	case 100:
+	case 110:
+	case 122:
+	case 244:
+	case 44:
+	case 83:
+	case 86:
+	case 118:
+	case 128:
+	case 138:
+	case 139:
+	case 134:
+	case 135: {
 		uint32_t chroma = br_ue(&r);
 		if (chroma > 3)
 			return -EPROTO;
 		if (chroma == 3)
-			br_bit(&r);    /* separate_colour_plane_flag */
-		if (br_ue(&r) > 6 || br_ue(&r) > 6)   /* bit depths - 8 */
+			br_bit(&r);                 /* separate_colour_plane_flag */
+		if (br_ue(&r) > 6 || br_ue(&r) > 6) /* bit depths - 8 */
 			return -EPROTO;
-		br_bit(&r);        /* qpprime_y_zero_transform_bypass_flag */
-		if (br_bit(&r)) {  /* seq_scaling_matrix_present_flag */
+		br_bit(&r);       /* qpprime_y_zero_transform_bypass_flag */
+		if (br_bit(&r)) { /* seq_scaling_matrix_present_flag */
 			int lists = chroma != 3 ? 8 : 12;
 			for (int i = 0; i < lists && !r.over; i++)
 				if (br_bit(&r))
@@ -117,10 +128,9 @@ int mcu_h264_sps_parse(const uint8_t *nal, size_t len, mcu_h264_sps *out)
 		}
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
-	if (br_ue(&r) > 12)    /* log2_max_frame_num_minus4 */
+	if (br_ue(&r) > 12) /* log2_max_frame_num_minus4 */
 		return -EPROTO;
 	uint32_t poc_type = br_ue(&r);
 	if (poc_type == 0) {
@@ -138,13 +148,14 @@ int mcu_h264_sps_parse(const uint8_t *nal, size_t len, mcu_h264_sps *out)
 	} else if (poc_type != 2) {
 		return -EPROTO;
 	}
-	br_ue(&r);             /* max_num_ref_frames */
-	br_bit(&r);            /* gaps_in_frame_num_value_allowed_flag */
+	br_ue(&r);  /* max_num_ref_frames */
+	br_bit(&r); /* gaps_in_frame_num_value_allowed_flag */
 	uint32_t w_mbs = br_ue(&r), h_units = br_ue(&r);
 	unsigned frame_mbs_only = br_bit(&r);
 	if (r.over)
 		return -EPROTO;
-	uint64_t w = ((uint64_t)w_mbs + 1) * 16, h = ((uint64_t)h_units + 1) * 16 * (frame_mbs_only ? 1 : 2);
+	uint64_t w = ((uint64_t)w_mbs + 1) * 16,
+		 h = ((uint64_t)h_units + 1) * 16 * (frame_mbs_only ? 1 : 2);
 	if (w > SPS_MAX_DIM || h > SPS_MAX_DIM)
 		return -EPROTO;
 	s.width = (int)w;

@@ -12,9 +12,9 @@
 
 typedef struct mcu_h264_sps {
 	uint8_t profile_idc;
-	uint8_t constraint_flags;   /* constraint_set0..5 flags, set0 in bit 7 */
+	uint8_t constraint_flags; /* constraint_set0..5 flags, set0 in bit 7 */
 	uint8_t level_idc;
-	int width, height;          /* coded size in pixels (macroblocks x 16), before cropping */
+	int width, height; /* coded size in pixels (macroblocks x 16), before cropping */
 } mcu_h264_sps;
 
 /* Reads the start of a sequence parameter set NAL unit (header byte included) up to the

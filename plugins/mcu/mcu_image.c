@@ -15,7 +15,8 @@ static int chroma(int v)
 
 int mcu_image_alloc(mcu_image *img, int width, int height)
 {
-	if (!img || width < 1 || height < 1 || width > MCU_IMAGE_MAX_DIM || height > MCU_IMAGE_MAX_DIM)
+	if (!img || width < 1 || height < 1 || width > MCU_IMAGE_MAX_DIM
+		|| height > MCU_IMAGE_MAX_DIM)
 		return -EINVAL;
 	size_t ysz = (size_t)width * (size_t)height;
 	size_t csz = (size_t)chroma(width) * (size_t)chroma(height);
@@ -56,7 +57,8 @@ void mcu_image_fill_black(mcu_image *img)
 		memset(img->planes[0] + (size_t)y * img->strides[0], 16, (size_t)img->width);
 	for (int p = 1; p < 3; p++)
 		for (int y = 0; y < chroma(img->height); y++)
-			memset(img->planes[p] + (size_t)y * img->strides[p], 128, (size_t)chroma(img->width));
+			memset(img->planes[p] + (size_t)y * img->strides[p], 128,
+				(size_t)chroma(img->width));
 }
 
 int mcu_image_copy(mcu_image *dst, const mcu_image *src)
@@ -80,16 +82,15 @@ int mcu_image_draw_scaled(mcu_image *dst, const mcu_rect *r, const mcu_image *sr
 {
 	if (!dst || !r || !src || !dst->planes[0] || !src->planes[0])
 		return -EINVAL;
-	if (r->x < 0 || r->y < 0 || r->w < 2 || r->h < 2 || (r->x & 1) || (r->y & 1) ||
-			r->w > dst->width - r->x || r->h > dst->height - r->y)
+	if (r->x < 0 || r->y < 0 || r->w < 2 || r->h < 2 || (r->x & 1) || (r->y & 1)
+		|| r->w > dst->width - r->x || r->h > dst->height - r->y)
 		return -EINVAL;
 	uint8_t *dy = dst->planes[0] + (size_t)r->y * dst->strides[0] + r->x;
 	uint8_t *du = dst->planes[1] + (size_t)(r->y / 2) * dst->strides[1] + r->x / 2;
 	uint8_t *dv = dst->planes[2] + (size_t)(r->y / 2) * dst->strides[2] + r->x / 2;
 	int rc = I420Scale(src->planes[0], src->strides[0], src->planes[1], src->strides[1],
-		src->planes[2], src->strides[2], src->width, src->height,
-		dy, dst->strides[0], du, dst->strides[1], dv, dst->strides[2], r->w, r->h,
-		kFilterBilinear);
+		src->planes[2], src->strides[2], src->width, src->height, dy, dst->strides[0], du,
+		dst->strides[1], dv, dst->strides[2], r->w, r->h, kFilterBilinear);
 	return rc == 0 ? 0 : -EINVAL;
 }
 
@@ -120,8 +121,10 @@ void mcu_image_fill_rect(mcu_image *img, const mcu_rect *r, uint8_t y, uint8_t u
 	for (int row = c.y; row < c.y + c.h; row++)
 		memset(img->planes[0] + (size_t)row * img->strides[0] + c.x, y, (size_t)c.w);
 	for (int row = c.y / 2; row < (c.y + c.h) / 2; row++) {
-		memset(img->planes[1] + (size_t)row * img->strides[1] + c.x / 2, u, (size_t)c.w / 2);
-		memset(img->planes[2] + (size_t)row * img->strides[2] + c.x / 2, v, (size_t)c.w / 2);
+		memset(img->planes[1] + (size_t)row * img->strides[1] + c.x / 2, u,
+			(size_t)c.w / 2);
+		memset(img->planes[2] + (size_t)row * img->strides[2] + c.x / 2, v,
+			(size_t)c.w / 2);
 	}
 }
 

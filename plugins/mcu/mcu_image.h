@@ -17,9 +17,9 @@
 
 typedef struct mcu_image {
 	int width, height;
-	uint8_t *planes[3];   /* Y, U, V */
+	uint8_t *planes[3]; /* Y, U, V */
 	int strides[3];
-	uint8_t *buf;         /* owned pixels, or NULL for a view */
+	uint8_t *buf; /* owned pixels, or NULL for a view */
 	size_t buf_size;
 } mcu_image;
 

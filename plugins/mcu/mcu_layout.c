@@ -65,8 +65,8 @@ static mcu_rect grid_rect(int cols, int rows, int c, int r, int w, int h)
 	return (mcu_rect){ .x = x0, .y = y0, .w = x1 - x0, .h = y1 - y0 };
 }
 
-int mcu_layout_cells(mcu_layout_kind kind, unsigned n, int w, int h, mcu_rect *cells,
-	unsigned *count)
+int mcu_layout_cells(
+	mcu_layout_kind kind, unsigned n, int w, int h, mcu_rect *cells, unsigned *count)
 {
 	unsigned slots = mcu_layout_slots(kind);
 	if (!cells || !count || slots == 0 || w < 16 || h < 16)

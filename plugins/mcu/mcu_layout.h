@@ -14,7 +14,7 @@
 #define TPAAS_MCU_LAYOUT_H
 
 #include "mcu_image.h"
-#include "mcu_room.h"   /* mcu_layout_kind */
+#include "mcu_room.h" /* mcu_layout_kind */
 
 #define MCU_LAYOUT_MAX_TILES 9
 
@@ -28,7 +28,7 @@ bool mcu_layout_has_main(mcu_layout_kind kind);
 /* Cells of the first n slots (n is capped at the slot count) on a w x h canvas; cells needs
  * room for MCU_LAYOUT_MAX_TILES. *count gets the number written. Cells have even edges, lie
  * inside the canvas and do not overlap. Returns 0 or -EINVAL (unknown kind, w or h < 16). */
-int mcu_layout_cells(mcu_layout_kind kind, unsigned n, int w, int h, mcu_rect *cells,
-	unsigned *count);
+int mcu_layout_cells(
+	mcu_layout_kind kind, unsigned n, int w, int h, mcu_rect *cells, unsigned *count);
 
 #endif

@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define MCU_OPUS_CLOCK_HZ 48000
-#define MCU_OPUS_FRAME_SAMPLES 960   /* 20 ms at 48 kHz */
-#define MCU_OPUS_MAX_PACKET 1500     /* larger than any sane RTP payload */
-#define MCU_OPUS_MAX_SAMPLES 5760    /* 120 ms, the longest Opus packet (RFC 6716 §3.2.5) */
+#define MCU_OPUS_CLOCK_HZ      48000
+#define MCU_OPUS_FRAME_SAMPLES 960  /* 20 ms at 48 kHz */
+#define MCU_OPUS_MAX_PACKET    1500 /* larger than any sane RTP payload */
+#define MCU_OPUS_MAX_SAMPLES   5760 /* 120 ms, the longest Opus packet (RFC 6716 §3.2.5) */
 
 /* Checks an RTP payload as one Opus packet and returns its duration in 48 kHz samples
  * through *samples. Returns 0, or -EPROTO if empty, too long or malformed (TOC code). */

@@ -93,7 +93,8 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	mcu_speaker_sel_init(&room->speaker);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		if (mcu_aenc_new((mcu_audio_codec_id)c, room->cfg.audio_kbps * 1000,
-				&room->shared_enc[c]) < 0)
+			    &room->shared_enc[c])
+			< 0)
 			goto fail;
 	room->parts = g_ptr_array_new();
 	room->picture_id = (uint16_t)(g_random_int() & 0x7fff);
@@ -102,9 +103,10 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->next_video_us = room->start_us + G_USEC_PER_SEC / room->cfg.fps;
 	for (int c = 0; c < MCU_VIDEO_CODECS; c++)
 		room->last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
-	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
-			room->cfg.video_kbps, &room->venc) < 0 ||
-			mcu_image_alloc(&room->canvas, room->cfg.width, room->cfg.height) < 0)
+	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps, room->cfg.video_kbps,
+		    &room->venc)
+			< 0
+		|| mcu_image_alloc(&room->canvas, room->cfg.width, room->cfg.height) < 0)
 		goto fail;
 	if (room->cfg.manual_clock)
 		return room;
@@ -217,7 +219,7 @@ int mcu_room_advance(mcu_room *room, int64_t usec)
 	g_mutex_lock(&room->advance_lock);
 	if (usec > G_MAXINT64 / 2 - room->clock_us) {
 		g_mutex_unlock(&room->advance_lock);
-		return -EINVAL;   /* the clock would overflow */
+		return -EINVAL; /* the clock would overflow */
 	}
 	gint64 target = room->clock_us + usec;
 	gint64 period = G_USEC_PER_SEC / room->cfg.fps;
@@ -297,12 +299,12 @@ void mcu_participant_opts_defaults(mcu_participant_opts *opts)
 	opts->h264_packetization_mode = 1;
 }
 
-mcu_participant *mcu_room_join(mcu_room *room, const mcu_participant_opts *opts,
-	const mcu_participant_io *io)
+mcu_participant *mcu_room_join(
+	mcu_room *room, const mcu_participant_opts *opts, const mcu_participant_io *io)
 {
-	if (!room || !io || !opts || (unsigned)opts->audio_codec >= MCU_AUDIO_CODECS ||
-			(unsigned)opts->video_codec > MCU_VIDEO_NONE ||
-			(opts->h264_packetization_mode != 0 && opts->h264_packetization_mode != 1))
+	if (!room || !io || !opts || (unsigned)opts->audio_codec >= MCU_AUDIO_CODECS
+		|| (unsigned)opts->video_codec > MCU_VIDEO_NONE
+		|| (opts->h264_packetization_mode != 0 && opts->h264_packetization_mode != 1))
 		return NULL;
 	mcu_participant *p = g_new0(mcu_participant, 1);
 	p->refcount = 1;
@@ -353,7 +355,8 @@ mcu_participant *mcu_room_join(mcu_room *room, const mcu_participant_opts *opts,
 	g_ptr_array_add(room->parts, mcu_participant_ref(p));
 	g_mutex_unlock(&room->lock);
 	if (p->vcodec < MCU_VIDEO_CODECS)
-		g_atomic_int_set(&room->kf_force[p->vcodec], 1);   /* a new receiver starts with a key frame */
+		g_atomic_int_set(
+			&room->kf_force[p->vcodec], 1); /* a new receiver starts with a key frame */
 	return p;
 }
 
@@ -387,8 +390,8 @@ void mcu_participant_unref(mcu_participant *p)
 		participant_free(p);
 }
 
-void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf,
-	size_t len, int audio_level_dbov)
+void mcu_participant_incoming_rtp(
+	mcu_participant *p, int is_video, const uint8_t *buf, size_t len, int audio_level_dbov)
 {
 	if (!p)
 		return;
@@ -410,7 +413,7 @@ void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_
 		now = p->room ? mcu_room_now(p->room) : 0;
 		g_rec_mutex_unlock(&p->lock);
 		if (!now)
-			return;   /* left meanwhile */
+			return; /* left meanwhile */
 	}
 	if (is_video) {
 		mcu_room_video_incoming(p, &h, payload, plen, now);

@@ -51,10 +51,10 @@ typedef struct mcu_participant mcu_participant;
 
 /* The composed picture's arrangement. Zero is the default. */
 typedef enum mcu_layout_kind {
-	MCU_LAYOUT_1_7 = 0,     /* "1+7": active speaker large on top, up to 7 thumbnails under it */
-	MCU_LAYOUT_SPEAKER,     /* "speaker": the active speaker on the whole canvas */
-	MCU_LAYOUT_2X2,         /* "2x2": 4 equal tiles */
-	MCU_LAYOUT_3X3,         /* "3x3": 9 equal tiles */
+	MCU_LAYOUT_1_7 = 0, /* "1+7": active speaker large on top, up to 7 thumbnails under it */
+	MCU_LAYOUT_SPEAKER, /* "speaker": the active speaker on the whole canvas */
+	MCU_LAYOUT_2X2,     /* "2x2": 4 equal tiles */
+	MCU_LAYOUT_3X3,     /* "3x3": 9 equal tiles */
 } mcu_layout_kind;
 
 /* "speaker", "1+7", "2x2", "3x3" (exact, lowercase). Returns 0 or -EINVAL (*out untouched). */
@@ -63,25 +63,25 @@ int mcu_layout_kind_from_string(const char *s, mcu_layout_kind *out);
 const char *mcu_layout_kind_name(mcu_layout_kind kind);
 
 typedef enum mcu_audio_codec_id {
-	MCU_AUDIO_OPUS = 0,     /* 48 kHz RTP clock (RFC 7587) */
-	MCU_AUDIO_PCMU,         /* G.711 µ-law, 8 kHz */
-	MCU_AUDIO_PCMA,         /* G.711 A-law, 8 kHz */
-	MCU_AUDIO_G722,         /* G.722 64 kbit/s, 16 kHz audio, 8 kHz RTP clock (RFC 3551) */
+	MCU_AUDIO_OPUS = 0, /* 48 kHz RTP clock (RFC 7587) */
+	MCU_AUDIO_PCMU,     /* G.711 µ-law, 8 kHz */
+	MCU_AUDIO_PCMA,     /* G.711 A-law, 8 kHz */
+	MCU_AUDIO_G722,     /* G.722 64 kbit/s, 16 kHz audio, 8 kHz RTP clock (RFC 3551) */
 } mcu_audio_codec_id;
 
 typedef enum mcu_video_codec_id {
-	MCU_VIDEO_VP8 = 0,      /* RFC 7741 */
-	MCU_VIDEO_H264,         /* RFC 6184, constrained baseline */
-	MCU_VIDEO_NONE,         /* audio only: sends and receives no video (shown as a name tile) */
+	MCU_VIDEO_VP8 = 0, /* RFC 7741 */
+	MCU_VIDEO_H264,    /* RFC 6184, constrained baseline */
+	MCU_VIDEO_NONE,    /* audio only: sends and receives no video (shown as a name tile) */
 } mcu_video_codec_id;
 
 typedef struct mcu_room_config {
-	int width;               /* composed picture, default 1280 */
-	int height;              /* default 720 */
-	int fps;                 /* default 30 */
-	int video_kbps;          /* VP8 target bitrate of the composed picture, default 1500 */
-	int audio_kbps;          /* Opus bitrate of each mix, default 32 */
-	mcu_layout_kind layout;  /* default MCU_LAYOUT_1_7 */
+	int width;              /* composed picture, default 1280 */
+	int height;             /* default 720 */
+	int fps;                /* default 30 */
+	int video_kbps;         /* VP8 target bitrate of the composed picture, default 1500 */
+	int audio_kbps;         /* Opus bitrate of each mix, default 32 */
+	mcu_layout_kind layout; /* default MCU_LAYOUT_1_7 */
 	/* false (default): the room runs its own audio and video threads on the monotonic
 	 * clock. true: no threads; the room's time (packet arrivals, jitter playout, talking
 	 * and speaker hold times, key-frame rate limits, media timestamps, latency figures)
@@ -138,11 +138,11 @@ int mcu_room_set_layout(mcu_room *room, mcu_layout_kind kind);
 mcu_layout_kind mcu_room_layout(mcu_room *room);
 
 typedef struct mcu_participant_opts {
-	const char *display;             /* name drawn on the tile (UTF-8, Latin-1 glyphs); copied */
-	mcu_audio_codec_id audio_codec;  /* what the participant sends and receives */
-	uint8_t audio_pt, video_pt;      /* payload types written in packets sent to it */
-	mcu_video_codec_id video_codec;  /* what the participant sends and receives */
-	int h264_packetization_mode;     /* H.264 only: 0 (single NAL unit) or 1 (non-interleaved) */
+	const char *display;            /* name drawn on the tile (UTF-8, Latin-1 glyphs); copied */
+	mcu_audio_codec_id audio_codec; /* what the participant sends and receives */
+	uint8_t audio_pt, video_pt;     /* payload types written in packets sent to it */
+	mcu_video_codec_id video_codec; /* what the participant sends and receives */
+	int h264_packetization_mode;    /* H.264 only: 0 (single NAL unit) or 1 (non-interleaved) */
 } mcu_participant_opts;
 
 /* Fills opts with: no display name, Opus, audio_pt 111, VP8, video_pt 96,
@@ -152,8 +152,8 @@ void mcu_participant_opts_defaults(mcu_participant_opts *opts);
  * opts is copied); io is copied. Returns a new reference, or NULL (bad arguments: unknown
  * codec, packetization mode not 0 or 1; out of memory). The first outgoing video frame for
  * a new participant is a keyframe. */
-mcu_participant *mcu_room_join(mcu_room *room, const mcu_participant_opts *opts,
-	const mcu_participant_io *io);
+mcu_participant *mcu_room_join(
+	mcu_room *room, const mcu_participant_opts *opts, const mcu_participant_io *io);
 
 /* Room events, for the plugin (talking notifications, who is on the main pane).
  * Called from the room's audio thread with no lock held that mcu_room_join, mcu_room_leave
@@ -178,8 +178,8 @@ void mcu_room_set_events(mcu_room *room, const mcu_room_events *ev);
  * extension, parsed by the caller): 0..127 (-dBov, 0 loudest), or -1 when unknown, in which
  * case the room computes it from the decoded samples. Ignored for video. The arrival time
  * is taken here (for the latency figures of mcu_room_get_stats). */
-void mcu_participant_incoming_rtp(mcu_participant *p, int is_video, const uint8_t *buf,
-	size_t len, int audio_level_dbov);
+void mcu_participant_incoming_rtp(
+	mcu_participant *p, int is_video, const uint8_t *buf, size_t len, int audio_level_dbov);
 /* The participant asked for a keyframe (PLI/FIR): the room's shared encoder of its video
  * codec makes one (rate-limited). */
 void mcu_participant_keyframe_request(mcu_participant *p);
@@ -199,22 +199,22 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out);
  * Admin API. Percentiles have 0.25 ms resolution (0 with no samples). */
 typedef struct mcu_room_stats {
 	uint64_t audio_ticks;
-	uint64_t audio_encodes_shared;   /* one per codec per tick, for all non-talkers */
-	uint64_t audio_encodes_private;  /* one per talker per tick (mix-minus) */
-	uint64_t audio_cpu_us;           /* CPU time of the audio thread */
-	uint64_t video_frames_out;       /* composed frames encoded (by one codec or both) */
-	uint64_t video_cpu_us;           /* CPU time of the video thread (compose + encode) */
-	uint64_t video_wait_us;          /* time spent waiting for late frames (bounded) */
-	uint64_t video_compose_us;       /* wall time composing */
-	uint64_t video_encode_us;        /* wall time in the VP8 encoder */
-	double video_late_p99_ms;        /* frame sent after its scheduled tick time, 99th pct */
+	uint64_t audio_encodes_shared;  /* one per codec per tick, for all non-talkers */
+	uint64_t audio_encodes_private; /* one per talker per tick (mix-minus) */
+	uint64_t audio_cpu_us;          /* CPU time of the audio thread */
+	uint64_t video_frames_out;      /* composed frames encoded (by one codec or both) */
+	uint64_t video_cpu_us;          /* CPU time of the video thread (compose + encode) */
+	uint64_t video_wait_us;         /* time spent waiting for late frames (bounded) */
+	uint64_t video_compose_us;      /* wall time composing */
+	uint64_t video_encode_us;       /* wall time in the VP8 encoder */
+	double video_late_p99_ms;       /* frame sent after its scheduled tick time, 99th pct */
 	/* Added latency: arrival of a packet -> departure of the packet carrying its content. */
 	double audio_latency_p95_ms;
 	double video_latency_p95_ms;
 	/* The H.264 group (counted only while an H.264 receiver is present). */
-	uint64_t video_frames_out_h264;  /* composed frames encoded with H.264 */
-	uint64_t video_encode_h264_us;   /* wall time in the H.264 encoder */
-	uint64_t video_keyframes_h264;   /* IDRs among them */
+	uint64_t video_frames_out_h264; /* composed frames encoded with H.264 */
+	uint64_t video_encode_h264_us;  /* wall time in the H.264 encoder */
+	uint64_t video_keyframes_h264;  /* IDRs among them */
 } mcu_room_stats;
 void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out);
 void mcu_room_reset_stats(mcu_room *room);

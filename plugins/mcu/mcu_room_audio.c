@@ -22,17 +22,17 @@
 #include <string.h>
 #include <opus/opus.h>
 
-#define TICK_US MCU_AUDIO_TICK_US
-#define MCU_LEVEL_SILENT 127  /* RFC 6464: -127 dBov, digital silence */
-#define MAX_LATE_US 200000   /* after a stall this long, skip ticks instead of bursting */
-#define MAX_EVENTS 64
+#define TICK_US          MCU_AUDIO_TICK_US
+#define MCU_LEVEL_SILENT 127    /* RFC 6464: -127 dBov, digital silence */
+#define MAX_LATE_US      200000 /* after a stall this long, skip ticks instead of bursting */
+#define MAX_EVENTS       64
 
 /* Whether an encoded packet holds exactly one 20 ms frame (what a skipped decode stands for). */
 static bool is_20ms_frame(mcu_audio_codec_id codec, const uint8_t *pkt, size_t len)
 {
 	if (codec == MCU_AUDIO_OPUS)
 		return opus_packet_get_nb_samples(pkt, (opus_int32)len, 48000) == 960;
-	return len == 160;   /* G.711 and G.722: 8 bits per 8 kHz RTP clock tick */
+	return len == 160; /* G.711 and G.722: 8 bits per 8 kHz RTP clock tick */
 }
 
 /* Fills p->pcm with at least one 20 ms frame; remembers the packet level and arrival. */
@@ -46,13 +46,14 @@ static void audio_fill(mcu_participant *p)
 		int level = -1;
 		int64_t arrival = 0;
 		g_mutex_lock(&p->audio_lock);
-		int rc = mcu_audio_jitter_get_meta(&p->jitter, pkt, sizeof(pkt), &len, &level, &arrival);
+		int rc = mcu_audio_jitter_get_meta(
+			&p->jitter, pkt, sizeof(pkt), &len, &level, &arrival);
 		g_mutex_unlock(&p->audio_lock);
 		int16_t *dst = p->pcm + p->pcm_n;
 		int room_left = (int)G_N_ELEMENTS(p->pcm) - p->pcm_n;
 		int got = 0;
-		if (rc == 1 && level == MCU_LEVEL_SILENT && room_left >= MCU_MIX_FRAME &&
-				is_20ms_frame(p->acodec, pkt, len)) {
+		if (rc == 1 && level == MCU_LEVEL_SILENT && room_left >= MCU_MIX_FRAME
+			&& is_20ms_frame(p->acodec, pkt, len)) {
 			/* The sender says (RFC 6464) this frame is silence: no need to decode it. Most
 			 * participants are silent most of the time; this is what makes them cheap. */
 			memset(dst, 0, MCU_MIX_FRAME * sizeof(int16_t));
@@ -62,14 +63,15 @@ static void audio_fill(mcu_participant *p)
 			MCU_STAT_INC(p, audio_frames_silent, 1);
 			if (!p->a_arrival_us)
 				p->a_arrival_us = arrival;
-		} else if (rc == 1 && mcu_adec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
+		} else if (rc == 1
+			&& mcu_adec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
 			MCU_STAT_INC(p, audio_frames_decoded, 1);
 			p->plc_left = MCU_AUDIO_PLC_FRAMES;
 			p->frame_level = level;
 			if (!p->a_arrival_us)
 				p->a_arrival_us = arrival;
-		} else if ((rc == 1 || rc == 0 || p->plc_left > 0) &&
-				mcu_adec_decode(p->adec, NULL, 0, dst, room_left, &got) == 0) {
+		} else if ((rc == 1 || rc == 0 || p->plc_left > 0)
+			&& mcu_adec_decode(p->adec, NULL, 0, dst, room_left, &got) == 0) {
 			/* A lost or undecodable packet, or a short underrun: conceal it. */
 			if (rc < 0)
 				p->plc_left--;
@@ -104,31 +106,33 @@ static void audio_send_payload(mcu_participant *p, const uint8_t *payload, size_
 }
 
 typedef struct audio_event {
-	mcu_participant *p;   /* borrowed from the tick's snapshot; NULL: no speaker */
-	int kind;             /* 0 talking, 1 speaker */
+	mcu_participant *p; /* borrowed from the tick's snapshot; NULL: no speaker */
+	int kind;           /* 0 talking, 1 speaker */
 	bool on;
 } audio_event;
 
 /* Levels, voice activity, speaker selection. Fills ev with the events to deliver. */
-static unsigned audio_activity(mcu_room *room, GPtrArray *parts, gint64 now,
-	audio_event *ev)
+static unsigned audio_activity(mcu_room *room, GPtrArray *parts, gint64 now, audio_event *ev)
 {
 	unsigned nev = 0;
 	mcu_speaker_cand *cands = g_new(mcu_speaker_cand, parts->len + 1);
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		int level = p->frame_level >= 0 ? p->frame_level :
-			mcu_talk_level_dbov(p->pcm, MCU_MIX_FRAME);
+		int level = p->frame_level >= 0 ? p->frame_level
+						: mcu_talk_level_dbov(p->pcm, MCU_MIX_FRAME);
 		__atomic_store_n(&p->stats.audio_level_dbov, (uint64_t)level, __ATOMIC_RELAXED);
 		if (mcu_talk_update(&p->talk, now, level) & MCU_TALK_CHANGED) {
-			__atomic_store_n(&p->stats.talking, p->talk.talking ? 1 : 0, __ATOMIC_RELAXED);
+			__atomic_store_n(
+				&p->stats.talking, p->talk.talking ? 1 : 0, __ATOMIC_RELAXED);
 			if (nev < MAX_EVENTS)
-				ev[nev++] = (audio_event){ .p = p, .kind = 0, .on = p->talk.talking };
+				ev[nev++] =
+					(audio_event){ .p = p, .kind = 0, .on = p->talk.talking };
 		}
 		if (p->talk.talking)
 			MCU_ATOMIC_STORE64(&p->last_talk_us, now);
-		cands[i] = (mcu_speaker_cand){ .id = p->id, .active = p->talk.active,
-			.energy = p->talk.energy };
+		cands[i] = (mcu_speaker_cand){
+			.id = p->id, .active = p->talk.active, .energy = p->talk.energy
+		};
 	}
 	bool changed = mcu_speaker_sel_update(&room->speaker, now, cands, parts->len);
 	g_free(cands);

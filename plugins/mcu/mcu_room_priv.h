@@ -39,14 +39,14 @@
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
-#define MCU_KEYFRAME_INTERVAL_US 500000   /* rate limit of key frames, both directions */
-#define MCU_VIDEO_MAX_PAYLOAD 1200
-#define MCU_AUDIO_PLC_FRAMES 3            /* concealed frames before an idle sender is silent */
-#define MCU_AUDIO_CODECS 4                /* mcu_audio_codec_id values */
-#define MCU_VIDEO_CODECS 2                /* mcu_video_codec_id values */
+#define MCU_KEYFRAME_INTERVAL_US 500000 /* rate limit of key frames, both directions */
+#define MCU_VIDEO_MAX_PAYLOAD    1200
+#define MCU_AUDIO_PLC_FRAMES     3 /* concealed frames before an idle sender is silent */
+#define MCU_AUDIO_CODECS         4 /* mcu_audio_codec_id values */
+#define MCU_VIDEO_CODECS         2 /* mcu_video_codec_id values */
 
-#define MCU_STAT_INC(p, field, n) __atomic_add_fetch(&(p)->stats.field, (n), __ATOMIC_RELAXED)
-#define MCU_ATOMIC_LOAD64(ptr) __atomic_load_n((ptr), __ATOMIC_RELAXED)
+#define MCU_STAT_INC(p, field, n)  __atomic_add_fetch(&(p)->stats.field, (n), __ATOMIC_RELAXED)
+#define MCU_ATOMIC_LOAD64(ptr)     __atomic_load_n((ptr), __ATOMIC_RELAXED)
 #define MCU_ATOMIC_STORE64(ptr, v) __atomic_store_n((ptr), (v), __ATOMIC_RELAXED)
 
 /* Latency histogram: 0.25 ms buckets up to 500 ms, the last one catches the rest. */
@@ -60,33 +60,33 @@ double mcu_hist_percentile_ms(const mcu_hist *h, double pct);
 
 struct mcu_participant {
 	gint refcount;
-	uint32_t id;               /* unique in the room, non-zero */
+	uint32_t id; /* unique in the room, non-zero */
 	char *display;
 	mcu_participant_io io;
 	mcu_audio_codec_id acodec;
 	mcu_video_codec_id vcodec;
-	int h264_mode;             /* packetization-mode, H.264 only */
+	int h264_mode; /* packetization-mode, H.264 only */
 	uint8_t audio_pt, video_pt;
-	bool manual_clock;         /* the room's cfg.manual_clock (then read its clock under lock) */
+	bool manual_clock; /* the room's cfg.manual_clock (then read its clock under lock) */
 
 	GRecMutex lock;
-	gint left;                 /* atomic read outside the lock, written under it */
-	mcu_room *room;            /* weak; NULL once left or the room is gone */
+	gint left;      /* atomic read outside the lock, written under it */
+	mcu_room *room; /* weak; NULL once left or the room is gone */
 
 	mcu_participant_stats stats; /* atomic counters */
-	gint64 last_talk_us;       /* atomic: last frame the participant was talking, 0 never */
+	gint64 last_talk_us;         /* atomic: last frame the participant was talking, 0 never */
 
 	GMutex audio_lock;
 	mcu_audio_jitter jitter;
 
 	/* audio thread */
 	mcu_adec *adec;
-	mcu_aenc *aenc;            /* private mix-minus encoder, used while talking */
+	mcu_aenc *aenc; /* private mix-minus encoder, used while talking */
 	int16_t pcm[MCU_OPUS_MAX_SAMPLES + MCU_MIX_FRAME];
 	int pcm_n;
 	int plc_left;
-	int frame_level;           /* level given with the packet of this tick, -1 unknown */
-	gint64 a_arrival_us;       /* arrival of the packet decoded this tick, 0 none */
+	int frame_level;     /* level given with the packet of this tick, -1 unknown */
+	gint64 a_arrival_us; /* arrival of the packet decoded this tick, 0 none */
 	mcu_talk talk;
 	uint32_t a_ssrc;
 	uint16_t a_seq;
@@ -98,42 +98,42 @@ struct mcu_participant {
 	gint v_want;
 
 	GMutex vin_lock;
-	mcu_vp8_assembler *vasm;   /* VP8 senders */
+	mcu_vp8_assembler *vasm; /* VP8 senders */
 	mcu_vp8_dec *vdec;
-	mcu_h264_assembler *hasm;  /* H.264 senders */
+	mcu_h264_assembler *hasm; /* H.264 senders */
 	mcu_h264_dec *hdec;
-	mcu_image spare;           /* next picture, swapped with frame under frame_lock */
-	bool vwait_key;            /* drop frames until a key frame (after loss or at start) */
+	mcu_image spare; /* next picture, swapped with frame under frame_lock */
+	bool vwait_key;  /* drop frames until a key frame (after loss or at start) */
 	gint64 last_pli_us;
-	gint64 vlast_pkt_us;       /* atomic: arrival of the last good video packet, 0 none */
+	gint64 vlast_pkt_us; /* atomic: arrival of the last good video packet, 0 none */
 
 	GMutex frame_lock;
-	mcu_image frame;           /* pre-scaled to v_want when smaller than the source */
+	mcu_image frame; /* pre-scaled to v_want when smaller than the source */
 	bool has_frame;
-	int src_w, src_h;          /* the sender's picture size */
-	uint32_t frame_seq;        /* pictures stored so far */
-	gint64 frame_arrival_us;   /* when the stored picture's last packet arrived */
-	gint64 frame_interval_us;  /* smoothed time between pictures (late-frame prediction) */
+	int src_w, src_h;         /* the sender's picture size */
+	uint32_t frame_seq;       /* pictures stored so far */
+	gint64 frame_arrival_us;  /* when the stored picture's last packet arrived */
+	gint64 frame_interval_us; /* smoothed time between pictures (late-frame prediction) */
 
 	/* video thread */
-	uint32_t shown_seq;        /* frame_seq last composed */
+	uint32_t shown_seq; /* frame_seq last composed */
 	gint64 last_shown_us;
 	uint32_t v_ssrc;
 	uint16_t v_seq;
 	uint32_t v_ts_offset;
-	bool v_started;            /* got a key frame already */
+	bool v_started; /* got a key frame already */
 };
 
 struct mcu_room {
 	gint refcount;
 	char *name;
 	mcu_room_config cfg;
-	gint layout;               /* atomic mcu_layout_kind */
-	gint next_id;              /* atomic participant ids */
-	gint speaker_id;           /* atomic: id of the active speaker, 0 none */
+	gint layout;     /* atomic mcu_layout_kind */
+	gint next_id;    /* atomic participant ids */
+	gint speaker_id; /* atomic: id of the active speaker, 0 none */
 
 	GMutex lock;
-	GPtrArray *parts;          /* strong references, join order */
+	GPtrArray *parts; /* strong references, join order */
 
 	GMutex tick_lock;
 	GCond tick_cond;
@@ -145,7 +145,7 @@ struct mcu_room {
 	 * which mcu_room_advance() moves under advance_lock, running the ticks due. */
 	gint64 clock_us;
 	GMutex advance_lock;
-	gint64 next_audio_us, next_video_us;  /* under advance_lock */
+	gint64 next_audio_us, next_video_us; /* under advance_lock */
 
 	GRecMutex ev_lock;
 	mcu_room_events ev;
@@ -160,15 +160,15 @@ struct mcu_room {
 
 	/* video thread */
 	mcu_vp8_enc *venc;
-	mcu_h264_enc *henc;        /* only while an H.264 receiver is present */
-	bool henc_failed;          /* libx264 missing or refused: do not retry every tick */
+	mcu_h264_enc *henc; /* only while an H.264 receiver is present */
+	bool henc_failed;   /* libx264 missing or refused: do not retry every tick */
 	mcu_image canvas;
 	uint16_t picture_id;
 	gint64 start_us;
 	gint64 last_kf_us[MCU_VIDEO_CODECS];
 
 	GMutex stats_lock;
-	mcu_room_stats st;         /* counters only; percentiles come from the histograms */
+	mcu_room_stats st; /* counters only; percentiles come from the histograms */
 	mcu_hist audio_lat, video_lat, video_late;
 };
 
@@ -203,8 +203,8 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us);
 #define MCU_AUDIO_TICK_US 20000
 /* The participant's incoming video path: assemble, decode, keep the picture, ask for PLI.
  * now_us is the packet's arrival time. */
-void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
-	const uint8_t *payload, size_t len, gint64 now_us);
+void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const uint8_t *payload,
+	size_t len, gint64 now_us);
 
 /* Event delivery from the audio thread (takes ev_lock; skips participants that left). */
 void mcu_room_emit_talking(mcu_room *room, mcu_participant *p, bool is_talking);

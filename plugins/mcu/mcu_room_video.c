@@ -49,8 +49,8 @@ static void video_store_picture(mcu_participant *p, const mcu_image *view, gint6
 	gint want = g_atomic_int_get(&p->v_want);
 	int ww = want > 0 ? want >> 16 : 0, wh = want > 0 ? want & 0xffff : 0;
 	int rc;
-	if (ww >= 2 && wh >= 2 && ww <= view->width && wh <= view->height &&
-			(ww < view->width || wh < view->height)) {
+	if (ww >= 2 && wh >= 2 && ww <= view->width && wh <= view->height
+		&& (ww < view->width || wh < view->height)) {
 		mcu_rect all = { 0, 0, ww, wh };
 		rc = mcu_image_alloc(&p->spare, ww, wh);
 		if (rc == 0)
@@ -69,8 +69,9 @@ static void video_store_picture(mcu_participant *p, const mcu_image *view, gint6
 	if (p->has_frame) {
 		gint64 d = now_us - p->frame_arrival_us;
 		if (d > 0 && d < G_USEC_PER_SEC)
-			p->frame_interval_us = p->frame_interval_us ?
-				(p->frame_interval_us * 7 + d) / 8 : d;
+			p->frame_interval_us = p->frame_interval_us
+				? (p->frame_interval_us * 7 + d) / 8
+				: d;
 	}
 	p->has_frame = true;
 	p->frame_seq++;
@@ -98,8 +99,7 @@ typedef struct vin_frame {
 	bool keyframe;
 } vin_frame;
 
-static int vin_push(mcu_participant *p, const mcu_rtp_header *h, const uint8_t *payload,
-	size_t len)
+static int vin_push(mcu_participant *p, const mcu_rtp_header *h, const uint8_t *payload, size_t len)
 {
 	if (p->vcodec == MCU_VIDEO_H264)
 		return mcu_h264_assembler_push(p->hasm, h->seq, h->ts, h->marker, payload, len);
@@ -124,22 +124,22 @@ static int vin_pop(mcu_participant *p, vin_frame *f)
 
 static unsigned vin_take_lost(mcu_participant *p)
 {
-	return p->vcodec == MCU_VIDEO_H264 ? mcu_h264_assembler_take_lost(p->hasm) :
-		mcu_vp8_assembler_take_lost(p->vasm);
+	return p->vcodec == MCU_VIDEO_H264 ? mcu_h264_assembler_take_lost(p->hasm)
+					   : mcu_vp8_assembler_take_lost(p->vasm);
 }
 
 static int vin_decode(mcu_participant *p, const vin_frame *f, mcu_image *view)
 {
-	return p->vcodec == MCU_VIDEO_H264 ? mcu_h264_dec_decode(p->hdec, f->data, f->len, view) :
-		mcu_vp8_dec_decode(p->vdec, f->data, f->len, view);
+	return p->vcodec == MCU_VIDEO_H264 ? mcu_h264_dec_decode(p->hdec, f->data, f->len, view)
+					   : mcu_vp8_dec_decode(p->vdec, f->data, f->len, view);
 }
 
-void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
-	const uint8_t *payload, size_t len, gint64 now_us)
+void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const uint8_t *payload,
+	size_t len, gint64 now_us)
 {
 	bool need_key = false, send_pli = false, stored = false;
 	if (p->vcodec == MCU_VIDEO_NONE) {
-		MCU_STAT_INC(p, bad_packets_in, 1);   /* video from an audio-only participant */
+		MCU_STAT_INC(p, bad_packets_in, 1); /* video from an audio-only participant */
 		return;
 	}
 	g_mutex_lock(&p->vin_lock);
@@ -171,7 +171,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 		mcu_image view;
 		int rc = vin_decode(p, &f, &view);
 		if (rc == -EAGAIN && p->vcodec == MCU_VIDEO_H264)
-			continue;   /* e.g. parameter sets alone: no picture, nothing wrong */
+			continue; /* e.g. parameter sets alone: no picture, nothing wrong */
 		if (rc != 0) {
 			MCU_STAT_INC(p, video_frames_lost, 1);
 			p->vwait_key = true;
@@ -209,9 +209,9 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h,
 
 /* --- who is shown --------------------------------------------------------------------- */
 
-#define VIDEO_MAX_WAIT_US 5000
+#define VIDEO_MAX_WAIT_US   5000
 #define VIDEO_HIDE_AFTER_US 2000000
-#define VIDEO_STALE_US 3000000      /* no video packet for this long: camera off, placeholder */
+#define VIDEO_STALE_US      3000000 /* no video packet for this long: camera off, placeholder */
 
 /* True when a should be shown before b when slots are short: more recent talker first,
  * then earlier join. */
@@ -224,8 +224,8 @@ static bool more_recent(mcu_participant *a, mcu_participant *b)
 }
 
 /* Fills shown[] (slot order) and returns how many. parts is in join order. */
-static unsigned video_pick_shown(mcu_room *room, GPtrArray *parts, mcu_layout_kind kind,
-	mcu_participant **shown)
+static unsigned video_pick_shown(
+	mcu_room *room, GPtrArray *parts, mcu_layout_kind kind, mcu_participant **shown)
 {
 	unsigned slots = mcu_layout_slots(kind), n = parts->len;
 	if (n == 0 || slots == 0)
@@ -240,8 +240,10 @@ static unsigned video_pick_shown(mcu_room *room, GPtrArray *parts, mcu_layout_ki
 	if (!main_p && mcu_layout_has_main(kind)) {
 		main_p = g_ptr_array_index(parts, 0);
 		for (unsigned i = 1; i < n; i++)
-			if (more_recent(g_ptr_array_index(parts, i), main_p) &&
-					MCU_ATOMIC_LOAD64(&((mcu_participant *)g_ptr_array_index(parts, i))->last_talk_us))
+			if (more_recent(g_ptr_array_index(parts, i), main_p)
+				&& MCU_ATOMIC_LOAD64(
+					&((mcu_participant *)g_ptr_array_index(parts, i))
+						 ->last_talk_us))
 				main_p = g_ptr_array_index(parts, i);
 	}
 	/* Choose the set: the main/speaker participant, then the most recent talkers. */
@@ -255,8 +257,10 @@ static unsigned video_pick_shown(mcu_room *room, GPtrArray *parts, mcu_layout_ki
 	while (picked < slots && picked < n) {
 		int best = -1;
 		for (unsigned i = 0; i < n; i++)
-			if (!pick[i] && (best < 0 || more_recent(g_ptr_array_index(parts, i),
-					g_ptr_array_index(parts, (unsigned)best))))
+			if (!pick[i]
+				&& (best < 0
+					|| more_recent(g_ptr_array_index(parts, i),
+						g_ptr_array_index(parts, (unsigned)best))))
 				best = (int)i;
 		pick[best] = true;
 		picked++;
@@ -296,7 +300,7 @@ static void video_mark_hidden(GPtrArray *parts, mcu_participant **shown, unsigne
 static void video_wait_late(mcu_room *room, mcu_participant **shown, unsigned n, gint64 deadline)
 {
 	if (room->cfg.manual_clock)
-		return;   /* the caller's thread is this one: nothing can arrive while we wait */
+		return; /* the caller's thread is this one: nothing can arrive while we wait */
 	for (;;) {
 		gint64 now = g_get_monotonic_time();
 		if (now >= deadline)
@@ -308,8 +312,9 @@ static void video_wait_late(mcu_room *room, mcu_participant **shown, unsigned n,
 			gint64 due = p->frame_arrival_us + p->frame_interval_us;
 			/* No new picture since the last compose, one is due before the deadline, and
 			 * the sender has not simply stopped (not overdue by half a frame). */
-			waiting = p->has_frame && p->frame_interval_us > 0 && p->frame_seq == p->shown_seq &&
-				due <= deadline && now - due < p->frame_interval_us / 2;
+			waiting = p->has_frame && p->frame_interval_us > 0
+				&& p->frame_seq == p->shown_seq && due <= deadline
+				&& now - due < p->frame_interval_us / 2;
 			g_mutex_unlock(&p->frame_lock);
 		}
 		if (!waiting)
@@ -329,7 +334,7 @@ static void video_wait_late(mcu_room *room, mcu_participant **shown, unsigned n,
 
 /* --- composing ------------------------------------------------------------------------ */
 
-#define BAND_LUMA 235
+#define BAND_LUMA     235
 #define PLACEHOLDER_Y 40
 
 /* The participant's name on a dark band along the bottom of r. */
@@ -337,7 +342,7 @@ static void draw_name(mcu_image *canvas, const mcu_rect *r, const char *name)
 {
 	if (!name || !*name)
 		return;
-	int scale = (r->h + 40) / 140;   /* 90 px tile: 1, 240: 2, 720: 5 */
+	int scale = (r->h + 40) / 140; /* 90 px tile: 1, 240: 2, 720: 5 */
 	if (scale < 1)
 		scale = 1;
 	int pad = 2 * scale;
@@ -370,8 +375,8 @@ static void draw_placeholder(mcu_image *canvas, const mcu_rect *cell, const char
 
 /* Draws the layout. For each shown participant whose picture is new since the last
  * compose, *arrival[i] gets its arrival time (0 otherwise). */
-static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant **shown,
-	unsigned n, gint64 *arrival)
+static void video_compose(
+	mcu_room *room, mcu_layout_kind kind, mcu_participant **shown, unsigned n, gint64 *arrival)
 {
 	gint64 now = mcu_room_now(room);
 	mcu_image_fill_black(&room->canvas);
@@ -386,8 +391,8 @@ static void video_compose(mcu_room *room, mcu_layout_kind kind, mcu_participant 
 		arrival[i] = 0;
 		bool live = now - MCU_ATOMIC_LOAD64(&p->vlast_pkt_us) < VIDEO_STALE_US;
 		g_mutex_lock(&p->frame_lock);
-		if (p->has_frame && live && mcu_layout_fit(&cells[i], p->src_w, p->src_h, &r) == 0 &&
-				mcu_image_draw_scaled(&room->canvas, &r, &p->frame) == 0) {
+		if (p->has_frame && live && mcu_layout_fit(&cells[i], p->src_w, p->src_h, &r) == 0
+			&& mcu_image_draw_scaled(&room->canvas, &r, &p->frame) == 0) {
 			drawn = true;
 			if (p->shown_seq != p->frame_seq)
 				arrival[i] = p->frame_arrival_us;
@@ -409,8 +414,8 @@ static bool video_want_keyframe(mcu_room *room, mcu_video_codec_id c, gint64 now
 		return true;
 	}
 	/* Receivers' requests are served at most once per interval, never dropped. */
-	if (now - room->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US &&
-			g_atomic_int_compare_and_exchange(&room->kf_requested[c], 1, 0))
+	if (now - room->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US
+		&& g_atomic_int_compare_and_exchange(&room->kf_requested[c], 1, 0))
 		return true;
 	return false;
 }
@@ -471,8 +476,8 @@ static void video_send_group(GPtrArray *parts, mcu_video_codec_id c, int h264_mo
 }
 
 /* VP8 group: one encode, one packetization. Returns whether a picture went out. */
-static bool video_out_vp8(mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90,
-	gint64 *encode_us)
+static bool video_out_vp8(
+	mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90, gint64 *encode_us)
 {
 	bool force = video_want_keyframe(room, MCU_VIDEO_VP8, now);
 	const uint8_t *data;
@@ -491,8 +496,9 @@ static bool video_out_vp8(mcu_room *room, GPtrArray *parts, gint64 now, uint32_t
 	for (size_t i = 0; ok && i < v.count; i++) {
 		bool marker;
 		ok = mcu_vp8_packetize(data, len, room->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
-			v.buf + i * VIDEO_PKT_STRIDE + MCU_RTP_HEADER_LEN, MCU_VIDEO_MAX_PAYLOAD,
-			&v.lens[i], &marker) == 0;
+			     v.buf + i * VIDEO_PKT_STRIDE + MCU_RTP_HEADER_LEN,
+			     MCU_VIDEO_MAX_PAYLOAD, &v.lens[i], &marker)
+			== 0;
 	}
 	if (ok)
 		video_send_group(parts, MCU_VIDEO_VP8, 0, &v, key, ts90);
@@ -510,8 +516,9 @@ static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_
 		if (room->henc_failed)
 			return false;
 		if (mcu_h264_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
-				room->cfg.video_kbps, &room->henc) < 0) {
-			room->henc_failed = true;   /* no libx264: H.264 receivers get no video */
+			    room->cfg.video_kbps, &room->henc)
+			< 0) {
+			room->henc_failed = true; /* no libx264: H.264 receivers get no video */
 			return false;
 		}
 	}
@@ -538,13 +545,16 @@ static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_
 		if (!mode_used[mode])
 			continue;
 		size_t count = 0;
-		if (mcu_h264_packetize(data, len, mode, MCU_VIDEO_MAX_PAYLOAD, NULL, 0, SIZE_MAX,
-				NULL, &count) < 0)
-			continue;   /* mode 0 and a NAL unit too large: cannot be sent */
+		if (mcu_h264_packetize(
+			    data, len, mode, MCU_VIDEO_MAX_PAYLOAD, NULL, 0, SIZE_MAX, NULL, &count)
+			< 0)
+			continue; /* mode 0 and a NAL unit too large: cannot be sent */
 		video_pkts v = { 0 };
-		if (video_pkts_alloc(&v, count) &&
-				mcu_h264_packetize(data, len, mode, MCU_VIDEO_MAX_PAYLOAD,
-					v.buf + MCU_RTP_HEADER_LEN, VIDEO_PKT_STRIDE, count, v.lens, &v.count) == 0) {
+		if (video_pkts_alloc(&v, count)
+			&& mcu_h264_packetize(data, len, mode, MCU_VIDEO_MAX_PAYLOAD,
+				   v.buf + MCU_RTP_HEADER_LEN, VIDEO_PKT_STRIDE, count, v.lens,
+				   &v.count)
+				== 0) {
 			video_send_group(parts, MCU_VIDEO_H264, mode, &v, key, ts90);
 			sent = true;
 		}
@@ -561,7 +571,7 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_video_codec_id c = ((mcu_participant *)g_ptr_array_index(parts, i))->vcodec;
 		if (c < MCU_VIDEO_CODECS)
-			group[c] = true;   /* audio-only participants receive no picture */
+			group[c] = true; /* audio-only participants receive no picture */
 	}
 	if (!group[MCU_VIDEO_H264] && room->henc) {
 		/* The last H.264 receiver left: free the encoder (a new one starts with an IDR). */
@@ -590,8 +600,8 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	gint64 vp8_us = 0, h264_us = 0;
 	bool out_vp8 = group[MCU_VIDEO_VP8] && video_out_vp8(room, parts, now, ts90, &vp8_us);
 	bool h264_key = false;
-	bool out_h264 = group[MCU_VIDEO_H264] &&
-		video_out_h264(room, parts, now, ts90, &h264_us, &h264_key);
+	bool out_h264 = group[MCU_VIDEO_H264]
+		&& video_out_h264(room, parts, now, ts90, &h264_us, &h264_key);
 	if (!out_vp8 && !out_h264) {
 		mcu_room_parts_free(parts);
 		return;

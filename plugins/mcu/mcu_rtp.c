@@ -16,8 +16,8 @@ static uint32_t rd32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-int mcu_rtp_parse(const uint8_t *buf, size_t len, mcu_rtp_header *hdr,
-	const uint8_t **payload, size_t *payload_len)
+int mcu_rtp_parse(const uint8_t *buf, size_t len, mcu_rtp_header *hdr, const uint8_t **payload,
+	size_t *payload_len)
 {
 	if (!buf || !hdr || !payload || !payload_len || len < MCU_RTP_HEADER_LEN)
 		return -EPROTO;
@@ -60,8 +60,8 @@ int mcu_rtp_parse(const uint8_t *buf, size_t len, mcu_rtp_header *hdr,
 	return 0;
 }
 
-int mcu_rtp_write_header(uint8_t *buf, size_t cap, bool marker, uint8_t pt,
-	uint16_t seq, uint32_t ts, uint32_t ssrc)
+int mcu_rtp_write_header(
+	uint8_t *buf, size_t cap, bool marker, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
 	if (!buf || cap < MCU_RTP_HEADER_LEN)
 		return -ENOSPC;
@@ -82,28 +82,28 @@ int mcu_rtp_write_header(uint8_t *buf, size_t cap, bool marker, uint8_t pt,
 
 int mcu_rtp_audio_level(const uint8_t *buf, size_t len, int ext_id)
 {
-	if (!buf || len < MCU_RTP_HEADER_LEN || ext_id < 1 || ext_id > 14 || (buf[0] >> 6) != 2 ||
-			!(buf[0] & 0x10))
+	if (!buf || len < MCU_RTP_HEADER_LEN || ext_id < 1 || ext_id > 14 || (buf[0] >> 6) != 2
+		|| !(buf[0] & 0x10))
 		return -1;
 	size_t off = MCU_RTP_HEADER_LEN + 4u * (buf[0] & 0x0f);
 	if (off > len || len - off < 4 || rd16(buf + off) != 0xBEDE)
-		return -1;   /* only RFC 8285 one-byte headers carry it in practice */
+		return -1; /* only RFC 8285 one-byte headers carry it in practice */
 	size_t end = off + 4 + 4u * rd16(buf + off + 2);
 	if (end > len)
 		return -1;
 	for (size_t i = off + 4; i < end;) {
 		uint8_t b = buf[i];
-		if (b == 0) {           /* padding between elements */
+		if (b == 0) { /* padding between elements */
 			i++;
 			continue;
 		}
 		int id = b >> 4, elen = (b & 0x0f) + 1;
 		if (id == 15)
-			break;              /* RFC 8285 §4.2: stop parsing */
+			break; /* RFC 8285 §4.2: stop parsing */
 		if (i + 1 + (size_t)elen > end)
 			return -1;
 		if (id == ext_id)
-			return buf[i + 1] & 0x7f;   /* RFC 6464: V bit, then the level in -dBov */
+			return buf[i + 1] & 0x7f; /* RFC 6464: V bit, then the level in -dBov */
 		i += 1 + (size_t)elen;
 	}
 	return -1;

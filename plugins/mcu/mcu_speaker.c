@@ -61,8 +61,7 @@ void mcu_speaker_sel_init(mcu_speaker_sel *s)
 	memset(s, 0, sizeof(*s));
 }
 
-bool mcu_speaker_sel_update(mcu_speaker_sel *s, int64_t now_us, const mcu_speaker_cand *c,
-	size_t n)
+bool mcu_speaker_sel_update(mcu_speaker_sel *s, int64_t now_us, const mcu_speaker_cand *c, size_t n)
 {
 	uint32_t before = s->speaker;
 	bool speaker_present = false;
@@ -84,8 +83,8 @@ bool mcu_speaker_sel_update(mcu_speaker_sel *s, int64_t now_us, const mcu_speake
 		s->dominant = loudest;
 		s->dominant_since_us = now_us;
 	}
-	if (s->dominant != 0 && s->dominant != s->speaker &&
-			now_us - s->dominant_since_us >= MCU_SPEAKER_HOLD_US)
+	if (s->dominant != 0 && s->dominant != s->speaker
+		&& now_us - s->dominant_since_us >= MCU_SPEAKER_HOLD_US)
 		s->speaker = s->dominant;
 	return s->speaker != before;
 }

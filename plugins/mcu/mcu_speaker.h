@@ -24,21 +24,21 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define MCU_TALK_VOICE_DBOV 50        /* -50 dBov or louder is voice */
+#define MCU_TALK_VOICE_DBOV  50 /* -50 dBov or louder is voice */
 #define MCU_TALK_HANGOVER_US 500000
-#define MCU_TALK_MIN_US 200000
-#define MCU_SPEAKER_HOLD_US 1000000
+#define MCU_TALK_MIN_US      200000
+#define MCU_SPEAKER_HOLD_US  1000000
 
 typedef struct mcu_talk {
-	bool active;        /* in the mix */
-	bool talking;       /* what the events say */
+	bool active;  /* in the mix */
+	bool talking; /* what the events say */
 	int64_t active_since_us;
 	int64_t last_voice_us;
-	double energy;      /* smoothed linear energy, 0..1 */
+	double energy; /* smoothed linear energy, 0..1 */
 } mcu_talk;
 
 /* Result bits of mcu_talk_update. */
-#define MCU_TALK_CHANGED 1   /* talking flipped */
+#define MCU_TALK_CHANGED 1 /* talking flipped */
 
 /* One 20 ms frame at now_us with level_dbov (0 loudest .. 127 silent). Returns
  * MCU_TALK_CHANGED when `talking` flipped, else 0. */
@@ -48,13 +48,13 @@ int mcu_talk_update(mcu_talk *t, int64_t now_us, int level_dbov);
 int mcu_talk_level_dbov(const int16_t *pcm, size_t n);
 
 typedef struct mcu_speaker_cand {
-	uint32_t id;        /* non-zero */
+	uint32_t id; /* non-zero */
 	bool active;
 	double energy;
 } mcu_speaker_cand;
 
 typedef struct mcu_speaker_sel {
-	uint32_t speaker;        /* 0: none yet */
+	uint32_t speaker; /* 0: none yet */
 	uint32_t dominant;
 	int64_t dominant_since_us;
 } mcu_speaker_sel;
@@ -62,7 +62,7 @@ typedef struct mcu_speaker_sel {
 void mcu_speaker_sel_init(mcu_speaker_sel *s);
 /* Feeds the candidates present at now_us (all participants of the room). Returns true
  * when s->speaker changed. */
-bool mcu_speaker_sel_update(mcu_speaker_sel *s, int64_t now_us, const mcu_speaker_cand *c,
-	size_t n);
+bool mcu_speaker_sel_update(
+	mcu_speaker_sel *s, int64_t now_us, const mcu_speaker_cand *c, size_t n);
 
 #endif

@@ -62,7 +62,8 @@ int mcu_vp8_dec_decode(mcu_vp8_dec *d, const uint8_t *frame, size_t len, mcu_ima
 	/* RFC 6386 §9.1: a key frame carries its size (14 bits each) after the start code.
 	 * Refuse absurd sizes before libvpx allocates buffers for them. */
 	if (len >= 10 && !(frame[0] & 0x01)) {
-		int w = (frame[6] | (frame[7] << 8)) & 0x3fff, h = (frame[8] | (frame[9] << 8)) & 0x3fff;
+		int w = (frame[6] | (frame[7] << 8)) & 0x3fff,
+		    h = (frame[8] | (frame[9] << 8)) & 0x3fff;
 		if (w < 1 || h < 1 || w > MCU_IMAGE_MAX_DIM || h > MCU_IMAGE_MAX_DIM)
 			return -EPROTO;
 	}
@@ -74,8 +75,8 @@ int mcu_vp8_dec_decode(mcu_vp8_dec *d, const uint8_t *frame, size_t len, mcu_ima
 		img = next;
 	if (!img)
 		return -EAGAIN;
-	if (img->fmt != VPX_IMG_FMT_I420 || img->d_w < 1 || img->d_h < 1 ||
-			img->d_w > MCU_IMAGE_MAX_DIM || img->d_h > MCU_IMAGE_MAX_DIM)
+	if (img->fmt != VPX_IMG_FMT_I420 || img->d_w < 1 || img->d_h < 1
+		|| img->d_w > MCU_IMAGE_MAX_DIM || img->d_h > MCU_IMAGE_MAX_DIM)
 		return -EPROTO;
 	memset(view, 0, sizeof(*view));
 	view->width = (int)img->d_w;
@@ -89,9 +90,9 @@ int mcu_vp8_dec_decode(mcu_vp8_dec *d, const uint8_t *frame, size_t len, mcu_ima
 
 int mcu_vp8_enc_new(int width, int height, int fps, int kbps, mcu_vp8_enc **out)
 {
-	if (!out || width < 16 || height < 16 || (width & 1) || (height & 1) ||
-			width > MCU_IMAGE_MAX_DIM || height > MCU_IMAGE_MAX_DIM ||
-			fps < 1 || fps > 60 || kbps < 50 || kbps > 20000)
+	if (!out || width < 16 || height < 16 || (width & 1) || (height & 1)
+		|| width > MCU_IMAGE_MAX_DIM || height > MCU_IMAGE_MAX_DIM || fps < 1 || fps > 60
+		|| kbps < 50 || kbps > 20000)
 		return -EINVAL;
 	mcu_vp8_enc *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -149,8 +150,8 @@ void mcu_vp8_enc_free(mcu_vp8_enc *e)
 int mcu_vp8_enc_encode(mcu_vp8_enc *e, const mcu_image *img, bool force_keyframe,
 	const uint8_t **data, size_t *len, bool *keyframe)
 {
-	if (!e || !img || !data || !len || !keyframe || !img->planes[0] ||
-			img->width != e->width || img->height != e->height)
+	if (!e || !img || !data || !len || !keyframe || !img->planes[0] || img->width != e->width
+		|| img->height != e->height)
 		return -EINVAL;
 	vpx_image_t vimg;
 	memset(&vimg, 0, sizeof(vimg));

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASM_MAX_PKTS 1024
-#define ASM_MAX_BYTES (2u * MCU_VP8_MAX_FRAME)
+#define ASM_MAX_PKTS    1024
+#define ASM_MAX_BYTES   (2u * MCU_VP8_MAX_FRAME)
 #define ASM_MAX_PENDING 3
 
 int mcu_vp8_desc_parse(const uint8_t *p, size_t len, mcu_vp8_desc *d)
@@ -90,8 +90,8 @@ typedef struct asm_pkt {
 	uint16_t seq;
 	uint32_t ts;
 	bool marker;
-	bool first;       /* S=1 and PID=0: first packet of the frame */
-	uint8_t *data;    /* VP8 data after the descriptor, owned */
+	bool first;    /* S=1 and PID=0: first packet of the frame */
+	uint8_t *data; /* VP8 data after the descriptor, owned */
 	size_t len;
 } asm_pkt;
 
@@ -100,7 +100,7 @@ struct mcu_vp8_assembler {
 	size_t n;
 	size_t bytes;
 	bool have_last;
-	uint16_t last_seq;  /* last sequence number of the last frame emitted or given up */
+	uint16_t last_seq; /* last sequence number of the last frame emitted or given up */
 	unsigned lost;
 	uint8_t *frame;
 	size_t frame_cap;
@@ -204,9 +204,12 @@ int mcu_vp8_assembler_push(mcu_vp8_assembler *a, uint16_t seq, uint32_t ts, bool
 	memcpy(copy, payload + d.len, data_len);
 	memmove(a->pkts + pos + 1, a->pkts + pos, (a->n - pos) * sizeof(asm_pkt));
 	a->pkts[pos] = (asm_pkt){
-		.seq = seq, .ts = ts, .marker = marker,
+		.seq = seq,
+		.ts = ts,
+		.marker = marker,
 		.first = d.start && d.partition_id == 0,
-		.data = copy, .len = data_len,
+		.data = copy,
+		.len = data_len,
 	};
 	a->n++;
 	a->bytes += data_len;
@@ -288,8 +291,8 @@ size_t mcu_vp8_packet_count(size_t len, size_t max_payload)
 	return (len + room - 1) / room;
 }
 
-int mcu_vp8_packetize(const uint8_t *frame, size_t len, uint16_t picture_id,
-	size_t max_payload, size_t index, uint8_t *out, size_t cap, size_t *out_len, bool *marker)
+int mcu_vp8_packetize(const uint8_t *frame, size_t len, uint16_t picture_id, size_t max_payload,
+	size_t index, uint8_t *out, size_t cap, size_t *out_len, bool *marker)
 {
 	size_t n = mcu_vp8_packet_count(len, max_payload);
 	if (!frame || !out || !out_len || !marker || n == 0 || index >= n)

@@ -14,14 +14,14 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define MCU_VP8_CLOCK_HZ 90000
+#define MCU_VP8_CLOCK_HZ  90000
 #define MCU_VP8_MAX_FRAME (1024 * 1024)
-#define MCU_VP8_DESC_LEN 4          /* what we write: X, I with a 15-bit PictureID */
+#define MCU_VP8_DESC_LEN  4 /* what we write: X, I with a 15-bit PictureID */
 
 typedef struct mcu_vp8_desc {
-	bool non_ref;          /* N */
-	bool start;            /* S: first packet of a partition */
-	uint8_t partition_id;  /* PID */
+	bool non_ref;         /* N */
+	bool start;           /* S: first packet of a partition */
+	uint8_t partition_id; /* PID */
 	bool has_picture_id;
 	uint16_t picture_id;
 	bool picture_id_15bit;
@@ -32,7 +32,7 @@ typedef struct mcu_vp8_desc {
 	bool layer_sync;
 	bool has_keyidx;
 	uint8_t keyidx;
-	size_t len;            /* descriptor bytes; the VP8 payload follows */
+	size_t len; /* descriptor bytes; the VP8 payload follows */
 } mcu_vp8_desc;
 
 /* Parses the descriptor at the start of an RTP payload. Returns 0, or -EPROTO when the
@@ -73,7 +73,7 @@ size_t mcu_vp8_packet_count(size_t len, size_t max_payload);
 /* Writes payload number index (descriptor + slice of the frame) into out. The S bit is set
  * on the first, *marker is true on the last. Slices are of near-equal size.
  * Returns 0, -EINVAL or -ENOSPC. */
-int mcu_vp8_packetize(const uint8_t *frame, size_t len, uint16_t picture_id,
-	size_t max_payload, size_t index, uint8_t *out, size_t cap, size_t *out_len, bool *marker);
+int mcu_vp8_packetize(const uint8_t *frame, size_t len, uint16_t picture_id, size_t max_payload,
+	size_t index, uint8_t *out, size_t cap, size_t *out_len, bool *marker);
 
 #endif

@@ -21,7 +21,7 @@
 
 /* A room's PIN is 4 digits, a meeting number 6 (vmr_store's CHECKs): the IVR takes either at its
  * last digit, '#' is optional. */
-#define SIPB_PIN_DIGITS 4
+#define SIPB_PIN_DIGITS            4
 #define SIPB_MEETING_NUMBER_DIGITS 6
 
 struct sipb_media_ref {
@@ -29,8 +29,9 @@ struct sipb_media_ref {
 	uint64_t id;
 };
 
-const char *sipb_call_state_name(sipb_call_state s) {
-	switch(s) {
+const char *sipb_call_state_name(sipb_call_state s)
+{
+	switch (s) {
 	case SIPB_CALL_LOBBY: return "lobby";
 	case SIPB_CALL_PIN: return "pin";
 	case SIPB_CALL_IN_ROOM: return "in-room";
@@ -40,11 +41,13 @@ const char *sipb_call_state_name(sipb_call_state s) {
 	return "?";
 }
 
-static const char *via_name(vmr_call_via v) {
+static const char *via_name(vmr_call_via v)
+{
 	return v == VMR_CALL_LOBBY ? "lobby" : v == VMR_CALL_DIALOUT ? "dial-out" : "address";
 }
 
-json_t *sipb_call_json(const sipb_call *call) {
+json_t *sipb_call_json(const sipb_call *call)
+{
 	json_t *j = json_object();
 	json_object_set_new(j, "id", json_integer((json_int_t)call->member.id));
 	json_object_set_new(j, "state", json_string(sipb_call_state_name(call->state)));
@@ -52,17 +55,18 @@ json_t *sipb_call_json(const sipb_call *call) {
 	json_object_set_new(j, "via", json_string(via_name(call->via)));
 	json_object_set_new(j, "caller", json_string(call->caller ? call->caller : ""));
 	json_object_set_new(j, "source", json_string(call->source ? call->source : ""));
-	if(call->room_address)
+	if (call->room_address)
 		json_object_set_new(j, "room", json_string(call->room_address));
-	if(call->sdp.audio >= 0)
+	if (call->sdp.audio >= 0)
 		json_object_set_new(j, "audio", json_string(call->sdp.m[call->sdp.audio].codec));
-	if(call->sdp.video >= 0)
+	if (call->sdp.video >= 0)
 		json_object_set_new(j, "video", json_string(call->sdp.m[call->sdp.video].codec));
 	json_object_set_new(j, "started_at", json_integer(call->started_at));
 	return j;
 }
 
-static void set_state(sipb_call *call, sipb_call_state s) {
+static void set_state(sipb_call *call, sipb_call_state s)
+{
 	g_mutex_lock(&call->ua->lock);
 	call->state = s;
 	g_mutex_unlock(&call->ua->lock);
@@ -73,28 +77,31 @@ static void set_state(sipb_call *call, sipb_call_state s) {
 typedef struct media_msg {
 	sipb_ua *ua;
 	uint64_t id;
-	int kind;                    /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended */
+	int kind; /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended */
 	char key;
 } media_msg;
 
-static gboolean media_msg_run(gpointer data) {
+static gboolean media_msg_run(gpointer data)
+{
 	media_msg *m = data;
 	g_mutex_lock(&m->ua->lock);
 	sipb_call *call = g_hash_table_lookup(m->ua->calls, &m->id);
 	g_mutex_unlock(&m->ua->lock);
-	if(call == NULL)
+	if (call == NULL)
 		return G_SOURCE_REMOVE;
-	if(m->kind == 1)
+	if (m->kind == 1)
 		sipb_call_key(call, m->key);
-	else if(m->kind == 2)
+	else if (m->kind == 2)
 		sipb_call_hangup(call, "media timeout");
-	else if(m->kind == 3 && call->media != NULL)
+	else if (m->kind == 3 && call->media != NULL)
 		/* "That PIN is not correct" was said: ask again (the caller may already be typing). */
-		sipb_media_play_prompt(call->media, m->key == 'n' ? "enter_number" : "enter_pin", 1);
+		sipb_media_play_prompt(
+			call->media, m->key == 'n' ? "enter_number" : "enter_pin", 1);
 	return G_SOURCE_REMOVE;
 }
 
-static void media_post(struct sipb_media_ref *ref, int kind, char key) {
+static void media_post(struct sipb_media_ref *ref, int kind, char key)
+{
 	media_msg *m = g_new0(media_msg, 1);
 	m->ua = ref->ua;
 	m->id = ref->id;
@@ -103,16 +110,24 @@ static void media_post(struct sipb_media_ref *ref, int kind, char key) {
 	g_main_context_invoke_full(ref->ua->ctx, G_PRIORITY_DEFAULT, media_msg_run, m, g_free);
 }
 
-static void on_media_dtmf(void *opaque, char digit) { media_post(opaque, 1, digit); }
-static void on_media_timeout(void *opaque) { media_post(opaque, 2, 0); }
-static void on_media_prompt_done(void *opaque, const char *prompt) {
-	if(prompt != NULL && strcmp(prompt, "wrong_pin") == 0)
+static void on_media_dtmf(void *opaque, char digit)
+{
+	media_post(opaque, 1, digit);
+}
+static void on_media_timeout(void *opaque)
+{
+	media_post(opaque, 2, 0);
+}
+static void on_media_prompt_done(void *opaque, const char *prompt)
+{
+	if (prompt != NULL && strcmp(prompt, "wrong_pin") == 0)
 		media_post(opaque, 3, 'p');
-	else if(prompt != NULL && strcmp(prompt, "wrong_number") == 0)
+	else if (prompt != NULL && strcmp(prompt, "wrong_number") == 0)
 		media_post(opaque, 3, 'n');
 }
 
-static int media_create(sipb_call *call) {
+static int media_create(sipb_call *call)
+{
 	sipb_ua *ua = call->ua;
 	call->media_ref = g_new0(struct sipb_media_ref, 1);
 	call->media_ref->ua = ua;
@@ -124,7 +139,8 @@ static int media_create(sipb_call *call) {
 		.media_timeout_s = ua->cfg.media_timeout_s,
 		.prompt_dir = ua->cfg.prompt_dir,
 		.display = call->display,
-		.member_id = call->member.id,   /* one id for the call, its media and its room events */
+		.member_id =
+			call->member.id, /* one id for the call, its media and its room events */
 		/* an INVITE's SDP is unauthenticated: nothing goes out before the ACK */
 		.wait_for_start = !call->outgoing,
 	};
@@ -139,7 +155,8 @@ static int media_create(sipb_call *call) {
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
-static sipb_call *call_new(sipb_ua *ua, nua_handle_t *nh, int outgoing) {
+static sipb_call *call_new(sipb_ua *ua, nua_handle_t *nh, int outgoing)
+{
 	sipb_call *call = g_new0(sipb_call, 1);
 	call->member.id = vmr_rooms_new_id();
 	call->member.is_sip = 1;
@@ -148,7 +165,8 @@ static sipb_call *call_new(sipb_ua *ua, nua_handle_t *nh, int outgoing) {
 	call->outgoing = outgoing;
 	call->started_at = g_get_real_time() / G_USEC_PER_SEC;
 	call->sdp.audio = call->sdp.video = -1;
-	call->sdp_session = ((unsigned long long)g_random_int() << 16) ^ (unsigned long long)call->started_at;
+	call->sdp_session = ((unsigned long long)g_random_int() << 16)
+		^ (unsigned long long)call->started_at;
 	sipb_ivr_reset(&call->ivr);
 	nua_handle_bind(nh, call);
 	g_mutex_lock(&ua->lock);
@@ -157,25 +175,29 @@ static sipb_call *call_new(sipb_ua *ua, nua_handle_t *nh, int outgoing) {
 	return call;
 }
 
-static void call_destroy(sipb_call *call) {
+static void call_destroy(sipb_call *call)
+{
 	sipb_ua *ua = call->ua;
-	if(call->ring_timer)
+	if (call->ring_timer)
 		g_source_destroy(g_main_context_find_source_by_id(ua->ctx, call->ring_timer));
 	g_mutex_lock(&ua->lock);
 	g_hash_table_remove(ua->calls, &call->member.id);
 	g_mutex_unlock(&ua->lock);
-	if(call->media != NULL)
-		sipb_media_free(call->media);   /* leaves the room; no event after this returns */
+	if (call->media != NULL)
+		sipb_media_free(call->media); /* leaves the room; no event after this returns */
 	g_free(call->media_ref);
-	if(call->room != NULL) {
-		vmr_rooms_member_remove(call->room, call->member.id);   /* the room's pages hear `left` */
+	if (call->room != NULL) {
+		vmr_rooms_member_remove(
+			call->room, call->member.id); /* the room's pages hear `left` */
 		vmr_rooms_release(call->room);
 	}
 	const char *cause = call->cause ? call->cause : "ended";
-	if(call->log_id > 0)
-		vmr_store_call_end(ua->store, call->log_id, g_get_real_time() / G_USEC_PER_SEC, cause);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s", call->member.id,
-		call->caller ? call->caller : "?", call->source ? call->source : "?", cause);
+	if (call->log_id > 0)
+		vmr_store_call_end(
+			ua->store, call->log_id, g_get_real_time() / G_USEC_PER_SEC, cause);
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s",
+		call->member.id, call->caller ? call->caller : "?",
+		call->source ? call->source : "?", cause);
 	nua_handle_bind(call->nh, NULL);
 	nua_handle_destroy(call->nh);
 	g_free(call->caller);
@@ -189,24 +211,27 @@ static void call_destroy(sipb_call *call) {
 	g_free(call);
 }
 
-static void set_cause(sipb_call *call, const char *cause) {
-	if(call->cause == NULL)
+static void set_cause(sipb_call *call, const char *cause)
+{
+	if (call->cause == NULL)
 		call->cause = g_strdup(cause);
 }
 
-void sipb_call_hangup(sipb_call *call, const char *cause) {
-	if(call->state == SIPB_CALL_ENDING)
+void sipb_call_hangup(sipb_call *call, const char *cause)
+{
+	if (call->state == SIPB_CALL_ENDING)
 		return;
 	set_cause(call, cause);
 	int ringing = call->state == SIPB_CALL_RINGING;
 	set_state(call, SIPB_CALL_ENDING);
-	if(ringing)
+	if (ringing)
 		nua_cancel(call->nh, TAG_END());
 	else
 		nua_bye(call->nh, TAG_END());
 }
 
-static void set_room(sipb_call *call, const vmr_room *room, vmr_call_via via) {
+static void set_room(sipb_call *call, const vmr_room *room, vmr_call_via via)
+{
 	g_mutex_lock(&call->ua->lock);
 	g_free(call->room_address);
 	call->room_address = g_strdup(room->address);
@@ -228,52 +253,59 @@ typedef struct owner_match {
 	int found;
 } owner_match;
 
-static void match_owner_binding(void *opaque, const char *username, const char *contact, const char *source,
-		int64_t expires_at) {
+static void match_owner_binding(void *opaque, const char *username, const char *contact,
+	const char *source, int64_t expires_at)
+{
 	(void)expires_at;
 	owner_match *m = opaque;
-	if(m->found || strcmp(username, m->username) != 0)
+	if (m->found || strcmp(username, m->username) != 0)
 		return;
-	if(source != NULL && !strcmp(source, m->source)) {
+	if (source != NULL && !strcmp(source, m->source)) {
 		m->found = 1;
 		return;
 	}
 	/* sip:user@host:port;params -> host:port */
 	const char *at = strchr(contact, '@');
-	const char *host = at ? at + 1 : (g_str_has_prefix(contact, "sip:") ? contact + 4 : contact);
+	const char *host = at ? at + 1
+			      : (g_str_has_prefix(contact, "sip:") ? contact + 4 : contact);
 	size_t len = strcspn(host, ";>?");
 	m->found = strlen(m->source) == len && !strncmp(host, m->source, len);
 }
 
-static int call_is_owner(sipb_call *call) {
-	if(call->via == VMR_CALL_DIALOUT)
+static int call_is_owner(sipb_call *call)
+{
+	if (call->via == VMR_CALL_DIALOUT)
 		return 1;
 	/* Through a trusted proxy every caller shares its address: no telling, all are guests (at
 	 * worst the owner's own phone rings the owner once more, as the rate limit allows). */
-	if(call->source == NULL || call->source_ip == NULL || sipb_ua_is_trusted_proxy(call->ua, call->source_ip))
+	if (call->source == NULL || call->source_ip == NULL
+		|| sipb_ua_is_trusted_proxy(call->ua, call->source_ip))
 		return 0;
 	vmr_room room;
-	if(vmr_store_room_get_by_address(call->ua->store, call->room_address, &room) != 0)
+	if (vmr_store_room_get_by_address(call->ua->store, call->room_address, &room) != 0)
 		return 0;
 	vmr_account owner;
-	int rc = room.owner_id ? vmr_store_account_get(call->ua->store, room.owner_id, &owner) : -ENOENT;
+	int rc = room.owner_id ? vmr_store_account_get(call->ua->store, room.owner_id, &owner)
+			       : -ENOENT;
 	vmr_room_clear(&room);
-	if(rc != 0)
+	if (rc != 0)
 		return 0;
 	owner_match m = { .username = owner.username, .source = call->source };
-	sipb_registrar_foreach(call->ua->registrar, g_get_real_time() / G_USEC_PER_SEC, match_owner_binding, &m);
+	sipb_registrar_foreach(
+		call->ua->registrar, g_get_real_time() / G_USEC_PER_SEC, match_owner_binding, &m);
 	vmr_account_clear(&owner);
 	return m.found;
 }
 
-static void join_room(sipb_call *call) {
+static void join_room(sipb_call *call)
+{
 	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
-	if(room == NULL) {
+	if (room == NULL) {
 		sipb_call_hangup(call, "room failed to start");
 		return;
 	}
 	int rc = sipb_media_join(call->media, room);
-	if(rc < 0) {
+	if (rc < 0) {
 		vmr_rooms_release(room);
 		sipb_call_hangup(call, "media failed to join the room");
 		return;
@@ -283,14 +315,17 @@ static void join_room(sipb_call *call) {
 	vmr_member_role role = { .is_sip = 1, .is_owner = call_is_owner(call) };
 	vmr_rooms_member_add_as(room, call->member.id, call->display, &role);
 	set_state(call, SIPB_CALL_IN_ROOM);
-	if(call->log_id > 0)
-		vmr_store_call_set_room(call->ua->store, call->log_id, call->room_address, call->via);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)", call->member.id,
-		call->caller, call->room_address, via_name(call->via));
+	if (call->log_id > 0)
+		vmr_store_call_set_room(
+			call->ua->store, call->log_id, call->room_address, call->via);
+	sipb_log(SIPB_LOG_INFO,
+		"[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)",
+		call->member.id, call->caller, call->room_address, via_name(call->via));
 }
 
-static void ask_pin_or_join(sipb_call *call) {
-	if(call->room_pin != NULL) {
+static void ask_pin_or_join(sipb_call *call)
+{
+	if (call->room_pin != NULL) {
 		sipb_ivr_reset(&call->ivr);
 		sipb_ivr_set_length(&call->ivr, SIPB_PIN_DIGITS);
 		set_state(call, SIPB_CALL_PIN);
@@ -302,29 +337,34 @@ static void ask_pin_or_join(sipb_call *call) {
 
 /* ---- the IVR ------------------------------------------------------------------------------- */
 
-static int pin_equal(const char *a, const char *b) {
+static int pin_equal(const char *a, const char *b)
+{
 	size_t la = strlen(a), lb = strlen(b);
 	unsigned char d = la != lb;
-	for(size_t i = 0; i < la && i < lb; i++)
+	for (size_t i = 0; i < la && i < lb; i++)
 		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
 	return d == 0;
 }
 
-static void lobby_entry(sipb_call *call, const char *entry) {
+static void lobby_entry(sipb_call *call, const char *entry)
+{
 	sipb_ua *ua = call->ua;
 	char key[80];
 	g_snprintf(key, sizeof(key), "src:%s", call->source_ip);
 	int64_t now = g_get_monotonic_time();
-	if(vmr_ratelimit_check(ua->lobby_failures, key, now, NULL) == -EBUSY) {
+	if (vmr_ratelimit_check(ua->lobby_failures, key, now, NULL) == -EBUSY) {
 		sipb_call_hangup(call, "too many attempts");
 		return;
 	}
 	vmr_room room;
-	int ok = strlen(entry) == SIPB_MEETING_NUMBER_DIGITS && vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
-	if(!ok) {
+	int ok = strlen(entry) == SIPB_MEETING_NUMBER_DIGITS
+		&& vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
+	if (!ok) {
 		vmr_ratelimit_failure(ua->lobby_failures, key, now);
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number", call->member.id, call->source);
-		if(sipb_ivr_wrong(&call->ivr))
+		sipb_log(SIPB_LOG_WARN,
+			"[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number",
+			call->member.id, call->source);
+		if (sipb_ivr_wrong(&call->ivr))
 			sipb_call_hangup(call, "wrong meeting number");
 		else
 			sipb_media_play_prompt(call->media, "wrong_number", 0);
@@ -336,7 +376,8 @@ static void lobby_entry(sipb_call *call, const char *entry) {
 	ask_pin_or_join(call);
 }
 
-static void pin_entry(sipb_call *call, const char *entry) {
+static void pin_entry(sipb_call *call, const char *entry)
+{
 	/* One guard for every PIN of the process (vmr_pinguard.h), keyed like a browser's join
 	 * ("ip:<address>"), so wrong PINs by phone and by browser from one address count
 	 * together, and a room locked by either is locked for both. */
@@ -344,31 +385,32 @@ static void pin_entry(sipb_call *call, const char *entry) {
 	char src[80];
 	g_snprintf(src, sizeof(src), "ip:%s", call->source_ip);
 	int64_t now = g_get_monotonic_time();
-	if(vmr_pinguard_check(guard, call->room_address, src, now, NULL, NULL) == -EBUSY) {
+	if (vmr_pinguard_check(guard, call->room_address, src, now, NULL, NULL) == -EBUSY) {
 		sipb_call_hangup(call, "too many attempts");
 		return;
 	}
-	if(pin_equal(entry, call->room_pin)) {
+	if (pin_equal(entry, call->room_pin)) {
 		sipb_media_stop_prompt(call->media);
 		join_room(call);
 		return;
 	}
 	vmr_pinguard_failure(guard, call->room_address, src, now);
-	sipb_log(SIPB_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s", call->member.id,
-		call->source, call->room_address);
-	if(sipb_ivr_wrong(&call->ivr))
+	sipb_log(SIPB_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s",
+		call->member.id, call->source, call->room_address);
+	if (sipb_ivr_wrong(&call->ivr))
 		sipb_call_hangup(call, "wrong pin");
 	else
 		sipb_media_play_prompt(call->media, "wrong_pin", 0);
 }
 
-void sipb_call_key(sipb_call *call, char key) {
+void sipb_call_key(sipb_call *call, char key)
+{
 	const char *entry = NULL;
-	if(call->state != SIPB_CALL_LOBBY && call->state != SIPB_CALL_PIN)
-		return;   /* in the room, DTMF means nothing to us (yet) */
-	if(!sipb_ivr_key(&call->ivr, key, &entry))
+	if (call->state != SIPB_CALL_LOBBY && call->state != SIPB_CALL_PIN)
+		return; /* in the room, DTMF means nothing to us (yet) */
+	if (!sipb_ivr_key(&call->ivr, key, &entry))
 		return;
-	if(call->state == SIPB_CALL_LOBBY)
+	if (call->state == SIPB_CALL_LOBBY)
 		lobby_entry(call, entry);
 	else
 		pin_entry(call, entry);
@@ -376,7 +418,8 @@ void sipb_call_key(sipb_call *call, char key) {
 
 /* ---- SDP ------------------------------------------------------------------------------------ */
 
-static char *make_answer(sipb_call *call) {
+static char *make_answer(sipb_call *call)
+{
 	sipb_sdp_local local = {
 		.ip = call->ua->cfg.media_ip,
 		.audio_port = sipb_media_local_port(call->media, 0),
@@ -391,18 +434,19 @@ static char *make_answer(sipb_call *call) {
 
 /* Negotiates an offer (or the answer to our offer) and hands the streams to the media.
  * 0, or the SIP status to answer with. */
-static int apply_sdp(sipb_call *call, const sip_t *sip) {
-	if(sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+static int apply_sdp(sipb_call *call, const sip_t *sip)
+{
+	if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
 		return 488;
 	sipb_sdp_result r;
 	int rc = sipb_sdp_negotiate(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
-	if(rc < 0)
+	if (rc < 0)
 		return 488;
 	sipb_media_stream a, v;
 	sipb_sdp_to_stream(&r.m[r.audio], &a);
 	sipb_sdp_to_stream(r.video >= 0 ? &r.m[r.video] : NULL, &v);
 	rc = sipb_media_set_streams(call->media, &a, r.video >= 0 ? &v : NULL);
-	if(rc < 0)
+	if (rc < 0)
 		return 488;
 	g_mutex_lock(&call->ua->lock);
 	call->sdp = r;
@@ -413,17 +457,21 @@ static int apply_sdp(sipb_call *call, const sip_t *sip) {
 
 /* ---- incoming calls ---------------------------------------------------------------------- */
 
-static char *lower(const char *s) {
+static char *lower(const char *s)
+{
 	return s ? g_ascii_strdown(s, -1) : NULL;
 }
 
-static void respond_and_drop(nua_handle_t *nh, int status, const char *phrase) {
+static void respond_and_drop(nua_handle_t *nh, int status, const char *phrase)
+{
 	nua_respond(nh, status, phrase, TAG_END());
 	nua_handle_destroy(nh);
 }
 
-void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port) {
-	if(ua->shutting_down) {
+void sipb_call_incoming(
+	sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port)
+{
+	if (ua->shutting_down) {
 		respond_and_drop(nh, SIP_503_SERVICE_UNAVAILABLE);
 		return;
 	}
@@ -435,51 +483,62 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, ua->calls);
-	while(g_hash_table_iter_next(&it, &k, &v)) {
+	while (g_hash_table_iter_next(&it, &k, &v)) {
 		const sipb_call *c = v;
 		total++;
-		if(!c->outgoing && c->source_ip != NULL && !strcmp(c->source_ip, source_ip))
+		if (!c->outgoing && c->source_ip != NULL && !strcmp(c->source_ip, source_ip))
 			mine++;
 	}
 	g_mutex_unlock(&ua->lock);
-	if(total >= (guint)ua->cfg.max_calls) {
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip, total);
-		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+	if (total >= (guint)ua->cfg.max_calls) {
+		sipb_log(SIPB_LOG_WARN,
+			"[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip,
+			total);
+		nua_respond(
+			nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
 		nua_handle_destroy(nh);
 		return;
 	}
-	if(mine >= (guint)ua->cfg.max_calls_per_source && !sipb_ua_is_trusted_proxy(ua, source_ip)) {
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s refused: %u calls from that address, the limit (486)", source_ip, mine);
+	if (mine >= (guint)ua->cfg.max_calls_per_source
+		&& !sipb_ua_is_trusted_proxy(ua, source_ip)) {
+		sipb_log(SIPB_LOG_WARN,
+			"[sipbridge] INVITE from %s refused: %u calls from that address, the limit "
+			"(486)",
+			source_ip, mine);
 		respond_and_drop(nh, SIP_486_BUSY_HERE);
 		return;
 	}
 	const url_t *ru = sip && sip->sip_request ? sip->sip_request->rq_url : NULL;
-	if(ru == NULL) {
+	if (ru == NULL) {
 		respond_and_drop(nh, SIP_400_BAD_REQUEST);
 		return;
 	}
 	char *user = lower(ru->url_user);
-	int lobby = user == NULL || user[0] == '\0' || (ua->cfg.lobby_user && !strcmp(user, ua->cfg.lobby_user));
+	int lobby = user == NULL || user[0] == '\0'
+		|| (ua->cfg.lobby_user && !strcmp(user, ua->cfg.lobby_user));
 	vmr_room room;
 	memset(&room, 0, sizeof(room));
 	int found = 0;
-	if(!lobby) {
+	if (!lobby) {
 		found = vmr_room_name_is_valid(user) || g_str_has_suffix(user, ".join")
-			? vmr_store_room_get_by_address(ua->store, user, &room) == 0 : 0;
-		if(!found && strlen(user) == 6 && strspn(user, "0123456789") == 6)
+			? vmr_store_room_get_by_address(ua->store, user, &room) == 0
+			: 0;
+		if (!found && strlen(user) == 6 && strspn(user, "0123456789") == 6)
 			found = vmr_store_room_get_by_number(ua->store, atoi(user), &room) == 0;
 	}
-	if(!lobby && !found) {
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s to unknown room %s: 404", source_ip, user);
+	if (!lobby && !found) {
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s to unknown room %s: 404",
+			source_ip, user);
 		g_free(user);
 		respond_and_drop(nh, SIP_404_NOT_FOUND);
 		return;
 	}
 	g_free(user);
-	if(lobby) {
+	if (lobby) {
 		char key[80];
 		g_snprintf(key, sizeof(key), "src:%s", source_ip);
-		if(vmr_ratelimit_check(ua->lobby_failures, key, g_get_monotonic_time(), NULL) == -EBUSY) {
+		if (vmr_ratelimit_check(ua->lobby_failures, key, g_get_monotonic_time(), NULL)
+			== -EBUSY) {
 			respond_and_drop(nh, 403, "Too many attempts");
 			return;
 		}
@@ -487,16 +546,19 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 	sipb_call *call = call_new(ua, nh, 0);
 	call->source_ip = g_strdup(source_ip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
-	if(sip->sip_from != NULL) {
+	if (sip->sip_from != NULL) {
 		char *u = url_as_string(NULL, sip->sip_from->a_url);
 		call->caller = g_strdup(u);
 		su_free(NULL, u);
 		const char *dn = sip->sip_from->a_display;
-		call->display = dn && dn[0] && g_utf8_validate(dn, -1, NULL) ? g_strndup(dn, 64)
-			: g_strdup(sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : source_ip);
+		call->display = dn && dn[0] && g_utf8_validate(dn, -1, NULL)
+			? g_strndup(dn, 64)
+			: g_strdup(sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user
+								  : source_ip);
 		/* a quoted display name arrives with its quotes */
-		if(call->display[0] == '"') {
-			char *d = g_strndup(call->display + 1, strlen(call->display) > 1 ? strlen(call->display) - 2 : 0);
+		if (call->display[0] == '"') {
+			char *d = g_strndup(call->display + 1,
+				strlen(call->display) > 1 ? strlen(call->display) - 2 : 0);
 			g_free(call->display);
 			call->display = d;
 		}
@@ -504,35 +566,34 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 		call->caller = g_strdup("?");
 		call->display = g_strdup(source_ip);
 	}
-	if(!g_utf8_validate(call->caller, -1, NULL) || strlen(call->caller) > 255 || strpbrk(call->caller, "\r\n")) {
+	if (!g_utf8_validate(call->caller, -1, NULL) || strlen(call->caller) > 255
+		|| strpbrk(call->caller, "\r\n")) {
 		g_free(call->caller);
 		call->caller = g_strdup("?");
 	}
-	if(found) {
+	if (found) {
 		set_room(call, &room, VMR_CALL_ADDRESS);
 		vmr_room_clear(&room);
 	} else {
 		call->via = VMR_CALL_LOBBY;
 	}
 	int status = media_create(call) < 0 ? 500 : apply_sdp(call, sip);
-	if(status != 0) {
+	if (status != 0) {
 		set_cause(call, status == 488 ? "no acceptable media" : "media failed");
 		set_state(call, SIPB_CALL_ENDING);
-		nua_respond(nh, status, status == 488 ? "Not Acceptable Here" : "Server Internal Error", TAG_END());
-		return;   /* the handle terminates: call_destroy */
+		nua_respond(nh, status,
+			status == 488 ? "Not Acceptable Here" : "Server Internal Error", TAG_END());
+		return; /* the handle terminates: call_destroy */
 	}
 	char *answer = make_answer(call);
-	nua_respond(nh, SIP_200_OK,
-		NUTAG_MEDIA_ENABLE(0),
-		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		SIPTAG_PAYLOAD_STR(answer),
-		TAG_END());
+	nua_respond(nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(answer), TAG_END());
 	g_free(answer);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
 		call->started_at, &call->log_id);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s", call->member.id,
-		call->caller, call->source, found ? call->room_address : "lobby");
-	if(found) {
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s",
+		call->member.id, call->caller, call->source, found ? call->room_address : "lobby");
+	if (found) {
 		ask_pin_or_join(call);
 	} else {
 		set_state(call, SIPB_CALL_LOBBY);
@@ -541,43 +602,44 @@ void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const c
 	}
 }
 
-static void reinvite(sipb_call *call, const sip_t *sip) {
-	if(call->state == SIPB_CALL_ENDING) {
+static void reinvite(sipb_call *call, const sip_t *sip)
+{
+	if (call->state == SIPB_CALL_ENDING) {
 		nua_respond(call->nh, SIP_481_NO_TRANSACTION, TAG_END());
 		return;
 	}
 	int status = apply_sdp(call, sip);
-	if(status != 0) {
+	if (status != 0) {
 		/* RFC 3261 §14.2: a failed re-INVITE leaves the session as it was */
 		nua_respond(call->nh, status, "Not Acceptable Here", TAG_END());
 		return;
 	}
 	char *answer = make_answer(call);
-	nua_respond(call->nh, SIP_200_OK,
-		NUTAG_MEDIA_ENABLE(0),
-		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		SIPTAG_PAYLOAD_STR(answer),
-		TAG_END());
+	nua_respond(call->nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(answer), TAG_END());
 	g_free(answer);
 }
 
 /* ---- dial-out ------------------------------------------------------------------------------- */
 
-static gboolean ring_timeout(gpointer data) {
+static gboolean ring_timeout(gpointer data)
+{
 	sipb_call *call = data;
 	call->ring_timer = 0;
-	if(call->state == SIPB_CALL_RINGING)
+	if (call->state == SIPB_CALL_RINGING)
 		sipb_call_hangup(call, "no answer");
 	return G_SOURCE_REMOVE;
 }
 
-int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room) {
+int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room)
+{
 	char *from = g_strdup_printf("<sip:%s@%s>", room->address, ua->cfg.domain);
 	char *to = g_strdup_printf("<sip:%s@%s>", username, ua->cfg.domain);
-	nua_handle_t *nh = nua_handle(ua->nua, NULL, NUTAG_URL(contact), SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	nua_handle_t *nh = nua_handle(ua->nua, NULL, NUTAG_URL(contact), SIPTAG_TO_STR(to),
+		SIPTAG_FROM_STR(from), TAG_END());
 	g_free(from);
 	g_free(to);
-	if(nh == NULL)
+	if (nh == NULL)
 		return -EINVAL;
 	sipb_call *call = call_new(ua, nh, 1);
 	call->caller = g_strdup(contact);
@@ -586,7 +648,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	call->source_ip = g_strdup("");
 	set_room(call, room, VMR_CALL_DIALOUT);
 	set_state(call, SIPB_CALL_RINGING);
-	if(media_create(call) < 0) {
+	if (media_create(call) < 0) {
 		call_destroy(call);
 		return -EIO;
 	}
@@ -598,34 +660,37 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 		.version = ++call->sdp_version,
 	};
 	char *offer = sipb_sdp_offer(&local);
-	nua_invite(nh, NUTAG_MEDIA_ENABLE(0), SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer), TAG_END());
+	nua_invite(nh, NUTAG_MEDIA_ENABLE(0), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		SIPTAG_PAYLOAD_STR(offer), TAG_END());
 	g_free(offer);
-	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, VMR_CALL_DIALOUT,
-		call->started_at, &call->log_id);
+	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address,
+		VMR_CALL_DIALOUT, call->started_at, &call->log_id);
 	/* on the UA's own context (g_timeout_add would use the global default one) */
 	GSource *t = g_timeout_source_new_seconds((guint)ua->cfg.dialout_ring_s);
 	g_source_set_callback(t, ring_timeout, call, NULL);
 	call->ring_timer = g_source_attach(t, ua->ctx);
 	g_source_unref(t);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] dialling %s (%s) into room %s", contact, username, room->address);
+	sipb_log(SIPB_LOG_INFO, "[sipbridge] dialling %s (%s) into room %s", contact, username,
+		room->address);
 	return 0;
 }
 
-static void outgoing_answered(sipb_call *call, int status, const sip_t *sip) {
-	if(status < 200 || call->state != SIPB_CALL_RINGING)
+static void outgoing_answered(sipb_call *call, int status, const sip_t *sip)
+{
+	if (status < 200 || call->state != SIPB_CALL_RINGING)
 		return;
-	if(call->ring_timer) {
+	if (call->ring_timer) {
 		g_source_destroy(g_main_context_find_source_by_id(call->ua->ctx, call->ring_timer));
 		call->ring_timer = 0;
 	}
-	if(status >= 300) {
+	if (status >= 300) {
 		char cause[48];
 		g_snprintf(cause, sizeof(cause), "declined %d", status);
 		set_cause(call, cause);
 		set_state(call, SIPB_CALL_ENDING);
-		return;   /* nua terminates the handle */
+		return; /* nua terminates the handle */
 	}
-	if(apply_sdp(call, sip) != 0) {
+	if (apply_sdp(call, sip) != 0) {
 		sipb_call_hangup(call, "no acceptable media");
 		return;
 	}
@@ -634,27 +699,27 @@ static void outgoing_answered(sipb_call *call, int status, const sip_t *sip) {
 
 /* ---- events --------------------------------------------------------------------------------- */
 
-void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase, const sip_t *sip, tagi_t tags[]) {
+void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase,
+	const sip_t *sip, tagi_t tags[])
+{
 	(void)phrase;
-	switch(event) {
-	case nua_i_invite:
-		reinvite(call, sip);
-		break;
+	switch (event) {
+	case nua_i_invite: reinvite(call, sip); break;
 	case nua_r_invite:
-		if(call->outgoing)
+		if (call->outgoing)
 			outgoing_answered(call, status, sip);
 		break;
 	case nua_i_ack:
 		/* The caller got our 200 at the address it signalled from: media may flow now. */
-		if(call->media != NULL && !call->outgoing)
+		if (call->media != NULL && !call->outgoing)
 			sipb_media_start(call->media, call->source_ip);
 		break;
 	case nua_i_info: {
-		if(sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)
+		if (sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)
 			break;
-		char key = sipb_ivr_key_from_info(sip->sip_content_type->c_type, sip->sip_payload->pl_data,
-			sip->sip_payload->pl_len);
-		if(key)
+		char key = sipb_ivr_key_from_info(sip->sip_content_type->c_type,
+			sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+		if (key)
 			sipb_call_key(call, key);
 		break;
 	}
@@ -669,11 +734,10 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 	case nua_i_state: {
 		int cs = nua_callstate_init;
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
-		if(cs == nua_callstate_terminated)
+		if (cs == nua_callstate_terminated)
 			call_destroy(call);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }

@@ -58,7 +58,8 @@ int sipb_digest_creds_parse(const char *const *params, sipb_digest_creds *out);
 /* HA1 = MD5(username:realm:password) as 32 lowercase hex digits. */
 void sipb_digest_ha1(const char *username, const char *realm, const char *password, char out[33]);
 /* The expected response for creds with the given HA1 and request method (qop=auth or none). */
-void sipb_digest_response(const char *ha1, const char *method, const sipb_digest_creds *c, char out[33]);
+void sipb_digest_response(
+	const char *ha1, const char *method, const sipb_digest_creds *c, char out[33]);
 /* 0 when the response matches (constant-time compare), -EACCES otherwise; -EINVAL for an
  * unsupported algorithm or qop. */
 int sipb_digest_verify(const char *ha1, const char *method, const sipb_digest_creds *c);

@@ -19,8 +19,8 @@ char sipb_dtmf_event_char(int event)
 	return keys[event];
 }
 
-int sipb_dtmf_rx_packet(sipb_dtmf_rx *d, uint32_t ts, const uint8_t *payload, size_t len,
-	char out[2])
+int sipb_dtmf_rx_packet(
+	sipb_dtmf_rx *d, uint32_t ts, const uint8_t *payload, size_t len, char out[2])
 {
 	if (!payload || len < 4)
 		return -EPROTO;
@@ -35,7 +35,7 @@ int sipb_dtmf_rx_packet(sipb_dtmf_rx *d, uint32_t ts, const uint8_t *payload, si
 		if ((int32_t)(ts - d->ts) < 0)
 			return 0;
 		if (!d->reported)
-			out[n++] = d->digit;   /* its end packets were all lost */
+			out[n++] = d->digit; /* its end packets were all lost */
 		d->active = false;
 	}
 	if (!d->active) {

@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 typedef struct sipb_dtmf_rx {
-	bool active;        /* an event with timestamp ts was seen */
-	bool reported;      /* ...and its key press was reported */
+	bool active;   /* an event with timestamp ts was seen */
+	bool reported; /* ...and its key press was reported */
 	uint32_t ts;
 	char digit;
 } sipb_dtmf_rx;
@@ -34,8 +34,8 @@ char sipb_dtmf_event_char(int event);
  * this packet to out (at most 2: a previous press whose end was lost, then this one) and
  * returns their number, or -EPROTO for a payload shorter than 4 bytes. Events that are not
  * keys (flash, tones) are ignored (0). */
-int sipb_dtmf_rx_packet(sipb_dtmf_rx *d, uint32_t ts, const uint8_t *payload, size_t len,
-	char out[2]);
+int sipb_dtmf_rx_packet(
+	sipb_dtmf_rx *d, uint32_t ts, const uint8_t *payload, size_t len, char out[2]);
 
 /* Writes one 4-byte event payload (for tests and for sending). */
 void sipb_dtmf_write(uint8_t out[4], int event, bool end, int volume, uint16_t duration);

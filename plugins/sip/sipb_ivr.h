@@ -13,14 +13,14 @@
 #include <stddef.h>
 
 #define SIPB_IVR_MAX_DIGITS 12
-#define SIPB_IVR_MAX_TRIES 3
+#define SIPB_IVR_MAX_TRIES  3
 
 typedef struct sipb_ivr {
 	char digits[SIPB_IVR_MAX_DIGITS + 1];
 	size_t n;
-	size_t length;         /* digits that complete an entry without '#'; 0: only '#' does */
-	int overflow;          /* more digits than any valid entry: the entry is wrong */
-	int tries;             /* wrong entries so far */
+	size_t length; /* digits that complete an entry without '#'; 0: only '#' does */
+	int overflow;  /* more digits than any valid entry: the entry is wrong */
+	int tries;     /* wrong entries so far */
 } sipb_ivr;
 
 void sipb_ivr_reset(sipb_ivr *ivr);

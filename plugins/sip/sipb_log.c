@@ -7,19 +7,21 @@
 
 #include <stdio.h>
 
-static sipb_log_handler handler;   /* g_atomic_pointer_* */
+static sipb_log_handler handler; /* g_atomic_pointer_* */
 
-void sipb_log_set_handler(sipb_log_handler fn) {
+void sipb_log_set_handler(sipb_log_handler fn)
+{
 	g_atomic_pointer_set(&handler, fn);
 }
 
-void sipb_log(sipb_log_level level, const char *fmt, ...) {
+void sipb_log(sipb_log_level level, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
 	char *line = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	sipb_log_handler fn = g_atomic_pointer_get(&handler);
-	if(fn != NULL)
+	if (fn != NULL)
 		fn(level, line);
 	else
 		fprintf(stderr, "%s\n", line);

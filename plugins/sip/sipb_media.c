@@ -34,12 +34,12 @@
 #include "sipb_rtp_socket.h"
 #include "sipb_srtp.h"
 
-#define PKT_MAX 2048                       /* larger datagrams are not RTP we take */
+#define PKT_MAX  2048 /* larger datagrams are not RTP we take */
 #define FRAME_US 20000
-#define TICK_MS 100
+#define TICK_MS  100
 
 struct sipb_media {
-	vmr_member member;                   /* FIRST: the MCU io.opaque (see vmr_rooms.h) */
+	vmr_member member; /* FIRST: the MCU io.opaque (see vmr_rooms.h) */
 	char *local_ip, *prompt_dir, *display;
 	int media_timeout_s;
 	sipb_media_events ev;
@@ -47,12 +47,12 @@ struct sipb_media {
 
 	GMutex api_lock;
 	GMutex lock;
-	sipb_stream s[2];                    /* [0] audio, [1] video */
+	sipb_stream s[2]; /* [0] audio, [1] video */
 	bool streams_set, on_hold;
-	bool started;                        /* media may leave (see sipb_media_start) */
-	bool trust_sdp;                      /* send to the SDP address before latching */
-	sipb_addr peer_host;                 /* the signalling source (port 0), len 0: none */
-	mcu_room *room;                      /* while joined */
+	bool started;        /* media may leave (see sipb_media_start) */
+	bool trust_sdp;      /* send to the SDP address before latching */
+	sipb_addr peer_host; /* the signalling source (port 0), len 0: none */
+	mcu_room *room;      /* while joined */
 	mcu_participant *part;
 	sipb_prompt *prompt;
 	int64_t prompt_next_us;
@@ -65,7 +65,7 @@ struct sipb_media {
 	GThread *thread;
 	int wake_fd;
 	gint stop;
-	gint free_in_loop;                   /* sipb_media_free called from an event callback */
+	gint free_in_loop; /* sipb_media_free called from an event callback */
 
 	struct {
 		uint64_t rtp_in, rtp_out, rtcp_in, rtcp_out, dtmf_events, bad_packets;
@@ -113,11 +113,13 @@ static void send_rtp_locked(sipb_media *m, sipb_stream *s, const uint8_t *pkt, s
 		return;
 	uint8_t buf[PKT_MAX + SIPB_SRTP_MAX_OVERHEAD];
 	memcpy(buf, pkt, len);
-	s->sent_ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
+	s->sent_ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8
+		| buf[11];
 	if (s->tx && sipb_srtp_protect(s->tx, false, buf, &len, sizeof(buf)) < 0)
 		return;
 	if (sendto(s->sock.rtp_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-			(const struct sockaddr *)&to->ss, to->len) == (ssize_t)len)
+		    (const struct sockaddr *)&to->ss, to->len)
+		== (ssize_t)len)
 		STAT_INC(m, rtp_out);
 }
 
@@ -145,8 +147,9 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 	if (s->tx && sipb_srtp_protect(s->tx, true, buf, &len, sizeof(buf)) < 0)
 		return;
 	int fd = s->rtcp_muxed ? s->sock.rtp_fd : s->sock.rtcp_fd;
-	if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-			(const struct sockaddr *)&to->ss, to->len) == (ssize_t)len)
+	if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to->ss,
+		    to->len)
+		== (ssize_t)len)
 		STAT_INC(m, rtcp_out);
 }
 
@@ -189,14 +192,18 @@ static void io_request_keyframe(void *opaque)
  * RTCP on the RTP port (rtcp-mux) only from the RTP source. The verdict is applied with
  * source_commit only after the packet parsed (and authenticated, with SRTP).
  */
-typedef enum { SRC_DROP, SRC_OK, SRC_LEARN } src_verdict;
+typedef enum {
+	SRC_DROP,
+	SRC_OK,
+	SRC_LEARN
+} src_verdict;
 
 static src_verdict rtp_source(const sipb_stream *s, const sipb_addr *from, int64_t now)
 {
 	if (s->src_rtp.len && sipb_addr_equal(from, &s->src_rtp))
 		return SRC_OK;
 	if (!sipb_addr_is_any(&s->sdp_rtp) && sipb_addr_equal(from, &s->sdp_rtp))
-		return SRC_LEARN;   /* the signalled address replaces a learned one */
+		return SRC_LEARN; /* the signalled address replaces a learned one */
 	if (s->src_rtp.len == 0 && now < s->learn_until_us)
 		return SRC_LEARN;
 	return SRC_DROP;
@@ -210,23 +217,25 @@ static src_verdict rtcp_source(const sipb_stream *s, const sipb_addr *from, bool
 		return SRC_OK;
 	if (!sipb_addr_is_any(&s->sdp_rtcp) && sipb_addr_equal(from, &s->sdp_rtcp))
 		return SRC_LEARN;
-	if (s->src_rtcp.len == 0 && ((s->src_rtp.len && sipb_addr_same_host(from, &s->src_rtp)) ||
-			(!sipb_addr_is_any(&s->sdp_rtp) && sipb_addr_same_host(from, &s->sdp_rtp))))
+	if (s->src_rtcp.len == 0
+		&& ((s->src_rtp.len && sipb_addr_same_host(from, &s->src_rtp))
+			|| (!sipb_addr_is_any(&s->sdp_rtp)
+				&& sipb_addr_same_host(from, &s->sdp_rtp))))
 		return SRC_LEARN;
 	return SRC_DROP;
 }
 
-static void handle_rtcp(sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from,
-	bool on_rtp_port)
+static void handle_rtcp(
+	sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from, bool on_rtp_port)
 {
 	sipb_rtcp_info info;
 	mcu_participant *p = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
 	src_verdict sv = rtcp_source(s, from, on_rtp_port);
-	if (!s->enabled || sv == SRC_DROP || len < 8 || (buf[0] >> 6) != 2 ||
-			(s->rx && sipb_srtp_unprotect(s->rx, true, buf, &len) < 0) ||
-			sipb_rtcp_parse(buf, len, &info) < 0) {
+	if (!s->enabled || sv == SRC_DROP || len < 8 || (buf[0] >> 6) != 2
+		|| (s->rx && sipb_srtp_unprotect(s->rx, true, buf, &len) < 0)
+		|| sipb_rtcp_parse(buf, len, &info) < 0) {
 		g_mutex_unlock(&m->lock);
 		STAT_INC(m, bad_packets);
 		return;
@@ -260,9 +269,9 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
 	src_verdict sv = rtp_source(s, from, now);
-	if (!s->enabled || sv == SRC_DROP || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2 ||
-			(s->rx && sipb_srtp_unprotect(s->rx, false, buf, &len) < 0) ||
-			mcu_rtp_parse(buf, len, &h, &payload, &plen) < 0)
+	if (!s->enabled || sv == SRC_DROP || len < MCU_RTP_HEADER_LEN || (buf[0] >> 6) != 2
+		|| (s->rx && sipb_srtp_unprotect(s->rx, false, buf, &len) < 0)
+		|| mcu_rtp_parse(buf, len, &h, &payload, &plen) < 0)
 		goto bad;
 	if (idx == 0 && s->dtmf_pt && h.pt == s->dtmf_pt) {
 		/* Event timestamps only compare within one SSRC: a new one (sipp starts one per
@@ -279,7 +288,7 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 			p = mcu_participant_ref(m->part);
 		if (idx == 0 && s->level_ext > 0)
 			level = mcu_rtp_audio_level(buf, len, s->level_ext);
-	} else if (!(idx == 0 && h.pt == 13)) {   /* comfort noise (RFC 3389): ignored */
+	} else if (!(idx == 0 && h.pt == 13)) { /* comfort noise (RFC 3389): ignored */
 		goto bad;
 	}
 	STAT_INC(m, rtp_in);
@@ -349,15 +358,16 @@ static char *prompt_tick(sipb_media *m, int64_t now)
 	while (m->prompt && m->prompt_next_us <= now) {
 		uint8_t pkt[PKT_MAX];
 		size_t plen;
-		int r = sipb_prompt_next(m->prompt, pkt + MCU_RTP_HEADER_LEN, sizeof(pkt) - MCU_RTP_HEADER_LEN, &plen);
+		int r = sipb_prompt_next(m->prompt, pkt + MCU_RTP_HEADER_LEN,
+			sizeof(pkt) - MCU_RTP_HEADER_LEN, &plen);
 		if (r <= 0) {
 			done = g_strdup(sipb_prompt_name(m->prompt));
 			sipb_prompt_free(m->prompt);
 			m->prompt = NULL;
 			break;
 		}
-		mcu_rtp_write_header(pkt, sizeof(pkt), m->prompt_marker, (uint8_t)s->pt, m->prompt_seq++,
-			m->prompt_ts, s->local_ssrc);
+		mcu_rtp_write_header(pkt, sizeof(pkt), m->prompt_marker, (uint8_t)s->pt,
+			m->prompt_seq++, m->prompt_ts, s->local_ssrc);
 		m->prompt_marker = false;
 		m->prompt_ts += mcu_audio_frame_ts(s->acodec);
 		if (s->enabled && !m->on_hold)
@@ -378,11 +388,12 @@ static bool timers_tick(sipb_media *m, int64_t now)
 			continue;
 		send_rtcp_locked(m, s, false, now);
 		/* RFC 3550 §6.3.1: randomized interval, 0.5-1.5 x */
-		s->next_rtcp_us = now + SIPB_MEDIA_RTCP_INTERVAL_US / 2 + g_random_int_range(0, SIPB_MEDIA_RTCP_INTERVAL_US);
+		s->next_rtcp_us = now + SIPB_MEDIA_RTCP_INTERVAL_US / 2
+			+ g_random_int_range(0, SIPB_MEDIA_RTCP_INTERVAL_US);
 	}
-	if (m->streams_set && !m->on_hold && !m->timeout_fired && m->media_timeout_s > 0 &&
-			(m->s[0].enabled || m->s[1].enabled) &&
-			now - m->last_rtp_us >= (int64_t)m->media_timeout_s * G_USEC_PER_SEC) {
+	if (m->streams_set && !m->on_hold && !m->timeout_fired && m->media_timeout_s > 0
+		&& (m->s[0].enabled || m->s[1].enabled)
+		&& now - m->last_rtp_us >= (int64_t)m->media_timeout_s * G_USEC_PER_SEC) {
 		m->timeout_fired = true;
 		timed_out = true;
 	}
@@ -488,7 +499,8 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 	m->prompt_ts = g_random_int();
 	int r = 0;
 	for (int i = 0; i < 2 && r == 0; i++)
-		r = sipb_rtp_socket_open(&m->s[i].sock, cfg->local_ip, cfg->rtp_port_min, cfg->rtp_port_max);
+		r = sipb_rtp_socket_open(
+			&m->s[i].sock, cfg->local_ip, cfg->rtp_port_min, cfg->rtp_port_max);
 	if (r == 0) {
 		m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (m->wake_fd < 0)
@@ -586,7 +598,8 @@ int sipb_media_crypto_check(const char *remote_crypto)
 
 static int join_locked_api(sipb_media *m, mcu_room *room);
 
-int sipb_media_set_streams(sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video)
+int sipb_media_set_streams(
+	sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video)
 {
 	if (!m)
 		return -EINVAL;
@@ -604,7 +617,7 @@ int sipb_media_set_streams(sipb_media *m, const sipb_media_stream *audio, const 
 		r = sipb_media_plan_apply(&m->s[1], video, &pv, &rejoin);
 	if (!m->streams_set) {
 		m->streams_set = true;
-		m->last_rtp_us = g_get_monotonic_time();   /* the media timeout counts from here */
+		m->last_rtp_us = g_get_monotonic_time(); /* the media timeout counts from here */
 	}
 	mcu_room *room = (rejoin && m->part) ? mcu_room_ref(m->room) : NULL;
 	g_mutex_unlock(&m->lock);
@@ -679,16 +692,18 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 	if (m->s[1].enabled) {
 		opts.video_pt = (uint8_t)m->s[1].pt;
 		opts.video_codec = m->s[1].vcodec;
-		opts.h264_packetization_mode = m->s[1].vcodec == MCU_VIDEO_H264 ? m->s[1].h264_mode : 1;
+		opts.h264_packetization_mode = m->s[1].vcodec == MCU_VIDEO_H264 ? m->s[1].h264_mode
+										: 1;
 	} else {
-		opts.video_codec = MCU_VIDEO_NONE;   /* an audio-only phone: no picture to encode for it */
+		opts.video_codec =
+			MCU_VIDEO_NONE; /* an audio-only phone: no picture to encode for it */
 	}
 	sipb_prompt *old = m->prompt;
 	m->prompt = NULL;
 	g_mutex_unlock(&m->lock);
 	sipb_prompt_free(old);
 	mcu_participant_io io = {
-		.opaque = m,    /* == &m->member */
+		.opaque = m, /* == &m->member */
 		.send_rtp = io_send_rtp,
 		.request_keyframe = io_request_keyframe,
 	};

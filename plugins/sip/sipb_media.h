@@ -34,12 +34,12 @@ typedef struct sipb_media_events {
 } sipb_media_events;
 
 typedef struct sipb_media_config {
-	const char *local_ip;        /* address to bind and to put in the SDP c= line */
-	int rtp_port_min, rtp_port_max;  /* even RTP ports from this range; RTCP = RTP + 1 */
-	int media_timeout_s;         /* default 30 */
-	const char *prompt_dir;      /* folder of the IVR prompts (see sipb_media_play_prompt) */
-	const char *display;         /* the caller's name on the composed picture */
-	uint64_t member_id;          /* its vmr_member id (the call's own id); 0: a random one */
+	const char *local_ip;           /* address to bind and to put in the SDP c= line */
+	int rtp_port_min, rtp_port_max; /* even RTP ports from this range; RTCP = RTP + 1 */
+	int media_timeout_s;            /* default 30 */
+	const char *prompt_dir;         /* folder of the IVR prompts (see sipb_media_play_prompt) */
+	const char *display;            /* the caller's name on the composed picture */
+	uint64_t member_id;             /* its vmr_member id (the call's own id); 0: a random one */
 	/* 1: send nothing (prompts, the room, RTCP) until sipb_media_start; for calls we answer,
 	 * whose SDP came from an unauthenticated INVITE. 0: send as soon as streams are set. */
 	int wait_for_start;
@@ -47,17 +47,17 @@ typedef struct sipb_media_config {
 
 /* One negotiated m-line. */
 typedef struct sipb_media_stream {
-	int enabled;                 /* 0: no such stream (or port 0 in the SDP) */
-	const char *remote_ip;       /* from c=; symmetric RTP: packets are taken from this address,
+	int enabled;           /* 0: no such stream (or port 0 in the SDP) */
+	const char *remote_ip; /* from c=; symmetric RTP: packets are taken from this address,
 	                              * or from one other source latched in the first seconds
 	                              * (NAT), never from anyone else (see sipb_media.c) */
 	int remote_port;
 	int payload_type;
-	const char *codec;           /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
+	const char *codec; /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
 	int clock_rate;
 	int dtmf_pt;                 /* audio: telephone-event payload type, 0 when none */
 	int h264_packetization_mode; /* video H.264: 0 or 1 */
-	int audio_level_ext;         /* audio: RFC 6464 header extension id (a=extmap), 0 when none */
+	int audio_level_ext; /* audio: RFC 6464 header extension id (a=extmap), 0 when none */
 	/* SDES (RFC 4568): the peer's a=crypto value (e.g. "1 AES_CM_128_HMAC_SHA1_80 inline:...")
 	 * or NULL for plain RTP. */
 	const char *remote_crypto;
@@ -73,7 +73,8 @@ int sipb_media_local_port(sipb_media *m, int is_video);
 const char *sipb_media_local_crypto(sipb_media *m, int is_video);
 /* Applies the result of an offer/answer (first call or re-INVITE). video may be NULL.
  * Returns 0, or -EINVAL / -ENOTSUP for a codec or crypto suite we cannot do. */
-int sipb_media_set_streams(sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video);
+int sipb_media_set_streams(
+	sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video);
 /* Plays the named prompt ("<prompt_dir>/<name>.s16" — 16-bit mono 48 kHz raw PCM made at
  * build time from text with espeak-ng) to the caller, replacing any prompt playing; loop
  * repeats it. Only before sipb_media_join. */

@@ -27,8 +27,8 @@ static int codec_of(const sipb_media_stream *st, bool video, mcu_audio_codec_id 
 	if (video) {
 		if (g_ascii_strcasecmp(st->codec, "VP8") == 0)
 			*vcodec = MCU_VIDEO_VP8;
-		else if (g_ascii_strcasecmp(st->codec, "H264") == 0 &&
-				(st->h264_packetization_mode == 0 || st->h264_packetization_mode == 1))
+		else if (g_ascii_strcasecmp(st->codec, "H264") == 0
+			&& (st->h264_packetization_mode == 0 || st->h264_packetization_mode == 1))
 			*vcodec = MCU_VIDEO_H264;
 		else
 			return -ENOTSUP;
@@ -54,14 +54,14 @@ int sipb_media_plan_stream(const sipb_media_stream *st, bool video, int family, 
 	memset(pl, 0, sizeof(*pl));
 	if (!st || !st->enabled || st->remote_port == 0)
 		return 0;
-	if (st->payload_type < 0 || st->payload_type > 127 || st->dtmf_pt < 0 ||
-			st->dtmf_pt > 127 || st->remote_port < 0 || st->remote_port > 65534)
+	if (st->payload_type < 0 || st->payload_type > 127 || st->dtmf_pt < 0 || st->dtmf_pt > 127
+		|| st->remote_port < 0 || st->remote_port > 65534)
 		return -EINVAL;
 	int r = codec_of(st, video, &pl->acodec, &pl->vcodec, &pl->clock);
 	if (r < 0)
 		return r;
-	if (sipb_addr_set(&pl->rtp, st->remote_ip, st->remote_port) < 0 ||
-			(int)pl->rtp.ss.ss_family != family)
+	if (sipb_addr_set(&pl->rtp, st->remote_ip, st->remote_port) < 0
+		|| (int)pl->rtp.ss.ss_family != family)
 		return -EINVAL;
 	sipb_addr_with_port(&pl->rtcp, &pl->rtp, st->remote_port + 1);
 	if (st->remote_crypto) {
@@ -74,16 +74,16 @@ int sipb_media_plan_stream(const sipb_media_stream *st, bool video, int family, 
 	return 0;
 }
 
-int sipb_media_plan_apply(sipb_stream *s, const sipb_media_stream *st,
-	const sipb_media_plan *pl, bool *rejoin)
+int sipb_media_plan_apply(
+	sipb_stream *s, const sipb_media_stream *st, const sipb_media_plan *pl, bool *rejoin)
 {
 	if (!pl->enabled) {
 		*rejoin |= s->enabled;
 		s->enabled = false;
 		return 0;
 	}
-	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec || s->vcodec != pl->vcodec ||
-			s->h264_mode != st->h264_packetization_mode)
+	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec
+		|| s->vcodec != pl->vcodec || s->h264_mode != st->h264_packetization_mode)
 		*rejoin = true;
 	if (!s->enabled || !sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
 		/* A new peer address (re-INVITE): learn the source again, for a few seconds. */
@@ -100,7 +100,8 @@ int sipb_media_plan_apply(sipb_stream *s, const sipb_media_stream *st,
 	s->acodec = pl->acodec;
 	s->vcodec = pl->vcodec;
 	s->h264_mode = st->h264_packetization_mode;
-	s->level_ext = st->audio_level_ext >= 1 && st->audio_level_ext <= 14 ? st->audio_level_ext : 0;
+	s->level_ext = st->audio_level_ext >= 1 && st->audio_level_ext <= 14 ? st->audio_level_ext
+									     : 0;
 	if (!pl->has_crypto) {
 		sipb_srtp_free(s->tx);
 		sipb_srtp_free(s->rx);
@@ -143,4 +144,3 @@ int sipb_media_plan_apply(sipb_stream *s, const sipb_media_stream *st,
 	s->enabled = true;
 	return 0;
 }
-

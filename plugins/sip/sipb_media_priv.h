@@ -20,7 +20,7 @@
 #include "sipb_srtp.h"
 
 #define SIPB_MEDIA_RTCP_INTERVAL_US 5000000
-#define SIPB_MEDIA_LEARN_US 3000000        /* how long an unknown source may still be learned */
+#define SIPB_MEDIA_LEARN_US         3000000 /* how long an unknown source may still be learned */
 
 /* One m-line's state. Guarded by sipb_media's `lock`. */
 typedef struct sipb_stream {
@@ -28,23 +28,23 @@ typedef struct sipb_stream {
 	bool enabled;
 	int pt, dtmf_pt;
 	uint32_t clock_hz;
-	mcu_audio_codec_id acodec;           /* audio only */
-	mcu_video_codec_id vcodec;           /* video only */
-	int h264_mode;                       /* video H.264: packetization-mode 0 or 1 */
-	int level_ext;                       /* audio: RFC 6464 extension id, 0 when none */
-	sipb_addr sdp_rtp, sdp_rtcp;         /* from the SDP (len 0: none / 0.0.0.0) */
-	sipb_addr src_rtp, src_rtcp;         /* latched sources (symmetric RTP) */
-	bool rtcp_muxed;                     /* the peer sent RTCP to our RTP port */
-	int64_t learn_until_us;              /* before this, a source not in the SDP may be latched */
-	char *remote_crypto;                 /* as given, to spot a change */
+	mcu_audio_codec_id acodec;   /* audio only */
+	mcu_video_codec_id vcodec;   /* video only */
+	int h264_mode;               /* video H.264: packetization-mode 0 or 1 */
+	int level_ext;               /* audio: RFC 6464 extension id, 0 when none */
+	sipb_addr sdp_rtp, sdp_rtcp; /* from the SDP (len 0: none / 0.0.0.0) */
+	sipb_addr src_rtp, src_rtcp; /* latched sources (symmetric RTP) */
+	bool rtcp_muxed;             /* the peer sent RTCP to our RTP port */
+	int64_t learn_until_us;      /* before this, a source not in the SDP may be latched */
+	char *remote_crypto;         /* as given, to spot a change */
 	sipb_crypto local_key;
-	char *local_crypto;                  /* NULL: plain RTP */
+	char *local_crypto; /* NULL: plain RTP */
 	sipb_srtp *tx, *rx;
 	sipb_rtcp_rx rxstats;
-	uint32_t local_ssrc, sent_ssrc;      /* sent_ssrc: of the last packet we sent, 0: none */
+	uint32_t local_ssrc, sent_ssrc; /* sent_ssrc: of the last packet we sent, 0: none */
 	int64_t next_rtcp_us;
 	sipb_dtmf_rx dtmf;
-	uint32_t dtmf_ssrc;                  /* of the telephone-events dtmf is tracking */
+	uint32_t dtmf_ssrc; /* of the telephone-events dtmf is tracking */
 } sipb_stream;
 
 /* What one negotiated m-line asks for, checked but not yet applied. */
@@ -62,11 +62,12 @@ typedef struct sipb_media_plan {
  * address family of the stream's socket, which the peer's address must match. Returns 0,
  * -EINVAL (a bad payload type, port or address), -ENOTSUP (a codec we don't take) or the
  * SDES key's parse error. Touches no stream. */
-int sipb_media_plan_stream(const sipb_media_stream *st, bool video, int family, sipb_media_plan *pl);
+int sipb_media_plan_stream(
+	const sipb_media_stream *st, bool video, int family, sipb_media_plan *pl);
 
 /* Applies a plan to a stream (`lock` held); sets *rejoin when the MCU must be rejoined.
  * Returns 0 or a negative errno (SRTP setup). */
-int sipb_media_plan_apply(sipb_stream *s, const sipb_media_stream *st,
-	const sipb_media_plan *pl, bool *rejoin);
+int sipb_media_plan_apply(
+	sipb_stream *s, const sipb_media_stream *st, const sipb_media_plan *pl, bool *rejoin);
 
 #endif

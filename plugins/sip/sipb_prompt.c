@@ -28,8 +28,8 @@ static bool name_ok(const char *name)
 	return true;
 }
 
-int sipb_prompt_new(const char *dir, const char *name, mcu_audio_codec_id codec, bool loop,
-	sipb_prompt **out)
+int sipb_prompt_new(
+	const char *dir, const char *name, mcu_audio_codec_id codec, bool loop, sipb_prompt **out)
 {
 	if (!out || !dir || !name_ok(name))
 		return -EINVAL;
@@ -60,7 +60,7 @@ int sipb_prompt_new(const char *dir, const char *name, mcu_audio_codec_id codec,
 	p->pcm = g_new(int16_t, p->samples);
 	for (size_t i = 0; i < p->samples; i++) {
 		const uint8_t *b = (const uint8_t *)data + 2 * i;
-		p->pcm[i] = (int16_t)(uint16_t)(b[0] | b[1] << 8);   /* s16le whatever the host */
+		p->pcm[i] = (int16_t)(uint16_t)(b[0] | b[1] << 8); /* s16le whatever the host */
 	}
 	g_free(data);
 	p->name = g_strdup(name);

@@ -16,14 +16,14 @@
 #include <stdint.h>
 #include "mcu_room.h"
 
-#define SIPB_PROMPT_MAX_BYTES (16u * 1024 * 1024)   /* ~2.9 minutes */
+#define SIPB_PROMPT_MAX_BYTES (16u * 1024 * 1024) /* ~2.9 minutes */
 
 typedef struct sipb_prompt sipb_prompt;
 
 /* name: [A-Za-z0-9_-]{1,64} (never a path). Returns 0, -EINVAL (bad name), -ENOENT (no
  * file), -EFBIG, -EIO (unreadable, empty) or -ENOMEM. */
-int sipb_prompt_new(const char *dir, const char *name, mcu_audio_codec_id codec, bool loop,
-	sipb_prompt **out);
+int sipb_prompt_new(
+	const char *dir, const char *name, mcu_audio_codec_id codec, bool loop, sipb_prompt **out);
 void sipb_prompt_free(sipb_prompt *p);
 const char *sipb_prompt_name(const sipb_prompt *p);
 /* Encodes the next 20 ms frame (the last one padded with silence; a looped prompt starts

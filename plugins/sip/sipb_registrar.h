@@ -23,10 +23,10 @@
 #include "vmr_store.h"
 
 #define SIPB_REG_MAX_CONTACTS 10
-#define SIPB_REG_MIN_EXPIRES 60
-#define SIPB_REG_MAX_EXPIRES 3600
-#define SIPB_REG_NONCE_TTL 300
-#define SIPB_REG_NONCES_MAX 20000  /* used nonces remembered (see sipb_nonce_book_use) */
+#define SIPB_REG_MIN_EXPIRES  60
+#define SIPB_REG_MAX_EXPIRES  3600
+#define SIPB_REG_NONCE_TTL    300
+#define SIPB_REG_NONCES_MAX   20000 /* used nonces remembered (see sipb_nonce_book_use) */
 
 typedef struct sipb_registrar sipb_registrar;
 
@@ -35,24 +35,25 @@ void sipb_registrar_free(sipb_registrar *reg);
 
 typedef enum sipb_reg_verdict {
 	SIPB_REG_OK = 0,
-	SIPB_REG_CHALLENGE,     /* 401 with a fresh challenge (stale says whether the nonce expired) */
-	SIPB_REG_FORBIDDEN,     /* 403: wrong credentials, unknown account or user mismatch */
-	SIPB_REG_LOCKED,        /* 403 too: too many failures from this source or for this user, retry_after_s */
-	SIPB_REG_BAD,           /* 400: unreadable credentials */
+	SIPB_REG_CHALLENGE, /* 401 with a fresh challenge (stale says whether the nonce expired) */
+	SIPB_REG_FORBIDDEN, /* 403: wrong credentials, unknown account or user mismatch */
+	SIPB_REG_LOCKED, /* 403 too: too many failures from this source or for this user, retry_after_s */
+	SIPB_REG_BAD, /* 400: unreadable credentials */
 } sipb_reg_verdict;
 
 typedef struct sipb_reg_auth {
 	int64_t account_id;
 	int stale;
-	int replay;             /* CHALLENGE because the answer had been used before */
+	int replay; /* CHALLENGE because the answer had been used before */
 	int retry_after_s;
 } sipb_reg_auth;
 
 /* Decides on a REGISTER for `username` (the To user) from source_ip. au_params: the
  * Authorization header's Digest parameters (NULL when there was none). now_us: monotonic,
  * for the rate limiter. */
-sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *username, const char *method,
-	const char *const *au_params, const char *source_ip, int64_t now_s, int64_t now_us, sipb_reg_auth *out);
+sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *username,
+	const char *method, const char *const *au_params, const char *source_ip, int64_t now_s,
+	int64_t now_us, sipb_reg_auth *out);
 /* A WWW-Authenticate value (g_free). */
 char *sipb_registrar_challenge(sipb_registrar *reg, int64_t now_s, int stale);
 
@@ -69,7 +70,8 @@ char *sipb_registrar_contact_header(sipb_registrar *reg, const char *username, i
 GPtrArray *sipb_registrar_contacts(sipb_registrar *reg, const char *username, int64_t now_s);
 /* Calls fn for every live binding (under the lock: fn must not call back). */
 void sipb_registrar_foreach(sipb_registrar *reg, int64_t now_s,
-	void (*fn)(void *opaque, const char *username, const char *contact, const char *source, int64_t expires_at),
+	void (*fn)(void *opaque, const char *username, const char *contact, const char *source,
+		int64_t expires_at),
 	void *opaque);
 
 #endif

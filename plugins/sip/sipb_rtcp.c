@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RTCP_SR 200
-#define RTCP_RR 201
+#define RTCP_SR   200
+#define RTCP_RR   201
 #define RTCP_SDES 202
 #define RTCP_PSFB 206
-#define PSFB_PLI 1
-#define PSFB_FIR 4
+#define PSFB_PLI  1
+#define PSFB_FIR  4
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -46,7 +46,7 @@ void sipb_rtcp_rx_packet(sipb_rtcp_rx *r, uint32_t ssrc, uint16_t seq, uint32_t 
 		int d = (int16_t)(uint16_t)(seq - r->max_seq);
 		if (d > 0) {
 			if (seq < r->max_seq)
-				r->cycles += 65536;   /* wrapped */
+				r->cycles += 65536; /* wrapped */
 			r->max_seq = seq;
 		}
 	}
@@ -78,7 +78,8 @@ static size_t write_report_block(sipb_rtcp_rx *r, int64_t now_us, uint8_t *p)
 	int64_t exp_int = expected - r->expected_prior;
 	int64_t rec_int = (int64_t)r->received - r->received_prior;
 	int64_t lost_int = exp_int - rec_int;
-	uint8_t fraction = (exp_int <= 0 || lost_int <= 0) ? 0 : (uint8_t)((lost_int << 8) / exp_int);
+	uint8_t fraction = (exp_int <= 0 || lost_int <= 0) ? 0
+							   : (uint8_t)((lost_int << 8) / exp_int);
 	r->expected_prior = (uint32_t)expected;
 	r->received_prior = r->received;
 	put32(p, r->ssrc);
@@ -120,7 +121,7 @@ int sipb_rtcp_build(sipb_rtcp_rx *r, uint32_t our_ssrc, const char *cname, bool 
 	p[2] = (uint8_t)((sdes / 4 - 1) >> 8);
 	p[3] = (uint8_t)(sdes / 4 - 1);
 	put32(p + 4, our_ssrc);
-	p[8] = 1;                    /* CNAME */
+	p[8] = 1; /* CNAME */
 	p[9] = (uint8_t)cn;
 	if (cn)
 		memcpy(p + 10, cname, cn);
@@ -166,8 +167,7 @@ int sipb_rtcp_parse(const uint8_t *buf, size_t len, sipb_rtcp_info *out)
 			if (plen >= 12 && (count == PSFB_PLI || count == PSFB_FIR))
 				out->keyframe_request = true;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		out->packets++;
 		off += plen;

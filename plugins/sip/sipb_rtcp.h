@@ -15,15 +15,15 @@
 #include <stdint.h>
 
 typedef struct sipb_rtcp_rx {
-	bool have;                    /* a packet of ssrc arrived */
+	bool have; /* a packet of ssrc arrived */
 	uint32_t ssrc;
 	uint16_t max_seq;
 	uint32_t cycles, base_seq;
 	uint32_t received, expected_prior, received_prior;
 	bool have_transit;
 	uint32_t transit;
-	double jitter;                /* RTP clock units */
-	uint32_t lsr;                 /* middle 32 bits of the last SR's NTP time, 0: none */
+	double jitter; /* RTP clock units */
+	uint32_t lsr;  /* middle 32 bits of the last SR's NTP time, 0: none */
 	int64_t lsr_at_us;
 } sipb_rtcp_rx;
 
@@ -39,7 +39,7 @@ int sipb_rtcp_build(sipb_rtcp_rx *r, uint32_t our_ssrc, const char *cname, bool 
 	int64_t now_us, uint8_t *buf, size_t cap, size_t *len);
 
 typedef struct sipb_rtcp_info {
-	bool keyframe_request;        /* PLI or FIR */
+	bool keyframe_request; /* PLI or FIR */
 	bool has_sr;
 	uint32_t sr_ssrc, sr_ntp_mid;
 	unsigned packets;

@@ -17,7 +17,8 @@ int sipb_addr_set(sipb_addr *a, const char *ip, int port)
 	memset(a, 0, sizeof(*a));
 	if (!ip || port < 0 || port > 65535)
 		return -EINVAL;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_DGRAM,
 		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	char serv[8];
 	g_snprintf(serv, sizeof(serv), "%d", port);
@@ -44,8 +45,8 @@ bool sipb_addr_equal(const sipb_addr *a, const sipb_addr *b)
 	}
 	if (a->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *x = (const void *)&a->ss, *y = (const void *)&b->ss;
-		return x->sin6_port == y->sin6_port &&
-			memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+		return x->sin6_port == y->sin6_port
+			&& memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
 	}
 	return false;
 }
@@ -81,9 +82,11 @@ bool sipb_addr_is_any(const sipb_addr *a)
 	if (a->len == 0)
 		return true;
 	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr == INADDR_ANY;
+		return ((const struct sockaddr_in *)(const void *)&a->ss)->sin_addr.s_addr
+			== INADDR_ANY;
 	if (a->ss.ss_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_addr);
+		return IN6_IS_ADDR_UNSPECIFIED(
+			&((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_addr);
 	return true;
 }
 

@@ -15,14 +15,14 @@
 #include <sys/socket.h>
 
 typedef struct sipb_rtp_socket {
-	int rtp_fd, rtcp_fd;   /* -1 when closed; non-blocking */
-	int port;              /* RTP port; RTCP is port + 1 */
-	int family;            /* AF_INET or AF_INET6 */
+	int rtp_fd, rtcp_fd; /* -1 when closed; non-blocking */
+	int port;            /* RTP port; RTCP is port + 1 */
+	int family;          /* AF_INET or AF_INET6 */
 } sipb_rtp_socket;
 
 typedef struct sipb_addr {
 	struct sockaddr_storage ss;
-	socklen_t len;         /* 0: no address */
+	socklen_t len; /* 0: no address */
 } sipb_addr;
 
 /* Binds an even port P and P + 1 on ip (numeric IPv4 or IPv6) with port_min <= P and

@@ -13,36 +13,38 @@
 
 static const char *const audio_codecs[] = { "opus", "G722", "PCMU", "PCMA" };
 
-static int audio_codec_ok(const sdp_rtpmap_t *rm) {
-	for(size_t i = 0; i < G_N_ELEMENTS(audio_codecs); i++) {
-		if(g_ascii_strcasecmp(rm->rm_encoding, audio_codecs[i]) != 0)
+static int audio_codec_ok(const sdp_rtpmap_t *rm)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(audio_codecs); i++) {
+		if (g_ascii_strcasecmp(rm->rm_encoding, audio_codecs[i]) != 0)
 			continue;
-		if(i == 0)
+		if (i == 0)
 			return rm->rm_rate == 48000;
-		return rm->rm_rate == 8000;   /* G.722's RTP clock is 8000 (RFC 3551 §4.5.2) */
+		return rm->rm_rate == 8000; /* G.722's RTP clock is 8000 (RFC 3551 §4.5.2) */
 	}
 	return 0;
 }
 
 /* profile-level-id is 6 hex digits: profile_idc, profile-iop, level_idc. Constrained
  * baseline is profile_idc 0x42 with constraint_set1 (0x40) set (RFC 6184 §8.1). */
-static int h264_fmtp_ok(const char *fmtp, int *mode) {
+static int h264_fmtp_ok(const char *fmtp, int *mode)
+{
 	*mode = 0;
-	if(fmtp == NULL)
+	if (fmtp == NULL)
 		return 1;
 	const char *pm = strstr(fmtp, "packetization-mode=");
-	if(pm != NULL) {
+	if (pm != NULL) {
 		*mode = atoi(pm + strlen("packetization-mode="));
-		if(*mode != 0 && *mode != 1)
+		if (*mode != 0 && *mode != 1)
 			return 0;
 	}
 	const char *pl = strstr(fmtp, "profile-level-id=");
-	if(pl == NULL)
+	if (pl == NULL)
 		return 1;
 	pl += strlen("profile-level-id=");
 	char hex[7] = { 0 };
-	for(int i = 0; i < 6; i++) {
-		if(!g_ascii_isxdigit(pl[i]))
+	for (int i = 0; i < 6; i++) {
+		if (!g_ascii_isxdigit(pl[i]))
 			return 0;
 		hex[i] = pl[i];
 	}
@@ -51,17 +53,20 @@ static int h264_fmtp_ok(const char *fmtp, int *mode) {
 	return (profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80));
 }
 
-static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *tag) {
-	for(; a != NULL; a = a->a_next) {
-		if(a->a_name == NULL || g_ascii_strcasecmp(a->a_name, "crypto") != 0 || a->a_value == NULL)
+static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *tag)
+{
+	for (; a != NULL; a = a->a_next) {
+		if (a->a_name == NULL || g_ascii_strcasecmp(a->a_name, "crypto") != 0
+			|| a->a_value == NULL)
 			continue;
 		char suite[64];
 		int t = 0;
-		if(sscanf(a->a_value, "%d %63s", &t, suite) != 2 || t < 0 || t > 999999999)
+		if (sscanf(a->a_value, "%d %63s", &t, suite) != 2 || t < 0 || t > 999999999)
 			continue;
-		if(strcmp(suite, "AES_CM_128_HMAC_SHA1_80") != 0 && strcmp(suite, "AES_CM_128_HMAC_SHA1_32") != 0)
+		if (strcmp(suite, "AES_CM_128_HMAC_SHA1_80") != 0
+			&& strcmp(suite, "AES_CM_128_HMAC_SHA1_32") != 0)
 			continue;
-		if(strstr(a->a_value, "inline:") == NULL || strlen(a->a_value) >= outlen)
+		if (strstr(a->a_value, "inline:") == NULL || strlen(a->a_value) >= outlen)
 			continue;
 		g_strlcpy(out, a->a_value, outlen);
 		*tag = t;
@@ -73,13 +78,14 @@ static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *
 /* A media type or proto we may write back in the answer: a name of letters, digits and the
  * characters in extra, starting with a letter; with slash, parts like that joined by single
  * '/' (RFC 4566 §5.14). Copied only when it fits whole. */
-static int take_name(char *out, size_t cap, const char *name, const char *extra, int slash) {
-	if(name == NULL || !g_ascii_isalpha(name[0]) || strlen(name) >= cap)
+static int take_name(char *out, size_t cap, const char *name, const char *extra, int slash)
+{
+	if (name == NULL || !g_ascii_isalpha(name[0]) || strlen(name) >= cap)
 		return 0;
-	for(const char *c = name; *c; c++) {
-		if(slash && *c == '/' && g_ascii_isalpha(c[1]))
+	for (const char *c = name; *c; c++) {
+		if (slash && *c == '/' && g_ascii_isalpha(c[1]))
 			continue;
-		if(!g_ascii_isalnum(*c) && strchr(extra, *c) == NULL)
+		if (!g_ascii_isalnum(*c) && strchr(extra, *c) == NULL)
 			return 0;
 	}
 	g_strlcpy(out, name, cap);
@@ -90,21 +96,22 @@ static int take_name(char *out, size_t cap, const char *name, const char *extra,
  * (RTP) or a short token, else a placeholder (formats of a refused line are ignored,
  * RFC 3264 §6, but one must be there). After a proto with "RTP/" in it (UDP/TLS/RTP/SAVPF,
  * which Sofia does not count as RTP) our own m= check takes numbers only: so do we. */
-static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l) {
+static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l)
+{
 	const char *f = m->m_format != NULL ? m->m_format->l_text : NULL;
-	if(sdp_media_has_rtp(m) || strstr(l->proto, "RTP/") != NULL) {
+	if (sdp_media_has_rtp(m) || strstr(l->proto, "RTP/") != NULL) {
 		unsigned pt = m->m_rtpmaps != NULL ? m->m_rtpmaps->rm_pt : 0;
-		if(m->m_rtpmaps == NULL && f != NULL && strlen(f) <= 3 && g_ascii_isdigit(f[0]))
+		if (m->m_rtpmaps == NULL && f != NULL && strlen(f) <= 3 && g_ascii_isdigit(f[0]))
 			pt = (unsigned)atoi(f);
 		g_snprintf(l->first_fmt, sizeof(l->first_fmt), "%u", pt <= 127 ? pt : 0);
 		return;
 	}
-	if(f == NULL || f[0] == '\0' || strlen(f) >= sizeof(l->first_fmt)) {
+	if (f == NULL || f[0] == '\0' || strlen(f) >= sizeof(l->first_fmt)) {
 		g_strlcpy(l->first_fmt, "*", sizeof(l->first_fmt));
 		return;
 	}
-	for(const char *c = f; *c; c++)
-		if(!g_ascii_isalnum(*c) && strchr("-._*", *c) == NULL) {
+	for (const char *c = f; *c; c++)
+		if (!g_ascii_isalnum(*c) && strchr("-._*", *c) == NULL) {
 			g_strlcpy(l->first_fmt, "*", sizeof(l->first_fmt));
 			return;
 		}
@@ -113,59 +120,67 @@ static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l) {
 
 /* Fills l from one offered m= line; -EPROTO when the line cannot be answered as offered
  * (its media type or proto is no name we can write back). */
-static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l) {
-	if(!take_name(l->type, sizeof(l->type), m->m_type_name, "-", 0)
-			|| !take_name(l->proto, sizeof(l->proto), m->m_proto_name, "-._", 1))
+static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l)
+{
+	if (!take_name(l->type, sizeof(l->type), m->m_type_name, "-", 0)
+		|| !take_name(l->proto, sizeof(l->proto), m->m_proto_name, "-._", 1))
 		return -EPROTO;
 	take_first_fmt(m, l);
 	l->dir = (sipb_sdp_dir)m->m_mode;
 	l->port = (int)m->m_port;
 	int is_audio = m->m_type == sdp_media_audio, is_video = m->m_type == sdp_media_video;
-	int avp = !g_ascii_strcasecmp(l->proto, "RTP/AVP") || !g_ascii_strcasecmp(l->proto, "RTP/AVPF");
-	int savp = !g_ascii_strcasecmp(l->proto, "RTP/SAVP") || !g_ascii_strcasecmp(l->proto, "RTP/SAVPF");
-	if((!is_audio && !is_video) || (!avp && !savp) || m->m_port == 0 || m->m_port > 65535 || m->m_rejected)
+	int avp = !g_ascii_strcasecmp(l->proto, "RTP/AVP")
+		|| !g_ascii_strcasecmp(l->proto, "RTP/AVPF");
+	int savp = !g_ascii_strcasecmp(l->proto, "RTP/SAVP")
+		|| !g_ascii_strcasecmp(l->proto, "RTP/SAVPF");
+	if ((!is_audio && !is_video) || (!avp && !savp) || m->m_port == 0 || m->m_port > 65535
+		|| m->m_rejected)
 		return 0;
 	/* an IP address: media is sent to numeric hosts only (sipb_addr_set); "c=IN IP4 /0" once
 	 * left an accepted line with an empty one (tests/fuzz/fuzz_sip_sdp) */
 	const sdp_connection_t *c = m->m_connections ? m->m_connections : s->sdp_connection;
-	if(c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip)
-			|| !g_hostname_is_ip_address(c->c_address))
+	if (c == NULL || c->c_address == NULL || strlen(c->c_address) >= sizeof(l->remote_ip)
+		|| !g_hostname_is_ip_address(c->c_address))
 		return 0;
 	g_strlcpy(l->remote_ip, c->c_address, sizeof(l->remote_ip));
-	if(savp && !crypto_pick(m->m_attributes, l->crypto, sizeof(l->crypto), &l->crypto_tag))
+	if (savp && !crypto_pick(m->m_attributes, l->crypto, sizeof(l->crypto), &l->crypto_tag))
 		return 0;
 	l->is_video = is_video;
 	const sdp_rtpmap_t *chosen = NULL;
-	for(const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL && chosen == NULL; rm = rm->rm_next) {
-		if(rm->rm_encoding == NULL)
+	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL && chosen == NULL;
+		rm = rm->rm_next) {
+		if (rm->rm_encoding == NULL)
 			continue;
-		if(is_audio && audio_codec_ok(rm))
+		if (is_audio && audio_codec_ok(rm))
 			chosen = rm;
-		else if(is_video && !g_ascii_strcasecmp(rm->rm_encoding, "VP8") && rm->rm_rate == 90000)
+		else if (is_video && !g_ascii_strcasecmp(rm->rm_encoding, "VP8")
+			&& rm->rm_rate == 90000)
 			chosen = rm;
-		else if(is_video && !g_ascii_strcasecmp(rm->rm_encoding, "H264") && rm->rm_rate == 90000
-				&& h264_fmtp_ok(rm->rm_fmtp, &l->h264_mode))
+		else if (is_video && !g_ascii_strcasecmp(rm->rm_encoding, "H264")
+			&& rm->rm_rate == 90000 && h264_fmtp_ok(rm->rm_fmtp, &l->h264_mode))
 			chosen = rm;
 	}
-	if(chosen == NULL)
+	if (chosen == NULL)
 		return 0;
 	l->pt = chosen->rm_pt;
 	l->clock_rate = (int)chosen->rm_rate;
 	l->channels = chosen->rm_params ? atoi(chosen->rm_params) : 1;
 	g_strlcpy(l->codec, chosen->rm_encoding, sizeof(l->codec));
-	if(!g_ascii_strcasecmp(l->codec, "opus"))
+	if (!g_ascii_strcasecmp(l->codec, "opus"))
 		g_strlcpy(l->codec, "opus", sizeof(l->codec));
 	else
-		for(char *p = l->codec; *p; p++)
+		for (char *p = l->codec; *p; p++)
 			*p = g_ascii_toupper(*p);
-	if(chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
+	if (chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
 		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
-	if(is_audio) {
+	if (is_audio) {
 		/* telephone-event at the codec's clock rate, else at 8000 */
-		for(const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next) {
-			if(rm->rm_encoding == NULL || g_ascii_strcasecmp(rm->rm_encoding, "telephone-event") != 0)
+		for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next) {
+			if (rm->rm_encoding == NULL
+				|| g_ascii_strcasecmp(rm->rm_encoding, "telephone-event") != 0)
 				continue;
-			if(rm->rm_rate == chosen->rm_rate || (l->dtmf_pt == 0 && rm->rm_rate == 8000))
+			if (rm->rm_rate == chosen->rm_rate
+				|| (l->dtmf_pt == 0 && rm->rm_rate == 8000))
 				l->dtmf_pt = rm->rm_pt;
 		}
 	}
@@ -173,8 +188,10 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	return 0;
 }
 
-static int is_token_char(char c, const char *extra) {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(extra, c) != NULL;
+static int is_token_char(char c, const char *extra)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		|| strchr(extra, c) != NULL;
 }
 
 /* Checks every m= line against RFC 4566 §5.14 before Sofia sees it: Sofia's sdp_parse can be
@@ -182,58 +199,62 @@ static int is_token_char(char c, const char *extra) {
  * e.g. "m=image 1 udptlinline:=video 1 RTP/AVP 31"). Also refuses a CR not followed by LF.
  * Sofia skips spaces and tabs in front of a line: so does this check (found by the fuzzer:
  * "\t\tm=ShdeoP4 198.51.100.7" escaped it). */
-static int m_lines_are_sane(const char *sdp, size_t len) {
-	for(size_t i = 0; i < len; i++)
-		if(sdp[i] == '\r' && (i + 1 >= len || sdp[i + 1] != '\n'))
+static int m_lines_are_sane(const char *sdp, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (sdp[i] == '\r' && (i + 1 >= len || sdp[i + 1] != '\n'))
 			return 0;
-	for(size_t i = 0; i < len;) {
+	for (size_t i = 0; i < len;) {
 		size_t e = i;
-		while(e < len && sdp[e] != '\n')
+		while (e < len && sdp[e] != '\n')
 			e++;
 		size_t end = (e > i && sdp[e - 1] == '\r') ? e - 1 : e;
-		while(i < end && (sdp[i] == ' ' || sdp[i] == '\t'))
+		while (i < end && (sdp[i] == ' ' || sdp[i] == '\t'))
 			i++;
-		if(end - i >= 2 && sdp[i] == 'm' && sdp[i + 1] == '=') {
+		if (end - i >= 2 && sdp[i] == 'm' && sdp[i + 1] == '=') {
 			char line[512];
-			if(end - i >= sizeof(line))
+			if (end - i >= sizeof(line))
 				return 0;
 			memcpy(line, sdp + i + 2, end - i - 2);
 			line[end - i - 2] = '\0';
 			char *save = NULL;
-			const char *media = strtok_r(line, " ", &save), *port = strtok_r(NULL, " ", &save);
+			const char *media = strtok_r(line, " ", &save),
+				   *port = strtok_r(NULL, " ", &save);
 			const char *proto = strtok_r(NULL, " ", &save);
-			if(media == NULL || port == NULL || proto == NULL)
+			if (media == NULL || port == NULL || proto == NULL)
 				return 0;
-			for(const char *c = media; *c; c++)
-				if(!is_token_char(*c, "-"))
+			for (const char *c = media; *c; c++)
+				if (!is_token_char(*c, "-"))
 					return 0;
 			/* <port>[/<number of ports>]: digits, and digits after a slash */
 			const char *c = port;
-			while(*c >= '0' && *c <= '9')
+			while (*c >= '0' && *c <= '9')
 				c++;
-			if(c == port || c - port > 5)
+			if (c == port || c - port > 5)
 				return 0;
-			if(*c == '/') {
+			if (*c == '/') {
 				const char *d = ++c;
-				while(*c >= '0' && *c <= '9')
+				while (*c >= '0' && *c <= '9')
 					c++;
-				if(c == d)
+				if (c == d)
 					return 0;
 			}
-			if(*c != '\0')
+			if (*c != '\0')
 				return 0;
-			for(const char *p = proto; *p; p++)
-				if(!is_token_char(*p, "/._-"))
+			for (const char *p = proto; *p; p++)
+				if (!is_token_char(*p, "/._-"))
 					return 0;
 			int rtp = strstr(proto, "RTP/") != NULL, fmts = 0;
-			for(const char *f = strtok_r(NULL, " ", &save); f; f = strtok_r(NULL, " ", &save), fmts++) {
-				if(strlen(f) > 32)
+			for (const char *f = strtok_r(NULL, " ", &save); f;
+				f = strtok_r(NULL, " ", &save), fmts++) {
+				if (strlen(f) > 32)
 					return 0;
-				for(const char *c = f; *c; c++)
-					if(rtp ? (*c < '0' || *c > '9') : !is_token_char(*c, "._-*"))
+				for (const char *c = f; *c; c++)
+					if (rtp ? (*c < '0' || *c > '9')
+						: !is_token_char(*c, "._-*"))
 						return 0;
 			}
-			if(fmts == 0 || fmts > 64)
+			if (fmts == 0 || fmts > 64)
 				return 0;
 		}
 		i = e + 1;
@@ -241,48 +262,49 @@ static int m_lines_are_sane(const char *sdp, size_t len) {
 	return 1;
 }
 
-int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out) {
+int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->audio = out->video = -1;
-	if(sdp == NULL || len == 0 || len > 65536)
+	if (sdp == NULL || len == 0 || len > 65536)
 		return -EPROTO;
 	/* Sofia's sdp_parse can be driven to allocate gigabytes by non-ASCII bytes in an m= line
 	 * (found by tests/fuzz/fuzz_sip_sdp): SDP from SIP endpoints is ASCII, so take only
 	 * printable ASCII, tabs and line ends. */
-	for(size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)sdp[i];
-		if(c >= 0x7f || (c < 0x20 && c != '\r' && c != '\n' && c != '\t'))
+		if (c >= 0x7f || (c < 0x20 && c != '\r' && c != '\n' && c != '\t'))
 			return -EPROTO;
 	}
-	if(!m_lines_are_sane(sdp, len))
+	if (!m_lines_are_sane(sdp, len))
 		return -EPROTO;
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	sdp_parser_t *p = sdp_parse(home, sdp, (issize_t)len, sdp_f_mode_0000);
 	sdp_session_t *s = sdp_session(p);
 	int rc = 0;
-	if(s == NULL) {
+	if (s == NULL) {
 		rc = -EPROTO;
 		goto done;
 	}
-	for(sdp_media_t *m = s->sdp_media; m != NULL; m = m->m_next) {
-		if(out->n == SIPB_SDP_MAX_MLINES) {
+	for (sdp_media_t *m = s->sdp_media; m != NULL; m = m->m_next) {
+		if (out->n == SIPB_SDP_MAX_MLINES) {
 			rc = -EPROTO;
 			goto done;
 		}
 		sipb_sdp_mline *l = &out->m[out->n];
 		rc = take_line(s, m, l);
-		if(rc < 0)
+		if (rc < 0)
 			goto done;
 		/* One stream of each kind: further ones are rejected. */
-		if(l->accepted && !l->is_video && out->audio < 0)
+		if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
-		else if(l->accepted && l->is_video && out->video < 0)
+		else if (l->accepted && l->is_video && out->video < 0)
 			out->video = out->n;
 		else
 			l->accepted = 0;
 		out->n++;
 	}
-	if(out->audio < 0)
+	if (out->audio < 0)
 		rc = -ENOTSUP;
 done:
 	sdp_parser_free(p);
@@ -290,16 +312,19 @@ done:
 	return rc;
 }
 
-int sipb_sdp_is_hold(const sipb_sdp_result *r) {
-	if(r->audio < 0)
+int sipb_sdp_is_hold(const sipb_sdp_result *r)
+{
+	if (r->audio < 0)
 		return 0;
 	const sipb_sdp_mline *a = &r->m[r->audio];
-	return a->dir == SIPB_SDP_SENDONLY || a->dir == SIPB_SDP_INACTIVE || !strcmp(a->remote_ip, "0.0.0.0");
+	return a->dir == SIPB_SDP_SENDONLY || a->dir == SIPB_SDP_INACTIVE
+		|| !strcmp(a->remote_ip, "0.0.0.0");
 }
 
-void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out) {
+void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out)
+{
 	memset(out, 0, sizeof(*out));
-	if(m == NULL || !m->accepted)
+	if (m == NULL || !m->accepted)
 		return;
 	out->enabled = 1;
 	out->remote_ip = m->remote_ip;
@@ -312,8 +337,9 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out) {
 	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
 }
 
-static const char *dir_answer(sipb_sdp_dir offered) {
-	switch(offered) {
+static const char *dir_answer(sipb_sdp_dir offered)
+{
+	switch (offered) {
 	case SIPB_SDP_SENDONLY: return "recvonly";
 	case SIPB_SDP_RECVONLY: return "sendonly";
 	case SIPB_SDP_INACTIVE: return "inactive";
@@ -323,63 +349,82 @@ static const char *dir_answer(sipb_sdp_dir offered) {
 
 /* The crypto tag must be the offerer's (RFC 4568 §5.1.2): our value comes from sipb_media
  * as "<tag> <suite> inline:..."; put the offered tag in front of the rest. */
-static void append_crypto(GString *s, int tag, const char *ours) {
+static void append_crypto(GString *s, int tag, const char *ours)
+{
 	const char *rest = ours ? strchr(ours, ' ') : NULL;
-	if(rest != NULL)
+	if (rest != NULL)
 		g_string_append_printf(s, "a=crypto:%d%s\r\n", tag, rest);
 }
 
-static void append_session(GString *s, const sipb_sdp_local *local) {
-	g_string_append_printf(s, "v=0\r\no=tpaas %llu %llu IN IP4 %s\r\ns=tpaas-vmr\r\nc=IN IP4 %s\r\nt=0 0\r\n",
+static void append_session(GString *s, const sipb_sdp_local *local)
+{
+	g_string_append_printf(s,
+		"v=0\r\no=tpaas %llu %llu IN IP4 %s\r\ns=tpaas-vmr\r\nc=IN IP4 %s\r\nt=0 0\r\n",
 		local->session_id, local->version, local->ip, local->ip);
 }
 
-char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local) {
+char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
+{
 	GString *s = g_string_new(NULL);
 	append_session(s, local);
-	for(int i = 0; i < r->n; i++) {
+	for (int i = 0; i < r->n; i++) {
 		const sipb_sdp_mline *l = &r->m[i];
 		int port = !l->accepted ? 0 : l->is_video ? local->video_port : local->audio_port;
-		if(port <= 0) {
-			g_string_append_printf(s, "m=%s 0 %s %s\r\n", l->type, l->proto, l->first_fmt);
+		if (port <= 0) {
+			g_string_append_printf(
+				s, "m=%s 0 %s %s\r\n", l->type, l->proto, l->first_fmt);
 			continue;
 		}
 		g_string_append_printf(s, "m=%s %d %s %d", l->type, port, l->proto, l->pt);
-		if(l->dtmf_pt)
+		if (l->dtmf_pt)
 			g_string_append_printf(s, " %d", l->dtmf_pt);
 		g_string_append(s, "\r\n");
-		if(!strcmp(l->codec, "opus"))
-			g_string_append_printf(s, "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d useinbandfec=1\r\n", l->pt, l->pt);
+		if (!strcmp(l->codec, "opus"))
+			g_string_append_printf(s,
+				"a=rtpmap:%d opus/48000/2\r\na=fmtp:%d useinbandfec=1\r\n", l->pt,
+				l->pt);
 		else
-			g_string_append_printf(s, "a=rtpmap:%d %s/%d\r\n", l->pt, l->codec, l->clock_rate);
-		if(!strcmp(l->codec, "H264"))
-			g_string_append_printf(s, "a=fmtp:%d profile-level-id=42e01f;packetization-mode=%d\r\n", l->pt, l->h264_mode);
-		if(l->dtmf_pt)
-			g_string_append_printf(s, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-15\r\n", l->dtmf_pt,
-				!strcmp(l->codec, "opus") && l->clock_rate == 48000 ? 48000 : 8000, l->dtmf_pt);
-		if(l->is_video)
-			g_string_append_printf(s, "a=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n", l->pt, l->pt);
-		if(l->crypto[0])
-			append_crypto(s, l->crypto_tag, l->is_video ? local->video_crypto : local->audio_crypto);
+			g_string_append_printf(
+				s, "a=rtpmap:%d %s/%d\r\n", l->pt, l->codec, l->clock_rate);
+		if (!strcmp(l->codec, "H264"))
+			g_string_append_printf(s,
+				"a=fmtp:%d profile-level-id=42e01f;packetization-mode=%d\r\n",
+				l->pt, l->h264_mode);
+		if (l->dtmf_pt)
+			g_string_append_printf(s,
+				"a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-15\r\n", l->dtmf_pt,
+				!strcmp(l->codec, "opus") && l->clock_rate == 48000 ? 48000 : 8000,
+				l->dtmf_pt);
+		if (l->is_video)
+			g_string_append_printf(s,
+				"a=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n", l->pt, l->pt);
+		if (l->crypto[0])
+			append_crypto(s, l->crypto_tag,
+				l->is_video ? local->video_crypto : local->audio_crypto);
 		g_string_append_printf(s, "a=%s\r\n", dir_answer(l->dir));
 	}
 	return g_string_free(s, FALSE);
 }
 
-char *sipb_sdp_offer(const sipb_sdp_local *local) {
+char *sipb_sdp_offer(const sipb_sdp_local *local)
+{
 	GString *s = g_string_new(NULL);
 	append_session(s, local);
 	g_string_append_printf(s,
 		"m=audio %d RTP/AVP 111 9 0 8 101\r\n"
 		"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n"
 		"a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n", local->audio_port);
-	if(local->video_port > 0)
+		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n",
+		local->audio_port);
+	if (local->video_port > 0)
 		g_string_append_printf(s,
 			"m=video %d RTP/AVP 96 97 98\r\n"
 			"a=rtpmap:96 VP8/90000\r\n"
-			"a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\n"
-			"a=rtpmap:98 H264/90000\r\na=fmtp:98 profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\na=sendrecv\r\n", local->video_port);
+			"a=rtpmap:97 H264/90000\r\na=fmtp:97 "
+			"profile-level-id=42e01f;packetization-mode=1\r\n"
+			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
+			"profile-level-id=42e01f;packetization-mode=0\r\n"
+			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\na=sendrecv\r\n",
+			local->video_port);
 	return g_string_free(s, FALSE);
 }

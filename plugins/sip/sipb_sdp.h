@@ -21,32 +21,35 @@
 #define SIPB_SDP_MAX_MLINES 8
 
 typedef enum sipb_sdp_dir {
-	SIPB_SDP_INACTIVE = 0, SIPB_SDP_SENDONLY = 1, SIPB_SDP_RECVONLY = 2, SIPB_SDP_SENDRECV = 3,
+	SIPB_SDP_INACTIVE = 0,
+	SIPB_SDP_SENDONLY = 1,
+	SIPB_SDP_RECVONLY = 2,
+	SIPB_SDP_SENDRECV = 3,
 } sipb_sdp_dir;
 
 typedef struct sipb_sdp_mline {
 	/* What a refused line is answered with: checked tokens only (see take_line) */
-	char type[16];          /* "audio", "video", or another media type that is a plain name */
-	char proto[24];         /* the offered proto when it is a plain name, e.g. "RTP/SAVP" */
-	char first_fmt[16];     /* the first offered format when valid, else "0" (RTP) or "*" */
-	int accepted;           /* we take this line (else answered with port 0) */
+	char type[16];      /* "audio", "video", or another media type that is a plain name */
+	char proto[24];     /* the offered proto when it is a plain name, e.g. "RTP/SAVP" */
+	char first_fmt[16]; /* the first offered format when valid, else "0" (RTP) or "*" */
+	int accepted;       /* we take this line (else answered with port 0) */
 	int is_video;
 	int port;
 	char remote_ip[64];
 	int pt, clock_rate, channels;
-	char codec[8];          /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
-	char fmtp[128];         /* the chosen format's fmtp (echoed for H.264) */
-	int dtmf_pt;            /* 0 when none */
+	char codec[8];  /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
+	char fmtp[128]; /* the chosen format's fmtp (echoed for H.264) */
+	int dtmf_pt;    /* 0 when none */
 	int h264_mode;
-	char crypto[192];       /* the chosen a=crypto value ("1 AES_CM_... inline:..."), "" for RTP */
+	char crypto[192]; /* the chosen a=crypto value ("1 AES_CM_... inline:..."), "" for RTP */
 	int crypto_tag;
-	sipb_sdp_dir dir;       /* the offerer's direction */
+	sipb_sdp_dir dir; /* the offerer's direction */
 } sipb_sdp_mline;
 
 typedef struct sipb_sdp_result {
-	int n;                  /* m-lines, in order */
+	int n; /* m-lines, in order */
 	sipb_sdp_mline m[SIPB_SDP_MAX_MLINES];
-	int audio, video;       /* index of the accepted audio / video line, -1 when none */
+	int audio, video; /* index of the accepted audio / video line, -1 when none */
 } sipb_sdp_result;
 
 /* 0; -EPROTO when the SDP does not parse or an m= line cannot be answered as offered
@@ -59,8 +62,8 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out);
 
 typedef struct sipb_sdp_local {
 	const char *ip;
-	int audio_port, video_port;         /* 0: not offered / rejected */
-	const char *audio_crypto, *video_crypto;   /* our a=crypto values, NULL for plain RTP */
+	int audio_port, video_port;              /* 0: not offered / rejected */
+	const char *audio_crypto, *video_crypto; /* our a=crypto values, NULL for plain RTP */
 	unsigned long long session_id, version;
 } sipb_sdp_local;
 

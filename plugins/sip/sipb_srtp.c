@@ -102,7 +102,7 @@ int sipb_crypto_parse(const char *value, sipb_crypto *out)
 		p++;
 		n = strcspn(p, "|; \r\n");
 		if (memchr(p, ':', n))
-			return -ENOTSUP;                   /* MKI */
+			return -ENOTSUP; /* MKI */
 		if (n > 2 && p[0] == '2' && p[1] == '^') {
 			if (!all_digits(p + 2, n - 2))
 				return -EINVAL;
@@ -112,13 +112,13 @@ int sipb_crypto_parse(const char *value, sipb_crypto *out)
 		p += n;
 	}
 	if (*p == ';')
-		return -ENOTSUP;                           /* several master keys */
+		return -ENOTSUP; /* several master keys */
 	while (*p == ' ')
 		p++;
 	if (*p == '\r' || *p == '\n')
 		p += strspn(p, "\r\n");
 	if (*p != '\0')
-		return -ENOTSUP;                           /* session parameters */
+		return -ENOTSUP; /* session parameters */
 	return 0;
 }
 
@@ -214,7 +214,8 @@ int sipb_srtp_protect(sipb_srtp *s, bool is_rtcp, uint8_t *buf, size_t *len, siz
 	if (cap < *len + SIPB_SRTP_MAX_OVERHEAD)
 		return -ENOSPC;
 	int l = (int)*len;
-	srtp_err_status_t st = is_rtcp ? srtp_protect_rtcp(s->ctx, buf, &l) : srtp_protect(s->ctx, buf, &l);
+	srtp_err_status_t st = is_rtcp ? srtp_protect_rtcp(s->ctx, buf, &l)
+				       : srtp_protect(s->ctx, buf, &l);
 	if (st != srtp_err_status_ok)
 		return -EIO;
 	*len = (size_t)l;
@@ -229,7 +230,8 @@ int sipb_srtp_unprotect(sipb_srtp *s, bool is_rtcp, uint8_t *buf, size_t *len)
 	if (*len < (is_rtcp ? 8u : 12u))
 		return -EPROTO;
 	int l = (int)*len;
-	srtp_err_status_t st = is_rtcp ? srtp_unprotect_rtcp(s->ctx, buf, &l) : srtp_unprotect(s->ctx, buf, &l);
+	srtp_err_status_t st = is_rtcp ? srtp_unprotect_rtcp(s->ctx, buf, &l)
+				       : srtp_unprotect(s->ctx, buf, &l);
 	if (st != srtp_err_status_ok)
 		return -EPROTO;
 	*len = (size_t)l;

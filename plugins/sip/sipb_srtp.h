@@ -20,8 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIPB_SRTP_KEY_LEN 30        /* 16-byte master key + 14-byte master salt */
-#define SIPB_SRTP_MAX_OVERHEAD 160  /* room after a packet for protect (libsrtp: SRTP_MAX_TRAILER_LEN + 4) */
+#define SIPB_SRTP_KEY_LEN 30 /* 16-byte master key + 14-byte master salt */
+#define SIPB_SRTP_MAX_OVERHEAD                                                                     \
+	160 /* room after a packet for protect (libsrtp: SRTP_MAX_TRAILER_LEN + 4) */
 
 typedef enum sipb_srtp_suite {
 	SIPB_SRTP_AES_CM_128_HMAC_SHA1_80 = 1,
@@ -29,7 +30,7 @@ typedef enum sipb_srtp_suite {
 } sipb_srtp_suite;
 
 typedef struct sipb_crypto {
-	unsigned tag;                    /* 1..999999999 */
+	unsigned tag; /* 1..999999999 */
 	sipb_srtp_suite suite;
 	uint8_t key[SIPB_SRTP_KEY_LEN];
 } sipb_crypto;

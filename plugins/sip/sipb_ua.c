@@ -18,16 +18,17 @@
 #include <sofia-sip/tport_tag.h>
 
 /* The source address of the request being handled (for rate limits and the call log). */
-static void request_source(nua_t *nua, char *ip, size_t iplen, int *port) {
+static void request_source(nua_t *nua, char *ip, size_t iplen, int *port)
+{
 	g_strlcpy(ip, "?", iplen);
 	*port = 0;
 	msg_t *msg = nua_current_request(nua);
 	su_sockaddr_t *su = msg ? msg_addr(msg) : NULL;
-	if(su == NULL)
+	if (su == NULL)
 		return;
-	if(su->su_family == AF_INET)
+	if (su->su_family == AF_INET)
 		inet_ntop(AF_INET, &su->su_sin.sin_addr, ip, (socklen_t)iplen);
-	else if(su->su_family == AF_INET6)
+	else if (su->su_family == AF_INET6)
 		inet_ntop(AF_INET6, &su->su_sin6.sin6_addr, ip, (socklen_t)iplen);
 	*port = ntohs(su->su_port);
 }
@@ -35,12 +36,13 @@ static void request_source(nua_t *nua, char *ip, size_t iplen, int *port) {
 /* ---- REGISTER ------------------------------------------------------------------------------- */
 
 /* Is `ip` one of the configured trusted proxies (comma- or space-separated numeric IPs)? */
-int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip) {
-	if(ua->cfg.trusted_proxies == NULL || ip == NULL)
+int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip)
+{
+	if (ua->cfg.trusted_proxies == NULL || ip == NULL)
 		return 0;
 	gchar **list = g_strsplit_set(ua->cfg.trusted_proxies, ", ", -1);
 	int found = 0;
-	for(int i = 0; list[i] != NULL && !found; i++)
+	for (int i = 0; list[i] != NULL && !found; i++)
 		found = list[i][0] && !strcmp(list[i], ip);
 	g_strfreev(list);
 	return found;
@@ -50,95 +52,111 @@ int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip) {
  * else anyone with an account could point the bridge at a PSTN gateway that trusts our
  * address, or at an internal host (toll fraud). Numeric hosts only (no DNS on this loop);
  * a trusted proxy (which relays REGISTERs of devices behind it) may register any contact. */
-static int contact_host_ok(const sipb_ua *ua, const url_t *u, const char *source_ip) {
-	if(sipb_ua_is_trusted_proxy(ua, source_ip))
+static int contact_host_ok(const sipb_ua *ua, const url_t *u, const char *source_ip)
+{
+	if (sipb_ua_is_trusted_proxy(ua, source_ip))
 		return 1;
-	if(u == NULL || u->url_host == NULL)
+	if (u == NULL || u->url_host == NULL)
 		return 0;
 	char host[64];
 	g_strlcpy(host, u->url_host, sizeof(host));
 	size_t n = strlen(host);
-	if(n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
 		memmove(host, host + 1, n - 2);
 		host[n - 2] = '\0';
 	}
 	unsigned char a[16], b[16];
-	if(inet_pton(AF_INET, host, a) == 1)
+	if (inet_pton(AF_INET, host, a) == 1)
 		return inet_pton(AF_INET, source_ip, b) == 1 && memcmp(a, b, 4) == 0;
-	if(inet_pton(AF_INET6, host, a) == 1)
+	if (inet_pton(AF_INET6, host, a) == 1)
 		return inet_pton(AF_INET6, source_ip, b) == 1 && memcmp(a, b, 16) == 0;
 	return 0;
 }
 
-static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip_t *sip) {
+static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
+{
 	char ip[64];
 	int port;
 	request_source(nua, ip, sizeof(ip), &port);
 	const char *user = sip && sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
-	if(user == NULL || !vmr_account_username_is_valid(user)) {
+	if (user == NULL || !vmr_account_username_is_valid(user)) {
 		nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(nua), TAG_END());
 		nua_handle_destroy(nh);
 		return;
 	}
 	const char *const *params = NULL;
-	for(const sip_authorization_t *au = sip->sip_authorization; au != NULL; au = au->au_next) {
-		if(au->au_scheme && !g_ascii_strcasecmp(au->au_scheme, "Digest")) {
+	for (const sip_authorization_t *au = sip->sip_authorization; au != NULL; au = au->au_next) {
+		if (au->au_scheme && !g_ascii_strcasecmp(au->au_scheme, "Digest")) {
 			params = (const char *const *)au->au_params;
 			break;
 		}
 	}
 	int64_t now_s = g_get_real_time() / G_USEC_PER_SEC;
 	sipb_reg_auth auth;
-	sipb_reg_verdict v = sipb_registrar_authenticate(ua->registrar, user, "REGISTER", params, ip, now_s,
-		g_get_monotonic_time(), &auth);
-	if(v == SIPB_REG_CHALLENGE) {
-		if(auth.replay)
-			sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s: a replayed answer (nonce already used), challenged again", user, ip);
+	sipb_reg_verdict v = sipb_registrar_authenticate(
+		ua->registrar, user, "REGISTER", params, ip, now_s, g_get_monotonic_time(), &auth);
+	if (v == SIPB_REG_CHALLENGE) {
+		if (auth.replay)
+			sipb_log(SIPB_LOG_WARN,
+				"[sipbridge] REGISTER of %s from %s: a replayed answer (nonce "
+				"already used), challenged again",
+				user, ip);
 		char *www = sipb_registrar_challenge(ua->registrar, now_s, auth.stale);
-		nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(nua), SIPTAG_WWW_AUTHENTICATE_STR(www), TAG_END());
+		nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(nua),
+			SIPTAG_WWW_AUTHENTICATE_STR(www), TAG_END());
 		g_free(www);
-	} else if(v == SIPB_REG_BAD) {
+	} else if (v == SIPB_REG_BAD) {
 		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
-	} else if(v != SIPB_REG_OK) {
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (%s)", user, ip, v == SIPB_REG_LOCKED ? "locked" : "bad credentials");
+	} else if (v != SIPB_REG_OK) {
+		sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (%s)", user, ip,
+			v == SIPB_REG_LOCKED ? "locked" : "bad credentials");
 		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
 	} else {
 		int rc = 0;
 		int global = sip->sip_expires ? (int)sip->sip_expires->ex_delta : 3600;
 		char source[80];
 		g_snprintf(source, sizeof(source), "%s:%d", ip, port);
-		for(const sip_contact_t *m = sip->sip_contact; m != NULL && rc >= 0; m = m->m_next) {
-			if(m->m_url->url_type == url_any) {   /* "Contact: *" needs Expires: 0 (RFC 3261 §10.3 step 6) */
-				if(global != 0 || sip->sip_contact->m_next != NULL)
+		for (const sip_contact_t *m = sip->sip_contact; m != NULL && rc >= 0;
+			m = m->m_next) {
+			if (m->m_url->url_type
+				== url_any) { /* "Contact: *" needs Expires: 0 (RFC 3261 §10.3 step 6) */
+				if (global != 0 || sip->sip_contact->m_next != NULL)
 					rc = -EINVAL;
 				else
 					sipb_registrar_unbind_all(ua->registrar, user);
 				continue;
 			}
 			int expires = m->m_expires ? (int)strtol(m->m_expires, NULL, 10) : global;
-			if(expires != 0 && !contact_host_ok(ua, m->m_url, ip)) {
+			if (expires != 0 && !contact_host_ok(ua, m->m_url, ip)) {
 				rc = -EACCES;
 				break;
 			}
 			char *uri = url_as_string(NULL, m->m_url);
-			if(uri != NULL && strlen(uri) < 256 && !strpbrk(uri, "\r\n<>\""))
-				rc = sipb_registrar_bind(ua->registrar, user, uri, source, expires < 0 ? 0 : expires, now_s);
+			if (uri != NULL && strlen(uri) < 256 && !strpbrk(uri, "\r\n<>\""))
+				rc = sipb_registrar_bind(ua->registrar, user, uri, source,
+					expires < 0 ? 0 : expires, now_s);
 			else
 				rc = -EINVAL;
 			su_free(NULL, uri);
 		}
-		if(rc == -EACCES) {
-			sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (contact on another host)", user, ip);
-			nua_respond(nh, 403, "Contact must be at the registering address", NUTAG_WITH_THIS(nua), TAG_END());
-		} else if(rc == -EINVAL) {
+		if (rc == -EACCES) {
+			sipb_log(SIPB_LOG_WARN,
+				"[sipbridge] REGISTER of %s from %s refused (contact on another "
+				"host)",
+				user, ip);
+			nua_respond(nh, 403, "Contact must be at the registering address",
+				NUTAG_WITH_THIS(nua), TAG_END());
+		} else if (rc == -EINVAL) {
 			nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
-		} else if(rc == -ENOSPC) {
-			nua_respond(nh, 403, "Too many registrations", NUTAG_WITH_THIS(nua), TAG_END());
+		} else if (rc == -ENOSPC) {
+			nua_respond(
+				nh, 403, "Too many registrations", NUTAG_WITH_THIS(nua), TAG_END());
 		} else {
 			char *contacts = sipb_registrar_contact_header(ua->registrar, user, now_s);
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua),
 				TAG_IF(contacts != NULL, SIPTAG_CONTACT_STR(contacts)), TAG_END());
-			sipb_log(SIPB_LOG_INFO, "[sipbridge] REGISTER of %s from %s:%d: %s", user, ip, port, contacts ? contacts : "no bindings left");
+			sipb_log(SIPB_LOG_INFO, "[sipbridge] REGISTER of %s from %s:%d: %s", user,
+				ip, port, contacts ? contacts : "no bindings left");
 			g_free(contacts);
 		}
 	}
@@ -148,12 +166,13 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 /* ---- the nua callback ----------------------------------------------------------------------- */
 
 static void nua_callback(nua_event_t event, int status, const char *phrase, nua_t *nua, sipb_ua *ua,
-		nua_handle_t *nh, sipb_call *call, const sip_t *sip, tagi_t tags[]) {
-	if(call != NULL) {
+	nua_handle_t *nh, sipb_call *call, const sip_t *sip, tagi_t tags[])
+{
+	if (call != NULL) {
 		sipb_call_event(call, event, status, phrase, sip, tags);
 		return;
 	}
-	switch(event) {
+	switch (event) {
 	case nua_i_invite: {
 		char ip[64];
 		int port;
@@ -161,23 +180,20 @@ static void nua_callback(nua_event_t event, int status, const char *phrase, nua_
 		sipb_call_incoming(ua, nh, sip, ip, port);
 		break;
 	}
-	case nua_i_register:
-		handle_register(ua, nua, nh, sip);
-		break;
+	case nua_i_register: handle_register(ua, nua, nh, sip); break;
 	case nua_r_shutdown:
-		if(status >= 200)
+		if (status >= 200)
 			g_main_loop_quit(ua->loop);
 		break;
 	case nua_i_error:
 		sipb_log(SIPB_LOG_ERR, "[sipbridge] nua error %d %s", status, phrase ? phrase : "");
 		break;
 	case nua_i_state:
-	case nua_i_terminated:
-		break;
+	case nua_i_terminated: break;
 	default:
 		/* Requests on handles without a call (stray INFO/BYE, OPTIONS) were answered by nua;
 		 * free server handles nobody will use. */
-		if(nh != NULL && event < nua_r_set_params && event != nua_i_outbound)
+		if (nh != NULL && event < nua_r_set_params && event != nua_i_outbound)
 			nua_handle_destroy(nh);
 		break;
 	}
@@ -185,34 +201,28 @@ static void nua_callback(nua_event_t event, int status, const char *phrase, nua_
 
 /* ---- the loop thread ----------------------------------------------------------------------- */
 
-static gpointer ua_thread(gpointer data) {
+static gpointer ua_thread(gpointer data)
+{
 	sipb_ua *ua = data;
 	g_main_context_push_thread_default(ua->ctx);
 	ua->root = su_glib_root_create(ua);
 	int rc = -EIO;
-	if(ua->root != NULL) {
+	if (ua->root != NULL) {
 		g_source_attach(su_glib_root_gsource(ua->root), ua->ctx);
 		char *url = g_strdup_printf("sip:%s:%d", ua->cfg.ip, ua->cfg.port);
 		char *sips = ua->cfg.tls_port > 0 && ua->cfg.tls_cert_dir
-			? g_strdup_printf("sips:%s:%d", ua->cfg.ip, ua->cfg.tls_port) : NULL;
+			? g_strdup_printf("sips:%s:%d", ua->cfg.ip, ua->cfg.tls_port)
+			: NULL;
 		char *contact_domain = g_strdup_printf("%s", ua->cfg.domain);
-		ua->nua = nua_create(ua->root, nua_callback, ua,
-			NUTAG_URL(url),
+		ua->nua = nua_create(ua->root, nua_callback, ua, NUTAG_URL(url),
 			TAG_IF(sips != NULL, NUTAG_SIPS_URL(sips)),
 			TAG_IF(sips != NULL, TPTAG_CERTIFICATE(ua->cfg.tls_cert_dir)),
-			NUTAG_MEDIA_ENABLE(0),
-			NUTAG_AUTOANSWER(0),
-			NUTAG_AUTOALERT(0),
-			NUTAG_ENABLEINVITE(1),
-			NUTAG_ALLOW("REGISTER"),
-			NUTAG_APPL_METHOD("REGISTER"),
-			NUTAG_ALLOW("INFO"),
-			NUTAG_SESSION_TIMER(ua->cfg.session_timer_s),
-			NUTAG_MIN_SE(90),
-			NUTAG_SESSION_REFRESHER(nua_any_refresher),
-			NUTAG_UPDATE_REFRESH(1),
-			SIPTAG_USER_AGENT_STR("tpaas-vmr sipbridge"),
-			TAG_END());
+			NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
+			NUTAG_ENABLEINVITE(1), NUTAG_ALLOW("REGISTER"),
+			NUTAG_APPL_METHOD("REGISTER"), NUTAG_ALLOW("INFO"),
+			NUTAG_SESSION_TIMER(ua->cfg.session_timer_s), NUTAG_MIN_SE(90),
+			NUTAG_SESSION_REFRESHER(nua_any_refresher), NUTAG_UPDATE_REFRESH(1),
+			SIPTAG_USER_AGENT_STR("tpaas-vmr sipbridge"), TAG_END());
 		g_free(url);
 		g_free(sips);
 		g_free(contact_domain);
@@ -223,12 +233,12 @@ static gpointer ua_thread(gpointer data) {
 	ua->started = 1;
 	g_cond_signal(&ua->cond);
 	g_mutex_unlock(&ua->lock);
-	if(rc == 0)
+	if (rc == 0)
 		g_main_loop_run(ua->loop);
 	/* shut down: calls were hung up and nua has finished (nua_r_shutdown) */
-	if(ua->nua != NULL)
+	if (ua->nua != NULL)
 		nua_destroy(ua->nua);
-	if(ua->root != NULL) {
+	if (ua->root != NULL) {
 		/* Detach Sofia's GSource first: then su_root_destroy drops its last reference and the
 		 * port is finalized here, on the thread that created (and so holds) it. Left attached,
 		 * the context's reference made g_main_context_unref in sipb_ua_stop finalize it on
@@ -242,24 +252,29 @@ static gpointer ua_thread(gpointer data) {
 	return NULL;
 }
 
-int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out) {
+int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out)
+{
 	sipb_ua *ua = g_new0(sipb_ua, 1);
 	ua->cfg = *cfg;
 	ua->cfg.ip = g_strdup(cfg->ip ? cfg->ip : "127.0.0.1");
 	ua->cfg.port = cfg->port > 0 ? cfg->port : 5060;
-	ua->cfg.tls_cert_dir = g_strdup(cfg->tls_cert_dir && cfg->tls_cert_dir[0] ? cfg->tls_cert_dir : NULL);
+	ua->cfg.tls_cert_dir = g_strdup(
+		cfg->tls_cert_dir && cfg->tls_cert_dir[0] ? cfg->tls_cert_dir : NULL);
 	ua->cfg.domain = g_strdup(cfg->domain ? cfg->domain : "localhost");
-	ua->cfg.lobby_user = cfg->lobby_user && cfg->lobby_user[0] ? g_ascii_strdown(cfg->lobby_user, -1) : NULL;
+	ua->cfg.lobby_user = cfg->lobby_user && cfg->lobby_user[0]
+		? g_ascii_strdown(cfg->lobby_user, -1)
+		: NULL;
 	ua->cfg.media_ip = g_strdup(cfg->media_ip && cfg->media_ip[0] ? cfg->media_ip : ua->cfg.ip);
 	ua->cfg.prompt_dir = g_strdup(cfg->prompt_dir);
-	ua->cfg.trusted_proxies = g_strdup(cfg->trusted_proxies && cfg->trusted_proxies[0] ? cfg->trusted_proxies : NULL);
-	if(ua->cfg.media_timeout_s <= 0)
+	ua->cfg.trusted_proxies = g_strdup(
+		cfg->trusted_proxies && cfg->trusted_proxies[0] ? cfg->trusted_proxies : NULL);
+	if (ua->cfg.media_timeout_s <= 0)
 		ua->cfg.media_timeout_s = 30;
-	if(ua->cfg.dialout_ring_s <= 0)
+	if (ua->cfg.dialout_ring_s <= 0)
 		ua->cfg.dialout_ring_s = 30;
-	if(ua->cfg.max_calls <= 0)
+	if (ua->cfg.max_calls <= 0)
 		ua->cfg.max_calls = 200;
-	if(ua->cfg.max_calls_per_source <= 0)
+	if (ua->cfg.max_calls_per_source <= 0)
 		ua->cfg.max_calls_per_source = 10;
 	ua->store = store;
 	ua->registrar = sipb_registrar_new(store, ua->cfg.domain);
@@ -274,11 +289,11 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out) {
 	ua->loop = g_main_loop_new(ua->ctx, FALSE);
 	ua->thread = g_thread_new("sipb-ua", ua_thread, ua);
 	g_mutex_lock(&ua->lock);
-	while(!ua->started)
+	while (!ua->started)
 		g_cond_wait(&ua->cond, &ua->lock);
 	int rc = ua->start_rc;
 	g_mutex_unlock(&ua->lock);
-	if(rc < 0) {
+	if (rc < 0) {
 		g_thread_join(ua->thread);
 		ua->thread = NULL;
 		sipb_ua_stop(ua);
@@ -288,14 +303,15 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out) {
 	return 0;
 }
 
-static gboolean shutdown_on_loop(gpointer data) {
+static gboolean shutdown_on_loop(gpointer data)
+{
 	sipb_ua *ua = data;
 	ua->shutting_down = 1;
 	GList *calls = NULL;
 	g_mutex_lock(&ua->lock);
 	calls = g_hash_table_get_values(ua->calls);
 	g_mutex_unlock(&ua->lock);
-	for(GList *l = calls; l; l = l->next)
+	for (GList *l = calls; l; l = l->next)
 		sipb_call_hangup(l->data, "service shutdown");
 	g_list_free(calls);
 	/* nua_shutdown waits for the BYEs' transactions, then reports nua_r_shutdown */
@@ -303,18 +319,19 @@ static gboolean shutdown_on_loop(gpointer data) {
 	return G_SOURCE_REMOVE;
 }
 
-void sipb_ua_stop(sipb_ua *ua) {
-	if(ua == NULL)
+void sipb_ua_stop(sipb_ua *ua)
+{
+	if (ua == NULL)
 		return;
-	if(ua->thread != NULL) {
+	if (ua->thread != NULL) {
 		g_main_context_invoke(ua->ctx, shutdown_on_loop, ua);
 		g_thread_join(ua->thread);
 	}
 	/* Calls nua never reported as terminated (shutdown timed out): free what is left. */
 	GList *calls = g_hash_table_get_values(ua->calls);
-	for(GList *l = calls; l; l = l->next) {
+	for (GList *l = calls; l; l = l->next) {
 		sipb_call *call = l->data;
-		if(call->media)
+		if (call->media)
 			sipb_media_free(call->media);
 		call->media = NULL;
 	}
@@ -338,25 +355,31 @@ void sipb_ua_stop(sipb_ua *ua) {
 
 /* ---- status and dial-out (any thread) -------------------------------------------------------- */
 
-static void add_binding(void *opaque, const char *username, const char *contact, const char *source, int64_t expires_at) {
-	json_array_append_new(opaque, json_pack("{sssssssI}", "username", username, "contact", contact,
-		"source", source ? source : "", "expires_at", (json_int_t)expires_at));
+static void add_binding(void *opaque, const char *username, const char *contact, const char *source,
+	int64_t expires_at)
+{
+	json_array_append_new(opaque,
+		json_pack("{sssssssI}", "username", username, "contact", contact, "source",
+			source ? source : "", "expires_at", (json_int_t)expires_at));
 }
 
-json_t *sipb_ua_status(sipb_ua *ua) {
+json_t *sipb_ua_status(sipb_ua *ua)
+{
 	json_t *j = json_object();
-	json_object_set_new(j, "listening", json_sprintf("sip:%s:%d (udp, tcp%s)", ua->cfg.ip, ua->cfg.port,
-		ua->cfg.tls_cert_dir && ua->cfg.tls_port > 0 ? ", tls" : ""));
+	json_object_set_new(j, "listening",
+		json_sprintf("sip:%s:%d (udp, tcp%s)", ua->cfg.ip, ua->cfg.port,
+			ua->cfg.tls_cert_dir && ua->cfg.tls_port > 0 ? ", tls" : ""));
 	json_object_set_new(j, "domain", json_string(ua->cfg.domain));
 	json_t *regs = json_array();
-	sipb_registrar_foreach(ua->registrar, g_get_real_time() / G_USEC_PER_SEC, add_binding, regs);
+	sipb_registrar_foreach(
+		ua->registrar, g_get_real_time() / G_USEC_PER_SEC, add_binding, regs);
 	json_object_set_new(j, "registrations", regs);
 	json_t *calls = json_array();
 	g_mutex_lock(&ua->lock);
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, ua->calls);
-	while(g_hash_table_iter_next(&it, &k, &v))
+	while (g_hash_table_iter_next(&it, &k, &v))
 		json_array_append_new(calls, sipb_call_json(v));
 	g_mutex_unlock(&ua->lock);
 	json_object_set_new(j, "calls", calls);
@@ -369,57 +392,66 @@ typedef struct dialout_job {
 	vmr_room room;
 } dialout_job;
 
-static void dialout_job_free(gpointer data) {
+static void dialout_job_free(gpointer data)
+{
 	dialout_job *job = data;
 	g_free(job->username);
 	vmr_room_clear(&job->room);
 	g_free(job);
 }
 
-static gboolean dialout_on_loop(gpointer data) {
+static gboolean dialout_on_loop(gpointer data)
+{
 	dialout_job *job = data;
-	if(job->ua->shutting_down)
+	if (job->ua->shutting_down)
 		return G_SOURCE_REMOVE;
-	GPtrArray *contacts = sipb_registrar_contacts(job->ua->registrar, job->username, g_get_real_time() / G_USEC_PER_SEC);
-	for(guint i = 0; i < contacts->len; i++) {
+	GPtrArray *contacts = sipb_registrar_contacts(
+		job->ua->registrar, job->username, g_get_real_time() / G_USEC_PER_SEC);
+	for (guint i = 0; i < contacts->len; i++) {
 		/* Already ringing there, or already in this room from there: no second call. */
 		int busy = 0;
 		g_mutex_lock(&job->ua->lock);
 		GHashTableIter it;
 		gpointer k, v;
 		g_hash_table_iter_init(&it, job->ua->calls);
-		while(!busy && g_hash_table_iter_next(&it, &k, &v)) {
+		while (!busy && g_hash_table_iter_next(&it, &k, &v)) {
 			const sipb_call *c = v;
-			busy = c->outgoing && c->state != SIPB_CALL_ENDING && c->caller && !strcmp(c->caller, contacts->pdata[i])
-				&& c->room_address && !strcmp(c->room_address, job->room.address);
+			busy = c->outgoing && c->state != SIPB_CALL_ENDING && c->caller
+				&& !strcmp(c->caller, contacts->pdata[i]) && c->room_address
+				&& !strcmp(c->room_address, job->room.address);
 		}
 		g_mutex_unlock(&job->ua->lock);
-		if(!busy)
+		if (!busy)
 			sipb_call_dialout(job->ua, contacts->pdata[i], job->username, &job->room);
 	}
 	g_ptr_array_unref(contacts);
 	return G_SOURCE_REMOVE;
 }
 
-int sipb_ua_dialout(void *opaque, int64_t account_id, const char *username, const char *room_address) {
+int sipb_ua_dialout(
+	void *opaque, int64_t account_id, const char *username, const char *room_address)
+{
 	sipb_ua *ua = opaque;
-	if(ua == NULL || username == NULL || room_address == NULL)
+	if (ua == NULL || username == NULL || room_address == NULL)
 		return -EINVAL;
 	/* No toll fraud: only the account's own room, only its own registered devices. */
 	dialout_job *job = g_new0(dialout_job, 1);
-	if(vmr_store_room_get_by_address(ua->store, room_address, &job->room) != 0 || job->room.owner_id != account_id) {
+	if (vmr_store_room_get_by_address(ua->store, room_address, &job->room) != 0
+		|| job->room.owner_id != account_id) {
 		dialout_job_free(job);
 		return -EPERM;
 	}
-	GPtrArray *contacts = sipb_registrar_contacts(ua->registrar, username, g_get_real_time() / G_USEC_PER_SEC);
+	GPtrArray *contacts = sipb_registrar_contacts(
+		ua->registrar, username, g_get_real_time() / G_USEC_PER_SEC);
 	guint n = contacts->len;
 	g_ptr_array_unref(contacts);
-	if(n == 0) {
+	if (n == 0) {
 		dialout_job_free(job);
 		return -ENOENT;
 	}
 	job->ua = ua;
 	job->username = g_strdup(username);
-	g_main_context_invoke_full(ua->ctx, G_PRIORITY_DEFAULT, dialout_on_loop, job, dialout_job_free);
+	g_main_context_invoke_full(
+		ua->ctx, G_PRIORITY_DEFAULT, dialout_on_loop, job, dialout_job_free);
 	return 0;
 }

@@ -19,13 +19,13 @@
 typedef struct sipb_ua sipb_ua;
 
 typedef struct sipb_ua_config {
-	const char *ip;              /* listening address, also in Contact and SDP */
-	int port;                    /* UDP and TCP (default 5060) */
-	int tls_port;                /* 0: no TLS */
-	const char *tls_cert_dir;    /* folder with agent.pem (key + certificate) and cafile.pem */
-	const char *domain;          /* SIP domain: rooms are <address>@<domain>; registrar realm */
-	const char *lobby_user;      /* user part that reaches the lobby (besides no user part) */
-	const char *media_ip;        /* RTP address (default ip) */
+	const char *ip;           /* listening address, also in Contact and SDP */
+	int port;                 /* UDP and TCP (default 5060) */
+	int tls_port;             /* 0: no TLS */
+	const char *tls_cert_dir; /* folder with agent.pem (key + certificate) and cafile.pem */
+	const char *domain;       /* SIP domain: rooms are <address>@<domain>; registrar realm */
+	const char *lobby_user;   /* user part that reaches the lobby (besides no user part) */
+	const char *media_ip;     /* RTP address (default ip) */
 	int rtp_port_min, rtp_port_max;
 	int media_timeout_s;
 	const char *prompt_dir;

@@ -12,8 +12,8 @@
 
 typedef struct sipb_ua sipb_ua;
 typedef struct sipb_call sipb_call;
-#define NUA_MAGIC_T sipb_ua
-#define NUA_HMAGIC_T sipb_call
+#define NUA_MAGIC_T     sipb_ua
+#define NUA_HMAGIC_T    sipb_call
 #define SU_ROOT_MAGIC_T sipb_ua
 
 #include <sofia-sip/su_glib.h>
@@ -33,33 +33,33 @@ typedef struct sipb_call sipb_call;
 #include "vmr_rooms.h"
 
 struct sipb_ua {
-	sipb_ua_config cfg;          /* strings owned (g_strdup) */
-	vmr_store *store;            /* borrowed */
+	sipb_ua_config cfg; /* strings owned (g_strdup) */
+	vmr_store *store;   /* borrowed */
 	sipb_registrar *registrar;
-	vmr_ratelimit *lobby_failures;  /* "src:<ip>" */
+	vmr_ratelimit *lobby_failures; /* "src:<ip>" */
 	GThread *thread;
 	GMainContext *ctx;
 	GMainLoop *loop;
 	su_root_t *root;
 	nua_t *nua;
 	int start_rc, started;
-	GMutex lock;                 /* calls table + call fields read by status */
-	GCond cond;                  /* start-up handshake */
-	GHashTable *calls;           /* id (uint64*) -> sipb_call* */
+	GMutex lock;       /* calls table + call fields read by status */
+	GCond cond;        /* start-up handshake */
+	GHashTable *calls; /* id (uint64*) -> sipb_call* */
 	int shutting_down;
 };
 
 typedef enum sipb_call_state {
-	SIPB_CALL_LOBBY = 1,         /* waiting for a meeting number */
-	SIPB_CALL_PIN,               /* waiting for the room's PIN */
+	SIPB_CALL_LOBBY = 1, /* waiting for a meeting number */
+	SIPB_CALL_PIN,       /* waiting for the room's PIN */
 	SIPB_CALL_IN_ROOM,
-	SIPB_CALL_RINGING,           /* dial-out, not answered yet */
-	SIPB_CALL_ENDING,            /* BYE/CANCEL sent or received */
+	SIPB_CALL_RINGING, /* dial-out, not answered yet */
+	SIPB_CALL_ENDING,  /* BYE/CANCEL sent or received */
 } sipb_call_state;
 
 /* One SIP call. Owned by ua->calls; freed on the loop thread when its dialog terminated. */
 struct sipb_call {
-	vmr_member member;           /* first, by the convention of vmr_rooms.h */
+	vmr_member member; /* first, by the convention of vmr_rooms.h */
 	sipb_ua *ua;
 	nua_handle_t *nh;
 	int outgoing;
@@ -82,13 +82,15 @@ struct sipb_call {
 int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip);
 
 /* sipb_call.c, called from the nua callback in sipb_ua.c */
-void sipb_call_incoming(sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port);
-void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase, const sip_t *sip, tagi_t tags[]);
+void sipb_call_incoming(
+	sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port);
+void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase,
+	const sip_t *sip, tagi_t tags[]);
 int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room);
 /* Sends BYE (or CANCEL) with cause for the log. */
 void sipb_call_hangup(sipb_call *call, const char *cause);
 void sipb_call_key(sipb_call *call, char key);
-json_t *sipb_call_json(const sipb_call *call);   /* ua->lock held */
+json_t *sipb_call_json(const sipb_call *call); /* ua->lock held */
 const char *sipb_call_state_name(sipb_call_state s);
 
 #endif

@@ -43,25 +43,46 @@
 #include "vmr_plugin_priv.h"
 #include "vmr_plugin_log.h"
 
-#define VMR_VERSION 1
+#define VMR_VERSION        1
 #define VMR_VERSION_STRING "0.1.0"
-#define VMR_DESCRIPTION "tpaas-vmr: virtual meeting rooms with an MCU (mixed audio, composed video)"
-#define VMR_NAME "tpaas VMR"
-#define VMR_AUTHOR "tpaas-vmr developers"
-#define VMR_PACKAGE "janus.plugin.vmr"
+#define VMR_DESCRIPTION    "tpaas-vmr: virtual meeting rooms with an MCU (mixed audio, composed video)"
+#define VMR_NAME           "tpaas VMR"
+#define VMR_AUTHOR         "tpaas-vmr developers"
+#define VMR_PACKAGE        "janus.plugin.vmr"
 
 static int vmr_init(janus_callbacks *callback, const char *config_path);
 static void vmr_destroy(void);
-static int vmr_get_api_compatibility(void) { return JANUS_PLUGIN_API_VERSION; }
-static int vmr_get_version(void) { return VMR_VERSION; }
-static const char *vmr_get_version_string(void) { return VMR_VERSION_STRING; }
-static const char *vmr_get_description(void) { return VMR_DESCRIPTION; }
-static const char *vmr_get_name(void) { return VMR_NAME; }
-static const char *vmr_get_author(void) { return VMR_AUTHOR; }
-static const char *vmr_get_package(void) { return VMR_PACKAGE; }
+static int vmr_get_api_compatibility(void)
+{
+	return JANUS_PLUGIN_API_VERSION;
+}
+static int vmr_get_version(void)
+{
+	return VMR_VERSION;
+}
+static const char *vmr_get_version_string(void)
+{
+	return VMR_VERSION_STRING;
+}
+static const char *vmr_get_description(void)
+{
+	return VMR_DESCRIPTION;
+}
+static const char *vmr_get_name(void)
+{
+	return VMR_NAME;
+}
+static const char *vmr_get_author(void)
+{
+	return VMR_AUTHOR;
+}
+static const char *vmr_get_package(void)
+{
+	return VMR_PACKAGE;
+}
 static void vmr_create_session(janus_plugin_session *handle, int *error);
-static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *handle,
-	char *transaction, json_t *message, json_t *jsep);
+static struct janus_plugin_result *vmr_handle_message(
+	janus_plugin_session *handle, char *transaction, json_t *message, json_t *jsep);
 static json_t *vmr_handle_admin_message(json_t *message);
 static void vmr_setup_media(janus_plugin_session *handle);
 static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet);
@@ -70,44 +91,33 @@ static void vmr_hangup_media(janus_plugin_session *handle);
 static void vmr_destroy_session(janus_plugin_session *handle, int *error);
 static json_t *vmr_query_session(janus_plugin_session *handle);
 
-janus_plugin vmr_plugin =
-	JANUS_PLUGIN_INIT(
-		.init = vmr_init,
-		.destroy = vmr_destroy,
-		.get_api_compatibility = vmr_get_api_compatibility,
-		.get_version = vmr_get_version,
-		.get_version_string = vmr_get_version_string,
-		.get_description = vmr_get_description,
-		.get_name = vmr_get_name,
-		.get_author = vmr_get_author,
-		.get_package = vmr_get_package,
-		.create_session = vmr_create_session,
-		.handle_message = vmr_handle_message,
-		.handle_admin_message = vmr_handle_admin_message,
-		.setup_media = vmr_setup_media,
-		.incoming_rtp = vmr_incoming_rtp,
-		.incoming_rtcp = vmr_incoming_rtcp,
-		.hangup_media = vmr_hangup_media,
-		.destroy_session = vmr_destroy_session,
-		.query_session = vmr_query_session,
-	);
+janus_plugin vmr_plugin = JANUS_PLUGIN_INIT(.init = vmr_init, .destroy = vmr_destroy,
+	.get_api_compatibility = vmr_get_api_compatibility, .get_version = vmr_get_version,
+	.get_version_string = vmr_get_version_string, .get_description = vmr_get_description,
+	.get_name = vmr_get_name, .get_author = vmr_get_author, .get_package = vmr_get_package,
+	.create_session = vmr_create_session, .handle_message = vmr_handle_message,
+	.handle_admin_message = vmr_handle_admin_message, .setup_media = vmr_setup_media,
+	.incoming_rtp = vmr_incoming_rtp, .incoming_rtcp = vmr_incoming_rtcp,
+	.hangup_media = vmr_hangup_media, .destroy_session = vmr_destroy_session,
+	.query_session = vmr_query_session, );
 
-TPAAS_EXPORT janus_plugin *create(void) {
+TPAAS_EXPORT janus_plugin *create(void)
+{
 	return &vmr_plugin;
 }
 
 janus_callbacks *vmr_gateway;
 volatile gint vmr_initialized, vmr_stopping;
-static GHashTable *sessions;            /* janus_plugin_session* -> vmr_session* (one ref) */
+static GHashTable *sessions; /* janus_plugin_session* -> vmr_session* (one ref) */
 janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 static GAsyncQueue *messages;
 /* The worker's queue is bounded, overall and per client address, so that one client (or a
  * crowd) sending slow requests (an argon2 login, a database write) gets a quick "busy" answer
  * instead of a queue that grows without end and delays everybody else. */
-static int queue_max = 512, queue_per_source = 8;   /* queue_max, queue_per_client in the jcfg */
+static int queue_max = 512, queue_per_source = 8; /* queue_max, queue_per_client in the jcfg */
 static GMutex queue_lock;
-static GHashTable *queued_by_source;   /* key -> GINT_TO_POINTER(count), under queue_lock */
-static int queued_total;               /* under queue_lock */
+static GHashTable *queued_by_source; /* key -> GINT_TO_POINTER(count), under queue_lock */
+static int queued_total;             /* under queue_lock */
 static GThread *worker;
 static vmr_message exit_message;
 vmr_service *vmr_svc;
@@ -115,7 +125,8 @@ static mcu_room_config room_config;
 
 /* ---- sessions ----------------------------------------------------------------------- */
 
-static void vmr_session_free(const janus_refcount *ref) {
+static void vmr_session_free(const janus_refcount *ref)
+{
 	vmr_session *s = janus_refcount_containerof(ref, vmr_session, ref);
 	g_free(s->room_name);
 	g_free(s->display);
@@ -125,12 +136,13 @@ static void vmr_session_free(const janus_refcount *ref) {
 }
 
 /* Returns a new reference to the session of a handle, or NULL. */
-vmr_session *session_lookup(janus_plugin_session *handle) {
+vmr_session *session_lookup(janus_plugin_session *handle)
+{
 	vmr_session *s = NULL;
 	janus_mutex_lock(&sessions_mutex);
-	if(sessions != NULL)
+	if (sessions != NULL)
 		s = g_hash_table_lookup(sessions, handle);
-	if(s != NULL && !g_atomic_int_get(&s->destroyed)) {
+	if (s != NULL && !g_atomic_int_get(&s->destroyed)) {
 		janus_refcount_increase(&s->ref);
 	} else {
 		s = NULL;
@@ -140,11 +152,12 @@ vmr_session *session_lookup(janus_plugin_session *handle) {
 }
 
 /* Takes a place in the worker's queue for key; FALSE when the queue or key's share is full. */
-static gboolean queue_reserve(const char *key) {
+static gboolean queue_reserve(const char *key)
+{
 	g_mutex_lock(&queue_lock);
 	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
 	gboolean ok = queued_total < queue_max && n < queue_per_source;
-	if(ok) {
+	if (ok) {
 		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n + 1));
 		queued_total++;
 	}
@@ -152,39 +165,42 @@ static gboolean queue_reserve(const char *key) {
 	return ok;
 }
 
-static void queue_release(const char *key) {
+static void queue_release(const char *key)
+{
 	g_mutex_lock(&queue_lock);
 	int n = GPOINTER_TO_INT(g_hash_table_lookup(queued_by_source, key));
-	if(n <= 1)
+	if (n <= 1)
 		g_hash_table_remove(queued_by_source, key);
 	else
 		g_hash_table_insert(queued_by_source, g_strdup(key), GINT_TO_POINTER(n - 1));
-	if(n > 0)
+	if (n > 0)
 		queued_total--;
 	g_mutex_unlock(&queue_lock);
 }
 
-static void vmr_message_free(vmr_message *msg) {
-	if(msg == NULL || msg == &exit_message)
+static void vmr_message_free(vmr_message *msg)
+{
+	if (msg == NULL || msg == &exit_message)
 		return;
-	if(msg->queue_key) {
+	if (msg->queue_key) {
 		queue_release(msg->queue_key);
 		g_free(msg->queue_key);
 	}
-	if(msg->session)
+	if (msg->session)
 		janus_refcount_decrease(&msg->session->ref);
 	g_free(msg->transaction);
 	g_free(msg->peer);
-	if(msg->message)
+	if (msg->message)
 		json_decref(msg->message);
-	if(msg->jsep)
+	if (msg->jsep)
 		json_decref(msg->jsep);
-	if(msg->job_free)
+	if (msg->job_free)
 		msg->job_free(msg->job_data);
 	g_free(msg);
 }
 
-void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free) {
+void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free)
+{
 	vmr_message *msg = g_new0(vmr_message, 1);
 	msg->job = job;
 	msg->job_data = data;
@@ -193,18 +209,19 @@ void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free) {
 	 * the queue away: queue_lock makes that either before or after. */
 	g_mutex_lock(&queue_lock);
 	gboolean queued = !g_atomic_int_get(&vmr_stopping) && messages != NULL;
-	if(queued)
+	if (queued)
 		g_async_queue_push(messages, msg);
 	g_mutex_unlock(&queue_lock);
-	if(!queued)
+	if (!queued)
 		vmr_message_free(msg);
 }
 
 /* ---- MCU io callbacks (MCU threads) --------------------------------------------------- */
 
-void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len) {
+void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
+{
 	vmr_session *s = opaque;
-	if(!g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
+	if (!g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
 		return;
 	/* relay_rtp takes a mutable buffer: hand it a private copy of the MCU's packet. */
 	char buf[1500];
@@ -218,68 +235,77 @@ void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 	vmr_gateway->relay_rtp(s->handle, &rtp);
 }
 
-void io_request_keyframe(void *opaque) {
+void io_request_keyframe(void *opaque)
+{
 	vmr_session *s = opaque;
-	if(g_atomic_int_get(&s->media_up) && !g_atomic_int_get(&s->destroyed))
+	if (g_atomic_int_get(&s->media_up) && !g_atomic_int_get(&s->destroyed))
 		vmr_gateway->send_pli(s->handle);
 }
 
 /* ---- rooms --------------------------------------------------------------------------- */
 
-
-
 /* Room events from the rooms registry (vmr_rooms.h): every participant of every kind (browser,
  * SIP, plain RTP) comes and goes through it, and its talking/speaker events come from the
  * MCU's audio thread. Everyone in the room hears of it. */
-static void room_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip) {
+static void room_joined(
+	void *opaque, const char *address, uint64_t id, const char *display, int is_sip)
+{
 	(void)opaque;
-	room_event(address, NULL, "joined", json_pack("{sIsssb}", "id", (json_int_t)id, "display", display, "sip", is_sip));
+	room_event(address, NULL, "joined",
+		json_pack("{sIsssb}", "id", (json_int_t)id, "display", display, "sip", is_sip));
 }
 
-static void room_left(void *opaque, const char *address, uint64_t id) {
+static void room_left(void *opaque, const char *address, uint64_t id)
+{
 	(void)opaque;
 	room_event(address, NULL, "left", json_integer((json_int_t)id));
 }
 
-static void room_talking(void *opaque, const char *address, uint64_t id, int is_talking) {
+static void room_talking(void *opaque, const char *address, uint64_t id, int is_talking)
+{
 	(void)opaque;
-	room_event(address, NULL, "talking", json_pack("{sIsb}", "id", (json_int_t)id, "talking", is_talking));
+	room_event(address, NULL, "talking",
+		json_pack("{sIsb}", "id", (json_int_t)id, "talking", is_talking));
 }
 
-static void room_speaker(void *opaque, const char *address, uint64_t id) {
+static void room_speaker(void *opaque, const char *address, uint64_t id)
+{
 	(void)opaque;
 	room_event(address, NULL, "speaker", id ? json_integer((json_int_t)id) : json_null());
 }
 
-static gboolean session_matches(vmr_session *s, const session_filter *f) {
-	if(s == f->skip || g_atomic_int_get(&s->destroyed))
+static gboolean session_matches(vmr_session *s, const session_filter *f)
+{
+	if (s == f->skip || g_atomic_int_get(&s->destroyed))
 		return FALSE;
 	gboolean in_room = s->room_name != NULL;
-	if(f->room && (!in_room || strcmp(s->room_name, f->room) != 0))
+	if (f->room && (!in_room || strcmp(s->room_name, f->room) != 0))
 		return FALSE;
-	if(f->room_id && (!in_room || s->room_id != f->room_id))
+	if (f->room_id && (!in_room || s->room_id != f->room_id))
 		return FALSE;
-	if(f->account_id && s->client.account_id != f->account_id)
+	if (f->account_id && s->client.account_id != f->account_id)
 		return FALSE;
-	if(f->except_room && in_room && strcmp(s->room_name, f->except_room) == 0)
+	if (f->except_room && in_room && strcmp(s->room_name, f->except_room) == 0)
 		return FALSE;
-	if(f->invitation_id && (!in_room || s->invitation_id != f->invitation_id))
+	if (f->invitation_id && (!in_room || s->invitation_id != f->invitation_id))
 		return FALSE;
 	return TRUE;
 }
 
 /* The sessions matching f, each with a new reference (release with sessions_release). Taken
  * under sessions_mutex; whatever is done to them next happens without it. */
-GList *sessions_matching(const session_filter *f) {
+GList *sessions_matching(const session_filter *f)
+{
 	GList *list = NULL;
 	janus_mutex_lock(&sessions_mutex);
 	GHashTableIter it;
 	gpointer value;
-	if(sessions != NULL)   /* (NULL once the plugin is stopping; the bridge may still tell us things) */
+	if (sessions
+		!= NULL) /* (NULL once the plugin is stopping; the bridge may still tell us things) */
 		g_hash_table_iter_init(&it, sessions);
-	while(sessions != NULL && g_hash_table_iter_next(&it, NULL, &value)) {
+	while (sessions != NULL && g_hash_table_iter_next(&it, NULL, &value)) {
 		vmr_session *s = value;
-		if(session_matches(s, f)) {
+		if (session_matches(s, f)) {
 			janus_refcount_increase(&s->ref);
 			list = g_list_prepend(list, s);
 		}
@@ -288,30 +314,35 @@ GList *sessions_matching(const session_filter *f) {
 	return list;
 }
 
-void sessions_release(GList *list) {
-	for(GList *l = list; l; l = l->next)
+void sessions_release(GList *list)
+{
+	for (GList *l = list; l; l = l->next)
 		janus_refcount_decrease(&((vmr_session *)l->data)->ref);
 	g_list_free(list);
 }
 
 /* Pushes `event` (borrowed) to every session matching f; returns how many. */
-int vmr_notify(const session_filter *f, json_t *event) {
+int vmr_notify(const session_filter *f, json_t *event)
+{
 	GList *targets = sessions_matching(f);
 	int n = 0;
-	for(GList *l = targets; l; l = l->next, n++)
-		vmr_gateway->push_event(((vmr_session *)l->data)->handle, &vmr_plugin, NULL, event, NULL);
+	for (GList *l = targets; l; l = l->next, n++)
+		vmr_gateway->push_event(
+			((vmr_session *)l->data)->handle, &vmr_plugin, NULL, event, NULL);
 	sessions_release(targets);
 	return n;
 }
 
 /* Sends `event` (borrowed) to everyone in room `name` except `skip`. */
-void room_notify(const char *name, vmr_session *skip, json_t *event) {
+void room_notify(const char *name, vmr_session *skip, json_t *event)
+{
 	session_filter f = { .room = name, .skip = skip };
 	vmr_notify(&f, event);
 }
 
 /* Sends {"vmr":"event","room":name,key:value} to everyone in the room but skip; steals value. */
-void room_event(const char *name, vmr_session *skip, const char *key, json_t *value) {
+void room_event(const char *name, vmr_session *skip, const char *key, json_t *value)
+{
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
 	json_object_set_new(event, "room", json_string(name));
@@ -320,19 +351,23 @@ void room_event(const char *name, vmr_session *skip, const char *key, json_t *va
 	json_decref(event);
 }
 
-static void add_participant(void *opaque, uint64_t id, const char *display, int is_sip) {
-	json_array_append_new(opaque, json_pack("{sIsssb}", "id", (json_int_t)id, "display", display, "sip", is_sip));
+static void add_participant(void *opaque, uint64_t id, const char *display, int is_sip)
+{
+	json_array_append_new(opaque,
+		json_pack("{sIsssb}", "id", (json_int_t)id, "display", display, "sip", is_sip));
 }
 
 /* Everyone in the room, of every kind, from the rooms registry. */
-json_t *room_participants(const char *name) {
+json_t *room_participants(const char *name)
+{
 	json_t *list = json_array();
 	vmr_rooms_members(name, add_participant, list);
 	return list;
 }
 
 /* Leaves the MCU room (if in one). Safe to call more than once. */
-void vmr_session_leave(vmr_session *s) {
+void vmr_session_leave(vmr_session *s)
+{
 	/* Lock order everywhere: sessions_mutex, then the session's mutex. */
 	janus_mutex_lock(&sessions_mutex);
 	janus_mutex_lock(&s->mutex);
@@ -344,34 +379,39 @@ void vmr_session_leave(vmr_session *s) {
 	s->room_name = NULL;
 	janus_mutex_unlock(&s->mutex);
 	janus_mutex_unlock(&sessions_mutex);
-	if(room == NULL) {
+	if (room == NULL) {
 		g_free(name);
 		return;
 	}
 	g_atomic_int_set(&s->media_up, 0);
 	mcu_room_leave(room, part);
 	mcu_participant_unref(part);
-	janus_refcount_decrease(&s->ref);    /* the io's reference: the MCU won't call us again */
-	vmr_rooms_member_remove(room, s->id);   /* the others hear `left` (we are out of the room) */
+	janus_refcount_decrease(&s->ref);     /* the io's reference: the MCU won't call us again */
+	vmr_rooms_member_remove(room, s->id); /* the others hear `left` (we are out of the room) */
 	vmr_rooms_release(room);
-	JANUS_LOG(LOG_INFO, "[vmr] participant %"SCNu64" left room %s\n", s->id, name);
+	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " left room %s\n", s->id, name);
 	g_free(name);
 }
 
 /* ---- plugin lifecycle ----------------------------------------------------------------- */
 
-static const char *config_string(janus_config *config, janus_config_category *cat, const char *key, const char *def) {
+static const char *config_string(
+	janus_config *config, janus_config_category *cat, const char *key, const char *def)
+{
 	janus_config_item *item = janus_config_get(config, cat, janus_config_type_item, key);
 	return (item && item->value) ? item->value : def;
 }
 
-static int config_int(janus_config *config, janus_config_category *cat, const char *key, int def, int min, int max) {
+static int config_int(janus_config *config, janus_config_category *cat, const char *key, int def,
+	int min, int max)
+{
 	const char *v = config_string(config, cat, key, NULL);
-	if(v == NULL)
+	if (v == NULL)
 		return def;
 	gint64 n = g_ascii_strtoll(v, NULL, 10);
-	if(n < min || n > max) {
-		JANUS_LOG(LOG_WARN, "[vmr] %s = %s out of range %d..%d, using %d\n", key, v, min, max, def);
+	if (n < min || n > max) {
+		JANUS_LOG(LOG_WARN, "[vmr] %s = %s out of range %d..%d, using %d\n", key, v, min,
+			max, def);
 		return def;
 	}
 	return (int)n;
@@ -386,31 +426,40 @@ typedef struct vmr_settings {
 	int smtp_starttls;
 } vmr_settings;
 
-static void settings_clear(vmr_settings *st) {
-	char **all[] = { &st->database, &st->demo_room, &st->demo_pin, &st->domain, &st->public_url, &st->dial_ip,
-		&st->smtp_url, &st->smtp_user, &st->smtp_password, &st->mail_from, &st->mail_from_name };
-	for(size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+static void settings_clear(vmr_settings *st)
+{
+	char **all[] = { &st->database, &st->demo_room, &st->demo_pin, &st->domain, &st->public_url,
+		&st->dial_ip, &st->smtp_url, &st->smtp_user, &st->smtp_password, &st->mail_from,
+		&st->mail_from_name };
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
 		g_free(*all[i]);
 		*all[i] = NULL;
 	}
 }
 
-static void settings_read(const char *config_path, vmr_settings *st) {
+static void settings_read(const char *config_path, vmr_settings *st)
+{
 	char filename[512];
 	g_snprintf(filename, sizeof(filename), "%s/%s.jcfg", config_path, VMR_PACKAGE);
 	janus_config *config = janus_config_parse(filename);
 	mcu_room_config_defaults(&room_config);
-	if(config == NULL) {
+	if (config == NULL) {
 		JANUS_LOG(LOG_WARN, "[vmr] no config file %s, using defaults\n", filename);
 		return;
 	}
-	janus_config_category *general = janus_config_get_create(config, NULL, janus_config_type_category, "general");
-	janus_config_category *mail = janus_config_get_create(config, NULL, janus_config_type_category, "mail");
-	room_config.width = config_int(config, general, "video_width", room_config.width, 160, 1920) & ~1;
-	room_config.height = config_int(config, general, "video_height", room_config.height, 90, 1080) & ~1;
+	janus_config_category *general = janus_config_get_create(
+		config, NULL, janus_config_type_category, "general");
+	janus_config_category *mail = janus_config_get_create(
+		config, NULL, janus_config_type_category, "mail");
+	room_config.width = config_int(config, general, "video_width", room_config.width, 160, 1920)
+		& ~1;
+	room_config.height =
+		config_int(config, general, "video_height", room_config.height, 90, 1080) & ~1;
 	room_config.fps = config_int(config, general, "video_fps", room_config.fps, 5, 60);
-	room_config.video_kbps = config_int(config, general, "video_kbps", room_config.video_kbps, 100, 8000);
-	room_config.audio_kbps = config_int(config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
+	room_config.video_kbps = config_int(
+		config, general, "video_kbps", room_config.video_kbps, 100, 8000);
+	room_config.audio_kbps = config_int(
+		config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
 	queue_max = config_int(config, general, "queue_max", 512, 16, 100000);
 	queue_per_source = config_int(config, general, "queue_per_client", 8, 1, 100000);
 	st->database = g_strdup(config_string(config, general, "database", NULL));
@@ -428,48 +477,60 @@ static void settings_read(const char *config_path, vmr_settings *st) {
 	janus_config_destroy(config);
 }
 
-static void ensure_demo_room(const vmr_settings *st) {
-	if(st->demo_room == NULL || st->demo_room[0] == '\0')
+static void ensure_demo_room(const vmr_settings *st)
+{
+	if (st->demo_room == NULL || st->demo_room[0] == '\0')
 		return;
 	vmr_store *store = vmr_service_store(vmr_svc);
 	vmr_room room;
 	int rc = vmr_store_room_get_by_address(store, st->demo_room, &room);
-	if(rc == 0) {
+	if (rc == 0) {
 		vmr_room_clear(&room);
 		return;
 	}
-	rc = vmr_store_room_create(store, VMR_ROOM_ENTERPRISE, st->demo_room, 0, st->demo_pin, "2x2", 0, &room);
-	if(rc == 0) {
-		JANUS_LOG(LOG_INFO, "[vmr] created demo room %s (meeting number %d)\n", room.address, room.meeting_number);
+	rc = vmr_store_room_create(
+		store, VMR_ROOM_ENTERPRISE, st->demo_room, 0, st->demo_pin, "2x2", 0, &room);
+	if (rc == 0) {
+		JANUS_LOG(LOG_INFO, "[vmr] created demo room %s (meeting number %d)\n",
+			room.address, room.meeting_number);
 		vmr_room_clear(&room);
 	} else {
-		JANUS_LOG(LOG_ERR, "[vmr] cannot create demo room %s (%s)\n", st->demo_room, g_strerror(-rc));
+		JANUS_LOG(LOG_ERR, "[vmr] cannot create demo room %s (%s)\n", st->demo_room,
+			g_strerror(-rc));
 	}
 }
 
-static int vmr_init(janus_callbacks *callback, const char *config_path) {
-	if(callback == NULL || config_path == NULL)
+static int vmr_init(janus_callbacks *callback, const char *config_path)
+{
+	if (callback == NULL || config_path == NULL)
 		return -1;
 	vmr_plugin_log_install();
 	vmr_settings st = { 0 };
 	settings_read(config_path, &st);
-	if(st.database == NULL)
+	if (st.database == NULL)
 		st.database = g_build_filename(config_path, "vmr.sqlite", NULL);
 	vmr_store *store = NULL;
 	int rc = vmr_store_open(st.database, &store);
-	if(rc < 0) {
-		JANUS_LOG(LOG_FATAL, "[vmr] cannot open the store %s (%s)\n", vmr_store_printable_uri(st.database), g_strerror(-rc));
+	if (rc < 0) {
+		JANUS_LOG(LOG_FATAL, "[vmr] cannot open the store %s (%s)\n",
+			vmr_store_printable_uri(st.database), g_strerror(-rc));
 		settings_clear(&st);
 		return -1;
 	}
 	vmr_service_config scfg = {
-		.domain = st.domain, .public_url = st.public_url, .dial_ip = st.dial_ip,
-		.mail = { .smtp_url = st.smtp_url, .username = st.smtp_user, .password = st.smtp_password,
-			.starttls = st.smtp_starttls, .from_address = st.mail_from, .from_name = st.mail_from_name },
+		.domain = st.domain,
+		.public_url = st.public_url,
+		.dial_ip = st.dial_ip,
+		.mail = { .smtp_url = st.smtp_url,
+			.username = st.smtp_user,
+			.password = st.smtp_password,
+			.starttls = st.smtp_starttls,
+			.from_address = st.mail_from,
+			.from_name = st.mail_from_name },
 		.mail_result = vmr_mail_result,
 	};
 	rc = vmr_service_new(store, &scfg, &vmr_svc);
-	if(rc < 0) {
+	if (rc < 0) {
 		JANUS_LOG(LOG_FATAL, "[vmr] cannot start the service (%s)\n", g_strerror(-rc));
 		vmr_store_close(store);
 		settings_clear(&st);
@@ -478,7 +539,10 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	ensure_demo_room(&st);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
-	vmr_rooms_listener listener = { .joined = room_joined, .left = room_left, .talking = room_talking, .speaker = room_speaker,
+	vmr_rooms_listener listener = { .joined = room_joined,
+		.left = room_left,
+		.talking = room_talking,
+		.speaker = room_speaker,
 		.guest_joined = vmr_guest_joined };
 	vmr_rooms_set_listener(&listener);
 	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -488,35 +552,37 @@ static int vmr_init(janus_callbacks *callback, const char *config_path) {
 	vmr_gateway = callback;
 	GError *error = NULL;
 	worker = g_thread_try_new("vmr worker", vmr_worker, NULL, &error);
-	if(error != NULL) {
+	if (error != NULL) {
 		JANUS_LOG(LOG_FATAL, "[vmr] cannot start the worker thread: %s\n", error->message);
 		g_error_free(error);
 		settings_clear(&st);
 		return -1;
 	}
 	g_atomic_int_set(&vmr_initialized, 1);
-	JANUS_LOG(LOG_INFO, "%s initialized: store %s (%s), picture %dx%d@%d, mail %s\n", VMR_NAME, vmr_store_printable_uri(st.database),
-		vmr_store_backend(store), room_config.width, room_config.height, room_config.fps,
+	JANUS_LOG(LOG_INFO, "%s initialized: store %s (%s), picture %dx%d@%d, mail %s\n", VMR_NAME,
+		vmr_store_printable_uri(st.database), vmr_store_backend(store), room_config.width,
+		room_config.height, room_config.fps,
 		st.smtp_url && st.smtp_url[0] ? st.smtp_url : "off (no SMTP server configured)");
 	settings_clear(&st);
 	return 0;
 }
 
-static void vmr_destroy(void) {
-	if(!g_atomic_int_get(&vmr_initialized))
+static void vmr_destroy(void)
+{
+	if (!g_atomic_int_get(&vmr_initialized))
 		return;
 	g_atomic_int_set(&vmr_stopping, 1);
 	/* First: the listener may queue jobs for the worker (guest notification) from any thread. */
 	vmr_rooms_set_listener(NULL);
 	g_async_queue_push(messages, &exit_message);
-	if(worker != NULL)
+	if (worker != NULL)
 		g_thread_join(worker);
 	worker = NULL;
 	g_mutex_lock(&queue_lock);
 	GAsyncQueue *left = messages;
 	messages = NULL;
 	g_mutex_unlock(&queue_lock);
-	g_async_queue_unref(left);   /* (frees what is left: queue_release takes queue_lock) */
+	g_async_queue_unref(left); /* (frees what is left: queue_release takes queue_lock) */
 	g_hash_table_destroy(queued_by_source);
 	queued_by_source = NULL;
 	janus_mutex_lock(&sessions_mutex);
@@ -531,8 +597,9 @@ static void vmr_destroy(void) {
 	JANUS_LOG(LOG_INFO, "%s destroyed\n", VMR_NAME);
 }
 
-static void vmr_create_session(janus_plugin_session *handle, int *error) {
-	if(g_atomic_int_get(&vmr_stopping) || !g_atomic_int_get(&vmr_initialized)) {
+static void vmr_create_session(janus_plugin_session *handle, int *error)
+{
+	if (g_atomic_int_get(&vmr_stopping) || !g_atomic_int_get(&vmr_initialized)) {
 		*error = -1;
 		return;
 	}
@@ -550,13 +617,14 @@ static void vmr_create_session(janus_plugin_session *handle, int *error) {
 	janus_mutex_unlock(&sessions_mutex);
 }
 
-static void vmr_destroy_session(janus_plugin_session *handle, int *error) {
-	if(!g_atomic_int_get(&vmr_initialized)) {
+static void vmr_destroy_session(janus_plugin_session *handle, int *error)
+{
+	if (!g_atomic_int_get(&vmr_initialized)) {
 		*error = -1;
 		return;
 	}
 	vmr_session *s = session_lookup(handle);
-	if(s == NULL) {
+	if (s == NULL) {
 		*error = -2;
 		return;
 	}
@@ -568,34 +636,42 @@ static void vmr_destroy_session(janus_plugin_session *handle, int *error) {
 	janus_mutex_unlock(&sessions_mutex);
 	vmr_session_leave(s);
 	janus_mutex_lock(&sessions_mutex);
-	if(g_hash_table_remove(sessions, handle))
-		janus_refcount_decrease(&s->ref);     /* the table's reference */
+	if (g_hash_table_remove(sessions, handle))
+		janus_refcount_decrease(&s->ref); /* the table's reference */
 	janus_mutex_unlock(&sessions_mutex);
-	janus_refcount_decrease(&s->ref);         /* ours */
+	janus_refcount_decrease(&s->ref); /* ours */
 }
 
-static json_t *vmr_query_session(janus_plugin_session *handle) {
+static json_t *vmr_query_session(janus_plugin_session *handle)
+{
 	vmr_session *s = session_lookup(handle);
-	if(s == NULL)
+	if (s == NULL)
 		return NULL;
 	json_t *info = json_object();
 	janus_mutex_lock(&s->mutex);
 	json_object_set_new(info, "id", json_integer((json_int_t)s->id));
-	if(s->room_name)
+	if (s->room_name)
 		json_object_set_new(info, "room", json_string(s->room_name));
-	if(s->display)
+	if (s->display)
 		json_object_set_new(info, "display", json_string(s->display));
-	if(s->part) {
+	if (s->part) {
 		mcu_participant_stats st;
 		mcu_participant_get_stats(s->part, &st);
 		json_t *m = json_object();
-		json_object_set_new(m, "audio_packets_in", json_integer((json_int_t)st.audio_packets_in));
-		json_object_set_new(m, "video_packets_in", json_integer((json_int_t)st.video_packets_in));
-		json_object_set_new(m, "bad_packets_in", json_integer((json_int_t)st.bad_packets_in));
-		json_object_set_new(m, "audio_frames_decoded", json_integer((json_int_t)st.audio_frames_decoded));
-		json_object_set_new(m, "video_frames_decoded", json_integer((json_int_t)st.video_frames_decoded));
-		json_object_set_new(m, "audio_packets_out", json_integer((json_int_t)st.audio_packets_out));
-		json_object_set_new(m, "video_packets_out", json_integer((json_int_t)st.video_packets_out));
+		json_object_set_new(
+			m, "audio_packets_in", json_integer((json_int_t)st.audio_packets_in));
+		json_object_set_new(
+			m, "video_packets_in", json_integer((json_int_t)st.video_packets_in));
+		json_object_set_new(
+			m, "bad_packets_in", json_integer((json_int_t)st.bad_packets_in));
+		json_object_set_new(m, "audio_frames_decoded",
+			json_integer((json_int_t)st.audio_frames_decoded));
+		json_object_set_new(m, "video_frames_decoded",
+			json_integer((json_int_t)st.video_frames_decoded));
+		json_object_set_new(
+			m, "audio_packets_out", json_integer((json_int_t)st.audio_packets_out));
+		json_object_set_new(
+			m, "video_packets_out", json_integer((json_int_t)st.video_packets_out));
 		json_object_set_new(info, "mcu", m);
 	}
 	janus_mutex_unlock(&s->mutex);
@@ -604,52 +680,58 @@ static json_t *vmr_query_session(janus_plugin_session *handle) {
 	return info;
 }
 
-static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *handle,
-		char *transaction, json_t *message, json_t *jsep) {
-	if(g_atomic_int_get(&vmr_stopping) || !g_atomic_int_get(&vmr_initialized)) {
+static struct janus_plugin_result *vmr_handle_message(
+	janus_plugin_session *handle, char *transaction, json_t *message, json_t *jsep)
+{
+	if (g_atomic_int_get(&vmr_stopping) || !g_atomic_int_get(&vmr_initialized)) {
 		g_free(transaction);
-		if(message)
+		if (message)
 			json_decref(message);
-		if(jsep)
+		if (jsep)
 			json_decref(jsep);
 		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "plugin is shutting down", NULL);
 	}
 	vmr_session *s = session_lookup(handle);
-	if(s == NULL) {
+	if (s == NULL) {
 		g_free(transaction);
-		if(message)
+		if (message)
 			json_decref(message);
-		if(jsep)
+		if (jsep)
 			json_decref(jsep);
-		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "no session for this handle", NULL);
+		return janus_plugin_result_new(
+			JANUS_PLUGIN_ERROR, "no session for this handle", NULL);
 	}
 	/* Our transport stamps the sender's address into the body (vmr_peer.h); take it out before
 	 * the body is validated, and refuse an address the client wrote itself. */
 	char *peer = NULL;
 	int peer_ret = vmr_peer_take(message, &peer);
-	if(peer_ret < 0) {
-		JANUS_LOG(LOG_WARN, "[vmr] participant %"SCNu64": request refused, %s\n", s->id,
-			peer_ret == -EPERM ? "it names its own source address (_peer)" : "no valid source address");
+	if (peer_ret < 0) {
+		JANUS_LOG(LOG_WARN, "[vmr] participant %" SCNu64 ": request refused, %s\n", s->id,
+			peer_ret == -EPERM ? "it names its own source address (_peer)"
+					   : "no valid source address");
 		janus_refcount_decrease(&s->ref);
 		g_free(transaction);
 		json_decref(message);
-		if(jsep)
+		if (jsep)
 			json_decref(jsep);
 		return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "_peer is not allowed", NULL);
 	}
-	char *queue_key = peer ? g_strdup(peer) : g_strdup_printf("participant:%"SCNu64, s->id);
-	if(!queue_reserve(queue_key)) {
-		JANUS_LOG(LOG_WARN, "[vmr] busy: request from participant %"SCNu64" (%s) refused, "
-			"too many requests waiting\n", s->id, queue_key);
-		json_t *busy = vmr_error_json(VMR_ERROR_BUSY, "busy: too many requests waiting, try again shortly");
+	char *queue_key = peer ? g_strdup(peer) : g_strdup_printf("participant:%" SCNu64, s->id);
+	if (!queue_reserve(queue_key)) {
+		JANUS_LOG(LOG_WARN,
+			"[vmr] busy: request from participant %" SCNu64 " (%s) refused, "
+			"too many requests waiting\n",
+			s->id, queue_key);
+		json_t *busy = vmr_error_json(
+			VMR_ERROR_BUSY, "busy: too many requests waiting, try again shortly");
 		vmr_gateway->push_event(handle, &vmr_plugin, transaction, busy, NULL);
 		json_decref(busy);
-		if(jsep != NULL) {
+		if (jsep != NULL) {
 			/* as for any refused offer: the client tries again on a fresh PeerConnection */
 			janus_mutex_lock(&s->mutex);
 			gboolean in_room = s->room != NULL;
 			janus_mutex_unlock(&s->mutex);
-			if(!in_room)
+			if (!in_room)
 				vmr_gateway->close_pc(handle);
 		}
 		g_free(queue_key);
@@ -657,13 +739,13 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 		janus_refcount_decrease(&s->ref);
 		g_free(transaction);
 		json_decref(message);
-		if(jsep)
+		if (jsep)
 			json_decref(jsep);
 		return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, NULL, NULL);
 	}
 	/* Everything is answered asynchronously, in order, by the worker. */
 	vmr_message *msg = g_new0(vmr_message, 1);
-	msg->session = s;             /* takes the lookup's reference */
+	msg->session = s; /* takes the lookup's reference */
 	msg->peer = peer;
 	msg->queue_key = queue_key;
 	msg->transaction = transaction;
@@ -675,13 +757,14 @@ static struct janus_plugin_result *vmr_handle_message(janus_plugin_session *hand
 
 /* Admin requests (accounts, enterprise rooms) come through the Janus Admin API, which
  * has already checked the admin secret. */
-static json_t *vmr_handle_admin_message(json_t *message) {
-	if(!g_atomic_int_get(&vmr_initialized))
+static json_t *vmr_handle_admin_message(json_t *message)
+{
+	if (!g_atomic_int_get(&vmr_initialized))
 		return vmr_error_json(VMR_ERROR_INTERNAL, "plugin not ready");
 	vmr_request req;
 	char reason[128];
 	int code = vmr_request_parse(message, 1, &req, reason, sizeof(reason));
-	if(code != VMR_OK)
+	if (code != VMR_OK)
 		return vmr_error_json(code, reason);
 	vmr_client admin = { .source = g_strdup("admin-api") };
 	json_t *reply = vmr_service_handle(vmr_svc, &admin, &req, NULL);
@@ -691,51 +774,57 @@ static json_t *vmr_handle_admin_message(json_t *message) {
 
 /* ---- media --------------------------------------------------------------------------- */
 
-static void vmr_setup_media(janus_plugin_session *handle) {
+static void vmr_setup_media(janus_plugin_session *handle)
+{
 	vmr_session *s = session_lookup(handle);
-	if(s == NULL)
+	if (s == NULL)
 		return;
 	g_atomic_int_set(&s->media_up, 1);
-	JANUS_LOG(LOG_INFO, "[vmr] WebRTC media up for participant %"SCNu64"\n", s->id);
+	JANUS_LOG(LOG_INFO, "[vmr] WebRTC media up for participant %" SCNu64 "\n", s->id);
 	/* The composed picture starts with a keyframe for this receiver; ask the sender too. */
 	janus_mutex_lock(&s->mutex);
-	if(s->part)
+	if (s->part)
 		mcu_participant_keyframe_request(s->part);
 	janus_mutex_unlock(&s->mutex);
 	vmr_gateway->send_pli(handle);
 	janus_refcount_decrease(&s->ref);
 }
 
-static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet) {
-	if(packet == NULL || packet->buffer == NULL)
+static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet)
+{
+	if (packet == NULL || packet->buffer == NULL)
 		return;
 	vmr_session *s = handle ? (vmr_session *)handle->plugin_handle : NULL;
-	if(s == NULL || g_atomic_int_get(&s->destroyed))
+	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	janus_mutex_lock(&s->mutex);
-	if(s->part)
-		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0, (const uint8_t *)packet->buffer,
-			packet->length, packet->video ? -1 : packet->extensions.audio_level);
+	if (s->part)
+		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0,
+			(const uint8_t *)packet->buffer, packet->length,
+			packet->video ? -1 : packet->extensions.audio_level);
 	janus_mutex_unlock(&s->mutex);
 }
 
-static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *packet) {
-	if(packet == NULL || packet->buffer == NULL || !packet->video)
+static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *packet)
+{
+	if (packet == NULL || packet->buffer == NULL || !packet->video)
 		return;
 	vmr_session *s = handle ? (vmr_session *)handle->plugin_handle : NULL;
-	if(s == NULL || g_atomic_int_get(&s->destroyed))
+	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
-	if(janus_rtcp_has_pli(packet->buffer, packet->length) || janus_rtcp_has_fir(packet->buffer, packet->length)) {
+	if (janus_rtcp_has_pli(packet->buffer, packet->length)
+		|| janus_rtcp_has_fir(packet->buffer, packet->length)) {
 		janus_mutex_lock(&s->mutex);
-		if(s->part)
+		if (s->part)
 			mcu_participant_keyframe_request(s->part);
 		janus_mutex_unlock(&s->mutex);
 	}
 }
 
-static void vmr_hangup_media(janus_plugin_session *handle) {
+static void vmr_hangup_media(janus_plugin_session *handle)
+{
 	vmr_session *s = session_lookup(handle);
-	if(s == NULL)
+	if (s == NULL)
 		return;
 	g_atomic_int_set(&s->media_up, 0);
 	vmr_session_leave(s);
@@ -747,15 +836,16 @@ static void vmr_hangup_media(janus_plugin_session *handle) {
 	janus_refcount_decrease(&s->ref);
 }
 
-static void *vmr_worker(void *data) {
+static void *vmr_worker(void *data)
+{
 	(void)data;
-	while(!g_atomic_int_get(&vmr_stopping)) {
+	while (!g_atomic_int_get(&vmr_stopping)) {
 		vmr_message *msg = g_async_queue_pop(messages);
-		if(msg == &exit_message)
+		if (msg == &exit_message)
 			break;
-		if(msg->job != NULL)
+		if (msg->job != NULL)
 			msg->job(msg->job_data);
-		else if(!g_atomic_int_get(&msg->session->destroyed))
+		else if (!g_atomic_int_get(&msg->session->destroyed))
 			vmr_handle_request(msg);
 		vmr_message_free(msg);
 	}

@@ -25,17 +25,17 @@
 #include "vmr_service.h"
 
 typedef struct vmr_session {
-	vmr_member member;             /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
+	vmr_member member; /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
 	janus_plugin_session *handle;
-	guint64 id;                    /* participant id shown to the room */
-	janus_mutex mutex;             /* guards room/part/display */
+	guint64 id;        /* participant id shown to the room */
+	janus_mutex mutex; /* guards room/part/display */
 	mcu_room *room;
 	mcu_participant *part;
-	char *room_name;               /* the room's address while in it */
+	char *room_name; /* the room's address while in it */
 	char *display;
-	int64_t room_id;               /* store id of the room while in it */
-	int64_t invitation_id;         /* the invitation used to join, 0 when none */
-	vmr_client client;             /* login state; used by the worker thread only */
+	int64_t room_id;       /* store id of the room while in it */
+	int64_t invitation_id; /* the invitation used to join, 0 when none */
+	vmr_client client;     /* login state; used by the worker thread only */
 	volatile gint media_up;
 	volatile gint destroyed;
 	janus_refcount ref;
@@ -43,8 +43,8 @@ typedef struct vmr_session {
 
 typedef struct vmr_message {
 	vmr_session *session;
-	char *peer;                    /* the client's address, stamped by our transport */
-	char *queue_key;               /* whose share of the worker's queue it takes (vmr_plugin.c) */
+	char *peer;      /* the client's address, stamped by our transport */
+	char *queue_key; /* whose share of the worker's queue it takes (vmr_plugin.c) */
 	char *transaction;
 	json_t *message;
 	json_t *jsep;
@@ -57,14 +57,13 @@ typedef struct vmr_message {
 
 /* Which sessions a notification or an action is for. */
 typedef struct session_filter {
-	const char *room;          /* in this room (by address) */
-	int64_t room_id;           /* in the room with this store id */
-	int64_t account_id;        /* logged in as this account */
-	const char *except_room;   /* ...but not in this room */
-	int64_t invitation_id;     /* joined with this invitation */
+	const char *room;        /* in this room (by address) */
+	int64_t room_id;         /* in the room with this store id */
+	int64_t account_id;      /* logged in as this account */
+	const char *except_room; /* ...but not in this room */
+	int64_t invitation_id;   /* joined with this invitation */
 	vmr_session *skip;
 } session_filter;
-
 
 extern janus_plugin vmr_plugin;
 extern janus_callbacks *vmr_gateway;
@@ -73,13 +72,14 @@ extern janus_mutex sessions_mutex;
 extern vmr_service *vmr_svc;
 
 /* vmr_plugin.c */
-vmr_session *session_lookup(janus_plugin_session *handle);        /* new reference or NULL */
-GList *sessions_matching(const session_filter *f);                /* new references */
+vmr_session *session_lookup(janus_plugin_session *handle); /* new reference or NULL */
+GList *sessions_matching(const session_filter *f);         /* new references */
 void sessions_release(GList *list);
-int vmr_notify(const session_filter *f, json_t *event);           /* event borrowed */
+int vmr_notify(const session_filter *f, json_t *event); /* event borrowed */
 void room_notify(const char *name, vmr_session *skip, json_t *event);
-void room_event(const char *name, vmr_session *skip, const char *key, json_t *value);   /* steals value */
-json_t *room_participants(const char *name);                     /* new reference */
+void room_event(
+	const char *name, vmr_session *skip, const char *key, json_t *value); /* steals value */
+json_t *room_participants(const char *name);                                  /* new reference */
 void vmr_session_leave(vmr_session *s);
 void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len);
 void io_request_keyframe(void *opaque);
@@ -88,10 +88,11 @@ void io_request_keyframe(void *opaque);
 void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free);
 
 /* vmr_plugin_requests.c */
-void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
-	int64_t invitation_id);
+void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
+	int is_sip, int64_t invitation_id);
 void vmr_handle_request(vmr_message *msg);
-void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
+void vmr_mail_result(
+	void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 /* vmr_pinguard lock hook: logs and tells the room's owner (event "pin_locked"). */
 void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned failures);
 

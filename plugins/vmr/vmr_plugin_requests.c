@@ -17,10 +17,12 @@
 
 /* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive,
  * everything else rejected. Returns the answer SDP text (g_free) or NULL with *reason. */
-static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, int *code, const char **reason) {
+static char *answer_offer(
+	const char *offer_sdp, int *audio_pt, int *video_pt, int *code, const char **reason)
+{
 	char error[256] = "";
 	janus_sdp *offer = janus_sdp_parse(offer_sdp, error, sizeof(error));
-	if(offer == NULL) {
+	if (offer == NULL) {
 		*code = VMR_ERROR_INVALID_SDP;
 		*reason = "invalid SDP offer";
 		JANUS_LOG(LOG_WARN, "[vmr] invalid SDP offer: %s\n", error);
@@ -28,33 +30,30 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, i
 	}
 	janus_sdp *answer = janus_sdp_generate_answer(offer);
 	gboolean have_audio = FALSE, have_video = FALSE;
-	for(GList *l = offer->m_lines; l; l = l->next) {
+	for (GList *l = offer->m_lines; l; l = l->next) {
 		janus_sdp_mline *m = l->data;
-		if(m->type == JANUS_SDP_AUDIO && !have_audio && janus_sdp_get_codec_pt(offer, m->index, "opus") > 0) {
+		if (m->type == JANUS_SDP_AUDIO && !have_audio
+			&& janus_sdp_get_codec_pt(offer, m->index, "opus") > 0) {
 			have_audio = TRUE;
-			janus_sdp_generate_answer_mline(offer, answer, m,
-				JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
-				JANUS_SDP_OA_CODEC, "opus",
-				JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
+				JANUS_SDP_AUDIO, JANUS_SDP_OA_CODEC, "opus", JANUS_SDP_OA_DIRECTION,
+				JANUS_SDP_SENDRECV,
 				/* RFC 6464: the browser tells us each packet's level, we need not decode to know */
 				JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
 				JANUS_SDP_OA_DONE);
-		} else if(m->type == JANUS_SDP_VIDEO && !have_video && janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
+		} else if (m->type == JANUS_SDP_VIDEO && !have_video
+			&& janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
 			have_video = TRUE;
-			janus_sdp_generate_answer_mline(offer, answer, m,
-				JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
-				JANUS_SDP_OA_CODEC, "vp8",
-				JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
-				JANUS_SDP_OA_DONE);
+			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
+				JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC, "vp8", JANUS_SDP_OA_DIRECTION,
+				JANUS_SDP_SENDRECV, JANUS_SDP_OA_DONE);
 		} else {
-			janus_sdp_generate_answer_mline(offer, answer, m,
-				JANUS_SDP_OA_MLINE, m->type,
-				JANUS_SDP_OA_ENABLED, FALSE,
-				JANUS_SDP_OA_DONE);
+			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
+				m->type, JANUS_SDP_OA_ENABLED, FALSE, JANUS_SDP_OA_DONE);
 		}
 	}
 	char *text = NULL;
-	if(!have_audio && !have_video) {
+	if (!have_audio && !have_video) {
 		*code = VMR_ERROR_UNSUPPORTED_MEDIA;
 		*reason = "the offer has neither Opus audio nor VP8 video";
 	} else {
@@ -67,24 +66,26 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, i
 	return text;
 }
 
-static void reply_error_retry(vmr_message *msg, int code, const char *reason, int retry_after_s) {
+static void reply_error_retry(vmr_message *msg, int code, const char *reason, int retry_after_s)
+{
 	json_t *event = vmr_error_json(code, reason);
-	if(code == VMR_ERROR_TOO_MANY_ATTEMPTS)
+	if (code == VMR_ERROR_TOO_MANY_ATTEMPTS)
 		json_object_set_new(event, "retry_after", json_integer(retry_after_s));
 	vmr_gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
 	json_decref(event);
 	/* The core has taken the refused offer: reset the PeerConnection so that the client can
 	 * try again (say, with the right PIN) on the same handle. */
-	if(msg->jsep != NULL) {
+	if (msg->jsep != NULL) {
 		janus_mutex_lock(&msg->session->mutex);
 		gboolean in_room = msg->session->room != NULL;
 		janus_mutex_unlock(&msg->session->mutex);
-		if(!in_room)
+		if (!in_room)
 			vmr_gateway->close_pc(msg->session->handle);
 	}
 }
 
-static void reply_error(vmr_message *msg, int code, const char *reason) {
+static void reply_error(vmr_message *msg, int code, const char *reason)
+{
 	reply_error_retry(msg, code, reason, 0);
 }
 
@@ -92,13 +93,14 @@ static void reply_error(vmr_message *msg, int code, const char *reason) {
  * handle whose login as `account_id` is still live (not logged out elsewhere, not expired;
  * the cached account id alone is never trusted), except those in room `except_room` (NULL:
  * none excepted). Returns how many got it. */
-static int notify_account(int64_t account_id, const char *except_room, json_t *event) {
+static int notify_account(int64_t account_id, const char *except_room, json_t *event)
+{
 	session_filter f = { .account_id = account_id, .except_room = except_room };
 	GList *targets = account_id ? sessions_matching(&f) : NULL;
 	int n = 0;
-	for(GList *l = targets; l; l = l->next) {
+	for (GList *l = targets; l; l = l->next) {
 		vmr_session *s = l->data;
-		if(!vmr_service_client_is(vmr_svc, &s->client, account_id))
+		if (!vmr_service_client_is(vmr_svc, &s->client, account_id))
 			continue;
 		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		n++;
@@ -113,19 +115,22 @@ typedef struct account_note {
 	json_t *event;
 } account_note;
 
-static void account_note_run(void *data) {
+static void account_note_run(void *data)
+{
 	account_note *note = data;
 	notify_account(note->account_id, NULL, note->event);
 }
 
-static void account_note_free(void *data) {
+static void account_note_free(void *data)
+{
 	account_note *note = data;
 	json_decref(note->event);
 	g_free(note);
 }
 
 /* Steals event. */
-static void notify_account_later(int64_t account_id, json_t *event) {
+static void notify_account_later(int64_t account_id, json_t *event)
+{
 	account_note *note = g_new0(account_note, 1);
 	note->account_id = account_id;
 	note->event = event;
@@ -135,48 +140,55 @@ static void notify_account_later(int64_t account_id, json_t *event) {
 /* vmr_pinguard lock hook, on whichever thread entered the last wrong PIN (a vmr worker or
  * the SIP bridge's loop): PIN entry to a room was locked; log it and tell the owner's open
  * pages, which may share an invitation link meanwhile (the owner needs no PIN). */
-void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned failures) {
+void vmr_pin_locked(void *opaque, const char *address, int lock_s, unsigned failures)
+{
 	(void)opaque;
-	if(!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
+	if (!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
 		return;
-	JANUS_LOG(LOG_WARN, "[vmr] PIN entry to %s locked for %d s after %u wrong PINs\n", address, lock_s, failures);
+	JANUS_LOG(LOG_WARN, "[vmr] PIN entry to %s locked for %d s after %u wrong PINs\n", address,
+		lock_s, failures);
 	vmr_room room;
-	if(vmr_store_room_get_by_address(vmr_service_store(vmr_svc), address, &room) != 0)
+	if (vmr_store_room_get_by_address(vmr_service_store(vmr_svc), address, &room) != 0)
 		return;
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
-	json_object_set_new(event, "pin_locked", json_pack("{sssisi}", "room", address, "retry_after", lock_s,
-		"failures", (int)failures));
+	json_object_set_new(event, "pin_locked",
+		json_pack("{sssisi}", "room", address, "retry_after", lock_s, "failures",
+			(int)failures));
 	notify_account_later(room.owner_id, event);
 	vmr_room_clear(&room);
 }
 
 /* Is the owner of a room in it right now (logged in, live)? Worker thread. */
-static gboolean account_in_room(int64_t account_id, const char *address) {
+static gboolean account_in_room(int64_t account_id, const char *address)
+{
 	session_filter f = { .account_id = account_id, .room = address };
 	GList *found = account_id ? sessions_matching(&f) : NULL;
 	gboolean in = FALSE;
-	for(GList *l = found; l && !in; l = l->next)
+	for (GList *l = found; l && !in; l = l->next)
 		in = vmr_service_client_is(vmr_svc, &((vmr_session *)l->data)->client, account_id);
 	sessions_release(found);
 	return in;
 }
 
 /* Mailer thread: tell the owner's open pages how the invitation mail went. */
-void vmr_mail_result(void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error) {
+void vmr_mail_result(
+	void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error)
+{
 	(void)opaque;
-	if(!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
+	if (!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
 		return;
 	json_t *event = json_object();
 	json_object_set_new(event, "vmr", json_string("event"));
 	json_t *m = json_object();
 	json_object_set_new(m, "invitation", json_integer(invitation_id));
 	json_object_set_new(m, "sent", json_boolean(result == 0));
-	if(result != 0)
+	if (result != 0)
 		json_object_set_new(m, "error", json_string(error ? error : "unknown error"));
 	json_object_set_new(event, "mail", m);
-	if(result != 0)
-		JANUS_LOG(LOG_WARN, "[vmr] invitation %" SCNi64 " mail failed: %s\n", invitation_id, error ? error : "?");
+	if (result != 0)
+		JANUS_LOG(LOG_WARN, "[vmr] invitation %" SCNi64 " mail failed: %s\n", invitation_id,
+			error ? error : "?");
 	notify_account_later(owner_id, event);
 }
 
@@ -192,19 +204,21 @@ typedef struct guest_note {
 	int64_t invitation_id;
 } guest_note;
 
-static void guest_note_free(void *data) {
+static void guest_note_free(void *data)
+{
 	guest_note *g = data;
 	g_free(g->address);
 	g_free(g->display);
 	g_free(g);
 }
 
-static void guest_note_run(void *data) {
+static void guest_note_run(void *data)
+{
 	const guest_note *guest = data;
 	vmr_room room;
-	if(vmr_store_room_get_by_address(vmr_service_store(vmr_svc), guest->address, &room) != 0)
+	if (vmr_store_room_get_by_address(vmr_service_store(vmr_svc), guest->address, &room) != 0)
 		return;
-	if(room.owner_id == 0 || account_in_room(room.owner_id, room.address)) {
+	if (room.owner_id == 0 || account_in_room(room.owner_id, room.address)) {
 		vmr_room_clear(&room);
 		return;
 	}
@@ -213,26 +227,34 @@ static void guest_note_run(void *data) {
 	json_t *g = json_object();
 	json_object_set_new(g, "room", json_string(room.address));
 	json_object_set_new(g, "display", json_string(guest->display));
-	json_object_set_new(g, "how", json_string(guest->invitation_id ? "invitation" : room.pin ? "pin" : "room"));
+	json_object_set_new(g, "how",
+		json_string(guest->invitation_id ? "invitation"
+				: room.pin       ? "pin"
+						 : "room"));
 	json_object_set_new(g, "sip", json_boolean(guest->is_sip));
-	if(guest->invitation_id)
+	if (guest->invitation_id)
 		json_object_set_new(g, "invitation", json_integer(guest->invitation_id));
 	json_object_set_new(event, "guest_joined", g);
 	int n = notify_account(room.owner_id, room.address, event);
 	json_decref(event);
-	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s%s: told %d open session(s) of the owner\n", guest->display,
-		room.address, guest->is_sip ? " by SIP" : "", n);
-	if(room.receive_call) {
+	JANUS_LOG(LOG_INFO, "[vmr] guest %s joined %s%s: told %d open session(s) of the owner\n",
+		guest->display, room.address, guest->is_sip ? " by SIP" : "", n);
+	if (room.receive_call) {
 		vmr_account owner;
-		if(vmr_store_account_get(vmr_service_store(vmr_svc), room.owner_id, &owner) == 0) {
+		if (vmr_store_account_get(vmr_service_store(vmr_svc), room.owner_id, &owner) == 0) {
 			int rc = vmr_dialout_request(owner.id, owner.username, room.address);
-			if(rc == 0)
-				JANUS_LOG(LOG_INFO, "[vmr] asked the SIP bridge to call %s's device into %s\n", owner.username, room.address);
+			if (rc == 0)
+				JANUS_LOG(LOG_INFO,
+					"[vmr] asked the SIP bridge to call %s's device into %s\n",
+					owner.username, room.address);
 			else
-				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n", owner.username, room.address,
-					rc == -ENOENT ? "no registered device" : rc == -ENOTSUP ? "no SIP bridge loaded" :
-					rc == -EPERM ? "not the owner's room" : rc == -EALREADY ? "rang it less than a minute ago" :
-					g_strerror(-rc));
+				JANUS_LOG(LOG_WARN, "[vmr] cannot call %s's device into %s: %s\n",
+					owner.username, room.address,
+					rc == -ENOENT             ? "no registered device"
+						: rc == -ENOTSUP  ? "no SIP bridge loaded"
+						: rc == -EPERM    ? "not the owner's room"
+						: rc == -EALREADY ? "rang it less than a minute ago"
+								  : g_strerror(-rc));
 			vmr_account_clear(&owner);
 		}
 	}
@@ -240,8 +262,9 @@ static void guest_note_run(void *data) {
 }
 
 /* The rooms registry's guest_joined (vmr_rooms.h), on whichever thread added the guest. */
-void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
-		int64_t invitation_id) {
+void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
+	int is_sip, int64_t invitation_id)
+{
 	(void)opaque;
 	(void)id;
 	guest_note *g = g_new0(guest_note, 1);
@@ -253,13 +276,14 @@ void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char
 }
 
 /* Removes from their room everyone who joined with a revoked/deleted invitation. */
-static void kick_invitation(int64_t invitation_id) {
+static void kick_invitation(int64_t invitation_id)
+{
 	session_filter f = { .invitation_id = invitation_id };
 	GList *targets = sessions_matching(&f);
-	for(GList *l = targets; l; l = l->next) {
+	for (GList *l = targets; l; l = l->next) {
 		vmr_session *s = l->data;
-		json_t *event = json_pack("{sssssi}", "vmr", "event", "kicked", "invitation revoked", "error_code",
-			VMR_ERROR_INVALID_INVITATION);
+		json_t *event = json_pack("{sssssi}", "vmr", "event", "kicked",
+			"invitation revoked", "error_code", VMR_ERROR_INVALID_INVITATION);
 		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		json_decref(event);
 		vmr_session_leave(s);
@@ -271,26 +295,28 @@ static void kick_invitation(int64_t invitation_id) {
 
 /* Join, step 1: the session is not in a room yet, brought an offer and may enter the room.
  * 0 with *grant filled and *sdp (borrowed from msg->jsep), or -1 after replying the error. */
-static int join_authorize(vmr_message *msg, const vmr_request *req, vmr_join_grant *grant, const char **sdp) {
+static int join_authorize(
+	vmr_message *msg, const vmr_request *req, vmr_join_grant *grant, const char **sdp)
+{
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
 	gboolean joined = s->room != NULL;
 	janus_mutex_unlock(&s->mutex);
-	if(joined) {
+	if (joined) {
 		reply_error(msg, VMR_ERROR_ALREADY_JOINED, "already in a room");
 		return -1;
 	}
 	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
 	*sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
-	if(type == NULL || strcmp(type, "offer") != 0 || *sdp == NULL) {
+	if (type == NULL || strcmp(type, "offer") != 0 || *sdp == NULL) {
 		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "join needs a JSEP offer");
 		return -1;
 	}
 	const char *reason = NULL;
 	int code = vmr_service_authorize_join(vmr_svc, &s->client, req, grant, &reason);
-	if(code != VMR_OK) {
-		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n", s->id,
-			s->client.source, code, reason);
+	if (code != VMR_OK) {
+		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n",
+			s->id, s->client.source, code, reason);
 		reply_error_retry(msg, code, reason, grant->retry_after_s);
 		return -1;
 	}
@@ -301,14 +327,17 @@ static int join_authorize(vmr_message *msg, const vmr_request *req, vmr_join_gra
  * *mroom (a vmr_rooms reference) and *part (the session holds one more reference, the io's),
  * or an error code with *reason. */
 static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *display, int audio_pt,
-		int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason) {
+	int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason)
+{
 	*mroom = vmr_rooms_acquire(grant->room.address, grant->room.layout);
-	if(*mroom == NULL) {
+	if (*mroom == NULL) {
 		*reason = "cannot start the room's MCU";
 		return VMR_ERROR_INTERNAL;
 	}
-	janus_refcount_increase(&s->ref);      /* the io's reference */
-	mcu_participant_io io = { .opaque = s, .send_rtp = vmr_io_send_rtp, .request_keyframe = io_request_keyframe };
+	janus_refcount_increase(&s->ref); /* the io's reference */
+	mcu_participant_io io = {
+		.opaque = s, .send_rtp = vmr_io_send_rtp, .request_keyframe = io_request_keyframe
+	};
 	mcu_participant_opts opts;
 	mcu_participant_opts_defaults(&opts);
 	opts.display = display;
@@ -316,7 +345,7 @@ static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *dis
 	opts.audio_pt = (uint8_t)audio_pt;
 	opts.video_pt = (uint8_t)video_pt;
 	*part = mcu_room_join(*mroom, &opts, &io);
-	if(*part == NULL) {
+	if (*part == NULL) {
 		janus_refcount_decrease(&s->ref);
 		vmr_rooms_release(*mroom);
 		*reason = "cannot join the room's MCU";
@@ -328,17 +357,20 @@ static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *dis
 /* Join, step 3: the room's members and the session learn of the participant. FALSE when the
  * session was detached meanwhile: then the participant has left again and is released. */
 static gboolean join_attach(vmr_session *s, const vmr_join_grant *grant, const char *display,
-		mcu_room *mroom, mcu_participant *part) {
+	mcu_room *mroom, mcu_participant *part)
+{
 	const char *address = grant->room.address;
 	/* The others in the room hear `joined` (we are not in their list yet: no echo to us). */
-	vmr_member_role role = { .is_owner = grant->is_owner, .invitation_id = grant->invitation_id };
-	vmr_rooms_member_add_as(mroom, s->id, display, &role);   /* a guest: the owner hears guest_joined */
+	vmr_member_role role = { .is_owner = grant->is_owner,
+		.invitation_id = grant->invitation_id };
+	vmr_rooms_member_add_as(
+		mroom, s->id, display, &role); /* a guest: the owner hears guest_joined */
 	janus_mutex_lock(&sessions_mutex);
 	janus_mutex_lock(&s->mutex);
 	/* Detached while we were joining (vmr_destroy_session marks first, under sessions_mutex):
 	 * nobody would ever take this participant out again, so leave at once. */
 	gboolean gone = g_atomic_int_get(&s->destroyed);
-	if(!gone) {
+	if (!gone) {
 		s->room = mroom;
 		s->part = part;
 		s->room_name = g_strdup(address);
@@ -349,13 +381,14 @@ static gboolean join_attach(vmr_session *s, const vmr_join_grant *grant, const c
 	}
 	janus_mutex_unlock(&s->mutex);
 	janus_mutex_unlock(&sessions_mutex);
-	if(gone) {
+	if (gone) {
 		mcu_room_leave(mroom, part);
 		mcu_participant_unref(part);
-		janus_refcount_decrease(&s->ref);   /* the io's reference */
+		janus_refcount_decrease(&s->ref); /* the io's reference */
 		vmr_rooms_member_remove(mroom, s->id);
 		vmr_rooms_release(mroom);
-		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " detached while joining %s\n", s->id, address);
+		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " detached while joining %s\n",
+			s->id, address);
 		return FALSE;
 	}
 	return TRUE;
@@ -363,7 +396,8 @@ static gboolean join_attach(vmr_session *s, const vmr_join_grant *grant, const c
 
 /* Join, step 4: the `joined` event with the room's state, and our SDP answer. */
 static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const char *display,
-		mcu_room *mroom, const char *answer, int audio_pt, int video_pt) {
+	mcu_room *mroom, const char *answer, int audio_pt, int video_pt)
+{
 	vmr_session *s = msg->session;
 	const char *address = grant->room.address;
 	int width = 0, height = 0;
@@ -381,46 +415,50 @@ static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const c
 	json_object_set_new(event, "video", video);
 	json_object_set_new(event, "participants", room_participants(address));
 	uint64_t speaker = vmr_rooms_speaker(address);
-	json_object_set_new(event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
+	json_object_set_new(
+		event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	int ret = vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
-	JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",
+	JANUS_LOG(LOG_INFO,
+		"[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",
 		display, s->id, address, audio_pt, video_pt, ret);
 	json_decref(event);
 	json_decref(jsep);
 }
 
-static void handle_join(vmr_message *msg, const vmr_request *req) {
+static void handle_join(vmr_message *msg, const vmr_request *req)
+{
 	vmr_session *s = msg->session;
 	vmr_join_grant grant;
 	const char *sdp = NULL;
-	if(join_authorize(msg, req, &grant, &sdp) < 0)
+	if (join_authorize(msg, req, &grant, &sdp) < 0)
 		return;
 	const char *display = vmr_request_string(req, "display");
-	if(display == NULL)
+	if (display == NULL)
 		display = grant.guest_name ? grant.guest_name : "Guest";
 	int audio_pt = 0, video_pt = 0, code = VMR_OK;
 	const char *reason = NULL;
 	mcu_room *mroom = NULL;
 	mcu_participant *part = NULL;
 	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
-	if(answer != NULL)
+	if (answer != NULL)
 		code = join_mcu(s, &grant, display, audio_pt, video_pt, &mroom, &part, &reason);
-	if(code != VMR_OK)
+	if (code != VMR_OK)
 		reply_error(msg, code, reason);
-	else if(join_attach(s, &grant, display, mroom, part))
+	else if (join_attach(s, &grant, display, mroom, part))
 		join_announce(msg, &grant, display, mroom, answer, audio_pt, video_pt);
 	g_free(answer);
-	vmr_join_grant_clear(&grant);   /* (display may point into it) */
+	vmr_join_grant_clear(&grant); /* (display may point into it) */
 }
 
 /* Applies what a management request changed to the running rooms. */
-static void apply_effects(const vmr_effects *fx) {
-	if(fx->revoked_invitation)
+static void apply_effects(const vmr_effects *fx)
+{
+	if (fx->revoked_invitation)
 		kick_invitation(fx->revoked_invitation);
-	if(fx->room_changed) {
+	if (fx->room_changed) {
 		vmr_room room;
-		if(vmr_store_room_get(vmr_service_store(vmr_svc), fx->room_changed, &room) != 0)
+		if (vmr_store_room_get(vmr_service_store(vmr_svc), fx->room_changed, &room) != 0)
 			return;
 		json_t *event = json_object();
 		json_object_set_new(event, "vmr", json_string("event"));
@@ -430,10 +468,12 @@ static void apply_effects(const vmr_effects *fx) {
 		mcu_layout_kind_from_string(room.layout, &kind);
 		/* Renamed: the running room, whoever is in it, goes on under the new address (one
 		 * room: new joins by the new address land in it, the old one leads nowhere). */
-		if(fx->renamed_from[0]) {
+		if (fx->renamed_from[0]) {
 			int rc = vmr_rooms_rename(fx->renamed_from, room.address);
-			if(rc != 0 && rc != -ENOENT)
-				JANUS_LOG(LOG_WARN, "[vmr] room %s renamed to %s, but its running room keeps the old address: %s\n",
+			if (rc != 0 && rc != -ENOENT)
+				JANUS_LOG(LOG_WARN,
+					"[vmr] room %s renamed to %s, but its running room keeps "
+					"the old address: %s\n",
 					fx->renamed_from, room.address, g_strerror(-rc));
 		}
 		/* The running room itself, whoever is in it (SIP callers only, say). */
@@ -442,17 +482,17 @@ static void apply_effects(const vmr_effects *fx) {
 		 * and, after a rename, is in the room under its new address. */
 		session_filter f = { .room_id = room.id };
 		GList *targets = sessions_matching(&f);
-		for(GList *l = targets; l; l = l->next) {
+		for (GList *l = targets; l; l = l->next) {
 			vmr_session *s = l->data;
 			janus_mutex_lock(&s->mutex);
-			if(s->room)
+			if (s->room)
 				mcu_room_set_layout(s->room, kind);
 			janus_mutex_unlock(&s->mutex);
-			if(fx->renamed_from[0]) {
+			if (fx->renamed_from[0]) {
 				/* (room_name is read under sessions_mutex by the notification filters) */
 				janus_mutex_lock(&sessions_mutex);
 				janus_mutex_lock(&s->mutex);
-				if(s->room_name && strcmp(s->room_name, fx->renamed_from) == 0) {
+				if (s->room_name && strcmp(s->room_name, fx->renamed_from) == 0) {
 					g_free(s->room_name);
 					s->room_name = g_strdup(room.address);
 				}
@@ -467,13 +507,14 @@ static void apply_effects(const vmr_effects *fx) {
 	}
 }
 
-static void handle_leave(vmr_message *msg, const vmr_request *req) {
+static void handle_leave(vmr_message *msg, const vmr_request *req)
+{
 	(void)req;
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
 	gboolean joined = s->room != NULL;
 	janus_mutex_unlock(&s->mutex);
-	if(!joined) {
+	if (!joined) {
 		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
 		return;
 	}
@@ -485,13 +526,14 @@ static void handle_leave(vmr_message *msg, const vmr_request *req) {
 	vmr_gateway->close_pc(s->handle);
 }
 
-static void handle_list_participants(vmr_message *msg, const vmr_request *req) {
+static void handle_list_participants(vmr_message *msg, const vmr_request *req)
+{
 	(void)req;
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
 	char *name = g_strdup(s->room_name);
 	janus_mutex_unlock(&s->mutex);
-	if(name == NULL) {
+	if (name == NULL) {
 		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
 		return;
 	}
@@ -506,7 +548,8 @@ static void handle_list_participants(vmr_message *msg, const vmr_request *req) {
 
 /* A new offer from a participant in the room, e.g. an ICE restart after a network drop:
  * answer it; the participant stays in the MCU room throughout. */
-static void handle_configure(vmr_message *msg, const vmr_request *req) {
+static void handle_configure(vmr_message *msg, const vmr_request *req)
+{
 	(void)req;
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
@@ -514,35 +557,37 @@ static void handle_configure(vmr_message *msg, const vmr_request *req) {
 	janus_mutex_unlock(&s->mutex);
 	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
 	const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
-	if(!joined) {
+	if (!joined) {
 		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
 		return;
 	}
-	if(type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+	if (type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
 		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "configure needs a JSEP offer");
 		return;
 	}
 	int audio_pt = 0, video_pt = 0, code = 0;
 	const char *reason = NULL;
 	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
-	if(answer == NULL) {
+	if (answer == NULL) {
 		reply_error(msg, code, reason);
 		return;
 	}
 	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
-	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
+	JANUS_LOG(LOG_INFO,
+		"[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
 	json_decref(event);
 	json_decref(jsep);
 	g_free(answer);
 }
 
-static void handle_keyframe(vmr_message *msg, const vmr_request *req) {
+static void handle_keyframe(vmr_message *msg, const vmr_request *req)
+{
 	(void)req;
 	vmr_session *s = msg->session;
 	janus_mutex_lock(&s->mutex);
-	if(s->part)
+	if (s->part)
 		mcu_participant_keyframe_request(s->part);
 	janus_mutex_unlock(&s->mutex);
 	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
@@ -551,14 +596,17 @@ static void handle_keyframe(vmr_message *msg, const vmr_request *req) {
 }
 
 /* Account and room management: the service decides, we apply the effects. */
-static void handle_service(vmr_message *msg, const vmr_request *req) {
+static void handle_service(vmr_message *msg, const vmr_request *req)
+{
 	vmr_session *s = msg->session;
 	vmr_effects fx;
 	json_t *event = vmr_service_handle(vmr_svc, &s->client, req, &fx);
 	json_t *ecode = json_object_get(event, "error_code");
-	if(ecode != NULL)   /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
-		JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n", req->name, s->id,
-			s->client.source, (int)json_integer_value(ecode), json_string_value(json_object_get(event, "error")));
+	if (ecode
+		!= NULL) /* refusals (wrong password, bad link, someone else's id...) go to the log with the source */
+		JANUS_LOG(LOG_WARN, "[vmr] %s refused for participant %" SCNu64 " (%s): %d %s\n",
+			req->name, s->id, s->client.source, (int)json_integer_value(ecode),
+			json_string_value(json_object_get(event, "error")));
 	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, NULL);
 	json_decref(event);
 	apply_effects(&fx);
@@ -578,29 +626,32 @@ static const struct {
 };
 
 /* Failures count per client address when we know it (else per handle). */
-static void session_set_source(vmr_session *s, const char *peer) {
+static void session_set_source(vmr_session *s, const char *peer)
+{
 	char *source = g_strdup_printf("ip:%s", peer);
 	char *colon = strrchr(source + 3, ':');
-	if(colon != NULL && strchr(source + 3, ':') == colon)
-		*colon = '\0';   /* "1.2.3.4:5678" -> "1.2.3.4" (IPv6 keeps its colons) */
+	if (colon != NULL && strchr(source + 3, ':') == colon)
+		*colon = '\0'; /* "1.2.3.4:5678" -> "1.2.3.4" (IPv6 keeps its colons) */
 	g_free(s->client.source);
 	s->client.source = source;
 }
 
-void vmr_handle_request(vmr_message *msg) {
+void vmr_handle_request(vmr_message *msg)
+{
 	vmr_session *s = msg->session;
-	if(msg->peer != NULL)
+	if (msg->peer != NULL)
 		session_set_source(s, msg->peer);
 	vmr_request req;
 	char reason[128];
 	int code = vmr_request_parse(msg->message, 0, &req, reason, sizeof(reason));
-	if(code != VMR_OK) {
-		JANUS_LOG(LOG_WARN, "[vmr] bad request from participant %" SCNu64 ": %d %s\n", s->id, code, reason);
+	if (code != VMR_OK) {
+		JANUS_LOG(LOG_WARN, "[vmr] bad request from participant %" SCNu64 ": %d %s\n",
+			s->id, code, reason);
 		reply_error(msg, code, reason);
 		return;
 	}
-	for(size_t i = 0; i < G_N_ELEMENTS(plugin_handlers); i++) {
-		if(plugin_handlers[i].type == req.type) {
+	for (size_t i = 0; i < G_N_ELEMENTS(plugin_handlers); i++) {
+		if (plugin_handlers[i].type == req.type) {
 			plugin_handlers[i].handle(msg, &req);
 			return;
 		}

@@ -35,22 +35,22 @@
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
-#define SRC_W 640
-#define SRC_H 360
-#define SRC_FPS 30
-#define SRC_KBPS 500
-#define LOOP_VIDEO_FRAMES 150     /* 5 s */
-#define LOOP_AUDIO_FRAMES 250     /* 5 s */
-#define MAX_PARTS 9
-#define WARMUP_S 2
+#define SRC_W             640
+#define SRC_H             360
+#define SRC_FPS           30
+#define SRC_KBPS          500
+#define LOOP_VIDEO_FRAMES 150 /* 5 s */
+#define LOOP_AUDIO_FRAMES 250 /* 5 s */
+#define MAX_PARTS         9
+#define WARMUP_S          2
 
 typedef struct pkt {
-	uint8_t *data;   /* RTP packet; header rewritten at send time */
+	uint8_t *data; /* RTP packet; header rewritten at send time */
 	size_t len;
 } pkt;
 
 typedef struct video_loop {
-	GArray *frames[LOOP_VIDEO_FRAMES];   /* of pkt */
+	GArray *frames[LOOP_VIDEO_FRAMES]; /* of pkt */
 } video_loop;
 
 typedef struct audio_loop {
@@ -76,8 +76,8 @@ static void draw_source(mcu_image *img, int who, int n)
 	static const uint8_t v[MAX_PARTS] = { 160, 90, 200, 110, 128, 60, 80, 170, 140 };
 	for (int y = 0; y < SRC_H; y++)
 		for (int x = 0; x < SRC_W; x++)
-			img->planes[0][y * img->strides[0] + x] =
-				(uint8_t)(60 + ((x + y) & 127) / 2 + (y > 300 ? (((x + n * 4) / 8) & 1) * 40 : 0));
+			img->planes[0][y * img->strides[0] + x] = (uint8_t)(60 + ((x + y) & 127) / 2
+				+ (y > 300 ? (((x + n * 4) / 8) & 1) * 40 : 0));
 	for (int y = 0; y < SRC_H / 2; y++) {
 		memset(img->planes[1] + y * img->strides[1], u[who], SRC_W / 2);
 		memset(img->planes[2] + y * img->strides[2], v[who], SRC_W / 2);
@@ -91,8 +91,8 @@ static void gen_video(int who)
 {
 	mcu_vp8_enc *enc;
 	mcu_image img = { 0 };
-	if (mcu_vp8_enc_new(SRC_W, SRC_H, SRC_FPS, SRC_KBPS, &enc) < 0 ||
-			mcu_image_alloc(&img, SRC_W, SRC_H) < 0) {
+	if (mcu_vp8_enc_new(SRC_W, SRC_H, SRC_FPS, SRC_KBPS, &enc) < 0
+		|| mcu_image_alloc(&img, SRC_W, SRC_H) < 0) {
 		fprintf(stderr, "bench: VP8 encoder\n");
 		exit(1);
 	}
@@ -112,7 +112,8 @@ static void gen_video(int who)
 			pkt p = { .data = g_malloc(1300) };
 			size_t plen;
 			bool marker;
-			mcu_vp8_packetize(data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
+			mcu_vp8_packetize(
+				data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
 			mcu_rtp_write_header(p.data, 12, marker, 96, 0, 0, 0x1000 + who);
 			p.len = plen + 12;
 			g_array_append_val(pk, p);
@@ -136,8 +137,9 @@ static void gen_audio(int who)
 		bool talks = who == 0 || (who == 1 && f >= 50 && f < 150);
 		for (int i = 0; i < 960; i++, n++) {
 			double t = (double)n / 48000.0;
-			double s = talks ? 6000 * (0.6 + 0.4 * sin(2 * G_PI * 3 * t)) *
-				sin(2 * G_PI * (180 + 40 * who) * t) : 0;
+			double s = talks ? 6000 * (0.6 + 0.4 * sin(2 * G_PI * 3 * t))
+					* sin(2 * G_PI * (180 + 40 * who) * t)
+					 : 0;
 			pcm[i] = (int16_t)(s + g_rand_double_range(r, -8, 8));
 		}
 		uint8_t opus[1500];
@@ -212,7 +214,8 @@ static void feed(sender *s, int n, gint64 end_us)
 		for (int i = 0; i < n; i++) {
 			sender *x = &s[i];
 			if (now >= x->next_audio) {
-				send_pkt(x->p, 0, &aloops[x->who].frames[x->aframe], x->aseq++, x->ats);
+				send_pkt(x->p, 0, &aloops[x->who].frames[x->aframe], x->aseq++,
+					x->ats);
 				x->ats += 960;
 				x->aframe = (x->aframe + 1) % LOOP_AUDIO_FRAMES;
 				x->next_audio += 20000;
@@ -223,7 +226,8 @@ static void feed(sender *s, int n, gint64 end_us)
 				GArray *pk = vloops[x->who].frames[x->vframe];
 				uint32_t ts = (uint32_t)(x->vcount * 3000);
 				for (guint k = 0; k < pk->len; k++)
-					send_pkt(x->p, 1, &g_array_index(pk, pkt, k), x->vseq++, ts);
+					send_pkt(
+						x->p, 1, &g_array_index(pk, pkt, k), x->vseq++, ts);
 				x->vcount++;
 				x->vframe = (x->vframe + 1) % LOOP_VIDEO_FRAMES;
 				x->next_video += G_USEC_PER_SEC / SRC_FPS;
@@ -289,7 +293,9 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 			int k = r * parts + i;
 			char disp[32];
 			snprintf(disp, sizeof(disp), "Participant %d", i + 1);
-			mcu_participant_io io = { .opaque = &rx[k], .send_rtp = rx_send, .request_keyframe = rx_pli };
+			mcu_participant_io io = {
+				.opaque = &rx[k], .send_rtp = rx_send, .request_keyframe = rx_pli
+			};
 			mcu_participant_opts o;
 			mcu_participant_opts_defaults(&o);
 			o.display = disp;
@@ -324,28 +330,42 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 		alat = MAX(alat, st.audio_latency_p95_ms);
 		vlat = MAX(vlat, st.video_latency_p95_ms);
 		if (st.audio_ticks)
-			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts / rooms;
+			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts
+				/ rooms;
 		fps += (double)st.video_frames_out / wall / rooms;
 		if (getenv("BENCH_VERBOSE"))
-			fprintf(stderr, "  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT " shared, %"
-				G_GUINT64_FORMAT " private encodes / %" G_GUINT64_FORMAT " ticks), video %.2f ms/frame"
-				" (wait %.2f, compose %.2f, encode %.2f ms; H.264 %" G_GUINT64_FORMAT
-				" frames, %.2f ms each)\n",
+			fprintf(stderr,
+				"  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT
+				" shared, %" G_GUINT64_FORMAT
+				" private encodes / %" G_GUINT64_FORMAT
+				" ticks), video %.2f ms/frame"
+				" (wait %.2f, compose %.2f, encode %.2f ms; H.264 "
+				"%" G_GUINT64_FORMAT " frames, %.2f ms each)\n",
 				r, st.audio_ticks ? (double)st.audio_cpu_us / st.audio_ticks : 0,
 				st.audio_encodes_shared, st.audio_encodes_private, st.audio_ticks,
-				st.video_frames_out ? st.video_cpu_us / 1000.0 / st.video_frames_out : 0,
-				st.video_frames_out ? st.video_wait_us / 1000.0 / st.video_frames_out : 0,
-				st.video_frames_out ? st.video_compose_us / 1000.0 / st.video_frames_out : 0,
-				st.video_frames_out ? st.video_encode_us / 1000.0 / st.video_frames_out : 0,
-				st.video_frames_out_h264, st.video_frames_out_h264 ?
-				st.video_encode_h264_us / 1000.0 / st.video_frames_out_h264 : 0);
+				st.video_frames_out ? st.video_cpu_us / 1000.0 / st.video_frames_out
+						    : 0,
+				st.video_frames_out
+					? st.video_wait_us / 1000.0 / st.video_frames_out
+					: 0,
+				st.video_frames_out
+					? st.video_compose_us / 1000.0 / st.video_frames_out
+					: 0,
+				st.video_frames_out
+					? st.video_encode_us / 1000.0 / st.video_frames_out
+					: 0,
+				st.video_frames_out_h264,
+				st.video_frames_out_h264 ? st.video_encode_h264_us / 1000.0
+						/ st.video_frames_out_h264
+							 : 0);
 	}
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr, "  receiver 0 got %.1f fps\n", frames / wall);
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
-		"p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
-		"added_latency_video_p95_ms=%.1f%s\n", layout_name, parts, rooms, cpu / wall / rooms, fps,
-		late, audio_us, alat, vlat, h264_rx ? " h264=1" : "");
+	       "p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
+	       "added_latency_video_p95_ms=%.1f%s\n",
+		layout_name, parts, rooms, cpu / wall / rooms, fps, late, audio_us, alat, vlat,
+		h264_rx ? " h264=1" : "");
 	fflush(stdout);
 
 	for (int k = 0; k < rooms * parts; k++) {
@@ -372,14 +392,22 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "bench: synthetic media generated in %.1f s (not counted)\n",
 		now_s(CLOCK_MONOTONIC) - g0);
-	static const struct { const char *layout; int parts, h264_rx, rooms; } cases[] = {
-		{ "2x2", 4, 0, 1 }, { "2x2", 4, 0, 6 }, { "3x3", 9, 0, 1 }, { "1+7", 8, 0, 1 },
-		{ "speaker", 4, 0, 1 }, { "2x2", 4, 2, 1 },
+	static const struct {
+		const char *layout;
+		int parts, h264_rx, rooms;
+	} cases[] = {
+		{ "2x2", 4, 0, 1 },
+		{ "2x2", 4, 0, 6 },
+		{ "3x3", 9, 0, 1 },
+		{ "1+7", 8, 0, 1 },
+		{ "speaker", 4, 0, 1 },
+		{ "2x2", 4, 2, 1 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		if (filter && strcmp(filter, cases[i].layout) != 0)
 			continue;
-		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms, seconds);
+		run_case(
+			cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms, seconds);
 	}
 	return 0;
 }

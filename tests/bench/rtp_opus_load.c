@@ -26,48 +26,52 @@
 #include <unistd.h>
 
 #define MAX_PARTS 64
-#define FRAMES 50            /* one second of pre-encoded audio, looped */
-#define SAMPLES 960          /* 20 ms at 48 kHz */
+#define FRAMES    50  /* one second of pre-encoded audio, looped */
+#define SAMPLES   960 /* 20 ms at 48 kHz */
 
 typedef struct part {
 	int fd;
 	struct sockaddr_in to;
 	uint16_t seq;
 	uint32_t ts, ssrc;
-	unsigned char pkt[FRAMES][1500];   /* 12-byte header + 8-byte extension + payload */
+	unsigned char pkt[FRAMES][1500]; /* 12-byte header + 8-byte extension + payload */
 	int len[FRAMES];
-	int level;                           /* RFC 6464 level of every frame (-dBov) */
+	int level; /* RFC 6464 level of every frame (-dBov) */
 } part;
 
 static part parts[MAX_PARTS];
 
-static int64_t now_ns(void) {
+static int64_t now_ns(void)
+{
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static int cmp_i64(const void *a, const void *b) {
+static int cmp_i64(const void *a, const void *b)
+{
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
 /* Encodes one second of a tone (freq > 0) or of silence into p's packets. */
-static int encode(part *p, double freq) {
+static int encode(part *p, double freq)
+{
 	int err = 0;
 	OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
-	if(err != OPUS_OK)
+	if (err != OPUS_OK)
 		return -1;
 	opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
 	opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(5));
 	int16_t pcm[SAMPLES];
-	for(int f = 0; f < FRAMES; f++) {
-		for(int i = 0; i < SAMPLES; i++) {
+	for (int f = 0; f < FRAMES; f++) {
+		for (int i = 0; i < SAMPLES; i++) {
 			double t = (double)(f * SAMPLES + i) / 48000.0;
 			pcm[i] = freq > 0 ? (int16_t)(6000.0 * sin(2.0 * M_PI * freq * t)) : 0;
 		}
-		int n = opus_encode(enc, pcm, SAMPLES, p->pkt[f] + 20, (opus_int32)sizeof(p->pkt[f]) - 20);
-		if(n < 0) {
+		int n = opus_encode(
+			enc, pcm, SAMPLES, p->pkt[f] + 20, (opus_int32)sizeof(p->pkt[f]) - 20);
+		if (n < 0) {
 			opus_encoder_destroy(enc);
 			return -1;
 		}
@@ -79,48 +83,60 @@ static int encode(part *p, double freq) {
 	return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	int seconds = 20, talking = 3, pt = 111, base = 40000, n = 0, level_ext = 0;
 	int i = 1;
-	for(; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-		if(!strcmp(argv[i], "--seconds")) seconds = atoi(argv[i + 1]);
-		else if(!strcmp(argv[i], "--talking")) talking = atoi(argv[i + 1]);
-		else if(!strcmp(argv[i], "--pt")) pt = atoi(argv[i + 1]);
-		else if(!strcmp(argv[i], "--base-port")) base = atoi(argv[i + 1]);
-		else if(!strcmp(argv[i], "--level-ext")) level_ext = atoi(argv[i + 1]);
-		else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (!strcmp(argv[i], "--seconds"))
+			seconds = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--talking"))
+			talking = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--pt"))
+			pt = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--base-port"))
+			base = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--level-ext"))
+			level_ext = atoi(argv[i + 1]);
+		else {
+			fprintf(stderr, "unknown option %s\n", argv[i]);
+			return 2;
+		}
 	}
-	for(; i < argc && n < MAX_PARTS; i++, n++) {
+	for (; i < argc && n < MAX_PARTS; i++, n++) {
 		part *p = &parts[n];
 		char host[64];
 		int port = 0;
-		if(sscanf(argv[i], "%63[^:]:%d", host, &port) != 2 || port <= 0 || port > 65535) {
+		if (sscanf(argv[i], "%63[^:]:%d", host, &port) != 2 || port <= 0 || port > 65535) {
 			fprintf(stderr, "bad target %s\n", argv[i]);
 			return 2;
 		}
 		p->to.sin_family = AF_INET;
 		p->to.sin_port = htons((uint16_t)port);
-		if(inet_pton(AF_INET, host, &p->to.sin_addr) != 1) {
+		if (inet_pton(AF_INET, host, &p->to.sin_addr) != 1) {
 			fprintf(stderr, "bad address %s\n", host);
 			return 2;
 		}
 		p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-		struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(base + 2 * n)) };
+		struct sockaddr_in me = { .sin_family = AF_INET,
+			.sin_port = htons((uint16_t)(base + 2 * n)) };
 		inet_pton(AF_INET, "127.0.0.1", &me.sin_addr);
-		if(p->fd < 0 || bind(p->fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
 			fprintf(stderr, "cannot bind port %d: %s\n", base + 2 * n, strerror(errno));
 			return 1;
 		}
 		p->seq = (uint16_t)rand();
 		p->ts = (uint32_t)rand();
 		p->ssrc = (uint32_t)rand() | 1;
-		if(encode(p, n < talking ? 300.0 + 110.0 * n : 0.0) < 0) {
+		if (encode(p, n < talking ? 300.0 + 110.0 * n : 0.0) < 0) {
 			fprintf(stderr, "opus encode failed\n");
 			return 1;
 		}
 	}
-	if(n == 0) {
-		fprintf(stderr, "usage: rtp_opus_load [--seconds S] [--talking T] [--pt PT] [--base-port P] ip:port...\n");
+	if (n == 0) {
+		fprintf(stderr,
+			"usage: rtp_opus_load [--seconds S] [--talking T] [--pt PT] [--base-port "
+			"P] ip:port...\n");
 		return 2;
 	}
 	long sent = 0, received = 0;
@@ -128,24 +144,30 @@ int main(int argc, char **argv) {
 	int64_t *late = calloc((size_t)ticks, sizeof(int64_t));
 	int64_t start = now_ns();
 	unsigned char buf[2048];
-	for(int t = 0; t < ticks; t++) {
+	for (int t = 0; t < ticks; t++) {
 		int64_t deadline = start + (int64_t)t * 20000000LL;
-		struct timespec ts = { .tv_sec = deadline / 1000000000LL, .tv_nsec = deadline % 1000000000LL };
+		struct timespec ts = { .tv_sec = deadline / 1000000000LL,
+			.tv_nsec = deadline % 1000000000LL };
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		late[t] = now_ns() - deadline;
-		for(int k = 0; k < n; k++) {
+		for (int k = 0; k < n; k++) {
 			part *p = &parts[k];
 			unsigned char *pkt = p->pkt[t % FRAMES];
-			const unsigned char *send = pkt + 8;       /* without the extension */
+			const unsigned char *send = pkt + 8; /* without the extension */
 			size_t send_len = (size_t)p->len[t % FRAMES] - 8;
-			if(level_ext >= 1 && level_ext <= 14) {
+			if (level_ext >= 1 && level_ext <= 14) {
 				/* RFC 8285 one-byte header: 0xBEDE, 1 word: id/len, level, 2 padding bytes */
-				pkt[12] = 0xBE; pkt[13] = 0xDE; pkt[14] = 0; pkt[15] = 1;
-				pkt[16] = (unsigned char)(level_ext << 4); pkt[17] = (unsigned char)p->level;
-				pkt[18] = 0; pkt[19] = 0;
+				pkt[12] = 0xBE;
+				pkt[13] = 0xDE;
+				pkt[14] = 0;
+				pkt[15] = 1;
+				pkt[16] = (unsigned char)(level_ext << 4);
+				pkt[17] = (unsigned char)p->level;
+				pkt[18] = 0;
+				pkt[19] = 0;
 				send = pkt;
 				send_len = (size_t)p->len[t % FRAMES];
-			}   /* else the 12-byte header goes right before the payload, at pkt + 8 */
+			} /* else the 12-byte header goes right before the payload, at pkt + 8 */
 			unsigned char *hdr = (unsigned char *)send;
 			hdr[0] = (unsigned char)(level_ext ? 0x90 : 0x80);
 			hdr[1] = (unsigned char)(pt & 0x7f);
@@ -155,18 +177,21 @@ int main(int argc, char **argv) {
 			memcpy(hdr + 4, &v, 4);
 			v = htonl(p->ssrc);
 			memcpy(hdr + 8, &v, 4);
-			if(sendto(p->fd, send, send_len, 0, (struct sockaddr *)&p->to, sizeof(p->to)) > 0)
+			if (sendto(p->fd, send, send_len, 0, (struct sockaddr *)&p->to,
+				    sizeof(p->to))
+				> 0)
 				sent++;
 			p->seq++;
 			p->ts += SAMPLES;
-			while(recv(p->fd, buf, sizeof(buf), 0) > 0)
+			while (recv(p->fd, buf, sizeof(buf), 0) > 0)
 				received++;
 		}
 	}
 	qsort(late, (size_t)ticks, sizeof(int64_t), cmp_i64);
-	printf("sent=%ld received=%ld late_p99_ms=%.2f\n", sent, received, late[(ticks * 99) / 100] / 1e6);
+	printf("sent=%ld received=%ld late_p99_ms=%.2f\n", sent, received,
+		late[(ticks * 99) / 100] / 1e6);
 	free(late);
-	for(int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++)
 		close(parts[k].fd);
 	return 0;
 }

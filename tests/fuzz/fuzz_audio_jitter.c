@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint16_t seq = (uint16_t)((rec[0] << 8) | rec[1]);
 				int rc = mcu_audio_jitter_put(j, seq, rec + 2, len - 2);
 				FUZZ_ASSERT(rc == 0 || rc == -EINVAL);
-				FUZZ_ASSERT(rc == 0 || len - 2 == 0 || len - 2 > MCU_OPUS_MAX_PACKET);
+				FUZZ_ASSERT(
+					rc == 0 || len - 2 == 0 || len - 2 > MCU_OPUS_MAX_PACKET);
 			}
 		} else {
 			size_t cap = (flags & 2) ? (size_t)(flags >> 2) : MCU_OPUS_MAX_PACKET;

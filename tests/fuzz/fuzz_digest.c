@@ -26,7 +26,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SECRET "fuzz-registrar-secret"
-#define NOW 1700000000
+#define NOW    1700000000
 
 static void field_ok(const char *f, size_t cap)
 {
@@ -77,7 +77,8 @@ static void check_params(const char *const *params)
 		int brc = sipb_nonce_book_use(book, c.nonce, c.nc, issued, NOW, 300);
 		FUZZ_ASSERT(brc == 0 || brc == -EALREADY || brc == -EINVAL);
 		if (brc == 0)
-			FUZZ_ASSERT(sipb_nonce_book_use(book, c.nonce, c.nc, issued, NOW, 300) == -EALREADY);
+			FUZZ_ASSERT(sipb_nonce_book_use(book, c.nonce, c.nc, issued, NOW, 300)
+				== -EALREADY);
 	}
 	/* A client that knows the password always passes (when algorithm and qop are ours). */
 	if (vrc != -EINVAL) {
@@ -118,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char *params[80];
 	size_t np = 0;
-	for (size_t start = 0; start <= n && np < 79; ) {
+	for (size_t start = 0; start <= n && np < 79;) {
 		const char *nl = memchr(text + start, '\n', n - start);
 		size_t end = nl ? (size_t)(nl - text) : n;
 		params[np] = malloc(end - start + 1);

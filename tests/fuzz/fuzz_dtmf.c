@@ -40,11 +40,12 @@ static void feed_ivr(sipb_ivr *ivr, char key)
 		return;
 	FUZZ_ASSERT(entry != NULL);
 	size_t n = strlen(entry);
-	FUZZ_ASSERT(key == '#' ? n != ivr->length || n == 0 : (ivr->length > 0 && n == ivr->length));
+	FUZZ_ASSERT(
+		key == '#' ? n != ivr->length || n == 0 : (ivr->length > 0 && n == ivr->length));
 	FUZZ_ASSERT(n <= SIPB_IVR_MAX_DIGITS);
 	for (size_t i = 0; i < n; i++)
 		FUZZ_ASSERT(entry[i] >= '0' && entry[i] <= '9');
-	if (n == 0 || entry[0] == '9') {   /* "wrong": count tries */
+	if (n == 0 || entry[0] == '9') { /* "wrong": count tries */
 		int was = ivr->tries;
 		int out = sipb_ivr_wrong(ivr);
 		FUZZ_ASSERT(out == (was + 1 >= SIPB_IVR_MAX_TRIES));
@@ -52,7 +53,10 @@ static void feed_ivr(sipb_ivr *ivr, char key)
 }
 
 static const char *const ctype_prefix[] = {
-	"", "application/dtmf-relay", "application/dtmf", "Application/DTMF-Relay;charset=x",
+	"",
+	"application/dtmf-relay",
+	"application/dtmf",
+	"Application/DTMF-Relay;charset=x",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -113,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!body)
 				abort();
 			memcpy(body, rec + len - blen, blen);
-			char key = sipb_ivr_key_from_info(ctype, (flags & 0x40) ? NULL : body, blen);
+			char key = sipb_ivr_key_from_info(
+				ctype, (flags & 0x40) ? NULL : body, blen);
 			FUZZ_ASSERT(key == 0 || is_key(key));
 			if (blen == 0 || (flags & 0x40))
 				FUZZ_ASSERT(key == 0);

@@ -34,8 +34,8 @@ static void check_frame(const mcu_h264_frame *f)
 		if (type == MCU_H264_NAL_SPS) {
 			mcu_h264_sps sps;
 			if (mcu_h264_sps_parse(nal, nlen, &sps) == 0)
-				FUZZ_ASSERT(sps.width >= 16 && sps.height >= 16 &&
-					sps.width <= 16384 && sps.height <= 16384);
+				FUZZ_ASSERT(sps.width >= 16 && sps.height >= 16
+					&& sps.width <= 16384 && sps.height <= 16384);
 		}
 	}
 	/* A NAL unit hidden behind an emulated start code in hostile data can make the scan
@@ -43,7 +43,8 @@ static void check_frame(const mcu_h264_frame *f)
 	FUZZ_ASSERT(!f->keyframe || idr);
 	for (int mode = 0; mode < 2; mode++) {
 		size_t count = 0;
-		int rc = mcu_h264_packetize(f->data, f->len, mode, MAX_PAYLOAD, NULL, 0, SIZE_MAX, NULL, &count);
+		int rc = mcu_h264_packetize(
+			f->data, f->len, mode, MAX_PAYLOAD, NULL, 0, SIZE_MAX, NULL, &count);
 		FUZZ_ASSERT(rc == 0 || rc == -EMSGSIZE || rc == -EINVAL);
 		if (rc < 0 || count == 0 || count > 4096)
 			continue;
@@ -52,7 +53,8 @@ static void check_frame(const mcu_h264_frame *f)
 		FUZZ_ASSERT(out && lens);
 		size_t got = 0;
 		FUZZ_ASSERT(mcu_h264_packetize(f->data, f->len, mode, MAX_PAYLOAD, out, MAX_PAYLOAD,
-			count, lens, &got) == 0);
+				    count, lens, &got)
+			== 0);
 		FUZZ_ASSERT(got == count);
 		for (size_t i = 0; i < got; i++) {
 			FUZZ_ASSERT(lens[i] > 0 && lens[i] <= MAX_PAYLOAD);

@@ -30,8 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint8_t rtp[MCU_RTP_HEADER_LEN + MCU_OPUS_MAX_PACKET];
 	size_t rlen = 0;
-	FUZZ_ASSERT(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, 7, 960, 0xabcdef01,
-		data, size, &rlen) == 0);
+	FUZZ_ASSERT(
+		mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, 7, 960, 0xabcdef01, data, size, &rlen)
+		== 0);
 	FUZZ_ASSERT(rlen == MCU_RTP_HEADER_LEN + size);
 	mcu_rtp_header h;
 	const uint8_t *payload;

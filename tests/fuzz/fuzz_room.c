@@ -69,14 +69,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.manual_clock = true;
 	room = mcu_room_new("fuzz", &cfg);
 	FUZZ_ASSERT(room);
-	listener = mcu_room_join(room, &(mcu_participant_opts){ .display = "listener", .audio_pt = AUDIO_PT, .video_pt = VIDEO_PT, .h264_packetization_mode = 1 }, &io);
+	listener = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "listener",
+			.audio_pt = AUDIO_PT,
+			.video_pt = VIDEO_PT,
+			.h264_packetization_mode = 1 },
+		&io);
 	FUZZ_ASSERT(listener);
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "fuzz", .audio_pt = AUDIO_PT, .video_pt = VIDEO_PT, .h264_packetization_mode = 1 }, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "fuzz",
+			.audio_pt = AUDIO_PT,
+			.video_pt = VIDEO_PT,
+			.h264_packetization_mode = 1 },
+		&io);
 	FUZZ_ASSERT(p);
 	fuzz_reader r;
 	fuzz_reader_init(&r, data, size);

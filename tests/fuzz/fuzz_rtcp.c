@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sr = true;
 			sr_ssrc = be32(buf + off + 4);
 		}
-		if (buf[off + 1] == 206 && plen >= 12 && ((buf[off] & 0x1f) == 1 || (buf[off] & 0x1f) == 4))
+		if (buf[off + 1] == 206 && plen >= 12
+			&& ((buf[off] & 0x1f) == 1 || (buf[off] & 0x1f) == 4))
 			kf = true;
 		n++;
 		off += plen;
@@ -74,12 +75,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int64_t t = 1000000;
 		for (size_t i = 0; i + 12 <= size && i < 12 * 64; i += 12) {
 			t += buf[i + 11] * 1000;
-			sipb_rtcp_rx_packet(&rx, be32(buf + i) & 0x3, (uint16_t)(buf[i + 4] << 8 | buf[i + 5]),
-				be32(buf + i + 6), 8000, t);
+			sipb_rtcp_rx_packet(&rx, be32(buf + i) & 0x3,
+				(uint16_t)(buf[i + 4] << 8 | buf[i + 5]), be32(buf + i + 6), 8000,
+				t);
 		}
 		uint8_t out[256];
 		size_t len = 0;
-		FUZZ_ASSERT(sipb_rtcp_build(&rx, 0x12345678, "fuzz@tpaas", buf[0] & 1, t, out, sizeof(out), &len) == 0);
+		FUZZ_ASSERT(sipb_rtcp_build(&rx, 0x12345678, "fuzz@tpaas", buf[0] & 1, t, out,
+				    sizeof(out), &len)
+			== 0);
 		FUZZ_ASSERT(len > 0 && len <= sizeof(out) && len % 4 == 0);
 		sipb_rtcp_info back;
 		FUZZ_ASSERT(sipb_rtcp_parse(out, len, &back) == 0 && !back.has_sr);

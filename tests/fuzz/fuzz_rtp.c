@@ -26,17 +26,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)sink;
 
 	uint8_t again[MCU_RTP_HEADER_LEN + 1];
-	FUZZ_ASSERT(mcu_rtp_write_header(again, MCU_RTP_HEADER_LEN - 1, h.marker, h.pt,
-		h.seq, h.ts, h.ssrc) == -ENOSPC);
-	FUZZ_ASSERT(mcu_rtp_write_header(again, MCU_RTP_HEADER_LEN, h.marker, h.pt,
-		h.seq, h.ts, h.ssrc) == 0);
+	FUZZ_ASSERT(mcu_rtp_write_header(
+			    again, MCU_RTP_HEADER_LEN - 1, h.marker, h.pt, h.seq, h.ts, h.ssrc)
+		== -ENOSPC);
+	FUZZ_ASSERT(
+		mcu_rtp_write_header(again, MCU_RTP_HEADER_LEN, h.marker, h.pt, h.seq, h.ts, h.ssrc)
+		== 0);
 	again[MCU_RTP_HEADER_LEN] = payload[0];
 	mcu_rtp_header h2;
 	const uint8_t *p2;
 	size_t l2;
 	FUZZ_ASSERT(mcu_rtp_parse(again, sizeof(again), &h2, &p2, &l2) == 0);
-	FUZZ_ASSERT(h2.marker == h.marker && h2.pt == h.pt && h2.seq == h.seq &&
-		h2.ts == h.ts && h2.ssrc == h.ssrc && h2.csrc_count == 0 && !h2.extension);
+	FUZZ_ASSERT(h2.marker == h.marker && h2.pt == h.pt && h2.seq == h.seq && h2.ts == h.ts
+		&& h2.ssrc == h.ssrc && h2.csrc_count == 0 && !h2.extension);
 	FUZZ_ASSERT(l2 == 1 && p2 == again + MCU_RTP_HEADER_LEN);
 	return 0;
 }

@@ -24,11 +24,12 @@ static void str_ok(const char *s, size_t cap)
 static bool codec_ok(const sipb_sdp_mline *l)
 {
 	if (l->is_video)
-		return (!strcmp(l->codec, "VP8") || !strcmp(l->codec, "H264")) && l->clock_rate == 90000;
+		return (!strcmp(l->codec, "VP8") || !strcmp(l->codec, "H264"))
+			&& l->clock_rate == 90000;
 	if (!strcmp(l->codec, "opus"))
 		return l->clock_rate == 48000;
-	return (!strcmp(l->codec, "G722") || !strcmp(l->codec, "PCMU") || !strcmp(l->codec, "PCMA")) &&
-		l->clock_rate == 8000;
+	return (!strcmp(l->codec, "G722") || !strcmp(l->codec, "PCMU") || !strcmp(l->codec, "PCMA"))
+		&& l->clock_rate == 8000;
 }
 
 static unsigned count_mlines(const char *s)
@@ -85,10 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)sipb_sdp_is_hold(&r);
 
 	sipb_sdp_local local = {
-		.ip = "192.0.2.10", .audio_port = 40000, .video_port = 40002,
-		.audio_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz",
-		.video_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
-		.session_id = 12345, .version = 2,
+		.ip = "192.0.2.10",
+		.audio_port = 40000,
+		.video_port = 40002,
+		.audio_crypto =
+			"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz",
+		.video_crypto =
+			"1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
+		.session_id = 12345,
+		.version = 2,
 	};
 	char *answer = sipb_sdp_answer(&r, &local);
 	FUZZ_ASSERT(answer != NULL);

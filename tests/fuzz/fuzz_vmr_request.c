@@ -20,8 +20,22 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const fields[] = {
-	"request", "room", "display", "pin", "id", "secret", "username", "password", "token",
-	"name", "layout", "receive_call", "email", "display_name", "admin", "owner",
+	"request",
+	"room",
+	"display",
+	"pin",
+	"id",
+	"secret",
+	"username",
+	"password",
+	"token",
+	"name",
+	"layout",
+	"receive_call",
+	"email",
+	"display_name",
+	"admin",
+	"owner",
 };
 
 static void check(json_t *msg, int admin, char *reason, size_t reason_len)
@@ -60,7 +74,8 @@ static void check(json_t *msg, int admin, char *reason, size_t reason_len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t error;
-	json_t *msg = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+	json_t *msg = json_loadb(
+		(const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
 	vmr_peer_stamp(msg, "192.0.2.1");
 	char *peer = NULL;
 	int rc = vmr_peer_take(msg, &peer);

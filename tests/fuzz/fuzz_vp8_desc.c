@@ -69,7 +69,8 @@ static void round_trip(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(mark[i] == (i == n - 1));
 		mcu_vp8_desc d;
 		FUZZ_ASSERT(mcu_vp8_desc_parse(pkt[i], plen[i], &d) == 0);
-		FUZZ_ASSERT(d.len == MCU_VP8_DESC_LEN && d.start == (i == 0) && d.partition_id == 0);
+		FUZZ_ASSERT(
+			d.len == MCU_VP8_DESC_LEN && d.start == (i == 0) && d.partition_id == 0);
 		FUZZ_ASSERT(d.has_picture_id && d.picture_id_15bit && d.picture_id == 0x1234);
 		total += plen[i] - MCU_VP8_DESC_LEN;
 	}
@@ -77,17 +78,20 @@ static void round_trip(const uint8_t *data, size_t size)
 	uint8_t scratch[1];
 	size_t sl;
 	bool sm;
-	FUZZ_ASSERT(mcu_vp8_packetize(frame, len, 0, max_payload, n, scratch, sizeof(scratch),
-		&sl, &sm) == -EINVAL);
+	FUZZ_ASSERT(
+		mcu_vp8_packetize(frame, len, 0, max_payload, n, scratch, sizeof(scratch), &sl, &sm)
+		== -EINVAL);
 
 	mcu_vp8_assembler *fwd, *rev;
 	FUZZ_ASSERT(mcu_vp8_assembler_new(&fwd) == 0 && mcu_vp8_assembler_new(&rev) == 0);
 	for (size_t i = 0; i < n; i++) {
-		FUZZ_ASSERT(mcu_vp8_assembler_push(fwd, (uint16_t)(seq0 + i), ts, mark[i],
-			pkt[i], plen[i]) == 0);
+		FUZZ_ASSERT(mcu_vp8_assembler_push(
+				    fwd, (uint16_t)(seq0 + i), ts, mark[i], pkt[i], plen[i])
+			== 0);
 		size_t j = n - 1 - i;
-		FUZZ_ASSERT(mcu_vp8_assembler_push(rev, (uint16_t)(seq0 + j), ts, mark[j],
-			pkt[j], plen[j]) == 0);
+		FUZZ_ASSERT(mcu_vp8_assembler_push(
+				    rev, (uint16_t)(seq0 + j), ts, mark[j], pkt[j], plen[j])
+			== 0);
 	}
 	check_frame(fwd, frame, len, ts);
 	check_frame(rev, frame, len, ts);

@@ -25,8 +25,8 @@
 #include "mcu_image.h"
 #include "fuzz_records.h"
 
-#define AUDIO_PT 111
-#define VIDEO_PT 96
+#define AUDIO_PT   111
+#define VIDEO_PT   96
 #define MAX_FRAMES 12
 
 static const char *outdir;
@@ -39,9 +39,10 @@ static void put_file(const char *harness, const char *name, const void *data, si
 	char *dir = g_build_filename(outdir, harness, NULL);
 	char *path = g_build_filename(dir, name, NULL);
 	GError *err = NULL;
-	if (g_mkdir_with_parents(dir, 0755) < 0 ||
-			!g_file_set_contents(path, data, (gssize)len, &err)) {
-		fprintf(stderr, "make_seeds: cannot write %s: %s\n", path, err ? err->message : g_strerror(errno));
+	if (g_mkdir_with_parents(dir, 0755) < 0
+		|| !g_file_set_contents(path, data, (gssize)len, &err)) {
+		fprintf(stderr, "make_seeds: cannot write %s: %s\n", path,
+			err ? err->message : g_strerror(errno));
 		g_clear_error(&err);
 		failures++;
 	}
@@ -65,9 +66,9 @@ static void record(GByteArray *b, uint8_t flags, const uint8_t *data, size_t len
 /* --- RTP ------------------------------------------------------------------------------ */
 
 typedef struct rtp_opts {
-	int csrcs;          /* 0..15 */
-	int ext;            /* 0 none, 1 one-byte (RFC 8285 0xBEDE), 2 two-byte (0x100x) */
-	int padding;        /* bytes of padding, 0 none */
+	int csrcs;   /* 0..15 */
+	int ext;     /* 0 none, 1 one-byte (RFC 8285 0xBEDE), 2 two-byte (0x100x) */
+	int padding; /* bytes of padding, 0 none */
 } rtp_opts;
 
 /* Builds one RTP packet into a new GByteArray. */
@@ -91,7 +92,8 @@ static GByteArray *rtp_build(uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssr
 	}
 	if (o && o->ext == 1) {
 		/* audio level (id 1, 1 byte), transport-wide seq (id 3, 2 bytes), pad to 8 bytes */
-		static const uint8_t e[] = { 0xbe, 0xde, 0x00, 0x02, 0x10, 0x85, 0x31, 0x00, 0x2a, 0, 0, 0 };
+		static const uint8_t e[] = { 0xbe, 0xde, 0x00, 0x02, 0x10, 0x85, 0x31, 0x00, 0x2a,
+			0, 0, 0 };
 		g_byte_array_append(b, e, sizeof(e));
 	} else if (o && o->ext == 2) {
 		/* two-byte header: mid (id 4) "0" */
@@ -131,12 +133,16 @@ static void vp8_encode_stream(int w, int h, int kbps, int frames, vp8_stream *s)
 	for (int f = 0; f < frames && s->n < MAX_FRAMES; f++) {
 		for (int y = 0; y < h; y++)
 			for (int x = 0; x < w; x++) {
-				bool in = x >= f * 6 && x < f * 6 + w / 4 && y >= h / 4 && y < h / 2;
-				img.planes[0][y * img.strides[0] + x] = in ? 235 : (uint8_t)(16 + (x + y + f) % 200);
+				bool in = x >= f * 6 && x < f * 6 + w / 4 && y >= h / 4
+					&& y < h / 2;
+				img.planes[0][y * img.strides[0] + x] = in
+					? 235
+					: (uint8_t)(16 + (x + y + f) % 200);
 			}
 		for (int p = 1; p < 3; p++)
 			for (int y = 0; y < h / 2; y++)
-				memset(img.planes[p] + y * img.strides[p], p == 1 ? 90 + f * 5 : 160, (size_t)w / 2);
+				memset(img.planes[p] + y * img.strides[p],
+					p == 1 ? 90 + f * 5 : 160, (size_t)w / 2);
 		const uint8_t *data;
 		size_t len;
 		bool key;
@@ -172,13 +178,15 @@ static GPtrArray *vp8_packets(const vp8_stream *s, size_t max_payload, uint16_t 
 			uint8_t payload[1500];
 			size_t plen;
 			bool marker;
-			if (mcu_vp8_packetize(s->frame[f], s->len[f], (uint16_t)(100 + f), max_payload, i,
-					payload, sizeof(payload), &plen, &marker) < 0) {
+			if (mcu_vp8_packetize(s->frame[f], s->len[f], (uint16_t)(100 + f),
+				    max_payload, i, payload, sizeof(payload), &plen, &marker)
+				< 0) {
 				failures++;
 				continue;
 			}
-			g_ptr_array_add(pkts, rtp_build(VIDEO_PT, seq++, ts0 + (uint32_t)f * 9000,
-				0x5eed0001, marker, payload, plen, NULL));
+			g_ptr_array_add(pkts,
+				rtp_build(VIDEO_PT, seq++, ts0 + (uint32_t)f * 9000, 0x5eed0001,
+					marker, payload, plen, NULL));
 		}
 	}
 	return pkts;
@@ -187,18 +195,23 @@ static GPtrArray *vp8_packets(const vp8_stream *s, size_t max_payload, uint16_t 
 typedef struct opus_mode {
 	const char *name;
 	int channels, application, bitrate, frame_ms;
-	int bandwidth;      /* OPUS_AUTO or a forced one */
-	int signal;         /* OPUS_AUTO, OPUS_SIGNAL_VOICE, OPUS_SIGNAL_MUSIC */
+	int bandwidth; /* OPUS_AUTO or a forced one */
+	int signal;    /* OPUS_AUTO, OPUS_SIGNAL_VOICE, OPUS_SIGNAL_MUSIC */
 } opus_mode;
 
 static const opus_mode opus_modes[] = {
 	{ "voip-mono-20ms", 1, OPUS_APPLICATION_VOIP, 32000, 20, OPUS_AUTO, OPUS_SIGNAL_VOICE },
-	{ "silk-nb-20ms", 1, OPUS_APPLICATION_VOIP, 8000, 20, OPUS_BANDWIDTH_NARROWBAND, OPUS_SIGNAL_VOICE },
-	{ "silk-wb-60ms", 1, OPUS_APPLICATION_VOIP, 16000, 60, OPUS_BANDWIDTH_WIDEBAND, OPUS_SIGNAL_VOICE },
-	{ "hybrid-fb-40ms", 1, OPUS_APPLICATION_VOIP, 40000, 40, OPUS_BANDWIDTH_FULLBAND, OPUS_SIGNAL_VOICE },
+	{ "silk-nb-20ms", 1, OPUS_APPLICATION_VOIP, 8000, 20, OPUS_BANDWIDTH_NARROWBAND,
+		OPUS_SIGNAL_VOICE },
+	{ "silk-wb-60ms", 1, OPUS_APPLICATION_VOIP, 16000, 60, OPUS_BANDWIDTH_WIDEBAND,
+		OPUS_SIGNAL_VOICE },
+	{ "hybrid-fb-40ms", 1, OPUS_APPLICATION_VOIP, 40000, 40, OPUS_BANDWIDTH_FULLBAND,
+		OPUS_SIGNAL_VOICE },
 	{ "celt-stereo-20ms", 2, OPUS_APPLICATION_AUDIO, 128000, 20, OPUS_AUTO, OPUS_SIGNAL_MUSIC },
-	{ "celt-lowdelay-2.5ms", 1, OPUS_APPLICATION_RESTRICTED_LOWDELAY, 64000, 0, OPUS_AUTO, OPUS_AUTO },
-	{ "celt-stereo-10ms", 2, OPUS_APPLICATION_RESTRICTED_LOWDELAY, 96000, 10, OPUS_AUTO, OPUS_AUTO },
+	{ "celt-lowdelay-2.5ms", 1, OPUS_APPLICATION_RESTRICTED_LOWDELAY, 64000, 0, OPUS_AUTO,
+		OPUS_AUTO },
+	{ "celt-stereo-10ms", 2, OPUS_APPLICATION_RESTRICTED_LOWDELAY, 96000, 10, OPUS_AUTO,
+		OPUS_AUTO },
 	{ "audio-mono-120ms", 1, OPUS_APPLICATION_AUDIO, 24000, 120, OPUS_AUTO, OPUS_AUTO },
 };
 
@@ -225,14 +238,16 @@ static GPtrArray *opus_packets(const opus_mode *m, int count)
 		for (int i = 0; i < samples; i++) {
 			noise = noise * 1103515245u + 12345u;
 			double t = (double)(k * samples + i) / 48000.0;
-			double v = 8000.0 * sin(2 * G_PI * 440.0 * t) + (double)((noise >> 16) % 2000) - 1000.0;
+			double v = 8000.0 * sin(2 * G_PI * 440.0 * t)
+				+ (double)((noise >> 16) % 2000) - 1000.0;
 			for (int c = 0; c < m->channels; c++)
 				pcm[i * m->channels + c] = (int16_t)(c ? v / 2 : v);
 		}
 		uint8_t pkt[MCU_OPUS_MAX_PACKET];
 		int n = opus_encode(enc, pcm, samples, pkt, sizeof(pkt));
 		if (n <= 0) {
-			fprintf(stderr, "make_seeds: opus_encode (%s): %s\n", m->name, opus_strerror(n));
+			fprintf(stderr, "make_seeds: opus_encode (%s): %s\n", m->name,
+				opus_strerror(n));
 			failures++;
 			break;
 		}
@@ -251,12 +266,18 @@ static void seeds_rtp(GPtrArray *opus, GPtrArray *vp8)
 {
 	const GByteArray *op = g_ptr_array_index(opus, 0);
 	static const rtp_opts opts[] = {
-		{ 0, 0, 0 }, { 2, 0, 0 }, { 0, 1, 0 }, { 0, 2, 0 }, { 0, 0, 4 }, { 15, 1, 1 }, { 3, 2, 255 },
+		{ 0, 0, 0 },
+		{ 2, 0, 0 },
+		{ 0, 1, 0 },
+		{ 0, 2, 0 },
+		{ 0, 0, 4 },
+		{ 15, 1, 1 },
+		{ 3, 2, 255 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
 		/* Padding larger than the payload area makes the last one a malformed case. */
-		GByteArray *b = rtp_build(AUDIO_PT, (uint16_t)(1000 + i), 960u * (uint32_t)i, 0xa0d10001,
-			i == 5, op->data, op->len, &opts[i]);
+		GByteArray *b = rtp_build(AUDIO_PT, (uint16_t)(1000 + i), 960u * (uint32_t)i,
+			0xa0d10001, i == 5, op->data, op->len, &opts[i]);
 		char name[32];
 		g_snprintf(name, sizeof(name), "opus-%zu", i);
 		put_bytes("rtp", name, b);
@@ -273,12 +294,13 @@ static void seeds_rtp(GPtrArray *opus, GPtrArray *vp8)
 static void seeds_vp8_desc(const vp8_stream *s)
 {
 	/* Descriptors of the RFC 7741 §4.2 kinds, each followed by a little VP8 data. */
-	static const uint8_t d1[] = { 0x10, 0x9d };                                     /* no X */
-	static const uint8_t d2[] = { 0x90, 0x80, 0x45, 0x9d };                         /* 7-bit id */
+	static const uint8_t d1[] = { 0x10, 0x9d };             /* no X */
+	static const uint8_t d2[] = { 0x90, 0x80, 0x45, 0x9d }; /* 7-bit id */
 	static const uint8_t d3[] = { 0x90, 0x80, 0x92, 0x34, 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2a };
-	static const uint8_t d4[] = { 0xb1, 0xf0, 0x92, 0x34, 0x77, 0xa5, 0xaa, 0x11 }; /* I L T K */
-	static const uint8_t d5[] = { 0x80, 0x60, 0x12, 0xc0, 0x31 };                   /* L T */
-	static const uint8_t d6[] = { 0xa3, 0x10, 0x1f, 0x00 };                         /* K, PID 3 */
+	static const uint8_t d4[] = { 0xb1, 0xf0, 0x92, 0x34, 0x77, 0xa5, 0xaa,
+		0x11 };                                               /* I L T K */
+	static const uint8_t d5[] = { 0x80, 0x60, 0x12, 0xc0, 0x31 }; /* L T */
+	static const uint8_t d6[] = { 0xa3, 0x10, 0x1f, 0x00 };       /* K, PID 3 */
 	put_file("vp8_desc", "no-x", d1, sizeof(d1));
 	put_file("vp8_desc", "pictureid-7bit", d2, sizeof(d2));
 	put_file("vp8_desc", "pictureid-15bit-key", d3, sizeof(d3));
@@ -310,7 +332,7 @@ static GByteArray *stream_of(GPtrArray *pkts, const int *idx, int n, uint8_t fla
 
 static void seeds_vp8_assembler(const vp8_stream *s)
 {
-	GPtrArray *pk = vp8_packets(s, 300, 65530, 90000);   /* several packets a frame, seq wrap */
+	GPtrArray *pk = vp8_packets(s, 300, 65530, 90000); /* several packets a frame, seq wrap */
 	int n = (int)pk->len;
 	int *idx = g_new(int, (gsize)n * 2);
 	for (int i = 0; i < n; i++)
@@ -376,20 +398,25 @@ static void seeds_h264_rtp(void)
 			size_t slices = mode == 0 ? 3 : 1, slen = mode == 0 ? 700 : 2600;
 			for (size_t k = 0; k < slices; k++) {
 				g_byte_array_append(au, sc, 4);
-				uint8_t hdr[2] = { (uint8_t)(f == 0 || f == 3 ? 0x65 : 0x41), (uint8_t)(k == 0 ? 0x88 : 0x1a) };
+				uint8_t hdr[2] = { (uint8_t)(f == 0 || f == 3 ? 0x65 : 0x41),
+					(uint8_t)(k == 0 ? 0x88 : 0x1a) };
 				g_byte_array_append(au, hdr, 2);
 				for (size_t i = 2; i < slen; i++) {
-					uint8_t b = (uint8_t)(1 + (i * 37 + k * 11 + (size_t)f) % 255);
+					uint8_t b = (uint8_t)(1
+						+ (i * 37 + k * 11 + (size_t)f) % 255);
 					g_byte_array_append(au, &b, 1);
 				}
 			}
 			uint8_t out[8][1200];
 			size_t lens[8], count = 0;
-			if (mcu_h264_packetize(au->data, au->len, mode, 1200, &out[0][0], 1200, 8, lens, &count) < 0)
+			if (mcu_h264_packetize(au->data, au->len, mode, 1200, &out[0][0], 1200, 8,
+				    lens, &count)
+				< 0)
 				failures++;
 			for (size_t i = 0; i < count; i++)
-				g_ptr_array_add(pk[mode], rtp_build(VIDEO_PT, seq++, 3000u * (unsigned)f, 0x264,
-					i + 1 == count, out[i], lens[i], NULL));
+				g_ptr_array_add(pk[mode],
+					rtp_build(VIDEO_PT, seq++, 3000u * (unsigned)f, 0x264,
+						i + 1 == count, out[i], lens[i], NULL));
 			g_byte_array_unref(au);
 		}
 	}
@@ -474,7 +501,7 @@ static void seeds_audio_jitter(GPtrArray *opus)
 #define PKT(i) ((const GByteArray *)g_ptr_array_index(opus, (guint)(i) % (guint)n))
 	GByteArray *b = g_byte_array_new();
 	for (int i = 0; i < 30; i++) {
-		jitter_put(b, (uint16_t)(65520 + i), PKT(i));   /* wraps */
+		jitter_put(b, (uint16_t)(65520 + i), PKT(i)); /* wraps */
 		jitter_get(b, 0);
 	}
 	put_bytes("audio_jitter", "steady-wrap", b);
@@ -492,14 +519,14 @@ static void seeds_audio_jitter(GPtrArray *opus)
 
 	b = g_byte_array_new();
 	for (int i = 0; i < 20; i++)
-		jitter_put(b, (uint16_t)(7 + i), PKT(i));        /* overflows the 16 slots */
+		jitter_put(b, (uint16_t)(7 + i), PKT(i)); /* overflows the 16 slots */
 	for (int i = 0; i < 4; i++)
 		jitter_get(b, 0);
-	jitter_put(b, 40, PKT(0));                          /* gap > 10: resync */
-	jitter_put(b, 30000, PKT(1));                       /* restart */
+	jitter_put(b, 40, PKT(0));    /* gap > 10: resync */
+	jitter_put(b, 30000, PKT(1)); /* restart */
 	jitter_put(b, 30001, PKT(2));
 	for (int i = 0; i < 4; i++)
-		jitter_get(b, i == 1 ? 3 : 0);                   /* one get too small */
+		jitter_get(b, i == 1 ? 3 : 0); /* one get too small */
 	put_bytes("audio_jitter", "overflow-gap-restart", b);
 #undef PKT
 }
@@ -552,23 +579,43 @@ static void seeds_room(GPtrArray *opus_rtp, const vp8_stream *small, const vp8_s
 static void seeds_vmr_request(void)
 {
 	static const char *const req[][2] = {
-		{ "join-room", "{\"request\":\"join\",\"room\":\"alice.join\",\"display\":\"Ana García\"}" },
-		{ "join-pin", "{\"request\":\"join\",\"room\":\"sales\",\"pin\":\"1234\",\"display\":\"Bob\"}" },
-		{ "join-invite", "{\"request\":\"join\",\"id\":42,\"secret\":\"8f14e45fceea167a\",\"display\":\"Maria\"}" },
-		{ "join-bad", "{\"request\":\"join\",\"room\":\"A B\",\"display\":\"\\u0007\",\"pin\":\"12a4\"}" },
+		{ "join-room",
+			"{\"request\":\"join\",\"room\":\"alice.join\",\"display\":\"Ana "
+			"García\"}" },
+		{ "join-pin",
+			"{\"request\":\"join\",\"room\":\"sales\",\"pin\":\"1234\",\"display\":"
+			"\"Bob\"}" },
+		{ "join-invite",
+			"{\"request\":\"join\",\"id\":42,\"secret\":\"8f14e45fceea167a\","
+			"\"display\":\"Maria\"}" },
+		{ "join-bad",
+			"{\"request\":\"join\",\"room\":\"A "
+			"B\",\"display\":\"\\u0007\",\"pin\":\"12a4\"}" },
 		{ "join-nul", "{\"request\":\"join\",\"room\":\"abc\",\"display\":\"x\\u0000y\"}" },
 		{ "leave", "{\"request\":\"leave\"}" },
 		{ "listparticipants", "{\"request\":\"listparticipants\"}" },
 		{ "keyframe", "{\"request\":\"keyframe\"}" },
-		{ "login", "{\"request\":\"login\",\"username\":\"alice\",\"password\":\"correct horse\"}" },
-		{ "resume", "{\"request\":\"resume\",\"token\":\"0123456789abcdef0123456789abcdef\"}" },
+		{ "login",
+			"{\"request\":\"login\",\"username\":\"alice\",\"password\":\"correct "
+			"horse\"}" },
+		{ "resume",
+			"{\"request\":\"resume\",\"token\":\"0123456789abcdef0123456789abcdef\"}" },
 		{ "logout", "{\"request\":\"logout\"}" },
-		{ "update-room", "{\"request\":\"update_room\",\"name\":\"team\",\"pin\":\"\",\"layout\":\"2x2\",\"receive_call\":true}" },
-		{ "invite", "{\"request\":\"invite\",\"email\":\"maria@example.org\",\"name\":\"Maria\"}" },
+		{ "update-room",
+			"{\"request\":\"update_room\",\"name\":\"team\",\"pin\":\"\",\"layout\":"
+			"\"2x2\",\"receive_call\":true}" },
+		{ "invite",
+			"{\"request\":\"invite\",\"email\":\"maria@example.org\",\"name\":"
+			"\"Maria\"}" },
 		{ "revoke", "{\"request\":\"revoke_invitation\",\"id\":7}" },
-		{ "invitation-info", "{\"request\":\"invitation_info\",\"id\":7,\"secret\":\"abcd\"}" },
-		{ "admin-create-account", "{\"request\":\"create_account\",\"username\":\"bob\",\"password\":\"pw\",\"admin\":false,\"email\":\"b@x.org\"}" },
-		{ "admin-create-room", "{\"request\":\"create_room\",\"name\":\"sales\",\"pin\":\"0000\",\"layout\":\"speaker\",\"owner\":\"bob\"}" },
+		{ "invitation-info",
+			"{\"request\":\"invitation_info\",\"id\":7,\"secret\":\"abcd\"}" },
+		{ "admin-create-account",
+			"{\"request\":\"create_account\",\"username\":\"bob\",\"password\":\"pw\","
+			"\"admin\":false,\"email\":\"b@x.org\"}" },
+		{ "admin-create-room",
+			"{\"request\":\"create_room\",\"name\":\"sales\",\"pin\":\"0000\","
+			"\"layout\":\"speaker\",\"owner\":\"bob\"}" },
 		{ "unknown-field", "{\"request\":\"leave\",\"extra\":[1,2,{\"a\":null}]}" },
 		{ "wrong-types", "{\"request\":\"delete_invitation\",\"id\":-1.5}" },
 		{ "not-object", "[\"join\"]" },
@@ -583,32 +630,49 @@ static void seeds_vmr_request(void)
 static void seeds_sip_sdp(void)
 {
 	static const char *const sdp[][2] = {
-		{ "softphone-pcmu", "v=0\r\no=alice 2890844526 2890844526 IN IP4 198.51.100.7\r\ns=-\r\n"
+		{ "softphone-pcmu",
+			"v=0\r\no=alice 2890844526 2890844526 IN IP4 198.51.100.7\r\ns=-\r\n"
 			"c=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8 101\r\n"
-			"a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+			"a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 "
+			"telephone-event/8000\r\n"
 			"a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n" },
-		{ "opus-vp8-h264", "v=0\r\no=- 4611731400430051336 2 IN IP4 203.0.113.20\r\ns=-\r\n"
-			"t=0 0\r\nm=audio 5004 RTP/AVPF 111 9 0 110 101\r\nc=IN IP4 203.0.113.20\r\n"
+		{ "opus-vp8-h264",
+			"v=0\r\no=- 4611731400430051336 2 IN IP4 203.0.113.20\r\ns=-\r\n"
+			"t=0 0\r\nm=audio 5004 RTP/AVPF 111 9 0 110 101\r\nc=IN IP4 "
+			"203.0.113.20\r\n"
 			"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
-			"a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:110 telephone-event/48000\r\n"
-			"a=rtpmap:101 telephone-event/8000\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+			"a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:110 "
+			"telephone-event/48000\r\n"
+			"a=rtpmap:101 telephone-event/8000\r\na=extmap:1 "
+			"urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
 			"m=video 5006 RTP/AVPF 100 102 96\r\nc=IN IP4 203.0.113.20\r\n"
-			"a=rtpmap:100 H264/90000\r\na=fmtp:100 profile-level-id=42e01f;packetization-mode=1\r\n"
-			"a=rtpmap:102 H264/90000\r\na=fmtp:102 profile-level-id=640032;packetization-mode=1\r\n"
-			"a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=recvonly\r\n" },
-		{ "savp-sdes", "v=0\r\no=polycom 1 1 IN IP4 192.0.2.44\r\ns=Polycom IP Phone\r\n"
+			"a=rtpmap:100 H264/90000\r\na=fmtp:100 "
+			"profile-level-id=42e01f;packetization-mode=1\r\n"
+			"a=rtpmap:102 H264/90000\r\na=fmtp:102 "
+			"profile-level-id=640032;packetization-mode=1\r\n"
+			"a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm "
+			"fir\r\na=recvonly\r\n" },
+		{ "savp-sdes",
+			"v=0\r\no=polycom 1 1 IN IP4 192.0.2.44\r\ns=Polycom IP Phone\r\n"
 			"c=IN IP4 192.0.2.44\r\nt=0 0\r\nm=audio 2222 RTP/SAVP 9 0 101\r\n"
-			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
-			"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+			"inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32\r\n"
+			"a=crypto:2 AES_CM_128_HMAC_SHA1_32 "
+			"inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
 			"a=rtpmap:9 G722/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
 			"m=video 2224 RTP/SAVP 109\r\na=rtpmap:109 H264/90000\r\n"
 			"a=fmtp:109 profile-level-id=428016;packetization-mode=0\r\n" },
-		{ "hold-inactive", "v=0\r\no=bob 1 3 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+		{ "hold-inactive",
+			"v=0\r\no=bob 1 3 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
 			"m=audio 49170 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=inactive\r\n" },
-		{ "ipv6-static-pt", "v=0\r\no=- 7 7 IN IP6 2001:db8::5\r\ns=-\r\nc=IN IP6 2001:db8::5\r\nt=0 0\r\n"
-			"m=audio 16384 RTP/AVP 0 18\r\nm=image 16386 udptl t38\r\nm=video 0 RTP/AVP 31\r\n"
+		{ "ipv6-static-pt",
+			"v=0\r\no=- 7 7 IN IP6 2001:db8::5\r\ns=-\r\nc=IN IP6 2001:db8::5\r\nt=0 "
+			"0\r\n"
+			"m=audio 16384 RTP/AVP 0 18\r\nm=image 16386 udptl t38\r\nm=video 0 "
+			"RTP/AVP 31\r\n"
 			"m=audio 16390 RTP/AVP 8\r\na=sendonly\r\n" },
-		{ "no-codec", "v=0\r\no=x 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+		{ "no-codec",
+			"v=0\r\no=x 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
 			"m=audio 4000 RTP/AVP 97\r\na=rtpmap:97 AMR-WB/16000/1\r\n" },
 		{ "bad", "v=0\r\no=\r\nm=audio x\r\n" },
 	};
@@ -620,30 +684,189 @@ static void seeds_rtcp(void)
 {
 	/* SR (1 report block) + SDES CNAME, as a desk phone sends it */
 	static const uint8_t sr_sdes[] = {
-		0x81, 200, 0x00, 0x0c, 0x11, 0x22, 0x33, 0x44, 0xe9, 0x6b, 0x2a, 0x10, 0x4c, 0x6a, 0x7e, 0xf9,
-		0x00, 0x01, 0x90, 0x00, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x00, 0xbb, 0x80,
-		0xa0, 0xd1, 0x00, 0x01, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x01, 0x44, 0x00, 0x00, 0x00, 0x14,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-		0x81, 202, 0x00, 0x04, 0x11, 0x22, 0x33, 0x44, 0x01, 0x0b, 'p', 'h', 'o', 'n', 'e', '@', 'h',
-		'o', 's', 't', 0x00, 0x00,
+		0x81,
+		200,
+		0x00,
+		0x0c,
+		0x11,
+		0x22,
+		0x33,
+		0x44,
+		0xe9,
+		0x6b,
+		0x2a,
+		0x10,
+		0x4c,
+		0x6a,
+		0x7e,
+		0xf9,
+		0x00,
+		0x01,
+		0x90,
+		0x00,
+		0x00,
+		0x00,
+		0x01,
+		0x2c,
+		0x00,
+		0x00,
+		0xbb,
+		0x80,
+		0xa0,
+		0xd1,
+		0x00,
+		0x01,
+		0x01,
+		0x00,
+		0x00,
+		0x02,
+		0x00,
+		0x00,
+		0x01,
+		0x44,
+		0x00,
+		0x00,
+		0x00,
+		0x14,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x81,
+		202,
+		0x00,
+		0x04,
+		0x11,
+		0x22,
+		0x33,
+		0x44,
+		0x01,
+		0x0b,
+		'p',
+		'h',
+		'o',
+		'n',
+		'e',
+		'@',
+		'h',
+		'o',
+		's',
+		't',
+		0x00,
+		0x00,
 	};
 	/* RR (no blocks) + SDES + PLI */
 	static const uint8_t rr_pli[] = {
-		0x80, 201, 0x00, 0x01, 0x55, 0x66, 0x77, 0x88,
-		0x81, 202, 0x00, 0x02, 0x55, 0x66, 0x77, 0x88, 0x01, 0x01, 'x', 0x00,
-		0x81, 206, 0x00, 0x02, 0x55, 0x66, 0x77, 0x88, 0xa0, 0xd1, 0x00, 0x01,
+		0x80,
+		201,
+		0x00,
+		0x01,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		0x81,
+		202,
+		0x00,
+		0x02,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		0x01,
+		0x01,
+		'x',
+		0x00,
+		0x81,
+		206,
+		0x00,
+		0x02,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		0xa0,
+		0xd1,
+		0x00,
+		0x01,
 	};
 	/* RR + FIR (RFC 5104) + BYE */
 	static const uint8_t fir_bye[] = {
-		0x80, 201, 0x00, 0x01, 0x55, 0x66, 0x77, 0x88,
-		0x84, 206, 0x00, 0x04, 0x55, 0x66, 0x77, 0x88, 0x00, 0x00, 0x00, 0x00,
-		0xa0, 0xd1, 0x00, 0x01, 0x07, 0x00, 0x00, 0x00,
-		0x81, 203, 0x00, 0x01, 0x55, 0x66, 0x77, 0x88,
+		0x80,
+		201,
+		0x00,
+		0x01,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		0x84,
+		206,
+		0x00,
+		0x04,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0xa0,
+		0xd1,
+		0x00,
+		0x01,
+		0x07,
+		0x00,
+		0x00,
+		0x00,
+		0x81,
+		203,
+		0x00,
+		0x01,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
 	};
 	/* generic NACK (RTPFB) + padded APP */
 	static const uint8_t nack_app[] = {
-		0x81, 205, 0x00, 0x03, 0x55, 0x66, 0x77, 0x88, 0xa0, 0xd1, 0x00, 0x01, 0x01, 0x2c, 0x00, 0x05,
-		0xa0, 204, 0x00, 0x03, 0x55, 0x66, 0x77, 0x88, 'q', 'o', 's', 'x', 0xaa, 0x00, 0x00, 0x02,
+		0x81,
+		205,
+		0x00,
+		0x03,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		0xa0,
+		0xd1,
+		0x00,
+		0x01,
+		0x01,
+		0x2c,
+		0x00,
+		0x05,
+		0xa0,
+		204,
+		0x00,
+		0x03,
+		0x55,
+		0x66,
+		0x77,
+		0x88,
+		'q',
+		'o',
+		's',
+		'x',
+		0xaa,
+		0x00,
+		0x00,
+		0x02,
 	};
 	static const uint8_t overrun[] = { 0x80, 201, 0x00, 0x07, 0x55, 0x66, 0x77, 0x88 };
 	put_file("rtcp", "sr-sdes", sr_sdes, sizeof(sr_sdes));
@@ -657,7 +880,8 @@ static void seeds_rtcp(void)
 static void dtmf_rec(GByteArray *b, uint32_t ts, int event, bool end, uint16_t duration)
 {
 	uint8_t r[8] = { (uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8), (uint8_t)ts,
-		(uint8_t)event, (uint8_t)((end ? 0x80 : 0) | 10), (uint8_t)(duration >> 8), (uint8_t)duration };
+		(uint8_t)event, (uint8_t)((end ? 0x80 : 0) | 10), (uint8_t)(duration >> 8),
+		(uint8_t)duration };
 	record(b, 0x00, r, sizeof(r));
 }
 
@@ -724,15 +948,25 @@ static void seeds_dtmf(void)
 static void seeds_digest(void)
 {
 	static const char *const hdr[][2] = {
-		{ "linphone", "Digest realm=\"tpaas.example.org\", nonce=\"00000000655043f6"
+		{ "linphone",
+			"Digest realm=\"tpaas.example.org\", nonce=\"00000000655043f6"
 			"0123456789abcdef0123456789abcdef\", algorithm=MD5, username=\"alice\", "
-			"uri=\"sip:tpaas.example.org\", response=\"6629fae49393a05397450978507c4ef1\", "
+			"uri=\"sip:tpaas.example.org\", "
+			"response=\"6629fae49393a05397450978507c4ef1\", "
 			"cnonce=\"0a4f113b\", nc=00000001, qop=auth" },
-		{ "no-qop", "Digest username=\"bob\",realm=\"tpaas\",nonce=\"00000000655043ec"
-			"ffffffffffffffffffffffffffffffff\",uri=\"sip:tpaas\",response=\"0000000000000000000000000000000A\"" },
-		{ "sha256", "Digest username=\"carol\", realm=\"r\", nonce=\"n\", uri=\"sip:r\", "
-			"response=\"x\", algorithm=SHA-256, qop=\"auth-int\", opaque=\"5ccc069c\"" },
-		{ "overlong", "Digest username=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"" },
+		{ "no-qop",
+			"Digest username=\"bob\",realm=\"tpaas\",nonce=\"00000000655043ec"
+			"ffffffffffffffffffffffffffffffff\",uri=\"sip:tpaas\",response="
+			"\"0000000000000000000000000000000A\"" },
+		{ "sha256",
+			"Digest username=\"carol\", realm=\"r\", nonce=\"n\", uri=\"sip:r\", "
+			"response=\"x\", algorithm=SHA-256, qop=\"auth-int\", "
+			"opaque=\"5ccc069c\"" },
+		{ "overlong",
+			"Digest "
+			"username="
+			"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			"\"" },
 		{ "basic", "Basic YWxpY2U6c2VjcmV0" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(hdr); i++) {
@@ -741,7 +975,8 @@ static void seeds_digest(void)
 		g_byte_array_append(b, (const guint8 *)hdr[i][1], (guint)strlen(hdr[i][1]));
 		put_bytes("digest", hdr[i][0], b);
 	}
-	static const char raw[] = "username=\"dave\"\nrealm=tpaas\nnonce=\"\"\nuri=sip:tpaas\n"
+	static const char raw[] =
+		"username=\"dave\"\nrealm=tpaas\nnonce=\"\"\nuri=sip:tpaas\n"
 		"response=\"\"\nqop=auth\nnc=00000001\ncnonce=\"\"\nalgorithm=md5\nnoequals\n=\n\"";
 	GByteArray *b = g_byte_array_new();
 	g_byte_array_append(b, (const guint8 *)"\x01", 1);
@@ -760,12 +995,13 @@ int main(int argc, char **argv)
 	vp8_stream small, big;
 	vp8_encode_stream(160, 90, 200, 6, &small);
 	vp8_encode_stream(320, 240, 600, 5, &big);
-	GPtrArray *opus = opus_packets(&opus_modes[0], 25);   /* 0.5 s of 20 ms packets */
+	GPtrArray *opus = opus_packets(&opus_modes[0], 25); /* 0.5 s of 20 ms packets */
 	GPtrArray *opus_rtp = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
 	for (guint i = 0; i < opus->len; i++) {
 		const GByteArray *p = g_ptr_array_index(opus, i);
-		g_ptr_array_add(opus_rtp, rtp_build(AUDIO_PT, (uint16_t)(200 + i), 960u * i, 0xa0d10001,
-			i == 0, p->data, p->len, NULL));
+		g_ptr_array_add(opus_rtp,
+			rtp_build(AUDIO_PT, (uint16_t)(200 + i), 960u * i, 0xa0d10001, i == 0,
+				p->data, p->len, NULL));
 	}
 	GPtrArray *vp8 = vp8_packets(&small, 1200, 1, 0);
 

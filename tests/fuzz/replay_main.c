@@ -154,7 +154,8 @@ int main(int argc, char **argv)
 		if (strncmp(self, "lt-", 3) == 0)
 			self += 3;
 		if (strncmp(self, "replay_", 7) != 0) {
-			fprintf(stderr, "replay: cannot tell the harness from the name %s\n", argv[0]);
+			fprintf(stderr, "replay: cannot tell the harness from the name %s\n",
+				argv[0]);
 			return 1;
 		}
 		char dir[4096];

@@ -46,12 +46,14 @@ static void test_opus_roundtrip_keeps_tone(void)
 	for (int f = 0; f < frames; f++) {
 		int16_t pcm[960];
 		for (int i = 0; i < 960; i++)
-			pcm[i] = (int16_t)(TONE_AMP * sin(2 * G_PI * 440.0 * (f * 960 + i) / 48000.0));
+			pcm[i] = (int16_t)(TONE_AMP
+				* sin(2 * G_PI * 440.0 * (f * 960 + i) / 48000.0));
 		uint8_t opus[1500], rtp[1600];
 		size_t olen, rlen;
 		g_assert_cmpint(mcu_opus_enc_encode(enc, pcm, opus, sizeof(opus), &olen), ==, 0);
 		g_assert_cmpint(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, (uint16_t)f,
-			(uint32_t)f * 960, 1234, opus, olen, &rlen), ==, 0);
+					(uint32_t)f * 960, 1234, opus, olen, &rlen),
+			==, 0);
 		mcu_rtp_header h;
 		const uint8_t *pl;
 		size_t plen;
@@ -59,7 +61,8 @@ static void test_opus_roundtrip_keeps_tone(void)
 		int samples = 0;
 		g_assert_cmpint(mcu_opus_rtp_check(pl, plen, &samples), ==, 0);
 		g_assert_cmpint(samples, ==, 960);
-		g_assert_cmpint(mcu_opus_dec_decode(dec, pl, plen, out + out_n, 960, &samples), ==, 0);
+		g_assert_cmpint(
+			mcu_opus_dec_decode(dec, pl, plen, out + out_n, 960, &samples), ==, 0);
 		g_assert_cmpint(samples, ==, 960);
 		out_n += samples;
 	}
@@ -69,7 +72,8 @@ static void test_opus_roundtrip_keeps_tone(void)
 	g_assert_cmpfloat(r, >, 0.6 * TONE_AMP / sqrt(2));
 	g_assert_cmpfloat(r, <, 1.4 * TONE_AMP / sqrt(2));
 	/* The energy is at 440 Hz, not elsewhere. */
-	g_assert_cmpfloat(goertzel_power(tail, 24000, 440.0), >, 10 * goertzel_power(tail, 24000, 1000.0));
+	g_assert_cmpfloat(
+		goertzel_power(tail, 24000, 440.0), >, 10 * goertzel_power(tail, 24000, 1000.0));
 
 	/* A lost packet is concealed with a full frame. */
 	int16_t plc[960];
@@ -143,7 +147,8 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/opus/rtp-roundtrip-keeps-440hz-tone", test_opus_roundtrip_keeps_tone);
-	g_test_add_func("/mcu/vp8/encoder-keyframe-on-demand-and-decodes", test_vp8_keyframe_on_demand);
+	g_test_add_func(
+		"/mcu/vp8/encoder-keyframe-on-demand-and-decodes", test_vp8_keyframe_on_demand);
 	g_test_add_func("/mcu/image/draw-scaled-bounded", test_image_draw_scaled);
 	return g_test_run();
 }

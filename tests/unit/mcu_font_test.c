@@ -84,7 +84,6 @@ static void test_font_draws_clipped(void)
 	mcu_image_release(&img);
 }
 
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);

@@ -25,7 +25,8 @@ static void test_g711_codes_reencode_to_themselves(void)
 	for (int c = 0; c < 256; c++) {
 		g_assert_cmpuint(mcu_g711_alaw_encode(mcu_g711_alaw_decode((uint8_t)c)), ==, c);
 		if (c != 0x7f)
-			g_assert_cmpuint(mcu_g711_ulaw_encode(mcu_g711_ulaw_decode((uint8_t)c)), ==, c);
+			g_assert_cmpuint(
+				mcu_g711_ulaw_encode(mcu_g711_ulaw_decode((uint8_t)c)), ==, c);
 	}
 	g_assert_cmpuint(mcu_g711_ulaw_encode(0), ==, 0xff);
 	g_assert_cmpuint(mcu_g711_alaw_encode(0), ==, 0xd5);
@@ -34,7 +35,9 @@ static void test_g711_codes_reencode_to_themselves(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/mcu/g711/companding-error-within-half-a-step", test_g711_companding_error_within_half_a_step);
-	g_test_add_func("/mcu/g711/codes-reencode-to-themselves", test_g711_codes_reencode_to_themselves);
+	g_test_add_func("/mcu/g711/companding-error-within-half-a-step",
+		test_g711_companding_error_within_half_a_step);
+	g_test_add_func(
+		"/mcu/g711/codes-reencode-to-themselves", test_g711_codes_reencode_to_themselves);
 	return g_test_run();
 }

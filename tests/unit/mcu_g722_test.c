@@ -38,13 +38,17 @@ static void test_codec_roundtrip(void)
 	long n = 0, t = 0;
 	for (int f = 0; f < 50; f++) {
 		for (int i = 0; i < MCU_G722_FRAME_SAMPLES; i++, t++)
-			in[i] = (int16_t)(AMP * sin(2 * G_PI * 5000.0 * (double)t / 16000));  /* above G.711's band */
+			in[i] = (int16_t)(AMP
+				* sin(2 * G_PI * 5000.0 * (double)t
+					/ 16000)); /* above G.711's band */
 		uint8_t pkt[400];
 		size_t len = 0;
 		g_assert_cmpint(mcu_g722_enc_encode(e, in, pkt, sizeof(pkt), &len), ==, 0);
 		g_assert_cmpuint(len, ==, MCU_G722_FRAME_BYTES);
 		int got = 0;
-		g_assert_cmpint(mcu_g722_dec_decode(d, pkt, len, out + n, (int)G_N_ELEMENTS(out) - (int)n, &got), ==, 0);
+		g_assert_cmpint(mcu_g722_dec_decode(d, pkt, len, out + n,
+					(int)G_N_ELEMENTS(out) - (int)n, &got),
+			==, 0);
 		g_assert_cmpint(got, ==, MCU_G722_FRAME_SAMPLES);
 		n += got;
 	}
@@ -58,7 +62,7 @@ static void test_codec_roundtrip(void)
 
 typedef struct sink {
 	GMutex lock;
-	GPtrArray *audio;   /* GBytes */
+	GPtrArray *audio; /* GBytes */
 } sink;
 
 static void sink_send(void *opaque, int is_video, const uint8_t *pkt, size_t len)
@@ -109,7 +113,9 @@ static void src_send(src *s)
 	int rate = opus ? 48000 : 16000, fs = rate / 50;
 	int16_t pcm[960];
 	for (int i = 0; i < fs; i++, s->n++)
-		pcm[i] = s->freq > 0 ? (int16_t)(AMP * sin(2 * G_PI * s->freq * (double)s->n / rate)) : 0;
+		pcm[i] = s->freq > 0
+			? (int16_t)(AMP * sin(2 * G_PI * s->freq * (double)s->n / rate))
+			: 0;
 	uint8_t rtp[1600];
 	size_t plen = 0;
 	if (opus) {
@@ -127,8 +133,8 @@ static void src_send(src *s)
 }
 
 /* Decodes packets [from, to) of what a participant received, at the codec's rate. */
-static long received_pcm(sink *s, mcu_audio_codec_id codec, uint8_t pt, guint from, guint to,
-	int16_t **out)
+static long received_pcm(
+	sink *s, mcu_audio_codec_id codec, uint8_t pt, guint from, guint to, int16_t **out)
 {
 	mcu_opus_dec *od = NULL;
 	mcu_g722_dec *gd = NULL;
@@ -173,8 +179,8 @@ static long received_pcm(sink *s, mcu_audio_codec_id codec, uint8_t pt, guint fr
 	return n;
 }
 
-static mcu_participant *join(mcu_room *room, mcu_audio_codec_id codec, uint8_t pt,
-	mcu_participant_io *io)
+static mcu_participant *join(
+	mcu_room *room, mcu_audio_codec_id codec, uint8_t pt, mcu_participant_io *io)
 {
 	mcu_participant_opts o;
 	mcu_participant_opts_defaults(&o);
@@ -190,10 +196,10 @@ static void test_room_g722_hears_opus_and_back(void)
 {
 	mcu_room_config cfg;
 	mcu_room_config_defaults(&cfg);
-	cfg.width = 64;   /* video is not the point here */
+	cfg.width = 64; /* video is not the point here */
 	cfg.height = 36;
 	cfg.fps = 2;
-	cfg.manual_clock = true;   /* 20 ms of input, one mixer tick: the same on any machine */
+	cfg.manual_clock = true; /* 20 ms of input, one mixer tick: the same on any machine */
 	mcu_room *room = mcu_room_new("g722", &cfg);
 	sink sk[3];
 	mcu_participant_io io[3];
@@ -208,7 +214,7 @@ static void test_room_g722_hears_opus_and_back(void)
 	s[1].codec = MCU_AUDIO_G722;
 	s[1].freq = 1000;
 	s[2].p = join(room, MCU_AUDIO_G722, 9, &io[2]);
-	s[2].codec = MCU_AUDIO_G722;   /* silent listener: the shared G.722 encode */
+	s[2].codec = MCU_AUDIO_G722; /* silent listener: the shared G.722 encode */
 	for (int f = 0; f < 55; f++) {
 		for (int i = 0; i < 3; i++)
 			src_send(&s[i]);
@@ -228,12 +234,14 @@ static void test_room_g722_hears_opus_and_back(void)
 	n = received_pcm(&sk[2], MCU_AUDIO_G722, 9, 15, 50, &pcm);
 	double l_440 = goertzel_amp(pcm, n, 440, 16000), l_1000 = goertzel_amp(pcm, n, 1000, 16000);
 	g_free(pcm);
-	g_test_message("G.722 hears 440:%.0f 1000:%.0f; Opus hears 1000:%.0f 440:%.0f; listener %.0f %.0f; "
-		"%" G_GUINT64_FORMAT " ticks, %" G_GUINT64_FORMAT " shared encodes",
-		g_440, g_1000, o_1000, o_440, l_440, l_1000, st.audio_ticks, st.audio_encodes_shared);
-	g_assert_cmpfloat(g_440, >, 0.6 * AMP);     /* G.722 hears the Opus participant */
-	g_assert_cmpfloat(g_1000, <, 0.05 * AMP);   /* not itself */
-	g_assert_cmpfloat(o_1000, >, 0.6 * AMP);    /* and the other way round */
+	g_test_message("G.722 hears 440:%.0f 1000:%.0f; Opus hears 1000:%.0f 440:%.0f; listener "
+		       "%.0f %.0f; "
+		       "%" G_GUINT64_FORMAT " ticks, %" G_GUINT64_FORMAT " shared encodes",
+		g_440, g_1000, o_1000, o_440, l_440, l_1000, st.audio_ticks,
+		st.audio_encodes_shared);
+	g_assert_cmpfloat(g_440, >, 0.6 * AMP);   /* G.722 hears the Opus participant */
+	g_assert_cmpfloat(g_1000, <, 0.05 * AMP); /* not itself */
+	g_assert_cmpfloat(o_1000, >, 0.6 * AMP);  /* and the other way round */
 	g_assert_cmpfloat(o_440, <, 0.05 * AMP);
 	g_assert_cmpfloat(l_440, >, 0.6 * AMP);
 	g_assert_cmpfloat(l_1000, >, 0.6 * AMP);

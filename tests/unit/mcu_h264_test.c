@@ -41,7 +41,7 @@ static GByteArray *make_au(size_t slice_len, GRand *r)
 	slice[0] = 0x65;
 	slice[1] = 0x88;
 	for (size_t i = 2; i < slice_len; i++)
-		slice[i] = (uint8_t)g_rand_int_range(r, 1, 256);   /* no start code emulation */
+		slice[i] = (uint8_t)g_rand_int_range(r, 1, 256); /* no start code emulation */
 	g_byte_array_append(au, slice, (guint)slice_len);
 	g_free(slice);
 	return au;
@@ -56,9 +56,11 @@ typedef struct rtp_list {
 static void packetize(const GByteArray *au, int mode, rtp_list *l)
 {
 	g_assert_cmpint(mcu_h264_packetize(au->data, au->len, mode, 1200, &l->buf[0][0],
-		sizeof(l->buf[0]), 64, l->lens, &l->count), ==, 0);
+				sizeof(l->buf[0]), 64, l->lens, &l->count),
+		==, 0);
 	size_t n = 0;
-	g_assert_cmpint(mcu_h264_packetize(au->data, au->len, mode, 1200, NULL, 0, 64, NULL, &n), ==, 0);
+	g_assert_cmpint(
+		mcu_h264_packetize(au->data, au->len, mode, 1200, NULL, 0, 64, NULL, &n), ==, 0);
 	g_assert_cmpuint(n, ==, l->count);
 	for (size_t i = 0; i < l->count; i++)
 		g_assert_cmpuint(l->lens[i], <=, 1200);
@@ -71,8 +73,9 @@ static void push_all(mcu_h264_assembler *a, const rtp_list *l, uint16_t seq0, ui
 		size_t i = order ? order[k] : k;
 		if ((int)i == skip)
 			continue;
-		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(seq0 + i), ts, i + 1 == l->count,
-			l->buf[i], l->lens[i]), ==, 0);
+		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(seq0 + i), ts,
+					i + 1 == l->count, l->buf[i], l->lens[i]),
+			==, 0);
 	}
 }
 
@@ -82,13 +85,13 @@ static void test_rtp_single_nal_roundtrip(void)
 	GByteArray *au = make_au(900, r);
 	rtp_list *l = g_new0(rtp_list, 1);
 	packetize(au, 0, l);
-	g_assert_cmpuint(l->count, ==, 3);   /* mode 0: one NAL unit per packet */
+	g_assert_cmpuint(l->count, ==, 3); /* mode 0: one NAL unit per packet */
 	g_assert_cmpint(l->buf[0][0] & 0x1f, ==, 7);
 	g_assert_cmpint(l->buf[1][0] & 0x1f, ==, 8);
 	g_assert_cmpint(l->buf[2][0] & 0x1f, ==, 5);
 	mcu_h264_assembler *a;
 	g_assert_cmpint(mcu_h264_assembler_new(&a), ==, 0);
-	push_all(a, l, 65534, 9000, NULL, -1);   /* sequence numbers wrap inside the frame */
+	push_all(a, l, 65534, 9000, NULL, -1); /* sequence numbers wrap inside the frame */
 	mcu_h264_frame f;
 	g_assert_cmpint(mcu_h264_assembler_pop(a, &f), ==, 0);
 	g_assert_cmpmem(f.data, f.len, au->data, au->len);
@@ -99,7 +102,8 @@ static void test_rtp_single_nal_roundtrip(void)
 	/* A NAL unit too large for one packet cannot go in mode 0. */
 	GByteArray *big = make_au(3000, r);
 	size_t n;
-	g_assert_cmpint(mcu_h264_packetize(big->data, big->len, 0, 1200, NULL, 0, 64, NULL, &n), ==, -EMSGSIZE);
+	g_assert_cmpint(mcu_h264_packetize(big->data, big->len, 0, 1200, NULL, 0, 64, NULL, &n), ==,
+		-EMSGSIZE);
 	g_byte_array_unref(big);
 	mcu_h264_assembler_free(a);
 	g_free(l);
@@ -118,12 +122,12 @@ static void test_rtp_stap_fu_reordered_roundtrip(void)
 	g_assert_cmpint(l->buf[0][0] & 0x1f, ==, MCU_H264_STAP_A);
 	for (int i = 1; i < 4; i++) {
 		g_assert_cmpint(l->buf[i][0] & 0x1f, ==, MCU_H264_FU_A);
-		g_assert_cmpint(l->buf[i][0] & 0x60, ==, 0x60);    /* NRI of the IDR slice */
+		g_assert_cmpint(l->buf[i][0] & 0x60, ==, 0x60); /* NRI of the IDR slice */
 		g_assert_cmpint(l->buf[i][1] & 0x1f, ==, 5);
 	}
-	g_assert_cmpint(l->buf[1][1] & 0xc0, ==, 0x80);   /* S */
+	g_assert_cmpint(l->buf[1][1] & 0xc0, ==, 0x80); /* S */
 	g_assert_cmpint(l->buf[2][1] & 0xc0, ==, 0x00);
-	g_assert_cmpint(l->buf[3][1] & 0xc0, ==, 0x40);   /* E */
+	g_assert_cmpint(l->buf[3][1] & 0xc0, ==, 0x40); /* E */
 	mcu_h264_assembler *a;
 	g_assert_cmpint(mcu_h264_assembler_new(&a), ==, 0);
 	/* Two frames, the packets of each in a scrambled order: nothing comes out before the
@@ -134,8 +138,10 @@ static void test_rtp_stap_fu_reordered_roundtrip(void)
 		for (size_t j = 0; j < 4; j++) {
 			g_assert_cmpint(mcu_h264_assembler_pop(a, &f), ==, -EAGAIN);
 			size_t i = order[j];
-			g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(100 + 4 * k + (int)i),
-				3000u * (unsigned)(k + 1), i == 3, l->buf[i], l->lens[i]), ==, 0);
+			g_assert_cmpint(
+				mcu_h264_assembler_push(a, (uint16_t)(100 + 4 * k + (int)i),
+					3000u * (unsigned)(k + 1), i == 3, l->buf[i], l->lens[i]),
+				==, 0);
 		}
 		g_assert_cmpint(mcu_h264_assembler_pop(a, &f), ==, 0);
 		g_assert_cmpuint(f.ts, ==, 3000u * (unsigned)(k + 1));
@@ -157,14 +163,14 @@ static void test_rtp_lost_fu_fragment_reported(void)
 	packetize(au, 1, l);
 	mcu_h264_assembler *a;
 	g_assert_cmpint(mcu_h264_assembler_new(&a), ==, 0);
-	push_all(a, l, 10, 3000, NULL, 2);          /* middle FU-A fragment lost */
+	push_all(a, l, 10, 3000, NULL, 2); /* middle FU-A fragment lost */
 	mcu_h264_frame f;
 	g_assert_cmpint(mcu_h264_assembler_pop(a, &f), ==, -EAGAIN);
 	for (int k = 1; k <= 4; k++)
 		push_all(a, l, (uint16_t)(10 + 4 * k), 3000u * (unsigned)(k + 1), NULL, -1);
 	unsigned got = 0;
 	while (mcu_h264_assembler_pop(a, &f) == 0) {
-		g_assert_cmpuint(f.ts, !=, 3000);      /* never the broken one */
+		g_assert_cmpuint(f.ts, !=, 3000); /* never the broken one */
 		got++;
 	}
 	g_assert_cmpuint(got, ==, 4);
@@ -189,28 +195,43 @@ static void test_rtp_hostile_payloads(void)
 	static const uint8_t fu_b[] = { 0x7d, 0x85, 0x88, 0x00 };
 	static const uint8_t mtap[] = { 0x7a, 0x00, 0x01 };
 	static const uint8_t type0[] = { 0x00, 0x01 };
-	const struct { const uint8_t *p; size_t n; } bad[] = {
-		{ stap_long, sizeof(stap_long) }, { stap_odd, sizeof(stap_odd) },
-		{ stap_zero, sizeof(stap_zero) }, { stap_empty, sizeof(stap_empty) },
-		{ fu_s_and_e, sizeof(fu_s_and_e) }, { fu_short, sizeof(fu_short) },
-		{ fu_b, sizeof(fu_b) }, { mtap, sizeof(mtap) }, { type0, sizeof(type0) },
+	const struct {
+		const uint8_t *p;
+		size_t n;
+	} bad[] = {
+		{ stap_long, sizeof(stap_long) },
+		{ stap_odd, sizeof(stap_odd) },
+		{ stap_zero, sizeof(stap_zero) },
+		{ stap_empty, sizeof(stap_empty) },
+		{ fu_s_and_e, sizeof(fu_s_and_e) },
+		{ fu_short, sizeof(fu_short) },
+		{ fu_b, sizeof(fu_b) },
+		{ mtap, sizeof(mtap) },
+		{ type0, sizeof(type0) },
 		{ type0, 0 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)i, 0, true, bad[i].p, bad[i].n), ==, -EPROTO);
+		g_assert_cmpint(
+			mcu_h264_assembler_push(a, (uint16_t)i, 0, true, bad[i].p, bad[i].n), ==,
+			-EPROTO);
 	/* FU-A middle and end fragments without their start: accepted as packets, never a frame. */
 	static const uint8_t fu_mid[] = { 0x7c, 0x05, 0x11, 0x22 };
 	static const uint8_t fu_end[] = { 0x7c, 0x45, 0x33 };
 	mcu_h264_frame f;
 	for (int k = 0; k < 6; k++) {
-		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(100 + 2 * k), (uint32_t)k, false, fu_mid, sizeof(fu_mid)), ==, 0);
-		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(101 + 2 * k), (uint32_t)k, true, fu_end, sizeof(fu_end)), ==, 0);
+		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(100 + 2 * k), (uint32_t)k,
+					false, fu_mid, sizeof(fu_mid)),
+			==, 0);
+		g_assert_cmpint(mcu_h264_assembler_push(a, (uint16_t)(101 + 2 * k), (uint32_t)k,
+					true, fu_end, sizeof(fu_end)),
+			==, 0);
 		g_assert_cmpint(mcu_h264_assembler_pop(a, &f), ==, -EAGAIN);
 	}
 	/* A start fragment, then a single NAL unit before the end: broken run, given up. */
 	static const uint8_t fu_start[] = { 0x7c, 0x85, 0x88, 0x01 };
 	static const uint8_t single[] = { 0x65, 0x88, 0x02 };
-	g_assert_cmpint(mcu_h264_assembler_push(a, 200, 50, false, fu_start, sizeof(fu_start)), ==, 0);
+	g_assert_cmpint(
+		mcu_h264_assembler_push(a, 200, 50, false, fu_start, sizeof(fu_start)), ==, 0);
 	g_assert_cmpint(mcu_h264_assembler_push(a, 201, 50, true, single, sizeof(single)), ==, 0);
 	g_assert_cmpint(mcu_h264_assembler_pop(a, &f), ==, -EAGAIN);
 	g_assert_cmpuint(mcu_h264_assembler_take_lost(a), >=, 1);
@@ -222,8 +243,10 @@ static void test_rtp_hostile_payloads(void)
 		for (size_t k = 0; k < n; k++)
 			buf[k] = (uint8_t)g_rand_int(r);
 		if (n && i % 3 == 0)
-			buf[0] = (uint8_t)((buf[0] & 0xe0) | (i % 2 ? MCU_H264_STAP_A : MCU_H264_FU_A));
-		int rc = mcu_h264_assembler_push(a, (uint16_t)(300 + i), (uint32_t)(i / 3), g_rand_boolean(r), buf, n);
+			buf[0] = (uint8_t)((buf[0] & 0xe0)
+				| (i % 2 ? MCU_H264_STAP_A : MCU_H264_FU_A));
+		int rc = mcu_h264_assembler_push(
+			a, (uint16_t)(300 + i), (uint32_t)(i / 3), g_rand_boolean(r), buf, n);
 		g_assert_true(rc == 0 || rc == -EPROTO);
 		while (mcu_h264_assembler_pop(a, &f) == 0)
 			g_assert_true(f.len > 4 && f.len <= MCU_H264_MAX_FRAME);
@@ -259,11 +282,11 @@ static void test_codec_sps_and_size_cap(void)
 	g_assert_true(mcu_h264_annexb_next(data, len, &pos, &nal, &nlen));
 	mcu_h264_sps sps;
 	g_assert_cmpint(mcu_h264_sps_parse(nal, nlen, &sps), ==, 0);
-	g_assert_cmpint(sps.profile_idc, ==, 66);                 /* baseline... */
-	g_assert_cmpint(sps.constraint_flags & 0x40, ==, 0x40);   /* ...constrained */
+	g_assert_cmpint(sps.profile_idc, ==, 66);               /* baseline... */
+	g_assert_cmpint(sps.constraint_flags & 0x40, ==, 0x40); /* ...constrained */
 	g_assert_cmpint(sps.level_idc, ==, 31);
 	g_assert_cmpint(sps.width, ==, 320);
-	g_assert_cmpint(sps.height, ==, 192);                     /* coded size: 12 macroblock rows */
+	g_assert_cmpint(sps.height, ==, 192); /* coded size: 12 macroblock rows */
 	/* The decoder decodes it to the cropped size... */
 	mcu_h264_dec *d;
 	g_assert_cmpint(mcu_h264_dec_new(&d), ==, 0);
@@ -275,7 +298,20 @@ static void test_codec_sps_and_size_cap(void)
 	 * libavcodec allocates anything: sps_id ue(0), log2_max_frame_num ue(0), poc_type
 	 * ue(2), max_num_ref ue(0), gaps 0, width and height ue(511), frame_mbs_only 1, stop bit. */
 	static const uint8_t huge_sps[] = {
-		0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x1f, 0xdc, 0x00, 0x80, 0x00, 0x10, 0x06,
+		0x00,
+		0x00,
+		0x00,
+		0x01,
+		0x67,
+		0x42,
+		0xc0,
+		0x1f,
+		0xdc,
+		0x00,
+		0x80,
+		0x00,
+		0x10,
+		0x06,
 	};
 	GByteArray *bad = g_byte_array_new();
 	g_byte_array_append(bad, huge_sps, sizeof(huge_sps));
@@ -296,7 +332,7 @@ static void test_codec_sps_and_size_cap(void)
 
 typedef struct sink {
 	GMutex lock;
-	GPtrArray *video;   /* GBytes */
+	GPtrArray *video; /* GBytes */
 	gint plis;
 } sink;
 
@@ -363,9 +399,11 @@ static void hsrc_send(hsrc *h, mcu_participant *p)
 		g_assert_true(key);
 	rtp_list *l = g_new0(rtp_list, 1);
 	g_assert_cmpint(mcu_h264_packetize(data, len, 1, 1200, &l->buf[0][12], sizeof(l->buf[0]),
-		64, l->lens, &l->count), ==, 0);
+				64, l->lens, &l->count),
+		==, 0);
 	for (size_t i = 0; i < l->count; i++) {
-		mcu_rtp_write_header(l->buf[i], 12, i + 1 == l->count, 97, h->seq++, (uint32_t)h->n * 6000, 0x264);
+		mcu_rtp_write_header(l->buf[i], 12, i + 1 == l->count, 97, h->seq++,
+			(uint32_t)h->n * 6000, 0x264);
 		mcu_participant_incoming_rtp(p, 1, l->buf[i], l->lens[i] + 12, -1);
 	}
 	g_free(l);
@@ -393,10 +431,11 @@ static int h264_received(sink *s, uint8_t pt, int mode, mcu_image *last, int *id
 		g_assert_cmpuint(h.pt, ==, pt);
 		g_assert_cmpuint(plen, <=, 1200);
 		if (mode == 0)
-			g_assert_cmpint(pl[0] & 0x1f, <=, 23);   /* single NAL units only */
+			g_assert_cmpint(pl[0] & 0x1f, <=, 23); /* single NAL units only */
 		if (i == 0)
-			g_assert_true((pl[0] & 0x1f) == MCU_H264_NAL_SPS ||
-				((pl[0] & 0x1f) == MCU_H264_STAP_A && (pl[3] & 0x1f) == MCU_H264_NAL_SPS));
+			g_assert_true((pl[0] & 0x1f) == MCU_H264_NAL_SPS
+				|| ((pl[0] & 0x1f) == MCU_H264_STAP_A
+					&& (pl[3] & 0x1f) == MCU_H264_NAL_SPS));
 		g_assert_cmpint(mcu_h264_assembler_push(a, h.seq, h.ts, h.marker, pl, plen), ==, 0);
 		mcu_h264_frame f;
 		while (mcu_h264_assembler_pop(a, &f) == 0) {
@@ -412,12 +451,14 @@ static int h264_received(sink *s, uint8_t pt, int mode, mcu_image *last, int *id
 				g_assert_true(f.keyframe);
 				g_assert_cmpint(types[0], ==, MCU_H264_NAL_SPS);
 				g_assert_cmpint(types[1], ==, MCU_H264_NAL_PPS);
-				g_assert_true(types[2] == MCU_H264_NAL_IDR ||
-					(types[2] == MCU_H264_NAL_SEI && types[3] == MCU_H264_NAL_IDR));
+				g_assert_true(types[2] == MCU_H264_NAL_IDR
+					|| (types[2] == MCU_H264_NAL_SEI
+						&& types[3] == MCU_H264_NAL_IDR));
 			}
 			if (f.keyframe) {
 				(*idrs)++;
-				g_assert_cmpint(types[0], ==, MCU_H264_NAL_SPS);   /* before every IDR */
+				g_assert_cmpint(
+					types[0], ==, MCU_H264_NAL_SPS); /* before every IDR */
 			}
 			mcu_image view;
 			g_assert_cmpint(mcu_h264_dec_decode(d, f.data, f.len, &view), ==, 0);
@@ -479,8 +520,8 @@ static mcu_room *small_room(void)
 	cfg.height = 180;
 	cfg.fps = 15;
 	cfg.video_kbps = 400;
-	cfg.layout = MCU_LAYOUT_SPEAKER;   /* nobody talks: the first to join fills the canvas */
-	cfg.manual_clock = true;   /* time moves by mcu_room_advance only: same result anywhere */
+	cfg.layout = MCU_LAYOUT_SPEAKER; /* nobody talks: the first to join fills the canvas */
+	cfg.manual_clock = true; /* time moves by mcu_room_advance only: same result anywhere */
 	return mcu_room_new("h264", &cfg);
 }
 
@@ -501,7 +542,7 @@ static void test_room_h264_in_and_out(void)
 	hsrc h = { 0 };
 	g_assert_cmpint(mcu_h264_enc_new(320, 180, 15, 300, &h.enc), ==, 0);
 	g_assert_cmpint(mcu_image_alloc(&h.img, 320, 180), ==, 0);
-	fill_flat(&h.img, 81, 90, 240);   /* BT.601 red */
+	fill_flat(&h.img, 81, 90, 240); /* BT.601 red */
 	for (int i = 0; i < 15; i++) {
 		hsrc_send(&h, ps);
 		g_assert_cmpint(mcu_room_advance(room, G_USEC_PER_SEC / 15), ==, 0);
@@ -537,7 +578,9 @@ static void test_room_h264_in_and_out(void)
 	mcu_room_get_stats(room, &rs);
 	g_test_message("frames %" G_GUINT64_FORMAT ", H.264 %" G_GUINT64_FORMAT " (%.2f ms each)",
 		rs.video_frames_out, rs.video_frames_out_h264,
-		rs.video_frames_out_h264 ? rs.video_encode_h264_us / 1000.0 / rs.video_frames_out_h264 : 0);
+		rs.video_frames_out_h264
+			? rs.video_encode_h264_us / 1000.0 / rs.video_frames_out_h264
+			: 0);
 	g_assert_cmpuint(rs.video_frames_out_h264, >, 5);
 
 	/* A key frame request from an H.264 receiver: an IDR for the H.264 group, not a key
@@ -560,7 +603,7 @@ static void test_room_h264_in_and_out(void)
 	h264_received(&s1, 126, 1, &seen, &idrs_after);
 	g_assert_cmpint(idrs_after, ==, idrs_before + 1);
 	mcu_image_release(&seen);
-	h264_received(&s0, 99, 0, &seen, &idrs_after);   /* the mode 0 receiver too */
+	h264_received(&s0, 99, 0, &seen, &idrs_after); /* the mode 0 receiver too */
 	mcu_image_release(&seen);
 	vp8_received(&sv, &seen, &vp8_keys_after);
 	g_assert_cmpint(vp8_keys_after, ==, vp8_keys_before);
@@ -651,8 +694,7 @@ static void test_room_h264_garbage_then_recovers(void)
 			pkt[14] = (uint8_t)MIN(n - 15, 40);
 			pkt[15] = 0x67;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		mcu_rtp_write_header(pkt, 12, true, 97, seq++, (uint32_t)i * 3000, 0x99);
 		mcu_participant_incoming_rtp(ps, 1, pkt, n, -1);
@@ -661,7 +703,8 @@ static void test_room_h264_garbage_then_recovers(void)
 	mcu_participant_stats st;
 	mcu_participant_get_stats(ps, &st);
 	uint64_t before = st.video_frames_decoded;
-	g_test_message("garbage: bad %" G_GUINT64_FORMAT " lost %" G_GUINT64_FORMAT " decoded %" G_GUINT64_FORMAT,
+	g_test_message("garbage: bad %" G_GUINT64_FORMAT " lost %" G_GUINT64_FORMAT
+		       " decoded %" G_GUINT64_FORMAT,
 		st.bad_packets_in, st.video_frames_lost, st.video_frames_decoded);
 	g_assert_cmpuint(st.bad_packets_in + st.video_packets_in, ==, 3000);
 	hsrc h = { 0 };
@@ -685,12 +728,17 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/h264/rtp/single-nal-roundtrip", test_rtp_single_nal_roundtrip);
-	g_test_add_func("/mcu/h264/rtp/stap-a-fu-a-reordered-roundtrip", test_rtp_stap_fu_reordered_roundtrip);
-	g_test_add_func("/mcu/h264/rtp/lost-fu-a-fragment-reported", test_rtp_lost_fu_fragment_reported);
+	g_test_add_func("/mcu/h264/rtp/stap-a-fu-a-reordered-roundtrip",
+		test_rtp_stap_fu_reordered_roundtrip);
+	g_test_add_func(
+		"/mcu/h264/rtp/lost-fu-a-fragment-reported", test_rtp_lost_fu_fragment_reported);
 	g_test_add_func("/mcu/h264/rtp/hostile-payloads-refused", test_rtp_hostile_payloads);
 	g_test_add_func("/mcu/h264/codec/sps-and-size-cap", test_codec_sps_and_size_cap);
-	g_test_add_func("/mcu/h264/room/h264-in-vp8-and-h264-out-keyframe-request", test_room_h264_in_and_out);
-	g_test_add_func("/mcu/h264/room/no-h264-receiver-no-h264-encode", test_room_no_h264_receiver_no_h264_encode);
-	g_test_add_func("/mcu/h264/room/garbage-then-recovers", test_room_h264_garbage_then_recovers);
+	g_test_add_func("/mcu/h264/room/h264-in-vp8-and-h264-out-keyframe-request",
+		test_room_h264_in_and_out);
+	g_test_add_func("/mcu/h264/room/no-h264-receiver-no-h264-encode",
+		test_room_no_h264_receiver_no_h264_encode);
+	g_test_add_func(
+		"/mcu/h264/room/garbage-then-recovers", test_room_h264_garbage_then_recovers);
 	return g_test_run();
 }

@@ -63,10 +63,12 @@ static void check_cells(mcu_layout_kind kind, int w, int h)
 				g_assert_cmpint(cells[i].h, ==, (h / 8) & ~1);
 				g_assert_cmpint(cells[i].y, ==, cells[0].h);
 				if (i > 1)
-					g_assert_cmpint(cells[i].x, ==, cells[i - 1].x + cells[i].w);
+					g_assert_cmpint(
+						cells[i].x, ==, cells[i - 1].x + cells[i].w);
 			}
 			if (count > 1) {
-				int left = cells[1].x, right = w - (cells[count - 1].x + cells[count - 1].w);
+				int left = cells[1].x,
+				    right = w - (cells[count - 1].x + cells[count - 1].w);
 				g_assert_cmpint(ABS(left - right), <=, 2);
 			}
 		} else {
@@ -75,8 +77,10 @@ static void check_cells(mcu_layout_kind kind, int w, int h)
 			for (unsigned i = 0; i < count; i++) {
 				g_assert_cmpint(ABS(cells[i].w - w / side), <=, 2);
 				g_assert_cmpint(ABS(cells[i].h - h / side), <=, 2);
-				g_assert_cmpint(ABS(cells[i].x - (int)(i % side) * w / side), <=, 1);
-				g_assert_cmpint(ABS(cells[i].y - (int)(i / side) * h / side), <=, 1);
+				g_assert_cmpint(
+					ABS(cells[i].x - (int)(i % side) * w / side), <=, 1);
+				g_assert_cmpint(
+					ABS(cells[i].y - (int)(i / side) * h / side), <=, 1);
 			}
 		}
 	}
@@ -84,8 +88,8 @@ static void check_cells(mcu_layout_kind kind, int w, int h)
 
 static void test_layout_geometry_all_layouts_1_to_12(void)
 {
-	static const mcu_layout_kind kinds[] = { MCU_LAYOUT_SPEAKER, MCU_LAYOUT_1_7,
-		MCU_LAYOUT_2X2, MCU_LAYOUT_3X3 };
+	static const mcu_layout_kind kinds[] = { MCU_LAYOUT_SPEAKER, MCU_LAYOUT_1_7, MCU_LAYOUT_2X2,
+		MCU_LAYOUT_3X3 };
 	for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
 		check_cells(kinds[k], 1280, 720);
 		check_cells(kinds[k], 640, 360);
@@ -97,7 +101,8 @@ static void test_layout_geometry_all_layouts_1_to_12(void)
 	g_assert_cmpuint(mcu_layout_slots(MCU_LAYOUT_3X3), ==, 9);
 	mcu_rect cells[MCU_LAYOUT_MAX_TILES];
 	unsigned count;
-	g_assert_cmpint(mcu_layout_cells((mcu_layout_kind)7, 1, 1280, 720, cells, &count), ==, -EINVAL);
+	g_assert_cmpint(
+		mcu_layout_cells((mcu_layout_kind)7, 1, 1280, 720, cells, &count), ==, -EINVAL);
 	g_assert_cmpint(mcu_layout_cells(MCU_LAYOUT_2X2, 1, 8, 8, cells, &count), ==, -EINVAL);
 	/* 0 participants: no cells. */
 	g_assert_cmpint(mcu_layout_cells(MCU_LAYOUT_3X3, 0, 1280, 720, cells, &count), ==, 0);
@@ -139,7 +144,8 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/layout/names", test_layout_names);
-	g_test_add_func("/mcu/layout/geometry-every-layout-1-to-12", test_layout_geometry_all_layouts_1_to_12);
+	g_test_add_func("/mcu/layout/geometry-every-layout-1-to-12",
+		test_layout_geometry_all_layouts_1_to_12);
 	g_test_add_func("/mcu/layout/cheap-scaling-sizes-at-720p", test_layout_cheap_scaling_sizes);
 	g_test_add_func("/mcu/layout/letterbox-keeps-aspect", test_layout_letterbox);
 	return g_test_run();

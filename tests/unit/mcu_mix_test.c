@@ -21,7 +21,7 @@
 
 typedef struct sink {
 	GMutex lock;
-	GPtrArray *audio;   /* GBytes */
+	GPtrArray *audio; /* GBytes */
 } sink;
 
 static void sink_send(void *opaque, int is_video, const uint8_t *pkt, size_t len)
@@ -60,7 +60,7 @@ typedef struct src {
 	mcu_participant *p;
 	mcu_audio_codec_id codec;
 	double freq;
-	int level;          /* given to mcu_participant_incoming_rtp, -1 none */
+	int level; /* given to mcu_participant_incoming_rtp, -1 none */
 	mcu_opus_enc *enc;
 	uint16_t seq;
 	uint32_t ts;
@@ -72,7 +72,9 @@ static void src_send(src *s)
 	int rate = s->codec == MCU_AUDIO_OPUS ? 48000 : 8000, fs = rate / 50;
 	int16_t pcm[960];
 	for (int i = 0; i < fs; i++, s->n++)
-		pcm[i] = s->freq > 0 ? (int16_t)(AMP * sin(2 * G_PI * s->freq * (double)s->n / rate)) : 0;
+		pcm[i] = s->freq > 0
+			? (int16_t)(AMP * sin(2 * G_PI * s->freq * (double)s->n / rate))
+			: 0;
 	uint8_t pl[1500], rtp[1600];
 	size_t plen = (size_t)fs;
 	if (s->codec == MCU_AUDIO_OPUS) {
@@ -113,8 +115,8 @@ static double goertzel_amp(const int16_t *x, long n, double freq, int rate)
 
 /* Decodes packets [from, to) of what a participant received (codec, pt checked) into PCM at
  * the codec's rate; returns the sample count. */
-static long received_pcm(sink *s, mcu_audio_codec_id codec, uint8_t pt, guint from, guint to,
-	int16_t **out)
+static long received_pcm(
+	sink *s, mcu_audio_codec_id codec, uint8_t pt, guint from, guint to, int16_t **out)
 {
 	mcu_opus_dec *dec = NULL;
 	if (codec == MCU_AUDIO_OPUS)
@@ -159,15 +161,15 @@ static mcu_room *quiet_room(void)
 {
 	mcu_room_config cfg;
 	mcu_room_config_defaults(&cfg);
-	cfg.width = 64;   /* video is not the point here */
+	cfg.width = 64; /* video is not the point here */
 	cfg.height = 36;
 	cfg.fps = 2;
 	cfg.manual_clock = true;
 	return mcu_room_new("mix", &cfg);
 }
 
-static mcu_participant *join(mcu_room *room, const char *name, mcu_audio_codec_id codec,
-	uint8_t pt, mcu_participant_io *io)
+static mcu_participant *join(mcu_room *room, const char *name, mcu_audio_codec_id codec, uint8_t pt,
+	mcu_participant_io *io)
 {
 	mcu_participant_opts o;
 	mcu_participant_opts_defaults(&o);
@@ -190,7 +192,7 @@ static void test_mix_each_hears_others_not_self(void)
 	for (int i = 0; i < 4; i++) {
 		sink_init(&sk[i], &io[i]);
 		s[i].p = join(room, "P", MCU_AUDIO_OPUS, 111, &io[i]);
-		s[i].freq = i < 3 ? freq[i] : 0;  /* the fourth only listens (silence) */
+		s[i].freq = i < 3 ? freq[i] : 0; /* the fourth only listens (silence) */
 		s[i].level = -1;
 	}
 	run(room, s, 4, 55);
@@ -200,22 +202,23 @@ static void test_mix_each_hears_others_not_self(void)
 		double a[3];
 		for (int k = 0; k < 3; k++)
 			a[k] = goertzel_amp(pcm, n, freq[k], 48000);
-		g_test_message("participant %d hears 440:%.0f 660:%.0f 1000:%.0f", i, a[0], a[1], a[2]);
+		g_test_message(
+			"participant %d hears 440:%.0f 660:%.0f 1000:%.0f", i, a[0], a[1], a[2]);
 		for (int k = 0; k < 3; k++) {
 			if (k == i)
-				g_assert_cmpfloat(a[k], <, 0.05 * AMP);  /* not their own */
+				g_assert_cmpfloat(a[k], <, 0.05 * AMP); /* not their own */
 			else
-				g_assert_cmpfloat(a[k], >, 0.6 * AMP);   /* everyone else's */
+				g_assert_cmpfloat(a[k], >, 0.6 * AMP); /* everyone else's */
 		}
 		g_free(pcm);
 	}
 	mcu_participant_stats st;
 	mcu_participant_get_stats(s[0].p, &st);
 	g_assert_cmpuint(st.talking, ==, 1);
-	g_assert_cmpuint(st.audio_level_dbov, <=, 40);   /* the tone is at -18 dBov */
+	g_assert_cmpuint(st.audio_level_dbov, <=, 40); /* the tone is at -18 dBov */
 	mcu_participant_get_stats(s[3].p, &st);
 	g_assert_cmpuint(st.talking, ==, 0);
-	g_assert_cmpuint(st.audio_level_dbov, >=, 90);   /* Opus-coded silence: a whisper of noise */
+	g_assert_cmpuint(st.audio_level_dbov, >=, 90); /* Opus-coded silence: a whisper of noise */
 	for (int i = 0; i < 4; i++) {
 		mcu_room_leave(room, s[i].p);
 		mcu_participant_unref(s[i].p);
@@ -241,25 +244,29 @@ static void test_g711_hears_opus_and_back(void)
 	s[1].codec = MCU_AUDIO_PCMA;
 	s[1].freq = 1000;
 	s[2].p = join(room, "PCMU", MCU_AUDIO_PCMU, 0, &io[2]);
-	s[2].codec = MCU_AUDIO_PCMU;   /* silent listener: the shared PCMU encode */
+	s[2].codec = MCU_AUDIO_PCMU; /* silent listener: the shared PCMU encode */
 	for (int i = 0; i < 3; i++)
 		s[i].level = -1;
 	run(room, s, 3, 55);
 	int16_t *pcm;
 	long n = received_pcm(&sk[1], MCU_AUDIO_PCMA, 8, 15, 50, &pcm);
-	double at_a_440 = goertzel_amp(pcm, n, 440, 8000), at_a_1000 = goertzel_amp(pcm, n, 1000, 8000);
+	double at_a_440 = goertzel_amp(pcm, n, 440, 8000),
+	       at_a_1000 = goertzel_amp(pcm, n, 1000, 8000);
 	g_free(pcm);
 	n = received_pcm(&sk[0], MCU_AUDIO_OPUS, 111, 15, 50, &pcm);
-	double at_o_1000 = goertzel_amp(pcm, n, 1000, 48000), at_o_440 = goertzel_amp(pcm, n, 440, 48000);
+	double at_o_1000 = goertzel_amp(pcm, n, 1000, 48000),
+	       at_o_440 = goertzel_amp(pcm, n, 440, 48000);
 	g_free(pcm);
 	n = received_pcm(&sk[2], MCU_AUDIO_PCMU, 0, 15, 50, &pcm);
-	double at_u_440 = goertzel_amp(pcm, n, 440, 8000), at_u_1000 = goertzel_amp(pcm, n, 1000, 8000);
+	double at_u_440 = goertzel_amp(pcm, n, 440, 8000),
+	       at_u_1000 = goertzel_amp(pcm, n, 1000, 8000);
 	g_free(pcm);
-	g_test_message("PCMA hears 440:%.0f 1000:%.0f; Opus hears 1000:%.0f 440:%.0f; PCMU hears %.0f %.0f",
+	g_test_message("PCMA hears 440:%.0f 1000:%.0f; Opus hears 1000:%.0f 440:%.0f; PCMU hears "
+		       "%.0f %.0f",
 		at_a_440, at_a_1000, at_o_1000, at_o_440, at_u_440, at_u_1000);
-	g_assert_cmpfloat(at_a_440, >, 0.6 * AMP);    /* G.711 hears the Opus participant */
+	g_assert_cmpfloat(at_a_440, >, 0.6 * AMP); /* G.711 hears the Opus participant */
 	g_assert_cmpfloat(at_a_1000, <, 0.05 * AMP);
-	g_assert_cmpfloat(at_o_1000, >, 0.6 * AMP);   /* and the other way round */
+	g_assert_cmpfloat(at_o_1000, >, 0.6 * AMP); /* and the other way round */
 	g_assert_cmpfloat(at_o_440, <, 0.05 * AMP);
 	g_assert_cmpfloat(at_u_440, >, 0.6 * AMP);
 	g_assert_cmpfloat(at_u_1000, >, 0.6 * AMP);
@@ -275,7 +282,9 @@ static void test_g711_hears_opus_and_back(void)
 static void test_shared_encode_for_non_talkers(void)
 {
 	mcu_room *room = quiet_room();
-	enum { N = 5 };
+	enum {
+		N = 5
+	};
 	sink sk[N];
 	mcu_participant_io io[N];
 	src s[N];
@@ -291,9 +300,10 @@ static void test_shared_encode_for_non_talkers(void)
 	run(room, s, N, 40);
 	mcu_room_stats st;
 	mcu_room_get_stats(room, &st);
-	g_test_message("%" G_GUINT64_FORMAT " ticks: %" G_GUINT64_FORMAT " shared, %" G_GUINT64_FORMAT
-		" private encodes", st.audio_ticks, st.audio_encodes_shared, st.audio_encodes_private);
-	g_assert_cmpuint(st.audio_ticks, ==, 40);   /* one mixer tick per 20 ms of the clock */
+	g_test_message("%" G_GUINT64_FORMAT " ticks: %" G_GUINT64_FORMAT
+		       " shared, %" G_GUINT64_FORMAT " private encodes",
+		st.audio_ticks, st.audio_encodes_shared, st.audio_encodes_private);
+	g_assert_cmpuint(st.audio_ticks, ==, 40); /* one mixer tick per 20 ms of the clock */
 	/* One talker: its private mix-minus plus one shared encode for the 4 others, per tick
 	 * (5 encodes per tick without sharing). */
 	g_assert_cmpuint(st.audio_encodes_private, ==, st.audio_ticks);
@@ -310,9 +320,10 @@ static void test_shared_encode_for_non_talkers(void)
 	mcu_room_reset_stats(room);
 	run(room, s, N, 20);
 	mcu_room_get_stats(room, &st);
-	g_test_message("%" G_GUINT64_FORMAT " ticks: %" G_GUINT64_FORMAT " shared, %" G_GUINT64_FORMAT
-		" private encodes; latency p95 %.2f ms", st.audio_ticks, st.audio_encodes_shared,
-		st.audio_encodes_private, st.audio_latency_p95_ms);
+	g_test_message("%" G_GUINT64_FORMAT " ticks: %" G_GUINT64_FORMAT
+		       " shared, %" G_GUINT64_FORMAT " private encodes; latency p95 %.2f ms",
+		st.audio_ticks, st.audio_encodes_shared, st.audio_encodes_private,
+		st.audio_latency_p95_ms);
 	g_assert_cmpuint(st.audio_ticks, ==, 20);
 	g_assert_cmpuint(st.audio_encodes_private, ==, 2 * st.audio_ticks);
 	g_assert_cmpuint(st.audio_encodes_shared, ==, st.audio_ticks);
@@ -331,10 +342,10 @@ static void test_shared_encode_for_non_talkers(void)
 
 typedef struct events {
 	GMutex lock;
-	GString *log;            /* "T<name>1", "S<name>", "S-" */
+	GString *log; /* "T<name>1", "S<name>", "S-" */
 	mcu_room *room;
-	void *talker;            /* io.opaque expected in the events */
-	mcu_participant *leave_me;  /* left from inside the speaker callback */
+	void *talker;              /* io.opaque expected in the events */
+	mcu_participant *leave_me; /* left from inside the speaker callback */
 } events;
 
 static void ev_talking(void *opaque, void *part, int on)
@@ -380,16 +391,16 @@ static void test_events_talking_and_speaker(void)
 	g_mutex_lock(&e.lock);
 	e.talker = &sk[1];
 	g_mutex_unlock(&e.lock);
-	run(room, s, 3, 40);   /* 0.8 s: talking, not yet the speaker */
+	run(room, s, 3, 40); /* 0.8 s: talking, not yet the speaker */
 	mcu_participant_stats st;
 	mcu_participant_get_stats(s[1].p, &st);
 	g_assert_cmpuint(st.talking, ==, 1);
 	g_assert_cmpuint(st.audio_level_dbov, ==, 10);
 	g_mutex_lock(&e.lock);
 	g_assert_cmpstr(e.log->str, ==, "Tx1 ");
-	e.leave_me = s[1].p;   /* the speaker leaves from inside its own speaker event */
+	e.leave_me = s[1].p; /* the speaker leaves from inside its own speaker event */
 	g_mutex_unlock(&e.lock);
-	run(room, s, 3, 20);   /* past 1 s: speaker */
+	run(room, s, 3, 20); /* past 1 s: speaker */
 	g_assert_cmpuint(mcu_room_count(room), ==, 2);
 	run(room, s, 3, 5);
 	g_mutex_lock(&e.lock);
@@ -422,16 +433,18 @@ static void test_silent_frames_not_decoded(void)
 		s[i].p = join(room, "P", MCU_AUDIO_OPUS, 111, &io[i]);
 	}
 	s[0].freq = 440;
-	s[0].level = 18;      /* a talker */
-	s[1].level = 127;     /* silent, says so */
-	s[2].level = -1;      /* silent, says nothing: decoded to find out */
+	s[0].level = 18;  /* a talker */
+	s[1].level = 127; /* silent, says so */
+	s[2].level = -1;  /* silent, says nothing: decoded to find out */
 	run(room, s, 3, 40);
 	mcu_participant_stats st[3];
 	for (int i = 0; i < 3; i++)
 		mcu_participant_get_stats(s[i].p, &st[i]);
-	g_test_message("decoded/silent: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-		", %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, st[0].audio_frames_decoded, st[0].audio_frames_silent,
-		st[1].audio_frames_decoded, st[1].audio_frames_silent, st[2].audio_frames_decoded, st[2].audio_frames_silent);
+	g_test_message("decoded/silent: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+		       ", %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+		       "/%" G_GUINT64_FORMAT,
+		st[0].audio_frames_decoded, st[0].audio_frames_silent, st[1].audio_frames_decoded,
+		st[1].audio_frames_silent, st[2].audio_frames_decoded, st[2].audio_frames_silent);
 	g_assert_cmpuint(st[0].audio_frames_decoded, >, 25);
 	g_assert_cmpuint(st[0].audio_frames_silent, ==, 0);
 	g_assert_cmpuint(st[1].audio_frames_decoded, ==, 0);
@@ -453,10 +466,14 @@ static void test_silent_frames_not_decoded(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/mcu/mix/each-hears-others-tones-not-own", test_mix_each_hears_others_not_self);
+	g_test_add_func(
+		"/mcu/mix/each-hears-others-tones-not-own", test_mix_each_hears_others_not_self);
 	g_test_add_func("/mcu/mix/g711-hears-opus-and-back", test_g711_hears_opus_and_back);
-	g_test_add_func("/mcu/mix/shared-encode-for-non-talkers", test_shared_encode_for_non_talkers);
-	g_test_add_func("/mcu/mix/events-talking-speaker-level-given", test_events_talking_and_speaker);
-	g_test_add_func("/mcu/mix/frames-marked-silent-are-not-decoded", test_silent_frames_not_decoded);
+	g_test_add_func(
+		"/mcu/mix/shared-encode-for-non-talkers", test_shared_encode_for_non_talkers);
+	g_test_add_func(
+		"/mcu/mix/events-talking-speaker-level-given", test_events_talking_and_speaker);
+	g_test_add_func(
+		"/mcu/mix/frames-marked-silent-are-not-decoded", test_silent_frames_not_decoded);
 	return g_test_run();
 }

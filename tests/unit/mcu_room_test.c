@@ -22,10 +22,10 @@
 
 typedef struct sink {
 	GMutex lock;
-	GPtrArray *audio, *video;  /* GBytes, in arrival order */
+	GPtrArray *audio, *video; /* GBytes, in arrival order */
 	gint plis;
-	gint left;                 /* set by the test right after mcu_room_leave returned */
-	gint after_leave;          /* callbacks seen after that: must stay 0 */
+	gint left;        /* set by the test right after mcu_room_leave returned */
+	gint after_leave; /* callbacks seen after that: must stay 0 */
 } sink;
 
 static void sink_send(void *opaque, int is_video, const uint8_t *pkt, size_t len)
@@ -89,8 +89,9 @@ static void audio_src_send(audio_src *a, mcu_participant *p)
 	uint8_t opus[1500], rtp[1600];
 	size_t olen, rlen;
 	g_assert_cmpint(mcu_opus_enc_encode(a->enc, pcm, opus, sizeof(opus), &olen), ==, 0);
-	g_assert_cmpint(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, a->seq++, a->ts, 0x1111,
-		opus, olen, &rlen), ==, 0);
+	g_assert_cmpint(mcu_opus_rtp_packetize(
+				rtp, sizeof(rtp), 111, a->seq++, a->ts, 0x1111, opus, olen, &rlen),
+		==, 0);
 	a->ts += 960;
 	mcu_participant_incoming_rtp(p, 0, rtp, rlen, -1);
 }
@@ -144,14 +145,29 @@ static void test_audio_mix_minus(void)
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
 	sink_init(&sc, &ic);
-	mcu_participant *a = mcu_room_join(room, &(mcu_participant_opts){ .display = "A", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia);
-	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 109, .video_pt = 100, .h264_packetization_mode = 1 }, &ib);
-	mcu_participant *c = mcu_room_join(room, &(mcu_participant_opts){ .display = "C", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ic);
+	mcu_participant *a = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "A",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&ia);
+	mcu_participant *b = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "B",
+			.audio_pt = 109,
+			.video_pt = 100,
+			.h264_packetization_mode = 1 },
+		&ib);
+	mcu_participant *c = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "C",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&ic);
 	g_assert_cmpuint(mcu_room_count(room), ==, 3);
 	audio_src ta = { .amp = TONE_AMP }, tb = { .amp = 0 };
 	g_assert_cmpint(mcu_opus_enc_new(32000, &ta.enc), ==, 0);
 	g_assert_cmpint(mcu_opus_enc_new(32000, &tb.enc), ==, 0);
-	for (int i = 0; i < 50; i++) {  /* one second; C sends nothing */
+	for (int i = 0; i < 50; i++) { /* one second; C sends nothing */
 		audio_src_send(&ta, a);
 		audio_src_send(&tb, b);
 		g_assert_cmpint(mcu_room_advance(room, 20000), ==, 0);
@@ -163,7 +179,7 @@ static void test_audio_mix_minus(void)
 	g_test_message("rms at A %.0f, B %.0f, C %.0f", at_a, at_b, at_c);
 	g_assert_cmpfloat(at_b, >, 0.5 * TONE_AMP / sqrt(2));
 	g_assert_cmpfloat(at_c, >, 0.5 * TONE_AMP / sqrt(2));
-	g_assert_cmpfloat(at_a, <, 200);   /* A does not hear itself */
+	g_assert_cmpfloat(at_a, <, 200); /* A does not hear itself */
 	mcu_participant_stats st;
 	mcu_participant_get_stats(a, &st);
 	g_assert_cmpuint(st.audio_packets_in, ==, 50);
@@ -208,9 +224,9 @@ static int count_video_keyframes(sink *s, guint from, guint to)
 		const uint8_t *pl;
 		size_t plen;
 		mcu_vp8_desc d;
-		if (mcu_rtp_parse(pkt, len, &h, &pl, &plen) == 0 &&
-				mcu_vp8_desc_parse(pl, plen, &d) == 0 && d.start &&
-				mcu_vp8_is_keyframe(pl + d.len, plen - d.len))
+		if (mcu_rtp_parse(pkt, len, &h, &pl, &plen) == 0
+			&& mcu_vp8_desc_parse(pl, plen, &d) == 0 && d.start
+			&& mcu_vp8_is_keyframe(pl + d.len, plen - d.len))
 			keys++;
 	}
 	g_mutex_unlock(&s->lock);
@@ -235,8 +251,18 @@ static void test_video_compose_and_keyframes(void)
 	mcu_participant_io ia, ib;
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
-	mcu_participant *a = mcu_room_join(room, &(mcu_participant_opts){ .display = "A", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia);
-	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 111, .video_pt = 98, .h264_packetization_mode = 1 }, &ib);
+	mcu_participant *a = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "A",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&ia);
+	mcu_participant *b = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "B",
+			.audio_pt = 111,
+			.video_pt = 98,
+			.h264_packetization_mode = 1 },
+		&ib);
 
 	mcu_vp8_enc *enc;
 	g_assert_cmpint(mcu_vp8_enc_new(320, 240, 15, 800, &enc), ==, 0);
@@ -262,8 +288,10 @@ static void test_video_compose_and_keyframes(void)
 				size_t plen;
 				bool marker;
 				g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)i, 1200, k,
-					pkt + 12, sizeof(pkt) - 12, &plen, &marker), ==, 0);
-				mcu_rtp_write_header(pkt, 12, marker, 96, seq++, (uint32_t)i * 6000, 0x2222);
+							pkt + 12, sizeof(pkt) - 12, &plen, &marker),
+					==, 0);
+				mcu_rtp_write_header(
+					pkt, 12, marker, 96, seq++, (uint32_t)i * 6000, 0x2222);
 				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12, -1);
 			}
 		}
@@ -305,7 +333,8 @@ static void test_video_compose_and_keyframes(void)
 		if (i == 0)
 			ssrc = hd.ssrc;
 		g_assert_cmpuint(hd.ssrc, ==, ssrc);
-		g_assert_cmpint(mcu_vp8_assembler_push(as, hd.seq, hd.ts, hd.marker, pl, plen), ==, 0);
+		g_assert_cmpint(
+			mcu_vp8_assembler_push(as, hd.seq, hd.ts, hd.marker, pl, plen), ==, 0);
 		mcu_vp8_frame f;
 		while (mcu_vp8_assembler_pop(as, &f) == 0) {
 			if (frames == 0)
@@ -340,7 +369,7 @@ static void test_video_compose_and_keyframes(void)
 	g_assert_cmpuint(mcu_room_count(room), ==, 1);
 
 	mcu_participant_unref(a);
-	mcu_room_unref(room); /* B still joined: the room detaches it */
+	mcu_room_unref(room);                /* B still joined: the room detaches it */
 	mcu_participant_keyframe_request(b); /* room gone: harmless */
 	mcu_participant_unref(b);
 	mcu_image_release(&pic);
@@ -361,11 +390,16 @@ static void test_black_canvas_without_senders(void)
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
-	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "P", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "P",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
 	g_assert_cmpint(mcu_room_advance(room, -1), ==, -EINVAL);
-	g_assert_cmpint(mcu_room_advance(room, G_MAXINT64), ==, -EINVAL);   /* would overflow */
-	g_assert_cmpuint(sink_count(&s, false) + sink_count(&s, true), ==, 0);   /* time stood */
-	g_assert_cmpint(mcu_room_advance(room, 200000), ==, 0);   /* 4 frames, 10 mixer ticks */
+	g_assert_cmpint(mcu_room_advance(room, G_MAXINT64), ==, -EINVAL);      /* would overflow */
+	g_assert_cmpuint(sink_count(&s, false) + sink_count(&s, true), ==, 0); /* time stood */
+	g_assert_cmpint(mcu_room_advance(room, 200000), ==, 0); /* 4 frames, 10 mixer ticks */
 	g_assert_cmpuint(sink_count(&s, true), >=, 4);
 	g_assert_cmpuint(sink_count(&s, false), ==, 10);
 	g_assert_cmpint(count_video_keyframes(&s, 0, 1), ==, 1);
@@ -387,7 +421,12 @@ static void test_hostile_input(void)
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
-	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "G", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "G",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
 	GRand *r = g_rand_new_with_seed(1234);
 	for (int i = 0; i < 6000; i++) {
 		size_t len = (size_t)g_rand_int_range(r, 0, 1600);
@@ -405,7 +444,8 @@ static void test_hostile_input(void)
 	g_assert_cmpint(mcu_room_advance(room, 60000), ==, 0);
 	mcu_participant_stats st;
 	mcu_participant_get_stats(p, &st);
-	g_test_message("bad %" G_GUINT64_FORMAT " audio %" G_GUINT64_FORMAT " video %" G_GUINT64_FORMAT,
+	g_test_message("bad %" G_GUINT64_FORMAT " audio %" G_GUINT64_FORMAT
+		       " video %" G_GUINT64_FORMAT,
 		st.bad_packets_in, st.audio_packets_in, st.video_packets_in);
 	g_assert_cmpuint(st.bad_packets_in, >, 3000);
 	g_assert_cmpuint(st.bad_packets_in + st.audio_packets_in + st.video_packets_in, ==, 6001);
@@ -440,15 +480,20 @@ static void test_threads_tick_and_stop(void)
 	g_assert_cmpint(mcu_room_advance(NULL, 20000), ==, -EINVAL);
 	mcu_room *room = mcu_room_new("threads", &cfg);
 	g_assert_nonnull(room);
-	g_assert_cmpint(mcu_room_advance(room, 20000), ==, -EINVAL);   /* not a manual clock */
+	g_assert_cmpint(mcu_room_advance(room, 20000), ==, -EINVAL); /* not a manual clock */
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
-	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "P", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "P",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
 	g_assert_true(sink_wait(&s, false, 3));
 	g_assert_true(sink_wait(&s, true, 2));
 	g_assert_cmpint(count_video_keyframes(&s, 0, 1), ==, 1);
-	mcu_room_unref(room);   /* P still joined: the room detaches it */
+	mcu_room_unref(room); /* P still joined: the room detaches it */
 	guint audio = sink_count(&s, false), video = sink_count(&s, true);
 	g_usleep(100000);
 	g_assert_cmpuint(sink_count(&s, false), ==, audio);
@@ -461,9 +506,12 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/room/audio-mix-minus", test_audio_mix_minus);
-	g_test_add_func("/mcu/room/video-composed-keyframes-and-leave", test_video_compose_and_keyframes);
-	g_test_add_func("/mcu/room/black-canvas-without-senders", test_black_canvas_without_senders);
+	g_test_add_func(
+		"/mcu/room/video-composed-keyframes-and-leave", test_video_compose_and_keyframes);
+	g_test_add_func(
+		"/mcu/room/black-canvas-without-senders", test_black_canvas_without_senders);
 	g_test_add_func("/mcu/room/hostile-input-counted-and-dropped", test_hostile_input);
-	g_test_add_func("/mcu/room/threads-tick-and-stop-with-the-room", test_threads_tick_and_stop);
+	g_test_add_func(
+		"/mcu/room/threads-tick-and-stop-with-the-room", test_threads_tick_and_stop);
 	return g_test_run();
 }

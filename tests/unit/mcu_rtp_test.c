@@ -15,9 +15,16 @@ static size_t make_pkt(uint8_t *buf, uint8_t b0, size_t payload_len)
 	memset(buf, 0, 12 + payload_len);
 	buf[0] = b0;
 	buf[1] = 0x80 | 111;
-	buf[2] = 0x12; buf[3] = 0x34;
-	buf[4] = 0xde; buf[5] = 0xad; buf[6] = 0xbe; buf[7] = 0xef;
-	buf[8] = 1; buf[9] = 2; buf[10] = 3; buf[11] = 4;
+	buf[2] = 0x12;
+	buf[3] = 0x34;
+	buf[4] = 0xde;
+	buf[5] = 0xad;
+	buf[6] = 0xbe;
+	buf[7] = 0xef;
+	buf[8] = 1;
+	buf[9] = 2;
+	buf[10] = 3;
+	buf[11] = 4;
 	for (size_t i = 0; i < payload_len; i++)
 		buf[12 + i] = (uint8_t)(0xa0 + i);
 	return 12 + payload_len;
@@ -92,20 +99,25 @@ static void test_parse_extension(void)
 	size_t plen;
 	/* Extension header: profile 0xBEDE, 1 word, then 4 bytes, then 2 payload bytes. */
 	size_t len = make_pkt(buf, 0x90, 10);
-	buf[12] = 0xbe; buf[13] = 0xde; buf[14] = 0; buf[15] = 1;
+	buf[12] = 0xbe;
+	buf[13] = 0xde;
+	buf[14] = 0;
+	buf[15] = 1;
 	g_assert_cmpint(mcu_rtp_parse(buf, len, &h, &pl, &plen), ==, 0);
 	g_assert_true(h.extension);
 	g_assert_true(pl == buf + 20);
 	g_assert_cmpuint(plen, ==, 2);
 	/* Length says 0xffff words. */
-	buf[14] = 0xff; buf[15] = 0xff;
+	buf[14] = 0xff;
+	buf[15] = 0xff;
 	g_assert_cmpint(mcu_rtp_parse(buf, len, &h, &pl, &plen), ==, -EPROTO);
 	/* Extension header itself truncated. */
 	len = make_pkt(buf, 0x90, 3);
 	g_assert_cmpint(mcu_rtp_parse(buf, len, &h, &pl, &plen), ==, -EPROTO);
 	/* Extension exactly to the end: no payload. */
 	len = make_pkt(buf, 0x90, 8);
-	buf[14] = 0; buf[15] = 1;
+	buf[14] = 0;
+	buf[15] = 1;
 	g_assert_cmpint(mcu_rtp_parse(buf, len, &h, &pl, &plen), ==, -EPROTO);
 }
 
@@ -131,7 +143,9 @@ static void test_write_roundtrip(void)
 {
 	uint8_t buf[16];
 	g_assert_cmpint(mcu_rtp_write_header(buf, 11, false, 96, 1, 2, 3), ==, -ENOSPC);
-	g_assert_cmpint(mcu_rtp_write_header(buf, sizeof(buf), true, 96, 65535, 0xfffffff0u, 0xcafebabeu), ==, 0);
+	g_assert_cmpint(
+		mcu_rtp_write_header(buf, sizeof(buf), true, 96, 65535, 0xfffffff0u, 0xcafebabeu),
+		==, 0);
 	buf[12] = 0x55;
 	mcu_rtp_header h;
 	const uint8_t *pl;
@@ -187,9 +201,11 @@ static void test_opus_check(void)
 	g_assert_cmpint(mcu_opus_rtp_check(big, sizeof(big), &n), ==, -EPROTO);
 	uint8_t out[32];
 	size_t olen = 0;
-	g_assert_cmpint(mcu_opus_rtp_packetize(out, sizeof(out), 111, 7, 960, 9, pkt, 4, &olen), ==, 0);
+	g_assert_cmpint(
+		mcu_opus_rtp_packetize(out, sizeof(out), 111, 7, 960, 9, pkt, 4, &olen), ==, 0);
 	g_assert_cmpuint(olen, ==, 16);
-	g_assert_cmpint(mcu_opus_rtp_packetize(out, 15, 111, 7, 960, 9, pkt, 4, &olen), ==, -ENOSPC);
+	g_assert_cmpint(
+		mcu_opus_rtp_packetize(out, 15, 111, 7, 960, 9, pkt, 4, &olen), ==, -ENOSPC);
 }
 
 static void put(mcu_audio_jitter *j, uint16_t seq)
@@ -217,21 +233,21 @@ static void test_jitter_reorders_and_conceals(void)
 	uint16_t s = 0;
 	put(j, 65535);
 	g_assert_cmpint(get(j, &s), ==, -EAGAIN); /* prebuffering */
-	put(j, 1);  /* 0 is late */
+	put(j, 1);                                /* 0 is late */
 	g_assert_cmpint(get(j, &s), ==, 1);
 	g_assert_cmpuint(s, ==, 65535);
-	put(j, 0);  /* arrives before its turn: reordered into place */
+	put(j, 0); /* arrives before its turn: reordered into place */
 	g_assert_cmpint(get(j, &s), ==, 1);
 	g_assert_cmpuint(s, ==, 0);
 	g_assert_cmpint(get(j, &s), ==, 1);
 	g_assert_cmpuint(s, ==, 1);
-	put(j, 3);  /* 2 lost */
+	put(j, 3); /* 2 lost */
 	put(j, 4);
-	g_assert_cmpint(get(j, &s), ==, 0);   /* conceal 2 */
-	put(j, 2);  /* too late now: dropped */
+	g_assert_cmpint(get(j, &s), ==, 0); /* conceal 2 */
+	put(j, 2);                          /* too late now: dropped */
 	g_assert_cmpint(get(j, &s), ==, 1);
 	g_assert_cmpuint(s, ==, 3);
-	put(j, 4);  /* duplicate */
+	put(j, 4); /* duplicate */
 	g_assert_cmpint(get(j, &s), ==, 1);
 	g_assert_cmpuint(s, ==, 4);
 	g_assert_cmpint(get(j, &s), ==, -EAGAIN); /* underrun */
@@ -243,7 +259,7 @@ static void test_jitter_trims_delay(void)
 	mcu_audio_jitter *j = g_new0(mcu_audio_jitter, 1);
 	mcu_audio_jitter_init(j);
 	for (uint16_t i = 100; i < 100 + 40; i++)
-		put(j, i);  /* more than the queue holds */
+		put(j, i); /* more than the queue holds */
 	uint16_t s = 0;
 	g_assert_cmpint(get(j, &s), ==, 1);
 	g_assert_cmpuint(j->n, <=, MCU_JITTER_MAX_DELAY);
@@ -281,32 +297,32 @@ static void test_jitter_shrinks_after_burst(void)
 /* RFC 6464 level in an RFC 8285 one-byte extension: found by id, bounded, never past the packet. */
 static void test_audio_level_extension(void)
 {
-	uint8_t pkt[32] = { 0x90, 111, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7,
-		0xBE, 0xDE, 0, 2,                 /* two words of elements */
-		0x10, 0x55,                       /* id 1, len 1: something else */
-		0x00,                             /* padding */
-		0x30, 0x80 | 42,                  /* id 3, len 1: V bit + level 42 */
-		0, 0, 0,
-		0xAA, 0xBB };                     /* payload */
+	uint8_t pkt[32] = { 0x90, 111, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7, 0xBE, 0xDE, 0,
+		2,                     /* two words of elements */
+		0x10, 0x55,            /* id 1, len 1: something else */
+		0x00,                  /* padding */
+		0x30, 0x80 | 42,       /* id 3, len 1: V bit + level 42 */
+		0, 0, 0, 0xAA, 0xBB }; /* payload */
 	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, 42);
 	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 1), ==, 0x55);
-	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 5), ==, -1);   /* absent */
-	g_assert_cmpint(mcu_rtp_audio_level(pkt, 18, 3), ==, -1);   /* extension cut short */
-	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 0), ==, -1);   /* invalid id */
-	pkt[0] = 0x80;                                               /* no X bit */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 5), ==, -1); /* absent */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 18, 3), ==, -1); /* extension cut short */
+	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 0), ==, -1); /* invalid id */
+	pkt[0] = 0x80;                                            /* no X bit */
 	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, -1);
 	pkt[0] = 0x90;
-	pkt[15] = 200;                                               /* length beyond the packet */
+	pkt[15] = 200; /* length beyond the packet */
 	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, -1);
 	pkt[15] = 2;
-	pkt[16] = 0x1F;                                              /* id 1 claims 16 bytes */
+	pkt[16] = 0x1F; /* id 1 claims 16 bytes */
 	g_assert_cmpint(mcu_rtp_audio_level(pkt, 26, 3), ==, -1);
-	for (int i = 0; i < 5000; i++) {                             /* garbage stays in bounds */
+	for (int i = 0; i < 5000; i++) { /* garbage stays in bounds */
 		uint8_t junk[40];
 		for (size_t k = 0; k < sizeof(junk); k++)
 			junk[k] = (uint8_t)g_random_int();
 		junk[0] = 0x90;
-		int lvl = mcu_rtp_audio_level(junk, g_random_int_range(0, 41), 1 + (int)g_random_int_range(0, 14));
+		int lvl = mcu_rtp_audio_level(
+			junk, g_random_int_range(0, 41), 1 + (int)g_random_int_range(0, 14));
 		g_assert_cmpint(lvl, <=, 127);
 	}
 }
@@ -323,9 +339,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/rtp/write-parse-roundtrip", test_write_roundtrip);
 	g_test_add_func("/mcu/rtp/parse-random-garbage-stays-in-bounds", test_parse_random_garbage);
 	g_test_add_func("/mcu/opus-rtp/check-and-packetize", test_opus_check);
-	g_test_add_func("/mcu/jitter/reorders-and-conceals-loss", test_jitter_reorders_and_conceals);
+	g_test_add_func(
+		"/mcu/jitter/reorders-and-conceals-loss", test_jitter_reorders_and_conceals);
 	g_test_add_func("/mcu/jitter/trims-excess-delay", test_jitter_trims_delay);
 	g_test_add_func("/mcu/jitter/shrinks-after-burst", test_jitter_shrinks_after_burst);
-	g_test_add_func("/mcu/rtp/audio-level-extension-parsed-and-bounded", test_audio_level_extension);
+	g_test_add_func(
+		"/mcu/rtp/audio-level-extension-parsed-and-bounded", test_audio_level_extension);
 	return g_test_run();
 }

@@ -10,8 +10,8 @@
 
 #include "mcu_speaker.h"
 
-#define LOUD 20     /* -20 dBov */
-#define QUIET 90
+#define LOUD     20 /* -20 dBov */
+#define QUIET    90
 #define FRAME_US 20000
 
 typedef struct sim {
@@ -28,7 +28,8 @@ static void run(sim *s, int ms, const int levels[4])
 		mcu_speaker_cand c[4];
 		for (int i = 0; i < 4; i++) {
 			mcu_talk_update(&s->talk[i], s->now, levels[i]);
-			c[i] = (mcu_speaker_cand){ .id = (uint32_t)i + 1, .active = s->talk[i].active,
+			c[i] = (mcu_speaker_cand){ .id = (uint32_t)i + 1,
+				.active = s->talk[i].active,
 				.energy = s->talk[i].energy };
 		}
 		if (mcu_speaker_sel_update(&s->sel, s->now, c, 4))
@@ -44,11 +45,11 @@ static void test_speaker_changes_after_hysteresis_not_before(void)
 	const int a_talks[4] = { LOUD, QUIET, QUIET, QUIET };
 	const int b_talks[4] = { QUIET, LOUD, QUIET, QUIET };
 	run(&s, 960, a_talks);
-	g_assert_cmpuint(s.sel.speaker, ==, 0);      /* 0.96 s: not yet */
+	g_assert_cmpuint(s.sel.speaker, ==, 0); /* 0.96 s: not yet */
 	run(&s, 60, a_talks);
-	g_assert_cmpuint(s.sel.speaker, ==, 1);      /* >= 1 s: A */
+	g_assert_cmpuint(s.sel.speaker, ==, 1); /* >= 1 s: A */
 	/* B speaks up while A is silent: A stays for just under a second. */
-	run(&s, 600, b_talks);                      /* A's hangover ends at 0.5 s */
+	run(&s, 600, b_talks); /* A's hangover ends at 0.5 s */
 	g_assert_cmpuint(s.sel.speaker, ==, 1);
 	run(&s, 1000, b_talks);
 	g_assert_cmpuint(s.sel.speaker, ==, 2);
@@ -132,7 +133,8 @@ static void test_level_from_samples(void)
 {
 	int16_t pcm[960];
 	for (int i = 0; i < 960; i++)
-		pcm[i] = (int16_t)(3277 * sqrt(2) * sin(2 * G_PI * 1000 * i / 48000.0)); /* RMS -20 dBov */
+		pcm[i] = (int16_t)(3277 * sqrt(2)
+			* sin(2 * G_PI * 1000 * i / 48000.0)); /* RMS -20 dBov */
 	g_assert_cmpint(ABS(mcu_talk_level_dbov(pcm, 960) - 20), <=, 1);
 	for (int i = 0; i < 960; i++)
 		pcm[i] = 0;

@@ -22,7 +22,7 @@
 
 typedef struct sink {
 	GMutex lock;
-	GPtrArray *video;   /* GBytes */
+	GPtrArray *video; /* GBytes */
 	gint plis;
 } sink;
 
@@ -88,8 +88,9 @@ static size_t vsrc_send(vsrc *v, mcu_participant *p, bool key, int drop)
 {
 	for (int y = 0; y < v->img.height; y++)
 		for (int x = 0; x < v->img.width; x++)
-			v->img.planes[0][y * v->img.strides[0] + x] =
-				(uint8_t)(150 + g_rand_int_range(v->rand, 0, 60) - ((x + v->n * 5) % 64 < 8) * 100);
+			v->img.planes[0][y * v->img.strides[0] + x] = (uint8_t)(150
+				+ g_rand_int_range(v->rand, 0, 60)
+				- ((x + v->n * 5) % 64 < 8) * 100);
 	memset(v->img.planes[1], 128, (size_t)v->img.strides[1] * (v->img.height / 2));
 	memset(v->img.planes[2], 128, (size_t)v->img.strides[2] * (v->img.height / 2));
 	const uint8_t *data;
@@ -103,7 +104,8 @@ static size_t vsrc_send(vsrc *v, mcu_participant *p, bool key, int drop)
 		size_t plen;
 		bool marker;
 		g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)v->n, 1200, k, pkt + 12,
-			sizeof(pkt) - 12, &plen, &marker), ==, 0);
+					sizeof(pkt) - 12, &plen, &marker),
+			==, 0);
 		mcu_rtp_write_header(pkt, 12, marker, 96, v->seq++, (uint32_t)v->n * 3000, 0x4444);
 		if ((int)k != drop)
 			mcu_participant_incoming_rtp(p, 1, pkt, plen + 12, -1);
@@ -130,7 +132,12 @@ static void test_vp8_loss_recovers_after_pli(void)
 	sink sk;
 	mcu_participant_io io;
 	sink_init(&sk, &io);
-	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "S", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "S",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
 	vsrc v;
 	vsrc_init(&v, 320, 240);
 	/* The input path decodes on this thread: no need to pace the frames. */
@@ -165,8 +172,8 @@ static void test_vp8_loss_recovers_after_pli(void)
 	sink_clear(&sk);
 }
 
-static void send_payload(mcu_participant *p, uint16_t seq, uint32_t ts, bool marker,
-	const uint8_t *pl, size_t len)
+static void send_payload(
+	mcu_participant *p, uint16_t seq, uint32_t ts, bool marker, const uint8_t *pl, size_t len)
 {
 	uint8_t pkt[1600];
 	g_assert_cmpuint(len, <=, sizeof(pkt) - 12);
@@ -181,7 +188,12 @@ static void test_garbage_rtp_and_vp8_rejected(void)
 	sink sk;
 	mcu_participant_io io;
 	sink_init(&sk, &io);
-	mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "G", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "G",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
 	GRand *r = g_rand_new_with_seed(99);
 	uint16_t seq = 1;
 	uint32_t ts = 0;
@@ -217,8 +229,7 @@ static void test_garbage_rtp_and_vp8_rejected(void)
 			pl[10] = 0x00;
 			len = MIN(len, (size_t)40);
 			break;
-		default: /* anything at all, including bad descriptors */
-			break;
+		default: /* anything at all, including bad descriptors */ break;
 		}
 		send_payload(p, seq++, ts, g_rand_boolean(r) || i % 4 != 3, pl, len);
 		ts += 3000;
@@ -235,7 +246,8 @@ static void test_garbage_rtp_and_vp8_rejected(void)
 	}
 	mcu_participant_stats st;
 	mcu_participant_get_stats(p, &st);
-	g_test_message("bad %" G_GUINT64_FORMAT " lost %" G_GUINT64_FORMAT " decoded %" G_GUINT64_FORMAT,
+	g_test_message("bad %" G_GUINT64_FORMAT " lost %" G_GUINT64_FORMAT
+		       " decoded %" G_GUINT64_FORMAT,
 		st.bad_packets_in, st.video_frames_lost, st.video_frames_decoded);
 	g_assert_cmpuint(st.bad_packets_in + st.video_packets_in, ==, 3500);
 	g_assert_cmpuint(st.bad_packets_in, >, 300);
@@ -244,7 +256,7 @@ static void test_garbage_rtp_and_vp8_rejected(void)
 	uint64_t before = st.video_frames_decoded;
 	vsrc v;
 	vsrc_init(&v, 160, 120);
-	v.seq = (uint16_t)(seq + 5000);  /* a sender restart as far as the assembler knows */
+	v.seq = (uint16_t)(seq + 5000); /* a sender restart as far as the assembler knows */
 	for (int i = 0; i < 10; i++)
 		vsrc_send(&v, p, i == 0, -1);
 	mcu_participant_get_stats(p, &st);
@@ -275,7 +287,8 @@ static bool last_picture(rx *r, sink *s, mcu_image *out)
 		const uint8_t *pl;
 		size_t plen;
 		g_assert_cmpint(mcu_rtp_parse(pkt, len, &h, &pl, &plen), ==, 0);
-		g_assert_cmpint(mcu_vp8_assembler_push(r->as, h.seq, h.ts, h.marker, pl, plen), ==, 0);
+		g_assert_cmpint(
+			mcu_vp8_assembler_push(r->as, h.seq, h.ts, h.marker, pl, plen), ==, 0);
 		mcu_vp8_frame f;
 		while (mcu_vp8_assembler_pop(r->as, &f) == 0) {
 			mcu_image view;
@@ -305,8 +318,18 @@ static void test_layout_switch_live_placeholder_dark_slots(void)
 	mcu_participant_io ia, ib;
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
-	mcu_participant *a = mcu_room_join(room, &(mcu_participant_opts){ .display = "Alice", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia);
-	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "Bob", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ib);  /* sends no video */
+	mcu_participant *a = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "Alice",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&ia);
+	mcu_participant *b = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "Bob",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&ib); /* sends no video */
 	/* A sends a flat bright picture. */
 	mcu_vp8_enc *enc;
 	mcu_image pic = { 0 }, seen = { 0 };
@@ -328,16 +351,21 @@ static void test_layout_switch_live_placeholder_dark_slots(void)
 			const uint8_t *data;
 			size_t len;
 			bool key;
-			g_assert_cmpint(mcu_vp8_enc_encode(enc, &pic, phase == 0 && i == 0, &data, &len, &key), ==, 0);
+			g_assert_cmpint(mcu_vp8_enc_encode(
+						enc, &pic, phase == 0 && i == 0, &data, &len, &key),
+				==, 0);
 			for (size_t k = 0, n = mcu_vp8_packet_count(len, 1200); k < n; k++) {
 				uint8_t pkt[1300];
 				size_t plen;
 				bool marker;
-				mcu_vp8_packetize(data, len, (uint16_t)i, 1200, k, pkt + 12, sizeof(pkt) - 12, &plen, &marker);
-				mcu_rtp_write_header(pkt, 12, marker, 96, seq++, (uint32_t)(phase * 8 + i) * 6000, 1);
+				mcu_vp8_packetize(data, len, (uint16_t)i, 1200, k, pkt + 12,
+					sizeof(pkt) - 12, &plen, &marker);
+				mcu_rtp_write_header(pkt, 12, marker, 96, seq++,
+					(uint32_t)(phase * 8 + i) * 6000, 1);
 				mcu_participant_incoming_rtp(a, 1, pkt, plen + 12, -1);
 			}
-			g_assert_cmpint(mcu_room_advance(room, G_USEC_PER_SEC / 15), ==, 0);  /* one frame */
+			g_assert_cmpint(
+				mcu_room_advance(room, G_USEC_PER_SEC / 15), ==, 0); /* one frame */
 		}
 		g_assert_true(last_picture(&r, &sb, &seen));
 		g_assert_cmpint(seen.width, ==, 320);
@@ -388,7 +416,7 @@ typedef struct av {
 	uint16_t vseq, aseq;
 	int frames;
 	long n;
-	sink *s;            /* its io: PLIs are answered with a key frame */
+	sink *s; /* its io: PLIs are answered with a key frame */
 	int plis_seen;
 } av;
 
@@ -419,7 +447,8 @@ static void av_audio(av *a, bool talk)
 	uint8_t opus[1500], rtp[1600];
 	size_t olen, rlen;
 	g_assert_cmpint(mcu_opus_enc_encode(a->aenc, pcm, opus, sizeof(opus), &olen), ==, 0);
-	mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, a->aseq++, (uint32_t)a->n, 7, opus, olen, &rlen);
+	mcu_opus_rtp_packetize(
+		rtp, sizeof(rtp), 111, a->aseq++, (uint32_t)a->n, 7, opus, olen, &rlen);
 	mcu_participant_incoming_rtp(a->p, 0, rtp, rlen, -1);
 }
 
@@ -436,7 +465,8 @@ static void av_video(av *a)
 		uint8_t pkt[1300];
 		size_t plen;
 		bool marker;
-		mcu_vp8_packetize(data, len, (uint16_t)a->frames, 1200, k, pkt + 12, sizeof(pkt) - 12, &plen, &marker);
+		mcu_vp8_packetize(data, len, (uint16_t)a->frames, 1200, k, pkt + 12,
+			sizeof(pkt) - 12, &plen, &marker);
 		mcu_rtp_write_header(pkt, 12, marker, 96, a->vseq++, (uint32_t)a->frames * 6000, 8);
 		mcu_participant_incoming_rtp(a->p, 1, pkt, plen + 12, -1);
 	}
@@ -473,8 +503,22 @@ static void test_active_speaker_takes_main_pane(void)
 	sink_init(&sa, &ia);
 	sink_init(&sb, &ib);
 	av a, b;
-	av_init(&a, mcu_room_join(room, &(mcu_participant_opts){ .display = "A", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ia), 60);
-	av_init(&b, mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &ib), 200);
+	av_init(&a,
+		mcu_room_join(room,
+			&(mcu_participant_opts){ .display = "A",
+				.audio_pt = 111,
+				.video_pt = 96,
+				.h264_packetization_mode = 1 },
+			&ia),
+		60);
+	av_init(&b,
+		mcu_room_join(room,
+			&(mcu_participant_opts){ .display = "B",
+				.audio_pt = 111,
+				.video_pt = 96,
+				.h264_packetization_mode = 1 },
+			&ib),
+		200);
 	a.s = &sa;
 	b.s = &sb;
 	rx r;
@@ -512,7 +556,8 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/video/vp8-loss-recovers-after-pli", test_vp8_loss_recovers_after_pli);
-	g_test_add_func("/mcu/video/garbage-rtp-and-vp8-rejected", test_garbage_rtp_and_vp8_rejected);
+	g_test_add_func(
+		"/mcu/video/garbage-rtp-and-vp8-rejected", test_garbage_rtp_and_vp8_rejected);
 	g_test_add_func("/mcu/video/layout-switch-live-placeholder-dark-slots",
 		test_layout_switch_live_placeholder_dark_slots);
 	g_test_add_func("/mcu/video/active-speaker-takes-main-pane-after-1s",

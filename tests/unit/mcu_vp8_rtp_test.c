@@ -61,8 +61,8 @@ static void fill_pattern(mcu_image *img, int n)
 {
 	for (int y = 0; y < img->height; y++)
 		for (int x = 0; x < img->width; x++)
-			img->planes[0][y * img->strides[0] + x] =
-				(uint8_t)(((x * 7) ^ (y * 13)) + n * 5 + ((x * y) % 31) * 3);
+			img->planes[0][y * img->strides[0] + x] = (uint8_t)(((x * 7) ^ (y * 13))
+				+ n * 5 + ((x * y) % 31) * 3);
 	for (int y = 0; y < (img->height + 1) / 2; y++)
 		for (int x = 0; x < (img->width + 1) / 2; x++) {
 			img->planes[1][y * img->strides[1] + x] = (uint8_t)(64 + x + n);
@@ -77,14 +77,16 @@ typedef struct pkt {
 	size_t len;
 } pkt;
 
-static size_t packetize(const uint8_t *frame, size_t len, uint16_t pid, uint16_t seq0, pkt *out, size_t max)
+static size_t packetize(
+	const uint8_t *frame, size_t len, uint16_t pid, uint16_t seq0, pkt *out, size_t max)
 {
 	size_t n = mcu_vp8_packet_count(len, 1200);
 	g_assert_cmpuint(n, <=, max);
 	for (size_t i = 0; i < n; i++) {
 		out[i].seq = (uint16_t)(seq0 + i);
 		g_assert_cmpint(mcu_vp8_packetize(frame, len, pid, 1200, i, out[i].data,
-			sizeof(out[i].data), &out[i].len, &out[i].marker), ==, 0);
+					sizeof(out[i].data), &out[i].len, &out[i].marker),
+			==, 0);
 		g_assert_cmpuint(out[i].len, <=, 1200);
 		mcu_vp8_desc d;
 		g_assert_cmpint(mcu_vp8_desc_parse(out[i].data, out[i].len, &d), ==, 0);
@@ -138,11 +140,13 @@ static void test_packetize_assemble_exact(void)
 	static pkt pk[64];
 	uint16_t seq = 65530; /* wraps inside the stream */
 	for (int i = 0; i < 4; i++) {
-		size_t n = packetize(f.data[i], f.len[i], (uint16_t)(0x7ffe + i) & 0x7fff, seq, pk, 64);
+		size_t n = packetize(
+			f.data[i], f.len[i], (uint16_t)(0x7ffe + i) & 0x7fff, seq, pk, 64);
 		/* Reverse the order of each frame's packets. */
 		for (size_t k = n; k-- > 0;)
 			g_assert_cmpint(mcu_vp8_assembler_push(a, pk[k].seq, 1000u + 3000u * i,
-				pk[k].marker, pk[k].data, pk[k].len), ==, 0);
+						pk[k].marker, pk[k].data, pk[k].len),
+				==, 0);
 		seq = (uint16_t)(seq + n);
 		mcu_vp8_frame fr;
 		g_assert_cmpint(mcu_vp8_assembler_pop(a, &fr), ==, 0);
@@ -180,8 +184,9 @@ static void test_assembler_detects_loss(void)
 		for (size_t k = 0; k < n; k++) {
 			if (i == 0 && k == 1)
 				continue; /* drop the key frame's second packet */
-			g_assert_cmpint(mcu_vp8_assembler_push(a, pk[k].seq, 3000u * i, pk[k].marker,
-				pk[k].data, pk[k].len), ==, 0);
+			g_assert_cmpint(mcu_vp8_assembler_push(a, pk[k].seq, 3000u * i,
+						pk[k].marker, pk[k].data, pk[k].len),
+				==, 0);
 		}
 		seq = (uint16_t)(seq + n);
 		mcu_vp8_frame fr;
@@ -204,7 +209,8 @@ static void test_assembler_detects_loss(void)
 		if (i == 1)
 			continue;
 		for (size_t k = 0; k < n; k++)
-			mcu_vp8_assembler_push(a, pk[k].seq, 3000u * i, pk[k].marker, pk[k].data, pk[k].len);
+			mcu_vp8_assembler_push(
+				a, pk[k].seq, 3000u * i, pk[k].marker, pk[k].data, pk[k].len);
 		mcu_vp8_frame fr;
 		g_assert_cmpint(mcu_vp8_assembler_pop(a, &fr), ==, 0);
 	}
@@ -241,7 +247,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/vp8/desc-minimal", test_desc_minimal);
 	g_test_add_func("/mcu/vp8/desc-all-extensions", test_desc_full);
 	g_test_add_func("/mcu/vp8/desc-rejects-truncated", test_desc_rejects_truncated);
-	g_test_add_func("/mcu/vp8/packetize-reordered-assembles-exact-frames", test_packetize_assemble_exact);
+	g_test_add_func("/mcu/vp8/packetize-reordered-assembles-exact-frames",
+		test_packetize_assemble_exact);
 	g_test_add_func("/mcu/vp8/assembler-detects-lost-frames", test_assembler_detects_loss);
 	g_test_add_func("/mcu/vp8/assembler-survives-garbage", test_assembler_garbage);
 	return g_test_run();

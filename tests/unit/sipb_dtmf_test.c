@@ -33,7 +33,7 @@ static void test_presses(void)
 	sipb_dtmf_rx_init(&d);
 	GString *got = g_string_new(NULL);
 	press(&d, 1000, 1, got);
-	press(&d, 3000, 1, got);      /* the same key again is a new press */
+	press(&d, 3000, 1, got); /* the same key again is a new press */
 	press(&d, 5000, 11, got);
 	press(&d, 7000, 10, got);
 	press(&d, 9000, 15, got);

@@ -5,24 +5,27 @@
 #include <glib.h>
 #include "sipb_ivr.h"
 
-static int feed(sipb_ivr *ivr, const char *keys, const char **entry) {
+static int feed(sipb_ivr *ivr, const char *keys, const char **entry)
+{
 	int done = 0;
-	for(const char *k = keys; *k; k++)
+	for (const char *k = keys; *k; k++)
 		done = sipb_ivr_key(ivr, *k, entry);
 	return done;
 }
 
-static void test_entries(void) {
+static void test_entries(void)
+{
 	sipb_ivr ivr;
 	const char *e = NULL;
 	sipb_ivr_reset(&ivr);
 	g_assert_cmpint(feed(&ivr, "123", &e), ==, 0);
 	g_assert_cmpint(feed(&ivr, "456#", &e), ==, 1);
 	g_assert_cmpstr(e, ==, "123456");
-	g_assert_cmpint(feed(&ivr, "12*98#", &e), ==, 1);   /* '*' starts over */
+	g_assert_cmpint(feed(&ivr, "12*98#", &e), ==, 1); /* '*' starts over */
 	g_assert_cmpstr(e, ==, "98");
-	g_assert_cmpint(feed(&ivr, "#", &e), ==, 0);   /* a '#' alone is no entry (and no wrong try) */
-	g_assert_cmpint(feed(&ivr, "1234567890123456789#", &e), ==, 1);   /* too long: wrong */
+	g_assert_cmpint(
+		feed(&ivr, "#", &e), ==, 0); /* a '#' alone is no entry (and no wrong try) */
+	g_assert_cmpint(feed(&ivr, "1234567890123456789#", &e), ==, 1); /* too long: wrong */
 	g_assert_cmpstr(e, ==, "");
 	g_assert_cmpint(feed(&ivr, "AB7#", &e), ==, 1);
 	g_assert_cmpstr(e, ==, "7");
@@ -33,7 +36,8 @@ static void test_entries(void) {
 
 /* A PIN is 4 digits and a meeting number 6: the entry is taken at its last digit, and a '#'
  * after it (the old habit, or what the prompt used to ask for) is no second, empty entry. */
-static void test_fixed_length(void) {
+static void test_fixed_length(void)
+{
 	sipb_ivr ivr;
 	const char *e = NULL;
 	sipb_ivr_reset(&ivr);
@@ -42,9 +46,9 @@ static void test_fixed_length(void) {
 	g_assert_cmpint(sipb_ivr_key(&ivr, '1', &e), ==, 1);
 	g_assert_cmpstr(e, ==, "4321");
 	g_assert_cmpint(sipb_ivr_key(&ivr, '#', &e), ==, 0);
-	g_assert_cmpint(feed(&ivr, "98*1234", &e), ==, 1);   /* '*' starts over */
+	g_assert_cmpint(feed(&ivr, "98*1234", &e), ==, 1); /* '*' starts over */
 	g_assert_cmpstr(e, ==, "1234");
-	g_assert_cmpint(feed(&ivr, "12#", &e), ==, 1);        /* '#' still ends a shorter entry */
+	g_assert_cmpint(feed(&ivr, "12#", &e), ==, 1); /* '#' still ends a shorter entry */
 	g_assert_cmpstr(e, ==, "12");
 	sipb_ivr_set_length(&ivr, 6);
 	g_assert_cmpint(feed(&ivr, "12345", &e), ==, 0);
@@ -53,7 +57,8 @@ static void test_fixed_length(void) {
 	g_assert_cmpint(ivr.tries, ==, 0);
 }
 
-static void test_info_bodies(void) {
+static void test_info_bodies(void)
+{
 	const char *b = "Signal=5\r\nDuration=160\r\n";
 	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", b, strlen(b)), ==, '5');
 	b = "Duration= 250\r\nSignal = #\r\n";
@@ -72,14 +77,17 @@ static void test_info_bodies(void) {
 	g_assert_cmpint(sipb_ivr_key_from_info(NULL, b, strlen(b)), ==, 0);
 	/* not NUL-terminated: only len bytes are read */
 	char buf[8] = { 'S', 'i', 'g', 'n', 'a', 'l', '=', '3' };
-	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", buf, sizeof(buf)), ==, '3');
+	g_assert_cmpint(
+		sipb_ivr_key_from_info("application/dtmf-relay", buf, sizeof(buf)), ==, '3');
 	g_assert_cmpint(sipb_ivr_key_from_info("application/dtmf-relay", buf, 7), ==, 0);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/ivr/entries", test_entries);
-	g_test_add_func("/sipb/ivr/a-4-digit-pin-is-taken-at-its-4th-digit-with-or-without-hash", test_fixed_length);
+	g_test_add_func("/sipb/ivr/a-4-digit-pin-is-taken-at-its-4th-digit-with-or-without-hash",
+		test_fixed_length);
 	g_test_add_func("/sipb/ivr/info-bodies", test_info_bodies);
 	return g_test_run();
 }

@@ -47,7 +47,8 @@ static void phone_open(phone *ph)
 	memset(ph, 0, sizeof(*ph));
 	for (int tries = 0; tries < 200; tries++) {
 		int port = 40000 + 2 * g_random_int_range(0, 5000);
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in a = { .sin_family = AF_INET,
+			.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		int x = socket(AF_INET, SOCK_DGRAM, 0), y = socket(AF_INET, SOCK_DGRAM, 0);
 		a.sin_port = htons((uint16_t)port);
 		int ok = bind(x, (struct sockaddr *)&a, sizeof(a)) == 0;
@@ -78,10 +79,12 @@ static void phone_close(phone *ph)
 
 static void phone_sendto(phone *ph, int fd, int port, const uint8_t *buf, size_t len)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 		.sin_port = htons((uint16_t)port) };
 	(void)ph;
-	g_assert_cmpint(sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)), ==, (ssize_t)len);
+	g_assert_cmpint(
+		sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)), ==, (ssize_t)len);
 }
 
 static void phone_send_rtp(phone *ph, int port, uint8_t pt, bool marker, uint32_t ts,
@@ -109,10 +112,10 @@ static void phone_send_tone(phone *ph, int port)
 }
 
 typedef struct received {
-	GPtrArray *pkts;        /* GBytes: plain RTP */
-	GArray *arrival_us;     /* gint64 */
+	GPtrArray *pkts;    /* GBytes: plain RTP */
+	GArray *arrival_us; /* gint64 */
 	int rtcp, plis;
-	int wrong_source;       /* packets not from the media's port */
+	int wrong_source; /* packets not from the media's port */
 } received;
 
 static void received_init(received *r)
@@ -135,7 +138,8 @@ static void phone_poll(phone *ph, received *r, int media_port)
 		uint8_t buf[2048];
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(ph->rtp, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		ssize_t n = recvfrom(
+			ph->rtp, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (n <= 0)
 			break;
 		if (ntohs(from.sin_port) != media_port)
@@ -180,7 +184,8 @@ static double received_g711_rms(received *r, guint from, guint to, uint8_t pt)
 			continue;
 		if (k >= from && k < to)
 			for (size_t j = 0; j < plen; j++, n++) {
-				double s = pt == 8 ? mcu_g711_alaw_decode(pl[j]) : mcu_g711_ulaw_decode(pl[j]);
+				double s = pt == 8 ? mcu_g711_alaw_decode(pl[j])
+						   : mcu_g711_ulaw_decode(pl[j]);
 				e += s * s;
 			}
 		k++;
@@ -245,8 +250,12 @@ static void events_clear(events *e)
 static sipb_media *media_new(events *e, int timeout_s, const char *prompt_dir)
 {
 	sipb_media_config cfg = {
-		.local_ip = "127.0.0.1", .rtp_port_min = 31000, .rtp_port_max = 33999,
-		.media_timeout_s = timeout_s, .prompt_dir = prompt_dir, .display = "Phone",
+		.local_ip = "127.0.0.1",
+		.rtp_port_min = 31000,
+		.rtp_port_max = 33999,
+		.media_timeout_s = timeout_s,
+		.prompt_dir = prompt_dir,
+		.display = "Phone",
 	};
 	sipb_media_events ev;
 	events_init(e, &ev);
@@ -263,8 +272,13 @@ static sipb_media *media_new(events *e, int timeout_s, const char *prompt_dir)
 
 static sipb_media_stream pcmu_stream(int remote_port, const char *crypto)
 {
-	return (sipb_media_stream){ .enabled = 1, .remote_ip = "127.0.0.1", .remote_port = remote_port,
-		.payload_type = 0, .codec = "PCMU", .clock_rate = 8000, .dtmf_pt = 101,
+	return (sipb_media_stream){ .enabled = 1,
+		.remote_ip = "127.0.0.1",
+		.remote_port = remote_port,
+		.payload_type = 0,
+		.codec = "PCMU",
+		.clock_rate = 8000,
+		.dtmf_pt = 101,
 		.remote_crypto = crypto };
 }
 
@@ -339,8 +353,9 @@ static void opus_send_tone(mcu_opus_enc *enc, mcu_participant *p, uint16_t seq, 
 	uint8_t opus[1500], rtp[1600];
 	size_t olen, rlen;
 	g_assert_cmpint(mcu_opus_enc_encode(enc, pcm, opus, sizeof(opus), &olen), ==, 0);
-	g_assert_cmpint(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, seq, (uint32_t)seq * 960, 0x2222,
-		opus, olen, &rlen), ==, 0);
+	g_assert_cmpint(mcu_opus_rtp_packetize(rtp, sizeof(rtp), 111, seq, (uint32_t)seq * 960,
+				0x2222, opus, olen, &rlen),
+		==, 0);
 	mcu_participant_incoming_rtp(p, 0, rtp, rlen, -1);
 }
 
@@ -382,7 +397,8 @@ static void room_call(bool srtp)
 	char *phone_crypto = NULL;
 	if (srtp) {
 		sipb_crypto k;
-		g_assert_cmpint(sipb_crypto_generate(1, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, &k), ==, 0);
+		g_assert_cmpint(
+			sipb_crypto_generate(1, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, &k), ==, 0);
 		g_assert_cmpint(sipb_srtp_new(&k, true, &ph.tx), ==, 0);
 		phone_crypto = sipb_crypto_format(&k);
 		g_assert_cmpint(sipb_media_crypto_check(phone_crypto), ==, 0);
@@ -408,8 +424,15 @@ static void room_call(bool srtp)
 	sink sb = { 0 };
 	g_mutex_init(&sb.lock);
 	sb.audio = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-	mcu_participant_io io = { .opaque = &sb, .send_rtp = sink_send, .request_keyframe = sink_pli };
-	mcu_participant *b = mcu_room_join(room, &(mcu_participant_opts){ .display = "B", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+	mcu_participant_io io = {
+		.opaque = &sb, .send_rtp = sink_send, .request_keyframe = sink_pli
+	};
+	mcu_participant *b = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "B",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
 	mcu_opus_enc *enc;
 	g_assert_cmpint(mcu_opus_enc_new(32000, &enc), ==, 0);
 	received r;
@@ -442,10 +465,11 @@ static void room_call(bool srtp)
 	/* B hears the phone's tone (PCMU in, Opus out), the phone hears B's (Opus in, PCMU out). */
 	double at_b = sink_rms(&sb, 25, 60);
 	double at_phone = received_g711_rms(&r, 25, 60, 0);
-	g_test_message("rms at B %.0f, at the phone %.0f, phone got %u packets", at_b, at_phone, r.pkts->len);
+	g_test_message("rms at B %.0f, at the phone %.0f, phone got %u packets", at_b, at_phone,
+		r.pkts->len);
 	g_assert_cmpfloat(at_b, >, 0.4 * TONE_AMP / sqrt(2));
 	g_assert_cmpfloat(at_phone, >, 0.4 * TONE_AMP / sqrt(2));
-	g_assert_cmpuint(r.pkts->len, ==, 80);   /* one per tick (20 ms) of the room's clock */
+	g_assert_cmpuint(r.pkts->len, ==, 80); /* one per tick (20 ms) of the room's clock */
 	g_assert_cmpint(r.wrong_source, ==, 0);
 	g_mutex_lock(&e.lock);
 	g_assert_cmpstr(e.digits->str, ==, "1#");
@@ -481,8 +505,14 @@ static void room_call(bool srtp)
 	events_clear(&e);
 }
 
-static void test_room_plain(void) { room_call(false); }
-static void test_room_srtp(void) { room_call(true); }
+static void test_room_plain(void)
+{
+	room_call(false);
+}
+static void test_room_srtp(void)
+{
+	room_call(true);
+}
 
 /* The member id the VMR plugin reads from io.opaque. */
 static const vmr_member *seen_member;
@@ -503,7 +533,7 @@ static void test_member(void)
 	phone ph;
 	phone_open(&ph);
 	sipb_media_stream a = pcmu_stream(ph.port, NULL);
-	g_assert_cmpint(sipb_media_join(m, room), ==, -EINVAL);   /* no streams yet */
+	g_assert_cmpint(sipb_media_join(m, room), ==, -EINVAL); /* no streams yet */
 	g_assert_cmpint(sipb_media_set_streams(m, &a, NULL), ==, 0);
 	g_assert_cmpint(sipb_media_join(m, room), ==, 0);
 	for (int i = 0; i < 60 && !seen_member; i++) {
@@ -537,8 +567,13 @@ static void test_codecs(void)
 	g_assert_cmpint(sipb_media_set_streams(m, &a, NULL), ==, -ENOTSUP);
 	a.codec = "PCMA";
 	a.payload_type = 8;
-	sipb_media_stream v = { .enabled = 1, .remote_ip = "127.0.0.1", .remote_port = 5006,
-		.payload_type = 97, .codec = "H264", .clock_rate = 90000, .h264_packetization_mode = 1 };
+	sipb_media_stream v = { .enabled = 1,
+		.remote_ip = "127.0.0.1",
+		.remote_port = 5006,
+		.payload_type = 97,
+		.codec = "H264",
+		.clock_rate = 90000,
+		.h264_packetization_mode = 1 };
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, 0);
 	v.h264_packetization_mode = 2;
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, -ENOTSUP);
@@ -547,10 +582,11 @@ static void test_codecs(void)
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, -ENOTSUP);
 	v.codec = "VP8";
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, 0);
-	a.remote_ip = "example.org";   /* never resolved */
+	a.remote_ip = "example.org"; /* never resolved */
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, -EINVAL);
 	a.remote_ip = "127.0.0.1";
-	a.remote_crypto = "1 AES_256_CM_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	a.remote_crypto =
+		"1 AES_256_CM_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, -ENOTSUP);
 	g_assert_cmpint(sipb_media_crypto_check(a.remote_crypto), ==, -ENOTSUP);
 	a.remote_crypto = "garbage";
@@ -577,7 +613,7 @@ static void prompt_with(const char *codec, uint8_t pt, size_t payload_len, uint3
 	sipb_media *m = media_new(&e, 30, dir);
 	phone ph;
 	phone_open(&ph);
-	g_assert_cmpint(sipb_media_play_prompt(m, "tone", 0), ==, -ENOTCONN);   /* no stream yet */
+	g_assert_cmpint(sipb_media_play_prompt(m, "tone", 0), ==, -ENOTCONN); /* no stream yet */
 	sipb_media_stream a = pcmu_stream(ph.port, NULL);
 	a.codec = codec;
 	a.payload_type = pt;
@@ -594,8 +630,9 @@ static void prompt_with(const char *codec, uint8_t pt, size_t payload_len, uint3
 		phone_poll(&ph, &r, mport), g_usleep(10000);
 	g_test_message("%s prompt: %u packets", codec, r.pkts->len);
 	g_assert_cmpuint(r.pkts->len, ==, 50);
-	gint64 span = g_array_index(r.arrival_us, gint64, r.pkts->len - 1) - g_array_index(r.arrival_us, gint64, 0);
-	g_assert_cmpint(span, >, 900000);     /* paced: 49 intervals of 20 ms */
+	gint64 span = g_array_index(r.arrival_us, gint64, r.pkts->len - 1)
+		- g_array_index(r.arrival_us, gint64, 0);
+	g_assert_cmpint(span, >, 900000); /* paced: 49 intervals of 20 ms */
 	g_assert_cmpint(span, <, 1150000);
 	uint16_t seq0 = 0;
 	uint32_t ts0 = 0;
@@ -647,8 +684,14 @@ static void prompt_with(const char *codec, uint8_t pt, size_t payload_len, uint3
 	g_free(dir);
 }
 
-static void test_prompt_pcma(void) { prompt_with("PCMA", 8, 160, 160); }
-static void test_prompt_opus(void) { prompt_with("opus", 111, 0, 960); }
+static void test_prompt_pcma(void)
+{
+	prompt_with("PCMA", 8, 160, 160);
+}
+static void test_prompt_opus(void)
+{
+	prompt_with("opus", 111, 0, 960);
+}
 
 static void test_timeout(void)
 {
@@ -704,8 +747,12 @@ static void test_pli(void)
 	sipb_media_stream a = pcmu_stream(ph.port, NULL);
 	phone pv;
 	phone_open(&pv);
-	sipb_media_stream v = { .enabled = 1, .remote_ip = "127.0.0.1", .remote_port = pv.port,
-		.payload_type = 96, .codec = "VP8", .clock_rate = 90000 };
+	sipb_media_stream v = { .enabled = 1,
+		.remote_ip = "127.0.0.1",
+		.remote_port = pv.port,
+		.payload_type = 96,
+		.codec = "VP8",
+		.clock_rate = 90000 };
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, 0);
 	g_assert_cmpint(sipb_media_join(m, room), ==, 0);
 	received r;
@@ -749,12 +796,18 @@ static void hostile(bool srtp)
 	char *crypto = NULL;
 	if (srtp) {
 		sipb_crypto k;
-		g_assert_cmpint(sipb_crypto_generate(1, SIPB_SRTP_AES_CM_128_HMAC_SHA1_32, &k), ==, 0);
+		g_assert_cmpint(
+			sipb_crypto_generate(1, SIPB_SRTP_AES_CM_128_HMAC_SHA1_32, &k), ==, 0);
 		crypto = sipb_crypto_format(&k);
 	}
 	sipb_media_stream a = pcmu_stream(ph.port, crypto);
-	sipb_media_stream v = { .enabled = 1, .remote_ip = "127.0.0.1", .remote_port = ph.port + 2,
-		.payload_type = 96, .codec = "VP8", .clock_rate = 90000, .remote_crypto = crypto };
+	sipb_media_stream v = { .enabled = 1,
+		.remote_ip = "127.0.0.1",
+		.remote_port = ph.port + 2,
+		.payload_type = 96,
+		.codec = "VP8",
+		.clock_rate = 90000,
+		.remote_crypto = crypto };
 	g_assert_cmpint(sipb_media_set_streams(m, &a, &v), ==, 0);
 	g_assert_cmpint(sipb_media_join(m, room), ==, 0);
 	int ports[4] = { sipb_media_local_port(m, 0), sipb_media_local_port(m, 0) + 1,
@@ -765,27 +818,27 @@ static void hostile(bool srtp)
 		uint8_t buf[1500];
 		size_t len;
 		int kind = i % 4;
-		if (kind == 0) {                   /* random bytes, any length */
+		if (kind == 0) { /* random bytes, any length */
 			len = (size_t)g_rand_int_range(rnd, 0, 1500);
 			for (size_t k = 0; k < len; k++)
 				buf[k] = (uint8_t)g_rand_int(rnd);
-			buf[0] &= 0x3f;                  /* ...but never version 2: always malformed */
-		} else if (kind == 1) {            /* shorter than any header */
+			buf[0] &= 0x3f; /* ...but never version 2: always malformed */
+		} else if (kind == 1) { /* shorter than any header */
 			len = (size_t)g_rand_int_range(rnd, 0, 8);
 			for (size_t k = 0; k < len; k++)
 				buf[k] = (uint8_t)g_rand_int(rnd);
-		} else if (kind == 2) {            /* wrong version, plausible otherwise */
+		} else if (kind == 2) { /* wrong version, plausible otherwise */
 			len = 172;
 			memset(buf, 0, len);
 			mcu_rtp_write_header(buf, sizeof(buf), false, 0, (uint16_t)i, 0, 1);
 			buf[0] = 0x40;
-		} else {                           /* version 2, lengths that lie */
+		} else { /* version 2, lengths that lie */
 			len = 12 + (size_t)g_rand_int_range(rnd, 0, 20);
 			for (size_t k = 0; k < len; k++)
 				buf[k] = (uint8_t)g_rand_int(rnd);
-			buf[0] = 0x80 | 0x20 | 0x10 | 0x0f;   /* padding, extension, 15 CSRCs */
+			buf[0] = 0x80 | 0x20 | 0x10 | 0x0f; /* padding, extension, 15 CSRCs */
 			buf[1] = 0;
-			buf[len - 1] = 255;                    /* padding longer than the packet */
+			buf[len - 1] = 255; /* padding longer than the packet */
 		}
 		phone_sendto(&ph, ph.rtp, ports[(i / 4) % 4], buf, len);
 		sent++;
@@ -796,8 +849,9 @@ static void hostile(bool srtp)
 	g_usleep(300000);
 	sipb_media_stats st;
 	sipb_media_get_stats(m, &st);
-	g_test_message("sent %d, bad %" G_GUINT64_FORMAT ", rtp_in %" G_GUINT64_FORMAT ", rtcp_in %"
-		G_GUINT64_FORMAT, sent, st.bad_packets, st.rtp_in, st.rtcp_in);
+	g_test_message("sent %d, bad %" G_GUINT64_FORMAT ", rtp_in %" G_GUINT64_FORMAT
+		       ", rtcp_in %" G_GUINT64_FORMAT,
+		sent, st.bad_packets, st.rtp_in, st.rtcp_in);
 	g_assert_cmpuint(st.bad_packets, ==, (guint64)sent);
 	g_assert_cmpuint(st.rtp_in, ==, 0);
 	g_assert_cmpuint(st.rtcp_in, ==, 0);
@@ -822,7 +876,8 @@ static char *tone_prompt_dir(void)
 	g_assert_nonnull(dir);
 	int16_t pcm[48000];
 	for (int i = 0; i < 48000; i++)
-		pcm[i] = (int16_t)GINT16_TO_LE((int16_t)(TONE_AMP * sin(2 * G_PI * 500.0 * i / 48000.0)));
+		pcm[i] = (int16_t)GINT16_TO_LE(
+			(int16_t)(TONE_AMP * sin(2 * G_PI * 500.0 * i / 48000.0)));
 	char *path = g_build_filename(dir, "tone.s16", NULL);
 	g_assert_true(g_file_set_contents(path, (const char *)pcm, sizeof(pcm), NULL));
 	g_free(path);
@@ -867,7 +922,7 @@ static void test_stranger_dropped(void)
 		pace(&next);
 	}
 	g_assert_cmpint(sipb_media_play_prompt(m, "tone", 1), ==, 0);
-	g_usleep(2500000);   /* the peer is quiet for longer than the old 2 s re-latch */
+	g_usleep(2500000); /* the peer is quiet for longer than the old 2 s re-latch */
 	sipb_media_stats before;
 	sipb_media_get_stats(m, &before);
 	received rp, rs;
@@ -892,7 +947,7 @@ static void test_stranger_dropped(void)
 	sipb_media_stats after;
 	sipb_media_get_stats(m, &after);
 	g_assert_cmpuint(rs.pkts->len, ==, 0);
-	g_assert_cmpuint(rp.pkts->len, >, peer_before + 30);   /* the prompt still goes to the peer */
+	g_assert_cmpuint(rp.pkts->len, >, peer_before + 30); /* the prompt still goes to the peer */
 	g_mutex_lock(&e.lock);
 	g_assert_cmpstr(e.digits->str, ==, "");
 	g_mutex_unlock(&e.lock);
@@ -913,8 +968,13 @@ static void test_wait_for_start(void)
 {
 	char *dir = tone_prompt_dir();
 	sipb_media_config cfg = {
-		.local_ip = "127.0.0.1", .rtp_port_min = 31000, .rtp_port_max = 33999,
-		.media_timeout_s = 30, .prompt_dir = dir, .display = "Phone", .wait_for_start = 1,
+		.local_ip = "127.0.0.1",
+		.rtp_port_min = 31000,
+		.rtp_port_max = 33999,
+		.media_timeout_s = 30,
+		.prompt_dir = dir,
+		.display = "Phone",
+		.wait_for_start = 1,
 	};
 	events e;
 	sipb_media_events ev;
@@ -931,11 +991,11 @@ static void test_wait_for_start(void)
 	received_init(&r);
 	g_usleep(500000);
 	phone_poll(&ph, &r, mport);
-	g_assert_cmpuint(r.pkts->len, ==, 0);          /* no ACK yet */
-	g_assert_cmpint(sipb_media_start(m, "127.0.0.2"), ==, 0);   /* signalled from elsewhere */
+	g_assert_cmpuint(r.pkts->len, ==, 0);                     /* no ACK yet */
+	g_assert_cmpint(sipb_media_start(m, "127.0.0.2"), ==, 0); /* signalled from elsewhere */
 	g_usleep(500000);
 	phone_poll(&ph, &r, mport);
-	g_assert_cmpuint(r.pkts->len, ==, 0);          /* the SDP's host is not the peer's */
+	g_assert_cmpuint(r.pkts->len, ==, 0); /* the SDP's host is not the peer's */
 	gint64 next = g_get_monotonic_time();
 	for (int i = 0; i < 5; i++) {
 		phone_send_tone(&ph, mport);
@@ -943,7 +1003,7 @@ static void test_wait_for_start(void)
 	}
 	g_usleep(500000);
 	phone_poll(&ph, &r, mport);
-	g_assert_cmpuint(r.pkts->len, >, 10);          /* it sent: now it is latched and hears us */
+	g_assert_cmpuint(r.pkts->len, >, 10); /* it sent: now it is latched and hears us */
 	received_clear(&r);
 	sipb_media_free(m);
 	phone_close(&ph);
@@ -951,8 +1011,14 @@ static void test_wait_for_start(void)
 	rm_prompt(dir);
 }
 
-static void test_hostile_plain(void) { hostile(false); }
-static void test_hostile_srtp(void) { hostile(true); }
+static void test_hostile_plain(void)
+{
+	hostile(false);
+}
+static void test_hostile_srtp(void)
+{
+	hostile(true);
+}
 
 int main(int argc, char **argv)
 {

@@ -20,7 +20,8 @@ static void test_build(void)
 	size_t len;
 	sipb_rtcp_info info;
 	/* Nothing received: an empty RR + SDES, and no PLI (no one to ask). */
-	g_assert_cmpint(sipb_rtcp_build(&r, 0xaabbccdd, "sipb-x", true, 0, buf, sizeof(buf), &len), ==, 0);
+	g_assert_cmpint(
+		sipb_rtcp_build(&r, 0xaabbccdd, "sipb-x", true, 0, buf, sizeof(buf), &len), ==, 0);
 	g_assert_cmpint(sipb_rtcp_parse(buf, len, &info), ==, 0);
 	g_assert_cmpuint(info.packets, ==, 2);
 	g_assert_false(info.keyframe_request);
@@ -38,10 +39,10 @@ static void test_build(void)
 	g_assert_cmpint(buf[0] & 0x1f, ==, 1);
 	const uint8_t *rb = buf + 8;
 	g_assert_cmpuint(get32(rb), ==, 0x1234);
-	g_assert_cmpuint(get32(rb + 4) & 0xffffff, ==, 2);          /* cumulative lost */
-	g_assert_cmpuint(get32(rb + 4) >> 24, ==, 2 * 256 / 16);    /* fraction lost */
-	g_assert_cmpuint(get32(rb + 8), ==, 65536 + 9);            /* extended highest seq */
-	g_assert_cmpuint(get32(rb + 12), <, 5);                    /* no jitter: perfect pacing */
+	g_assert_cmpuint(get32(rb + 4) & 0xffffff, ==, 2);       /* cumulative lost */
+	g_assert_cmpuint(get32(rb + 4) >> 24, ==, 2 * 256 / 16); /* fraction lost */
+	g_assert_cmpuint(get32(rb + 8), ==, 65536 + 9);          /* extended highest seq */
+	g_assert_cmpuint(get32(rb + 12), <, 5);                  /* no jitter: perfect pacing */
 	/* A too-small buffer. */
 	g_assert_cmpint(sipb_rtcp_build(&r, 1, "c", true, t, buf, 20, &len), ==, -ENOSPC);
 }
@@ -49,9 +50,12 @@ static void test_build(void)
 static void test_parse_peer(void)
 {
 	/* SR (28 bytes) + FIR (20 bytes) */
-	uint8_t c[48] = { 0x80, 200, 0, 6, 0, 0, 0, 9, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+	uint8_t c[48] = { 0x80, 200, 0, 6, 0, 0, 0, 9, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88 };
 	uint8_t *fir = c + 28;
-	fir[0] = 0x84; fir[1] = 206; fir[3] = 4;
+	fir[0] = 0x84;
+	fir[1] = 206;
+	fir[3] = 4;
 	sipb_rtcp_info info;
 	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c), &info), ==, 0);
 	g_assert_true(info.has_sr);
@@ -91,7 +95,7 @@ static void test_jitter_survives_hostile_timestamps(void)
 	sipb_rtcp_rx_packet(&r, 0x99, 3, 0, 8000, 1000000);
 	g_assert_cmpint(sipb_rtcp_build(&r, 1, "c", false, 1000000, buf, sizeof(buf), &len), ==, 0);
 	uint32_t jitter = get32(buf + 8 + 12);
-	g_assert_cmpuint(jitter, >, 0);            /* large, but a number a receiver can read */
+	g_assert_cmpuint(jitter, >, 0); /* large, but a number a receiver can read */
 	g_assert_cmpuint(jitter, <=, 0x80000000u);
 }
 
@@ -100,6 +104,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/rtcp/build", test_build);
 	g_test_add_func("/sipb/rtcp/parse-peer", test_parse_peer);
-	g_test_add_func("/sipb/rtcp/jitter-survives-hostile-timestamps", test_jitter_survives_hostile_timestamps);
+	g_test_add_func("/sipb/rtcp/jitter-survives-hostile-timestamps",
+		test_jitter_survives_hostile_timestamps);
 	return g_test_run();
 }

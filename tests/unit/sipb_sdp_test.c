@@ -6,21 +6,24 @@
 #include <glib.h>
 #include "sipb_sdp.h"
 
-static int nego(const char *sdp, sipb_sdp_result *r) {
+static int nego(const char *sdp, sipb_sdp_result *r)
+{
 	return sipb_sdp_negotiate(sdp, strlen(sdp), r);
 }
 
 static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1 };
 
-static void test_pcmu_te_vp8(void) {
+static void test_pcmu_te_vp8(void)
+{
 	sipb_sdp_result r;
 	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
-		"m=video 6002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n";
+			"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 "
+			"telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+			"m=video 6002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n";
 	g_assert_cmpint(nego(o, &r), ==, 0);
 	g_assert_cmpint(r.audio, ==, 0);
 	g_assert_cmpint(r.video, ==, 1);
-	g_assert_cmpstr(r.m[0].codec, ==, "PCMU");   /* static PT 0 without a=rtpmap */
+	g_assert_cmpstr(r.m[0].codec, ==, "PCMU"); /* static PT 0 without a=rtpmap */
 	g_assert_cmpint(r.m[0].dtmf_pt, ==, 101);
 	g_assert_cmpint(r.m[0].port, ==, 6000);
 	g_assert_cmpstr(r.m[0].remote_ip, ==, "192.0.2.7");
@@ -44,32 +47,38 @@ static void test_pcmu_te_vp8(void) {
 	g_free(a);
 }
 
-static void test_offer_order_and_h264(void) {
+static void test_offer_order_and_h264(void)
+{
 	sipb_sdp_result r;
 	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 6000 RTP/AVP 18 9 8 0\r\na=rtpmap:18 G729/8000\r\n"
-		"m=video 6002 RTP/AVP 97 98 99\r\n"
-		"a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=640028;packetization-mode=1\r\n"
-		"a=rtpmap:98 H264/90000\r\na=fmtp:98 profile-level-id=42801f;packetization-mode=2\r\n"
-		"a=rtpmap:99 H264/90000\r\na=fmtp:99 profile-level-id=42e01f;packetization-mode=1\r\n"
-		"a=sendonly\r\n";
+			"m=audio 6000 RTP/AVP 18 9 8 0\r\na=rtpmap:18 G729/8000\r\n"
+			"m=video 6002 RTP/AVP 97 98 99\r\n"
+			"a=rtpmap:97 H264/90000\r\na=fmtp:97 "
+			"profile-level-id=640028;packetization-mode=1\r\n"
+			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
+			"profile-level-id=42801f;packetization-mode=2\r\n"
+			"a=rtpmap:99 H264/90000\r\na=fmtp:99 "
+			"profile-level-id=42e01f;packetization-mode=1\r\n"
+			"a=sendonly\r\n";
 	g_assert_cmpint(nego(o, &r), ==, 0);
-	g_assert_cmpstr(r.m[0].codec, ==, "G722");   /* first one we do, in the offerer's order */
+	g_assert_cmpstr(r.m[0].codec, ==, "G722"); /* first one we do, in the offerer's order */
 	g_assert_cmpint(r.m[0].pt, ==, 9);
-	g_assert_cmpstr(r.m[1].codec, ==, "H264");   /* high profile and mode 2 skipped */
+	g_assert_cmpstr(r.m[1].codec, ==, "H264"); /* high profile and mode 2 skipped */
 	g_assert_cmpint(r.m[1].pt, ==, 99);
 	g_assert_cmpint(r.m[1].h264_mode, ==, 1);
 	char *a = sipb_sdp_answer(&r, &local);
 	g_assert_nonnull(strstr(a, "a=fmtp:99 profile-level-id=42e01f;packetization-mode=1\r\n"));
-	g_assert_nonnull(strstr(a, "a=recvonly\r\n"));   /* video sendonly -> we receive only */
+	g_assert_nonnull(strstr(a, "a=recvonly\r\n")); /* video sendonly -> we receive only */
 	g_free(a);
 }
 
-static void test_hold_and_opus(void) {
+static void test_hold_and_opus(void)
+{
 	sipb_sdp_result r;
 	const char *o = "v=0\r\no=- 1 2 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 6000 RTP/AVP 111 110\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:110 telephone-event/48000\r\n"
-		"a=sendonly\r\n";
+			"m=audio 6000 RTP/AVP 111 110\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:110 "
+			"telephone-event/48000\r\n"
+			"a=sendonly\r\n";
 	g_assert_cmpint(nego(o, &r), ==, 0);
 	g_assert_cmpstr(r.m[0].codec, ==, "opus");
 	g_assert_cmpint(r.m[0].clock_rate, ==, 48000);
@@ -80,50 +89,68 @@ static void test_hold_and_opus(void) {
 	g_assert_nonnull(strstr(a, "a=rtpmap:110 telephone-event/48000\r\n"));
 	g_assert_nonnull(strstr(a, "a=recvonly\r\n"));
 	g_free(a);
-	o = "v=0\r\no=- 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8\r\n";
+	o = "v=0\r\no=- 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 6000 "
+	    "RTP/AVP 8\r\n";
 	g_assert_cmpint(nego(o, &r), ==, 0);
 	g_assert_cmpstr(r.m[0].codec, ==, "PCMA");
 	g_assert_true(sipb_sdp_is_hold(&r));
 }
 
-static void test_srtp(void) {
+static void test_srtp(void)
+{
 	sipb_sdp_result r;
 	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 6000 RTP/SAVP 0\r\n"
-		"a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
-		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
-		"m=video 6002 RTP/SAVP 96\r\na=rtpmap:96 VP8/90000\r\n";
+			"m=audio 6000 RTP/SAVP 0\r\n"
+			"a=crypto:1 AES_256_CM_HMAC_SHA1_80 "
+			"inline:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+			"a=crypto:2 AES_CM_128_HMAC_SHA1_80 "
+			"inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+			"m=video 6002 RTP/SAVP 96\r\na=rtpmap:96 VP8/90000\r\n";
 	g_assert_cmpint(nego(o, &r), ==, 0);
 	g_assert_cmpint(r.m[0].crypto_tag, ==, 2);
-	g_assert_cmpstr(r.m[0].crypto, ==, "2 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR");
-	g_assert_cmpint(r.video, ==, -1);   /* SAVP without crypto: rejected */
+	g_assert_cmpstr(r.m[0].crypto, ==,
+		"2 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR");
+	g_assert_cmpint(r.video, ==, -1); /* SAVP without crypto: rejected */
 	sipb_sdp_local l = local;
-	l.audio_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	l.audio_crypto =
+		"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 	char *a = sipb_sdp_answer(&r, &l);
 	g_assert_nonnull(strstr(a, "m=audio 40000 RTP/SAVP 0\r\n"));
-	g_assert_nonnull(strstr(a, "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"));
+	g_assert_nonnull(strstr(a,
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 "
+		"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"));
 	g_assert_nonnull(strstr(a, "m=video 0 RTP/SAVP 96\r\n"));
 	g_free(a);
 }
 
-static void test_refused(void) {
+static void test_refused(void)
+{
 	sipb_sdp_result r;
 	g_assert_cmpint(nego("garbage", &r), ==, -EPROTO);
 	g_assert_cmpint(sipb_sdp_negotiate("", 0, &r), ==, -EPROTO);
 	/* Non-ASCII in an m= line once made Sofia's parser allocate gigabytes (tests/fuzz/fuzz_sip_sdp). */
 	g_assert_cmpint(nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\n"
-		"m=audio 5004 RTP/AVPF 1\xcf\xce 101\r\nc=IN IP4 192.0.2.7\r\n", &r), ==, -EPROTO);
-	g_assert_cmpint(nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=image 16386 udptlinline:=video 1 RTP/AVP 31\r\n", &r), ==, -EPROTO);
-	g_assert_cmpint(nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 16#90 RTP/AVP 8\r\n", &r), ==, -EPROTO);
+			     "m=audio 5004 RTP/AVPF 1\xcf\xce 101\r\nc=IN IP4 192.0.2.7\r\n",
+				&r),
+		==, -EPROTO);
+	g_assert_cmpint(
+		nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		     "m=image 16386 udptlinline:=video 1 RTP/AVP 31\r\n",
+			&r),
+		==, -EPROTO);
+	g_assert_cmpint(
+		nego("v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+		     "m=audio 16#90 RTP/AVP 8\r\n",
+			&r),
+		==, -EPROTO);
 	const char *o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\nm=video 6002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n";
-	g_assert_cmpint(nego(o, &r), ==, -ENOTSUP);   /* no audio we can do */
+			"m=audio 6000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\nm=video 6002 RTP/AVP "
+			"96\r\na=rtpmap:96 VP8/90000\r\n";
+	g_assert_cmpint(nego(o, &r), ==, -ENOTSUP); /* no audio we can do */
 	o = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
-		"m=audio 0 RTP/AVP 0\r\nm=audio 7000 RTP/AVP 0\r\nm=application 9 UDP/BFCP *\r\n";
+	    "m=audio 0 RTP/AVP 0\r\nm=audio 7000 RTP/AVP 0\r\nm=application 9 UDP/BFCP *\r\n";
 	g_assert_cmpint(nego(o, &r), ==, 0);
-	g_assert_cmpint(r.audio, ==, 1);   /* port 0 line skipped */
+	g_assert_cmpint(r.audio, ==, 1); /* port 0 line skipped */
 	char *a = sipb_sdp_answer(&r, &local);
 	g_assert_nonnull(strstr(a, "m=audio 0 RTP/AVP 0\r\nm=audio 40000 RTP/AVP 0\r\n"));
 	g_assert_nonnull(strstr(a, "m=application 0 UDP/BFCP"));
@@ -132,7 +159,8 @@ static void test_refused(void) {
 
 /* The answer must parse as SDP again (RFC 3264 §6: one m-line per offered one, port 0 and the
  * same media type for a refused one); asserts it and returns the answer for more checks. */
-static char *answer_reparses(const sipb_sdp_result *r) {
+static char *answer_reparses(const sipb_sdp_result *r)
+{
 	char *a = sipb_sdp_answer(r, &local);
 	sipb_sdp_result back;
 	int brc = sipb_sdp_negotiate(a, strlen(a), &back);
@@ -143,39 +171,50 @@ static char *answer_reparses(const sipb_sdp_result *r) {
 
 /* tests/fuzz/regressions/sip_sdp/answer-does-not-reparse*: an m= line behind leading tabs
  * (Sofia skips them, so it is an m= line) with an address where the port belongs. */
-static void test_indented_mline_is_checked(void) {
+static void test_indented_mline_is_checked(void)
+{
 	sipb_sdp_result r;
-	g_assert_cmpint(nego("v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
-		"m=audio 2222 RTP/AVP 0\r\n\t\tm=ShdeoP4 198.51.100.7\r\n", &r), ==, -EPROTO);
-	g_assert_cmpint(nego("v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
-		"m=audio 2222 RTP/AVP 0\r\n  m=audio 16#90 RTP/AVP 8\r\n", &r), ==, -EPROTO);
+	g_assert_cmpint(nego("v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 "
+			     "198.51.100.7\r\nt=0 0\r\n"
+			     "m=audio 2222 RTP/AVP 0\r\n\t\tm=ShdeoP4 198.51.100.7\r\n",
+				&r),
+		==, -EPROTO);
+	g_assert_cmpint(nego("v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 "
+			     "198.51.100.7\r\nt=0 0\r\n"
+			     "m=audio 2222 RTP/AVP 0\r\n  m=audio 16#90 RTP/AVP 8\r\n",
+				&r),
+		==, -EPROTO);
 }
 
 /* Refused lines are written from tokens we checked, never copied blindly from the offer. */
-static void test_refused_line_from_checked_tokens(void) {
+static void test_refused_line_from_checked_tokens(void)
+{
 	sipb_sdp_result r;
-	const char *head = "v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+	const char *head =
+		"v=0\r\no=bob 1 3 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
 		"m=audio 2222 RTP/AVP 0\r\n";
 	/* an odd but well-formed media type and proto: echoed, port 0 */
-	char *o = g_strconcat(head, "m=Shdeo 0 RTP/SAVP 109\r\nm=image 9 udptl t38\r\n"
-		"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n", NULL);
+	char *o = g_strconcat(head,
+		"m=Shdeo 0 RTP/SAVP 109\r\nm=image 9 udptl t38\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n",
+		NULL);
 	g_assert_cmpint(nego(o, &r), ==, 0);
 	char *a = answer_reparses(&r);
 	g_assert_nonnull(strstr(a, "\r\nm=Shdeo 0 RTP/SAVP 109\r\n"));
 	g_assert_nonnull(strstr(a, "\r\nm=image 0 udptl t38\r\n"));
-	g_assert_nonnull(strstr(a, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 96\r\n"));   /* not cut short */
+	g_assert_nonnull(strstr(a, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 96\r\n")); /* not cut short */
 	g_free(a);
 	g_free(o);
 	/* tokens we cannot write back as they were offered (too long to keep, or not a token
 	 * of the form RFC 4566 §5.14 gives): the offer is refused rather than answered wrongly */
 	const char *bad[] = {
-		"m=Shdeo 0 8 101\r\n",                        /* proto not a name */
+		"m=Shdeo 0 8 101\r\n", /* proto not a name */
 		"m=Shdeo 0 .51.100.7 0\r\n",
 		"m=averyveryverylongmediatype 0 RTP/AVP 0\r\n",
 		"m=audio 0 RTP/AVP/A/VERY/LONG/PROTO/NAME 0\r\n",
 		"m=audio 0 RTP//AVP 0\r\n",
 	};
-	for(size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		o = g_strconcat(head, bad[i], NULL);
 		g_assert_cmpint(nego(o, &r), ==, -EPROTO);
 		g_free(o);
@@ -199,23 +238,28 @@ static void test_refused_line_from_checked_tokens(void) {
 /* tests/fuzz/regressions/sip_sdp/accepted-line-without-address.bin: "c=IN IP4 /0" left the
  * accepted audio line with an empty address. Media goes only to an IP address (the media
  * sockets take numeric hosts only): a line without one is not taken. */
-static void test_line_needs_an_ip_address(void) {
+static void test_line_needs_an_ip_address(void)
+{
 	sipb_sdp_result r;
 	const char *addrs[] = { "/0", "", "media.example.org", "192.0.2.300" };
-	for(size_t i = 0; i < G_N_ELEMENTS(addrs); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(addrs); i++) {
 		char *o = g_strdup_printf("v=0\r\no=- 84 2 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\n"
-			"m=audio 5004 RTP/AVP 0\r\nc=IN IP4 %s\r\n", addrs[i]);
+					  "m=audio 5004 RTP/AVP 0\r\nc=IN IP4 %s\r\n",
+			addrs[i]);
 		int rc = nego(o, &r);
 		g_assert_true(rc == -ENOTSUP || rc == -EPROTO);
 		g_assert_true(r.n == 0 || !r.m[0].accepted);
 		g_free(o);
 	}
 	g_assert_cmpint(nego("v=0\r\no=- 84 2 IN IP6 2001:db8::7\r\ns=-\r\nt=0 0\r\n"
-		"m=audio 5004 RTP/AVP 0\r\nc=IN IP6 2001:db8::7\r\n", &r), ==, 0);
+			     "m=audio 5004 RTP/AVP 0\r\nc=IN IP6 2001:db8::7\r\n",
+				&r),
+		==, 0);
 	g_assert_cmpstr(r.m[0].remote_ip, ==, "2001:db8::7");
 }
 
-static void test_our_offer_parses(void) {
+static void test_our_offer_parses(void)
+{
 	char *o = sipb_sdp_offer(&local);
 	sipb_sdp_result r;
 	g_assert_cmpint(nego(o, &r), ==, 0);
@@ -224,7 +268,8 @@ static void test_our_offer_parses(void) {
 	g_free(o);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/sdp/pcmu-te-vp8", test_pcmu_te_vp8);
 	g_test_add_func("/sipb/sdp/offer-order-and-h264", test_offer_order_and_h264);
@@ -232,8 +277,11 @@ int main(int argc, char **argv) {
 	g_test_add_func("/sipb/sdp/srtp", test_srtp);
 	g_test_add_func("/sipb/sdp/refused", test_refused);
 	g_test_add_func("/sipb/sdp/our-offer-parses", test_our_offer_parses);
-	g_test_add_func("/sipb/sdp/an-indented-m-line-is-checked-like-any-other", test_indented_mline_is_checked);
-	g_test_add_func("/sipb/sdp/a-refused-line-is-written-from-checked-tokens", test_refused_line_from_checked_tokens);
-	g_test_add_func("/sipb/sdp/a-line-without-an-ip-address-is-not-taken", test_line_needs_an_ip_address);
+	g_test_add_func("/sipb/sdp/an-indented-m-line-is-checked-like-any-other",
+		test_indented_mline_is_checked);
+	g_test_add_func("/sipb/sdp/a-refused-line-is-written-from-checked-tokens",
+		test_refused_line_from_checked_tokens);
+	g_test_add_func("/sipb/sdp/a-line-without-an-ip-address-is-not-taken",
+		test_line_needs_an_ip_address);
 	return g_test_run();
 }

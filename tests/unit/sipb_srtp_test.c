@@ -16,18 +16,24 @@ static void test_parse(void)
 	g_assert_cmpint(sipb_crypto_parse("1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40, &c), ==, 0);
 	g_assert_cmpuint(c.tag, ==, 1);
 	g_assert_cmpint(c.suite, ==, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80);
-	g_assert_cmpint(c.key[0], ==, 'Y');   /* "WVNf" decodes to "YS_" */
-	g_assert_cmpint(sipb_crypto_parse("2 AES_CM_128_HMAC_SHA1_32 inline:" KEY40 "|2^31", &c), ==, 0);
+	g_assert_cmpint(c.key[0], ==, 'Y'); /* "WVNf" decodes to "YS_" */
+	g_assert_cmpint(
+		sipb_crypto_parse("2 AES_CM_128_HMAC_SHA1_32 inline:" KEY40 "|2^31", &c), ==, 0);
 	g_assert_cmpuint(c.tag, ==, 2);
 	g_assert_cmpint(c.suite, ==, SIPB_SRTP_AES_CM_128_HMAC_SHA1_32);
-	g_assert_cmpint(sipb_crypto_parse("3 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 "|1048576\r\n", &c), ==, 0);
+	g_assert_cmpint(
+		sipb_crypto_parse("3 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 "|1048576\r\n", &c), ==,
+		0);
 
 	const char *bad[] = {
-		"", "1", "1 AES_CM_128_HMAC_SHA1_80", "0 AES_CM_128_HMAC_SHA1_80 inline:" KEY40,
+		"",
+		"1",
+		"1 AES_CM_128_HMAC_SHA1_80",
+		"0 AES_CM_128_HMAC_SHA1_80 inline:" KEY40,
 		"1234567890 AES_CM_128_HMAC_SHA1_80 inline:" KEY40,
 		"x AES_CM_128_HMAC_SHA1_80 inline:" KEY40,
 		"1 AES_CM_128_HMAC_SHA1_80 " KEY40,
-		"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9Cn",   /* short */
+		"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9Cn", /* short */
 		"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVu!!", /* bad char */
 		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 "|2^x",
 		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 "|",
@@ -35,11 +41,10 @@ static void test_parse(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
 		g_assert_cmpint(sipb_crypto_parse(bad[i], &c), ==, -EINVAL);
 	const char *unsupported[] = {
-		"1 AES_256_CM_HMAC_SHA1_80 inline:" KEY40,
-		"1 F8_128_HMAC_SHA1_80 inline:" KEY40,
-		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 "|2^20|1:4",          /* MKI */
-		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 ";inline:" KEY40,     /* two keys */
-		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 " UNENCRYPTED_SRTP",  /* session param */
+		"1 AES_256_CM_HMAC_SHA1_80 inline:" KEY40, "1 F8_128_HMAC_SHA1_80 inline:" KEY40,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 "|2^20|1:4",         /* MKI */
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 ";inline:" KEY40,    /* two keys */
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" KEY40 " UNENCRYPTED_SRTP", /* session param */
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(unsupported); i++)
 		g_assert_cmpint(sipb_crypto_parse(unsupported[i], &c), ==, -ENOTSUP);
@@ -60,7 +65,8 @@ static void test_produce(void)
 	g_assert_cmpint(back.suite, ==, a.suite);
 	g_assert_cmpmem(back.key, sizeof(back.key), a.key, sizeof(a.key));
 	g_free(s);
-	g_assert_cmpint(sipb_crypto_generate(0, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, &a), ==, -EINVAL);
+	g_assert_cmpint(
+		sipb_crypto_generate(0, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, &a), ==, -EINVAL);
 }
 
 static size_t make_rtp(uint8_t *buf, uint16_t seq)
@@ -70,7 +76,10 @@ static size_t make_rtp(uint8_t *buf, uint16_t seq)
 	buf[1] = 0;
 	buf[2] = (uint8_t)(seq >> 8);
 	buf[3] = (uint8_t)seq;
-	buf[8] = 0x12; buf[9] = 0x34; buf[10] = 0x56; buf[11] = 0x78;
+	buf[8] = 0x12;
+	buf[9] = 0x34;
+	buf[10] = 0x56;
+	buf[11] = 0x78;
 	for (int i = 0; i < 160; i++)
 		buf[12 + i] = (uint8_t)(i * 7 + seq);
 	return 172;
@@ -92,13 +101,13 @@ static void round_trip(sipb_srtp_suite suite, size_t tag_len)
 		size_t plen = len;
 		g_assert_cmpint(sipb_srtp_protect(tx, false, buf, &plen, sizeof(buf)), ==, 0);
 		g_assert_cmpuint(plen, ==, len + tag_len);
-		g_assert_true(memcmp(buf + 12, plain + 12, 160) != 0);   /* encrypted */
+		g_assert_true(memcmp(buf + 12, plain + 12, 160) != 0); /* encrypted */
 		memcpy(copy, buf, plen);
 		size_t clen = plen;
 		g_assert_cmpint(sipb_srtp_unprotect(wrong, false, copy, &clen), ==, -EPROTO);
 		memcpy(copy, buf, plen);
 		clen = plen;
-		copy[20] ^= 1;                                                  /* forged */
+		copy[20] ^= 1; /* forged */
 		g_assert_cmpint(sipb_srtp_unprotect(rx, false, copy, &clen), ==, -EPROTO);
 		memcpy(copy, buf, plen);
 		clen = plen;
@@ -106,7 +115,8 @@ static void round_trip(sipb_srtp_suite suite, size_t tag_len)
 		g_assert_cmpmem(copy, clen, plain, len);
 		clen = plen;
 		memcpy(copy, buf, plen);
-		g_assert_cmpint(sipb_srtp_unprotect(rx, false, copy, &clen), ==, -EPROTO);  /* replay */
+		g_assert_cmpint(
+			sipb_srtp_unprotect(rx, false, copy, &clen), ==, -EPROTO); /* replay */
 	}
 	/* RTCP: RR with our SSRC; SRTCP keeps an 80-bit tag plus the 4-byte index. */
 	uint8_t rr[8 + 4 + SIPB_SRTP_MAX_OVERHEAD] = { 0x80, 201, 0, 1, 1, 2, 3, 4 };
@@ -128,8 +138,14 @@ static void round_trip(sipb_srtp_suite suite, size_t tag_len)
 	sipb_srtp_free(wrong);
 }
 
-static void test_round_trip_80(void) { round_trip(SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, 10); }
-static void test_round_trip_32(void) { round_trip(SIPB_SRTP_AES_CM_128_HMAC_SHA1_32, 4); }
+static void test_round_trip_80(void)
+{
+	round_trip(SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, 10);
+}
+static void test_round_trip_32(void)
+{
+	round_trip(SIPB_SRTP_AES_CM_128_HMAC_SHA1_32, 4);
+}
 
 int main(int argc, char **argv)
 {

@@ -9,7 +9,8 @@
 
 #include "vmr_auth.h"
 
-static void test_hash_verify_round_trip(void) {
+static void test_hash_verify_round_trip(void)
+{
 	char *hash = NULL;
 	g_assert_cmpint(vmr_password_hash("correct horse battery staple", &hash), ==, 0);
 	g_assert_nonnull(hash);
@@ -31,7 +32,8 @@ static void test_hash_verify_round_trip(void) {
 	g_free(hash);
 }
 
-static void test_wrong_password_refused(void) {
+static void test_wrong_password_refused(void)
+{
 	char *hash = NULL;
 	g_assert_cmpint(vmr_password_hash("s3cret", &hash), ==, 0);
 	g_assert_cmpint(vmr_password_verify(hash, "s3creT"), ==, -EACCES);
@@ -45,7 +47,8 @@ static void test_wrong_password_refused(void) {
 	g_free(hash);
 }
 
-static void test_two_hashes_of_one_password_differ(void) {
+static void test_two_hashes_of_one_password_differ(void)
+{
 	char *a = NULL, *b = NULL;
 	g_assert_cmpint(vmr_password_hash("same password", &a), ==, 0);
 	g_assert_cmpint(vmr_password_hash("same password", &b), ==, 0);
@@ -56,7 +59,8 @@ static void test_two_hashes_of_one_password_differ(void) {
 	g_free(b);
 }
 
-static void test_bad_input_is_einval(void) {
+static void test_bad_input_is_einval(void)
+{
 	char *hash = (char *)"untouched";
 	g_assert_cmpint(vmr_password_hash(NULL, &hash), ==, -EINVAL);
 	g_assert_null(hash);
@@ -74,7 +78,9 @@ static void test_bad_input_is_einval(void) {
 	g_assert_cmpint(vmr_password_verify(hash, too_long), ==, -EINVAL);
 	g_assert_cmpint(vmr_password_verify(NULL, "fine"), ==, -EINVAL);
 	g_assert_cmpint(vmr_password_verify("plaintext-password", "fine"), ==, -EINVAL);
-	g_assert_cmpint(vmr_password_verify("$2y$10$bcrypthashbcrypthashbcrypthashbcrypthashbcry", "fine"), ==, -EINVAL);
+	g_assert_cmpint(
+		vmr_password_verify("$2y$10$bcrypthashbcrypthashbcrypthashbcrypthashbcry", "fine"),
+		==, -EINVAL);
 	g_assert_cmpint(vmr_password_needs_rehash("plaintext"), ==, -EINVAL);
 	/* An unterminated-looking hash longer than any argon2 string is refused unread. */
 	char *huge = g_strnfill(4096, 'a');
@@ -84,23 +90,25 @@ static void test_bad_input_is_einval(void) {
 	g_free(hash);
 }
 
-static gboolean is_lower_hex(const char *s) {
-	for(; *s; s++)
-		if(!g_ascii_isxdigit(*s) || g_ascii_isupper(*s))
+static gboolean is_lower_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s) || g_ascii_isupper(*s))
 			return FALSE;
 	return TRUE;
 }
 
-static void test_tokens_are_2n_hex_and_differ(void) {
+static void test_tokens_are_2n_hex_and_differ(void)
+{
 	const size_t sizes[] = { 1, 5, 16, 32, 64 };
-	for(size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
 		char *a = vmr_random_hex(sizes[i]), *b = vmr_random_hex(sizes[i]);
 		g_assert_cmpuint(strlen(a), ==, 2 * sizes[i]);
 		g_assert_cmpuint(strlen(b), ==, 2 * sizes[i]);
 		g_assert_true(is_lower_hex(a));
 		g_assert_true(is_lower_hex(b));
 		/* 1 byte collides one time in 256: only compare sizes that cannot. */
-		if(sizes[i] >= 5)
+		if (sizes[i] >= 5)
 			g_assert_cmpstr(a, !=, b);
 		g_free(a);
 		g_free(b);
@@ -112,12 +120,13 @@ static void test_tokens_are_2n_hex_and_differ(void) {
 
 	/* 1000 16-byte tokens, all distinct. */
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	for(int i = 0; i < 1000; i++)
+	for (int i = 0; i < 1000; i++)
 		g_assert_true(g_hash_table_add(seen, vmr_random_hex(16)));
 	g_hash_table_destroy(seen);
 }
 
-static void test_sha256_known_vectors(void) {
+static void test_sha256_known_vectors(void)
+{
 	char *h = vmr_sha256_hex("");
 	g_assert_cmpstr(h, ==, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	g_free(h);
@@ -127,7 +136,8 @@ static void test_sha256_known_vectors(void) {
 	g_assert_null(vmr_sha256_hex(NULL));
 }
 
-static void test_secure_streq(void) {
+static void test_secure_streq(void)
+{
 	g_assert_cmpint(vmr_secure_streq("CFb0RBMX07", "CFb0RBMX07"), ==, 1);
 	g_assert_cmpint(vmr_secure_streq("CFb0RBMX07", "CFb0RBMX08"), ==, 0);
 	g_assert_cmpint(vmr_secure_streq("CFb0RBMX07", "CFb0RBMX0"), ==, 0);
@@ -138,45 +148,51 @@ static void test_secure_streq(void) {
 	g_assert_cmpint(vmr_secure_streq(NULL, NULL), ==, 0);
 }
 
-static gpointer tokens_thread(gpointer data) {
+static gpointer tokens_thread(gpointer data)
+{
 	GHashTable *mine = data;
-	for(int i = 0; i < 500; i++)
+	for (int i = 0; i < 500; i++)
 		g_hash_table_add(mine, vmr_random_hex(16));
 	return NULL;
 }
 
-static void test_tokens_from_threads_are_distinct(void) {
+static void test_tokens_from_threads_are_distinct(void)
+{
 	GHashTable *sets[4];
 	GThread *threads[4];
-	for(int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4; i++) {
 		sets[i] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		threads[i] = g_thread_new("tokens", tokens_thread, sets[i]);
 	}
 	GHashTable *all = g_hash_table_new(g_str_hash, g_str_equal);
-	for(int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4; i++) {
 		g_thread_join(threads[i]);
 		GHashTableIter it;
 		gpointer key;
 		g_hash_table_iter_init(&it, sets[i]);
-		while(g_hash_table_iter_next(&it, &key, NULL))
+		while (g_hash_table_iter_next(&it, &key, NULL))
 			g_assert_true(g_hash_table_add(all, key));
 	}
 	g_assert_cmpuint(g_hash_table_size(all), ==, 2000);
 	g_hash_table_destroy(all);
-	for(int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++)
 		g_hash_table_destroy(sets[i]);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	g_test_init(&argc, &argv, NULL);
 	g_assert_cmpint(vmr_auth_init(), ==, 0);
 	g_assert_cmpint(vmr_auth_init(), ==, 0);
 	g_test_add_func("/vmr/auth/hash-verify-round-trip", test_hash_verify_round_trip);
 	g_test_add_func("/vmr/auth/wrong-password-refused", test_wrong_password_refused);
-	g_test_add_func("/vmr/auth/two-hashes-of-one-password-differ", test_two_hashes_of_one_password_differ);
+	g_test_add_func("/vmr/auth/two-hashes-of-one-password-differ",
+		test_two_hashes_of_one_password_differ);
 	g_test_add_func("/vmr/auth/bad-input-is-einval", test_bad_input_is_einval);
-	g_test_add_func("/vmr/auth/tokens-are-2n-hex-and-differ", test_tokens_are_2n_hex_and_differ);
-	g_test_add_func("/vmr/auth/tokens-from-threads-are-distinct", test_tokens_from_threads_are_distinct);
+	g_test_add_func(
+		"/vmr/auth/tokens-are-2n-hex-and-differ", test_tokens_are_2n_hex_and_differ);
+	g_test_add_func("/vmr/auth/tokens-from-threads-are-distinct",
+		test_tokens_from_threads_are_distinct);
 	g_test_add_func("/vmr/auth/sha256-known-vectors", test_sha256_known_vectors);
 	g_test_add_func("/vmr/auth/secure-streq", test_secure_streq);
 	return g_test_run();

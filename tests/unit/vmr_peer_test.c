@@ -10,21 +10,24 @@
 
 #include "vmr_peer.h"
 
-static json_t *body_of(const char *text) {
+static json_t *body_of(const char *text)
+{
 	json_error_t err;
 	json_t *j = json_loads(text, 0, &err);
 	g_assert_nonnull(j);
 	return j;
 }
 
-static void test_key_is_secret_and_stable(void) {
+static void test_key_is_secret_and_stable(void)
+{
 	const char *k = vmr_peer_key();
 	g_assert_true(g_str_has_prefix(k, VMR_PEER_PREFIX "."));
 	g_assert_cmpuint(strlen(k), ==, strlen(VMR_PEER_PREFIX ".") + 32);
 	g_assert_true(k == vmr_peer_key());
 }
 
-static void test_stamped_address_is_taken(void) {
+static void test_stamped_address_is_taken(void)
+{
 	json_t *b = body_of("{\"request\":\"join\"}");
 	vmr_peer_stamp(b, "203.0.113.7");
 	char *addr = NULL;
@@ -36,8 +39,10 @@ static void test_stamped_address_is_taken(void) {
 	json_decref(b);
 }
 
-static void test_client_peer_is_replaced_by_the_stamp(void) {
-	json_t *b = body_of("{\"request\":\"join\",\"_peer\":\"198.51.100.9\",\"_peer.00\":\"198.51.100.9\","
+static void test_client_peer_is_replaced_by_the_stamp(void)
+{
+	json_t *b = body_of(
+		"{\"request\":\"join\",\"_peer\":\"198.51.100.9\",\"_peer.00\":\"198.51.100.9\","
 		"\"_peerX\":\"1\"}");
 	vmr_peer_stamp(b, "203.0.113.7");
 	char *addr = NULL;
@@ -48,7 +53,8 @@ static void test_client_peer_is_replaced_by_the_stamp(void) {
 	json_decref(b);
 }
 
-static void test_client_supplied_peer_is_refused(void) {
+static void test_client_supplied_peer_is_refused(void)
+{
 	/* a body that did not come through our transport's stamp */
 	json_t *b = body_of("{\"request\":\"invitation_info\",\"_peer\":\"198.51.100.9\"}");
 	char *addr = NULL;
@@ -65,9 +71,10 @@ static void test_client_supplied_peer_is_refused(void) {
 	json_decref(b);
 }
 
-static void test_only_ip_addresses_are_taken(void) {
+static void test_only_ip_addresses_are_taken(void)
+{
 	const char *bad[] = { "198.51.100.10\n[vmr] forged line", "", "example.org", "1.2.3.4 x" };
-	for(size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		json_t *b = body_of("{}");
 		vmr_peer_stamp(b, bad[i]);
 		char *addr = NULL;
@@ -89,12 +96,15 @@ static void test_only_ip_addresses_are_taken(void) {
 	json_decref(b);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/vmr/peer/key-is-secret-and-stable", test_key_is_secret_and_stable);
 	g_test_add_func("/vmr/peer/stamped-address-is-taken", test_stamped_address_is_taken);
-	g_test_add_func("/vmr/peer/client-peer-is-replaced-by-the-stamp", test_client_peer_is_replaced_by_the_stamp);
-	g_test_add_func("/vmr/peer/client-supplied-peer-is-refused", test_client_supplied_peer_is_refused);
+	g_test_add_func("/vmr/peer/client-peer-is-replaced-by-the-stamp",
+		test_client_peer_is_replaced_by_the_stamp);
+	g_test_add_func(
+		"/vmr/peer/client-supplied-peer-is-refused", test_client_supplied_peer_is_refused);
 	g_test_add_func("/vmr/peer/only-ip-addresses-are-taken", test_only_ip_addresses_are_taken);
 	return g_test_run();
 }

@@ -11,8 +11,8 @@
 
 #include "vmr_pinguard.h"
 
-#define S(x) ((int64_t)(x) * G_USEC_PER_SEC)
-#define T0 S(1000000)
+#define S(x) ((int64_t)(x)*G_USEC_PER_SEC)
+#define T0   S(1000000)
 
 typedef struct hook_log {
 	int calls;
@@ -21,7 +21,8 @@ typedef struct hook_log {
 	char room[64];
 } hook_log;
 
-static void on_lock(void *opaque, const char *room, int lock_s, unsigned failures) {
+static void on_lock(void *opaque, const char *room, int lock_s, unsigned failures)
+{
 	hook_log *h = opaque;
 	h->calls++;
 	h->last_lock_s = lock_s;
@@ -29,17 +30,18 @@ static void on_lock(void *opaque, const char *room, int lock_s, unsigned failure
 	g_strlcpy(h->room, room, sizeof(h->room));
 }
 
-static void test_source_backoff_survives_waiting(void) {
+static void test_source_backoff_survives_waiting(void)
+{
 	vmr_pinguard *g = vmr_pinguard_new(NULL);
 	int retry = 0, room_locked = -1;
 	int64_t t = T0;
 	/* different rooms: only the per-source limit is in play */
-	for(int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4; i++) {
 		g_assert_cmpint(vmr_pinguard_check(g, "r0", "ip:a", t, NULL, NULL), ==, 0);
 		vmr_pinguard_failure(g, i % 2 ? "r1" : "r2", "ip:a", t);
 	}
 	g_assert_cmpint(vmr_pinguard_check(g, "r0", "ip:a", t, NULL, NULL), ==, 0);
-	vmr_pinguard_failure(g, NULL, "ip:a", t);   /* a missing room counts too */
+	vmr_pinguard_failure(g, NULL, "ip:a", t); /* a missing room counts too */
 	g_assert_cmpint(vmr_pinguard_check(g, "r0", "ip:a", t, &retry, &room_locked), ==, -EBUSY);
 	g_assert_cmpint(retry, ==, 60);
 	g_assert_cmpint(room_locked, ==, 0);
@@ -64,13 +66,14 @@ static void test_source_backoff_survives_waiting(void) {
 	vmr_pinguard_free(g);
 }
 
-static void test_room_locks_after_20_in_10_min(void) {
+static void test_room_locks_after_20_in_10_min(void)
+{
 	vmr_pinguard *g = vmr_pinguard_new(NULL);
 	hook_log h = { 0 };
 	vmr_pinguard_set_lock_hook(g, on_lock, &h);
 	int64_t t = T0;
 	/* 19 wrong PINs from 19 sources within 10 min: no lock */
-	for(int i = 0; i < 19; i++) {
+	for (int i = 0; i < 19; i++) {
 		char src[32];
 		g_snprintf(src, sizeof(src), "ip:10.0.0.%d", i);
 		g_assert_cmpint(vmr_pinguard_failure(g, "vault", src, t + S(i * 30)), ==, 0);
@@ -83,7 +86,9 @@ static void test_room_locks_after_20_in_10_min(void) {
 	g_assert_cmpint(h.last_lock_s, ==, 600);
 	g_assert_cmpuint(h.last_failures, ==, 20);
 	int retry = 0, room_locked = 0;
-	g_assert_cmpint(vmr_pinguard_check(g, "vault", "ip:fresh", t + S(580), &retry, &room_locked), ==, -EBUSY);
+	g_assert_cmpint(
+		vmr_pinguard_check(g, "vault", "ip:fresh", t + S(580), &retry, &room_locked), ==,
+		-EBUSY);
 	g_assert_cmpint(room_locked, ==, 1);
 	g_assert_cmpint(retry, ==, 600);
 	/* other rooms are not affected */
@@ -91,7 +96,7 @@ static void test_room_locks_after_20_in_10_min(void) {
 	g_assert_cmpint(vmr_pinguard_check(g, "vault", "ip:fresh", t + S(1181), NULL, NULL), ==, 0);
 	/* 20 more spread over more than 10 minutes: no lock */
 	int64_t u = t + S(1200);
-	for(int i = 0; i < 20; i++) {
+	for (int i = 0; i < 20; i++) {
 		char src[32];
 		g_snprintf(src, sizeof(src), "ip:10.0.2.%d", i);
 		g_assert_cmpint(vmr_pinguard_failure(g, "vault", src, u + S(i * 40)), ==, 0);
@@ -100,14 +105,15 @@ static void test_room_locks_after_20_in_10_min(void) {
 	vmr_pinguard_free(g);
 }
 
-static void test_room_lock_doubles_on_repeat(void) {
+static void test_room_lock_doubles_on_repeat(void)
+{
 	vmr_pinguard *g = vmr_pinguard_new(NULL);
 	hook_log h = { 0 };
 	vmr_pinguard_set_lock_hook(g, on_lock, &h);
 	int64_t t = T0;
 	int expect = 600;
-	for(int round = 0; round < 5; round++) {
-		for(int i = 0; i < 20; i++) {
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 20; i++) {
 			char src[32];
 			g_snprintf(src, sizeof(src), "ip:%d.%d", round, i);
 			vmr_pinguard_failure(g, "vault", src, t);
@@ -119,7 +125,7 @@ static void test_room_lock_doubles_on_repeat(void) {
 	}
 	/* a day and more after the last lock ended, a new lock starts at 10 minutes again */
 	t += S(25 * 3600);
-	for(int i = 0; i < 20; i++) {
+	for (int i = 0; i < 20; i++) {
 		char src[32];
 		g_snprintf(src, sizeof(src), "ip:late.%d", i);
 		vmr_pinguard_failure(g, "vault", src, t);
@@ -131,17 +137,18 @@ static void test_room_lock_doubles_on_repeat(void) {
 /* Many sources guess a room's PIN, each as fast as the guard lets it (one try per source per
  * simulated second while allowed), trying 0000, 0001, ... in order. Returns the number of
  * wrong PINs the guard let through; *found when the PIN was reached. */
-static int guessing_run(vmr_pinguard *g, int sources, int64_t seconds, int pin, int *found) {
+static int guessing_run(vmr_pinguard *g, int sources, int64_t seconds, int pin, int *found)
+{
 	int next = 0, tries = 0;
 	*found = 0;
-	for(int64_t s = 0; s < seconds && !*found; s++) {
+	for (int64_t s = 0; s < seconds && !*found; s++) {
 		int64_t now = T0 + S(s);
-		for(int i = 0; i < sources && !*found; i++) {
+		for (int i = 0; i < sources && !*found; i++) {
 			char src[32];
 			g_snprintf(src, sizeof(src), "ip:192.0.2.%d", i);
-			if(vmr_pinguard_check(g, "vault.join", src, now, NULL, NULL) != 0)
+			if (vmr_pinguard_check(g, "vault.join", src, now, NULL, NULL) != 0)
 				continue;
-			if(next == pin) {
+			if (next == pin) {
 				*found = 1;
 				break;
 			}
@@ -153,16 +160,18 @@ static int guessing_run(vmr_pinguard *g, int sources, int64_t seconds, int pin, 
 	return tries;
 }
 
-static void test_guessing_run_hours(void) {
+static void test_guessing_run_hours(void)
+{
 	/* 200 sources for 6 hours, then for a whole day, against the PIN 0500 (a guesser needs
 	 * 500 wrong tries first: the old SIP limiter allowed that from one address in a day). */
-	for(int hours = 6; hours <= 24; hours += 18) {
+	for (int hours = 6; hours <= 24; hours += 18) {
 		vmr_pinguard *g = vmr_pinguard_new(NULL);
 		hook_log h = { 0 };
 		vmr_pinguard_set_lock_hook(g, on_lock, &h);
 		int found = 0;
 		int tries = guessing_run(g, 200, (int64_t)hours * 3600, 500, &found);
-		printf("# %d sources, %d h: %d wrong PINs let through, %d room locks (the owner told each time)\n",
+		printf("# %d sources, %d h: %d wrong PINs let through, %d room locks (the owner "
+		       "told each time)\n",
 			200, hours, tries, h.calls);
 		g_assert_false(found);
 		/* 20 per room lock, locks of 10, 20, 40 ... min */
@@ -181,16 +190,22 @@ static void test_guessing_run_hours(void) {
 	vmr_pinguard_free(g);
 }
 
-static void test_shared_is_one(void) {
+static void test_shared_is_one(void)
+{
 	g_assert_true(vmr_pinguard_shared() == vmr_pinguard_shared());
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/vmr/pinguard/source-backoff-survives-waiting", test_source_backoff_survives_waiting);
-	g_test_add_func("/vmr/pinguard/room-locks-after-20-in-10-min", test_room_locks_after_20_in_10_min);
-	g_test_add_func("/vmr/pinguard/room-lock-doubles-on-repeat", test_room_lock_doubles_on_repeat);
-	g_test_add_func("/vmr/pinguard/guessing-run-hours-does-not-find-the-pin", test_guessing_run_hours);
+	g_test_add_func("/vmr/pinguard/source-backoff-survives-waiting",
+		test_source_backoff_survives_waiting);
+	g_test_add_func(
+		"/vmr/pinguard/room-locks-after-20-in-10-min", test_room_locks_after_20_in_10_min);
+	g_test_add_func(
+		"/vmr/pinguard/room-lock-doubles-on-repeat", test_room_lock_doubles_on_repeat);
+	g_test_add_func(
+		"/vmr/pinguard/guessing-run-hours-does-not-find-the-pin", test_guessing_run_hours);
 	g_test_add_func("/vmr/pinguard/shared-is-one", test_shared_is_one);
 	return g_test_run();
 }

@@ -9,20 +9,23 @@
 
 #include "vmr_ratelimit.h"
 
-#define S(x) ((int64_t)(x) * G_USEC_PER_SEC)
-#define T0 S(1000000)
+#define S(x) ((int64_t)(x)*G_USEC_PER_SEC)
+#define T0   S(1000000)
 
-static vmr_ratelimit *new_pin_limiter(void) {
+static vmr_ratelimit *new_pin_limiter(void)
+{
 	/* What the plugin uses for wrong PINs: 5 tries, 60 s, at most 1 hour. */
 	return vmr_ratelimit_new(5, S(60), S(3600));
 }
 
-static void fail_n(vmr_ratelimit *rl, const char *key, int n, int64_t now) {
-	for(int i = 0; i < n; i++)
+static void fail_n(vmr_ratelimit *rl, const char *key, int n, int64_t now)
+{
+	for (int i = 0; i < n; i++)
 		vmr_ratelimit_failure(rl, key, now);
 }
 
-static void test_five_failures_lock_for_60s(void) {
+static void test_five_failures_lock_for_60s(void)
+{
 	vmr_ratelimit *rl = new_pin_limiter();
 	int retry = -1;
 	g_assert_cmpint(vmr_ratelimit_check(rl, "room:1", T0, &retry), ==, 0);
@@ -45,7 +48,8 @@ static void test_five_failures_lock_for_60s(void) {
 	vmr_ratelimit_free(rl);
 }
 
-static void test_doubling_after_lock_capped(void) {
+static void test_doubling_after_lock_capped(void)
+{
 	vmr_ratelimit *rl = vmr_ratelimit_new(5, S(60), S(300));
 	int retry = 0;
 	int64_t now = T0;
@@ -54,7 +58,7 @@ static void test_doubling_after_lock_capped(void) {
 	g_assert_cmpint(retry, ==, 60);
 	/* After the lock, every single failure locks again, twice as long, up to 300 s. */
 	const int expected[] = { 120, 240, 300, 300 };
-	for(size_t i = 0; i < G_N_ELEMENTS(expected); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(expected); i++) {
 		now += S(retry);
 		g_assert_cmpint(vmr_ratelimit_check(rl, "ip:192.0.2.7", now, &retry), ==, 0);
 		vmr_ratelimit_failure(rl, "ip:192.0.2.7", now);
@@ -70,7 +74,8 @@ static void test_doubling_after_lock_capped(void) {
 	vmr_ratelimit_free(rl);
 }
 
-static void test_success_resets(void) {
+static void test_success_resets(void)
+{
 	vmr_ratelimit *rl = new_pin_limiter();
 	int retry = 0;
 	fail_n(rl, "room:1", 4, T0);
@@ -93,7 +98,8 @@ static void test_success_resets(void) {
 	vmr_ratelimit_free(rl);
 }
 
-static void test_keys_independent(void) {
+static void test_keys_independent(void)
+{
 	vmr_ratelimit *rl = new_pin_limiter();
 	int retry = 0;
 	fail_n(rl, "room:1", 5, T0);
@@ -110,10 +116,11 @@ static void test_keys_independent(void) {
 	vmr_ratelimit_free(rl);
 }
 
-static void test_quiet_keys_expire(void) {
+static void test_quiet_keys_expire(void)
+{
 	vmr_ratelimit *rl = vmr_ratelimit_new(5, S(60), S(600));
 	int retry = 0;
-	for(int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 1000; i++) {
 		char key[32];
 		g_snprintf(key, sizeof(key), "ip:10.0.%d.%d", i / 256, i % 256);
 		vmr_ratelimit_failure(rl, key, T0);
@@ -134,13 +141,14 @@ static void test_quiet_keys_expire(void) {
 	vmr_ratelimit_free(rl);
 }
 
-static void test_memory_bounded(void) {
+static void test_memory_bounded(void)
+{
 	vmr_ratelimit *rl = new_pin_limiter();
 	vmr_ratelimit_set_max_keys(rl, 100);
 	int retry = 0;
 	fail_n(rl, "first", 5, T0);
 	/* 100000 distinct keys at one instant (no expiry can help): the table stays at 100. */
-	for(int i = 0; i < 100000; i++) {
+	for (int i = 0; i < 100000; i++) {
 		char key[32];
 		g_snprintf(key, sizeof(key), "ip:%d", i);
 		vmr_ratelimit_failure(rl, key, T0 + i);
@@ -153,7 +161,7 @@ static void test_memory_bounded(void) {
 	g_assert_cmpint(vmr_ratelimit_check(rl, "ip:99999", T0 + S(1), &retry), ==, -EBUSY);
 	/* A key failing again moves to the young end and survives the next evictions. */
 	fail_n(rl, "ip:99950", 1, T0 + S(1));
-	for(int i = 0; i < 99; i++) {
+	for (int i = 0; i < 99; i++) {
 		char key[32];
 		g_snprintf(key, sizeof(key), "new:%d", i);
 		vmr_ratelimit_failure(rl, key, T0 + S(1));
@@ -172,15 +180,16 @@ typedef struct hammer {
 	int id;
 } hammer;
 
-static gpointer hammer_thread(gpointer data) {
+static gpointer hammer_thread(gpointer data)
+{
 	hammer *h = data;
 	int retry = 0;
-	for(int i = 0; i < 20000; i++) {
+	for (int i = 0; i < 20000; i++) {
 		char key[32];
 		g_snprintf(key, sizeof(key), "k%d", (i * 7 + h->id) % 300);
 		int64_t now = T0 + (int64_t)i * 1000;
-		if(vmr_ratelimit_check(h->rl, key, now, &retry) == 0) {
-			if(i % 5 == 0)
+		if (vmr_ratelimit_check(h->rl, key, now, &retry) == 0) {
+			if (i % 5 == 0)
 				vmr_ratelimit_success(h->rl, key);
 			else
 				vmr_ratelimit_failure(h->rl, key, now);
@@ -192,16 +201,17 @@ static gpointer hammer_thread(gpointer data) {
 	return NULL;
 }
 
-static void test_threads_share_one_limiter(void) {
+static void test_threads_share_one_limiter(void)
+{
 	vmr_ratelimit *rl = new_pin_limiter();
 	vmr_ratelimit_set_max_keys(rl, 200);
 	hammer h[4];
 	GThread *t[4];
-	for(int i = 0; i < 4; i++) {
+	for (int i = 0; i < 4; i++) {
 		h[i] = (hammer){ rl, i };
 		t[i] = g_thread_new("hammer", hammer_thread, &h[i]);
 	}
-	for(int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++)
 		g_thread_join(t[i]);
 	g_assert_cmpuint(vmr_ratelimit_size(rl), <=, 200);
 	int retry = 0;
@@ -210,10 +220,13 @@ static void test_threads_share_one_limiter(void) {
 	vmr_ratelimit_free(rl);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/vmr/ratelimit/five-failures-lock-for-60s", test_five_failures_lock_for_60s);
-	g_test_add_func("/vmr/ratelimit/doubling-after-lock-capped", test_doubling_after_lock_capped);
+	g_test_add_func(
+		"/vmr/ratelimit/five-failures-lock-for-60s", test_five_failures_lock_for_60s);
+	g_test_add_func(
+		"/vmr/ratelimit/doubling-after-lock-capped", test_doubling_after_lock_capped);
 	g_test_add_func("/vmr/ratelimit/success-resets", test_success_resets);
 	g_test_add_func("/vmr/ratelimit/keys-independent", test_keys_independent);
 	g_test_add_func("/vmr/ratelimit/quiet-keys-expire", test_quiet_keys_expire);

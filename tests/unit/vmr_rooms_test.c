@@ -27,11 +27,13 @@ typedef struct heard {
 	GString *log;
 } heard;
 
-static void on_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip)
+static void on_joined(
+	void *opaque, const char *address, uint64_t id, const char *display, int is_sip)
 {
 	heard *h = opaque;
 	g_mutex_lock(&h->lock);
-	g_string_append_printf(h->log, "joined %s %" G_GUINT64_FORMAT " %s%s;", address, id, display, is_sip ? " sip" : "");
+	g_string_append_printf(h->log, "joined %s %" G_GUINT64_FORMAT " %s%s;", address, id,
+		display, is_sip ? " sip" : "");
 	g_mutex_unlock(&h->lock);
 }
 
@@ -43,19 +45,21 @@ static void on_left(void *opaque, const char *address, uint64_t id)
 	g_mutex_unlock(&h->lock);
 }
 
-static void on_guest_joined(void *opaque, const char *address, uint64_t id, const char *display, int is_sip,
-	int64_t invitation_id)
+static void on_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
+	int is_sip, int64_t invitation_id)
 {
 	heard *h = opaque;
 	g_mutex_lock(&h->lock);
-	g_string_append_printf(h->log, "guest %s %" G_GUINT64_FORMAT " %s%s inv %" G_GINT64_FORMAT ";", address, id, display,
-		is_sip ? " sip" : "", invitation_id);
+	g_string_append_printf(h->log,
+		"guest %s %" G_GUINT64_FORMAT " %s%s inv %" G_GINT64_FORMAT ";", address, id,
+		display, is_sip ? " sip" : "", invitation_id);
 	g_mutex_unlock(&h->lock);
 }
 
 static void list_member(void *opaque, uint64_t id, const char *display, int is_sip)
 {
-	g_string_append_printf(opaque, "%" G_GUINT64_FORMAT " %s%s;", id, display, is_sip ? " sip" : "");
+	g_string_append_printf(
+		opaque, "%" G_GUINT64_FORMAT " %s%s;", id, display, is_sip ? " sip" : "");
 }
 
 static void count_room(void *opaque, const char *address, mcu_room *room)
@@ -80,24 +84,28 @@ static void test_guest_joined_for_every_kind_but_the_owner(void)
 	small_rooms();
 	heard h = { .log = g_string_new("") };
 	g_mutex_init(&h.lock);
-	vmr_rooms_listener l = { .opaque = &h, .joined = on_joined, .guest_joined = on_guest_joined };
+	vmr_rooms_listener l = {
+		.opaque = &h, .joined = on_joined, .guest_joined = on_guest_joined
+	};
 	vmr_rooms_set_listener(&l);
 	mcu_room *room = vmr_rooms_acquire("guests.join", NULL);
 	g_assert_nonnull(room);
-	vmr_member_role owner_page = { .is_owner = 1 }, owner_phone = { .is_sip = 1, .is_owner = 1 };
+	vmr_member_role owner_page = { .is_owner = 1 },
+			owner_phone = { .is_sip = 1, .is_owner = 1 };
 	vmr_member_role invited = { .invitation_id = 7 }, caller = { .is_sip = 1 };
 	g_assert_cmpint(vmr_rooms_member_add_as(room, 1, "Owner", &owner_page), ==, 0);
 	g_assert_cmpint(vmr_rooms_member_add_as(room, 2, "desk phone", &owner_phone), ==, 0);
 	g_assert_cmpint(vmr_rooms_member_add_as(room, 3, "Maria", &invited), ==, 0);
 	g_assert_cmpint(vmr_rooms_member_add_as(room, 4, "caller", &caller), ==, 0);
-	g_assert_cmpint(vmr_rooms_member_add(room, 5, "rtp", 1), ==, 0);   /* no role given: a guest */
+	g_assert_cmpint(
+		vmr_rooms_member_add(room, 5, "rtp", 1), ==, 0); /* no role given: a guest */
 	g_assert_cmpint(vmr_rooms_member_add_as(room, 3, "again", &invited), ==, -EEXIST);
 	g_assert_cmpstr(h.log->str, ==,
 		"joined guests.join 1 Owner;joined guests.join 2 desk phone sip;"
 		"joined guests.join 3 Maria;guest guests.join 3 Maria inv 7;"
 		"joined guests.join 4 caller sip;guest guests.join 4 caller sip inv 0;"
 		"joined guests.join 5 rtp sip;guest guests.join 5 rtp sip inv 0;");
-	for(uint64_t id = 1; id <= 5; id++)
+	for (uint64_t id = 1; id <= 5; id++)
 		vmr_rooms_member_remove(room, id);
 	vmr_rooms_release(room);
 	vmr_rooms_set_listener(NULL);
@@ -133,10 +141,11 @@ static void test_rename_keeps_one_room(void)
 	vmr_rooms_member_remove(again, 2);
 	vmr_rooms_release(again);
 	g_assert_cmpint(running_rooms(), ==, 1);
-	vmr_rooms_release(room);   /* the last holder, by the room acquired under the old address */
+	vmr_rooms_release(room); /* the last holder, by the room acquired under the old address */
 	g_assert_cmpint(running_rooms(), ==, 0);
 	g_assert_cmpstr(h.log->str, ==,
-		"joined old.join 1 before;joined new.join 2 after;left new.join 1;left new.join 2;");
+		"joined old.join 1 before;joined new.join 2 after;left new.join 1;left new.join "
+		"2;");
 	vmr_rooms_set_listener(NULL);
 	g_string_free(list, TRUE);
 	g_string_free(h.log, TRUE);
@@ -150,12 +159,12 @@ static void test_release_keeps_held_room(void)
 	mcu_room *b = vmr_rooms_acquire("hold.join", NULL);
 	g_assert_nonnull(a);
 	g_assert_true(a == b);
-	vmr_rooms_release(b);       /* the other holder leaves before `a` has joined anyone */
+	vmr_rooms_release(b); /* the other holder leaves before `a` has joined anyone */
 	mcu_room *c = vmr_rooms_acquire("hold.join", NULL);
 	g_assert_true(c == a);
 	vmr_rooms_release(c);
 	g_assert_cmpint(running_rooms(), ==, 1);
-	vmr_rooms_release(a);       /* the last holder: the room stops */
+	vmr_rooms_release(a); /* the last holder: the room stops */
 	g_assert_cmpint(running_rooms(), ==, 0);
 	mcu_room *none = vmr_rooms_lookup("hold.join");
 	g_assert_null(none);
@@ -182,7 +191,7 @@ static void test_members_and_events(void)
 	g_assert_cmpint(vmr_rooms_set_layout("ev.join", "speaker"), ==, 0);
 	g_assert_cmpint(mcu_room_layout(room), ==, MCU_LAYOUT_SPEAKER);
 	vmr_rooms_member_remove(room, 11);
-	vmr_rooms_member_remove(room, 11);   /* twice: told once */
+	vmr_rooms_member_remove(room, 11); /* twice: told once */
 	g_string_truncate(list, 0);
 	g_assert_cmpuint(vmr_rooms_members("ev.join", list_member, list), ==, 1);
 	g_assert_cmpstr(list->str, ==, "22 phone sip;");
@@ -193,7 +202,8 @@ static void test_members_and_events(void)
 	g_assert_cmpint(vmr_rooms_member_add(keep, 33, "late", 0), ==, -ENOENT);
 	mcu_room_unref(keep);
 	g_assert_cmpstr(h.log->str, ==,
-		"joined ev.join 11 Alice;joined ev.join 22 phone sip;left ev.join 11;left ev.join 22;");
+		"joined ev.join 11 Alice;joined ev.join 22 phone sip;left ev.join 11;left ev.join "
+		"22;");
 	g_assert_cmpuint(vmr_rooms_members("ev.join", NULL, NULL), ==, 0);
 
 	vmr_rooms_set_listener(NULL);
@@ -205,14 +215,17 @@ static void test_members_and_events(void)
 /* ---- concurrent joins and leaves ---- */
 
 #define THREADS 6
-#define ROUNDS 150
+#define ROUNDS  150
 
-static gint split;             /* a joined participant whose room is not the address's room */
+static gint split; /* a joined participant whose room is not the address's room */
 static gint joins;
 
 static void io_send(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 {
-	(void)opaque; (void)is_video; (void)pkt; (void)len;
+	(void)opaque;
+	(void)is_video;
+	(void)pkt;
+	(void)len;
 }
 
 static void io_pli(void *opaque)
@@ -223,12 +236,19 @@ static void io_pli(void *opaque)
 static gpointer participant_loop(gpointer data)
 {
 	vmr_member member = { .id = GPOINTER_TO_UINT(data) };
-	mcu_participant_io io = { .opaque = &member, .send_rtp = io_send, .request_keyframe = io_pli };
+	mcu_participant_io io = {
+		.opaque = &member, .send_rtp = io_send, .request_keyframe = io_pli
+	};
 	for (int i = 0; i < ROUNDS; i++) {
 		mcu_room *room = vmr_rooms_acquire("race.join", NULL);
 		g_assert_nonnull(room);
-		g_usleep(g_random_int_range(0, 300));   /* others leave (and release) meanwhile */
-		mcu_participant *p = mcu_room_join(room, &(mcu_participant_opts){ .display = "racer", .audio_pt = 111, .video_pt = 96, .h264_packetization_mode = 1 }, &io);
+		g_usleep(g_random_int_range(0, 300)); /* others leave (and release) meanwhile */
+		mcu_participant *p = mcu_room_join(room,
+			&(mcu_participant_opts){ .display = "racer",
+				.audio_pt = 111,
+				.video_pt = 96,
+				.h264_packetization_mode = 1 },
+			&io);
 		g_assert_nonnull(p);
 		g_assert_cmpint(vmr_rooms_member_add(room, member.id, "racer", 0), ==, 0);
 		mcu_room *now = vmr_rooms_lookup("race.join");
@@ -265,11 +285,16 @@ static void test_concurrent_joins_and_leaves(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/vmr/rooms/another-holders-release-keeps-a-held-room", test_release_keeps_held_room);
-	g_test_add_func("/vmr/rooms/members-of-every-kind-one-id-joined-and-left-told", test_members_and_events);
-	g_test_add_func("/vmr/rooms/concurrent-joins-and-leaves-one-room-per-address-released", test_concurrent_joins_and_leaves);
-	g_test_add_func("/vmr/rooms/guest-joined-for-every-kind-but-the-owner", test_guest_joined_for_every_kind_but_the_owner);
-	g_test_add_func("/vmr/rooms/a-renamed-running-room-keeps-its-people-under-the-new-address", test_rename_keeps_one_room);
+	g_test_add_func("/vmr/rooms/another-holders-release-keeps-a-held-room",
+		test_release_keeps_held_room);
+	g_test_add_func("/vmr/rooms/members-of-every-kind-one-id-joined-and-left-told",
+		test_members_and_events);
+	g_test_add_func("/vmr/rooms/concurrent-joins-and-leaves-one-room-per-address-released",
+		test_concurrent_joins_and_leaves);
+	g_test_add_func("/vmr/rooms/guest-joined-for-every-kind-but-the-owner",
+		test_guest_joined_for_every_kind_but_the_owner);
+	g_test_add_func("/vmr/rooms/a-renamed-running-room-keeps-its-people-under-the-new-address",
+		test_rename_keeps_one_room);
 	int rc = g_test_run();
 	vmr_rooms_clear();
 	return rc;
