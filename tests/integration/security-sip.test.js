@@ -11,7 +11,6 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
-const WebSocket = require('ws');
 const { startService } = require('./lib/service');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { JanusClient } = require('./lib/janus-client');
@@ -210,17 +209,7 @@ function rtcpRr(ssrc) {
 
 /** A browser-like Janus client whose WebSocket comes from `source`; join(body) tries a join on a new handle. */
 async function webFrom(svc, source) {
-  const c = Object.create(JanusClient.prototype);
-  c.ws = new WebSocket(svc.wsUrl, 'janus-protocol', { localAddress: source });
-  c.messages = [];
-  c.waiters = [];
-  c.closed = false;
-  c.ws.on('message', (data) => {
-    c.messages.push(JSON.parse(data.toString()));
-    c.waiters = c.waiters.filter((w) => !w.check());
-  });
-  c.ws.on('close', () => { c.closed = true; c.waiters.forEach((w) => w.check()); });
-  await new Promise((resolve, reject) => { c.ws.once('open', resolve); c.ws.once('error', reject); });
+  const c = await JanusClient.connect(svc.wsUrl, 'janus-protocol', { localAddress: source });
   await c.createSession();
   c.join = async (body) => {
     const h = await c.attach('janus.plugin.vmr');

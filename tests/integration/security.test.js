@@ -32,18 +32,7 @@ let udpPort = 17060;
 
 /** A JanusClient whose TCP connection comes from `source` (a 127.0.0.x address). */
 async function connectFrom(url, source, protocol = 'janus-protocol') {
-  const c = Object.create(JanusClient.prototype);
-  c.ws = new WebSocket(url, protocol, { localAddress: source, maxPayload: 16 * 1024 * 1024 });
-  c.messages = [];
-  c.waiters = [];
-  c.closed = false;
-  c.ws.on('message', (data) => {
-    c.messages.push(JSON.parse(data.toString()));
-    c.waiters = c.waiters.filter((w) => !w.check());
-  });
-  c.ws.on('close', (code) => { c.closed = true; c.closeCode = code; c.waiters.forEach((w) => w.check()); });
-  await new Promise((resolve, reject) => { c.ws.once('open', resolve); c.ws.once('error', reject); });
-  return c;
+  return JanusClient.connect(url, protocol, { localAddress: source });
 }
 
 /** A session with a vmr handle from `source`; req(body, jsep, {fresh}) answers on a new handle when fresh. */

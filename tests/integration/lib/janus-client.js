@@ -4,9 +4,10 @@
 const WebSocket = require('ws');
 
 class JanusClient {
-  static async connect(url, protocol = 'janus-protocol') {
+  /** Opens a WebSocket to url; opts.localAddress makes it come from that address (127.0.0.x). */
+  static async connect(url, protocol = 'janus-protocol', opts = {}) {
     const c = new JanusClient();
-    c.ws = new WebSocket(url, protocol, { maxPayload: 16 * 1024 * 1024 });
+    c.ws = new WebSocket(url, protocol, { maxPayload: 16 * 1024 * 1024, ...opts });
     c.messages = [];
     c.waiters = [];
     c.closed = false;
