@@ -2,7 +2,7 @@
  * tpw_http_static.h - static files of the web client, served on the same port
  * (and origin) as the Janus WebSocket API.
  *
- * Routes: "/" is web_root/index.html, "/join" web_root/join.html, "/manage"
+ * Routes: "/" is web_root/index.html, "/join" web_root/index.html (its room + PIN form), "/manage"
  * web_root/manage.html, "/vendor/..." vendor_root (Debian's libjs-* folder:
  * janus-gateway/janus.js), anything else a file under web_root.  A path ending
  * in "/" means its index.html; directories are never listed.  Every path

@@ -1,7 +1,7 @@
 // Join page.
 //   /?id=<id>&secret=<secret>&name=<guest>   an invitation link (invitation_info first, then join)
 //   /?room=<name>[&name=<display>]           a room by name (+ PIN when it has one)
-//   /join (join.html), / with nothing        a room + PIN form
+//   /join (index.html), / with nothing       a room + PIN form
 //   &autojoin=1                              submits the form as soon as the page is ready
 //   &lang=en|es, &debug=1
 // State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,

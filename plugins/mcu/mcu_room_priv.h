@@ -15,6 +15,8 @@
  *  - p->audio_lock: the jitter queue (input thread puts, audio thread gets).
  *  - p->vin_lock: the assembler and decoder (the participant's input thread).
  *  - p->frame_lock: the latest decoded picture (input thread writes, video thread reads).
+ *    The one nested pair: the input path stores a decoded picture under frame_lock while it
+ *    holds vin_lock (order vin_lock, then frame_lock; nothing takes them the other way).
  *  - room->tick_lock + tick_cond: stop flag and the threads' timed waits; frame_cond (same
  *    lock) wakes the composer waiting for a late frame.
  *  - room->stats_lock: the room's statistics (leaf lock).

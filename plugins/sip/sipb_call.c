@@ -9,7 +9,7 @@
  * Threads: everything on the UA's loop thread; media events are re-posted onto it by call
  * id, so a call that is already gone simply ignores them. Fields that sipb_ua_status reads
  * change under ua->lock.
- * Ownership: ua->calls owns calls; sipb_call_destroy (on nua_callstate_terminated) frees
+ * Ownership: ua->calls owns calls; call_destroy (on nua_callstate_terminated) frees
  * the media (which leaves the room), unregisters the caller from the room (vmr_rooms),
  * releases the room and logs the end.
  */

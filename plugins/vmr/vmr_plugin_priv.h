@@ -5,7 +5,9 @@
  *
  * Threads and ownership as described in vmr_plugin.c: sessions are refcounted; sessions_mutex
  * guards the sessions table and each session's room fields (lock order: sessions_mutex, then
- * the session's own mutex); the request functions run on the single worker thread.
+ * the session's own mutex, then the MCU participant's locks: vmr_incoming_rtp/rtcp call into
+ * the MCU holding the session's mutex, which is safe because the MCU's io callbacks take no
+ * plugin lock); the request functions run on the single worker thread.
  * Nothing here is exported from the .so (-fvisibility=hidden).
  */
 #ifndef TPAAS_VMR_PLUGIN_PRIV_H
