@@ -4,33 +4,25 @@
  *
  * Threads: any.  The key is written once under g_once and only read afterwards.
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <glib.h>
 
 #include "vmr_peer.h"
+#include "vmr_auth.h"
 
 static char peer_key[sizeof(VMR_PEER_PREFIX) + 1 + 32];
 
 static gpointer vmr_peer_key_make(gpointer data)
 {
 	(void)data;
-	guint8 r[16];
-	size_t got = 0;
-	while (got < sizeof(r)) {
-		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* Without the kernel's randomness there is no secret: refuse to run with a guessable one. */
-		if (n <= 0)
-			g_error("vmr_peer: getrandom failed: %s", g_strerror(errno));
-		got += (size_t)n;
-	}
-	char *p = peer_key + g_strlcpy(peer_key, VMR_PEER_PREFIX ".", sizeof(peer_key));
-	for (size_t i = 0; i < sizeof(r); i++, p += 2)
-		g_snprintf(p, 3, "%02x", r[i]);
+	/* 128 bits from the kernel (libsodium). Without them there is no secret: refuse to run
+	 * with a guessable one. */
+	char *hex = vmr_random_hex(16);
+	if (hex == NULL)
+		g_error("vmr_peer: no randomness for the peer key");
+	g_snprintf(peer_key, sizeof(peer_key), "%s.%s", VMR_PEER_PREFIX, hex);
+	g_free(hex);
 	return peer_key;
 }
 

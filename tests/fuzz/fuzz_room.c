@@ -5,9 +5,10 @@
  * One small room (160x90) is created in LLVMFuzzerInitialize with a listener that never
  * sends. The room runs on its manual clock: after every input the harness moves it 20 ms on
  * (mcu_room_advance), so its audio and video ticks mix, compose and encode what the inputs
- * brought, on this thread: no room thread runs beside an input. Each input joins a fresh participant (so one input's state does
- * not leak into the next), feeds it a stream of RTP packets (fuzz_records.h framing; flag
- * bit 0: video, bit 1: also ask for a key frame) and leaves.
+ * brought, on this thread: no room thread runs beside an input. Each input joins a fresh
+ * participant (so one input's state does not leak into the next), feeds it a stream of RTP
+ * packets (fuzz_records.h framing; flag bit 0: video, bit 1: also ask for a key frame) and
+ * leaves.
  *
  * Checks: every packet is counted exactly once (in, or bad), and every packet the room
  * sends out is well-formed RTP carrying a valid Opus or VP8 payload.
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static mcu_room *room;
 static mcu_participant *listener;
 
-/* Room threads: what we send must parse as our own packets. */
+/* The room's ticks: what it sends must parse as our own packets. */
 static void check_sent(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 {
 	(void)opaque;

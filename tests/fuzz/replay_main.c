@@ -9,7 +9,7 @@
  * Usage: replay_<name> [file or folder ...]; without arguments, REGRESSIONS_DIR/<name>, where
  * <name> comes from the program's own name. A harness without a regressions folder passes.
  *
- * Threads: one (a harness may start its own, see fuzz_room.c). Ownership: each input is read
+ * Threads: one (fuzz_room.c runs its room on the manual clock). Ownership: each input is read
  * into an exact-size heap copy and freed after its run.
  */
 #include <dirent.h>
@@ -71,7 +71,7 @@ static int replay_file(const char *path)
 	free(buf);
 	printf("replay: %s (%zu bytes)\n", path, n);
 	fflush(stdout);
-	/* a harness's set-up (fuzz_room.c: a room and its threads) only when there is input */
+	/* a harness's set-up (fuzz_room.c: a room on its manual clock) only when there is input */
 	static int initialized;
 	if (!initialized && LLVMFuzzerInitialize != NULL)
 		LLVMFuzzerInitialize(init_argc, init_argv);
