@@ -1,8 +1,9 @@
 /*
- * vmr_log.h - the log hook of libtpaas_vmr_core. The library has no Janus headers, so it cannot
- * call JANUS_LOG itself: the plugin glue installs a handler at init that forwards each line to
- * JANUS_LOG at the matching level (so Janus's debug_level and log file apply). Without a
- * handler (unit tests, tools) lines go to stderr.
+ * vmr_log.h - the log hook of our libraries: libtpaas_vmr_core and libtpaas_sip (which links it)
+ * log through it. They have no Janus headers, so they cannot call JANUS_LOG themselves: the VMR
+ * plugin installs a handler at init (vmr_plugin_log.c) that forwards each line to JANUS_LOG at
+ * the matching level (so Janus's debug_level and log file apply); one copy of the library
+ * serves both plugins. Without a handler (unit tests, tools) lines go to stderr.
  *
  * What the library logs: only events known deep inside it and nowhere else (a refusal with
  * the source address, a call's end); errors a caller can see are returned, not logged.

@@ -195,7 +195,7 @@ static void call_destroy(sipb_call *call)
 	if (call->log_id > 0)
 		vmr_store_call_end(
 			ua->store, call->log_id, g_get_real_time() / G_USEC_PER_SEC, cause);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s",
+	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) ended: %s",
 		call->member.id, call->caller ? call->caller : "?",
 		call->source ? call->source : "?", cause);
 	nua_handle_bind(call->nh, NULL);
@@ -318,8 +318,7 @@ static void join_room(sipb_call *call)
 	if (call->log_id > 0)
 		vmr_store_call_set_room(
 			call->ua->store, call->log_id, call->room_address, call->via);
-	sipb_log(SIPB_LOG_INFO,
-		"[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)",
+	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s joined room %s (%s)",
 		call->member.id, call->caller, call->room_address, via_name(call->via));
 }
 
@@ -361,7 +360,7 @@ static void lobby_entry(sipb_call *call, const char *entry)
 		&& vmr_store_room_get_by_number(ua->store, atoi(entry), &room) == 0;
 	if (!ok) {
 		vmr_ratelimit_failure(ua->lobby_failures, key, now);
-		sipb_log(SIPB_LOG_WARN,
+		vmr_log(VMR_LOG_WARN,
 			"[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong meeting number",
 			call->member.id, call->source);
 		if (sipb_ivr_wrong(&call->ivr))
@@ -395,7 +394,7 @@ static void pin_entry(sipb_call *call, const char *entry)
 		return;
 	}
 	vmr_pinguard_failure(guard, call->room_address, src, now);
-	sipb_log(SIPB_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s",
+	vmr_log(VMR_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s",
 		call->member.id, call->source, call->room_address);
 	if (sipb_ivr_wrong(&call->ivr))
 		sipb_call_hangup(call, "wrong pin");
@@ -491,7 +490,7 @@ void sipb_call_incoming(
 	}
 	g_mutex_unlock(&ua->lock);
 	if (total >= (guint)ua->cfg.max_calls) {
-		sipb_log(SIPB_LOG_WARN,
+		vmr_log(VMR_LOG_WARN,
 			"[sipbridge] INVITE from %s refused: %u calls, the limit (503)", source_ip,
 			total);
 		nua_respond(
@@ -501,7 +500,7 @@ void sipb_call_incoming(
 	}
 	if (mine >= (guint)ua->cfg.max_calls_per_source
 		&& !sipb_ua_is_trusted_proxy(ua, source_ip)) {
-		sipb_log(SIPB_LOG_WARN,
+		vmr_log(VMR_LOG_WARN,
 			"[sipbridge] INVITE from %s refused: %u calls from that address, the limit "
 			"(486)",
 			source_ip, mine);
@@ -527,7 +526,7 @@ void sipb_call_incoming(
 			found = vmr_store_room_get_by_number(ua->store, atoi(user), &room) == 0;
 	}
 	if (!lobby && !found) {
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] INVITE from %s to unknown room %s: 404",
+		vmr_log(VMR_LOG_WARN, "[sipbridge] INVITE from %s to unknown room %s: 404",
 			source_ip, user);
 		g_free(user);
 		respond_and_drop(nh, SIP_404_NOT_FOUND);
@@ -591,7 +590,7 @@ void sipb_call_incoming(
 	g_free(answer);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
 		call->started_at, &call->log_id);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s",
+	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s",
 		call->member.id, call->caller, call->source, found ? call->room_address : "lobby");
 	if (found) {
 		ask_pin_or_join(call);
@@ -670,7 +669,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	g_source_set_callback(t, ring_timeout, call, NULL);
 	call->ring_timer = g_source_attach(t, ua->ctx);
 	g_source_unref(t);
-	sipb_log(SIPB_LOG_INFO, "[sipbridge] dialling %s (%s) into room %s", contact, username,
+	vmr_log(VMR_LOG_INFO, "[sipbridge] dialling %s (%s) into room %s", contact, username,
 		room->address);
 	return 0;
 }

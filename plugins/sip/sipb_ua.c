@@ -97,7 +97,7 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 		ua->registrar, user, "REGISTER", params, ip, now_s, g_get_monotonic_time(), &auth);
 	if (v == SIPB_REG_CHALLENGE) {
 		if (auth.replay)
-			sipb_log(SIPB_LOG_WARN,
+			vmr_log(VMR_LOG_WARN,
 				"[sipbridge] REGISTER of %s from %s: a replayed answer (nonce "
 				"already used), challenged again",
 				user, ip);
@@ -108,7 +108,7 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 	} else if (v == SIPB_REG_BAD) {
 		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
 	} else if (v != SIPB_REG_OK) {
-		sipb_log(SIPB_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (%s)", user, ip,
+		vmr_log(VMR_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (%s)", user, ip,
 			v == SIPB_REG_LOCKED ? "locked" : "bad credentials");
 		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
 	} else {
@@ -140,7 +140,7 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 			su_free(NULL, uri);
 		}
 		if (rc == -EACCES) {
-			sipb_log(SIPB_LOG_WARN,
+			vmr_log(VMR_LOG_WARN,
 				"[sipbridge] REGISTER of %s from %s refused (contact on another "
 				"host)",
 				user, ip);
@@ -155,8 +155,8 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 			char *contacts = sipb_registrar_contact_header(ua->registrar, user, now_s);
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua),
 				TAG_IF(contacts != NULL, SIPTAG_CONTACT_STR(contacts)), TAG_END());
-			sipb_log(SIPB_LOG_INFO, "[sipbridge] REGISTER of %s from %s:%d: %s", user,
-				ip, port, contacts ? contacts : "no bindings left");
+			vmr_log(VMR_LOG_INFO, "[sipbridge] REGISTER of %s from %s:%d: %s", user, ip,
+				port, contacts ? contacts : "no bindings left");
 			g_free(contacts);
 		}
 	}
@@ -186,7 +186,7 @@ static void nua_callback(nua_event_t event, int status, const char *phrase, nua_
 			g_main_loop_quit(ua->loop);
 		break;
 	case nua_i_error:
-		sipb_log(SIPB_LOG_ERR, "[sipbridge] nua error %d %s", status, phrase ? phrase : "");
+		vmr_log(VMR_LOG_ERR, "[sipbridge] nua error %d %s", status, phrase ? phrase : "");
 		break;
 	case nua_i_state:
 	case nua_i_terminated: break;

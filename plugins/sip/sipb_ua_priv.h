@@ -27,7 +27,7 @@ typedef struct sipb_call sipb_call;
 #include "sipb_ivr.h"
 #include "sipb_sdp.h"
 #include "sipb_media.h"
-#include "sipb_log.h"
+#include "vmr_log.h"
 #include "vmr_ratelimit.h"
 #include "vmr_pinguard.h"
 #include "vmr_rooms.h"

@@ -27,7 +27,6 @@
 #include "vmr_request.h"
 #include "vmr_store.h"
 #include "sipb_ua.h"
-#include "sipb_log.h"
 #include "sipb_rtp_guests.h"
 #include "vmr_rooms.h"
 
@@ -125,24 +124,10 @@ static void settings_read(
 	janus_config_destroy(config);
 }
 
-/* The SIP library's log hook (sipb_log.h): its lines go to Janus's log. Installed at init and
- * left in place (Janus destroys every plugin before it unloads any). libtpaas_vmr_core's hook
- * (vmr_log.h) is installed by the VMR plugin (vmr_plugin_log.c): one copy of the library serves
- * both plugins. */
-static void sipb_log_to_janus(sipb_log_level level, const char *line)
-{
-	int janus_level = level == SIPB_LOG_ERR ? LOG_ERR
-		: level == SIPB_LOG_WARN        ? LOG_WARN
-		: level == SIPB_LOG_INFO        ? LOG_INFO
-						: LOG_VERB;
-	JANUS_LOG(janus_level, "%s\n", line);
-}
-
 static int sipb_init(janus_callbacks *callback, const char *config_path)
 {
 	if (callback == NULL || config_path == NULL)
 		return -1;
-	sipb_log_set_handler(sipb_log_to_janus);
 	sipb_ua_config cfg;
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char *database = NULL;
