@@ -189,7 +189,7 @@ for (const backend of backends) {
 
     test('"receive a call" asks the SIP bridge to call the owner\'s device (none registered here)', async () => {
       // The dial-out itself, to a registered device, is tested in sip-signalling.test.js.
-      assert.match(svc.log(), /cannot call alice's device into ana\.join: no registered device/);
+      await svc.expectLog(/cannot call alice's device into ana\.join: no registered device/);
     });
 
     test('revoking removes the guest from the room and the link is refused', async () => {
@@ -258,7 +258,7 @@ for (const backend of backends) {
         // While locked, even the right PIN from this source is refused.
         const right = await attempt({ request: 'join', room: 'ana.join', pin: '4321' });
         assert.equal(right.error_code, 426);
-        assert.match(svc.log(), /join refused for participant \d+ \(ip:127\.0\.0\.1\): 416/, 'refusals are logged with the source address');
+        await svc.expectLog(/join refused for participant \d+ \(ip:127\.0\.0\.1\): 416/);
       } finally {
         c.close();
       }

@@ -377,8 +377,8 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       assert.ok(uacs[uacs.length - 1].responses.some((r) => r.status === 503 && r.headers['retry-after']), '503 carries Retry-After');
       const s = await bridgeStatus(svc);
       assert.equal(s.sip.calls.length, 6, JSON.stringify(s.sip.calls.map((c) => c.source)));
-      assert.match(svc.log(), /INVITE from 127\.0\.0\.46 refused: 3 calls from that address, the limit \(486\)/);
-      assert.match(svc.log(), /INVITE from 127\.0\.0\.48 refused: 6 calls, the limit \(503\)/);
+      await svc.expectLog(/INVITE from 127\.0\.0\.46 refused: 3 calls from that address, the limit \(486\)/);
+      await svc.expectLog(/INVITE from 127\.0\.0\.48 refused: 6 calls, the limit \(503\)/);
       for (const [u, c] of open.splice(0)) await u.bye(c);
       await waitForStatus(svc, noCalls, 10000, 'the capped calls to end');
       assert.equal(await dial('127.0.0.46'), 200, 'a freed slot takes a call again');
@@ -447,7 +447,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       // ... while the owner, logged in, is not (421: past the PIN check, our dummy offer)
       const mine = await owner.req({ request: 'join', display: 'Erin', room: room.address }, DUMMY_OFFER);
       assert.equal(mine.error_code, 421, JSON.stringify(mine));
-      assert.match(svc.log(), /PIN entry to erin\.join locked for 600 s after 20 wrong PINs/);
+      await svc.expectLog(/PIN entry to erin\.join locked for 600 s after 20 wrong PINs/);
       // the page says so
       await page.page.waitForSelector('.toast.error', { timeout: 10000 });
       const toasts = await page.page.locator('.toast.error').allTextContents();
@@ -466,7 +466,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       assert.equal(r.final.status, 403, r.final.first);
       const s = await bridgeStatus(svc);
       assert.ok(!s.sip.registrations.some((x) => x.username === 'frank'), JSON.stringify(s.sip.registrations));
-      assert.match(svc.log(), /REGISTER of frank from 127\.0\.0\.60 refused \(contact on another host\)/);
+      await svc.expectLog(/REGISTER of frank from 127\.0\.0\.60 refused \(contact on another host\)/);
       // its own address is fine
       const ok = await uac.register('frank', frankAcc.sip_password);
       assert.equal(ok.final.status, 200, ok.final.first);
@@ -497,7 +497,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       await sleep(2000);
       const calls = new Set(device.requests.filter((m) => m.method === 'INVITE').map((m) => m.headers['call-id'][0]));
       assert.equal(calls.size, 1, `the device was called ${calls.size} times`);
-      assert.match(svc.log(), /cannot call gina's device into gina\.join: rang it less than a minute ago/);
+      await svc.expectLog(/cannot call gina's device into gina\.join: rang it less than a minute ago/);
     } finally {
       await guest.close();
       device.close();
@@ -520,7 +520,7 @@ describe('security of the SIP bridge: media, calls, PINs, dial-out, digest', () 
       const s = await bridgeStatus(svc);
       const mine = s.sip.registrations.filter((x) => x.username === 'hank');
       assert.deepEqual(mine.map((x) => x.contact), [`sip:hank@127.0.0.62:${uac.port}`], JSON.stringify(mine));
-      assert.match(svc.log(), /REGISTER of hank from 127\.0\.0\.62: a replayed answer \(nonce already used\), challenged again/);
+      await svc.expectLog(/REGISTER of hank from 127\.0\.0\.62: a replayed answer \(nonce already used\), challenged again/);
       // the real client answers the fresh challenge and is registered again
       const again = await uac.register('hank', hankAcc.sip_password);
       assert.equal(again.final.status, 200, again.final.first);

@@ -84,7 +84,7 @@ describe('SIP signalling (sipp)', () => {
     const call = sipp('call_bye.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('4321#', 8) }, { duration: 3000 });
     await waitForStatus(svc, inRoom('board', 'address'), 8000, 'the caller in board');
     assert.equal(await call, 0);
-    assert.match(svc.log(), /joined room board \(address\)/);
+    await svc.expectLog(/joined room board \(address\)/);
   });
 
   test('PIN room: the 4 PIN digits without # let the caller in (SIP INFO)', async () => {
@@ -112,7 +112,7 @@ describe('SIP signalling (sipp)', () => {
     assert.equal(await sipp('call_kicked.xml', { ruri: `sip:${board.address}@${DOMAIN}`, ...dtmfKeys('#1111#2222#3333', 15) }), 0);
     assert.ok(Date.now() - t0 < 15000);
     await waitForStatus(svc, (x) => x.sip.calls.length === 0, 5000, 'the call to end');
-    assert.match(svc.log(), /ended: wrong pin/);
+    await svc.expectLog(/ended: wrong pin/);
   });
 
   test('lobby: the bare IP, then the meeting number and # joins the room', async () => {
@@ -179,7 +179,7 @@ describe('SIP signalling (sipp)', () => {
     } finally {
       await guest.close();
     }
-    assert.match(svc.log(), /asked the SIP bridge to call alice's device into alice\.join/);
+    await svc.expectLog(/asked the SIP bridge to call alice's device into alice\.join/);
   });
 
   test('the call log holds who, from where, which room, how and why it ended', async () => {

@@ -103,6 +103,17 @@ async function startService(opts = {}) {
     adminWsUrl: `ws://127.0.0.1:${adminPort}/`,
     database: path.join(dir, 'state', 'vmr.sqlite'),
     log: () => fs.readFileSync(logPath, 'utf8'),
+    /**
+     * Janus writes its log from a thread of its own, after the answer has gone out: wait for a
+     * line (up to timeoutMs) instead of reading the file once.
+     */
+    async expectLog(re, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!re.test(svc.log())) {
+        if (Date.now() > deadline) throw new Error(`no log line ${re} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     isRunning: () => child.exitCode === null && child.signalCode === null,
     /** kill -9: no clean shutdown at all. */
     async kill9() {

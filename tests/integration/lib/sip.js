@@ -95,14 +95,8 @@ async function waitForStatus(svc, pred, timeoutMs, what) {
   throw new Error(`timeout waiting for ${what}; last status ${JSON.stringify(last && last.sip)}`);
 }
 
-/** Janus writes its log from a thread of its own: poll for a line instead of reading once. */
-async function waitForLog(svc, re, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!re.test(svc.log())) {
-    if (Date.now() > deadline) throw new Error(`no log line ${re} after ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
+/** The log line the service writes from its own thread (see service.js expectLog). */
+const waitForLog = (svc, re, timeoutMs = 5000) => svc.expectLog(re, timeoutMs);
 
 const inRoom = (room, via) => (s) => s.sip && s.sip.calls.some((c) => c.state === 'in-room' && c.room === room && (!via || c.via === via));
 const noCalls = (s) => s.sip && s.sip.calls.length === 0;
