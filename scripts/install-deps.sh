@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian and npm dependency of tpaas-vmr. Idempotent: does nothing when all is there.
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
+# Usage: scripts/install-deps.sh [--test] [--package]   (--test adds what the test suite needs,
+# --package what `make deb` needs to build and check the Debian package; the suite builds it, so
+# --test includes it)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -12,9 +14,15 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	libsodium-dev libcurl4-openssl-dev libpq-dev libsrtp2-dev espeak-ng ffmpeg
 	iproute2 util-linux procps curl)
 TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang clang-format libclang-rt-14-dev valgrind postgresql python3-aiosmtpd sip-tester baresip-core baresip-ffmpeg)
+PACKAGE_PKGS=(debhelper dpkg-dev lintian)
 
 pkgs=("${BUILD_PKGS[@]}")
-[ "${1:-}" = "--test" ] && pkgs+=("${TEST_PKGS[@]}")
+for a in "$@"; do
+	case "$a" in
+		--test) pkgs+=("${TEST_PKGS[@]}" "${PACKAGE_PKGS[@]}") ;;
+		--package) pkgs+=("${PACKAGE_PKGS[@]}") ;;
+	esac
+done
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -34,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if [[ " $* " == *" --test "* ]]; then
 	cd "$ROOT/tests"
 	if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 		echo "== npm ci (tests)"

@@ -52,6 +52,21 @@ else
 	tail -40 "$OUT/fuzz.log"; echo "fuzz smoke failed"; failed=$((failed + 1))
 fi
 
+step "Debian package (dpkg-buildpackage, lintian, dpkg -i and the service from the installed files)"
+if deb=$(scripts/make-deb.sh --no-lintian 2>"$OUT/package-build.log" | tail -1) && [ -f "$deb" ]; then
+	passed=$((passed + 1)); echo "the package builds: $deb"
+	if lintian --fail-on error "$deb" >"$OUT/lintian.log" 2>&1; then passed=$((passed + 1)); echo "lintian: no errors"; else
+		failed=$((failed + 1)); grep '^E:' "$OUT/lintian.log"; echo "lintian reports errors"; fi
+	tests/package/install-test.sh "$deb" >"$OUT/package.log" 2>&1
+	pp=$(grep -c '^ok - ' "$OUT/package.log"); pf=$(grep -c '^not ok - ' "$OUT/package.log")
+	tail -1 "$OUT/package.log" | grep -qE '^[0-9]+ passed, [0-9]+ failed$' || pf=$((pf + 1))
+	[ "$pf" -eq 0 ] || grep -A5 '^not ok' "$OUT/package.log"
+	passed=$((passed + pp)); failed=$((failed + pf))
+	echo "package install test: $pp passed, $pf failed"
+else
+	tail -40 "$OUT/package-build.log"; echo "the package does not build"; failed=$((failed + 1))
+fi
+
 step "integration tests (real janus + chromium + SMTP, in a private network namespace)"
 rm -f "$OUT/integration.tap"
 bash tests/run-integration.sh
