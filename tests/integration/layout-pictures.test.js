@@ -1,8 +1,8 @@
-// A call in each of the four layouts, as a participant sees it on the join page: four
+// The join page a newcomer sees, and a call in each of the four layouts, as a participant sees it: four
 // participants with a coloured camera each (only Ana talks, so she is the active speaker) and a
 // fifth who watches. Each test checks where the room puts everyone in its composed picture and
 // saves the page as tests/out/screenshots/layout-<layout>-1280x800.png (the README's pictures:
-// `make screenshots`).
+// `make screenshots`; join-1280x800.png for the join page).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -74,6 +74,25 @@ async function save(layout) {
   await watcher.page.waitForTimeout(500);
   await shot(watcher.page, `layout-${layout}-1280x800`);
 }
+
+test('a newcomer on /join sees the camera preview and a form for room, name and PIN', async () => {
+  const eve = await launchBrowser();   // chromium's own fake camera: its moving test picture
+  try {
+    const page = eve.page;
+    await page.goto(`${svc.httpUrl}/join?lang=en`);
+    await page.waitForFunction(() => window.vmr && window.vmr.handle && !document.getElementById('join').disabled, null, { timeout: 15000 });
+    assert.match(await page.textContent('#join-title'), /Join a meeting/);
+    assert.equal(await page.isVisible('#room'), true);
+    assert.equal(await page.isVisible('#pin'), true);
+    await page.waitForFunction(() => document.getElementById('preview').videoWidth > 0, null, { timeout: 10000 });
+    await page.fill('#room', 'ana.join');
+    await page.fill('#display', 'Eve');
+    await page.waitForTimeout(500);
+    await shot(page, 'join-1280x800');
+  } finally {
+    await eve.close();
+  }
+});
 
 const cell = (cols, i) => ({ x: ((i % cols) + 0.4) / cols, y: (Math.floor(i / cols) + 0.3) / cols, w: 0.2 / cols, h: 0.2 / cols });
 
