@@ -65,6 +65,11 @@ check "janus.jcfg holds that secret instead of the placeholder" \
 	bash -c 'grep -q "admin_secret = \"$1\"" '$CONF'/janus.jcfg && ! grep -q @ADMIN_SECRET@ '$CONF'/janus.jcfg' _ "$SECRET"
 check "the unit is enabled (multi-user.target wants tpaas-vmr.service)" test -L /etc/systemd/system/multi-user.target.wants/tpaas-vmr.service
 check "logrotate rotates /var/log/tpaas-vmr" grep -q '^/var/log/tpaas-vmr/\*\.log' /etc/logrotate.d/tpaas-vmr
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze verify --man=no $UNIT 2>&1)
+	if [ -z "$out" ]; then ok "systemd-analyze verify finds nothing wrong with the installed unit"; else
+		notok "systemd-analyze verify finds nothing wrong with the installed unit" "$out"; fi
+fi
 
 # 3. Start the service as its unit says (ExecStart as User) and talk to it.
 EXEC=$(sed -n 's/^ExecStart=//p' $UNIT)
@@ -103,7 +108,12 @@ if echo "$r" | grep -q 'carol.join'; then ok "tpaas-admin (as root) reads the se
 	notok "tpaas-admin (as root) reads the service's store: carol's room is there" "$r"; fi
 check "the store belongs to tpaas-vmr" test "$(stat -c '%U' /var/lib/tpaas-vmr/vmr.sqlite)" = tpaas-vmr
 check "janus writes its log to /var/log/tpaas-vmr/janus.log" grep -q "tpaas" /var/log/tpaas-vmr/janus.log
-kill -INT $JANUS; wait $JANUS 2>/dev/null
+# systemctl stop sends SIGTERM: janus leaves on its own, within systemd's default 90 s.
+kill -TERM $JANUS
+for _ in $(seq 1 100); do kill -0 $JANUS 2>/dev/null || break; sleep 0.2; done
+if kill -0 $JANUS 2>/dev/null; then notok "SIGTERM (systemctl stop) stops the service within 20 s"; kill -KILL $JANUS; else
+	ok "SIGTERM (systemctl stop) stops the service within 20 s"; fi
+wait $JANUS 2>/dev/null
 
 # 4. Upgrade (the same version again: dpkg runs the postinst as for an upgrade): the secret stays.
 if out=$(DEBIAN_FRONTEND=noninteractive dpkg -i "$DEB" 2>&1); then
