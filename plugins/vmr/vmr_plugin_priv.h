@@ -37,6 +37,7 @@ typedef struct vmr_session {
 	char *display;
 	int64_t room_id;       /* store id of the room while in it */
 	int64_t invitation_id; /* the invitation used to join, 0 when none */
+	const char *kind;      /* "browser" or "app" (vmr_ops_kind), set at join */
 	vmr_client client;     /* login state; used by the worker thread only */
 	volatile gint media_up;
 	volatile gint destroyed;

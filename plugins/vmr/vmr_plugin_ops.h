@@ -1,0 +1,23 @@
+/*
+ * vmr_plugin_ops.h - janus.plugin.vmr's operator hooks (TURN settings, health, metrics and
+ * event lines); see vmr_plugin_ops.c.
+ */
+#ifndef TPAAS_VMR_PLUGIN_OPS_H
+#define TPAAS_VMR_PLUGIN_OPS_H
+
+struct vmr_session;
+
+/* Plugin init (after the service is up) and destroy (before it goes). */
+void vmr_ops_init(const char *config_path);
+void vmr_ops_destroy(void);
+/* The participant kind ("browser" for our page, else "app") for a join's "client" field;
+ * static string. */
+const char *vmr_ops_kind(const char *client);
+/* A session entered / left a room: gauges, counters and the event line. */
+void vmr_ops_joined(const struct vmr_session *s, const char *room);
+void vmr_ops_left(const struct vmr_session *s, const char *room);
+/* Any other event line about a session (pin_failure, kicked), cause may be NULL. */
+void vmr_ops_event(
+	const struct vmr_session *s, const char *kind, const char *room, const char *cause);
+
+#endif
