@@ -63,8 +63,8 @@ static char *query_arg(struct lws *wsi, const char *name)
 {
 	char arg[256];
 	size_t n = strlen(name);
-	for (int i = 0; lws_hdr_copy_fragment(wsi, arg, sizeof(arg), WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
-		i++) {
+	for (int i = 0;
+		lws_hdr_copy_fragment(wsi, arg, sizeof(arg), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
 		if (strncmp(arg, name, n) == 0 && arg[n] == '=')
 			return g_strdup(arg + n + 1);
 	}
@@ -113,8 +113,8 @@ static int admin_serve(struct lws *wsi, const char *uri)
 	}
 	if (uri != NULL && strcmp(uri, "/metrics") == 0) {
 		char *text = vmr_metrics_render();
-		int rc = admin_reply(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-			text);
+		int rc = admin_reply(
+			wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", text);
 		g_free(text);
 		return rc;
 	}

@@ -74,12 +74,13 @@ static void append_value(GString *s, double value)
 		g_string_append_printf(s, " %" G_GINT64_FORMAT "\n", (gint64)value);
 	else {
 		char buf[G_ASCII_DTOSTR_BUF_SIZE];
-		g_string_append_printf(s, " %s\n", g_ascii_formatd(buf, sizeof(buf), "%.9g", value));
+		g_string_append_printf(
+			s, " %s\n", g_ascii_formatd(buf, sizeof(buf), "%.9g", value));
 	}
 }
 
-void vmr_metrics_sample2(vmr_metrics_out *out, const char *name, const char *l1,
-	const char *v1, const char *l2, const char *v2, double value)
+void vmr_metrics_sample2(vmr_metrics_out *out, const char *name, const char *l1, const char *v1,
+	const char *l2, const char *v2, double value)
 {
 	GString *s = out->text;
 	g_string_append(s, name);
@@ -135,8 +136,8 @@ static void count_sip(void *opaque, uint64_t id, const char *display, int is_sip
 		(*(unsigned *)opaque)++;
 }
 
-static void collect_counter(vmr_metrics_out *out, const char *name, const char *help,
-	vmr_metric_counter c)
+static void collect_counter(
+	vmr_metrics_out *out, const char *name, const char *help, vmr_metric_counter c)
 {
 	vmr_metrics_family(out, name, "counter", help);
 	vmr_metrics_sample(out, name, NULL, NULL, (double)vmr_metrics_counter_get(c));
@@ -206,26 +207,28 @@ static void collect_own(vmr_metrics_out *out)
 	}
 	g_ptr_array_free(rooms, TRUE);
 
-	collect_counter(out, "tpaas_pin_failures_total",
-		"Wrong PINs (browsers and keypads alike).", VMR_METRIC_PIN_FAILURES);
+	collect_counter(out, "tpaas_pin_failures_total", "Wrong PINs (browsers and keypads alike).",
+		VMR_METRIC_PIN_FAILURES);
 	collect_counter(out, "tpaas_login_failures_total",
 		"Failed logins to the owner's page (wrong user name or password).",
 		VMR_METRIC_LOGIN_FAILURES);
-	collect_counter(out, "tpaas_kicked_total", "Participants put out of a room.",
-		VMR_METRIC_KICKED);
+	collect_counter(
+		out, "tpaas_kicked_total", "Participants put out of a room.", VMR_METRIC_KICKED);
 	collect_counter(out, "tpaas_sip_registers_total", "SIP REGISTER requests accepted.",
 		VMR_METRIC_SIP_REGISTERS);
 	collect_counter(out, "tpaas_sip_register_failures_total",
-		"SIP REGISTER requests refused (authentication).", VMR_METRIC_SIP_REGISTER_FAILURES);
+		"SIP REGISTER requests refused (authentication).",
+		VMR_METRIC_SIP_REGISTER_FAILURES);
 	collect_counter(out, "tpaas_sip_calls_total", "SIP calls set up (dial-in and dial-out).",
 		VMR_METRIC_SIP_CALLS);
 	collect_counter(
 		out, "tpaas_mail_sent_total", "Invitation mails sent.", VMR_METRIC_MAIL_SENT);
 	collect_counter(out, "tpaas_mail_failures_total",
-		"Invitation mails not sent (SMTP error, full queue, shutdown).", VMR_METRIC_MAIL_FAILED);
+		"Invitation mails not sent (SMTP error, full queue, shutdown).",
+		VMR_METRIC_MAIL_FAILED);
 	vmr_metrics_family(out, "tpaas_mail_queue", "gauge", "Mails waiting to be sent.");
-	vmr_metrics_sample(
-		out, "tpaas_mail_queue", NULL, NULL, (double)vmr_metrics_gauge_get(VMR_GAUGE_MAIL_QUEUE));
+	vmr_metrics_sample(out, "tpaas_mail_queue", NULL, NULL,
+		(double)vmr_metrics_gauge_get(VMR_GAUGE_MAIL_QUEUE));
 }
 
 /* ---- modules -------------------------------------------------------------------------- */

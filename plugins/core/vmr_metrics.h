@@ -27,12 +27,12 @@ typedef enum vmr_metric_counter {
 	VMR_METRIC_JOINS_BROWSER,    /* joins by kind */
 	VMR_METRIC_JOINS_APP,
 	VMR_METRIC_JOINS_SIP,
-	VMR_METRIC_KICKED,           /* participants put out (revoked invitation) */
-	VMR_METRIC_SIP_REGISTERS,    /* REGISTER accepted */
+	VMR_METRIC_KICKED,                /* participants put out (revoked invitation) */
+	VMR_METRIC_SIP_REGISTERS,         /* REGISTER accepted */
 	VMR_METRIC_SIP_REGISTER_FAILURES, /* REGISTER refused (digest) */
-	VMR_METRIC_SIP_CALLS,        /* SIP calls set up (answered, both directions) */
+	VMR_METRIC_SIP_CALLS,             /* SIP calls set up (answered, both directions) */
 	VMR_METRIC_MAIL_SENT,
-	VMR_METRIC_MAIL_FAILED,      /* SMTP errors, full queue, stopped mailer */
+	VMR_METRIC_MAIL_FAILED, /* SMTP errors, full queue, stopped mailer */
 	VMR_METRIC_COUNTER_COUNT
 } vmr_metric_counter;
 
@@ -54,15 +54,14 @@ gint64 vmr_metrics_gauge_get(vmr_metric_gauge g);
 typedef struct vmr_metrics_out vmr_metrics_out;
 /* Starts a family: its # HELP and # TYPE lines ("counter", "gauge"). Call once per name: the
  * format wants all samples of a family together. */
-void vmr_metrics_family(
-	vmr_metrics_out *out, const char *name, const char *type, const char *help);
+void vmr_metrics_family(vmr_metrics_out *out, const char *name, const char *type, const char *help);
 /* One sample: name{label_name="label_value"} value; label_name NULL for none.  The label
  * value is escaped (backslash, quote, new line), whatever bytes it holds. */
 void vmr_metrics_sample(vmr_metrics_out *out, const char *name, const char *label_name,
 	const char *label_value, double value);
 /* Two labels. */
-void vmr_metrics_sample2(vmr_metrics_out *out, const char *name, const char *l1,
-	const char *v1, const char *l2, const char *v2, double value);
+void vmr_metrics_sample2(vmr_metrics_out *out, const char *name, const char *l1, const char *v1,
+	const char *l2, const char *v2, double value);
 
 /* A module's part: collect appends its families (names unique to it); health returns TRUE
  * when its part works and may append a short reason to why (one line, no new line). Either

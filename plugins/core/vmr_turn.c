@@ -46,8 +46,8 @@ unsigned vmr_turn_ttl(void)
 	return ttl;
 }
 
-int vmr_turn_credential(const char *secret, int64_t expiry_s, const char *tag, char **username,
-	char **password)
+int vmr_turn_credential(
+	const char *secret, int64_t expiry_s, const char *tag, char **username, char **password)
 {
 	if (secret == NULL || *secret == '\0' || username == NULL || password == NULL)
 		return -EINVAL;

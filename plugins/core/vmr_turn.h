@@ -29,8 +29,8 @@ void vmr_turn_configure(const char *const *urls, const char *secret, unsigned tt
 int vmr_turn_enabled(void);
 /* The credential for a username built from expiry and tag (tag may be NULL: username is then
  * the expiry alone).  0, or -EINVAL. */
-int vmr_turn_credential(const char *secret, int64_t expiry_s, const char *tag, char **username,
-	char **password);
+int vmr_turn_credential(
+	const char *secret, int64_t expiry_s, const char *tag, char **username, char **password);
 /* The WebRTC iceServers array for a client: [{"urls": [...], "username": ..., "credential":
  * ...}] valid for the configured lifetime from now; NULL when TURN is off. */
 json_t *vmr_turn_ice_servers(const char *tag);

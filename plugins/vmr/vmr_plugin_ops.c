@@ -47,16 +47,17 @@ static void turn_read(const char *config_path)
 	g_free(file);
 	if (config == NULL)
 		return;
-	janus_config_category *turn =
-		janus_config_get(config, NULL, janus_config_type_category, "turn");
-	janus_config_item *urls = turn ? janus_config_get(config, turn, janus_config_type_item,
-						  "urls")
-				       : NULL;
-	janus_config_item *secret = turn ? janus_config_get(config, turn,
-						    janus_config_type_item, "secret")
-					 : NULL;
-	janus_config_item *ttl =
-		turn ? janus_config_get(config, turn, janus_config_type_item, "ttl") : NULL;
+	janus_config_category *turn = janus_config_get(
+		config, NULL, janus_config_type_category, "turn");
+	janus_config_item *urls = turn
+		? janus_config_get(config, turn, janus_config_type_item, "urls")
+		: NULL;
+	janus_config_item *secret = turn
+		? janus_config_get(config, turn, janus_config_type_item, "secret")
+		: NULL;
+	janus_config_item *ttl = turn
+		? janus_config_get(config, turn, janus_config_type_item, "ttl")
+		: NULL;
 	if (urls && urls->value && *urls->value && secret && secret->value && *secret->value) {
 		char **list = g_strsplit_set(urls->value, ", ", -1);
 		GPtrArray *clean = g_ptr_array_new();
@@ -67,9 +68,10 @@ static void turn_read(const char *config_path)
 		gint64 ttl_s = ttl && ttl->value ? g_ascii_strtoll(ttl->value, NULL, 10) : 0;
 		if (ttl_s <= 0 || ttl_s > 7 * 86400)
 			ttl_s = 86400;
-		vmr_turn_configure((const char *const *)clean->pdata, secret->value, (unsigned)ttl_s);
-		JANUS_LOG(LOG_INFO, "[vmr] TURN for clients: %s (credentials for %" G_GINT64_FORMAT
-				    " s)\n",
+		vmr_turn_configure(
+			(const char *const *)clean->pdata, secret->value, (unsigned)ttl_s);
+		JANUS_LOG(LOG_INFO,
+			"[vmr] TURN for clients: %s (credentials for %" G_GINT64_FORMAT " s)\n",
 			urls->value, ttl_s);
 		g_ptr_array_free(clean, TRUE);
 		g_strfreev(list);
