@@ -169,6 +169,27 @@ describe('operator metrics, health and event logs', () => {
     await svc.expectLog(/\[event\] kind=pin_failure room=locked\S* participant=\d+ via=app source=127\.0\.0\.1 cause="no such room, or wrong PIN"/);
   });
 
+  test('a guest whose invitation is revoked gets a kicked line and is counted', async () => {
+    await vmrAdmin(svc, { request: 'create_account', username: 'olga', password: 'olga-secret-1' });
+    const owner = await vmrClient(svc);
+    const guest = await vmrClient(svc);
+    try {
+      assert.equal((await owner.req({ request: 'login', username: 'olga', password: 'olga-secret-1' })).vmr, 'login');
+      const inv = (await owner.req({ request: 'invite', email: 'gus@example.org', name: 'Gus' })).invitation;
+      const u = new URL(inv.url);
+      const j = await guest.message(guest.handle, { request: 'join', id: Number(u.searchParams.get('id')), secret: u.searchParams.get('secret'), client: 'web' }, OPUS_OFFER);
+      assert.equal(j.data.vmr, 'joined', JSON.stringify(j.data));
+      const before = (await metrics()).tpaas_kicked_total;
+      assert.equal((await owner.req({ request: 'revoke_invitation', id: inv.id })).vmr, 'revoked');
+      await svc.expectLog(new RegExp(`\\[event\\] kind=kicked room=olga\\.join participant=${j.data.id} via=browser source=127\\.0\\.0\\.1 name=Gus cause="invitation revoked"`));
+      await svc.expectLog(new RegExp(`\\[event\\] kind=leave room=olga\\.join participant=${j.data.id} via=browser`));
+      assert.equal((await metrics()).tpaas_kicked_total, before + 1);
+    } finally {
+      owner.close();
+      guest.close();
+    }
+  });
+
   test('/healthz answers 200 with the store and SIP checks', async () => {
     const r = await get(`http://127.0.0.1:${svc.adminPort}/healthz`);
     assert.equal(r.status, 200, r.text);
