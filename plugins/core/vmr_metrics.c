@@ -20,6 +20,15 @@ typedef struct module {
 
 static guint64 counters[VMR_METRIC_COUNTER_COUNT];
 static gint64 gauges[VMR_GAUGE_COUNT];
+/* Jitter histogram bounds, seconds (+Inf last). */
+static const double jitter_le[] = { 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32 };
+#define JITTER_BUCKETS (G_N_ELEMENTS(jitter_le) + 1)
+typedef struct media_slot {
+	guint64 expected, lost;
+	guint64 jitter_bucket[JITTER_BUCKETS]; /* not cumulative; rendered cumulative */
+	guint64 jitter_sum_us, jitter_count;
+} media_slot;
+static media_slot media[VMR_MEDIA_DIR_COUNT][VMR_KIND_COUNT][2];
 static GMutex modules_lock;
 static GPtrArray *modules; /* module (owned), in registration order */
 
@@ -45,6 +54,36 @@ guint64 vmr_metrics_counter_get(vmr_metric_counter c)
 gint64 vmr_metrics_gauge_get(vmr_metric_gauge g)
 {
 	return (unsigned)g < VMR_GAUGE_COUNT ? __atomic_load_n(&gauges[g], __ATOMIC_RELAXED) : 0;
+}
+
+static media_slot *media_at(vmr_media_dir dir, vmr_metric_kind kind, int is_video)
+{
+	if ((unsigned)dir >= VMR_MEDIA_DIR_COUNT || (unsigned)kind >= VMR_KIND_COUNT)
+		return NULL;
+	return &media[dir][kind][is_video ? 1 : 0];
+}
+
+void vmr_metrics_media_loss(
+	vmr_media_dir dir, vmr_metric_kind kind, int is_video, uint32_t expected, uint32_t lost)
+{
+	media_slot *m = media_at(dir, kind, is_video);
+	if (m == NULL)
+		return;
+	__atomic_add_fetch(&m->expected, expected, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->lost, lost, __ATOMIC_RELAXED);
+}
+
+void vmr_metrics_media_jitter(vmr_media_dir dir, vmr_metric_kind kind, int is_video, double seconds)
+{
+	media_slot *m = media_at(dir, kind, is_video);
+	if (m == NULL || !(seconds >= 0) || seconds > 3600)
+		return;
+	size_t b = 0;
+	while (b < G_N_ELEMENTS(jitter_le) && seconds > jitter_le[b])
+		b++;
+	__atomic_add_fetch(&m->jitter_bucket[b], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->jitter_sum_us, (guint64)(seconds * 1e6), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->jitter_count, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- the text format ------------------------------------------------------------------ */
@@ -143,6 +182,80 @@ static void collect_counter(
 	vmr_metrics_sample(out, name, NULL, NULL, (double)vmr_metrics_counter_get(c));
 }
 
+static const char *const dir_names[] = { "in", "out" };
+static const char *const kind_names[] = { "browser", "app", "sip" };
+static const char *const media_names[] = { "audio", "video" };
+
+static void media_labels(GString *s, int d, int k, int v)
+{
+	g_string_printf(s, "direction=\"%s\",kind=\"%s\",media=\"%s\"", dir_names[d], kind_names[k],
+		media_names[v]);
+}
+
+static void collect_media(vmr_metrics_out *out)
+{
+	GString *l = g_string_new(NULL);
+	vmr_metrics_family(out, "tpaas_media_packets_expected_total", "counter",
+		"RTP packets expected (in: we received or missed; out: the peers' reports).");
+	for (int d = 0; d < VMR_MEDIA_DIR_COUNT; d++)
+		for (int k = 0; k < VMR_KIND_COUNT; k++)
+			for (int v = 0; v < 2; v++) {
+				media_labels(l, d, k, v);
+				g_string_append_printf(out->text,
+					"tpaas_media_packets_expected_total{%s} %" G_GUINT64_FORMAT
+					"\n",
+					l->str,
+					__atomic_load_n(
+						&media[d][k][v].expected, __ATOMIC_RELAXED));
+			}
+	vmr_metrics_family(out, "tpaas_media_packets_lost_total", "counter",
+		"RTP packets lost (in: gaps in what we received; out: the peers' reports).");
+	for (int d = 0; d < VMR_MEDIA_DIR_COUNT; d++)
+		for (int k = 0; k < VMR_KIND_COUNT; k++)
+			for (int v = 0; v < 2; v++) {
+				media_labels(l, d, k, v);
+				g_string_append_printf(out->text,
+					"tpaas_media_packets_lost_total{%s} %" G_GUINT64_FORMAT
+					"\n",
+					l->str,
+					__atomic_load_n(&media[d][k][v].lost, __ATOMIC_RELAXED));
+			}
+	vmr_metrics_family(out, "tpaas_media_jitter_seconds", "histogram",
+		"Interarrival jitter (RFC 3550), sampled about once a second per stream.");
+	for (int d = 0; d < VMR_MEDIA_DIR_COUNT; d++)
+		for (int k = 0; k < VMR_KIND_COUNT; k++)
+			for (int v = 0; v < 2; v++) {
+				media_slot *m = &media[d][k][v];
+				media_labels(l, d, k, v);
+				guint64 cum = 0;
+				for (size_t b = 0; b < JITTER_BUCKETS; b++) {
+					cum += __atomic_load_n(
+						&m->jitter_bucket[b], __ATOMIC_RELAXED);
+					char le[G_ASCII_DTOSTR_BUF_SIZE];
+					if (b < G_N_ELEMENTS(jitter_le))
+						g_ascii_formatd(le, sizeof(le), "%g", jitter_le[b]);
+					else
+						g_strlcpy(le, "+Inf", sizeof(le));
+					g_string_append_printf(out->text,
+						"tpaas_media_jitter_seconds_bucket{%s,le=\"%s\"} "
+						"%" G_GUINT64_FORMAT "\n",
+						l->str, le, cum);
+				}
+				char sum[G_ASCII_DTOSTR_BUF_SIZE];
+				g_ascii_formatd(sum, sizeof(sum), "%.6f",
+					(double)__atomic_load_n(&m->jitter_sum_us, __ATOMIC_RELAXED)
+						/ 1e6);
+				g_string_append_printf(out->text,
+					"tpaas_media_jitter_seconds_sum{%s} %s\n", l->str, sum);
+				g_string_append_printf(out->text,
+					"tpaas_media_jitter_seconds_count{%s} %" G_GUINT64_FORMAT
+					"\n",
+					l->str,
+					__atomic_load_n(&m->jitter_count, __ATOMIC_RELAXED));
+			}
+	g_string_free(l, TRUE);
+}
+
 static void collect_own(vmr_metrics_out *out)
 {
 	GPtrArray *rooms = g_ptr_array_new_with_free_func(room_row_free);
@@ -226,6 +339,7 @@ static void collect_own(vmr_metrics_out *out)
 	collect_counter(out, "tpaas_mail_failures_total",
 		"Invitation mails not sent (SMTP error, full queue, shutdown).",
 		VMR_METRIC_MAIL_FAILED);
+	collect_media(out);
 	vmr_metrics_family(out, "tpaas_mail_queue", "gauge", "Mails waiting to be sent.");
 	vmr_metrics_sample(out, "tpaas_mail_queue", NULL, NULL,
 		(double)vmr_metrics_gauge_get(VMR_GAUGE_MAIL_QUEUE));

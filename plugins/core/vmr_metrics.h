@@ -18,6 +18,7 @@
 #ifndef TPAAS_VMR_METRICS_H
 #define TPAAS_VMR_METRICS_H
 
+#include <stdint.h>
 #include <glib.h>
 
 /* Counters (only go up; _total in the output). */
@@ -43,6 +44,24 @@ typedef enum vmr_metric_gauge {
 	VMR_GAUGE_MAIL_QUEUE, /* mails waiting for the SMTP server */
 	VMR_GAUGE_COUNT
 } vmr_metric_gauge;
+
+/* Media quality, by direction (in: what we receive; out: what the peer receives from us, as
+ * its reports say), participant kind and media (vmr_media_quality.h feeds them). */
+typedef enum vmr_media_dir {
+	VMR_MEDIA_IN = 0,
+	VMR_MEDIA_OUT,
+	VMR_MEDIA_DIR_COUNT
+} vmr_media_dir;
+typedef enum vmr_metric_kind {
+	VMR_KIND_BROWSER = 0,
+	VMR_KIND_APP,
+	VMR_KIND_SIP,
+	VMR_KIND_COUNT
+} vmr_metric_kind;
+void vmr_metrics_media_loss(
+	vmr_media_dir dir, vmr_metric_kind kind, int is_video, uint32_t expected, uint32_t lost);
+void vmr_metrics_media_jitter(
+	vmr_media_dir dir, vmr_metric_kind kind, int is_video, double seconds);
 
 void vmr_metrics_inc(vmr_metric_counter c);
 void vmr_metrics_gauge_add(vmr_metric_gauge g, gint delta);

@@ -802,10 +802,12 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	janus_mutex_lock(&s->mutex);
-	if (s->part)
+	if (s->part) {
 		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0,
 			(const uint8_t *)packet->buffer, packet->length,
 			packet->video ? -1 : packet->extensions.audio_level);
+		vmr_ops_rtp_in(s, packet->video, (const uint8_t *)packet->buffer, packet->length);
+	}
 	janus_mutex_unlock(&s->mutex);
 }
 

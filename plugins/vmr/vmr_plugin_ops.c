@@ -130,3 +130,15 @@ void vmr_ops_left(const vmr_session *s, const char *room)
 		browser ? VMR_GAUGE_PARTICIPANTS_BROWSER : VMR_GAUGE_PARTICIPANTS_APP, -1);
 	vmr_ops_event(s, "leave", room, NULL);
 }
+
+static vmr_metric_kind metric_kind(const vmr_session *s)
+{
+	return s->kind && strcmp(s->kind, "browser") == 0 ? VMR_KIND_BROWSER : VMR_KIND_APP;
+}
+
+/* Browsers send Opus (48 kHz RTP clock) and VP8 (90 kHz) only (answer_offer). */
+void vmr_ops_rtp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len)
+{
+	vmr_media_rx_packet(&s->rx_in[is_video ? 1 : 0], buf, len, is_video ? 90000 : 48000,
+		g_get_monotonic_time(), metric_kind(s), is_video);
+}

@@ -116,6 +116,11 @@ describe('operator metrics, health and event logs', () => {
       assert.equal(m.tpaas_sip_calls, 1, r.text);
       assert.ok(m.tpaas_sip_calls_total >= 1, r.text);
       assert.ok(m[`tpaas_room_cpu_seconds_total{room="${room.address}",thread="audio"}`] > 0, r.text);
+      // media quality: what we receive from the browsers (about 1.5 s of it by now at least)
+      for (const media of ['audio', 'video']) {
+        assert.ok(m[`tpaas_media_packets_expected_total{direction="in",kind="browser",media="${media}"}`] >= 50, `in ${media}`);
+        assert.ok(m[`tpaas_media_jitter_seconds_count{direction="in",kind="browser",media="${media}"}`] > 0, `in ${media} jitter`);
+      }
       // the caller's events, as an operator's log shipper sees them
       await svc.expectLog(/\[event\] kind=call_setup room=ops\S* participant=\d+ via=sip source=127\.0\.0\.1:\d+ name=\S+ cause=answered/);
       await svc.expectLog(/\[event\] kind=join room=ops\S* participant=\d+ via=sip source=127\.0\.0\.1:\d+/);
@@ -124,6 +129,13 @@ describe('operator metrics, health and event logs', () => {
       await waitForStatus(svc, noCalls, 5000, 'the call to end');
       await svc.expectLog(/\[event\] kind=call_end room=ops\S* participant=\d+ via=sip source=127\.0\.0\.1:\d+ name=\S+ cause=\S+/);
       await svc.expectLog(/\[event\] kind=leave room=ops\S* participant=\d+ via=sip/);
+      // the bridge's own reception reports on the caller's audio (one every ~5 s) went to the metrics
+      const after = await metrics();
+      assert.ok(after['tpaas_media_jitter_seconds_count{direction="in",kind="sip",media="audio"}'] >= 1, 'SIP in jitter');
+      const media = Object.entries(after).filter(([k, v]) => k.startsWith('tpaas_media_packets') && v > 0);
+      console.log(`media figures after the call: ${JSON.stringify(Object.fromEntries(media))}`);
+      // 2 browsers x 50 audio packets a second, for well over 10 s by now
+      assert.ok(after['tpaas_media_packets_expected_total{direction="in",kind="browser",media="audio"}'] >= 1000, 'browser audio in');
     } finally {
       for (const b of pages) await b.close();
       if (call) await call;
