@@ -43,8 +43,8 @@ typedef struct vmr_rx_state {
 	uint32_t cycles, base_seq; /* extended highest = cycles + max_seq */
 	uint32_t received;
 	uint32_t reported_expected, reported_lost; /* what the metrics have of this stream */
-	int64_t transit; /* arrival - timestamp, in clock units */
-	double jitter;   /* clock units */
+	int64_t transit;                           /* arrival - timestamp, in clock units */
+	double jitter;                             /* clock units */
 	uint32_t other_ssrc; /* another SSRC (RTX, padding probes): followed only after */
 	unsigned other_run;  /* 50 packets of it in a row */
 } vmr_rx_state;
