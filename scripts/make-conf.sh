@@ -11,6 +11,8 @@
 #   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_LOBBY_USER [lobby]
 #   SIP_RTP_PORTS [41000-45000]  SIP_PROMPT_DIR [PREFIX/share/tpaas-vmr/prompts]  SIP_MEDIA_TIMEOUT [30]
 #   SIP_DIALOUT_RING [30]  SIP_MAX_CALLS [200]  SIP_MAX_CALLS_PER_SOURCE [10]  SIP_TRUSTED_PROXIES [none]
+#   TURN_URLS [none: no TURN] (comma-separated turn:/turns: URIs)  TURN_SECRET (coturn's static-auth-secret)
+#   TURN_TTL [86400]  JANUS_TURN [0; 1: Janus itself fetches TURN credentials from the admin listener's /turn]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONF_DIR=$1
@@ -30,10 +32,24 @@ if [ -n "${ICE_IFACE:-}" ]; then
 else
 	ICE_LINE="# ice_enforce_list: not set, every non-loopback interface is used"
 fi
+if [ -n "${TURN_URLS:-}" ] && [ -z "${TURN_SECRET:-}" ]; then
+	echo "make-conf.sh: TURN_URLS needs TURN_SECRET (coturn's static-auth-secret)" >&2
+	exit 1
+fi
+# Janus's own TURN (only when Janus is behind NAT): its turn_rest_api asks our admin listener.
+if [ "${JANUS_TURN:-0}" = 1 ] && [ -n "${TURN_URLS:-}" ]; then
+	TURN_REST_KEY=${TURN_REST_KEY:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+	TURN_REST_LINE="turn_rest_api = \"http://${ADMIN_IP:-127.0.0.1}:${ADMIN_PORT:-7188}/turn\"\n\tturn_rest_api_key = \"$TURN_REST_KEY\"\n\tturn_rest_api_method = \"GET\""
+else
+	TURN_REST_KEY=
+	TURN_REST_LINE="# turn_rest_api: not set (JANUS_TURN=1 makes Janus itself use TURN)"
+fi
 # Values that may hold sed's special characters (a PostgreSQL URI with "&", say).
 esc() { printf '%s' "$1" | sed -e 's/[&|\\]/\\&/g'; }
 DATABASE_V=$(esc "${DATABASE:-$STATE_DIR/vmr.sqlite}")
 SMTP_URL_V=$(esc "${SMTP_URL:-}")
+TURN_URLS_V=$(esc "${TURN_URLS:-}")
+TURN_SECRET_V=$(esc "${TURN_SECRET:-}")
 if [ "${TLS:-false}" = true ] || [ "${TLS:-}" = 1 ]; then SCHEME=https; else SCHEME=http; fi
 PUBLIC_URL_V=$(esc "${PUBLIC_URL:-$SCHEME://${HTTP_IP:-127.0.0.1}:${HTTP_PORT:-8088}}")
 # Browsers may open WebSockets from the service's own pages only (scheme://host[:port] of PUBLIC_URL).
@@ -85,6 +101,11 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@VIDEO_WIDTH@|${VIDEO_WIDTH:-1280}|g" \
 		-e "s|@VIDEO_HEIGHT@|${VIDEO_HEIGHT:-720}|g" \
 		-e "s|@VIDEO_FPS@|${VIDEO_FPS:-30}|g" \
+		-e "s|@TURN_URLS@|$TURN_URLS_V|g" \
+		-e "s|@TURN_SECRET@|$TURN_SECRET_V|g" \
+		-e "s|@TURN_TTL@|${TURN_TTL:-86400}|g" \
+		-e "s|@TURN_REST_KEY@|$TURN_REST_KEY|g" \
+		-e "s|@TURN_REST_LINE@|$TURN_REST_LINE|g" \
 		"$tpl" > "$out"
 	chmod 600 "$out"
 done

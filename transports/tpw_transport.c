@@ -31,6 +31,7 @@
 #include <transports/transport.h>
 
 #include "tpaas_export.h"
+#include "tpw_http_admin.h"
 #include "tpw_http_redirect.h"
 #include "tpw_http_static.h"
 #include "tpw_tls_cert.h"
@@ -138,7 +139,8 @@ struct tpw_settings {
 	char *cert_key;
 	char *cert_pwd;
 	char *state_dir;
-	int redirect_port; /* 0: none */
+	int redirect_port;   /* 0: none */
+	char *turn_rest_key; /* NULL: no /turn on the admin listener */
 };
 
 static struct tpw_settings settings;
@@ -161,6 +163,9 @@ static void tpw_settings_clear(struct tpw_settings *s)
 		memset(s->cert_pwd, 0, strlen(s->cert_pwd));
 	g_free(s->cert_pwd);
 	g_free(s->state_dir);
+	if (s->turn_rest_key != NULL)
+		memset(s->turn_rest_key, 0, strlen(s->turn_rest_key));
+	g_free(s->turn_rest_key);
 	g_strfreev(s->allowed_origins);
 	memset(s, 0, sizeof(*s));
 }
@@ -259,6 +264,7 @@ static int tpw_settings_load(struct tpw_settings *s, const char *config_path)
 	tpw_config_strdup(cfg, general, "cert_key", &s->cert_key);
 	tpw_config_strdup(cfg, general, "cert_pwd", &s->cert_pwd);
 	tpw_config_strdup(cfg, general, "state_dir", &s->state_dir);
+	tpw_config_strdup(cfg, general, "turn_rest_key", &s->turn_rest_key);
 	if ((v = tpw_config_string(cfg, general, "allowed_origins")) != NULL)
 		s->allowed_origins = tpw_origins_parse(v);
 	if ((v = tpw_config_string(cfg, general, "admin")) != NULL)
@@ -397,9 +403,9 @@ static void tpw_protocols_build(size_t max_message_size)
 	protocols[1].per_session_data_size = sizeof(struct tpw_ws_pss);
 	protocols[1].rx_buffer_size = rx;
 	protocols[1].id = 0;
-	/* The admin vhost serves no files: plain HTTP there gets lws's 404. */
-	admin_protocols[0].name = "http-none";
-	admin_protocols[0].callback = lws_callback_http_dummy;
+	/* The admin vhost serves no files: only /metrics, /healthz (and /turn for Janus). */
+	admin_protocols[0].name = "http-admin";
+	admin_protocols[0].callback = tpw_admin_http_callback;
 	admin_protocols[1] = protocols[1];
 	admin_protocols[1].name = "janus-admin-protocol";
 	admin_protocols[1].id = TPW_WS_ADMIN_PROTOCOL_ID;
@@ -538,12 +544,14 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		.hsts_max_age_s = settings.tls ? settings.hsts_max_age_s : 0,
 	};
 	tpw_http_setup(&hc);
+	tpw_admin_setup(settings.turn_rest_key);
 	tpw_protocols_build(settings.max_message_size);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, tpw_lws_log);
 	context = tpw_context_create();
 	if (context == NULL) {
 		tpw_http_cleanup();
+		tpw_admin_cleanup();
 		tpw_settings_clear(&settings);
 		return -EADDRNOTAVAIL;
 	}
@@ -560,6 +568,7 @@ static int tpw_init(janus_transport_callbacks *callback, const char *config_path
 		lws_context_destroy(context);
 		context = NULL;
 		tpw_http_cleanup();
+		tpw_admin_cleanup();
 		tpw_settings_clear(&settings);
 		return -ENOMEM;
 	}
@@ -596,6 +605,7 @@ static void tpw_destroy(void)
 	tpw_ws_set_context(NULL);
 	context = NULL;
 	tpw_http_cleanup();
+	tpw_admin_cleanup();
 	tpw_settings_clear(&settings);
 	JANUS_LOG(LOG_INFO, "[tpaasweb] stopped\n");
 }

@@ -6,7 +6,7 @@
 //   &lang=en|es, &debug=1
 // State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,
 // lastError, quality, reconnects, kicked, ...).
-import { connectJanus, attachVmr, RequestQueue, PluginError } from './janus-common.js';
+import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers } from './janus-common.js';
 import { t, applyI18n, setupLangSwitch, onLangChange } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -397,11 +397,25 @@ function createOffer(handle) {
   return new Promise((resolve, reject) => handle.createOffer({ tracks: offerTracks(), success: resolve, error: reject }));
 }
 
+/**
+ * TURN credentials from the service (none when it has no TURN server), for the offer about to
+ * be made: a page behind a firewall that blocks UDP reaches the room through TURN/TCP or TLS.
+ */
+async function refreshTurn() {
+  try {
+    const msg = await queue.request({ request: 'turn_credentials' });
+    setIceServers(msg.ice_servers);
+  } catch (e) {
+    // an older service without the request: direct ICE only
+  }
+}
+
 /** Offer + join on the current handle; resolves with the joined answer. */
 async function joinOnce() {
   const handle = state.handle;
+  await refreshTurn();
   const jsep = await createOffer(handle).catch((e) => { const err = new Error(e.message || e.name || String(e)); err.media = true; throw err; });
-  const body = { request: 'join', display: credentials.display };
+  const body = { request: 'join', display: credentials.display, client: 'web' };
   if (credentials.id) { body.id = credentials.id; body.secret = credentials.secret; } else { body.room = credentials.room; if (credentials.pin) body.pin = credentials.pin; }
   const msg = await queue.request(body, { jsep });
   if (!state.micOn) handle.muteAudio();

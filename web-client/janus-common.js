@@ -11,6 +11,16 @@ export function browserDetails() {
   return { browser, version: m ? parseInt(m[2], 10) : 0 };
 }
 
+/**
+ * The ICE servers every PeerConnection of this page uses. janus.js keeps a reference to the
+ * array it was given, so the TURN credentials the service hands out (request
+ * `turn_credentials`) are filled in here, in place, before an offer is made.
+ */
+export const iceServers = [];
+export function setIceServers(list) {
+  iceServers.splice(0, iceServers.length, ...(Array.isArray(list) ? list : []));
+}
+
 let initialised = null;
 function initJanus(debug) {
   if (!initialised) {
@@ -34,7 +44,7 @@ export async function connectJanus({ debug = false, onLost = () => {} } = {}) {
     let up = false;
     const janus = new Janus({
       server,
-      iceServers: [],
+      iceServers,
       success: () => { up = true; resolve(janus); },
       error: (err) => { if (up) onLost(String(err)); else reject(new Error(String(err))); },
       destroyed: () => {},

@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "vmr_mail.h"
+#include "vmr_metrics.h"
 
 #define DEFAULT_TIMEOUT_S 60
 #define CONNECT_TIMEOUT_S 15
@@ -153,6 +154,7 @@ struct vmr_mailer {
 
 static void job_finish(mail_job *job, int result, const char *error)
 {
+	vmr_metrics_inc(result == 0 ? VMR_METRIC_MAIL_SENT : VMR_METRIC_MAIL_FAILED);
 	if (job->done)
 		job->done(job->user_data, result, error);
 	if (job->free_user_data)
@@ -180,6 +182,7 @@ static gpointer mailer_thread(gpointer data)
 		if (m->stopping)
 			break;
 		job = g_queue_pop_head(&m->pending);
+		vmr_metrics_gauge_add(VMR_GAUGE_MAIL_QUEUE, -1);
 		g_mutex_unlock(&m->mutex);
 		char *error = NULL;
 		int rc = vmr_mail_send(&m->cfg, job->to, job->message, &error);
@@ -189,6 +192,7 @@ static gpointer mailer_thread(gpointer data)
 	}
 	/* Stopping: what is still queued is dropped, each owner told so. */
 	GQueue dropped = m->pending;
+	vmr_metrics_gauge_add(VMR_GAUGE_MAIL_QUEUE, -(gint)g_queue_get_length(&dropped));
 	g_queue_init(&m->pending);
 	g_mutex_unlock(&m->mutex);
 	mail_job *job;
@@ -245,6 +249,7 @@ void vmr_mailer_send(vmr_mailer *m, const char *to, const char *message, vmr_mai
 		g_queue_push_tail(&m->refused, job);
 	} else {
 		g_queue_push_tail(&m->pending, job);
+		vmr_metrics_gauge_add(VMR_GAUGE_MAIL_QUEUE, 1);
 	}
 	g_cond_signal(&m->cond);
 	g_mutex_unlock(&m->mutex);

@@ -10,6 +10,7 @@
  */
 #include "vmr_pinguard.h"
 #include "vmr_ratelimit.h"
+#include "vmr_metrics.h"
 
 #include <errno.h>
 #include <string.h>
@@ -156,6 +157,7 @@ int vmr_pinguard_check(vmr_pinguard *g, const char *room, const char *source, in
 
 int vmr_pinguard_failure(vmr_pinguard *g, const char *room, const char *source, int64_t now_us)
 {
+	vmr_metrics_inc(VMR_METRIC_PIN_FAILURES);
 	if (g == NULL || source == NULL)
 		return 0;
 	vmr_ratelimit_failure(g->sources, source, now_us);

@@ -32,7 +32,9 @@ static const request_spec requests[] = {
 	{ "join", VMR_REQ_JOIN, 0,
 		{ { "room", F_STRING, 0, 64 }, { "display", F_STRING, 0, 256 },
 			{ "pin", F_STRING, 0, 16 }, { "id", F_INT, 0, 0 },
-			{ "secret", F_STRING, 0, 128 } } },
+			{ "secret", F_STRING, 0, 128 },
+			/* "web" (our page) or an app's name: metrics and logs tell browsers from apps */
+			{ "client", F_STRING, 0, 32 } } },
 	{ "leave", VMR_REQ_LEAVE, 0, { { 0 } } },
 	{ "listparticipants", VMR_REQ_LIST_PARTICIPANTS, 0, { { 0 } } },
 	{ "keyframe", VMR_REQ_KEYFRAME, 0, { { 0 } } },
@@ -64,6 +66,7 @@ static const request_spec requests[] = {
 	{ "list_rooms", VMR_REQ_LIST_ROOMS, 1, { { "owner", F_STRING, 1, 64 } } },
 	{ "reset_sip_password", VMR_REQ_RESET_SIP_PASSWORD, 1,
 		{ { "username", F_STRING, 1, 64 } } },
+	{ "turn_credentials", VMR_REQ_TURN_CREDENTIALS, 0, { { 0 } } },
 };
 
 json_t *vmr_error_json(int code, const char *reason)

@@ -64,6 +64,8 @@ typedef enum vmr_request_type {
 	VMR_REQ_CREATE_ROOM,
 	VMR_REQ_LIST_ROOMS,
 	VMR_REQ_RESET_SIP_PASSWORD,
+	/* TURN credentials for the page or app (vmr_turn.h) */
+	VMR_REQ_TURN_CREDENTIALS,
 } vmr_request_type;
 
 typedef struct vmr_request {

@@ -6,6 +6,7 @@
 #include "vmr_auth.h"
 #include "vmr_ratelimit.h"
 #include "vmr_pinguard.h"
+#include "vmr_metrics.h"
 
 #include <errno.h>
 #include <string.h>
@@ -219,6 +220,7 @@ static json_t *do_login(vmr_service *svc, vmr_client *client, const vmr_request 
 	} else {
 		(void)vmr_password_verify(svc->dummy_hash, password);
 	}
+	vmr_metrics_inc(VMR_METRIC_LOGIN_FAILURES);
 	vmr_ratelimit_failure(svc->login_by_user, ukey, now);
 	vmr_ratelimit_failure(svc->login_by_client, client->source, now);
 	g_free(ukey);

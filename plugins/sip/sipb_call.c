@@ -14,6 +14,8 @@
  * releases the room and logs the end.
  */
 #include "sipb_ua_priv.h"
+#include "vmr_event_log.h"
+#include "vmr_metrics.h"
 
 #include <errno.h>
 #include <string.h>
@@ -44,6 +46,19 @@ const char *sipb_call_state_name(sipb_call_state s)
 static const char *via_name(vmr_call_via v)
 {
 	return v == VMR_CALL_LOBBY ? "lobby" : v == VMR_CALL_DIALOUT ? "dial-out" : "address";
+}
+
+/* One operator event line about the call (vmr_event_log.h). */
+static void call_oplog(const sipb_call *call, const char *kind, const char *cause)
+{
+	vmr_event ev = { .kind = kind,
+		.room = call->room_address,
+		.participant = call->member.id,
+		.via = "sip",
+		.source = call->source,
+		.name = call->caller,
+		.cause = cause };
+	vmr_event_log(&ev);
 }
 
 json_t *sipb_call_json(const sipb_call *call)
@@ -190,8 +205,10 @@ static void call_destroy(sipb_call *call)
 		vmr_rooms_member_remove(
 			call->room, call->member.id); /* the room's pages hear `left` */
 		vmr_rooms_release(call->room);
+		call_oplog(call, "leave", NULL);
 	}
 	const char *cause = call->cause ? call->cause : "ended";
+	call_oplog(call, "call_end", cause);
 	if (call->log_id > 0)
 		vmr_store_call_end(
 			ua->store, call->log_id, g_get_real_time() / G_USEC_PER_SEC, cause);
@@ -314,6 +331,8 @@ static void join_room(sipb_call *call)
 	/* the room's pages hear `joined`; the owner hears `guest_joined` when the caller is a guest */
 	vmr_member_role role = { .is_sip = 1, .is_owner = call_is_owner(call) };
 	vmr_rooms_member_add_as(room, call->member.id, call->display, &role);
+	vmr_metrics_inc(VMR_METRIC_JOINS_SIP);
+	call_oplog(call, "join", NULL);
 	set_state(call, SIPB_CALL_IN_ROOM);
 	if (call->log_id > 0)
 		vmr_store_call_set_room(
@@ -394,6 +413,7 @@ static void pin_entry(sipb_call *call, const char *entry)
 		return;
 	}
 	vmr_pinguard_failure(guard, call->room_address, src, now);
+	call_oplog(call, "pin_failure", "wrong PIN");
 	vmr_log(VMR_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong PIN for %s",
 		call->member.id, call->source, call->room_address);
 	if (sipb_ivr_wrong(&call->ivr))
@@ -590,6 +610,8 @@ void sipb_call_incoming(
 	g_free(answer);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
 		call->started_at, &call->log_id);
+	vmr_metrics_inc(VMR_METRIC_SIP_CALLS);
+	call_oplog(call, "call_setup", "answered");
 	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s",
 		call->member.id, call->caller, call->source, found ? call->room_address : "lobby");
 	if (found) {
@@ -664,6 +686,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	g_free(offer);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address,
 		VMR_CALL_DIALOUT, call->started_at, &call->log_id);
+	call_oplog(call, "call_setup", "dialling");
 	/* on the UA's own context (g_timeout_add would use the global default one) */
 	GSource *t = g_timeout_source_new_seconds((guint)ua->cfg.dialout_ring_s);
 	g_source_set_callback(t, ring_timeout, call, NULL);

@@ -144,6 +144,9 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 	uint32_t ssrc = s->sent_ssrc ? s->sent_ssrc : s->local_ssrc;
 	if (sipb_rtcp_build(&s->rxstats, ssrc, m->cname, with_pli, now, buf, 512, &len) < 0)
 		return;
+	/* our own report block: loss and jitter of what we receive */
+	vmr_media_rtcp_reports(
+		&s->rr_in, buf, len, s->clock_hz, VMR_MEDIA_IN, VMR_KIND_SIP, s == &m->s[1]);
 	if (s->tx && sipb_srtp_protect(s->tx, true, buf, &len, sizeof(buf)) < 0)
 		return;
 	int fd = s->rtcp_muxed ? s->sock.rtp_fd : s->sock.rtcp_fd;
@@ -241,6 +244,9 @@ static void handle_rtcp(
 		return;
 	}
 	STAT_INC(m, rtcp_in);
+	/* the peer's report block: loss and jitter of what it receives from us */
+	vmr_media_rtcp_reports(
+		&s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx == 1);
 	if (sv == SRC_LEARN)
 		s->src_rtcp = *from;
 	s->rtcp_muxed = on_rtp_port;

@@ -18,6 +18,7 @@
 #include "sipb_rtcp.h"
 #include "sipb_rtp_socket.h"
 #include "sipb_srtp.h"
+#include "vmr_media_quality.h"
 
 #define SIPB_MEDIA_RTCP_INTERVAL_US 5000000
 #define SIPB_MEDIA_LEARN_US         3000000 /* how long an unknown source may still be learned */
@@ -28,6 +29,7 @@ typedef struct sipb_stream {
 	bool enabled;
 	int pt, dtmf_pt;
 	uint32_t clock_hz;
+	vmr_rr_state rr_in, rr_out;  /* loss and jitter for the metrics (vmr_media_quality.h) */
 	mcu_audio_codec_id acodec;   /* audio only */
 	mcu_video_codec_id vcodec;   /* video only */
 	int h264_mode;               /* video H.264: packetization-mode 0 or 1 */

@@ -9,6 +9,7 @@
  */
 #include "sipb_ua_priv.h"
 #include "vmr_dialout.h"
+#include "vmr_metrics.h"
 
 #include <errno.h>
 #include <string.h>
@@ -108,10 +109,12 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 	} else if (v == SIPB_REG_BAD) {
 		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
 	} else if (v != SIPB_REG_OK) {
+		vmr_metrics_inc(VMR_METRIC_SIP_REGISTER_FAILURES);
 		vmr_log(VMR_LOG_WARN, "[sipbridge] REGISTER of %s from %s refused (%s)", user, ip,
 			v == SIPB_REG_LOCKED ? "locked" : "bad credentials");
 		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
 	} else {
+		vmr_metrics_inc(VMR_METRIC_SIP_REGISTERS);
 		int rc = 0;
 		int global = sip->sip_expires ? (int)sip->sip_expires->ex_delta : 3600;
 		char source[80];

@@ -24,6 +24,7 @@
 #include "mcu_room.h"
 #include "tpaas_export.h"
 #include "vmr_dialout.h"
+#include "vmr_metrics.h"
 #include "vmr_request.h"
 #include "vmr_store.h"
 #include "sipb_ua.h"
@@ -124,6 +125,32 @@ static void settings_read(
 	janus_config_destroy(config);
 }
 
+/* /metrics: the SIP user agent's registrations and calls now (vmr_metrics.h). */
+static void sipb_collect(void *opaque, vmr_metrics_out *out)
+{
+	(void)opaque;
+	json_t *st = sipb_ua_status(ua);
+	vmr_metrics_family(out, "tpaas_sip_registrations", "gauge",
+		"SIP contacts registered now (unexpired bindings).");
+	vmr_metrics_sample(out, "tpaas_sip_registrations", NULL, NULL,
+		(double)json_array_size(json_object_get(st, "registrations")));
+	vmr_metrics_family(
+		out, "tpaas_sip_calls", "gauge", "SIP calls now (ringing, IVR or in a room).");
+	vmr_metrics_sample(out, "tpaas_sip_calls", NULL, NULL,
+		(double)json_array_size(json_object_get(st, "calls")));
+	json_decref(st);
+}
+
+/* /healthz: the UA is up (it listens from sipb_ua_start on). */
+static gboolean sipb_health(void *opaque, GString *why)
+{
+	(void)opaque;
+	json_t *st = sipb_ua_status(ua);
+	g_string_append(why, json_string_value(json_object_get(st, "listening")));
+	json_decref(st);
+	return TRUE;
+}
+
 static int sipb_init(janus_callbacks *callback, const char *config_path)
 {
 	if (callback == NULL || config_path == NULL)
@@ -161,6 +188,7 @@ static int sipb_init(janus_callbacks *callback, const char *config_path)
 		.rtp_port_min = cfg.rtp_port_min,
 		.rtp_port_max = cfg.rtp_port_max };
 	g_atomic_int_set(&initialized, 1);
+	vmr_metrics_register("sip", sipb_collect, sipb_health, NULL);
 	JANUS_LOG(LOG_INFO,
 		"%s initialized: SIP on %s:%d (udp, tcp%s), domain %s, lobby user %s, store %s\n",
 		SIPB_NAME, cfg.ip, cfg.port, cfg.tls_port && cfg.tls_cert_dir ? ", tls" : "",
@@ -174,6 +202,7 @@ static void sipb_destroy(void)
 {
 	if (!g_atomic_int_get(&initialized))
 		return;
+	vmr_metrics_unregister("sip"); /* not called after this: ua may go */
 	vmr_dialout_set_handler(NULL, NULL);
 	g_atomic_int_set(&initialized, 0);
 	sipb_rtp_guests_clear();

@@ -42,6 +42,7 @@
 #include "vmr_store.h"
 #include "vmr_plugin_priv.h"
 #include "vmr_plugin_log.h"
+#include "vmr_plugin_ops.h"
 
 #define VMR_VERSION        1
 #define VMR_VERSION_STRING "0.1.0"
@@ -389,6 +390,7 @@ void vmr_session_leave(vmr_session *s)
 	janus_refcount_decrease(&s->ref);     /* the io's reference: the MCU won't call us again */
 	vmr_rooms_member_remove(room, s->id); /* the others hear `left` (we are out of the room) */
 	vmr_rooms_release(room);
+	vmr_ops_left(s, name);
 	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " left room %s\n", s->id, name);
 	g_free(name);
 }
@@ -537,6 +539,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path)
 		return -1;
 	}
 	ensure_demo_room(&st);
+	vmr_ops_init(config_path);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
 	vmr_rooms_listener listener = { .joined = room_joined,
@@ -590,6 +593,7 @@ static void vmr_destroy(void)
 	sessions = NULL;
 	janus_mutex_unlock(&sessions_mutex);
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
+	vmr_ops_destroy();
 	vmr_rooms_clear();
 	vmr_service_free(vmr_svc);
 	vmr_svc = NULL;
@@ -798,10 +802,12 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	janus_mutex_lock(&s->mutex);
-	if (s->part)
+	if (s->part) {
 		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0,
 			(const uint8_t *)packet->buffer, packet->length,
 			packet->video ? -1 : packet->extensions.audio_level);
+		vmr_ops_rtp_in(s, packet->video, (const uint8_t *)packet->buffer, packet->length);
+	}
 	janus_mutex_unlock(&s->mutex);
 }
 

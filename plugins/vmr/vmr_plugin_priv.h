@@ -25,6 +25,7 @@
 #include "vmr_rooms.h"
 #include "vmr_pinguard.h"
 #include "vmr_service.h"
+#include "vmr_media_quality.h"
 
 typedef struct vmr_session {
 	vmr_member member; /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
@@ -37,6 +38,8 @@ typedef struct vmr_session {
 	char *display;
 	int64_t room_id;       /* store id of the room while in it */
 	int64_t invitation_id; /* the invitation used to join, 0 when none */
+	const char *kind;      /* "browser" or "app" (vmr_ops_kind), set at join */
+	vmr_rx_state rx_in[2]; /* loss and jitter of what we receive, audio/video (mutex) */
 	vmr_client client;     /* login state; used by the worker thread only */
 	volatile gint media_up;
 	volatile gint destroyed;

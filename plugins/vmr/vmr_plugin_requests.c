@@ -12,6 +12,9 @@
 #include "rtp.h"
 
 #include "vmr_dialout.h"
+#include "vmr_metrics.h"
+#include "vmr_plugin_ops.h"
+#include "vmr_turn.h"
 #include "vmr_plugin_priv.h"
 #include "vmr_store.h"
 
@@ -286,6 +289,8 @@ static void kick_invitation(int64_t invitation_id)
 			"invitation revoked", "error_code", VMR_ERROR_INVALID_INVITATION);
 		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		json_decref(event);
+		vmr_metrics_inc(VMR_METRIC_KICKED);
+		vmr_ops_event(s, "kicked", s->room_name, "invitation revoked");
 		vmr_session_leave(s);
 		s->invitation_id = 0;
 		vmr_gateway->close_pc(s->handle);
@@ -317,6 +322,8 @@ static int join_authorize(
 	if (code != VMR_OK) {
 		JANUS_LOG(LOG_WARN, "[vmr] join refused for participant %" SCNu64 " (%s): %d %s\n",
 			s->id, s->client.source, code, reason);
+		if (code == VMR_ERROR_NO_SUCH_ROOM) /* a wrong PIN, or a room that isn't there */
+			vmr_ops_event(s, "pin_failure", vmr_request_string(req, "room"), reason);
 		reply_error_retry(msg, code, reason, grant->retry_after_s);
 		return -1;
 	}
@@ -394,6 +401,15 @@ static gboolean join_attach(vmr_session *s, const vmr_join_grant *grant, const c
 	return TRUE;
 }
 
+/* TURN credentials for this participant (tag: its id, which coturn's log then shows), or NULL
+ * when TURN is not configured. */
+static json_t *turn_servers(const vmr_session *s)
+{
+	char tag[24];
+	g_snprintf(tag, sizeof(tag), "%" G_GUINT64_FORMAT, s->id);
+	return vmr_turn_ice_servers(tag);
+}
+
 /* Join, step 4: the `joined` event with the room's state, and our SDP answer. */
 static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const char *display,
 	mcu_room *mroom, const char *answer, int audio_pt, int video_pt)
@@ -417,6 +433,9 @@ static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const c
 	uint64_t speaker = vmr_rooms_speaker(address);
 	json_object_set_new(
 		event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
+	json_t *ice = turn_servers(s);
+	if (ice != NULL)
+		json_object_set_new(event, "ice_servers", ice);
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	int ret = vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
 	JANUS_LOG(LOG_INFO,
@@ -431,6 +450,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	vmr_session *s = msg->session;
 	vmr_join_grant grant;
 	const char *sdp = NULL;
+	s->kind = vmr_ops_kind(vmr_request_string(req, "client"));
 	if (join_authorize(msg, req, &grant, &sdp) < 0)
 		return;
 	const char *display = vmr_request_string(req, "display");
@@ -445,8 +465,10 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 		code = join_mcu(s, &grant, display, audio_pt, video_pt, &mroom, &part, &reason);
 	if (code != VMR_OK)
 		reply_error(msg, code, reason);
-	else if (join_attach(s, &grant, display, mroom, part))
+	else if (join_attach(s, &grant, display, mroom, part)) {
+		vmr_ops_joined(s, grant.room.address);
 		join_announce(msg, &grant, display, mroom, answer, audio_pt, video_pt);
+	}
 	g_free(answer);
 	vmr_join_grant_clear(&grant); /* (display may point into it) */
 }
@@ -595,6 +617,18 @@ static void handle_keyframe(vmr_message *msg, const vmr_request *req)
 	json_decref(event);
 }
 
+/* The page or app asks for TURN credentials before it makes its offer (and again before they
+ * expire). Without TURN configured the list is empty. */
+static void handle_turn_credentials(vmr_message *msg, const vmr_request *req)
+{
+	(void)req;
+	json_t *ice = turn_servers(msg->session);
+	json_t *event = json_pack("{sssssosi}", "vmr", "turn_credentials", "result", "ok",
+		"ice_servers", ice ? ice : json_array(), "ttl", (int)vmr_turn_ttl());
+	vmr_gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
+	json_decref(event);
+}
+
 /* Account and room management: the service decides, we apply the effects. */
 static void handle_service(vmr_message *msg, const vmr_request *req)
 {
@@ -623,6 +657,7 @@ static const struct {
 	{ VMR_REQ_LIST_PARTICIPANTS, handle_list_participants },
 	{ VMR_REQ_CONFIGURE, handle_configure },
 	{ VMR_REQ_KEYFRAME, handle_keyframe },
+	{ VMR_REQ_TURN_CREDENTIALS, handle_turn_credentials },
 };
 
 /* Failures count per client address when we know it (else per handle). */

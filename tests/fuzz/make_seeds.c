@@ -894,6 +894,39 @@ static void info_rec(GByteArray *b, uint8_t flags, const char *ctype, const char
 	g_byte_array_unref(r);
 }
 
+/* media_quality: datagrams as <length byte><bytes>: two RRs of one stream (a report block
+ * each: 500 expected, 5 lost, jitter 80/160), then RTP headers with a gap and a late one. */
+static void media_put32(GByteArray *b, uint32_t v)
+{
+	uint8_t p[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	g_byte_array_append(b, p, 4);
+}
+
+static void seeds_media_quality(void)
+{
+	GByteArray *b = g_byte_array_new();
+	const uint32_t blocks[2][3] = { { 10, 1000, 80 }, { 15, 1500, 160 } };
+	for (int i = 0; i < 2; i++) {
+		const uint8_t hdr[] = { 32, 0x81, 201, 0, 7 };
+		g_byte_array_append(b, hdr, sizeof(hdr));
+		media_put32(b, 0x11223344);   /* sender */
+		media_put32(b, 0x55667788);   /* the stream reported on */
+		media_put32(b, blocks[i][0]); /* fraction 0, cumulative lost */
+		media_put32(b, blocks[i][1]); /* extended highest sequence */
+		media_put32(b, blocks[i][2]); /* jitter */
+		media_put32(b, 0);            /* LSR */
+		media_put32(b, 0);            /* DLSR */
+	}
+	const uint16_t seqs[] = { 100, 101, 103, 102, 104, 65535, 0 };
+	for (size_t i = 0; i < G_N_ELEMENTS(seqs); i++) {
+		const uint8_t hdr[] = { 12, 0x80, 111, (uint8_t)(seqs[i] >> 8), (uint8_t)seqs[i] };
+		g_byte_array_append(b, hdr, sizeof(hdr));
+		media_put32(b, (uint32_t)seqs[i] * 960);
+		media_put32(b, 0x0a0b0c0d);
+	}
+	put_bytes("media_quality", "rr-then-rtp", b);
+}
+
 static void seeds_dtmf(void)
 {
 	/* "1234#" the RFC 4733 way: a few updates, three ends per key */
@@ -1019,6 +1052,7 @@ int main(int argc, char **argv)
 	seeds_vmr_request();
 	seeds_sip_sdp();
 	seeds_rtcp();
+	seeds_media_quality();
 	seeds_dtmf();
 	seeds_digest();
 

@@ -17,6 +17,7 @@ async function launchBrowser(opts = {}) {
   ];
   if (opts.fakeVideo) args.push('--use-file-for-fake-video-capture=' + opts.fakeVideo);
   if (opts.fakeAudio) args.push('--use-file-for-fake-audio-capture=' + opts.fakeAudio);
+  if (opts.args) args.push(...opts.args);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
