@@ -431,11 +431,48 @@ static char *make_answer(sipb_call *call)
 	return sipb_sdp_answer(&call->sdp, &local);
 }
 
+/* Our offer for a delayed-offer INVITE or re-INVITE (no SDP in it): every codec we do. */
+static char *make_offer(sipb_call *call)
+{
+	sipb_sdp_local local = {
+		.ip = call->ua->cfg.media_ip,
+		.audio_port = sipb_media_local_port(call->media, 0),
+		.video_port = sipb_media_local_port(call->media, 1),
+		.session_id = call->sdp_session,
+		.version = ++call->sdp_version,
+	};
+	return sipb_sdp_offer(&local);
+}
+
+/* What a request carries (RFC 3261 §8.2.3, §20.15): no body, SDP labelled as such, or a body
+ * we do not take (another type, or no Content-Type at all: never guessed to be SDP). */
+typedef enum {
+	BODY_NONE,
+	BODY_SDP,
+	BODY_OTHER
+} body_kind;
+
+static body_kind body_of(const sip_t *sip)
+{
+	if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+		return BODY_NONE;
+	const sip_content_type_t *ct = sip->sip_content_type;
+	return ct != NULL && ct->c_type != NULL
+			&& !g_ascii_strcasecmp(ct->c_type, "application/sdp")
+		? BODY_SDP
+		: BODY_OTHER;
+}
+
+static void respond_415(nua_handle_t *nh)
+{
+	nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+}
+
 /* Negotiates an offer (or the answer to our offer) and hands the streams to the media.
  * 0, or the SIP status to answer with. */
 static int apply_sdp(sipb_call *call, const sip_t *sip)
 {
-	if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+	if (body_of(sip) != BODY_SDP)
 		return 488;
 	sipb_sdp_result r;
 	int rc = sipb_sdp_negotiate(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
@@ -451,6 +488,40 @@ static int apply_sdp(sipb_call *call, const sip_t *sip)
 	call->sdp = r;
 	g_mutex_unlock(&call->ua->lock);
 	sipb_media_hold(call->media, sipb_sdp_is_hold(&r));
+	return 0;
+}
+
+/* An answered incoming call goes on: to the room (or its PIN) when it was dialled by address,
+ * else to the lobby's meeting number. */
+static void call_proceed(sipb_call *call)
+{
+	if (call->room_address != NULL) {
+		ask_pin_or_join(call);
+	} else {
+		set_state(call, SIPB_CALL_LOBBY);
+		sipb_ivr_set_length(&call->ivr, SIPB_MEETING_NUMBER_DIGITS);
+		sipb_media_play_prompt(call->media, "enter_number", 1);
+	}
+}
+
+/* The ACK of a 200 that carried our offer: the answer must be in it (RFC 3261 §13.2.1); else
+ * there is no session to speak of, and the call ends with a BYE. 0 when it was taken. */
+static int answer_from_ack(sipb_call *call, const sip_t *sip)
+{
+	int first = call->answer_in_ack == 1;
+	call->answer_in_ack = 0;
+	const char *why = body_of(sip) == BODY_NONE ? "no SDP answer in the ACK"
+		: apply_sdp(call, sip) != 0         ? "no acceptable SDP answer in the ACK"
+						    : NULL;
+	if (why != NULL) {
+		vmr_log(VMR_LOG_WARN,
+			"[sipbridge] call %" G_GUINT64_FORMAT " from %s: %s to our offer (%s): BYE",
+			call->member.id, call->source, why, first ? "delayed offer" : "re-INVITE");
+		sipb_call_hangup(call, why);
+		return -EPROTO;
+	}
+	if (first)
+		call_proceed(call);
 	return 0;
 }
 
@@ -510,6 +581,15 @@ void sipb_call_incoming(
 	const url_t *ru = sip && sip->sip_request ? sip->sip_request->rq_url : NULL;
 	if (ru == NULL) {
 		respond_and_drop(nh, SIP_400_BAD_REQUEST);
+		return;
+	}
+	body_kind body = body_of(sip);
+	if (body == BODY_OTHER) {
+		vmr_log(VMR_LOG_WARN,
+			"[sipbridge] INVITE from %s with a body that is not application/sdp: 415",
+			source_ip);
+		respond_415(nh);
+		nua_handle_destroy(nh);
 		return;
 	}
 	char *user = lower(ru->url_user);
@@ -576,7 +656,7 @@ void sipb_call_incoming(
 	} else {
 		call->via = VMR_CALL_LOBBY;
 	}
-	int status = media_create(call) < 0 ? 500 : apply_sdp(call, sip);
+	int status = media_create(call) < 0 ? 500 : body == BODY_NONE ? 0 : apply_sdp(call, sip);
 	if (status != 0) {
 		set_cause(call, status == 488 ? "no acceptable media" : "media failed");
 		set_state(call, SIPB_CALL_ENDING);
@@ -584,27 +664,43 @@ void sipb_call_incoming(
 			status == 488 ? "Not Acceptable Here" : "Server Internal Error", TAG_END());
 		return; /* the handle terminates: call_destroy */
 	}
-	char *answer = make_answer(call);
+	/* No SDP: a delayed offer (RFC 3261 §13.2.1, Cisco CUCM's default). Our offer goes in
+	 * the 200; the call goes on when the ACK brings the answer. */
+	char *sdp = body == BODY_NONE ? make_offer(call) : make_answer(call);
 	nua_respond(nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
-		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(answer), TAG_END());
-	g_free(answer);
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	g_free(sdp);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
 		call->started_at, &call->log_id);
-	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s",
-		call->member.id, call->caller, call->source, found ? call->room_address : "lobby");
-	if (found) {
-		ask_pin_or_join(call);
-	} else {
-		set_state(call, SIPB_CALL_LOBBY);
-		sipb_ivr_set_length(&call->ivr, SIPB_MEETING_NUMBER_DIGITS);
-		sipb_media_play_prompt(call->media, "enter_number", 1);
-	}
+	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s%s",
+		call->member.id, call->caller, call->source, found ? call->room_address : "lobby",
+		body == BODY_NONE ? " (delayed offer)" : "");
+	if (body == BODY_NONE)
+		call->answer_in_ack = 1;
+	else
+		call_proceed(call);
 }
 
 static void reinvite(sipb_call *call, const sip_t *sip)
 {
 	if (call->state == SIPB_CALL_ENDING) {
 		nua_respond(call->nh, SIP_481_NO_TRANSACTION, TAG_END());
+		return;
+	}
+	body_kind body = body_of(sip);
+	if (body == BODY_OTHER) {
+		respond_415(call->nh); /* the session stays as it was */
+		return;
+	}
+	if (body == BODY_NONE) {
+		/* A re-INVITE without SDP asks for our offer (RFC 3261 §14.2); the answer comes in
+		 * the ACK. */
+		char *offer = make_offer(call);
+		nua_respond(call->nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
+			SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer),
+			TAG_END());
+		g_free(offer);
+		call->answer_in_ack = 2;
 		return;
 	}
 	int status = apply_sdp(call, sip);
@@ -709,6 +805,8 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 			outgoing_answered(call, status, sip);
 		break;
 	case nua_i_ack:
+		if (call->answer_in_ack && answer_from_ack(call, sip) < 0)
+			break;
 		/* The caller got our 200 at the address it signalled from: media may flow now. */
 		if (call->media != NULL && !call->outgoing)
 			sipb_media_start(call->media, call->source_ip);

@@ -11,6 +11,7 @@
 #include "vmr_dialout.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sofia-sip/msg_addr.h>
@@ -113,30 +114,57 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
 	} else {
 		int rc = 0;
-		int global = sip->sip_expires ? (int)sip->sip_expires->ex_delta : 3600;
+		/* Expires is delta-seconds (RFC 3261 §20.19): Sofia reads it into an unsigned long,
+		 * so 2^32 (or 2^31) must not reach an int as 0 (or negative): a removal. Values past
+		 * the registrar's maximum are capped (and the 200 names what was granted); a date
+		 * (RFC 2543) is refused. */
+		int global = 3600;
+		if (sip->sip_expires != NULL) {
+			if (sip->sip_expires->ex_date != 0)
+				rc = -EINVAL;
+			else
+				global = sip->sip_expires->ex_delta > INT_MAX
+					? INT_MAX
+					: (int)sip->sip_expires->ex_delta;
+		}
 		char source[80];
 		g_snprintf(source, sizeof(source), "%s:%d", ip, port);
+		/* Every Contact is checked before any binding changes: a REGISTER that is refused
+		 * (400, 403) leaves the bindings as they were. */
 		for (const sip_contact_t *m = sip->sip_contact; m != NULL && rc >= 0;
 			m = m->m_next) {
 			if (m->m_url->url_type
 				== url_any) { /* "Contact: *" needs Expires: 0 (RFC 3261 §10.3 step 6) */
 				if (global != 0 || sip->sip_contact->m_next != NULL)
 					rc = -EINVAL;
-				else
-					sipb_registrar_unbind_all(ua->registrar, user);
 				continue;
 			}
-			int expires = m->m_expires ? (int)strtol(m->m_expires, NULL, 10) : global;
+			int expires = global;
+			if (m->m_expires != NULL
+				&& sipb_registrar_expires_parse(m->m_expires, &expires) < 0) {
+				rc = -EINVAL;
+				break;
+			}
 			if (expires != 0 && !contact_host_ok(ua, m->m_url, ip)) {
 				rc = -EACCES;
 				break;
 			}
 			char *uri = url_as_string(NULL, m->m_url);
-			if (uri != NULL && strlen(uri) < 256 && !strpbrk(uri, "\r\n<>\""))
-				rc = sipb_registrar_bind(ua->registrar, user, uri, source,
-					expires < 0 ? 0 : expires, now_s);
-			else
+			if (uri == NULL || strlen(uri) >= 256 || strpbrk(uri, "\r\n<>\""))
 				rc = -EINVAL;
+			su_free(NULL, uri);
+		}
+		for (const sip_contact_t *m = sip->sip_contact; m != NULL && rc >= 0;
+			m = m->m_next) {
+			if (m->m_url->url_type == url_any) {
+				sipb_registrar_unbind_all(ua->registrar, user);
+				continue;
+			}
+			int expires = global;
+			if (m->m_expires != NULL)
+				sipb_registrar_expires_parse(m->m_expires, &expires);
+			char *uri = url_as_string(NULL, m->m_url);
+			rc = sipb_registrar_bind(ua->registrar, user, uri, source, expires, now_s);
 			su_free(NULL, uri);
 		}
 		if (rc == -EACCES) {

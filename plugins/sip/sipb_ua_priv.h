@@ -76,6 +76,10 @@ struct sipb_call {
 	sipb_sdp_result sdp;
 	unsigned long long sdp_session, sdp_version;
 	guint ring_timer;
+	/* Delayed offer (RFC 3261 §13.2.1): our offer went out in a 200, the answer is due in
+	 * the ACK. answer_in_ack 1: the first INVITE (the call proceeds to the room or the
+	 * lobby once the answer is in); 2: a re-INVITE. */
+	int answer_in_ack;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
