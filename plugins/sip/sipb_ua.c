@@ -9,6 +9,7 @@
  */
 #include "sipb_ua_priv.h"
 #include "vmr_dialout.h"
+#include "sipb_mclass.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/tport_tag.h>
+#include <sofia-sip/nta_tag.h>
 
 /* The source address of the request being handled (for rate limits and the call log). */
 static void request_source(nua_t *nua, char *ip, size_t iplen, int *port)
@@ -242,7 +244,9 @@ static gpointer ua_thread(gpointer data)
 			? g_strdup_printf("sips:%s:%d", ua->cfg.ip, ua->cfg.tls_port)
 			: NULL;
 		char *contact_domain = g_strdup_printf("%s", ua->cfg.domain);
+		ua->mclass = sipb_mclass_new();
 		ua->nua = nua_create(ua->root, nua_callback, ua, NUTAG_URL(url),
+			TAG_IF(ua->mclass != NULL, NTATAG_MCLASS(ua->mclass)),
 			TAG_IF(sips != NULL, NUTAG_SIPS_URL(sips)),
 			TAG_IF(sips != NULL, TPTAG_CERTIFICATE(ua->cfg.tls_cert_dir)),
 			NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
@@ -368,6 +372,7 @@ void sipb_ua_stop(sipb_ua *ua)
 	g_main_loop_unref(ua->loop);
 	g_main_context_unref(ua->ctx);
 	sipb_registrar_free(ua->registrar);
+	sipb_mclass_free(ua->mclass);
 	vmr_ratelimit_free(ua->lobby_failures);
 	g_mutex_clear(&ua->lock);
 	g_cond_clear(&ua->cond);

@@ -42,6 +42,7 @@ struct sipb_ua {
 	GMainLoop *loop;
 	su_root_t *root;
 	nua_t *nua;
+	msg_mclass_t *mclass; /* what nua parses with (sipb_mclass.h); freed after nua */
 	int start_rc, started;
 	GMutex lock;       /* calls table + call fields read by status */
 	GCond cond;        /* start-up handshake */
