@@ -438,6 +438,10 @@ static char *make_offer(sipb_call *call)
 		.ip = call->ua->cfg.media_ip,
 		.audio_port = sipb_media_local_port(call->media, 0),
 		.video_port = sipb_media_local_port(call->media, 1),
+		.audio_crypto = call->srtp_required ? sipb_media_offer_crypto(call->media, 0)
+						    : NULL,
+		.video_crypto = call->srtp_required ? sipb_media_offer_crypto(call->media, 1)
+						    : NULL,
 		.session_id = call->sdp_session,
 		.version = ++call->sdp_version,
 	};
@@ -478,6 +482,21 @@ static int apply_sdp(sipb_call *call, const sip_t *sip)
 	int rc = sipb_sdp_negotiate(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
 	if (rc < 0)
 		return 488;
+	if (call->srtp_required) {
+		/* SRTP on TLS calls: no plain audio; plain video is declined (port 0). */
+		if (r.m[r.audio].crypto[0] == '\0') {
+			vmr_log(VMR_LOG_WARN,
+				"[sipbridge] call %" G_GUINT64_FORMAT
+				" from %s: plain RTP on a TLS call, SRTP is required "
+				"(sip_tls_require_srtp): 488",
+				call->member.id, call->source);
+			return 488;
+		}
+		if (r.video >= 0 && r.m[r.video].crypto[0] == '\0') {
+			r.m[r.video].accepted = 0;
+			r.video = -1;
+		}
+	}
 	sipb_media_stream a, v;
 	sipb_sdp_to_stream(&r.m[r.audio], &a);
 	sipb_sdp_to_stream(r.video >= 0 ? &r.m[r.video] : NULL, &v);
@@ -530,6 +549,19 @@ static int answer_from_ack(sipb_call *call, const sip_t *sip)
 static char *lower(const char *s)
 {
 	return s ? g_ascii_strdown(s, -1) : NULL;
+}
+
+/* Did the request come over TLS? Its top Via names the transport of the last hop, the one it
+ * reached us on; a sips: Request-URI asks for TLS all the way (RFC 3261 §26.2.2). A caller
+ * who lies in its Via only changes what its own call requires. */
+int sipb_call_came_over_tls(const sip_t *sip)
+{
+	if (sip == NULL)
+		return 0;
+	if (sip->sip_request && sip->sip_request->rq_url->url_type == url_sips)
+		return 1;
+	return sip->sip_via && sip->sip_via->v_protocol
+		&& !g_ascii_strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS");
 }
 
 static void respond_and_drop(nua_handle_t *nh, int status, const char *phrase)
@@ -623,6 +655,7 @@ void sipb_call_incoming(
 		}
 	}
 	sipb_call *call = call_new(ua, nh, 0);
+	call->srtp_required = ua->cfg.tls_require_srtp && sipb_call_came_over_tls(sip);
 	call->source_ip = g_strdup(source_ip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
 	if (sip->sip_from != NULL) {

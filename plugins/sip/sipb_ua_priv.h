@@ -81,6 +81,9 @@ struct sipb_call {
 	 * the ACK. answer_in_ack 1: the first INVITE (the call proceeds to the room or the
 	 * lobby once the answer is in); 2: a re-INVITE. */
 	int answer_in_ack;
+	/* The INVITE came over TLS (its top Via) or for a sips: URI, and the operator requires
+	 * SRTP there (sipb_ua_config.tls_require_srtp): plain RTP is refused both ways. */
+	int srtp_required;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
@@ -95,6 +98,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 /* Sends BYE (or CANCEL) with cause for the log. */
 void sipb_call_hangup(sipb_call *call, const char *cause);
 void sipb_call_key(sipb_call *call, char key);
+int sipb_call_came_over_tls(const sip_t *sip);
 json_t *sipb_call_json(const sipb_call *call); /* ua->lock held */
 const char *sipb_call_state_name(sipb_call_state s);
 

@@ -2,7 +2,9 @@
 // UDP peer (lib/sip-raw.js) inside the test network namespace: delayed offer (an INVITE or a
 // re-INVITE without SDP gets our offer in the 200 and the answer is taken from the ACK; an ACK
 // without one ends the call), REGISTER with huge or unreadable Expires values, INVITE bodies
-// that are not SDP (415 with Accept), a Request-URI the parser cannot read (400).
+// that are not SDP (415 with Accept), a Request-URI the parser cannot read (400), SIP over TLS
+// with a certificate made here (sipp -t l1: sips: and transport=tls) where the operator requires
+// SRTP on TLS calls (sip_tls_require_srtp).
 'use strict';
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -18,6 +20,7 @@ const { sippRunner, bridgeStatus, waitForStatus, waitForLog, inRoom, noCalls, sl
 const { rawSipPeer } = require('./lib/sip-raw');
 
 const SIP_PORT = 5080;
+const SIP_TLS_PORT = 5081;
 const DOMAIN = 'vmr.test';
 const sipp = sippRunner({ domain: DOMAIN, sipPort: SIP_PORT, basePort: 17060 });
 
@@ -32,6 +35,22 @@ function toneUlaw() {
   return file;
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1, made here: dir/agent.pem (key + certificate) and
+ * dir/cafile.pem, as Sofia-SIP wants them; key.pem and cert.pem for sipp.
+ */
+function makeCertificate(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+  { stdio: 'ignore' });
+  const key = fs.readFileSync(path.join(dir, 'key.pem'));
+  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+  fs.writeFileSync(path.join(dir, 'agent.pem'), Buffer.concat([key, cert]));
+  fs.writeFileSync(path.join(dir, 'cafile.pem'), cert);
+  return { dir, cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'), port: SIP_TLS_PORT };
+}
+
 /** The browser's inbound audio now: totalAudioEnergy, audioLevel, packetsReceived. */
 async function inboundAudio(page) {
   const s = await page.evaluate(pageStats);
@@ -42,12 +61,14 @@ async function inboundAudio(page) {
 const pcmuOffer = (port) => ['v=0', 'o=raw 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
   `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
-describe('SIP interop (delayed offer, Expires, bodies, Request-URI)', () => {
-  let svc, lounge, bob, bobSip, raw;
+describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS)', () => {
+  let svc, lounge, bob, bobSip, raw, tls;
 
   before(async () => {
     toneUlaw();
-    svc = await startService({ name: 'sip-interop', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT) } });
+    tls = makeCertificate(fs.mkdtempSync(path.join(OUT, 'sip-tls-')));
+    svc = await startService({ name: 'sip-interop', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT),
+      SIP_TLS_PORT: String(SIP_TLS_PORT), SIP_TLS_CERT_DIR: tls.dir, SIP_TLS_REQUIRE_SRTP: 'yes' } });
     const l = await vmrAdmin(svc, { request: 'create_room', name: 'lounge' });
     assert.equal(l.vmr, 'room', JSON.stringify(l));
     lounge = l.room;
@@ -60,6 +81,7 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI)', () => {
   after(async () => {
     if (raw) raw.close();
     if (svc) await svc.stop();
+    if (tls) fs.rmSync(tls.dir, { recursive: true, force: true });
   });
 
   test('delayed offer: an INVITE without SDP gets our offer in the 200, the ACK\'s answer is taken, and the caller\'s audio reaches a browser in the room', async () => {
@@ -172,5 +194,61 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI)', () => {
     const ok = await raw.request({ method: 'INVITE', ruri: `sip:${lounge.address}@${DOMAIN}`, body: pcmuOffer(40008) });
     assert.equal(ok && ok.status, 200);
     await waitForStatus(svc, noCalls, 5000, 'the calls to end');
+  });
+
+  // Debian's sipp is built without TLS: the TLS peer here is lib/sip-raw.js over node:tls,
+  // checking the bridge's certificate against the one made above.
+  const SAVP_KEY = 'inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
+  const savpSdp = (port) => ['v=0', 'o=raw 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=audio ${port} RTP/SAVP 0`, 'a=rtpmap:0 PCMU/8000', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 ${SAVP_KEY}`, 'a=sendrecv', ''].join('\r\n');
+  const tlsPeer = () => rawSipPeer({ bridgePort: SIP_TLS_PORT, domain: DOMAIN, tls: { ca: fs.readFileSync(tls.cert) } });
+
+  test('SIP over TLS: a sips: call (Contact transport=tls) with SDES-SRTP joins the room, and our answer is SRTP too', async () => {
+    const st = await bridgeStatus(svc);
+    assert.match(st.sip.listening, /tls/, st.sip.listening);
+    const peer = await tlsPeer();
+    try {
+      const r = await peer.request({ method: 'INVITE', ruri: `sips:${lounge.address}@${DOMAIN}`, body: savpSdp(40020), keep: true });
+      assert.equal(r && r.status, 200, r && r.first);
+      assert.match(r.body, /^m=audio [1-9]\d* RTP\/SAVP 0\b/m, r.body);
+      assert.match(r.body, /^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}/m, 'our own key in the answer');
+      assert.ok(!r.body.includes(SAVP_KEY), 'not the caller\'s key');
+      const s = await waitForStatus(svc, inRoom(lounge.address, 'address'), 10000, 'the TLS caller in lounge');
+      assert.equal(s.sip.calls[0].audio, 'PCMU');
+      await r.bye();
+      await waitForStatus(svc, noCalls, 5000, 'the call to end');
+    } finally {
+      peer.close();
+    }
+  });
+
+  test('SRTP required on TLS calls: a plain RTP/AVP offer over TLS gets 488, while plain RTP over UDP still works', async () => {
+    const peer = await tlsPeer();
+    try {
+      const r = await peer.request({ method: 'INVITE', ruri: `sip:${lounge.address}@${DOMAIN}`, body: pcmuOffer(40022) });
+      assert.equal(r && r.status, 488, r && r.first);
+      await waitForLog(svc, /plain RTP on a TLS call, SRTP is required/);
+    } finally {
+      peer.close();
+    }
+    const ok = await raw.request({ method: 'INVITE', ruri: `sip:${lounge.address}@${DOMAIN}`, body: pcmuOffer(40024) });
+    assert.equal(ok && ok.status, 200, 'plain RTP over UDP');
+    await waitForStatus(svc, noCalls, 5000, 'the calls to end');
+  });
+
+  test('delayed offer over TLS with SRTP required: our offer in the 200 is RTP/SAVP with a=crypto, the SRTP answer in the ACK is taken', async () => {
+    const peer = await tlsPeer();
+    try {
+      const r = await peer.request({ method: 'INVITE', ruri: `sips:${lounge.address}@${DOMAIN}`, body: '', ackBody: savpSdp(40026), keep: true });
+      assert.equal(r && r.status, 200, r && r.first);
+      assert.match(r.body, /^m=audio [1-9]\d* RTP\/SAVP [\d ]*\b0\b/m, r.body);
+      assert.match(r.body, /^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:/m, r.body);
+      const s = await waitForStatus(svc, inRoom(lounge.address, 'address'), 10000, 'the TLS delayed-offer caller in lounge');
+      assert.equal(s.sip.calls[0].audio, 'PCMU');
+      await r.bye();
+      await waitForStatus(svc, noCalls, 5000, 'the call to end');
+    } finally {
+      peer.close();
+    }
   });
 });
