@@ -759,7 +759,8 @@ static gboolean ring_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room)
+int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room,
+	uint64_t fork_id)
 {
 	char *from = g_strdup_printf("<sip:%s@%s>", room->address, ua->cfg.domain);
 	char *to = g_strdup_printf("<sip:%s@%s>", username, ua->cfg.domain);
@@ -770,6 +771,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	if (nh == NULL)
 		return -EINVAL;
 	sipb_call *call = call_new(ua, nh, 1);
+	call->fork_id = fork_id;
 	call->caller = g_strdup(contact);
 	call->display = g_strdup(username);
 	call->source = g_strdup(contact);
@@ -803,6 +805,37 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	return 0;
 }
 
+/* One device of a forked dial-out answered: the others stop ringing, with a CANCEL that says
+ * why (RFC 3326 Reason, cause 200: phones then log no missed call). */
+static void cancel_fork_siblings(sipb_call *winner)
+{
+	sipb_ua *ua = winner->ua;
+	GList *losers = NULL;
+	g_mutex_lock(&ua->lock);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ua->calls);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		sipb_call *c = v;
+		if (c != winner && c->outgoing && c->fork_id == winner->fork_id
+			&& c->state == SIPB_CALL_RINGING)
+			losers = g_list_prepend(losers, c);
+	}
+	g_mutex_unlock(&ua->lock);
+	for (GList *l = losers; l != NULL; l = l->next) {
+		sipb_call *c = l->data;
+		vmr_log(VMR_LOG_INFO,
+			"[sipbridge] dial-out to %s answered by %s: cancelling the call to %s",
+			c->display, winner->caller, c->caller);
+		set_cause(c, "answered elsewhere");
+		set_state(c, SIPB_CALL_ENDING);
+		nua_cancel(c->nh,
+			SIPTAG_REASON_STR("SIP;cause=200;text=\"Call completed elsewhere\""),
+			TAG_END());
+	}
+	g_list_free(losers);
+}
+
 static void outgoing_answered(sipb_call *call, int status, const sip_t *sip)
 {
 	if (status < 200 || call->state != SIPB_CALL_RINGING)
@@ -818,6 +851,9 @@ static void outgoing_answered(sipb_call *call, int status, const sip_t *sip)
 		set_state(call, SIPB_CALL_ENDING);
 		return; /* nua terminates the handle */
 	}
+	/* The device answered: it has the call, whatever its SDP (a 2xx is an answered phone). */
+	if (call->fork_id != 0)
+		cancel_fork_siblings(call);
 	if (apply_sdp(call, sip) != 0) {
 		sipb_call_hangup(call, "no acceptable media");
 		return;

@@ -440,6 +440,7 @@ static gboolean dialout_on_loop(gpointer data)
 		return G_SOURCE_REMOVE;
 	GPtrArray *contacts = sipb_registrar_contacts(
 		job->ua->registrar, job->username, g_get_real_time() / G_USEC_PER_SEC);
+	uint64_t fork_id = vmr_rooms_new_id(); /* every device rings; the first to answer wins */
 	for (guint i = 0; i < contacts->len; i++) {
 		/* Already ringing there, or already in this room from there: no second call. */
 		int busy = 0;
@@ -455,7 +456,8 @@ static gboolean dialout_on_loop(gpointer data)
 		}
 		g_mutex_unlock(&job->ua->lock);
 		if (!busy)
-			sipb_call_dialout(job->ua, contacts->pdata[i], job->username, &job->room);
+			sipb_call_dialout(
+				job->ua, contacts->pdata[i], job->username, &job->room, fork_id);
 	}
 	g_ptr_array_unref(contacts);
 	return G_SOURCE_REMOVE;

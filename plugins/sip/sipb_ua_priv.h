@@ -84,6 +84,9 @@ struct sipb_call {
 	/* The INVITE came over TLS (its top Via) or for a sips: URI, and the operator requires
 	 * SRTP there (sipb_ua_config.tls_require_srtp): plain RTP is refused both ways. */
 	int srtp_required;
+	/* Dial-out: the calls to one account's devices for one request share a fork id; the
+	 * first that answers takes the call, the others are cancelled. */
+	uint64_t fork_id;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
@@ -94,7 +97,10 @@ void sipb_call_incoming(
 	sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port);
 void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase,
 	const sip_t *sip, tagi_t tags[]);
-int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room);
+/* Calls one contact into the room; the calls of one dial-out (one per registered device)
+ * share fork_id (RFC 3261 §16.7-style forking done here, by the UA). */
+int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room,
+	uint64_t fork_id);
 /* Sends BYE (or CANCEL) with cause for the log. */
 void sipb_call_hangup(sipb_call *call, const char *cause);
 void sipb_call_key(sipb_call *call, char key);

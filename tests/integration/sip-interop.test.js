@@ -4,7 +4,8 @@
 // without one ends the call), REGISTER with huge or unreadable Expires values, INVITE bodies
 // that are not SDP (415 with Accept), a Request-URI the parser cannot read (400), SIP over TLS
 // with a certificate made here (sipp -t l1: sips: and transport=tls) where the operator requires
-// SRTP on TLS calls (sip_tls_require_srtp).
+// SRTP on TLS calls (sip_tls_require_srtp), and dial-out forked to an owner's two registered
+// devices (the first to answer gets the call, the other a CANCEL).
 'use strict';
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,11 +13,11 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startService, OUT } = require('./lib/service');
-const { vmrAdmin } = require('./lib/admin');
+const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { launchBrowser, pageStats } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
 const { silenceWav } = require('./lib/media');
-const { sippRunner, bridgeStatus, waitForStatus, waitForLog, inRoom, noCalls, sleep } = require('./lib/sip');
+const { sippRunner, bridgeStatus, waitForStatus, waitForLog, inRoom, noCalls, dtmfKeys, sleep } = require('./lib/sip');
 const { rawSipPeer } = require('./lib/sip-raw');
 
 const SIP_PORT = 5080;
@@ -61,7 +62,7 @@ async function inboundAudio(page) {
 const pcmuOffer = (port) => ['v=0', 'o=raw 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
   `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
-describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS)', () => {
+describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS, forked dial-out)', () => {
   let svc, lounge, bob, bobSip, raw, tls;
 
   before(async () => {
@@ -250,5 +251,42 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS)', () =>
     } finally {
       peer.close();
     }
+  });
+
+  test('dial-out forks: an owner with two devices on two addresses; a guest joins, both ring, the first to answer gets the call, the other gets CANCEL', async () => {
+    const c = await vmrAdmin(svc, { request: 'create_account', username: 'carol', password: 'carol-secret-12', display_name: 'Carol' });
+    assert.equal(c.vmr, 'account', JSON.stringify(c));
+    const owner = await vmrClient(svc);
+    try {
+      await owner.req({ request: 'login', username: 'carol', password: 'carol-secret-12' });
+      const r = await owner.req({ request: 'update_room', receive_call: true });
+      assert.equal(r.room && r.room.receive_call, true, JSON.stringify(r));
+    } finally {
+      owner.close();
+    }
+    // Two devices of carol's, each registered from its own address with itself as the contact:
+    // the desk phone (127.0.0.1) answers, the other (127.0.0.2) keeps ringing until cancelled.
+    // (The bridge would cancel a device nobody answers only after its 30 s dialout_ring; the
+    // loser's sipp gives up after 15 s.)
+    const deskPort = sipp.nextPort(), otherPort = sipp.nextPort();
+    const desk = sipp('answer_bye.xml', {}, { port: deskPort, uas: true, timeoutS: 30 });
+    const other = sipp('dialout_fork_loser.xml', {}, { port: otherPort, uas: true, timeoutS: 15, source: '127.0.0.2' });
+    assert.equal(await sipp('register_contact.xml', { user: 'carol', pass: c.sip_password, expires: 600, contact_port: deskPort }), 0);
+    assert.equal(await sipp('register_contact.xml', { user: 'carol', pass: c.sip_password, expires: 600, contact_port: otherPort },
+      { source: '127.0.0.2' }), 0);
+    const regs = (await bridgeStatus(svc)).sip.registrations.filter((x) => x.username === 'carol').map((x) => x.contact).sort();
+    assert.deepEqual(regs, [`sip:carol@127.0.0.1:${deskPort}`, `sip:carol@127.0.0.2:${otherPort}`]);
+
+    const guest = sipp('call_bye.xml', { ruri: `sip:${c.room.address}@${DOMAIN}`, ...dtmfKeys('', 8) }, { duration: 8000 });
+    await waitForStatus(svc, inRoom(c.room.address, 'dial-out'), 15000, 'carol\'s desk phone called into her room');
+    assert.equal(await other, 0, 'the other device rang and got CANCEL with Reason: SIP;cause=200 (200, 487, ACK)');
+    await waitForLog(svc, new RegExp(`ended: answered elsewhere`));
+    const s = await bridgeStatus(svc);
+    const out = s.sip.calls.filter((x) => x.direction === 'out');
+    assert.equal(out.length, 1, `one dial-out call left: ${JSON.stringify(out)}`);
+    assert.equal(out[0].caller, `sip:carol@127.0.0.1:${deskPort}`);
+    assert.equal(await desk, 0, 'the desk phone answered, was in the room and hung up');
+    assert.equal(await guest, 0);
+    await waitForStatus(svc, noCalls, 15000, 'all calls to end');
   });
 });
