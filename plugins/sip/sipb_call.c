@@ -57,8 +57,12 @@ json_t *sipb_call_json(const sipb_call *call)
 	json_object_set_new(j, "source", json_string(call->source ? call->source : ""));
 	if (call->room_address)
 		json_object_set_new(j, "room", json_string(call->room_address));
-	if (call->sdp.audio >= 0)
+	if (call->sdp.audio >= 0) {
 		json_object_set_new(j, "audio", json_string(call->sdp.m[call->sdp.audio].codec));
+		/* SDES-SRTP on the audio (video follows it when srtp_required) */
+		json_object_set_new(
+			j, "srtp", json_boolean(call->sdp.m[call->sdp.audio].crypto[0]));
+	}
 	if (call->sdp.video >= 0)
 		json_object_set_new(j, "video", json_string(call->sdp.m[call->sdp.video].codec));
 	json_object_set_new(j, "started_at", json_integer(call->started_at));
@@ -208,6 +212,7 @@ static void call_destroy(sipb_call *call)
 	g_free(call->room_pin);
 	g_free(call->room_layout);
 	g_free(call->cause);
+	g_free(call->tls_contact);
 	g_free(call);
 }
 
@@ -656,6 +661,11 @@ void sipb_call_incoming(
 	}
 	sipb_call *call = call_new(ua, nh, 0);
 	call->srtp_required = ua->cfg.tls_require_srtp && sipb_call_came_over_tls(sip);
+	if (sipb_call_came_over_tls(sip) && ru->url_type != url_sips && ua->cfg.tls_port > 0) {
+		int v6 = strchr(ua->cfg.ip, ':') != NULL;
+		call->tls_contact = g_strdup_printf("<sip:%s%s%s:%d;transport=tls>", v6 ? "[" : "",
+			ua->cfg.ip, v6 ? "]" : "", ua->cfg.tls_port);
+	}
 	call->source_ip = g_strdup(source_ip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
 	if (sip->sip_from != NULL) {
@@ -701,6 +711,7 @@ void sipb_call_incoming(
 	 * the 200; the call goes on when the ACK brings the answer. */
 	char *sdp = body == BODY_NONE ? make_offer(call) : make_answer(call);
 	nua_respond(nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
+		TAG_IF(call->tls_contact != NULL, SIPTAG_CONTACT_STR(call->tls_contact)),
 		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	g_free(sdp);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,

@@ -84,6 +84,10 @@ struct sipb_call {
 	/* The INVITE came over TLS (its top Via) or for a sips: URI, and the operator requires
 	 * SRTP there (sipb_ua_config.tls_require_srtp): plain RTP is refused both ways. */
 	int srtp_required;
+	/* Our Contact in the 2xx of a call that came over TLS for a sip: (not sips:) URI:
+	 * "<sip:ip:tls_port;transport=tls>"; Sofia would put a sips: URI there, which phones that
+	 * dialled sip:...;transport=tls (baresip 1.0) cannot send their ACK to. NULL: Sofia's. */
+	char *tls_contact;
 	/* Dial-out: the calls to one account's devices for one request share a fork id; the
 	 * first that answers takes the call, the others are cancelled. */
 	uint64_t fork_id;

@@ -17,6 +17,7 @@ const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { launchBrowser, pageStats } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
 const { silenceWav } = require('./lib/media');
+const { startBaresip } = require('./lib/baresip');
 const { sippRunner, bridgeStatus, waitForStatus, waitForLog, inRoom, noCalls, dtmfKeys, sleep } = require('./lib/sip');
 const { rawSipPeer } = require('./lib/sip-raw');
 
@@ -216,6 +217,7 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS, forked 
       assert.ok(!r.body.includes(SAVP_KEY), 'not the caller\'s key');
       const s = await waitForStatus(svc, inRoom(lounge.address, 'address'), 10000, 'the TLS caller in lounge');
       assert.equal(s.sip.calls[0].audio, 'PCMU');
+      assert.equal(s.sip.calls[0].srtp, true);
       await r.bye();
       await waitForStatus(svc, noCalls, 5000, 'the call to end');
     } finally {
@@ -232,8 +234,11 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS, forked 
     } finally {
       peer.close();
     }
-    const ok = await raw.request({ method: 'INVITE', ruri: `sip:${lounge.address}@${DOMAIN}`, body: pcmuOffer(40024) });
+    const ok = await raw.request({ method: 'INVITE', ruri: `sip:${lounge.address}@${DOMAIN}`, body: pcmuOffer(40024), keep: true });
     assert.equal(ok && ok.status, 200, 'plain RTP over UDP');
+    const s = await waitForStatus(svc, inRoom(lounge.address, 'address'), 10000, 'the UDP caller in lounge');
+    assert.equal(s.sip.calls[0].srtp, false);
+    await ok.bye();
     await waitForStatus(svc, noCalls, 5000, 'the calls to end');
   });
 
@@ -251,6 +256,41 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS, forked 
     } finally {
       peer.close();
     }
+  });
+
+  test('a real endpoint over TLS with SRTP (baresip, transport=tls, mediaenc=srtp-mand) joins the room and a browser hears it', async () => {
+    const web = await launchBrowser({ fakeAudio: silenceWav('silence-sip-interop', { seconds: 30 }) });
+    let ua;
+    try {
+      await web.page.goto(`${svc.httpUrl}/?room=${lounge.address}&name=Web&autojoin=1`);
+      await waitJoined(web.page);
+      ua = await startBaresip('tls-srtp', {
+        audio: 'pcmu', video: 'vp8', colour: 'blue', toneHz: 600,
+        account: (port) => `<sip:dave@127.0.0.1:${port};transport=tls>;regint=0;`
+          + `outbound="sip:127.0.0.1:${SIP_TLS_PORT};transport=tls";mediaenc=srtp-mand;audio_codecs=PCMU;video_codecs=VP8`,
+        extraConfig: [`sip_certificate\t${path.join(tls.dir, 'agent.pem')}`, `sip_cafile\t${path.join(tls.dir, 'cafile.pem')}`,
+          'module\t\t\tsrtp.so'].join('\n'),
+      });
+      // (baresip 1.0 takes a dialled "sips:" for a user name: the account's transport=tls and
+      // outbound proxy carry the call over TLS)
+      ua.cmd('dial', `sip:${lounge.address}@${DOMAIN}`);
+      await ua.event('CALL_ESTABLISHED', 10000);
+      const s = await waitForStatus(svc, inRoom(lounge.address, 'address'), 8000, 'baresip in lounge');
+      const call = s.sip.calls.find((c) => c.room === lounge.address);
+      assert.equal(call.srtp, true, JSON.stringify(call));
+      assert.equal(call.audio, 'PCMU', JSON.stringify(call));
+      await sleep(2000);
+      const a0 = await inboundAudio(web.page);
+      await sleep(3000);
+      const a1 = await inboundAudio(web.page);
+      const loud = a1.totalAudioEnergy - a0.totalAudioEnergy;
+      console.log(`# baresip over TLS + SRTP: browser audio energy ${loud.toExponential(2)} over 3 s, level ${a1.audioLevel}`);
+      assert.ok(loud > 0.01, `the browser hears baresip's tone through SRTP (energy ${loud})`);
+    } finally {
+      if (ua) await ua.stop();
+      await web.close();
+    }
+    await waitForStatus(svc, noCalls, 10000, 'the call to end');
   });
 
   test('dial-out forks: an owner with two devices on two addresses; a guest joins, both ring, the first to answer gets the call, the other gets CANCEL', async () => {
