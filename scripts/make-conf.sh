@@ -8,7 +8,7 @@
 #   TLS [false]  TLS_CERT/TLS_KEY [none: self-signed]  TLS_STATE_DIR [<state dir>/tls]  REDIRECT_PORT [0]
 #   DATABASE [<state dir>/vmr.sqlite, or a postgresql:// URI]  SIP_DOMAIN [localhost]
 #   PUBLIC_URL [http://HTTP_IP:HTTP_PORT]  ALLOWED_ORIGINS [origin of PUBLIC_URL]  DIAL_IP [HTTP_IP]  SMTP_URL [none]  SMTP_STARTTLS [1]  MAIL_FROM
-#   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_LOBBY_USER [lobby]
+#   SIP_IP [HTTP_IP]  SIP_PORT [5060]  SIP_TLS_PORT [5061]  SIP_TLS_CERT_DIR [none: no TLS]  SIP_TLS_REQUIRE_SRTP [no]  SIP_LOBBY_USER [lobby]
 #   SIP_RTP_PORTS [41000-45000]  SIP_PROMPT_DIR [PREFIX/share/tpaas-vmr/prompts]  SIP_MEDIA_TIMEOUT [30]
 #   SIP_DIALOUT_RING [30]  SIP_MAX_CALLS [200]  SIP_MAX_CALLS_PER_SOURCE [10]  SIP_TRUSTED_PROXIES [none]
 #   TURN_URLS [none: no TURN] (comma-separated turn:/turns: URIs)  TURN_SECRET (coturn's static-auth-secret)
@@ -84,6 +84,7 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@SIP_PORT@|${SIP_PORT:-5060}|g" \
 		-e "s|@SIP_TLS_PORT@|${SIP_TLS_PORT:-5061}|g" \
 		-e "s|@SIP_TLS_CERT_DIR@|${SIP_TLS_CERT_DIR:-}|g" \
+		-e "s|@SIP_TLS_REQUIRE_SRTP@|${SIP_TLS_REQUIRE_SRTP:-no}|g" \
 		-e "s|@SIP_LOBBY_USER@|${SIP_LOBBY_USER:-lobby}|g" \
 		-e "s|@SIP_RTP_PORTS@|${SIP_RTP_PORTS:-41000-45000}|g" \
 		-e "s|@SIP_MEDIA_TIMEOUT@|${SIP_MEDIA_TIMEOUT:-30}|g" \

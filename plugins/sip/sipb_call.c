@@ -72,8 +72,12 @@ json_t *sipb_call_json(const sipb_call *call)
 	json_object_set_new(j, "source", json_string(call->source ? call->source : ""));
 	if (call->room_address)
 		json_object_set_new(j, "room", json_string(call->room_address));
-	if (call->sdp.audio >= 0)
+	if (call->sdp.audio >= 0) {
 		json_object_set_new(j, "audio", json_string(call->sdp.m[call->sdp.audio].codec));
+		/* SDES-SRTP on the audio (video follows it when srtp_required) */
+		json_object_set_new(
+			j, "srtp", json_boolean(call->sdp.m[call->sdp.audio].crypto[0]));
+	}
 	if (call->sdp.video >= 0)
 		json_object_set_new(j, "video", json_string(call->sdp.m[call->sdp.video].codec));
 	json_object_set_new(j, "started_at", json_integer(call->started_at));
@@ -225,6 +229,7 @@ static void call_destroy(sipb_call *call)
 	g_free(call->room_pin);
 	g_free(call->room_layout);
 	g_free(call->cause);
+	g_free(call->tls_contact);
 	g_free(call);
 }
 
@@ -451,16 +456,72 @@ static char *make_answer(sipb_call *call)
 	return sipb_sdp_answer(&call->sdp, &local);
 }
 
+/* Our offer for a delayed-offer INVITE or re-INVITE (no SDP in it): every codec we do. */
+static char *make_offer(sipb_call *call)
+{
+	sipb_sdp_local local = {
+		.ip = call->ua->cfg.media_ip,
+		.audio_port = sipb_media_local_port(call->media, 0),
+		.video_port = sipb_media_local_port(call->media, 1),
+		.audio_crypto = call->srtp_required ? sipb_media_offer_crypto(call->media, 0)
+						    : NULL,
+		.video_crypto = call->srtp_required ? sipb_media_offer_crypto(call->media, 1)
+						    : NULL,
+		.session_id = call->sdp_session,
+		.version = ++call->sdp_version,
+	};
+	return sipb_sdp_offer(&local);
+}
+
+/* What a request carries (RFC 3261 §8.2.3, §20.15): no body, SDP labelled as such, or a body
+ * we do not take (another type, or no Content-Type at all: never guessed to be SDP). */
+typedef enum {
+	BODY_NONE,
+	BODY_SDP,
+	BODY_OTHER
+} body_kind;
+
+static body_kind body_of(const sip_t *sip)
+{
+	if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+		return BODY_NONE;
+	const sip_content_type_t *ct = sip->sip_content_type;
+	return ct != NULL && ct->c_type != NULL
+			&& !g_ascii_strcasecmp(ct->c_type, "application/sdp")
+		? BODY_SDP
+		: BODY_OTHER;
+}
+
+static void respond_415(nua_handle_t *nh)
+{
+	nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+}
+
 /* Negotiates an offer (or the answer to our offer) and hands the streams to the media.
  * 0, or the SIP status to answer with. */
 static int apply_sdp(sipb_call *call, const sip_t *sip)
 {
-	if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+	if (body_of(sip) != BODY_SDP)
 		return 488;
 	sipb_sdp_result r;
 	int rc = sipb_sdp_negotiate(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
 	if (rc < 0)
 		return 488;
+	if (call->srtp_required) {
+		/* SRTP on TLS calls: no plain audio; plain video is declined (port 0). */
+		if (r.m[r.audio].crypto[0] == '\0') {
+			vmr_log(VMR_LOG_WARN,
+				"[sipbridge] call %" G_GUINT64_FORMAT
+				" from %s: plain RTP on a TLS call, SRTP is required "
+				"(sip_tls_require_srtp): 488",
+				call->member.id, call->source);
+			return 488;
+		}
+		if (r.video >= 0 && r.m[r.video].crypto[0] == '\0') {
+			r.m[r.video].accepted = 0;
+			r.video = -1;
+		}
+	}
 	sipb_media_stream a, v;
 	sipb_sdp_to_stream(&r.m[r.audio], &a);
 	sipb_sdp_to_stream(r.video >= 0 ? &r.m[r.video] : NULL, &v);
@@ -474,11 +535,58 @@ static int apply_sdp(sipb_call *call, const sip_t *sip)
 	return 0;
 }
 
+/* An answered incoming call goes on: to the room (or its PIN) when it was dialled by address,
+ * else to the lobby's meeting number. */
+static void call_proceed(sipb_call *call)
+{
+	if (call->room_address != NULL) {
+		ask_pin_or_join(call);
+	} else {
+		set_state(call, SIPB_CALL_LOBBY);
+		sipb_ivr_set_length(&call->ivr, SIPB_MEETING_NUMBER_DIGITS);
+		sipb_media_play_prompt(call->media, "enter_number", 1);
+	}
+}
+
+/* The ACK of a 200 that carried our offer: the answer must be in it (RFC 3261 §13.2.1); else
+ * there is no session to speak of, and the call ends with a BYE. 0 when it was taken. */
+static int answer_from_ack(sipb_call *call, const sip_t *sip)
+{
+	int first = call->answer_in_ack == 1;
+	call->answer_in_ack = 0;
+	const char *why = body_of(sip) == BODY_NONE ? "no SDP answer in the ACK"
+		: apply_sdp(call, sip) != 0         ? "no acceptable SDP answer in the ACK"
+						    : NULL;
+	if (why != NULL) {
+		vmr_log(VMR_LOG_WARN,
+			"[sipbridge] call %" G_GUINT64_FORMAT " from %s: %s to our offer (%s): BYE",
+			call->member.id, call->source, why, first ? "delayed offer" : "re-INVITE");
+		sipb_call_hangup(call, why);
+		return -EPROTO;
+	}
+	if (first)
+		call_proceed(call);
+	return 0;
+}
+
 /* ---- incoming calls ---------------------------------------------------------------------- */
 
 static char *lower(const char *s)
 {
 	return s ? g_ascii_strdown(s, -1) : NULL;
+}
+
+/* Did the request come over TLS? Its top Via names the transport of the last hop, the one it
+ * reached us on; a sips: Request-URI asks for TLS all the way (RFC 3261 §26.2.2). A caller
+ * who lies in its Via only changes what its own call requires. */
+int sipb_call_came_over_tls(const sip_t *sip)
+{
+	if (sip == NULL)
+		return 0;
+	if (sip->sip_request && sip->sip_request->rq_url->url_type == url_sips)
+		return 1;
+	return sip->sip_via && sip->sip_via->v_protocol
+		&& !g_ascii_strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS");
 }
 
 static void respond_and_drop(nua_handle_t *nh, int status, const char *phrase)
@@ -532,6 +640,15 @@ void sipb_call_incoming(
 		respond_and_drop(nh, SIP_400_BAD_REQUEST);
 		return;
 	}
+	body_kind body = body_of(sip);
+	if (body == BODY_OTHER) {
+		vmr_log(VMR_LOG_WARN,
+			"[sipbridge] INVITE from %s with a body that is not application/sdp: 415",
+			source_ip);
+		respond_415(nh);
+		nua_handle_destroy(nh);
+		return;
+	}
 	char *user = lower(ru->url_user);
 	int lobby = user == NULL || user[0] == '\0'
 		|| (ua->cfg.lobby_user && !strcmp(user, ua->cfg.lobby_user));
@@ -563,6 +680,12 @@ void sipb_call_incoming(
 		}
 	}
 	sipb_call *call = call_new(ua, nh, 0);
+	call->srtp_required = ua->cfg.tls_require_srtp && sipb_call_came_over_tls(sip);
+	if (sipb_call_came_over_tls(sip) && ru->url_type != url_sips && ua->cfg.tls_port > 0) {
+		int v6 = strchr(ua->cfg.ip, ':') != NULL;
+		call->tls_contact = g_strdup_printf("<sip:%s%s%s:%d;transport=tls>", v6 ? "[" : "",
+			ua->cfg.ip, v6 ? "]" : "", ua->cfg.tls_port);
+	}
 	call->source_ip = g_strdup(source_ip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
 	if (sip->sip_from != NULL) {
@@ -596,7 +719,7 @@ void sipb_call_incoming(
 	} else {
 		call->via = VMR_CALL_LOBBY;
 	}
-	int status = media_create(call) < 0 ? 500 : apply_sdp(call, sip);
+	int status = media_create(call) < 0 ? 500 : body == BODY_NONE ? 0 : apply_sdp(call, sip);
 	if (status != 0) {
 		set_cause(call, status == 488 ? "no acceptable media" : "media failed");
 		set_state(call, SIPB_CALL_ENDING);
@@ -604,29 +727,46 @@ void sipb_call_incoming(
 			status == 488 ? "Not Acceptable Here" : "Server Internal Error", TAG_END());
 		return; /* the handle terminates: call_destroy */
 	}
-	char *answer = make_answer(call);
+	/* No SDP: a delayed offer (RFC 3261 §13.2.1, Cisco CUCM's default). Our offer goes in
+	 * the 200; the call goes on when the ACK brings the answer. */
+	char *sdp = body == BODY_NONE ? make_offer(call) : make_answer(call);
 	nua_respond(nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
-		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(answer), TAG_END());
-	g_free(answer);
+		TAG_IF(call->tls_contact != NULL, SIPTAG_CONTACT_STR(call->tls_contact)),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	g_free(sdp);
 	vmr_store_call_start(ua->store, call->caller, call->source, call->room_address, call->via,
 		call->started_at, &call->log_id);
 	vmr_metrics_inc(VMR_METRIC_SIP_CALLS);
 	call_oplog(call, "call_setup", "answered");
-	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s",
-		call->member.id, call->caller, call->source, found ? call->room_address : "lobby");
-	if (found) {
-		ask_pin_or_join(call);
-	} else {
-		set_state(call, SIPB_CALL_LOBBY);
-		sipb_ivr_set_length(&call->ivr, SIPB_MEETING_NUMBER_DIGITS);
-		sipb_media_play_prompt(call->media, "enter_number", 1);
-	}
+	vmr_log(VMR_LOG_INFO, "[sipbridge] call %" G_GUINT64_FORMAT " from %s (%s) answered: %s%s",
+		call->member.id, call->caller, call->source, found ? call->room_address : "lobby",
+		body == BODY_NONE ? " (delayed offer)" : "");
+	if (body == BODY_NONE)
+		call->answer_in_ack = 1;
+	else
+		call_proceed(call);
 }
 
 static void reinvite(sipb_call *call, const sip_t *sip)
 {
 	if (call->state == SIPB_CALL_ENDING) {
 		nua_respond(call->nh, SIP_481_NO_TRANSACTION, TAG_END());
+		return;
+	}
+	body_kind body = body_of(sip);
+	if (body == BODY_OTHER) {
+		respond_415(call->nh); /* the session stays as it was */
+		return;
+	}
+	if (body == BODY_NONE) {
+		/* A re-INVITE without SDP asks for our offer (RFC 3261 §14.2); the answer comes in
+		 * the ACK. */
+		char *offer = make_offer(call);
+		nua_respond(call->nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
+			SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer),
+			TAG_END());
+		g_free(offer);
+		call->answer_in_ack = 2;
 		return;
 	}
 	int status = apply_sdp(call, sip);
@@ -652,7 +792,8 @@ static gboolean ring_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room)
+int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room,
+	uint64_t fork_id)
 {
 	char *from = g_strdup_printf("<sip:%s@%s>", room->address, ua->cfg.domain);
 	char *to = g_strdup_printf("<sip:%s@%s>", username, ua->cfg.domain);
@@ -663,6 +804,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	if (nh == NULL)
 		return -EINVAL;
 	sipb_call *call = call_new(ua, nh, 1);
+	call->fork_id = fork_id;
 	call->caller = g_strdup(contact);
 	call->display = g_strdup(username);
 	call->source = g_strdup(contact);
@@ -697,6 +839,37 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	return 0;
 }
 
+/* One device of a forked dial-out answered: the others stop ringing, with a CANCEL that says
+ * why (RFC 3326 Reason, cause 200: phones then log no missed call). */
+static void cancel_fork_siblings(sipb_call *winner)
+{
+	sipb_ua *ua = winner->ua;
+	GList *losers = NULL;
+	g_mutex_lock(&ua->lock);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ua->calls);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		sipb_call *c = v;
+		if (c != winner && c->outgoing && c->fork_id == winner->fork_id
+			&& c->state == SIPB_CALL_RINGING)
+			losers = g_list_prepend(losers, c);
+	}
+	g_mutex_unlock(&ua->lock);
+	for (GList *l = losers; l != NULL; l = l->next) {
+		sipb_call *c = l->data;
+		vmr_log(VMR_LOG_INFO,
+			"[sipbridge] dial-out to %s answered by %s: cancelling the call to %s",
+			c->display, winner->caller, c->caller);
+		set_cause(c, "answered elsewhere");
+		set_state(c, SIPB_CALL_ENDING);
+		nua_cancel(c->nh,
+			SIPTAG_REASON_STR("SIP;cause=200;text=\"Call completed elsewhere\""),
+			TAG_END());
+	}
+	g_list_free(losers);
+}
+
 static void outgoing_answered(sipb_call *call, int status, const sip_t *sip)
 {
 	if (status < 200 || call->state != SIPB_CALL_RINGING)
@@ -712,6 +885,9 @@ static void outgoing_answered(sipb_call *call, int status, const sip_t *sip)
 		set_state(call, SIPB_CALL_ENDING);
 		return; /* nua terminates the handle */
 	}
+	/* The device answered: it has the call, whatever its SDP (a 2xx is an answered phone). */
+	if (call->fork_id != 0)
+		cancel_fork_siblings(call);
 	if (apply_sdp(call, sip) != 0) {
 		sipb_call_hangup(call, "no acceptable media");
 		return;
@@ -732,6 +908,8 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 			outgoing_answered(call, status, sip);
 		break;
 	case nua_i_ack:
+		if (call->answer_in_ack && answer_from_ack(call, sip) < 0)
+			break;
 		/* The caller got our 200 at the address it signalled from: media may flow now. */
 		if (call->media != NULL && !call->outgoing)
 			sipb_media_start(call->media, call->source_ip);

@@ -596,6 +596,24 @@ const char *sipb_media_local_crypto(sipb_media *m, int is_video)
 	return c;
 }
 
+const char *sipb_media_offer_crypto(sipb_media *m, int is_video)
+{
+	if (!m)
+		return NULL;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[is_video ? 1 : 0];
+	if (!s->local_crypto) {
+		sipb_crypto key;
+		if (sipb_crypto_generate(1, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, &key) == 0) {
+			s->local_key = key;
+			s->local_crypto = sipb_crypto_format(&key);
+		}
+	}
+	const char *c = s->local_crypto;
+	g_mutex_unlock(&m->lock);
+	return c;
+}
+
 int sipb_media_crypto_check(const char *remote_crypto)
 {
 	sipb_crypto c;

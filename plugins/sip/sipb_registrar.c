@@ -7,6 +7,7 @@
 #include "vmr_ratelimit.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 typedef struct binding {
@@ -219,6 +220,21 @@ int sipb_registrar_bind(sipb_registrar *reg, const char *username, const char *c
 	}
 	g_mutex_unlock(&reg->lock);
 	return rc;
+}
+
+int sipb_registrar_expires_parse(const char *s, int *out)
+{
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	long long v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (v <= INT_MAX) /* stop growing once past the cap: no overflow on any length */
+			v = v * 10 + (*s - '0');
+	}
+	*out = v > INT_MAX ? INT_MAX : (int)v;
+	return 0;
 }
 
 void sipb_registrar_unbind_all(sipb_registrar *reg, const char *username)

@@ -62,6 +62,12 @@ char *sipb_registrar_challenge(sipb_registrar *reg, int64_t now_s, int stale);
  * account has SIPB_REG_MAX_CONTACTS other bindings. */
 int sipb_registrar_bind(sipb_registrar *reg, const char *username, const char *contact_uri,
 	const char *source, int expires, int64_t now_s);
+/* Reads an Expires value (the header or a Contact's expires parameter: delta-seconds, RFC 3261
+ * §20.19 and §25.1, 1*DIGIT). Values past INT_MAX (4294967296, or 2^31 that an int cast would
+ * make negative) saturate at INT_MAX, which sipb_registrar_bind caps to the maximum. 0, or
+ * -EINVAL for anything else ("-1", "", "12abc", NULL): the REGISTER is a 400 and no binding
+ * changes. */
+int sipb_registrar_expires_parse(const char *s, int *out);
 /* Removes every binding of username ("Contact: *"). */
 void sipb_registrar_unbind_all(sipb_registrar *reg, const char *username);
 /* The account's live contacts as "<uri>;expires=N", comma-separated (g_free), or NULL. */

@@ -410,21 +410,29 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 {
 	GString *s = g_string_new(NULL);
 	append_session(s, local);
+	/* SDES (RFC 4568) when our keys are given: RTP/SAVP with tag 1 */
 	g_string_append_printf(s,
-		"m=audio %d RTP/AVP 111 9 0 8 101\r\n"
+		"m=audio %d %s 111 9 0 8 101\r\n"
 		"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n"
 		"a=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n",
-		local->audio_port);
-	if (local->video_port > 0)
+		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n",
+		local->audio_port, local->audio_crypto ? "RTP/SAVP" : "RTP/AVP");
+	if (local->audio_crypto)
+		append_crypto(s, 1, local->audio_crypto);
+	g_string_append(s, "a=sendrecv\r\n");
+	if (local->video_port > 0) {
 		g_string_append_printf(s,
-			"m=video %d RTP/AVP 96 97 98\r\n"
+			"m=video %d %s 96 97 98\r\n"
 			"a=rtpmap:96 VP8/90000\r\n"
 			"a=rtpmap:97 H264/90000\r\na=fmtp:97 "
 			"profile-level-id=42e01f;packetization-mode=1\r\n"
 			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
 			"profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\na=sendrecv\r\n",
-			local->video_port);
+			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n",
+			local->video_port, local->video_crypto ? "RTP/SAVP" : "RTP/AVP");
+		if (local->video_crypto)
+			append_crypto(s, 1, local->video_crypto);
+		g_string_append(s, "a=sendrecv\r\n");
+	}
 	return g_string_free(s, FALSE);
 }

@@ -68,7 +68,8 @@ typedef struct sipb_sdp_local {
 } sipb_sdp_local;
 
 char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local);
-/* Our offer for dial-out: every codec we do, plain RTP/AVP (crypto ignored). */
+/* Our offer (dial-out, delayed offer): every codec we do; RTP/SAVP with our a=crypto on the
+ * lines whose crypto is given (sipb_media_offer_crypto), else plain RTP/AVP. */
 char *sipb_sdp_offer(const sipb_sdp_local *local);
 
 #endif

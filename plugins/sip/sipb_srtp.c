@@ -160,7 +160,13 @@ static int srtp_init_status;
 static int srtp_once(void)
 {
 	if (g_once_init_enter(&srtp_ready)) {
-		srtp_init_status = srtp_init() == srtp_err_status_ok ? 0 : -EIO;
+		/* Inside janus, libsrtp2 (one copy per process) was initialised by Janus already,
+		 * and a second srtp_init fails with bad_param (its debug module is loaded twice)
+		 * although the kernel is ready: that is no reason to refuse every SRTP call. */
+		srtp_err_status_t st = srtp_init();
+		srtp_init_status = st == srtp_err_status_ok || st == srtp_err_status_bad_param
+			? 0
+			: -EIO;
 		g_once_init_leave(&srtp_ready, 1);
 	}
 	return srtp_init_status;

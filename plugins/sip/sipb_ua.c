@@ -10,13 +10,16 @@
 #include "sipb_ua_priv.h"
 #include "vmr_dialout.h"
 #include "vmr_metrics.h"
+#include "sipb_mclass.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/tport_tag.h>
+#include <sofia-sip/nta_tag.h>
 
 /* The source address of the request being handled (for rate limits and the call log). */
 static void request_source(nua_t *nua, char *ip, size_t iplen, int *port)
@@ -116,30 +119,57 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 	} else {
 		vmr_metrics_inc(VMR_METRIC_SIP_REGISTERS);
 		int rc = 0;
-		int global = sip->sip_expires ? (int)sip->sip_expires->ex_delta : 3600;
+		/* Expires is delta-seconds (RFC 3261 §20.19): Sofia reads it into an unsigned long,
+		 * so 2^32 (or 2^31) must not reach an int as 0 (or negative): a removal. Values past
+		 * the registrar's maximum are capped (and the 200 names what was granted); a date
+		 * (RFC 2543) is refused. */
+		int global = 3600;
+		if (sip->sip_expires != NULL) {
+			if (sip->sip_expires->ex_date != 0)
+				rc = -EINVAL;
+			else
+				global = sip->sip_expires->ex_delta > INT_MAX
+					? INT_MAX
+					: (int)sip->sip_expires->ex_delta;
+		}
 		char source[80];
 		g_snprintf(source, sizeof(source), "%s:%d", ip, port);
+		/* Every Contact is checked before any binding changes: a REGISTER that is refused
+		 * (400, 403) leaves the bindings as they were. */
 		for (const sip_contact_t *m = sip->sip_contact; m != NULL && rc >= 0;
 			m = m->m_next) {
 			if (m->m_url->url_type
 				== url_any) { /* "Contact: *" needs Expires: 0 (RFC 3261 §10.3 step 6) */
 				if (global != 0 || sip->sip_contact->m_next != NULL)
 					rc = -EINVAL;
-				else
-					sipb_registrar_unbind_all(ua->registrar, user);
 				continue;
 			}
-			int expires = m->m_expires ? (int)strtol(m->m_expires, NULL, 10) : global;
+			int expires = global;
+			if (m->m_expires != NULL
+				&& sipb_registrar_expires_parse(m->m_expires, &expires) < 0) {
+				rc = -EINVAL;
+				break;
+			}
 			if (expires != 0 && !contact_host_ok(ua, m->m_url, ip)) {
 				rc = -EACCES;
 				break;
 			}
 			char *uri = url_as_string(NULL, m->m_url);
-			if (uri != NULL && strlen(uri) < 256 && !strpbrk(uri, "\r\n<>\""))
-				rc = sipb_registrar_bind(ua->registrar, user, uri, source,
-					expires < 0 ? 0 : expires, now_s);
-			else
+			if (uri == NULL || strlen(uri) >= 256 || strpbrk(uri, "\r\n<>\""))
 				rc = -EINVAL;
+			su_free(NULL, uri);
+		}
+		for (const sip_contact_t *m = sip->sip_contact; m != NULL && rc >= 0;
+			m = m->m_next) {
+			if (m->m_url->url_type == url_any) {
+				sipb_registrar_unbind_all(ua->registrar, user);
+				continue;
+			}
+			int expires = global;
+			if (m->m_expires != NULL)
+				sipb_registrar_expires_parse(m->m_expires, &expires);
+			char *uri = url_as_string(NULL, m->m_url);
+			rc = sipb_registrar_bind(ua->registrar, user, uri, source, expires, now_s);
 			su_free(NULL, uri);
 		}
 		if (rc == -EACCES) {
@@ -217,7 +247,9 @@ static gpointer ua_thread(gpointer data)
 			? g_strdup_printf("sips:%s:%d", ua->cfg.ip, ua->cfg.tls_port)
 			: NULL;
 		char *contact_domain = g_strdup_printf("%s", ua->cfg.domain);
+		ua->mclass = sipb_mclass_new();
 		ua->nua = nua_create(ua->root, nua_callback, ua, NUTAG_URL(url),
+			TAG_IF(ua->mclass != NULL, NTATAG_MCLASS(ua->mclass)),
 			TAG_IF(sips != NULL, NUTAG_SIPS_URL(sips)),
 			TAG_IF(sips != NULL, TPTAG_CERTIFICATE(ua->cfg.tls_cert_dir)),
 			NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
@@ -343,6 +375,7 @@ void sipb_ua_stop(sipb_ua *ua)
 	g_main_loop_unref(ua->loop);
 	g_main_context_unref(ua->ctx);
 	sipb_registrar_free(ua->registrar);
+	sipb_mclass_free(ua->mclass);
 	vmr_ratelimit_free(ua->lobby_failures);
 	g_mutex_clear(&ua->lock);
 	g_cond_clear(&ua->cond);
@@ -410,6 +443,7 @@ static gboolean dialout_on_loop(gpointer data)
 		return G_SOURCE_REMOVE;
 	GPtrArray *contacts = sipb_registrar_contacts(
 		job->ua->registrar, job->username, g_get_real_time() / G_USEC_PER_SEC);
+	uint64_t fork_id = vmr_rooms_new_id(); /* every device rings; the first to answer wins */
 	for (guint i = 0; i < contacts->len; i++) {
 		/* Already ringing there, or already in this room from there: no second call. */
 		int busy = 0;
@@ -425,7 +459,8 @@ static gboolean dialout_on_loop(gpointer data)
 		}
 		g_mutex_unlock(&job->ua->lock);
 		if (!busy)
-			sipb_call_dialout(job->ua, contacts->pdata[i], job->username, &job->room);
+			sipb_call_dialout(
+				job->ua, contacts->pdata[i], job->username, &job->room, fork_id);
 	}
 	g_ptr_array_unref(contacts);
 	return G_SOURCE_REMOVE;

@@ -23,6 +23,8 @@ typedef struct sipb_ua_config {
 	int port;                 /* UDP and TCP (default 5060) */
 	int tls_port;             /* 0: no TLS */
 	const char *tls_cert_dir; /* folder with agent.pem (key + certificate) and cafile.pem */
+	int tls_require_srtp;     /* 1: calls that came over TLS must offer (and answer) SRTP:
+	                           * an RTP/AVP offer gets 488, our offers are RTP/SAVP */
 	const char *domain;       /* SIP domain: rooms are <address>@<domain>; registrar realm */
 	const char *lobby_user;   /* user part that reaches the lobby (besides no user part) */
 	const char *media_ip;     /* RTP address (default ip) */

@@ -42,6 +42,7 @@ struct sipb_ua {
 	GMainLoop *loop;
 	su_root_t *root;
 	nua_t *nua;
+	msg_mclass_t *mclass; /* what nua parses with (sipb_mclass.h); freed after nua */
 	int start_rc, started;
 	GMutex lock;       /* calls table + call fields read by status */
 	GCond cond;        /* start-up handshake */
@@ -76,6 +77,20 @@ struct sipb_call {
 	sipb_sdp_result sdp;
 	unsigned long long sdp_session, sdp_version;
 	guint ring_timer;
+	/* Delayed offer (RFC 3261 §13.2.1): our offer went out in a 200, the answer is due in
+	 * the ACK. answer_in_ack 1: the first INVITE (the call proceeds to the room or the
+	 * lobby once the answer is in); 2: a re-INVITE. */
+	int answer_in_ack;
+	/* The INVITE came over TLS (its top Via) or for a sips: URI, and the operator requires
+	 * SRTP there (sipb_ua_config.tls_require_srtp): plain RTP is refused both ways. */
+	int srtp_required;
+	/* Our Contact in the 2xx of a call that came over TLS for a sip: (not sips:) URI:
+	 * "<sip:ip:tls_port;transport=tls>"; Sofia would put a sips: URI there, which phones that
+	 * dialled sip:...;transport=tls (baresip 1.0) cannot send their ACK to. NULL: Sofia's. */
+	char *tls_contact;
+	/* Dial-out: the calls to one account's devices for one request share a fork id; the
+	 * first that answers takes the call, the others are cancelled. */
+	uint64_t fork_id;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
@@ -86,10 +101,14 @@ void sipb_call_incoming(
 	sipb_ua *ua, nua_handle_t *nh, const sip_t *sip, const char *source_ip, int source_port);
 void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char *phrase,
 	const sip_t *sip, tagi_t tags[]);
-int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room);
+/* Calls one contact into the room; the calls of one dial-out (one per registered device)
+ * share fork_id (RFC 3261 §16.7-style forking done here, by the UA). */
+int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, const vmr_room *room,
+	uint64_t fork_id);
 /* Sends BYE (or CANCEL) with cause for the log. */
 void sipb_call_hangup(sipb_call *call, const char *cause);
 void sipb_call_key(sipb_call *call, char key);
+int sipb_call_came_over_tls(const sip_t *sip);
 json_t *sipb_call_json(const sipb_call *call); /* ua->lock held */
 const char *sipb_call_state_name(sipb_call_state s);
 

@@ -102,6 +102,9 @@ static void settings_read(
 	cfg->port = config_int(config, g, "sip_port", 5060, 1, 65535);
 	cfg->tls_port = config_int(config, g, "sip_tls_port", 0, 0, 65535);
 	cfg->tls_cert_dir = KEEP("sip_tls_cert_dir", NULL);
+	const char *srtp = config_string(config, g, "sip_tls_require_srtp", "no");
+	cfg->tls_require_srtp = !g_ascii_strcasecmp(srtp, "yes")
+		|| !g_ascii_strcasecmp(srtp, "true");
 	cfg->domain = KEEP("domain", "localhost");
 	cfg->lobby_user = KEEP("lobby_user", "lobby");
 	cfg->media_ip = KEEP("media_ip", NULL);
@@ -191,7 +194,10 @@ static int sipb_init(janus_callbacks *callback, const char *config_path)
 	vmr_metrics_register("sip", sipb_collect, sipb_health, NULL);
 	JANUS_LOG(LOG_INFO,
 		"%s initialized: SIP on %s:%d (udp, tcp%s), domain %s, lobby user %s, store %s\n",
-		SIPB_NAME, cfg.ip, cfg.port, cfg.tls_port && cfg.tls_cert_dir ? ", tls" : "",
+		SIPB_NAME, cfg.ip, cfg.port,
+		cfg.tls_port && cfg.tls_cert_dir
+			? (cfg.tls_require_srtp ? ", tls with SRTP required" : ", tls")
+			: "",
 		cfg.domain, cfg.lobby_user, vmr_store_printable_uri(database));
 	g_free(database);
 	g_ptr_array_unref(keep);

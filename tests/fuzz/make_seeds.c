@@ -680,6 +680,38 @@ static void seeds_sip_sdp(void)
 		put_file("sip_sdp", sdp[i][0], sdp[i][1], strlen(sdp[i][1]));
 }
 
+/* Whole SIP requests as they arrive on UDP (fuzz_sip_msg: the bridge's message class) */
+static void seeds_sip_msg(void)
+{
+#define SIP_HDRS                                                                                   \
+	"Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK776asdhds;rport\r\n"                        \
+	"From: \"Desk\" <sip:desk@example.org>;tag=1928301774\r\n"                                 \
+	"To: <sip:board.join@vmr.example>\r\nCall-ID: a84b4c76e66710@192.0.2.7\r\n"
+	static const char *const msg[][2] = {
+		{ "invite-sdp",
+			"INVITE sip:board.join@vmr.example SIP/2.0\r\n" SIP_HDRS
+			"CSeq: 314159 INVITE\r\nContact: <sip:desk@192.0.2.7>\r\nMax-Forwards: "
+			"70\r\n"
+			"Content-Type: application/sdp\r\nContent-Length: 37\r\n\r\n"
+			"v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\n" },
+		{ "invite-delayed-offer",
+			"INVITE sips:board.join@vmr.example;transport=tls SIP/2.0\r\n" SIP_HDRS
+			"CSeq: 1 INVITE\r\nContact: <sip:desk@192.0.2.7;transport=tls>\r\n"
+			"Supported: timer\r\nSession-Expires: 1800\r\nContent-Length: 0\r\n\r\n" },
+		{ "register-huge-expires",
+			"REGISTER sip:vmr.example SIP/2.0\r\n" SIP_HDRS
+			"CSeq: 2 REGISTER\r\nContact: <sip:desk@192.0.2.7>;expires=4294967296\r\n"
+			"Expires: 99999999999999999999\r\nContent-Length: 0\r\n\r\n" },
+		{ "options-bad-uri",
+			"OPTIONS sip:%zz%@@example.org:99999 SIP/2.0\r\n" SIP_HDRS
+			"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+		{ "response", "SIP/2.0 180 Ringing\r\n" SIP_HDRS "CSeq: 1 INVITE\r\n\r\n" },
+	};
+#undef SIP_HDRS
+	for (size_t i = 0; i < G_N_ELEMENTS(msg); i++)
+		put_file("sip_msg", msg[i][0], msg[i][1], strlen(msg[i][1]));
+}
+
 static void seeds_rtcp(void)
 {
 	/* SR (1 report block) + SDES CNAME, as a desk phone sends it */
@@ -1051,6 +1083,7 @@ int main(int argc, char **argv)
 	}
 	seeds_vmr_request();
 	seeds_sip_sdp();
+	seeds_sip_msg();
 	seeds_rtcp();
 	seeds_media_quality();
 	seeds_dtmf();

@@ -405,6 +405,38 @@ static void test_expiry_is_clamped_and_bindings_expire(fixture *f, gconstpointer
 		==, -EINVAL);
 }
 
+/* Issue 18: an int cast made Expires 4294967296 a removal (0) and 2^31 negative. */
+static void test_huge_expires_saturate_and_signs_are_refused(fixture *f, gconstpointer data)
+{
+	(void)data;
+	int v = -7;
+	g_assert_cmpint(sipb_registrar_expires_parse("600", &v), ==, 0);
+	g_assert_cmpint(v, ==, 600);
+	g_assert_cmpint(sipb_registrar_expires_parse("0", &v), ==, 0);
+	g_assert_cmpint(v, ==, 0);
+	const char *huge[] = { "4294967296", "2147483648", "2147483647",
+		"99999999999999999999999999", "18446744073709551616" };
+	for (size_t i = 0; i < G_N_ELEMENTS(huge); i++) {
+		v = 0;
+		g_assert_cmpint(sipb_registrar_expires_parse(huge[i], &v), ==, 0);
+		g_assert_cmpint(v, ==, G_MAXINT);
+		/* and the bind caps it: the binding stays, for the maximum */
+		g_assert_cmpint(sipb_registrar_bind(f->reg, "alice", "sip:alice@192.0.2.1:5060",
+					"192.0.2.1:5060", v, T0),
+			==, SIPB_REG_MAX_EXPIRES);
+	}
+	const char *bad[] = { "-1", "", "12abc", "+5", " 5", "5 ", "0x10", "1e9" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		v = 42;
+		g_assert_cmpint(sipb_registrar_expires_parse(bad[i], &v), ==, -EINVAL);
+		g_assert_cmpint(v, ==, 42);
+	}
+	g_assert_cmpint(sipb_registrar_expires_parse(NULL, &v), ==, -EINVAL);
+	GPtrArray *c = sipb_registrar_contacts(f->reg, "alice", T0 + SIPB_REG_MAX_EXPIRES - 1);
+	g_assert_cmpuint(c->len, ==, 1);
+	g_ptr_array_unref(c);
+}
+
 static void test_a_refresh_extends_the_same_binding(fixture *f, gconstpointer data)
 {
 	(void)data;
@@ -521,6 +553,8 @@ int main(int argc, char **argv)
 	ADD("auth/unreadable-credentials-are-bad", test_unreadable_credentials_are_bad);
 	ADD("bind/expiry-is-clamped-and-bindings-expire",
 		test_expiry_is_clamped_and_bindings_expire);
+	ADD("bind/huge-expires-saturate-and-signs-are-refused",
+		test_huge_expires_saturate_and_signs_are_refused);
 	ADD("bind/a-refresh-extends-the-same-binding", test_a_refresh_extends_the_same_binding);
 	ADD("bind/expires-zero-and-star-unregister", test_expires_zero_and_star_unregister);
 	ADD("bind/an-account-has-at-most-ten-contacts", test_an_account_has_at_most_ten_contacts);

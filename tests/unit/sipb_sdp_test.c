@@ -268,6 +268,32 @@ static void test_our_offer_parses(void)
 	g_free(o);
 }
 
+/* Issue 18: a delayed offer on a TLS call with SRTP required is RTP/SAVP with our keys, and the
+ * answerer's negotiation takes it as SRTP (tag 1). */
+static void test_our_srtp_offer_parses(void)
+{
+	sipb_sdp_local l = local;
+	l.audio_crypto =
+		"1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	l.video_crypto =
+		"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR";
+	char *o = sipb_sdp_offer(&l);
+	g_assert_nonnull(strstr(o, "m=audio 40000 RTP/SAVP 111 9 0 8 101\r\n"));
+	g_assert_nonnull(strstr(o, "RTP/SAVP 96 97 98\r\n"));
+	sipb_sdp_result r;
+	g_assert_cmpint(nego(o, &r), ==, 0);
+	g_assert_cmpint(r.audio, ==, 0);
+	g_assert_cmpint(r.video, ==, 1);
+	g_assert_cmpstr(r.m[0].crypto, ==, l.audio_crypto);
+	g_assert_cmpstr(r.m[1].crypto, ==, l.video_crypto);
+	g_free(o);
+	/* without keys: plain RTP/AVP, as before */
+	o = sipb_sdp_offer(&local);
+	g_assert_nonnull(strstr(o, "m=audio 40000 RTP/AVP "));
+	g_assert_null(strstr(o, "a=crypto"));
+	g_free(o);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -277,6 +303,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sipb/sdp/srtp", test_srtp);
 	g_test_add_func("/sipb/sdp/refused", test_refused);
 	g_test_add_func("/sipb/sdp/our-offer-parses", test_our_offer_parses);
+	g_test_add_func("/sipb/sdp/our-srtp-offer-parses", test_our_srtp_offer_parses);
 	g_test_add_func("/sipb/sdp/an-indented-m-line-is-checked-like-any-other",
 		test_indented_mline_is_checked);
 	g_test_add_func("/sipb/sdp/a-refused-line-is-written-from-checked-tokens",

@@ -27,10 +27,11 @@ function colourIvf(name, colour) {
 let nextPort = 0;
 /**
  * Starts a headless baresip from the templates: codecs {audio: 'opus'|'pcmu', video: 'vp8'|'h264'},
- * video colour, audio tone frequency, account line (a function of the SIP port). Drives it
- * over ctrl_tcp; every event is kept with its arrival time.
+ * video colour, audio tone frequency, account line (a function of the SIP port), extraConfig
+ * (lines appended to the config, e.g. TLS and the srtp module). Drives it over ctrl_tcp; every
+ * event is kept with its arrival time.
  */
-async function startBaresip(name, { audio, video, colour, toneHz, account }) {
+async function startBaresip(name, { audio, video, colour, toneHz, account, extraConfig = '' }) {
   const n = nextPort++;
   const sipPort = 5091 + n, ctrlPort = 4461 + n, rtp = 46000 + n * 200;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpaas-baresip-${name}-`));
@@ -42,7 +43,7 @@ async function startBaresip(name, { audio, video, colour, toneHz, account }) {
     .replace(/@RTP_PORTS@/g, `${rtp}-${rtp + 199}`).replace(/@DIR@/g, dir)
     .replace(/@AUDIO_WAV@/g, wav).replace(/@VIDEO_FILE@/g, colourIvf(name, colour))
     .replace(/@CODEC_MODULES@/g, modules);
-  fs.writeFileSync(path.join(dir, 'config'), conf);
+  fs.writeFileSync(path.join(dir, 'config'), conf + (extraConfig ? `\n${extraConfig}\n` : ''));
   fs.writeFileSync(path.join(dir, 'accounts'),
     fs.readFileSync(path.join(TEMPLATES, 'accounts.in'), 'utf8').replace(/@ACCOUNT@/g, account(sipPort)));
   const logFile = path.join(OUT, `baresip-${name}.log`);

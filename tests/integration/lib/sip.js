@@ -16,11 +16,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * (tests/integration/sip/<scenario>) against the bridge at 127.0.0.1:sipPort — or, with
  * uas: true, waits for one — and resolves with sipp's exit code. keys become `-key k v`
  * (user also -au, pass only -ap). opts: duration (ms, the scenario's <pause/>), timeoutS,
- * port (sipp's own), source (local address), uas.
+ * port (sipp's own), source (local address), uas, tls ({ cert, key, port }: over TLS to that
+ * port of the bridge, with that certificate).
  */
 function sippRunner({ domain, sipPort, basePort }) {
   let next = basePort;
-  const sipp = function (scenario, keys, { duration = 500, timeoutS = 30, port = next++, source = '127.0.0.1', uas = false } = {}) {
+  const sipp = function (scenario, keys, { duration = 500, timeoutS = 30, port = next++, source = '127.0.0.1', uas = false, tls = null } = {}) {
     fs.mkdirSync(OUT, { recursive: true });
     const tag = `${path.basename(scenario, '.xml')}-${port}`;
     const args = ['-sf', path.join(SCEN, scenario), '-m', '1', '-l', '1', '-i', source, '-mi', source,
@@ -33,7 +34,8 @@ function sippRunner({ domain, sipPort, basePort }) {
       else if (k === 'pass') args.push('-ap', String(v));
       else args.push('-key', k, String(v));
     }
-    if (!uas) args.push(`127.0.0.1:${sipPort}`);
+    if (tls) args.push('-t', 'l1', '-tls_cert', tls.cert, '-tls_key', tls.key);
+    if (!uas) args.push(`127.0.0.1:${tls ? tls.port : sipPort}`);
     return new Promise((resolve) => {
       const p = spawn('sipp', args, { cwd: OUT, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
