@@ -312,7 +312,9 @@ static void join_room(sipb_call *call)
 	}
 	call->room = room;
 	/* the room's pages hear `joined`; the owner hears `guest_joined` when the caller is a guest */
-	vmr_member_role role = { .is_sip = 1, .is_owner = call_is_owner(call) };
+	vmr_member_role role = {
+		.is_sip = 1, .is_owner = call_is_owner(call), .invitation_id = call->invitation_id
+	};
 	vmr_rooms_member_add_as(room, call->member.id, call->display, &role);
 	set_state(call, SIPB_CALL_IN_ROOM);
 	if (call->log_id > 0)
@@ -375,6 +377,52 @@ static void lobby_entry(sipb_call *call, const char *entry)
 	ask_pin_or_join(call);
 }
 
+/* An invitation's keypad code in place of the PIN (vmr_invitations.c). Called for each entry
+ * at the PIN prompt after the guard's check; returns 1 when it took the entry: the first 4
+ * digits of an active code of this room (collection goes on to the code's end or '#'; no
+ * verdict yet, so nothing is counted), or a longer entry, which is a code or wrong (counted
+ * as a wrong PIN). A 4-digit entry is the PIN's business (0). The code is looked up at each
+ * entry, so a revoked or deleted invitation's code stops working at once. */
+static int code_entry(
+	sipb_call *call, const char *entry, vmr_pinguard *guard, const char *src, int64_t now)
+{
+	size_t len = strlen(entry);
+	if (len == SIPB_PIN_DIGITS && !call->ivr.extended
+		&& vmr_store_invitation_code_prefix(call->ua->store, call->room_address, entry)
+			== 1) {
+		sipb_ivr_extend(&call->ivr, VMR_INVITATION_CODE_DIGITS);
+		return 1;
+	}
+	if (len <= SIPB_PIN_DIGITS)
+		return 0;
+	vmr_invitation inv;
+	if (vmr_store_invitation_get_by_code(call->ua->store, call->room_address, entry, &inv)
+		== 0) {
+		vmr_store_invitation_touch(
+			call->ua->store, inv.id, g_get_real_time() / G_USEC_PER_SEC);
+		call->invitation_id = inv.id;
+		g_free(call->display);
+		call->display = g_strdup(inv.guest_name);
+		sipb_media_set_display(call->media, inv.guest_name);
+		vmr_log(VMR_LOG_INFO,
+			"[sipbridge] call %" G_GUINT64_FORMAT
+			" from %s: the code of invitation %" G_GINT64_FORMAT " (%s) for %s",
+			call->member.id, call->source, inv.id, inv.guest_name, call->room_address);
+		vmr_invitation_clear(&inv);
+		sipb_media_stop_prompt(call->media);
+		join_room(call);
+		return 1;
+	}
+	vmr_pinguard_failure(guard, call->room_address, src, now);
+	vmr_log(VMR_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong code for %s",
+		call->member.id, call->source, call->room_address);
+	if (sipb_ivr_wrong(&call->ivr))
+		sipb_call_hangup(call, "wrong pin");
+	else
+		sipb_media_play_prompt(call->media, "wrong_pin", 0);
+	return 1;
+}
+
 static void pin_entry(sipb_call *call, const char *entry)
 {
 	/* One guard for every PIN of the process (vmr_pinguard.h), keyed like a browser's join
@@ -388,6 +436,8 @@ static void pin_entry(sipb_call *call, const char *entry)
 		sipb_call_hangup(call, "too many attempts");
 		return;
 	}
+	if (code_entry(call, entry, guard, src, now))
+		return;
 	if (pin_equal(entry, call->room_pin)) {
 		sipb_media_stop_prompt(call->media);
 		join_room(call);

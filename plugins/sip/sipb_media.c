@@ -717,6 +717,16 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 	return 0;
 }
 
+void sipb_media_set_display(sipb_media *m, const char *display)
+{
+	if (!m)
+		return;
+	g_mutex_lock(&m->lock);
+	g_free(m->display);
+	m->display = g_strdup(display ? display : "");
+	g_mutex_unlock(&m->lock);
+}
+
 int sipb_media_join(sipb_media *m, mcu_room *room)
 {
 	if (!m || !room)

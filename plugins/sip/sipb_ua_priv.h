@@ -76,6 +76,7 @@ struct sipb_call {
 	sipb_sdp_result sdp;
 	unsigned long long sdp_session, sdp_version;
 	guint ring_timer;
+	int64_t invitation_id; /* the invitation whose keypad code let the caller in, 0 none */
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
