@@ -76,7 +76,8 @@ struct sipb_call {
 	sipb_sdp_result sdp;
 	unsigned long long sdp_session, sdp_version;
 	guint ring_timer;
-	int64_t invitation_id; /* the invitation whose keypad code let the caller in, 0 none */
+	int64_t invitation_id;  /* the invitation whose keypad code let the caller in, 0 none */
+	guint invitation_timer; /* re-checks that invitation: revoked or deleted, the call ends */
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
