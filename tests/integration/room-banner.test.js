@@ -22,28 +22,29 @@ const DOMAIN = 'vmr.test';
 const BANNER = { x: 0.42, y: 0.02, w: 0.16, h: 0.06 };
 const isBanner = (c) => c[2] > 90 && c[2] > c[1] + 20 && c[2] > c[0] + 40;
 
-/** Per 0.25 s block of a WAV (8 kHz mono): the share of its power at each frequency (Goertzel). */
-function blockShares(file, freqs) {
-  const rate = 8000, B = rate / 4;
+/**
+ * The amplitude (of full scale) of each frequency in 40 ms windows every 10 ms of a WAV, read at
+ * 8 kHz mono: Goertzel at the exact frequency, 2|X|/N (a sine of amplitude A gives A).
+ */
+function toneAmplitudes(file, freqs) {
+  const rate = 8000, N = 320, hop = 80;
   const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(rate), '-f', 's16le', '-']);
   const all = new Int16Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 2));
-  const blocks = [];
-  for (let s = 0; s + B <= all.length; s += B) {
-    let total = 0;
-    const share = {};
-    for (let i = s; i < s + B; i++) total += (all[i] / 32768) ** 2;
+  const windows = [];
+  for (let s = 0; s + N <= all.length; s += hop) {
+    const amp = {};
     for (const f of freqs) {
-      const coeff = 2 * Math.cos((2 * Math.PI * Math.round((B * f) / rate)) / B);
+      const coeff = 2 * Math.cos((2 * Math.PI * f) / rate);
       let s1 = 0, s2 = 0;
-      for (let i = s; i < s + B; i++) {
+      for (let i = s; i < s + N; i++) {
         const s0 = all[i] / 32768 + coeff * s1 - s2;
         s2 = s1; s1 = s0;
       }
-      share[f] = total ? (2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2)) / B / total : 0;
+      amp[f] = (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2))) / N;
     }
-    blocks.push({ t: s / rate, rms: Math.sqrt(total / B), share });
+    windows.push({ t: s / rate, amp });
   }
-  return blocks;
+  return windows;
 }
 
 describe('join banner and chime for a room system', () => {
@@ -106,13 +107,15 @@ describe('join banner and chime for a room system', () => {
       const dec = fs.readdirSync(ua.dir).find((f) => /-dec\.wav$/.test(f));
       assert.ok(dec, `baresip recorded the received audio: ${fs.readdirSync(ua.dir)}`);
       fs.copyFileSync(path.join(ua.dir, dec), path.join(OUT, 'room-banner-received.wav'));
-      const blocks = blockShares(path.join(ua.dir, dec), [660, 880, 1000]);
-      const chime = blocks.filter((b) => b.rms > 0.003 && b.share[660] + b.share[880] > 0.3);
-      console.log(`chime blocks: ${JSON.stringify(chime.map((b) => [b.t, b.rms.toFixed(4), b.share[660].toFixed(2), b.share[880].toFixed(2)]))}`);
-      assert.ok(chime.some((b) => b.share[660] > 0.15) && chime.some((b) => b.share[880] > 0.15),
-        'baresip heard both notes of the chime');
-      assert.ok(chime.length <= 4, `one short chime, not a tone: ${chime.length} blocks of 0.25 s`);
-      assert.ok(blocks.every((b) => b.share[1000] < 0.1), 'mix-minus: not its own 1000 Hz tone');
+      const windows = toneAmplitudes(path.join(ua.dir, dec), [660, 880, 1000]);
+      const low = windows.filter((w) => w.amp[660] > 0.03).map((w) => w.t);
+      const high = windows.filter((w) => w.amp[880] > 0.03).map((w) => w.t);
+      console.log(`chime: 660 Hz at ${low.join(' ')} s; 880 Hz at ${high.join(' ')} s; `
+        + `peaks ${Math.max(...windows.map((w) => w.amp[660])).toFixed(3)} / ${Math.max(...windows.map((w) => w.amp[880])).toFixed(3)}`);
+      assert.ok(low.length > 0 && high.length > 0, 'baresip heard both notes of the chime');
+      assert.ok(low[0] < high[0], 'rising: 660 Hz first, then 880 Hz (someone joined)');
+      assert.ok(Math.max(...low, ...high) - Math.min(...low, ...high) < 0.6, 'one short chime, not a tone');
+      assert.ok(windows.every((w) => w.amp[1000] < 0.01), 'mix-minus: not its own 1000 Hz tone');
     } finally {
       app.close();
       await ua.stop();
