@@ -113,6 +113,25 @@ describe('invitation keypad codes', () => {
     await waitForStatus(svc, noCalls, 10000, 'no calls');
   });
 
+  test('wrong codes count as wrong PINs: after 5 from one address even a right code is refused (too many attempts)', async () => {
+    const r = await owner.req({ request: 'invite', email: 'lee@example.org', name: 'Lee' });
+    const code = r.invitation.code;
+    // The right first digits (so the IVR waits for a code), a wrong last one.
+    const bad = code.slice(0, 9) + String((Number(code[9]) + 1) % 10);
+    const num = `${room.meeting_number}#`;
+    // Three wrong codes end the first call...
+    assert.equal(await sipp('rtp_dtmf_kicked.xml', { ruri: `sip:127.0.0.1:${SIP_PORT}`, dtmf: `${num}${bad}#${bad}#${bad}#` },
+      { timeoutS: 60, source: '127.0.0.4' }), 0);
+    await svc.expectLog(/from 127\.0\.0\.4:\d+: wrong code for ana\.join/);
+    // ...two more in the second make five: the address is locked, the right code that follows is
+    // not even looked at.
+    assert.equal(await sipp('rtp_dtmf_kicked.xml', { ruri: `sip:127.0.0.1:${SIP_PORT}`, dtmf: `${num}${bad}#${bad}#${code}#` },
+      { timeoutS: 60, source: '127.0.0.4' }), 0);
+    await svc.expectLog(/from sip:sipp@127\.0\.0\.4:\d+ \(127\.0\.0\.4:\d+\) ended: too many attempts/);
+    assert.ok(!/from sip:sipp@127\.0\.0\.4:\d+ joined room/.test(svc.log()), 'never in the room');
+    await waitForStatus(svc, noCalls, 10000, 'no calls');
+  });
+
   test('the room address too: a caller dialling ana.join keys another invitation\'s code at the PIN prompt and is in', async () => {
     const r = await owner.req({ request: 'invite', email: 'kim@example.org', name: 'Kim' });
     const code = r.invitation.code;
