@@ -22,10 +22,10 @@ static GMutex banner_lock; /* static storage: needs no init */
 #define CUE_FADE_SAMPLES (CUE_RATE / 200) /* 5 ms raised-cosine edges: no click */
 
 /* The banner's colours: light letters on a dark blue band. */
-#define BANNER_Y     70
-#define BANNER_U     160
-#define BANNER_V     100
-#define BANNER_LUMA  235
+#define BANNER_Y    70
+#define BANNER_U    160
+#define BANNER_V    100
+#define BANNER_LUMA 235
 
 void mcu_participant_set_cues(mcu_participant *p, bool on)
 {
@@ -114,7 +114,10 @@ bool mcu_banner_cue_tick(mcu_room *room, int16_t *frame)
 			if (k < CUE_FADE_SAMPLES)
 				env = 0.5 - 0.5 * cos(M_PI * k / CUE_FADE_SAMPLES);
 			else if (k > CUE_NOTE_SAMPLES - CUE_FADE_SAMPLES)
-				env = 0.5 - 0.5 * cos(M_PI * (CUE_NOTE_SAMPLES - k) / CUE_FADE_SAMPLES);
+				env = 0.5
+					- 0.5
+						* cos(M_PI * (CUE_NOTE_SAMPLES - k)
+							/ CUE_FADE_SAMPLES);
 			double hz = low ? MCU_CUE_LOW_HZ : MCU_CUE_HIGH_HZ;
 			v = MCU_CUE_AMPLITUDE * env * sin(2 * M_PI * hz * k / CUE_RATE);
 		}

@@ -21,12 +21,12 @@
 
 #include "mcu_room.h"
 
-#define MCU_BANNER_US      4000000 /* how long the banner stays */
-#define MCU_BANNER_TEXT    128     /* bytes kept of "<name> joined" (cut at a character) */
-#define MCU_CUE_LOW_HZ     660
-#define MCU_CUE_HIGH_HZ    880
-#define MCU_CUE_NOTE_US    120000 /* each of the two notes */
-#define MCU_CUE_AMPLITUDE  3000   /* of 32767: about -21 dBFS, under speech */
+#define MCU_BANNER_US     4000000 /* how long the banner stays */
+#define MCU_BANNER_TEXT   128     /* bytes kept of "<name> joined" (cut at a character) */
+#define MCU_CUE_LOW_HZ    660
+#define MCU_CUE_HIGH_HZ   880
+#define MCU_CUE_NOTE_US   120000 /* each of the two notes */
+#define MCU_CUE_AMPLITUDE 3000   /* of 32767: about -21 dBFS, under speech */
 
 /* Someone (display, may be "" or NULL: "Someone") joined (true) or left (false) the room:
  * shows the banner (replacing one still shown) and starts the chime. Does nothing when nobody

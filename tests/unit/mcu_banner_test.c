@@ -212,7 +212,8 @@ static void test_banner_shown_for_4s_and_chime_for_cue_listeners(void)
 	mcu_image seen = { 0 };
 	run(room, &v, s, 1000);
 	g_assert_true(rx_picture(&rb, &seen));
-	g_assert_cmpint(banner_pixels(&seen), ==, 0); /* the sender's join was announced to nobody */
+	g_assert_cmpint(
+		banner_pixels(&seen), ==, 0); /* the sender's join was announced to nobody */
 	guint quiet_from = rb.pcm->len;
 	g_assert_cmpuint(quiet_from, >, 0);
 	g_assert_cmpfloat(rms(rb.pcm, 0, quiet_from), <, 0.001);
@@ -228,7 +229,8 @@ static void test_banner_shown_for_4s_and_chime_for_cue_listeners(void)
 	g_assert_cmpint(banner_pixels(&seen), >, 150);
 	/* The room system heard the rising chime: 660 Hz in the first note, 880 Hz in the second;
 	 * the browser heard nothing. */
-	double low1 = tone_power(rb.pcm, b_at, 800, 660), high1 = tone_power(rb.pcm, b_at, 800, 880);
+	double low1 = tone_power(rb.pcm, b_at, 800, 660),
+	       high1 = tone_power(rb.pcm, b_at, 800, 880);
 	double low2 = tone_power(rb.pcm, b_at + 960, 800, 660),
 	       high2 = tone_power(rb.pcm, b_at + 960, 800, 880);
 	g_test_message("join chime: note 1 660 Hz %.5f 880 Hz %.5f; note 2 660 Hz %.5f 880 Hz %.5f",
