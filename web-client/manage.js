@@ -361,6 +361,8 @@ function renderInvitations() {
     return el('tr', { 'data-id': String(inv.id), 'data-state': inv.state },
       el('td', { class: 'inv-email', 'data-label': t('inv.email') }, el('span', { class: 'email', text: inv.email })),
       el('td', { class: 'inv-url', 'data-label': t('inv.url') }, el('div', { class: 'copy-row' }, urlInput, copy)),
+      // the digits a room system keys after the meeting number instead of the PIN
+      el('td', { class: 'inv-code', 'data-label': t('inv.code'), title: t('inv.codeHint'), text: inv.code || '—' }),
       el('td', { class: 'inv-created', 'data-label': t('inv.created'), text: formatDateTime(inv.created_at) }),
       el('td', { class: 'inv-state', 'data-label': t('inv.state') }, el('span', { class: `pill ${inv.state}`, text: t(`inv.state.${inv.state}`) })),
       el('td', { class: `inv-mail${failed ? ' failed' : ''}`, 'data-label': t('inv.mail'), 'data-status': inv.mail_status || '', text: mailStatusText(inv.mail_status) }),

@@ -117,6 +117,17 @@ char *vmr_random_hex(size_t bytes)
 	return hex;
 }
 
+char *vmr_random_digits(size_t digits)
+{
+	if (digits > 64 || auth_ensure_init() < 0)
+		return NULL;
+	char *s = g_malloc(digits + 1);
+	for (size_t i = 0; i < digits; i++)
+		s[i] = (char)('0' + randombytes_uniform(10)); /* no modulo bias */
+	s[digits] = '\0';
+	return s;
+}
+
 char *vmr_sha256_hex(const char *text)
 {
 	if (text == NULL)

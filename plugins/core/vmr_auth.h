@@ -40,6 +40,10 @@ int vmr_password_needs_rehash(const char *hash);
  * NULL only when the size overflows or sodium cannot start. g_free. */
 char *vmr_random_hex(size_t bytes);
 
+/* `digits` random decimal digits (each uniform, from the same CSPRNG), e.g. an invitation's
+ * keypad code; "" for 0. NULL only when digits is over 64 or sodium cannot start. g_free. */
+char *vmr_random_digits(size_t digits);
+
 /* Lower-case hex SHA-256 of the bytes of text (64 characters). NULL for NULL. g_free.
  * For storing tokens (invitation secrets) so a leaked database does not leak them. */
 char *vmr_sha256_hex(const char *text);

@@ -2,6 +2,11 @@
  * vmr_invitations.c - a room owner's invitations: create (and mail, on the mailer's thread),
  * list, revoke, delete, and what a guest's link shows before joining. Called by
  * vmr_service_handle (vmr_service_priv.h); the mail result comes back on the mailer's thread.
+ *
+ * Each invitation has two secrets: the link's (128 bits of hex) and a keypad code
+ * (VMR_INVITATION_CODE_DIGITS random digits, unique in the room) that a SIP caller enters
+ * after the meeting number instead of the room's PIN (sipb_call.c). Both stop working the
+ * moment the invitation is revoked or deleted: they are looked up in the store at each use.
  */
 #include <errno.h>
 #include <string.h>
@@ -9,6 +14,26 @@
 
 #include "vmr_auth.h"
 #include "vmr_service_priv.h"
+
+/* Keypad codes (VMR_INVITATION_CODE_DIGITS): guessing one is harder than guessing the room's
+ * 4-digit PIN by a factor of a million per active invitation, and each wrong code counts as a
+ * wrong PIN in vmr_pinguard. */
+G_STATIC_ASSERT(VMR_INVITATION_CODE_DIGITS >= VMR_INVITATION_CODE_MIN
+	&& VMR_INVITATION_CODE_DIGITS <= VMR_INVITATION_CODE_MAX);
+
+/* A new code for a room whose PIN is pin (NULL: none). The IVR takes a PIN at its 4th digit
+ * unless an active code starts with those digits, so a code never starts with the PIN: a
+ * caller with the PIN need not press '#'. */
+char *vmr_invitation_new_code(const char *pin)
+{
+	for (;;) {
+		char *code = vmr_random_digits(VMR_INVITATION_CODE_DIGITS);
+		if (code == NULL || pin == NULL || *pin == '\0'
+			|| strncmp(code, pin, strlen(pin)) != 0)
+			return code;
+		g_free(code);
+	}
+}
 
 static char *invitation_url(vmr_service *svc, const vmr_invitation *inv)
 {
@@ -34,6 +59,8 @@ static json_t *invitation_json(vmr_service *svc, const vmr_invitation *inv)
 		inv->last_used_at ? json_integer(inv->last_used_at) : json_null());
 	json_object_set_new(
 		j, "mail_status", json_string(inv->mail_status ? inv->mail_status : "unknown"));
+	json_object_set_new(
+		j, "code", inv->guest_code ? json_string(inv->guest_code) : json_null());
 	g_free(url);
 	return j;
 }
@@ -101,10 +128,18 @@ json_t *vmr_invitations_invite(vmr_service *svc, vmr_client *client, const vmr_r
 		return store_error(rc, NULL);
 	}
 	char *guest = name ? g_strdup(name) : guest_name_from_email(email);
-	char *secret = vmr_random_hex(16); /* 128 bits */
 	vmr_invitation inv;
-	rc = vmr_store_invitation_create(svc->store, room.id, email, guest, secret, &inv);
-	g_free(secret);
+	/* -EEXIST: the code is taken in this room (or, never in practice, the secret): draw again */
+	rc = -EEXIST;
+	for (int attempt = 0; attempt < 8 && rc == -EEXIST; attempt++) {
+		char *secret = vmr_random_hex(16); /* 128 bits */
+		char *code = vmr_invitation_new_code(room.pin);
+		rc = secret && code ? vmr_store_invitation_create_coded(
+			     svc->store, room.id, email, guest, secret, code, &inv)
+				    : -EIO;
+		g_free(secret);
+		g_free(code);
+	}
 	g_free(guest);
 	if (rc != 0) {
 		vmr_room_clear(&room);
@@ -123,6 +158,7 @@ json_t *vmr_invitations_invite(vmr_service *svc, vmr_client *client, const vmr_r
 		.dial_ip = svc->dial_ip,
 		.meeting_number = room.meeting_number,
 		.has_pin = room.pin != NULL,
+		.guest_code = inv.guest_code,
 	};
 	const char *why = NULL;
 	char *message = vmr_mail_compose_invitation(&svc->mail, &m, now_s(), &why);

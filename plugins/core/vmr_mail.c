@@ -265,6 +265,7 @@ typedef struct invitation_text {
 	const char *guest;
 	const char *room;
 	gboolean has_sip, has_ip;
+	const char *code; /* the keypad code, NULL when none */
 } invitation_text;
 
 static char *plain_body(const vmr_invitation_mail *m, const invitation_text *t)
@@ -289,12 +290,23 @@ static char *plain_body(const vmr_invitation_mail *m, const invitation_text *t)
 			"tablet or smartphone, iOS or Android), call the following "
 			"address:\n%s\n\n",
 			m->sip_address);
-	if (t->has_ip)
+	if (t->has_ip && t->code && m->has_pin)
+		g_string_append_printf(s,
+			"If you can only dial IP addresses\n"
+			"Call %s, enter meeting number %d #, then your code %s #\n\n",
+			m->dial_ip, m->meeting_number, t->code);
+	else if (t->has_ip)
 		g_string_append_printf(s,
 			"If you can only dial IP addresses\n"
 			"Call %s, enter meeting number %d followed by #\n\n",
 			m->dial_ip, m->meeting_number);
-	if (m->has_pin && (t->has_sip || t->has_ip))
+	if (t->code && (t->has_sip || t->has_ip))
+		g_string_append_printf(s,
+			"Your personal code is %s: when a call from a video device or an IP "
+			"address asks for the meeting PIN, enter your code followed by # "
+			"instead.\n\n",
+			t->code);
+	else if (m->has_pin && (t->has_sip || t->has_ip))
 		g_string_append(s,
 			"Calls from a video device or an IP address will be asked for "
 			"the meeting PIN: ask the person who invited you for it.\n\n");
@@ -358,10 +370,21 @@ static char *html_body(const vmr_invitation_mail *m, const invitation_text *t, c
 			"<h3 style=\"font-size:15px;\">If you can only dial IP "
 			"addresses</h3>\n<p>Call ");
 		append_html(s, m->dial_ip);
-		g_string_append_printf(
-			s, ", enter meeting number %d followed by #</p>\n", m->meeting_number);
+		if (t->code && m->has_pin)
+			g_string_append_printf(s,
+				", enter meeting number %d #, then your code <b>%s</b> #</p>\n",
+				m->meeting_number, t->code);
+		else
+			g_string_append_printf(s, ", enter meeting number %d followed by #</p>\n",
+				m->meeting_number);
 	}
-	if (m->has_pin && (t->has_sip || t->has_ip))
+	if (t->code && (t->has_sip || t->has_ip))
+		g_string_append_printf(s,
+			"<p>Your personal code is <b>%s</b>: when a call from a video device or an "
+			"IP address asks for the meeting PIN, enter your code followed by # "
+			"instead.</p>\n",
+			t->code);
+	else if (m->has_pin && (t->has_sip || t->has_ip))
 		g_string_append(s,
 			"<p>Calls from a video device or an IP address will be asked for "
 			"the meeting PIN: ask the person who invited you for it.</p>\n");
@@ -401,6 +424,10 @@ static const char *check_inputs(const vmr_mail_config *cfg, const vmr_invitation
 		return "sip_address is too long, or holds spaces, control or non-ASCII characters";
 	if (m->dial_ip != NULL && *m->dial_ip && !token_ok(m->dial_ip, VMR_MAIL_NAME_MAX))
 		return "dial_ip is too long, or holds spaces, control or non-ASCII characters";
+	if (is_set(m->guest_code)
+		&& (strnlen(m->guest_code, 33) > 32
+			|| m->guest_code[strspn(m->guest_code, "0123456789")] != '\0'))
+		return "guest_code is not a run of at most 32 digits";
 	return NULL;
 }
 
@@ -419,6 +446,7 @@ char *vmr_mail_compose_invitation(const vmr_mail_config *cfg, const vmr_invitati
 		.room = is_set(m->room_name) ? m->room_name : NULL,
 		.has_sip = is_set(m->sip_address),
 		.has_ip = is_set(m->dial_ip) && m->meeting_number > 0,
+		.code = is_set(m->guest_code) ? m->guest_code : NULL,
 	};
 	char *from_display = NULL;
 	if (t.inviter && is_set(cfg->from_name))

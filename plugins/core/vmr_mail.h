@@ -44,7 +44,9 @@ typedef struct vmr_invitation_mail {
 	const char *dial_ip;     /* "call <IP>, enter meeting number <number> followed by #";
 	                              NULL or meeting_number <= 0: no IP section */
 	int meeting_number;
-	int has_pin; /* the link needs no PIN; SIP/IP callers are told a PIN is needed */
+	int has_pin;            /* the link needs no PIN; SIP/IP callers are told a PIN is needed */
+	const char *guest_code; /* the invitation's keypad code (digits): SIP/IP callers enter it
+	                            instead of the PIN; NULL: none (they ask for the PIN) */
 } vmr_invitation_mail;
 
 /* The whole message, ready for vmr_mail_send (CRLF line ends, 7-bit). g_free.

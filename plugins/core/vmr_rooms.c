@@ -8,6 +8,7 @@
  * MCU's threads, which may be in a callback that takes one of them).
  */
 #include "vmr_rooms.h"
+#include "mcu_banner.h"
 
 #include <errno.h>
 #include <string.h>
@@ -263,6 +264,7 @@ int vmr_rooms_member_add_as(
 	}
 	g_mutex_unlock(&lock);
 	if (address != NULL) {
+		mcu_room_announce(room, display, true); /* the banner and chime for room systems */
 		tell_joined(address, id, display ? display : "", is_sip != 0);
 		if (!role->is_owner)
 			tell_guest_joined(address, id, display ? display : "", role);
@@ -276,16 +278,20 @@ void vmr_rooms_member_remove(mcu_room *room, uint64_t id)
 	g_mutex_lock(&lock);
 	room_entry *e = entry_of(room);
 	GList *l = e ? member_link(e, id) : NULL;
-	char *address = NULL;
+	char *address = NULL, *display = NULL;
 	if (l != NULL) {
+		display = g_strdup(((room_member *)l->data)->display);
 		member_free(l->data);
 		g_queue_delete_link(&e->members, l);
 		address = g_strdup(e->address);
 	}
 	g_mutex_unlock(&lock);
-	if (address != NULL)
+	if (address != NULL) {
+		mcu_room_announce(room, display, false);
 		tell_left(address, id);
+	}
 	g_free(address);
+	g_free(display);
 }
 
 unsigned vmr_rooms_members(const char *address,

@@ -78,5 +78,8 @@ json_t *vmr_invitations_info(vmr_service *svc, vmr_client *client, const vmr_req
  * failures rate-limited per client (VMR_ERROR_TOO_MANY_ATTEMPTS with *retry). */
 int vmr_invitations_check(vmr_service *svc, const vmr_client *client, int64_t id,
 	const char *secret, vmr_invitation *inv, int *retry);
+/* A new keypad code for an invitation to a room whose PIN is pin (NULL: none): random
+ * digits (libsodium) that do not start with the PIN. g_free; NULL when sodium fails. */
+char *vmr_invitation_new_code(const char *pin);
 
 #endif

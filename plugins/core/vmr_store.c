@@ -346,6 +346,7 @@ void vmr_invitation_clear(vmr_invitation *inv)
 	g_free(inv->guest_name);
 	g_free(inv->secret);
 	g_free(inv->mail_status);
+	g_free(inv->guest_code);
 	memset(inv, 0, sizeof(*inv));
 }
 

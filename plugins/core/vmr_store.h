@@ -150,12 +150,36 @@ typedef struct vmr_invitation {
 	int64_t created_at;
 	int64_t last_used_at; /* 0 when never used */
 	char *mail_status;    /* "queued", "sent" or "failed: <reason>" */
+	char *guest_code;     /* the keypad code a SIP caller enters instead of the room's PIN:
+	                          VMR_INVITATION_CODE_MIN..MAX random digits, unique in the room;
+	                          NULL for invitations made before codes existed */
 } vmr_invitation;
 void vmr_invitation_clear(vmr_invitation *inv);
 
+#define VMR_INVITATION_CODE_MIN 8
+#define VMR_INVITATION_CODE_MAX 12
+/* What the service makes: 10 digits (33 bits). */
+#define VMR_INVITATION_CODE_DIGITS 10
+/* 1 when code is VMR_INVITATION_CODE_MIN..MAX decimal digits. */
+int vmr_invitation_code_is_valid(const char *code);
+
+/* Without a keypad code (guest_code NULL). */
 int vmr_store_invitation_create(vmr_store *store, int64_t room_id, const char *email,
 	const char *guest_name, const char *secret, vmr_invitation *out);
+/* With a keypad code (NULL: none); -EEXIST when the room has an invitation with that code
+ * already (or the secret is taken): draw another and retry. */
+int vmr_store_invitation_create_coded(vmr_store *store, int64_t room_id, const char *email,
+	const char *guest_name, const char *secret, const char *guest_code, vmr_invitation *out);
 int vmr_store_invitation_get(vmr_store *store, int64_t id, vmr_invitation *out);
+/* The ACTIVE invitation of the room at room_address whose keypad code is code; -ENOENT when
+ * none (no such code, revoked, deleted, another room's), -EINVAL for a malformed code. */
+int vmr_store_invitation_get_by_code(
+	vmr_store *store, const char *room_address, const char *code, vmr_invitation *out);
+/* 1 when an ACTIVE invitation of the room at room_address has a keypad code starting with
+ * prefix (1..VMR_INVITATION_CODE_MAX digits), 0 when none, negative on error. Lets the IVR
+ * tell a 4-digit PIN from the first digits of a longer code. */
+int vmr_store_invitation_code_prefix(
+	vmr_store *store, const char *room_address, const char *prefix);
 /* Invitations of a room, newest first. Returns NULL on error. */
 GPtrArray *vmr_store_invitation_list(vmr_store *store, int64_t room_id);
 int vmr_store_invitation_set_state(vmr_store *store, int64_t id, vmr_invitation_state state);

@@ -96,6 +96,10 @@ static const char *const migrations[] = {
 	 * gen_random_uuid() draws from the server's strong random source (122 bits). */
 	"ALTER TABLE accounts ADD COLUMN sip_password TEXT;"
 	"UPDATE accounts SET sip_ha1 = NULL, sip_password = md5(gen_random_uuid()::text);",
+
+	/* the invitations' keypad codes (see vmr_store_sqlite.c, migration 6) */
+	"ALTER TABLE invitations ADD COLUMN guest_code TEXT;"
+	"CREATE UNIQUE INDEX invitations_room_code ON invitations(room_id, guest_code);",
 };
 
 static int map_error(const PGresult *res, PGconn *conn)

@@ -17,7 +17,8 @@
 #define ROOM_COLUMNS                                                                               \
 	"id, kind, name, address, owner_id, pin, layout, meeting_number, receive_call, created_at"
 #define INVITATION_COLUMNS                                                                         \
-	"id, room_id, email, guest_name, secret, state, created_at, last_used_at, mail_status"
+	"id, room_id, email, guest_name, secret, state, created_at, last_used_at, mail_status, "   \
+	"guest_code"
 
 /* Personal rooms live at <name>.join, so an enterprise room may not take a ".join" address
  * (it would squat the personal room of a future account). */
@@ -255,15 +256,32 @@ static void invitation_from_row(const vmr_sql_rows *rows, int r, vmr_invitation 
 	out->created_at = vmr_sql_int(rows, r, 6);
 	out->last_used_at = vmr_sql_int(rows, r, 7);
 	out->mail_status = g_strdup(vmr_sql_text(rows, r, 8));
+	out->guest_code = g_strdup(vmr_sql_text(rows, r, 9));
+}
+
+int vmr_invitation_code_is_valid(const char *code)
+{
+	if (code == NULL)
+		return 0;
+	size_t n = strspn(code, "0123456789");
+	return code[n] == '\0' && n >= VMR_INVITATION_CODE_MIN && n <= VMR_INVITATION_CODE_MAX;
 }
 
 int vmr_store_invitation_create(vmr_store *store, int64_t room_id, const char *email,
 	const char *guest_name, const char *secret, vmr_invitation *out)
 {
+	return vmr_store_invitation_create_coded(
+		store, room_id, email, guest_name, secret, NULL, out);
+}
+
+int vmr_store_invitation_create_coded(vmr_store *store, int64_t room_id, const char *email,
+	const char *guest_name, const char *secret, const char *guest_code, vmr_invitation *out)
+{
 	/* >= 64 bits of randomness: at least 16 hex digits. */
 	if (store == NULL || room_id <= 0 || !vmr_email_is_valid(email)
 		|| !vmr_store_text_is_valid(guest_name, 64)
-		|| !vmr_store_hex_is_valid(secret, 16, 128))
+		|| !vmr_store_hex_is_valid(secret, 16, 128)
+		|| (guest_code != NULL && !vmr_invitation_code_is_valid(guest_code)))
 		return -EINVAL;
 	int64_t now = vmr_store_now();
 	vmr_sql_param p[] = {
@@ -272,13 +290,14 @@ int vmr_store_invitation_create(vmr_store *store, int64_t room_id, const char *e
 		VMR_SQL_T(guest_name),
 		VMR_SQL_T(secret),
 		VMR_SQL_I(now),
+		VMR_SQL_T(guest_code),
 	};
 	vmr_sql_rows rows = { 0 };
 	/* A missing room is a foreign key failure: -ENOENT. */
 	int rc = vmr_store_exec(store,
 		"INSERT INTO invitations (room_id, email, guest_name, secret, state, created_at, "
-		"last_used_at, mail_status) "
-		"VALUES ($1, $2, $3, $4, 1, $5, 0, 'queued') RETURNING id",
+		"last_used_at, mail_status, guest_code) "
+		"VALUES ($1, $2, $3, $4, 1, $5, 0, 'queued', $6) RETURNING id",
 		p, G_N_ELEMENTS(p), &rows);
 	if (rc == 0 && rows.nrows != 1)
 		rc = -EIO;
@@ -293,6 +312,7 @@ int vmr_store_invitation_create(vmr_store *store, int64_t room_id, const char *e
 		out->created_at = now;
 		out->last_used_at = 0;
 		out->mail_status = g_strdup("queued");
+		out->guest_code = g_strdup(guest_code);
 	}
 	vmr_sql_rows_clear(&rows);
 	return rc == VMR_STORE_ENUMBER ? -EEXIST : rc;
@@ -314,6 +334,47 @@ int vmr_store_invitation_get(vmr_store *store, int64_t id, vmr_invitation *out)
 		invitation_from_row(&rows, 0, out);
 	vmr_sql_rows_clear(&rows);
 	return rc;
+}
+
+int vmr_store_invitation_get_by_code(
+	vmr_store *store, const char *room_address, const char *code, vmr_invitation *out)
+{
+	if (store == NULL || out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (room_address == NULL || !vmr_invitation_code_is_valid(code))
+		return -EINVAL;
+	vmr_sql_param p[] = { VMR_SQL_T(room_address), VMR_SQL_T(code) };
+	vmr_sql_rows rows = { 0 };
+	int rc = vmr_store_exec(store,
+		"SELECT " INVITATION_COLUMNS
+		" FROM invitations WHERE state = 1 AND guest_code = $2 "
+		"AND room_id = (SELECT id FROM rooms WHERE address = $1)",
+		p, G_N_ELEMENTS(p), &rows);
+	if (rc == 0 && rows.nrows == 0)
+		rc = -ENOENT;
+	if (rc == 0)
+		invitation_from_row(&rows, 0, out);
+	vmr_sql_rows_clear(&rows);
+	return rc;
+}
+
+int vmr_store_invitation_code_prefix(vmr_store *store, const char *room_address, const char *prefix)
+{
+	size_t n = prefix ? strspn(prefix, "0123456789") : 0;
+	if (store == NULL || room_address == NULL || n == 0 || prefix[n] != '\0'
+		|| n > VMR_INVITATION_CODE_MAX)
+		return -EINVAL;
+	vmr_sql_param p[] = { VMR_SQL_T(room_address), VMR_SQL_T(prefix), VMR_SQL_I(n) };
+	vmr_sql_rows rows = { 0 };
+	int rc = vmr_store_exec(store,
+		"SELECT 1 FROM invitations WHERE state = 1 AND guest_code IS NOT NULL "
+		"AND substr(guest_code, 1, CAST($3 AS INTEGER)) = $2 "
+		"AND room_id = (SELECT id FROM rooms WHERE address = $1) LIMIT 1",
+		p, G_N_ELEMENTS(p), &rows);
+	int found = rc == 0 ? rows.nrows > 0 : rc;
+	vmr_sql_rows_clear(&rows);
+	return found;
 }
 
 GPtrArray *vmr_store_invitation_list(vmr_store *store, int64_t room_id)

@@ -109,6 +109,11 @@ static const char *const migrations[] = {
 	 * seeded from the OS); its owner finds it on the management page. */
 	"ALTER TABLE accounts ADD COLUMN sip_password TEXT;"
 	"UPDATE accounts SET sip_ha1 = NULL, sip_password = lower(hex(randomblob(16)));",
+
+	/* 6: each invitation's keypad code (digits a SIP caller enters instead of the room's PIN),
+	 * unique within its room; invitations made before have none (their mail had none). */
+	"ALTER TABLE invitations ADD COLUMN guest_code TEXT;"
+	"CREATE UNIQUE INDEX invitations_room_code ON invitations(room_id, guest_code);",
 };
 
 static int map_error(sqlite3 *db, int rc)

@@ -165,13 +165,18 @@ void mcu_room_audio_tick(mcu_room *room)
 		audio_fill(g_ptr_array_index(parts, i));
 	unsigned nev = audio_activity(room, parts, now, ev);
 
+	/* The join/leave chime (mcu_banner.h): its listeners get a private encode while it plays. */
+	int16_t cue[MCU_MIX_FRAME];
+	bool cue_on = mcu_banner_cue_tick(room, cue);
+#define HEARS_CUE(p) (cue_on && g_atomic_int_get(&(p)->cues))
+
 	bool shared_needed[MCU_AUDIO_CODECS] = { false };
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
 		if (p->talk.active) {
 			for (int s = 0; s < MCU_MIX_FRAME; s++)
 				total[s] += p->pcm[s];
-		} else {
+		} else if (!HEARS_CUE(p)) {
 			shared_needed[p->acodec] = true;
 		}
 	}
@@ -189,23 +194,26 @@ void mcu_room_audio_tick(mcu_room *room)
 		n_shared++;
 		for (guint i = 0; i < parts->len; i++) {
 			mcu_participant *p = g_ptr_array_index(parts, i);
-			if (!p->talk.active && (int)p->acodec == c)
+			if (!p->talk.active && !HEARS_CUE(p) && (int)p->acodec == c)
 				audio_send_payload(p, enc, elen);
 		}
 	}
-	/* Talkers: mix-minus, nobody hears themselves. */
+	/* Talkers: mix-minus, nobody hears themselves; and the chime's listeners. */
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (!p->talk.active)
+		bool hears_cue = HEARS_CUE(p);
+		if (!p->talk.active && !hears_cue)
 			continue;
 		size_t elen = 0;
 		for (int s = 0; s < MCU_MIX_FRAME; s++)
-			out[s] = saturate(total[s] - p->pcm[s]);
+			out[s] = saturate(total[s] - (p->talk.active ? p->pcm[s] : 0)
+				+ (hears_cue ? cue[s] : 0));
 		if (mcu_aenc_encode(p->aenc, out, enc, sizeof(enc), &elen) == 0) {
 			n_private++;
 			audio_send_payload(p, enc, elen);
 		}
 	}
+#undef HEARS_CUE
 	gint64 sent = mcu_room_now(room);
 
 	for (guint i = 0; i < parts->len; i++) {

@@ -32,6 +32,7 @@
 
 #include "mcu_room.h"
 #include "mcu_audio_jitter.h"
+#include "mcu_banner.h"
 #include "mcu_audio_xcode.h"
 #include "mcu_h264_codec.h"
 #include "mcu_h264_rtp.h"
@@ -124,6 +125,8 @@ struct mcu_participant {
 	uint16_t v_seq;
 	uint32_t v_ts_offset;
 	bool v_started; /* got a key frame already */
+
+	gint cues; /* atomic: hears the join/leave chime (mcu_banner.h) */
 };
 
 struct mcu_room {
@@ -172,6 +175,14 @@ struct mcu_room {
 	GMutex stats_lock;
 	mcu_room_stats st; /* counters only; percentiles come from the histograms */
 	mcu_hist audio_lat, video_lat, video_late;
+
+	/* mcu_banner.c, under its own leaf mutex: the banner shown and the chime asked for */
+	char banner_text[MCU_BANNER_TEXT];
+	gint64 banner_start_us; /* room clock; 0: no banner */
+	int cue_pending;        /* 1 rising (joined), -1 falling (left), 0 none */
+	/* audio thread: the chime playing */
+	int cue_dir;
+	int cue_pos; /* samples played */
 };
 
 /* The room's time in µs: the monotonic clock, or the manual clock (cfg.manual_clock). */
@@ -207,6 +218,11 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us);
  * now_us is the packet's arrival time. */
 void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const uint8_t *payload,
 	size_t len, gint64 now_us);
+
+/* mcu_banner.c: draws the banner while one is shown (video thread); fills one tick of the
+ * join/leave chime into frame (MCU_MIX_FRAME samples), false when none plays (audio thread). */
+void mcu_banner_draw(mcu_room *room, mcu_image *canvas);
+bool mcu_banner_cue_tick(mcu_room *room, int16_t *frame);
 
 /* Event delivery from the audio thread (takes ev_lock; skips participants that left). */
 void mcu_room_emit_talking(mcu_room *room, mcu_participant *p, bool is_talking);

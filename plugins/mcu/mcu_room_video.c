@@ -405,6 +405,7 @@ static void video_compose(
 		else
 			draw_placeholder(&room->canvas, &cells[i], p->display);
 	}
+	mcu_banner_draw(room, &room->canvas); /* "María joined", over the tiles */
 }
 
 static bool video_want_keyframe(mcu_room *room, mcu_video_codec_id c, gint64 now)

@@ -70,6 +70,9 @@ json_t *sipb_call_json(const sipb_call *call)
 	json_object_set_new(j, "via", json_string(via_name(call->via)));
 	json_object_set_new(j, "caller", json_string(call->caller ? call->caller : ""));
 	json_object_set_new(j, "source", json_string(call->source ? call->source : ""));
+	json_object_set_new(j, "display", json_string(call->display ? call->display : ""));
+	if (call->invitation_id)
+		json_object_set_new(j, "invitation", json_integer(call->invitation_id));
 	if (call->room_address)
 		json_object_set_new(j, "room", json_string(call->room_address));
 	if (call->sdp.audio >= 0) {
@@ -199,6 +202,8 @@ static void call_destroy(sipb_call *call)
 	sipb_ua *ua = call->ua;
 	if (call->ring_timer)
 		g_source_destroy(g_main_context_find_source_by_id(ua->ctx, call->ring_timer));
+	if (call->invitation_timer)
+		g_source_destroy(g_main_context_find_source_by_id(ua->ctx, call->invitation_timer));
 	g_mutex_lock(&ua->lock);
 	g_hash_table_remove(ua->calls, &call->member.id);
 	g_mutex_unlock(&ua->lock);
@@ -334,7 +339,9 @@ static void join_room(sipb_call *call)
 	}
 	call->room = room;
 	/* the room's pages hear `joined`; the owner hears `guest_joined` when the caller is a guest */
-	vmr_member_role role = { .is_sip = 1, .is_owner = call_is_owner(call) };
+	vmr_member_role role = {
+		.is_sip = 1, .is_owner = call_is_owner(call), .invitation_id = call->invitation_id
+	};
 	vmr_rooms_member_add_as(room, call->member.id, call->display, &role);
 	vmr_metrics_inc(VMR_METRIC_JOINS_SIP);
 	call_oplog(call, "join", NULL);
@@ -399,6 +406,84 @@ static void lobby_entry(sipb_call *call, const char *entry)
 	ask_pin_or_join(call);
 }
 
+/* A caller let in by an invitation's code leaves when the invitation is revoked or deleted,
+ * like a browser that came with its link. The store is asked (not told by the VMR plugin) so
+ * that a revocation on another node of a shared database counts too. */
+#define SIPB_INVITATION_CHECK_S 2
+
+static gboolean invitation_check(gpointer data)
+{
+	sipb_call *call = data;
+	vmr_invitation inv;
+	int rc = vmr_store_invitation_get(call->ua->store, call->invitation_id, &inv);
+	int active = rc == 0 && inv.state == VMR_INVITATION_ACTIVE;
+	if (rc == 0)
+		vmr_invitation_clear(&inv);
+	if (active || (rc != 0 && rc != -ENOENT))
+		return G_SOURCE_CONTINUE; /* a store hiccup is no revocation */
+	call->invitation_timer = 0;
+	vmr_log(VMR_LOG_INFO,
+		"[sipbridge] call %" G_GUINT64_FORMAT ": invitation %" G_GINT64_FORMAT
+		" revoked, the caller leaves %s",
+		call->member.id, call->invitation_id, call->room_address);
+	sipb_call_hangup(call, "invitation revoked");
+	return G_SOURCE_REMOVE;
+}
+
+/* An invitation's keypad code in place of the PIN (vmr_invitations.c). Called for each entry
+ * at the PIN prompt after the guard's check; returns 1 when it took the entry: the first 4
+ * digits of an active code of this room (collection goes on to the code's end or '#'; no
+ * verdict yet, so nothing is counted), or a longer entry, which is a code or wrong (counted
+ * as a wrong PIN). A 4-digit entry is the PIN's business (0). The code is looked up at each
+ * entry, so a revoked or deleted invitation's code stops working at once. */
+static int code_entry(
+	sipb_call *call, const char *entry, vmr_pinguard *guard, const char *src, int64_t now)
+{
+	size_t len = strlen(entry);
+	if (len == SIPB_PIN_DIGITS && !call->ivr.extended
+		&& vmr_store_invitation_code_prefix(call->ua->store, call->room_address, entry)
+			== 1) {
+		sipb_ivr_extend(&call->ivr, VMR_INVITATION_CODE_DIGITS);
+		return 1;
+	}
+	if (len <= SIPB_PIN_DIGITS)
+		return 0;
+	vmr_invitation inv;
+	if (vmr_store_invitation_get_by_code(call->ua->store, call->room_address, entry, &inv)
+		== 0) {
+		vmr_store_invitation_touch(
+			call->ua->store, inv.id, g_get_real_time() / G_USEC_PER_SEC);
+		g_mutex_lock(&call->ua->lock); /* sipb_ua_status reads them */
+		call->invitation_id = inv.id;
+		g_free(call->display);
+		call->display = g_strdup(inv.guest_name);
+		g_mutex_unlock(&call->ua->lock);
+		sipb_media_set_display(call->media, inv.guest_name);
+		vmr_log(VMR_LOG_INFO,
+			"[sipbridge] call %" G_GUINT64_FORMAT
+			" from %s: the code of invitation %" G_GINT64_FORMAT " (%s) for %s",
+			call->member.id, call->source, inv.id, inv.guest_name, call->room_address);
+		vmr_invitation_clear(&inv);
+		sipb_media_stop_prompt(call->media);
+		join_room(call);
+		if (call->state == SIPB_CALL_IN_ROOM) {
+			GSource *t = g_timeout_source_new_seconds(SIPB_INVITATION_CHECK_S);
+			g_source_set_callback(t, invitation_check, call, NULL);
+			call->invitation_timer = g_source_attach(t, call->ua->ctx);
+			g_source_unref(t);
+		}
+		return 1;
+	}
+	vmr_pinguard_failure(guard, call->room_address, src, now);
+	vmr_log(VMR_LOG_WARN, "[sipbridge] call %" G_GUINT64_FORMAT " from %s: wrong code for %s",
+		call->member.id, call->source, call->room_address);
+	if (sipb_ivr_wrong(&call->ivr))
+		sipb_call_hangup(call, "wrong pin");
+	else
+		sipb_media_play_prompt(call->media, "wrong_pin", 0);
+	return 1;
+}
+
 static void pin_entry(sipb_call *call, const char *entry)
 {
 	/* One guard for every PIN of the process (vmr_pinguard.h), keyed like a browser's join
@@ -412,6 +497,8 @@ static void pin_entry(sipb_call *call, const char *entry)
 		sipb_call_hangup(call, "too many attempts");
 		return;
 	}
+	if (code_entry(call, entry, guard, src, now))
+		return;
 	if (pin_equal(entry, call->room_pin)) {
 		sipb_media_stop_prompt(call->media);
 		join_room(call);

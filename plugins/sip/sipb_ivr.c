@@ -3,6 +3,7 @@
  */
 #include "sipb_ivr.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <glib.h>
 
@@ -14,6 +15,26 @@ void sipb_ivr_reset(sipb_ivr *ivr)
 void sipb_ivr_set_length(sipb_ivr *ivr, size_t length)
 {
 	ivr->length = length <= SIPB_IVR_MAX_DIGITS ? length : 0;
+	ivr->base_length = 0;
+}
+
+void sipb_ivr_extend(sipb_ivr *ivr, size_t length)
+{
+	if (length > SIPB_IVR_MAX_DIGITS)
+		length = SIPB_IVR_MAX_DIGITS;
+	ivr->n = strlen(ivr->digits);
+	if (ivr->base_length == 0)
+		ivr->base_length = ivr->length ? ivr->length : SIZE_MAX;
+	ivr->length = length;
+}
+
+/* An entry completed or was cleared: an extension ends. */
+static void end_extension(sipb_ivr *ivr)
+{
+	ivr->extended = ivr->base_length != 0;
+	if (ivr->base_length != 0)
+		ivr->length = ivr->base_length == SIZE_MAX ? 0 : ivr->base_length;
+	ivr->base_length = 0;
 }
 
 int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry)
@@ -24,6 +45,7 @@ int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry)
 		*entry = ivr->overflow ? "" : ivr->digits;
 		ivr->n = 0;
 		ivr->overflow = 0;
+		end_extension(ivr);
 		/* digits[] keeps the entry until the next key */
 		return 1;
 	}
@@ -33,6 +55,8 @@ int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry)
 		ivr->n = 0;
 		ivr->overflow = 0;
 		ivr->digits[0] = '\0';
+		end_extension(ivr);
+		ivr->extended = 0;
 		return 0;
 	}
 	if (key < '0' || key > '9')
@@ -46,6 +70,7 @@ int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry)
 	if (ivr->length > 0 && ivr->n == ivr->length) {
 		*entry = ivr->digits;
 		ivr->n = 0;
+		end_extension(ivr);
 		return 1;
 	}
 	return 0;

@@ -18,9 +18,11 @@
 typedef struct sipb_ivr {
 	char digits[SIPB_IVR_MAX_DIGITS + 1];
 	size_t n;
-	size_t length; /* digits that complete an entry without '#'; 0: only '#' does */
-	int overflow;  /* more digits than any valid entry: the entry is wrong */
-	int tries;     /* wrong entries so far */
+	size_t length;      /* digits that complete an entry without '#'; 0: only '#' does */
+	int overflow;       /* more digits than any valid entry: the entry is wrong */
+	int tries;          /* wrong entries so far */
+	size_t base_length; /* the length before sipb_ivr_extend, 0 when not extended */
+	int extended;       /* the entry last completed was collected past an extension */
 } sipb_ivr;
 
 void sipb_ivr_reset(sipb_ivr *ivr);
@@ -32,6 +34,12 @@ void sipb_ivr_set_length(sipb_ivr *ivr, size_t length);
  * otherwise. '*' clears the entry; a '#' with nothing typed is ignored (so the '#' a caller adds
  * after a complete PIN is no second, empty entry). */
 int sipb_ivr_key(sipb_ivr *ivr, char key, const char **entry);
+/* The entry just completed (by its set length) is not complete after all: it may be the
+ * start of a longer one (a 4-digit PIN or the first digits of an invitation's code). Keeps
+ * its digits and waits for more: the entry now completes at `length` digits or at '#'. The
+ * next completed entry has ivr->extended set; then (or at '*') the length set before applies
+ * again. Call it only right after sipb_ivr_key returned 1. */
+void sipb_ivr_extend(sipb_ivr *ivr, size_t length);
 /* Counts a wrong entry; returns 1 when the caller has used up SIPB_IVR_MAX_TRIES. */
 int sipb_ivr_wrong(sipb_ivr *ivr);
 

@@ -16,6 +16,7 @@
  * applied in sipb_media_plan.c; sipb_media_set_streams only takes the locks around it.
  */
 #include "sipb_media_priv.h"
+#include "mcu_banner.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -734,11 +735,22 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 	mcu_participant *p = mcu_room_join(room, &opts, &io);
 	if (!p)
 		return -ENOMEM;
+	mcu_participant_set_cues(p, true); /* no participant list here: chimes say who comes */
 	g_mutex_lock(&m->lock);
 	m->part = p;
 	m->room = mcu_room_ref(room);
 	g_mutex_unlock(&m->lock);
 	return 0;
+}
+
+void sipb_media_set_display(sipb_media *m, const char *display)
+{
+	if (!m)
+		return;
+	g_mutex_lock(&m->lock);
+	g_free(m->display);
+	m->display = g_strdup(display ? display : "");
+	g_mutex_unlock(&m->lock);
 }
 
 int sipb_media_join(sipb_media *m, mcu_room *room)

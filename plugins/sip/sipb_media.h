@@ -82,6 +82,9 @@ int sipb_media_play_prompt(sipb_media *m, const char *name, int loop);
 void sipb_media_stop_prompt(sipb_media *m);
 /* Joins the caller to the room (stops prompts). Returns 0 or a negative errno. */
 int sipb_media_join(sipb_media *m, mcu_room *room);
+/* The caller's name on the composed picture from now on (e.g. an invitation's guest name
+ * after its code was entered); before sipb_media_join. display is copied. */
+void sipb_media_set_display(sipb_media *m, const char *display);
 /* Lets media out (wait_for_start): the signalling calls it when the peer has ACKed our
  * answer, so an INVITE from a forged source reflects nothing. peer_ip is the address the
  * SIP request came from: before the peer's first packet arrives, we send to the SDP address

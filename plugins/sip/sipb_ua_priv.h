@@ -91,6 +91,8 @@ struct sipb_call {
 	/* Dial-out: the calls to one account's devices for one request share a fork id; the
 	 * first that answers takes the call, the others are cancelled. */
 	uint64_t fork_id;
+	int64_t invitation_id;  /* the invitation whose keypad code let the caller in, 0 none */
+	guint invitation_timer; /* re-checks that invitation: revoked or deleted, the call ends */
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */

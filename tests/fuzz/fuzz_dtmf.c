@@ -10,7 +10,9 @@
  * copy, not NUL-terminated); bits 0-1 of the flags pick a prefix for the Content-Type so the
  * fuzzer reaches both body formats.
  *
- * The input's length picks the IVR's entry length (none, a 4-digit PIN, a 6-digit number).
+ * The input's length picks the IVR's entry length (none, a 4-digit PIN, a 6-digit number). With
+ * the PIN's length, a 4-digit entry starting with '7' is extended as the start of an invitation's
+ * code (sipb_ivr_extend), which then ends at its 10th digit or at '#'.
  *
  * Checks: at most two presses per packet, each a key; an event's timestamp reports at most
  * once while it is current; INFO keys are keys; IVR entries are digits only, at most
@@ -30,9 +32,14 @@ static bool is_key(char c)
 	return (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D');
 }
 
+/* What an invitation's code looks like to the IVR: a 4-digit entry starting with '7' is "the
+ * start of a code" (the call's sipb_ivr_extend), which then runs to CODE_LEN digits or '#'. */
+#define CODE_LEN 10
+
 static void feed_ivr(sipb_ivr *ivr, char key)
 {
 	const char *entry = NULL;
+	size_t base = ivr->base_length; /* nonzero while extended */
 	int done = sipb_ivr_key(ivr, key, &entry);
 	FUZZ_ASSERT(done == 0 || done == 1);
 	FUZZ_ASSERT(ivr->n <= SIPB_IVR_MAX_DIGITS);
@@ -40,11 +47,20 @@ static void feed_ivr(sipb_ivr *ivr, char key)
 		return;
 	FUZZ_ASSERT(entry != NULL);
 	size_t n = strlen(entry);
-	FUZZ_ASSERT(
-		key == '#' ? n != ivr->length || n == 0 : (ivr->length > 0 && n == ivr->length));
+	FUZZ_ASSERT(ivr->extended == (base != 0));
+	if (ivr->extended) /* the length before the extension is back */
+		FUZZ_ASSERT(key == '#' ? n >= base && n < CODE_LEN : n == CODE_LEN);
+	else
+		FUZZ_ASSERT(key == '#' ? n != ivr->length || n == 0
+				       : (ivr->length > 0 && n == ivr->length));
 	FUZZ_ASSERT(n <= SIPB_IVR_MAX_DIGITS);
 	for (size_t i = 0; i < n; i++)
 		FUZZ_ASSERT(entry[i] >= '0' && entry[i] <= '9');
+	if (!ivr->extended && ivr->length == 4 && n == 4 && entry[0] == '7') {
+		sipb_ivr_extend(ivr, CODE_LEN);
+		FUZZ_ASSERT(ivr->n == 4 && ivr->length == CODE_LEN);
+		return;
+	}
 	if (n == 0 || entry[0] == '9') { /* "wrong": count tries */
 		int was = ivr->tries;
 		int out = sipb_ivr_wrong(ivr);

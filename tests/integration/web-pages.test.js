@@ -176,6 +176,10 @@ test('management page: an invitation sent from the page appears in the table wit
   assert.match(url, /\/\?id=\d+&secret=[0-9a-f]{16,}&name=maria$/);
   assert.match(await row.locator('.inv-state').textContent(), /Active/);
   assert.match(await row.locator('.inv-created').textContent(), /\d/);
+  // the keypad code a room system enters instead of the PIN, the same the API gives the owner
+  const code = (await row.locator('.inv-code').textContent()).trim();
+  assert.match(code, /^\d{10}$/);
+  assert.equal(code, await page.evaluate(() => window.vmrManage.invitations.find((i) => i.email === 'maria@example.org').code));
   const mail = row.locator('.inv-mail');
   assert.match(await mail.getAttribute('data-status'), /^failed/);
   assert.match(await mail.textContent(), /Failed: .*SMTP/);

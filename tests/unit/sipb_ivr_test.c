@@ -57,6 +57,49 @@ static void test_fixed_length(void)
 	g_assert_cmpint(ivr.tries, ==, 0);
 }
 
+/* At the PIN prompt the first 4 digits of an invitation's 10-digit code look like a PIN: the
+ * call extends the entry, which then goes on to the code's last digit (or '#'); afterwards,
+ * and after '*', a 4-digit PIN is taken at its 4th digit again. */
+static void test_extended_entry(void)
+{
+	sipb_ivr ivr;
+	const char *e = NULL;
+	sipb_ivr_reset(&ivr);
+	sipb_ivr_set_length(&ivr, 4);
+	g_assert_cmpint(feed(&ivr, "7315", &e), ==, 1);
+	g_assert_cmpstr(e, ==, "7315");
+	g_assert_cmpint(ivr.extended, ==, 0);
+	sipb_ivr_extend(&ivr, 10);
+	g_assert_cmpint(feed(&ivr, "04829", &e), ==, 0);
+	g_assert_cmpint(sipb_ivr_key(&ivr, '6', &e), ==, 1);
+	g_assert_cmpstr(e, ==, "7315048296");
+	g_assert_cmpint(ivr.extended, ==, 1);
+	g_assert_cmpint(sipb_ivr_key(&ivr, '#', &e), ==, 0); /* the '#' after it: nothing */
+	/* back to 4 digits */
+	g_assert_cmpint(feed(&ivr, "432", &e), ==, 0);
+	g_assert_cmpint(sipb_ivr_key(&ivr, '1', &e), ==, 1);
+	g_assert_cmpstr(e, ==, "4321");
+	g_assert_cmpint(ivr.extended, ==, 0);
+	/* extended, then '#' after the 4 digits: the 4 digits, marked extended */
+	sipb_ivr_extend(&ivr, 10);
+	g_assert_cmpint(sipb_ivr_key(&ivr, '#', &e), ==, 1);
+	g_assert_cmpstr(e, ==, "4321");
+	g_assert_cmpint(ivr.extended, ==, 1);
+	/* extended, then '*': cleared, and 4 digits complete an entry again */
+	g_assert_cmpint(feed(&ivr, "7315", &e), ==, 1);
+	sipb_ivr_extend(&ivr, 10);
+	g_assert_cmpint(feed(&ivr, "04*", &e), ==, 0);
+	g_assert_cmpint(feed(&ivr, "1111", &e), ==, 1);
+	g_assert_cmpstr(e, ==, "1111");
+	g_assert_cmpint(ivr.extended, ==, 0);
+	/* a shorter code ended by '#' */
+	g_assert_cmpint(feed(&ivr, "1234", &e), ==, 1);
+	sipb_ivr_extend(&ivr, 10);
+	g_assert_cmpint(feed(&ivr, "5678#", &e), ==, 1);
+	g_assert_cmpstr(e, ==, "12345678");
+	g_assert_cmpint(ivr.tries, ==, 0);
+}
+
 static void test_info_bodies(void)
 {
 	const char *b = "Signal=5\r\nDuration=160\r\n";
@@ -88,6 +131,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/sipb/ivr/entries", test_entries);
 	g_test_add_func("/sipb/ivr/a-4-digit-pin-is-taken-at-its-4th-digit-with-or-without-hash",
 		test_fixed_length);
+	g_test_add_func("/sipb/ivr/an-extended-entry-runs-to-the-code-length-then-pins-are-4-again",
+		test_extended_entry);
 	g_test_add_func("/sipb/ivr/info-bodies", test_info_bodies);
 	return g_test_run();
 }

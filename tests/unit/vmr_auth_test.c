@@ -179,6 +179,33 @@ static void test_tokens_from_threads_are_distinct(void)
 		g_hash_table_destroy(sets[i]);
 }
 
+/* Keypad codes: the asked number of decimal digits, each digit about as frequent as any
+ * other (20000 digits: each count within 2000 +- 8 sigma), and two codes differ. */
+static void test_random_digits(void)
+{
+	char *empty = vmr_random_digits(0);
+	g_assert_cmpstr(empty, ==, "");
+	g_free(empty);
+	g_assert_null(vmr_random_digits(65));
+	unsigned count[10] = { 0 };
+	char *prev = NULL;
+	for (int i = 0; i < 2000; i++) {
+		char *d = vmr_random_digits(10);
+		g_assert_cmpuint(strlen(d), ==, 10);
+		for (int k = 0; k < 10; k++) {
+			g_assert_true(d[k] >= '0' && d[k] <= '9');
+			count[d[k] - '0']++;
+		}
+		if (prev)
+			g_assert_cmpstr(prev, !=, d);
+		g_free(prev);
+		prev = d;
+	}
+	g_free(prev);
+	for (int k = 0; k < 10; k++)
+		g_assert_cmpuint(count[k] > 1660 && count[k] < 2340, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -193,6 +220,7 @@ int main(int argc, char **argv)
 		"/vmr/auth/tokens-are-2n-hex-and-differ", test_tokens_are_2n_hex_and_differ);
 	g_test_add_func("/vmr/auth/tokens-from-threads-are-distinct",
 		test_tokens_from_threads_are_distinct);
+	g_test_add_func("/vmr/auth/random-digits-are-digits-and-uniform", test_random_digits);
 	g_test_add_func("/vmr/auth/sha256-known-vectors", test_sha256_known_vectors);
 	g_test_add_func("/vmr/auth/secure-streq", test_secure_streq);
 	return g_test_run();

@@ -301,6 +301,34 @@ static void test_both_parts_carry_the_ways_to_join(void)
 	g_free(msg);
 }
 
+/* With the invitation's keypad code, a room system's guest is told to key it after the
+ * meeting number instead of asking for the PIN; a code that is not digits is refused. */
+static void test_the_keypad_code_is_next_to_the_meeting_number(void)
+{
+	vmr_invitation_mail m = base_mail();
+	m.guest_code = "7315048296";
+	char *msg = compose_ok(&base_cfg, &m);
+	char *plain = part_body(msg, "text/plain"), *html = part_body(msg, "text/html");
+	g_assert_nonnull(strstr(plain,
+		"Call 62.82.98.16, enter meeting number 125143 #, then your code 7315048296 #"));
+	g_assert_nonnull(strstr(html,
+		"Call 62.82.98.16, enter meeting number 125143 #, then your code <b>7315048296</b> "
+		"#"));
+	g_assert_nonnull(strstr(plain, "Your personal code is 7315048296"));
+	g_assert_null(strstr(plain, "ask the person who invited you"));
+	g_assert_null(strstr(html, "ask the person who invited you"));
+	g_free(plain);
+	g_free(html);
+	g_free(msg);
+	const char *bad[] = { "7315 048296", "73150482<b>", "12345678901234567890123456789012345" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		m.guest_code = bad[i];
+		const char *reason = NULL;
+		g_assert_null(vmr_mail_compose_invitation(&base_cfg, &m, NOW_UNIX, &reason));
+		g_assert_nonnull(strstr(reason, "guest_code"));
+	}
+}
+
 static void test_hostile_guest_name_is_html_escaped(void)
 {
 	vmr_invitation_mail m = base_mail();
@@ -880,6 +908,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/vmr/mail/compose/required-headers", test_required_headers);
 	g_test_add_func("/vmr/mail/compose/both-parts-carry-the-ways-to-join",
 		test_both_parts_carry_the_ways_to_join);
+	g_test_add_func("/vmr/mail/compose/the-keypad-code-is-next-to-the-meeting-number",
+		test_the_keypad_code_is_next_to_the_meeting_number);
 	g_test_add_func("/vmr/mail/compose/hostile-guest-name-is-html-escaped",
 		test_hostile_guest_name_is_html_escaped);
 	g_test_add_func("/vmr/mail/compose/crlf-injection-refused", test_crlf_injection_refused);

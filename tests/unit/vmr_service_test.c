@@ -656,6 +656,92 @@ static void test_five_bad_invitations_lock_the_source(void)
 	vmr_client_clear(&other);
 }
 
+/* The keypad code the reply gives the owner for invitation id (list_invitations). */
+static char *code_of_invitation(vmr_client *owner, int64_t id)
+{
+	json_t *r = call(owner, "{\"request\":\"list_invitations\"}");
+	json_t *list = json_object_get(r, "invitations");
+	char *code = NULL;
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (json_integer_value(json_object_get(json_array_get(list, i), "id")) == id)
+			code = g_strdup(json_string_value(
+				json_object_get(json_array_get(list, i), "code")));
+	json_decref(r);
+	return code;
+}
+
+/* Each invitation gets a keypad code of its own: 10 random digits, not starting with the room's
+ * PIN, shown to the owner; the store finds the invitation by it in its room only, and not any
+ * more once it is revoked or deleted. */
+static void test_each_invitation_gets_its_own_keypad_code(void)
+{
+	make_account("kasimir", "2580");
+	make_account("lotte", NULL);
+	vmr_client owner = client_from("10.23.0.1");
+	g_assert_cmpint(login(&owner, "kasimir", PASSWORD), ==, 0);
+	vmr_store *st = vmr_service_store(svc);
+	invitation inv[20];
+	char *codes[20];
+	for (int i = 0; i < 20; i++) {
+		char email[64];
+		g_snprintf(email, sizeof(email), "guest%d@example.org", i);
+		inv[i] = invite(&owner, email, i == 0 ? "Maria Lopez" : NULL);
+		codes[i] = code_of_invitation(&owner, inv[i].id);
+		g_assert_nonnull(codes[i]);
+		g_assert_cmpuint(strlen(codes[i]), ==, VMR_INVITATION_CODE_DIGITS);
+		g_assert_cmpuint(strspn(codes[i], "0123456789"), ==, VMR_INVITATION_CODE_DIGITS);
+		g_assert_false(g_str_has_prefix(codes[i], "2580"));
+		for (int k = 0; k < i; k++)
+			g_assert_cmpstr(codes[k], !=, codes[i]);
+	}
+	vmr_invitation got;
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "kasimir.join", codes[0], &got), ==, 0);
+	g_assert_cmpint(got.id, ==, inv[0].id);
+	g_assert_cmpstr(got.guest_name, ==, "Maria Lopez");
+	vmr_invitation_clear(&got);
+	/* another room's address, a code one digit off, a malformed code */
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "lotte.join", codes[0], &got), ==, -ENOENT);
+	char *off = g_strdup(codes[0]);
+	off[9] = off[9] == '9' ? '0' : (char)(off[9] + 1);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "kasimir.join", off, &got), ==, -ENOENT);
+	g_free(off);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "kasimir.join", "12'--", &got), ==, -EINVAL);
+	char prefix[5];
+	g_strlcpy(prefix, codes[0], sizeof(prefix));
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "kasimir.join", prefix), ==, 1);
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "lotte.join", prefix), ==, 0);
+	/* revoked: gone at once; deleted: too */
+	char *revoke = g_strdup_printf(
+		"{\"request\":\"revoke_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv[0].id);
+	g_assert_cmpint(call_code(&owner, revoke), ==, 0);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "kasimir.join", codes[0], &got), ==, -ENOENT);
+	gboolean other_shares_prefix = FALSE;
+	for (int i = 1; i < 20; i++)
+		other_shares_prefix = other_shares_prefix || g_str_has_prefix(codes[i], prefix);
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "kasimir.join", prefix), ==,
+		other_shares_prefix ? 1 : 0);
+	char *del = g_strdup_printf(
+		"{\"request\":\"delete_invitation\",\"id\":%" G_GINT64_FORMAT "}", inv[1].id);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "kasimir.join", codes[1], &got), ==, 0);
+	vmr_invitation_clear(&got);
+	g_assert_cmpint(call_code(&owner, del), ==, 0);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "kasimir.join", codes[1], &got), ==, -ENOENT);
+	g_free(revoke);
+	g_free(del);
+	for (int i = 0; i < 20; i++) {
+		g_free(codes[i]);
+		g_free(inv[i].secret);
+	}
+	vmr_client_clear(&owner);
+}
+
 static void test_a_revoked_invitation_no_longer_opens_the_room(void)
 {
 	make_account("bruno", "5555");
@@ -925,6 +1011,8 @@ int main(int argc, char **argv)
 		test_a_wrong_secret_looks_like_an_unknown_invitation);
 	g_test_add_func("/vmr/service/invitation/five-bad-ones-lock-the-source",
 		test_five_bad_invitations_lock_the_source);
+	g_test_add_func("/vmr/service/invitation/each-gets-its-own-keypad-code-found-until-revoked",
+		test_each_invitation_gets_its_own_keypad_code);
 	g_test_add_func("/vmr/service/invitation/revoked-no-longer-opens-the-room",
 		test_a_revoked_invitation_no_longer_opens_the_room);
 	g_test_add_func("/vmr/service/invitation/someone-elses-is-as-if-it-did-not-exist",

@@ -868,6 +868,8 @@ static void test_v3_store_drops_web_password_ha1(gconstpointer data)
 	g_assert_cmpint(sqlite3_open(e->uri + strlen("sqlite:"), &db), ==, SQLITE_OK);
 	g_assert_cmpint(sqlite3_exec(db,
 				"ALTER TABLE accounts DROP COLUMN sip_password;"
+				"DROP INDEX invitations_room_code;" /* what later versions add */
+				"ALTER TABLE invitations DROP COLUMN guest_code;"
 				"UPDATE accounts SET sip_ha1 = '0123456789abcdef0123456789abcdef';"
 				"PRAGMA user_version = 3;",
 				NULL, NULL, NULL),
@@ -1138,6 +1140,71 @@ static void test_login_rehashes_outdated_password_hash(gconstpointer data)
 	env_free(e);
 }
 
+/* Keypad codes: kept across a reopen, unique within a room (another room may have the same
+ * one), digits only, 8..12 of them; only an active invitation is found by its code. */
+static void test_invitation_codes_unique_per_room(gconstpointer data)
+{
+	ENV_BEGIN();
+	vmr_room r1, r2;
+	g_assert_cmpint(
+		vmr_store_room_create(st, VMR_ROOM_ENTERPRISE, "codes-a", 0, "1234", NULL, 0, &r1),
+		==, 0);
+	g_assert_cmpint(
+		vmr_store_room_create(st, VMR_ROOM_ENTERPRISE, "codes-b", 0, NULL, NULL, 0, &r2),
+		==, 0);
+	vmr_invitation a, b;
+	g_assert_cmpint(vmr_store_invitation_create_coded(st, r1.id, "a@example.org", "Ana",
+				"0123456789abcdef", "7315048296", &a),
+		==, 0);
+	g_assert_cmpstr(a.guest_code, ==, "7315048296");
+	g_assert_cmpint(vmr_store_invitation_create_coded(st, r1.id, "b@example.org", "Bo",
+				"0123456789abcde0", "7315048296", NULL),
+		==, -EEXIST);
+	g_assert_cmpint(vmr_store_invitation_create_coded(st, r2.id, "b@example.org", "Bo",
+				"0123456789abcde1", "7315048296", &b),
+		==, 0);
+	const char *bad[] = { "1234567", "1234567890123", "12345a78", "", " 12345678", "12345678\n",
+		"١٢٣٤٥٦٧٨" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+		g_assert_cmpint(vmr_store_invitation_create_coded(st, r2.id, "c@example.org", "C",
+					"0123456789abcde2", bad[i], NULL),
+			==, -EINVAL);
+	/* the old call makes an invitation without a code */
+	vmr_invitation n;
+	g_assert_cmpint(vmr_store_invitation_create(
+				st, r1.id, "n@example.org", "N", "0123456789abcde3", &n),
+		==, 0);
+	g_assert_null(n.guest_code);
+	vmr_store_close(st);
+	st = env_open(e);
+	vmr_invitation g;
+	g_assert_cmpint(vmr_store_invitation_get_by_code(st, "codes-a", "7315048296", &g), ==, 0);
+	g_assert_cmpint(g.id, ==, a.id);
+	g_assert_cmpstr(g.guest_code, ==, "7315048296");
+	vmr_invitation_clear(&g);
+	g_assert_cmpint(vmr_store_invitation_get_by_code(st, "codes-b", "7315048296", &g), ==, 0);
+	g_assert_cmpint(g.id, ==, b.id);
+	vmr_invitation_clear(&g);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "codes-c", "7315048296", &g), ==, -ENOENT);
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "codes-a", "7315"), ==, 1);
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "codes-a", "7316"), ==, 0);
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "codes-a", "73'1"), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_invitation_get(st, n.id, &g), ==, 0);
+	g_assert_null(g.guest_code);
+	vmr_invitation_clear(&g);
+	g_assert_cmpint(vmr_store_invitation_set_state(st, a.id, VMR_INVITATION_REVOKED), ==, 0);
+	g_assert_cmpint(
+		vmr_store_invitation_get_by_code(st, "codes-a", "7315048296", &g), ==, -ENOENT);
+	g_assert_cmpint(vmr_store_invitation_code_prefix(st, "codes-a", "7315"), ==, 0);
+	vmr_invitation_clear(&a);
+	vmr_invitation_clear(&b);
+	vmr_invitation_clear(&n);
+	vmr_room_clear(&r1);
+	vmr_room_clear(&r2);
+	ENV_END();
+}
+
 static void add_test(const char *name, GTestDataFunc fn, gboolean sqlite_only)
 {
 	char *path = g_strdup_printf("/vmr/store/sqlite/%s", name);
@@ -1166,6 +1233,7 @@ int main(int argc, char **argv)
 	add_test("sessions-expire", test_sessions_expire, FALSE);
 	add_test("account-delete-cascades", test_account_delete_cascades, FALSE);
 	add_test("invitation-revoke-delete-touch-mail-status", test_invitation_lifecycle, FALSE);
+	add_test("invitation-codes-unique-per-room", test_invitation_codes_unique_per_room, FALSE);
 	add_test("300-rooms-get-distinct-meeting-numbers", test_many_rooms_get_distinct_numbers,
 		FALSE);
 	add_test("newer-schema-is-refused", test_newer_schema_is_refused, FALSE);
