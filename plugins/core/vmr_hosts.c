@@ -21,7 +21,7 @@ typedef struct hmember {
 	char *display;
 	char *how;
 	vmr_role role;
-	mcu_participant *part; /* NULL while held */
+	mcu_participant *part;  /* NULL while held */
 	vmr_hosts_arrival held; /* VMR_HOSTS_ENTER once joined */
 	int host_muted, self_muted;
 	vmr_hosts_ops ops;
@@ -38,7 +38,13 @@ typedef struct hroom {
 } hroom;
 
 /* Work to do once `lock` is released. */
-typedef enum job_kind { JOB_DECIDED, JOB_REMOVED, JOB_TOLD, JOB_EVENT, JOB_LOG } job_kind;
+typedef enum job_kind {
+	JOB_DECIDED,
+	JOB_REMOVED,
+	JOB_TOLD,
+	JOB_EVENT,
+	JOB_LOG
+} job_kind;
 typedef struct job {
 	job_kind kind;
 	vmr_hosts_ops ops; /* JOB_DECIDED/REMOVED/TOLD: a ref is held */
@@ -95,7 +101,8 @@ static void push_ops(batch *b, job_kind kind, const hmember *m, int arg, const c
 }
 
 /* Steals event. */
-static void push_event(batch *b, const hroom *r, vmr_hosts_audience audience, uint64_t to, json_t *event)
+static void push_event(
+	batch *b, const hroom *r, vmr_hosts_audience audience, uint64_t to, json_t *event)
 {
 	job *j = g_new0(job, 1);
 	j->kind = JOB_EVENT;
@@ -121,8 +128,8 @@ static char *actor_name(const hmember *m)
 }
 
 /* A host action: logged, and every host hears it (the actor too: its other pages). */
-static void push_action(batch *b, const hroom *r, const hmember *by, const char *action,
-	const hmember *target)
+static void push_action(
+	batch *b, const hroom *r, const hmember *by, const char *action, const hmember *target)
 {
 	job *j = g_new0(job, 1);
 	j->kind = JOB_LOG;
@@ -139,7 +146,8 @@ static void push_action(batch *b, const hroom *r, const hmember *by, const char 
 		json_object_set_new(a, "target", json_string(j->target));
 		json_object_set_new(a, "target_id", json_integer((json_int_t)target->id));
 	}
-	json_object_set_new(a, "at", json_integer((json_int_t)(g_get_real_time() / G_USEC_PER_SEC)));
+	json_object_set_new(
+		a, "at", json_integer((json_int_t)(g_get_real_time() / G_USEC_PER_SEC)));
 	push_event(b, r, VMR_TO_HOSTS, 0, event_new("host_action", a));
 }
 
@@ -175,7 +183,8 @@ static void batch_run(batch *b)
 		case JOB_EVENT:
 			g_rw_lock_reader_lock(&listener_lock);
 			if (listener.event)
-				listener.event(listener.opaque, j->address, j->audience, j->to, j->event);
+				listener.event(
+					listener.opaque, j->address, j->audience, j->to, j->event);
 			g_rw_lock_reader_unlock(&listener_lock);
 			break;
 		case JOB_LOG: {
@@ -184,8 +193,8 @@ static void batch_run(batch *b)
 			g_mutex_unlock(&lock);
 			/* (the store outlives the plugins' use of this module: set_store(NULL) first) */
 			if (store)
-				vmr_store_host_action_add(store, j->address, j->actor, j->text, j->target,
-					g_get_real_time() / G_USEC_PER_SEC);
+				vmr_store_host_action_add(store, j->address, j->actor, j->text,
+					j->target, g_get_real_time() / G_USEC_PER_SEC);
 			break;
 		}
 		}
@@ -302,7 +311,8 @@ static gpointer timer_main(gpointer data)
 		GHashTableIter it;
 		gpointer value;
 		GPtrArray *due = g_ptr_array_new();
-		g_hash_table_iter_init(&it, rooms ? rooms : (rooms = g_hash_table_new(g_str_hash, g_str_equal)));
+		g_hash_table_iter_init(
+			&it, rooms ? rooms : (rooms = g_hash_table_new(g_str_hash, g_str_equal)));
 		while (g_hash_table_iter_next(&it, NULL, &value)) {
 			hroom *r = value;
 			if (r->end_at && r->end_at <= now)
@@ -368,9 +378,9 @@ vmr_hosts_arrival vmr_hosts_arrive(const char *address, const vmr_hosts_settings
 	hroom *r = room_get(address, TRUE);
 	if (settings)
 		r->settings = *settings;
-	vmr_hosts_arrival a = r->locked ? VMR_HOSTS_KNOCK
+	vmr_hosts_arrival a = r->locked                         ? VMR_HOSTS_KNOCK
 		: r->settings.wait_for_host && hosts_in(r) == 0 ? VMR_HOSTS_WAIT_HOST
-								 : VMR_HOSTS_ENTER;
+								: VMR_HOSTS_ENTER;
 	if (a != VMR_HOSTS_ENTER) {
 		hmember *m = member_find(r, who->id);
 		if (m == NULL) {
@@ -416,8 +426,8 @@ int vmr_hosts_joined(const char *address, const vmr_hosts_who *who, mcu_room *ro
 				let_in(&b, w);
 		}
 	}
-	json_t *state = json_pack("{sssb}", "role", m->role == VMR_ROLE_HOST ? "host" : "guest",
-		"locked", r->locked);
+	json_t *state = json_pack(
+		"{sssb}", "role", m->role == VMR_ROLE_HOST ? "host" : "guest", "locked", r->locked);
 	push_event(&b, r, VMR_TO_ONE, m->id, event_new("hosts", state));
 	g_mutex_unlock(&lock);
 	batch_run(&b);
@@ -448,7 +458,8 @@ void vmr_hosts_leave(const char *address, uint64_t id)
 				anyone = anyone || ((hmember *)l->data)->held == VMR_HOSTS_ENTER;
 			if (anyone) {
 				r->end_at = g_get_monotonic_time()
-					+ (gint64)r->settings.end_after_host_min * 60 * G_USEC_PER_SEC;
+					+ (gint64)r->settings.end_after_host_min * 60
+						* G_USEC_PER_SEC;
 				timer_kick();
 			}
 		}
@@ -499,7 +510,8 @@ json_t *vmr_hosts_state(const char *address, uint64_t for_id)
 		hmember *m = l->data;
 		if (m->held == VMR_HOSTS_ENTER && (m->host_muted || m->self_muted))
 			json_array_append_new(muted,
-				json_pack("{sIsb}", "id", (json_int_t)m->id, "by_host", m->host_muted));
+				json_pack("{sIsb}", "id", (json_int_t)m->id, "by_host",
+					m->host_muted));
 		if (m->held == VMR_HOSTS_KNOCK)
 			json_array_append_new(waiting, member_json(m));
 	}
@@ -731,7 +743,8 @@ int vmr_hosts_spotlight(const char *address, uint64_t by_id, uint64_t id)
 	return rc;
 }
 
-int vmr_hosts_layout(const char *address, uint64_t by_id, const char *layout, const char **layout_out)
+int vmr_hosts_layout(
+	const char *address, uint64_t by_id, const char *layout, const char **layout_out)
 {
 	mcu_layout_kind kind;
 	if (layout != NULL && mcu_layout_kind_from_string(layout, &kind) != 0)

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <glib.h>
 
-int vmr_store_room_set_hosts(vmr_store *store, int64_t id, const char *host_pin,
-	int wait_for_host, int end_after_host_min)
+int vmr_store_room_set_hosts(vmr_store *store, int64_t id, const char *host_pin, int wait_for_host,
+	int end_after_host_min)
 {
 	if (store == NULL || (host_pin != NULL && !vmr_room_pin_is_valid(host_pin))
 		|| wait_for_host > 1 || end_after_host_min > 1440)

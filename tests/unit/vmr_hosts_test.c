@@ -12,7 +12,7 @@
 #include "vmr_hosts.h"
 
 typedef struct rec {
-	GString *log; /* "id:what;" for every callback of a participant */
+	GString *log;      /* "id:what;" for every callback of a participant */
 	GPtrArray *events; /* "audience/to:key" */
 } rec;
 
@@ -44,8 +44,8 @@ static void w_told(void *o, const char *what)
 	g_string_append_printf(R.log, "%u:%s;", (unsigned)((who *)o)->id, what);
 }
 
-static void on_event(void *opaque, const char *address, vmr_hosts_audience audience, uint64_t to,
-	json_t *event)
+static void on_event(
+	void *opaque, const char *address, vmr_hosts_audience audience, uint64_t to, json_t *event)
 {
 	(void)opaque;
 	(void)address;
@@ -58,7 +58,9 @@ static void on_event(void *opaque, const char *address, vmr_hosts_audience audie
 	}
 	g_ptr_array_add(R.events,
 		g_strdup_printf("%s/%u:%s",
-			audience == VMR_TO_ALL ? "all" : audience == VMR_TO_HOSTS ? "hosts" : "one",
+			audience == VMR_TO_ALL             ? "all"
+				: audience == VMR_TO_HOSTS ? "hosts"
+							   : "one",
 			(unsigned)to, key));
 }
 
@@ -95,8 +97,12 @@ static void fx_init(fixture *f)
 	f->room = mcu_room_new("r", &cfg);
 	for (int i = 0; i < 6; i++) {
 		f->w[i].id = (uint64_t)i + 1;
-		f->ops[i] = (vmr_hosts_ops){ .opaque = &f->w[i], .ref = w_ref, .unref = w_unref,
-			.decided = w_decided, .removed = w_removed, .told = w_told };
+		f->ops[i] = (vmr_hosts_ops){ .opaque = &f->w[i],
+			.ref = w_ref,
+			.unref = w_unref,
+			.decided = w_decided,
+			.removed = w_removed,
+			.told = w_told };
 	}
 	reset();
 }
@@ -320,8 +326,8 @@ int main(int argc, char **argv)
 	vmr_hosts_listener l = { .event = on_event };
 	vmr_hosts_set_listener(&l);
 	g_test_add_func("/vmr/hosts/guests-wait-for-a-host", test_guests_wait_for_a_host);
-	g_test_add_func(
-		"/vmr/hosts/without-the-setting-guests-enter", test_without_the_setting_guests_enter);
+	g_test_add_func("/vmr/hosts/without-the-setting-guests-enter",
+		test_without_the_setting_guests_enter);
 	g_test_add_func("/vmr/hosts/locked-room-knock-admit-refuse-unlock",
 		test_locked_room_knock_admit_refuse_unlock);
 	g_test_add_func("/vmr/hosts/host-mute-cannot-be-lifted-by-the-guest",
