@@ -426,9 +426,6 @@ int vmr_hosts_joined(const char *address, const vmr_hosts_who *who, mcu_room *ro
 				let_in(&b, w);
 		}
 	}
-	json_t *state = json_pack(
-		"{sssb}", "role", m->role == VMR_ROLE_HOST ? "host" : "guest", "locked", r->locked);
-	push_event(&b, r, VMR_TO_ONE, m->id, event_new("hosts", state));
 	g_mutex_unlock(&lock);
 	batch_run(&b);
 	return 0;
