@@ -154,6 +154,17 @@ int vmr_hosts_toggle_self_mute(const char *address, uint64_t id, int *muted_out)
 /* A guest muted by a host asks to speak: the hosts hear "hand". */
 int vmr_hosts_ask_to_speak(const char *address, uint64_t id);
 
+/* ---- the holding picture ---- */
+
+/* What a held guest without a page (a SIP caller) sees while it waits: a running MCU room
+ * "<address>+waiting" (no room address has a '+') in the speaker layout whose first tile is a
+ * placard named `text` that sends nothing. The held caller joins it with its media and mutes
+ * itself there (mcu_participant_set_muted), so the placard stays on the whole picture and the
+ * caller hears silence. One per room, shared by its held callers. Returns a new reference
+ * (vmr_hosts_holding_release), NULL on failure. */
+mcu_room *vmr_hosts_holding_acquire(const char *address, const char *text);
+void vmr_hosts_holding_release(mcu_room *room);
+
 /* Forgets every room (plugin shutdown); stops the timer thread. */
 void vmr_hosts_clear(void);
 

@@ -18,8 +18,8 @@
 
 /* ---- events to the pages ----------------------------------------------------------------- */
 
-static void hosts_event(void *opaque, const char *address, vmr_hosts_audience audience,
-	uint64_t to, json_t *event)
+static void hosts_event(
+	void *opaque, const char *address, vmr_hosts_audience audience, uint64_t to, json_t *event)
 {
 	(void)opaque;
 	if (!g_atomic_int_get(&vmr_initialized) || g_atomic_int_get(&vmr_stopping))
@@ -108,7 +108,8 @@ static void removed_run(void *data)
 		"{sssssi}", "vmr", "event", "kicked", j->reason, "error_code", VMR_ERROR_REFUSED);
 	vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 	json_decref(event);
-	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " out of the room: %s\n", s->id, j->reason);
+	JANUS_LOG(
+		LOG_INFO, "[vmr] participant %" SCNu64 " out of the room: %s\n", s->id, j->reason);
 	vmr_session_leave(s);
 	s->invitation_id = 0;
 	vmr_gateway->close_pc(s->handle);
@@ -158,7 +159,7 @@ static json_t *ok(const char *what)
 
 static json_t *hosts_error(int rc)
 {
-	return rc == -EPERM ? vmr_error_json(VMR_ERROR_NOT_HOST, "only a host may do this")
+	return rc == -EPERM     ? vmr_error_json(VMR_ERROR_NOT_HOST, "only a host may do this")
 		: rc == -EINVAL ? vmr_error_json(VMR_ERROR_INVALID_ELEMENT, "invalid value")
 				: vmr_error_json(VMR_ERROR_NOT_FOUND, "no such participant");
 }
@@ -174,8 +175,8 @@ static json_t *host_actions(const char *room, uint64_t id)
 	json_t *arr = json_array();
 	for (guint i = 0; i < list->len; i++) {
 		vmr_host_action *a = g_ptr_array_index(list, i);
-		json_t *j = json_pack("{sssssI}", "by", a->actor, "action", a->action, "at",
-			(json_int_t)a->at);
+		json_t *j = json_pack(
+			"{sssssI}", "by", a->actor, "action", a->action, "at", (json_int_t)a->at);
 		if (a->target)
 			json_object_set_new(j, "target", json_string(a->target));
 		json_array_append_new(arr, j);
@@ -203,10 +204,14 @@ int vmr_hosts_handle_request(vmr_message *msg, const vmr_request *req)
 	const char *layout = NULL;
 	json_t *answer = NULL;
 	switch (req->type) {
-	case VMR_REQ_LOCK: rc = vmr_hosts_set_locked(room, s->id, vmr_request_bool(req, "locked", 0)); break;
+	case VMR_REQ_LOCK:
+		rc = vmr_hosts_set_locked(room, s->id, vmr_request_bool(req, "locked", 0));
+		break;
 	case VMR_REQ_ADMIT: rc = vmr_hosts_decide(room, s->id, id, 1); break;
 	case VMR_REQ_REFUSE: rc = vmr_hosts_decide(room, s->id, id, 0); break;
-	case VMR_REQ_MUTE: rc = vmr_hosts_mute(room, s->id, id, vmr_request_bool(req, "muted", 0)); break;
+	case VMR_REQ_MUTE:
+		rc = vmr_hosts_mute(room, s->id, id, vmr_request_bool(req, "muted", 0));
+		break;
 	case VMR_REQ_MUTE_GUESTS:
 		rc = vmr_hosts_mute_guests(room, s->id, vmr_request_bool(req, "muted", 0));
 		break;
@@ -216,7 +221,9 @@ int vmr_hosts_handle_request(vmr_message *msg, const vmr_request *req)
 		rc = vmr_hosts_layout(room, s->id, vmr_request_string(req, "layout"), &layout);
 		break;
 	case VMR_REQ_END_MEETING: rc = vmr_hosts_end(room, s->id); break;
-	case VMR_REQ_MUTE_SELF: rc = vmr_hosts_self_mute(room, s->id, vmr_request_bool(req, "muted", 0)); break;
+	case VMR_REQ_MUTE_SELF:
+		rc = vmr_hosts_self_mute(room, s->id, vmr_request_bool(req, "muted", 0));
+		break;
 	case VMR_REQ_ASK_TO_SPEAK: rc = vmr_hosts_ask_to_speak(room, s->id); break;
 	case VMR_REQ_HOST_ACTIONS: answer = host_actions(room, s->id); break;
 	default: break;

@@ -907,6 +907,8 @@ static void test_v3_store_drops_web_password_ha1(gconstpointer data)
 static void test_room_host_settings(gconstpointer data)
 {
 	tenv *e = env_new(data);
+	if (e == NULL)
+		return;
 	vmr_store *st = env_open(e);
 	int64_t owner = add_account(st, "hana");
 	vmr_room room;
