@@ -66,6 +66,7 @@ static vmr_store *log_store; /* under lock */
 static GThread *timer_thread;
 static GCond timer_cond;
 static gboolean timer_stop;
+static gint64 minute_us = 60 * G_USEC_PER_SEC; /* under lock */
 
 static const char *const layouts[] = { "speaker", "1+7", "2x2", "3x3" };
 
@@ -398,14 +399,17 @@ vmr_hosts_arrival vmr_hosts_arrive(const char *address, const vmr_hosts_settings
 	return a;
 }
 
-int vmr_hosts_joined(const char *address, const vmr_hosts_who *who, mcu_room *room,
-	mcu_participant *part, const vmr_hosts_ops *ops)
+int vmr_hosts_joined(const char *address, const vmr_hosts_who *who,
+	const vmr_hosts_settings *settings, mcu_room *room, mcu_participant *part,
+	const vmr_hosts_ops *ops)
 {
 	if (address == NULL || who == NULL || part == NULL)
 		return -EINVAL;
 	batch b = G_QUEUE_INIT;
 	g_mutex_lock(&lock);
 	hroom *r = room_get(address, TRUE);
+	if (settings)
+		r->settings = *settings;
 	hmember *m = member_find(r, who->id);
 	if (m == NULL) {
 		m = member_new(who, ops);
@@ -455,8 +459,7 @@ void vmr_hosts_leave(const char *address, uint64_t id)
 				anyone = anyone || ((hmember *)l->data)->held == VMR_HOSTS_ENTER;
 			if (anyone) {
 				r->end_at = g_get_monotonic_time()
-					+ (gint64)r->settings.end_after_host_min * 60
-						* G_USEC_PER_SEC;
+					+ (gint64)r->settings.end_after_host_min * minute_us;
 				timer_kick();
 			}
 		}
@@ -867,6 +870,13 @@ int vmr_hosts_ask_to_speak(const char *address, uint64_t id)
 	g_mutex_unlock(&lock);
 	batch_run(&b);
 	return rc;
+}
+
+void vmr_hosts_set_minute_us(int64_t usec)
+{
+	g_mutex_lock(&lock);
+	minute_us = usec > 0 ? usec : 60 * G_USEC_PER_SEC;
+	g_mutex_unlock(&lock);
 }
 
 /* ---- the holding picture ----------------------------------------------------------------- */

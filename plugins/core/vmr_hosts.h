@@ -106,9 +106,11 @@ void vmr_hosts_set_store(vmr_store *store);
  * A host always enters, and its joining lets every guest held for a host in. */
 vmr_hosts_arrival vmr_hosts_arrive(const char *address, const vmr_hosts_settings *settings,
 	const vmr_hosts_who *who, const vmr_hosts_ops *ops);
-/* The participant is in the MCU room (part: a reference is taken). 0 or -EINVAL. */
-int vmr_hosts_joined(const char *address, const vmr_hosts_who *who, mcu_room *room,
-	mcu_participant *part, const vmr_hosts_ops *ops);
+/* The participant is in the MCU room (part: a reference is taken); settings: the room's, as at
+ * arrival (NULL: keep the ones known). 0 or -EINVAL. */
+int vmr_hosts_joined(const char *address, const vmr_hosts_who *who,
+	const vmr_hosts_settings *settings, mcu_room *room, mcu_participant *part,
+	const vmr_hosts_ops *ops);
 /* The participant goes (held or joined; no-op when unknown). */
 void vmr_hosts_leave(const char *address, uint64_t id);
 /* The room was renamed while running (see vmr_rooms_rename). */
@@ -164,6 +166,9 @@ int vmr_hosts_ask_to_speak(const char *address, uint64_t id);
  * (vmr_hosts_holding_release), NULL on failure. */
 mcu_room *vmr_hosts_holding_acquire(const char *address, const char *text);
 void vmr_hosts_holding_release(mcu_room *room);
+
+/* For tests: how long a "minute" of end_after_host_min is (default 60 s). */
+void vmr_hosts_set_minute_us(int64_t usec);
 
 /* Forgets every room (plugin shutdown); stops the timer thread. */
 void vmr_hosts_clear(void);

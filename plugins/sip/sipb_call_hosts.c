@@ -42,7 +42,11 @@ static void ref_unref(void *opaque)
 
 /* ---- vmr_hosts' callbacks, re-posted onto the loop ------------------------------------- */
 
-typedef enum { MSG_DECIDED, MSG_REMOVED, MSG_TOLD } msg_kind;
+typedef enum {
+	MSG_DECIDED,
+	MSG_REMOVED,
+	MSG_TOLD
+} msg_kind;
 
 typedef struct hosts_msg {
 	sipb_ua *ua;
@@ -123,7 +127,8 @@ static void post(void *opaque, msg_kind kind, int admitted, const char *text)
 	m->kind = kind;
 	m->admitted = admitted;
 	m->text = g_strdup(text);
-	g_main_context_invoke_full(r->ua->ctx, G_PRIORITY_DEFAULT, hosts_msg_run, m, hosts_msg_free);
+	g_main_context_invoke_full(
+		r->ua->ctx, G_PRIORITY_DEFAULT, hosts_msg_run, m, hosts_msg_free);
 }
 
 static void on_decided(void *opaque, int admitted)
@@ -211,7 +216,9 @@ void sipb_call_hosts_joined(sipb_call *call)
 	vmr_hosts_ops ops;
 	call_ops(call, &ops);
 	call->keypad_star = 0;
-	vmr_hosts_joined(call->room_address, &who, call->room, p, &ops);
+	vmr_hosts_settings settings = { .wait_for_host = call->room_wait_for_host,
+		.end_after_host_min = call->room_end_after_min };
+	vmr_hosts_joined(call->room_address, &who, &settings, call->room, p, &ops);
 	mcu_participant_unref(p);
 }
 
@@ -238,7 +245,9 @@ void sipb_call_hosts_key(sipb_call *call, char key)
 	}
 	vmr_log(rc == 0 ? VMR_LOG_INFO : VMR_LOG_WARN,
 		"[sipbridge] call %" G_GUINT64_FORMAT " in %s pressed *%c: %s", id, room, key,
-		rc == 0 ? "done" : rc == -EPERM ? "refused, not a host" : g_strerror(-rc));
+		rc == 0                ? "done"
+			: rc == -EPERM ? "refused, not a host"
+				       : g_strerror(-rc));
 }
 
 void sipb_call_hosts_gone(sipb_call *call)

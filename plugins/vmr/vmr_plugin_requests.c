@@ -483,7 +483,9 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 			.role = grant->is_host ? VMR_ROLE_HOST : VMR_ROLE_GUEST };
 		vmr_hosts_ops ops;
 		vmr_hosts_session_ops(s, &ops);
-		vmr_hosts_joined(grant->room.address, &who, mroom, part, &ops);
+		vmr_hosts_settings settings = { .wait_for_host = grant->room.wait_for_host,
+			.end_after_host_min = grant->room.end_after_host_min };
+		vmr_hosts_joined(grant->room.address, &who, &settings, mroom, part, &ops);
 		join_announce(s, transaction, grant, display, mroom, answer, audio_pt, video_pt);
 	}
 	g_free(answer);
@@ -588,6 +590,7 @@ static void apply_effects(const vmr_effects *fx)
 		 * room: new joins by the new address land in it, the old one leads nowhere). */
 		if (fx->renamed_from[0]) {
 			int rc = vmr_rooms_rename(fx->renamed_from, room.address);
+			vmr_hosts_rename(fx->renamed_from, room.address);
 			if (rc != 0 && rc != -ENOENT)
 				JANUS_LOG(LOG_WARN,
 					"[vmr] room %s renamed to %s, but its running room keeps "

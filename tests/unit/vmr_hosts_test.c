@@ -121,7 +121,7 @@ static void join(fixture *f, int i, vmr_role role)
 	f->part[i] = mcu_room_join(f->room, &o, &io);
 	g_assert_nonnull(f->part[i]);
 	vmr_hosts_who who = { .id = f->w[i].id, .display = "P", .how = "pin", .role = role };
-	g_assert_cmpint(vmr_hosts_joined("r", &who, f->room, f->part[i], &f->ops[i]), ==, 0);
+	g_assert_cmpint(vmr_hosts_joined("r", &who, NULL, f->room, f->part[i], &f->ops[i]), ==, 0);
 }
 
 static void fx_clear(fixture *f)
@@ -285,6 +285,39 @@ static void test_remove_spotlight_layout_end(void)
 	fx_clear(&f);
 }
 
+/* end_after_host_min: the meeting ends that long after the last host left (here a "minute" is
+ * 100 ms); a host coming back in time keeps it going. */
+static void test_meeting_ends_after_the_last_host_left(void)
+{
+	vmr_hosts_set_minute_us(100000);
+	fixture f;
+	fx_init(&f);
+	vmr_hosts_settings st = { .end_after_host_min = 2 };
+	g_assert_cmpint(arrive(&f, 1, VMR_ROLE_GUEST, &st), ==, VMR_HOSTS_ENTER);
+	mcu_participant_io io = { 0 };
+	mcu_participant_opts o;
+	mcu_participant_opts_defaults(&o);
+	f.part[1] = mcu_room_join(f.room, &o, &io);
+	vmr_hosts_who guest = { .id = 2, .display = "P", .how = "pin", .role = VMR_ROLE_GUEST };
+	g_assert_cmpint(vmr_hosts_joined("r", &guest, &st, f.room, f.part[1], &f.ops[1]), ==, 0);
+	join(&f, 0, VMR_ROLE_HOST);
+	vmr_hosts_leave("r", 1); /* the host goes... */
+	g_usleep(100000);
+	vmr_hosts_who who = { .id = 1, .display = "P", .how = "pin", .role = VMR_ROLE_HOST };
+	g_assert_cmpint(vmr_hosts_joined("r", &who, NULL, f.room, f.part[0], &f.ops[0]), ==, 0);
+	g_usleep(300000);                    /* ...and came back within the 200 ms */
+	g_assert_cmpstr(R.log->str, ==, ""); /* nothing ended */
+	vmr_hosts_leave("r", 1);
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (strstr(R.log->str, "2:removed(the meeting was ended);") == NULL
+		&& g_get_monotonic_time() < deadline)
+		g_usleep(20000);
+	g_assert_cmpstr(R.log->str, ==, "2:removed(the meeting was ended);");
+	g_assert_true(has_event("all/0:ended"));
+	fx_clear(&f);
+	vmr_hosts_set_minute_us(0);
+}
+
 static void test_host_actions_are_logged_in_the_store(void)
 {
 	char *dir = g_dir_make_tmp("vmr_hosts_XXXXXX", NULL);
@@ -334,6 +367,8 @@ int main(int argc, char **argv)
 		test_host_mute_cannot_be_lifted_by_the_guest);
 	g_test_add_func("/vmr/hosts/mute-all-guests-toggles", test_mute_all_guests_toggles);
 	g_test_add_func("/vmr/hosts/remove-spotlight-layout-end", test_remove_spotlight_layout_end);
+	g_test_add_func("/vmr/hosts/meeting-ends-after-the-last-host-left",
+		test_meeting_ends_after_the_last_host_left);
 	g_test_add_func("/vmr/hosts/host-actions-are-logged-in-the-store",
 		test_host_actions_are_logged_in_the_store);
 	int rc = g_test_run();
