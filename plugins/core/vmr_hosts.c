@@ -382,7 +382,16 @@ vmr_hosts_arrival vmr_hosts_arrive(const char *address, const vmr_hosts_settings
 	vmr_hosts_arrival a = r->locked                         ? VMR_HOSTS_KNOCK
 		: r->settings.wait_for_host && hosts_in(r) == 0 ? VMR_HOSTS_WAIT_HOST
 								: VMR_HOSTS_ENTER;
-	if (a != VMR_HOSTS_ENTER) {
+	if (a != VMR_HOSTS_ENTER && member_find(r, who->id) == NULL) {
+		unsigned held = 0;
+		for (GList *l = r->members.head; l; l = l->next)
+			held += ((hmember *)l->data)->held != VMR_HOSTS_ENTER;
+		if (held >= VMR_HOSTS_MAX_HELD)
+			a = VMR_HOSTS_FULL;
+	}
+	if (a == VMR_HOSTS_FULL) {
+		room_drop_if_empty(r);
+	} else if (a != VMR_HOSTS_ENTER) {
 		hmember *m = member_find(r, who->id);
 		if (m == NULL) {
 			m = member_new(who, ops);

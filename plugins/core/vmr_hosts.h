@@ -80,7 +80,12 @@ typedef enum vmr_hosts_arrival {
 	VMR_HOSTS_ENTER = 0,
 	VMR_HOSTS_WAIT_HOST, /* held until a host joins */
 	VMR_HOSTS_KNOCK,     /* the room is locked: held until a host admits or refuses it */
+	VMR_HOSTS_FULL,      /* would be held, but VMR_HOSTS_MAX_HELD already are: turn it away */
 } vmr_hosts_arrival;
+
+/* At most this many participants are held at one room at a time (a flood of knocks from
+ * many handles would bury the hosts' pages): the next one is turned away (VMR_HOSTS_FULL). */
+#define VMR_HOSTS_MAX_HELD 64
 
 typedef enum vmr_hosts_audience {
 	VMR_TO_ONE = 0, /* the participant `to` */

@@ -188,6 +188,10 @@ void sipb_call_hosts_enter(sipb_call *call)
 		sipb_call_join_room(call);
 		return;
 	}
+	if (a == VMR_HOSTS_FULL) {
+		sipb_call_hangup(call, "too many waiting");
+		return;
+	}
 	/* Held: the holding picture, a short prompt, then quiet, until a host decides. */
 	call->hold_room = vmr_hosts_holding_acquire(call->room_address, "Waiting for the host");
 	if (call->hold_room != NULL && sipb_media_join(call->media, call->hold_room) == 0) {

@@ -521,6 +521,14 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 		vmr_join_grant_clear(&grant); /* (display may point into it) */
 		return;
 	}
+	if (arrival == VMR_HOSTS_FULL) {
+		JANUS_LOG(LOG_WARN,
+			"[vmr] %s (%" SCNu64 ") turned away from %s: too many waiting\n", display,
+			s->id, grant.room.address);
+		reply_error(msg, VMR_ERROR_BUSY, "too many are waiting to join this room");
+		vmr_join_grant_clear(&grant);
+		return;
+	}
 	/* Held: the answer to this join comes when a host decides (vmr_join_decided, queued
 	 * on this thread: it cannot overtake us). */
 	vmr_pending_join *p = g_new0(vmr_pending_join, 1);

@@ -200,6 +200,27 @@ static void test_locked_room_knock_admit_refuse_unlock(void)
 	fx_clear(&f);
 }
 
+/* A flood of knocks: at most VMR_HOSTS_MAX_HELD wait at a room; the next is turned away. */
+static void test_at_most_max_held_wait(void)
+{
+	fixture f;
+	fx_init(&f);
+	join(&f, 0, VMR_ROLE_HOST);
+	g_assert_cmpint(vmr_hosts_set_locked("r", 1, 1), ==, 0);
+	vmr_hosts_settings st = { 0 };
+	for (uint64_t id = 100; id < 100 + VMR_HOSTS_MAX_HELD; id++) {
+		vmr_hosts_who who = { .id = id, .display = "K", .how = "pin" };
+		g_assert_cmpint(vmr_hosts_arrive("r", &st, &who, NULL), ==, VMR_HOSTS_KNOCK);
+	}
+	vmr_hosts_who more = { .id = 99, .display = "K", .how = "pin" };
+	g_assert_cmpint(vmr_hosts_arrive("r", &st, &more, NULL), ==, VMR_HOSTS_FULL);
+	vmr_hosts_leave("r", 100);
+	g_assert_cmpint(vmr_hosts_arrive("r", &st, &more, NULL), ==, VMR_HOSTS_KNOCK);
+	for (uint64_t id = 99; id < 100 + VMR_HOSTS_MAX_HELD; id++)
+		vmr_hosts_leave("r", id);
+	fx_clear(&f);
+}
+
 static void test_host_mute_cannot_be_lifted_by_the_guest(void)
 {
 	fixture f;
@@ -363,6 +384,7 @@ int main(int argc, char **argv)
 		test_without_the_setting_guests_enter);
 	g_test_add_func("/vmr/hosts/locked-room-knock-admit-refuse-unlock",
 		test_locked_room_knock_admit_refuse_unlock);
+	g_test_add_func("/vmr/hosts/at-most-max-held-wait", test_at_most_max_held_wait);
 	g_test_add_func("/vmr/hosts/host-mute-cannot-be-lifted-by-the-guest",
 		test_host_mute_cannot_be_lifted_by_the_guest);
 	g_test_add_func("/vmr/hosts/mute-all-guests-toggles", test_mute_all_guests_toggles);
