@@ -10,7 +10,9 @@
 // - spotlight: a silent participant takes the main pane of everyone's picture while another
 //   talks;
 // - *8 from a host's phone switches everyone's picture from 1+7 to 2x2;
-// - remove shows the removed guest "You were removed"; end for all shows "The meeting has ended".
+// - remove shows the removed guest "You were removed"; end for all shows "The meeting has ended";
+// - the owner sets the host PIN, waiting for the host and the end timer on /manage (a host PIN
+//   equal to the guest PIN is refused there).
 'use strict';
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -18,7 +20,7 @@ const path = require('node:path');
 const { startService, OUT } = require('./lib/service');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { launchBrowser, pageStats, remoteColour } = require('./lib/browser');
-const { waitJoined, diag } = require('./lib/pages');
+const { waitJoined, diag, login } = require('./lib/pages');
 const { colourClip, toneWav, silenceWav } = require('./lib/media');
 const { OPUS_OFFER } = require('./lib/sdp');
 const { sippRunner, waitForStatus, inRoom } = require('./lib/sip');
@@ -205,5 +207,27 @@ describe('hosts and guests on the page', () => {
     assert.match(await gina.page.textContent('#ended-title'), /The meeting has ended/);
     await gina.page.screenshot({ path: path.join(OUT, 'hosts-ended.png') });
     assert.equal((await owner.req({ request: 'listparticipants' })).error_code, 420);
+  });
+
+  test('the owner sets the host PIN, waiting for the host and the end timer on the management page', async () => {
+    const page = gina.page;
+    await page.goto(`${svc.httpUrl}/manage?lang=en`);
+    await login(page, 'pia', 'pia-secret-1');
+    await page.waitForSelector('#room-host_pin', { state: 'visible', timeout: 20000 });
+    assert.equal(await page.inputValue('#room-host_pin'), HOST_PIN);
+    assert.equal(await page.isChecked('#wait-for-host'), true);
+    await page.fill('#room-host_pin', GUEST_PIN);
+    await page.click('#save');
+    await until(async () => /differ/.test(await page.textContent('#room-host_pin-error')), 10000, 'the equal PIN refused');
+    await page.fill('#room-host_pin', '9753');
+    await page.uncheck('#wait-for-host');
+    await page.fill('#end-after', '15');
+    await page.click('#save');
+    await page.waitForFunction(() => document.getElementById('save-status').textContent === 'Saved', null, { timeout: 10000 });
+    const r = (await owner.req({ request: 'get_room' })).room;
+    assert.equal(r.host_pin, '9753');
+    assert.equal(r.pin, GUEST_PIN);
+    assert.equal(r.wait_for_host, false);
+    assert.equal(r.end_after_host_min, 15);
   });
 });
