@@ -79,6 +79,9 @@ describe('hosts and guests over the API', () => {
     const w = await g.event((d) => d.waiting, 10000, 'waiting');
     assert.equal(w.waiting.reason, 'host');
     await svc.expectLog(/Early guest \(\d+\) waits at room hanna\.join: waiting for a host/);
+    // held, it is in no room: no host action, no listing, no second join
+    assert.equal((await g.req({ request: 'lock', locked: true })).error_code, 420);
+    assert.equal((await g.req({ request: 'listparticipants' })).error_code, 420);
     // the owner, logged in, needs no PIN and is a host
     const oj = await owner.message(owner.handle, { request: 'join', room: 'hanna.join', display: 'Hanna' }, OPUS_OFFER);
     assert.equal(oj.data.vmr, 'joined', JSON.stringify(oj.data));

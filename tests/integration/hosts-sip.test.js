@@ -4,7 +4,7 @@
 //   hosts hear "locked" and the host action), the guest PIN a guest (its *7 is refused: the
 //   room stays unlocked and the log says so);
 // - *5 from a host's phone mutes every guest (the guests' pages hear "muted by the host") and
-//   a second *5 unmutes them;
+//   a second *5 unmutes them; *6 mutes the caller itself (guests too);
 // - a SIP guest that knocks on a locked room waits (bridge status "waiting"), is announced to
 //   the hosts with its SIP address, and is let in by a host from the page; another is refused
 //   and the bridge hangs up on it;
@@ -98,6 +98,18 @@ describe('hosts and guests for SIP callers', () => {
       assert.equal(m.muted.muted, false);
     }
     assert.equal(await again, 0);
+    await leaveAll();
+  });
+
+  test('*6 mutes the caller itself (a guest may), and the room hears it is muted, not by a host', async () => {
+    const watcher = await member({ pin: GUEST_PIN, display: 'Watcher' });
+    const call = sipp('hosts_keypad.xml', { ruri: RURI, who: 'selfie', dtmf: `${GUEST_PIN}#`, dtmf2: '*6' }, { duration: 1500 });
+    const s = await waitForStatus(svc, (st) => callOf(st, 'selfie') && callOf(st, 'selfie').state === 'in-room', 10000, 'selfie in the room');
+    const id = callOf(s, 'selfie').id;
+    const m = await watcher.event((d) => d.muted && d.muted.id === id, 15000, 'the caller muted');
+    assert.equal(m.muted.muted, true);
+    assert.equal(m.muted.by_host, false);
+    assert.equal(await call, 0);
     await leaveAll();
   });
 
