@@ -17,6 +17,10 @@ const state = {
   janus: null, handle: null, joined: false, joinedEvent: null, participants: new Map(), talking: new Set(),
   lastError: null, invitation: null, quality: null, reconnects: 0, reconnecting: false, kicked: false,
   leaving: false, devices: { audio: '', video: '' }, micOn: true, camOn: true,
+  // hosts and guests: role 'host'|'guest', waiting (null|'host'|'locked'), locked, mutedByHost,
+  // muted (id -> by_host), knocks (id -> {id, display, how}), spotlight, hostActions, hands
+  role: null, waiting: null, locked: false, mutedByHost: false, muted: new Map(), knocks: new Map(),
+  spotlight: null, hostActions: [], hands: [],
 };
 window.vmr = state;   // for diagnostics and tests
 const queue = new RequestQueue();
@@ -69,6 +73,28 @@ function renderParticipants() {
     name.className = 'name';
     name.textContent = p.display + (p.id === me ? ` ${t('call.you')}` : '');
     li.append(dot, name);
+    const m = state.muted.get(p.id);
+    if (m !== undefined) {
+      const mu = document.createElement('span');
+      mu.className = 'muted-mark';
+      mu.textContent = ` (${t(m ? 'hosts.mutedByHost' : 'call.unmute')})`;
+      if (m) li.append(mu);
+    }
+    if (state.role === 'host' && p.id !== me) {
+      const act = (label, fn) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'small';
+        b.textContent = t(label);
+        b.addEventListener('click', () => fn().catch((e) => hostNotice(e.message)));
+        li.append(b);
+      };
+      const muted = state.muted.get(p.id) === true;
+      act(muted ? 'hosts.unmute' : 'hosts.mute', () => queue.request({ request: 'mute', id: p.id, muted: !muted }));
+      act(state.spotlight === p.id ? 'hosts.unspotlight' : 'hosts.spotlight',
+        () => queue.request(state.spotlight === p.id ? { request: 'spotlight' } : { request: 'spotlight', id: p.id }));
+      act('hosts.remove', () => queue.request({ request: 'remove', id: p.id }));
+    }
     if (talking) {
       const sr = document.createElement('span');
       sr.className = 'sr-only';
@@ -169,6 +195,7 @@ async function listDevices() {
 }
 
 function setMicOn(on) {
+  if (on && state.mutedByHost) return;   // a host's mute is the host's to lift
   state.micOn = on;
   if (previewStream) previewStream.getAudioTracks().forEach((tr) => { tr.enabled = on; });
   if (state.joined && state.handle) (on ? state.handle.unmuteAudio() : state.handle.muteAudio());
@@ -192,7 +219,8 @@ function renderToggles() {
     const b = $(id);
     b.setAttribute('aria-pressed', String(!state.micOn));
     b.classList.toggle('off', !state.micOn);
-    b.querySelector('.label').textContent = t(state.micOn ? 'call.mute' : 'call.unmute');
+    b.querySelector('.label').textContent = t(state.mutedByHost ? 'hosts.mutedByHost' : state.micOn ? 'call.mute' : 'call.unmute');
+    b.disabled = state.mutedByHost;
   }
   for (const id of ['preview-cam', 'camera']) {
     const b = $(id);
@@ -266,6 +294,7 @@ function onPluginMessage(handle, msg, jsep) {
   if (msg.kicked !== undefined) { onKicked(msg); return; }
   if (queue.feed(msg)) return;
   if (msg.vmr !== 'event') return;
+  if (onHostsEvent(msg)) return;
   if (msg.joined) {
     state.participants.set(msg.joined.id, msg.joined);
     renderParticipants();
@@ -288,6 +317,82 @@ function onPluginMessage(handle, msg, jsep) {
   }
 }
 
+// ---------------------------------------------------------------- hosts and guests
+
+function hostNotice(text) {
+  $('host-notice').textContent = text;
+}
+
+function renderHosts() {
+  const host = state.role === 'host';
+  $('host-bar').hidden = !host;
+  $('guest-bar').hidden = !state.mutedByHost;
+  const lock = $('lock');
+  lock.setAttribute('aria-pressed', String(state.locked));
+  setI18n(lock, state.locked ? 'hosts.unlock' : 'hosts.lock');
+  if (state.layout) $('layout-select').value = state.layout;
+  $('knocks').replaceChildren(...(host ? [...state.knocks.values()] : []).map((k) => {
+    const li = document.createElement('li');
+    li.dataset.id = String(k.id);
+    const text = document.createElement('span');
+    text.textContent = t('hosts.knocking', { name: k.display, how: k.how });
+    li.append(text);
+    for (const [label, request] of [['hosts.admit', 'admit'], ['hosts.refuse', 'refuse']]) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = request;
+      b.textContent = t(label);
+      b.addEventListener('click', () => queue.request({ request, id: k.id }).catch((e) => hostNotice(e.message)));
+      li.append(b);
+    }
+    return li;
+  }));
+  renderToggles();
+  renderParticipants();
+}
+
+/** The events of vmr_hosts (docs/api.md); true when msg was one. */
+function onHostsEvent(msg) {
+  const me = state.joinedEvent ? state.joinedEvent.id : null;
+  if (msg.waiting) {
+    state.waiting = msg.waiting.reason;
+    setStatusT(msg.waiting.reason === 'locked' ? 'hosts.waitingLocked' : 'hosts.waitingHost');
+  } else if (msg.knock) {
+    state.knocks.set(msg.knock.id, msg.knock);
+    renderHosts();
+  } else if (msg.knock_gone) {
+    state.knocks.delete(msg.knock_gone.id);
+    renderHosts();
+  } else if (msg.locked !== undefined) {
+    state.locked = msg.locked;
+    if (!msg.locked) state.knocks.clear();
+    renderHosts();
+  } else if (msg.muted) {
+    const m = msg.muted;
+    if (m.muted) state.muted.set(m.id, m.by_host); else state.muted.delete(m.id);
+    if (m.id === me) {
+      state.mutedByHost = m.by_host;
+      if (m.by_host) setMicOn(false);
+    }
+    renderHosts();
+  } else if (msg.spotlight !== undefined) {
+    state.spotlight = msg.spotlight;
+    renderParticipants();
+  } else if (msg.hand) {
+    state.hands.push(msg.hand);
+    hostNotice(t('hosts.hand', { name: msg.hand.display }));
+  } else if (msg.host_action) {
+    const a = msg.host_action;
+    state.hostActions.push(a);
+    hostNotice(t('hosts.did', { by: a.by, action: a.action, target: a.target ? ` ${a.target}` : '' }));
+  } else if (msg.ended) {
+    state.meetingEnded = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 function onKicked(msg) {
   state.kicked = true;
   state.lastError = msg;
@@ -297,12 +402,13 @@ function onKicked(msg) {
   state.handle = null;
   queue.abort('removed');
   if (h) { try { h.hangup(); h.detach(); } catch (e) { /* gone */ } }
-  setI18n($('ended-title'), 'kicked.title');
-  setI18n($('ended-text'), 'kicked.body');
+  const why = msg.kicked === 'the meeting was ended' ? 'ended' : msg.kicked === 'removed by a host' ? 'removed' : null;
+  setI18n($('ended-title'), why ? `hosts.${why}Title` : 'kicked.title');
+  setI18n($('ended-text'), why ? `hosts.${why}Body` : 'kicked.body');
   $('rejoin').hidden = true;
   $('ended-panel').setAttribute('role', 'alert');
   show('ended-panel');
-  setStatusT('kicked.status', {}, true);
+  if (why) setStatusT(`hosts.${why}Title`, {}, true); else setStatusT('kicked.status', {}, true);
 }
 
 // ---------------------------------------------------------------- session and handle
@@ -417,7 +523,8 @@ async function joinOnce() {
   const jsep = await createOffer(handle).catch((e) => { const err = new Error(e.message || e.name || String(e)); err.media = true; throw err; });
   const body = { request: 'join', display: credentials.display, client: 'web' };
   if (credentials.id) { body.id = credentials.id; body.secret = credentials.secret; } else { body.room = credentials.room; if (credentials.pin) body.pin = credentials.pin; }
-  const msg = await queue.request(body, { jsep });
+  // (a guest may wait for a host, or knock on a locked room, for a long time)
+  const msg = await queue.request(body, { jsep, timeoutMs: 4 * 3600 * 1000 });
   if (!state.micOn) handle.muteAudio();
   if (!state.camOn) handle.muteVideo();
   return msg;
@@ -431,7 +538,15 @@ function onJoined(msg) {
   state.talking = new Set();
   state.layout = msg.layout;
   if (msg.speaker !== undefined) state.lastSpeaker = msg.speaker;
-  renderParticipants();
+  state.waiting = null;
+  state.role = msg.role || 'guest';
+  const h = msg.hosts || {};
+  state.locked = !!h.locked;
+  state.spotlight = h.spotlight ?? null;
+  state.muted = new Map((h.muted || []).map((m) => [m.id, m.by_host]));
+  state.mutedByHost = state.muted.get(msg.id) === true;
+  state.knocks = new Map((h.knocking || []).map((k) => [k.id, k]));
+  renderHosts();
   show('call-panel');
   state.quality = null;
   renderQuality();
@@ -463,7 +578,8 @@ async function join() {
     state.lastError = e instanceof PluginError ? e.answer : { error: e.message };
     if (e instanceof PluginError) {
       if (e.code === 422) { showInvalid(); return; }
-      setStatusT('join.failed', { error: e.reason, code: e.code }, true);
+      if (e.code === 430) setStatusT('hosts.refused', {}, true);
+      else setStatusT('join.failed', { error: e.reason, code: e.code }, true);
       if (e.code === 416 || e.code === 414) fieldError(e.code === 416 && credentials.pin ? 'pin' : 'room', e.reason);
     } else if (e.media) {
       setStatusT('join.mediaError', { error: e.message }, true);
@@ -622,6 +738,12 @@ function setupForm() {
     $('display').focus();
   });
   $('mute').addEventListener('click', () => setMicOn(!state.micOn));
+  $('ask-to-speak').addEventListener('click', () => queue.request({ request: 'ask_to_speak' })
+    .then(() => hostNotice(t('hosts.asked'))).catch((e) => hostNotice(e.message)));
+  $('lock').addEventListener('click', () => queue.request({ request: 'lock', locked: !state.locked }).catch((e) => hostNotice(e.message)));
+  $('mute-guests').addEventListener('click', () => queue.request({ request: 'mute_guests', muted: true }).catch((e) => hostNotice(e.message)));
+  $('layout-select').addEventListener('change', (e) => queue.request({ request: 'set_layout', layout: e.target.value }).catch((x) => hostNotice(x.message)));
+  $('end-meeting').addEventListener('click', () => queue.request({ request: 'end_meeting' }).catch((e) => hostNotice(e.message)));
   $('preview-mic').addEventListener('click', () => setMicOn(!state.micOn));
   $('camera').addEventListener('click', () => setCamOn(!state.camOn));
   $('preview-cam').addEventListener('click', () => setCamOn(!state.camOn));
@@ -647,6 +769,7 @@ function retranslate() {
   renderToggles();
   renderParticipants();
   renderQuality();
+  if (state.joined) renderHosts();
   renderInvitation();
   if (!$('preview-off').hidden && state.hasVideo && !state.camOn) $('preview-off').textContent = t('join.cameraIsOff');
 }

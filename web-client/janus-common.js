@@ -56,7 +56,10 @@ export async function connectJanus({ debug = false, onLost = () => {} } = {}) {
 export function isAsyncEvent(msg) {
   if (!msg || msg.vmr !== 'event') return false;
   return 'joined' in msg || 'left' in msg || 'talking' in msg || 'kicked' in msg || 'mail' in msg ||
-    'guest_joined' in msg || 'pin_locked' in msg || 'layout' in msg || 'speaker' in msg || msg.result === 'hangup';
+    'guest_joined' in msg || 'pin_locked' in msg || 'layout' in msg || 'speaker' in msg || msg.result === 'hangup' ||
+    // hosts and guests
+    'waiting' in msg || 'knock' in msg || 'knock_gone' in msg || 'locked' in msg || 'muted' in msg ||
+    'spotlight' in msg || 'ended' in msg || 'hand' in msg || 'host_action' in msg;
 }
 
 /** An error answer of the plugin, as an Error with .code and .reason (the server's text). */

@@ -231,6 +231,9 @@ function renderRoom() {
   const id = LAYOUT_IDS[r.layout] || LAYOUT_IDS.speaker;
   $(id).checked = true;
   $('receive-call').checked = !!r.receive_call;
+  $('room-host_pin').value = r.host_pin || '';
+  $('wait-for-host').checked = !!r.wait_for_host;
+  $('end-after').value = String(r.end_after_host_min || 0);
   validateName();
   validatePin();
   $('join-link').value = r.join_url || '';
@@ -294,6 +297,9 @@ async function save(e) {
   setMsg($('save-status'), null);
   const okName = validateName(), okPin = validatePin();
   if (!okName || !okPin) { (okName ? $('room-pin') : $('room-name')).focus(); return; }
+  const hostPinOk = PIN_RE.test($('room-host_pin').value);
+  fieldMessage('host_pin', hostPinOk ? '' : t('room.pinBad'));
+  if (!hostPinOk) { $('room-host_pin').focus(); return; }
   const r = state.room || {};
   const body = { request: 'update_room' };
   const name = $('room-name').value, pin = $('room-pin').value, layout = selectedLayout(), rc = $('receive-call').checked;
@@ -301,6 +307,11 @@ async function save(e) {
   if (pin !== (r.pin || '')) body.pin = pin;
   if (layout && layout !== r.layout) body.layout = layout;
   if (rc !== !!r.receive_call) body.receive_call = rc;
+  const hostPin = $('room-host_pin').value, wait = $('wait-for-host').checked;
+  const endAfter = Math.max(0, Math.min(1440, parseInt($('end-after').value, 10) || 0));
+  if (hostPin !== (r.host_pin || '')) body.host_pin = hostPin;
+  if (wait !== !!r.wait_for_host) body.wait_for_host = wait;
+  if (endAfter !== (r.end_after_host_min || 0)) body.end_after_host_min = endAfter;
   if (Object.keys(body).length === 1) { setMsg($('save-status'), 'room.nothing'); return; }
   $('save').disabled = true;
   try {
@@ -312,6 +323,7 @@ async function save(e) {
     const reason = err instanceof PluginError ? err.reason : err.message;
     if (err instanceof PluginError && err.code === 427) { fieldMessage('name', t('room.nameTaken')); $('room-name').focus(); }
     else if (/^name/i.test(reason)) { fieldMessage('name', reason); $('room-name').focus(); }
+    else if (/^host_pin/i.test(reason)) { fieldMessage('host_pin', reason); $('room-host_pin').focus(); }
     else if (/^pin/i.test(reason)) { fieldMessage('pin', reason); $('room-pin').focus(); }
     else if (/^layout/i.test(reason)) fieldMessage('layout', reason);
     else setMsg($('save-error'), 'room.saveFailed', { error: reason });

@@ -37,7 +37,9 @@ enum vmr_error {
 	VMR_ERROR_TOO_MANY_ATTEMPTS = 426,
 	VMR_ERROR_ALREADY_EXISTS = 427,
 	VMR_ERROR_NOT_FOUND = 428,
-	VMR_ERROR_BUSY = 429, /* too many requests waiting: try again shortly */
+	VMR_ERROR_BUSY = 429,     /* too many requests waiting: try again shortly */
+	VMR_ERROR_REFUSED = 430,  /* a host turned the waiting guest away, or the meeting ended */
+	VMR_ERROR_NOT_HOST = 431, /* a host action from a guest */
 	VMR_ERROR_INTERNAL = 499,
 };
 
@@ -58,6 +60,19 @@ typedef enum vmr_request_type {
 	VMR_REQ_REVOKE_INVITATION,
 	VMR_REQ_INVITATION_INFO,
 	VMR_REQ_NEW_SIP_PASSWORD,
+	/* in a room (vmr_hosts.h): host actions and one's own */
+	VMR_REQ_LOCK,
+	VMR_REQ_ADMIT,
+	VMR_REQ_REFUSE,
+	VMR_REQ_MUTE,
+	VMR_REQ_MUTE_GUESTS,
+	VMR_REQ_REMOVE,
+	VMR_REQ_SPOTLIGHT,
+	VMR_REQ_SET_LAYOUT,
+	VMR_REQ_END_MEETING,
+	VMR_REQ_MUTE_SELF,
+	VMR_REQ_ASK_TO_SPEAK,
+	VMR_REQ_HOST_ACTIONS,
 	/* admin (Janus Admin API only) */
 	VMR_REQ_CREATE_ACCOUNT,
 	VMR_REQ_DELETE_ACCOUNT,

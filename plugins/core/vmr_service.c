@@ -127,6 +127,10 @@ json_t *vmr_service_room_json(vmr_service *svc, const vmr_room *room)
 	json_object_set_new(j, "pin", room->pin ? json_string(room->pin) : json_null());
 	json_object_set_new(j, "layout", json_string(room->layout));
 	json_object_set_new(j, "receive_call", json_boolean(room->receive_call));
+	json_object_set_new(
+		j, "host_pin", room->host_pin ? json_string(room->host_pin) : json_null());
+	json_object_set_new(j, "wait_for_host", json_boolean(room->wait_for_host));
+	json_object_set_new(j, "end_after_host_min", json_integer(room->end_after_host_min));
 	json_object_set_new(j, "join_url", json_string(url));
 	g_free(sip);
 	g_free(url);
@@ -282,11 +286,35 @@ static json_t *do_update_room(
 	if (layout && !vmr_room_layout_is_valid(layout))
 		return vmr_error_json(
 			VMR_ERROR_INVALID_ELEMENT, "layout: speaker, 1+7, 2x2 or 3x3");
+	const char *host_pin = vmr_request_string(req, "host_pin");
+	int wait_for_host = vmr_request_has(req, "wait_for_host")
+		? vmr_request_bool(req, "wait_for_host", 0)
+		: -1;
+	int64_t end_after = vmr_request_int(req, "end_after_host_min", -1);
+	if (host_pin && !vmr_room_pin_is_valid(host_pin))
+		return vmr_error_json(
+			VMR_ERROR_INVALID_ELEMENT, "host_pin: none or exactly 4 digits");
+	if (end_after > 1440)
+		return vmr_error_json(
+			VMR_ERROR_INVALID_ELEMENT, "end_after_host_min: 0 (never) to 1440");
 	vmr_room room;
 	int rc = vmr_store_room_get_personal(svc->store, client->account_id, &room);
 	if (rc != 0)
 		return store_error(rc, "no personal room");
-	rc = vmr_store_room_update(svc->store, room.id, name, pin, layout, receive_call);
+	/* The two PINs differ: the PIN typed decides the role. */
+	const char *new_pin = pin ? pin : room.pin, *new_host = host_pin ? host_pin : room.host_pin;
+	if (new_pin && new_host && new_pin[0] && strcmp(new_pin, new_host) == 0) {
+		vmr_room_clear(&room);
+		return vmr_error_json(
+			VMR_ERROR_INVALID_ELEMENT, "host_pin: must differ from the guest PIN");
+	}
+	if (host_pin && host_pin[0] && pin) /* (the guest PIN first, so the two never collide) */
+		rc = vmr_store_room_update(svc->store, room.id, NULL, pin, NULL, -1);
+	if (rc == 0 && (host_pin || wait_for_host >= 0 || end_after >= 0))
+		rc = vmr_store_room_set_hosts(
+			svc->store, room.id, host_pin, wait_for_host, (int)end_after);
+	if (rc == 0)
+		rc = vmr_store_room_update(svc->store, room.id, name, pin, layout, receive_call);
 	int64_t id = room.id;
 	char *old_address = room.address;
 	room.address = NULL;
@@ -571,9 +599,13 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 	}
 	gboolean found = rc == 0;
 	gboolean is_owner = found && client_owns(svc, client, out->room.owner_id);
-	if (found && (out->room.pin == NULL || is_owner)) {
+	gboolean no_pin = pin == NULL || pin[0] == '\0';
+	if (found
+		&& (is_owner || (out->room.pin == NULL && out->room.host_pin == NULL)
+			|| (out->room.pin == NULL && no_pin))) {
 		/* No PIN to guess: the owner gets in even while PIN entry to the room is locked. */
 		out->is_owner = is_owner;
+		out->is_host = is_owner;
 		return VMR_OK;
 	}
 	/* PIN guesses count in the process's one guard, shared with the SIP bridge's keypad:
@@ -589,7 +621,12 @@ int vmr_service_authorize_join(vmr_service *svc, const vmr_client *client, const
 		*reason = "too many failed attempts, try again later";
 		return VMR_ERROR_TOO_MANY_ATTEMPTS;
 	}
-	if (!found || pin == NULL || !vmr_secure_streq(out->room.pin, pin)) {
+	if (found && !no_pin && out->room.host_pin != NULL
+		&& vmr_secure_streq(out->room.host_pin, pin)) {
+		out->is_host = TRUE;
+		return VMR_OK;
+	}
+	if (!found || no_pin || out->room.pin == NULL || !vmr_secure_streq(out->room.pin, pin)) {
 		/* A wrong PIN and a missing room look the same from outside, and both count. */
 		vmr_pinguard_failure(guard, room_key, client->source, now);
 		vmr_join_grant_clear(out);

@@ -67,13 +67,16 @@ typedef struct vmr_join_grant {
 	vmr_room room;         /* the room (vmr_room_clear) */
 	int64_t invitation_id; /* 0 when joined by room address */
 	int is_owner;          /* the client is logged in as the room's owner */
+	int is_host;           /* host: the owner, or came with the room's host PIN (vmr_hosts.h) */
 	char *guest_name;      /* from the invitation, when any (g_free) */
 	int retry_after_s;     /* on VMR_ERROR_TOO_MANY_ATTEMPTS: seconds until the lock ends */
 } vmr_join_grant;
 void vmr_join_grant_clear(vmr_join_grant *g);
 
 /* Decides whether `client` may join: by room address + PIN, or by invitation id + secret
- * (no PIN). Wrong PINs count in the process's shared PIN guard (vmr_pinguard.h: per source
+ * (no PIN). The PIN typed decides the role: the host PIN makes a host, the (guest) PIN a
+ * guest; a room with a host PIN but no guest PIN lets guests in without a PIN, and a PIN
+ * typed there must be the host PIN. The owner is always a host; an invitation gives a guest. Wrong PINs count in the process's shared PIN guard (vmr_pinguard.h: per source
  * and per room, together with the SIP bridge's PIN entry); bad invitations per client; the
  * room's owner is never locked out. Answers never reveal whether a room exists. Returns VMR_OK (grant filled) or an error code with
  * *reason (static text). */

@@ -334,6 +334,7 @@ void vmr_room_clear(vmr_room *room)
 	g_free(room->name);
 	g_free(room->address);
 	g_free(room->pin);
+	g_free(room->host_pin);
 	g_free(room->layout);
 	memset(room, 0, sizeof(*room));
 }

@@ -110,6 +110,10 @@ typedef struct vmr_room {
 	int meeting_number; /* 6 digits, unique */
 	int receive_call;   /* call the owner's device when a guest joins */
 	int64_t created_at;
+	/* Hosts and guests (vmr_hosts.h); `pin` above is the guest PIN. */
+	char *host_pin;         /* NULL or exactly 4 digits, never equal to pin */
+	int wait_for_host;      /* guests are held until a host is in the room */
+	int end_after_host_min; /* the meeting ends this long after the last host left; 0: goes on */
 } vmr_room;
 void vmr_room_clear(vmr_room *room);
 
@@ -132,6 +136,27 @@ GPtrArray *vmr_store_room_list_by_owner(vmr_store *store, int64_t owner_id);
 int vmr_store_room_update(vmr_store *store, int64_t id, const char *name, const char *pin,
 	const char *layout, int receive_call);
 int vmr_store_room_delete(vmr_store *store, int64_t id);
+/* The host settings (vmr_store_hosts.c); NULL / negative leave a field alone. host_pin: ""
+ * removes it; -EINVAL when it equals the room's (guest) PIN. wait_for_host 0/1,
+ * end_after_host_min 0..1440. All-or-nothing. */
+int vmr_store_room_set_hosts(vmr_store *store, int64_t id, const char *host_pin, int wait_for_host,
+	int end_after_host_min);
+
+/* ---- what hosts did (the room's log of host actions) ----------------------------------- */
+
+typedef struct vmr_host_action {
+	int64_t id;
+	char *room_address;
+	char *actor;  /* who: the host's display name and how they are host */
+	char *action; /* what: "mute", "lock", "remove", ... */
+	char *target; /* whom, NULL when the room */
+	int64_t at;   /* when, unix seconds */
+} vmr_host_action;
+void vmr_host_action_clear(vmr_host_action *a);
+int vmr_store_host_action_add(vmr_store *store, const char *room_address, const char *actor,
+	const char *action, const char *target, int64_t at);
+/* The newest `limit` actions in a room, newest first. NULL on error. */
+GPtrArray *vmr_store_host_action_list(vmr_store *store, const char *room_address, int limit);
 
 /* ---- invitations ---------------------------------------------------------------------- */
 

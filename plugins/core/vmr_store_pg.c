@@ -97,7 +97,24 @@ static const char *const migrations[] = {
 	"ALTER TABLE accounts ADD COLUMN sip_password TEXT;"
 	"UPDATE accounts SET sip_ha1 = NULL, sip_password = md5(gen_random_uuid()::text);",
 
-	/* the invitations' keypad codes (see vmr_store_sqlite.c, migration 6) */
+	/* 4: hosts and guests (see vmr_store_sqlite.c, migration 5). */
+	"ALTER TABLE rooms ADD COLUMN host_pin TEXT CHECK (host_pin IS NULL OR length(host_pin) = "
+	"4);"
+	"ALTER TABLE rooms ADD COLUMN wait_for_host INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (wait_for_host IN (0, 1));"
+	"ALTER TABLE rooms ADD COLUMN end_after_host_min INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (end_after_host_min BETWEEN 0 AND 1440);"
+	"CREATE TABLE host_actions ("
+	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  room_address TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT,"
+	"  at BIGINT NOT NULL"
+	");"
+	"CREATE INDEX host_actions_room ON host_actions(room_address);",
+
+	/* 5: the invitations' keypad codes (see vmr_store_sqlite.c, migration 6) */
 	"ALTER TABLE invitations ADD COLUMN guest_code TEXT;"
 	"CREATE UNIQUE INDEX invitations_room_code ON invitations(room_id, guest_code);",
 };

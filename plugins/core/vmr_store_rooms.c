@@ -15,7 +15,9 @@
 #include <glib.h>
 
 #define ROOM_COLUMNS                                                                               \
-	"id, kind, name, address, owner_id, pin, layout, meeting_number, receive_call, created_at"
+	"id, kind, name, address, owner_id, pin, layout, meeting_number, receive_call, "           \
+	"created_at, "                                                                             \
+	"host_pin, wait_for_host, end_after_host_min"
 #define INVITATION_COLUMNS                                                                         \
 	"id, room_id, email, guest_name, secret, state, created_at, last_used_at, mail_status, "   \
 	"guest_code"
@@ -51,6 +53,9 @@ static void room_from_row(const vmr_sql_rows *rows, int r, vmr_room *out)
 	out->meeting_number = (int)vmr_sql_int(rows, r, 7);
 	out->receive_call = vmr_sql_int(rows, r, 8) != 0;
 	out->created_at = vmr_sql_int(rows, r, 9);
+	out->host_pin = g_strdup(vmr_sql_text(rows, r, 10));
+	out->wait_for_host = vmr_sql_int(rows, r, 11) != 0;
+	out->end_after_host_min = (int)vmr_sql_int(rows, r, 12);
 }
 
 int vmr_store_room_create(vmr_store *store, vmr_room_kind kind, const char *name, int64_t owner_id,

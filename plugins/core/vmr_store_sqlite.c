@@ -110,6 +110,26 @@ static const char *const migrations[] = {
 	"ALTER TABLE accounts ADD COLUMN sip_password TEXT;"
 	"UPDATE accounts SET sip_ha1 = NULL, sip_password = lower(hex(randomblob(16)));",
 
+	/* 5: hosts and guests (vmr_hosts.h): a host PIN next to the room PIN (which becomes the
+	 * guest PIN, so a room with only its old PIN behaves as before), guests waiting for a
+	 * host, the meeting ending N minutes after the last host left (0: it goes on), and the
+	 * log of what hosts did in each room. */
+	"ALTER TABLE rooms ADD COLUMN host_pin TEXT CHECK (host_pin IS NULL OR length(host_pin) = "
+	"4);"
+	"ALTER TABLE rooms ADD COLUMN wait_for_host INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (wait_for_host IN (0, 1));"
+	"ALTER TABLE rooms ADD COLUMN end_after_host_min INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (end_after_host_min BETWEEN 0 AND 1440);"
+	"CREATE TABLE host_actions ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  room_address TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX host_actions_room ON host_actions(room_address);",
+
 	/* 6: each invitation's keypad code (digits a SIP caller enters instead of the room's PIN),
 	 * unique within its room; invitations made before have none (their mail had none). */
 	"ALTER TABLE invitations ADD COLUMN guest_code TEXT;"

@@ -369,12 +369,30 @@ void mcu_room_leave(mcu_room *room, mcu_participant *p)
 	g_mutex_unlock(&room->lock);
 	if (!found)
 		return;
+	g_atomic_int_compare_and_exchange(&room->spotlight_id, (gint)p->id, 0);
 	/* Waits for a callback in progress on another thread, then blocks new ones. */
 	participant_detach(p);
 	/* The same for an event naming p (they check p->left under ev_lock). */
 	g_rec_mutex_lock(&room->ev_lock);
 	g_rec_mutex_unlock(&room->ev_lock);
 	mcu_participant_unref(p);
+}
+
+void mcu_participant_set_muted(mcu_participant *p, bool muted)
+{
+	if (p)
+		g_atomic_int_set(&p->muted, muted ? 1 : 0);
+}
+
+bool mcu_participant_muted(mcu_participant *p)
+{
+	return p && g_atomic_int_get(&p->muted);
+}
+
+void mcu_room_set_spotlight(mcu_room *room, mcu_participant *p_or_null)
+{
+	if (room)
+		g_atomic_int_set(&room->spotlight_id, p_or_null ? (gint)p_or_null->id : 0);
 }
 
 mcu_participant *mcu_participant_ref(mcu_participant *p)

@@ -155,6 +155,15 @@ void mcu_participant_opts_defaults(mcu_participant_opts *opts);
 mcu_participant *mcu_room_join(
 	mcu_room *room, const mcu_participant_opts *opts, const mcu_participant_io *io);
 
+/* Host controls. A participant muted by the room (a host's decision, not its own) sends
+ * nothing to the mix: its audio is taken as silence from the next audio tick on (no talking
+ * events, never the active speaker) until unmuted. Any thread. */
+void mcu_participant_set_muted(mcu_participant *p, bool muted);
+bool mcu_participant_muted(mcu_participant *p);
+/* Puts p on the main pane of every composed picture (and first in the layouts without one)
+ * whoever talks, until cleared with NULL or until p leaves. Any thread. */
+void mcu_room_set_spotlight(mcu_room *room, mcu_participant *p_or_null);
+
 /* Room events, for the plugin (talking notifications, who is on the main pane).
  * Called from the room's audio thread with no lock held that mcu_room_join, mcu_room_leave
  * or any other mcu_* call takes, so a callback may call them (but must not drop the room's

@@ -81,6 +81,12 @@ static void audio_fill(mcu_participant *p)
 		}
 		p->pcm_n += got;
 	}
+	if (g_atomic_int_get(&p->muted)) {
+		/* Muted by the room: the frame leaves the mix as silence (the decoder still ran, so
+		 * its state stays current for the moment the participant is unmuted). */
+		memset(p->pcm, 0, MCU_MIX_FRAME * sizeof(int16_t));
+		p->frame_level = MCU_LEVEL_SILENT;
+	}
 }
 
 static int16_t saturate(int32_t v)

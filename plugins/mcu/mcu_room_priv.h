@@ -78,6 +78,7 @@ struct mcu_participant {
 
 	mcu_participant_stats stats; /* atomic counters */
 	gint64 last_talk_us;         /* atomic: last frame the participant was talking, 0 never */
+	gint muted;                  /* atomic: muted by the room (mcu_participant_set_muted) */
 
 	GMutex audio_lock;
 	mcu_audio_jitter jitter;
@@ -133,9 +134,10 @@ struct mcu_room {
 	gint refcount;
 	char *name;
 	mcu_room_config cfg;
-	gint layout;     /* atomic mcu_layout_kind */
-	gint next_id;    /* atomic participant ids */
-	gint speaker_id; /* atomic: id of the active speaker, 0 none */
+	gint layout;       /* atomic mcu_layout_kind */
+	gint next_id;      /* atomic participant ids */
+	gint speaker_id;   /* atomic: id of the active speaker, 0 none */
+	gint spotlight_id; /* atomic: id put on the main pane by a host, 0 none */
 
 	GMutex lock;
 	GPtrArray *parts; /* strong references, join order */

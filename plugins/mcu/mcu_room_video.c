@@ -230,7 +230,9 @@ static unsigned video_pick_shown(
 	unsigned slots = mcu_layout_slots(kind), n = parts->len;
 	if (n == 0 || slots == 0)
 		return 0;
-	uint32_t speaker_id = (uint32_t)g_atomic_int_get(&room->speaker_id);
+	uint32_t speaker_id = (uint32_t)g_atomic_int_get(&room->spotlight_id);
+	if (speaker_id == 0)
+		speaker_id = (uint32_t)g_atomic_int_get(&room->speaker_id);
 	mcu_participant *main_p = NULL;
 	for (unsigned i = 0; i < n; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);

@@ -39,6 +39,7 @@ const char *sipb_call_state_name(sipb_call_state s)
 	case SIPB_CALL_IN_ROOM: return "in-room";
 	case SIPB_CALL_RINGING: return "ringing";
 	case SIPB_CALL_ENDING: return "ending";
+	case SIPB_CALL_WAITING: return "waiting";
 	}
 	return "?";
 }
@@ -207,6 +208,7 @@ static void call_destroy(sipb_call *call)
 	g_mutex_lock(&ua->lock);
 	g_hash_table_remove(ua->calls, &call->member.id);
 	g_mutex_unlock(&ua->lock);
+	sipb_call_hosts_gone(call); /* out of vmr_hosts and the holding picture */
 	if (call->media != NULL)
 		sipb_media_free(call->media); /* leaves the room; no event after this returns */
 	g_free(call->media_ref);
@@ -232,6 +234,7 @@ static void call_destroy(sipb_call *call)
 	g_free(call->source_ip);
 	g_free(call->room_address);
 	g_free(call->room_pin);
+	g_free(call->room_host_pin);
 	g_free(call->room_layout);
 	g_free(call->cause);
 	g_free(call->tls_contact);
@@ -268,6 +271,10 @@ static void set_room(sipb_call *call, const vmr_room *room, vmr_call_via via)
 	call->room_pin = room->pin && room->pin[0] ? g_strdup(room->pin) : NULL;
 	g_free(call->room_layout);
 	call->room_layout = g_strdup(room->layout);
+	g_free(call->room_host_pin);
+	call->room_host_pin = room->host_pin && room->host_pin[0] ? g_strdup(room->host_pin) : NULL;
+	call->room_wait_for_host = room->wait_for_host;
+	call->room_end_after_min = room->end_after_host_min;
 }
 
 /* Is this call the room owner's own device? The dial-out call to it, or a call from the
@@ -299,7 +306,7 @@ static void match_owner_binding(void *opaque, const char *username, const char *
 	m->found = strlen(m->source) == len && !strncmp(host, m->source, len);
 }
 
-static int call_is_owner(sipb_call *call)
+int sipb_call_is_owner(sipb_call *call)
 {
 	if (call->via == VMR_CALL_DIALOUT)
 		return 1;
@@ -324,7 +331,7 @@ static int call_is_owner(sipb_call *call)
 	return m.found;
 }
 
-static void join_room(sipb_call *call)
+void sipb_call_join_room(sipb_call *call)
 {
 	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
 	if (room == NULL) {
@@ -340,12 +347,13 @@ static void join_room(sipb_call *call)
 	call->room = room;
 	/* the room's pages hear `joined`; the owner hears `guest_joined` when the caller is a guest */
 	vmr_member_role role = {
-		.is_sip = 1, .is_owner = call_is_owner(call), .invitation_id = call->invitation_id
+		.is_sip = 1, .is_owner = call->is_owner, .invitation_id = call->invitation_id
 	};
 	vmr_rooms_member_add_as(room, call->member.id, call->display, &role);
 	vmr_metrics_inc(VMR_METRIC_JOINS_SIP);
 	call_oplog(call, "join", NULL);
 	set_state(call, SIPB_CALL_IN_ROOM);
+	sipb_call_hosts_joined(call);
 	if (call->log_id > 0)
 		vmr_store_call_set_room(
 			call->ua->store, call->log_id, call->room_address, call->via);
@@ -361,7 +369,7 @@ static void ask_pin_or_join(sipb_call *call)
 		set_state(call, SIPB_CALL_PIN);
 		sipb_media_play_prompt(call->media, "enter_pin", 1);
 	} else {
-		join_room(call);
+		sipb_call_hosts_enter(call);
 	}
 }
 
@@ -465,8 +473,9 @@ static int code_entry(
 			call->member.id, call->source, inv.id, inv.guest_name, call->room_address);
 		vmr_invitation_clear(&inv);
 		sipb_media_stop_prompt(call->media);
-		join_room(call);
-		if (call->state == SIPB_CALL_IN_ROOM) {
+		call->by_host_pin = 0;       /* an invitation gives the guest role (vmr_hosts.h) */
+		sipb_call_hosts_enter(call); /* in, or held while waiting for a host or knocking */
+		if (call->state == SIPB_CALL_IN_ROOM || call->state == SIPB_CALL_WAITING) {
 			GSource *t = g_timeout_source_new_seconds(SIPB_INVITATION_CHECK_S);
 			g_source_set_callback(t, invitation_check, call, NULL);
 			call->invitation_timer = g_source_attach(t, call->ua->ctx);
@@ -499,9 +508,12 @@ static void pin_entry(sipb_call *call, const char *entry)
 	}
 	if (code_entry(call, entry, guard, src, now))
 		return;
-	if (pin_equal(entry, call->room_pin)) {
+	/* The PIN typed decides the role: the host PIN makes a host (vmr_hosts.h). */
+	int host = call->room_host_pin != NULL && pin_equal(entry, call->room_host_pin);
+	if (host || pin_equal(entry, call->room_pin)) {
 		sipb_media_stop_prompt(call->media);
-		join_room(call);
+		call->by_host_pin = host;
+		sipb_call_hosts_enter(call);
 		return;
 	}
 	vmr_pinguard_failure(guard, call->room_address, src, now);
@@ -517,8 +529,12 @@ static void pin_entry(sipb_call *call, const char *entry)
 void sipb_call_key(sipb_call *call, char key)
 {
 	const char *entry = NULL;
+	if (call->state == SIPB_CALL_IN_ROOM) {
+		sipb_call_hosts_key(call, key); /* the keypad: never PIN entry */
+		return;
+	}
 	if (call->state != SIPB_CALL_LOBBY && call->state != SIPB_CALL_PIN)
-		return; /* in the room, DTMF means nothing to us (yet) */
+		return; /* waiting, ringing, ending: keys mean nothing */
 	if (!sipb_ivr_key(&call->ivr, key, &entry))
 		return;
 	if (call->state == SIPB_CALL_LOBBY)
@@ -979,7 +995,7 @@ static void outgoing_answered(sipb_call *call, int status, const sip_t *sip)
 		sipb_call_hangup(call, "no acceptable media");
 		return;
 	}
-	join_room(call);
+	sipb_call_hosts_enter(call); /* (the owner's own device: a host) */
 }
 
 /* ---- events --------------------------------------------------------------------------------- */

@@ -164,7 +164,8 @@ static void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t l
 	sipb_media *m = opaque;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[is_video ? 1 : 0];
-	if (s->enabled && !m->on_hold)
+	/* (a prompt playing in the room takes the room's audio's place) */
+	if (s->enabled && !m->on_hold && (is_video || m->prompt == NULL))
 		send_rtp_locked(m, s, pkt, len);
 	g_mutex_unlock(&m->lock);
 }
@@ -665,12 +666,9 @@ int sipb_media_play_prompt(sipb_media *m, const char *name, int loop)
 	if (!m || !name)
 		return -EINVAL;
 	g_mutex_lock(&m->lock);
-	bool joined = m->part != NULL;
 	bool audio = m->s[0].enabled;
 	mcu_audio_codec_id codec = m->s[0].acodec;
 	g_mutex_unlock(&m->lock);
-	if (joined)
-		return -EBUSY;
 	if (!audio)
 		return -ENOTCONN;
 	sipb_prompt *p;
@@ -816,6 +814,16 @@ void sipb_media_hold(sipb_media *m, int on_hold)
 uint64_t sipb_media_member_id(sipb_media *m)
 {
 	return m ? m->member.id : 0;
+}
+
+mcu_participant *sipb_media_participant(sipb_media *m)
+{
+	if (!m)
+		return NULL;
+	g_mutex_lock(&m->lock);
+	mcu_participant *p = m->part ? mcu_participant_ref(m->part) : NULL;
+	g_mutex_unlock(&m->lock);
+	return p;
 }
 
 void sipb_media_get_stats(sipb_media *m, sipb_media_stats *out)

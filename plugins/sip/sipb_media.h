@@ -77,7 +77,8 @@ int sipb_media_set_streams(
 	sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video);
 /* Plays the named prompt ("<prompt_dir>/<name>.s16" — 16-bit mono 48 kHz raw PCM made at
  * build time from text with espeak-ng) to the caller, replacing any prompt playing; loop
- * repeats it. Only before sipb_media_join. */
+ * repeats it. In a room (a keypad answer: "only a host can do that") the prompt takes the
+ * room's audio's place until it ends. */
 int sipb_media_play_prompt(sipb_media *m, const char *name, int loop);
 void sipb_media_stop_prompt(sipb_media *m);
 /* Joins the caller to the room (stops prompts). Returns 0 or a negative errno. */
@@ -114,5 +115,7 @@ void sipb_media_leave(sipb_media *m);
 const char *sipb_media_offer_crypto(sipb_media *m, int is_video);
 /* The vmr_member id this call has in room events (sipb_media_config.member_id). */
 uint64_t sipb_media_member_id(sipb_media *m);
+/* The caller's MCU participant while in a room (a new reference), else NULL. */
+mcu_participant *sipb_media_participant(sipb_media *m);
 
 #endif

@@ -56,6 +56,7 @@ typedef enum sipb_call_state {
 	SIPB_CALL_IN_ROOM,
 	SIPB_CALL_RINGING, /* dial-out, not answered yet */
 	SIPB_CALL_ENDING,  /* BYE/CANCEL sent or received */
+	SIPB_CALL_WAITING, /* held by vmr_hosts: waiting for a host, or knocking (holding picture) */
 } sipb_call_state;
 
 /* One SIP call. Owned by ua->calls; freed on the loop thread when its dialog terminated. */
@@ -74,6 +75,14 @@ struct sipb_call {
 	struct sipb_media_ref *media_ref;
 	mcu_room *room;
 	sipb_ivr ivr;
+	/* hosts and guests (vmr_hosts.h, sipb_call_hosts.c) */
+	char *room_host_pin;
+	int room_wait_for_host, room_end_after_min;
+	int is_owner;                     /* the room owner's own device */
+	int by_host_pin;                  /* came in with the room's host PIN */
+	mcu_room *hold_room;              /* the holding picture while SIPB_CALL_WAITING */
+	struct sipb_hosts_ref *hosts_ref; /* the vmr_hosts_ops' opaque */
+	int keypad_star;                  /* in the room: '*' pressed, a command digit may follow */
 	sipb_sdp_result sdp;
 	unsigned long long sdp_session, sdp_version;
 	guint ring_timer;
@@ -111,6 +120,20 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 void sipb_call_hangup(sipb_call *call, const char *cause);
 void sipb_call_key(sipb_call *call, char key);
 int sipb_call_came_over_tls(const sip_t *sip);
+/* sipb_call.c: the caller may enter the room now (the MCU, the members, vmr_hosts). */
+void sipb_call_join_room(sipb_call *call);
+/* Is this call the room owner's own device? */
+int sipb_call_is_owner(sipb_call *call);
+
+/* sipb_call_hosts.c: hosts and guests for SIP callers (vmr_hosts.h) */
+/* The PIN (if any) is right: enter, or wait in the holding picture for a host. */
+void sipb_call_hosts_enter(sipb_call *call);
+/* In the room now: vmr_hosts hears of it (after sipb_call_join_room put it in). */
+void sipb_call_hosts_joined(sipb_call *call);
+/* A key pressed in the room: '*' and a command digit (README: the keypad). */
+void sipb_call_hosts_key(sipb_call *call, char key);
+/* The call ends: out of vmr_hosts and the holding picture (call_destroy). */
+void sipb_call_hosts_gone(sipb_call *call);
 json_t *sipb_call_json(const sipb_call *call); /* ua->lock held */
 const char *sipb_call_state_name(sipb_call_state s);
 

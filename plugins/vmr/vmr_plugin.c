@@ -131,6 +131,8 @@ static void vmr_session_free(const janus_refcount *ref)
 	vmr_session *s = janus_refcount_containerof(ref, vmr_session, ref);
 	g_free(s->room_name);
 	g_free(s->display);
+	g_free(s->waiting_room);
+	vmr_pending_join_free(s->pending);
 	vmr_client_clear(&s->client);
 	janus_mutex_destroy(&s->mutex);
 	g_free(s);
@@ -388,6 +390,7 @@ void vmr_session_leave(vmr_session *s)
 	mcu_room_leave(room, part);
 	mcu_participant_unref(part);
 	janus_refcount_decrease(&s->ref);     /* the io's reference: the MCU won't call us again */
+	vmr_hosts_leave(name, s->id);         /* no longer a host or guest there */
 	vmr_rooms_member_remove(room, s->id); /* the others hear `left` (we are out of the room) */
 	vmr_rooms_release(room);
 	vmr_ops_left(s, name);
@@ -548,6 +551,7 @@ static int vmr_init(janus_callbacks *callback, const char *config_path)
 		.speaker = room_speaker,
 		.guest_joined = vmr_guest_joined };
 	vmr_rooms_set_listener(&listener);
+	vmr_hosts_glue_init();
 	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	queued_total = 0;
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), vmr_pin_locked, NULL);
@@ -577,6 +581,7 @@ static void vmr_destroy(void)
 	g_atomic_int_set(&vmr_stopping, 1);
 	/* First: the listener may queue jobs for the worker (guest notification) from any thread. */
 	vmr_rooms_set_listener(NULL);
+	vmr_hosts_glue_destroy();
 	g_async_queue_push(messages, &exit_message);
 	if (worker != NULL)
 		g_thread_join(worker);
@@ -638,6 +643,7 @@ static void vmr_destroy_session(janus_plugin_session *handle, int *error)
 	janus_mutex_lock(&sessions_mutex);
 	g_atomic_int_set(&s->destroyed, 1);
 	janus_mutex_unlock(&sessions_mutex);
+	vmr_hosts_session_gone(s);
 	vmr_session_leave(s);
 	janus_mutex_lock(&sessions_mutex);
 	if (g_hash_table_remove(sessions, handle))

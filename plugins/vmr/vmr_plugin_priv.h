@@ -23,6 +23,7 @@
 #include "mcu_room.h"
 #include "vmr_request.h"
 #include "vmr_rooms.h"
+#include "vmr_hosts.h"
 #include "vmr_pinguard.h"
 #include "vmr_service.h"
 #include "vmr_media_quality.h"
@@ -41,6 +42,10 @@ typedef struct vmr_session {
 	const char *kind;      /* "browser" or "app" (vmr_ops_kind), set at join */
 	vmr_rx_state rx_in[2]; /* loss and jitter of what we receive, audio/video (mutex) */
 	vmr_client client;     /* login state; used by the worker thread only */
+	/* A join held by vmr_hosts (waiting for a host or knocking): worker thread only; its
+	 * room's address also in waiting_room (under mutex) for vmr_destroy_session. */
+	struct vmr_pending_join *pending;
+	char *waiting_room;
 	volatile gint media_up;
 	volatile gint destroyed;
 	janus_refcount ref;
@@ -92,7 +97,20 @@ void io_request_keyframe(void *opaque);
  * job_free(data) afterwards, or at once when the plugin is stopping. */
 void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free);
 
+/* vmr_plugin_hosts.c: hosts and guests (vmr_hosts.h) for browsers */
+void vmr_hosts_glue_init(void);
+void vmr_hosts_glue_destroy(void);
+/* The vmr_hosts_ops of a session (the ops hold a session reference while in use). */
+void vmr_hosts_session_ops(vmr_session *s, vmr_hosts_ops *ops);
+/* Host actions and one's own in the room: 1 when req was one of them (answered), else 0. */
+int vmr_hosts_handle_request(vmr_message *msg, const vmr_request *req);
+/* The session stops waiting (leave, detach): forgets its held join. Any thread. */
+void vmr_hosts_session_gone(vmr_session *s);
+
 /* vmr_plugin_requests.c */
+/* A held join was decided (worker thread): joins the room now, or answers the refusal. */
+void vmr_join_decided(vmr_session *s, int admitted);
+void vmr_pending_join_free(struct vmr_pending_join *p);
 void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
 	int is_sip, int64_t invitation_id);
 void vmr_handle_request(vmr_message *msg);

@@ -411,10 +411,9 @@ static json_t *turn_servers(const vmr_session *s)
 }
 
 /* Join, step 4: the `joined` event with the room's state, and our SDP answer. */
-static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const char *display,
-	mcu_room *mroom, const char *answer, int audio_pt, int video_pt)
+static void join_announce(vmr_session *s, const char *transaction, const vmr_join_grant *grant,
+	const char *display, mcu_room *mroom, const char *answer, int audio_pt, int video_pt)
 {
-	vmr_session *s = msg->session;
 	const char *address = grant->room.address;
 	int width = 0, height = 0;
 	mcu_room_video_size(mroom, &width, &height);
@@ -436,8 +435,10 @@ static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const c
 	json_t *ice = turn_servers(s);
 	if (ice != NULL)
 		json_object_set_new(event, "ice_servers", ice);
+	json_object_set_new(event, "role", json_string(grant->is_host ? "host" : "guest"));
+	json_object_set_new(event, "hosts", vmr_hosts_state(address, s->id));
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
-	int ret = vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+	int ret = vmr_gateway->push_event(s->handle, &vmr_plugin, transaction, event, jsep);
 	JANUS_LOG(LOG_INFO,
 		"[vmr] %s (%" SCNu64 ") joined room %s (pt audio %d video %d): push_event %d\n",
 		display, s->id, address, audio_pt, video_pt, ret);
@@ -445,9 +446,78 @@ static void join_announce(vmr_message *msg, const vmr_join_grant *grant, const c
 	json_decref(jsep);
 }
 
+/* A join held by vmr_hosts until a host lets it in (worker thread only). */
+typedef struct vmr_pending_join {
+	vmr_join_grant grant;
+	char *display;
+	char *how;
+	char *offer;
+	char *transaction;
+} vmr_pending_join;
+
+void vmr_pending_join_free(struct vmr_pending_join *p)
+{
+	if (p == NULL)
+		return;
+	vmr_join_grant_clear(&p->grant);
+	g_free(p->display);
+	g_free(p->how);
+	g_free(p->offer);
+	g_free(p->transaction);
+	g_free(p);
+}
+
+/* How a participant came, as the hosts are told. */
+static const char *join_how(const vmr_join_grant *grant, const vmr_request *req)
+{
+	const char *pin = vmr_request_string(req, "pin");
+	return grant->invitation_id ? "link"
+		: grant->is_owner   ? "owner"
+		: grant->is_host    ? "host PIN"
+		: pin && pin[0]     ? "PIN"
+				    : "room address";
+}
+
+/* Join, steps 2-4, once the room may be entered: the MCU, the room's members, vmr_hosts, the
+ * answer. An error is answered to transaction (and the offer refused: close_pc). */
+static void join_enter(vmr_session *s, const char *transaction, const vmr_join_grant *grant,
+	const char *display, const char *how, const char *offer)
+{
+	int audio_pt = 0, video_pt = 0, code = VMR_OK;
+	const char *reason = NULL;
+	mcu_room *mroom = NULL;
+	mcu_participant *part = NULL;
+	char *answer = answer_offer(offer, &audio_pt, &video_pt, &code, &reason);
+	if (answer != NULL)
+		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
+	if (code != VMR_OK) {
+		json_t *event = vmr_error_json(code, reason);
+		vmr_gateway->push_event(s->handle, &vmr_plugin, transaction, event, NULL);
+		json_decref(event);
+		vmr_gateway->close_pc(s->handle);
+	} else if (join_attach(s, grant, display, mroom, part)) {
+		vmr_hosts_who who = { .id = s->id,
+			.display = display,
+			.how = how,
+			.role = grant->is_host ? VMR_ROLE_HOST : VMR_ROLE_GUEST };
+		vmr_hosts_ops ops;
+		vmr_hosts_session_ops(s, &ops);
+		vmr_hosts_settings settings = { .wait_for_host = grant->room.wait_for_host,
+			.end_after_host_min = grant->room.end_after_host_min };
+		vmr_hosts_joined(grant->room.address, &who, &settings, mroom, part, &ops);
+		vmr_ops_joined(s, grant->room.address);
+		join_announce(s, transaction, grant, display, mroom, answer, audio_pt, video_pt);
+	}
+	g_free(answer);
+}
+
 static void handle_join(vmr_message *msg, const vmr_request *req)
 {
 	vmr_session *s = msg->session;
+	if (s->pending != NULL) {
+		reply_error(msg, VMR_ERROR_ALREADY_JOINED, "already waiting to join a room");
+		return;
+	}
 	vmr_join_grant grant;
 	const char *sdp = NULL;
 	s->kind = vmr_ops_kind(vmr_request_string(req, "client"));
@@ -456,21 +526,78 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	const char *display = vmr_request_string(req, "display");
 	if (display == NULL)
 		display = grant.guest_name ? grant.guest_name : "Guest";
-	int audio_pt = 0, video_pt = 0, code = VMR_OK;
-	const char *reason = NULL;
-	mcu_room *mroom = NULL;
-	mcu_participant *part = NULL;
-	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
-	if (answer != NULL)
-		code = join_mcu(s, &grant, display, audio_pt, video_pt, &mroom, &part, &reason);
-	if (code != VMR_OK)
-		reply_error(msg, code, reason);
-	else if (join_attach(s, &grant, display, mroom, part)) {
-		vmr_ops_joined(s, grant.room.address);
-		join_announce(msg, &grant, display, mroom, answer, audio_pt, video_pt);
+	const char *how = join_how(&grant, req);
+	/* Hosts and guests (vmr_hosts.h): a guest may have to wait for a host, or knock. */
+	vmr_hosts_settings settings = { .wait_for_host = grant.room.wait_for_host,
+		.end_after_host_min = grant.room.end_after_host_min };
+	vmr_hosts_who who = { .id = s->id,
+		.display = display,
+		.how = how,
+		.role = grant.is_host ? VMR_ROLE_HOST : VMR_ROLE_GUEST };
+	vmr_hosts_ops ops;
+	vmr_hosts_session_ops(s, &ops);
+	vmr_hosts_arrival arrival = vmr_hosts_arrive(grant.room.address, &settings, &who, &ops);
+	if (arrival == VMR_HOSTS_ENTER) {
+		join_enter(s, msg->transaction, &grant, display, how, sdp);
+		vmr_join_grant_clear(&grant); /* (display may point into it) */
+		return;
 	}
-	g_free(answer);
-	vmr_join_grant_clear(&grant); /* (display may point into it) */
+	if (arrival == VMR_HOSTS_FULL) {
+		JANUS_LOG(LOG_WARN,
+			"[vmr] %s (%" SCNu64 ") turned away from %s: too many waiting\n", display,
+			s->id, grant.room.address);
+		reply_error(msg, VMR_ERROR_BUSY, "too many are waiting to join this room");
+		vmr_join_grant_clear(&grant);
+		return;
+	}
+	/* Held: the answer to this join comes when a host decides (vmr_join_decided, queued
+	 * on this thread: it cannot overtake us). */
+	vmr_pending_join *p = g_new0(vmr_pending_join, 1);
+	p->display = g_strdup(display);
+	p->how = g_strdup(how);
+	p->offer = g_strdup(sdp);
+	p->transaction = g_strdup(msg->transaction);
+	p->grant = grant; /* (moved) */
+	s->pending = p;
+	janus_mutex_lock(&s->mutex);
+	g_free(s->waiting_room);
+	s->waiting_room = g_strdup(p->grant.room.address);
+	janus_mutex_unlock(&s->mutex);
+	json_t *event = json_object();
+	json_object_set_new(event, "vmr", json_string("event"));
+	json_object_set_new(event, "waiting",
+		json_pack("{ssss}", "room", p->grant.room.address, "reason",
+			arrival == VMR_HOSTS_KNOCK ? "locked" : "host"));
+	vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
+	json_decref(event);
+	JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") waits at room %s: %s\n", p->display, s->id,
+		p->grant.room.address,
+		arrival == VMR_HOSTS_KNOCK ? "locked, knocking" : "waiting for a host");
+}
+
+void vmr_join_decided(vmr_session *s, int admitted)
+{
+	vmr_pending_join *p = s->pending;
+	if (p == NULL || g_atomic_int_get(&s->destroyed))
+		return; /* (left meanwhile) */
+	s->pending = NULL;
+	janus_mutex_lock(&s->mutex);
+	g_free(s->waiting_room);
+	s->waiting_room = NULL;
+	janus_mutex_unlock(&s->mutex);
+	if (admitted) {
+		JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") let into room %s\n", p->display, s->id,
+			p->grant.room.address);
+		join_enter(s, p->transaction, &p->grant, p->display, p->how, p->offer);
+	} else {
+		JANUS_LOG(LOG_INFO, "[vmr] %s (%" SCNu64 ") turned away from room %s\n", p->display,
+			s->id, p->grant.room.address);
+		json_t *event = vmr_error_json(VMR_ERROR_REFUSED, "a host did not let you in");
+		vmr_gateway->push_event(s->handle, &vmr_plugin, p->transaction, event, NULL);
+		json_decref(event);
+		vmr_gateway->close_pc(s->handle);
+	}
+	vmr_pending_join_free(p);
 }
 
 /* Applies what a management request changed to the running rooms. */
@@ -492,6 +619,7 @@ static void apply_effects(const vmr_effects *fx)
 		 * room: new joins by the new address land in it, the old one leads nowhere). */
 		if (fx->renamed_from[0]) {
 			int rc = vmr_rooms_rename(fx->renamed_from, room.address);
+			vmr_hosts_rename(fx->renamed_from, room.address);
 			if (rc != 0 && rc != -ENOENT)
 				JANUS_LOG(LOG_WARN,
 					"[vmr] room %s renamed to %s, but its running room keeps "
@@ -536,9 +664,14 @@ static void handle_leave(vmr_message *msg, const vmr_request *req)
 	janus_mutex_lock(&s->mutex);
 	gboolean joined = s->room != NULL;
 	janus_mutex_unlock(&s->mutex);
-	if (!joined) {
+	if (!joined && s->pending == NULL) {
 		reply_error(msg, VMR_ERROR_NOT_JOINED, "not in a room");
 		return;
+	}
+	if (s->pending != NULL) { /* still waiting: gives up */
+		vmr_hosts_session_gone(s);
+		vmr_pending_join_free(s->pending);
+		s->pending = NULL;
 	}
 	vmr_session_leave(s);
 	s->invitation_id = 0;
@@ -691,5 +824,7 @@ void vmr_handle_request(vmr_message *msg)
 			return;
 		}
 	}
+	if (vmr_hosts_handle_request(msg, &req))
+		return;
 	handle_service(msg, &req);
 }

@@ -228,6 +228,50 @@ static void test_mix_each_hears_others_not_self(void)
 	mcu_room_unref(room);
 }
 
+/* A participant muted by the room leaves the mix: the others stop hearing its tone (and
+ * still hear each other), and it is no longer talking; unmuted, it is heard again. */
+static void test_muted_participant_leaves_the_mix(void)
+{
+	mcu_room *room = quiet_room();
+	static const double freq[3] = { 440, 660, 0 };
+	sink sk[3];
+	mcu_participant_io io[3];
+	src s[3];
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		sink_init(&sk[i], &io[i]);
+		s[i].p = join(room, "P", MCU_AUDIO_OPUS, 111, &io[i]);
+		s[i].freq = freq[i];
+		s[i].level = -1;
+	}
+	run(room, s, 3, 50);
+	mcu_participant_set_muted(s[0].p, true);
+	g_assert_true(mcu_participant_muted(s[0].p));
+	run(room, s, 3, 60);
+	int16_t *pcm;
+	long n = received_pcm(&sk[2], MCU_AUDIO_OPUS, 111, 70, 110, &pcm);
+	double muted = goertzel_amp(pcm, n, 440, 48000), other = goertzel_amp(pcm, n, 660, 48000);
+	g_test_message("listener hears 440 (muted): %.0f, 660: %.0f", muted, other);
+	g_assert_cmpfloat(muted, <, 0.05 * AMP);
+	g_assert_cmpfloat(other, >, 0.6 * AMP);
+	g_free(pcm);
+	mcu_participant_stats st;
+	mcu_participant_get_stats(s[0].p, &st);
+	g_assert_cmpuint(st.talking, ==, 0);
+	mcu_participant_set_muted(s[0].p, false);
+	run(room, s, 3, 50);
+	n = received_pcm(&sk[2], MCU_AUDIO_OPUS, 111, 130, 160, &pcm);
+	g_assert_cmpfloat(goertzel_amp(pcm, n, 440, 48000), >, 0.6 * AMP);
+	g_free(pcm);
+	for (int i = 0; i < 3; i++) {
+		mcu_room_leave(room, s[i].p);
+		mcu_participant_unref(s[i].p);
+		mcu_opus_enc_free(s[i].enc);
+		sink_clear(&sk[i]);
+	}
+	mcu_room_unref(room);
+}
+
 static void test_g711_hears_opus_and_back(void)
 {
 	mcu_room *room = quiet_room();
@@ -469,6 +513,8 @@ int main(int argc, char **argv)
 	g_test_add_func(
 		"/mcu/mix/each-hears-others-tones-not-own", test_mix_each_hears_others_not_self);
 	g_test_add_func("/mcu/mix/g711-hears-opus-and-back", test_g711_hears_opus_and_back);
+	g_test_add_func("/mcu/mix/a-participant-muted-by-the-room-leaves-the-mix",
+		test_muted_participant_leaves_the_mix);
 	g_test_add_func(
 		"/mcu/mix/shared-encode-for-non-talkers", test_shared_encode_for_non_talkers);
 	g_test_add_func(

@@ -419,7 +419,8 @@ static void room_call(bool srtp)
 	}
 	g_assert_cmpint(sipb_media_join(m, room), ==, 0);
 	g_assert_cmpint(sipb_media_join(m, room), ==, -EALREADY);
-	g_assert_cmpint(sipb_media_play_prompt(m, "x", 0), ==, -EBUSY);
+	/* a prompt may play in a room too (a keypad answer); this one does not exist */
+	g_assert_cmpint(sipb_media_play_prompt(m, "x", 0), ==, -ENOENT);
 
 	sink sb = { 0 };
 	g_mutex_init(&sb.lock);

@@ -382,6 +382,70 @@ static void test_right_pin_joins_and_wrong_pin_looks_like_a_missing_room(void)
 	vmr_client_clear(&c);
 }
 
+/* The PIN typed decides the role: the host PIN makes a host, the guest PIN a guest, the owner
+ * is always a host; the two PINs must differ; a room with only a host PIN lets guests in
+ * without one, and a wrong PIN there still counts as a guess. */
+static void test_the_pin_typed_decides_the_role(void)
+{
+	make_account("hedda", "2468");
+	vmr_client owner = client_from("10.40.0.9");
+	g_assert_cmpint(login(&owner, "hedda", PASSWORD), ==, 0);
+	g_assert_cmpint(call_code(&owner, "{\"request\":\"update_room\",\"host_pin\":\"2468\"}"),
+		==, VMR_ERROR_INVALID_ELEMENT);
+	g_assert_cmpint(call_code(&owner,
+				"{\"request\":\"update_room\",\"host_pin\":\"1357\","
+				"\"wait_for_host\":true,\"end_after_host_min\":3}"),
+		==, 0);
+	g_assert_cmpint(call_code(&owner, "{\"request\":\"update_room\",\"pin\":\"1357\"}"), ==,
+		VMR_ERROR_INVALID_ELEMENT);
+	json_t *r = call(&owner, "{\"request\":\"get_room\"}");
+	json_t *room = json_object_get(r, "room");
+	g_assert_cmpstr(json_string_value(json_object_get(room, "host_pin")), ==, "1357");
+	g_assert_cmpstr(json_string_value(json_object_get(room, "pin")), ==, "2468");
+	g_assert_true(json_is_true(json_object_get(room, "wait_for_host")));
+	g_assert_cmpint(json_integer_value(json_object_get(room, "end_after_host_min")), ==, 3);
+	json_decref(r);
+	vmr_client c = client_from("10.40.0.1");
+	vmr_join_grant g;
+	g_assert_cmpint(join(&c, "{\"request\":\"join\",\"room\":\"hedda.join\",\"pin\":\"1357\"}",
+				&g, NULL),
+		==, VMR_OK);
+	g_assert_true(g.is_host);
+	g_assert_false(g.is_owner);
+	g_assert_true(g.room.wait_for_host);
+	vmr_join_grant_clear(&g);
+	g_assert_cmpint(join(&c, "{\"request\":\"join\",\"room\":\"hedda.join\",\"pin\":\"2468\"}",
+				&g, NULL),
+		==, VMR_OK);
+	g_assert_false(g.is_host);
+	vmr_join_grant_clear(&g);
+	g_assert_cmpint(join(&owner, "{\"request\":\"join\",\"room\":\"hedda.join\"}", &g, NULL),
+		==, VMR_OK);
+	g_assert_true(g.is_host);
+	g_assert_true(g.is_owner);
+	vmr_join_grant_clear(&g);
+	g_assert_cmpint(join_code(&c, "{\"request\":\"join\",\"room\":\"hedda.join\"}"), ==,
+		VMR_ERROR_NO_SUCH_ROOM);
+	/* Only a host PIN: guests need none, a PIN typed must be the host PIN. */
+	g_assert_cmpint(call_code(&owner, "{\"request\":\"update_room\",\"pin\":\"\"}"), ==, 0);
+	vmr_client d = client_from("10.40.0.2");
+	g_assert_cmpint(
+		join(&d, "{\"request\":\"join\",\"room\":\"hedda.join\"}", &g, NULL), ==, VMR_OK);
+	g_assert_false(g.is_host);
+	vmr_join_grant_clear(&g);
+	g_assert_cmpint(
+		join_code(&d, "{\"request\":\"join\",\"room\":\"hedda.join\",\"pin\":\"0000\"}"),
+		==, VMR_ERROR_NO_SUCH_ROOM);
+	g_assert_cmpint(join(&d, "{\"request\":\"join\",\"room\":\"hedda.join\",\"pin\":\"1357\"}",
+				&g, NULL),
+		==, VMR_OK);
+	g_assert_true(g.is_host);
+	vmr_join_grant_clear(&g);
+	vmr_client_clear(&c);
+	vmr_client_clear(&d);
+	vmr_client_clear(&owner);
+}
+
 static void test_five_wrong_pins_lock_the_source_in_every_room(void)
 {
 	make_account("ursula", "1357");
@@ -997,6 +1061,8 @@ int main(int argc, char **argv)
 		test_a_room_without_pin_lets_anyone_in);
 	g_test_add_func("/vmr/service/join/right-pin-joins-and-wrong-pin-looks-like-a-missing-room",
 		test_right_pin_joins_and_wrong_pin_looks_like_a_missing_room);
+	g_test_add_func("/vmr/service/join/the-pin-typed-decides-the-role",
+		test_the_pin_typed_decides_the_role);
 	g_test_add_func("/vmr/service/join/five-wrong-pins-lock-the-source-in-every-room",
 		test_five_wrong_pins_lock_the_source_in_every_room);
 	g_test_add_func("/vmr/service/join/the-pin-guard-is-the-shared-one",

@@ -870,6 +870,11 @@ static void test_v3_store_drops_web_password_ha1(gconstpointer data)
 				"ALTER TABLE accounts DROP COLUMN sip_password;"
 				"DROP INDEX invitations_room_code;" /* what later versions add */
 				"ALTER TABLE invitations DROP COLUMN guest_code;"
+				/* (and what version 5 added) */
+				"ALTER TABLE rooms DROP COLUMN host_pin;"
+				"ALTER TABLE rooms DROP COLUMN wait_for_host;"
+				"ALTER TABLE rooms DROP COLUMN end_after_host_min;"
+				"DROP TABLE host_actions;"
 				"UPDATE accounts SET sip_ha1 = '0123456789abcdef0123456789abcdef';"
 				"PRAGMA user_version = 3;",
 				NULL, NULL, NULL),
@@ -895,6 +900,50 @@ static void test_v3_store_drops_web_password_ha1(gconstpointer data)
 	g_assert_cmpint(sqlite3_column_int(q, 0), ==, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
+	env_free(e);
+}
+
+/* A room's host settings: a host PIN next to the guest PIN (never the same), waiting for the
+ * host, ending after the last host left; a room of before (only its PIN) keeps it as the guest
+ * PIN and has no host PIN. */
+static void test_room_host_settings(gconstpointer data)
+{
+	tenv *e = env_new(data);
+	if (e == NULL)
+		return;
+	vmr_store *st = env_open(e);
+	int64_t owner = add_account(st, "hana");
+	vmr_room room;
+	g_assert_cmpint(
+		vmr_store_room_create(st, VMR_ROOM_PERSONAL, "hana", owner, "1234", NULL, 0, &room),
+		==, 0);
+	int64_t id = room.id;
+	vmr_room_clear(&room);
+	g_assert_cmpint(vmr_store_room_get(st, id, &room), ==, 0);
+	g_assert_null(room.host_pin);
+	g_assert_cmpint(room.wait_for_host, ==, 0);
+	g_assert_cmpint(room.end_after_host_min, ==, 0);
+	vmr_room_clear(&room);
+	g_assert_cmpint(vmr_store_room_set_hosts(st, id, "1234", -1, -1), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_room_set_hosts(st, id, "12a4", -1, -1), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_room_set_hosts(st, id, NULL, -1, 1441), ==, -EINVAL);
+	g_assert_cmpint(vmr_store_room_set_hosts(st, id + 1000, "9876", -1, -1), ==, -ENOENT);
+	g_assert_cmpint(vmr_store_room_set_hosts(st, id, "9876", 1, 5), ==, 0);
+	vmr_store_close(st);
+	st = env_open(e);
+	g_assert_cmpint(vmr_store_room_get(st, id, &room), ==, 0);
+	g_assert_cmpstr(room.pin, ==, "1234");
+	g_assert_cmpstr(room.host_pin, ==, "9876");
+	g_assert_cmpint(room.wait_for_host, ==, 1);
+	g_assert_cmpint(room.end_after_host_min, ==, 5);
+	vmr_room_clear(&room);
+	g_assert_cmpint(vmr_store_room_set_hosts(st, id, "", 0, -1), ==, 0);
+	g_assert_cmpint(vmr_store_room_get(st, id, &room), ==, 0);
+	g_assert_null(room.host_pin);
+	g_assert_cmpint(room.wait_for_host, ==, 0);
+	g_assert_cmpint(room.end_after_host_min, ==, 5);
+	vmr_room_clear(&room);
+	vmr_store_close(st);
 	env_free(e);
 }
 
@@ -1245,6 +1294,7 @@ int main(int argc, char **argv)
 		FALSE);
 	add_test("sip-password-and-call-log", test_sip_password_and_call_log, FALSE);
 	add_test("v3-store-drops-web-password-ha1", test_v3_store_drops_web_password_ha1, TRUE);
+	add_test("room-host-settings", test_room_host_settings, FALSE);
 	add_test("login-rehashes-outdated-password-hash",
 		test_login_rehashes_outdated_password_hash, FALSE);
 	return g_test_run();
