@@ -449,7 +449,8 @@ async function join() {
     state.lastError = e instanceof PluginError ? e.answer : { error: e.message };
     if (e instanceof PluginError) {
       if (e.code === 422) { showInvalid(); return; }
-      setStatusT('join.failed', { error: e.reason, code: e.code }, true);
+      if (e.code === 430) setStatusT('join.full', { s: e.retryAfter || 30 }, true);
+      else setStatusT('join.failed', { error: e.reason, code: e.code }, true);
       if (e.code === 416 || e.code === 414) fieldError(e.code === 416 && credentials.pin ? 'pin' : 'room', e.reason);
     } else if (e.media) {
       setStatusT('join.mediaError', { error: e.message }, true);

@@ -37,7 +37,8 @@ enum vmr_error {
 	VMR_ERROR_TOO_MANY_ATTEMPTS = 426,
 	VMR_ERROR_ALREADY_EXISTS = 427,
 	VMR_ERROR_NOT_FOUND = 428,
-	VMR_ERROR_BUSY = 429, /* too many requests waiting: try again shortly */
+	VMR_ERROR_BUSY = 429,      /* too many requests waiting: try again shortly */
+	VMR_ERROR_NODE_FULL = 430, /* the node is at its budget (vmr_admission.h): try later */
 	VMR_ERROR_INTERNAL = 499,
 };
 

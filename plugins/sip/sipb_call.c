@@ -14,6 +14,7 @@
  * releases the room and logs the end.
  */
 #include "sipb_ua_priv.h"
+#include "vmr_admission.h"
 
 #include <errno.h>
 #include <string.h>
@@ -299,6 +300,11 @@ static int call_is_owner(sipb_call *call)
 
 static void join_room(sipb_call *call)
 {
+	/* Answered already (lobby, PIN): past the node's budget the call ends with a BYE. */
+	if (vmr_admission_check(call->room_address, NULL) < 0) {
+		sipb_call_hangup(call, "the node is at its budget");
+		return;
+	}
 	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
 	if (room == NULL) {
 		sipb_call_hangup(call, "room failed to start");
@@ -533,6 +539,21 @@ void sipb_call_incoming(
 		return;
 	}
 	g_free(user);
+	int retry_after_s = 0;
+	if (found && vmr_admission_check(room.address, &retry_after_s) < 0) {
+		/* The node is at its budget: the rooms running keep their quality (RFC 3261 §21.5.4). */
+		char retry[16];
+		g_snprintf(retry, sizeof(retry), "%d", retry_after_s);
+		vmr_log(VMR_LOG_WARN,
+			"[sipbridge] INVITE from %s to room %s refused: the node is at its budget "
+			"(503)",
+			source_ip, room.address);
+		vmr_room_clear(&room);
+		nua_respond(
+			nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR(retry), TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
 	if (lobby) {
 		char key[80];
 		g_snprintf(key, sizeof(key), "src:%s", source_ip);

@@ -62,8 +62,9 @@ static void peer_join(peer *pe, mcu_room *room, const char *name, bool sends)
 {
 	memset(pe, 0, sizeof(*pe));
 	g_assert_cmpint(mcu_vp8_assembler_new(&pe->rx), ==, 0);
-	mcu_participant_io io = { .opaque = pe, .send_rtp = peer_send_rtp,
-		.request_keyframe = peer_pli };
+	mcu_participant_io io = {
+		.opaque = pe, .send_rtp = peer_send_rtp, .request_keyframe = peer_pli
+	};
 	mcu_participant_opts opts;
 	mcu_participant_opts_defaults(&opts);
 	opts.display = name;
@@ -247,8 +248,8 @@ static void test_big_room_decodes_tiles_not_listeners(void)
 	big_run(room, pe, talk, 2000);
 	big_stats(pe, after);
 	g_assert_cmpint(g_atomic_int_get(&pe[hidden].plis), >, plis0);
-	g_assert_cmpuint(after[hidden].video_frames_decoded - before[hidden].video_frames_decoded,
-		>=, 5);
+	g_assert_cmpuint(
+		after[hidden].video_frames_decoded - before[hidden].video_frames_decoded, >=, 5);
 	for (int i = 0; i < BIG; i++)
 		peer_leave(&pe[i], room);
 	mcu_room_unref(room);
