@@ -14,8 +14,8 @@
 #include <string.h>
 #include <glib.h>
 
-#define WINDOW_US            3000000
-#define DEFAULT_RETRY_AFTER  30
+#define WINDOW_US           3000000
+#define DEFAULT_RETRY_AFTER 30
 
 typedef struct sample {
 	guint64 base_cpu_us, base_up_us; /* the window's start */

@@ -40,9 +40,9 @@ void vmr_admission_get_budget(vmr_admission_budget *b);
 
 /* What the node runs now. */
 typedef struct vmr_node_load {
-	double load;           /* cores, all rooms */
+	double load; /* cores, all rooms */
 	unsigned rooms, participants;
-	double room_load;      /* the room asked about (vmr_admission_check), 0 when not running */
+	double room_load; /* the room asked about (vmr_admission_check), 0 when not running */
 	unsigned room_participants;
 	bool room_running;
 } vmr_node_load;

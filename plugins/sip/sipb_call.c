@@ -15,6 +15,7 @@
  */
 #include "sipb_ua_priv.h"
 #include "vmr_admission.h"
+#include "sipb_media_control.h"
 
 #include <errno.h>
 #include <string.h>
@@ -78,7 +79,7 @@ static void set_state(sipb_call *call, sipb_call_state s)
 typedef struct media_msg {
 	sipb_ua *ua;
 	uint64_t id;
-	int kind; /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended */
+	int kind; /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended, 4 key frame wanted */
 	char key;
 } media_msg;
 
@@ -94,6 +95,10 @@ static gboolean media_msg_run(gpointer data)
 		sipb_call_key(call, m->key);
 	else if (m->kind == 2)
 		sipb_call_hangup(call, "media timeout");
+	else if (m->kind == 4 && call->nh != NULL && call->state == SIPB_CALL_IN_ROOM)
+		/* RFC 5168: the caller does no RTCP feedback; ask its encoder in the dialog. */
+		nua_info(call->nh, SIPTAG_CONTENT_TYPE_STR(SIPB_MEDIA_CONTROL_TYPE),
+			SIPTAG_PAYLOAD_STR(sipb_media_control_fast_update_body()), TAG_END());
 	else if (m->kind == 3 && call->media != NULL)
 		/* "That PIN is not correct" was said: ask again (the caller may already be typing). */
 		sipb_media_play_prompt(
@@ -127,6 +132,11 @@ static void on_media_prompt_done(void *opaque, const char *prompt)
 		media_post(opaque, 3, 'n');
 }
 
+static void on_media_fast_update(void *opaque)
+{
+	media_post(opaque, 4, 0);
+}
+
 static int media_create(sipb_call *call)
 {
 	sipb_ua *ua = call->ua;
@@ -150,6 +160,7 @@ static int media_create(sipb_call *call)
 		.dtmf = on_media_dtmf,
 		.timeout = on_media_timeout,
 		.prompt_done = on_media_prompt_done,
+		.fast_update = on_media_fast_update,
 	};
 	return sipb_media_new(&mc, &ev, &call->media);
 }
@@ -737,6 +748,12 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 	case nua_i_info: {
 		if (sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)
 			break;
+		if (sipb_media_control_is_fast_update(sip->sip_content_type->c_type,
+			    sip->sip_payload->pl_data, sip->sip_payload->pl_len)) {
+			if (call->media != NULL)
+				sipb_media_keyframe_request(call->media);
+			break;
+		}
 		char key = sipb_ivr_key_from_info(sip->sip_content_type->c_type,
 			sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 		if (key)

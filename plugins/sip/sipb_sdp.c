@@ -120,6 +120,33 @@ static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l)
 
 /* Fills l from one offered m= line; -EPROTO when the line cannot be answered as offered
  * (its media type or proto is no name we can write back). */
+/* The feedback an a=rtcp-fb list names for payload type pt or "*" (RFC 4585 §4.2):
+ * SIPB_RTCP_FB_* bits. */
+static int rtcp_fb_of(const sdp_attribute_t *a, int pt)
+{
+	int fb = 0;
+	for (; a != NULL; a = a->a_next) {
+		if (a->a_name == NULL || a->a_value == NULL
+			|| g_ascii_strcasecmp(a->a_name, "rtcp-fb"))
+			continue;
+		char **w = g_strsplit_set(a->a_value, " \t", 4);
+		guint n = g_strv_length(w);
+		if (n >= 2
+			&& (!strcmp(w[0], "*") || (g_ascii_isdigit(w[0][0]) && atoi(w[0]) == pt))) {
+			if (!g_ascii_strcasecmp(w[1], "nack") && n == 2)
+				fb |= SIPB_RTCP_FB_NACK;
+			else if (!g_ascii_strcasecmp(w[1], "nack")
+				&& !g_ascii_strcasecmp(w[2], "pli"))
+				fb |= SIPB_RTCP_FB_PLI;
+			else if (!g_ascii_strcasecmp(w[1], "ccm") && n >= 3
+				&& !g_ascii_strcasecmp(w[2], "fir"))
+				fb |= SIPB_RTCP_FB_FIR;
+		}
+		g_strfreev(w);
+	}
+	return fb;
+}
+
 static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l)
 {
 	if (!take_name(l->type, sizeof(l->type), m->m_type_name, "-", 0)
@@ -171,6 +198,8 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	else
 		for (char *p = l->codec; *p; p++)
 			*p = g_ascii_toupper(*p);
+	if (is_video)
+		l->rtcp_fb = rtcp_fb_of(m->m_attributes, l->pt);
 	if (chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
 		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
 	if (is_audio) {
@@ -335,6 +364,7 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out)
 	out->dtmf_pt = m->dtmf_pt;
 	out->h264_packetization_mode = m->h264_mode;
 	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
+	out->rtcp_fb = m->rtcp_fb;
 }
 
 static const char *dir_answer(sipb_sdp_dir offered)
@@ -395,9 +425,13 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 				"a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-15\r\n", l->dtmf_pt,
 				!strcmp(l->codec, "opus") && l->clock_rate == 48000 ? 48000 : 8000,
 				l->dtmf_pt);
-		if (l->is_video)
-			g_string_append_printf(s,
-				"a=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n", l->pt, l->pt);
+		/* RTCP feedback: only what the offer named (RFC 4585 §4.2) and we do. */
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_NACK))
+			g_string_append_printf(s, "a=rtcp-fb:%d nack\r\n", l->pt);
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_PLI))
+			g_string_append_printf(s, "a=rtcp-fb:%d nack pli\r\n", l->pt);
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_FIR))
+			g_string_append_printf(s, "a=rtcp-fb:%d ccm fir\r\n", l->pt);
 		if (l->crypto[0])
 			append_crypto(s, l->crypto_tag,
 				l->is_video ? local->video_crypto : local->audio_crypto);
@@ -424,7 +458,8 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 			"profile-level-id=42e01f;packetization-mode=1\r\n"
 			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
 			"profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\na=sendrecv\r\n",
+			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm "
+			"fir\r\na=sendrecv\r\n",
 			local->video_port);
 	return g_string_free(s, FALSE);
 }

@@ -44,6 +44,7 @@ typedef struct sipb_sdp_mline {
 	char crypto[192]; /* the chosen a=crypto value ("1 AES_CM_... inline:..."), "" for RTP */
 	int crypto_tag;
 	sipb_sdp_dir dir; /* the offerer's direction */
+	int rtcp_fb;      /* video: SIPB_RTCP_FB_* the SDP names for the chosen format (RFC 4585) */
 } sipb_sdp_mline;
 
 typedef struct sipb_sdp_result {

@@ -27,8 +27,12 @@ static void test_load_budget_refuses_the_room_that_would_pass_it(void)
 	three.room_participants = 4;
 	g_assert_cmpint(vmr_admission_decide(&b, &three), ==, 0);
 	/* A node already past its budget takes nobody. */
-	vmr_node_load over = { .load = 1.1, .rooms = 3, .participants = 12, .room_running = true,
-		.room_load = 0.4, .room_participants = 4 };
+	vmr_node_load over = { .load = 1.1,
+		.rooms = 3,
+		.participants = 12,
+		.room_running = true,
+		.room_load = 0.4,
+		.room_participants = 4 };
 	g_assert_cmpint(vmr_admission_decide(&b, &over), ==, -EBUSY);
 	/* No budget: everything is admitted. */
 	vmr_admission_budget none = { 0 };
@@ -63,7 +67,8 @@ static void test_check_measures_the_running_rooms(void)
 	cfg.height = 90;
 	vmr_rooms_set_defaults(&cfg);
 	int retry = 0;
-	vmr_admission_set_budget(&(vmr_admission_budget){ .max_participants = 2, .retry_after_s = 7 });
+	vmr_admission_set_budget(
+		&(vmr_admission_budget){ .max_participants = 2, .retry_after_s = 7 });
 	g_assert_cmpint(vmr_admission_check("room-a", &retry), ==, 0);
 	mcu_room *a = vmr_rooms_acquire("room-a", NULL);
 	mcu_participant *p1 = join(a), *p2 = join(a);
