@@ -64,6 +64,22 @@ json_t *sipb_call_json(const sipb_call *call)
 	if (call->sdp.video >= 0)
 		json_object_set_new(j, "video", json_string(call->sdp.m[call->sdp.video].codec));
 	json_object_set_new(j, "started_at", json_integer(call->started_at));
+	if (call->media != NULL && call->sdp.video >= 0) {
+		mcu_participant_stats st;
+		sipb_media_room_stats(call->media, &st);
+		json_object_set_new(j, "video_frames_decoded",
+			json_integer((json_int_t)st.video_frames_decoded));
+		json_object_set_new(
+			j, "video_frames_lost", json_integer((json_int_t)st.video_frames_lost));
+		json_object_set_new(
+			j, "keyframes_requested", json_integer((json_int_t)st.keyframes_requested));
+		json_object_set_new(
+			j, "video_packets_in", json_integer((json_int_t)st.video_packets_in));
+		sipb_media_stats ms;
+		sipb_media_get_stats(call->media, &ms);
+		json_object_set_new(j, "rtp_in", json_integer((json_int_t)ms.rtp_in));
+		json_object_set_new(j, "bad_packets", json_integer((json_int_t)ms.bad_packets));
+	}
 	return j;
 }
 

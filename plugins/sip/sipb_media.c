@@ -862,3 +862,19 @@ void sipb_media_keyframe_request(sipb_media *m)
 		mcu_participant_unref(p);
 	}
 }
+
+void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (m == NULL)
+		return;
+	mcu_participant *p = NULL;
+	g_mutex_lock(&m->lock);
+	if (m->part)
+		p = mcu_participant_ref(m->part);
+	g_mutex_unlock(&m->lock);
+	if (p) {
+		mcu_participant_get_stats(p, out);
+		mcu_participant_unref(p);
+	}
+}

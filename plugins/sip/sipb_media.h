@@ -122,5 +122,8 @@ uint64_t sipb_media_member_id(sipb_media *m);
 /* The caller asked for a key frame outside RTCP (SIP INFO picture_fast_update): the room's
  * encoder makes one (rate-limited, shared with everyone of its codec). No-op outside a room. */
 void sipb_media_keyframe_request(sipb_media *m);
+/* The caller's figures in the room (mcu_participant_stats: frames decoded and lost, key
+ * frames asked for); zeros outside a room. */
+void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out);
 
 #endif

@@ -12,15 +12,14 @@
 
 #define BODY_MAX 4096
 
-static const char fast_update_body[] =
-	"<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n"
-	"<media_control>\r\n"
-	"  <vc_primitive>\r\n"
-	"    <to_encoder>\r\n"
-	"      <picture_fast_update/>\r\n"
-	"    </to_encoder>\r\n"
-	"  </vc_primitive>\r\n"
-	"</media_control>\r\n";
+static const char fast_update_body[] = "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n"
+				       "<media_control>\r\n"
+				       "  <vc_primitive>\r\n"
+				       "    <to_encoder>\r\n"
+				       "      <picture_fast_update/>\r\n"
+				       "    </to_encoder>\r\n"
+				       "  </vc_primitive>\r\n"
+				       "</media_control>\r\n";
 
 const char *sipb_media_control_fast_update_body(void)
 {

@@ -22,10 +22,11 @@
 
 /* --- SDP ------------------------------------------------------------------------------- */
 
-static const char *OFFER_HEAD = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-				"m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-				"m=video 4002 RTP/AVP 96 97\r\na=rtpmap:96 VP8/90000\r\n"
-				"a=rtpmap:97 H264/90000\r\n";
+static const char *OFFER_HEAD =
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	"m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+	"m=video 4002 RTP/AVP 96 97\r\na=rtpmap:96 VP8/90000\r\n"
+	"a=rtpmap:97 H264/90000\r\n";
 
 static char *answer_for(const char *fb_lines, int *rtcp_fb)
 {
@@ -51,7 +52,8 @@ static void test_sdp_answer_names_only_the_offered_feedback(void)
 	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 ccm fir\r\n"));
 	g_assert_null(strstr(a, "pli"));
 	g_free(a);
-	a = answer_for("a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:96 goog-remb\r\n", &fb);
+	a = answer_for(
+		"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:96 goog-remb\r\n", &fb);
 	g_assert_cmpint(fb, ==, SIPB_RTCP_FB_NACK | SIPB_RTCP_FB_PLI);
 	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 nack\r\n"));
 	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 nack pli\r\n"));
@@ -59,7 +61,8 @@ static void test_sdp_answer_names_only_the_offered_feedback(void)
 	g_assert_null(strstr(a, "fir"));
 	g_free(a);
 	/* Junk in the attribute: ignored. */
-	a = answer_for("a=rtcp-fb:\r\na=rtcp-fb:96\r\na=rtcp-fb:x nack\r\na=rtcp-fb:96 ccm\r\n", &fb);
+	a = answer_for(
+		"a=rtcp-fb:\r\na=rtcp-fb:96\r\na=rtcp-fb:x nack\r\na=rtcp-fb:96 ccm\r\n", &fb);
 	g_assert_cmpint(fb, ==, 0);
 	g_free(a);
 }
@@ -69,7 +72,8 @@ static void test_sdp_answer_names_only_the_offered_feedback(void)
 static void test_info_picture_fast_update_recognised(void)
 {
 	const char *body = sipb_media_control_fast_update_body();
-	g_assert_true(sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, body, strlen(body)));
+	g_assert_true(
+		sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, body, strlen(body)));
 	/* As a Polycom sends it: one line, other whitespace. */
 	const char *poly = "<?xml version=\"1.0\" encoding=\"utf-8\"?><media_control><vc_primitive>"
 			   "<to_encoder><picture_fast_update></picture_fast_update></to_encoder>"
@@ -77,16 +81,20 @@ static void test_info_picture_fast_update_recognised(void)
 	g_assert_true(sipb_media_control_is_fast_update(
 		"Application/Media_Control+XML", poly, strlen(poly)));
 	/* Not it: another type, another element, no media_control, a longer name, truncated. */
-	g_assert_false(sipb_media_control_is_fast_update("application/dtmf-relay", body, strlen(body)));
+	g_assert_false(
+		sipb_media_control_is_fast_update("application/dtmf-relay", body, strlen(body)));
 	g_assert_false(sipb_media_control_is_fast_update(
 		"application/media_control+xmlx", body, strlen(body)));
 	const char *other = "<media_control><vc_primitive><to_encoder><stream_id>1</stream_id>"
 			    "</to_encoder></vc_primitive></media_control>";
-	g_assert_false(sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, other, strlen(other)));
+	g_assert_false(
+		sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, other, strlen(other)));
 	const char *bare = "<picture_fast_update/>";
-	g_assert_false(sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, bare, strlen(bare)));
+	g_assert_false(
+		sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, bare, strlen(bare)));
 	const char *longer = "<media_control><picture_fast_update_x/></media_control>";
-	g_assert_false(sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, longer, strlen(longer)));
+	g_assert_false(
+		sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, longer, strlen(longer)));
 	g_assert_false(sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, body, 30));
 	g_assert_false(sipb_media_control_is_fast_update(SIPB_MEDIA_CONTROL_TYPE, "<", 1));
 	g_assert_false(sipb_media_control_is_fast_update(NULL, body, strlen(body)));
@@ -132,7 +140,8 @@ static void test_rtcp_nack_and_fir(void)
 	g_assert_cmpint(sipb_rtcp_parse(buf, len, &info), ==, 0);
 	g_assert_true(info.keyframe_request);
 	size_t full = sizeof(buf) - 10;
-	g_assert_cmpint(sipb_rtcp_append_fir(0x99, 0x1234, 8, buf, sizeof(buf), &full), ==, -ENOSPC);
+	g_assert_cmpint(
+		sipb_rtcp_append_fir(0x99, 0x1234, 8, buf, sizeof(buf), &full), ==, -ENOSPC);
 }
 
 /* --- a video caller ---------------------------------------------------------------------- */
@@ -182,7 +191,8 @@ static void phone_sendto(int fd, int port, const uint8_t *buf, size_t len)
 	struct sockaddr_in a = { .sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 		.sin_port = htons((uint16_t)port) };
-	g_assert_cmpint(sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)), ==, (ssize_t)len);
+	g_assert_cmpint(
+		sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)), ==, (ssize_t)len);
 }
 
 static void phone_poll(phone *ph)
@@ -271,7 +281,8 @@ static void break_input_until_asked(call *c)
 		&& g_get_monotonic_time() < give_up;
 		i++) {
 		uint8_t pkt[64];
-		mcu_rtp_write_header(pkt, sizeof(pkt), true, 96, c->pv.seq++, (uint32_t)i * 3000, 0xabc);
+		mcu_rtp_write_header(
+			pkt, sizeof(pkt), true, 96, c->pv.seq++, (uint32_t)i * 3000, 0xabc);
 		memcpy(pkt + 12, frame, sizeof(frame));
 		phone_sendto(c->pv.rtp, c->vport, pkt, 12 + sizeof(frame));
 		g_assert_cmpint(mcu_room_advance(c->room, 50000), ==, 0);
@@ -366,9 +377,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/sipb/feedback/no-rtcp-fb-caller-gets-info-and-pli",
 		test_no_rtcp_fb_caller_gets_info_and_pli);
 	g_test_add_func("/sipb/feedback/fir-only-caller-gets-fir", test_fir_only_caller_gets_fir);
-	g_test_add_func("/sipb/feedback/pli-caller-gets-pli-no-info",
-		test_pli_caller_gets_pli_no_info);
-	g_test_add_func("/sipb/feedback/nack-retransmits-from-history",
-		test_nack_retransmits_from_history);
+	g_test_add_func(
+		"/sipb/feedback/pli-caller-gets-pli-no-info", test_pli_caller_gets_pli_no_info);
+	g_test_add_func(
+		"/sipb/feedback/nack-retransmits-from-history", test_nack_retransmits_from_history);
 	return g_test_run();
 }
