@@ -82,6 +82,13 @@ class Peer {
     this.plis = 0;
     this.firs = 0;
     this.bridgeVideoPort = 0;
+    this.heard = []; // [arrival ms, RMS of a PCMU packet]
+    socks[0].on('message', (m) => {
+      if (m.length <= 12 || (m[1] & 0x7f) !== 0) return;
+      let e = 0;
+      for (let i = 12; i < m.length; i++) e += ulawToLin(m[i]) ** 2;
+      this.heard.push([Date.now(), Math.sqrt(e / (m.length - 12))]);
+    });
     socks[2].on('message', (m) => {
       this.videoPackets++;
       if (vp8KeyframeStart(m)) this.keyframes.push(Date.now());
@@ -96,6 +103,9 @@ class Peer {
       }
     });
   }
+  sendAudio(pkt) {
+    this.socks[0].send(pkt, this.bridgeAudioPort, '127.0.0.1');
+  }
   sendVideo(pkt) {
     this.socks[2].send(pkt, this.bridgeVideoPort, '127.0.0.1');
   }
@@ -109,6 +119,22 @@ class Peer {
   close() {
     for (const s of this.socks) s.close();
   }
+}
+
+/** G.711 µ-law (ITU-T G.711), for the test's own audio. */
+function linToUlaw(x) {
+  let s = Math.max(-32635, Math.min(32635, Math.round(x)));
+  const sign = s < 0 ? 0x80 : 0;
+  if (sign) s = -s;
+  s += 0x84;
+  let exp = 7;
+  for (let m = 0x4000; (s & m) === 0 && exp > 0; m >>= 1) exp--;
+  return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0f)) & 0xff;
+}
+function ulawToLin(u) {
+  u = ~u & 0xff;
+  const s = ((((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 7)) - 0x84;
+  return u & 0x80 ? -s : s;
 }
 
 /** Waits for the bridge's video port in a sipp run's log ("video_port=N"). */
@@ -261,6 +287,90 @@ test('a sender whose input loses a packet is asked for a key frame and its tile 
 /** The bridge's figures for the call sipp made from sippPort. */
 async function callFigures(sippPort) {
   const s = await bridgeStatus(svc);
-  const c = ((s.sip && s.sip.calls) || []).find((x) => x.source === `127.0.0.1:${sippPort}` && x.state === 'in-room');
+  const c = ((s.sip && s.sip.calls) || []).find((x) => x.source.endsWith(`:${sippPort}`) && x.state === 'in-room');
   return c || {};
 }
+
+test('a 3x3 room with 12 senders decodes the 9 on screen, a listener who talks comes on screen with a key frame, and everyone hears them', async () => {
+  const big = (await vmrAdmin(svc, { request: 'create_room', name: 'bigroom', layout: '3x3' })).room;
+  const stream = ivfFrames('gop1000', 1000);
+  const keys = ivfFrames('gop1', 1);
+  const N = 12;
+  const peers = [];
+  const calls = [];
+  const ports = [];
+  try {
+    for (let i = 0; i < N; i++) {
+      const peer = await Peer.open();
+      const port = sippPort('feedback_call');
+      peers.push(peer);
+      ports.push(port);
+      calls.push(sipp('feedback_call.xml', { ruri: `sip:${big.address}@${DOMAIN}`, audio_port: peer.audioPort,
+        video_port: peer.videoPort, fb: 'nack pli' },
+        // (the bridge takes 10 calls per source address: the last ones call from another)
+        { port, duration: 26000, timeoutS: 60, source: i < 8 ? '127.0.0.1' : '127.0.0.2' }));
+      peer.bridgeVideoPort = await bridgeVideoPort(port, 'feedback_call');
+      peer.bridgeAudioPort = Number(/audio_port=(\d+)/.exec(fs.readFileSync(path.join(OUT, `sipp-feedback_call-${port}.log`), 'utf8'))[1]);
+      peer.asked = false;
+      peer.onKeyframeRequest = () => { peer.asked = true; };
+      await sleep(150); // join order: the order of the calls
+    }
+    let talker = -1;
+    let stop = false;
+    const aseq = new Array(N).fill(0), vseq = new Array(N).fill(0);
+    let tick = 0;
+    const media = (async () => {
+      for (; !stop; tick++) {
+        for (let i = 0; i < N; i++) {
+          const a = Buffer.alloc(172);
+          a[0] = 0x80; a[1] = 0;
+          a.writeUInt16BE(aseq[i]++ & 0xffff, 2); a.writeUInt32BE(tick * 160, 4); a.writeUInt32BE(0xa000 + i, 8);
+          for (let k = 0; k < 160; k++) {
+            a[12 + k] = linToUlaw(i === talker ? 9000 * Math.sin(2 * Math.PI * 440 * (tick * 160 + k) / 8000) : 0);
+          }
+          peers[i].sendAudio(a);
+          if (tick % 3 === 0) {
+            const f = (tick / 3) % stream.length;
+            const frame = peers[i].asked ? keys[f] : stream[f];
+            peers[i].asked = false;
+            const parts = Math.ceil(frame.length / 1000);
+            for (let k = 0; k < parts; k++) {
+              const payload = frame.subarray(k * 1000, (k + 1) * 1000);
+              const pkt = Buffer.alloc(13 + payload.length);
+              pkt[0] = 0x80; pkt[1] = (k === parts - 1 ? 0x80 : 0) | 96;
+              pkt.writeUInt16BE(vseq[i]++ & 0xffff, 2); pkt.writeUInt32BE((tick / 3) * 6000, 4); pkt.writeUInt32BE(0xb000 + i, 8);
+              pkt[12] = k === 0 ? 0x10 : 0x00;
+              payload.copy(pkt, 13);
+              peers[i].sendVideo(pkt);
+            }
+          }
+        }
+        await sleep(20);
+      }
+    })();
+    const decodedNow = async () => Promise.all(ports.map(async (p) => (await callFigures(p)).video_frames_decoded || 0));
+    await sleep(5000); // everyone in; the three last to join are off screen for longer than the hide delay
+    const d0 = await decodedNow();
+    await sleep(3000);
+    const d1 = await decodedNow();
+    const growing = d1.map((x, i) => x - d0[i]);
+    assert.deepEqual(growing.map((g) => g > 5), [...new Array(9).fill(true), false, false, false],
+      `the 9 first decode, the 3 listeners off screen do not: ${growing}`);
+    // The last one talks: it comes on screen, is asked for a key frame and decodes; everyone hears it.
+    const plis = peers[N - 1].plis;
+    talker = N - 1;
+    const talkFrom = Date.now();
+    await sleep(4000);
+    const d2 = await decodedNow();
+    assert.ok(peers[N - 1].plis > plis, `the new talker was asked for a key frame: ${plis} -> ${peers[N - 1].plis} PLIs`);
+    assert.ok(d2[N - 1] - d1[N - 1] > 10, `the new talker's tile decodes: ${d1[N - 1]} -> ${d2[N - 1]}`);
+    const heard = peers[0].heard.filter(([t]) => t > talkFrom + 1000).map(([, r]) => r);
+    const loud = heard.filter((r) => r > 1000).length;
+    assert.ok(loud > heard.length / 2, `the first participant hears the talker: ${loud} of ${heard.length} packets loud`);
+    stop = true;
+    await media;
+    for (const c of calls) assert.equal(await c, 0, 'every sipp call went through');
+  } finally {
+    for (const peer of peers) peer.close();
+  }
+});
