@@ -131,6 +131,7 @@ static void send_rtp_locked(sipb_media *m, sipb_stream *s, const uint8_t *pkt, s
 		memcpy(s->hist->pkt[k], buf, len);
 		s->hist->seq[k] = seq;
 		s->hist->len[k] = (uint16_t)len;
+		s->hist->resent[k] = false;
 	}
 }
 
@@ -142,8 +143,10 @@ static void retransmit_locked(sipb_media *m, sipb_stream *s, const sipb_rtcp_inf
 		return;
 	for (unsigned i = 0; i < info->nacks; i++) {
 		unsigned k = info->nack_seq[i] % SIPB_MEDIA_HISTORY;
-		if (s->hist->len[k] == 0 || s->hist->seq[k] != info->nack_seq[i])
+		if (s->hist->len[k] == 0 || s->hist->seq[k] != info->nack_seq[i]
+			|| s->hist->resent[k])
 			continue;
+		s->hist->resent[k] = true;
 		if (sendto(s->sock.rtp_fd, s->hist->pkt[k], s->hist->len[k],
 			    MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to->ss, to->len)
 			== (ssize_t)s->hist->len[k])
