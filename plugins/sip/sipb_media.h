@@ -23,6 +23,7 @@
 
 typedef struct sipb_media sipb_media;
 
+/* Zero-initialise it: callbacks left NULL are not called (more may be added). */
 typedef struct sipb_media_events {
 	void *opaque;
 	/* One DTMF key press ('0'-'9', '*', '#', 'A'-'D'), once per press (RFC 4733 end of event). */
