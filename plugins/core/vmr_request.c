@@ -64,6 +64,7 @@ static const request_spec requests[] = {
 	{ "list_rooms", VMR_REQ_LIST_ROOMS, 1, { { "owner", F_STRING, 1, 64 } } },
 	{ "reset_sip_password", VMR_REQ_RESET_SIP_PASSWORD, 1,
 		{ { "username", F_STRING, 1, 64 } } },
+	{ "node_load", VMR_REQ_NODE_LOAD, 1, { { 0 } } },
 };
 
 json_t *vmr_error_json(int code, const char *reason)

@@ -65,6 +65,7 @@ typedef enum vmr_request_type {
 	VMR_REQ_CREATE_ROOM,
 	VMR_REQ_LIST_ROOMS,
 	VMR_REQ_RESET_SIP_PASSWORD,
+	VMR_REQ_NODE_LOAD,
 } vmr_request_type;
 
 typedef struct vmr_request {

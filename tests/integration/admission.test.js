@@ -46,6 +46,12 @@ test('at its budget the node refuses the next room while the running room keeps 
   await alice.page.waitForFunction(() => window.vmr && window.vmr.joined && window.vmr.handle.webrtcStuff.pc &&
     window.vmr.handle.webrtcStuff.pc.connectionState === 'connected', null, { timeout: 30000, polling: 200 });
   await new Promise((r) => setTimeout(r, 2000)); // the running room's cost is measured
+  const node = await vmrAdmin(svc, { request: 'node_load' });
+  assert.equal(node.vmr, 'node_load', JSON.stringify(node));
+  assert.equal(node.rooms, 1);
+  assert.equal(node.participants, 1);
+  assert.equal(node.max_load, 0.001);
+  assert.ok(node.load > node.max_load, `the running room's measured load passes the budget: ${node.load}`);
 
   // An app: error 430 with retry_after, and it is not in any room.
   const app = await vmrClient(svc);
