@@ -23,7 +23,8 @@
  * (published by the composer in p->v_want), so scaling runs on the senders' threads in
  * parallel and the composer mostly copies; a participant not shown for
  * VIDEO_HIDE_AFTER_US is not decoded at all until it is shown again (then a key frame is
- * asked for, and its last picture or its placeholder shows meanwhile).
+ * asked for, and its last picture or its placeholder shows meanwhile). The CPU time the input
+ * path spends decoding is booked to the room (input_cpu_us, for admission control).
  *
  * Threads: mcu_room_video_incoming() runs on the caller's thread of
  * mcu_participant_incoming_rtp() (decoding there keeps the composer's tick short);

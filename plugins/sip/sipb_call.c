@@ -2,8 +2,9 @@
  * sipb_call.c - one SIP call of the bridge, as a state machine on the UA's loop thread:
  * dial-in by room address (PIN if the room has one), the lobby (meeting number, then PIN),
  * dial-out into a room, SDP offer/answer and re-INVITE (hold/resume/codec change), DTMF from
- * SIP INFO and from the media (RFC 4733), media timeout, the call log, and hang-up from
- * either side. Joining puts the caller's media into the room's MCU (vmr_rooms registry,
+ * SIP INFO and from the media (RFC 4733), key frame requests by SIP INFO picture_fast_update
+ * (RFC 5168) both ways, admission control (503 past the node's budget), media timeout, the
+ * call log, and hang-up from either side. Joining puts the caller's media into the room's MCU (vmr_rooms registry,
  * shared with browsers).
  *
  * Threads: everything on the UA's loop thread; media events are re-posted onto it by call

@@ -2,7 +2,10 @@
  * sipb_media.c - the media of one SIP call (see sipb_media.h): two sipb_rtp_socket pairs
  * (audio, video), one loop thread that receives on both and runs the timers (prompt frames
  * every 20 ms, RTCP reports every ~5 s, the media timeout), and the MCU participant's io
- * callbacks that send the room's packets to the caller.
+ * callbacks that send the room's packets to the caller. Video feedback as the SDP negotiated
+ * it (a=rtcp-fb): the room's key frame requests go out as a PLI, a FIR, or (no feedback
+ * negotiated) a PLI plus the fast_update event for a SIP INFO; with "nack", the last video
+ * packets sent are kept and resent once when the caller NACKs them.
  *
  * Locks, in the only order they are taken:
  *   api_lock (sipb_media_* calls that join/leave) -> [mcu participant lock] -> lock.
