@@ -291,6 +291,55 @@ static int m_lines_are_sane(const char *sdp, size_t len)
 	return 1;
 }
 
+/* Sofia-SIP 1.12 knows RTP/AVP and RTP/SAVP but not the feedback profiles RTP/AVPF and
+ * RTP/SAVPF (RFC 4585, 5124): it leaves their formats unparsed, so such an offer had no
+ * codec. Returns a copy of the SDP with those m= line protos spelled without the F, and sets
+ * bit i of *avpf for the i-th m= line that had it (the answer names the offered profile). */
+static char *strip_feedback_profiles(const char *sdp, size_t len, size_t *out_len, unsigned *avpf)
+{
+	GString *g = g_string_sized_new(len);
+	unsigned mline = 0;
+	*avpf = 0;
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		while (e < len && sdp[e] != '\n')
+			e++;
+		if (e < len)
+			e++; /* the line with its end */
+		size_t b = i;
+		while (b < e && (sdp[b] == ' ' || sdp[b] == '\t'))
+			b++;
+		if (e - b >= 2 && sdp[b] == 'm' && sdp[b + 1] == '=') {
+			/* m=<media> <port> <proto> ...: the third token */
+			size_t t = b + 2;
+			for (int tok = 0; tok < 2 && t < e; tok++) {
+				while (t < e && sdp[t] != ' ')
+					t++;
+				while (t < e && sdp[t] == ' ')
+					t++;
+			}
+			size_t te = t;
+			while (te < e && sdp[te] != ' ' && sdp[te] != '\r' && sdp[te] != '\n')
+				te++;
+			bool fb = (te - t == 8 && !g_ascii_strncasecmp(sdp + t, "RTP/AVPF", 8))
+				|| (te - t == 9 && !g_ascii_strncasecmp(sdp + t, "RTP/SAVPF", 9));
+			if (fb && mline < 32) {
+				*avpf |= 1u << mline;
+				g_string_append_len(g, sdp + i, (gssize)(te - 1 - i));
+				g_string_append_len(g, sdp + te, (gssize)(e - te));
+			} else {
+				g_string_append_len(g, sdp + i, (gssize)(e - i));
+			}
+			mline++;
+		} else {
+			g_string_append_len(g, sdp + i, (gssize)(e - i));
+		}
+		i = e;
+	}
+	*out_len = g->len;
+	return g_string_free(g, FALSE);
+}
+
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -307,8 +356,11 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	}
 	if (!m_lines_are_sane(sdp, len))
 		return -EPROTO;
+	unsigned avpf = 0;
+	size_t plen = 0;
+	char *plain = strip_feedback_profiles(sdp, len, &plen, &avpf);
 	su_home_t home[1] = { SU_HOME_INIT(home) };
-	sdp_parser_t *p = sdp_parse(home, sdp, (issize_t)len, sdp_f_mode_0000);
+	sdp_parser_t *p = sdp_parse(home, plain, (issize_t)plen, sdp_f_mode_0000);
 	sdp_session_t *s = sdp_session(p);
 	int rc = 0;
 	if (s == NULL) {
@@ -324,6 +376,8 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 		rc = take_line(s, m, l);
 		if (rc < 0)
 			goto done;
+		if ((avpf >> out->n) & 1) /* answered in the profile offered (RFC 5124 §5) */
+			g_strlcat(l->proto, "F", sizeof(l->proto));
 		/* One stream of each kind: further ones are rejected. */
 		if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
@@ -337,6 +391,7 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 		rc = -ENOTSUP;
 done:
 	sdp_parser_free(p);
+	g_free(plain);
 	su_home_deinit(home);
 	return rc;
 }

@@ -68,6 +68,28 @@ static void test_sdp_answer_names_only_the_offered_feedback(void)
 	g_free(a);
 }
 
+static void test_sdp_avpf_offer_gets_video_and_an_avpf_answer(void)
+{
+	/* RFC 4585's own profile: the one that says the endpoint does feedback. */
+	const char *offer =
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVPF 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		"m=video 4002 RTP/AVPF 96\r\na=rtpmap:96 VP8/90000\r\n"
+		"a=rtcp-fb:96 nack pli\r\n";
+	sipb_sdp_result r;
+	g_assert_cmpint(sipb_sdp_negotiate(offer, strlen(offer), &r), ==, 0);
+	g_assert_cmpint(r.audio, ==, 0);
+	g_assert_cmpint(r.video, ==, 1);
+	g_assert_cmpstr(r.m[1].codec, ==, "VP8");
+	g_assert_cmpint(r.m[1].rtcp_fb, ==, SIPB_RTCP_FB_PLI);
+	sipb_sdp_local local = { .ip = "127.0.0.1", .audio_port = 5000, .video_port = 5002 };
+	char *a = sipb_sdp_answer(&r, &local);
+	g_assert_nonnull(strstr(a, "m=audio 5000 RTP/AVPF 0\r\n"));
+	g_assert_nonnull(strstr(a, "m=video 5002 RTP/AVPF 96\r\n"));
+	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 nack pli\r\n"));
+	g_free(a);
+}
+
 /* --- RFC 5168 ---------------------------------------------------------------------------- */
 
 static void test_info_picture_fast_update_recognised(void)
@@ -375,6 +397,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/feedback/sdp-answer-names-only-the-offered-feedback",
 		test_sdp_answer_names_only_the_offered_feedback);
+	g_test_add_func("/sipb/feedback/sdp-avpf-offer-gets-video-and-an-avpf-answer",
+		test_sdp_avpf_offer_gets_video_and_an_avpf_answer);
 	g_test_add_func("/sipb/feedback/info-picture-fast-update-recognised",
 		test_info_picture_fast_update_recognised);
 	g_test_add_func("/sipb/feedback/rtcp-nack-and-fir", test_rtcp_nack_and_fir);
