@@ -27,30 +27,38 @@ static int audio_codec_ok(const sdp_rtpmap_t *rm)
 
 /* profile-level-id is 6 hex digits: profile_idc, profile-iop, level_idc. Constrained
  * baseline is profile_idc 0x42 with constraint_set1 (0x40) set (RFC 6184 §8.1). */
+/* *mode is written only when the format is taken: a refused H.264 format listed before the
+ * one chosen must not leave its mode behind (found by tests/fuzz/fuzz_sip_sdp: a VP8 line
+ * with a packetization-mode=5 H.264 format in front kept mode 5). */
 static int h264_fmtp_ok(const char *fmtp, int *mode)
 {
-	*mode = 0;
-	if (fmtp == NULL)
+	int m = 0;
+	if (fmtp == NULL) {
+		*mode = 0;
 		return 1;
+	}
 	const char *pm = strstr(fmtp, "packetization-mode=");
 	if (pm != NULL) {
-		*mode = atoi(pm + strlen("packetization-mode="));
-		if (*mode != 0 && *mode != 1)
+		m = atoi(pm + strlen("packetization-mode="));
+		if (m != 0 && m != 1)
 			return 0;
 	}
 	const char *pl = strstr(fmtp, "profile-level-id=");
-	if (pl == NULL)
-		return 1;
-	pl += strlen("profile-level-id=");
-	char hex[7] = { 0 };
-	for (int i = 0; i < 6; i++) {
-		if (!g_ascii_isxdigit(pl[i]))
+	if (pl != NULL) {
+		pl += strlen("profile-level-id=");
+		char hex[7] = { 0 };
+		for (int i = 0; i < 6; i++) {
+			if (!g_ascii_isxdigit(pl[i]))
+				return 0;
+			hex[i] = pl[i];
+		}
+		unsigned long v = strtoul(hex, NULL, 16);
+		unsigned profile = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
+		if (!((profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80))))
 			return 0;
-		hex[i] = pl[i];
 	}
-	unsigned long v = strtoul(hex, NULL, 16);
-	unsigned profile = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
-	return (profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80));
+	*mode = m;
+	return 1;
 }
 
 static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *tag)
