@@ -579,6 +579,7 @@ async function join() {
     if (e instanceof PluginError) {
       if (e.code === 422) { showInvalid(); return; }
       if (e.code === 430) setStatusT('hosts.refused', {}, true);
+      else if (e.code === 432) setStatusT('join.full', { s: e.retryAfter || 30 }, true);
       else setStatusT('join.failed', { error: e.reason, code: e.code }, true);
       if (e.code === 416 || e.code === 414) fieldError(e.code === 416 && credentials.pin ? 'pin' : 'room', e.reason);
     } else if (e.media) {

@@ -41,6 +41,7 @@ const STRINGS = {
     'join.ready': 'Ready',
     'join.connecting': 'Connecting…',
     'join.failed': 'Could not join: {error} ({code})',
+    'join.full': 'This server is full right now, so the meetings on it keep their quality. Try again in {s} s.',
     'join.mediaError': 'Camera/microphone unavailable: {error}',
 
     'invalid.title': 'This invitation link does not work',
@@ -245,6 +246,7 @@ const STRINGS = {
     'join.ready': 'Listo',
     'join.connecting': 'Conectando…',
     'join.failed': 'No se pudo unir: {error} ({code})',
+    'join.full': 'Este servidor está lleno ahora, para que sus reuniones mantengan la calidad. Inténtelo de nuevo en {s} s.',
     'join.mediaError': 'Cámara/micrófono no disponibles: {error}',
 
     'invalid.title': 'Este enlace de invitación no funciona',

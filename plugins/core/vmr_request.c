@@ -81,6 +81,7 @@ static const request_spec requests[] = {
 	{ "reset_sip_password", VMR_REQ_RESET_SIP_PASSWORD, 1,
 		{ { "username", F_STRING, 1, 64 } } },
 	{ "turn_credentials", VMR_REQ_TURN_CREDENTIALS, 0, { { 0 } } },
+	{ "node_load", VMR_REQ_NODE_LOAD, 1, { { 0 } } },
 };
 
 json_t *vmr_error_json(int code, const char *reason)

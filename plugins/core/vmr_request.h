@@ -37,9 +37,10 @@ enum vmr_error {
 	VMR_ERROR_TOO_MANY_ATTEMPTS = 426,
 	VMR_ERROR_ALREADY_EXISTS = 427,
 	VMR_ERROR_NOT_FOUND = 428,
-	VMR_ERROR_BUSY = 429,     /* too many requests waiting: try again shortly */
-	VMR_ERROR_REFUSED = 430,  /* a host turned the waiting guest away, or the meeting ended */
-	VMR_ERROR_NOT_HOST = 431, /* a host action from a guest */
+	VMR_ERROR_BUSY = 429,      /* too many requests waiting: try again shortly */
+	VMR_ERROR_REFUSED = 430,   /* a host turned the waiting guest away, or the meeting ended */
+	VMR_ERROR_NOT_HOST = 431,  /* a host action from a guest */
+	VMR_ERROR_NODE_FULL = 432, /* the node is at its budget (vmr_admission.h): try later */
 	VMR_ERROR_INTERNAL = 499,
 };
 
@@ -81,6 +82,7 @@ typedef enum vmr_request_type {
 	VMR_REQ_RESET_SIP_PASSWORD,
 	/* TURN credentials for the page or app (vmr_turn.h) */
 	VMR_REQ_TURN_CREDENTIALS,
+	VMR_REQ_NODE_LOAD,
 } vmr_request_type;
 
 typedef struct vmr_request {

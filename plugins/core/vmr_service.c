@@ -3,6 +3,7 @@
  */
 #include "vmr_service.h"
 #include "vmr_service_priv.h"
+#include "vmr_admission.h"
 #include "vmr_auth.h"
 #include "vmr_ratelimit.h"
 #include "vmr_pinguard.h"
@@ -470,6 +471,22 @@ static json_t *do_create_room(vmr_service *svc, const vmr_request *req)
 	return j;
 }
 
+/* What the node runs and its budget (vmr_admission.h): what a cluster places rooms by. */
+static json_t *do_node_load(void)
+{
+	vmr_node_load l;
+	vmr_admission_budget b;
+	vmr_admission_measure(NULL, &l);
+	vmr_admission_get_budget(&b);
+	json_t *j = ok_json("node_load");
+	json_object_set_new(j, "load", json_real(l.load));
+	json_object_set_new(j, "rooms", json_integer(l.rooms));
+	json_object_set_new(j, "participants", json_integer(l.participants));
+	json_object_set_new(j, "max_load", json_real(b.max_load));
+	json_object_set_new(j, "max_participants", json_integer(b.max_participants));
+	return j;
+}
+
 static json_t *do_list_rooms(vmr_service *svc, const vmr_request *req)
 {
 	vmr_account acc;
@@ -509,6 +526,7 @@ json_t *vmr_service_handle(
 	case VMR_REQ_CREATE_ROOM: return do_create_room(svc, req);
 	case VMR_REQ_LIST_ROOMS: return do_list_rooms(svc, req);
 	case VMR_REQ_RESET_SIP_PASSWORD: return do_reset_sip_password(svc, req);
+	case VMR_REQ_NODE_LOAD: return do_node_load();
 	default: break;
 	}
 	if (require_login(svc, client, &err) < 0)

@@ -99,6 +99,7 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->parts = g_ptr_array_new();
 	room->picture_id = (uint16_t)(g_random_int() & 0x7fff);
 	room->start_us = mcu_room_now(room);
+	room->stats_since_us = room->start_us;
 	room->next_audio_us = room->start_us + MCU_AUDIO_TICK_US;
 	room->next_video_us = room->start_us + G_USEC_PER_SEC / room->cfg.fps;
 	for (int c = 0; c < MCU_VIDEO_CODECS; c++)
@@ -565,6 +566,10 @@ void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out)
 		return;
 	g_mutex_lock(&room->stats_lock);
 	*out = room->st;
+	gint64 input = MCU_ATOMIC_LOAD64(&room->input_cpu_us),
+	       up = mcu_room_now(room) - room->stats_since_us;
+	out->input_cpu_us = (uint64_t)(input > 0 ? input : 0);
+	out->uptime_us = (uint64_t)(up > 0 ? up : 0);
 	out->video_late_p99_ms = mcu_hist_percentile_ms(&room->video_late, 99);
 	out->audio_latency_p95_ms = mcu_hist_percentile_ms(&room->audio_lat, 95);
 	out->video_latency_p95_ms = mcu_hist_percentile_ms(&room->video_lat, 95);
@@ -577,6 +582,8 @@ void mcu_room_reset_stats(mcu_room *room)
 		return;
 	g_mutex_lock(&room->stats_lock);
 	memset(&room->st, 0, sizeof(room->st));
+	MCU_ATOMIC_STORE64(&room->input_cpu_us, 0);
+	room->stats_since_us = mcu_room_now(room);
 	memset(&room->audio_lat, 0, sizeof(room->audio_lat));
 	memset(&room->video_lat, 0, sizeof(room->video_lat));
 	memset(&room->video_late, 0, sizeof(room->video_late));

@@ -224,6 +224,12 @@ typedef struct mcu_room_stats {
 	uint64_t video_frames_out_h264; /* composed frames encoded with H.264 */
 	uint64_t video_encode_h264_us;  /* wall time in the H.264 encoder */
 	uint64_t video_keyframes_h264;  /* IDRs among them */
+	/* What the room costs, for admission control (vmr_admission.h): CPU time spent decoding
+	 * and scaling its senders' video on their own threads (the input path), and the room's
+	 * time these figures cover. audio_cpu_us + video_cpu_us + input_cpu_us over uptime_us
+	 * is the room's load in cores. */
+	uint64_t input_cpu_us;
+	uint64_t uptime_us;
 } mcu_room_stats;
 void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out);
 void mcu_room_reset_stats(mcu_room *room);

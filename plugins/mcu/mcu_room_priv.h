@@ -175,7 +175,9 @@ struct mcu_room {
 	gint64 last_kf_us[MCU_VIDEO_CODECS];
 
 	GMutex stats_lock;
-	mcu_room_stats st; /* counters only; percentiles come from the histograms */
+	mcu_room_stats st;     /* counters only; percentiles come from the histograms */
+	gint64 stats_since_us; /* the room's time at creation or the last reset */
+	gint64 input_cpu_us;   /* atomic: decode CPU time on the senders' threads */
 	mcu_hist audio_lat, video_lat, video_late;
 
 	/* mcu_banner.c, under its own leaf mutex: the banner shown and the chime asked for */

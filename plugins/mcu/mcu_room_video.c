@@ -23,7 +23,8 @@
  * (published by the composer in p->v_want), so scaling runs on the senders' threads in
  * parallel and the composer mostly copies; a participant not shown for
  * VIDEO_HIDE_AFTER_US is not decoded at all until it is shown again (then a key frame is
- * asked for, and its last picture or its placeholder shows meanwhile).
+ * asked for, and its last picture or its placeholder shows meanwhile). The CPU time the input
+ * path spends decoding is booked to the room (input_cpu_us, for admission control).
  *
  * Threads: mcu_room_video_incoming() runs on the caller's thread of
  * mcu_participant_incoming_rtp() (decoding there keeps the composer's tick short);
@@ -79,12 +80,15 @@ static void video_store_picture(mcu_participant *p, const mcu_image *view, gint6
 	g_mutex_unlock(&p->frame_lock);
 }
 
-/* Wakes the composer if it waits for a late frame. */
-static void video_signal_frame(mcu_participant *p)
+/* Books the CPU time this thread spent decoding for the room (its load, for admission
+ * control) and wakes the composer if it waits for a late frame. */
+static void video_input_done(mcu_participant *p, bool stored, gint64 cpu_us)
 {
 	g_rec_mutex_lock(&p->lock);
 	mcu_room *room = p->room;
-	if (room) {
+	if (room && cpu_us > 0)
+		__atomic_add_fetch(&room->input_cpu_us, cpu_us, __ATOMIC_RELAXED);
+	if (room && stored) {
 		g_mutex_lock(&room->tick_lock);
 		g_cond_broadcast(&room->frame_cond);
 		g_mutex_unlock(&room->tick_lock);
@@ -138,6 +142,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const 
 	size_t len, gint64 now_us)
 {
 	bool need_key = false, send_pli = false, stored = false;
+	gint64 cpu_us = 0;
 	if (p->vcodec == MCU_VIDEO_NONE) {
 		MCU_STAT_INC(p, bad_packets_in, 1); /* video from an audio-only participant */
 		return;
@@ -169,7 +174,10 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const 
 			continue;
 		}
 		mcu_image view;
+		gint64 cpu0 = mcu_thread_cpu_us();
 		int rc = vin_decode(p, &f, &view);
+		if (rc != 0)
+			cpu_us += mcu_thread_cpu_us() - cpu0;
 		if (rc == -EAGAIN && p->vcodec == MCU_VIDEO_H264)
 			continue; /* e.g. parameter sets alone: no picture, nothing wrong */
 		if (rc != 0) {
@@ -181,6 +189,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const 
 		p->vwait_key = false;
 		MCU_STAT_INC(p, video_frames_decoded, 1);
 		video_store_picture(p, &view, now_us);
+		cpu_us += mcu_thread_cpu_us() - cpu0;
 		stored = true;
 	}
 	unsigned lost = vin_take_lost(p);
@@ -194,8 +203,8 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const 
 		send_pli = true;
 	}
 	g_mutex_unlock(&p->vin_lock);
-	if (stored)
-		video_signal_frame(p);
+	if (stored || cpu_us > 0)
+		video_input_done(p, stored, cpu_us);
 
 	if (!send_pli)
 		return;

@@ -2,8 +2,9 @@
  * sipb_call.c - one SIP call of the bridge, as a state machine on the UA's loop thread:
  * dial-in by room address (PIN if the room has one), the lobby (meeting number, then PIN),
  * dial-out into a room, SDP offer/answer and re-INVITE (hold/resume/codec change), DTMF from
- * SIP INFO and from the media (RFC 4733), media timeout, the call log, and hang-up from
- * either side. Joining puts the caller's media into the room's MCU (vmr_rooms registry,
+ * SIP INFO and from the media (RFC 4733), key frame requests by SIP INFO picture_fast_update
+ * (RFC 5168) both ways, admission control (503 past the node's budget), media timeout, the
+ * call log, and hang-up from either side. Joining puts the caller's media into the room's MCU (vmr_rooms registry,
  * shared with browsers).
  *
  * Threads: everything on the UA's loop thread; media events are re-posted onto it by call
@@ -16,6 +17,8 @@
 #include "sipb_ua_priv.h"
 #include "vmr_event_log.h"
 #include "vmr_metrics.h"
+#include "vmr_admission.h"
+#include "sipb_media_control.h"
 
 #include <errno.h>
 #include <string.h>
@@ -85,6 +88,22 @@ json_t *sipb_call_json(const sipb_call *call)
 	if (call->sdp.video >= 0)
 		json_object_set_new(j, "video", json_string(call->sdp.m[call->sdp.video].codec));
 	json_object_set_new(j, "started_at", json_integer(call->started_at));
+	if (call->media != NULL && call->sdp.video >= 0) {
+		mcu_participant_stats st;
+		sipb_media_room_stats(call->media, &st);
+		json_object_set_new(j, "video_frames_decoded",
+			json_integer((json_int_t)st.video_frames_decoded));
+		json_object_set_new(
+			j, "video_frames_lost", json_integer((json_int_t)st.video_frames_lost));
+		json_object_set_new(
+			j, "keyframes_requested", json_integer((json_int_t)st.keyframes_requested));
+		json_object_set_new(
+			j, "video_packets_in", json_integer((json_int_t)st.video_packets_in));
+		sipb_media_stats ms;
+		sipb_media_get_stats(call->media, &ms);
+		json_object_set_new(j, "rtp_in", json_integer((json_int_t)ms.rtp_in));
+		json_object_set_new(j, "bad_packets", json_integer((json_int_t)ms.bad_packets));
+	}
 	return j;
 }
 
@@ -100,7 +119,7 @@ static void set_state(sipb_call *call, sipb_call_state s)
 typedef struct media_msg {
 	sipb_ua *ua;
 	uint64_t id;
-	int kind; /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended */
+	int kind; /* 1 dtmf, 2 timeout, 3 a "wrong ..." prompt ended, 4 key frame wanted */
 	char key;
 } media_msg;
 
@@ -116,6 +135,10 @@ static gboolean media_msg_run(gpointer data)
 		sipb_call_key(call, m->key);
 	else if (m->kind == 2)
 		sipb_call_hangup(call, "media timeout");
+	else if (m->kind == 4 && call->nh != NULL && call->state == SIPB_CALL_IN_ROOM)
+		/* RFC 5168: the caller does no RTCP feedback; ask its encoder in the dialog. */
+		nua_info(call->nh, SIPTAG_CONTENT_TYPE_STR(SIPB_MEDIA_CONTROL_TYPE),
+			SIPTAG_PAYLOAD_STR(sipb_media_control_fast_update_body()), TAG_END());
 	else if (m->kind == 3 && call->media != NULL)
 		/* "That PIN is not correct" was said: ask again (the caller may already be typing). */
 		sipb_media_play_prompt(
@@ -149,6 +172,11 @@ static void on_media_prompt_done(void *opaque, const char *prompt)
 		media_post(opaque, 3, 'n');
 }
 
+static void on_media_fast_update(void *opaque)
+{
+	media_post(opaque, 4, 0);
+}
+
 static int media_create(sipb_call *call)
 {
 	sipb_ua *ua = call->ua;
@@ -172,6 +200,7 @@ static int media_create(sipb_call *call)
 		.dtmf = on_media_dtmf,
 		.timeout = on_media_timeout,
 		.prompt_done = on_media_prompt_done,
+		.fast_update = on_media_fast_update,
 	};
 	return sipb_media_new(&mc, &ev, &call->media);
 }
@@ -333,6 +362,11 @@ int sipb_call_is_owner(sipb_call *call)
 
 void sipb_call_join_room(sipb_call *call)
 {
+	/* Answered already (lobby, PIN): past the node's budget the call ends with a BYE. */
+	if (vmr_admission_check(call->room_address, NULL) < 0) {
+		sipb_call_hangup(call, "the node is at its budget");
+		return;
+	}
 	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
 	if (room == NULL) {
 		sipb_call_hangup(call, "room failed to start");
@@ -773,6 +807,21 @@ void sipb_call_incoming(
 		return;
 	}
 	g_free(user);
+	int retry_after_s = 0;
+	if (found && vmr_admission_check(room.address, &retry_after_s) < 0) {
+		/* The node is at its budget: the rooms running keep their quality (RFC 3261 §21.5.4). */
+		char retry[16];
+		g_snprintf(retry, sizeof(retry), "%d", retry_after_s);
+		vmr_log(VMR_LOG_WARN,
+			"[sipbridge] INVITE from %s to room %s refused: the node is at its budget "
+			"(503)",
+			source_ip, room.address);
+		vmr_room_clear(&room);
+		nua_respond(
+			nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR(retry), TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
 	if (lobby) {
 		char key[80];
 		g_snprintf(key, sizeof(key), "src:%s", source_ip);
@@ -1020,6 +1069,12 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 	case nua_i_info: {
 		if (sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)
 			break;
+		if (sipb_media_control_is_fast_update(sip->sip_content_type->c_type,
+			    sip->sip_payload->pl_data, sip->sip_payload->pl_len)) {
+			if (call->media != NULL)
+				sipb_media_keyframe_request(call->media);
+			break;
+		}
 		char key = sipb_ivr_key_from_info(sip->sip_content_type->c_type,
 			sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 		if (key)

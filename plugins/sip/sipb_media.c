@@ -2,7 +2,10 @@
  * sipb_media.c - the media of one SIP call (see sipb_media.h): two sipb_rtp_socket pairs
  * (audio, video), one loop thread that receives on both and runs the timers (prompt frames
  * every 20 ms, RTCP reports every ~5 s, the media timeout), and the MCU participant's io
- * callbacks that send the room's packets to the caller.
+ * callbacks that send the room's packets to the caller. Video feedback as the SDP negotiated
+ * it (a=rtcp-fb): the room's key frame requests go out as a PLI, a FIR, or (no feedback
+ * negotiated) a PLI plus the fast_update event for a SIP INFO; with "nack", the last video
+ * packets sent are kept and resent once when the caller NACKs them.
  *
  * Locks, in the only order they are taken:
  *   api_lock (sipb_media_* calls that join/leave) -> [mcu participant lock] -> lock.
@@ -62,6 +65,7 @@ struct sipb_media {
 	bool prompt_marker;
 	int64_t last_rtp_us;
 	bool timeout_fired;
+	gint fast_update_due; /* atomic: the loop thread calls ev.fast_update */
 
 	GThread *thread;
 	int wake_fd;
@@ -70,6 +74,7 @@ struct sipb_media {
 
 	struct {
 		uint64_t rtp_in, rtp_out, rtcp_in, rtcp_out, dtmf_events, bad_packets;
+		uint64_t retransmitted;
 	} st;
 };
 
@@ -122,6 +127,35 @@ static void send_rtp_locked(sipb_media *m, sipb_stream *s, const uint8_t *pkt, s
 		    (const struct sockaddr *)&to->ss, to->len)
 		== (ssize_t)len)
 		STAT_INC(m, rtp_out);
+	if (s->hist && len <= SIPB_MEDIA_HISTORY_SLOT) {
+		/* As it went out: a retransmission is the same packet (RFC 4585 §6.2.1 leaves
+		 * the how to the sender; the same SRTP index needs no second protect). */
+		uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+		unsigned k = seq % SIPB_MEDIA_HISTORY;
+		memcpy(s->hist->pkt[k], buf, len);
+		s->hist->seq[k] = seq;
+		s->hist->len[k] = (uint16_t)len;
+		s->hist->resent[k] = false;
+	}
+}
+
+/* Sends again the packets a NACK asked for that are still in the history (`lock` held). */
+static void retransmit_locked(sipb_media *m, sipb_stream *s, const sipb_rtcp_info *info)
+{
+	const sipb_addr *to = rtp_dest(m, s);
+	if (!to || !s->hist || m->on_hold)
+		return;
+	for (unsigned i = 0; i < info->nacks; i++) {
+		unsigned k = info->nack_seq[i] % SIPB_MEDIA_HISTORY;
+		if (s->hist->len[k] == 0 || s->hist->seq[k] != info->nack_seq[i]
+			|| s->hist->resent[k])
+			continue;
+		s->hist->resent[k] = true;
+		if (sendto(s->sock.rtp_fd, s->hist->pkt[k], s->hist->len[k],
+			    MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to->ss, to->len)
+			== (ssize_t)s->hist->len[k])
+			STAT_INC(m, retransmitted);
+	}
 }
 
 static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64_t now)
@@ -143,7 +177,12 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 	uint8_t buf[512 + SIPB_SRTP_MAX_OVERHEAD];
 	size_t len;
 	uint32_t ssrc = s->sent_ssrc ? s->sent_ssrc : s->local_ssrc;
-	if (sipb_rtcp_build(&s->rxstats, ssrc, m->cname, with_pli, now, buf, 512, &len) < 0)
+	/* A key frame request: a PLI, unless the peer negotiated FIR and not PLI (RFC 5104). */
+	bool fir = with_pli && (s->rtcp_fb & SIPB_RTCP_FB_FIR) && !(s->rtcp_fb & SIPB_RTCP_FB_PLI);
+	if (sipb_rtcp_build(&s->rxstats, ssrc, m->cname, with_pli && !fir, now, buf, 512, &len) < 0)
+		return;
+	if (fir && s->rxstats.have
+		&& sipb_rtcp_append_fir(ssrc, s->rxstats.ssrc, ++s->fir_seq, buf, 512, &len) < 0)
 		return;
 	/* our own report block: loss and jitter of what we receive */
 	vmr_media_rtcp_reports(
@@ -177,7 +216,14 @@ static void io_request_keyframe(void *opaque)
 	sipb_stream *s = &m->s[1];
 	if (s->enabled && s->rxstats.have)
 		send_rtcp_locked(m, s, true, g_get_monotonic_time());
+	/* No RTCP feedback negotiated: many room systems only act on SIP INFO (RFC 5168).
+	 * The signalling sends it; the loop thread tells it (events never come from here). */
+	bool info = s->enabled && s->rtcp_fb == 0 && m->started;
 	g_mutex_unlock(&m->lock);
+	if (info) {
+		g_atomic_int_set(&m->fast_update_due, 1);
+		wake(m);
+	}
 }
 
 /* --- receiving (loop thread) ---------------------------------------------------------- */
@@ -258,6 +304,8 @@ static void handle_rtcp(
 	}
 	if (info.keyframe_request && idx == 1 && m->part)
 		p = mcu_participant_ref(m->part);
+	if (info.nacks && idx == 1)
+		retransmit_locked(m, s, &info);
 	g_mutex_unlock(&m->lock);
 	if (p) {
 		mcu_participant_keyframe_request(p);
@@ -456,6 +504,9 @@ static gpointer loop_thread(gpointer data)
 		}
 		if (timers_tick(m, now) && m->ev.timeout)
 			m->ev.timeout(m->ev.opaque);
+		if (g_atomic_int_compare_and_exchange(&m->fast_update_due, 1, 0)
+			&& !g_atomic_int_get(&m->free_in_loop) && m->ev.fast_update)
+			m->ev.fast_update(m->ev.opaque);
 		if (g_atomic_int_get(&m->free_in_loop))
 			break;
 	}
@@ -551,6 +602,7 @@ static void destroy(sipb_media *m)
 		sipb_rtp_socket_close(&s->sock);
 		sipb_srtp_free(s->tx);
 		sipb_srtp_free(s->rx);
+		g_free(s->hist);
 		g_free(s->remote_crypto);
 		g_free(s->local_crypto);
 		memset(&s->local_key, 0, sizeof(s->local_key));
@@ -838,7 +890,41 @@ void sipb_media_get_stats(sipb_media *m, sipb_media_stats *out)
 	LOAD(rtp_out);
 	LOAD(rtcp_in);
 	LOAD(rtcp_out);
+	LOAD(retransmitted);
 	LOAD(dtmf_events);
 	LOAD(bad_packets);
 #undef LOAD
+}
+
+void sipb_media_keyframe_request(sipb_media *m)
+{
+	if (m == NULL)
+		return;
+	mcu_participant *p = NULL;
+	g_mutex_lock(&m->api_lock);
+	g_mutex_lock(&m->lock);
+	if (m->part)
+		p = mcu_participant_ref(m->part);
+	g_mutex_unlock(&m->lock);
+	g_mutex_unlock(&m->api_lock);
+	if (p) {
+		mcu_participant_keyframe_request(p);
+		mcu_participant_unref(p);
+	}
+}
+
+void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (m == NULL)
+		return;
+	mcu_participant *p = NULL;
+	g_mutex_lock(&m->lock);
+	if (m->part)
+		p = mcu_participant_ref(m->part);
+	g_mutex_unlock(&m->lock);
+	if (p) {
+		mcu_participant_get_stats(p, out);
+		mcu_participant_unref(p);
+	}
 }

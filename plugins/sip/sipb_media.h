@@ -23,6 +23,7 @@
 
 typedef struct sipb_media sipb_media;
 
+/* Zero-initialise it: callbacks left NULL are not called (more may be added). */
 typedef struct sipb_media_events {
 	void *opaque;
 	/* One DTMF key press ('0'-'9', '*', '#', 'A'-'D'), once per press (RFC 4733 end of event). */
@@ -31,6 +32,9 @@ typedef struct sipb_media_events {
 	void (*timeout)(void *opaque);
 	/* A prompt played with sipb_media_play_prompt finished (not called for looped prompts). */
 	void (*prompt_done)(void *opaque, const char *prompt);
+	/* The room needs a key frame from the caller, who negotiated no RTCP feedback: send it a
+	 * SIP INFO picture_fast_update (RFC 5168). Rate-limited by the room. May be NULL. */
+	void (*fast_update)(void *opaque);
 } sipb_media_events;
 
 typedef struct sipb_media_config {
@@ -61,7 +65,15 @@ typedef struct sipb_media_stream {
 	/* SDES (RFC 4568): the peer's a=crypto value (e.g. "1 AES_CM_128_HMAC_SHA1_80 inline:...")
 	 * or NULL for plain RTP. */
 	const char *remote_crypto;
+	/* video: the RTCP feedback negotiated (a=rtcp-fb, RFC 4585/5104), SIPB_RTCP_FB_* bits.
+	 * With none, a key frame is asked for with both a PLI and a SIP INFO
+	 * picture_fast_update (sipb_media_events.fast_update). */
+	int rtcp_fb;
 } sipb_media_stream;
+
+#define SIPB_RTCP_FB_NACK 1 /* "nack": retransmissions (generic NACK, RFC 4585 §6.2.1) */
+#define SIPB_RTCP_FB_PLI  2 /* "nack pli" */
+#define SIPB_RTCP_FB_FIR  4 /* "ccm fir" (RFC 5104) */
 
 int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, sipb_media **out);
 void sipb_media_free(sipb_media *m);
@@ -97,6 +109,7 @@ void sipb_media_hold(sipb_media *m, int on_hold);
 
 typedef struct sipb_media_stats {
 	uint64_t rtp_in, rtp_out, rtcp_in, rtcp_out, dtmf_events, bad_packets;
+	uint64_t retransmitted; /* video packets sent again for a NACK */
 } sipb_media_stats;
 void sipb_media_get_stats(sipb_media *m, sipb_media_stats *out);
 
@@ -117,5 +130,11 @@ const char *sipb_media_offer_crypto(sipb_media *m, int is_video);
 uint64_t sipb_media_member_id(sipb_media *m);
 /* The caller's MCU participant while in a room (a new reference), else NULL. */
 mcu_participant *sipb_media_participant(sipb_media *m);
+/* The caller asked for a key frame outside RTCP (SIP INFO picture_fast_update): the room's
+ * encoder makes one (rate-limited, shared with everyone of its codec). No-op outside a room. */
+void sipb_media_keyframe_request(sipb_media *m);
+/* The caller's figures in the room (mcu_participant_stats: frames decoded and lost, key
+ * frames asked for); zeros outside a room. */
+void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out);
 
 #endif

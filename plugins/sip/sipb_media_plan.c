@@ -100,6 +100,11 @@ int sipb_media_plan_apply(
 	s->acodec = pl->acodec;
 	s->vcodec = pl->vcodec;
 	s->h264_mode = st->h264_packetization_mode;
+	s->rtcp_fb = st->rtcp_fb;
+	if ((s->rtcp_fb & SIPB_RTCP_FB_NACK) && s->hist == NULL)
+		s->hist = g_new0(struct sipb_media_history, 1);
+	else if (!(s->rtcp_fb & SIPB_RTCP_FB_NACK))
+		g_clear_pointer(&s->hist, g_free);
 	s->level_ext = st->audio_level_ext >= 1 && st->audio_level_ext <= 14 ? st->audio_level_ext
 									     : 0;
 	if (!pl->has_crypto) {

@@ -47,7 +47,23 @@ typedef struct sipb_stream {
 	int64_t next_rtcp_us;
 	sipb_dtmf_rx dtmf;
 	uint32_t dtmf_ssrc; /* of the telephone-events dtmf is tracking */
+	int rtcp_fb;        /* video: SIPB_RTCP_FB_* negotiated */
+	uint8_t fir_seq;    /* RFC 5104 §4.3.1.1: one more per new FIR */
+	/* video with "nack" negotiated: the last SIPB_MEDIA_HISTORY packets as they went out
+	 * (after SRTP), by RTP sequence number, for retransmission (each at most once, so a
+	 * forged NACK stream cannot make us send more than twice the picture); NULL otherwise. */
+	struct sipb_media_history *hist;
 } sipb_stream;
+
+#define SIPB_MEDIA_HISTORY      128
+#define SIPB_MEDIA_HISTORY_SLOT 1536
+
+struct sipb_media_history {
+	uint16_t seq[SIPB_MEDIA_HISTORY];
+	uint16_t len[SIPB_MEDIA_HISTORY]; /* 0: empty */
+	bool resent[SIPB_MEDIA_HISTORY];  /* sent again once already: never twice */
+	uint8_t pkt[SIPB_MEDIA_HISTORY][SIPB_MEDIA_HISTORY_SLOT];
+};
 
 /* What one negotiated m-line asks for, checked but not yet applied. */
 typedef struct sipb_media_plan {

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RTCP_SR   200
-#define RTCP_RR   201
-#define RTCP_SDES 202
-#define RTCP_PSFB 206
-#define PSFB_PLI  1
-#define PSFB_FIR  4
+#define RTCP_SR    200
+#define RTCP_RR    201
+#define RTCP_SDES  202
+#define RTCP_RTPFB 205
+#define RTCP_PSFB  206
+#define RTPFB_NACK 1
+#define PSFB_PLI   1
+#define PSFB_FIR   4
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -138,6 +140,40 @@ int sipb_rtcp_build(sipb_rtcp_rx *r, uint32_t our_ssrc, const char *cname, bool 
 	return 0;
 }
 
+int sipb_rtcp_append_fir(
+	uint32_t our_ssrc, uint32_t media_ssrc, uint8_t seq, uint8_t *buf, size_t cap, size_t *len)
+{
+	if (*len > cap || cap - *len < 20)
+		return -ENOSPC;
+	uint8_t *p = buf + *len;
+	memset(p, 0, 20);
+	p[0] = 0x80 | PSFB_FIR;
+	p[1] = RTCP_PSFB;
+	p[3] = 4;
+	put32(p + 4, our_ssrc);
+	/* media source SSRC 0 (§4.3.1.2); the FCI names the SSRC and the command number */
+	put32(p + 12, media_ssrc);
+	p[16] = seq;
+	*len += 20;
+	return 0;
+}
+
+/* The lost packets of a generic NACK's FCI entries: PID, then one per set bit of BLP. */
+static void parse_nacks(const uint8_t *fci, size_t n, sipb_rtcp_info *out)
+{
+	for (size_t i = 0; i + 4 <= n; i += 4) {
+		uint16_t pid = (uint16_t)(fci[i] << 8 | fci[i + 1]);
+		uint16_t blp = (uint16_t)(fci[i + 2] << 8 | fci[i + 3]);
+		for (int b = -1; b < 16; b++) {
+			if (b >= 0 && !(blp & (1u << b)))
+				continue;
+			if (out->nacks >= SIPB_RTCP_MAX_NACKS)
+				return;
+			out->nack_seq[out->nacks++] = (uint16_t)(pid + b + 1);
+		}
+	}
+}
+
 int sipb_rtcp_parse(const uint8_t *buf, size_t len, sipb_rtcp_info *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -162,6 +198,10 @@ int sipb_rtcp_parse(const uint8_t *buf, size_t len, sipb_rtcp_info *out)
 				/* middle 32 bits of the 64-bit NTP timestamp (RFC 3550 §6.4.1 LSR) */
 				out->sr_ntp_mid = get32(p + 8) << 16 | get32(p + 12) >> 16;
 			}
+			break;
+		case RTCP_RTPFB:
+			if (plen > 12 && count == RTPFB_NACK)
+				parse_nacks(p + 12, plen - 12, out);
 			break;
 		case RTCP_PSFB:
 			if (plen >= 12 && (count == PSFB_PLI || count == PSFB_FIR))

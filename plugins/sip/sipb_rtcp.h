@@ -2,7 +2,8 @@
  * sipb_rtcp.h - the RTCP we need with a SIP peer: reception statistics of the peer's
  * stream (RFC 3550 §6.4.1 and Appendix A.3/A.8), our compound RR + SDES CNAME (+ a PLI,
  * RFC 4585 §6.3.1), and the parse of the peer's compound packets for what we act on: a
- * sender report (for LSR/DLSR) and picture loss / full intra requests (PLI, FIR RFC 5104).
+ * sender report (for LSR/DLSR), picture loss / full intra requests (PLI, FIR RFC 5104)
+ * and generic NACKs (RFC 4585 §6.2.1); a FIR of our own (RFC 5104 §4.3.1).
  *
  * Threads: pure; a sipb_rtcp_rx is used under its owner's lock.
  * Ownership: plain values; the caller's buffers.
@@ -38,8 +39,19 @@ void sipb_rtcp_rx_packet(sipb_rtcp_rx *r, uint32_t ssrc, uint16_t seq, uint32_t 
 int sipb_rtcp_build(sipb_rtcp_rx *r, uint32_t our_ssrc, const char *cname, bool with_pli,
 	int64_t now_us, uint8_t *buf, size_t cap, size_t *len);
 
+/* Appends a FIR (RFC 5104 §4.3.1) for media_ssrc with command sequence number seq to a
+ * compound packet of *len bytes in buf. Returns 0 or -ENOSPC. */
+int sipb_rtcp_append_fir(
+	uint32_t our_ssrc, uint32_t media_ssrc, uint8_t seq, uint8_t *buf, size_t cap, size_t *len);
+
+#define SIPB_RTCP_MAX_NACKS 64
+
 typedef struct sipb_rtcp_info {
 	bool keyframe_request; /* PLI or FIR */
+	/* Generic NACK (RFC 4585 §6.2.1): the sequence numbers asked for again, in order, the
+	 * first SIPB_RTCP_MAX_NACKS of them. */
+	uint16_t nack_seq[SIPB_RTCP_MAX_NACKS];
+	unsigned nacks;
 	bool has_sr;
 	uint32_t sr_ssrc, sr_ntp_mid;
 	unsigned packets;

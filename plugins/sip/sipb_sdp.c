@@ -27,30 +27,38 @@ static int audio_codec_ok(const sdp_rtpmap_t *rm)
 
 /* profile-level-id is 6 hex digits: profile_idc, profile-iop, level_idc. Constrained
  * baseline is profile_idc 0x42 with constraint_set1 (0x40) set (RFC 6184 §8.1). */
+/* *mode is written only when the format is taken: a refused H.264 format listed before the
+ * one chosen must not leave its mode behind (found by tests/fuzz/fuzz_sip_sdp: a VP8 line
+ * with a packetization-mode=5 H.264 format in front kept mode 5). */
 static int h264_fmtp_ok(const char *fmtp, int *mode)
 {
-	*mode = 0;
-	if (fmtp == NULL)
+	int m = 0;
+	if (fmtp == NULL) {
+		*mode = 0;
 		return 1;
+	}
 	const char *pm = strstr(fmtp, "packetization-mode=");
 	if (pm != NULL) {
-		*mode = atoi(pm + strlen("packetization-mode="));
-		if (*mode != 0 && *mode != 1)
+		m = atoi(pm + strlen("packetization-mode="));
+		if (m != 0 && m != 1)
 			return 0;
 	}
 	const char *pl = strstr(fmtp, "profile-level-id=");
-	if (pl == NULL)
-		return 1;
-	pl += strlen("profile-level-id=");
-	char hex[7] = { 0 };
-	for (int i = 0; i < 6; i++) {
-		if (!g_ascii_isxdigit(pl[i]))
+	if (pl != NULL) {
+		pl += strlen("profile-level-id=");
+		char hex[7] = { 0 };
+		for (int i = 0; i < 6; i++) {
+			if (!g_ascii_isxdigit(pl[i]))
+				return 0;
+			hex[i] = pl[i];
+		}
+		unsigned long v = strtoul(hex, NULL, 16);
+		unsigned profile = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
+		if (!((profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80))))
 			return 0;
-		hex[i] = pl[i];
 	}
-	unsigned long v = strtoul(hex, NULL, 16);
-	unsigned profile = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
-	return (profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80));
+	*mode = m;
+	return 1;
 }
 
 static int crypto_pick(const sdp_attribute_t *a, char *out, size_t outlen, int *tag)
@@ -120,6 +128,33 @@ static void take_first_fmt(const sdp_media_t *m, sipb_sdp_mline *l)
 
 /* Fills l from one offered m= line; -EPROTO when the line cannot be answered as offered
  * (its media type or proto is no name we can write back). */
+/* The feedback an a=rtcp-fb list names for payload type pt or "*" (RFC 4585 §4.2):
+ * SIPB_RTCP_FB_* bits. */
+static int rtcp_fb_of(const sdp_attribute_t *a, int pt)
+{
+	int fb = 0;
+	for (; a != NULL; a = a->a_next) {
+		if (a->a_name == NULL || a->a_value == NULL
+			|| g_ascii_strcasecmp(a->a_name, "rtcp-fb"))
+			continue;
+		char **w = g_strsplit_set(a->a_value, " \t", 4);
+		guint n = g_strv_length(w);
+		if (n >= 2
+			&& (!strcmp(w[0], "*") || (g_ascii_isdigit(w[0][0]) && atoi(w[0]) == pt))) {
+			if (!g_ascii_strcasecmp(w[1], "nack") && n == 2)
+				fb |= SIPB_RTCP_FB_NACK;
+			else if (!g_ascii_strcasecmp(w[1], "nack")
+				&& !g_ascii_strcasecmp(w[2], "pli"))
+				fb |= SIPB_RTCP_FB_PLI;
+			else if (!g_ascii_strcasecmp(w[1], "ccm") && n >= 3
+				&& !g_ascii_strcasecmp(w[2], "fir"))
+				fb |= SIPB_RTCP_FB_FIR;
+		}
+		g_strfreev(w);
+	}
+	return fb;
+}
+
 static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mline *l)
 {
 	if (!take_name(l->type, sizeof(l->type), m->m_type_name, "-", 0)
@@ -171,6 +206,8 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	else
 		for (char *p = l->codec; *p; p++)
 			*p = g_ascii_toupper(*p);
+	if (is_video)
+		l->rtcp_fb = rtcp_fb_of(m->m_attributes, l->pt);
 	if (chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
 		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
 	if (is_audio) {
@@ -262,6 +299,55 @@ static int m_lines_are_sane(const char *sdp, size_t len)
 	return 1;
 }
 
+/* Sofia-SIP 1.12 knows RTP/AVP and RTP/SAVP but not the feedback profiles RTP/AVPF and
+ * RTP/SAVPF (RFC 4585, 5124): it leaves their formats unparsed, so such an offer had no
+ * codec. Returns a copy of the SDP with those m= line protos spelled without the F, and sets
+ * bit i of *avpf for the i-th m= line that had it (the answer names the offered profile). */
+static char *strip_feedback_profiles(const char *sdp, size_t len, size_t *out_len, unsigned *avpf)
+{
+	GString *g = g_string_sized_new(len);
+	unsigned mline = 0;
+	*avpf = 0;
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		while (e < len && sdp[e] != '\n')
+			e++;
+		if (e < len)
+			e++; /* the line with its end */
+		size_t b = i;
+		while (b < e && (sdp[b] == ' ' || sdp[b] == '\t'))
+			b++;
+		if (e - b >= 2 && sdp[b] == 'm' && sdp[b + 1] == '=') {
+			/* m=<media> <port> <proto> ...: the third token */
+			size_t t = b + 2;
+			for (int tok = 0; tok < 2 && t < e; tok++) {
+				while (t < e && sdp[t] != ' ')
+					t++;
+				while (t < e && sdp[t] == ' ')
+					t++;
+			}
+			size_t te = t;
+			while (te < e && sdp[te] != ' ' && sdp[te] != '\r' && sdp[te] != '\n')
+				te++;
+			bool fb = (te - t == 8 && !g_ascii_strncasecmp(sdp + t, "RTP/AVPF", 8))
+				|| (te - t == 9 && !g_ascii_strncasecmp(sdp + t, "RTP/SAVPF", 9));
+			if (fb && mline < 32) {
+				*avpf |= 1u << mline;
+				g_string_append_len(g, sdp + i, (gssize)(te - 1 - i));
+				g_string_append_len(g, sdp + te, (gssize)(e - te));
+			} else {
+				g_string_append_len(g, sdp + i, (gssize)(e - i));
+			}
+			mline++;
+		} else {
+			g_string_append_len(g, sdp + i, (gssize)(e - i));
+		}
+		i = e;
+	}
+	*out_len = g->len;
+	return g_string_free(g, FALSE);
+}
+
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -278,8 +364,11 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	}
 	if (!m_lines_are_sane(sdp, len))
 		return -EPROTO;
+	unsigned avpf = 0;
+	size_t plen = 0;
+	char *plain = strip_feedback_profiles(sdp, len, &plen, &avpf);
 	su_home_t home[1] = { SU_HOME_INIT(home) };
-	sdp_parser_t *p = sdp_parse(home, sdp, (issize_t)len, sdp_f_mode_0000);
+	sdp_parser_t *p = sdp_parse(home, plain, (issize_t)plen, sdp_f_mode_0000);
 	sdp_session_t *s = sdp_session(p);
 	int rc = 0;
 	if (s == NULL) {
@@ -295,6 +384,8 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 		rc = take_line(s, m, l);
 		if (rc < 0)
 			goto done;
+		if ((avpf >> out->n) & 1) /* answered in the profile offered (RFC 5124 §5) */
+			g_strlcat(l->proto, "F", sizeof(l->proto));
 		/* One stream of each kind: further ones are rejected. */
 		if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
@@ -308,6 +399,7 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 		rc = -ENOTSUP;
 done:
 	sdp_parser_free(p);
+	g_free(plain);
 	su_home_deinit(home);
 	return rc;
 }
@@ -335,6 +427,7 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out)
 	out->dtmf_pt = m->dtmf_pt;
 	out->h264_packetization_mode = m->h264_mode;
 	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
+	out->rtcp_fb = m->rtcp_fb;
 }
 
 static const char *dir_answer(sipb_sdp_dir offered)
@@ -395,9 +488,13 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 				"a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-15\r\n", l->dtmf_pt,
 				!strcmp(l->codec, "opus") && l->clock_rate == 48000 ? 48000 : 8000,
 				l->dtmf_pt);
-		if (l->is_video)
-			g_string_append_printf(s,
-				"a=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n", l->pt, l->pt);
+		/* RTCP feedback: only what the offer named (RFC 4585 §4.2) and we do. */
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_NACK))
+			g_string_append_printf(s, "a=rtcp-fb:%d nack\r\n", l->pt);
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_PLI))
+			g_string_append_printf(s, "a=rtcp-fb:%d nack pli\r\n", l->pt);
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_FIR))
+			g_string_append_printf(s, "a=rtcp-fb:%d ccm fir\r\n", l->pt);
 		if (l->crypto[0])
 			append_crypto(s, l->crypto_tag,
 				l->is_video ? local->video_crypto : local->audio_crypto);
@@ -428,7 +525,7 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 			"profile-level-id=42e01f;packetization-mode=1\r\n"
 			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
 			"profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n",
+			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n",
 			local->video_port, local->video_crypto ? "RTP/SAVP" : "RTP/AVP");
 		if (local->video_crypto)
 			append_crypto(s, 1, local->video_crypto);

@@ -6,6 +6,8 @@
  * Audio: opus/48000/2, G722/8000, PCMU/8000, PCMA/8000 (+ telephone-event, RFC 4733).
  * Video: VP8/90000, H264/90000 constrained baseline (profile_idc 0x42 with constraint_set1,
  * or no profile-level-id), packetization-mode 0 or 1. The offerer's order decides.
+ * Video feedback (RFC 4585, 5104): the offer's a=rtcp-fb for the chosen format ("nack",
+ * "nack pli", "ccm fir") is kept in rtcp_fb and the answer names only those.
  * Transport: RTP/AVP(F) and RTP/SAVP(F) with SDES (RFC 4568) AES_CM_128_HMAC_SHA1_80/_32;
  * an SAVP m-line without a usable a=crypto is rejected (port 0).
  *
@@ -44,6 +46,7 @@ typedef struct sipb_sdp_mline {
 	char crypto[192]; /* the chosen a=crypto value ("1 AES_CM_... inline:..."), "" for RTP */
 	int crypto_tag;
 	sipb_sdp_dir dir; /* the offerer's direction */
+	int rtcp_fb;      /* video: SIPB_RTCP_FB_* the SDP names for the chosen format (RFC 4585) */
 } sipb_sdp_mline;
 
 typedef struct sipb_sdp_result {

@@ -34,6 +34,7 @@
 
 #include "mcu_room.h"
 #include "tpaas_export.h"
+#include "vmr_admission.h"
 #include "vmr_dialout.h"
 #include "vmr_peer.h"
 #include "vmr_request.h"
@@ -465,6 +466,19 @@ static void settings_read(const char *config_path, vmr_settings *st)
 		config, general, "video_kbps", room_config.video_kbps, 100, 8000);
 	room_config.audio_kbps = config_int(
 		config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
+	/* Admission control (vmr_admission.h): both plugins refuse what would pass it. */
+	vmr_admission_budget budget = { 0 };
+	const char *max_load = config_string(config, general, "max_load", NULL);
+	budget.max_load = max_load ? g_ascii_strtod(max_load, NULL) : 0;
+	if (!(budget.max_load >= 0 && budget.max_load <= 1024)) {
+		JANUS_LOG(LOG_WARN, "[vmr] max_load = %s out of range 0..1024 cores, no limit\n",
+			max_load);
+		budget.max_load = 0;
+	}
+	budget.max_participants = (unsigned)config_int(
+		config, general, "max_participants", 0, 0, 1000000);
+	budget.retry_after_s = config_int(config, general, "admission_retry_after", 30, 1, 3600);
+	vmr_admission_set_budget(&budget);
 	queue_max = config_int(config, general, "queue_max", 512, 16, 100000);
 	queue_per_source = config_int(config, general, "queue_per_client", 8, 1, 100000);
 	st->database = g_strdup(config_string(config, general, "database", NULL));

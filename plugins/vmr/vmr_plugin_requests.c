@@ -11,6 +11,7 @@
 #include "sdp-utils.h"
 #include "rtp.h"
 
+#include "vmr_admission.h"
 #include "vmr_dialout.h"
 #include "vmr_metrics.h"
 #include "vmr_plugin_ops.h"
@@ -72,7 +73,7 @@ static char *answer_offer(
 static void reply_error_retry(vmr_message *msg, int code, const char *reason, int retry_after_s)
 {
 	json_t *event = vmr_error_json(code, reason);
-	if (code == VMR_ERROR_TOO_MANY_ATTEMPTS)
+	if (code == VMR_ERROR_TOO_MANY_ATTEMPTS || code == VMR_ERROR_NODE_FULL)
 		json_object_set_new(event, "retry_after", json_integer(retry_after_s));
 	vmr_gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
 	json_decref(event);
@@ -523,6 +524,18 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	s->kind = vmr_ops_kind(vmr_request_string(req, "client"));
 	if (join_authorize(msg, req, &grant, &sdp) < 0)
 		return;
+	/* Admission control: the rooms already running keep their quality. */
+	int retry_after_s = 0;
+	if (vmr_admission_check(grant.room.address, &retry_after_s) < 0) {
+		JANUS_LOG(LOG_WARN,
+			"[vmr] join of %s refused for participant %" SCNu64
+			" (%s): the node is at its budget\n",
+			grant.room.address, s->id, s->client.source);
+		reply_error_retry(msg, VMR_ERROR_NODE_FULL, "this server is full, try again later",
+			retry_after_s);
+		vmr_join_grant_clear(&grant);
+		return;
+	}
 	const char *display = vmr_request_string(req, "display");
 	if (display == NULL)
 		display = grant.guest_name ? grant.guest_name : "Guest";

@@ -2,7 +2,8 @@
  * fuzz_dtmf.c - libFuzzer harness of the SIP bridge's keypad input: RFC 4733 telephone-event
  * payloads (sipb_dtmf_rx_packet, a stream of them as one caller sends them) and SIP INFO
  * DTMF bodies (sipb_ivr_key_from_info: application/dtmf-relay "Signal=5", application/dtmf),
- * with every key fed to the IVR entry collector (sipb_ivr_key).
+ * with every key fed to the IVR entry collector (sipb_ivr_key), and the same INFO bodies as
+ * RFC 5168 key frame requests (sipb_media_control_is_fast_update).
  *
  * Input: fuzz_records.h records. Flags bit 7 clear: an RTP telephone-event packet, the
  * record is a 4-byte big-endian RTP timestamp then the payload (exact-size copy). Bit 7 set:
@@ -21,6 +22,7 @@
  */
 #include "sipb_dtmf.h"
 #include "sipb_ivr.h"
+#include "sipb_media_control.h"
 #include "fuzz_records.h"
 
 #include <errno.h>
@@ -140,6 +142,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(key == 0);
 			if (key)
 				feed_ivr(&ivr, key);
+			/* The same INFO may be a key frame request (RFC 5168): never both. */
+			bool pfu = sipb_media_control_is_fast_update(
+				ctype, (flags & 0x40) ? NULL : body, blen);
+			FUZZ_ASSERT(!(pfu && key));
 			free(body);
 			free(ctype);
 		}

@@ -232,6 +232,7 @@ static void ev_prompt_done(void *o, const char *name)
 static void events_init(events *e, sipb_media_events *ev)
 {
 	memset(e, 0, sizeof(*e));
+	memset(ev, 0, sizeof(*ev)); /* callbacks not set here are NULL */
 	g_mutex_init(&e->lock);
 	e->digits = g_string_new(NULL);
 	ev->opaque = e;
