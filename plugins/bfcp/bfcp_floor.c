@@ -44,7 +44,7 @@ static void outbox_push(bfcp_outbox *o, uint16_t user_id, uint8_t *data, size_t 
 	if (data == NULL)
 		return;
 	o->v = g_renew(bfcp_out_msg, o->v, o->n + 1);
-	o->v[o->n++] = (bfcp_out_msg){.user_id = user_id, .data = data, .len = len};
+	o->v[o->n++] = (bfcp_out_msg){ .user_id = user_id, .data = data, .len = len };
 }
 
 bfcp_floor_server *bfcp_floor_server_new(uint32_t conference_id)
@@ -79,18 +79,19 @@ static floor_state *find_floor(bfcp_floor_server *s, uint16_t floor_id)
 
 bool bfcp_floor_add(bfcp_floor_server *s, uint16_t floor_id)
 {
-	if (floor_id == 0 || find_floor(s, floor_id) != NULL || s->n_floors >= BFCP_FLOOR_MAX_FLOORS)
+	if (floor_id == 0 || find_floor(s, floor_id) != NULL
+		|| s->n_floors >= BFCP_FLOOR_MAX_FLOORS)
 		return false;
-	s->floors[s->n_floors++] = (floor_state){.floor_id = floor_id};
+	s->floors[s->n_floors++] = (floor_state){ .floor_id = floor_id };
 	return true;
 }
 
 bool bfcp_floor_client_add(bfcp_floor_server *s, uint16_t user_id, uint8_t version)
 {
-	if (user_id == 0 || version > 2 || find_client(s, user_id) != NULL ||
-	    s->n_clients >= BFCP_FLOOR_MAX_CLIENTS)
+	if (user_id == 0 || version > 2 || find_client(s, user_id) != NULL
+		|| s->n_clients >= BFCP_FLOOR_MAX_CLIENTS)
 		return false;
-	s->clients[s->n_clients++] = (client){.user_id = user_id, .version = version};
+	s->clients[s->n_clients++] = (client){ .user_id = user_id, .version = version };
 	return true;
 }
 
@@ -106,7 +107,7 @@ uint16_t bfcp_floor_holder(const bfcp_floor_server *s, uint16_t floor_id)
 
 /* The header of a message to c: a response (tid of the request, R bit) or server-initiated. */
 static void msg_to(bfcp_floor_server *s, bfcp_msg *m, const client *c, uint8_t primitive,
-		   const bfcp_msg *request)
+	const bfcp_msg *request)
 {
 	uint16_t tid = 0;
 	if (request != NULL)
@@ -130,11 +131,11 @@ static void send_msg(bfcp_outbox *out, bfcp_msg *m)
 }
 
 /* FLOOR-REQUEST-INFORMATION of one request on one floor. */
-static void add_request_info(bfcp_attrs *l, uint16_t request_id, uint16_t floor_id,
-			     uint16_t beneficiary, uint8_t status)
+static void add_request_info(
+	bfcp_attrs *l, uint16_t request_id, uint16_t floor_id, uint16_t beneficiary, uint8_t status)
 {
 	bfcp_attr *fri = bfcp_attrs_add_group(l, BFCP_A_FLOOR_REQUEST_INFORMATION, request_id);
-	bfcp_attrs children = {0};
+	bfcp_attrs children = { 0 };
 	bfcp_attr *ors = bfcp_attrs_add_group(&children, BFCP_A_OVERALL_REQUEST_STATUS, request_id);
 	bfcp_attrs_add_request_status(&ors->children, status, 0);
 	bfcp_attrs_add_group(&children, BFCP_A_FLOOR_REQUEST_STATUS, floor_id);
@@ -144,8 +145,7 @@ static void add_request_info(bfcp_attrs *l, uint16_t request_id, uint16_t floor_
 }
 
 static void send_request_status(bfcp_floor_server *s, bfcp_outbox *out, const client *c,
-				const bfcp_msg *request, uint16_t request_id, uint16_t floor_id,
-				uint8_t status)
+	const bfcp_msg *request, uint16_t request_id, uint16_t floor_id, uint8_t status)
 {
 	if (c == NULL || c->version == 0)
 		return;
@@ -156,7 +156,7 @@ static void send_request_status(bfcp_floor_server *s, bfcp_outbox *out, const cl
 }
 
 static void send_floor_status(bfcp_floor_server *s, bfcp_outbox *out, const client *c,
-			      const floor_state *f, const bfcp_msg *request)
+	const floor_state *f, const bfcp_msg *request)
 {
 	if (c->version == 0)
 		return;
@@ -164,7 +164,8 @@ static void send_floor_status(bfcp_floor_server *s, bfcp_outbox *out, const clie
 	msg_to(s, &m, c, BFCP_FLOOR_STATUS, request);
 	bfcp_attrs_add_u16(&m.attrs, BFCP_A_FLOOR_ID, f->floor_id);
 	if (f->holder != 0)
-		add_request_info(&m.attrs, f->request_id, f->floor_id, f->holder, BFCP_STATUS_GRANTED);
+		add_request_info(
+			&m.attrs, f->request_id, f->floor_id, f->holder, BFCP_STATUS_GRANTED);
 	send_msg(out, &m);
 }
 
@@ -175,7 +176,7 @@ static void broadcast_floor_status(bfcp_floor_server *s, bfcp_outbox *out, const
 }
 
 static void send_error(bfcp_floor_server *s, bfcp_outbox *out, const client *c,
-		       const bfcp_msg *request, uint8_t code, const char *info)
+	const bfcp_msg *request, uint8_t code, const char *info)
 {
 	if (c->version == 0)
 		return;
@@ -198,15 +199,17 @@ static uint16_t new_request_id(bfcp_floor_server *s)
 }
 
 /* Grants f to c (request answered with request, or NULL); the old holder is revoked. */
-static void grant(bfcp_floor_server *s, bfcp_outbox *out, client *c, floor_state *f,
-		  const bfcp_msg *request)
+static void grant(
+	bfcp_floor_server *s, bfcp_outbox *out, client *c, floor_state *f, const bfcp_msg *request)
 {
 	if (f->holder != 0 && f->holder != c->user_id) {
 		client *old = find_client(s, f->holder);
-		send_request_status(s, out, old, NULL, f->request_id, f->floor_id, BFCP_STATUS_REVOKED);
+		send_request_status(
+			s, out, old, NULL, f->request_id, f->floor_id, BFCP_STATUS_REVOKED);
 	} else if (f->holder == c->user_id) {
 		/* the holder asks again: its old request ends, the new one is granted */
-		send_request_status(s, out, c, NULL, f->request_id, f->floor_id, BFCP_STATUS_RELEASED);
+		send_request_status(
+			s, out, c, NULL, f->request_id, f->floor_id, BFCP_STATUS_RELEASED);
 	}
 	f->holder = c->user_id;
 	f->request_id = new_request_id(s);
@@ -214,14 +217,15 @@ static void grant(bfcp_floor_server *s, bfcp_outbox *out, client *c, floor_state
 	broadcast_floor_status(s, out, f);
 }
 
-static void release(bfcp_floor_server *s, bfcp_outbox *out, client *c, floor_state *f,
-		    const bfcp_msg *request)
+static void release(
+	bfcp_floor_server *s, bfcp_outbox *out, client *c, floor_state *f, const bfcp_msg *request)
 {
 	uint16_t request_id = f->request_id;
 	f->holder = 0;
 	f->request_id = 0;
 	if (c != NULL)
-		send_request_status(s, out, c, request, request_id, f->floor_id, BFCP_STATUS_RELEASED);
+		send_request_status(
+			s, out, c, request, request_id, f->floor_id, BFCP_STATUS_RELEASED);
 	broadcast_floor_status(s, out, f);
 }
 
@@ -261,10 +265,18 @@ void bfcp_floor_client_remove(bfcp_floor_server *s, uint16_t user_id, bfcp_outbo
 static void hello_ack(bfcp_floor_server *s, bfcp_outbox *out, const client *c, const bfcp_msg *req)
 {
 	static const uint8_t prims[] = {
-		BFCP_FLOOR_REQUEST,	  BFCP_FLOOR_RELEASE,	    BFCP_FLOOR_REQUEST_QUERY,
-		BFCP_FLOOR_REQUEST_STATUS, BFCP_FLOOR_QUERY,	    BFCP_FLOOR_STATUS,
-		BFCP_HELLO,		  BFCP_HELLO_ACK,	    BFCP_ERROR,
-		BFCP_FLOOR_REQUEST_STATUS_ACK, BFCP_FLOOR_STATUS_ACK, BFCP_GOODBYE,
+		BFCP_FLOOR_REQUEST,
+		BFCP_FLOOR_RELEASE,
+		BFCP_FLOOR_REQUEST_QUERY,
+		BFCP_FLOOR_REQUEST_STATUS,
+		BFCP_FLOOR_QUERY,
+		BFCP_FLOOR_STATUS,
+		BFCP_HELLO,
+		BFCP_HELLO_ACK,
+		BFCP_ERROR,
+		BFCP_FLOOR_REQUEST_STATUS_ACK,
+		BFCP_FLOOR_STATUS_ACK,
+		BFCP_GOODBYE,
 		BFCP_GOODBYE_ACK,
 	};
 	uint8_t attrs[BFCP_A_OVERALL_REQUEST_STATUS];
@@ -288,13 +300,13 @@ static bool on_floor_request(bfcp_floor_server *s, bfcp_outbox *out, client *c, 
 			n_floors++;
 		} else if (a->type == BFCP_A_BENEFICIARY_ID && a->u16 != c->user_id) {
 			send_error(s, out, c, m, BFCP_ERR_UNAUTHORIZED,
-				   "third-party floor requests are not allowed");
+				"third-party floor requests are not allowed");
 			return false;
 		}
 	}
 	if (n_floors != 1) {
 		send_error(s, out, c, m, n_floors == 0 ? BFCP_ERR_PARSE : BFCP_ERR_GENERIC,
-			   "a floor request names exactly one floor");
+			"a floor request names exactly one floor");
 		return false;
 	}
 	floor_state *f = find_floor(s, fid->u16);
@@ -317,8 +329,8 @@ static floor_state *floor_of_request(bfcp_floor_server *s, const client *c, cons
 	return NULL;
 }
 
-bool bfcp_floor_receive(bfcp_floor_server *s, uint16_t user_id, const uint8_t *buf, size_t len,
-			bfcp_outbox *out)
+bool bfcp_floor_receive(
+	bfcp_floor_server *s, uint16_t user_id, const uint8_t *buf, size_t len, bfcp_outbox *out)
 {
 	client *c = find_client(s, user_id);
 	if (c == NULL || c->version == 0)
@@ -339,9 +351,10 @@ bool bfcp_floor_receive(bfcp_floor_server *s, uint16_t user_id, const uint8_t *b
 		return false;
 	}
 	bool ok = true;
-	bool answer = m.primitive != BFCP_ERROR && m.primitive != BFCP_HELLO_ACK &&
-		      m.primitive != BFCP_GOODBYE_ACK && m.primitive != BFCP_FLOOR_STATUS_ACK &&
-		      m.primitive != BFCP_FLOOR_REQUEST_STATUS_ACK && m.primitive != BFCP_CHAIR_ACTION_ACK;
+	bool answer = m.primitive != BFCP_ERROR && m.primitive != BFCP_HELLO_ACK
+		&& m.primitive != BFCP_GOODBYE_ACK && m.primitive != BFCP_FLOOR_STATUS_ACK
+		&& m.primitive != BFCP_FLOOR_REQUEST_STATUS_ACK
+		&& m.primitive != BFCP_CHAIR_ACTION_ACK;
 	if (m.conference_id != s->conference_id) {
 		if (answer)
 			send_error(s, out, c, &m, BFCP_ERR_CONF_NOT_EXIST, NULL);
@@ -358,23 +371,20 @@ bool bfcp_floor_receive(bfcp_floor_server *s, uint16_t user_id, const uint8_t *b
 		floor_state *f;
 		const bfcp_attr *fid;
 		switch (m.primitive) {
-		case BFCP_HELLO:
-			hello_ack(s, out, c, &m);
-			break;
-		case BFCP_FLOOR_REQUEST:
-			ok = on_floor_request(s, out, c, &m);
-			break;
+		case BFCP_HELLO: hello_ack(s, out, c, &m); break;
+		case BFCP_FLOOR_REQUEST: ok = on_floor_request(s, out, c, &m); break;
 		case BFCP_FLOOR_RELEASE:
 		case BFCP_FLOOR_REQUEST_QUERY:
 			f = floor_of_request(s, c, &m);
 			if (f == NULL) {
-				send_error(s, out, c, &m, BFCP_ERR_FLOOR_REQUEST_ID_NOT_EXIST, NULL);
+				send_error(
+					s, out, c, &m, BFCP_ERR_FLOOR_REQUEST_ID_NOT_EXIST, NULL);
 				ok = false;
 			} else if (m.primitive == BFCP_FLOOR_RELEASE)
 				release(s, out, c, f, &m);
 			else
 				send_request_status(s, out, c, &m, f->request_id, f->floor_id,
-						    BFCP_STATUS_GRANTED);
+					BFCP_STATUS_GRANTED);
 			break;
 		case BFCP_FLOOR_QUERY:
 			fid = bfcp_attrs_first(&m.attrs, BFCP_A_FLOOR_ID);
@@ -396,8 +406,7 @@ bool bfcp_floor_receive(bfcp_floor_server *s, uint16_t user_id, const uint8_t *b
 		case BFCP_HELLO_ACK:
 		case BFCP_GOODBYE_ACK:
 		case BFCP_FLOOR_STATUS_ACK:
-		case BFCP_FLOOR_REQUEST_STATUS_ACK:
-			break;
+		case BFCP_FLOOR_REQUEST_STATUS_ACK: break;
 		default: /* a primitive a client does not send to a server (or chair ones) */
 			send_error(s, out, c, &m, BFCP_ERR_UNAUTHORIZED, NULL);
 			ok = false;

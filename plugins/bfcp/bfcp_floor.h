@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define BFCP_FLOOR_MAX_CLIENTS 256
-#define BFCP_FLOOR_MAX_FLOORS 16
+#define BFCP_FLOOR_MAX_FLOORS  16
 
 typedef struct {
 	uint16_t user_id;
@@ -66,8 +66,8 @@ uint16_t bfcp_floor_holder(const bfcp_floor_server *s, uint16_t floor_id);
  * FloorStatus, Goodbye with GoodbyeAck (and the client leaves). Returns false when the message
  * was refused (an Error is in out when one is due).
  */
-bool bfcp_floor_receive(bfcp_floor_server *s, uint16_t user_id, const uint8_t *buf, size_t len,
-			bfcp_outbox *out);
+bool bfcp_floor_receive(
+	bfcp_floor_server *s, uint16_t user_id, const uint8_t *buf, size_t len, bfcp_outbox *out);
 
 /* A holder that is not a BFCP client (or one on its behalf) takes / drops the floor. */
 bool bfcp_floor_take(bfcp_floor_server *s, uint16_t user_id, uint16_t floor_id, bfcp_outbox *out);

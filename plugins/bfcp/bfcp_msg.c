@@ -9,11 +9,24 @@
 #include <string.h>
 
 static const char *const primitive_names[] = {
-	NULL,		   "FloorRequest",	  "FloorRelease",	   "FloorRequestQuery",
-	"FloorRequestStatus", "UserQuery",	  "UserStatus",		   "FloorQuery",
-	"FloorStatus",	   "ChairAction",	  "ChairActionAck",	   "Hello",
-	"HelloAck",	   "Error",		  "FloorRequestStatusAck", "FloorStatusAck",
-	"Goodbye",	   "GoodbyeAck",
+	NULL,
+	"FloorRequest",
+	"FloorRelease",
+	"FloorRequestQuery",
+	"FloorRequestStatus",
+	"UserQuery",
+	"UserStatus",
+	"FloorQuery",
+	"FloorStatus",
+	"ChairAction",
+	"ChairActionAck",
+	"Hello",
+	"HelloAck",
+	"Error",
+	"FloorRequestStatusAck",
+	"FloorStatusAck",
+	"Goodbye",
+	"GoodbyeAck",
 };
 
 bool bfcp_primitive_known(uint8_t p)
@@ -27,44 +40,45 @@ const char *bfcp_primitive_name(uint8_t p)
 }
 
 /* The shape of each attribute type's value. */
-typedef enum { SHAPE_NONE, SHAPE_U16, SHAPE_PRIORITY, SHAPE_STATUS, SHAPE_ERROR, SHAPE_BYTES, SHAPE_GROUP } shape;
+typedef enum {
+	SHAPE_NONE,
+	SHAPE_U16,
+	SHAPE_PRIORITY,
+	SHAPE_STATUS,
+	SHAPE_ERROR,
+	SHAPE_BYTES,
+	SHAPE_GROUP
+} shape;
 
 static shape attr_shape(uint8_t type)
 {
 	switch (type) {
 	case BFCP_A_BENEFICIARY_ID:
 	case BFCP_A_FLOOR_ID:
-	case BFCP_A_FLOOR_REQUEST_ID:
-		return SHAPE_U16;
-	case BFCP_A_PRIORITY:
-		return SHAPE_PRIORITY;
-	case BFCP_A_REQUEST_STATUS:
-		return SHAPE_STATUS;
-	case BFCP_A_ERROR_CODE:
-		return SHAPE_ERROR;
+	case BFCP_A_FLOOR_REQUEST_ID: return SHAPE_U16;
+	case BFCP_A_PRIORITY: return SHAPE_PRIORITY;
+	case BFCP_A_REQUEST_STATUS: return SHAPE_STATUS;
+	case BFCP_A_ERROR_CODE: return SHAPE_ERROR;
 	case BFCP_A_ERROR_INFO:
 	case BFCP_A_PARTICIPANT_PROVIDED_INFO:
 	case BFCP_A_STATUS_INFO:
 	case BFCP_A_SUPPORTED_ATTRIBUTES:
 	case BFCP_A_SUPPORTED_PRIMITIVES:
 	case BFCP_A_USER_DISPLAY_NAME:
-	case BFCP_A_USER_URI:
-		return SHAPE_BYTES;
+	case BFCP_A_USER_URI: return SHAPE_BYTES;
 	case BFCP_A_BENEFICIARY_INFORMATION:
 	case BFCP_A_FLOOR_REQUEST_INFORMATION:
 	case BFCP_A_REQUESTED_BY_INFORMATION:
 	case BFCP_A_FLOOR_REQUEST_STATUS:
-	case BFCP_A_OVERALL_REQUEST_STATUS:
-		return SHAPE_GROUP;
-	default:
-		return SHAPE_NONE;
+	case BFCP_A_OVERALL_REQUEST_STATUS: return SHAPE_GROUP;
+	default: return SHAPE_NONE;
 	}
 }
 
 /* ---- building ------------------------------------------------------------------------- */
 
 void bfcp_msg_init(bfcp_msg *m, uint8_t version, uint8_t primitive, uint32_t conference_id,
-		   uint16_t transaction_id, uint16_t user_id)
+	uint16_t transaction_id, uint16_t user_id)
 {
 	memset(m, 0, sizeof(*m));
 	m->version = version;
@@ -121,8 +135,8 @@ bfcp_attr *bfcp_attrs_add_priority(bfcp_attrs *l, uint8_t priority)
 	return a;
 }
 
-bfcp_attr *bfcp_attrs_add_error_code(bfcp_attrs *l, uint8_t code, const uint8_t *details,
-				     size_t len)
+bfcp_attr *bfcp_attrs_add_error_code(
+	bfcp_attrs *l, uint8_t code, const uint8_t *details, size_t len)
 {
 	bfcp_attr *a = bfcp_attrs_add_bytes(l, BFCP_A_ERROR_CODE, details, len);
 	a->error_code = code;
@@ -174,7 +188,7 @@ static void append(GByteArray *b, const void *p, size_t n)
 
 static void pad4(GByteArray *b, size_t start)
 {
-	static const uint8_t zero[3] = {0};
+	static const uint8_t zero[3] = { 0 };
 	size_t used = b->len - start;
 	if (used % 4)
 		append(b, zero, 4 - used % 4);
@@ -187,7 +201,7 @@ static bool encode_attr(GByteArray *b, const bfcp_attr *a, int depth)
 	if (a->type == 0 || a->type > 127)
 		return false;
 	size_t start = b->len;
-	uint8_t hdr[2] = {(uint8_t)(a->type << 1 | (a->mandatory ? 1 : 0)), 0};
+	uint8_t hdr[2] = { (uint8_t)(a->type << 1 | (a->mandatory ? 1 : 0)), 0 };
 	append(b, hdr, 2);
 	uint8_t v[3];
 	switch (attr_shape(a->type)) {
@@ -212,9 +226,7 @@ static bool encode_attr(GByteArray *b, const bfcp_attr *a, int depth)
 		append(b, &a->error_code, 1);
 		append(b, a->data, a->len);
 		break;
-	case SHAPE_BYTES:
-		append(b, a->data, a->len);
-		break;
+	case SHAPE_BYTES: append(b, a->data, a->len); break;
 	case SHAPE_GROUP:
 		if (depth >= BFCP_MAX_DEPTH)
 			return false;
@@ -224,9 +236,7 @@ static bool encode_attr(GByteArray *b, const bfcp_attr *a, int depth)
 		if (!encode_attrs(b, &a->children, depth + 1))
 			return false;
 		break;
-	case SHAPE_NONE:
-		append(b, a->data, a->len);
-		break;
+	case SHAPE_NONE: append(b, a->data, a->len); break;
 	}
 	size_t len = b->len - start;
 	if (len > 255)
@@ -251,7 +261,7 @@ bool bfcp_msg_pack(const bfcp_msg *m, uint8_t **out, size_t *out_len)
 	if (m->version != 1 && m->version != 2)
 		return false;
 	GByteArray *b = g_byte_array_new();
-	uint8_t hdr[BFCP_HEADER_LEN] = {0};
+	uint8_t hdr[BFCP_HEADER_LEN] = { 0 };
 	hdr[0] = (uint8_t)(m->version << 5 | (m->responder && m->version == 2 ? 0x10 : 0));
 	hdr[1] = m->primitive;
 	hdr[4] = (uint8_t)(m->conference_id >> 24);
@@ -346,20 +356,19 @@ static bool decode_attrs(decoder *d, const uint8_t *buf, size_t len, bfcp_attrs 
 				return fail(d, BFCP_ERR_PARSE, "attribute length");
 			a = bfcp_attrs_add_error_code(l, v[0], v + 1, vlen - 1);
 			break;
-		case SHAPE_BYTES:
-			a = bfcp_attrs_add_bytes(l, type, v, vlen);
-			break;
+		case SHAPE_BYTES: a = bfcp_attrs_add_bytes(l, type, v, vlen); break;
 		case SHAPE_GROUP:
 		default:
 			if (vlen < 2)
 				return fail(d, BFCP_ERR_PARSE, "attribute length");
 			if (depth >= BFCP_MAX_DEPTH)
-				return fail(d, BFCP_ERR_PARSE, "grouped attributes nested too deep");
+				return fail(
+					d, BFCP_ERR_PARSE, "grouped attributes nested too deep");
 			a = attrs_add(l, type);
 			a->u16 = get16(v);
 			/* a's address may move when the list grows: decode into a local list */
 			{
-				bfcp_attrs children = {0};
+				bfcp_attrs children = { 0 };
 				bool ok = decode_attrs(d, v + 2, vlen - 2, &children, depth + 1);
 				l->v[l->n - 1].children = children;
 				if (!ok)
@@ -377,7 +386,7 @@ bool bfcp_msg_parse(const uint8_t *buf, size_t len, bfcp_msg *m, bfcp_decode_err
 {
 	memset(m, 0, sizeof(*m));
 	memset(err, 0, sizeof(*err));
-	decoder d = {.err = err};
+	decoder d = { .err = err };
 	if (buf == NULL || len < BFCP_HEADER_LEN) {
 		err->code = BFCP_ERR_PARSE;
 		err->info = "shorter than the common header";
@@ -386,15 +395,17 @@ bool bfcp_msg_parse(const uint8_t *buf, size_t len, bfcp_msg *m, bfcp_decode_err
 	err->have_header = true;
 	err->version = buf[0] >> 5;
 	err->primitive = buf[1];
-	err->conference_id = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
+	err->conference_id = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8
+		| buf[7];
 	err->transaction_id = get16(buf + 8);
 	err->user_id = get16(buf + 10);
 	/* never answer an Error or an Ack with an Error (two servers would ping-pong) */
-	err->reply = buf[1] != BFCP_ERROR && buf[1] != BFCP_HELLO_ACK && buf[1] != BFCP_GOODBYE_ACK &&
-		     buf[1] != BFCP_FLOOR_STATUS_ACK && buf[1] != BFCP_FLOOR_REQUEST_STATUS_ACK &&
-		     buf[1] != BFCP_CHAIR_ACTION_ACK;
+	err->reply = buf[1] != BFCP_ERROR && buf[1] != BFCP_HELLO_ACK && buf[1] != BFCP_GOODBYE_ACK
+		&& buf[1] != BFCP_FLOOR_STATUS_ACK && buf[1] != BFCP_FLOOR_REQUEST_STATUS_ACK
+		&& buf[1] != BFCP_CHAIR_ACTION_ACK;
 	if (err->version != 1 && err->version != 2)
-		return fail(&d, BFCP_ERR_UNSUPPORTED_VERSION, "version 1 (TCP) and 2 (UDP) are supported");
+		return fail(&d, BFCP_ERR_UNSUPPORTED_VERSION,
+			"version 1 (TCP) and 2 (UDP) are supported");
 	if (buf[0] & 0x08)
 		return fail(&d, BFCP_ERR_PARSE, "fragmented messages are not supported");
 	if (bfcp_msg_frame_length(buf, len) != len)
@@ -424,9 +435,11 @@ uint8_t *bfcp_error_reply(const bfcp_decode_error *err, uint8_t fallback_version
 	*out_len = 0;
 	if (!err->have_header || !err->reply)
 		return NULL;
-	uint8_t version = (err->version == 1 || err->version == 2) ? err->version : fallback_version;
+	uint8_t version = (err->version == 1 || err->version == 2) ? err->version
+								   : fallback_version;
 	bfcp_msg m;
-	bfcp_msg_init(&m, version, BFCP_ERROR, err->conference_id, err->transaction_id, err->user_id);
+	bfcp_msg_init(
+		&m, version, BFCP_ERROR, err->conference_id, err->transaction_id, err->user_id);
 	m.responder = true;
 	uint8_t details[BFCP_MAX_UNKNOWN];
 	size_t n = 0;

@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BFCP_HEADER_LEN 12
-#define BFCP_MAX_DEPTH 3
-#define BFCP_MAX_ATTRS 128
+#define BFCP_HEADER_LEN  12
+#define BFCP_MAX_DEPTH   3
+#define BFCP_MAX_ATTRS   128
 #define BFCP_MAX_UNKNOWN 16
 
 typedef enum {
@@ -132,7 +132,7 @@ struct bfcp_attr {
 
 typedef struct {
 	uint8_t version; /* 1 (TCP) or 2 (UDP) */
-	bool responder;	 /* R bit (version 2): a response */
+	bool responder;  /* R bit (version 2): a response */
 	uint8_t primitive;
 	uint32_t conference_id;
 	uint16_t transaction_id;
@@ -143,12 +143,12 @@ typedef struct {
 /* What a decode that failed tells the caller, and what to answer. */
 typedef struct {
 	bool have_header; /* the common header was read: an Error reply can be addressed */
-	bool reply;	  /* an Error message should be sent back (never for an Error received) */
+	bool reply;       /* an Error message should be sent back (never for an Error received) */
 	uint8_t version, primitive;
 	uint32_t conference_id;
 	uint16_t transaction_id, user_id;
-	uint8_t code; /* bfcp_error_code */
-	const char *info; /* static text for ERROR-INFO, or NULL */
+	uint8_t code;                      /* bfcp_error_code */
+	const char *info;                  /* static text for ERROR-INFO, or NULL */
 	uint8_t unknown[BFCP_MAX_UNKNOWN]; /* code 4: the unknown mandatory attribute types */
 	size_t n_unknown;
 } bfcp_decode_error;
@@ -159,14 +159,14 @@ const char *bfcp_primitive_name(uint8_t primitive);
 /* Building a message (the attrs lists grow; the returned pointer is valid until the next add
  * to the same list). */
 void bfcp_msg_init(bfcp_msg *m, uint8_t version, uint8_t primitive, uint32_t conference_id,
-		   uint16_t transaction_id, uint16_t user_id);
+	uint16_t transaction_id, uint16_t user_id);
 bfcp_attr *bfcp_attrs_add_u16(bfcp_attrs *l, uint8_t type, uint16_t value);
 bfcp_attr *bfcp_attrs_add_bytes(bfcp_attrs *l, uint8_t type, const void *data, size_t len);
 bfcp_attr *bfcp_attrs_add_string(bfcp_attrs *l, uint8_t type, const char *s);
 bfcp_attr *bfcp_attrs_add_request_status(bfcp_attrs *l, uint8_t status, uint8_t queue_pos);
 bfcp_attr *bfcp_attrs_add_priority(bfcp_attrs *l, uint8_t priority);
-bfcp_attr *bfcp_attrs_add_error_code(bfcp_attrs *l, uint8_t code, const uint8_t *details,
-				     size_t len);
+bfcp_attr *bfcp_attrs_add_error_code(
+	bfcp_attrs *l, uint8_t code, const uint8_t *details, size_t len);
 bfcp_attr *bfcp_attrs_add_group(bfcp_attrs *l, uint8_t type, uint16_t id);
 /* The first attribute of that type in the list (not inside groups), or NULL. */
 const bfcp_attr *bfcp_attrs_first(const bfcp_attrs *l, uint8_t type);

@@ -78,7 +78,12 @@ static bfcp_sdp_proto parse_proto(const char *w, size_t n)
 	return BFCP_PROTO_NONE;
 }
 
-typedef enum { IN_SESSION, IN_BFCP, IN_VIDEO, IN_OTHER } section;
+typedef enum {
+	IN_SESSION,
+	IN_BFCP,
+	IN_VIDEO,
+	IN_OTHER
+} section;
 
 static void on_bfcp_attr(bfcp_sdp_offer *o, const char *name, size_t nl, const char *val, size_t vl)
 {
@@ -107,8 +112,8 @@ static void on_bfcp_attr(bfcp_sdp_offer *o, const char *name, size_t nl, const c
 		}
 	} else if (word_is(name, nl, "floorid")) {
 		size_t k = split(val, vl, w, wl, 2 + BFCP_SDP_MAX_LABELS);
-		if (k < 1 || !parse_uint(w[0], wl[0], UINT16_MAX, &v) || v == 0 ||
-		    o->n_floors >= BFCP_SDP_MAX_FLOORS)
+		if (k < 1 || !parse_uint(w[0], wl[0], UINT16_MAX, &v) || v == 0
+			|| o->n_floors >= BFCP_SDP_MAX_FLOORS)
 			return;
 		bfcp_sdp_floor *f = &o->floors[o->n_floors++];
 		memset(f, 0, sizeof(*f));
@@ -152,7 +157,8 @@ static void on_bfcp_attr(bfcp_sdp_offer *o, const char *name, size_t nl, const c
 	}
 }
 
-static void on_video_attr(bfcp_sdp_video *vd, const char *name, size_t nl, const char *val, size_t vl)
+static void on_video_attr(
+	bfcp_sdp_video *vd, const char *name, size_t nl, const char *val, size_t vl)
 {
 	if (word_is(name, nl, "content")) {
 		/* a comma-separated list */
@@ -217,15 +223,15 @@ bool bfcp_sdp_parse(const char *sdp, size_t len, bfcp_sdp_offer *o)
 			uint64_t port = 0;
 			size_t k = split(body, bl, w, wl, 4);
 			bool port_ok = k >= 3 && parse_uint(w[1], wl[1], 65535, &port);
-			if (k >= 3 && word_is(w[0], wl[0], "application") && !o->present && port_ok &&
-			    parse_proto(w[2], wl[2]) != BFCP_PROTO_NONE) {
+			if (k >= 3 && word_is(w[0], wl[0], "application") && !o->present && port_ok
+				&& parse_proto(w[2], wl[2]) != BFCP_PROTO_NONE) {
 				o->present = true;
 				o->mline = mline;
 				o->port = (uint16_t)port;
 				o->proto = parse_proto(w[2], wl[2]);
 				sec = IN_BFCP;
-			} else if (k >= 3 && word_is(w[0], wl[0], "video") && port_ok &&
-				   o->n_videos < BFCP_SDP_MAX_VIDEOS) {
+			} else if (k >= 3 && word_is(w[0], wl[0], "video") && port_ok
+				&& o->n_videos < BFCP_SDP_MAX_VIDEOS) {
 				vd = &o->videos[o->n_videos++];
 				memset(vd, 0, sizeof(*vd));
 				vd->mline = mline;
@@ -260,7 +266,7 @@ int bfcp_sdp_slides_video(const bfcp_sdp_offer *o)
 }
 
 bool bfcp_sdp_choose(const bfcp_sdp_offer *o, uint16_t port, uint32_t confid, uint16_t userid,
-		     uint16_t floor_id, uint32_t slides_label, bfcp_sdp_answer *a, const char **why)
+	uint16_t floor_id, uint32_t slides_label, bfcp_sdp_answer *a, const char **why)
 {
 	const char *dummy;
 	if (why == NULL)
@@ -313,13 +319,9 @@ bool bfcp_sdp_choose(const bfcp_sdp_offer *o, uint16_t port, uint32_t confid, ui
 	case BFCP_SETUP_NONE: /* RFC 8856: the offerer's default is active */
 		a->setup = BFCP_SETUP_PASSIVE;
 		break;
-	case BFCP_SETUP_PASSIVE:
-		a->setup = BFCP_SETUP_ACTIVE;
-		break;
+	case BFCP_SETUP_PASSIVE: a->setup = BFCP_SETUP_ACTIVE; break;
 	case BFCP_SETUP_HOLDCONN:
-	default:
-		*why = "a=setup:holdconn";
-		return false;
+	default: *why = "a=setup:holdconn"; return false;
 	}
 	return true;
 }
@@ -328,17 +330,12 @@ char *bfcp_sdp_write_answer(const bfcp_sdp_answer *a)
 {
 	const char *proto = NULL;
 	switch (a->proto) {
-	case BFCP_PROTO_TCP:
-		proto = "TCP/BFCP";
-		break;
-	case BFCP_PROTO_UDP:
-		proto = "UDP/BFCP";
-		break;
-	default:
-		return NULL;
+	case BFCP_PROTO_TCP: proto = "TCP/BFCP"; break;
+	case BFCP_PROTO_UDP: proto = "UDP/BFCP"; break;
+	default: return NULL;
 	}
-	if (a->port == 0 || a->confid == 0 || a->userid == 0 || a->floor_id == 0 ||
-	    (a->bfcpver != 1 && a->bfcpver != 2))
+	if (a->port == 0 || a->confid == 0 || a->userid == 0 || a->floor_id == 0
+		|| (a->bfcpver != 1 && a->bfcpver != 2))
 		return NULL;
 	const char *setup = NULL;
 	if (a->proto == BFCP_PROTO_TCP) {

@@ -23,18 +23,22 @@
 #define BFCP_SDP_MAX_FLOORS 8
 #define BFCP_SDP_MAX_LABELS 4
 #define BFCP_SDP_MAX_VIDEOS 8
-#define BFCP_SDP_LABEL_MAX 32
+#define BFCP_SDP_LABEL_MAX  32
 
 typedef enum {
 	BFCP_PROTO_NONE = 0,
-	BFCP_PROTO_TCP,	    /* TCP/BFCP */
+	BFCP_PROTO_TCP,     /* TCP/BFCP */
 	BFCP_PROTO_TCP_TLS, /* TCP/TLS/BFCP */
-	BFCP_PROTO_UDP,	    /* UDP/BFCP */
+	BFCP_PROTO_UDP,     /* UDP/BFCP */
 	BFCP_PROTO_UDP_TLS, /* UDP/TLS/BFCP (DTLS) */
 } bfcp_sdp_proto;
 
 /* a=floorctrl roles, as a bit set */
-enum { BFCP_ROLE_C_ONLY = 1, BFCP_ROLE_S_ONLY = 2, BFCP_ROLE_C_S = 4 };
+enum {
+	BFCP_ROLE_C_ONLY = 1,
+	BFCP_ROLE_S_ONLY = 2,
+	BFCP_ROLE_C_S = 4
+};
 
 typedef enum {
 	BFCP_SETUP_NONE = 0,
@@ -61,9 +65,9 @@ typedef struct {
 } bfcp_sdp_floor;
 
 typedef struct {
-	int mline;     /* index of the m= line in the SDP (0 = first) */
-	uint16_t port; /* 0: refused/disabled */
-	unsigned content; /* BFCP_CONTENT_* bits */
+	int mline;                          /* index of the m= line in the SDP (0 = first) */
+	uint16_t port;                      /* 0: refused/disabled */
+	unsigned content;                   /* BFCP_CONTENT_* bits */
 	char label[BFCP_SDP_LABEL_MAX + 1]; /* "" when none (or not a valid token) */
 } bfcp_sdp_video;
 
@@ -80,7 +84,7 @@ typedef struct {
 	size_t n_floors;
 	bfcp_sdp_setup setup;
 	bool connection_existing; /* a=connection:existing (default new) */
-	unsigned bfcpver; /* bit (1 << v) for each version listed; 0 when none */
+	unsigned bfcpver;         /* bit (1 << v) for each version listed; 0 when none */
 	bfcp_sdp_video videos[BFCP_SDP_MAX_VIDEOS];
 	size_t n_videos;
 } bfcp_sdp_offer;
@@ -98,7 +102,7 @@ typedef struct {
 	bfcp_sdp_proto proto;
 	bfcp_sdp_setup setup; /* ours: NONE over UDP */
 	uint32_t confid;
-	uint16_t userid;  /* the user id we give the offerer */
+	uint16_t userid; /* the user id we give the offerer */
 	uint16_t floor_id;
 	uint32_t slides_label; /* a=label of our slides video line: a number we chose */
 	uint8_t bfcpver;       /* 1 (TCP) or 2 (UDP) */
@@ -111,9 +115,8 @@ typedef struct {
  * active, actpass with passive, and holdconn is refused. The ids and the label are the
  * caller's choice. false (and *why) when we cannot answer with a BFCP line (answer port 0).
  */
-bool bfcp_sdp_choose(const bfcp_sdp_offer *offer, uint16_t port, uint32_t confid,
-		     uint16_t userid, uint16_t floor_id, uint32_t slides_label,
-		     bfcp_sdp_answer *answer, const char **why);
+bool bfcp_sdp_choose(const bfcp_sdp_offer *offer, uint16_t port, uint32_t confid, uint16_t userid,
+	uint16_t floor_id, uint32_t slides_label, bfcp_sdp_answer *answer, const char **why);
 
 /* Writes the m=application line and its attributes (CRLF line ends; g_free it). NULL when the
  * answer's values are not valid. */

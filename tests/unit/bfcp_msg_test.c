@@ -65,19 +65,19 @@ static void every_attribute_round_trips_with_padding(void)
 	bfcp_attrs_add_u16(&in.attrs, BFCP_A_FLOOR_REQUEST_ID, 0x7777);
 	bfcp_attrs_add_priority(&in.attrs, 4);
 	bfcp_attrs_add_request_status(&in.attrs, BFCP_STATUS_GRANTED, 5);
-	const uint8_t details[] = {0x7e, 0x40, 0x22};
+	const uint8_t details[] = { 0x7e, 0x40, 0x22 };
 	bfcp_attrs_add_error_code(&in.attrs, BFCP_ERR_UNKNOWN_MANDATORY_ATTR, details, 3);
 	bfcp_attrs_add_string(&in.attrs, BFCP_A_ERROR_INFO, "e");
 	bfcp_attrs_add_string(&in.attrs, BFCP_A_USER_DISPLAY_NAME, "Room 1 Poly");
 	bfcp_attrs_add_string(&in.attrs, BFCP_A_USER_URI, "sip:room1@example.org");
 	bfcp_attrs_add_string(&in.attrs, BFCP_A_PARTICIPANT_PROVIDED_INFO, "ab");
 	bfcp_attrs_add_string(&in.attrs, BFCP_A_STATUS_INFO, "");
-	const uint8_t prims[] = {1, 2, 11};
+	const uint8_t prims[] = { 1, 2, 11 };
 	bfcp_attrs_add_bytes(&in.attrs, BFCP_A_SUPPORTED_PRIMITIVES, prims, 3);
-	const uint8_t attrs[] = {2, 4, 6, 8};
+	const uint8_t attrs[] = { 2, 4, 6, 8 };
 	bfcp_attrs_add_bytes(&in.attrs, BFCP_A_SUPPORTED_ATTRIBUTES, attrs, 4);
 	bfcp_attr *fri = bfcp_attrs_add_group(&in.attrs, BFCP_A_FLOOR_REQUEST_INFORMATION, 9);
-	bfcp_attrs ch = {0};
+	bfcp_attrs ch = { 0 };
 	bfcp_attr *ors = bfcp_attrs_add_group(&ch, BFCP_A_OVERALL_REQUEST_STATUS, 9);
 	bfcp_attrs_add_request_status(&ors->children, BFCP_STATUS_REVOKED, 0);
 	bfcp_attrs_add_string(&ors->children, BFCP_A_STATUS_INFO, "taken");
@@ -102,11 +102,12 @@ static void every_attribute_round_trips_with_padding(void)
 	g_assert_cmpmem(ec->data, ec->len, details, 3);
 	g_assert_cmpstr((char *)bfcp_attrs_first(&out.attrs, BFCP_A_ERROR_INFO)->data, ==, "e");
 	g_assert_cmpstr((char *)bfcp_attrs_first(&out.attrs, BFCP_A_USER_DISPLAY_NAME)->data, ==,
-			"Room 1 Poly");
+		"Room 1 Poly");
 	g_assert_cmpstr((char *)bfcp_attrs_first(&out.attrs, BFCP_A_USER_URI)->data, ==,
-			"sip:room1@example.org");
-	g_assert_cmpstr((char *)bfcp_attrs_first(&out.attrs, BFCP_A_PARTICIPANT_PROVIDED_INFO)->data,
-			==, "ab");
+		"sip:room1@example.org");
+	g_assert_cmpstr(
+		(char *)bfcp_attrs_first(&out.attrs, BFCP_A_PARTICIPANT_PROVIDED_INFO)->data, ==,
+		"ab");
 	g_assert_cmpuint(bfcp_attrs_first(&out.attrs, BFCP_A_STATUS_INFO)->len, ==, 0);
 	const bfcp_attr *sp = bfcp_attrs_first(&out.attrs, BFCP_A_SUPPORTED_PRIMITIVES);
 	g_assert_cmpmem(sp->data, sp->len, prims, 3);
@@ -117,18 +118,18 @@ static void every_attribute_round_trips_with_padding(void)
 	g_assert_cmpuint(ofri->children.n, ==, 4);
 	const bfcp_attr *oors = bfcp_attrs_first(&ofri->children, BFCP_A_OVERALL_REQUEST_STATUS);
 	g_assert_cmpuint(bfcp_attrs_first(&oors->children, BFCP_A_REQUEST_STATUS)->status, ==,
-			 BFCP_STATUS_REVOKED);
-	g_assert_cmpstr((char *)bfcp_attrs_first(&oors->children, BFCP_A_STATUS_INFO)->data, ==,
-			"taken");
-	g_assert_cmpuint(bfcp_attrs_first(&ofri->children, BFCP_A_FLOOR_REQUEST_STATUS)->u16, ==,
-			 0xabcd);
+		BFCP_STATUS_REVOKED);
+	g_assert_cmpstr(
+		(char *)bfcp_attrs_first(&oors->children, BFCP_A_STATUS_INFO)->data, ==, "taken");
+	g_assert_cmpuint(
+		bfcp_attrs_first(&ofri->children, BFCP_A_FLOOR_REQUEST_STATUS)->u16, ==, 0xabcd);
 	const bfcp_attr *obi = bfcp_attrs_first(&ofri->children, BFCP_A_BENEFICIARY_INFORMATION);
 	g_assert_cmpuint(obi->u16, ==, 0x1234);
 	g_assert_cmpstr((char *)bfcp_attrs_first(&obi->children, BFCP_A_USER_URI)->data, ==,
-			"sip:alice@example.org");
+		"sip:alice@example.org");
 	const bfcp_attr *orb = bfcp_attrs_first(&ofri->children, BFCP_A_REQUESTED_BY_INFORMATION);
 	g_assert_cmpstr((char *)bfcp_attrs_first(&orb->children, BFCP_A_USER_DISPLAY_NAME)->data,
-			==, "Bob");
+		==, "Bob");
 	bfcp_msg_clear(&in);
 	bfcp_msg_clear(&out);
 }
@@ -139,8 +140,22 @@ static void every_attribute_round_trips_with_padding(void)
  * 0x05, Length=4, Floor ID=0x0007).
  */
 static const uint8_t rfc_floor_request[] = {
-	0x20, 0x01, 0x00, 0x01, 0x00, 0x00, 0x30, 0x39, 0x00, 0x0a, 0x00, 0x02,
-	0x05, 0x04, 0x00, 0x07,
+	0x20,
+	0x01,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x30,
+	0x39,
+	0x00,
+	0x0a,
+	0x00,
+	0x02,
+	0x05,
+	0x04,
+	0x00,
+	0x07,
 };
 
 /*
@@ -151,12 +166,12 @@ static const uint8_t rfc_floor_request[] = {
  * (Type=12: 0x19) "Ann": length 5, padded with 3 zero octets.
  */
 static const uint8_t rfc_floor_status[] = {
-	0x50, 0x08, 0x00, 0x08, 0x00, 0x00, 0x30, 0x39, 0x00, 0x0b, 0x00, 0x02,
-	0x05, 0x04, 0x00, 0x07,						 /* FLOOR-ID */
-	0x1f, 0x1c, 0x00, 0x01, /* FLOOR-REQUEST-INFORMATION, length 28 */
-	0x25, 0x08, 0x00, 0x01, 0x0b, 0x04, 0x03, 0x00,			 /* ORS + REQUEST-STATUS */
-	0x23, 0x04, 0x00, 0x07,						 /* FRS */
-	0x1d, 0x0c, 0x00, 0x02, 0x19, 0x05, 'A',  'n',	'n', 0x00, 0x00, 0x00, /* BI + name */
+	0x50, 0x08, 0x00, 0x08, 0x00, 0x00, 0x30, 0x39, 0x00, 0x0b, 0x00, 0x02, 0x05, 0x04, 0x00,
+	0x07,                                           /* FLOOR-ID */
+	0x1f, 0x1c, 0x00, 0x01,                         /* FLOOR-REQUEST-INFORMATION, length 28 */
+	0x25, 0x08, 0x00, 0x01, 0x0b, 0x04, 0x03, 0x00, /* ORS + REQUEST-STATUS */
+	0x23, 0x04, 0x00, 0x07,                         /* FRS */
+	0x1d, 0x0c, 0x00, 0x02, 0x19, 0x05, 'A', 'n', 'n', 0x00, 0x00, 0x00, /* BI + name */
 };
 
 static void rfc_figure_bytes_parse_and_pack_back_identically(void)
@@ -185,8 +200,8 @@ static void rfc_figure_bytes_parse_and_pack_back_identically(void)
 	g_assert_nonnull(fri);
 	const bfcp_attr *bi = bfcp_attrs_first(&fri->children, BFCP_A_BENEFICIARY_INFORMATION);
 	g_assert_cmpuint(bi->u16, ==, 2);
-	g_assert_cmpstr((char *)bfcp_attrs_first(&bi->children, BFCP_A_USER_DISPLAY_NAME)->data, ==,
-			"Ann");
+	g_assert_cmpstr(
+		(char *)bfcp_attrs_first(&bi->children, BFCP_A_USER_DISPLAY_NAME)->data, ==, "Ann");
 	g_assert_true(bfcp_msg_pack(&m, &buf, &len));
 	g_assert_cmpmem(buf, len, rfc_floor_status, sizeof(rfc_floor_status));
 	g_free(buf);
@@ -208,7 +223,8 @@ static void expect_refused(const uint8_t *b, size_t n, uint8_t code, bool reply)
 		bfcp_decode_error e2;
 		g_assert_true(parse_copy(r, rl, &em, &e2));
 		g_assert_cmpuint(em.primitive, ==, BFCP_ERROR);
-		g_assert_cmpuint(bfcp_attrs_first(&em.attrs, BFCP_A_ERROR_CODE)->error_code, ==, code);
+		g_assert_cmpuint(
+			bfcp_attrs_first(&em.attrs, BFCP_A_ERROR_CODE)->error_code, ==, code);
 		g_assert_cmpuint(em.transaction_id, ==, e.transaction_id);
 		bfcp_msg_clear(&em);
 		g_free(r);
@@ -226,8 +242,8 @@ static void an_unknown_primitive_is_answered_with_error_3(void)
 static void an_unknown_mandatory_attribute_is_answered_with_error_4_naming_it(void)
 {
 	/* FLOOR-ID, then type 100 mandatory (0xc9) length 3 padded, then type 101 optional */
-	const uint8_t b[] = {0x20, 0x01, 0x00, 0x03, 0, 0, 0, 1, 0, 5, 0, 2,
-			     0x05, 0x04, 0x00, 0x07, 0xc9, 0x03, 0xaa, 0x00, 0xca, 0x02, 0, 0};
+	const uint8_t b[] = { 0x20, 0x01, 0x00, 0x03, 0, 0, 0, 1, 0, 5, 0, 2, 0x05, 0x04, 0x00,
+		0x07, 0xc9, 0x03, 0xaa, 0x00, 0xca, 0x02, 0, 0 };
 	expect_refused(b, sizeof(b), BFCP_ERR_UNKNOWN_MANDATORY_ATTR, true);
 	bfcp_msg m;
 	bfcp_decode_error e;
@@ -277,20 +293,20 @@ static void hostile_lengths_are_refused_without_overreading(void)
 	b[13] = 3;
 	expect_refused(b, sizeof(b), BFCP_ERR_PARSE, true);
 	/* a grouped attribute whose last member's padding passes its end */
-	const uint8_t g[] = {0x20, 0x08, 0x00, 0x02, 0, 0, 0, 1, 0, 5, 0, 2,
-			     0x1f, 0x07, 0x00, 0x01, 0x19, 0x03, 'x', 0x00};
+	const uint8_t g[] = { 0x20, 0x08, 0x00, 0x02, 0, 0, 0, 1, 0, 5, 0, 2, 0x1f, 0x07, 0x00,
+		0x01, 0x19, 0x03, 'x', 0x00 };
 	expect_refused(g, sizeof(g), BFCP_ERR_PARSE, true);
 }
 
 static void deep_nesting_is_refused(void)
 {
 	/* FRI in FRI in FRI in FRI: depth 4 */
-	const uint8_t b[] = {0x20, 0x08, 0x00, 0x04, 0, 0, 0, 1, 0, 5, 0, 2,
-			     0x1f, 0x10, 0, 1, 0x1f, 0x0c, 0, 1, 0x1f, 0x08, 0, 1, 0x1f, 0x04, 0, 1};
+	const uint8_t b[] = { 0x20, 0x08, 0x00, 0x04, 0, 0, 0, 1, 0, 5, 0, 2, 0x1f, 0x10, 0, 1,
+		0x1f, 0x0c, 0, 1, 0x1f, 0x08, 0, 1, 0x1f, 0x04, 0, 1 };
 	expect_refused(b, sizeof(b), BFCP_ERR_PARSE, true);
 	/* depth 3 is fine */
-	uint8_t ok[] = {0x20, 0x08, 0x00, 0x03, 0, 0, 0, 1, 0, 5, 0, 2,
-			0x1f, 0x0c, 0, 1, 0x1f, 0x08, 0, 1, 0x1f, 0x04, 0, 1};
+	uint8_t ok[] = { 0x20, 0x08, 0x00, 0x03, 0, 0, 0, 1, 0, 5, 0, 2, 0x1f, 0x0c, 0, 1, 0x1f,
+		0x08, 0, 1, 0x1f, 0x04, 0, 1 };
 	bfcp_msg m;
 	bfcp_decode_error e;
 	g_assert_true(parse_copy(ok, sizeof(ok), &m, &e));
@@ -359,24 +375,26 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/bfcp/msg/every primitive round trips in both versions",
-			every_primitive_round_trips_in_both_versions);
+		every_primitive_round_trips_in_both_versions);
 	g_test_add_func("/bfcp/msg/every attribute round trips with padding",
-			every_attribute_round_trips_with_padding);
+		every_attribute_round_trips_with_padding);
 	g_test_add_func("/bfcp/msg/RFC figure bytes parse and pack back identically",
-			rfc_figure_bytes_parse_and_pack_back_identically);
+		rfc_figure_bytes_parse_and_pack_back_identically);
 	g_test_add_func("/bfcp/msg/an unknown primitive is answered with Error 3",
-			an_unknown_primitive_is_answered_with_error_3);
-	g_test_add_func("/bfcp/msg/an unknown mandatory attribute is answered with Error 4 naming it",
-			an_unknown_mandatory_attribute_is_answered_with_error_4_naming_it);
+		an_unknown_primitive_is_answered_with_error_3);
+	g_test_add_func(
+		"/bfcp/msg/an unknown mandatory attribute is answered with Error 4 naming it",
+		an_unknown_mandatory_attribute_is_answered_with_error_4_naming_it);
 	g_test_add_func("/bfcp/msg/hostile lengths are refused without overreading",
-			hostile_lengths_are_refused_without_overreading);
+		hostile_lengths_are_refused_without_overreading);
 	g_test_add_func("/bfcp/msg/deep nesting is refused", deep_nesting_is_refused);
-	g_test_add_func("/bfcp/msg/too many attributes are refused", too_many_attributes_are_refused);
+	g_test_add_func(
+		"/bfcp/msg/too many attributes are refused", too_many_attributes_are_refused);
 	g_test_add_func("/bfcp/msg/fragments and other versions are refused",
-			fragments_and_other_versions_are_refused);
+		fragments_and_other_versions_are_refused);
 	g_test_add_func("/bfcp/msg/an Error is never answered with an Error",
-			an_error_is_never_answered_with_an_error);
+		an_error_is_never_answered_with_an_error);
 	g_test_add_func("/bfcp/msg/oversized attributes are not packed",
-			oversized_attributes_are_not_packed);
+		oversized_attributes_are_not_packed);
 	return g_test_run();
 }
