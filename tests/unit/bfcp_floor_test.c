@@ -9,11 +9,11 @@
 #include <glib.h>
 #include <string.h>
 
-#define CONF 4242
+#define CONF  4242
 #define FLOOR 7
 #define ALICE 1 /* BFCP over TCP (version 1) */
-#define BOB 2	/* BFCP over UDP (version 2) */
-#define WEB 3	/* a browser presenting: no BFCP */
+#define BOB   2 /* BFCP over UDP (version 2) */
+#define WEB   3 /* a browser presenting: no BFCP */
 
 static bfcp_floor_server *setup(void)
 {
@@ -29,8 +29,8 @@ static bfcp_floor_server *setup(void)
 }
 
 static bool send_from(bfcp_floor_server *s, uint16_t user, uint8_t version, uint8_t prim,
-		      uint16_t tid, uint32_t conf, uint16_t header_user, bfcp_outbox *out,
-		      uint8_t attr, uint16_t value)
+	uint16_t tid, uint32_t conf, uint16_t header_user, bfcp_outbox *out, uint8_t attr,
+	uint16_t value)
 {
 	bfcp_msg m;
 	bfcp_msg_init(&m, version, prim, conf, tid, header_user);
@@ -53,7 +53,7 @@ static uint8_t version_of(uint16_t user)
 static bool request(bfcp_floor_server *s, uint16_t user, uint16_t tid, bfcp_outbox *out)
 {
 	return send_from(s, user, version_of(user), BFCP_FLOOR_REQUEST, tid, CONF, user, out,
-			 BFCP_A_FLOOR_ID, FLOOR);
+		BFCP_A_FLOOR_ID, FLOOR);
 }
 
 /* The message in out for user with that primitive (parsed into *m), or fails the test. */
@@ -90,8 +90,8 @@ static uint8_t request_status(const bfcp_msg *m, uint16_t *request_id)
 	g_assert_nonnull(fri);
 	const bfcp_attr *ors = bfcp_attrs_first(&fri->children, BFCP_A_OVERALL_REQUEST_STATUS);
 	g_assert_nonnull(ors);
-	g_assert_cmpuint(bfcp_attrs_first(&fri->children, BFCP_A_FLOOR_REQUEST_STATUS)->u16, ==,
-			 FLOOR);
+	g_assert_cmpuint(
+		bfcp_attrs_first(&fri->children, BFCP_A_FLOOR_REQUEST_STATUS)->u16, ==, FLOOR);
 	if (request_id != NULL)
 		*request_id = fri->u16;
 	return bfcp_attrs_first(&ors->children, BFCP_A_REQUEST_STATUS)->status;
@@ -106,7 +106,7 @@ static uint16_t status_holder(const bfcp_msg *m)
 		return 0;
 	const bfcp_attr *ors = bfcp_attrs_first(&fri->children, BFCP_A_OVERALL_REQUEST_STATUS);
 	g_assert_cmpuint(bfcp_attrs_first(&ors->children, BFCP_A_REQUEST_STATUS)->status, ==,
-			 BFCP_STATUS_GRANTED);
+		BFCP_STATUS_GRANTED);
 	return bfcp_attrs_first(&fri->children, BFCP_A_BENEFICIARY_INFORMATION)->u16;
 }
 
@@ -131,7 +131,7 @@ static void expect_error(const bfcp_outbox *out, uint16_t user, uint8_t code, ui
 static void a_request_is_granted_and_everyone_is_told(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	g_assert_true(request(s, ALICE, 11, &out));
 	g_assert_cmpuint(bfcp_floor_holder(s, FLOOR), ==, ALICE);
 	bfcp_msg m;
@@ -153,7 +153,7 @@ static void a_request_is_granted_and_everyone_is_told(void)
 static void a_second_presenter_takes_the_floor_and_the_first_is_revoked(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	g_assert_true(request(s, ALICE, 11, &out));
 	bfcp_outbox_clear(&out);
 	g_assert_true(request(s, BOB, 21, &out));
@@ -177,7 +177,7 @@ static void a_second_presenter_takes_the_floor_and_the_first_is_revoked(void)
 static void release_frees_the_floor_only_for_the_holders_request(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	g_assert_true(request(s, BOB, 21, &out));
 	bfcp_msg m;
 	uint16_t rid;
@@ -187,12 +187,12 @@ static void release_frees_the_floor_only_for_the_holders_request(void)
 	bfcp_outbox_clear(&out);
 	/* Alice cannot release Bob's request */
 	g_assert_false(send_from(s, ALICE, 1, BFCP_FLOOR_RELEASE, 12, CONF, ALICE, &out,
-				 BFCP_A_FLOOR_REQUEST_ID, rid));
+		BFCP_A_FLOOR_REQUEST_ID, rid));
 	expect_error(&out, ALICE, BFCP_ERR_FLOOR_REQUEST_ID_NOT_EXIST, 12);
 	g_assert_cmpuint(bfcp_floor_holder(s, FLOOR), ==, BOB);
 	bfcp_outbox_clear(&out);
-	g_assert_true(send_from(s, BOB, 2, BFCP_FLOOR_RELEASE, 22, CONF, BOB, &out,
-				BFCP_A_FLOOR_REQUEST_ID, rid));
+	g_assert_true(send_from(
+		s, BOB, 2, BFCP_FLOOR_RELEASE, 22, CONF, BOB, &out, BFCP_A_FLOOR_REQUEST_ID, rid));
 	g_assert_cmpuint(bfcp_floor_holder(s, FLOOR), ==, 0);
 	take_msg(&out, BOB, BFCP_FLOOR_REQUEST_STATUS, &m);
 	g_assert_cmpuint(request_status(&m, NULL), ==, BFCP_STATUS_RELEASED);
@@ -207,7 +207,7 @@ static void release_frees_the_floor_only_for_the_holders_request(void)
 static void a_presenter_leaving_releases_the_floor(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	g_assert_true(request(s, ALICE, 11, &out));
 	bfcp_outbox_clear(&out);
 	bfcp_floor_client_remove(s, ALICE, &out);
@@ -234,7 +234,7 @@ static void a_presenter_leaving_releases_the_floor(void)
 static void a_browser_presenter_is_named_to_bfcp_clients(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	g_assert_true(request(s, ALICE, 11, &out));
 	bfcp_outbox_clear(&out);
 	g_assert_true(bfcp_floor_take(s, WEB, FLOOR, &out));
@@ -257,18 +257,18 @@ static void a_browser_presenter_is_named_to_bfcp_clients(void)
 static void bad_requests_get_the_rfc_error_codes(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
-	g_assert_false(send_from(s, ALICE, 1, BFCP_FLOOR_REQUEST, 5, CONF + 1, ALICE, &out,
-				 BFCP_A_FLOOR_ID, FLOOR));
+	bfcp_outbox out = { 0 };
+	g_assert_false(send_from(
+		s, ALICE, 1, BFCP_FLOOR_REQUEST, 5, CONF + 1, ALICE, &out, BFCP_A_FLOOR_ID, FLOOR));
 	expect_error(&out, ALICE, BFCP_ERR_CONF_NOT_EXIST, 5);
 	bfcp_outbox_clear(&out);
 	/* a client speaking for another user id than its connection's */
-	g_assert_false(send_from(s, ALICE, 1, BFCP_FLOOR_REQUEST, 6, CONF, BOB, &out,
-				 BFCP_A_FLOOR_ID, FLOOR));
+	g_assert_false(send_from(
+		s, ALICE, 1, BFCP_FLOOR_REQUEST, 6, CONF, BOB, &out, BFCP_A_FLOOR_ID, FLOOR));
 	expect_error(&out, ALICE, BFCP_ERR_USER_NOT_EXIST, 6);
 	bfcp_outbox_clear(&out);
-	g_assert_false(send_from(s, ALICE, 1, BFCP_FLOOR_REQUEST, 7, CONF, ALICE, &out,
-				 BFCP_A_FLOOR_ID, FLOOR + 1));
+	g_assert_false(send_from(
+		s, ALICE, 1, BFCP_FLOOR_REQUEST, 7, CONF, ALICE, &out, BFCP_A_FLOOR_ID, FLOOR + 1));
 	expect_error(&out, ALICE, BFCP_ERR_INVALID_FLOOR_ID, 7);
 	bfcp_outbox_clear(&out);
 	g_assert_false(send_from(s, ALICE, 1, BFCP_FLOOR_REQUEST, 8, CONF, ALICE, &out, 0, 0));
@@ -287,8 +287,8 @@ static void bad_requests_get_the_rfc_error_codes(void)
 	expect_error(&out, ALICE, BFCP_ERR_UNAUTHORIZED, 9);
 	bfcp_outbox_clear(&out);
 	/* a server message sent to the server */
-	g_assert_false(send_from(s, ALICE, 1, BFCP_FLOOR_STATUS, 10, CONF, ALICE, &out,
-				 BFCP_A_FLOOR_ID, FLOOR));
+	g_assert_false(send_from(
+		s, ALICE, 1, BFCP_FLOOR_STATUS, 10, CONF, ALICE, &out, BFCP_A_FLOOR_ID, FLOOR));
 	expect_error(&out, ALICE, BFCP_ERR_UNAUTHORIZED, 10);
 	bfcp_outbox_clear(&out);
 	/* garbage: an Error addressed to the connection's user, whatever the header claimed */
@@ -308,7 +308,7 @@ static void bad_requests_get_the_rfc_error_codes(void)
 static void hello_and_queries_are_answered(void)
 {
 	bfcp_floor_server *s = setup();
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	g_assert_true(send_from(s, BOB, 2, BFCP_HELLO, 31, CONF, BOB, &out, 0, 0));
 	bfcp_msg m;
 	take_msg(&out, BOB, BFCP_HELLO_ACK, &m);
@@ -321,8 +321,8 @@ static void hello_and_queries_are_answered(void)
 	bfcp_outbox_clear(&out);
 	g_assert_true(request(s, ALICE, 11, &out));
 	bfcp_outbox_clear(&out);
-	g_assert_true(send_from(s, BOB, 2, BFCP_FLOOR_QUERY, 32, CONF, BOB, &out, BFCP_A_FLOOR_ID,
-				FLOOR));
+	g_assert_true(send_from(
+		s, BOB, 2, BFCP_FLOOR_QUERY, 32, CONF, BOB, &out, BFCP_A_FLOOR_ID, FLOOR));
 	g_assert_cmpuint(out.n, ==, 1);
 	take_msg(&out, BOB, BFCP_FLOOR_STATUS, &m);
 	g_assert_cmpuint(m.transaction_id, ==, 32);
@@ -336,17 +336,18 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/bfcp/floor/a request is granted and everyone is told",
-			a_request_is_granted_and_everyone_is_told);
+		a_request_is_granted_and_everyone_is_told);
 	g_test_add_func("/bfcp/floor/a second presenter takes the floor and the first is revoked",
-			a_second_presenter_takes_the_floor_and_the_first_is_revoked);
+		a_second_presenter_takes_the_floor_and_the_first_is_revoked);
 	g_test_add_func("/bfcp/floor/release frees the floor only for the holder's request",
-			release_frees_the_floor_only_for_the_holders_request);
+		release_frees_the_floor_only_for_the_holders_request);
 	g_test_add_func("/bfcp/floor/a presenter leaving releases the floor",
-			a_presenter_leaving_releases_the_floor);
+		a_presenter_leaving_releases_the_floor);
 	g_test_add_func("/bfcp/floor/a browser presenter is named to BFCP clients",
-			a_browser_presenter_is_named_to_bfcp_clients);
+		a_browser_presenter_is_named_to_bfcp_clients);
 	g_test_add_func("/bfcp/floor/bad requests get the RFC error codes",
-			bad_requests_get_the_rfc_error_codes);
-	g_test_add_func("/bfcp/floor/Hello and queries are answered", hello_and_queries_are_answered);
+		bad_requests_get_the_rfc_error_codes);
+	g_test_add_func(
+		"/bfcp/floor/Hello and queries are answered", hello_and_queries_are_answered);
 	return g_test_run();
 }

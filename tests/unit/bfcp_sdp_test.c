@@ -11,48 +11,46 @@
 #include <string.h>
 
 /* Poly-style: BFCP over TCP, content:main first, slides second, older m-stream spelling */
-static const char poly_offer[] =
-	"v=0\r\n"
-	"o=- 1 1 IN IP4 192.0.2.10\r\n"
-	"s=-\r\n"
-	"c=IN IP4 192.0.2.10\r\n"
-	"t=0 0\r\n"
-	"m=audio 49170 RTP/AVP 9 0\r\n"
-	"a=label:1\r\n"
-	"m=video 49172 RTP/AVP 109\r\n"
-	"a=rtpmap:109 H264/90000\r\n"
-	"a=content:main\r\n"
-	"a=label:2\r\n"
-	"m=application 49174 TCP/BFCP *\r\n"
-	"a=floorctrl:c-only\r\n"
-	"a=confid:1\r\n"
-	"a=userid:1\r\n"
-	"a=floorid:1 m-stream:3\r\n"
-	"a=setup:actpass\r\n"
-	"a=connection:new\r\n"
-	"m=video 49176 RTP/AVP 109\r\n"
-	"a=rtpmap:109 H264/90000\r\n"
-	"a=content:slides\r\n"
-	"a=label:3\r\n";
+static const char poly_offer[] = "v=0\r\n"
+				 "o=- 1 1 IN IP4 192.0.2.10\r\n"
+				 "s=-\r\n"
+				 "c=IN IP4 192.0.2.10\r\n"
+				 "t=0 0\r\n"
+				 "m=audio 49170 RTP/AVP 9 0\r\n"
+				 "a=label:1\r\n"
+				 "m=video 49172 RTP/AVP 109\r\n"
+				 "a=rtpmap:109 H264/90000\r\n"
+				 "a=content:main\r\n"
+				 "a=label:2\r\n"
+				 "m=application 49174 TCP/BFCP *\r\n"
+				 "a=floorctrl:c-only\r\n"
+				 "a=confid:1\r\n"
+				 "a=userid:1\r\n"
+				 "a=floorid:1 m-stream:3\r\n"
+				 "a=setup:actpass\r\n"
+				 "a=connection:new\r\n"
+				 "m=video 49176 RTP/AVP 109\r\n"
+				 "a=rtpmap:109 H264/90000\r\n"
+				 "a=content:slides\r\n"
+				 "a=label:3\r\n";
 
 /* Cisco-style: slides line FIRST, BFCP over UDP with bfcpver, c-s roles, setup active, LF ends */
-static const char cisco_offer[] =
-	"v=0\n"
-	"o=tandberg 1 2 IN IP4 198.51.100.7\n"
-	"s=-\n"
-	"t=0 0\n"
-	"m=video 2326 RTP/AVP 97\n"
-	"a=content:slides\n"
-	"a=label:12\n"
-	"m=video 2328 RTP/AVP 97\n"
-	"a=content:main\n"
-	"a=label:11\n"
-	"m=application 5070 UDP/BFCP *\n"
-	"a=floorctrl:c-s\n"
-	"a=confid:4294967295\n"
-	"a=userid:65535\n"
-	"a=floorid:2 mstrm:12\n"
-	"a=bfcpver:1 2\n";
+static const char cisco_offer[] = "v=0\n"
+				  "o=tandberg 1 2 IN IP4 198.51.100.7\n"
+				  "s=-\n"
+				  "t=0 0\n"
+				  "m=video 2326 RTP/AVP 97\n"
+				  "a=content:slides\n"
+				  "a=label:12\n"
+				  "m=video 2328 RTP/AVP 97\n"
+				  "a=content:main\n"
+				  "a=label:11\n"
+				  "m=application 5070 UDP/BFCP *\n"
+				  "a=floorctrl:c-s\n"
+				  "a=confid:4294967295\n"
+				  "a=userid:65535\n"
+				  "a=floorid:2 mstrm:12\n"
+				  "a=bfcpver:1 2\n";
 
 static void a_poly_offer_is_read_and_answered_passive(void)
 {
@@ -82,14 +80,14 @@ static void a_poly_offer_is_read_and_answered_passive(void)
 	g_assert_true(bfcp_sdp_choose(&o, 40000, 77, 5, 9, 104, &a, &why));
 	char *text = bfcp_sdp_write_answer(&a);
 	g_assert_cmpstr(text, ==,
-			"m=application 40000 TCP/BFCP *\r\n"
-			"a=floorctrl:s-only\r\n"
-			"a=confid:77\r\n"
-			"a=userid:5\r\n"
-			"a=floorid:9 mstrm:104\r\n"
-			"a=setup:passive\r\n"
-			"a=connection:new\r\n"
-			"a=bfcpver:1\r\n");
+		"m=application 40000 TCP/BFCP *\r\n"
+		"a=floorctrl:s-only\r\n"
+		"a=confid:77\r\n"
+		"a=userid:5\r\n"
+		"a=floorid:9 mstrm:104\r\n"
+		"a=setup:passive\r\n"
+		"a=connection:new\r\n"
+		"a=bfcpver:1\r\n");
 	g_free(text);
 }
 
@@ -110,12 +108,12 @@ static void a_cisco_offer_with_slides_first_is_picked_by_attribute(void)
 	g_assert_true(bfcp_sdp_choose(&o, 40002, 77, 5, 9, 104, &a, NULL));
 	char *text = bfcp_sdp_write_answer(&a);
 	g_assert_cmpstr(text, ==,
-			"m=application 40002 UDP/BFCP *\r\n"
-			"a=floorctrl:s-only\r\n"
-			"a=confid:77\r\n"
-			"a=userid:5\r\n"
-			"a=floorid:9 mstrm:104\r\n"
-			"a=bfcpver:2\r\n");
+		"m=application 40002 UDP/BFCP *\r\n"
+		"a=floorctrl:s-only\r\n"
+		"a=confid:77\r\n"
+		"a=userid:5\r\n"
+		"a=floorid:9 mstrm:104\r\n"
+		"a=bfcpver:2\r\n");
 	g_free(text);
 }
 
@@ -124,7 +122,8 @@ static char *with(const char *from, const char *to)
 	/* the Poly offer with one line replaced */
 	const char *at = strstr(poly_offer, from);
 	g_assert_nonnull(at);
-	return g_strdup_printf("%.*s%s%s", (int)(at - poly_offer), poly_offer, to, at + strlen(from));
+	return g_strdup_printf(
+		"%.*s%s%s", (int)(at - poly_offer), poly_offer, to, at + strlen(from));
 }
 
 static bool choose_with(const char *from, const char *to, bfcp_sdp_answer *a, const char **why)
@@ -147,7 +146,8 @@ static void setup_is_answered_active_passive(void)
 	char *t = bfcp_sdp_write_answer(&a);
 	g_assert_nonnull(strstr(t, "a=setup:active\r\n"));
 	g_free(t);
-	g_assert_true(choose_with("a=setup:actpass\r\n", "", &a, &why)); /* default: offerer active */
+	g_assert_true(
+		choose_with("a=setup:actpass\r\n", "", &a, &why)); /* default: offerer active */
 	g_assert_cmpint(a.setup, ==, BFCP_SETUP_PASSIVE);
 	g_assert_false(choose_with("a=setup:actpass", "a=setup:holdconn", &a, &why));
 	g_assert_nonnull(why);
@@ -168,22 +168,21 @@ static void what_we_cannot_serve_is_refused(void)
 
 static void hostile_values_never_reach_the_answer(void)
 {
-	const char *hostile =
-		"v=0\r\n"
-		"m=video 1 RTP/AVP 96\r\n"
-		"a=content:slides\r\n"
-		"a=label:3\r\na=setup:passive\r\n"
-		"a=label:x\r\nInjected: yes\r\n"
-		"m=application 99999 TCP/BFCP *\r\n"
-		"m=application 5000 TCP/BFCP *\r\n"
-		"a=confid:-1\r\n"
-		"a=confid:4294967296\r\n"
-		"a=userid:0\r\n"
-		"a=userid:70000\r\n"
-		"a=floorid:0 mstrm:1\r\n"
-		"a=floorid:3 mstrm:a\"b mstrm:ok m-stream:\r\n"
-		"a=floorid:65536 mstrm:1\r\n"
-		"a=floorctrl:c-only\r\n";
+	const char *hostile = "v=0\r\n"
+			      "m=video 1 RTP/AVP 96\r\n"
+			      "a=content:slides\r\n"
+			      "a=label:3\r\na=setup:passive\r\n"
+			      "a=label:x\r\nInjected: yes\r\n"
+			      "m=application 99999 TCP/BFCP *\r\n"
+			      "m=application 5000 TCP/BFCP *\r\n"
+			      "a=confid:-1\r\n"
+			      "a=confid:4294967296\r\n"
+			      "a=userid:0\r\n"
+			      "a=userid:70000\r\n"
+			      "a=floorid:0 mstrm:1\r\n"
+			      "a=floorid:3 mstrm:a\"b mstrm:ok m-stream:\r\n"
+			      "a=floorid:65536 mstrm:1\r\n"
+			      "a=floorctrl:c-only\r\n";
 	bfcp_sdp_offer o;
 	g_assert_true(bfcp_sdp_parse(hostile, strlen(hostile), &o));
 	g_assert_true(o.present);
@@ -197,14 +196,20 @@ static void hostile_values_never_reach_the_answer(void)
 	g_assert_cmpstr(o.videos[0].label, ==, "x");
 	g_assert_cmpint(o.setup, ==, BFCP_SETUP_NONE); /* a video line's setup is not BFCP's */
 	/* a label with a space or too long is dropped */
-	const char *labels = "v=0\r\nm=video 1 RTP/AVP 96\r\na=label:a b\r\n"
-			     "m=video 1 RTP/AVP 96\r\na=label:0123456789012345678901234567890123\r\n";
+	const char *labels =
+		"v=0\r\nm=video 1 RTP/AVP 96\r\na=label:a b\r\n"
+		"m=video 1 RTP/AVP 96\r\na=label:0123456789012345678901234567890123\r\n";
 	g_assert_true(bfcp_sdp_parse(labels, strlen(labels), &o));
 	g_assert_cmpstr(o.videos[0].label, ==, "");
 	g_assert_cmpstr(o.videos[1].label, ==, "");
 	/* our answer is ours: invalid choices write nothing */
-	bfcp_sdp_answer a = {.port = 1, .proto = BFCP_PROTO_TCP_TLS, .setup = BFCP_SETUP_PASSIVE,
-			     .confid = 1, .userid = 1, .floor_id = 1, .bfcpver = 1};
+	bfcp_sdp_answer a = { .port = 1,
+		.proto = BFCP_PROTO_TCP_TLS,
+		.setup = BFCP_SETUP_PASSIVE,
+		.confid = 1,
+		.userid = 1,
+		.floor_id = 1,
+		.bfcpver = 1 };
 	g_assert_null(bfcp_sdp_write_answer(&a));
 	a.proto = BFCP_PROTO_TCP;
 	a.setup = BFCP_SETUP_ACTPASS;
@@ -221,7 +226,8 @@ static void many_floors_and_videos_are_bounded(void)
 {
 	GString *s = g_string_new("v=0\r\nm=application 9 TCP/BFCP *\r\n");
 	for (int i = 1; i <= 50; i++)
-		g_string_append_printf(s, "a=floorid:%d mstrm:1 mstrm:2 mstrm:3 mstrm:4 mstrm:5\r\n", i);
+		g_string_append_printf(
+			s, "a=floorid:%d mstrm:1 mstrm:2 mstrm:3 mstrm:4 mstrm:5\r\n", i);
 	for (int i = 0; i < 50; i++)
 		g_string_append(s, "m=video 9 RTP/AVP 96\r\na=content:slides,main,foo\r\n");
 	bfcp_sdp_offer o;
@@ -230,7 +236,7 @@ static void many_floors_and_videos_are_bounded(void)
 	g_assert_cmpuint(o.floors[0].n_labels, ==, BFCP_SDP_MAX_LABELS);
 	g_assert_cmpuint(o.n_videos, ==, BFCP_SDP_MAX_VIDEOS);
 	g_assert_cmpuint(o.videos[7].content, ==,
-			 BFCP_CONTENT_SLIDES | BFCP_CONTENT_MAIN | BFCP_CONTENT_OTHER);
+		BFCP_CONTENT_SLIDES | BFCP_CONTENT_MAIN | BFCP_CONTENT_OTHER);
 	g_string_free(s, TRUE);
 }
 
@@ -238,14 +244,16 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/bfcp/sdp/a Poly offer is read and answered passive",
-			a_poly_offer_is_read_and_answered_passive);
+		a_poly_offer_is_read_and_answered_passive);
 	g_test_add_func("/bfcp/sdp/a Cisco offer with slides first is picked by attribute",
-			a_cisco_offer_with_slides_first_is_picked_by_attribute);
-	g_test_add_func("/bfcp/sdp/setup is answered active<->passive", setup_is_answered_active_passive);
-	g_test_add_func("/bfcp/sdp/what we cannot serve is refused", what_we_cannot_serve_is_refused);
+		a_cisco_offer_with_slides_first_is_picked_by_attribute);
+	g_test_add_func(
+		"/bfcp/sdp/setup is answered active<->passive", setup_is_answered_active_passive);
+	g_test_add_func(
+		"/bfcp/sdp/what we cannot serve is refused", what_we_cannot_serve_is_refused);
 	g_test_add_func("/bfcp/sdp/hostile values never reach the answer",
-			hostile_values_never_reach_the_answer);
-	g_test_add_func("/bfcp/sdp/many floors and videos are bounded",
-			many_floors_and_videos_are_bounded);
+		hostile_values_never_reach_the_answer);
+	g_test_add_func(
+		"/bfcp/sdp/many floors and videos are bounded", many_floors_and_videos_are_bounded);
 	return g_test_run();
 }
