@@ -338,6 +338,8 @@ bool bfcp_floor_receive(
 	bfcp_msg m;
 	bfcp_decode_error err;
 	if (!bfcp_msg_parse(buf, len, &m, &err)) {
+		/* the transport fixes the version (1 over TCP, 2 over UDP), not the header */
+		err.version = c->version;
 		size_t n = 0;
 		uint8_t *reply = bfcp_error_reply(&err, c->version, &n);
 		if (reply != NULL) {

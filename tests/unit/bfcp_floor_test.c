@@ -297,6 +297,11 @@ static void bad_requests_get_the_rfc_error_codes(void)
 	g_assert_false(bfcp_floor_receive(s, ALICE, buf, len, &out));
 	expect_error(&out, ALICE, BFCP_ERR_BAD_LENGTH, 9);
 	bfcp_outbox_clear(&out);
+	/* garbage in a version 2 header over Alice's TCP: the Error still speaks version 1 */
+	buf[0] = 0x40;
+	g_assert_false(bfcp_floor_receive(s, ALICE, buf, len, &out));
+	expect_error(&out, ALICE, BFCP_ERR_BAD_LENGTH, 9);
+	bfcp_outbox_clear(&out);
 	g_free(buf);
 	g_assert_cmpuint(bfcp_floor_holder(s, FLOOR), ==, 0);
 	/* acks are taken silently */

@@ -11,11 +11,11 @@
 #include <glib.h>
 #include <string.h>
 
-#define CONF 31337
+#define CONF  31337
 #define FLOOR 2
 
-static const bfcp_out_msg *find_out(const bfcp_outbox *out, uint16_t user, uint8_t prim,
-				    libre_view *v)
+static const bfcp_out_msg *find_out(
+	const bfcp_outbox *out, uint16_t user, uint8_t prim, libre_view *v)
 {
 	for (size_t i = 0; i < out->n; i++) {
 		if (out->v[i].user_id != user)
@@ -35,7 +35,7 @@ static void libre_clients_hello_and_take_the_floor_from_each_other(gconstpointer
 	g_assert_true(bfcp_floor_add(s, FLOOR));
 	g_assert_true(bfcp_floor_client_add(s, 10, ver));
 	g_assert_true(bfcp_floor_client_add(s, 11, ver));
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	size_t len;
 	libre_view v;
 
@@ -120,8 +120,8 @@ static void a_libre_floor_status_parses_and_packs_back_to_the_same_bytes(gconstp
 {
 	uint8_t ver = (uint8_t)GPOINTER_TO_UINT(data);
 	size_t len;
-	uint8_t *buf = libre_encode_floor_status(ver, CONF, 9, 12, FLOOR, 77, 12, "Room Kit",
-						 "sip:roomkit@example.org", &len);
+	uint8_t *buf = libre_encode_floor_status(
+		ver, CONF, 9, 12, FLOOR, 77, 12, "Room Kit", "sip:roomkit@example.org", &len);
 	g_assert_nonnull(buf);
 	bfcp_msg m;
 	bfcp_decode_error e;
@@ -134,14 +134,15 @@ static void a_libre_floor_status_parses_and_packs_back_to_the_same_bytes(gconstp
 	g_assert_cmpuint(fri->u16, ==, 77);
 	const bfcp_attr *ors = bfcp_attrs_first(&fri->children, BFCP_A_OVERALL_REQUEST_STATUS);
 	g_assert_cmpuint(bfcp_attrs_first(&ors->children, BFCP_A_REQUEST_STATUS)->status, ==,
-			 BFCP_STATUS_GRANTED);
-	g_assert_cmpstr((char *)bfcp_attrs_first(&ors->children, BFCP_A_STATUS_INFO)->data, ==, "ok");
+		BFCP_STATUS_GRANTED);
+	g_assert_cmpstr(
+		(char *)bfcp_attrs_first(&ors->children, BFCP_A_STATUS_INFO)->data, ==, "ok");
 	const bfcp_attr *bi = bfcp_attrs_first(&fri->children, BFCP_A_BENEFICIARY_INFORMATION);
 	g_assert_cmpuint(bi->u16, ==, 12);
 	g_assert_cmpstr((char *)bfcp_attrs_first(&bi->children, BFCP_A_USER_DISPLAY_NAME)->data, ==,
-			"Room Kit");
+		"Room Kit");
 	g_assert_cmpstr((char *)bfcp_attrs_first(&bi->children, BFCP_A_USER_URI)->data, ==,
-			"sip:roomkit@example.org");
+		"sip:roomkit@example.org");
 	g_assert_cmpuint(bfcp_attrs_first(&fri->children, BFCP_A_PRIORITY)->u16, ==, 3);
 	uint8_t *again;
 	size_t again_len;
@@ -155,15 +156,19 @@ static void a_libre_floor_status_parses_and_packs_back_to_the_same_bytes(gconstp
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_data_func("/bfcp/interop/libre clients hello and take the floor from each other (TCP, v1)",
-			     GUINT_TO_POINTER(1), libre_clients_hello_and_take_the_floor_from_each_other);
-	g_test_add_data_func("/bfcp/interop/libre clients hello and take the floor from each other (UDP, v2)",
-			     GUINT_TO_POINTER(2), libre_clients_hello_and_take_the_floor_from_each_other);
+	g_test_add_data_func(
+		"/bfcp/interop/libre clients hello and take the floor from each other (TCP, v1)",
+		GUINT_TO_POINTER(1), libre_clients_hello_and_take_the_floor_from_each_other);
+	g_test_add_data_func(
+		"/bfcp/interop/libre clients hello and take the floor from each other (UDP, v2)",
+		GUINT_TO_POINTER(2), libre_clients_hello_and_take_the_floor_from_each_other);
 	g_test_add_func("/bfcp/interop/our Error for an unknown mandatory attribute reads in libre",
-			our_error_for_an_unknown_mandatory_attribute_reads_in_libre);
-	g_test_add_data_func("/bfcp/interop/a libre FloorStatus parses and packs back to the same bytes (v1)",
-			     GUINT_TO_POINTER(1), a_libre_floor_status_parses_and_packs_back_to_the_same_bytes);
-	g_test_add_data_func("/bfcp/interop/a libre FloorStatus parses and packs back to the same bytes (v2)",
-			     GUINT_TO_POINTER(2), a_libre_floor_status_parses_and_packs_back_to_the_same_bytes);
+		our_error_for_an_unknown_mandatory_attribute_reads_in_libre);
+	g_test_add_data_func(
+		"/bfcp/interop/a libre FloorStatus parses and packs back to the same bytes (v1)",
+		GUINT_TO_POINTER(1), a_libre_floor_status_parses_and_packs_back_to_the_same_bytes);
+	g_test_add_data_func(
+		"/bfcp/interop/a libre FloorStatus parses and packs back to the same bytes (v2)",
+		GUINT_TO_POINTER(2), a_libre_floor_status_parses_and_packs_back_to_the_same_bytes);
 	return g_test_run();
 }

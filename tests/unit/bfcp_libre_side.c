@@ -30,26 +30,27 @@ static uint8_t *take(struct mbuf *mb, int err, size_t *len)
 	return out;
 }
 
-uint8_t *libre_encode_floor_request(uint8_t ver, uint32_t confid, uint16_t tid, uint16_t userid,
-				    uint16_t floor_id, size_t *len)
+uint8_t *libre_encode_floor_request(
+	uint8_t ver, uint32_t confid, uint16_t tid, uint16_t userid, uint16_t floor_id, size_t *len)
 {
 	struct mbuf *mb = mbuf_alloc(64);
 	enum bfcp_priority prio = BFCP_PRIO_NORMAL;
 	int err = bfcp_msg_encode(mb, ver, false, BFCP_FLOOR_REQUEST, confid, tid, userid, 2,
-				  BFCP_FLOOR_ID | BFCP_MANDATORY, 0, &floor_id, BFCP_PRIORITY, 0, &prio);
+		BFCP_FLOOR_ID | BFCP_MANDATORY, 0, &floor_id, BFCP_PRIORITY, 0, &prio);
 	return take(mb, err, len);
 }
 
 uint8_t *libre_encode_floor_release(uint8_t ver, uint32_t confid, uint16_t tid, uint16_t userid,
-				    uint16_t request_id, size_t *len)
+	uint16_t request_id, size_t *len)
 {
 	struct mbuf *mb = mbuf_alloc(64);
 	int err = bfcp_msg_encode(mb, ver, false, BFCP_FLOOR_RELEASE, confid, tid, userid, 1,
-				  BFCP_FLOOR_REQUEST_ID | BFCP_MANDATORY, 0, &request_id);
+		BFCP_FLOOR_REQUEST_ID | BFCP_MANDATORY, 0, &request_id);
 	return take(mb, err, len);
 }
 
-uint8_t *libre_encode_hello(uint8_t ver, uint32_t confid, uint16_t tid, uint16_t userid, size_t *len)
+uint8_t *libre_encode_hello(
+	uint8_t ver, uint32_t confid, uint16_t tid, uint16_t userid, size_t *len)
 {
 	struct mbuf *mb = mbuf_alloc(64);
 	int err = bfcp_msg_encode(mb, ver, false, BFCP_HELLO, confid, tid, userid, 0);
@@ -57,31 +58,27 @@ uint8_t *libre_encode_hello(uint8_t ver, uint32_t confid, uint16_t tid, uint16_t
 }
 
 uint8_t *libre_encode_floor_status(uint8_t ver, uint32_t confid, uint16_t tid, uint16_t userid,
-				   uint16_t floor_id, uint16_t request_id, uint16_t beneficiary,
-				   const char *name, const char *uri, size_t *len)
+	uint16_t floor_id, uint16_t request_id, uint16_t beneficiary, const char *name,
+	const char *uri, size_t *len)
 {
 	struct mbuf *mb = mbuf_alloc(256);
-	struct bfcp_reqstatus rs = {BFCP_GRANTED, 0};
+	struct bfcp_reqstatus rs = { BFCP_GRANTED, 0 };
 	enum bfcp_priority prio = BFCP_PRIO_HIGH;
 	/* grouped: (type, number of sub-attributes, value), the sub-attributes follow */
 	int err = bfcp_msg_encode(mb, ver, ver == 2, BFCP_FLOOR_STATUS, confid, tid, userid, 2,
-				  BFCP_FLOOR_ID, 0, &floor_id,
-				  BFCP_FLOOR_REQ_INFO, 4, &request_id,
-				  BFCP_OVERALL_REQ_STATUS, 2, &request_id,
-				  BFCP_REQUEST_STATUS, 0, &rs,
-				  BFCP_STATUS_INFO, 0, "ok",
-				  BFCP_FLOOR_REQ_STATUS, 0, &floor_id,
-				  BFCP_BENEFICIARY_INFO, 2, &beneficiary,
-				  BFCP_USER_DISP_NAME, 0, name,
-				  BFCP_USER_URI, 0, uri,
-				  BFCP_PRIORITY, 0, &prio);
+		BFCP_FLOOR_ID, 0, &floor_id, BFCP_FLOOR_REQ_INFO, 4, &request_id,
+		BFCP_OVERALL_REQ_STATUS, 2, &request_id, BFCP_REQUEST_STATUS, 0, &rs,
+		BFCP_STATUS_INFO, 0, "ok", BFCP_FLOOR_REQ_STATUS, 0, &floor_id,
+		BFCP_BENEFICIARY_INFO, 2, &beneficiary, BFCP_USER_DISP_NAME, 0, name, BFCP_USER_URI,
+		0, uri, BFCP_PRIORITY, 0, &prio);
 	return take(mb, err, len);
 }
 
 bool libre_decode(const uint8_t *buf, size_t len, libre_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->floor_id = v->fri_id = v->ors_status = v->frs_floor = v->beneficiary = v->error_code = -1;
+	v->floor_id = v->fri_id = v->ors_status = v->frs_floor = v->beneficiary = v->error_code =
+		-1;
 	struct mbuf *mb = mbuf_alloc(len);
 	mbuf_write_mem(mb, buf, len);
 	mb->pos = 0;
