@@ -54,7 +54,7 @@ static void check_message(const uint8_t *buf, size_t len)
 	g_free(b);
 }
 
-static const uint8_t versions[4] = {1, 1, 2, 0};
+static const uint8_t versions[4] = { 1, 1, 2, 0 };
 
 static void check_outbox(bfcp_floor_server *s, bfcp_outbox *out)
 {
@@ -83,7 +83,7 @@ static void run_messages(const uint8_t *data, size_t size)
 	fuzz_reader_init(&r, data, size);
 	uint8_t flags, *msg;
 	size_t len;
-	bfcp_outbox out = {0};
+	bfcp_outbox out = { 0 };
 	while (fuzz_record_next(&r, &flags, &msg, &len)) {
 		uint16_t user = (uint16_t)(1 + (flags & 3));
 		check_message(msg, len);
