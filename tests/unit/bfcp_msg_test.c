@@ -371,6 +371,27 @@ static void oversized_attributes_are_not_packed(void)
 	bfcp_msg_clear(&m);
 }
 
+static void a_tcp_stream_is_framed_message_by_message(void)
+{
+	/* two messages back to back, as they arrive on a BFCP TCP connection */
+	uint8_t stream[sizeof(rfc_floor_request) + sizeof(rfc_floor_status)];
+	memcpy(stream, rfc_floor_request, sizeof(rfc_floor_request));
+	memcpy(stream + sizeof(rfc_floor_request), rfc_floor_status, sizeof(rfc_floor_status));
+	g_assert_cmpuint(bfcp_msg_frame_length(stream, 3), ==, 0); /* length not there yet */
+	size_t first = bfcp_msg_frame_length(stream, 4);
+	g_assert_cmpuint(first, ==, sizeof(rfc_floor_request));
+	size_t second = bfcp_msg_frame_length(stream + first, sizeof(stream) - first);
+	g_assert_cmpuint(second, ==, sizeof(rfc_floor_status));
+	bfcp_msg m;
+	bfcp_decode_error e;
+	g_assert_true(parse_copy(stream + first, second, &m, &e));
+	g_assert_cmpuint(m.primitive, ==, BFCP_FLOOR_STATUS);
+	bfcp_msg_clear(&m);
+	/* the largest length a header can announce: the caller caps its buffer below this */
+	const uint8_t big[4] = { 0x20, 0x01, 0xff, 0xff };
+	g_assert_cmpuint(bfcp_msg_frame_length(big, 4), ==, BFCP_HEADER_LEN + 4 * 65535);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -396,5 +417,7 @@ int main(int argc, char **argv)
 		an_error_is_never_answered_with_an_error);
 	g_test_add_func("/bfcp/msg/oversized attributes are not packed",
 		oversized_attributes_are_not_packed);
+	g_test_add_func("/bfcp/msg/a TCP stream is framed message by message",
+		a_tcp_stream_is_framed_message_by_message);
 	return g_test_run();
 }
