@@ -13,7 +13,7 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	libwebsockets-dev libssl-dev libsqlite3-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
 	libsodium-dev libcurl4-openssl-dev libpq-dev libsrtp2-dev espeak-ng ffmpeg
 	iproute2 util-linux procps curl)
-TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang clang-format libclang-rt-14-dev valgrind postgresql python3-aiosmtpd sip-tester baresip-core baresip-ffmpeg
+TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang clang-format libclang-rt-14-dev valgrind postgresql python3-aiosmtpd sip-tester baresip-core baresip-ffmpeg libre-dev
 	coturn prometheus nftables openssl)
 PACKAGE_PKGS=(debhelper dpkg-dev lintian)
 

@@ -712,6 +712,44 @@ static void seeds_sip_msg(void)
 		put_file("sip_msg", msg[i][0], msg[i][1], strlen(msg[i][1]));
 }
 
+/* BFCP (fuzz_bfcp): byte 0 even, then records of messages from the clients (flag & 3: client
+ * 1 and 2 over TCP, 3 over UDP; 0x80 the browser takes the floor), written from RFC 8855's
+ * figures; byte 0 odd, then an SDP offer with a BFCP line and a slides video line. */
+static void seeds_bfcp(void)
+{
+	/* FloorRequest (v1, conference 1, tid 1, user 1) for floor 1 */
+	static const uint8_t req1[] = { 0x20, 0x01, 0x00, 0x01, 0, 0, 0, 1, 0, 1, 0, 1, 0x05, 0x04,
+		0x00, 0x01 };
+	/* Hello (v2, user 3), then FloorRequest (v2, user 3) for floor 1 */
+	static const uint8_t hello3[] = { 0x40, 0x0b, 0x00, 0x00, 0, 0, 0, 1, 0, 2, 0, 3 };
+	static const uint8_t req3[] = { 0x40, 0x01, 0x00, 0x01, 0, 0, 0, 1, 0, 3, 0, 3, 0x05, 0x04,
+		0x00, 0x01 };
+	/* FloorRelease (v2, user 3) of floor request 2 */
+	static const uint8_t rel3[] = { 0x40, 0x02, 0x00, 0x01, 0, 0, 0, 1, 0, 4, 0, 3, 0x07, 0x04,
+		0x00, 0x02 };
+	/* FloorQuery (v1, user 2) for floor 1 */
+	static const uint8_t query2[] = { 0x20, 0x07, 0x00, 0x01, 0, 0, 0, 1, 0, 5, 0, 2, 0x05,
+		0x04, 0x00, 0x01 };
+	GByteArray *b = g_byte_array_new();
+	g_byte_array_append(b, (const guint8 *)"\0", 1);
+	record(b, 0, req1, sizeof(req1));
+	record(b, 2, hello3, sizeof(hello3));
+	record(b, 2, req3, sizeof(req3));
+	record(b, 0x80, req1, sizeof(req1));
+	record(b, 2, rel3, sizeof(rel3));
+	record(b, 1, query2, sizeof(query2));
+	record(b, 0x40, req1, sizeof(req1));
+	put_bytes("bfcp", "takeover-release", b);
+	static const char sdp[] = "\x01v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nt=0 0\r\n"
+				  "m=video 49172 RTP/AVP 109\r\na=content:main\r\na=label:2\r\n"
+				  "m=application 49174 TCP/BFCP *\r\na=floorctrl:c-only c-s\r\n"
+				  "a=confid:1\r\na=userid:1\r\na=floorid:1 mstrm:3\r\n"
+				  "a=floorid:2 m-stream:4 5\r\na=setup:actpass\r\n"
+				  "a=connection:new\r\na=bfcpver:1 2\r\n"
+				  "m=video 49176 RTP/AVP 109\r\na=content:slides\r\na=label:3\r\n";
+	put_file("bfcp", "sdp-offer", sdp, sizeof(sdp) - 1);
+}
+
 static void seeds_rtcp(void)
 {
 	/* SR (1 report block) + SDES CNAME, as a desk phone sends it */
@@ -1084,6 +1122,7 @@ int main(int argc, char **argv)
 	seeds_vmr_request();
 	seeds_sip_sdp();
 	seeds_sip_msg();
+	seeds_bfcp();
 	seeds_rtcp();
 	seeds_media_quality();
 	seeds_dtmf();
