@@ -1,7 +1,7 @@
 // `make bench-loss`: a 2-party room (two headless chromium pages in one room, each sending a
-// camera and a tone) at 0, 2 and 5 % random loss on every leg — nftables in a private network
-// namespace drops that share of every UDP packet, both directions (tests/integration/lib/loss.js) —
-// for BENCH_LOSS_SECONDS (default 30) each. One line per loss rate, the mean of the two receivers:
+// moving camera picture and a tone) at 0, 2 and 5 % random loss on every leg — nftables in a
+// private network namespace drops that share of every UDP packet, both directions
+// (tests/integration/lib/loss.js) — for BENCH_LOSS_SECONDS (default 30) each. One line per loss rate, the mean of the two receivers:
 //   BENCH loss=<p>% seconds=<s> freezes_per_min=<f> frozen_pct=<f> fps=<f> concealment_pct=<f> longest_silence_ms=<n> ...
 // freezes_per_min: gaps longer than 200 ms between two pictures the receiving page's <video>
 //   presented (requestVideoFrameCallback), per minute; the room sends 15 fps, so a gap > 200 ms is
@@ -42,6 +42,17 @@ function setupNetns() {
 	process.env.TPAAS_ICE_IFACE = 'sa0';
 }
 
+// A moving camera (ffmpeg's testsrc2: the picture changes every frame), made at run time.
+function movingClip(out) {
+	const file = path.join(out, 'bench-loss-testsrc2.y4m');
+	if (!require('node:fs').existsSync(file)) {
+		require('node:fs').mkdirSync(out, { recursive: true });
+		execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=15:d=10',
+			'-pix_fmt', 'yuv420p', '-threads', '1', '-bitexact', file]);
+	}
+	return file;
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
@@ -49,15 +60,15 @@ async function main() {
 	const { startService } = require(path.join(LIB, 'service'));
 	const { launchBrowser } = require(path.join(LIB, 'browser'));
 	const { waitJoined } = require(path.join(LIB, 'pages'));
-	const { colourClip, toneWav } = require(path.join(LIB, 'media'));
+	const { toneWav } = require(path.join(LIB, 'media'));
+	const { OUT } = require(path.join(LIB, 'service'));
 	const { setLoss, clearLoss, dropped, startRecorder, recorded, summarize } = require(path.join(LIB, 'loss'));
 	const svc = await startService({ name: 'bench-loss', video: { width: 640, height: 360, fps: 15 } });
 	const pages = [];
 	try {
 		const clipSeconds = Math.max(60, SECONDS * RATES.length + 30);
-		for (const [name, colour, freq] of [['Alice', 'red', 440], ['Bob', 'blue', 660]]) {
-			// testsrc2 moves: the sender's picture changes every frame.
-			const b = await launchBrowser({ fakeVideo: colourClip(`bench-loss-${colour}`, colour),
+		for (const [name, freq] of [['Alice', 440], ['Bob', 660]]) {
+			const b = await launchBrowser({ fakeVideo: movingClip(OUT),
 				fakeAudio: toneWav(`bench-loss-${freq}-${clipSeconds}s`, freq, { seconds: clipSeconds }) });
 			pages.push(b);
 			await b.page.goto(`${svc.httpUrl}/?room=demo&name=${name}&autojoin=1`);

@@ -103,8 +103,8 @@ test('after a 500 ms loss burst on every leg, then 5 % loss, the picture decodes
   const f1 = (await bob.page.evaluate(pageStats)).inbound.video.framesDecoded;
   const since1 = await bob.page.evaluate(() => performance.now());
   await sleep(3000);
-  const after = await bob.page.evaluate(recorded, since1 - 4000);
-  const trace = JSON.stringify(after.video.map((v) => [Math.round(v.t), v.framesDecoded, v.packetsLost, v.nacks, v.plis]));
+  const tail = await bob.page.evaluate(recorded, since1 - 4000);
+  const trace = JSON.stringify(tail.video.map((v) => [Math.round(v.t), v.framesDecoded, v.packetsLost, v.nacks, v.plis]));
   const f2 = (await bob.page.evaluate(pageStats)).inbound.video.framesDecoded;
   assert.ok(f2 >= f1 + 15, `Bob's picture keeps moving after the burst: ${f1} -> ${f2} frames in 3 s; [ms, decoded, lost, nacks, plis]: ${trace}`);
   // The room decodes Alice's camera again (her input lost its packets too: the room asked her
