@@ -8,6 +8,7 @@
 //   at least two pictures missing. frozen_pct: the share of the time spent in such gaps.
 // concealment_pct: WebRTC stats of the receiving page, concealedSamples / totalSamplesReceived:
 //   the share of the audio played out that NetEq made up because packets were missing or late.
+// nacks_per_min, plis_per_min: the NACK and PLI messages each receiving page sent to the room.
 // longest_silence_ms: the longest run (100 ms resolution) of played audio below RMS 0.002 while
 //   the other side's tone plays. A benchmark, not a test: no thresholds.
 //   node tests/bench/bench_loss.js [seconds]   (root: makes its own network namespace)
@@ -94,6 +95,8 @@ async function main() {
 				` decoded_fps=${mean((x) => x.framesDecoded / x.seconds).toFixed(1)}` +
 				` concealment_pct=${mean((x) => 100 * x.concealment).toFixed(2)}` +
 				` longest_silence_ms=${Math.round(Math.max(...s.map((x) => x.longestSilenceMs)))}` +
+				` nacks_per_min=${mean((x) => x.nacks / (x.seconds / 60)).toFixed(1)}` +
+				` plis_per_min=${mean((x) => x.plis / (x.seconds / 60)).toFixed(1)}` +
 				` udp_dropped=${drops}`);
 		}
 	} finally {

@@ -80,33 +80,34 @@ test('after a 500 ms loss burst on every leg, then 5 % loss, the picture decodes
   await sleep(500);
   const burstDrops = dropped();
   setLoss(LOSS);
-  const f0 = (await bob.page.evaluate(pageStats)).inbound.video.framesDecoded;
+  // (no inbound video at all once ICE has given up: 0 frames)
+  const decoded = async () => ((await bob.page.evaluate(pageStats)).inbound.video || { framesDecoded: 0 }).framesDecoded;
+  const f0 = await decoded();
   const t0 = Date.now();
   const m0 = (await mcuInfo(alice)).video_frames_decoded;
   assert.ok(burstDrops > 20, `the burst dropped packets: ${burstDrops}`);
   // Bob decodes again: 30 more frames (2 s of the room's 15 fps), within a generous wait.
-  try {
-    await bob.page.waitForFunction((f) => {
-      const pc = window.vmr.handle.webrtcStuff.pc;
-      return pc.getStats().then((r) => {
-        let n = 0;
-        r.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded; });
-        return n >= f + 30;
-      });
-    }, f0, { timeout: 20000, polling: 100 });
-  } catch (e) {
-    const s = await bob.page.evaluate(pageStats);
-    throw new Error(`Bob's picture did not decode again after the burst: ${f0} -> ${s.inbound.video.framesDecoded} frames, ${dropped()} packets dropped`);
+  const deadline = Date.now() + 20000;
+  let f, firstMs = -1;
+  while ((f = await decoded()) < f0 + 30) {
+    if (firstMs < 0 && f > f0) firstMs = Date.now() - t0;
+    if (Date.now() > deadline) {
+      assert.fail(`Bob's picture did not decode again after the burst: ${f0} -> ${f} frames in 20 s, ${dropped()} packets dropped`);
+    }
+    await sleep(100);
   }
   const recoveredMs = Date.now() - t0;
-  // ... and keeps moving, still under loss.
-  const f1 = (await bob.page.evaluate(pageStats)).inbound.video.framesDecoded;
+  // ... and keeps moving, still under loss: 45 frames more (3 s worth), within a generous wait.
+  const f1 = await decoded();
   const since1 = await bob.page.evaluate(() => performance.now());
-  await sleep(3000);
-  const tail = await bob.page.evaluate(recorded, since1 - 4000);
-  const trace = JSON.stringify(tail.video.map((v) => [Math.round(v.t), v.framesDecoded, v.packetsLost, v.nacks, v.plis]));
-  const f2 = (await bob.page.evaluate(pageStats)).inbound.video.framesDecoded;
-  assert.ok(f2 >= f1 + 15, `Bob's picture keeps moving after the burst: ${f1} -> ${f2} frames in 3 s; [ms, decoded, lost, nacks, plis]: ${trace}`);
+  const deadline2 = Date.now() + 15000;
+  let f2;
+  while ((f2 = await decoded()) < f1 + 45 && Date.now() < deadline2) await sleep(100);
+  if (f2 < f1 + 45) {
+    const tail = await bob.page.evaluate(recorded, since1 - 2000);
+    const trace = JSON.stringify(tail.video.filter((v, i) => i % 10 === 0).map((v) => [Math.round(v.t), v.framesDecoded, v.packetsLost, v.nacks, v.plis]));
+    assert.fail(`Bob's picture stopped again after the burst: ${f1} -> ${f2} frames in 15 s; [ms, decoded, lost, nacks, plis]: ${trace}`);
+  }
   // The room decodes Alice's camera again (her input lost its packets too: the room asked her
   // for a key frame), and Bob sees it next to his own.
   const m1 = (await mcuInfo(alice)).video_frames_decoded;
@@ -116,7 +117,7 @@ test('after a 500 ms loss burst on every leg, then 5 % loss, the picture decodes
   const steadyDrops = dropped();
   assert.ok(LOSS === 0 || steadyDrops > 0, `packets were dropped at ${LOSS} %: ${steadyDrops}`);
   await bob.page.screenshot({ path: path.join(OUT, 'media-loss-bob.png') });
-  t.diagnostic(`recovered ${recoveredMs} ms after the burst`);
+  t.diagnostic(`after the burst: first frame decoded after ${firstMs} ms (-1: before the first look), 30 frames after ${recoveredMs} ms`);
 });
 
 test('at 5 % loss on every leg, the tone Bob hears has no silence longer than 300 ms', async () => {

@@ -94,7 +94,7 @@ function recorded(since) {
  */
 function summarize(w, { floor = 0.002, freezeMs = 200 } = {}) {
   const out = { seconds: 0, rms: [], longestSilenceMs: 0, concealment: 0, freezes: 0, frozenMs: 0, frames: w.frames.length,
-    framesDecoded: 0, videoLost: 0, audioLost: 0 };
+    framesDecoded: 0, videoLost: 0, audioLost: 0, nacks: 0, plis: 0 };
   const a = w.audio;
   if (a.length >= 2) {
     let run = 0;
@@ -119,6 +119,8 @@ function summarize(w, { floor = 0.002, freezeMs = 200 } = {}) {
   if (v.length >= 2) {
     out.framesDecoded = v[v.length - 1].framesDecoded - v[0].framesDecoded;
     out.videoLost = v[v.length - 1].packetsLost - v[0].packetsLost;
+    out.nacks = v[v.length - 1].nacks - v[0].nacks;
+    out.plis = v[v.length - 1].plis - v[0].plis;
   }
   for (let i = 1; i < w.frames.length; i++) {
     const gap = w.frames[i] - w.frames[i - 1];
