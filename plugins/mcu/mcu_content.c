@@ -5,11 +5,14 @@
  * while the picture has not changed) and the content pane of the presentation layout.
  *
  * Locks (mcu_room_priv.h describes the room's):
- *  - c->lock: the presenter (a reference), its codec and payload type, the assembler and
- *    decoder, the generation (bumped on every presenter change: receivers restart at a key
- *    frame). The input path decodes under it.
+ *  - c->lock: the presenter's codec and payload type, the assembler and decoder, the
+ *    generation (bumped on every presenter change: receivers restart at a key frame). The
+ *    input path decodes under it. Changing the presenter takes it too.
+ *  - c->pres_lock: the presenter (a reference) and its name, written under c->lock as
+ *    well, so the input path reads them under c->lock alone; the audio thread (events) and
+ *    the video thread read them under pres_lock alone and never wait for a decode.
  *  - c->frame_lock: the content picture and its sequence number. Nested inside c->lock
- *    (order c->lock, then frame_lock), never the other way.
+ *    (order c->lock, then frame_lock or pres_lock), never the other way.
  *  - cp->lock: a receiver's negotiated codec, payload type and packetization (leaf).
  * io callbacks are made under p->lock only, with no lock of this file held.
  * Fields marked "video thread" are only touched by the room's video tick; "audio thread"
@@ -37,6 +40,7 @@ struct mcu_content {
 	gint64 start_us;
 
 	GMutex lock;
+	GMutex pres_lock;
 	mcu_participant *presenter; /* a reference, NULL: nobody presents */
 	char *presenter_name;
 	mcu_video_codec_id codec;
@@ -111,6 +115,7 @@ mcu_content *mcu_content_new(mcu_room *room)
 	for (int i = 0; i < MCU_VIDEO_CODECS; i++)
 		c->last_kf_us[i] = c->start_us - MCU_KEYFRAME_INTERVAL_US;
 	g_mutex_init(&c->lock);
+	g_mutex_init(&c->pres_lock);
 	g_mutex_init(&c->frame_lock);
 	return c;
 }
@@ -147,6 +152,7 @@ void mcu_content_unref(mcu_content *c)
 	mcu_image_release(&c->enc_img);
 	mcu_image_release(&c->pane);
 	g_mutex_clear(&c->frame_lock);
+	g_mutex_clear(&c->pres_lock);
 	g_mutex_clear(&c->lock);
 	g_free(c);
 }
@@ -222,10 +228,12 @@ static void frame_clear(mcu_content *c)
  * reference for the caller to drop outside the lock. */
 static mcu_participant *presenter_set(mcu_content *c, mcu_participant *p)
 {
+	g_mutex_lock(&c->pres_lock);
 	mcu_participant *old = c->presenter;
 	c->presenter = p ? mcu_participant_ref(p) : NULL;
 	g_free(c->presenter_name);
 	c->presenter_name = p ? g_strdup(p->display) : NULL;
+	g_mutex_unlock(&c->pres_lock);
 	g_atomic_int_set(&c->presenter_id, p ? (gint)p->id : 0);
 	g_atomic_int_inc(&c->gen);
 	g_atomic_int_set(&c->ev_pending, 1);
@@ -248,6 +256,12 @@ int mcu_participant_present(mcu_participant *p, mcu_video_codec_id codec, uint8_
 	int rc = 0;
 	mcu_participant *old = NULL;
 	g_mutex_lock(&c->lock);
+	if (g_atomic_int_get(&p->left)) {
+		/* Left meanwhile (mcu_room_leave stops a presentation after marking it left). */
+		g_mutex_unlock(&c->lock);
+		mcu_content_unref(c);
+		return -EINVAL;
+	}
 	bool changed = c->presenter != p;
 	if (changed || c->codec != codec) {
 		input_free(c);
@@ -311,10 +325,10 @@ void *mcu_room_content_presenter(mcu_room *room)
 		return NULL;
 	mcu_content *c = room->content;
 	void *opaque = NULL;
-	g_mutex_lock(&c->lock);
+	g_mutex_lock(&c->pres_lock);
 	if (c->presenter && !g_atomic_int_get(&c->presenter->left))
 		opaque = c->presenter->io.opaque;
-	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->pres_lock);
 	return opaque;
 }
 
@@ -328,9 +342,9 @@ void mcu_content_emit_changed(mcu_room *room)
 	mcu_content *c = room->content;
 	if (!g_atomic_int_compare_and_exchange(&c->ev_pending, 1, 0))
 		return;
-	g_mutex_lock(&c->lock);
+	g_mutex_lock(&c->pres_lock);
 	mcu_participant *pres = c->presenter ? mcu_participant_ref(c->presenter) : NULL;
-	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->pres_lock);
 	uint32_t id = pres ? pres->id : 0;
 	if (id != c->told_id) {
 		c->told_id = id;
@@ -728,17 +742,6 @@ void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
 		if (g_atomic_int_get(&cp->kf_req))
 			asked[rx.codec] = true;
 	}
-	for (int k = 0; k < MCU_VIDEO_CODECS; k++) {
-		/* Requests are served at most once per interval, never dropped. */
-		if (asked[k] && now - c->last_kf_us[k] >= MCU_KEYFRAME_INTERVAL_US) {
-			force[k] = true;
-			for (guint i = 0; i < parts->len; i++) {
-				mcu_participant *p = g_ptr_array_index(parts, i);
-				if (rx_get(p->content).codec == (mcu_video_codec_id)k)
-					g_atomic_int_set(&p->content->kf_req, 0);
-			}
-		}
-	}
 	if (!want[MCU_VIDEO_H264] && c->henc) {
 		mcu_h264_enc_free(c->henc);
 		c->henc = NULL;
@@ -762,6 +765,15 @@ void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
 	for (int k = 0; k < MCU_VIDEO_CODECS; k++) {
 		if (!want[k])
 			continue;
+		/* Requests are served at most once per interval, never dropped. */
+		if (asked[k] && now - c->last_kf_us[k] >= MCU_KEYFRAME_INTERVAL_US) {
+			force[k] = true;
+			for (guint i = 0; i < parts->len; i++) {
+				mcu_participant *p = g_ptr_array_index(parts, i);
+				if (rx_get(p->content).codec == (mcu_video_codec_id)k)
+					g_atomic_int_set(&p->content->kf_req, 0);
+			}
+		}
 		if (!changed && !force[k]) {
 			/* Slides are mostly static: the same picture is not encoded again. */
 			CSTAT(&c->st, frames_unchanged, 1);
@@ -797,9 +809,9 @@ void mcu_content_draw(mcu_content *c, mcu_image *canvas)
 	}
 	/* Nothing decoded yet: the presenter's name on grey. */
 	mcu_image_fill_rect(canvas, &pane, 60, 128, 128);
-	g_mutex_lock(&c->lock);
+	g_mutex_lock(&c->pres_lock);
 	char *name = g_strdup(c->presenter_name ? c->presenter_name : "");
-	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->pres_lock);
 	int scale = 2, w = mcu_font_text_width(name, scale);
 	if (w > 0 && w < pane.w)
 		mcu_font_draw(canvas, &pane, pane.x + (pane.w - w) / 2,

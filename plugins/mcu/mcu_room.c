@@ -384,9 +384,10 @@ void mcu_room_leave(mcu_room *room, mcu_participant *p)
 	if (!found)
 		return;
 	g_atomic_int_compare_and_exchange(&room->spotlight_id, (gint)p->id, 0);
-	mcu_content_participant_left(room, p); /* a presenter leaving stops presenting */
 	/* Waits for a callback in progress on another thread, then blocks new ones. */
 	participant_detach(p);
+	/* A presenter leaving stops presenting (after detach: it cannot present again). */
+	mcu_content_participant_left(room, p);
 	/* The same for an event naming p (they check p->left under ev_lock). */
 	g_rec_mutex_lock(&room->ev_lock);
 	g_rec_mutex_unlock(&room->ev_lock);
