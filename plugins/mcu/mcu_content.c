@@ -15,8 +15,9 @@
  *    (order c->lock, then frame_lock or pres_lock), never the other way.
  *  - cp->lock: a receiver's negotiated codec, payload type and packetization (leaf).
  * io callbacks are made under p->lock only, with no lock of this file held.
- * Fields marked "video thread" are only touched by the room's video tick; "audio thread"
- * by its audio tick.
+ * Fields marked "video thread" are only touched by the room's video tick, "content tick"
+ * by the content thread (the video tick with a manual clock); "audio thread" by its audio
+ * tick.
  */
 #include "mcu_content_priv.h"
 #include "mcu_font.h"
@@ -64,10 +65,9 @@ struct mcu_content {
 	gint ev_pending;  /* atomic: the presenter changed, content_changed to tell */
 	uint32_t told_id; /* audio thread: the presenter last told (0 none) */
 
-	/* video thread */
+	/* content tick */
 	gint64 next_us;
 	uint32_t enc_seq; /* frame_seq last encoded */
-	uint32_t enc_gen;
 	mcu_image enc_img;
 	mcu_vp8_enc *venc;
 	mcu_h264_enc *henc;
@@ -75,6 +75,7 @@ struct mcu_content {
 	int enc_w[MCU_VIDEO_CODECS], enc_h[MCU_VIDEO_CODECS];
 	gint64 last_kf_us[MCU_VIDEO_CODECS];
 	uint16_t picture_id;
+	/* video thread */
 	mcu_image pane;   /* the content scaled for the presentation pane */
 	mcu_rect pane_at; /* where it goes */
 	uint32_t pane_seq;
@@ -90,7 +91,7 @@ struct mcu_content_part {
 	int rx_mode;
 	gint restart; /* atomic: (re)started receiving, key frame first */
 	gint kf_req;  /* atomic: asked for a key frame */
-	/* video thread */
+	/* content tick */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts_offset;
@@ -571,7 +572,7 @@ bool mcu_content_receives(mcu_content_part *cp)
 	return r;
 }
 
-/* --- the content stream (video thread) ------------------------------------------------ */
+/* --- the content stream (content tick) ----------------------------------------------- */
 
 typedef struct content_pkts {
 	uint8_t *buf;
@@ -717,14 +718,9 @@ static void content_out(mcu_content *c, GPtrArray *parts, mcu_video_codec_id cod
 	}
 }
 
-void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
+static void content_tick(mcu_room *room, GPtrArray *parts, gint64 now)
 {
 	mcu_content *c = room->content;
-	gint64 now = mcu_room_now(room);
-	if (now < c->next_us)
-		return;
-	gint64 period = G_USEC_PER_SEC / c->fps;
-	c->next_us = now - c->next_us >= period ? now + period : c->next_us + period;
 	uint32_t gen = (uint32_t)g_atomic_int_get(&c->gen);
 	bool want[MCU_VIDEO_CODECS] = { false }, force[MCU_VIDEO_CODECS] = { false };
 	bool asked[MCU_VIDEO_CODECS] = { false };
@@ -781,6 +777,43 @@ void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
 		}
 		content_out(c, parts, (mcu_video_codec_id)k, force[k], now, gen);
 	}
+}
+
+void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
+{
+	mcu_content *c = room->content;
+	gint64 now = mcu_room_now(room);
+	if (now < c->next_us)
+		return;
+	gint64 period = G_USEC_PER_SEC / c->fps;
+	c->next_us = now - c->next_us >= period ? now + period : c->next_us + period;
+	content_tick(room, parts, now);
+}
+
+gpointer mcu_content_thread(gpointer data)
+{
+	mcu_room *room = data;
+	gint64 period = G_USEC_PER_SEC / room->cfg.content_fps;
+	gint64 next = g_get_monotonic_time();
+	for (;;) {
+		next += period;
+		if (!mcu_room_wait_until(room, next))
+			break;
+		gint64 cpu0 = mcu_thread_cpu_us();
+		GPtrArray *parts = mcu_room_parts_snapshot(room);
+		content_tick(room, parts, g_get_monotonic_time());
+		mcu_room_parts_free(parts);
+		gint64 cpu = mcu_thread_cpu_us() - cpu0;
+		if (cpu > 0) {
+			g_mutex_lock(&room->stats_lock);
+			room->st.video_cpu_us += (uint64_t)cpu;
+			g_mutex_unlock(&room->stats_lock);
+		}
+		gint64 now = g_get_monotonic_time();
+		if (now - next > period)
+			next = now; /* behind by a whole frame: skip it rather than burst */
+	}
+	return NULL;
 }
 
 /* --- the presentation pane (video thread) --------------------------------------------- */

@@ -125,6 +125,9 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->video_thread = g_thread_try_new("mcu-video", mcu_room_video_thread, room, NULL);
 	if (!room->video_thread)
 		goto fail;
+	room->content_thread = g_thread_try_new("mcu-content", mcu_content_thread, room, NULL);
+	if (!room->content_thread)
+		goto fail;
 	return room;
 fail:
 	mcu_room_unref(room);
@@ -159,6 +162,8 @@ void mcu_room_unref(mcu_room *room)
 		g_thread_join(room->audio_thread);
 	if (room->video_thread)
 		g_thread_join(room->video_thread);
+	if (room->content_thread)
+		g_thread_join(room->content_thread);
 	for (guint i = 0; i < room->parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(room->parts, i);
 		participant_detach(p);
