@@ -29,6 +29,11 @@
 
 #define CONTENT_PKT_STRIDE (MCU_RTP_HEADER_LEN + MCU_VIDEO_MAX_PAYLOAD)
 #define CONTENT_MIN_DIM    16 /* smaller pictures are not content (and x264 refuses them) */
+/* A sender's encoder keeps refining a static screen for a while (every decoded picture
+ * differs from the last by a few levels): such refinements are encoded at most this often.
+ * A real change (a pixel moving by more than CONTENT_MINOR_DIFF) is encoded at once. */
+#define CONTENT_REFINE_US  1000000
+#define CONTENT_MINOR_DIFF 12
 
 typedef struct content_stats {
 	uint64_t frames_out, frames_unchanged, keyframes_out, encode_us;
@@ -60,6 +65,7 @@ struct mcu_content {
 	mcu_image frame; /* the content picture (<= 1920x1080, even size) */
 	bool has_frame;
 	uint32_t frame_seq; /* changed pictures stored so far */
+	bool pending_major; /* a real change since the content tick last took the picture */
 	gint width, height; /* atomic: the picture's size, 0 none */
 
 	gint ev_pending;  /* atomic: the presenter changed, content_changed to tell */
@@ -68,6 +74,7 @@ struct mcu_content {
 	/* content tick */
 	gint64 next_us;
 	uint32_t enc_seq; /* frame_seq last encoded */
+	gint64 last_enc_us;
 	mcu_image enc_img;
 	mcu_vp8_enc *venc;
 	mcu_h264_enc *henc;
@@ -393,6 +400,22 @@ static bool image_equal(const mcu_image *a, const mcu_image *b)
 	return true;
 }
 
+/* True when b differs from a (same size) only by refinement noise: no luma sample of every
+ * other row moved by more than CONTENT_MINOR_DIFF. */
+static bool image_minor_change(const mcu_image *a, const mcu_image *b)
+{
+	if (a->width != b->width || a->height != b->height)
+		return false;
+	for (int y = 0; y < a->height; y += 2) {
+		const uint8_t *ra = a->planes[0] + (size_t)y * a->strides[0];
+		const uint8_t *rb = b->planes[0] + (size_t)y * b->strides[0];
+		for (int x = 0; x < a->width; x++)
+			if (ABS((int)ra[x] - (int)rb[x]) > CONTENT_MINOR_DIFF)
+				return false;
+	}
+	return true;
+}
+
 /* Under c->lock: keeps a decoded picture as the content (scaled to the content size);
  * a picture identical to the current one changes nothing. Returns false on failure. */
 static bool content_store(mcu_content *c, const mcu_image *view)
@@ -413,6 +436,8 @@ static bool content_store(mcu_content *c, const mcu_image *view)
 		return false;
 	g_mutex_lock(&c->frame_lock);
 	if (!c->has_frame || !image_equal(&c->frame, &c->spare)) {
+		if (!c->has_frame || !image_minor_change(&c->frame, &c->spare))
+			c->pending_major = true;
 		mcu_image t = c->frame;
 		c->frame = c->spare;
 		c->spare = t;
@@ -748,30 +773,42 @@ static void content_tick(mcu_room *room, GPtrArray *parts, gint64 now)
 	}
 	if (!mcu_content_presenting(c) || (!want[MCU_VIDEO_VP8] && !want[MCU_VIDEO_H264]))
 		return;
+	bool force_any = false;
+	for (int k = 0; k < MCU_VIDEO_CODECS; k++) {
+		/* Requests are served at most once per interval, never dropped. */
+		if (want[k] && asked[k] && now - c->last_kf_us[k] >= MCU_KEYFRAME_INTERVAL_US)
+			force[k] = true;
+		force_any = force_any || (want[k] && force[k]);
+	}
 	bool changed = false;
 	g_mutex_lock(&c->frame_lock);
 	bool have = c->has_frame;
 	if (have && (c->frame_seq != c->enc_seq || !c->enc_img.buf)) {
-		changed = mcu_image_copy(&c->enc_img, &c->frame) == 0;
-		c->enc_seq = c->frame_seq;
+		bool refine_later = !c->pending_major && c->enc_img.buf && !force_any
+			&& now - c->last_enc_us < CONTENT_REFINE_US;
+		if (!refine_later) {
+			changed = mcu_image_copy(&c->enc_img, &c->frame) == 0;
+			c->enc_seq = c->frame_seq;
+			c->pending_major = false;
+		}
 	}
 	g_mutex_unlock(&c->frame_lock);
 	if (!have)
 		return; /* the presenter's first picture is not decoded yet */
+	if (changed)
+		c->last_enc_us = now;
 	for (int k = 0; k < MCU_VIDEO_CODECS; k++) {
 		if (!want[k])
 			continue;
-		/* Requests are served at most once per interval, never dropped. */
-		if (asked[k] && now - c->last_kf_us[k] >= MCU_KEYFRAME_INTERVAL_US) {
-			force[k] = true;
+		if (force[k] && asked[k])
 			for (guint i = 0; i < parts->len; i++) {
 				mcu_participant *p = g_ptr_array_index(parts, i);
 				if (rx_get(p->content).codec == (mcu_video_codec_id)k)
 					g_atomic_int_set(&p->content->kf_req, 0);
 			}
-		}
 		if (!changed && !force[k]) {
-			/* Slides are mostly static: the same picture is not encoded again. */
+			/* Slides are mostly static: the same picture is not encoded again, and a
+			 * sender's refinements of a static screen at most once a second. */
 			CSTAT(&c->st, frames_unchanged, 1);
 			continue;
 		}

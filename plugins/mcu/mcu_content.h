@@ -10,7 +10,9 @@
  *    resolution (scaled down to fit 1920x1080 above that), encoded once per codec for all
  *    of them at the room's content frame rate (mcu_room_config.content_fps, 5..15, default
  *    5). A picture identical to the last one encoded is not encoded again (slides are mostly
- *    static), so an unchanged screen costs nothing but the comparison. Their composed picture
+ *    static), so an unchanged screen costs nothing but the comparison; pictures that differ
+ *    only by the sender's refinement of a static screen (no pixel moved by more than a few
+ *    levels) are encoded at most once a second. Their composed picture
  *    stays the room's people layout.
  *  - Everyone else with video sees the presentation layout in the composed picture while
  *    someone presents: the content in the main pane, the speakers in a strip beside it
@@ -94,7 +96,7 @@ void mcu_participant_get_content_stats(mcu_participant *p, mcu_content_part_stat
 /* Content figures of a room since creation or mcu_room_reset_stats. */
 typedef struct mcu_content_room_stats {
 	uint64_t frames_out;          /* content pictures encoded (by one codec or both) */
-	uint64_t frames_unchanged;    /* content ticks skipped: same picture as last encoded */
+	uint64_t frames_unchanged;    /* content ticks skipped: same picture, or refined only */
 	uint64_t keyframes_out;       /* key frames among the encodes, all codecs */
 	uint64_t encode_us;           /* wall time in the content encoders */
 	uint64_t presentation_frames; /* composed pictures in the presentation layout */

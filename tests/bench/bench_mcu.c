@@ -114,6 +114,33 @@ static void draw_source(mcu_image *img, int who, int n)
 		memset(img->planes[0] + y * img->strides[0] + bx, 230, 80);
 }
 
+/* Encodes frame number f (0: a key frame) and packetizes it (RTP headers with pt and ssrc;
+ * sequence numbers and timestamps are written at send time). */
+static GArray *encode_packets(
+	mcu_vp8_enc *enc, const mcu_image *img, int f, uint8_t pt, uint32_t ssrc)
+{
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	if (mcu_vp8_enc_encode(enc, img, f == 0, &data, &len, &key) < 0) {
+		fprintf(stderr, "bench: encode\n");
+		exit(1);
+	}
+	GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
+	size_t n = len ? mcu_vp8_packet_count(len, 1200) : 0;
+	for (size_t i = 0; i < n; i++) {
+		pkt p = { .data = g_malloc(1300) };
+		size_t plen;
+		bool marker;
+		mcu_vp8_packetize(
+			data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
+		mcu_rtp_write_header(p.data, 12, marker, pt, 0, 0, ssrc);
+		p.len = plen + 12;
+		g_array_append_val(pk, p);
+	}
+	return pk;
+}
+
 static void gen_video(int who)
 {
 	mcu_vp8_enc *enc;
@@ -125,26 +152,8 @@ static void gen_video(int who)
 	}
 	for (int f = 0; f < LOOP_VIDEO_FRAMES; f++) {
 		draw_source(&img, who, f);
-		const uint8_t *data;
-		size_t len;
-		bool key;
 		/* Frame 0 is a key frame, so the loop restarts cleanly. */
-		if (mcu_vp8_enc_encode(enc, &img, f == 0, &data, &len, &key) < 0) {
-			fprintf(stderr, "bench: encode\n");
-			exit(1);
-		}
-		GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
-		size_t n = mcu_vp8_packet_count(len, 1200);
-		for (size_t i = 0; i < n; i++) {
-			pkt p = { .data = g_malloc(1300) };
-			size_t plen;
-			bool marker;
-			mcu_vp8_packetize(
-				data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
-			mcu_rtp_write_header(p.data, 12, marker, 96, 0, 0, 0x1000 + who);
-			p.len = plen + 12;
-			g_array_append_val(pk, p);
-		}
+		GArray *pk = encode_packets(enc, &img, f, 96, 0x1000 + who);
 		vloops[who].frames[f] = pk;
 	}
 	mcu_image_release(&img);
@@ -209,25 +218,7 @@ static void gen_slides(void)
 			memset(img.planes[1] + y * img.strides[1], 128, SLIDE_W / 2);
 			memset(img.planes[2] + y * img.strides[2], 128, SLIDE_W / 2);
 		}
-		const uint8_t *data;
-		size_t len;
-		bool key;
-		if (mcu_vp8_enc_encode(enc, &img, f == 0, &data, &len, &key) < 0) {
-			fprintf(stderr, "bench: encode\n");
-			exit(1);
-		}
-		GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
-		size_t n = len ? mcu_vp8_packet_count(len, 1200) : 0;
-		for (size_t i = 0; i < n; i++) {
-			pkt p = { .data = g_malloc(1300) };
-			size_t plen;
-			bool marker;
-			mcu_vp8_packetize(
-				data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
-			mcu_rtp_write_header(p.data, 12, marker, CONTENT_PT, 0, 0, 0x3000);
-			p.len = plen + 12;
-			g_array_append_val(pk, p);
-		}
+		GArray *pk = encode_packets(enc, &img, f, CONTENT_PT, 0x3000);
 		slides.frames[f] = pk;
 	}
 	mcu_image_release(&img);
