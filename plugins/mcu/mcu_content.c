@@ -38,6 +38,7 @@
 typedef struct content_stats {
 	uint64_t frames_out, frames_unchanged, keyframes_out, encode_us;
 	uint64_t presentation_frames, people_frames_extra, presenter_changes;
+	uint64_t encode_cpu_us;
 } content_stats;
 
 struct mcu_content {
@@ -711,11 +712,12 @@ static void content_out(mcu_content *c, GPtrArray *parts, mcu_video_codec_id cod
 	const uint8_t *data;
 	size_t len;
 	bool key;
-	gint64 t0 = g_get_monotonic_time();
+	gint64 t0 = g_get_monotonic_time(), cpu0 = mcu_thread_cpu_us();
 	int rc = codec == MCU_VIDEO_VP8
 		? mcu_vp8_enc_encode(c->venc, &c->enc_img, force, &data, &len, &key)
 		: mcu_h264_enc_encode(c->henc, &c->enc_img, force, &data, &len, &key);
 	CSTAT(&c->st, encode_us, g_get_monotonic_time() - t0);
+	CSTAT(&c->st, encode_cpu_us, mcu_thread_cpu_us() - cpu0);
 	if (rc < 0 || len == 0)
 		return;
 	CSTAT(&c->st, frames_out, 1);
@@ -928,6 +930,7 @@ void mcu_room_get_content_stats(mcu_room *room, mcu_content_room_stats *out)
 	LOAD(presentation_frames);
 	LOAD(people_frames_extra);
 	LOAD(presenter_changes);
+	LOAD(encode_cpu_us);
 #undef LOAD
 	out->width = g_atomic_int_get(&room->content->width);
 	out->height = g_atomic_int_get(&room->content->height);

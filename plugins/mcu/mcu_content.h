@@ -12,8 +12,8 @@
  *    5). A picture identical to the last one encoded is not encoded again (slides are mostly
  *    static), so an unchanged screen costs nothing but the comparison; pictures that differ
  *    only by the sender's refinement of a static screen (no pixel moved by more than a few
- *    levels) are encoded at most once a second. Their composed picture
- *    stays the room's people layout.
+ *    levels) are encoded at most once a second. Their composed picture stays the room's
+ *    people layout.
  *  - Everyone else with video sees the presentation layout in the composed picture while
  *    someone presents: the content in the main pane, the speakers in a strip beside it
  *    (mcu_layout.h); the room's own layout returns when the presentation stops.
@@ -103,6 +103,8 @@ typedef struct mcu_content_room_stats {
 	uint64_t people_frames_extra; /* people pictures composed beside a presentation one */
 	uint64_t presenter_changes;   /* content_changed events told */
 	int width, height;            /* the content picture's size, 0 when nobody presents */
+	uint64_t encode_cpu_us;       /* CPU time of the encoding thread in the content encoders
+				 * (libx264's own threads not counted) */
 } mcu_content_room_stats;
 void mcu_room_get_content_stats(mcu_room *room, mcu_content_room_stats *out);
 

@@ -490,14 +490,22 @@ static double run_case(
 		mcu_room_get_content_stats(room[0], &cs);
 		fprintf(stderr,
 			"  content %dx%d: %" G_GUINT64_FORMAT
-			" encodes (%.2f ms each), %" G_GUINT64_FORMAT
+			" encodes (%.2f ms each, %.2f ms CPU), %" G_GUINT64_FORMAT
 			" unchanged ticks skipped, %" G_GUINT64_FORMAT
 			" presentation pictures, %" G_GUINT64_FORMAT
 			" people pictures beside them\n",
 			cs.width, cs.height, cs.frames_out,
 			cs.frames_out ? cs.encode_us / 1000.0 / cs.frames_out : 0,
+			cs.frames_out ? cs.encode_cpu_us / 1000.0 / cs.frames_out : 0,
 			cs.frames_unchanged, cs.presentation_frames, cs.people_frames_extra);
 		last_content_fps = cframes / wall;
+		mcu_content_part_stats ps;
+		mcu_participant_get_content_stats(tx[0].p, &ps);
+		fprintf(stderr,
+			"  presenter: %" G_GUINT64_FORMAT " content packets in, %" G_GUINT64_FORMAT
+			" bad, %" G_GUINT64_FORMAT " pictures decoded, %" G_GUINT64_FORMAT
+			" lost\n",
+			ps.packets_in, ps.bad_packets_in, ps.frames_decoded, ps.frames_lost);
 	}
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
 	       "p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
