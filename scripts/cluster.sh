@@ -18,7 +18,7 @@
 # $CLUSTER_DIR (default <root>/_run/cluster): cluster.json, cluster.env, logs/.
 # Settings (environment): CLUSTER_DIR, CLUSTER_VIDEO (WxHxFPS, default 640x360x15), CLUSTER_DOMAIN
 # (default vmr.test), NODE_CAPACITY (cores per node, default 1.0), LEASE_SECONDS (default 6),
-# PREFIX (the install, default <root>/_run/install, from scripts/build.sh). Needs root.
+# NODE_MAX_PARTICIPANTS (admission budget per node, default none), PREFIX (the install, default <root>/_run/install, from scripts/build.sh). Needs root.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SELF="$ROOT/scripts/cluster.sh"
@@ -62,6 +62,11 @@ node_conf() {
 		NODE_ID="n$i" CLUSTER=true NODE_PUBLIC_URL="http://$ip:8088" NODE_SIP_URI="sip:$ip:5060" \
 		NODE_CAPACITY="${NODE_CAPACITY:-1.0}" LEASE_SECONDS="${LEASE_SECONDS:-6}" \
 		"$ROOT/scripts/make-conf.sh" "$dir/conf" "$dir/state" >/dev/null || return 1
+	# Admission budget per node (participants; bench-cluster measures capacity with it).
+	if [ -n "${NODE_MAX_PARTICIPANTS:-}" ]; then
+		sed -i "s|^\([[:space:]]*\)max_participants = .*|\1max_participants = $NODE_MAX_PARTICIPANTS|" \
+			"$dir/conf/janus.plugin.vmr.jcfg"
+	fi
 	# The cluster settings (docs/scale-out.md), unless make-conf.sh already wrote them.
 	local f
 	for f in "$dir/conf/janus.plugin.vmr.jcfg" "$dir/conf/janus.plugin.sipbridge.jcfg"; do
