@@ -75,22 +75,24 @@ node_conf() {
 	done
 }
 
-wait_tcp() { # ip port seconds
+wait_tcp() { # ip port seconds [pid that must stay alive]
 	local end=$((SECONDS + $3))
 	while [ $SECONDS -le $end ]; do
 		(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
 		sleep 0.2
 	done
 	return 1
 }
 
 start_node() {
-	local i=$1 dir=$CLUSTER_DIR/node$i
+	local i=$1
+	local dir=$CLUSTER_DIR/node$i
 	local log=$CLUSTER_DIR/logs/node$i.log
 	[ -f "$log" ] && mv "$log" "$log.$(date +%s)"
 	ip netns exec "n$i" /usr/bin/janus -F "$dir/conf" -o >"$log" 2>&1 </dev/null &
 	echo $! >"$dir/janus.pid"
-	wait_tcp "$(node_ip "$i")" 8088 60 || { echo "node $i did not start: $log" >&2; tail -20 "$log" >&2; return 1; }
+	wait_tcp "$(node_ip "$i")" 8088 60 "$!" || { echo "node $i did not start: $log" >&2; tail -20 "$log" >&2; return 1; }
 }
 
 kill_node() {
@@ -122,9 +124,10 @@ supervise() {
 	KAM_PID=""
 	cleanup() {
 		trap - EXIT TERM INT HUP
-		local i
-		for i in $(seq 1 "$NODES"); do stop_node "$i" & done
-		wait
+		local i stoppers=()
+		[ -n "${SLEEPER:-}" ] && kill "$SLEEPER" 2>/dev/null
+		for i in $(seq 1 "$NODES"); do stop_node "$i" & stoppers+=($!); done
+		wait "${stoppers[@]}"
 		[ -n "$KAM_PID" ] && kill "$KAM_PID" 2>/dev/null && wait "$KAM_PID" 2>/dev/null
 		[ -f "$PGDIR/data/postmaster.pid" ] &&
 			runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1
@@ -162,8 +165,10 @@ supervise() {
 
 	# PostgreSQL on the bridge, password auth (scram), data thrown away at stop.
 	chown postgres: "$PGDIR"
+	touch "$CLUSTER_DIR/logs/postgresql.log"
+	chown postgres: "$CLUSTER_DIR/logs/postgresql.log"
 	runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A scram-sha-256 --auth-local=trust \
-		-E UTF8 --locale=C.UTF-8 >"$CLUSTER_DIR/logs/initdb.log" 2>&1 || fail "initdb"
+		-E UTF8 --locale=C.UTF-8 --no-sync >"$CLUSTER_DIR/logs/initdb.log" 2>&1 || fail "initdb"
 	echo "host all all $NET.0/24 scram-sha-256" >>"$PGDIR/data/pg_hba.conf"
 	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$CLUSTER_DIR/logs/postgresql.log" -w -t 30 \
 		-o "-p $PGPORT -k $PGDIR -c listen_addresses=$PG_IP -c max_connections=200" start >/dev/null ||
@@ -211,7 +216,8 @@ supervise() {
 	echo ready >"$CLUSTER_DIR/state"
 	while :; do
 		sleep 3600 &
-		wait $!
+		SLEEPER=$!
+		wait $SLEEPER
 	done
 }
 
@@ -239,13 +245,16 @@ case "$cmd" in
 		command -v kamailio >/dev/null || die "kamailio missing (scripts/install-deps.sh --test)"
 		rm -rf "$CLUSTER_DIR"
 		mkdir -p "$CLUSTER_DIR/logs"
-		chmod 700 "$CLUSTER_DIR"
+		# secrets and node configurations stay 0600/0700; the postgres user writes its log here.
+		chmod 711 "$CLUSTER_DIR"
+		chmod 755 "$CLUSTER_DIR/logs"
 		rnd() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 		{
 			echo "ADMIN_SECRET=$(rnd)"
 			echo "PG_PASS=$(rnd)"
 			echo "DOMAIN=${CLUSTER_DOMAIN:-vmr.test}"
 		} >"$CLUSTER_DIR/secrets"
+		chmod 600 "$CLUSTER_DIR/secrets"
 		export PREFIX
 		setsid env TPAAS_CLUSTER_IN_NS=1 unshare --net --mount --propagation private \
 			bash "$SELF" _supervise "$nodes" >"$CLUSTER_DIR/logs/supervisor.log" 2>&1 </dev/null &
