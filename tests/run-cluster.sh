@@ -12,6 +12,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 export CLUSTER_DIR=${CLUSTER_DIR:-$HERE/out/cluster}
 mkdir -p "$HERE/out"
+# sipp callers send no RTP: keep their calls (and so their rooms) up for the whole test.
+export SIP_MEDIA_TIMEOUT=${SIP_MEDIA_TIMEOUT:-600}
 if [ "${1:-}" = "--bench" ]; then
 	shift
 	exec node "$HERE/cluster/bench-cluster.js" "$@"

@@ -118,15 +118,16 @@ async function apiJoin(c, via, room, display = 'app') {
 
 let nextSipPort = 15000 + (process.pid % 100) * 40;
 /**
- * A sipp caller through Kamailio: INVITE ruri, hold the call for holdMs, BYE. Returns
+ * A sipp caller through Kamailio: INVITE ruri, hold the call for holdMs, BYE (or another
+ * scenario of tests/cluster: call_404.xml expects 404). Returns
  * { answered: Promise<contact URI or null>, done: Promise<exit code>, kill() }.
  */
-function sipCall(c, ruri, holdMs = 30000) {
+function sipCall(c, ruri, holdMs = 30000, scenario = 'call_hold.xml') {
   fs.mkdirSync(OUT, { recursive: true });
   const port = nextSipPort++;
   const log = path.join(OUT, `cluster-sipp-${port}.log`);
   fs.rmSync(log, { force: true });
-  const args = ['-sf', path.join(__dirname, '..', 'call_hold.xml'), '-m', '1', '-l', '1', '-i', c.client_ip,
+  const args = ['-sf', path.join(__dirname, '..', scenario), '-m', '1', '-l', '1', '-i', c.client_ip,
     '-mi', c.client_ip, '-p', String(port), '-mp', String(32000 + (port % 1000) * 4), '-cp', String(9000 + (port % 1000)),
     '-d', String(holdMs), '-timeout', `${Math.ceil(holdMs / 1000) + 30}s`, '-timeout_error', '-nostdin',
     '-trace_err', '-error_file', path.join(OUT, `cluster-sipp-${port}.err`),
