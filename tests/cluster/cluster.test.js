@@ -107,7 +107,7 @@ test('a caller by room address and by meeting number reaches the room\'s node th
 
 test('SQL in a Request-URI is never run: the caller gets 404, the placement table is intact', async () => {
   const before = placements(c);
-  for (const user of ["x';DELETE/**/FROM/**/room_placement;--", "x\\';DELETE/**/FROM/**/room_placement;--"]) {
+  for (const user of ["x';DELETE/**/FROM/**/room_placement;--", "x'OR'1'='1"]) {
     const call = sipCall(c, `sip:${user}@${c.domain}`, 0, 'call_404.xml');
     assert.equal(await call.done, 0, `sip:${user} answered 404 (unknown room)`);
   }
