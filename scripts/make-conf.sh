@@ -106,6 +106,7 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@TURN_SECRET@|$TURN_SECRET_V|g" \
 		-e "s|@TURN_TTL@|${TURN_TTL:-86400}|g" \
 		-e "s|@CLUSTER@|${CLUSTER:-false}|g" \
+		-e "s|@CLUSTER_PROXY@|${CLUSTER_PROXY:-}|g" \
 		-e "s|@NODE_ID@|${NODE_ID:-}|g" \
 		-e "s|@NODE_PUBLIC_URL@|$(esc "${NODE_PUBLIC_URL:-}")|g" \
 		-e "s|@NODE_SIP_URI@|${NODE_SIP_URI:-sip:${SIP_IP:-${HTTP_IP:-127.0.0.1}}:${SIP_PORT:-5060}}|g" \

@@ -12,8 +12,15 @@ const WebSocket = require('ws');
 const { startService } = require('./lib/service');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { OPUS_OFFER } = require('./lib/sdp');
+const { rawSipPeer } = require('./lib/sip-raw');
 
 const PG = process.env.TPAAS_TEST_PG_URI;
+const SIP_PORT = 5094;
+const PROXY = '10.1.2.9:5060'; // Kamailio, in a real cluster
+
+/** An SDP offer with PCMU at 127.0.0.1:port. */
+const pcmuOffer = (port) => ['v=0', 'o=raw 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+  `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
 function psql(sql) {
   return execFileSync('psql', [PG, '-qAt', '-c', sql], { encoding: 'utf8' }).trim();
@@ -43,7 +50,8 @@ describe('a node in cluster mode on PostgreSQL', { skip: !PG && 'TPAAS_TEST_PG_U
 
   before(async () => {
     psql('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-    svc = await startService({ name: 'cluster-node', env: { DATABASE: PG, CLUSTER: 'true', NODE_ID: 'n1', SIP_DOMAIN: 'vmr.test' } });
+    svc = await startService({ name: 'cluster-node', env: { DATABASE: PG, CLUSTER: 'true', NODE_ID: 'n1', SIP_DOMAIN: 'vmr.test',
+      SIP_IP: '127.0.0.1', SIP_PORT: String(SIP_PORT), CLUSTER_PROXY: PROXY } });
     await svc.expectLog(/\[cluster\] node n1 in the cluster/);
     client = await vmrClient(svc);
   });
@@ -100,6 +108,23 @@ describe('a node in cluster mode on PostgreSQL', { skip: !PG && 'TPAAS_TEST_PG_U
     // (the node refreshes its list of live nodes with every lease renewal)
     await waitUntil(() => originAccepted(svc, other), 10000, 'the origin of n2 accepted');
     assert.equal(await originAccepted(svc, 'http://evil.example:8088'), false);
+  });
+
+  test('a SIP caller (allowing REFER) whose room runs on another node is REFERred to it through the proxy', async () => {
+    const raw = await rawSipPeer({ bridgePort: SIP_PORT, domain: 'vmr.test' });
+    try {
+      const r = await raw.request({ method: 'INVITE', ruri: 'sip:support@vmr.test', body: pcmuOffer(40000), keep: true,
+        headers: ['Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY'], timeoutMs: 10000 });
+      assert.ok(r && r.status === 200, `the bridge answers (${r && r.status})`);
+      const refer = await raw.waitFor(() => raw.requests.find((m) => m.method === 'REFER'), 10000);
+      assert.ok(refer, 'a REFER reached the caller');
+      assert.match(refer.headers['refer-to'][0], /sip:support@10\.1\.2\.9:5060/);
+      const bye = await raw.waitFor(() => raw.requests.find((m) => m.method === 'BYE'), 10000);
+      assert.ok(bye, 'the bridge ends its leg once the REFER is accepted');
+      assert.equal(psql("SELECT node_id FROM room_placement WHERE room_address = 'support'"), 'n2');
+    } finally {
+      raw.close();
+    }
   });
 
   test('when n2 dies its room is taken by the next join here', async () => {
