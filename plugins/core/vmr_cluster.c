@@ -78,8 +78,9 @@ static void on_released(void *opaque, const char *address)
 	(void)opaque;
 	int rc = vmr_cluster_store_unplace(cl.store, cl.node_id, address);
 	if (rc < 0)
-		vmr_log(VMR_LOG_WARN, "[cluster] cannot release room %s (%s): the lease thread will",
-			address, g_strerror(-rc));
+		vmr_log(VMR_LOG_WARN,
+			"[cluster] cannot release room %s (%s): the lease thread will", address,
+			g_strerror(-rc));
 }
 
 /* ---- the lease thread ------------------------------------------------------------------- */
@@ -115,7 +116,8 @@ static void reconcile(void)
 		vmr_cluster_where owner = { 0 };
 		if (vmr_cluster_store_place(cl.store, cl.node_id, address, &owner) == -EREMOTE)
 			vmr_log(VMR_LOG_WARN,
-				"[cluster] room %s runs here and on node %s (placed there while this "
+				"[cluster] room %s runs here and on node %s (placed there while "
+				"this "
 				"node was cut off from the store)",
 				address, owner.node_id);
 		vmr_cluster_where_clear(&owner);
@@ -353,8 +355,8 @@ GPtrArray *vmr_cluster_live_urls(void)
 	return out;
 }
 
-int vmr_cluster_bind(const char *username, const char *contact, const char *source,
-	int64_t expires_at)
+int vmr_cluster_bind(
+	const char *username, const char *contact, const char *source, int64_t expires_at)
 {
 	if (!vmr_cluster_enabled())
 		return -ENOTSUP;
@@ -371,7 +373,8 @@ int vmr_cluster_unbind_all(const char *username)
 GPtrArray *vmr_cluster_bindings(const char *username, int64_t now_s)
 {
 	GPtrArray *out = NULL;
-	if (!vmr_cluster_enabled() || vmr_cluster_store_bindings(cl.store, username, now_s, &out) < 0)
+	if (!vmr_cluster_enabled()
+		|| vmr_cluster_store_bindings(cl.store, username, now_s, &out) < 0)
 		return NULL;
 	return out;
 }

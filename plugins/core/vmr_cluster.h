@@ -64,8 +64,8 @@ GPtrArray *vmr_cluster_live_urls(void);
 int vmr_cluster_heartbeat_now(void);
 
 /* SIP registrations in the shared store (sipb_registrar when the cluster is on). */
-int vmr_cluster_bind(const char *username, const char *contact, const char *source,
-	int64_t expires_at);
+int vmr_cluster_bind(
+	const char *username, const char *contact, const char *source, int64_t expires_at);
 int vmr_cluster_unbind_all(const char *username);
 /* Live contacts of username from every node: new array of vmr_sip_binding, or NULL. */
 GPtrArray *vmr_cluster_bindings(const char *username, int64_t now_s);

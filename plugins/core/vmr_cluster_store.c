@@ -77,7 +77,8 @@ int vmr_cluster_store_leave(vmr_store *store, const char *node_id)
 		return -ENOTSUP;
 	vmr_sql_param p[] = { VMR_SQL_T(node_id) };
 	int rc = vmr_store_exec(store, "DELETE FROM room_placement WHERE node_id = $1", p, 1, NULL);
-	int rc2 = vmr_store_exec(store, "DELETE FROM sip_registrations WHERE node_id = $1", p, 1, NULL);
+	int rc2 = vmr_store_exec(
+		store, "DELETE FROM sip_registrations WHERE node_id = $1", p, 1, NULL);
 	int rc3 = vmr_store_exec(store, "DELETE FROM cluster_nodes WHERE node_id = $1", p, 1, NULL);
 	return rc < 0 ? rc : rc2 < 0 ? rc2 : rc3;
 }
@@ -145,8 +146,8 @@ int vmr_cluster_store_unplace(vmr_store *store, const char *node_id, const char 
 		"DELETE FROM room_placement WHERE room_address = $1 AND node_id = $2", p, 2, NULL);
 }
 
-static int text_column(vmr_store *store, const char *sql, const vmr_sql_param *p, int np,
-	GPtrArray **out)
+static int text_column(
+	vmr_store *store, const char *sql, const vmr_sql_param *p, int np, GPtrArray **out)
 {
 	vmr_sql_rows rows = { 0 };
 	int rc = vmr_store_exec(store, sql, p, np, &rows);
@@ -166,8 +167,8 @@ int vmr_cluster_store_placed_on(vmr_store *store, const char *node_id, GPtrArray
 		return -ENOTSUP;
 	vmr_sql_param p[] = { VMR_SQL_T(node_id) };
 	return text_column(store,
-		"SELECT room_address FROM room_placement WHERE node_id = $1 ORDER BY room_address", p,
-		1, out);
+		"SELECT room_address FROM room_placement WHERE node_id = $1 ORDER BY room_address",
+		p, 1, out);
 }
 
 int vmr_cluster_store_locate(vmr_store *store, const char *key, vmr_cluster_where *out)
@@ -257,7 +258,8 @@ int vmr_cluster_store_unbind_all(vmr_store *store, const char *username)
 	if (!is_pg(store))
 		return -ENOTSUP;
 	vmr_sql_param p[] = { VMR_SQL_T(username) };
-	return vmr_store_exec(store, "DELETE FROM sip_registrations WHERE username = $1", p, 1, NULL);
+	return vmr_store_exec(
+		store, "DELETE FROM sip_registrations WHERE username = $1", p, 1, NULL);
 }
 
 int vmr_cluster_store_bindings(

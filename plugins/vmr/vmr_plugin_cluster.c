@@ -47,7 +47,8 @@ int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char 
 		rc = vmr_cluster_start(store, &c);
 		if (rc < 0)
 			JANUS_LOG(LOG_FATAL,
-				"[vmr] cluster = true but the cluster cannot start (%s): it needs a "
+				"[vmr] cluster = true but the cluster cannot start (%s): it needs "
+				"a "
 				"PostgreSQL database, node_public_url and node_sip_uri\n",
 				g_strerror(-rc));
 	}
@@ -73,7 +74,8 @@ static char *locate_key(const vmr_request *req)
 		char *key = NULL;
 		if (vmr_store_invitation_get(store, id, &inv) == 0) {
 			vmr_room room;
-			if (inv.state == VMR_INVITATION_ACTIVE && vmr_secure_streq(inv.secret, secret)
+			if (inv.state == VMR_INVITATION_ACTIVE
+				&& vmr_secure_streq(inv.secret, secret)
 				&& vmr_store_room_get(store, inv.room_id, &room) == 0) {
 				key = g_strdup(room.address);
 				vmr_room_clear(&room);
@@ -111,7 +113,8 @@ void vmr_cluster_handle_locate(vmr_message *msg, const vmr_request *req)
 		} else {
 			JANUS_LOG(LOG_WARN, "[vmr] locate: %s\n",
 				rc == -ENOENT ? "no node alive" : g_strerror(-rc));
-			event = vmr_error_json(rc == -ENOENT ? VMR_ERROR_NO_NODE : VMR_ERROR_INTERNAL,
+			event = vmr_error_json(
+				rc == -ENOENT ? VMR_ERROR_NO_NODE : VMR_ERROR_INTERNAL,
 				rc == -ENOENT ? "no node is available" : "store unavailable");
 		}
 		vmr_cluster_where_clear(&w);

@@ -261,8 +261,8 @@ static void test_route_by_address_number_unknown_and_all_dead(void)
 	vmr_store *st = open_store(e);
 	assert_route(st, "anything", NULL); /* no node at all */
 	vmr_room room;
-	g_assert_cmpint(vmr_store_room_create(
-				st, VMR_ROOM_ENTERPRISE, "sales", 0, NULL, "2x2", 0, &room),
+	g_assert_cmpint(
+		vmr_store_room_create(st, VMR_ROOM_ENTERPRISE, "sales", 0, NULL, "2x2", 0, &room),
 		==, 0);
 	char number[16];
 	g_snprintf(number, sizeof(number), "%d", room.meeting_number);
@@ -329,8 +329,8 @@ static void test_registrations_written_by_one_node_read_by_another(void)
 	g_assert_cmpstr(((vmr_sip_binding *)b->pdata[0])->contact, ==, "sip:alice@10.0.0.5:5060");
 	g_ptr_array_unref(b);
 	/* Expires: 0 removes one; expired ones are not handed out; "*" removes all. */
-	g_assert_cmpint(vmr_cluster_store_bind(n2, "n2", "alice", "sip:alice@10.0.0.5:5060",
-				"10.0.0.5:5060", 0),
+	g_assert_cmpint(vmr_cluster_store_bind(
+				n2, "n2", "alice", "sip:alice@10.0.0.5:5060", "10.0.0.5:5060", 0),
 		==, 0);
 	g_assert_cmpint(vmr_cluster_store_bindings(n1, "alice", now + 301, &b), ==, 0);
 	g_assert_cmpuint(b->len, ==, 0);
@@ -343,8 +343,8 @@ static void test_registrations_written_by_one_node_read_by_another(void)
 	g_assert_cmpuint(b->len, ==, 0);
 	g_ptr_array_unref(b);
 	/* Hostile text is a parameter, never SQL. */
-	g_assert_cmpint(vmr_cluster_store_bind(n1, "n1", "bob'); DROP TABLE rooms; --",
-				"sip:x@y", "", now + 60),
+	g_assert_cmpint(vmr_cluster_store_bind(
+				n1, "n1", "bob'); DROP TABLE rooms; --", "sip:x@y", "", now + 60),
 		==, 0);
 	vmr_store_close(n1);
 	vmr_store_close(n2);
@@ -468,6 +468,7 @@ int main(int argc, char **argv)
 		test_registrations_written_by_one_node_read_by_another);
 	g_test_add_func("/vmr/cluster/first-acquire-places-last-release-frees",
 		test_first_acquire_places_last_release_frees);
-	g_test_add_func("/vmr/cluster/sqlite-store-has-no-cluster", test_sqlite_store_has_no_cluster);
+	g_test_add_func(
+		"/vmr/cluster/sqlite-store-has-no-cluster", test_sqlite_store_has_no_cluster);
 	return g_test_run();
 }
