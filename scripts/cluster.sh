@@ -60,6 +60,7 @@ node_conf() {
 		DIAL_IP="$KAM_IP" PUBLIC_URL="http://$ip:8088" ALLOWED_ORIGINS="$origins" \
 		VIDEO_WIDTH="${v%%x*}" VIDEO_HEIGHT="$(echo "$v" | cut -dx -f2)" VIDEO_FPS="${v##*x}" \
 		NODE_ID="n$i" CLUSTER=true NODE_PUBLIC_URL="http://$ip:8088" NODE_SIP_URI="sip:$ip:5060" \
+		CLUSTER_PROXY="$KAM_IP:5060" \
 		NODE_CAPACITY="${NODE_CAPACITY:-1.0}" LEASE_SECONDS="${LEASE_SECONDS:-6}" \
 		"$ROOT/scripts/make-conf.sh" "$dir/conf" "$dir/state" >/dev/null || return 1
 	# Admission budget per node (participants; bench-cluster measures capacity with it).
