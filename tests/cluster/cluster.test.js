@@ -11,7 +11,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  cluster, sql, placements, nodeById, admin, runningRooms, apiClient, apiJoin, sipCall, nodeOfContact, until,
+  cluster, sql, placements, nodeById, admin, runningRooms, apiClient, apiJoin, sipCall, sipRegister, nodeOfContact, until,
   killNode, startNode, dispatcher, sleep,
 } = require('./lib/cluster');
 const { OPUS_OFFER } = require('../integration/lib/sdp');
@@ -36,8 +36,8 @@ before(async () => {
     // Half personal rooms (<user>.join, joined by apps), half enterprise rooms (called over SIP).
     if (i % 2 === 0) {
       const owner = `owner${i}`;
-      await admin(c, c.nodes[i % c.nodes.length], { request: 'create_account', username: owner, password: PASSWORD });
-      rooms.push({ address: `${owner}.join`, kind: 'app', owner });
+      const acc = await admin(c, c.nodes[i % c.nodes.length], { request: 'create_account', username: owner, password: PASSWORD });
+      rooms.push({ address: `${owner}.join`, kind: 'app', owner, sipPassword: acc.sip_password });
     } else {
       await admin(c, n1, { request: 'create_room', name: `team${i}` });
       rooms.push({ address: `team${i}`, kind: 'sip' });
@@ -103,6 +103,15 @@ test('a caller by room address and by meeting number reaches the room\'s node th
     assert.equal(nodeOfContact(c, contact), placed[r.address], `sip:${user} (room ${r.address}) answered on its node`);
     assert.equal(await call.done, 0, `the call to ${user} ended with BYE through Kamailio`);
   }
+});
+
+test('a device registers through Kamailio: a node checks its digest against the shared store and stores the binding', async () => {
+  const r = rooms.find((x) => x.kind === 'app');
+  assert.equal(await sipRegister(c, r.owner, r.sipPassword), 0, 'REGISTER with digest answered 200 through Kamailio');
+  const rows = sql(c, `SELECT node_id, contact FROM sip_registrations WHERE username = '${r.owner}'`);
+  assert.equal(rows.length, 1, `one binding of ${r.owner} in the shared store: ${JSON.stringify(rows)}`);
+  assert.ok(c.nodes.some((n) => n.id === rows[0][0]), 'stored by a node of the cluster');
+  assert.notEqual(await sipRegister(c, r.owner, 'wrong-password'), 0, 'a wrong password is refused');
 });
 
 test('SQL in a Request-URI is never run: the caller gets 404, the placement table is intact', async () => {

@@ -151,6 +151,17 @@ function sipCall(c, ruri, holdMs = 30000, scenario = 'call_hold.xml') {
   return { answered, done, kill: () => { if (!exited) p.kill('SIGKILL'); } };
 }
 
+/** A REGISTER with digest through Kamailio (tests/integration/sip/register.xml); resolves with sipp's exit code. */
+function sipRegister(c, user, pass) {
+  const port = nextSipPort++;
+  const args = ['-sf', path.join(__dirname, '..', '..', 'integration', 'sip', 'register.xml'), '-m', '1', '-l', '1',
+    '-i', c.client_ip, '-p', String(port), '-timeout', '20s', '-timeout_error', '-nostdin',
+    '-trace_err', '-error_file', path.join(OUT, `cluster-sipp-${port}.err`),
+    '-key', 'domain', c.domain, '-key', 'expires', '600', '-key', 'user', user, '-au', user, '-ap', pass, `${c.kamailio}:5060`];
+  const p = spawn('sipp', args, { cwd: OUT, stdio: 'ignore' });
+  return new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+}
+
 /** The node (id) a SIP contact URI (sip:10.77.0.12:5060) belongs to. */
 function nodeOfContact(c, contact) {
   const m = contact && contact.match(/^sips?:(?:[^@]*@)?([0-9.]+)/);
@@ -192,5 +203,5 @@ function dispatcher(c) {
 
 module.exports = {
   ROOT, OUT, CLUSTER_DIR, sleep, cluster, sql, placements, nodeById, nodeByIp, admin, adminGet, runningRooms,
-  apiClient, locate, apiJoin, sipCall, nodeOfContact, until, killNode, startNode, dispatcher,
+  apiClient, locate, apiJoin, sipCall, sipRegister, nodeOfContact, until, killNode, startNode, dispatcher,
 };
