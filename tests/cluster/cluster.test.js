@@ -3,7 +3,8 @@
 // rooms joined by plain-API clients (locate, then join on the node named) and by SIP callers
 // through Kamailio end up spread over the nodes, each running on exactly one (the store's
 // room_placement and each node's own /metrics agree); a caller by room address or meeting
-// number reaches the room's node; SQL in a Request-URI is not run; kill -9 of a node: its rooms
+// number reaches the room's node; a device registers through Kamailio (digest checked by a node
+// against the shared store); SQL in a Request-URI is not run; kill -9 of a node: its rooms
 // take new joins and calls on another node within 10 s, and no acknowledged write is lost.
 // CLUSTER_ROOMS (default 6; `make test-cluster`: 30) sets how many rooms.
 // Run by tests/run-cluster.sh (it starts the cluster and runs this inside its network).
