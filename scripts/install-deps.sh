@@ -41,9 +41,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -q
 	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-	# Debian enables and starts coturn.service (and prometheus.service, kamailio.service) at install, listening
-	# on every interface with /etc/turnserver.conf: the tests and scripts/start.sh run their
-	# own. Turn the system ones off again when we are the ones who installed them.
+	# Debian enables and starts coturn.service (and prometheus.service, kamailio.service) at
+	# install, listening on every interface with /etc/turnserver.conf (/etc/kamailio/...): the
+	# tests and scripts run their own. Turn the system ones off again when we installed them.
 	for svc in coturn prometheus kamailio; do
 		if printf '%s\n' "${missing[@]}" | grep -qx "$svc" && command -v systemctl >/dev/null \
 			&& [ -d /run/systemd/system ]; then
