@@ -65,6 +65,7 @@ async function measure() {
   const perNode = {};
   for (const p of Object.values(lib.placements(c))) perNode[p] = (perNode[p] || 0) + 1;
 
+  console.error(`bench: ${c.nodes.length} node(s): ${admitted} rooms admitted, then ${JSON.stringify(refusal)}; locating`);
   // Locate round trips on one connection.
   const N = Number(process.env.BENCH_LOCATES || 200);
   const api = await lib.apiClient(n1.ws);
@@ -135,6 +136,7 @@ async function main() {
     try {
       const out = cluster(['exec', 'node', __filename, '--measure']);
       rows.push(JSON.parse(out.trim().split('\n').pop()));
+      console.log(`measured ${n} node(s): ${JSON.stringify(rows[rows.length - 1])}`);
     } finally {
       cluster(['stop']);
     }
