@@ -2,7 +2,7 @@
 // For N = 1..BENCH_NODES (default 3) nodes it starts a fresh cluster with an admission budget of
 // NODE_MAX_PARTICIPANTS (default 4) participants per node, and measures inside its network:
 //  - locate time: round trip of `locate` on an open Janus API connection (BENCH_LOCATES, default
-//    200, for a running room and for unknown names), p50/p95;
+//    50, for a running room and for unknown names), p50/p95;
 //  - placement time: a plain-API join into a room that is not running (locate, placement in
 //    PostgreSQL, the MCU room started, the SDP answer) against a join into a running room on the
 //    same node (no placement): the difference is what placement adds;
@@ -67,7 +67,7 @@ async function measure() {
 
   console.error(`bench: ${c.nodes.length} node(s): ${admitted} rooms admitted, then ${JSON.stringify(refusal)}; locating`);
   // Locate round trips on one connection.
-  const N = Number(process.env.BENCH_LOCATES || 200);
+  const N = Number(process.env.BENCH_LOCATES || 50);
   const api = await lib.apiClient(n1.ws);
   const running = Object.keys(lib.placements(c))[0];
   const locRunning = [];
