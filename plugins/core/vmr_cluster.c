@@ -25,7 +25,28 @@ static struct {
 	GHashTable *pending;  /* address -> count: placements being made (not yet running) */
 	GPtrArray *live_urls; /* public URLs of the live nodes, refreshed by every lease */
 	gboolean store_down;  /* the last lease failed (logged once per outage) */
+	int hooks_running;    /* placement hooks between hook_enter and hook_leave */
 } cl;
+
+/* The placement hooks may run on any thread while vmr_cluster_stop runs: stop waits for them
+ * (and refuses new ones) before the node's strings and the store go. */
+static gboolean hook_enter(void)
+{
+	g_mutex_lock(&lock);
+	gboolean ok = cl.on && !cl.stopping;
+	if (ok)
+		cl.hooks_running++;
+	g_mutex_unlock(&lock);
+	return ok;
+}
+
+static void hook_leave(void)
+{
+	g_mutex_lock(&lock);
+	if (--cl.hooks_running == 0)
+		g_cond_broadcast(&wake);
+	g_mutex_unlock(&lock);
+}
 
 static vmr_cluster_node self_node(void)
 {
@@ -55,6 +76,8 @@ static void pending_add(const char *address, int delta)
 static int on_place(void *opaque, const char *address)
 {
 	(void)opaque;
+	if (!hook_enter())
+		return 0;
 	pending_add(address, 1);
 	vmr_cluster_where owner = { 0 };
 	int rc = vmr_cluster_store_place(cl.store, cl.node_id, address, &owner);
@@ -70,17 +93,21 @@ static int on_place(void *opaque, const char *address)
 		rc = 0;
 	}
 	vmr_cluster_where_clear(&owner);
+	hook_leave();
 	return rc;
 }
 
 static void on_released(void *opaque, const char *address)
 {
 	(void)opaque;
+	if (!hook_enter())
+		return;
 	int rc = vmr_cluster_store_unplace(cl.store, cl.node_id, address);
 	if (rc < 0)
 		vmr_log(VMR_LOG_WARN,
 			"[cluster] cannot release room %s (%s): the lease thread will", address,
 			g_strerror(-rc));
+	hook_leave();
 }
 
 /* ---- the lease thread ------------------------------------------------------------------- */
@@ -281,6 +308,10 @@ void vmr_cluster_stop(void)
 	g_mutex_unlock(&lock);
 	vmr_rooms_set_placement(NULL);
 	g_thread_join(t);
+	g_mutex_lock(&lock);
+	while (cl.hooks_running > 0)
+		g_cond_wait(&wake, &lock);
+	g_mutex_unlock(&lock);
 	int rc = vmr_cluster_store_leave(cl.store, cl.node_id);
 	if (rc < 0)
 		vmr_log(VMR_LOG_WARN, "[cluster] node %s left without deleting its lease (%s)",

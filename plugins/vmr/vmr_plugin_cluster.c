@@ -15,8 +15,6 @@
 #include "debug.h"
 #include "utils.h"
 
-static char *local_url; /* this node's public URL when the cluster is off (may be NULL) */
-
 static const char *cfg_string(janus_config *config, janus_config_category *cat, const char *key)
 {
 	janus_config_item *item = janus_config_get(config, cat, janus_config_type_item, key);
@@ -25,7 +23,6 @@ static const char *cfg_string(janus_config *config, janus_config_category *cat, 
 
 int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char *public_url)
 {
-	local_url = g_strdup(public_url);
 	janus_config *config = janus_config_parse(config_file);
 	if (config == NULL)
 		return 0;
@@ -59,7 +56,6 @@ int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char 
 void vmr_cluster_glue_destroy(void)
 {
 	vmr_cluster_stop();
-	g_clear_pointer(&local_url, g_free);
 }
 
 /* The key a locate looks up: the room of a valid invitation, else what the client named.
@@ -92,10 +88,9 @@ void vmr_cluster_handle_locate(vmr_message *msg, const vmr_request *req)
 {
 	json_t *event;
 	if (!vmr_cluster_enabled()) {
-		/* One node: everything is here. */
+		/* One node: everything is here (no url: the client stays where it is, whatever
+		 * name it reached this node by). */
 		event = json_pack("{s:s}", "vmr", "located");
-		if (local_url != NULL)
-			json_object_set_new(event, "url", json_string(local_url));
 	} else {
 		char *key = locate_key(req);
 		vmr_cluster_where w = { 0 };

@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
 
+#include "sipb_registrar.h"
 #include "vmr_cluster.h"
 #include "vmr_cluster_store.h"
 #include "vmr_rooms.h"
@@ -36,7 +37,7 @@ static void pg_admin_exec(const char *sql)
 		g_error("cannot connect to TPAAS_TEST_PG_URI: %s", PQerrorMessage(conn));
 	PQsetNoticeProcessor(conn, quiet_notices, NULL);
 	PGresult *res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		g_error("%s: %s", sql, PQresultErrorMessage(res));
 	PQclear(res);
 	PQfinish(conn);
@@ -428,6 +429,94 @@ static void test_first_acquire_places_last_release_frees(void)
 	env_free(e);
 }
 
+static const vmr_cluster_config self_cfg = { .node_id = "self",
+	.public_url = "https://self.test:8443",
+	.sip_uri = "sip:self.test:5060",
+	.capacity = 2,
+	.lease_seconds = 6 };
+
+/* PostgreSQL restarting (every connection cut): the running room keeps running, the node
+ * reconnects by itself and its lease and placement are back. */
+static void test_store_cut_off_rooms_keep_running_node_reconnects(void)
+{
+	tenv *e = env_new();
+	if (e == NULL)
+		return;
+	vmr_store *mine = open_store(e);
+	g_assert_cmpint(vmr_cluster_start(mine, &self_cfg), ==, 0);
+	mcu_room *room = vmr_rooms_acquire("sales", NULL);
+	g_assert_nonnull(room);
+	pg_admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+		      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
+	/* The first renewal on the dead connection fails; a later one reconnects. */
+	int rc = -EIO;
+	for (int i = 0; i < 3 && rc != 0; i++)
+		rc = vmr_cluster_heartbeat_now();
+	g_assert_cmpint(rc, ==, 0);
+	mcu_room *again = vmr_rooms_lookup("sales");
+	g_assert_true(again == room);
+	mcu_room_unref(again);
+	vmr_store *other = open_store(e);
+	g_assert_true(placed_here(other, "sales"));
+	/* A new room starts while the store is cut off: here, placed once it is back. */
+	vmr_store_close(other);
+	pg_admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+		      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
+	mcu_room *fresh = vmr_rooms_acquire("fresh", NULL);
+	g_assert_nonnull(fresh);
+	rc = -EIO;
+	for (int i = 0; i < 3 && rc != 0; i++)
+		rc = vmr_cluster_heartbeat_now();
+	g_assert_cmpint(rc, ==, 0);
+	other = open_store(e);
+	g_assert_true(placed_here(other, "fresh"));
+	vmr_rooms_release(fresh);
+	vmr_rooms_release(room);
+	vmr_cluster_stop();
+	vmr_store_close(other);
+	vmr_store_close(mine);
+	env_free(e);
+}
+
+/* With the cluster on, a device registered through one node is dialled from any: a
+ * registrar with nothing in memory finds it in the store. */
+static void test_registrar_shares_bindings_through_the_store(void)
+{
+	tenv *e = env_new();
+	if (e == NULL)
+		return;
+	vmr_store *mine = open_store(e);
+	g_assert_cmpint(vmr_cluster_start(mine, &self_cfg), ==, 0);
+	sipb_registrar *here = sipb_registrar_new(mine, "vmr.test");
+	sipb_registrar *there = sipb_registrar_new(mine, "vmr.test");
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	const char *contact = "sip:alice@10.0.0.5:5060";
+	g_assert_cmpint(
+		sipb_registrar_bind(here, "alice", contact, "10.0.0.5:5060", 300, now), ==, 300);
+	GPtrArray *c = sipb_registrar_contacts(there, "alice", now);
+	g_assert_cmpuint(c->len, ==, 1);
+	g_assert_cmpstr(c->pdata[0], ==, contact);
+	g_ptr_array_unref(c);
+	c = sipb_registrar_contacts(here, "alice", now); /* (memory and store: once) */
+	g_assert_cmpuint(c->len, ==, 1);
+	g_ptr_array_unref(c);
+	g_assert_cmpint(
+		sipb_registrar_bind(here, "alice", contact, "10.0.0.5:5060", 0, now), ==, 0);
+	c = sipb_registrar_contacts(there, "alice", now);
+	g_assert_cmpuint(c->len, ==, 0);
+	g_ptr_array_unref(c);
+	sipb_registrar_bind(here, "alice", contact, "10.0.0.5:5060", 300, now);
+	sipb_registrar_unbind_all(here, "alice");
+	c = sipb_registrar_contacts(there, "alice", now);
+	g_assert_cmpuint(c->len, ==, 0);
+	g_ptr_array_unref(c);
+	sipb_registrar_free(here);
+	sipb_registrar_free(there);
+	vmr_cluster_stop();
+	vmr_store_close(mine);
+	env_free(e);
+}
+
 static void test_sqlite_store_has_no_cluster(void)
 {
 	char *dir = g_dir_make_tmp("vmr-cluster-XXXXXX", NULL);
@@ -468,6 +557,10 @@ int main(int argc, char **argv)
 		test_registrations_written_by_one_node_read_by_another);
 	g_test_add_func("/vmr/cluster/first-acquire-places-last-release-frees",
 		test_first_acquire_places_last_release_frees);
+	g_test_add_func("/vmr/cluster/store-cut-off-rooms-keep-running-node-reconnects",
+		test_store_cut_off_rooms_keep_running_node_reconnects);
+	g_test_add_func("/vmr/cluster/registrar-shares-bindings-through-the-store",
+		test_registrar_shares_bindings_through_the_store);
 	g_test_add_func(
 		"/vmr/cluster/sqlite-store-has-no-cluster", test_sqlite_store_has_no_cluster);
 	return g_test_run();
