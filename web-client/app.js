@@ -6,7 +6,7 @@
 //   &lang=en|es, &debug=1
 // State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,
 // lastError, quality, reconnects, kicked, ...).
-import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers } from './janus-common.js';
+import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers, wsUrlOf } from './janus-common.js';
 import { t, applyI18n, setupLangSwitch, onLangChange } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -415,7 +415,8 @@ function onKicked(msg) {
 
 async function newHandle() {
   if (!state.janus) {
-    state.janus = await connectJanus({ debug: params.get('debug') === '1', onLost: onSessionLost });
+    state.server = state.server || pageServer;
+    state.janus = await connectJanus({ debug: params.get('debug') === '1', onLost: onSessionLost, server: state.server });
   }
   let handle = null;
   handle = await attachVmr(state.janus, {
@@ -464,6 +465,71 @@ async function newHandle() {
   state.handle = handle;
   queue.handle = handle;
   return handle;
+}
+
+// ---------------------------------------------------------------- several nodes (docs/api.md, "locate")
+
+// The page may be served by one node and the room live on another: before joining we ask the
+// node we talk to where the room is (`locate`) and move our session there; a join for a room
+// that moved meanwhile answers 435 with the url to move to. On rejoin after a failure the node we
+// were on may be dead: we try it, the page's own node, then the nodes the last locate named.
+const pageServer = wsUrlOf(location.origin);
+
+function dropSession() {
+  const j = state.janus;
+  state.janus = null;
+  state.handle = null;
+  queue.handle = null;
+  if (j) { try { j.destroy({ cleanupHandles: true, notifyDestroyed: false }); } catch (e) { /* gone */ } }
+}
+
+/** Points our session at the node of `url` (a new session and handle when it is another node). */
+async function moveTo(url) {
+  const server = wsUrlOf(url);
+  if (server === state.server && state.handle) return;
+  if (server !== state.server) dropSession();
+  state.server = server;
+  await newHandle();
+}
+
+function locateBody() {
+  const body = { request: 'locate' };
+  if (credentials.id) { body.id = credentials.id; body.secret = credentials.secret; } else body.room = credentials.room;
+  return body;
+}
+
+/** Asks where the room lives and moves there. A server without `locate` (one node) is fine. */
+async function followLocate() {
+  let msg;
+  try {
+    msg = await queue.request(locateBody(), { timeoutMs: 10000 });
+  } catch (e) {
+    if (e instanceof PluginError && e.code === 413) return; // an older, single server
+    throw e;
+  }
+  if (Array.isArray(msg.nodes)) state.knownNodes = msg.nodes;
+  if (msg.url) await moveTo(msg.url);
+}
+
+/** locate, then offer + join; follows one 435 (the room was placed elsewhere meanwhile). */
+async function locateAndJoin() {
+  if (!state.handle) await newHandle();
+  await followLocate();
+  try {
+    return await joinOnce();
+  } catch (e) {
+    if (!(e instanceof PluginError) || e.code !== 435 || !e.answer.url) throw e;
+    state.handle = null; // (the refused offer's handle is being torn down)
+    await moveTo(e.answer.url);
+    return joinOnce();
+  }
+}
+
+/** The node to try on rejoin attempt n (1-based): the one we were on, the page's, then the others known. */
+function rejoinServer(n) {
+  const all = [state.server || pageServer, pageServer, ...(state.knownNodes || []).map(wsUrlOf)];
+  const unique = all.filter((s, i) => all.indexOf(s) === i);
+  return unique[(n - 1) % unique.length];
 }
 
 function onSessionLost(reason) {
@@ -570,8 +636,7 @@ async function join() {
   setStatusT('join.connecting');
   stopPreview();
   try {
-    if (!state.handle) await newHandle();
-    const msg = await joinOnce();
+    const msg = await locateAndJoin();
     onJoined(msg);
     setStatusT('call.inRoom', { room: msg.room });
   } catch (e) {
@@ -660,8 +725,10 @@ async function reconnect(why) {
   for (let attempt = 1; attempt <= 6 && !state.kicked && !state.leaving; attempt++) {
     setStatusT('call.reconnecting', { n: attempt }, true);
     try {
-      await newHandle();
-      const msg = await joinOnce();
+      const server = rejoinServer(attempt);
+      if (server !== state.server) dropSession();
+      state.server = server;
+      const msg = await locateAndJoin();
       onJoined(msg);
       state.reconnects++;
       state.reconnecting = false;

@@ -82,6 +82,9 @@ static const request_spec requests[] = {
 		{ { "username", F_STRING, 1, 64 } } },
 	{ "turn_credentials", VMR_REQ_TURN_CREDENTIALS, 0, { { 0 } } },
 	{ "node_load", VMR_REQ_NODE_LOAD, 1, { { 0 } } },
+	{ "locate", VMR_REQ_LOCATE, 0,
+		{ { "room", F_STRING, 0, 64 }, { "id", F_INT, 0, 0 },
+			{ "secret", F_STRING, 0, 128 } } },
 };
 
 json_t *vmr_error_json(int code, const char *reason)

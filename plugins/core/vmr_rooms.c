@@ -37,7 +37,8 @@ static GHashTable *by_room; /* mcu_room* -> the same room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
 static GRWLock listener_lock;
-static vmr_rooms_listener listener; /* guarded by listener_lock */
+static vmr_rooms_listener listener;   /* guarded by listener_lock */
+static vmr_rooms_placement placement; /* guarded by lock */
 
 static void member_free(gpointer data)
 {
@@ -166,13 +167,46 @@ static void on_speaker(void *opaque, void *participant_opaque)
 
 /* ---- holders ----------------------------------------------------------------------------- */
 
+void vmr_rooms_set_placement(const vmr_rooms_placement *p)
+{
+	g_mutex_lock(&lock);
+	if (p != NULL)
+		placement = *p;
+	else
+		memset(&placement, 0, sizeof(placement));
+	g_mutex_unlock(&lock);
+}
+
 mcu_room *vmr_rooms_acquire(const char *address, const char *layout)
 {
+	return vmr_rooms_acquire_placed(address, layout, NULL);
+}
+
+mcu_room *vmr_rooms_acquire_placed(const char *address, const char *layout, int *err)
+{
+	int placed = 0;
+	if (err != NULL)
+		*err = -ENOMEM;
 	if (address == NULL)
 		return NULL;
 	g_mutex_lock(&lock);
 	ensure_table();
 	room_entry *e = g_hash_table_lookup(running, address);
+	if (e == NULL && placement.place != NULL) {
+		/* Ask the cluster without the lock, then look again: another holder may have
+		 * started the room meanwhile (then it was placed here already). */
+		vmr_rooms_placement p = placement;
+		g_mutex_unlock(&lock);
+		placed = p.place(p.opaque, address);
+		g_mutex_lock(&lock);
+		e = g_hash_table_lookup(running, address);
+		if (e == NULL && placed < 0) {
+			g_mutex_unlock(&lock);
+			if (err != NULL)
+				*err = placed;
+			return NULL;
+		}
+	}
 	if (e == NULL) {
 		mcu_room_config cfg = defaults;
 		mcu_layout_kind kind;
@@ -197,6 +231,8 @@ mcu_room *vmr_rooms_acquire(const char *address, const char *layout)
 	if (e != NULL) {
 		e->holders++;
 		room = mcu_room_ref(e->room);
+		if (err != NULL)
+			*err = 0;
 	}
 	g_mutex_unlock(&lock);
 	return room;
@@ -209,15 +245,20 @@ void vmr_rooms_release(mcu_room *room)
 	room_entry *stopped = NULL;
 	g_mutex_lock(&lock);
 	room_entry *e = entry_of(room);
+	vmr_rooms_placement p = placement;
 	if (e != NULL && e->holders > 0 && --e->holders == 0) {
 		g_hash_table_remove(running, e->address);
 		g_hash_table_remove(by_room, e->room);
 		stopped = e;
 	}
 	g_mutex_unlock(&lock);
+	char *address = stopped && p.released ? g_strdup(stopped->address) : NULL;
 	if (stopped != NULL)
 		entry_stop(stopped);
 	mcu_room_unref(room);
+	if (address != NULL)
+		p.released(p.opaque, address);
+	g_free(address);
 }
 
 mcu_room *vmr_rooms_lookup(const char *address)

@@ -68,6 +68,22 @@ void vmr_rooms_set_listener(const vmr_rooms_listener *l);
  * layout name; NULL for the default) when it is not running, and makes the caller one of
  * its holders. NULL on failure (then nothing to release). */
 mcu_room *vmr_rooms_acquire(const char *address, const char *layout);
+/* vmr_rooms_acquire that says why it failed: *err (may be NULL) is 0 on success, the
+ * placement hook's refusal (-EREMOTE: the room runs on another node) or -ENOMEM. */
+mcu_room *vmr_rooms_acquire_placed(const char *address, const char *layout, int *err);
+
+/* Several nodes (vmr_cluster.h): asked before a room starts on this node and told after it
+ * stopped. Both are called without the registry's lock (they may block on the store). */
+typedef struct vmr_rooms_placement {
+	void *opaque;
+	/* 0 to start the room here, or a negative errno to refuse (the acquire fails). */
+	int (*place)(void *opaque, const char *address);
+	/* The room stopped here (its last holder released it). */
+	void (*released)(void *opaque, const char *address);
+} vmr_rooms_placement;
+/* Sets (copies) the hook; NULL clears it. */
+void vmr_rooms_set_placement(const vmr_rooms_placement *p);
+
 /* Drops the reference and the hold of one vmr_rooms_acquire; the last holder's release
  * stops the room's MCU. NULL is ignored. */
 void vmr_rooms_release(mcu_room *room);

@@ -367,7 +367,13 @@ void sipb_call_join_room(sipb_call *call)
 		sipb_call_hangup(call, "the node is at its budget");
 		return;
 	}
-	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
+	int err = 0;
+	mcu_room *room = vmr_rooms_acquire_placed(call->room_address, call->room_layout, &err);
+	if (room == NULL && err == -EREMOTE) {
+		if (sipb_call_refer_elsewhere(call) < 0)
+			sipb_call_hangup(call, "the room is on another node");
+		return;
+	}
 	if (room == NULL) {
 		sipb_call_hangup(call, "room failed to start");
 		return;
@@ -839,6 +845,7 @@ void sipb_call_incoming(
 			ua->cfg.ip, v6 ? "]" : "", ua->cfg.tls_port);
 	}
 	call->source_ip = g_strdup(source_ip);
+	call->allows_refer = sipb_call_allows_refer(sip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
 	if (sip->sip_from != NULL) {
 		char *u = url_as_string(NULL, sip->sip_from->a_url);
@@ -1081,6 +1088,7 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 			sipb_call_key(call, key);
 		break;
 	}
+	case nua_r_refer: sipb_call_refer_answered(call, status); break;
 	case nua_i_bye:
 		set_cause(call, "bye from caller");
 		set_state(call, SIPB_CALL_ENDING);

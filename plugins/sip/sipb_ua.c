@@ -303,6 +303,8 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out)
 	ua->cfg.prompt_dir = g_strdup(cfg->prompt_dir);
 	ua->cfg.trusted_proxies = g_strdup(
 		cfg->trusted_proxies && cfg->trusted_proxies[0] ? cfg->trusted_proxies : NULL);
+	ua->cfg.cluster_proxy = g_strdup(
+		cfg->cluster_proxy && cfg->cluster_proxy[0] ? cfg->cluster_proxy : NULL);
 	if (ua->cfg.media_timeout_s <= 0)
 		ua->cfg.media_timeout_s = 30;
 	if (ua->cfg.dialout_ring_s <= 0)
@@ -386,6 +388,7 @@ void sipb_ua_stop(sipb_ua *ua)
 	g_free((char *)ua->cfg.media_ip);
 	g_free((char *)ua->cfg.prompt_dir);
 	g_free((char *)ua->cfg.trusted_proxies);
+	g_free((char *)ua->cfg.cluster_proxy);
 	g_free(ua);
 }
 

@@ -101,6 +101,8 @@ struct sipb_call {
 	 * first that answers takes the call, the others are cancelled. */
 	uint64_t fork_id;
 	int64_t invitation_id;  /* the invitation whose keypad code let the caller in, 0 none */
+	int allows_refer;       /* the INVITE's Allow lists REFER (sipb_call_refer.c) */
+	int referred;           /* a REFER went out: the call ends when it is answered */
 	guint invitation_timer; /* re-checks that invitation: revoked or deleted, the call ends */
 };
 
@@ -124,6 +126,11 @@ int sipb_call_came_over_tls(const sip_t *sip);
 void sipb_call_join_room(sipb_call *call);
 /* Is this call the room owner's own device? */
 int sipb_call_is_owner(sipb_call *call);
+/* sipb_call_refer.c: several nodes, the room runs elsewhere. */
+int sipb_call_allows_refer(const sip_t *sip);
+/* 0: REFER sent (the call ends when it is answered); -ENOTSUP: not possible. */
+int sipb_call_refer_elsewhere(sipb_call *call);
+void sipb_call_refer_answered(sipb_call *call, int status);
 
 /* sipb_call_hosts.c: hosts and guests for SIP callers (vmr_hosts.h) */
 /* The PIN (if any) is right: enter, or wait in the holding picture for a host. */

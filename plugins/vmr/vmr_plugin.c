@@ -556,6 +556,14 @@ static int vmr_init(janus_callbacks *callback, const char *config_path)
 		return -1;
 	}
 	ensure_demo_room(&st);
+	char cfile[512];
+	g_snprintf(cfile, sizeof(cfile), "%s/%s.jcfg", config_path, VMR_PACKAGE);
+	if (vmr_cluster_glue_init(cfile, store, st.public_url) < 0) {
+		vmr_service_free(vmr_svc);
+		vmr_svc = NULL;
+		settings_clear(&st);
+		return -1;
+	}
 	vmr_ops_init(config_path);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
@@ -613,6 +621,7 @@ static void vmr_destroy(void)
 	janus_mutex_unlock(&sessions_mutex);
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
 	vmr_ops_destroy();
+	vmr_cluster_glue_destroy(); /* (before the rooms stop: its placements go at once) */
 	vmr_rooms_clear();
 	vmr_service_free(vmr_svc);
 	vmr_svc = NULL;

@@ -114,6 +114,14 @@ void vmr_pending_join_free(struct vmr_pending_join *p);
 void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
 	int is_sip, int64_t invitation_id);
 void vmr_handle_request(vmr_message *msg);
+/* Several nodes (vmr_plugin_cluster.c). */
+int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char *public_url);
+void vmr_cluster_glue_destroy(void);
+void vmr_cluster_handle_locate(vmr_message *msg, const vmr_request *req);
+/* Adds the `url` and `node` where `address` runs to a 435 error event. */
+void vmr_cluster_add_url(json_t *event, const char *address);
+/* TRUE after answering 435 when the room runs on another live node. */
+gboolean vmr_cluster_refuse_join(vmr_message *msg, const char *address);
 void vmr_mail_result(
 	void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 /* vmr_pinguard lock hook: logs and tells the room's owner (event "pin_locked"). */

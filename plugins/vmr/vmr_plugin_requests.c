@@ -337,10 +337,12 @@ static int join_authorize(
 static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *display, int audio_pt,
 	int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason)
 {
-	*mroom = vmr_rooms_acquire(grant->room.address, grant->room.layout);
+	int err = 0;
+	*mroom = vmr_rooms_acquire_placed(grant->room.address, grant->room.layout, &err);
 	if (*mroom == NULL) {
-		*reason = "cannot start the room's MCU";
-		return VMR_ERROR_INTERNAL;
+		*reason = err == -EREMOTE ? "room is on another node"
+					  : "cannot start the room's MCU";
+		return err == -EREMOTE ? VMR_ERROR_ELSEWHERE : VMR_ERROR_INTERNAL;
 	}
 	janus_refcount_increase(&s->ref); /* the io's reference */
 	mcu_participant_io io = {
@@ -493,6 +495,8 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
 	if (code != VMR_OK) {
 		json_t *event = vmr_error_json(code, reason);
+		if (code == VMR_ERROR_ELSEWHERE)
+			vmr_cluster_add_url(event, grant->room.address);
 		vmr_gateway->push_event(s->handle, &vmr_plugin, transaction, event, NULL);
 		json_decref(event);
 		vmr_gateway->close_pc(s->handle);
@@ -524,6 +528,10 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	s->kind = vmr_ops_kind(vmr_request_string(req, "client"));
 	if (join_authorize(msg, req, &grant, &sdp) < 0)
 		return;
+	if (vmr_cluster_refuse_join(msg, grant.room.address)) {
+		vmr_join_grant_clear(&grant);
+		return;
+	}
 	/* Admission control: the rooms already running keep their quality. */
 	int retry_after_s = 0;
 	if (vmr_admission_check(grant.room.address, &retry_after_s) < 0) {
@@ -804,6 +812,7 @@ static const struct {
 	{ VMR_REQ_CONFIGURE, handle_configure },
 	{ VMR_REQ_KEYFRAME, handle_keyframe },
 	{ VMR_REQ_TURN_CREDENTIALS, handle_turn_credentials },
+	{ VMR_REQ_LOCATE, vmr_cluster_handle_locate },
 };
 
 /* Failures count per client address when we know it (else per handle). */
