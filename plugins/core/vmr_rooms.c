@@ -37,7 +37,8 @@ static GHashTable *by_room; /* mcu_room* -> the same room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
 static GRWLock listener_lock;
-static vmr_rooms_listener listener; /* guarded by listener_lock */
+static vmr_rooms_listener listener;                 /* guarded by listener_lock */
+static vmr_rooms_content_listener content_listener; /* guarded by listener_lock */
 
 static void member_free(gpointer data)
 {
@@ -100,6 +101,16 @@ void vmr_rooms_get_defaults(mcu_room_config *cfg)
 	ensure_table();
 	*cfg = defaults;
 	g_mutex_unlock(&lock);
+}
+
+void vmr_rooms_set_content_listener(const vmr_rooms_content_listener *l)
+{
+	g_rw_lock_writer_lock(&listener_lock);
+	if (l)
+		content_listener = *l;
+	else
+		memset(&content_listener, 0, sizeof(content_listener));
+	g_rw_lock_writer_unlock(&listener_lock);
 }
 
 void vmr_rooms_set_listener(const vmr_rooms_listener *l)

@@ -64,6 +64,14 @@ typedef struct vmr_rooms_listener {
  * and is not called again. */
 void vmr_rooms_set_listener(const vmr_rooms_listener *l);
 
+/* A second listener, for the SIP bridge's BFCP floors (issue #13): the room's presenter
+ * changed (presenter_id 0: none). Same rules as vmr_rooms_set_listener. */
+typedef struct {
+	void *opaque;
+	void (*content)(void *opaque, const char *address, uint64_t presenter_id);
+} vmr_rooms_content_listener;
+void vmr_rooms_set_content_listener(const vmr_rooms_content_listener *l);
+
 /* Returns a new reference to the running room `address`, starting it with `layout` (a
  * layout name; NULL for the default) when it is not running, and makes the caller one of
  * its holders. NULL on failure (then nothing to release). */
