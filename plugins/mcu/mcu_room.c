@@ -57,6 +57,7 @@ void mcu_room_config_defaults(mcu_room_config *cfg)
 	cfg->audio_kbps = 32;
 	cfg->layout = MCU_LAYOUT_1_7;
 	cfg->manual_clock = false;
+	cfg->content_fps = 5;
 }
 
 static int clamp(int v, int lo, int hi)
@@ -78,6 +79,7 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->cfg.fps = clamp(room->cfg.fps, 1, 60);
 	room->cfg.video_kbps = clamp(room->cfg.video_kbps, 50, 20000);
 	room->cfg.audio_kbps = clamp(room->cfg.audio_kbps, 6, 510);
+	room->cfg.content_fps = clamp(room->cfg.content_fps, 5, 15);
 	if (!mcu_layout_kind_name(room->cfg.layout))
 		room->cfg.layout = MCU_LAYOUT_1_7;
 	room->layout = (gint)room->cfg.layout;
