@@ -27,6 +27,7 @@
 #include "vmr_pinguard.h"
 #include "vmr_service.h"
 #include "vmr_media_quality.h"
+#include "vmr_plugin_content.h"
 
 typedef struct vmr_session {
 	vmr_member member; /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
@@ -41,6 +42,7 @@ typedef struct vmr_session {
 	int64_t invitation_id; /* the invitation used to join, 0 when none */
 	const char *kind;      /* "browser" or "app" (vmr_ops_kind), set at join */
 	vmr_rx_state rx_in[2]; /* loss and jitter of what we receive, audio/video (mutex) */
+	vmr_content_state content; /* the content stream (vmr_plugin_content.h), atomics */
 	vmr_client client;     /* login state; used by the worker thread only */
 	/* A join held by vmr_hosts (waiting for a host or knocking): worker thread only; its
 	 * room's address also in waiting_room (under mutex) for vmr_destroy_session. */
@@ -114,6 +116,11 @@ void vmr_pending_join_free(struct vmr_pending_join *p);
 void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
 	int is_sip, int64_t invitation_id);
 void vmr_handle_request(vmr_message *msg);
+/* Answers the JSEP offer of a request from a participant in a room (a renegotiation: a
+ * content stream added or removed, an ICE restart): 0 with *answer (new JSEP, to send with
+ * the reply) and the content stream updated (vmr_content_negotiated), or -1 after replying
+ * the error. */
+int vmr_answer_jsep(vmr_message *msg, json_t **answer);
 void vmr_mail_result(
 	void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 /* vmr_pinguard lock hook: logs and tells the room's owner (event "pin_locked"). */
