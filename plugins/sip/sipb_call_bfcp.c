@@ -186,7 +186,11 @@ static void on_content(void *opaque, const char *address, uint64_t presenter_id)
 	content_job *j = g_new0(content_job, 1);
 	j->ua = ua;
 	j->address = g_strdup(address);
-	g_main_context_invoke_full(ua->ctx, G_PRIORITY_DEFAULT, content_on_loop, j, content_job_free);
+	/* always later, never inside the caller: a present() on the loop itself tells us too */
+	GSource *src = g_idle_source_new();
+	g_source_set_callback(src, content_on_loop, j, content_job_free);
+	g_source_attach(src, ua->ctx);
+	g_source_unref(src);
 }
 
 void sipb_call_content_start(sipb_ua *ua)
