@@ -106,8 +106,8 @@ static void flush_out(sipb_bfcp_client *c)
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				if (!c->wsrc) {
 					c->wsrc = g_unix_fd_source_new(c->fd, G_IO_OUT);
-					g_source_set_callback(
-						c->wsrc, (GSourceFunc)(void (*)(void))on_writable, c, NULL);
+					g_source_set_callback(c->wsrc,
+						(GSourceFunc)(void (*)(void))on_writable, c, NULL);
 					g_source_attach(c->wsrc, c->hub->ctx);
 				}
 				return;
@@ -211,7 +211,8 @@ static void tcp_input(sipb_bfcp_client *c)
 	uint8_t buf[4096];
 	for (int rounds = 0; rounds < 16 && c->fd >= 0; rounds++) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		if (n == 0
+			|| (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			client_close_conn(c, n == 0 ? "closed by the peer" : "receive failed");
 			return;
 		}
@@ -236,10 +237,10 @@ static void tcp_input(sipb_bfcp_client *c)
 			return;
 		}
 		if (c->fd >= 0)
-			c->partial_since_us = c->in->len ? (c->partial_since_us
-								      ? c->partial_since_us
-								      : g_get_monotonic_time())
-							 : 0;
+			c->partial_since_us = c->in->len
+				? (c->partial_since_us ? c->partial_since_us
+						       : g_get_monotonic_time())
+				: 0;
 	}
 }
 
@@ -574,8 +575,7 @@ sipb_bfcp_hub *sipb_bfcp_hub_new(GMainContext *ctx, const sipb_bfcp_limits *limi
 	h->ctx = ctx;
 	h->lim.max_conns = limits && limits->max_conns > 0 ? limits->max_conns : 256;
 	h->lim.max_msg = limits && limits->max_msg >= BFCP_HEADER_LEN ? limits->max_msg : 8192;
-	h->lim.idle_timeout_s =
-		limits && limits->idle_timeout_s > 0 ? limits->idle_timeout_s : 10;
+	h->lim.idle_timeout_s = limits && limits->idle_timeout_s > 0 ? limits->idle_timeout_s : 10;
 	h->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_free);
 	return h;
 }

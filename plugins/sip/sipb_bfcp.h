@@ -56,7 +56,7 @@ typedef struct sipb_bfcp_client_config {
 	int we_connect;        /* TCP, the peer is setup:passive: we connect to remote_ip:port */
 	const char *remote_ip; /* the SDP's address of the peer's BFCP line */
 	int remote_port;
-	const char *peer_host; /* the signalling source's IP: the only host taken; NULL: any */
+	const char *peer_host;     /* the signalling source's IP: the only host taken; NULL: any */
 	const void *presenter_key; /* what sipb_bfcp_room_presenter names this call by */
 } sipb_bfcp_client_config;
 

@@ -138,8 +138,8 @@ void sipb_call_content_sync(sipb_call *call)
 {
 	if (call->room == NULL || call->room_address == NULL || call->ua->bfcp == NULL)
 		return;
-	sipb_bfcp_room_presenter(call->ua->bfcp, call->room_address,
-		sipb_media_content_presenter(call->room));
+	sipb_bfcp_room_presenter(
+		call->ua->bfcp, call->room_address, sipb_media_content_presenter(call->room));
 }
 
 void sipb_call_content_end(sipb_call *call)

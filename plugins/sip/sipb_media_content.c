@@ -37,7 +37,8 @@ void sipb_media_content_incoming_rtp(mcu_participant *p, const uint8_t *buf, siz
 	mcu_participant_incoming_content_rtp(p, buf, len);
 }
 
-int sipb_media_content_receive(mcu_participant *p, mcu_video_codec_id codec, uint8_t pt, int h264_mode)
+int sipb_media_content_receive(
+	mcu_participant *p, mcu_video_codec_id codec, uint8_t pt, int h264_mode)
 {
 	return mcu_participant_receive_content(p, codec, pt, h264_mode);
 }
@@ -73,7 +74,8 @@ void sipb_media_content_incoming_rtp(mcu_participant *p, const uint8_t *buf, siz
 	(void)len;
 }
 
-int sipb_media_content_receive(mcu_participant *p, mcu_video_codec_id codec, uint8_t pt, int h264_mode)
+int sipb_media_content_receive(
+	mcu_participant *p, mcu_video_codec_id codec, uint8_t pt, int h264_mode)
 {
 	(void)p;
 	(void)codec;

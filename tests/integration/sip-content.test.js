@@ -48,7 +48,8 @@ async function mediaSockets(names) {
     const s = dgram.createSocket('udp4');
     await new Promise((r, j) => { s.once('error', j); s.bind(0, '127.0.0.1', r); });
     const rtp = [];
-    s.on('message', (b) => { if (b.length >= 12 && (b[1] & 0x7f) < 72) rtp.push(b); });
+    // RTP only: RTCP's packet types 200-206 read as payload types 72-78 (RFC 5761 §4)
+    s.on('message', (b) => { if (b.length >= 12 && ((b[1] & 0x7f) < 72 || (b[1] & 0x7f) > 78)) rtp.push(b); });
     out[n] = { sock: s, port: s.address().port, rtp };
   }
   out.close = () => names.forEach((n) => out[n].sock.close());

@@ -38,9 +38,11 @@ static void spin(void)
 static sipb_bfcp_client *client(sipb_bfcp_hub *h, const char *room, int udp, const char *peer,
 	const void *key, floor_seen *f)
 {
-	sipb_bfcp_client_config cfg = {
-		.room = room, .local_ip = "127.0.0.1", .udp = udp, .peer_host = peer, .presenter_key = key
-	};
+	sipb_bfcp_client_config cfg = { .room = room,
+		.local_ip = "127.0.0.1",
+		.udp = udp,
+		.peer_host = peer,
+		.presenter_key = key };
 	sipb_bfcp_client_events ev = { .opaque = f, .floor = on_floor };
 	sipb_bfcp_client *c = NULL;
 	g_assert_cmpint(sipb_bfcp_client_new(h, &cfg, &ev, &c), ==, 0);
@@ -58,8 +60,8 @@ static int peer_socket(int udp, uint16_t port)
 	return fd;
 }
 
-static GByteArray *build(uint8_t version, uint8_t prim, uint32_t conf, uint16_t tid, uint16_t user,
-	int with_floor)
+static GByteArray *build(
+	uint8_t version, uint8_t prim, uint32_t conf, uint16_t tid, uint16_t user, int with_floor)
 {
 	bfcp_msg m;
 	bfcp_msg_init(&m, version, prim, conf, tid, user);
@@ -380,7 +382,9 @@ static void test_hostile_peers(void)
 	sipb_bfcp_client *u[4] = { NULL, NULL, NULL, NULL };
 	int refused = 0;
 	for (int i = 0; i < 4; i++) {
-		sipb_bfcp_client_config cfg = { .room = "room4", .local_ip = "127.0.0.1", .udp = 1 };
+		sipb_bfcp_client_config cfg = {
+			.room = "room4", .local_ip = "127.0.0.1", .udp = 1
+		};
 		if (sipb_bfcp_client_new(h, &cfg, NULL, &u[i]) == -EMFILE)
 			refused++;
 	}

@@ -9,15 +9,15 @@
 #include "bfcp_sdp.h"
 #include "sipb_sdp.h"
 
-#define HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+#define HEAD  "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
 #define AUDIO "m=audio 6000 RTP/AVP 0\r\n"
 #define MAIN  "m=video 6002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=content:main\r\n"
-#define SLIDES                                                                                 \
-	"m=video 6004 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n"                                \
-	"a=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\na=content:slides\r\n"       \
+#define SLIDES                                                                                     \
+	"m=video 6004 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n"                                    \
+	"a=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\na=content:slides\r\n"           \
 	"a=label:12\r\na=sendrecv\r\n"
-#define BFCP_TCP                                                                               \
-	"m=application 7000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:active\r\n"            \
+#define BFCP_TCP                                                                                   \
+	"m=application 7000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:active\r\n"                \
 	"a=connection:new\r\na=floorid:2 mstrm:12\r\n"
 
 static int nego(const char *sdp, sipb_sdp_result *r)
@@ -49,8 +49,8 @@ static void test_slides_after_main_with_bfcp(void)
 
 	/* our BFCP line as bfcp_sdp writes it */
 	bfcp_sdp_offer o;
-	g_assert_true(bfcp_sdp_parse(HEAD AUDIO MAIN SLIDES BFCP_TCP,
-		strlen(HEAD AUDIO MAIN SLIDES BFCP_TCP), &o));
+	g_assert_true(bfcp_sdp_parse(
+		HEAD AUDIO MAIN SLIDES BFCP_TCP, strlen(HEAD AUDIO MAIN SLIDES BFCP_TCP), &o));
 	bfcp_sdp_answer ans;
 	const char *why = NULL;
 	g_assert_true(bfcp_sdp_choose(&o, 41000, 77, 5, 1, 3, &ans, &why));
@@ -159,8 +159,9 @@ static void test_hostile_content_attributes(void)
 	 * with a huge floor list: nothing is taken that should not be, nothing crashes */
 	GString *g = g_string_new(HEAD AUDIO);
 	g_string_append(g, "m=video 0 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=content:slides\r\n");
-	g_string_append(g, "m=video 6004 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
-			   "a=content:slides,main\r\na=label:\"<x>\"\r\n");
+	g_string_append(g,
+		"m=video 6004 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+		"a=content:slides,main\r\na=label:\"<x>\"\r\n");
 	g_string_append(g, "m=application 7000 TCP/BFCP *\r\n");
 	for (int i = 0; i < 40; i++)
 		g_string_append_printf(g, "a=floorid:%d mstrm:%d m-stream:%d\r\n", i, i, i);
@@ -181,12 +182,12 @@ int main(int argc, char **argv)
 		test_slides_before_main_is_picked_by_attribute);
 	g_test_add_func("/sipb/sdp-content/udp-bfcp-and-m-stream-spelling",
 		test_udp_bfcp_and_mstream_spelling);
-	g_test_add_func(
-		"/sipb/sdp-content/tls-bfcp-is-refused-with-port-0", test_tls_bfcp_is_refused_with_port_0);
+	g_test_add_func("/sipb/sdp-content/tls-bfcp-is-refused-with-port-0",
+		test_tls_bfcp_is_refused_with_port_0);
 	g_test_add_func("/sipb/sdp-content/without-content-the-answer-is-unchanged",
 		test_without_content_the_answer_is_unchanged);
-	g_test_add_func(
-		"/sipb/sdp-content/slides-refused-by-the-caller", test_slides_refused_by_the_caller);
+	g_test_add_func("/sipb/sdp-content/slides-refused-by-the-caller",
+		test_slides_refused_by_the_caller);
 	g_test_add_func(
 		"/sipb/sdp-content/hostile-content-attributes", test_hostile_content_attributes);
 	return g_test_run();
