@@ -92,17 +92,17 @@ const attr = (line, name) => {
 };
 
 /** Sends frames as VP8 RTP (one packet per 1000 bytes) from sock to port, at 10 fps. */
-async function sendVp8(sock, port, frames, { pt = 97, seconds = 4, ssrc = 0x5111de5 } = {}) {
-  let seq = 1;
+let vp8Seq = 1; // one sender per test run: its sequence numbers go on across calls
+async function sendVp8(sock, port, frames, { pt = 97, seconds = 4, ssrc = 0x5111de5, first = 0 } = {}) {
   const n = seconds * 10;
-  for (let i = 0; i < n; i++) {
+  for (let i = first; i < first + n; i++) {
     const f = frames[i % frames.length];
     for (let off = 0; off < f.length; off += 1000) {
       const last = off + 1000 >= f.length;
       const h = Buffer.alloc(13);
       h[0] = 0x80;
       h[1] = (last ? 0x80 : 0) | pt;
-      h.writeUInt16BE(seq++ & 0xffff, 2);
+      h.writeUInt16BE(vp8Seq++ & 0xffff, 2);
       h.writeUInt32BE((i * 9000) >>> 0, 4);
       h.writeUInt32BE(ssrc, 8);
       h[12] = off === 0 ? 0x10 : 0x00; // VP8 payload descriptor: S on the first packet
@@ -111,6 +111,19 @@ async function sendVp8(sock, port, frames, { pt = 97, seconds = 4, ssrc = 0x5111
     await sleep(100);
   }
 }
+
+/** Sends the slide (2 s at a time, at most 20 s: a loaded machine encodes late) until done(). */
+async function sendUntil(sock, port, frames, done) {
+  for (let i = 0; i < 10; i++) {
+    await sendVp8(sock, port, frames, { seconds: 2, first: i * 20 });
+    if (done()) {
+      await sendVp8(sock, port, frames, { seconds: 2, first: (i + 1) * 20 }); // a few pictures after the key frame
+      return;
+    }
+  }
+}
+
+const hasKey = (pkts, pt) => vp8FromRtp(pkts, pt).some((f) => (f[0] & 1) === 0);
 
 /** VP8 frames out of received RTP of payload type pt (RFC 7741 descriptor), in order. */
 function vp8FromRtp(pkts, pt) {
@@ -193,6 +206,12 @@ describe('SIP room systems present and receive content over BFCP', () => {
     if (svc) await svc.stop();
   });
 
+  const countLog = (re) => (svc.log().match(re) || []).length;
+  /** Waits (Janus logs from a thread of its own) until re matches more often than before. */
+  const logGrows = async (re, before, what) => {
+    for (let i = 0; i < 50 && countLog(re) <= before; i++) await sleep(100);
+    assert.ok(countLog(re) > before, what);
+  };
   const invite = (m, opts, fromUser) => raw.request({ method: 'INVITE', ruri: `sip:${room.address}@${DOMAIN}`, fromUser,
     body: offer(m, opts), keep: true, timeoutMs: 8000 });
 
@@ -257,7 +276,7 @@ describe('SIP room systems present and receive content over BFCP', () => {
 
       // A's slide: red VP8 on its slides line; the phone's composed picture turns red
       const frames = redFrames();
-      await sendVp8(a.slides.sock, slidesA.port, frames, { seconds: 5 });
+      await sendUntil(a.slides.sock, slidesA.port, frames, () => hasKey(phone.video.rtp, 96));
       const share = redShare('phone', vp8FromRtp(phone.video.rtp, 96));
       assert.ok(share > 0.3, `the phone sees the slide in the main pane (red share ${share.toFixed(2)})`);
 
@@ -274,7 +293,7 @@ describe('SIP room systems present and receive content over BFCP', () => {
       cb = await bfcpClient({ udp: true, port: bfcpB.port, confid, userid: userB });
       cb.send(PRIM.Hello);
       assert.ok(await cb.next((x) => x.primitive === PRIM.HelloAck), 'HelloAck over UDP');
-      await sendVp8(a.slides.sock, slidesA.port, frames, { seconds: 4 });
+      await sendUntil(a.slides.sock, slidesA.port, frames, () => hasKey(b.slides.rtp, 97));
       const bShare = redShare('room-b-slides', vp8FromRtp(b.slides.rtp, 97));
       assert.ok(bShare > 0.8, `B receives the slide on its slides line (red share ${bShare.toFixed(2)})`);
 
@@ -299,6 +318,42 @@ describe('SIP room systems present and receive content over BFCP', () => {
       a.close();
       b.close();
       phone.close();
+    }
+  });
+
+  test('a re-INVITE adds the slides line and BFCP over UDP to a call that had neither', async () => {
+    const m = await mediaSockets(['audio', 'video', 'slides']);
+    let r, c;
+    try {
+      r = await invite({ audio: m.audio, video: m.video }, {}, 'late-room');
+      assert.equal(r && r.status, 200);
+      assert.equal(answerLines(r.body).length, 2);
+      const re = await r.reinvite(offer(m, { bfcp: 'udp', bfcpPort: 9 }));
+      assert.equal(re && re.status, 200);
+      const l = answerLines(re.body);
+      assert.equal(l.length, 4, re.body);
+      assert.equal(attr(l[2], 'content'), 'slides');
+      assert.ok(l[2].port > 0);
+      assert.equal(l[3].proto, 'UDP/BFCP');
+      assert.ok(l[3].port > 0);
+      c = await bfcpClient({ udp: true, port: l[3].port, confid: Number(attr(l[3], 'confid')),
+        userid: Number(attr(l[3], 'userid')) });
+      c.send(PRIM.Hello);
+      assert.ok(await c.next((x) => x.primitive === PRIM.HelloAck), 'HelloAck after the re-INVITE');
+      const presentsBefore = countLog(/\(BFCP user \d+\) is presenting/g);
+      c.send(PRIM.FloorRequest, { floor: 1 });
+      const g = await c.next((x) => x.primitive === PRIM.FloorRequestStatus && x.status === STATUS.Granted);
+      assert.ok(g);
+      await logGrows(/\(BFCP user \d+\) is presenting/g, presentsBefore, 'the call presents');
+      // FloorRelease: the call stops presenting
+      const stopsBefore = countLog(/\(BFCP user \d+\) stopped presenting/g);
+      c.send(PRIM.FloorRelease, { request: g.requestId });
+      assert.ok(await c.next((x) => x.primitive === PRIM.FloorRequestStatus && x.status === STATUS.Released));
+      await logGrows(/\(BFCP user \d+\) stopped presenting/g, stopsBefore, 'the call stopped presenting');
+    } finally {
+      if (c) c.close();
+      if (r) await r.bye();
+      m.close();
     }
   });
 });

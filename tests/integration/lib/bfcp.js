@@ -63,6 +63,7 @@ function decode(b) {
     const ors = fri.children.find((a) => a.type === 18);
     const rs = ors && ors.children.find((a) => a.type === 5);
     m.status = rs ? rs.status : undefined;
+    m.requestId = fri.u16;
     const ben = fri.children.find((a) => a.type === 14);
     m.beneficiary = ben ? ben.u16 : undefined;
   }
@@ -71,7 +72,7 @@ function decode(b) {
 
 /**
  * bfcpClient({ udp, host, port, confid, userid }): resolves once connected (TCP) or bound (UDP).
- * client.send(primitive, { floor, tid }), client.next(pred, timeoutMs) resolves with the first
+ * client.send(primitive, { floor, request, t }) (request: a FLOOR-REQUEST-ID, for FloorRelease), client.next(pred, timeoutMs) resolves with the first
  * message (received from now on or earlier and not yet taken) that pred accepts, null after
  * timeoutMs; client.close().
  */
@@ -109,9 +110,10 @@ async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, useri
   }
   return {
     inbox,
-    send(primitive, { floor, t } = {}) {
+    send(primitive, { floor, request, t } = {}) {
       const id = t || ++tid;
-      write(encode({ version, primitive, confid, tid: id, userid, attrs: floor ? [{ type: 2, u16: floor }] : [] }));
+      const attrs = [...(floor ? [{ type: 2, u16: floor }] : []), ...(request ? [{ type: 3, u16: request }] : [])];
+      write(encode({ version, primitive, confid, tid: id, userid, attrs }));
       return id;
     },
     /** Acks a server-initiated message over UDP (RFC 8855 §6.2.2), as room systems do. */
