@@ -190,7 +190,7 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 		return;
 	/* our own report block: loss and jitter of what we receive */
 	vmr_media_rtcp_reports(
-		&s->rr_in, buf, len, s->clock_hz, VMR_MEDIA_IN, VMR_KIND_SIP, s == &m->s[1]);
+		&s->rr_in, buf, len, s->clock_hz, VMR_MEDIA_IN, VMR_KIND_SIP, s != &m->s[0]);
 	if (s->tx && sipb_srtp_protect(s->tx, true, buf, &len, sizeof(buf)) < 0)
 		return;
 	int fd = s->rtcp_muxed ? s->sock.rtp_fd : s->sock.rtcp_fd;
@@ -309,7 +309,7 @@ static void handle_rtcp(
 	STAT_INC(m, rtcp_in);
 	/* the peer's report block: loss and jitter of what it receives from us */
 	vmr_media_rtcp_reports(
-		&s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx == 1);
+		&s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx != 0);
 	if (sv == SRC_LEARN)
 		s->src_rtcp = *from;
 	s->rtcp_muxed = on_rtp_port;
@@ -319,7 +319,7 @@ static void handle_rtcp(
 	}
 	if (info.keyframe_request && idx >= 1 && m->part)
 		p = mcu_participant_ref(m->part);
-	if (info.nacks && idx == 1)
+	if (info.nacks && idx >= 1)
 		retransmit_locked(m, s, &info);
 	g_mutex_unlock(&m->lock);
 	if (p) {
