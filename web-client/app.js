@@ -8,6 +8,7 @@
 // lastError, quality, reconnects, kicked, ...).
 import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers, wsUrlOf } from './janus-common.js';
 import { t, applyI18n, setupLangSwitch, onLangChange } from './i18n.js';
+import { initContent, contentJoined, contentTrack, contentEvent, contentLeft, renderContent } from './content.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -295,6 +296,7 @@ function onPluginMessage(handle, msg, jsep) {
   if (queue.feed(msg)) return;
   if (msg.vmr !== 'event') return;
   if (onHostsEvent(msg)) return;
+  if (contentEvent(msg)) return;
   if (msg.joined) {
     state.participants.set(msg.joined.id, msg.joined);
     renderParticipants();
@@ -448,6 +450,7 @@ async function newHandle() {
     },
     onremotetrack: (track, mid, on) => {
       if (handle !== state.handle || !on) return;
+      if (contentTrack(track, mid)) return;   // the room's content, on its own stream
       const video = $('remote');
       const stream = video.srcObject || new MediaStream();
       stream.getTracks().filter((tr) => tr.kind === track.kind).forEach((tr) => stream.removeTrack(tr));
@@ -618,6 +621,7 @@ function onJoined(msg) {
   renderQuality();
   startStats();
   $('local').classList.toggle('off', !state.camOn);
+  contentJoined(msg);
 }
 
 async function join() {
@@ -765,6 +769,7 @@ function ended(titleKey, textKey) {
 async function leave() {
   state.leaving = true;
   stopStats();
+  contentLeft();
   try { await queue.request({ request: 'leave' }, { timeoutMs: 5000 }); } catch (e) { /* hang up anyway */ }
   const h = state.handle;
   state.joined = false;
@@ -799,6 +804,7 @@ function setupForm() {
   $('join-form').addEventListener('submit', (e) => { e.preventDefault(); join(); });
   for (const id of ['room', 'pin']) $(id).addEventListener('input', () => { $(id).removeAttribute('aria-invalid'); $('form-error').textContent = ''; });
   $('leave').addEventListener('click', leave);
+  initContent({ state, queue, $, t });
   $('rejoin').addEventListener('click', () => {
     show('join-panel');
     $('join').disabled = false;
@@ -838,6 +844,7 @@ function retranslate() {
   renderParticipants();
   renderQuality();
   if (state.joined) renderHosts();
+  renderContent();
   renderInvitation();
   if (!$('preview-off').hidden && state.hasVideo && !state.camOn) $('preview-off').textContent = t('join.cameraIsOff');
 }

@@ -65,7 +65,9 @@ export function isAsyncEvent(msg) {
     'guest_joined' in msg || 'pin_locked' in msg || 'layout' in msg || 'speaker' in msg || msg.result === 'hangup' ||
     // hosts and guests
     'waiting' in msg || 'knock' in msg || 'knock_gone' in msg || 'locked' in msg || 'muted' in msg ||
-    'spotlight' in msg || 'ended' in msg || 'hand' in msg || 'host_action' in msg;
+    'spotlight' in msg || 'ended' in msg || 'hand' in msg || 'host_action' in msg ||
+    // content sharing
+    ('content' in msg && 'room' in msg) || 'floor_lost' in msg;
 }
 
 /** An error answer of the plugin, as an Error with .code and .reason (the server's text). */

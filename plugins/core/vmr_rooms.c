@@ -29,6 +29,7 @@ typedef struct room_entry {
 	unsigned holders;      /* acquires not yet released */
 	GQueue members;        /* room_member*, in joining order */
 	gpointer speaker;      /* (guintptr) id on the main pane, 0 when none; atomic */
+	gpointer presenter;    /* (guintptr) id of the presenter, 0 when none; atomic */
 } room_entry;
 
 static GMutex lock;
@@ -37,8 +38,9 @@ static GHashTable *by_room; /* mcu_room* -> the same room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
 static GRWLock listener_lock;
-static vmr_rooms_listener listener;   /* guarded by listener_lock */
-static vmr_rooms_placement placement; /* guarded by lock */
+static vmr_rooms_listener listener;                 /* guarded by listener_lock */
+static vmr_rooms_content_listener content_listener; /* guarded by listener_lock */
+static vmr_rooms_placement placement;               /* guarded by lock */
 
 static void member_free(gpointer data)
 {
@@ -113,6 +115,16 @@ void vmr_rooms_set_listener(const vmr_rooms_listener *l)
 	g_rw_lock_writer_unlock(&listener_lock);
 }
 
+void vmr_rooms_set_content_listener(const vmr_rooms_content_listener *l)
+{
+	g_rw_lock_writer_lock(&listener_lock);
+	if (l != NULL)
+		content_listener = *l;
+	else
+		memset(&content_listener, 0, sizeof(content_listener));
+	g_rw_lock_writer_unlock(&listener_lock);
+}
+
 /* ---- events ------------------------------------------------------------------------------ */
 
 static void tell_joined(const char *address, uint64_t id, const char *display, int is_sip)
@@ -162,6 +174,22 @@ static void on_speaker(void *opaque, void *participant_opaque)
 	g_rw_lock_reader_lock(&listener_lock);
 	if (listener.speaker)
 		listener.speaker(listener.opaque, g_atomic_pointer_get(&e->address), id);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
+/* MCU audio thread (content_changed, mcu_content.h): the new presenter's io.opaque or NULL. */
+static void on_content(void *opaque, void *presenter_opaque)
+{
+	room_entry *e = opaque;
+	const vmr_member *who = presenter_opaque;
+	uint64_t id = who ? who->id : 0;
+	g_atomic_pointer_set(&e->presenter, (gpointer)(guintptr)id);
+	const char *address = g_atomic_pointer_get(&e->address);
+	g_rw_lock_reader_lock(&listener_lock);
+	if (listener.content)
+		listener.content(listener.opaque, address, id);
+	if (content_listener.content)
+		content_listener.content(content_listener.opaque, address, id);
 	g_rw_lock_reader_unlock(&listener_lock);
 }
 
@@ -219,9 +247,10 @@ mcu_room *vmr_rooms_acquire_placed(const char *address, const char *layout, int 
 			e->room = room;
 			g_queue_init(&e->members);
 			/* A new room has nobody in it yet: no callback can be running. */
-			mcu_room_events ev = {
-				.opaque = e, .talking = on_talking, .speaker_changed = on_speaker
-			};
+			mcu_room_events ev = { .opaque = e,
+				.talking = on_talking,
+				.speaker_changed = on_speaker,
+				.content_changed = on_content };
 			mcu_room_set_events(room, &ev);
 			g_hash_table_insert(running, e->address, e);
 			g_hash_table_insert(by_room, room, e);
@@ -357,6 +386,16 @@ uint64_t vmr_rooms_speaker(const char *address)
 	ensure_table();
 	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
 	uint64_t id = e ? (uint64_t)(guintptr)g_atomic_pointer_get(&e->speaker) : 0;
+	g_mutex_unlock(&lock);
+	return id;
+}
+
+uint64_t vmr_rooms_presenter(const char *address)
+{
+	g_mutex_lock(&lock);
+	ensure_table();
+	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
+	uint64_t id = e ? (uint64_t)(guintptr)g_atomic_pointer_get(&e->presenter) : 0;
 	g_mutex_unlock(&lock);
 	return id;
 }

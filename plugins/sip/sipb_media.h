@@ -137,4 +137,19 @@ void sipb_media_keyframe_request(sipb_media *m);
  * frames asked for); zeros outside a room. */
 void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out);
 
+/* --- content sharing (issue #13): the slides video line (a=content:slides) --- */
+
+/* io_send_rtp's stream number of the slides line (MCU_STREAM_CONTENT) and the is_video
+ * value sipb_media_local_port / _local_crypto take for it. */
+#define SIPB_MEDIA_SLIDES 2
+/* Our RTP port of the slides line, its sockets opened on first use; 0 when none could be. */
+int sipb_media_slides_port(sipb_media *m);
+/* The slides line as negotiated (NULL or disabled: none); receive: the line takes the
+ * room's content (the peer said sendrecv or recvonly). Call sipb_media_slides_port first.
+ * 0, or -EINVAL / -ENOTSUP like sipb_media_set_streams. */
+int sipb_media_set_slides(sipb_media *m, const sipb_media_stream *slides, int receive);
+/* The caller presents (on 1: what arrives on the slides line becomes the room's content)
+ * or stops. Kept across a rejoin. -ENOTCONN without a slides line. */
+int sipb_media_present(sipb_media *m, int on);
+
 #endif

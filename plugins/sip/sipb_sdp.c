@@ -2,6 +2,7 @@
  * sipb_sdp.c - see sipb_sdp.h.
  */
 #include "sipb_sdp.h"
+#include "sipb_sdp_content.h"
 
 #include <errno.h>
 #include <string.h>
@@ -351,7 +352,7 @@ static char *strip_feedback_profiles(const char *sdp, size_t len, size_t *out_le
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->audio = out->video = -1;
+	out->audio = out->video = out->slides = out->bfcp = -1;
 	if (sdp == NULL || len == 0 || len > 65536)
 		return -EPROTO;
 	/* Sofia's sdp_parse can be driven to allocate gigabytes by non-ASCII bytes in an m= line
@@ -364,6 +365,8 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	}
 	if (!m_lines_are_sane(sdp, len))
 		return -EPROTO;
+	sipb_sdp_content content;
+	sipb_sdp_content_lines(sdp, len, &content);
 	unsigned avpf = 0;
 	size_t plen = 0;
 	char *plain = strip_feedback_profiles(sdp, len, &plen, &avpf);
@@ -386,8 +389,13 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 			goto done;
 		if ((avpf >> out->n) & 1) /* answered in the profile offered (RFC 5124 §5) */
 			g_strlcat(l->proto, "F", sizeof(l->proto));
-		/* One stream of each kind: further ones are rejected. */
-		if (l->accepted && !l->is_video && out->audio < 0)
+		/* One stream of each kind: further ones are rejected; the slides line is picked
+		 * by its a=content, never by position. */
+		if (l->accepted && l->is_video && out->n == content.slides_mline)
+			out->slides = out->n;
+		else if (out->n == content.bfcp_mline)
+			out->bfcp = out->n;
+		else if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
 		else if (l->accepted && l->is_video && out->video < 0)
 			out->video = out->n;
@@ -397,6 +405,7 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	}
 	if (out->audio < 0)
 		rc = -ENOTSUP;
+	out->main_marked = out->video >= 0 && out->video == content.main_mline;
 done:
 	sdp_parser_free(p);
 	g_free(plain);
@@ -462,7 +471,15 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 	append_session(s, local);
 	for (int i = 0; i < r->n; i++) {
 		const sipb_sdp_mline *l = &r->m[i];
-		int port = !l->accepted ? 0 : l->is_video ? local->video_port : local->audio_port;
+		int slides = i == r->slides;
+		int port = !l->accepted ? 0
+			: slides        ? local->slides_port
+			: l->is_video   ? local->video_port
+					: local->audio_port;
+		if (i == r->bfcp && local->bfcp_answer != NULL) {
+			g_string_append(s, local->bfcp_answer);
+			continue;
+		}
 		if (port <= 0) {
 			g_string_append_printf(
 				s, "m=%s 0 %s %s\r\n", l->type, l->proto, l->first_fmt);
@@ -497,7 +514,14 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 			g_string_append_printf(s, "a=rtcp-fb:%d ccm fir\r\n", l->pt);
 		if (l->crypto[0])
 			append_crypto(s, l->crypto_tag,
-				l->is_video ? local->video_crypto : local->audio_crypto);
+				slides                ? local->slides_crypto
+					: l->is_video ? local->video_crypto
+						      : local->audio_crypto);
+		if (slides)
+			g_string_append_printf(
+				s, "a=content:slides\r\na=label:%u\r\n", local->slides_label);
+		else if (i == r->video && r->main_marked)
+			g_string_append(s, "a=content:main\r\n");
 		g_string_append_printf(s, "a=%s\r\n", dir_answer(l->dir));
 	}
 	return g_string_free(s, FALSE);

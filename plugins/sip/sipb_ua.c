@@ -324,6 +324,7 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out)
 	ua->calls = g_hash_table_new(g_int64_hash, g_int64_equal);
 	ua->ctx = g_main_context_new();
 	ua->loop = g_main_loop_new(ua->ctx, FALSE);
+	sipb_call_content_start(ua);
 	ua->thread = g_thread_new("sipb-ua", ua_thread, ua);
 	g_mutex_lock(&ua->lock);
 	while (!ua->started)
@@ -365,6 +366,7 @@ void sipb_ua_stop(sipb_ua *ua)
 		g_thread_join(ua->thread);
 	}
 	/* Calls nua never reported as terminated (shutdown timed out): free what is left. */
+	sipb_call_content_stop(ua); /* BFCP clients that are left, the hub */
 	GList *calls = g_hash_table_get_values(ua->calls);
 	for (GList *l = calls; l; l = l->next) {
 		sipb_call *call = l->data;

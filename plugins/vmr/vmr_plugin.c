@@ -33,6 +33,7 @@
 #include "utils.h"
 
 #include "mcu_room.h"
+#include "mcu_content.h"
 #include "tpaas_export.h"
 #include "vmr_admission.h"
 #include "vmr_dialout.h"
@@ -225,6 +226,10 @@ void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free)
 void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 {
 	vmr_session *s = opaque;
+	if (is_video == MCU_STREAM_CONTENT) {
+		vmr_content_io_send(s, pkt, len);
+		return;
+	}
 	if (!g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
 		return;
 	/* relay_rtp takes a mutable buffer: hand it a private copy of the MCU's packet. */
@@ -232,7 +237,7 @@ void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 	memcpy(buf, pkt, len);
 	janus_plugin_rtp rtp;
 	janus_plugin_rtp_reset(&rtp);
-	rtp.mindex = -1;
+	rtp.mindex = is_video ? vmr_content_video_mindex(s) : -1;
 	rtp.video = is_video ? TRUE : FALSE;
 	rtp.buffer = buf;
 	rtp.length = (uint16_t)len;
@@ -388,8 +393,9 @@ void vmr_session_leave(vmr_session *s)
 		return;
 	}
 	g_atomic_int_set(&s->media_up, 0);
-	mcu_room_leave(room, part);
+	mcu_room_leave(room, part); /* (stops its presentation: the room hears `content`) */
 	mcu_participant_unref(part);
+	vmr_content_left(s);
 	janus_refcount_decrease(&s->ref);     /* the io's reference: the MCU won't call us again */
 	vmr_hosts_leave(name, s->id);         /* no longer a host or guest there */
 	vmr_rooms_member_remove(room, s->id); /* the others hear `left` (we are out of the room) */
@@ -571,7 +577,8 @@ static int vmr_init(janus_callbacks *callback, const char *config_path)
 		.left = room_left,
 		.talking = room_talking,
 		.speaker = room_speaker,
-		.guest_joined = vmr_guest_joined };
+		.guest_joined = vmr_guest_joined,
+		.content = vmr_content_room_changed };
 	vmr_rooms_set_listener(&listener);
 	vmr_hosts_glue_init();
 	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -642,6 +649,7 @@ static void vmr_create_session(janus_plugin_session *handle, int *error)
 	/* Janus does not tell plugins the client's address: failures are counted per handle and per room. */
 	s->client.source = g_strdup_printf("handle:%" SCNu64, s->id);
 	janus_mutex_init(&s->mutex);
+	vmr_content_state_init(&s->content);
 	janus_refcount_init(&s->ref, vmr_session_free);
 	handle->plugin_handle = s;
 	janus_mutex_lock(&sessions_mutex);
@@ -831,7 +839,11 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	janus_mutex_lock(&s->mutex);
-	if (s->part) {
+	if (s->part && packet->video
+		&& vmr_content_incoming_rtp(
+			s, packet->mindex, (const uint8_t *)packet->buffer, packet->length)) {
+		/* (the content stream: vmr_plugin_content.c) */
+	} else if (s->part) {
 		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0,
 			(const uint8_t *)packet->buffer, packet->length,
 			packet->video ? -1 : packet->extensions.audio_level);
@@ -847,13 +859,12 @@ static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *p
 	vmr_session *s = handle ? (vmr_session *)handle->plugin_handle : NULL;
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
-	if (janus_rtcp_has_pli(packet->buffer, packet->length)
-		|| janus_rtcp_has_fir(packet->buffer, packet->length)) {
-		janus_mutex_lock(&s->mutex);
-		if (s->part)
-			mcu_participant_keyframe_request(s->part);
-		janus_mutex_unlock(&s->mutex);
-	}
+	janus_mutex_lock(&s->mutex);
+	if (s->part && !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)
+		&& (janus_rtcp_has_pli(packet->buffer, packet->length)
+			|| janus_rtcp_has_fir(packet->buffer, packet->length)))
+		mcu_participant_keyframe_request(s->part);
+	janus_mutex_unlock(&s->mutex);
 }
 
 static void vmr_hangup_media(janus_plugin_session *handle)

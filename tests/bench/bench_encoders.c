@@ -27,8 +27,8 @@
 #include "mcu_image.h"
 #include "mcu_video_codec.h"
 
-#define W 1280
-#define H 720
+#define W   1280
+#define H   720
 #define FPS 30
 
 typedef struct result {
@@ -133,7 +133,8 @@ static void print_result(const char *codec, int kbps, int frames, const result *
 {
 	printf("BENCH encoder codec=%s width=%d height=%d kbps=%d cpu_ms_per_frame=%.2f "
 	       "out_kbps=%.0f psnr_y_db=%.2f\n",
-		codec, W, H, kbps, r->cpu_s * 1000 / frames, r->bytes * 8 / 1000 / ((double)frames / FPS),
+		codec, W, H, kbps, r->cpu_s * 1000 / frames,
+		r->bytes * 8 / 1000 / ((double)frames / FPS),
 		r->psnr_n ? r->psnr_sum / r->psnr_n : 0);
 }
 
@@ -153,8 +154,8 @@ int main(int argc, char **argv)
 	uint8_t *all = malloc(fs * (size_t)frames);
 	FILE *f = fopen(argv[1], "rb");
 	if (!all || !f || fread(all, 1, fs * (size_t)frames, f) != fs * (size_t)frames) {
-		fprintf(stderr, "bench_encoders: cannot read %d frames of %dx%d from %s\n", frames, W,
-			H, argv[1]);
+		fprintf(stderr, "bench_encoders: cannot read %d frames of %dx%d from %s\n", frames,
+			W, H, argv[1]);
 		return 1;
 	}
 	fclose(f);
@@ -165,7 +166,8 @@ int main(int argc, char **argv)
 	}
 	print_result("vp8", kbps, frames, &vp8);
 	print_result("h264", kbps, frames, &h264);
-	printf("BENCH encoder h264_cpu_over_vp8=%.2f\n", vp8.cpu_s > 0 ? h264.cpu_s / vp8.cpu_s : 0);
+	printf("BENCH encoder h264_cpu_over_vp8=%.2f\n",
+		vp8.cpu_s > 0 ? h264.cpu_s / vp8.cpu_s : 0);
 	free(all);
 	return 0;
 }

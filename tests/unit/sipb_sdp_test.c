@@ -11,7 +11,8 @@ static int nego(const char *sdp, sipb_sdp_result *r)
 	return sipb_sdp_negotiate(sdp, strlen(sdp), r);
 }
 
-static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1 };
+static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1, 0, NULL, 0,
+	NULL };
 
 static void test_pcmu_te_vp8(void)
 {
