@@ -9,7 +9,7 @@
 // presents (`content`: {id, display} or null) and a presenter whose floor was taken
 // (`floor_lost`). State: window.vmr.content (the presenter or null), .presenting,
 // .contentReceiving, .contentMid, .contentNotice.
-let ctx = null; // { state, queue, $, t }
+let ctx = null; // { state, queue, $, t, receive (false: composed picture only, like an old app) }
 
 function pc() {
   const h = ctx.state.handle;
@@ -71,6 +71,8 @@ export async function startSharing(track) {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     track = stream.getVideoTracks()[0];
   }
+  // slides and text: keep the resolution, drop frames rather than pixels
+  if ('contentHint' in track && !track.contentHint) track.contentHint = 'detail';
   notice(null);
   state.screenTrack = track;
   track.addEventListener('ended', () => { if (state.presenting && state.screenTrack === track) stopSharing().catch(() => {}); });
@@ -110,7 +112,7 @@ export async function contentJoined(msg) {
   notice(null);
   renderContent();
   const peer = pc();
-  if (!peer || typeof peer.addTransceiver !== 'function') return;
+  if (!ctx.receive || !peer || typeof peer.addTransceiver !== 'function') return;
   try {
     const tx = peer.addTransceiver('video', { direction: 'recvonly' });
     state.contentTx = tx;

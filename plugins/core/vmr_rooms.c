@@ -38,7 +38,7 @@ static GHashTable *by_room; /* mcu_room* -> the same room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
 static GRWLock listener_lock;
-static vmr_rooms_listener listener; /* guarded by listener_lock */
+static vmr_rooms_listener listener;                 /* guarded by listener_lock */
 static vmr_rooms_content_listener content_listener; /* guarded by listener_lock */
 
 static void member_free(gpointer data)

@@ -91,14 +91,14 @@ void mcu_participant_get_content_stats(mcu_participant *p, mcu_content_part_stat
 
 /* Content figures of a room since creation or mcu_room_reset_stats. */
 typedef struct mcu_content_room_stats {
-	uint64_t frames_out;           /* content pictures encoded (by one codec or both) */
-	uint64_t frames_unchanged;     /* content ticks skipped: same picture as last encoded */
-	uint64_t keyframes_out;        /* key frames among the encodes, all codecs */
-	uint64_t encode_us;            /* wall time in the content encoders */
-	uint64_t presentation_frames;  /* composed pictures in the presentation layout */
-	uint64_t people_frames_extra;  /* people pictures composed beside a presentation one */
-	uint64_t presenter_changes;    /* content_changed events told */
-	int width, height;             /* the content picture's size, 0 when nobody presents */
+	uint64_t frames_out;          /* content pictures encoded (by one codec or both) */
+	uint64_t frames_unchanged;    /* content ticks skipped: same picture as last encoded */
+	uint64_t keyframes_out;       /* key frames among the encodes, all codecs */
+	uint64_t encode_us;           /* wall time in the content encoders */
+	uint64_t presentation_frames; /* composed pictures in the presentation layout */
+	uint64_t people_frames_extra; /* people pictures composed beside a presentation one */
+	uint64_t presenter_changes;   /* content_changed events told */
+	int width, height;            /* the content picture's size, 0 when nobody presents */
 } mcu_content_room_stats;
 void mcu_room_get_content_stats(mcu_room *room, mcu_content_room_stats *out);
 

@@ -831,8 +831,8 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 		return;
 	janus_mutex_lock(&s->mutex);
 	if (s->part && packet->video
-		&& vmr_content_incoming_rtp(s, packet->mindex, (const uint8_t *)packet->buffer,
-			packet->length)) {
+		&& vmr_content_incoming_rtp(
+			s, packet->mindex, (const uint8_t *)packet->buffer, packet->length)) {
 		/* (the content stream: vmr_plugin_content.c) */
 	} else if (s->part) {
 		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0,
@@ -851,8 +851,7 @@ static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *p
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	janus_mutex_lock(&s->mutex);
-	if (s->part
-		&& !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)
+	if (s->part && !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)
 		&& (janus_rtcp_has_pli(packet->buffer, packet->length)
 			|| janus_rtcp_has_fir(packet->buffer, packet->length)))
 		mcu_participant_keyframe_request(s->part);

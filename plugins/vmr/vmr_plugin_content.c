@@ -34,7 +34,8 @@ static gboolean mline_is_slides(const janus_sdp_mline *m)
 {
 	for (GList *l = m->attributes; l; l = l->next) {
 		const janus_sdp_attribute *a = l->data;
-		if (a->name == NULL || a->value == NULL || g_ascii_strcasecmp(a->name, "content") != 0)
+		if (a->name == NULL || a->value == NULL
+			|| g_ascii_strcasecmp(a->name, "content") != 0)
 			continue;
 		gchar **tokens = g_strsplit(a->value, ",", 8);
 		gboolean slides = FALSE;
@@ -75,7 +76,8 @@ void vmr_content_answer_mline(
 		JANUS_SDP_OA_CODEC, "vp8", JANUS_SDP_OA_DIRECTION, dir, JANUS_SDP_OA_DONE);
 	janus_sdp_mline *am = janus_sdp_mline_find_by_index(answer, m->index);
 	if (am != NULL) {
-		janus_sdp_attribute_add_to_mline(am, janus_sdp_attribute_create("content", "slides"));
+		janus_sdp_attribute_add_to_mline(
+			am, janus_sdp_attribute_create("content", "slides"));
 		dir = am->direction;
 	}
 	out->mindex = m->index;
@@ -126,7 +128,8 @@ void vmr_content_negotiated(vmr_session *s, const vmr_content_sdp *c)
 			g_atomic_int_set(&st->presenting, 0);
 			mcu_participant_stop_presenting(p);
 			JANUS_LOG(LOG_INFO,
-				"[vmr] participant %" SCNu64 " stopped presenting: its new offer has "
+				"[vmr] participant %" SCNu64
+				" stopped presenting: its new offer has "
 				"no content stream to send\n",
 				s->id);
 		} else if (old_pt != c->pt) {
@@ -220,14 +223,15 @@ static void handle_stop(vmr_message *msg, mcu_room *room, mcu_participant *p, js
 	reply(msg, VMR_OK, NULL, "presenting", json_false(), jsep);
 }
 
-static void handle_receive(vmr_message *msg, const vmr_request *req, mcu_participant *p,
-	json_t *jsep)
+static void handle_receive(
+	vmr_message *msg, const vmr_request *req, mcu_participant *p, json_t *jsep)
 {
 	vmr_session *s = msg->session;
 	int enabled = vmr_request_bool(req, "enabled", 1);
 	if (enabled && !g_atomic_int_get(&s->content.client_receives)) {
 		reply(msg, VMR_ERROR_NO_CONTENT_STREAM,
-			"no content stream negotiated: offer a second video stream that you receive "
+			"no content stream negotiated: offer a second video stream that you "
+			"receive "
 			"(with receive_content or configure)",
 			NULL, NULL, jsep);
 		return;
@@ -345,7 +349,8 @@ static json_t *presenter_json(const char *address, uint64_t id)
 		return json_null();
 	find_display f = { .id = id };
 	vmr_rooms_members(address, match_display, &f);
-	json_t *j = json_pack("{sIss}", "id", (json_int_t)id, "display", f.display ? f.display : "");
+	json_t *j = json_pack(
+		"{sIss}", "id", (json_int_t)id, "display", f.display ? f.display : "");
 	g_free(f.display);
 	return j;
 }
@@ -377,8 +382,8 @@ void vmr_content_room_changed(void *opaque, const char *address, uint64_t presen
 				who));
 		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		json_decref(event);
-		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " lost the floor in %s to %" SCNu64
-				    "\n",
+		JANUS_LOG(LOG_INFO,
+			"[vmr] participant %" SCNu64 " lost the floor in %s to %" SCNu64 "\n",
 			s->id, address, presenter_id);
 	}
 	sessions_release(in_room);

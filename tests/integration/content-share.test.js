@@ -1,0 +1,235 @@
+// Content sharing from browsers (issue #13): a browser shares its screen as a second video
+// stream; another browser receives it as a stream of its own at the presenter's resolution; a
+// page without a content stream (composed picture only, like an old app) sees the presentation
+// layout; a second presenter takes the floor and the first is told; the presenter hanging up
+// ends the content and the layout returns. Plus the signalling's refusals over the plain API.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { startService, OUT } = require('./lib/service');
+const { launchBrowser } = require('./lib/browser');
+const { JanusClient } = require('./lib/janus-client');
+const { OPUS_OFFER } = require('./lib/sdp');
+const { colourClip, silenceWav } = require('./lib/media');
+
+let svc;
+let alice, bob, carol;
+before(async () => {
+  svc = await startService({ name: 'content-share', video: { width: 640, height: 360, fps: 15 } });
+});
+after(async () => {
+  for (const b of [alice, bob, carol]) if (b) await b.close();
+  if (svc) await svc.stop();
+});
+
+async function joinFromBrowser(b, name, extra = '') {
+  await b.page.goto(`${svc.httpUrl}/?room=demo&name=${encodeURIComponent(name)}&autojoin=1${extra}`);
+  await b.page.waitForFunction(() => window.vmr && window.vmr.joined && window.vmr.handle.webrtcStuff.pc &&
+    window.vmr.handle.webrtcStuff.pc.connectionState === 'connected', null, { timeout: 30000, polling: 200 });
+}
+
+function waitPage(b, fn, arg, timeout = 20000) {
+  return b.page.waitForFunction(fn, arg, { timeout, polling: 200 });
+}
+
+// Runs in the page: mean RGB of a box of a <video> (fractions of its width/height).
+function videoColour({ id, box }) {
+  const v = document.getElementById(id);
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const x = Math.floor(box.x * c.width), y = Math.floor(box.y * c.height);
+  const d = g.getImageData(x, y, Math.max(1, Math.floor(box.w * c.width)), Math.max(1, Math.floor(box.h * c.height))).data;
+  let r = 0, gg = 0, b = 0;
+  for (let i = 0; i < d.length; i += 4) { r += d[i]; gg += d[i + 1]; b += d[i + 2]; }
+  const n = d.length / 4;
+  return [r / n, gg / n, b / n].map(Math.round);
+}
+
+// Runs in the page: shares a solid-colour canvas as the "screen" (a known picture to check).
+async function shareCanvas({ colour, width, height }) {
+  const c = document.createElement('canvas');
+  c.width = width; c.height = height;
+  const g = c.getContext('2d');
+  const draw = () => { g.fillStyle = colour; g.fillRect(0, 0, width, height); };
+  draw();
+  window.canvasTimer = setInterval(draw, 100);
+  await window.vmr.shareTrack(c.captureStream(10).getVideoTracks()[0]);
+}
+
+const near = (c, want, tol = 45) => c.every((v, i) => Math.abs(v - want[i]) <= tol);
+const MAGENTA = [255, 0, 255];
+const PANE = { x: 0.3, y: 0.4, w: 0.1, h: 0.2 };  // inside the presentation layout's content pane (left 4/5)
+
+test('a browser shares its screen with the Share screen button; the others hear who presents', async () => {
+  const quiet = silenceWav('silence');
+  alice = await launchBrowser({ fakeVideo: colourClip('red', 'red'), fakeAudio: quiet,
+    args: ['--auto-select-desktop-capture-source=Entire screen'] });
+  bob = await launchBrowser({ fakeVideo: colourClip('blue', 'blue'), fakeAudio: quiet });
+  carol = await launchBrowser({ fakeVideo: colourClip('green', 'green'), fakeAudio: quiet });
+  await joinFromBrowser(alice, 'Alice');
+  await joinFromBrowser(bob, 'Bob');
+  await joinFromBrowser(carol, 'Carol', '&content=0');
+  for (const b of [alice, bob]) await waitPage(b, () => window.vmr.contentReceiving === true);
+  assert.equal(await carol.page.evaluate(() => window.vmr.contentReceiving), false);
+  assert.equal(await alice.page.isEnabled('#share'), true);
+  await svc.expectLog(/receives the content as its own stream/);
+
+  await alice.page.click('#share');   // getDisplayMedia (fake screen, picked automatically)
+  await waitPage(alice, () => window.vmr.presenting === true);
+  const aliceId = await alice.page.evaluate(() => window.vmr.joinedEvent.id);
+  for (const b of [alice, bob, carol]) {
+    await waitPage(b, (id) => window.vmr.content && window.vmr.content.id === id, aliceId);
+    assert.equal((await b.page.evaluate(() => window.vmr.content)).display, 'Alice');
+  }
+  assert.equal(await alice.page.textContent('#share .label'), 'Stop sharing');
+  assert.equal(await bob.page.textContent('#content-notice'), 'Alice is presenting');
+  await svc.expectLog(/participant \d+ presents \(content m-line/);
+});
+
+test('a browser receiving content as its own stream gets the presenter\'s screen at its resolution', async () => {
+  // the fake screen is 1280x720; the content keeps it (the composed picture is 640x360)
+  const sent = await alice.page.evaluate(() => window.vmr.screenTrack.getSettings());
+  await waitPage(bob, ({ w, h }) => {
+    const v = document.getElementById('content');
+    return !v.hidden && v.videoWidth === w && v.videoHeight === h;
+  }, { w: sent.width, h: sent.height }, 30000);
+  await waitPage(bob, () => document.getElementById('stage').classList.contains('with-content'));
+  const remote = await bob.page.evaluate(() => [document.getElementById('remote').videoWidth, document.getElementById('remote').videoHeight]);
+  assert.deepEqual(remote, [640, 360], 'the people picture stays the composed one beside it');
+  await bob.page.screenshot({ path: path.join(OUT, 'content-share-bob-view.png') });
+  // switchable: the people picture large
+  await bob.page.click('#swap-view');
+  assert.equal(await bob.page.evaluate(() => document.getElementById('stage').classList.contains('swapped')), true);
+  await bob.page.click('#swap-view');
+});
+
+test('a second presenter takes the floor: the first is told, everyone sees the new content', async () => {
+  await bob.page.evaluate(shareCanvas, { colour: '#ff00ff', width: 960, height: 540 });
+  const bobId = await bob.page.evaluate(() => window.vmr.joinedEvent.id);
+  await waitPage(alice, () => window.vmr.floorLost && window.vmr.presenting === false);
+  const lost = await alice.page.evaluate(() => window.vmr.floorLost);
+  assert.equal(lost.reason, 'taken_over');
+  assert.deepEqual(lost.by, { id: bobId, display: 'Bob' });
+  assert.equal(await alice.page.textContent('#content-notice'), 'Bob took over the presentation');
+  assert.equal(await alice.page.textContent('#share .label'), 'Share screen');
+  for (const b of [alice, bob, carol]) await waitPage(b, (id) => window.vmr.content && window.vmr.content.id === id, bobId);
+  // Alice now receives Bob's canvas as her content stream, at its size and colour
+  await waitPage(alice, () => {
+    const v = document.getElementById('content');
+    return !v.hidden && v.videoWidth === 960 && v.videoHeight === 540;
+  }, null, 30000);
+  await waitPage(alice, ({ want }) => {
+    const v = document.getElementById('content');
+    const c = document.createElement('canvas'); c.width = 16; c.height = 16;
+    const g = c.getContext('2d'); g.drawImage(v, 0, 0, 16, 16);
+    const d = g.getImageData(8, 8, 1, 1).data;
+    return Math.abs(d[0] - want[0]) < 45 && Math.abs(d[1] - want[1]) < 45 && Math.abs(d[2] - want[2]) < 45;
+  }, { want: MAGENTA }, 20000).catch(() => {});
+  const seen = await alice.page.evaluate(videoColour, { id: 'content', box: { x: 0.4, y: 0.4, w: 0.2, h: 0.2 } });
+  assert.ok(near(seen, MAGENTA), `Alice's content view shows Bob's magenta canvas: ${seen}`);
+  await svc.expectLog(/participant \d+ lost the floor in demo to \d+/);
+});
+
+test('a page without a content stream sees the presentation layout in its composed picture', async () => {
+  await waitPage(carol, ({ box, want }) => {
+    const v = document.getElementById('remote');
+    const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+    const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+    const d = g.getImageData(Math.floor(box.x * c.width), Math.floor(box.y * c.height), 4, 4).data;
+    return Math.abs(d[0] - want[0]) < 45 && Math.abs(d[1] - want[1]) < 45 && Math.abs(d[2] - want[2]) < 45;
+  }, { box: PANE, want: MAGENTA }, 30000).catch(() => {});
+  const pane = await carol.page.evaluate(videoColour, { id: 'remote', box: PANE });
+  assert.ok(near(pane, MAGENTA), `Carol's main pane shows the content: ${pane}`);
+  assert.equal(await carol.page.evaluate(() => document.getElementById('content').hidden), true, 'no content view without a content stream');
+  // Bob receives the content on its own stream: his composed picture stays the people layout
+  const bobPane = await bob.page.evaluate(videoColour, { id: 'remote', box: PANE });
+  assert.ok(!near(bobPane, MAGENTA), `Bob's people picture is not the presentation: ${bobPane}`);
+  await carol.page.screenshot({ path: path.join(OUT, 'content-share-carol-presentation.png') });
+});
+
+test('the presenter hangs up: the content ends for everyone and the layout returns', async () => {
+  await bob.close();
+  bob = null;
+  for (const b of [alice, carol]) await waitPage(b, () => window.vmr.content === null);
+  await waitPage(alice, () => document.getElementById('content').hidden && !document.getElementById('stage').classList.contains('with-content'));
+  await svc.expectLog(/room demo: content ended/);
+  // the 2x2 layout again: Alice (red) and Carol (green) in the top cells, no magenta pane
+  await waitPage(carol, () => {
+    const v = document.getElementById('remote');
+    const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+    const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+    const d = g.getImageData(Math.floor(0.3 * c.width), Math.floor(0.4 * c.height), 4, 4).data;
+    return !(d[0] > 200 && d[1] < 60 && d[2] > 200);
+  }, null, 20000);
+  const left = await carol.page.evaluate(videoColour, { id: 'remote', box: { x: 0.22, y: 0.18, w: 0.06, h: 0.08 } });
+  const right = await carol.page.evaluate(videoColour, { id: 'remote', box: { x: 0.72, y: 0.18, w: 0.06, h: 0.08 } });
+  const isRed = (c) => c[0] > 150 && c[1] < 80 && c[2] < 80;
+  const isGreen = (c) => c[1] > 90 && c[0] < 80 && c[2] < 80;
+  assert.ok((isRed(left) && isGreen(right)) || (isGreen(left) && isRed(right)), `the people layout is back: ${left} ${right}`);
+});
+
+// ---- the signalling's refusals, over the plain Janus API (no WebRTC needed) ----
+
+// An Opus + VP8 offer; `content` adds a second VP8 video m-line with that direction.
+function offer({ content } = {}) {
+  let sdp = OPUS_OFFER.sdp.replace('a=group:BUNDLE 0', content ? 'a=group:BUNDLE 0 1 2' : 'a=group:BUNDLE 0 1');
+  const video = (mid, dir) => [`m=video 9 UDP/TLS/RTP/SAVPF 96`, 'c=IN IP4 0.0.0.0', `a=mid:${mid}`, `a=${dir}`, 'a=rtcp-mux',
+    'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack pli', ''].join('\r\n');
+  sdp += video(1, 'sendrecv');
+  if (content) sdp += video(2, content);
+  return { type: 'offer', sdp };
+}
+
+function expectError(r, code) {
+  assert.ok(r.data, `a plugin answer: ${JSON.stringify(r.raw)}`);
+  assert.equal(r.data.error_code, code, JSON.stringify(r.data));
+  assert.ok(typeof r.data.error === 'string' && r.data.error.length > 0);
+}
+
+test('present, stop and receive_content refuse what does not fit, with clear errors', async () => {
+  const client = await JanusClient.connect(svc.wsUrl);
+  try {
+    await client.createSession();
+    const h = await client.attach('janus.plugin.vmr');
+    expectError(await client.message(h, { request: 'present' }), 420);           // not in a room
+    const joined = await client.message(h, { request: 'join', room: 'demo', display: 'Dave', client: 'app' }, offer());
+    assert.equal(joined.data.vmr, 'joined', JSON.stringify(joined.data));
+    assert.ok('content' in joined.data, 'the joined answer says who presents');
+    expectError(await client.message(h, { request: 'present' }), 433);           // no second video m-line
+    expectError(await client.message(h, { request: 'receive_content' }), 433);
+    expectError(await client.message(h, { request: 'stop_presenting' }), 434);   // not presenting
+    expectError(await client.message(h, { request: 'present', screen: 1 }), 414); // unknown field
+    expectError(await client.message(h, { request: 'receive_content', enabled: 'yes' }), 414);
+    // a recvonly content m-line: can receive, cannot present
+    const recv = await client.message(h, { request: 'receive_content' }, offer({ content: 'recvonly' }));
+    assert.equal(recv.data.result, 'ok', JSON.stringify(recv.data));
+    assert.equal(recv.data.receiving_content, true);
+    assert.match(recv.jsep.sdp, /a=content:slides/);
+    assert.match(recv.jsep.sdp.split('m=video')[2], /a=sendonly/, 'we send on the content m-line');
+    expectError(await client.message(h, { request: 'present' }), 433);
+    // sendonly: presents; twice is refused; stop; stop again is refused
+    const pres = await client.message(h, { request: 'present' }, offer({ content: 'sendonly' }));
+    assert.equal(pres.data.presenting, true, JSON.stringify(pres.data));
+    assert.match(pres.jsep.sdp.split('m=video')[2], /a=recvonly/);
+    expectError(await client.message(h, { request: 'present' }), 434);
+    const stop = await client.message(h, { request: 'stop_presenting' });
+    assert.equal(stop.data.presenting, false, JSON.stringify(stop.data));
+    expectError(await client.message(h, { request: 'stop_presenting' }), 434);
+    // an offer that drops the content stream while presenting stops the presentation
+    assert.equal((await client.message(h, { request: 'present' })).data.presenting, true);
+    const conf = await client.message(h, { request: 'configure' }, offer());
+    assert.equal(conf.data.result, 'ok');
+    await svc.expectLog(/stopped presenting: its new offer has no content stream/);
+    expectError(await client.message(h, { request: 'stop_presenting' }), 434);
+    // garbage SDP with present: an error (the Janus core's or ours), nothing presents
+    const bad = await client.message(h, { request: 'present' }, { type: 'offer', sdp: 'v=0\r\nm=video banana\r\n' });
+    assert.ok(bad.janus === 'error' || (bad.data && bad.data.error_code), JSON.stringify(bad.raw));
+    assert.equal((await client.message(h, { request: 'leave' })).data.result, 'left');
+  } finally {
+    client.close();
+  }
+  assert.ok(svc.isRunning(), 'janus still runs');
+});
