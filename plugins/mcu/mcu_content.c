@@ -5,15 +5,19 @@
  * while the picture has not changed) and the content pane of the presentation layout.
  *
  * Locks (mcu_room_priv.h describes the room's):
- *  - c->lock: the presenter (a reference), its codec and payload type, the assembler and
- *    decoder, the generation (bumped on every presenter change: receivers restart at a key
- *    frame). The input path decodes under it.
+ *  - c->lock: the presenter's codec and payload type, the assembler and decoder, the
+ *    generation (bumped on every presenter change: receivers restart at a key frame). The
+ *    input path decodes under it. Changing the presenter takes it too.
+ *  - c->pres_lock: the presenter (a reference) and its name, written under c->lock as
+ *    well, so the input path reads them under c->lock alone; the audio thread (events) and
+ *    the video thread read them under pres_lock alone and never wait for a decode.
  *  - c->frame_lock: the content picture and its sequence number. Nested inside c->lock
- *    (order c->lock, then frame_lock), never the other way.
+ *    (order c->lock, then frame_lock or pres_lock), never the other way.
  *  - cp->lock: a receiver's negotiated codec, payload type and packetization (leaf).
  * io callbacks are made under p->lock only, with no lock of this file held.
- * Fields marked "video thread" are only touched by the room's video tick; "audio thread"
- * by its audio tick.
+ * Fields marked "video thread" are only touched by the room's video tick, "content tick"
+ * by the content thread (the video tick with a manual clock); "audio thread" by its audio
+ * tick.
  */
 #include "mcu_content_priv.h"
 #include "mcu_font.h"
@@ -37,6 +41,7 @@ struct mcu_content {
 	gint64 start_us;
 
 	GMutex lock;
+	GMutex pres_lock;
 	mcu_participant *presenter; /* a reference, NULL: nobody presents */
 	char *presenter_name;
 	mcu_video_codec_id codec;
@@ -60,10 +65,9 @@ struct mcu_content {
 	gint ev_pending;  /* atomic: the presenter changed, content_changed to tell */
 	uint32_t told_id; /* audio thread: the presenter last told (0 none) */
 
-	/* video thread */
+	/* content tick */
 	gint64 next_us;
 	uint32_t enc_seq; /* frame_seq last encoded */
-	uint32_t enc_gen;
 	mcu_image enc_img;
 	mcu_vp8_enc *venc;
 	mcu_h264_enc *henc;
@@ -71,6 +75,7 @@ struct mcu_content {
 	int enc_w[MCU_VIDEO_CODECS], enc_h[MCU_VIDEO_CODECS];
 	gint64 last_kf_us[MCU_VIDEO_CODECS];
 	uint16_t picture_id;
+	/* video thread */
 	mcu_image pane;   /* the content scaled for the presentation pane */
 	mcu_rect pane_at; /* where it goes */
 	uint32_t pane_seq;
@@ -86,7 +91,7 @@ struct mcu_content_part {
 	int rx_mode;
 	gint restart; /* atomic: (re)started receiving, key frame first */
 	gint kf_req;  /* atomic: asked for a key frame */
-	/* video thread */
+	/* content tick */
 	uint32_t ssrc;
 	uint16_t seq;
 	uint32_t ts_offset;
@@ -111,6 +116,7 @@ mcu_content *mcu_content_new(mcu_room *room)
 	for (int i = 0; i < MCU_VIDEO_CODECS; i++)
 		c->last_kf_us[i] = c->start_us - MCU_KEYFRAME_INTERVAL_US;
 	g_mutex_init(&c->lock);
+	g_mutex_init(&c->pres_lock);
 	g_mutex_init(&c->frame_lock);
 	return c;
 }
@@ -147,6 +153,7 @@ void mcu_content_unref(mcu_content *c)
 	mcu_image_release(&c->enc_img);
 	mcu_image_release(&c->pane);
 	g_mutex_clear(&c->frame_lock);
+	g_mutex_clear(&c->pres_lock);
 	g_mutex_clear(&c->lock);
 	g_free(c);
 }
@@ -222,10 +229,12 @@ static void frame_clear(mcu_content *c)
  * reference for the caller to drop outside the lock. */
 static mcu_participant *presenter_set(mcu_content *c, mcu_participant *p)
 {
+	g_mutex_lock(&c->pres_lock);
 	mcu_participant *old = c->presenter;
 	c->presenter = p ? mcu_participant_ref(p) : NULL;
 	g_free(c->presenter_name);
 	c->presenter_name = p ? g_strdup(p->display) : NULL;
+	g_mutex_unlock(&c->pres_lock);
 	g_atomic_int_set(&c->presenter_id, p ? (gint)p->id : 0);
 	g_atomic_int_inc(&c->gen);
 	g_atomic_int_set(&c->ev_pending, 1);
@@ -248,6 +257,12 @@ int mcu_participant_present(mcu_participant *p, mcu_video_codec_id codec, uint8_
 	int rc = 0;
 	mcu_participant *old = NULL;
 	g_mutex_lock(&c->lock);
+	if (g_atomic_int_get(&p->left)) {
+		/* Left meanwhile (mcu_room_leave stops a presentation after marking it left). */
+		g_mutex_unlock(&c->lock);
+		mcu_content_unref(c);
+		return -EINVAL;
+	}
 	bool changed = c->presenter != p;
 	if (changed || c->codec != codec) {
 		input_free(c);
@@ -311,10 +326,10 @@ void *mcu_room_content_presenter(mcu_room *room)
 		return NULL;
 	mcu_content *c = room->content;
 	void *opaque = NULL;
-	g_mutex_lock(&c->lock);
+	g_mutex_lock(&c->pres_lock);
 	if (c->presenter && !g_atomic_int_get(&c->presenter->left))
 		opaque = c->presenter->io.opaque;
-	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->pres_lock);
 	return opaque;
 }
 
@@ -328,9 +343,9 @@ void mcu_content_emit_changed(mcu_room *room)
 	mcu_content *c = room->content;
 	if (!g_atomic_int_compare_and_exchange(&c->ev_pending, 1, 0))
 		return;
-	g_mutex_lock(&c->lock);
+	g_mutex_lock(&c->pres_lock);
 	mcu_participant *pres = c->presenter ? mcu_participant_ref(c->presenter) : NULL;
-	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->pres_lock);
 	uint32_t id = pres ? pres->id : 0;
 	if (id != c->told_id) {
 		c->told_id = id;
@@ -557,7 +572,7 @@ bool mcu_content_receives(mcu_content_part *cp)
 	return r;
 }
 
-/* --- the content stream (video thread) ------------------------------------------------ */
+/* --- the content stream (content tick) ----------------------------------------------- */
 
 typedef struct content_pkts {
 	uint8_t *buf;
@@ -703,14 +718,9 @@ static void content_out(mcu_content *c, GPtrArray *parts, mcu_video_codec_id cod
 	}
 }
 
-void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
+static void content_tick(mcu_room *room, GPtrArray *parts, gint64 now)
 {
 	mcu_content *c = room->content;
-	gint64 now = mcu_room_now(room);
-	if (now < c->next_us)
-		return;
-	gint64 period = G_USEC_PER_SEC / c->fps;
-	c->next_us = now - c->next_us >= period ? now + period : c->next_us + period;
 	uint32_t gen = (uint32_t)g_atomic_int_get(&c->gen);
 	bool want[MCU_VIDEO_CODECS] = { false }, force[MCU_VIDEO_CODECS] = { false };
 	bool asked[MCU_VIDEO_CODECS] = { false };
@@ -727,17 +737,6 @@ void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
 			force[rx.codec] = true;
 		if (g_atomic_int_get(&cp->kf_req))
 			asked[rx.codec] = true;
-	}
-	for (int k = 0; k < MCU_VIDEO_CODECS; k++) {
-		/* Requests are served at most once per interval, never dropped. */
-		if (asked[k] && now - c->last_kf_us[k] >= MCU_KEYFRAME_INTERVAL_US) {
-			force[k] = true;
-			for (guint i = 0; i < parts->len; i++) {
-				mcu_participant *p = g_ptr_array_index(parts, i);
-				if (rx_get(p->content).codec == (mcu_video_codec_id)k)
-					g_atomic_int_set(&p->content->kf_req, 0);
-			}
-		}
 	}
 	if (!want[MCU_VIDEO_H264] && c->henc) {
 		mcu_h264_enc_free(c->henc);
@@ -762,6 +761,15 @@ void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
 	for (int k = 0; k < MCU_VIDEO_CODECS; k++) {
 		if (!want[k])
 			continue;
+		/* Requests are served at most once per interval, never dropped. */
+		if (asked[k] && now - c->last_kf_us[k] >= MCU_KEYFRAME_INTERVAL_US) {
+			force[k] = true;
+			for (guint i = 0; i < parts->len; i++) {
+				mcu_participant *p = g_ptr_array_index(parts, i);
+				if (rx_get(p->content).codec == (mcu_video_codec_id)k)
+					g_atomic_int_set(&p->content->kf_req, 0);
+			}
+		}
 		if (!changed && !force[k]) {
 			/* Slides are mostly static: the same picture is not encoded again. */
 			CSTAT(&c->st, frames_unchanged, 1);
@@ -769,6 +777,43 @@ void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
 		}
 		content_out(c, parts, (mcu_video_codec_id)k, force[k], now, gen);
 	}
+}
+
+void mcu_content_video_tick(mcu_room *room, GPtrArray *parts)
+{
+	mcu_content *c = room->content;
+	gint64 now = mcu_room_now(room);
+	if (now < c->next_us)
+		return;
+	gint64 period = G_USEC_PER_SEC / c->fps;
+	c->next_us = now - c->next_us >= period ? now + period : c->next_us + period;
+	content_tick(room, parts, now);
+}
+
+gpointer mcu_content_thread(gpointer data)
+{
+	mcu_room *room = data;
+	gint64 period = G_USEC_PER_SEC / room->cfg.content_fps;
+	gint64 next = g_get_monotonic_time();
+	for (;;) {
+		next += period;
+		if (!mcu_room_wait_until(room, next))
+			break;
+		gint64 cpu0 = mcu_thread_cpu_us();
+		GPtrArray *parts = mcu_room_parts_snapshot(room);
+		content_tick(room, parts, g_get_monotonic_time());
+		mcu_room_parts_free(parts);
+		gint64 cpu = mcu_thread_cpu_us() - cpu0;
+		if (cpu > 0) {
+			g_mutex_lock(&room->stats_lock);
+			room->st.video_cpu_us += (uint64_t)cpu;
+			g_mutex_unlock(&room->stats_lock);
+		}
+		gint64 now = g_get_monotonic_time();
+		if (now - next > period)
+			next = now; /* behind by a whole frame: skip it rather than burst */
+	}
+	return NULL;
 }
 
 /* --- the presentation pane (video thread) --------------------------------------------- */
@@ -797,9 +842,9 @@ void mcu_content_draw(mcu_content *c, mcu_image *canvas)
 	}
 	/* Nothing decoded yet: the presenter's name on grey. */
 	mcu_image_fill_rect(canvas, &pane, 60, 128, 128);
-	g_mutex_lock(&c->lock);
+	g_mutex_lock(&c->pres_lock);
 	char *name = g_strdup(c->presenter_name ? c->presenter_name : "");
-	g_mutex_unlock(&c->lock);
+	g_mutex_unlock(&c->pres_lock);
 	int scale = 2, w = mcu_font_text_width(name, scale);
 	if (w > 0 && w < pane.w)
 		mcu_font_draw(canvas, &pane, pane.x + (pane.w - w) / 2,

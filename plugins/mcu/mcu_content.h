@@ -30,7 +30,9 @@
  *
  * Threads: every function may be called from any thread. A presenter's content RTP is
  * depacketized and decoded on the calling thread of mcu_participant_incoming_content_rtp
- * (like the other video input); encoding and sending run on the room's video thread.
+ * (like the other video input); the content stream is encoded and sent by the room's
+ * content thread (at content_fps; with a manual clock, by the video tick of
+ * mcu_room_advance), the presentation picture composed by its video thread.
  * Content RTP goes out through io.send_rtp(opaque, MCU_STREAM_CONTENT, pkt, len), under the
  * same rules as the other io callbacks (mcu_room.h).
  * Ownership: nothing here takes or drops references the caller holds.

@@ -28,7 +28,7 @@ void mcu_content_participant_left(mcu_room *room, mcu_participant *p);
 /* Audio thread: tells content_changed when the presenter changed since last told. */
 void mcu_content_emit_changed(mcu_room *room);
 
-/* Video thread. */
+/* Video thread (the content stream: the content thread, see there). */
 /* Someone presents (the presentation picture is composed for those without content). */
 bool mcu_content_presenting(mcu_content *c);
 /* The participant receives content on a stream of its own. */
@@ -36,8 +36,13 @@ bool mcu_content_receives(mcu_content_part *cp);
 /* Draws the content into the content pane of the presentation layout on canvas (the
  * presenter's name on grey until its first picture is decoded). */
 void mcu_content_draw(mcu_content *c, mcu_image *canvas);
-/* Encodes the content (at the content frame rate) and sends it to its receivers. */
+/* Manual clock only, from the video tick: encodes the content when a content frame is due
+ * (content_fps) and sends it to its receivers. */
 void mcu_content_video_tick(mcu_room *room, GPtrArray *parts);
+/* The room's content thread (started by mcu_room_new without a manual clock): the same at
+ * content_fps on the monotonic clock, so a content encode (a 1080p slide) never delays the
+ * composed pictures; its CPU time counts as the room's video_cpu_us. */
+gpointer mcu_content_thread(gpointer room);
 /* Counts the composed pictures of a tick (figures of mcu_room_get_content_stats). */
 void mcu_content_count_pictures(mcu_content *c, bool people, bool presentation);
 

@@ -125,6 +125,9 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->video_thread = g_thread_try_new("mcu-video", mcu_room_video_thread, room, NULL);
 	if (!room->video_thread)
 		goto fail;
+	room->content_thread = g_thread_try_new("mcu-content", mcu_content_thread, room, NULL);
+	if (!room->content_thread)
+		goto fail;
 	return room;
 fail:
 	mcu_room_unref(room);
@@ -159,6 +162,8 @@ void mcu_room_unref(mcu_room *room)
 		g_thread_join(room->audio_thread);
 	if (room->video_thread)
 		g_thread_join(room->video_thread);
+	if (room->content_thread)
+		g_thread_join(room->content_thread);
 	for (guint i = 0; i < room->parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(room->parts, i);
 		participant_detach(p);
@@ -384,9 +389,10 @@ void mcu_room_leave(mcu_room *room, mcu_participant *p)
 	if (!found)
 		return;
 	g_atomic_int_compare_and_exchange(&room->spotlight_id, (gint)p->id, 0);
-	mcu_content_participant_left(room, p); /* a presenter leaving stops presenting */
 	/* Waits for a callback in progress on another thread, then blocks new ones. */
 	participant_detach(p);
+	/* A presenter leaving stops presenting (after detach: it cannot present again). */
+	mcu_content_participant_left(room, p);
 	/* The same for an event naming p (they check p->left under ev_lock). */
 	g_rec_mutex_lock(&room->ev_lock);
 	g_rec_mutex_unlock(&room->ev_lock);

@@ -20,8 +20,9 @@
  * No Janus headers here: both plugins link this library and unit tests link it directly.
  *
  * Threads: mcu_room_* and mcu_participant_* may be called from any thread. The room runs
- * two threads of its own: an audio mixer ticking every 20 ms and a video composer ticking at
- * the room's frame rate; video work never delays the audio tick. Both ask for a higher
+ * threads of its own: an audio mixer ticking every 20 ms and a video composer ticking at
+ * the room's frame rate (and a content encoder at the content frame rate, mcu_content.h);
+ * video work never delays the audio tick. Both ask for a higher
  * scheduling priority (nice -10 and -5) when the process may have it (CAP_SYS_NICE) and
  * run at the normal one otherwise. The io callbacks of a
  * participant are called from those threads (and from the caller's thread for

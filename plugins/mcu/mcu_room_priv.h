@@ -174,6 +174,7 @@ struct mcu_room {
 	GCond frame_cond;
 	bool stop;
 	GThread *audio_thread, *video_thread;
+	GThread *content_thread; /* mcu_content.c: the content stream's encodes */
 
 	/* Manual clock (cfg.manual_clock): no threads; mcu_room_now() reads clock_us (atomic),
 	 * which mcu_room_advance() moves under advance_lock, running the ticks due. */

@@ -634,7 +634,8 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
-	mcu_content_video_tick(room, parts); /* the content stream, at its own frame rate */
+	if (room->cfg.manual_clock)
+		mcu_content_video_tick(room, parts); /* else on the room's content thread */
 	bool group[MCU_PICS][MCU_VIDEO_CODECS] = { { false } };
 	video_assign_pics(room, parts, group);
 	bool any[MCU_PICS], none = true;

@@ -40,8 +40,8 @@ static void sink_send(void *opaque, int is_video, const uint8_t *pkt, size_t len
 	if (!is_video)
 		return;
 	g_mutex_lock(&s->lock);
-	g_ptr_array_add(is_video == MCU_STREAM_CONTENT ? s->content : s->video,
-		g_bytes_new(pkt, len));
+	g_ptr_array_add(
+		is_video == MCU_STREAM_CONTENT ? s->content : s->video, g_bytes_new(pkt, len));
 	g_mutex_unlock(&s->lock);
 }
 
@@ -139,8 +139,9 @@ static bool rx_last(rx *r, sink *s, GPtrArray *list, uint8_t pt, mcu_image *out)
 				r->first_was_key = key;
 			r->any = true;
 			mcu_image view;
-			rc = r->codec == MCU_VIDEO_VP8 ? mcu_vp8_dec_decode(r->vdec, data, flen, &view)
-						       : mcu_h264_dec_decode(r->hdec, data, flen, &view);
+			rc = r->codec == MCU_VIDEO_VP8
+				? mcu_vp8_dec_decode(r->vdec, data, flen, &view)
+				: mcu_h264_dec_decode(r->hdec, data, flen, &view);
 			if (rc == -EAGAIN)
 				continue;
 			g_assert_cmpint(rc, ==, 0);
@@ -211,7 +212,9 @@ static void csrc_send(csrc *c, mcu_participant *p, uint8_t y, uint8_t v, bool ke
 			mcu_h264_enc_encode(c->henc, img, key, &data, &len, &is_key), ==, 0);
 	if (len == 0)
 		return;
-	enum { MAXP = 2048 };
+	enum {
+		MAXP = 2048
+	};
 	static uint8_t buf[MAXP * 1300];
 	static size_t lens[MAXP];
 	size_t count = 0;
@@ -261,12 +264,13 @@ static mcu_room *content_room(int w, int h, events *ev)
 	mcu_room *room = mcu_room_new("content", &cfg);
 	g_assert_nonnull(room);
 	ev->presenters = g_ptr_array_new();
-	mcu_room_set_events(room, &(mcu_room_events){ .opaque = ev, .content_changed = on_content });
+	mcu_room_set_events(
+		room, &(mcu_room_events){ .opaque = ev, .content_changed = on_content });
 	return room;
 }
 
-static mcu_participant *join(mcu_room *room, const char *name, mcu_video_codec_id vcodec,
-	mcu_participant_io *io)
+static mcu_participant *join(
+	mcu_room *room, const char *name, mcu_video_codec_id vcodec, mcu_participant_io *io)
 {
 	mcu_participant *p = mcu_room_join(room,
 		&(mcu_participant_opts){ .display = name,
@@ -527,7 +531,8 @@ static void cam_send(cam *c, mcu_participant *p, uint8_t y)
 	const uint8_t *data;
 	size_t len;
 	bool key;
-	g_assert_cmpint(mcu_vp8_enc_encode(c->enc, &c->img, c->n % 10 == 0, &data, &len, &key), ==, 0);
+	g_assert_cmpint(
+		mcu_vp8_enc_encode(c->enc, &c->img, c->n % 10 == 0, &data, &len, &key), ==, 0);
 	size_t count = mcu_vp8_packet_count(len, 1200);
 	for (size_t k = 0; k < count; k++) {
 		uint8_t pkt[1300];
@@ -587,7 +592,7 @@ static void test_presentation_layout_for_receivers_without_content(void)
 		g_assert_cmpint(mcu_room_advance(room, 100000), ==, 0);
 	}
 	g_assert_true(rx_last(&rv, &sv, sv.video, VIDEO_PT, &pic));
-	assert_colour(&pic, 256, 180, 220, 200);               /* the content pane's centre */
+	assert_colour(&pic, 256, 180, 220, 200);                  /* the content pane's centre */
 	g_assert_cmpint(ABS(luma_at(&pic, 576, 24) - 90), <=, 8); /* strip tile 0: Alice */
 	/* Rita receives the content on its own stream: her composed picture stays 1+7. */
 	g_assert_true(rx_last(&rr, &sr, sr.video, VIDEO_PT, &pic));
@@ -645,8 +650,8 @@ static void test_hostile_content_rtp_dropped_and_counted(void)
 	mcu_participant *a = join(room, "Alice", MCU_VIDEO_VP8, &ia);
 	mcu_participant *b = join(room, "Bob", MCU_VIDEO_VP8, &ib);
 	g_assert_cmpint(mcu_participant_receive_content(b, MCU_VIDEO_VP8, 101, 1), ==, 0);
-	g_assert_cmpint(mcu_participant_receive_content(b, (mcu_video_codec_id)7, 101, 1), ==,
-		-EINVAL);
+	g_assert_cmpint(
+		mcu_participant_receive_content(b, (mcu_video_codec_id)7, 101, 1), ==, -EINVAL);
 	g_assert_cmpint(mcu_participant_receive_content(b, MCU_VIDEO_H264, 101, 2), ==, -EINVAL);
 	/* Not presenting: every packet is refused. */
 	uint8_t pkt[1500];
@@ -704,17 +709,63 @@ static void test_hostile_content_rtp_dropped_and_counted(void)
 	sink_clear(&sb);
 }
 
+/* The same with the room's own threads (no manual clock): content arrives, decoded. */
+static void test_content_with_room_threads(void)
+{
+	mcu_room_config cfg;
+	mcu_room_config_defaults(&cfg);
+	cfg.width = 160;
+	cfg.height = 90;
+	cfg.fps = 10;
+	mcu_room *room = mcu_room_new("threads", &cfg);
+	g_assert_nonnull(room);
+	sink sa, sb;
+	mcu_participant_io ia, ib;
+	sink_init(&sa, &ia);
+	sink_init(&sb, &ib);
+	mcu_participant *a = join(room, "Alice", MCU_VIDEO_NONE, &ia);
+	mcu_participant *b = join(room, "Bob", MCU_VIDEO_NONE, &ib);
+	g_assert_cmpint(mcu_participant_receive_content(b, MCU_VIDEO_H264, 101, 1), ==, 0);
+	g_assert_cmpint(mcu_participant_present(a, MCU_VIDEO_VP8, CONTENT_PT), ==, 0);
+	csrc src;
+	csrc_init(&src, MCU_VIDEO_VP8, 320, 180);
+	mcu_image pic = { 0 };
+	rx rb;
+	rx_init(&rb, MCU_VIDEO_H264);
+	bool got = false;
+	/* No timing assertion: wait (up to a minute on a starved machine) for the picture. */
+	for (int i = 0; i < 600 && !got; i++) {
+		csrc_send(&src, a, 170, 90, i % 10 == 0);
+		g_usleep(100000);
+		got = rx_last(&rb, &sb, sb.content, 101, &pic);
+	}
+	g_assert_true(got);
+	assert_colour(&pic, 160, 90, 170, 90);
+	rx_clear(&rb);
+	mcu_image_release(&pic);
+	csrc_clear(&src);
+	mcu_room_leave(room, a);
+	mcu_room_leave(room, b);
+	mcu_participant_unref(a);
+	mcu_participant_unref(b);
+	mcu_room_unref(room);
+	sink_clear(&sa);
+	sink_clear(&sb);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/content/reaches-receivers-of-both-codecs",
 		test_presenter_content_reaches_receivers_of_both_codecs);
-	g_test_add_func("/mcu/content/above-1080p-scaled-down", test_content_above_1080p_is_scaled_down);
+	g_test_add_func(
+		"/mcu/content/above-1080p-scaled-down", test_content_above_1080p_is_scaled_down);
 	g_test_add_func("/mcu/content/takeover-key-frame-and-leave",
 		test_takeover_switches_presenter_with_a_key_frame);
 	g_test_add_func("/mcu/content/presentation-layout-without-content-stream",
 		test_presentation_layout_for_receivers_without_content);
-	g_test_add_func(
-		"/mcu/content/hostile-rtp-dropped-and-counted", test_hostile_content_rtp_dropped_and_counted);
+	g_test_add_func("/mcu/content/hostile-rtp-dropped-and-counted",
+		test_hostile_content_rtp_dropped_and_counted);
+	g_test_add_func("/mcu/content/room-threads", test_content_with_room_threads);
 	return g_test_run();
 }
