@@ -68,7 +68,10 @@ export async function startSharing(track) {
   const tx = state.contentTx;
   if (!tx) throw new Error('no content stream');
   if (!track) {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    // content: up to 1080p at a slide-show frame rate (the room sends it at 5-15 fps)
+    const stream = await navigator.mediaDevices.getDisplayMedia({
+      video: { width: { max: 1920 }, height: { max: 1080 }, frameRate: { max: 15 } }, audio: false,
+    });
     track = stream.getVideoTracks()[0];
   }
   // slides and text: keep the resolution, drop frames rather than pixels

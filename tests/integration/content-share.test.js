@@ -2,21 +2,19 @@
 // stream; another browser receives it as a stream of its own at the presenter's resolution; a
 // page without a content stream (composed picture only, like an old app) sees the presentation
 // layout; a second presenter takes the floor and the first is told; the presenter hanging up
-// ends the content and the layout returns. Plus the signalling's refusals over the plain API.
+// ends the content and the layout returns. (The signalling's refusals: content-signalling.test.js.)
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { startService, OUT } = require('./lib/service');
 const { launchBrowser } = require('./lib/browser');
-const { JanusClient } = require('./lib/janus-client');
-const { OPUS_OFFER } = require('./lib/sdp');
 const { colourClip, silenceWav } = require('./lib/media');
 
 let svc;
 let alice, bob, carol;
 before(async () => {
-  svc = await startService({ name: 'content-share', video: { width: 640, height: 360, fps: 15 } });
+  svc = await startService({ name: 'content-share', video: { width: 320, height: 180, fps: 10 } });
 });
 after(async () => {
   for (const b of [alice, bob, carol]) if (b) await b.close();
@@ -65,10 +63,10 @@ const PANE = { x: 0.3, y: 0.4, w: 0.1, h: 0.2 };  // inside the presentation lay
 
 test('a browser shares its screen with the Share screen button; the others hear who presents', async () => {
   const quiet = silenceWav('silence');
-  alice = await launchBrowser({ fakeVideo: colourClip('red', 'red'), fakeAudio: quiet,
+  alice = await launchBrowser({ fakeVideo: colourClip('red-small', 'red', { width: 320, height: 240 }), fakeAudio: quiet,
     args: ['--auto-select-desktop-capture-source=Entire screen'] });
-  bob = await launchBrowser({ fakeVideo: colourClip('blue', 'blue'), fakeAudio: quiet });
-  carol = await launchBrowser({ fakeVideo: colourClip('green', 'green'), fakeAudio: quiet });
+  bob = await launchBrowser({ fakeVideo: colourClip('blue-small', 'blue', { width: 320, height: 240 }), fakeAudio: quiet });
+  carol = await launchBrowser({ fakeVideo: colourClip('green-small', 'green', { width: 320, height: 240 }), fakeAudio: quiet });
   await joinFromBrowser(alice, 'Alice');
   await joinFromBrowser(bob, 'Bob');
   await joinFromBrowser(carol, 'Carol', '&content=0');
@@ -90,7 +88,7 @@ test('a browser shares its screen with the Share screen button; the others hear 
 });
 
 test('a browser receiving content as its own stream gets the presenter\'s screen at its resolution', async () => {
-  // the fake screen is 1280x720; the content keeps it (the composed picture is 640x360)
+  // the fake screen is 1280x720; the content keeps it (the composed picture is 320x180)
   const sent = await alice.page.evaluate(() => window.vmr.screenTrack.getSettings());
   await waitPage(bob, ({ w, h }) => {
     const v = document.getElementById('content');
@@ -98,7 +96,7 @@ test('a browser receiving content as its own stream gets the presenter\'s screen
   }, { w: sent.width, h: sent.height }, 30000);
   await waitPage(bob, () => document.getElementById('stage').classList.contains('with-content'));
   const remote = await bob.page.evaluate(() => [document.getElementById('remote').videoWidth, document.getElementById('remote').videoHeight]);
-  assert.deepEqual(remote, [640, 360], 'the people picture stays the composed one beside it');
+  assert.deepEqual(remote, [320, 180], 'the people picture stays the composed one beside it');
   await bob.page.screenshot({ path: path.join(OUT, 'content-share-bob-view.png') });
   // switchable: the people picture large
   await bob.page.click('#swap-view');
@@ -107,7 +105,7 @@ test('a browser receiving content as its own stream gets the presenter\'s screen
 });
 
 test('a second presenter takes the floor: the first is told, everyone sees the new content', async () => {
-  await bob.page.evaluate(shareCanvas, { colour: '#ff00ff', width: 960, height: 540 });
+  await bob.page.evaluate(shareCanvas, { colour: '#ff00ff', width: 640, height: 360 });
   const bobId = await bob.page.evaluate(() => window.vmr.joinedEvent.id);
   await waitPage(alice, () => window.vmr.floorLost && window.vmr.presenting === false);
   const lost = await alice.page.evaluate(() => window.vmr.floorLost);
@@ -119,7 +117,7 @@ test('a second presenter takes the floor: the first is told, everyone sees the n
   // Alice now receives Bob's canvas as her content stream, at its size and colour
   await waitPage(alice, () => {
     const v = document.getElementById('content');
-    return !v.hidden && v.videoWidth === 960 && v.videoHeight === 540;
+    return !v.hidden && v.videoWidth === 640 && v.videoHeight === 360;
   }, null, 30000);
   await waitPage(alice, ({ want }) => {
     const v = document.getElementById('content');
@@ -169,67 +167,4 @@ test('the presenter hangs up: the content ends for everyone and the layout retur
   const isRed = (c) => c[0] > 150 && c[1] < 80 && c[2] < 80;
   const isGreen = (c) => c[1] > 90 && c[0] < 80 && c[2] < 80;
   assert.ok((isRed(left) && isGreen(right)) || (isGreen(left) && isRed(right)), `the people layout is back: ${left} ${right}`);
-});
-
-// ---- the signalling's refusals, over the plain Janus API (no WebRTC needed) ----
-
-// An Opus + VP8 offer; `content` adds a second VP8 video m-line with that direction.
-function offer({ content } = {}) {
-  let sdp = OPUS_OFFER.sdp.replace('a=group:BUNDLE 0', content ? 'a=group:BUNDLE 0 1 2' : 'a=group:BUNDLE 0 1');
-  const video = (mid, dir) => [`m=video 9 UDP/TLS/RTP/SAVPF 96`, 'c=IN IP4 0.0.0.0', `a=mid:${mid}`, `a=${dir}`, 'a=rtcp-mux',
-    'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack pli', ''].join('\r\n');
-  sdp += video(1, 'sendrecv');
-  if (content) sdp += video(2, content);
-  return { type: 'offer', sdp };
-}
-
-function expectError(r, code) {
-  assert.ok(r.data, `a plugin answer: ${JSON.stringify(r.raw)}`);
-  assert.equal(r.data.error_code, code, JSON.stringify(r.data));
-  assert.ok(typeof r.data.error === 'string' && r.data.error.length > 0);
-}
-
-test('present, stop and receive_content refuse what does not fit, with clear errors', async () => {
-  const client = await JanusClient.connect(svc.wsUrl);
-  try {
-    await client.createSession();
-    const h = await client.attach('janus.plugin.vmr');
-    expectError(await client.message(h, { request: 'present' }), 420);           // not in a room
-    const joined = await client.message(h, { request: 'join', room: 'demo', display: 'Dave', client: 'app' }, offer());
-    assert.equal(joined.data.vmr, 'joined', JSON.stringify(joined.data));
-    assert.ok('content' in joined.data, 'the joined answer says who presents');
-    expectError(await client.message(h, { request: 'present' }), 433);           // no second video m-line
-    expectError(await client.message(h, { request: 'receive_content' }), 433);
-    expectError(await client.message(h, { request: 'stop_presenting' }), 434);   // not presenting
-    expectError(await client.message(h, { request: 'present', screen: 1 }), 414); // unknown field
-    expectError(await client.message(h, { request: 'receive_content', enabled: 'yes' }), 414);
-    // a recvonly content m-line: can receive, cannot present
-    const recv = await client.message(h, { request: 'receive_content' }, offer({ content: 'recvonly' }));
-    assert.equal(recv.data.result, 'ok', JSON.stringify(recv.data));
-    assert.equal(recv.data.receiving_content, true);
-    assert.match(recv.jsep.sdp, /a=content:slides/);
-    assert.match(recv.jsep.sdp.split('m=video')[2], /a=sendonly/, 'we send on the content m-line');
-    expectError(await client.message(h, { request: 'present' }), 433);
-    // sendonly: presents; twice is refused; stop; stop again is refused
-    const pres = await client.message(h, { request: 'present' }, offer({ content: 'sendonly' }));
-    assert.equal(pres.data.presenting, true, JSON.stringify(pres.data));
-    assert.match(pres.jsep.sdp.split('m=video')[2], /a=recvonly/);
-    expectError(await client.message(h, { request: 'present' }), 434);
-    const stop = await client.message(h, { request: 'stop_presenting' });
-    assert.equal(stop.data.presenting, false, JSON.stringify(stop.data));
-    expectError(await client.message(h, { request: 'stop_presenting' }), 434);
-    // an offer that drops the content stream while presenting stops the presentation
-    assert.equal((await client.message(h, { request: 'present' })).data.presenting, true);
-    const conf = await client.message(h, { request: 'configure' }, offer());
-    assert.equal(conf.data.result, 'ok');
-    await svc.expectLog(/stopped presenting: its new offer has no content stream/);
-    expectError(await client.message(h, { request: 'stop_presenting' }), 434);
-    // garbage SDP with present: an error (the Janus core's or ours), nothing presents
-    const bad = await client.message(h, { request: 'present' }, { type: 'offer', sdp: 'v=0\r\nm=video banana\r\n' });
-    assert.ok(bad.janus === 'error' || (bad.data && bad.data.error_code), JSON.stringify(bad.raw));
-    assert.equal((await client.message(h, { request: 'leave' })).data.result, 'left');
-  } finally {
-    client.close();
-  }
-  assert.ok(svc.isRunning(), 'janus still runs');
 });
