@@ -63,13 +63,13 @@ const PANE = { x: 0.3, y: 0.4, w: 0.1, h: 0.2 };  // inside the presentation lay
 
 test('a browser shares its screen with the Share screen button; the others hear who presents', async () => {
   const quiet = silenceWav('silence');
-  alice = await launchBrowser({ fakeVideo: colourClip('red-small', 'red', { width: 320, height: 240 }), fakeAudio: quiet,
-    args: ['--auto-select-desktop-capture-source=Entire screen'] });
-  bob = await launchBrowser({ fakeVideo: colourClip('blue-small', 'blue', { width: 320, height: 240 }), fakeAudio: quiet });
-  carol = await launchBrowser({ fakeVideo: colourClip('green-small', 'green', { width: 320, height: 240 }), fakeAudio: quiet });
-  await joinFromBrowser(alice, 'Alice');
-  await joinFromBrowser(bob, 'Bob');
-  await joinFromBrowser(carol, 'Carol', '&content=0');
+  const clip = (colour) => colourClip(`${colour}-small`, colour, { width: 320, height: 240 });
+  [alice, bob, carol] = await Promise.all([
+    launchBrowser({ fakeVideo: clip('red'), fakeAudio: quiet, args: ['--auto-select-desktop-capture-source=Entire screen'] }),
+    launchBrowser({ fakeVideo: clip('blue'), fakeAudio: quiet }),
+    launchBrowser({ fakeVideo: clip('green'), fakeAudio: quiet }),
+  ]);
+  await Promise.all([joinFromBrowser(alice, 'Alice'), joinFromBrowser(bob, 'Bob'), joinFromBrowser(carol, 'Carol', '&content=0')]);
   for (const b of [alice, bob]) await waitPage(b, () => window.vmr.contentReceiving === true);
   assert.equal(await carol.page.evaluate(() => window.vmr.contentReceiving), false);
   assert.equal(await alice.page.isEnabled('#share'), true);
