@@ -24,10 +24,10 @@ after(async () => {
 async function joinFromBrowser(b, name, extra = '') {
   await b.page.goto(`${svc.httpUrl}/?room=demo&name=${encodeURIComponent(name)}&autojoin=1${extra}`);
   await b.page.waitForFunction(() => window.vmr && window.vmr.joined && window.vmr.handle.webrtcStuff.pc &&
-    window.vmr.handle.webrtcStuff.pc.connectionState === 'connected', null, { timeout: 30000, polling: 200 });
+    window.vmr.handle.webrtcStuff.pc.connectionState === 'connected', null, { timeout: 120000, polling: 250 });
 }
 
-function waitPage(b, fn, arg, timeout = 20000) {
+function waitPage(b, fn, arg, timeout = 60000) {
   return b.page.waitForFunction(fn, arg, { timeout, polling: 200 });
 }
 
