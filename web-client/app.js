@@ -4,6 +4,8 @@
 //   /join (index.html), / with nothing       a room + PIN form
 //   &autojoin=1                              submits the form as soon as the page is ready
 //   &lang=en|es, &debug=1
+//   &content=0                               no content stream: the shared content only in the
+//                                            composed picture (as an old app sees it)
 // State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,
 // lastError, quality, reconnects, kicked, ...).
 import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers, wsUrlOf } from './janus-common.js';
@@ -804,7 +806,7 @@ function setupForm() {
   $('join-form').addEventListener('submit', (e) => { e.preventDefault(); join(); });
   for (const id of ['room', 'pin']) $(id).addEventListener('input', () => { $(id).removeAttribute('aria-invalid'); $('form-error').textContent = ''; });
   $('leave').addEventListener('click', leave);
-  initContent({ state, queue, $, t });
+  initContent({ state, queue, $, t, receive: params.get('content') !== '0' });
   $('rejoin').addEventListener('click', () => {
     show('join-panel');
     $('join').disabled = false;

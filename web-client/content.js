@@ -9,7 +9,7 @@
 // presents (`content`: {id, display} or null) and a presenter whose floor was taken
 // (`floor_lost`). State: window.vmr.content (the presenter or null), .presenting,
 // .contentReceiving, .contentMid, .contentNotice.
-let ctx = null; // { state, queue, $, t }
+let ctx = null; // { state, queue, $, t, receive (false: composed picture only, like an old app) }
 
 function pc() {
   const h = ctx.state.handle;
@@ -68,9 +68,14 @@ export async function startSharing(track) {
   const tx = state.contentTx;
   if (!tx) throw new Error('no content stream');
   if (!track) {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    // content: up to 1080p at a slide-show frame rate (the room sends it at 5-15 fps)
+    const stream = await navigator.mediaDevices.getDisplayMedia({
+      video: { width: { max: 1920 }, height: { max: 1080 }, frameRate: { max: 15 } }, audio: false,
+    });
     track = stream.getVideoTracks()[0];
   }
+  // slides and text: keep the resolution, drop frames rather than pixels
+  if ('contentHint' in track && !track.contentHint) track.contentHint = 'detail';
   notice(null);
   state.screenTrack = track;
   track.addEventListener('ended', () => { if (state.presenting && state.screenTrack === track) stopSharing().catch(() => {}); });
@@ -110,7 +115,7 @@ export async function contentJoined(msg) {
   notice(null);
   renderContent();
   const peer = pc();
-  if (!peer || typeof peer.addTransceiver !== 'function') return;
+  if (!ctx.receive || !peer || typeof peer.addTransceiver !== 'function') return;
   try {
     const tx = peer.addTransceiver('video', { direction: 'recvonly' });
     state.contentTx = tx;

@@ -377,8 +377,8 @@ void vmr_content_room_changed(void *opaque, const char *address, uint64_t presen
 		janus_mutex_unlock(&s->mutex);
 		if (still || !g_atomic_int_compare_and_exchange(&s->content.presenting, 1, 0))
 			continue;
-		json_t *event = json_pack("{sssso}", "vmr", "event", "room", address, "floor_lost",
-			json_pack("{ssO}", "reason", presenter_id ? "taken_over" : "stopped", "by",
+		json_t *event = json_pack("{ssssso}", "vmr", "event", "room", address, "floor_lost",
+			json_pack("{sssO}", "reason", presenter_id ? "taken_over" : "stopped", "by",
 				who));
 		vmr_gateway->push_event(s->handle, &vmr_plugin, NULL, event, NULL);
 		json_decref(event);
