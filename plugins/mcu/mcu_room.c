@@ -104,6 +104,7 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->next_video_us = room->start_us + G_USEC_PER_SEC / room->cfg.fps;
 	for (int c = 0; c < MCU_VIDEO_CODECS; c++)
 		room->last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
+	mcu_tiers_room_init(room);
 	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps, room->cfg.video_kbps,
 		    &room->venc)
 			< 0
@@ -159,6 +160,7 @@ void mcu_room_unref(mcu_room *room)
 	g_ptr_array_free(room->parts, TRUE);
 	mcu_vp8_enc_free(room->venc);
 	mcu_h264_enc_free(room->henc);
+	mcu_tiers_room_clear(room);
 	mcu_image_release(&room->canvas);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		mcu_aenc_free(room->shared_enc[c]);
@@ -456,7 +458,7 @@ void mcu_participant_keyframe_request(mcu_participant *p)
 	/* p->lock keeps the room alive: its destruction detaches us under this lock. */
 	g_rec_mutex_lock(&p->lock);
 	if (p->room && p->vcodec < MCU_VIDEO_CODECS)
-		g_atomic_int_set(&p->room->kf_requested[p->vcodec], 1);
+		mcu_tiers_keyframe_request(p->room, p); /* its own tier's encoder */
 	g_rec_mutex_unlock(&p->lock);
 }
 
@@ -480,6 +482,9 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out)
 	LOAD(talking);
 	LOAD(audio_level_dbov);
 	LOAD(audio_frames_silent);
+	LOAD(video_tier);
+	LOAD(video_width);
+	LOAD(video_height);
 #undef LOAD
 }
 

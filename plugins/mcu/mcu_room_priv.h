@@ -39,6 +39,7 @@
 #include "mcu_image.h"
 #include "mcu_rtp.h"
 #include "mcu_speaker.h"
+#include "mcu_tiers_priv.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
@@ -128,6 +129,8 @@ struct mcu_participant {
 	bool v_started; /* got a key frame already */
 
 	gint cues; /* atomic: hears the join/leave chime (mcu_banner.h) */
+
+	mcu_part_tiers tiers; /* bandwidth tier (mcu_tiers.c) */
 };
 
 struct mcu_room {
@@ -187,6 +190,8 @@ struct mcu_room {
 	/* audio thread: the chime playing */
 	int cue_dir;
 	int cue_pos; /* samples played */
+
+	mcu_room_tiers tiers; /* video thread: the lower tiers' encodes (mcu_tiers.c) */
 };
 
 /* The room's time in µs: the monotonic clock, or the manual clock (cfg.manual_clock). */

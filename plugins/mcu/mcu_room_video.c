@@ -419,15 +419,15 @@ static void video_compose(
 	mcu_banner_draw(room, &room->canvas); /* "María joined", over the tiles */
 }
 
-static bool video_want_keyframe(mcu_room *room, mcu_video_codec_id c, gint64 now)
+static bool video_want_keyframe(const mcu_tier_target *tg, mcu_video_codec_id c, gint64 now)
 {
-	if (g_atomic_int_compare_and_exchange(&room->kf_force[c], 1, 0)) {
-		g_atomic_int_set(&room->kf_requested[c], 0);
+	if (g_atomic_int_compare_and_exchange(&tg->kf_force[c], 1, 0)) {
+		g_atomic_int_set(&tg->kf_requested[c], 0);
 		return true;
 	}
 	/* Receivers' requests are served at most once per interval, never dropped. */
-	if (now - room->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US
-		&& g_atomic_int_compare_and_exchange(&room->kf_requested[c], 1, 0))
+	if (now - tg->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US
+		&& g_atomic_int_compare_and_exchange(&tg->kf_requested[c], 1, 0))
 		return true;
 	return false;
 }
@@ -477,79 +477,82 @@ static void video_send(mcu_participant *p, const video_pkts *v, bool keyframe, u
 	g_rec_mutex_unlock(&p->lock);
 }
 
-static void video_send_group(GPtrArray *parts, mcu_video_codec_id c, int h264_mode,
+static void video_send_group(GPtrArray *parts, mcu_video_codec_id c, int h264_mode, int tier,
 	const video_pkts *v, bool keyframe, uint32_t ts90)
 {
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (p->vcodec == c && (c != MCU_VIDEO_H264 || p->h264_mode == h264_mode))
+		if (p->vcodec == c && (c != MCU_VIDEO_H264 || p->h264_mode == h264_mode)
+			&& mcu_tiers_of(p) == tier)
 			video_send(p, v, keyframe, ts90);
 	}
 }
 
-/* VP8 group: one encode, one packetization. Returns whether a picture went out. */
+/* VP8 group of one tier: one encode, one packetization. Returns whether a picture went
+ * out. */
 static bool video_out_vp8(
-	mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90, gint64 *encode_us)
+	const mcu_tier_target *tg, GPtrArray *parts, gint64 now, uint32_t ts90, gint64 *encode_us)
 {
-	bool force = video_want_keyframe(room, MCU_VIDEO_VP8, now);
+	if (!tg->venc)
+		return false;
+	bool force = video_want_keyframe(tg, MCU_VIDEO_VP8, now);
 	const uint8_t *data;
 	size_t len;
 	bool key;
 	gint64 t0 = g_get_monotonic_time();
-	int rc = mcu_vp8_enc_encode(room->venc, &room->canvas, force, &data, &len, &key);
+	int rc = mcu_vp8_enc_encode(tg->venc, tg->pic, force, &data, &len, &key);
 	*encode_us += g_get_monotonic_time() - t0;
 	if (rc < 0 || len == 0)
 		return false;
 	if (key)
-		room->last_kf_us[MCU_VIDEO_VP8] = now;
-	room->picture_id = (room->picture_id + 1) & 0x7fff;
+		tg->last_kf_us[MCU_VIDEO_VP8] = now;
+	*tg->picture_id = (*tg->picture_id + 1) & 0x7fff;
 	video_pkts v = { 0 };
 	bool ok = video_pkts_alloc(&v, mcu_vp8_packet_count(len, MCU_VIDEO_MAX_PAYLOAD));
 	for (size_t i = 0; ok && i < v.count; i++) {
 		bool marker;
-		ok = mcu_vp8_packetize(data, len, room->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
+		ok = mcu_vp8_packetize(data, len, *tg->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
 			     v.buf + i * VIDEO_PKT_STRIDE + MCU_RTP_HEADER_LEN,
 			     MCU_VIDEO_MAX_PAYLOAD, &v.lens[i], &marker)
 			== 0;
 	}
 	if (ok)
-		video_send_group(parts, MCU_VIDEO_VP8, 0, &v, key, ts90);
+		video_send_group(parts, MCU_VIDEO_VP8, 0, tg->tier, &v, key, ts90);
 	video_pkts_clear(&v);
 	return ok;
 }
 
 /* H.264 group: one encode (the encoder lives while H.264 receivers do), one packetization
  * per packetization mode in use. Returns whether a picture went out. */
-static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90,
-	gint64 *encode_us, bool *is_key)
+static bool video_out_h264(mcu_room *room, const mcu_tier_target *tg, GPtrArray *parts, gint64 now,
+	uint32_t ts90, gint64 *encode_us, bool *is_key)
 {
 	*is_key = false;
-	if (!room->henc) {
-		if (room->henc_failed)
+	if (!*tg->henc) {
+		if (*tg->henc_failed)
 			return false;
-		if (mcu_h264_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
-			    room->cfg.video_kbps, &room->henc)
+		if (mcu_h264_enc_new(tg->width, tg->height, room->cfg.fps, tg->kbps, tg->henc)
 			< 0) {
-			room->henc_failed = true; /* no libx264: H.264 receivers get no video */
+			*tg->henc_failed = true; /* no libx264: H.264 receivers get no video */
 			return false;
 		}
 	}
-	bool force = video_want_keyframe(room, MCU_VIDEO_H264, now);
+	bool force = video_want_keyframe(tg, MCU_VIDEO_H264, now);
 	const uint8_t *data;
 	size_t len;
 	bool key;
 	gint64 t0 = g_get_monotonic_time();
-	int rc = mcu_h264_enc_encode(room->henc, &room->canvas, force, &data, &len, &key);
+	int rc = mcu_h264_enc_encode(*tg->henc, tg->pic, force, &data, &len, &key);
 	*encode_us += g_get_monotonic_time() - t0;
 	if (rc < 0 || len == 0)
 		return false;
 	if (key)
-		room->last_kf_us[MCU_VIDEO_H264] = now;
+		tg->last_kf_us[MCU_VIDEO_H264] = now;
 	*is_key = key;
 	bool mode_used[2] = { false, false };
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (p->vcodec == MCU_VIDEO_H264)
+		if (p->vcodec == MCU_VIDEO_H264 && mcu_tiers_of(p) == tg->tier)
 			mode_used[p->h264_mode] = true;
 	}
 	bool sent = false;
@@ -567,7 +570,7 @@ static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_
 				   v.buf + MCU_RTP_HEADER_LEN, VIDEO_PKT_STRIDE, count, v.lens,
 				   &v.count)
 				== 0) {
-			video_send_group(parts, MCU_VIDEO_H264, mode, &v, key, ts90);
+			video_send_group(parts, MCU_VIDEO_H264, mode, tg->tier, &v, key, ts90);
 			sent = true;
 		}
 		video_pkts_clear(&v);
@@ -610,10 +613,26 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	/* 90 kHz media clock from the monotonic clock, the same for both codecs. */
 	uint32_t ts90 = (uint32_t)((now - room->start_us) * 9 / 100);
 	gint64 vp8_us = 0, h264_us = 0;
-	bool out_vp8 = group[MCU_VIDEO_VP8] && video_out_vp8(room, parts, now, ts90, &vp8_us);
-	bool h264_key = false;
-	bool out_h264 = group[MCU_VIDEO_H264]
-		&& video_out_h264(room, parts, now, ts90, &h264_us, &h264_key);
+	bool out_vp8 = false, out_h264 = false, h264_key = false;
+	uint64_t tier_encodes[MCU_VIDEO_TIERS] = { 0 };
+	/* One encode per codec and bandwidth tier with receivers (mcu_tiers.h). */
+	unsigned used = mcu_tiers_prepare(room, parts, now);
+	for (int t = 0; t < MCU_VIDEO_TIERS; t++) {
+		mcu_tier_target tg;
+		mcu_tiers_target(room, t, &tg);
+		bool k = false;
+		if ((used & MCU_TIER_BIT(MCU_VIDEO_VP8, t))
+			&& video_out_vp8(&tg, parts, now, ts90, &vp8_us)) {
+			out_vp8 = true;
+			tier_encodes[t]++;
+		}
+		if ((used & MCU_TIER_BIT(MCU_VIDEO_H264, t))
+			&& video_out_h264(room, &tg, parts, now, ts90, &h264_us, &k)) {
+			out_h264 = true;
+			h264_key = h264_key || k;
+			tier_encodes[t]++;
+		}
+	}
 	if (!out_vp8 && !out_h264) {
 		mcu_room_parts_free(parts);
 		return;
@@ -631,6 +650,8 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 		room->st.video_keyframes_h264 += h264_key ? 1 : 0;
 	}
 	room->st.video_cpu_us += (uint64_t)(cpu > 0 ? cpu : 0);
+	for (int t = 0; t < MCU_VIDEO_TIERS; t++)
+		room->st.video_encodes_tier[t] += tier_encodes[t];
 	mcu_hist_add(&room->video_late, sent - scheduled_us);
 	for (unsigned i = 0; i < n; i++)
 		if (arrival[i])

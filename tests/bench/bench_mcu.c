@@ -24,6 +24,11 @@
  * and send audio only (SIP endpoints that have not sent video yet): the room then encodes
  * the canvas a second time, with libx264, for them; "participants" counts them.
  *
+ * The case with low_tier=1 gives participant 1 a 200 kbit/s bandwidth estimate (as a REMB or
+ * TMMBR would): it receives the low tier (320x180 at 250 kbit/s, mcu_tiers.h) while the
+ * others keep 720p, so the room encodes the picture a second time, small; compare its
+ * core_per_room with the first 2x2 case (everyone on the high tier).
+ *
  * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3]
  */
 #include <glib.h>
@@ -38,6 +43,7 @@
 #include "mcu_image.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_rtp.h"
+#include "mcu_tiers.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
@@ -274,7 +280,8 @@ static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
 	g_free(f);
 }
 
-static void run_case(const char *layout_name, int senders, int h264_rx, int rooms, double seconds)
+static void run_case(
+	const char *layout_name, int senders, int h264_rx, int low_rx, int rooms, double seconds)
 {
 	int parts = senders + h264_rx;
 	mcu_layout_kind kind;
@@ -311,6 +318,8 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 				tx[k].audio_only = true;
 			}
 			tx[k].p = mcu_room_join(room[r], &o, &io);
+			if (i >= 1 && i <= low_rx)
+				mcu_participant_set_bandwidth(tx[k].p, 200); /* the low tier */
 			/* Past the ninth: the quiet senders' media again (2..8 never talk). */
 			tx[k].who = i < MAX_PARTS ? i : 2 + (i - MAX_PARTS) % (MAX_PARTS - 2);
 			/* Senders are not in phase with each other nor with the composer. */
@@ -342,7 +351,7 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 	}
 	decoded -= decoded0;
 
-	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0;
+	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0, low_encodes = 0;
 	for (int r = 0; r < rooms; r++) {
 		mcu_room_stats st;
 		mcu_room_get_stats(room[r], &st);
@@ -353,6 +362,7 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts
 				/ rooms;
 		fps += (double)st.video_frames_out / wall / rooms;
+		low_encodes += (double)st.video_encodes_tier[MCU_TIER_LOW] / wall / rooms;
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr,
 				"  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT
@@ -383,9 +393,12 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 		fprintf(stderr, "  receiver 0 got %.1f fps\n", frames / wall);
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
 	       "p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
-	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s\n",
+	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s",
 		layout_name, parts, rooms, cpu / wall / rooms, fps, late, audio_us, alat, vlat,
 		(double)decoded / wall / rooms, h264_rx ? " h264=1" : "");
+	if (low_rx)
+		printf(" low_tier=%d low_tier_encodes_per_s=%.1f", low_rx, low_encodes);
+	printf("\n");
 	fflush(stdout);
 
 	for (int k = 0; k < rooms * parts; k++) {
@@ -414,9 +427,10 @@ int main(int argc, char **argv)
 		now_s(CLOCK_MONOTONIC) - g0);
 	static const struct {
 		const char *layout;
-		int parts, h264_rx, rooms;
+		int parts, h264_rx, rooms, low_rx;
 	} cases[] = {
 		{ "2x2", 4, 0, 1 },
+		{ "2x2", 4, 0, 1, 1 }, /* one receiver on the low bandwidth tier */
 		{ "2x2", 4, 0, 6 },
 		{ "3x3", 4, 0, 1 },
 		{ "3x3", 9, 0, 1 },
@@ -428,8 +442,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		if (filter && strcmp(filter, cases[i].layout) != 0)
 			continue;
-		run_case(
-			cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms, seconds);
+		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].low_rx,
+			cases[i].rooms, seconds);
 	}
 	return 0;
 }

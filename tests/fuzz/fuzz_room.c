@@ -7,14 +7,16 @@
  * (mcu_room_advance), so its audio and video ticks mix, compose and encode what the inputs
  * brought, on this thread: no room thread runs beside an input. Each input joins a fresh
  * participant (so one input's state does not leak into the next), feeds it a stream of RTP
- * packets (fuzz_records.h framing; flag bit 0: video, bit 1: also ask for a key frame) and
- * leaves.
+ * packets (fuzz_records.h framing; flag bit 0: video, bit 1: also ask for a key frame,
+ * bit 2: also take the record's first bytes as a bandwidth estimate and SDP limits, which
+ * move the participant between bandwidth tiers, mcu_tiers.h) and leaves.
  *
  * Checks: every packet is counted exactly once (in, or bad), and every packet the room
  * sends out is well-formed RTP carrying a valid Opus or VP8 payload.
  */
 #include "mcu_room.h"
 #include "mcu_rtp.h"
+#include "mcu_tiers.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_vp8_rtp.h"
 #include "fuzz_records.h"
@@ -99,6 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mcu_participant_incoming_rtp(p, flags & 1, pkt, len, -1);
 		if (flags & 2)
 			mcu_participant_keyframe_request(p);
+		if ((flags & 4) && len >= 4) {
+			mcu_participant_set_bandwidth(p, (int8_t)pkt[0] * 8);
+			mcu_video_limits lim = { .max_kbps = (int8_t)pkt[1] * 4,
+				.h264_level_idc = pkt[2],
+				.max_fs = (int8_t)pkt[3] * 16 };
+			mcu_participant_set_video_limits(p, &lim);
+		}
 		free(pkt);
 		fed++;
 	}
