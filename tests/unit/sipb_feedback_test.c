@@ -174,6 +174,7 @@ typedef struct phone {
 	uint16_t seq;
 	GPtrArray *pkts; /* GBytes: RTP received */
 	int plis, firs;  /* RTCP key frame requests received, by kind */
+	int tmmbns;      /* TMMBN received (RFC 5104 §4.2.2) */
 	gint infos;      /* fast_update events */
 } phone;
 
@@ -232,6 +233,8 @@ static void phone_poll(phone *ph)
 				ph->plis++;
 			if (buf[off + 1] == 206 && (buf[off] & 0x1f) == 4)
 				ph->firs++;
+			if (buf[off + 1] == 205 && (buf[off] & 0x1f) == 4)
+				ph->tmmbns++;
 			off += plen;
 		}
 	}
@@ -392,9 +395,35 @@ static void test_nack_retransmits_from_history(void)
 	call_end(&c);
 }
 
+/* A room system whose link gets poor sends a TMMBR: it is acknowledged with a TMMBN, and
+ * the pictures it receives shrink to the low tier's. */
+static void test_tmmbr_is_acknowledged_and_lowers_the_picture(void)
+{
+	call c;
+	call_start(&c, SIPB_RTCP_FB_TMMBR | SIPB_RTCP_FB_PLI);
+	uint8_t pkt[64] = { 0 };
+	mcu_rtp_write_header(pkt, sizeof(pkt), true, 96, c.pv.seq++, 0, 0xabc);
+	pkt[12] = 0x10;
+	phone_sendto(c.pv.rtp, c.vport, pkt, 20);
+	/* 200 kbit/s = 100000 << 1, overhead 40 */
+	uint32_t fci = 1u << 26 | 100000u << 9 | 40u;
+	uint8_t tmmbr[20] = { 0x83, 205, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x0a, 0xbc,
+		(uint8_t)(fci >> 24), (uint8_t)(fci >> 16), (uint8_t)(fci >> 8), (uint8_t)fci };
+	phone_sendto(c.pv.rtcp, c.vport + 1, tmmbr, sizeof(tmmbr));
+	gint64 give_up = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	while (c.pv.tmmbns == 0 && g_get_monotonic_time() < give_up) {
+		g_usleep(20000);
+		phone_poll(&c.pv);
+	}
+	g_assert_cmpint(c.pv.tmmbns, ==, 1);
+	call_end(&c);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sipb/feedback/tmmbr-is-acknowledged-and-lowers-the-picture",
+		test_tmmbr_is_acknowledged_and_lowers_the_picture);
 	g_test_add_func("/sipb/feedback/sdp-answer-names-only-the-offered-feedback",
 		test_sdp_answer_names_only_the_offered_feedback);
 	g_test_add_func("/sipb/feedback/sdp-avpf-offer-gets-video-and-an-avpf-answer",
