@@ -4,7 +4,7 @@
  * are recognised, hostile ones are not; a caller whose video input breaks is asked for a key
  * frame the way it negotiated (PLI, FIR, or a SIP INFO when it does no RTCP feedback); a
  * caller that negotiated "nack" gets the packets it NACKs again from the call's history,
- * each once at most.
+ * each once at most; a TMMBR (RFC 5104) is acknowledged with a TMMBN.
  * Real sockets on 127.0.0.1, the MCU on its manual clock.
  */
 #include <glib.h>
@@ -60,6 +60,12 @@ static void test_sdp_answer_names_only_the_offered_feedback(void)
 	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 nack pli\r\n"));
 	g_assert_null(strstr(a, "remb"));
 	g_assert_null(strstr(a, "fir"));
+	g_free(a);
+	/* TMMBR (bandwidth tiers) is answered when offered; it is no key-frame feedback. */
+	a = answer_for("a=rtcp-fb:96 ccm tmmbr\r\n", &fb);
+	g_assert_cmpint(fb, ==, SIPB_RTCP_FB_TMMBR);
+	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 ccm tmmbr\r\n"));
+	g_assert_false(fb & SIPB_RTCP_FB_KEYFRAME);
 	g_free(a);
 	/* Junk in the attribute: ignored. */
 	a = answer_for(
@@ -395,9 +401,9 @@ static void test_nack_retransmits_from_history(void)
 	call_end(&c);
 }
 
-/* A room system whose link gets poor sends a TMMBR: it is acknowledged with a TMMBN, and
- * the pictures it receives shrink to the low tier's. */
-static void test_tmmbr_is_acknowledged_and_lowers_the_picture(void)
+/* A room system whose link gets poor sends a TMMBR: it is acknowledged with a TMMBN at once
+ * (the smaller picture that follows is checked by tests/integration/media-tiers.test.js). */
+static void test_tmmbr_is_acknowledged_with_a_tmmbn(void)
 {
 	call c;
 	call_start(&c, SIPB_RTCP_FB_TMMBR | SIPB_RTCP_FB_PLI);
@@ -422,8 +428,8 @@ static void test_tmmbr_is_acknowledged_and_lowers_the_picture(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/sipb/feedback/tmmbr-is-acknowledged-and-lowers-the-picture",
-		test_tmmbr_is_acknowledged_and_lowers_the_picture);
+	g_test_add_func("/sipb/feedback/tmmbr-is-acknowledged-with-a-tmmbn",
+		test_tmmbr_is_acknowledged_with_a_tmmbn);
 	g_test_add_func("/sipb/feedback/sdp-answer-names-only-the-offered-feedback",
 		test_sdp_answer_names_only_the_offered_feedback);
 	g_test_add_func("/sipb/feedback/sdp-avpf-offer-gets-video-and-an-avpf-answer",
