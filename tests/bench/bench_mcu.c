@@ -429,15 +429,15 @@ int main(int argc, char **argv)
 		const char *layout;
 		int parts, h264_rx, rooms, low_rx;
 	} cases[] = {
-		{ "2x2", 4, 0, 1 },
+		{ "2x2", 4, 0, 1, 0 },
 		{ "2x2", 4, 0, 1, 1 }, /* one receiver on the low bandwidth tier */
-		{ "2x2", 4, 0, 6 },
-		{ "3x3", 4, 0, 1 },
-		{ "3x3", 9, 0, 1 },
-		{ "3x3", 25, 0, 1 },
-		{ "1+7", 8, 0, 1 },
-		{ "speaker", 4, 0, 1 },
-		{ "2x2", 4, 2, 1 },
+		{ "2x2", 4, 0, 6, 0 },
+		{ "3x3", 4, 0, 1, 0 },
+		{ "3x3", 9, 0, 1, 0 },
+		{ "3x3", 25, 0, 1, 0 },
+		{ "1+7", 8, 0, 1, 0 },
+		{ "speaker", 4, 0, 1, 0 },
+		{ "2x2", 4, 2, 1, 0 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		if (filter && strcmp(filter, cases[i].layout) != 0)
