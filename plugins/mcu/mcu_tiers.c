@@ -90,20 +90,22 @@ void mcu_tiers_room_init(mcu_room *room)
 	tier_size(room, TIER_LOW_LINES, &t->width[2], &t->height[2]);
 	t->kbps[1] = MIN(TIER_MEDIUM_KBPS, t->kbps[0]);
 	t->kbps[2] = MIN(TIER_LOW_KBPS, t->kbps[1]);
-	for (int i = 1; i < MCU_VIDEO_TIERS; i++) {
-		t->enc[i].picture_id = (uint16_t)(g_random_int() & 0x7fff);
-		for (int c = 0; c < MCU_TIER_CODECS; c++)
-			t->enc[i].last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
-	}
+	for (int pi = 0; pi < MCU_PICS; pi++)
+		for (int i = 1; i < MCU_VIDEO_TIERS; i++) {
+			mcu_room_pic *e = &t->enc[pi][i];
+			e->picture_id = (uint16_t)(g_random_int() & 0x7fff);
+			for (int c = 0; c < MCU_TIER_CODECS; c++)
+				e->last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
+		}
 }
 
-static void tier_free_vp8(mcu_tier_enc *e)
+static void tier_free_vp8(mcu_room_pic *e)
 {
 	mcu_vp8_enc_free(e->venc);
 	e->venc = NULL;
 }
 
-static void tier_free_h264(mcu_tier_enc *e)
+static void tier_free_h264(mcu_room_pic *e)
 {
 	mcu_h264_enc_free(e->henc);
 	e->henc = NULL;
@@ -111,11 +113,13 @@ static void tier_free_h264(mcu_tier_enc *e)
 
 void mcu_tiers_room_clear(mcu_room *room)
 {
-	for (int i = 1; i < MCU_VIDEO_TIERS; i++) {
-		tier_free_vp8(&room->tiers.enc[i]);
-		tier_free_h264(&room->tiers.enc[i]);
-		mcu_image_release(&room->tiers.enc[i].pic);
-	}
+	for (int pi = 0; pi < MCU_PICS; pi++)
+		for (int i = 1; i < MCU_VIDEO_TIERS; i++) {
+			mcu_room_pic *e = &room->tiers.enc[pi][i];
+			tier_free_vp8(e);
+			tier_free_h264(e);
+			mcu_image_release(&e->canvas);
+		}
 }
 
 int mcu_tiers_of(mcu_participant *p)
@@ -123,43 +127,31 @@ int mcu_tiers_of(mcu_participant *p)
 	return g_atomic_int_get(&p->tiers.tier);
 }
 
-void mcu_tiers_keyframe_request(mcu_room *room, mcu_participant *p)
-{
-	if (p->vcodec >= MCU_TIER_CODECS)
-		return;
-	int t = mcu_tiers_of(p);
-	g_atomic_int_set(t == 0 ? &room->kf_requested[p->vcodec]
-				: &room->tiers.enc[t].kf_requested[p->vcodec],
-		1);
-}
-
-void mcu_tiers_target(mcu_room *room, int tier, mcu_tier_target *out)
+void mcu_tiers_target(mcu_room *room, int pic, int tier, mcu_tier_target *out)
 {
 	mcu_room_tiers *t = &room->tiers;
+	out->pic = pic;
 	out->tier = tier;
 	out->width = t->width[tier];
 	out->height = t->height[tier];
 	out->kbps = t->kbps[tier];
-	if (tier == 0) {
-		out->pic = &room->canvas;
-		out->venc = room->venc;
-		out->henc = &room->henc;
-		out->henc_failed = &room->henc_failed;
-		out->picture_id = &room->picture_id;
-		out->kf_force = room->kf_force;
-		out->kf_requested = room->kf_requested;
-		out->last_kf_us = room->last_kf_us;
+	out->enc = tier == 0 ? &room->pic[pic] : &t->enc[pic][tier];
+}
+
+void mcu_tiers_force_key(mcu_room *room, int pic, int tier, int c)
+{
+	mcu_tier_target tg;
+	mcu_tiers_target(room, pic, tier, &tg);
+	g_atomic_int_set(&tg.enc->kf_force[c], 1);
+}
+
+void mcu_tiers_keyframe_request(mcu_room *room, mcu_participant *p)
+{
+	if (p->vcodec >= MCU_TIER_CODECS)
 		return;
-	}
-	mcu_tier_enc *e = &t->enc[tier];
-	out->pic = &e->pic;
-	out->venc = e->venc;
-	out->henc = &e->henc;
-	out->henc_failed = &e->henc_failed;
-	out->picture_id = &e->picture_id;
-	out->kf_force = e->kf_force;
-	out->kf_requested = e->kf_requested;
-	out->last_kf_us = e->last_kf_us;
+	mcu_tier_target tg;
+	mcu_tiers_target(room, g_atomic_int_get(&p->v_pic), mcu_tiers_of(p), &tg);
+	g_atomic_int_set(&tg.enc->kf_requested[p->vcodec], 1);
 }
 
 /* The best (lowest) tier the receiver's SDP limits allow. */
@@ -214,15 +206,7 @@ static int tier_decide(const mcu_room_tiers *t, mcu_participant *p, gint64 now)
 	return cur - 1;
 }
 
-/* Key frame at once for the receivers just moved to a tier. */
-static void tier_force_key(mcu_room *room, int tier, mcu_video_codec_id c)
-{
-	mcu_tier_target tg;
-	mcu_tiers_target(room, tier, &tg);
-	g_atomic_int_set(&tg.kf_force[c], 1);
-}
-
-unsigned mcu_tiers_prepare(mcu_room *room, GPtrArray *parts, gint64 now)
+unsigned mcu_tiers_prepare(mcu_room *room, GPtrArray *parts, const bool any[MCU_PICS], gint64 now)
 {
 	mcu_room_tiers *t = &room->tiers;
 	unsigned used = 0;
@@ -230,40 +214,49 @@ unsigned mcu_tiers_prepare(mcu_room *room, GPtrArray *parts, gint64 now)
 		mcu_participant *p = g_ptr_array_index(parts, i);
 		if (p->vcodec >= MCU_TIER_CODECS)
 			continue;
+		int pi = g_atomic_int_get(&p->v_pic);
 		int cur = g_atomic_int_get(&p->tiers.tier);
 		int next = tier_decide(t, p, now);
 		if (next != cur) {
 			g_atomic_int_set(&p->tiers.tier, next);
 			p->tiers.changed_us = now;
 			p->v_started = false; /* starts again with the new tier's key frame */
-			tier_force_key(room, next, p->vcodec);
+			mcu_tiers_force_key(room, pi, next, p->vcodec);
 		}
 		MCU_ATOMIC_STORE64(&p->stats.video_tier, (uint64_t)next);
 		MCU_ATOMIC_STORE64(&p->stats.video_width, (uint64_t)t->width[next]);
 		MCU_ATOMIC_STORE64(&p->stats.video_height, (uint64_t)t->height[next]);
-		used |= MCU_TIER_BIT(p->vcodec, next);
+		if (any[pi])
+			used |= MCU_TIER_BIT(pi, p->vcodec, next);
 	}
-	for (int i = 1; i < MCU_VIDEO_TIERS; i++) {
-		mcu_tier_enc *e = &t->enc[i];
-		bool vp8 = used & MCU_TIER_BIT(MCU_VIDEO_VP8, i);
-		bool h264 = used & MCU_TIER_BIT(MCU_VIDEO_H264, i);
-		if (!vp8)
-			tier_free_vp8(e);
-		if (!h264) {
-			tier_free_h264(e); /* a new one starts with an IDR */
-			e->henc_failed = false;
+	for (int pi = 0; pi < MCU_PICS; pi++)
+		for (int i = 0; i < MCU_VIDEO_TIERS; i++) {
+			mcu_tier_target tg;
+			mcu_tiers_target(room, pi, i, &tg);
+			mcu_room_pic *e = tg.enc;
+			unsigned both = MCU_TIER_BIT(pi, MCU_VIDEO_VP8, i)
+				| MCU_TIER_BIT(pi, MCU_VIDEO_H264, i);
+			bool vp8 = used & MCU_TIER_BIT(pi, MCU_VIDEO_VP8, i);
+			bool h264 = used & MCU_TIER_BIT(pi, MCU_VIDEO_H264, i);
+			if (!vp8 && !(pi == MCU_PIC_PEOPLE && i == 0))
+				tier_free_vp8(
+					e); /* the people picture's high tier lives with the room */
+			if (!h264) {
+				tier_free_h264(e); /* a new one starts with an IDR */
+				if (i > 0)
+					e->henc_failed = false;
+			}
+			if (i == 0)
+				continue; /* the picture itself, composed */
+			if (!vp8 && !h264) {
+				mcu_image_release(&e->canvas);
+				continue;
+			}
+			mcu_rect all = { 0, 0, tg.width, tg.height };
+			if (mcu_image_alloc(&e->canvas, tg.width, tg.height) < 0
+				|| mcu_image_draw_scaled(&e->canvas, &all, &room->pic[pi].canvas)
+					< 0)
+				used &= ~both;
 		}
-		if (!vp8 && !h264)
-			continue;
-		if (vp8 && !e->venc
-			&& mcu_vp8_enc_new(
-				   t->width[i], t->height[i], room->cfg.fps, t->kbps[i], &e->venc)
-				< 0)
-			e->venc = NULL; /* its receivers get no picture, the others are not hurt */
-		mcu_rect all = { 0, 0, t->width[i], t->height[i] };
-		if (mcu_image_alloc(&e->pic, t->width[i], t->height[i]) < 0
-			|| mcu_image_draw_scaled(&e->pic, &all, &room->canvas) < 0)
-			used &= ~(MCU_TIER_BIT(MCU_VIDEO_VP8, i) | MCU_TIER_BIT(MCU_VIDEO_H264, i));
-	}
 	return used;
 }
