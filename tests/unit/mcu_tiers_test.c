@@ -8,11 +8,15 @@
  *  - the estimate recovers: the receiver climbs back one tier at a time after a hold, and
  *    an estimate just above the higher tier's bitrate (inside the margin) moves nothing;
  *  - a key frame request of the low receiver makes a key frame of the low tier only;
- *  - SDP limits (b=AS, an H.264 level's frame size) cap the tier from the start.
+ *  - SDP limits (b=AS, an H.264 level's frame size) cap the tier from the start;
+ *  - while someone presents, tiers apply to each picture: a low receiver of the
+ *    presentation picture decodes its 320x180 while the others keep 960x540 of theirs
+ *    (presentation or people), each picture and tier encoded once per frame.
  */
 #include <glib.h>
 #include <string.h>
 
+#include "mcu_content.h"
 #include "mcu_room.h"
 #include "mcu_rtp.h"
 #include "mcu_tiers.h"
@@ -39,7 +43,7 @@ static void rx_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t l
 	mcu_rtp_header h;
 	const uint8_t *payload;
 	size_t plen;
-	if (!is_video || mcu_rtp_parse(pkt, len, &h, &payload, &plen) < 0)
+	if (is_video != 1 || mcu_rtp_parse(pkt, len, &h, &payload, &plen) < 0)
 		return;
 	mcu_vp8_assembler_push(r->asm_, h.seq, h.ts, h.marker, payload, plen);
 	mcu_vp8_frame f;
@@ -233,6 +237,55 @@ static void test_sdp_limits_cap_the_tier(void)
 	mcu_room_unref(room);
 }
 
+static void test_presentation_picture_has_its_own_tiers(void)
+{
+	mcu_room *room = tier_room();
+	rx r[4];
+	rx_join(&r[0], room, "Ann");
+	rx_join(&r[1], room, "Bob");
+	rx_join(&r[2], room, "Cid");
+	rx_join(&r[3], room, "Dan");
+	/* Ann presents; Dan gets the content on a stream of its own (so the people picture),
+	 * the others the presentation picture; Cid's link is 200 kbit/s. */
+	g_assert_cmpint(mcu_participant_receive_content(r[3].p, MCU_VIDEO_VP8, 100, 1), ==, 0);
+	g_assert_cmpint(mcu_participant_present(r[0].p, MCU_VIDEO_VP8, 100), ==, 0);
+	mcu_participant_set_bandwidth(r[2].p, 200);
+	g_assert_cmpint(mcu_room_advance(room, 500000), ==, 0);
+	mcu_room_reset_stats(room);
+	unsigned f[4];
+	for (int i = 0; i < 4; i++)
+		f[i] = r[i].frames;
+	g_assert_cmpint(mcu_room_advance(room, 10 * FRAME), ==, 0);
+	assert_size(&r[2], 320, 180);
+	g_assert_cmpint(tier_of(&r[2]), ==, MCU_TIER_LOW);
+	for (int i = 0; i < 4; i++) {
+		if (i != 2) {
+			assert_size(&r[i], ROOM_W, ROOM_H);
+			g_assert_cmpint(tier_of(&r[i]), ==, MCU_TIER_HIGH);
+		}
+		g_assert_cmpuint(r[i].frames - f[i], ==, 10);
+	}
+	mcu_room_stats st;
+	mcu_room_get_stats(room, &st);
+	g_assert_cmpuint(st.video_encodes_tier[MCU_TIER_HIGH], ==, 20); /* people, presentation */
+	g_assert_cmpuint(st.video_encodes_tier[MCU_TIER_MEDIUM], ==, 0);
+	g_assert_cmpuint(st.video_encodes_tier[MCU_TIER_LOW], ==, 10); /* presentation only */
+
+	/* Cid's key frame request: the presentation picture's low tier only. */
+	unsigned k[4];
+	for (int i = 0; i < 4; i++)
+		k[i] = r[i].keyframes;
+	mcu_participant_keyframe_request(r[2].p);
+	g_assert_cmpint(mcu_room_advance(room, 2 * FRAME), ==, 0);
+	g_assert_cmpuint(r[2].keyframes, ==, k[2] + 1);
+	g_assert_cmpuint(r[1].keyframes, ==, k[1]);
+	g_assert_cmpuint(r[3].keyframes, ==, k[3]);
+
+	for (int i = 0; i < 4; i++)
+		rx_leave(&r[i], room);
+	mcu_room_unref(room);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -241,5 +294,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu_tiers/recovered_bandwidth_climbs_back_with_hysteresis",
 		test_recovered_bandwidth_climbs_back_with_hysteresis);
 	g_test_add_func("/mcu_tiers/sdp_limits_cap_the_tier", test_sdp_limits_cap_the_tier);
+	g_test_add_func("/mcu_tiers/presentation_picture_has_its_own_tiers",
+		test_presentation_picture_has_its_own_tiers);
 	return g_test_run();
 }
