@@ -110,6 +110,7 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	for (int i = 0; i < MCU_PICS; i++)
 		for (int c = 0; c < MCU_VIDEO_CODECS; c++)
 			room->pic[i].last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
+	mcu_tiers_room_init(room);
 	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps, room->cfg.video_kbps,
 		    &room->pic[MCU_PIC_PEOPLE].venc)
 			< 0
@@ -175,6 +176,7 @@ void mcu_room_unref(mcu_room *room)
 		mcu_h264_enc_free(room->pic[i].henc);
 		mcu_image_release(&room->pic[i].canvas);
 	}
+	mcu_tiers_room_clear(room);
 	mcu_content_unref(room->content);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		mcu_aenc_free(room->shared_enc[c]);
@@ -476,8 +478,7 @@ void mcu_participant_keyframe_request(mcu_participant *p)
 	/* p->lock keeps the room alive: its destruction detaches us under this lock. */
 	g_rec_mutex_lock(&p->lock);
 	if (p->room && p->vcodec < MCU_VIDEO_CODECS)
-		g_atomic_int_set(
-			&p->room->pic[g_atomic_int_get(&p->v_pic)].kf_requested[p->vcodec], 1);
+		mcu_tiers_keyframe_request(p->room, p); /* its picture's, at its own tier */
 	g_rec_mutex_unlock(&p->lock);
 }
 
@@ -501,6 +502,9 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out)
 	LOAD(talking);
 	LOAD(audio_level_dbov);
 	LOAD(audio_frames_silent);
+	LOAD(video_tier);
+	LOAD(video_width);
+	LOAD(video_height);
 #undef LOAD
 }
 

@@ -211,6 +211,9 @@ typedef struct mcu_participant_stats {
 	uint64_t talking;             /* 1 while talking (as the events say), else 0 */
 	uint64_t audio_frames_silent; /* frames the sender marked silent (RFC 6464): not decoded */
 	uint64_t audio_level_dbov;    /* last frame's level, 0..127 (127 silent) */
+	/* The bandwidth tier it receives (mcu_tiers.h: 0 high, 1 medium, 2 low) and that
+	 * tier's picture size; 0 before the first composed frame. */
+	uint64_t video_tier, video_width, video_height;
 } mcu_participant_stats;
 void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out);
 
@@ -240,6 +243,9 @@ typedef struct mcu_room_stats {
 	 * is the room's load in cores. */
 	uint64_t input_cpu_us;
 	uint64_t uptime_us;
+	/* Encodes per bandwidth tier (mcu_tiers.h: high, medium, low), all codecs: a tier is
+	 * encoded once per codec per frame while it has receivers. */
+	uint64_t video_encodes_tier[3];
 } mcu_room_stats;
 void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out);
 void mcu_room_reset_stats(mcu_room *room);

@@ -82,6 +82,8 @@ typedef struct mcu_room_pic {
 	gint64 last_kf_us[MCU_VIDEO_CODECS];
 } mcu_room_pic;
 
+#include "mcu_tiers_priv.h" /* uses mcu_room_pic */
+
 struct mcu_content_part; /* mcu_content_priv.h */
 struct mcu_content;
 
@@ -155,6 +157,8 @@ struct mcu_participant {
 	struct mcu_content_part *content; /* content sender/receiver state (mcu_content.c) */
 
 	gint cues; /* atomic: hears the join/leave chime (mcu_banner.h) */
+
+	mcu_part_tiers tiers; /* bandwidth tier (mcu_tiers.c) */
 };
 
 struct mcu_room {
@@ -207,6 +211,8 @@ struct mcu_room {
 	/* audio thread: the chime playing */
 	int cue_dir;
 	int cue_pos; /* samples played */
+
+	mcu_room_tiers tiers; /* video thread: the lower tiers' encodes (mcu_tiers.c) */
 };
 
 /* The room's time in µs: the monotonic clock, or the manual clock (cfg.manual_clock). */

@@ -2,8 +2,8 @@
  * mcu_room_video.c - the room's video: the incoming path of each participant (RTP → frame
  * assembler → VP8 or H.264 decoder → latest picture, asking the sender for a key frame
  * after loss) and the composer thread (the room's layout filled with the latest pictures,
- * names and placeholders → one encode per tick and per video codec that has receivers: VP8
- * and/or H.264 → packetized once (H.264: once per packetization mode in use), then sent to
+ * names and placeholders → one encode per tick and per picture, bandwidth tier (mcu_tiers.h)
+ * and video codec that has receivers: VP8 and/or H.264 → packetized once (H.264: once per packetization mode in use), then sent to
  * every receiver of that codec with its own SSRC, sequence numbers, payload type and
  * timestamp offset). Key frames are forced and rate-limited per codec, so an H.264
  * endpoint's FIR does not make the VP8 receivers pay for a key frame.
@@ -483,27 +483,27 @@ static void video_send(mcu_participant *p, const video_pkts *v, bool keyframe, u
 	g_rec_mutex_unlock(&p->lock);
 }
 
-static void video_send_group(GPtrArray *parts, int pic, mcu_video_codec_id c, int h264_mode,
-	const video_pkts *v, bool keyframe, uint32_t ts90)
+/* Sends to the receivers of one picture at one bandwidth tier. */
+static void video_send_group(GPtrArray *parts, const mcu_tier_target *tg, mcu_video_codec_id c,
+	int h264_mode, const video_pkts *v, bool keyframe, uint32_t ts90)
 {
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
 		if (p->vcodec == c && (c != MCU_VIDEO_H264 || p->h264_mode == h264_mode)
-			&& g_atomic_int_get(&p->v_pic) == pic)
+			&& g_atomic_int_get(&p->v_pic) == tg->pic && mcu_tiers_of(p) == tg->tier)
 			video_send(p, v, keyframe, ts90);
 	}
 }
 
-/* VP8 group: one encode, one packetization. Returns whether a picture went out. */
-static bool video_out_vp8(
-	mcu_room *room, int pi, GPtrArray *parts, gint64 now, uint32_t ts90, gint64 *encode_us)
+/* VP8 group of one picture and tier: one encode, one packetization. Returns whether a
+ * picture went out. */
+static bool video_out_vp8(mcu_room *room, const mcu_tier_target *tg, GPtrArray *parts, gint64 now,
+	uint32_t ts90, gint64 *encode_us)
 {
-	mcu_room_pic *pic = &room->pic[pi];
+	mcu_room_pic *pic = tg->enc;
 	if (!pic->venc
-		&& mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
-			   room->cfg.video_kbps, &pic->venc)
-			< 0)
-		return false;
+		&& mcu_vp8_enc_new(tg->width, tg->height, room->cfg.fps, tg->kbps, &pic->venc) < 0)
+		return false; /* its receivers get no picture, the others are not hurt */
 	bool force = video_want_keyframe(pic, MCU_VIDEO_VP8, now);
 	const uint8_t *data;
 	size_t len;
@@ -526,23 +526,23 @@ static bool video_out_vp8(
 			== 0;
 	}
 	if (ok)
-		video_send_group(parts, pi, MCU_VIDEO_VP8, 0, &v, key, ts90);
+		video_send_group(parts, tg, MCU_VIDEO_VP8, 0, &v, key, ts90);
 	video_pkts_clear(&v);
 	return ok;
 }
 
-/* H.264 group: one encode (the encoder lives while H.264 receivers do), one packetization
- * per packetization mode in use. Returns whether a picture went out. */
-static bool video_out_h264(mcu_room *room, int pi, GPtrArray *parts, gint64 now, uint32_t ts90,
-	gint64 *encode_us, bool *is_key)
+/* H.264 group of one picture and tier: one encode (the encoder lives while its receivers
+ * do), one packetization per packetization mode in use. Returns whether a picture went
+ * out. */
+static bool video_out_h264(mcu_room *room, const mcu_tier_target *tg, GPtrArray *parts, gint64 now,
+	uint32_t ts90, gint64 *encode_us, bool *is_key)
 {
-	mcu_room_pic *pic = &room->pic[pi];
+	mcu_room_pic *pic = tg->enc;
 	*is_key = false;
 	if (!pic->henc) {
 		if (pic->henc_failed)
 			return false;
-		if (mcu_h264_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
-			    room->cfg.video_kbps, &pic->henc)
+		if (mcu_h264_enc_new(tg->width, tg->height, room->cfg.fps, tg->kbps, &pic->henc)
 			< 0) {
 			pic->henc_failed = true; /* no libx264: H.264 receivers get no video */
 			return false;
@@ -563,7 +563,8 @@ static bool video_out_h264(mcu_room *room, int pi, GPtrArray *parts, gint64 now,
 	bool mode_used[2] = { false, false };
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (p->vcodec == MCU_VIDEO_H264 && g_atomic_int_get(&p->v_pic) == pi)
+		if (p->vcodec == MCU_VIDEO_H264 && g_atomic_int_get(&p->v_pic) == tg->pic
+			&& mcu_tiers_of(p) == tg->tier)
 			mode_used[p->h264_mode] = true;
 	}
 	bool sent = false;
@@ -581,7 +582,7 @@ static bool video_out_h264(mcu_room *room, int pi, GPtrArray *parts, gint64 now,
 				   v.buf + MCU_RTP_HEADER_LEN, VIDEO_PKT_STRIDE, count, v.lens,
 				   &v.count)
 				== 0) {
-			video_send_group(parts, pi, MCU_VIDEO_H264, mode, &v, key, ts90);
+			video_send_group(parts, tg, MCU_VIDEO_H264, mode, &v, key, ts90);
 			sent = true;
 		}
 		video_pkts_clear(&v);
@@ -591,10 +592,10 @@ static bool video_out_h264(mcu_room *room, int pi, GPtrArray *parts, gint64 now,
 
 /* Which picture each participant receives: the people picture, or the presentation picture
  * while someone presents and it has no content stream of its own (mcu_content.h). A
- * participant moving to the other picture waits for that picture's key frame, forced now.
- * Fills group[picture][codec] with the pictures and codecs that have receivers. */
-static void video_assign_pics(
-	mcu_room *room, GPtrArray *parts, bool group[MCU_PICS][MCU_VIDEO_CODECS])
+ * participant moving to the other picture waits for that picture's key frame at its tier,
+ * forced now. Sets any[picture] for the pictures that have receivers (their canvas
+ * allocated); the encoders are kept and freed by mcu_tiers_prepare. */
+static void video_assign_pics(mcu_room *room, GPtrArray *parts, bool any[MCU_PICS])
 {
 	bool presenting = mcu_content_presenting(room->content);
 	for (guint i = 0; i < parts->len; i++) {
@@ -607,26 +608,15 @@ static void video_assign_pics(
 		if (g_atomic_int_get(&p->v_pic) != pi) {
 			g_atomic_int_set(&p->v_pic, pi);
 			p->v_started = false;
-			g_atomic_int_set(&room->pic[pi].kf_force[c], 1);
+			mcu_tiers_force_key(room, pi, mcu_tiers_of(p), c);
 		}
-		group[pi][c] = true;
+		any[pi] = true;
 	}
 	for (int pi = 0; pi < MCU_PICS; pi++) {
 		mcu_room_pic *pic = &room->pic[pi];
-		if (!group[pi][MCU_VIDEO_H264] && pic->henc) {
-			/* The last H.264 receiver left: free the encoder (a new one starts with an
-			 * IDR). */
-			mcu_h264_enc_free(pic->henc);
-			pic->henc = NULL;
-		}
-		if (pi != MCU_PIC_PEOPLE && !group[pi][MCU_VIDEO_VP8] && pic->venc) {
-			mcu_vp8_enc_free(pic->venc);
-			pic->venc = NULL;
-		}
-		if (pi != MCU_PIC_PEOPLE && (group[pi][MCU_VIDEO_VP8] || group[pi][MCU_VIDEO_H264])
-			&& !pic->canvas.buf
+		if (pi != MCU_PIC_PEOPLE && any[pi] && !pic->canvas.buf
 			&& mcu_image_alloc(&pic->canvas, room->cfg.width, room->cfg.height) < 0)
-			group[pi][MCU_VIDEO_VP8] = group[pi][MCU_VIDEO_H264] = false;
+			any[pi] = false;
 	}
 }
 
@@ -636,15 +626,14 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
 	if (room->cfg.manual_clock)
 		mcu_content_video_tick(room, parts); /* else on the room's content thread */
-	bool group[MCU_PICS][MCU_VIDEO_CODECS] = { { false } };
-	video_assign_pics(room, parts, group);
-	bool any[MCU_PICS], none = true;
-	for (int pi = 0; pi < MCU_PICS; pi++) {
-		any[pi] = group[pi][MCU_VIDEO_VP8] || group[pi][MCU_VIDEO_H264];
+	bool any[MCU_PICS] = { false };
+	video_assign_pics(room, parts, any);
+	bool none = true;
+	for (int pi = 0; pi < MCU_PICS; pi++)
 		none = none && !any[pi];
-	}
 	if (none) {
-		/* Nobody to send a picture to: no compose, no encode. */
+		/* Nobody to send a picture to: no compose, no encode; the encoders freed. */
+		mcu_tiers_prepare(room, parts, any, mcu_room_now(room));
 		mcu_room_parts_free(parts);
 		return;
 	}
@@ -678,14 +667,25 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	uint32_t ts90 = (uint32_t)((now - room->start_us) * 9 / 100);
 	gint64 vp8_us = 0, h264_us = 0;
 	bool out_vp8 = false, out_h264 = false, h264_key = false;
+	uint64_t tier_encodes[MCU_VIDEO_TIERS] = { 0 };
+	/* One encode per picture, bandwidth tier and codec with receivers (mcu_tiers.h). */
+	unsigned used = mcu_tiers_prepare(room, parts, any, now);
 	for (int pi = 0; pi < MCU_PICS; pi++) {
-		bool key = false;
-		if (group[pi][MCU_VIDEO_VP8] && video_out_vp8(room, pi, parts, now, ts90, &vp8_us))
-			out_vp8 = true;
-		if (group[pi][MCU_VIDEO_H264]
-			&& video_out_h264(room, pi, parts, now, ts90, &h264_us, &key)) {
-			out_h264 = true;
-			h264_key = h264_key || key;
+		for (int t = 0; t < MCU_VIDEO_TIERS; t++) {
+			mcu_tier_target tg;
+			mcu_tiers_target(room, pi, t, &tg);
+			bool key = false;
+			if ((used & MCU_TIER_BIT(pi, MCU_VIDEO_VP8, t))
+				&& video_out_vp8(room, &tg, parts, now, ts90, &vp8_us)) {
+				out_vp8 = true;
+				tier_encodes[t]++;
+			}
+			if ((used & MCU_TIER_BIT(pi, MCU_VIDEO_H264, t))
+				&& video_out_h264(room, &tg, parts, now, ts90, &h264_us, &key)) {
+				out_h264 = true;
+				h264_key = h264_key || key;
+				tier_encodes[t]++;
+			}
 		}
 	}
 	mcu_content_count_pictures(room->content, any[MCU_PIC_PEOPLE], any[MCU_PIC_PRESENTATION]);
@@ -706,6 +706,8 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 		room->st.video_keyframes_h264 += h264_key ? 1 : 0;
 	}
 	room->st.video_cpu_us += (uint64_t)(cpu > 0 ? cpu : 0);
+	for (int t = 0; t < MCU_VIDEO_TIERS; t++)
+		room->st.video_encodes_tier[t] += tier_encodes[t];
 	mcu_hist_add(&room->video_late, sent - scheduled_us);
 	for (int pi = 0; pi < MCU_PICS; pi++)
 		for (unsigned i = 0; i < n[pi]; i++)

@@ -188,6 +188,11 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 	if (fir && s->rxstats.have
 		&& sipb_rtcp_append_fir(ssrc, s->rxstats.ssrc, ++s->fir_seq, buf, 512, &len) < 0)
 		return;
+	/* RFC 5104 §4.2.2: the TMMBR is acknowledged with the bound we now keep to */
+	if (s->tmmbn_pending
+		&& sipb_rtcp_append_tmmbn(ssrc, s->tmmbn_owner, s->tmmbn_fci, buf, 512, &len) < 0)
+		return;
+	s->tmmbn_pending = false;
 	/* our own report block: loss and jitter of what we receive */
 	vmr_media_rtcp_reports(
 		&s->rr_in, buf, len, s->clock_hz, VMR_MEDIA_IN, VMR_KIND_SIP, s != &m->s[0]);
@@ -233,7 +238,7 @@ static void io_request_keyframe(void *opaque)
 		send_rtcp_locked(m, s, true, g_get_monotonic_time());
 	/* No RTCP feedback negotiated: many room systems only act on SIP INFO (RFC 5168).
 	 * The signalling sends it; the loop thread tells it (events never come from here). */
-	bool info = s->enabled && s->rtcp_fb == 0 && m->started;
+	bool info = s->enabled && !(s->rtcp_fb & SIPB_RTCP_FB_KEYFRAME) && m->started;
 	g_mutex_unlock(&m->lock);
 	if (info) {
 		g_atomic_int_set(&m->fast_update_due, 1);
@@ -295,7 +300,7 @@ static void handle_rtcp(
 	sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from, bool on_rtp_port)
 {
 	sipb_rtcp_info info;
-	mcu_participant *p = NULL;
+	mcu_participant *p = NULL, *bw_p = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
 	src_verdict sv = rtcp_source(s, from, on_rtp_port);
@@ -319,6 +324,16 @@ static void handle_rtcp(
 	}
 	if (info.keyframe_request && idx >= 1 && m->part)
 		p = mcu_participant_ref(m->part);
+	if (info.has_tmmbr && idx == 1) {
+		/* The peer's maximum bitrate for our video: its bandwidth tier (mcu_tiers.h),
+		 * acknowledged with a TMMBN at once. */
+		if (m->part)
+			bw_p = mcu_participant_ref(m->part);
+		s->tmmbn_pending = true;
+		s->tmmbn_owner = info.tmmbr_sender;
+		s->tmmbn_fci = info.tmmbr_fci;
+		send_rtcp_locked(m, s, false, g_get_monotonic_time());
+	}
 	if (info.nacks && idx >= 1)
 		retransmit_locked(m, s, &info);
 	g_mutex_unlock(&m->lock);
@@ -328,6 +343,11 @@ static void handle_rtcp(
 		else
 			mcu_participant_keyframe_request(p);
 		mcu_participant_unref(p);
+	}
+	if (bw_p) {
+		mcu_participant_set_bandwidth(
+			bw_p, (int)MIN(MAX(info.tmmbr_bps / 1000, 1), (uint64_t)G_MAXINT));
+		mcu_participant_unref(bw_p);
 	}
 }
 
@@ -778,6 +798,7 @@ void sipb_media_stop_prompt(sipb_media *m)
 /* api_lock held. */
 static int join_locked_api(sipb_media *m, mcu_room *room)
 {
+	mcu_video_limits limits = { 0 };
 	mcu_participant_opts opts;
 	mcu_participant_opts_defaults(&opts);
 	g_mutex_lock(&m->lock);
@@ -795,6 +816,7 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 		opts.video_codec = m->s[1].vcodec;
 		opts.h264_packetization_mode = m->s[1].vcodec == MCU_VIDEO_H264 ? m->s[1].h264_mode
 										: 1;
+		limits = m->s[1].limits;
 	} else {
 		opts.video_codec =
 			MCU_VIDEO_NONE; /* an audio-only phone: no picture to encode for it */
@@ -814,6 +836,7 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 		return -ENOMEM;
 	content_joined(m, p);
 	mcu_participant_set_cues(p, true); /* no participant list here: chimes say who comes */
+	mcu_participant_set_video_limits(p, &limits); /* its bandwidth tier (mcu_tiers.h) */
 	g_mutex_lock(&m->lock);
 	m->part = p;
 	m->room = mcu_room_ref(room);

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include "mcu_room.h"
+#include "mcu_tiers.h"
 
 typedef struct sipb_media sipb_media;
 
@@ -69,11 +70,19 @@ typedef struct sipb_media_stream {
 	 * With none, a key frame is asked for with both a PLI and a SIP INFO
 	 * picture_fast_update (sipb_media_events.fast_update). */
 	int rtcp_fb;
+	/* video: what the peer's SDP allows it to receive (b=AS/TIAS, H.264 level, max-fs,
+	 * imageattr): caps its bandwidth tier (mcu_tiers.h). */
+	mcu_video_limits video_limits;
 } sipb_media_stream;
 
 #define SIPB_RTCP_FB_NACK 1 /* "nack": retransmissions (generic NACK, RFC 4585 §6.2.1) */
 #define SIPB_RTCP_FB_PLI  2 /* "nack pli" */
 #define SIPB_RTCP_FB_FIR  4 /* "ccm fir" (RFC 5104) */
+
+/* "ccm tmmbr" (RFC 5104): its bandwidth tier follows its TMMBR */
+#define SIPB_RTCP_FB_TMMBR 8
+/* The key-frame feedback (without it: SIP INFO picture_fast_update) */
+#define SIPB_RTCP_FB_KEYFRAME (SIPB_RTCP_FB_NACK | SIPB_RTCP_FB_PLI | SIPB_RTCP_FB_FIR)
 
 int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, sipb_media **out);
 void sipb_media_free(sipb_media *m);

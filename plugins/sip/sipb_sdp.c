@@ -3,6 +3,7 @@
  */
 #include "sipb_sdp.h"
 #include "sipb_sdp_content.h"
+#include "sipb_sdp_limits.h"
 
 #include <errno.h>
 #include <string.h>
@@ -150,6 +151,9 @@ static int rtcp_fb_of(const sdp_attribute_t *a, int pt)
 			else if (!g_ascii_strcasecmp(w[1], "ccm") && n >= 3
 				&& !g_ascii_strcasecmp(w[2], "fir"))
 				fb |= SIPB_RTCP_FB_FIR;
+			else if (!g_ascii_strcasecmp(w[1], "ccm") && n >= 3
+				&& !g_ascii_strcasecmp(w[2], "tmmbr"))
+				fb |= SIPB_RTCP_FB_TMMBR;
 		}
 		g_strfreev(w);
 	}
@@ -207,8 +211,11 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	else
 		for (char *p = l->codec; *p; p++)
 			*p = g_ascii_toupper(*p);
-	if (is_video)
+	if (is_video) {
 		l->rtcp_fb = rtcp_fb_of(m->m_attributes, l->pt);
+		sipb_sdp_video_limits(m, l->pt, chosen->rm_fmtp,
+			!g_ascii_strcasecmp(l->codec, "H264"), &l->video_limits);
+	}
 	if (chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
 		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
 	if (is_audio) {
@@ -389,6 +396,8 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 			goto done;
 		if ((avpf >> out->n) & 1) /* answered in the profile offered (RFC 5124 §5) */
 			g_strlcat(l->proto, "F", sizeof(l->proto));
+		if (l->accepted && l->is_video)
+			l->video_limits.max_kbps = sipb_sdp_text_bandwidth(sdp, len, out->n);
 		/* One stream of each kind: further ones are rejected; the slides line is picked
 		 * by its a=content, never by position. */
 		if (l->accepted && l->is_video && out->n == content.slides_mline)
@@ -437,6 +446,7 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out)
 	out->h264_packetization_mode = m->h264_mode;
 	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
 	out->rtcp_fb = m->rtcp_fb;
+	out->video_limits = m->video_limits;
 }
 
 static const char *dir_answer(sipb_sdp_dir offered)
@@ -512,6 +522,8 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 			g_string_append_printf(s, "a=rtcp-fb:%d nack pli\r\n", l->pt);
 		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_FIR))
 			g_string_append_printf(s, "a=rtcp-fb:%d ccm fir\r\n", l->pt);
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_TMMBR))
+			g_string_append_printf(s, "a=rtcp-fb:%d ccm tmmbr\r\n", l->pt);
 		if (l->crypto[0])
 			append_crypto(s, l->crypto_tag,
 				slides                ? local->slides_crypto
@@ -549,7 +561,8 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 			"profile-level-id=42e01f;packetization-mode=1\r\n"
 			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
 			"profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n",
+			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n"
+			"a=rtcp-fb:* ccm tmmbr\r\n",
 			local->video_port, local->video_crypto ? "RTP/SAVP" : "RTP/AVP");
 		if (local->video_crypto)
 			append_crypto(s, 1, local->video_crypto);

@@ -47,6 +47,7 @@ typedef struct sipb_sdp_mline {
 	int crypto_tag;
 	sipb_sdp_dir dir; /* the offerer's direction */
 	int rtcp_fb;      /* video: SIPB_RTCP_FB_* the SDP names for the chosen format (RFC 4585) */
+	mcu_video_limits video_limits; /* video: b=AS/TIAS, level, max-fs, imageattr */
 } sipb_sdp_mline;
 
 typedef struct sipb_sdp_result {

@@ -34,6 +34,7 @@
 
 #include "mcu_room.h"
 #include "mcu_content.h"
+#include "mcu_tiers.h"
 #include "tpaas_export.h"
 #include "vmr_admission.h"
 #include "vmr_dialout.h"
@@ -854,12 +855,17 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 
 static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *packet)
 {
-	if (packet == NULL || packet->buffer == NULL || !packet->video)
+	if (packet == NULL || packet->buffer == NULL)
 		return;
 	vmr_session *s = handle ? (vmr_session *)handle->plugin_handle : NULL;
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
+	/* The browser's receive estimate (REMB, negotiated by Janus's answer as goog-remb)
+	 * picks its bandwidth tier (mcu_tiers.h); it may come in either stream's RTCP. */
+	uint32_t remb = janus_rtcp_get_remb(packet->buffer, packet->length);
 	janus_mutex_lock(&s->mutex);
+	if (s->part && remb > 0)
+		mcu_participant_set_bandwidth(s->part, (int)(remb / 1000));
 	if (s->part && !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)
 		&& (janus_rtcp_has_pli(packet->buffer, packet->length)
 			|| janus_rtcp_has_fir(packet->buffer, packet->length)))

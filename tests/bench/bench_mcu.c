@@ -24,6 +24,11 @@
  * and send audio only (SIP endpoints that have not sent video yet): the room then encodes
  * the canvas a second time, with libx264, for them; "participants" counts them.
  *
+ * The case with low_tier=1 gives participant 1 a 200 kbit/s bandwidth estimate (as a REMB or
+ * TMMBR would): it receives the low tier (320x180 at 250 kbit/s, mcu_tiers.h) while the
+ * others keep 720p, so the room encodes the picture a second time, small; compare its
+ * core_per_room with the first 2x2 case (everyone on the high tier).
+ *
  * The content case (issue #13, mcu_content.h) runs the 2x2 room of 4 again with participant
  * 0 presenting 1920x1080 slides at 5 fps (VP8, a new slide every 2 s, the same picture in
  * between, as a screen share sends it), participant 1 receiving the content as VP8 and
@@ -50,6 +55,7 @@
 #include "mcu_image.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_rtp.h"
+#include "mcu_tiers.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
@@ -364,10 +370,11 @@ static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
 	g_free(f);
 }
 
-/* Runs one case; content: participant 0 presents, 1 and 2 receive the content (VP8,
- * H.264). Returns the CPU cores one room costs. */
-static double run_case(
-	const char *layout_name, int senders, int h264_rx, int rooms, bool content, double seconds)
+/* Runs one case; low_rx: participants 1..low_rx get a low bandwidth estimate; content:
+ * participant 0 presents, 1 and 2 receive the content (VP8, H.264). Returns the CPU cores
+ * one room costs. */
+static double run_case(const char *layout_name, int senders, int h264_rx, int low_rx, int rooms,
+	bool content, double seconds)
 {
 	int parts = senders + h264_rx;
 	mcu_layout_kind kind;
@@ -404,6 +411,8 @@ static double run_case(
 				tx[k].audio_only = true;
 			}
 			tx[k].p = mcu_room_join(room[r], &o, &io);
+			if (i >= 1 && i <= low_rx)
+				mcu_participant_set_bandwidth(tx[k].p, 200); /* the low tier */
 			/* Past the ninth: the quiet senders' media again (2..8 never talk). */
 			tx[k].who = i < MAX_PARTS ? i : 2 + (i - MAX_PARTS) % (MAX_PARTS - 2);
 			/* Senders are not in phase with each other nor with the composer. */
@@ -446,7 +455,7 @@ static double run_case(
 	}
 	decoded -= decoded0;
 
-	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0;
+	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0, low_encodes = 0;
 	for (int r = 0; r < rooms; r++) {
 		mcu_room_stats st;
 		mcu_room_get_stats(room[r], &st);
@@ -457,6 +466,7 @@ static double run_case(
 			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts
 				/ rooms;
 		fps += (double)st.video_frames_out / wall / rooms;
+		low_encodes += (double)st.video_encodes_tier[MCU_TIER_LOW] / wall / rooms;
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr,
 				"  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT
@@ -509,10 +519,13 @@ static double run_case(
 	}
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
 	       "p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
-	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s%s\n",
+	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s%s",
 		layout_name, parts, rooms, cpu / wall / rooms, fps, late, audio_us, alat, vlat,
 		(double)decoded / wall / rooms, h264_rx ? " h264=1" : "",
 		content ? " content=1" : "");
+	if (low_rx)
+		printf(" low_tier=%d low_tier_encodes_per_s=%.1f", low_rx, low_encodes);
+	printf("\n");
 	fflush(stdout);
 
 	for (int k = 0; k < rooms * parts; k++) {
@@ -542,30 +555,31 @@ int main(int argc, char **argv)
 		now_s(CLOCK_MONOTONIC) - g0);
 	static const struct {
 		const char *layout;
-		int parts, h264_rx, rooms;
+		int parts, h264_rx, rooms, low_rx;
 	} cases[] = {
-		{ "2x2", 4, 0, 1 },
-		{ "2x2", 4, 0, 6 },
-		{ "3x3", 4, 0, 1 },
-		{ "3x3", 9, 0, 1 },
-		{ "3x3", 25, 0, 1 },
-		{ "1+7", 8, 0, 1 },
-		{ "speaker", 4, 0, 1 },
-		{ "2x2", 4, 2, 1 },
+		{ "2x2", 4, 0, 1, 0 },
+		{ "2x2", 4, 0, 1, 1 }, /* one receiver on the low bandwidth tier */
+		{ "2x2", 4, 0, 6, 0 },
+		{ "3x3", 4, 0, 1, 0 },
+		{ "3x3", 9, 0, 1, 0 },
+		{ "3x3", 25, 0, 1, 0 },
+		{ "1+7", 8, 0, 1, 0 },
+		{ "speaker", 4, 0, 1, 0 },
+		{ "2x2", 4, 2, 1, 0 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		if (filter && strcmp(filter, cases[i].layout) != 0)
 			continue;
-		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms, false,
-			seconds);
+		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].low_rx,
+			cases[i].rooms, false, seconds);
 	}
 	if (!filter || strcmp(filter, "content") == 0 || strcmp(filter, "2x2") == 0) {
 		double g1 = now_s(CLOCK_MONOTONIC);
 		gen_slides();
 		fprintf(stderr, "bench: slides generated in %.1f s (not counted)\n",
 			now_s(CLOCK_MONOTONIC) - g1);
-		double without = run_case("2x2", 4, 0, 1, false, seconds);
-		double with = run_case("2x2", 4, 0, 1, true, seconds);
+		double without = run_case("2x2", 4, 0, 0, 1, false, seconds);
+		double with = run_case("2x2", 4, 0, 0, 1, true, seconds);
 		printf("BENCH mcu-content layout=2x2 participants=4 rooms=1 core_per_room=%.3f "
 		       "core_per_room_without_content=%.3f content_cost=%+.3f "
 		       "content_frames_received_per_s=%.1f\n",

@@ -11,8 +11,10 @@
  * packets (fuzz_records.h framing; flag bit 0: video, bit 1: also ask for a key frame,
  * bit 2: a packet of its content stream instead: the participant presents from its first
  * such packet, with H.264 when bit 3 is set, VP8 otherwise; the listener receives the
- * content as VP8 on a stream of its own, and bit 1 then asks for a content key frame) and
- * leaves (which stops its presentation).
+ * content as VP8 on a stream of its own, and bit 1 then asks for a content key frame;
+ * bit 4: also take the record's first bytes as a bandwidth estimate and SDP limits, which
+ * move the participant between bandwidth tiers, mcu_tiers.h) and leaves (which stops its
+ * presentation).
  *
  * Checks: every packet is counted exactly once (in, or bad; content packets in the content
  * figures), and every packet the room sends out is well-formed RTP carrying a valid Opus or
@@ -21,6 +23,7 @@
 #include "mcu_room.h"
 #include "mcu_content.h"
 #include "mcu_rtp.h"
+#include "mcu_tiers.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_vp8_rtp.h"
 #include "fuzz_records.h"
@@ -108,6 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t fed = 0, content_fed = 0;
 	bool presents = false;
 	while (fuzz_record_next(&r, &flags, &pkt, &len)) {
+		if ((flags & 16) && len >= 4) {
+			mcu_participant_set_bandwidth(p, (int8_t)pkt[0] * 8);
+			mcu_video_limits lim = { .max_kbps = (int8_t)pkt[1] * 4,
+				.h264_level_idc = pkt[2],
+				.max_fs = (int8_t)pkt[3] * 16 };
+			mcu_participant_set_video_limits(p, &lim);
+		}
 		if (flags & 4) {
 			if (!presents)
 				FUZZ_ASSERT(mcu_participant_present(p,
