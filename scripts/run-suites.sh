@@ -9,6 +9,16 @@ mkdir -p "$OUT"
 passed=0; failed=0
 
 step() { echo; echo "=== $*"; }
+tap_fails=0
+count_tap() {   # adds a node --test TAP file's totals; count_tap LABEL FILE; sets tap_fails
+	local label=$1 tap=$2 p f c
+	p=$(grep -E '^# pass [0-9]+' "$tap" | tail -1 | awk '{print $3}')
+	f=$(grep -E '^# fail [0-9]+' "$tap" | tail -1 | awk '{print $3}')
+	c=$(grep -E '^# cancelled [0-9]+' "$tap" | tail -1 | awk '{print $3}')
+	tap_fails=$(( ${f:-1} + ${c:-0} ))
+	passed=$((passed + ${p:-0})); failed=$((failed + tap_fails))
+	echo "$label: ${p:-0} passed, $tap_fails failed"
+}
 count_trs() {   # sums subtest results of automake's .trs files under $1
 	local dir=$1 p f
 	p=$(find "$dir" -name '*.trs' -exec grep -h '^:test-result: PASS' {} + 2>/dev/null | wc -l)
@@ -71,13 +81,19 @@ step "integration tests (real janus + chromium + SMTP, in a private network name
 rm -f "$OUT/integration.tap"
 bash tests/run-integration.sh
 if [ -f "$OUT/integration.tap" ]; then
-	ip=$(grep -E '^# pass [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
-	if_=$(grep -E '^# fail [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
-	c_=$(grep -E '^# cancelled [0-9]+' "$OUT/integration.tap" | tail -1 | awk '{print $3}')
-	passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-1} + ${c_:-0}))
-	echo "integration tests: ${ip:-0} passed, $(( ${if_:-1} + ${c_:-0} )) failed"
+	count_tap "integration tests" "$OUT/integration.tap"
 else
 	echo "integration tests did not run"; failed=$((failed + 1))
+fi
+
+step "cluster tests (3 nodes behind Kamailio on PostgreSQL, in their own network namespaces)"
+rm -f "$OUT/cluster.tap"
+bash tests/run-cluster.sh >"$OUT/cluster.log" 2>&1
+if [ -f "$OUT/cluster.tap" ]; then
+	count_tap "cluster tests" "$OUT/cluster.tap"
+	[ "$tap_fails" -eq 0 ] || { grep -B2 -A20 '^not ok' "$OUT/cluster.tap" | head -80; tail -30 "$OUT/cluster.log"; }
+else
+	tail -40 "$OUT/cluster.log"; echo "cluster tests did not run"; failed=$((failed + 1))
 fi
 
 step "integration tests under ASan+UBSan (our sanitized .so files in Debian's janus)"
@@ -94,12 +110,8 @@ for f in "${asan_files[@]}"; do
 done
 TPAAS_SANITIZED=1 TPAAS_TAP="$OUT/integration-asan.tap" bash tests/run-integration.sh "${asan_files[@]}" >"$OUT/integration-asan.log" 2>&1
 if [ -f "$OUT/integration-asan.tap" ]; then
-	ip=$(grep -E '^# pass [0-9]+' "$OUT/integration-asan.tap" | tail -1 | awk '{print $3}')
-	if_=$(grep -E '^# fail [0-9]+' "$OUT/integration-asan.tap" | tail -1 | awk '{print $3}')
-	c_=$(grep -E '^# cancelled [0-9]+' "$OUT/integration-asan.tap" | tail -1 | awk '{print $3}')
-	passed=$((passed + ${ip:-0})); failed=$((failed + ${if_:-1} + ${c_:-0}))
-	echo "sanitized integration tests: ${ip:-0} passed, $(( ${if_:-1} + ${c_:-0} )) failed"
-	[ "$(( ${if_:-1} + ${c_:-0} ))" -eq 0 ] || grep -E '^(not ok|# Subtest)' "$OUT/integration-asan.tap" | grep -B1 '^not ok' | head -40
+	count_tap "sanitized integration tests" "$OUT/integration-asan.tap"
+	[ "$tap_fails" -eq 0 ] || grep -E '^(not ok|# Subtest)' "$OUT/integration-asan.tap" | grep -B1 '^not ok' | head -40
 else
 	tail -40 "$OUT/integration-asan.log"; echo "sanitized integration tests did not run"; failed=$((failed + 1))
 fi
