@@ -227,18 +227,19 @@ void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free)
 void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 {
 	vmr_session *s = opaque;
-	if (is_video == MCU_STREAM_CONTENT) {
-		vmr_content_io_send(s, pkt, len);
-		return;
-	}
-	if (!g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
+	/* the m-line it goes out on: the content stream's, or the (first) video or audio one */
+	int mindex = is_video == MCU_STREAM_CONTENT ? vmr_content_out_mindex(s)
+		: is_video                          ? vmr_content_video_mindex(s)
+						    : -1;
+	if ((is_video == MCU_STREAM_CONTENT && mindex < 0) || !g_atomic_int_get(&s->media_up)
+		|| g_atomic_int_get(&s->destroyed) || len > 1500)
 		return;
 	/* relay_rtp takes a mutable buffer: hand it a private copy of the MCU's packet. */
 	char buf[1500];
 	memcpy(buf, pkt, len);
 	janus_plugin_rtp rtp;
 	janus_plugin_rtp_reset(&rtp);
-	rtp.mindex = is_video ? vmr_content_video_mindex(s) : -1;
+	rtp.mindex = mindex;
 	rtp.video = is_video ? TRUE : FALSE;
 	rtp.buffer = buf;
 	rtp.length = (uint16_t)len;

@@ -301,21 +301,10 @@ int vmr_content_video_mindex(vmr_session *s)
 	return g_atomic_int_get(&s->content.video_mindex);
 }
 
-void vmr_content_io_send(vmr_session *s, const uint8_t *pkt, size_t len)
+int vmr_content_out_mindex(vmr_session *s)
 {
 	int mindex = g_atomic_int_get(&s->content.mindex);
-	if (mindex < 0 || !g_atomic_int_get(&s->content.client_receives)
-		|| !g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
-		return;
-	char buf[1500];
-	memcpy(buf, pkt, len);
-	janus_plugin_rtp rtp;
-	janus_plugin_rtp_reset(&rtp);
-	rtp.mindex = mindex;
-	rtp.video = TRUE;
-	rtp.buffer = buf;
-	rtp.length = (uint16_t)len;
-	vmr_gateway->relay_rtp(s->handle, &rtp);
+	return mindex >= 0 && g_atomic_int_get(&s->content.client_receives) ? mindex : -1;
 }
 
 void vmr_content_io_request_keyframe(void *opaque)

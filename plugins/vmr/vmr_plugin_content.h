@@ -68,9 +68,9 @@ int vmr_content_incoming_rtcp(struct vmr_session *s, int mindex, char *buf, int 
 /* The mindex to send the people video on (-1: let Janus pick the first video m-line). */
 int vmr_content_video_mindex(struct vmr_session *s);
 
-/* MCU io: content RTP to this participant (MCU_STREAM_CONTENT), and a keyframe request for
- * what it presents. */
-void vmr_content_io_send(struct vmr_session *s, const uint8_t *pkt, size_t len);
+/* The mindex to send content RTP (MCU_STREAM_CONTENT) on, -1 when the client takes none;
+ * vmr_io_send_rtp relays it. MCU io: a keyframe request for what this participant presents. */
+int vmr_content_out_mindex(struct vmr_session *s);
 void vmr_content_io_request_keyframe(void *opaque);
 
 /* vmr_rooms listener `content`: tells the room's pages, and the presenter taken over. */
