@@ -478,6 +478,7 @@ static void video_send(mcu_participant *p, const video_pkts *v, bool keyframe, u
 		mcu_rtp_write_header(pkt, MCU_RTP_HEADER_LEN, i + 1 == v->count, p->video_pt,
 			p->v_seq++, p->v_ts_offset + ts90, p->v_ssrc);
 		p->io.send_rtp(p->io.opaque, 1, pkt, MCU_RTP_HEADER_LEN + v->lens[i]);
+		mcu_tiers_count_out(&p->tiers, MCU_RTP_HEADER_LEN + v->lens[i]);
 	}
 	MCU_STAT_INC(p, video_packets_out, v->count);
 	g_rec_mutex_unlock(&p->lock);

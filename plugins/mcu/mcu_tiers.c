@@ -13,6 +13,17 @@
 #define TIER_LOW_KBPS     250
 #define TIER_UP_MARGIN    125     /* percent of the higher tier's bitrate to go up */
 #define TIER_UP_HOLD_US   4000000 /* estimate above it this long, and since the last move */
+/* A receive estimate (REMB) follows what the receiver gets: it says "congested" when it stays
+ * below what we send, never "room for more" (it stays near the rate it sees). The rate is the
+ * least of the last EST_WINDOWS seconds, so a burst (a key frame of a still picture, far above
+ * that picture's low estimate) is no congestion. */
+#define EST_WINDOW_US     1000000  /* the receiver's rate is measured over 1 s */
+#define EST_MIN_WINDOWS   2        /* judged once this many windows are measured */
+#define EST_MIN_KBPS      64       /* below this rate (a still picture) nothing is judged */
+#define EST_CONGESTED_PCT 85       /* estimate under 85 % of the rate: congested */
+#define EST_CONGESTED_US  1000000  /* congested this long: one tier down */
+#define EST_PROBE_US      6000000  /* calm this long since the last move: try one tier up */
+#define EST_PROBE_MAX_US  48000000 /* a probe congested at once doubles the wait, up to this */
 
 static const char *const tier_names[MCU_VIDEO_TIERS] = { "high", "medium", "low" };
 
@@ -49,6 +60,12 @@ void mcu_participant_set_bandwidth(mcu_participant *p, int kbps)
 {
 	if (p)
 		g_atomic_int_set(&p->tiers.bw_kbps, kbps > 0 ? kbps : 0);
+}
+
+void mcu_participant_set_receive_estimate(mcu_participant *p, int kbps)
+{
+	if (p)
+		g_atomic_int_set(&p->tiers.est_kbps, kbps > 0 ? kbps : 0);
 }
 
 void mcu_participant_set_video_limits(mcu_participant *p, const mcu_video_limits *lim)
@@ -177,12 +194,72 @@ static int tier_for_kbps(const mcu_room_tiers *t, int kbps)
 	return kbps > 0 ? MCU_VIDEO_TIERS - 1 : 0;
 }
 
+/* The least rate of the last windows, 0 while fewer than EST_MIN_WINDOWS are measured. */
+static int windows_rate(const mcu_part_tiers *s)
+{
+	if (s->out_n < EST_MIN_WINDOWS)
+		return 0;
+	int n = MIN(s->out_n, MCU_TIER_EST_WINDOWS), least = s->out_hist[0];
+	for (int i = 1; i < n; i++)
+		least = MIN(least, s->out_hist[i]);
+	return least;
+}
+
+/* What congestion allows (video thread): s->cong_tier, from the receive estimate against the
+ * rate the receiver got over the last windows. Down one tier after EST_CONGESTED_US of
+ * congestion; up one tier (a probe) after EST_PROBE_US without; a probe that meets
+ * congestion within twice its wait makes the next wait twice as long. */
+static void congestion_update(mcu_part_tiers *s, int cur, gint64 now)
+{
+	if (!s->window_us || now - s->window_us >= EST_WINDOW_US) {
+		if (s->window_us)
+			s->out_hist[s->out_n++ % MCU_TIER_EST_WINDOWS] =
+				(int)((s->bytes_out - s->window_bytes) * 8000
+					/ (guint64)(now - s->window_us));
+		s->window_us = now;
+		s->window_bytes = s->bytes_out;
+	}
+	if (!s->cong_changed_us) {
+		s->cong_changed_us = now;
+		s->probe_wait_us = EST_PROBE_US;
+	}
+	int est = g_atomic_int_get(&s->est_kbps), rate = windows_rate(s);
+	bool congested = est > 0 && rate >= EST_MIN_KBPS
+		&& (gint64)est * 100 < (gint64)rate * EST_CONGESTED_PCT;
+	if (!congested) {
+		s->cong_since_us = 0;
+		if (s->probed_up && now - s->cong_changed_us >= 2 * s->probe_wait_us) {
+			s->probed_up = false; /* the probe held: back to the short wait */
+			s->probe_wait_us = EST_PROBE_US;
+		}
+		if (s->cong_tier > 0 && now - s->cong_changed_us >= s->probe_wait_us) {
+			s->cong_tier--;
+			s->cong_changed_us = now;
+			s->probed_up = true;
+		}
+		return;
+	}
+	if (!s->cong_since_us)
+		s->cong_since_us = now;
+	if (now - s->cong_since_us < EST_CONGESTED_US || cur >= MCU_VIDEO_TIERS - 1)
+		return;
+	if (s->probed_up && now - s->cong_changed_us < 2 * s->probe_wait_us)
+		s->probe_wait_us = MIN(s->probe_wait_us * 2, EST_PROBE_MAX_US);
+	s->probed_up = false;
+	s->cong_tier = cur + 1;
+	s->cong_changed_us = now;
+	s->cong_since_us = 0;
+	s->window_us = 0; /* measure the new tier's rate afresh */
+	s->out_n = 0;
+}
+
 /* The receiver's tier for this tick (video thread). */
 static int tier_decide(const mcu_room_tiers *t, mcu_participant *p, gint64 now)
 {
 	mcu_part_tiers *s = &p->tiers;
 	int cur = g_atomic_int_get(&s->tier);
-	int cap = tier_cap(t, p);
+	congestion_update(s, cur, now);
+	int cap = MAX(tier_cap(t, p), s->cong_tier);
 	int bw = g_atomic_int_get(&s->bw_kbps);
 	int fit = MAX(tier_for_kbps(t, bw), cap);
 	if (fit > cur || cur < cap) {

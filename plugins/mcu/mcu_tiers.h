@@ -10,13 +10,15 @@
  * receivers, so one receiver on a poor link costs one small extra encode and never pulls
  * the others down.
  *
- * Moving: a receiver's estimated bandwidth (mcu_participant_set_bandwidth: REMB from
- * browsers, TMMBR from SIP endpoints) below its tier's bitrate moves it down at once, to
+ * Moving: a receiver's stated maximum (mcu_participant_set_bandwidth: TMMBR from SIP
+ * endpoints) below its tier's bitrate moves it down at once, to
  * the highest tier whose bitrate fits; it moves back up one tier at a time, only after the
  * estimate has stayed at least 25 % above the higher tier's bitrate for 4 s and 4 s after
  * its last move (no flapping). With no estimate it stays where its limits put it. Limits
  * (mcu_participant_set_video_limits: b=AS / b=TIAS, H.264 level or max-fs, imageattr) cap
- * the tier for the whole call. Each move starts with a key frame of the new tier.
+ * the tier for the whole call. A browser's receive estimate (REMB) only says when its link
+ * is congested (mcu_participant_set_receive_estimate, below). Each move starts with a key
+ * frame of the new tier.
  *
  * Threads: the setters may be called from any thread (atomics); tiers are decided and
  * encoded on the room's video thread (mcu_room_video.c, hooks in mcu_tiers_priv.h).
@@ -40,9 +42,19 @@ typedef enum mcu_video_tier {
 /* "high", "medium", "low"; NULL outside the enum. */
 const char *mcu_video_tier_name(int tier);
 
-/* The receiver's estimated bandwidth for video in kbit/s (REMB, TMMBR), 0: unknown (no
- * limit). Negative values are taken as 0. Any thread. */
+/* The most the receiver takes for video in kbit/s (TMMBR: a maximum the endpoint states),
+ * 0: unknown (no limit). Negative values are taken as 0. Any thread. */
 void mcu_participant_set_bandwidth(mcu_participant *p, int kbps);
+
+/* The receiver's own estimate of what it can receive, in kbit/s (a browser's REMB), 0:
+ * none. Such an estimate stays near the rate the receiver gets, so it is read as a
+ * congestion signal, never as a maximum: under 85 % of what the receiver got in each of the
+ * last 3 seconds, for a second, moves it one tier down (a key frame's burst above a still
+ * picture's low estimate does not); 6 s without congestion since the last move
+ * tries one tier up (a probe; one that meets congestion at once doubles that wait, up to
+ * 48 s). A receiver whose estimate keeps up with what it gets stays where it is. Any
+ * thread. */
+void mcu_participant_set_receive_estimate(mcu_participant *p, int kbps);
 
 /* What the receiver's SDP allows; 0 in a field: no limit. */
 typedef struct mcu_video_limits {

@@ -20,9 +20,23 @@
 
 #define MCU_TIER_CODECS 2 /* VP8, H.264: mcu_video_codec_id values with a picture */
 
+/* A receiver's rate is the least of this many 1 s windows (mcu_tiers.c). */
+#define MCU_TIER_EST_WINDOWS 3
+
 /* In mcu_participant. */
 typedef struct mcu_part_tiers {
-	gint bw_kbps;                        /* atomic: estimate, 0 unknown */
+	gint bw_kbps;                        /* atomic: maximum it takes (TMMBR), 0 unknown */
+	gint est_kbps;                       /* atomic: receive estimate (REMB), 0 unknown */
+	guint64 bytes_out;                   /* video thread: video bytes sent to it */
+	guint64 window_bytes;                /* video thread: bytes_out when the window began */
+	gint64 window_us;                    /* video thread: when the rate window began */
+	int out_hist[MCU_TIER_EST_WINDOWS];  /* video thread: what it received, per window */
+	unsigned out_n;                      /* video thread: windows measured (ring index) */
+	int cong_tier;                       /* video thread: the tier congestion allows */
+	gint64 cong_since_us;                /* video thread: estimate below the rate since */
+	gint64 cong_changed_us;              /* video thread: cong_tier's last move */
+	gint64 probe_wait_us;                /* video thread: calm time before trying a tier up */
+	bool probed_up;                      /* video thread: cong_tier's last move was up */
 	gint max_kbps, max_fs, max_w, max_h; /* atomic: SDP limits, 0 none */
 	gint tier;                           /* atomic: current tier (video thread writes) */
 	gint64 changed_us;                   /* video thread: last move */
@@ -44,6 +58,12 @@ typedef struct mcu_tier_target {
 
 struct mcu_room;
 struct mcu_participant;
+
+/* video_send: n bytes of video went to p (its received rate, for its estimate). */
+static inline void mcu_tiers_count_out(struct mcu_part_tiers *t, size_t n)
+{
+	t->bytes_out += n;
+}
 
 /* mcu_room_new: the tiers' sizes and bitrates from the room's config. */
 void mcu_tiers_room_init(struct mcu_room *room);

@@ -862,11 +862,11 @@ static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *p
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	/* The browser's receive estimate (REMB, negotiated by Janus's answer as goog-remb)
-	 * picks its bandwidth tier (mcu_tiers.h); it may come in either stream's RTCP. */
+	 * tells when its link is congested (mcu_tiers.h); it may come in either stream's RTCP. */
 	uint32_t remb = janus_rtcp_get_remb(packet->buffer, packet->length);
 	janus_mutex_lock(&s->mutex);
 	if (s->part && remb > 0)
-		mcu_participant_set_bandwidth(s->part, (int)(remb / 1000));
+		mcu_participant_set_receive_estimate(s->part, (int)(remb / 1000));
 	if (s->part && !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)
 		&& (janus_rtcp_has_pli(packet->buffer, packet->length)
 			|| janus_rtcp_has_fir(packet->buffer, packet->length)))

@@ -8,6 +8,9 @@
  *  - the estimate recovers: the receiver climbs back one tier at a time after a hold, and
  *    an estimate just above the higher tier's bitrate (inside the margin) moves nothing;
  *  - a key frame request of the low receiver makes a key frame of the low tier only;
+ *  - a browser's receive estimate (REMB) that keeps up with what it gets, even a small one
+ *    for a still picture, keeps it on the high tier; one well under it moves it down a tier
+ *    a second, and when it keeps up again the receiver is tried back up to the high tier;
  *  - SDP limits (b=AS, an H.264 level's frame size) cap the tier from the start;
  *  - while someone presents, tiers apply to each picture: a low receiver of the
  *    presentation picture decodes its 320x180 while the others keep 960x540 of theirs
@@ -35,6 +38,7 @@ typedef struct rx {
 	mcu_vp8_dec *dec;
 	unsigned frames, keyframes;
 	int w, h;
+	guint64 bytes; /* video bytes received */
 } rx;
 
 static void rx_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
@@ -45,6 +49,7 @@ static void rx_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t l
 	size_t plen;
 	if (is_video != 1 || mcu_rtp_parse(pkt, len, &h, &payload, &plen) < 0)
 		return;
+	r->bytes += len;
 	mcu_vp8_assembler_push(r->asm_, h.seq, h.ts, h.marker, payload, plen);
 	mcu_vp8_frame f;
 	while (mcu_vp8_assembler_pop(r->asm_, &f) == 0) {
@@ -286,6 +291,136 @@ static void test_presentation_picture_has_its_own_tiers(void)
 	mcu_room_unref(room);
 }
 
+/* A camera showing noise (the same on every run), so the composed picture costs its bitrate;
+ * a still one shows the same noise in every frame (cheap but for key frames). */
+typedef struct cam {
+	mcu_vp8_enc *enc;
+	mcu_image img;
+	uint16_t seq;
+	uint32_t n, rng;
+	bool still;
+} cam;
+
+static void cam_send(cam *c, mcu_participant *p)
+{
+	if (!c->enc) {
+		g_assert_cmpint(mcu_vp8_enc_new(320, 180, FPS, 800, &c->enc), ==, 0);
+		g_assert_cmpint(mcu_image_alloc(&c->img, 320, 180), ==, 0);
+		c->rng = 12345;
+	}
+	if (c->still)
+		c->rng = 12345;
+	for (int y = 0; y < 180; y++)
+		for (int x = 0; x < 320; x++) {
+			c->rng = c->rng * 1103515245u + 12345u;
+			c->img.planes[0][y * c->img.strides[0] + x] = (uint8_t)(c->rng >> 24);
+		}
+	memset(c->img.planes[1], 128, (size_t)c->img.strides[1] * 90);
+	memset(c->img.planes[2], 128, (size_t)c->img.strides[2] * 90);
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	g_assert_cmpint(
+		mcu_vp8_enc_encode(c->enc, &c->img, c->n % 30 == 0, &data, &len, &key), ==, 0);
+	size_t count = mcu_vp8_packet_count(len, 1200);
+	for (size_t k = 0; k < count; k++) {
+		uint8_t pkt[1300];
+		size_t plen;
+		bool marker;
+		g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)c->n, 1200, k, pkt + 12,
+					1288, &plen, &marker),
+			==, 0);
+		mcu_rtp_write_header(pkt, 12, marker, 96, c->seq++, c->n * (90000 / FPS), 0x7777);
+		mcu_participant_incoming_rtp(p, 1, pkt, plen + 12, -1);
+	}
+	c->n++;
+}
+
+/* Runs `seconds` frame by frame; once a second Ann's receive estimate (a browser's REMB) is
+ * set to pct % of what she received over that second, at least floor_kbps (the estimate
+ * a receiver reports for a still picture). The camera sends when c is not NULL. */
+static int run_with_estimate(
+	mcu_room *room, cam *c, rx *camera, rx *ann, int seconds, int pct, int floor_kbps)
+{
+	int est = 0;
+	for (int s = 0; s < seconds; s++) {
+		guint64 b0 = ann->bytes;
+		for (int f = 0; f < FPS; f++) {
+			if (c)
+				cam_send(c, camera->p);
+			g_assert_cmpint(mcu_room_advance(room, FRAME), ==, 0);
+		}
+		int kbps = (int)((ann->bytes - b0) * 8 / 1000);
+		est = MAX(kbps * pct / 100, floor_kbps);
+		mcu_participant_set_receive_estimate(ann->p, est);
+	}
+	return est;
+}
+
+static void test_receive_estimate_moves_down_only_when_congested(void)
+{
+	mcu_room *room = tier_room();
+	rx r[3];
+	rx_join(&r[0], room, "Cam");
+	rx_join(&r[1], room, "Ann");
+	rx_join(&r[2], room, "Bob");
+	cam c = { 0 };
+
+	/* A still picture: Ann's browser estimates a little above the few kbit/s it gets (at
+	 * least 30), far below the tiers' bitrates. That is no congestion: she keeps the room's
+	 * size. */
+	cam still = { .still = true };
+	int still_est = run_with_estimate(room, &still, &r[0], &r[1], 12, 110, 30);
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_HIGH);
+	assert_size(&r[1], ROOM_W, ROOM_H);
+
+	/* Key frames of that still picture (her PLIs, every other second): each burst is far above her
+	 * estimate, which has not caught up (it stays where it was) and does not fall. No
+	 * congestion either. */
+	for (int i = 0; i < 6; i++) {
+		guint64 b0 = r[1].bytes;
+		if (i % 2 == 0)
+			mcu_participant_keyframe_request(r[1].p);
+		run_with_estimate(room, &still, &r[0], &r[1], 1, 0, still_est);
+		if (i == 0)
+			g_test_message("a key frame second: %" G_GUINT64_FORMAT
+				       " kbit, estimate %d",
+				(r[1].bytes - b0) * 8 / 1000, still_est);
+	}
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_HIGH);
+	assert_size(&r[1], ROOM_W, ROOM_H);
+
+	/* A moving picture, and her estimate keeps up with it: still the high tier. */
+	run_with_estimate(room, &c, &r[0], &r[1], 8, 110, 30);
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_HIGH);
+
+	/* Congestion: her estimate falls to half of what she gets. One tier down after a
+	 * second, then the next; Bob keeps the high tier throughout. */
+	run_with_estimate(room, &c, &r[0], &r[1], 3, 50, 30);
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_MEDIUM);
+	run_with_estimate(room, &c, &r[0], &r[1], 3, 50, 30);
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_LOW);
+	assert_size(&r[1], 320, 180);
+	g_assert_cmpint(tier_of(&r[2]), ==, MCU_TIER_HIGH);
+	assert_size(&r[2], ROOM_W, ROOM_H);
+
+	/* The link recovers (the estimate keeps up again): she is tried one tier up at a time
+	 * and stays, back to the room's size. */
+	run_with_estimate(room, &c, &r[0], &r[1], 12, 110, 30);
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_MEDIUM);
+	run_with_estimate(room, &c, &r[0], &r[1], 12, 110, 30);
+	g_assert_cmpint(tier_of(&r[1]), ==, MCU_TIER_HIGH);
+	assert_size(&r[1], ROOM_W, ROOM_H);
+
+	mcu_vp8_enc_free(c.enc);
+	mcu_image_release(&c.img);
+	mcu_vp8_enc_free(still.enc);
+	mcu_image_release(&still.img);
+	for (int i = 0; i < 3; i++)
+		rx_leave(&r[i], room);
+	mcu_room_unref(room);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -294,6 +429,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu_tiers/recovered_bandwidth_climbs_back_with_hysteresis",
 		test_recovered_bandwidth_climbs_back_with_hysteresis);
 	g_test_add_func("/mcu_tiers/sdp_limits_cap_the_tier", test_sdp_limits_cap_the_tier);
+	g_test_add_func("/mcu_tiers/receive_estimate_moves_down_only_when_congested",
+		test_receive_estimate_moves_down_only_when_congested);
 	g_test_add_func("/mcu_tiers/presentation_picture_has_its_own_tiers",
 		test_presentation_picture_has_its_own_tiers);
 	return g_test_run();
