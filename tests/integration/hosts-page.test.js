@@ -175,7 +175,10 @@ describe('hosts and guests on the page', () => {
     const kimId = await idOf(kim);
     await hostB.page.click(`#participants li[data-id="${kimId}"] button:has-text("Spotlight")`);
     await until(async () => isGreen(await picture(gina, MAIN)) && isGreen(await picture(kim, MAIN)), 10000,
-      'Kim on everyone\'s main pane');
+      'Kim on everyone\'s main pane').catch(async (e) => {
+      throw new Error(`${e.message}: Gina's main pane ${await picture(gina, MAIN)}, Kim's ${await picture(kim, MAIN)}, ` +
+        `Kim's page says spotlight ${await kim.page.evaluate(() => JSON.stringify(window.vmr.spotlight))}`);
+    });
     await gina.page.screenshot({ path: path.join(OUT, 'hosts-spotlight.png') });
     await hostB.page.click(`#participants li[data-id="${kimId}"] button:has-text("End spotlight")`);
     await until(async () => isRed(await picture(kim, MAIN)), 10000, 'the talker back on the main pane');

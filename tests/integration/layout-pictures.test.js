@@ -1,13 +1,13 @@
 // The join page a newcomer sees, and a call in each of the four layouts, as a participant sees it: four
-// participants with a coloured camera each (only Ana talks, so she is the active speaker) and a
-// fifth who watches. Each test checks where the room puts everyone in its composed picture and
+// participants with a coloured camera each (only Ana talks, so she is the active speaker; everyone
+// else hears her, she hears nobody: the mix leaves each one's own voice out) and a fifth who watches. Each test checks where the room puts everyone in its composed picture and
 // saves the page as tests/out/screenshots/layout-<layout>-1280x800.png (the README's pictures:
 // `make screenshots`; join-1280x800.png for the join page).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startService } = require('./lib/service');
-const { launchBrowser, remoteColour } = require('./lib/browser');
+const { launchBrowser, remoteColour, pageStats } = require('./lib/browser');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { colourClip, toneWav, silenceWav } = require('./lib/media');
 const { shot, waitJoined, closeToasts } = require('./lib/pages');
@@ -31,23 +31,39 @@ before(async () => {
   owner = await vmrClient(svc);
   await owner.req({ request: 'login', username: 'ana', password: 'ana-secret-1' });
   await owner.req({ request: 'update_room', layout: '2x2' });
+});
+
+/** The four cameras and the watcher join (once, after the join page test, which wants a quiet
+ *  machine: six browsers at once are a lot for two cores). */
+let joined = false;
+async function joinAll() {
+  if (joined) return;
+  joined = true;
   for (const p of PEOPLE) {
     const b = await launchBrowser({ fakeVideo: colourClip(`pic-${p.name}`, p.colour, { width: 320, height: 240 }),
       fakeAudio: p.talks ? toneWav('tone440', 440) : silenceWav('silence') });
     browsers.push(b);
     await b.page.goto(`${svc.httpUrl}/?room=ana.join&name=${p.name}&autojoin=1`);
-    await waitJoined(b.page, 45000);
+    await waitJoined(b.page, 90000);
   }
   watcher = await launchBrowser({ fakeVideo: colourClip('pic-dark', '0x1e2430', { width: 320, height: 240 }), fakeAudio: silenceWav('silence') });
   await watcher.page.goto(`${svc.httpUrl}/?room=ana.join&name=Guest&autojoin=1`);
-  await waitJoined(watcher.page, 45000);
-});
+  await waitJoined(watcher.page, 90000);
+}
 after(async () => {
   for (const b of browsers) await b.close();
   if (watcher) await watcher.close();
   if (owner) owner.close();
   if (svc) await svc.stop();
 });
+
+/** Audio energy the page received per second over 2 s (getStats totalAudioEnergy). */
+async function energyRate(page, ms = 2000) {
+  const e0 = (await page.evaluate(pageStats)).inbound.audio.totalAudioEnergy || 0;
+  await page.waitForTimeout(ms);
+  const e1 = (await page.evaluate(pageStats)).inbound.audio.totalAudioEnergy || 0;
+  return (e1 - e0) / (ms / 1000);
+}
 
 /** Switches the room's layout and waits until the watcher's page has been told. */
 async function switchTo(layout) {
@@ -97,9 +113,23 @@ test('a newcomer on /join sees the camera preview and a form for room, name and 
 const cell = (cols, i) => ({ x: ((i % cols) + 0.4) / cols, y: (Math.floor(i / cols) + 0.3) / cols, w: 0.2 / cols, h: 0.2 / cols });
 
 test('2x2: the four cameras fill the four quadrants of the picture', async () => {
+  await joinAll();
   await switchTo('2x2');
   await picture([0, 1, 2, 3].map((i) => cell(2, i)), (s) => [...s].sort().join() === TALKERS.join(), 'quadrants');
   await save('2x2');
+});
+
+test('everyone hears Ana, who talks, and Ana does not hear herself (each hears the mix of the others)', async () => {
+  await joinAll();
+  const rates = [];
+  for (const [i, b] of [...browsers, watcher].entries()) {
+    rates.push([i < PEOPLE.length ? PEOPLE[i].name : 'Guest', await energyRate(b.page)]);
+  }
+  console.log(`# received audio energy/s: ${rates.map(([n, r]) => `${n} ${r.toExponential(2)}`).join(', ')}`);
+  for (const [name, rate] of rates) {
+    if (name === 'Ana') assert.ok(rate < 1e-7, `Ana hears silence (the others are silent): ${rate}`);
+    else assert.ok(rate > 1e-5, `${name} hears Ana's tone: ${rate}`);
+  }
 });
 
 test('1+7: the speaker fills the main pane, the others are thumbnails in a strip below it', async () => {

@@ -21,7 +21,10 @@ async function launchBrowser(opts = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    viewport: opts.viewport || { width: 1280, height: 800 },
+    // A small window by default: chromium draws the call's videos in software here, and at
+    // 1280x800 that alone takes half a core per browser (a 2-core machine runs six at once in
+    // the layout tests). Screenshots (lib/pages.js shot) switch to 1280x800 first.
+    viewport: opts.viewport || { width: 640, height: 400 },
     args,
   });
   const page = context.pages()[0] || await context.newPage();

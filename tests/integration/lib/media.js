@@ -8,7 +8,9 @@ const { OUT } = require('./service');
 /** A solid-colour y4m clip for chromium's fake camera; colour like "red" or "0x0000ff". */
 function colourClip(name, colour, { width = 640, height = 480, seconds = 2 } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
-  const file = path.join(OUT, `${name}.y4m`);
+  // The colour and size are in the file's name: two tests that pick the same name for
+  // different clips (a 'green' that is lime, a 'green' that is green) must not share one.
+  const file = path.join(OUT, `${name}-${String(colour).replace(/[^A-Za-z0-9]/g, '')}-${width}x${height}-${seconds}s.y4m`);
   if (!fs.existsSync(file)) {
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=${width}x${height}:r=15:d=${seconds}`,
       '-pix_fmt', 'yuv420p', '-threads', '1', '-bitexact', file]);
@@ -19,7 +21,7 @@ function colourClip(name, colour, { width = 640, height = 480, seconds = 2 } = {
 /** A WAV tone for chromium's fake microphone (loud enough to be a talker). */
 function toneWav(name, freq, { seconds = 10 } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
-  const file = path.join(OUT, `${name}.wav`);
+  const file = path.join(OUT, `${name}-${freq}hz-${seconds}s.wav`);
   if (!fs.existsSync(file)) {
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${freq}:sample_rate=48000:duration=${seconds}`,
       '-ac', '1', '-threads', '1', '-bitexact', file]);
@@ -30,7 +32,7 @@ function toneWav(name, freq, { seconds = 10 } = {}) {
 /** A silent WAV (a participant that never talks). */
 function silenceWav(name, { seconds = 10 } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
-  const file = path.join(OUT, `${name}.wav`);
+  const file = path.join(OUT, `${name}-${seconds}s.wav`);
   if (!fs.existsSync(file)) {
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `anullsrc=r=48000:cl=mono`, '-t', String(seconds),
       '-threads', '1', '-bitexact', file]);

@@ -8,10 +8,12 @@ const SHOTS = path.join(OUT, 'screenshots');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-/** Saves a full-page screenshot (optionally at another viewport size) as tests/out/screenshots/<name>.png. */
-async function shot(page, name, viewport) {
+/** Saves a full-page screenshot as tests/out/screenshots/<name>.png, at the viewport size given
+ *  (the desktop's 1280x800 when none is; browsers start smaller, see lib/browser.js). */
+async function shot(page, name, viewport = DESKTOP) {
   fs.mkdirSync(SHOTS, { recursive: true });
-  if (viewport) {
+  const size = page.viewportSize();
+  if (!size || size.width !== viewport.width || size.height !== viewport.height) {
     await page.setViewportSize(viewport);
     await page.waitForTimeout(300);
   }
