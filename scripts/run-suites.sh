@@ -8,7 +8,8 @@ OUT=$ROOT/tests/out
 mkdir -p "$OUT"
 passed=0; failed=0
 
-step() { echo; echo "=== $*"; }
+T0=$(date +%s)
+step() { echo; echo "=== $*  [at $(( $(date +%s) - T0 )) s]"; }
 tap_fails=0
 count_tap() {   # adds a node --test TAP file's totals; count_tap LABEL FILE; sets tap_fails
 	local label=$1 tap=$2 p f c
@@ -121,5 +122,6 @@ n=$(tail -1 "$OUT/sanitizer-reports.log" | sed -n 's/.*naming our code: \([0-9]*
 [ "${n:-1}" -eq 0 ] || { cat "$OUT/sanitizer-reports.log"; failed=$((failed + ${n:-1})); }
 
 echo
+echo "(the suites took $(( $(date +%s) - T0 )) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
