@@ -49,7 +49,8 @@ gboolean vmr_cluster_enabled(void);
 char *vmr_cluster_node_id(void);
 
 /* Where `key` (room address, meeting number, anything) lives or would be placed, as the
- * `locate` request answers: 0 with *out, -ENOTSUP when off, -ENOENT (no node alive), -EIO. */
+ * `locate` request answers; key NULL: where a new room would go (the best live node). 0 with
+ * *out, -ENOTSUP when off, -ENOENT (no node alive), -EIO. */
 int vmr_cluster_locate(const char *key, vmr_cluster_where *out);
 /* Where the running room `address` lives when that is another live node: 0 with *out
  * (a join here is refused with its URL), -ENOENT (it runs here, is unplaced, or its node

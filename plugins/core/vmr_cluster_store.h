@@ -65,8 +65,8 @@ int vmr_cluster_store_owner(vmr_store *store, const char *address, vmr_cluster_w
 int vmr_cluster_store_unplace(vmr_store *store, const char *node_id, const char *address);
 /* The addresses placed on node_id (new array of g_strdup'ed strings). */
 int vmr_cluster_store_placed_on(vmr_store *store, const char *node_id, GPtrArray **out);
-/* Where `key` (address, meeting number, anything) lives or would be placed. 0, -ENOENT when
- * no node is alive, -EIO. */
+/* Where `key` (address, meeting number, anything) lives or would be placed; key NULL: where
+ * a new room would be placed (the best live node). 0, -ENOENT when no node is alive, -EIO. */
 int vmr_cluster_store_locate(vmr_store *store, const char *key, vmr_cluster_where *out);
 /* The public URLs of the live nodes (new array of g_strdup'ed strings). */
 int vmr_cluster_store_live_urls(vmr_store *store, GPtrArray **out);

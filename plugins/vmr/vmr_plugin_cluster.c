@@ -58,14 +58,17 @@ void vmr_cluster_glue_destroy(void)
 	vmr_cluster_stop();
 }
 
-/* The key a locate looks up: the room of a valid invitation, else what the client named.
- * An invalid invitation is located like any unknown name (the answer tells nothing). */
+/* The key a locate looks up: the room of a valid invitation, or a room anyone may join
+ * without a PIN (its address). Any other name, a PIN room among them, is located as a new
+ * room would be (NULL: the best node), so the answer never tells a stranger whether a PIN
+ * room is in a meeting or even exists; its join, once the PIN is right, names the room's node
+ * (VMR_ERROR_ELSEWHERE). An invalid invitation is such a name too. */
 static char *locate_key(const vmr_request *req)
 {
+	vmr_store *store = vmr_service_store(vmr_svc);
 	int64_t id = vmr_request_int(req, "id", 0);
 	const char *secret = vmr_request_string(req, "secret");
 	if (id > 0 && secret != NULL) {
-		vmr_store *store = vmr_service_store(vmr_svc);
 		vmr_invitation inv;
 		char *key = NULL;
 		if (vmr_store_invitation_get(store, id, &inv) == 0) {
@@ -78,10 +81,15 @@ static char *locate_key(const vmr_request *req)
 			}
 			vmr_invitation_clear(&inv);
 		}
-		return key ? key : g_strdup_printf("invitation-%" G_GINT64_FORMAT, id);
+		return key;
 	}
-	const char *room = vmr_request_string(req, "room");
-	return g_strdup(room ? room : "");
+	const char *address = vmr_request_string(req, "room");
+	vmr_room room;
+	if (address == NULL || vmr_store_room_get_by_address(store, address, &room) != 0)
+		return NULL;
+	char *key = room.pin == NULL ? g_strdup(room.address) : NULL;
+	vmr_room_clear(&room);
+	return key;
 }
 
 void vmr_cluster_handle_locate(vmr_message *msg, const vmr_request *req)

@@ -5,14 +5,15 @@
 // room_placement and each node's own /metrics agree); a caller by room address or meeting
 // number reaches the room's node; a device registers through Kamailio (digest checked by a node
 // against the shared store); SQL in a Request-URI is not run; kill -9 of a node: its rooms
-// take new joins and calls on another node within 10 s, and no acknowledged write is lost.
+// take new joins and calls on another node within 10 s, and no acknowledged write is lost;
+// `locate` never tells a stranger whether a PIN room is in a meeting.
 // CLUSTER_ROOMS (default 6; `make test-cluster`: 30) sets how many rooms.
 // Run by tests/run-cluster.sh (it starts the cluster and runs this inside its network).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  cluster, sql, placements, nodeById, admin, runningRooms, apiClient, apiJoin, sipCall, sipRegister, nodeOfContact, until,
+  cluster, sql, placements, nodeById, admin, runningRooms, apiClient, apiJoin, locate, sipCall, sipRegister, nodeOfContact, until,
   killNode, startNode, dispatcher, sleep,
 } = require('./lib/cluster');
 const { OPUS_OFFER } = require('../integration/lib/sdp');
@@ -104,6 +105,27 @@ test('a caller by room address and by meeting number reaches the room\'s node th
     assert.equal(nodeOfContact(c, contact), placed[r.address], `sip:${user} (room ${r.address}) answered on its node`);
     assert.equal(await call.done, 0, `the call to ${user} ended with BYE through Kamailio`);
   }
+});
+
+test('locate tells a stranger nothing of a PIN room (the answer is the one for a name that does not exist); the join with the PIN reaches the room\'s node', async () => {
+  await admin(c, c.nodes[0], { request: 'create_room', name: 'boardroom', pin: '4321' });
+  const first = await apiJoin(c, c.nodes[0], 'boardroom', 'member', '4321');
+  clients.push(first.client);
+  const placed = placements(c).boardroom;
+  assert.equal(first.node, placed, 'the first member is on the node the room is placed on');
+  for (const n of c.nodes) {
+    let pinRoom, unknown;
+    for (let i = 0; i < 5; i++) { // the best node may change between two questions
+      pinRoom = await locate(n, 'boardroom');
+      unknown = await locate(n, 'no-such-room-here');
+      if (pinRoom.node === unknown.node) break;
+    }
+    assert.equal(pinRoom.vmr, 'located', JSON.stringify(pinRoom));
+    assert.equal(pinRoom.node, unknown.node, `node ${n.id}: a running PIN room and an unknown name located alike`);
+  }
+  const second = await apiJoin(c, c.nodes[c.nodes.length - 1], 'boardroom', 'guest', '4321');
+  clients.push(second.client);
+  assert.equal(second.node, placed, 'the guest with the PIN ends up on the room\'s node');
 });
 
 test('a device registers through Kamailio: a node checks its digest against the shared store and stores the binding', async () => {

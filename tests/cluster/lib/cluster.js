@@ -95,15 +95,16 @@ async function locate(n, room) {
 /**
  * A plain-API participant (no browser: an Opus offer, no ICE) joining `room` the way an app
  * does: locate on `via`, connect to the node named, join; on 435 ("room is on another node")
- * it follows the url. Resolves with { client, node (id), answer }.
+ * it follows the url (a PIN room's is named only after the PIN). Resolves with { client, node
+ * (id), answer }.
  */
-async function apiJoin(c, via, room, display = 'app') {
+async function apiJoin(c, via, room, display = 'app', pin = undefined) {
   let target = via;
   const where = await locate(via, room);
   if (where && where.node) target = nodeById(c, where.node) || via;
   for (let hop = 0; hop < 3; hop++) {
     const client = await apiClient(target.ws);
-    const r = await client.req({ request: 'join', room, display }, OPUS_OFFER, 15000);
+    const r = await client.req({ request: 'join', room, display, ...(pin ? { pin } : {}) }, OPUS_OFFER, 15000);
     const d = r.data || {};
     if (d.vmr === 'joined') return { client, node: target.id, answer: d };
     client.close();
