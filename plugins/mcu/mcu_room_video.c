@@ -411,6 +411,7 @@ static void video_compose(
 		}
 		g_mutex_unlock(&p->frame_lock);
 		g_atomic_int_set(&p->v_want, drawn ? (r.w << 16) | r.h : -1);
+		g_atomic_int_set(&p->v_tile, (cells[i].w << 16) | cells[i].h); /* simulcast */
 		if (drawn)
 			draw_name(&room->canvas, &r, p->display);
 		else
