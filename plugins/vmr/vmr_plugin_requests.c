@@ -21,9 +21,10 @@
 
 /* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive,
  * everything else rejected. Returns the answer SDP text (g_free) or NULL with *reason. */
-static char *answer_offer(
-	const char *offer_sdp, int *audio_pt, int *video_pt, int *code, const char **reason)
+static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, vmr_simulcast *sc,
+	int *code, const char **reason)
 {
+	memset(sc, 0, sizeof(*sc));
 	char error[256] = "";
 	janus_sdp *offer = janus_sdp_parse(offer_sdp, error, sizeof(error));
 	if (offer == NULL) {
@@ -48,9 +49,22 @@ static char *answer_offer(
 		} else if (m->type == JANUS_SDP_VIDEO && !have_video
 			&& janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
 			have_video = TRUE;
-			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
-				JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC, "vp8", JANUS_SDP_OA_DIRECTION,
-				JANUS_SDP_SENDRECV, JANUS_SDP_OA_DONE);
+			/* Simulcast (vmr_simulcast.h): the rid and mid extensions tell the layers apart. */
+			vmr_simulcast_from_offer(
+				sc, g_atomic_int_get(&vmr_simulcast_enabled) ? m : NULL);
+			if (sc->layers > 0)
+				janus_sdp_generate_answer_mline(offer, answer, m,
+					JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
+					"vp8", JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_RID,
+					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_REPAIRED_RID,
+					JANUS_SDP_OA_DONE);
+			else
+				janus_sdp_generate_answer_mline(offer, answer, m,
+					JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
+					"vp8", JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+					JANUS_SDP_OA_DONE);
 		} else {
 			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
 				m->type, JANUS_SDP_OA_ENABLED, FALSE, JANUS_SDP_OA_DONE);
@@ -488,9 +502,18 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 	const char *reason = NULL;
 	mcu_room *mroom = NULL;
 	mcu_participant *part = NULL;
-	char *answer = answer_offer(offer, &audio_pt, &video_pt, &code, &reason);
+	vmr_simulcast sc;
+	char *answer = answer_offer(offer, &audio_pt, &video_pt, &sc, &code, &reason);
 	if (answer != NULL)
 		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
+	if (code == VMR_OK && sc.layers > 0) {
+		mcu_participant_set_layer_keyframe(part, vmr_simulcast_request_keyframe);
+		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " sends %d simulcast layers\n",
+			s->id, sc.layers);
+	}
+	janus_mutex_lock(&s->mutex);
+	s->sim = sc; /* before join_attach publishes s->part to the media path */
+	janus_mutex_unlock(&s->mutex);
 	if (code != VMR_OK) {
 		json_t *event = vmr_error_json(code, reason);
 		vmr_gateway->push_event(s->handle, &vmr_plugin, transaction, event, NULL);
@@ -735,11 +758,18 @@ static void handle_configure(vmr_message *msg, const vmr_request *req)
 	}
 	int audio_pt = 0, video_pt = 0, code = 0;
 	const char *reason = NULL;
-	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &code, &reason);
+	vmr_simulcast sc;
+	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &sc, &code, &reason);
 	if (answer == NULL) {
 		reply_error(msg, code, reason);
 		return;
 	}
+	janus_mutex_lock(&s->mutex);
+	/* The same layers again (an ICE restart): keep the SSRCs learnt, the browser no longer
+	 * names them in every packet. */
+	if (sc.layers != s->sim.layers || memcmp(sc.rid, s->sim.rid, sizeof(sc.rid)) != 0)
+		s->sim = sc;
+	janus_mutex_unlock(&s->mutex);
 	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
 	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
@@ -769,8 +799,9 @@ static void handle_turn_credentials(vmr_message *msg, const vmr_request *req)
 {
 	(void)req;
 	json_t *ice = turn_servers(msg->session);
-	json_t *event = json_pack("{sssssosi}", "vmr", "turn_credentials", "result", "ok",
-		"ice_servers", ice ? ice : json_array(), "ttl", (int)vmr_turn_ttl());
+	json_t *event = json_pack("{sssssosisb}", "vmr", "turn_credentials", "result", "ok",
+		"ice_servers", ice ? ice : json_array(), "ttl", (int)vmr_turn_ttl(), "simulcast",
+		g_atomic_int_get(&vmr_simulcast_enabled)); /* what the next offer should send */
 	vmr_gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
 	json_decref(event);
 }
