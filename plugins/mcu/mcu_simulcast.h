@@ -47,11 +47,11 @@ typedef void (*mcu_layer_keyframe_fn)(void *opaque, int layer);
 void mcu_participant_set_layer_keyframe(mcu_participant *p, mcu_layer_keyframe_fn fn);
 
 typedef struct mcu_simulcast_stats {
-	int layers_seen;  /* layers that sent a packet (0: the participant does not simulcast) */
-	int layer;        /* layer decoded now, -1 none yet */
-	int target;       /* layer the tile wants, -1 none */
-	int width;        /* size of the last picture decoded (the decoder's input) */
-	int height;       /* (0 before the first) */
+	int layers_seen;   /* layers that sent a packet (0: the participant does not simulcast) */
+	int layer;         /* layer decoded now, -1 none yet */
+	int target;        /* layer the tile wants, -1 none */
+	int width;         /* size of the last picture decoded (the decoder's input) */
+	int height;        /* (0 before the first) */
 	uint64_t switches; /* layer changes done (at a key frame of the new layer) */
 	uint64_t keyframes_requested; /* for a layer switch */
 	uint64_t packets_in[MCU_SIMULCAST_LAYERS];

@@ -38,12 +38,13 @@ typedef struct vmr_session {
 	mcu_participant *part;
 	char *room_name; /* the room's address while in it */
 	char *display;
-	int64_t room_id;       /* store id of the room while in it */
-	int64_t invitation_id; /* the invitation used to join, 0 when none */
-	const char *kind;      /* "browser" or "app" (vmr_ops_kind), set at join */
-	vmr_rx_state rx_in[2]; /* loss and jitter of what we receive, audio/video (mutex) */
-	vmr_simulcast sim;     /* the offer's simulcast video layers (mutex) */
-	vmr_client client;     /* login state; used by the worker thread only */
+	int64_t room_id;         /* store id of the room while in it */
+	int64_t invitation_id;   /* the invitation used to join, 0 when none */
+	const char *kind;        /* "browser" or "app" (vmr_ops_kind), set at join */
+	vmr_rx_state rx_in[2];   /* loss and jitter of what we receive, audio/video (mutex) */
+	vmr_simulcast sim;       /* the offer's simulcast video layers (mutex) */
+	vmr_simulcast sim_offer; /* the same, read at join: worker thread only */
+	vmr_client client;       /* login state; used by the worker thread only */
 	/* A join held by vmr_hosts (waiting for a host or knocking): worker thread only; its
 	 * room's address also in waiting_room (under mutex) for vmr_destroy_session. */
 	struct vmr_pending_join *pending;

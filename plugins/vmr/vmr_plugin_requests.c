@@ -21,10 +21,9 @@
 
 /* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive,
  * everything else rejected. Returns the answer SDP text (g_free) or NULL with *reason. */
-static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, vmr_simulcast *sc,
-	int *code, const char **reason)
+static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
+	const vmr_simulcast *sc, int *code, const char **reason)
 {
-	memset(sc, 0, sizeof(*sc));
 	char error[256] = "";
 	janus_sdp *offer = janus_sdp_parse(offer_sdp, error, sizeof(error));
 	if (offer == NULL) {
@@ -50,8 +49,6 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, v
 			&& janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
 			have_video = TRUE;
 			/* Simulcast (vmr_simulcast.h): the rid and mid extensions tell the layers apart. */
-			vmr_simulcast_from_offer(
-				sc, g_atomic_int_get(&vmr_simulcast_enabled) ? m : NULL);
 			if (sc->layers > 0)
 				janus_sdp_generate_answer_mline(offer, answer, m,
 					JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
@@ -59,7 +56,10 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt, v
 					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
 					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_RID,
 					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_REPAIRED_RID,
-					JANUS_SDP_OA_DONE);
+					/* the core's feedback lets the browser's bandwidth estimate grow
+					 * to where it sends the larger layers */
+					JANUS_SDP_OA_ACCEPT_EXTMAP,
+					JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, JANUS_SDP_OA_DONE);
 			else
 				janus_sdp_generate_answer_mline(offer, answer, m,
 					JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
@@ -502,7 +502,7 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 	const char *reason = NULL;
 	mcu_room *mroom = NULL;
 	mcu_participant *part = NULL;
-	vmr_simulcast sc;
+	vmr_simulcast sc = s->sim_offer;
 	char *answer = answer_offer(offer, &audio_pt, &video_pt, &sc, &code, &reason);
 	if (answer != NULL)
 		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
@@ -563,6 +563,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	if (display == NULL)
 		display = grant.guest_name ? grant.guest_name : "Guest";
 	const char *how = join_how(&grant, req);
+	vmr_simulcast_from_jsep(&s->sim_offer, msg->jsep); /* the core's reading of the offer */
 	/* Hosts and guests (vmr_hosts.h): a guest may have to wait for a host, or knock. */
 	vmr_hosts_settings settings = { .wait_for_host = grant.room.wait_for_host,
 		.end_after_host_min = grant.room.end_after_host_min };
@@ -759,6 +760,7 @@ static void handle_configure(vmr_message *msg, const vmr_request *req)
 	int audio_pt = 0, video_pt = 0, code = 0;
 	const char *reason = NULL;
 	vmr_simulcast sc;
+	vmr_simulcast_from_jsep(&sc, msg->jsep);
 	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &sc, &code, &reason);
 	if (answer == NULL) {
 		reply_error(msg, code, reason);

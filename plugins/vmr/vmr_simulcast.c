@@ -1,10 +1,8 @@
 /*
- * vmr_simulcast.c - a browser's simulcast video (vmr_simulcast.h). The offer is hostile
- * input: every attribute is read with bounded scans, unknown forms are ignored, and a
- * malformed list leaves the participant without simulcast (its packets then take the plain
- * path, as before simulcast).
+ * vmr_simulcast.c - a browser's simulcast video (vmr_simulcast.h). What Janus read from the
+ * offer is still the client's word: every value is type- and range-checked, and anything
+ * malformed leaves the participant without simulcast (its packets then take the plain path).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "debug.h"
@@ -15,104 +13,46 @@
 
 gint vmr_simulcast_enabled = 1;
 
-/* a=rid:<id> send [...]: the first token, if it is a send rid of a sane length. */
-static gboolean rid_send(const char *value, char *rid)
-{
-	char dir[8];
-	return sscanf(value, "%15s %7s", rid, dir) == 2 && strcmp(dir, "send") == 0;
-}
-
-static gboolean rid_known(const vmr_simulcast *sc, const char *rid)
-{
-	for (int i = 0; i < sc->layers; i++)
-		if (strcmp(sc->rid[i], rid) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-static void rid_add(vmr_simulcast *sc, const char *rid)
-{
-	size_t n = strlen(rid);
-	if (n == 0 || n >= VMR_SIMULCAST_RID_LEN || sc->layers >= MCU_SIMULCAST_LAYERS
-		|| rid_known(sc, rid))
-		return;
-	memcpy(sc->rid[sc->layers++], rid, n + 1);
-}
-
-/* a=simulcast:send q;h;f (RFC 8853; "~" paused, "," alternatives: the first is taken). */
-static void simulcast_send_list(vmr_simulcast *sc, const char *value)
-{
-	const char *send = strstr(value, "send ");
-	if (!send)
-		return;
-	gchar **streams = g_strsplit(send + 5, ";", 4);
-	for (int i = 0; streams[i] && i < MCU_SIMULCAST_LAYERS; i++) {
-		char rid[VMR_SIMULCAST_RID_LEN] = "";
-		const char *s = streams[i];
-		if (*s == '~')
-			s++;
-		size_t n = strcspn(s, ", ");
-		if (n > 0 && n < sizeof(rid)) {
-			memcpy(rid, s, n);
-			rid[n] = '\0';
-			rid_add(sc, rid);
-		}
-	}
-	g_strfreev(streams);
-}
-
-void vmr_simulcast_from_offer(vmr_simulcast *sc, const janus_sdp_mline *m)
+void vmr_simulcast_from_jsep(vmr_simulcast *sc, const json_t *jsep)
 {
 	memset(sc, 0, sizeof(*sc));
-	if (!m)
+	if (!g_atomic_int_get(&vmr_simulcast_enabled) || !json_is_object(jsep))
 		return;
-	vmr_simulcast rids = { 0 };
-	gboolean have_list = FALSE;
-	for (GList *l = m->attributes; l; l = l->next) {
-		const janus_sdp_attribute *a = l->data;
-		if (!a->name || !a->value)
-			continue;
-		char rid[VMR_SIMULCAST_RID_LEN], uri[128];
-		int id;
-		if (strcmp(a->name, "simulcast") == 0 && !have_list) {
-			simulcast_send_list(sc, a->value);
-			have_list = sc->layers > 0;
-		} else if (strcmp(a->name, "rid") == 0 && rid_send(a->value, rid)) {
-			rid_add(&rids, rid);
-		} else if (strcmp(a->name, "extmap") == 0
-			&& sscanf(a->value, "%d %127s", &id, uri) == 2 && id > 0 && id < 256
-			&& strcmp(uri, JANUS_RTP_EXTMAP_RID) == 0) {
-			sc->rid_ext_id = id;
-		} else if (strcmp(a->name, "ssrc-group") == 0 && strncmp(a->value, "SIM ", 4) == 0
-			&& rids.layers == 0 && !have_list) {
-			unsigned s0 = 0, s1 = 0, s2 = 0;
-			int n = sscanf(a->value + 4, "%u %u %u", &s0, &s1, &s2);
-			if (n >= 2) {
-				sc->ssrc[0] = s0;
-				sc->ssrc[1] = s1;
-				sc->ssrc[2] = n == 3 ? s2 : 0;
-				sc->layers = n;
-			}
-		}
-	}
-	if (have_list) {
-		/* Every listed rid must be declared by a=rid ... send (RFC 8853 §5.2). */
-		for (int i = 0; i < sc->layers; i++)
-			if (!rid_known(&rids, sc->rid[i])) {
+	/* Only video simulcasts: the first entry is the video stream's. */
+	json_t *m = json_array_get(json_object_get(jsep, "simulcast"), 0);
+	json_t *rids = json_object_get(m, "rids"), *ssrcs = json_object_get(m, "ssrcs");
+	size_t n;
+	if (json_is_array(rids) && (n = json_array_size(rids)) >= 2) {
+		json_t *ext = json_object_get(m, "rid-ext");
+		json_int_t id = json_is_integer(ext) ? json_integer_value(ext) : 0;
+		if (id <= 0 || id > 255)
+			return; /* no way to tell the layers' packets apart */
+		n = MIN(n, (size_t)MCU_SIMULCAST_LAYERS);
+		for (size_t i = 0; i < n; i++) {
+			/* Janus lists the largest first: our layer 0 is the last. */
+			const char *rid = json_string_value(json_array_get(rids, n - 1 - i));
+			size_t len = rid ? strlen(rid) : 0;
+			if (len == 0 || len >= VMR_SIMULCAST_RID_LEN) {
 				memset(sc, 0, sizeof(*sc));
 				return;
 			}
-		memset(sc->ssrc, 0, sizeof(sc->ssrc));
-		if (sc->rid_ext_id == 0)
-			sc->layers = 0; /* no way to tell the layers' packets apart */
+			memcpy(sc->rid[i], rid, len + 1);
+		}
+		sc->rid_ext_id = (int)id;
+		sc->layers = (int)n;
+	} else if (json_is_array(ssrcs) && (n = json_array_size(ssrcs)) >= 2) {
+		n = MIN(n, (size_t)MCU_SIMULCAST_LAYERS);
+		for (size_t i = 0; i < n; i++) {
+			json_t *v = json_array_get(ssrcs, i);
+			json_int_t ssrc = json_is_integer(v) ? json_integer_value(v) : 0;
+			if (ssrc <= 0 || ssrc > G_MAXUINT32) {
+				memset(sc, 0, sizeof(*sc));
+				return;
+			}
+			sc->ssrc[i] = (uint32_t)ssrc;
+		}
+		sc->layers = (int)n;
 	}
-	int rid_id = sc->rid_ext_id;
-	if (sc->layers < 2)
-		memset(sc, 0, sizeof(*sc));
-	else if (sc->rid[0][0] == '\0')
-		sc->rid_ext_id = 0; /* SSRC-based */
-	else
-		sc->rid_ext_id = rid_id;
 }
 
 int vmr_simulcast_layer(vmr_simulcast *sc, const char *buf, int len)

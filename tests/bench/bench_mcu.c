@@ -24,6 +24,13 @@
  * and send audio only (SIP endpoints that have not sent video yet): the room then encodes
  * the canvas a second time, with libx264, for them; "participants" counts them.
  *
+ * Simulcast (src=720p): participants send a 1280x720 camera, either as one stream
+ * (simulcast=0: the room decodes 720p for every tile) or as three simulcast layers
+ * (simulcast=1: 320x180, 640x360 and 1280x720, each its own SSRC and sequence numbers, given
+ * to mcu_participant_incoming_rtp_layer) of which the room decodes, per tile, the smallest
+ * that fills it (mcu_simulcast.h). input_core is the decode and scale CPU time of the
+ * senders' threads (the room's input_cpu_us) in cores: what simulcast saves.
+ *
  * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3]
  */
 #include <glib.h>
@@ -38,6 +45,7 @@
 #include "mcu_image.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_rtp.h"
+#include "mcu_simulcast.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
@@ -66,6 +74,13 @@ typedef struct audio_loop {
 static video_loop vloops[MAX_PARTS];
 static audio_loop aloops[MAX_PARTS];
 
+/* Simulcast cases: SIM_SOURCES 1280x720 cameras, each as three layers (0 the smallest). */
+#define SIM_SOURCES 3
+#define HD_W        1280
+#define HD_H        720
+static video_loop sloops[SIM_SOURCES][MCU_SIMULCAST_LAYERS];
+static bool sloops_made;
+
 static double now_s(clockid_t c)
 {
 	struct timespec ts;
@@ -80,17 +95,36 @@ static void draw_source(mcu_image *img, int who, int n)
 {
 	static const uint8_t u[MAX_PARTS] = { 90, 160, 110, 200, 60, 128, 170, 80, 140 };
 	static const uint8_t v[MAX_PARTS] = { 160, 90, 200, 110, 128, 60, 80, 170, 140 };
-	for (int y = 0; y < SRC_H; y++)
-		for (int x = 0; x < SRC_W; x++)
+	const int w = img->width, h = img->height; /* 640x360, or 1280x720 (simulcast cases) */
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
 			img->planes[0][y * img->strides[0] + x] = (uint8_t)(60 + ((x + y) & 127) / 2
-				+ (y > 300 ? (((x + n * 4) / 8) & 1) * 40 : 0));
-	for (int y = 0; y < SRC_H / 2; y++) {
-		memset(img->planes[1] + y * img->strides[1], u[who], SRC_W / 2);
-		memset(img->planes[2] + y * img->strides[2], v[who], SRC_W / 2);
+				+ (y > h * 300 / 360 ? (((x + n * 4) / 8) & 1) * 40 : 0));
+	for (int y = 0; y < h / 2; y++) {
+		memset(img->planes[1] + y * img->strides[1], u[who], w / 2);
+		memset(img->planes[2] + y * img->strides[2], v[who], w / 2);
 	}
-	int bx = (n * 7) % (SRC_W - 80), by = 100 + (int)(60 * sin(n / 10.0));
+	int bx = (n * 7) % (w - 80), by = h * 100 / 360 + (int)(60 * sin(n / 10.0));
 	for (int y = by; y < by + 80; y++)
 		memset(img->planes[0] + y * img->strides[0] + bx, 230, 80);
+}
+
+/* Packetizes one encoded frame into the loop (headers rewritten at send time). */
+static GArray *packetize(const uint8_t *data, size_t len, int f, uint32_t ssrc)
+{
+	GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
+	size_t n = mcu_vp8_packet_count(len, 1200);
+	for (size_t i = 0; i < n; i++) {
+		pkt p = { .data = g_malloc(1300) };
+		size_t plen;
+		bool marker;
+		mcu_vp8_packetize(
+			data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
+		mcu_rtp_write_header(p.data, 12, marker, 96, 0, 0, ssrc);
+		p.len = plen + 12;
+		g_array_append_val(pk, p);
+	}
+	return pk;
 }
 
 static void gen_video(int who)
@@ -112,22 +146,48 @@ static void gen_video(int who)
 			fprintf(stderr, "bench: encode\n");
 			exit(1);
 		}
-		GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
-		size_t n = mcu_vp8_packet_count(len, 1200);
-		for (size_t i = 0; i < n; i++) {
-			pkt p = { .data = g_malloc(1300) };
-			size_t plen;
-			bool marker;
-			mcu_vp8_packetize(
-				data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
-			mcu_rtp_write_header(p.data, 12, marker, 96, 0, 0, 0x1000 + who);
-			p.len = plen + 12;
-			g_array_append_val(pk, p);
-		}
-		vloops[who].frames[f] = pk;
+		vloops[who].frames[f] = packetize(data, len, f, 0x1000 + (uint32_t)who);
 	}
 	mcu_image_release(&img);
 	mcu_vp8_enc_free(enc);
+}
+
+/* A 1280x720 camera as three simulcast layers, as a browser encodes it (1/4, 1/2, full). */
+static void gen_layers(int src)
+{
+	static const int kbps[MCU_SIMULCAST_LAYERS] = { 150, 500, 1500 };
+	mcu_vp8_enc *enc[MCU_SIMULCAST_LAYERS];
+	mcu_image img[MCU_SIMULCAST_LAYERS] = { { 0 } };
+	for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
+		int div = 4 >> l;
+		if (mcu_vp8_enc_new(HD_W / div, HD_H / div, SRC_FPS, kbps[l], &enc[l]) < 0
+			|| mcu_image_alloc(&img[l], HD_W / div, HD_H / div) < 0) {
+			fprintf(stderr, "bench: VP8 encoder\n");
+			exit(1);
+		}
+	}
+	for (int f = 0; f < LOOP_VIDEO_FRAMES; f++) {
+		draw_source(&img[2], src, f);
+		for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
+			if (l < 2) {
+				mcu_rect all = { 0, 0, img[l].width, img[l].height };
+				mcu_image_draw_scaled(&img[l], &all, &img[2]);
+			}
+			const uint8_t *data;
+			size_t len;
+			bool key;
+			if (mcu_vp8_enc_encode(enc[l], &img[l], f == 0, &data, &len, &key) < 0) {
+				fprintf(stderr, "bench: encode\n");
+				exit(1);
+			}
+			sloops[src][l].frames[f] = packetize(
+				data, len, f, 0x3000 + (uint32_t)(src * 4 + l));
+		}
+	}
+	for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
+		mcu_image_release(&img[l]);
+		mcu_vp8_enc_free(enc[l]);
+	}
 }
 
 static void gen_audio(int who)
@@ -191,6 +251,8 @@ typedef struct sender {
 	gint64 next_audio, next_video;
 	int aframe, vframe;
 	bool audio_only;
+	int sim; /* 0: the 640x360 loop; 1: a 720p camera, one stream; 2: its 3 layers */
+	uint16_t lseq[MCU_SIMULCAST_LAYERS];
 	uint16_t aseq, vseq;
 	uint32_t ats;
 	long vcount;
@@ -207,6 +269,32 @@ static void send_pkt(mcu_participant *p, int is_video, const pkt *k, uint16_t se
 	buf[6] = (uint8_t)(ts >> 8);
 	buf[7] = (uint8_t)ts;
 	mcu_participant_incoming_rtp(p, is_video, buf, k->len, -1);
+}
+
+/* A 720p camera's frame: its full layer alone (sim 1) or all three layers (sim 2). */
+static void send_layers(sender *x)
+{
+	uint32_t ts = (uint32_t)(x->vcount * 3000);
+	int src = x->who % SIM_SOURCES;
+	for (int l = x->sim == 1 ? 2 : 0; l < MCU_SIMULCAST_LAYERS; l++) {
+		GArray *pk = sloops[src][l].frames[x->vframe];
+		for (guint k = 0; k < pk->len; k++) {
+			const pkt *kp = &g_array_index(pk, pkt, k);
+			uint8_t buf[1600];
+			memcpy(buf, kp->data, kp->len);
+			uint16_t seq = x->lseq[l]++;
+			buf[2] = (uint8_t)(seq >> 8);
+			buf[3] = (uint8_t)seq;
+			buf[4] = (uint8_t)(ts >> 24);
+			buf[5] = (uint8_t)(ts >> 16);
+			buf[6] = (uint8_t)(ts >> 8);
+			buf[7] = (uint8_t)ts;
+			if (x->sim == 1)
+				mcu_participant_incoming_rtp(x->p, 1, buf, kp->len, -1);
+			else
+				mcu_participant_incoming_rtp_layer(x->p, l, buf, kp->len);
+		}
+	}
 }
 
 /* Replays every sender in real time until end_us. */
@@ -228,7 +316,9 @@ static void feed(sender *s, int n, gint64 end_us)
 			}
 			if (x->audio_only)
 				x->next_video = end_us;
-			if (now >= x->next_video) {
+			if (now >= x->next_video && x->sim) {
+				send_layers(x);
+			} else if (now >= x->next_video) {
 				GArray *pk = vloops[x->who].frames[x->vframe];
 				uint32_t ts = (uint32_t)(x->vcount * 3000);
 				for (guint k = 0; k < pk->len; k++)
@@ -274,7 +364,8 @@ static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
 	g_free(f);
 }
 
-static void run_case(const char *layout_name, int senders, int h264_rx, int rooms, double seconds)
+static void run_case(
+	const char *layout_name, int senders, int h264_rx, int rooms, int sim, double seconds)
 {
 	int parts = senders + h264_rx;
 	mcu_layout_kind kind;
@@ -318,6 +409,9 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 			tx[k].next_video = t0 + g_random_int_range(0, 33333);
 			tx[k].aseq = (uint16_t)g_random_int();
 			tx[k].vseq = (uint16_t)g_random_int();
+			tx[k].sim = tx[k].audio_only ? 0 : sim;
+			for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++)
+				tx[k].lseq[l] = (uint16_t)g_random_int();
 		}
 	}
 	feed_rooms(tx, rooms, parts, t0 + WARMUP_S * G_USEC_PER_SEC);
@@ -342,7 +436,7 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 	}
 	decoded -= decoded0;
 
-	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0;
+	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0, input_core = 0;
 	for (int r = 0; r < rooms; r++) {
 		mcu_room_stats st;
 		mcu_room_get_stats(room[r], &st);
@@ -353,6 +447,7 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts
 				/ rooms;
 		fps += (double)st.video_frames_out / wall / rooms;
+		input_core += (double)st.input_cpu_us / 1e6 / wall / rooms;
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr,
 				"  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT
@@ -383,9 +478,12 @@ static void run_case(const char *layout_name, int senders, int h264_rx, int room
 		fprintf(stderr, "  receiver 0 got %.1f fps\n", frames / wall);
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
 	       "p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
-	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s\n",
+	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s",
 		layout_name, parts, rooms, cpu / wall / rooms, fps, late, audio_us, alat, vlat,
 		(double)decoded / wall / rooms, h264_rx ? " h264=1" : "");
+	if (sim)
+		printf(" src=720p simulcast=%d input_core=%.3f", sim == 2, input_core);
+	printf("\n");
 	fflush(stdout);
 
 	for (int k = 0; k < rooms * parts; k++) {
@@ -414,22 +512,37 @@ int main(int argc, char **argv)
 		now_s(CLOCK_MONOTONIC) - g0);
 	static const struct {
 		const char *layout;
-		int parts, h264_rx, rooms;
+		int parts, h264_rx, rooms, sim;
 	} cases[] = {
-		{ "2x2", 4, 0, 1 },
-		{ "2x2", 4, 0, 6 },
-		{ "3x3", 4, 0, 1 },
-		{ "3x3", 9, 0, 1 },
-		{ "3x3", 25, 0, 1 },
-		{ "1+7", 8, 0, 1 },
-		{ "speaker", 4, 0, 1 },
-		{ "2x2", 4, 2, 1 },
+		{ "2x2", 4, 0, 1, 0 },
+		{ "2x2", 4, 0, 6, 0 },
+		{ "3x3", 4, 0, 1, 0 },
+		{ "3x3", 9, 0, 1, 0 },
+		{ "3x3", 25, 0, 1, 0 },
+		{ "1+7", 8, 0, 1, 0 },
+		{ "speaker", 4, 0, 1, 0 },
+		{ "2x2", 4, 2, 1, 0 },
+		/* 720p cameras without and with simulcast */
+		{ "3x3", 9, 0, 1, 1 },
+		{ "3x3", 9, 0, 1, 2 },
+		{ "1+7", 8, 0, 1, 1 },
+		{ "1+7", 8, 0, 1, 2 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		if (filter && strcmp(filter, cases[i].layout) != 0)
+		if (filter && strcmp(filter, cases[i].layout) != 0
+			&& !(strcmp(filter, "simulcast") == 0 && cases[i].sim))
 			continue;
-		run_case(
-			cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms, seconds);
+		if (cases[i].sim && !sloops_made) {
+			double s0 = now_s(CLOCK_MONOTONIC);
+			for (int k = 0; k < SIM_SOURCES; k++)
+				gen_layers(k);
+			sloops_made = true;
+			fprintf(stderr,
+				"bench: 720p simulcast media generated in %.1f s (not counted)\n",
+				now_s(CLOCK_MONOTONIC) - s0);
+		}
+		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms,
+			cases[i].sim, seconds);
 	}
 	return 0;
 }

@@ -64,8 +64,8 @@ static void sim_src_init(sim_src *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < MCU_SIMULCAST_LAYERS; i++) {
-		g_assert_cmpint(mcu_vp8_enc_new(layer_w[i], layer_h[i], 10, 300 << i, &s->l[i].enc),
-			==, 0);
+		g_assert_cmpint(
+			mcu_vp8_enc_new(layer_w[i], layer_h[i], 10, 300 << i, &s->l[i].enc), ==, 0);
 		g_assert_cmpint(mcu_image_alloc(&s->l[i].img, layer_w[i], layer_h[i]), ==, 0);
 		s->l[i].seq = (uint16_t)(1000 * (i + 1));
 	}
@@ -88,23 +88,24 @@ static void sim_src_send(sim_src *s, mcu_participant *p, unsigned key_mask)
 		mcu_image *img = &l->img;
 		for (int y = 0; y < img->height; y++)
 			for (int x = 0; x < img->width; x++)
-				img->planes[0][y * img->strides[0] + x] =
-					(uint8_t)(60 + ((x * 640 / img->width + s->n * 8) % 128));
+				img->planes[0][y * img->strides[0] + x] = (uint8_t)(60
+					+ ((x * 640 / img->width + s->n * 8) % 128));
 		memset(img->planes[1], 90, (size_t)img->strides[1] * (img->height / 2));
 		memset(img->planes[2], 160, (size_t)img->strides[2] * (img->height / 2));
 		const uint8_t *data;
 		size_t len;
 		bool key;
-		g_assert_cmpint(mcu_vp8_enc_encode(l->enc, img, (key_mask >> i) & 1, &data, &len, &key),
-			==, 0);
+		g_assert_cmpint(
+			mcu_vp8_enc_encode(l->enc, img, (key_mask >> i) & 1, &data, &len, &key), ==,
+			0);
 		g_assert_cmpuint(len, >, 0);
 		size_t count = mcu_vp8_packet_count(len, 1200);
 		for (size_t k = 0; k < count; k++) {
 			uint8_t pkt[1300];
 			size_t plen;
 			bool marker;
-			g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)s->n, 1200, k, pkt + 12,
-						sizeof(pkt) - 12, &plen, &marker),
+			g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)s->n, 1200, k,
+						pkt + 12, sizeof(pkt) - 12, &plen, &marker),
 				==, 0);
 			mcu_rtp_write_header(pkt, 12, marker, 96, l->seq++, (uint32_t)s->n * 9000,
 				0x5000 + (uint32_t)i);
@@ -299,15 +300,16 @@ static void test_stopped_layer_is_left_for_one_still_sending(void)
 			size_t len;
 			bool key;
 			g_assert_cmpint(
-				mcu_vp8_enc_encode(l->enc, &l->img, i % 5 == 0, &data, &len, &key), ==,
-				0);
+				mcu_vp8_enc_encode(l->enc, &l->img, i % 5 == 0, &data, &len, &key),
+				==, 0);
 			size_t count = mcu_vp8_packet_count(len, 1200);
 			for (size_t j = 0; j < count; j++) {
 				uint8_t pkt[1300];
 				size_t plen;
 				bool marker;
-				g_assert_cmpint(mcu_vp8_packetize(data, len, (uint16_t)s->n, 1200, j,
-							pkt + 12, sizeof(pkt) - 12, &plen, &marker),
+				g_assert_cmpint(
+					mcu_vp8_packetize(data, len, (uint16_t)s->n, 1200, j,
+						pkt + 12, sizeof(pkt) - 12, &plen, &marker),
 					==, 0);
 				mcu_rtp_write_header(pkt, 12, marker, 96, l->seq++,
 					(uint32_t)s->n * 9000, 0x5000 + (uint32_t)k);
