@@ -29,7 +29,8 @@
  * (simulcast=1: 320x180, 640x360 and 1280x720, each its own SSRC and sequence numbers, given
  * to mcu_participant_incoming_rtp_layer) of which the room decodes, per tile, the smallest
  * that fills it (mcu_simulcast.h). input_core is the decode and scale CPU time of the
- * senders' threads (the room's input_cpu_us) in cores: what simulcast saves.
+ * senders' threads (the room's input_cpu_us) in cores: what simulcast saves;
+ * input_us_per_decode the same per decoded picture (meaningful on a starved machine too).
  *
  * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3]
  */
@@ -482,7 +483,9 @@ static void run_case(
 		layout_name, parts, rooms, cpu / wall / rooms, fps, late, audio_us, alat, vlat,
 		(double)decoded / wall / rooms, h264_rx ? " h264=1" : "");
 	if (sim)
-		printf(" src=720p simulcast=%d input_core=%.3f", sim == 2, input_core);
+		printf(" src=720p simulcast=%d input_core=%.3f input_us_per_decode=%.0f", sim == 2,
+			input_core,
+			decoded ? input_core * wall * rooms * 1e6 / (double)decoded : 0);
 	printf("\n");
 	fflush(stdout);
 
