@@ -7,14 +7,17 @@
  * (mcu_room_advance), so its audio and video ticks mix, compose and encode what the inputs
  * brought, on this thread: no room thread runs beside an input. Each input joins a fresh
  * participant (so one input's state does not leak into the next), feeds it a stream of RTP
- * packets (fuzz_records.h framing; flag bit 0: video, bit 1: also ask for a key frame) and
- * leaves.
+ * packets (fuzz_records.h framing; flag bit 0: video, bit 1: also ask for a key frame;
+ * bits 2-3: 1..3 send it as that simulcast layer minus one, mcu_participant_incoming_rtp_layer)
+ * and leaves.
  *
- * Checks: every packet is counted exactly once (in, or bad), and every packet the room
+ * Checks: every packet is counted exactly once (in, or bad; a simulcast layer's packet that is
+ * only looked at is counted in that layer's packets_in), and every packet the room
  * sends out is well-formed RTP carrying a valid Opus or VP8 payload.
  */
 #include "mcu_room.h"
 #include "mcu_rtp.h"
+#include "mcu_simulcast.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_vp8_rtp.h"
 #include "fuzz_records.h"
@@ -94,9 +97,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags;
 	uint8_t *pkt;
 	size_t len;
-	uint64_t fed = 0;
+	uint64_t fed = 0, fed_layered = 0;
 	while (fuzz_record_next(&r, &flags, &pkt, &len)) {
-		mcu_participant_incoming_rtp(p, flags & 1, pkt, len, -1);
+		int layer = (flags >> 2) & 3;
+		if (layer) {
+			mcu_participant_incoming_rtp_layer(p, layer - 1, pkt, len);
+			fed_layered++;
+		} else {
+			mcu_participant_incoming_rtp(p, flags & 1, pkt, len, -1);
+		}
 		if (flags & 2)
 			mcu_participant_keyframe_request(p);
 		free(pkt);
@@ -106,7 +115,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(mcu_room_advance(room, 20000) == 0);
 	mcu_participant_stats st;
 	mcu_participant_get_stats(p, &st);
-	FUZZ_ASSERT(st.audio_packets_in + st.video_packets_in + st.bad_packets_in == fed);
+	mcu_simulcast_stats sim;
+	mcu_participant_get_simulcast_stats(p, &sim);
+	uint64_t looked = 0;
+	for (int i = 0; i < MCU_SIMULCAST_LAYERS; i++)
+		looked += sim.packets_in[i];
+	FUZZ_ASSERT(looked <= fed_layered);
+	if (fed_layered == 0)
+		FUZZ_ASSERT(st.audio_packets_in + st.video_packets_in + st.bad_packets_in == fed);
+	else
+		FUZZ_ASSERT(st.audio_packets_in + st.video_packets_in + st.bad_packets_in <= fed);
 	mcu_room_leave(room, p);
 	mcu_participant_unref(p);
 	return 0;
