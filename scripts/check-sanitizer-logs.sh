@@ -7,7 +7,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-$ROOT/tests/out/sanitizer}
-OURS='(/plugins/(mcu|core|sip|vmr|sipbridge)/|/transports/tpw_[a-z_]+\.c|libtpaas_|libjanus_tpaas_)'
+OURS='(/plugins/(mcu|bfcp|core|sip|vmr|sipbridge)/|/transports/tpw_[a-z_]+\.c|libtpaas_|libjanus_tpaas_)'
 total=0; ours=0
 shopt -s nullglob
 for f in "$DIR"/*; do

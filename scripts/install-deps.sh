@@ -14,7 +14,7 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config
 	libsodium-dev libcurl4-openssl-dev libpq-dev libsrtp2-dev espeak-ng ffmpeg
 	iproute2 util-linux procps curl)
 TEST_PKGS=(nodejs npm chromium ffmpeg sqlite3 clang clang-format libclang-rt-14-dev valgrind postgresql python3-aiosmtpd sip-tester baresip-core baresip-ffmpeg libre-dev
-	coturn prometheus nftables openssl)
+	coturn prometheus nftables openssl kamailio kamailio-postgres-modules)
 PACKAGE_PKGS=(debhelper dpkg-dev lintian)
 
 pkgs=("${BUILD_PKGS[@]}")
@@ -41,10 +41,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -q
 	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-	# Debian enables and starts coturn.service (and prometheus.service) at install, listening
-	# on every interface with /etc/turnserver.conf: the tests and scripts/start.sh run their
-	# own. Turn the system ones off again when we are the ones who installed them.
-	for svc in coturn prometheus; do
+	# Debian enables and starts coturn.service (and prometheus.service, kamailio.service) at
+	# install, listening on every interface with /etc/turnserver.conf (/etc/kamailio/...): the
+	# tests and scripts run their own. Turn the system ones off again when we installed them.
+	for svc in coturn prometheus kamailio; do
 		if printf '%s\n' "${missing[@]}" | grep -qx "$svc" && command -v systemctl >/dev/null \
 			&& [ -d /run/systemd/system ]; then
 			$SUDO systemctl disable --now "$svc" || true

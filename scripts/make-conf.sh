@@ -105,6 +105,13 @@ for tpl in "$ROOT"/conf/*.jcfg.in; do
 		-e "s|@TURN_URLS@|$TURN_URLS_V|g" \
 		-e "s|@TURN_SECRET@|$TURN_SECRET_V|g" \
 		-e "s|@TURN_TTL@|${TURN_TTL:-86400}|g" \
+		-e "s|@CLUSTER@|${CLUSTER:-false}|g" \
+		-e "s|@CLUSTER_PROXY@|${CLUSTER_PROXY:-}|g" \
+		-e "s|@NODE_ID@|${NODE_ID:-}|g" \
+		-e "s|@NODE_PUBLIC_URL@|$(esc "${NODE_PUBLIC_URL:-}")|g" \
+		-e "s|@NODE_SIP_URI@|${NODE_SIP_URI:-sip:${SIP_IP:-${HTTP_IP:-127.0.0.1}}:${SIP_PORT:-5060}}|g" \
+		-e "s|@NODE_CAPACITY@|${NODE_CAPACITY:-0}|g" \
+		-e "s|@LEASE_SECONDS@|${LEASE_SECONDS:-6}|g" \
 		-e "s|@TURN_REST_KEY@|$TURN_REST_KEY|g" \
 		-e "s|@TURN_REST_LINE@|$TURN_REST_LINE|g" \
 		"$tpl" > "$out"

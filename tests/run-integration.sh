@@ -21,7 +21,7 @@ mkdir -p "$HERE/out"
 cd "$HERE"
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(integration/*.test.js)
-node --test --test-concurrency=1 --test-timeout=180000 \
+node --test --test-concurrency=1 --test-timeout="${TPAAS_TEST_TIMEOUT_MS:-180000}" \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="${TPAAS_TAP:-$HERE/out/integration.tap}" \
 	"${files[@]}"

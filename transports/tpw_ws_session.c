@@ -15,6 +15,7 @@
 #include <debug.h>
 #include <refcount.h>
 
+#include "vmr_cluster.h"
 #include "vmr_peer.h"
 #include "tpw_ws_session.h"
 
@@ -351,6 +352,9 @@ static gboolean tpw_ws_origin_ok(struct lws *wsi, gboolean admin, const char *pe
 			for (char **o = config.allowed_origins; *o != NULL && !ok; o++)
 				ok = strcmp(*o, "*") == 0 || strcmp(*o, lower) == 0;
 		}
+		/* Several nodes: a page served by any live node may connect here (vmr_cluster.h). */
+		if (!ok && !admin && vmr_cluster_origin_is_node(lower))
+			ok = TRUE;
 		g_free(lower);
 	} else {
 		g_strlcpy(origin, "(too long)", sizeof(origin));

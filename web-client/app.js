@@ -4,10 +4,13 @@
 //   /join (index.html), / with nothing       a room + PIN form
 //   &autojoin=1                              submits the form as soon as the page is ready
 //   &lang=en|es, &debug=1
+//   &content=0                               no content stream: the shared content only in the
+//                                            composed picture (as an old app sees it)
 // State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,
 // lastError, quality, reconnects, kicked, ...).
-import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers } from './janus-common.js';
+import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers, wsUrlOf } from './janus-common.js';
 import { t, applyI18n, setupLangSwitch, onLangChange } from './i18n.js';
+import { initContent, contentJoined, contentTrack, contentEvent, contentLeft, renderContent } from './content.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -295,6 +298,7 @@ function onPluginMessage(handle, msg, jsep) {
   if (queue.feed(msg)) return;
   if (msg.vmr !== 'event') return;
   if (onHostsEvent(msg)) return;
+  if (contentEvent(msg)) return;
   if (msg.joined) {
     state.participants.set(msg.joined.id, msg.joined);
     renderParticipants();
@@ -415,7 +419,8 @@ function onKicked(msg) {
 
 async function newHandle() {
   if (!state.janus) {
-    state.janus = await connectJanus({ debug: params.get('debug') === '1', onLost: onSessionLost });
+    state.server = state.server || pageServer;
+    state.janus = await connectJanus({ debug: params.get('debug') === '1', onLost: onSessionLost, server: state.server });
   }
   let handle = null;
   handle = await attachVmr(state.janus, {
@@ -447,6 +452,7 @@ async function newHandle() {
     },
     onremotetrack: (track, mid, on) => {
       if (handle !== state.handle || !on) return;
+      if (contentTrack(track, mid)) return;   // the room's content, on its own stream
       const video = $('remote');
       const stream = video.srcObject || new MediaStream();
       stream.getTracks().filter((tr) => tr.kind === track.kind).forEach((tr) => stream.removeTrack(tr));
@@ -464,6 +470,71 @@ async function newHandle() {
   state.handle = handle;
   queue.handle = handle;
   return handle;
+}
+
+// ---------------------------------------------------------------- several nodes (docs/api.md, "locate")
+
+// The page may be served by one node and the room live on another: before joining we ask the
+// node we talk to where the room is (`locate`) and move our session there; a join for a room
+// that moved meanwhile answers 435 with the url to move to. On rejoin after a failure the node we
+// were on may be dead: we try it, the page's own node, then the nodes the last locate named.
+const pageServer = wsUrlOf(location.origin);
+
+function dropSession() {
+  const j = state.janus;
+  state.janus = null;
+  state.handle = null;
+  queue.handle = null;
+  if (j) { try { j.destroy({ cleanupHandles: true, notifyDestroyed: false }); } catch (e) { /* gone */ } }
+}
+
+/** Points our session at the node of `url` (a new session and handle when it is another node). */
+async function moveTo(url) {
+  const server = wsUrlOf(url);
+  if (server === state.server && state.handle) return;
+  if (server !== state.server) dropSession();
+  state.server = server;
+  await newHandle();
+}
+
+function locateBody() {
+  const body = { request: 'locate' };
+  if (credentials.id) { body.id = credentials.id; body.secret = credentials.secret; } else body.room = credentials.room;
+  return body;
+}
+
+/** Asks where the room lives and moves there. A server without `locate` (one node) is fine. */
+async function followLocate() {
+  let msg;
+  try {
+    msg = await queue.request(locateBody(), { timeoutMs: 10000 });
+  } catch (e) {
+    if (e instanceof PluginError && e.code === 413) return; // an older, single server
+    throw e;
+  }
+  if (Array.isArray(msg.nodes)) state.knownNodes = msg.nodes;
+  if (msg.url) await moveTo(msg.url);
+}
+
+/** locate, then offer + join; follows one 435 (the room was placed elsewhere meanwhile). */
+async function locateAndJoin() {
+  if (!state.handle) await newHandle();
+  await followLocate();
+  try {
+    return await joinOnce();
+  } catch (e) {
+    if (!(e instanceof PluginError) || e.code !== 435 || !e.answer.url) throw e;
+    state.handle = null; // (the refused offer's handle is being torn down)
+    await moveTo(e.answer.url);
+    return joinOnce();
+  }
+}
+
+/** The node to try on rejoin attempt n (1-based): the one we were on, the page's, then the others known. */
+function rejoinServer(n) {
+  const all = [state.server || pageServer, pageServer, ...(state.knownNodes || []).map(wsUrlOf)];
+  const unique = all.filter((s, i) => all.indexOf(s) === i);
+  return unique[(n - 1) % unique.length];
 }
 
 function onSessionLost(reason) {
@@ -566,6 +637,7 @@ function onJoined(msg) {
   renderQuality();
   startStats();
   $('local').classList.toggle('off', !state.camOn);
+  contentJoined(msg);
 }
 
 async function join() {
@@ -584,8 +656,7 @@ async function join() {
   setStatusT('join.connecting');
   stopPreview();
   try {
-    if (!state.handle) await newHandle();
-    const msg = await joinOnce();
+    const msg = await locateAndJoin();
     onJoined(msg);
     setStatusT('call.inRoom', { room: msg.room });
   } catch (e) {
@@ -644,6 +715,7 @@ async function iceRestart(why) {
   let ok = false;
   try {
     const jsep = await new Promise((resolve, reject) => handle.createOffer({ iceRestart: true, success: resolve, error: reject }));
+    if (state.simulcast) jsep.rid_order = 'lmh'; // as createOffer
     await queue.request({ request: 'configure' }, { jsep });
     ok = await until(() => state.iceState === 'connected' || state.iceState === 'completed', 12000);
   } catch (e) {
@@ -674,8 +746,10 @@ async function reconnect(why) {
   for (let attempt = 1; attempt <= 6 && !state.kicked && !state.leaving; attempt++) {
     setStatusT('call.reconnecting', { n: attempt }, true);
     try {
-      await newHandle();
-      const msg = await joinOnce();
+      const server = rejoinServer(attempt);
+      if (server !== state.server) dropSession();
+      state.server = server;
+      const msg = await locateAndJoin();
       onJoined(msg);
       state.reconnects++;
       state.reconnecting = false;
@@ -712,6 +786,7 @@ function ended(titleKey, textKey) {
 async function leave() {
   state.leaving = true;
   stopStats();
+  contentLeft();
   try { await queue.request({ request: 'leave' }, { timeoutMs: 5000 }); } catch (e) { /* hang up anyway */ }
   const h = state.handle;
   state.joined = false;
@@ -746,6 +821,7 @@ function setupForm() {
   $('join-form').addEventListener('submit', (e) => { e.preventDefault(); join(); });
   for (const id of ['room', 'pin']) $(id).addEventListener('input', () => { $(id).removeAttribute('aria-invalid'); $('form-error').textContent = ''; });
   $('leave').addEventListener('click', leave);
+  initContent({ state, queue, $, t, receive: params.get('content') !== '0' });
   $('rejoin').addEventListener('click', () => {
     show('join-panel');
     $('join').disabled = false;
@@ -785,6 +861,7 @@ function retranslate() {
   renderParticipants();
   renderQuality();
   if (state.joined) renderHosts();
+  renderContent();
   renderInvitation();
   if (!$('preview-off').hidden && state.hasVideo && !state.camOn) $('preview-off').textContent = t('join.cameraIsOff');
 }

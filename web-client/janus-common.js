@@ -33,13 +33,19 @@ function initJanus(debug) {
   return initialised;
 }
 
+/** The WebSocket URL of a node's public URL ("https://10.77.0.11:8443" -> "wss://10.77.0.11:8443/"). */
+export function wsUrlOf(httpUrl) {
+  const u = new URL(httpUrl, location.href);
+  return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/`;
+}
+
 /**
- * A new Janus session on this page's own origin. onLost(reason) is called if the session dies
- * later (the WebSocket dropped, the server restarted): the caller decides whether to reconnect.
+ * A new Janus session on `server` (a WebSocket URL; default: this page's own origin). onLost(reason)
+ * is called if the session dies later (the WebSocket dropped, the server restarted): the caller
+ * decides whether to reconnect.
  */
-export async function connectJanus({ debug = false, onLost = () => {} } = {}) {
+export async function connectJanus({ debug = false, onLost = () => {}, server = wsUrlOf(location.origin) } = {}) {
   await initJanus(debug);
-  const server = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
   return new Promise((resolve, reject) => {
     let up = false;
     const janus = new Janus({
@@ -59,7 +65,9 @@ export function isAsyncEvent(msg) {
     'guest_joined' in msg || 'pin_locked' in msg || 'layout' in msg || 'speaker' in msg || msg.result === 'hangup' ||
     // hosts and guests
     'waiting' in msg || 'knock' in msg || 'knock_gone' in msg || 'locked' in msg || 'muted' in msg ||
-    'spotlight' in msg || 'ended' in msg || 'hand' in msg || 'host_action' in msg;
+    'spotlight' in msg || 'ended' in msg || 'hand' in msg || 'host_action' in msg ||
+    // content sharing
+    ('content' in msg && 'room' in msg) || 'floor_lost' in msg;
 }
 
 /** An error answer of the plugin, as an Error with .code and .reason (the server's text). */

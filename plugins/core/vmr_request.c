@@ -82,6 +82,12 @@ static const request_spec requests[] = {
 		{ { "username", F_STRING, 1, 64 } } },
 	{ "turn_credentials", VMR_REQ_TURN_CREDENTIALS, 0, { { 0 } } },
 	{ "node_load", VMR_REQ_NODE_LOAD, 1, { { 0 } } },
+	{ "locate", VMR_REQ_LOCATE, 0,
+		{ { "room", F_STRING, 0, 64 }, { "id", F_INT, 0, 0 },
+			{ "secret", F_STRING, 0, 128 } } },
+	{ "present", VMR_REQ_PRESENT, 0, { { 0 } } },
+	{ "stop_presenting", VMR_REQ_STOP_PRESENTING, 0, { { 0 } } },
+	{ "receive_content", VMR_REQ_RECEIVE_CONTENT, 0, { { "enabled", F_BOOL, 0, 0 } } },
 };
 
 json_t *vmr_error_json(int code, const char *reason)

@@ -41,6 +41,10 @@ enum vmr_error {
 	VMR_ERROR_REFUSED = 430,   /* a host turned the waiting guest away, or the meeting ended */
 	VMR_ERROR_NOT_HOST = 431,  /* a host action from a guest */
 	VMR_ERROR_NODE_FULL = 432, /* the node is at its budget (vmr_admission.h): try later */
+	VMR_ERROR_NO_CONTENT_STREAM = 433, /* present/receive_content without a content m-line */
+	VMR_ERROR_CONTENT_STATE = 434,     /* already presenting, or stop when not presenting */
+	VMR_ERROR_ELSEWHERE = 435, /* the room runs on another node: `url` says which (cluster) */
+	VMR_ERROR_NO_NODE = 436,   /* cluster: no node is alive to locate a room on */
 	VMR_ERROR_INTERNAL = 499,
 };
 
@@ -83,6 +87,12 @@ typedef enum vmr_request_type {
 	/* TURN credentials for the page or app (vmr_turn.h) */
 	VMR_REQ_TURN_CREDENTIALS,
 	VMR_REQ_NODE_LOAD,
+	/* where a room lives (vmr_cluster.h): any client, answered without revealing it exists */
+	VMR_REQ_LOCATE,
+	/* content sharing (vmr_plugin_content.c) */
+	VMR_REQ_PRESENT,
+	VMR_REQ_STOP_PRESENTING,
+	VMR_REQ_RECEIVE_CONTENT,
 } vmr_request_type;
 
 typedef struct vmr_request {

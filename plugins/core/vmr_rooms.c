@@ -29,6 +29,7 @@ typedef struct room_entry {
 	unsigned holders;      /* acquires not yet released */
 	GQueue members;        /* room_member*, in joining order */
 	gpointer speaker;      /* (guintptr) id on the main pane, 0 when none; atomic */
+	gpointer presenter;    /* (guintptr) id of the presenter, 0 when none; atomic */
 } room_entry;
 
 static GMutex lock;
@@ -37,7 +38,9 @@ static GHashTable *by_room; /* mcu_room* -> the same room_entry* */
 static mcu_room_config defaults;
 static gboolean have_defaults;
 static GRWLock listener_lock;
-static vmr_rooms_listener listener; /* guarded by listener_lock */
+static vmr_rooms_listener listener;                 /* guarded by listener_lock */
+static vmr_rooms_content_listener content_listener; /* guarded by listener_lock */
+static vmr_rooms_placement placement;               /* guarded by lock */
 
 static void member_free(gpointer data)
 {
@@ -112,6 +115,16 @@ void vmr_rooms_set_listener(const vmr_rooms_listener *l)
 	g_rw_lock_writer_unlock(&listener_lock);
 }
 
+void vmr_rooms_set_content_listener(const vmr_rooms_content_listener *l)
+{
+	g_rw_lock_writer_lock(&listener_lock);
+	if (l != NULL)
+		content_listener = *l;
+	else
+		memset(&content_listener, 0, sizeof(content_listener));
+	g_rw_lock_writer_unlock(&listener_lock);
+}
+
 /* ---- events ------------------------------------------------------------------------------ */
 
 static void tell_joined(const char *address, uint64_t id, const char *display, int is_sip)
@@ -164,15 +177,64 @@ static void on_speaker(void *opaque, void *participant_opaque)
 	g_rw_lock_reader_unlock(&listener_lock);
 }
 
+/* MCU audio thread (content_changed, mcu_content.h): the new presenter's io.opaque or NULL. */
+static void on_content(void *opaque, void *presenter_opaque)
+{
+	room_entry *e = opaque;
+	const vmr_member *who = presenter_opaque;
+	uint64_t id = who ? who->id : 0;
+	g_atomic_pointer_set(&e->presenter, (gpointer)(guintptr)id);
+	const char *address = g_atomic_pointer_get(&e->address);
+	g_rw_lock_reader_lock(&listener_lock);
+	if (listener.content)
+		listener.content(listener.opaque, address, id);
+	if (content_listener.content)
+		content_listener.content(content_listener.opaque, address, id);
+	g_rw_lock_reader_unlock(&listener_lock);
+}
+
 /* ---- holders ----------------------------------------------------------------------------- */
+
+void vmr_rooms_set_placement(const vmr_rooms_placement *p)
+{
+	g_mutex_lock(&lock);
+	if (p != NULL)
+		placement = *p;
+	else
+		memset(&placement, 0, sizeof(placement));
+	g_mutex_unlock(&lock);
+}
 
 mcu_room *vmr_rooms_acquire(const char *address, const char *layout)
 {
+	return vmr_rooms_acquire_placed(address, layout, NULL);
+}
+
+mcu_room *vmr_rooms_acquire_placed(const char *address, const char *layout, int *err)
+{
+	int placed = 0;
+	if (err != NULL)
+		*err = -ENOMEM;
 	if (address == NULL)
 		return NULL;
 	g_mutex_lock(&lock);
 	ensure_table();
 	room_entry *e = g_hash_table_lookup(running, address);
+	if (e == NULL && placement.place != NULL) {
+		/* Ask the cluster without the lock, then look again: another holder may have
+		 * started the room meanwhile (then it was placed here already). */
+		vmr_rooms_placement p = placement;
+		g_mutex_unlock(&lock);
+		placed = p.place(p.opaque, address);
+		g_mutex_lock(&lock);
+		e = g_hash_table_lookup(running, address);
+		if (e == NULL && placed < 0) {
+			g_mutex_unlock(&lock);
+			if (err != NULL)
+				*err = placed;
+			return NULL;
+		}
+	}
 	if (e == NULL) {
 		mcu_room_config cfg = defaults;
 		mcu_layout_kind kind;
@@ -185,9 +247,10 @@ mcu_room *vmr_rooms_acquire(const char *address, const char *layout)
 			e->room = room;
 			g_queue_init(&e->members);
 			/* A new room has nobody in it yet: no callback can be running. */
-			mcu_room_events ev = {
-				.opaque = e, .talking = on_talking, .speaker_changed = on_speaker
-			};
+			mcu_room_events ev = { .opaque = e,
+				.talking = on_talking,
+				.speaker_changed = on_speaker,
+				.content_changed = on_content };
 			mcu_room_set_events(room, &ev);
 			g_hash_table_insert(running, e->address, e);
 			g_hash_table_insert(by_room, room, e);
@@ -197,6 +260,8 @@ mcu_room *vmr_rooms_acquire(const char *address, const char *layout)
 	if (e != NULL) {
 		e->holders++;
 		room = mcu_room_ref(e->room);
+		if (err != NULL)
+			*err = 0;
 	}
 	g_mutex_unlock(&lock);
 	return room;
@@ -209,15 +274,20 @@ void vmr_rooms_release(mcu_room *room)
 	room_entry *stopped = NULL;
 	g_mutex_lock(&lock);
 	room_entry *e = entry_of(room);
+	vmr_rooms_placement p = placement;
 	if (e != NULL && e->holders > 0 && --e->holders == 0) {
 		g_hash_table_remove(running, e->address);
 		g_hash_table_remove(by_room, e->room);
 		stopped = e;
 	}
 	g_mutex_unlock(&lock);
+	char *address = stopped && p.released ? g_strdup(stopped->address) : NULL;
 	if (stopped != NULL)
 		entry_stop(stopped);
 	mcu_room_unref(room);
+	if (address != NULL)
+		p.released(p.opaque, address);
+	g_free(address);
 }
 
 mcu_room *vmr_rooms_lookup(const char *address)
@@ -316,6 +386,16 @@ uint64_t vmr_rooms_speaker(const char *address)
 	ensure_table();
 	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
 	uint64_t id = e ? (uint64_t)(guintptr)g_atomic_pointer_get(&e->speaker) : 0;
+	g_mutex_unlock(&lock);
+	return id;
+}
+
+uint64_t vmr_rooms_presenter(const char *address)
+{
+	g_mutex_lock(&lock);
+	ensure_table();
+	room_entry *e = address ? g_hash_table_lookup(running, address) : NULL;
+	uint64_t id = e ? (uint64_t)(guintptr)g_atomic_pointer_get(&e->presenter) : 0;
 	g_mutex_unlock(&lock);
 	return id;
 }

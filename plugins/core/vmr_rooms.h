@@ -3,8 +3,9 @@
  * plugins (browsers through janus.plugin.vmr, SIP endpoints through janus.plugin.sipbridge
  * meet in the same mcu_room), and who is in each: every participant, whichever path brought
  * it in (browser, SIP dial-in, lobby, dial-out, plain RTP), is registered here under one id,
- * and the room's events (joined, left, talking, speaker) go from here to one listener (the
- * VMR plugin, which tells the pages in the room).
+ * and the room's events (joined, left, talking, speaker, content) go from here to one listener
+ * (the VMR plugin, which tells the pages in the room); content changes also go to a second
+ * listener (the SIP bridge, which tells BFCP clients).
  *
  * Invariants:
  *  1. A room runs while it has holders: every vmr_rooms_acquire is matched by exactly one
@@ -58,16 +59,47 @@ typedef struct vmr_rooms_listener {
 	 * brought them in): the one place that tells the owner (guest notification). */
 	void (*guest_joined)(void *opaque, const char *address, uint64_t id, const char *display,
 		int is_sip, int64_t invitation_id);
+	/* The room's presenter (content, mcu_content.h) changed: the id of the new one, 0 when
+	 * nobody presents any more. From the MCU's audio thread (or the caller's for a manual
+	 * clock), like talking. */
+	void (*content)(void *opaque, const char *address, uint64_t presenter_id);
 } vmr_rooms_listener;
 
 /* Sets (copies) the listener; NULL clears it. After return the previous one is not running
  * and is not called again. */
 void vmr_rooms_set_listener(const vmr_rooms_listener *l);
 
+/* A second listener for content changes alone (the SIP bridge: FloorStatus to BFCP clients),
+ * called after the main listener's `content`, same threads and rules. */
+typedef struct {
+	void *opaque;
+	void (*content)(void *opaque, const char *address, uint64_t presenter_id);
+} vmr_rooms_content_listener;
+/* Sets (copies) it; NULL clears it. After return the previous one is not running. */
+void vmr_rooms_set_content_listener(const vmr_rooms_content_listener *l);
+/* The id of the room's presenter (last content event), 0 when none or not running. */
+uint64_t vmr_rooms_presenter(const char *address);
+
 /* Returns a new reference to the running room `address`, starting it with `layout` (a
  * layout name; NULL for the default) when it is not running, and makes the caller one of
  * its holders. NULL on failure (then nothing to release). */
 mcu_room *vmr_rooms_acquire(const char *address, const char *layout);
+/* vmr_rooms_acquire that says why it failed: *err (may be NULL) is 0 on success, the
+ * placement hook's refusal (-EREMOTE: the room runs on another node) or -ENOMEM. */
+mcu_room *vmr_rooms_acquire_placed(const char *address, const char *layout, int *err);
+
+/* Several nodes (vmr_cluster.h): asked before a room starts on this node and told after it
+ * stopped. Both are called without the registry's lock (they may block on the store). */
+typedef struct vmr_rooms_placement {
+	void *opaque;
+	/* 0 to start the room here, or a negative errno to refuse (the acquire fails). */
+	int (*place)(void *opaque, const char *address);
+	/* The room stopped here (its last holder released it). */
+	void (*released)(void *opaque, const char *address);
+} vmr_rooms_placement;
+/* Sets (copies) the hook; NULL clears it. */
+void vmr_rooms_set_placement(const vmr_rooms_placement *p);
+
 /* Drops the reference and the hold of one vmr_rooms_acquire; the last holder's release
  * stops the room's MCU. NULL is ignored. */
 void vmr_rooms_release(mcu_room *room);

@@ -117,6 +117,52 @@ static const char *const migrations[] = {
 	/* 5: the invitations' keypad codes (see vmr_store_sqlite.c, migration 6) */
 	"ALTER TABLE invitations ADD COLUMN guest_code TEXT;"
 	"CREATE UNIQUE INDEX invitations_room_code ON invitations(room_id, guest_code);",
+
+	/* 6: several nodes on this database (vmr_cluster.h, docs/scale-out.md): the nodes'
+	 * leases and load, where each running room lives, the SIP registrations (any node can
+	 * dial an owner's device), and tpaas_route(), what Kamailio asks for a Request-URI user
+	 * part: the SIP URI of the live node of the room (address or meeting number), else of
+	 * the live node with the most free capacity; NULL when no node is alive. */
+	"CREATE TABLE cluster_nodes ("
+	"  node_id TEXT PRIMARY KEY,"
+	"  sip_uri TEXT NOT NULL,"
+	"  public_url TEXT NOT NULL,"
+	"  lease_until TIMESTAMPTZ NOT NULL,"
+	"  rooms INTEGER NOT NULL DEFAULT 0,"
+	"  participants INTEGER NOT NULL DEFAULT 0,"
+	"  load DOUBLE PRECISION NOT NULL DEFAULT 0,"
+	"  capacity DOUBLE PRECISION NOT NULL DEFAULT 1.0"
+	");"
+	"CREATE TABLE room_placement ("
+	"  room_address TEXT PRIMARY KEY,"
+	"  node_id TEXT NOT NULL,"
+	"  placed_at TIMESTAMPTZ NOT NULL DEFAULT now()"
+	");"
+	"CREATE INDEX room_placement_node ON room_placement(node_id);"
+	"CREATE TABLE sip_registrations ("
+	"  username TEXT NOT NULL,"
+	"  contact TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  node_id TEXT NOT NULL,"
+	"  expires_at BIGINT NOT NULL,"
+	"  PRIMARY KEY (username, contact)"
+	");"
+	"CREATE INDEX sip_registrations_expires ON sip_registrations(expires_at);"
+	"CREATE FUNCTION tpaas_best_node() RETURNS TEXT LANGUAGE sql STABLE AS $$"
+	"  SELECT node_id FROM cluster_nodes WHERE lease_until > now()"
+	"  ORDER BY capacity - load DESC, rooms ASC, node_id ASC LIMIT 1"
+	"$$;"
+	"CREATE FUNCTION tpaas_room_key(user_part TEXT) RETURNS TEXT LANGUAGE sql STABLE AS $$"
+	"  SELECT COALESCE((SELECT address FROM rooms WHERE meeting_number = CASE"
+	"    WHEN user_part ~ '^[1-9][0-9]{5}$' THEN CAST(user_part AS INTEGER) END),"
+	"    lower(user_part))"
+	"$$;"
+	"CREATE FUNCTION tpaas_route(user_part TEXT) RETURNS TEXT LANGUAGE sql STABLE AS $$"
+	"  SELECT COALESCE("
+	"    (SELECT n.sip_uri FROM room_placement p JOIN cluster_nodes n USING (node_id)"
+	"      WHERE p.room_address = tpaas_room_key(user_part) AND n.lease_until > now()),"
+	"    (SELECT sip_uri FROM cluster_nodes WHERE node_id = tpaas_best_node()))"
+	"$$;",
 };
 
 static int map_error(const PGresult *res, PGconn *conn)

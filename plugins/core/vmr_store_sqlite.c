@@ -134,6 +134,35 @@ static const char *const migrations[] = {
 	 * unique within its room; invitations made before have none (their mail had none). */
 	"ALTER TABLE invitations ADD COLUMN guest_code TEXT;"
 	"CREATE UNIQUE INDEX invitations_room_code ON invitations(room_id, guest_code);",
+
+	/* 7: several nodes (see vmr_store_pg.c, migration 6). Cluster mode needs PostgreSQL
+	 * (leases are timed by the database server's clock, tpaas_route is a PostgreSQL
+	 * function for Kamailio); the tables exist here too so both schemas stay one. */
+	"CREATE TABLE cluster_nodes ("
+	"  node_id TEXT PRIMARY KEY,"
+	"  sip_uri TEXT NOT NULL,"
+	"  public_url TEXT NOT NULL,"
+	"  lease_until TEXT NOT NULL,"
+	"  rooms INTEGER NOT NULL DEFAULT 0,"
+	"  participants INTEGER NOT NULL DEFAULT 0,"
+	"  load REAL NOT NULL DEFAULT 0,"
+	"  capacity REAL NOT NULL DEFAULT 1.0"
+	");"
+	"CREATE TABLE room_placement ("
+	"  room_address TEXT PRIMARY KEY,"
+	"  node_id TEXT NOT NULL,"
+	"  placed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP"
+	");"
+	"CREATE INDEX room_placement_node ON room_placement(node_id);"
+	"CREATE TABLE sip_registrations ("
+	"  username TEXT NOT NULL,"
+	"  contact TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  node_id TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (username, contact)"
+	");"
+	"CREATE INDEX sip_registrations_expires ON sip_registrations(expires_at);",
 };
 
 static int map_error(sqlite3 *db, int rc)

@@ -44,6 +44,8 @@ int mcu_layout_fit(const mcu_rect *cell, int src_w, int src_h, mcu_rect *out)
 
 unsigned mcu_layout_slots(mcu_layout_kind kind)
 {
+	if (kind == MCU_LAYOUT_PRESENTATION)
+		return MCU_LAYOUT_STRIP_TILES;
 	switch (kind) {
 	case MCU_LAYOUT_SPEAKER: return 1;
 	case MCU_LAYOUT_1_7: return 8;
@@ -55,7 +57,18 @@ unsigned mcu_layout_slots(mcu_layout_kind kind)
 
 bool mcu_layout_has_main(mcu_layout_kind kind)
 {
-	return kind == MCU_LAYOUT_SPEAKER || kind == MCU_LAYOUT_1_7;
+	return kind == MCU_LAYOUT_SPEAKER || kind == MCU_LAYOUT_1_7
+		|| kind == MCU_LAYOUT_PRESENTATION;
+}
+
+int mcu_layout_content_pane(int w, int h, mcu_rect *pane)
+{
+	if (!pane || w < 16 || h < 16)
+		return -EINVAL;
+	w = even_down(w);
+	h = even_down(h);
+	*pane = (mcu_rect){ 0, 0, w - even_down(w / 5), h };
+	return 0;
 }
 
 static mcu_rect grid_rect(int cols, int rows, int c, int r, int w, int h)
@@ -79,6 +92,12 @@ int mcu_layout_cells(
 	if (kind == MCU_LAYOUT_SPEAKER) {
 		if (n)
 			cells[0] = (mcu_rect){ 0, 0, w, h };
+		return 0;
+	}
+	if (kind == MCU_LAYOUT_PRESENTATION) {
+		int tw = even_down(w / 5), th = even_down(h / 5);
+		for (unsigned i = 0; i < n; i++)
+			cells[i] = (mcu_rect){ w - tw, (int)i * th, tw, th };
 		return 0;
 	}
 	if (kind == MCU_LAYOUT_1_7) {

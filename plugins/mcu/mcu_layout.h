@@ -18,12 +18,25 @@
 
 #define MCU_LAYOUT_MAX_TILES 9
 
+/* The presentation layout (mcu_content.h). Not a layout a host chooses (it has no name and
+ * mcu_room_set_layout refuses it): the room composes it while someone presents, for the
+ * participants that do not receive the content on a stream of its own. The content takes a
+ * pane on the left (4/5 of the width, the whole height, see mcu_layout_content_pane); up to
+ * MCU_LAYOUT_STRIP_TILES people, the active speaker first, stand in a strip on the right in
+ * tiles of 1/5 of the canvas (its aspect), stacked from the top. */
+#define MCU_LAYOUT_PRESENTATION ((mcu_layout_kind)100)
+#define MCU_LAYOUT_STRIP_TILES  5
+/* The content pane of the presentation layout on a w x h canvas. Returns 0 or -EINVAL. */
+int mcu_layout_content_pane(int w, int h, mcu_rect *pane);
+
 /* Largest rectangle of src_w:src_h aspect centred in cell, with even position and size. */
 int mcu_layout_fit(const mcu_rect *cell, int src_w, int src_h, mcu_rect *out);
 
-/* Tiles a layout shows at most: speaker 1, 1+7 8, 2x2 4, 3x3 9 (0 for an unknown kind). */
+/* Tiles a layout shows at most: speaker 1, 1+7 8, 2x2 4, 3x3 9, presentation 5 (0 for an
+ * unknown kind). */
 unsigned mcu_layout_slots(mcu_layout_kind kind);
-/* True when slot 0 is a main pane (speaker, 1+7) that the active speaker takes. */
+/* True when slot 0 is a main pane (speaker, 1+7) that the active speaker takes (for the
+ * presentation layout: the top of the strip). */
 bool mcu_layout_has_main(mcu_layout_kind kind);
 /* Cells of the first n slots (n is capped at the slot count) on a w x h canvas; cells needs
  * room for MCU_LAYOUT_MAX_TILES. *count gets the number written. Cells have even edges, lie

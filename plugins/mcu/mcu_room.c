@@ -11,6 +11,7 @@
  */
 #include "mcu_room_priv.h"
 #include "mcu_opus_rtp.h"
+#include "mcu_content_priv.h"
 
 #include <errno.h>
 #include <string.h>
@@ -57,6 +58,7 @@ void mcu_room_config_defaults(mcu_room_config *cfg)
 	cfg->audio_kbps = 32;
 	cfg->layout = MCU_LAYOUT_1_7;
 	cfg->manual_clock = false;
+	cfg->content_fps = 5;
 }
 
 static int clamp(int v, int lo, int hi)
@@ -78,6 +80,7 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->cfg.fps = clamp(room->cfg.fps, 1, 60);
 	room->cfg.video_kbps = clamp(room->cfg.video_kbps, 50, 20000);
 	room->cfg.audio_kbps = clamp(room->cfg.audio_kbps, 6, 510);
+	room->cfg.content_fps = clamp(room->cfg.content_fps, 5, 15);
 	if (!mcu_layout_kind_name(room->cfg.layout))
 		room->cfg.layout = MCU_LAYOUT_1_7;
 	room->layout = (gint)room->cfg.layout;
@@ -97,17 +100,23 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 			< 0)
 			goto fail;
 	room->parts = g_ptr_array_new();
-	room->picture_id = (uint16_t)(g_random_int() & 0x7fff);
+	for (int i = 0; i < MCU_PICS; i++)
+		room->pic[i].picture_id = (uint16_t)(g_random_int() & 0x7fff);
+	room->content = mcu_content_new(room);
 	room->start_us = mcu_room_now(room);
 	room->stats_since_us = room->start_us;
 	room->next_audio_us = room->start_us + MCU_AUDIO_TICK_US;
 	room->next_video_us = room->start_us + G_USEC_PER_SEC / room->cfg.fps;
-	for (int c = 0; c < MCU_VIDEO_CODECS; c++)
-		room->last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
+	for (int i = 0; i < MCU_PICS; i++)
+		for (int c = 0; c < MCU_VIDEO_CODECS; c++)
+			room->pic[i].last_kf_us[c] = room->start_us - MCU_KEYFRAME_INTERVAL_US;
+	mcu_tiers_room_init(room);
 	if (mcu_vp8_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps, room->cfg.video_kbps,
-		    &room->venc)
+		    &room->pic[MCU_PIC_PEOPLE].venc)
 			< 0
-		|| mcu_image_alloc(&room->canvas, room->cfg.width, room->cfg.height) < 0)
+		|| mcu_image_alloc(
+			   &room->pic[MCU_PIC_PEOPLE].canvas, room->cfg.width, room->cfg.height)
+			< 0)
 		goto fail;
 	if (room->cfg.manual_clock)
 		return room;
@@ -116,6 +125,9 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 		goto fail;
 	room->video_thread = g_thread_try_new("mcu-video", mcu_room_video_thread, room, NULL);
 	if (!room->video_thread)
+		goto fail;
+	room->content_thread = g_thread_try_new("mcu-content", mcu_content_thread, room, NULL);
+	if (!room->content_thread)
 		goto fail;
 	return room;
 fail:
@@ -151,15 +163,21 @@ void mcu_room_unref(mcu_room *room)
 		g_thread_join(room->audio_thread);
 	if (room->video_thread)
 		g_thread_join(room->video_thread);
+	if (room->content_thread)
+		g_thread_join(room->content_thread);
 	for (guint i = 0; i < room->parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(room->parts, i);
 		participant_detach(p);
 		mcu_participant_unref(p);
 	}
 	g_ptr_array_free(room->parts, TRUE);
-	mcu_vp8_enc_free(room->venc);
-	mcu_h264_enc_free(room->henc);
-	mcu_image_release(&room->canvas);
+	for (int i = 0; i < MCU_PICS; i++) {
+		mcu_vp8_enc_free(room->pic[i].venc);
+		mcu_h264_enc_free(room->pic[i].henc);
+		mcu_image_release(&room->pic[i].canvas);
+	}
+	mcu_tiers_room_clear(room);
+	mcu_content_unref(room->content);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
 		mcu_aenc_free(room->shared_enc[c]);
 	g_mutex_clear(&room->advance_lock);
@@ -281,6 +299,7 @@ static void participant_free(mcu_participant *p)
 	mcu_image_release(&p->frame);
 	mcu_image_release(&p->spare);
 	mcu_simulcast_free(p->sim);
+	mcu_content_part_free(p->content);
 	g_rec_mutex_clear(&p->lock);
 	g_mutex_clear(&p->audio_lock);
 	g_mutex_clear(&p->vin_lock);
@@ -336,6 +355,7 @@ mcu_participant *mcu_room_join(
 	p->v_ssrc = g_random_int();
 	p->v_seq = (uint16_t)g_random_int();
 	p->v_ts_offset = g_random_int();
+	p->content = mcu_content_part_new();
 	int rc = mcu_adec_new(p->acodec, &p->adec);
 	if (rc == 0)
 		rc = mcu_aenc_new(p->acodec, room->cfg.audio_kbps * 1000, &p->aenc);
@@ -357,8 +377,8 @@ mcu_participant *mcu_room_join(
 	g_ptr_array_add(room->parts, mcu_participant_ref(p));
 	g_mutex_unlock(&room->lock);
 	if (p->vcodec < MCU_VIDEO_CODECS)
-		g_atomic_int_set(
-			&room->kf_force[p->vcodec], 1); /* a new receiver starts with a key frame */
+		g_atomic_int_set(&room->pic[MCU_PIC_PEOPLE].kf_force[p->vcodec],
+			1); /* a new receiver starts with a key frame */
 	return p;
 }
 
@@ -374,6 +394,8 @@ void mcu_room_leave(mcu_room *room, mcu_participant *p)
 	g_atomic_int_compare_and_exchange(&room->spotlight_id, (gint)p->id, 0);
 	/* Waits for a callback in progress on another thread, then blocks new ones. */
 	participant_detach(p);
+	/* A presenter leaving stops presenting (after detach: it cannot present again). */
+	mcu_content_participant_left(room, p);
 	/* The same for an event naming p (they check p->left under ev_lock). */
 	g_rec_mutex_lock(&room->ev_lock);
 	g_rec_mutex_unlock(&room->ev_lock);
@@ -462,7 +484,7 @@ void mcu_participant_keyframe_request(mcu_participant *p)
 	/* p->lock keeps the room alive: its destruction detaches us under this lock. */
 	g_rec_mutex_lock(&p->lock);
 	if (p->room && p->vcodec < MCU_VIDEO_CODECS)
-		g_atomic_int_set(&p->room->kf_requested[p->vcodec], 1);
+		mcu_tiers_keyframe_request(p->room, p); /* its picture's, at its own tier */
 	g_rec_mutex_unlock(&p->lock);
 }
 
@@ -486,6 +508,9 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out)
 	LOAD(talking);
 	LOAD(audio_level_dbov);
 	LOAD(audio_frames_silent);
+	LOAD(video_tier);
+	LOAD(video_width);
+	LOAD(video_height);
 #undef LOAD
 }
 
@@ -594,4 +619,5 @@ void mcu_room_reset_stats(mcu_room *room)
 	memset(&room->video_lat, 0, sizeof(room->video_lat));
 	memset(&room->video_late, 0, sizeof(room->video_late));
 	g_mutex_unlock(&room->stats_lock);
+	mcu_content_reset_stats(room->content);
 }

@@ -20,8 +20,9 @@
  * No Janus headers here: both plugins link this library and unit tests link it directly.
  *
  * Threads: mcu_room_* and mcu_participant_* may be called from any thread. The room runs
- * two threads of its own: an audio mixer ticking every 20 ms and a video composer ticking at
- * the room's frame rate; video work never delays the audio tick. Both ask for a higher
+ * threads of its own: an audio mixer ticking every 20 ms and a video composer ticking at
+ * the room's frame rate (and a content encoder at the content frame rate, mcu_content.h);
+ * video work never delays the audio tick. Both ask for a higher
  * scheduling priority (nice -10 and -5) when the process may have it (CAP_SYS_NICE) and
  * run at the normal one otherwise. The io callbacks of a
  * participant are called from those threads (and from the caller's thread for
@@ -88,6 +89,8 @@ typedef struct mcu_room_config {
 	 * is a clock that only mcu_room_advance() moves, so a run is the same on any machine.
 	 * For tests, benchmarks and simulation; the plugins leave it false. */
 	bool manual_clock;
+	/* Frame rate of the room's content stream (mcu_content.h), 5..15, default 5. */
+	int content_fps;
 } mcu_room_config;
 
 /* Fills cfg with the defaults above. */
@@ -96,11 +99,15 @@ void mcu_room_config_defaults(mcu_room_config *cfg);
 typedef struct mcu_participant_io {
 	void *opaque;
 	/* One outgoing plain RTP packet (header + payload, no SRTP) for this participant.
-	 * is_video: 0 audio (its audio codec), 1 video (its video codec). Must not block for
+	 * is_video: 0 audio (its audio codec), 1 video (its video codec), MCU_STREAM_CONTENT
+	 * (2, mcu_content.h) the room's content on its content stream. Must not block for
 	 * long. */
 	void (*send_rtp)(void *opaque, int is_video, const uint8_t *pkt, size_t len);
 	/* The MCU needs a keyframe from this participant's video sender (send a PLI). */
 	void (*request_keyframe)(void *opaque);
+	/* The MCU needs a keyframe from this participant's content sender (send a PLI / INFO
+	 * picture_fast_update on the content stream, mcu_content.h). NULL allowed. */
+	void (*request_content_keyframe)(void *opaque);
 } mcu_participant_io;
 
 /* Returns a new room (new reference) with its threads running, or NULL on error.
@@ -175,6 +182,9 @@ typedef struct mcu_room_events {
 	void (*talking)(void *opaque, void *participant_opaque, int is_talking);
 	/* The new active speaker's io.opaque, NULL when there is none (e.g. the speaker left). */
 	void (*speaker_changed)(void *opaque, void *participant_opaque);
+	/* The room's presenter changed (mcu_content.h): its io.opaque, NULL when nobody
+	 * presents any more. */
+	void (*content_changed)(void *opaque, void *presenter_participant_opaque);
 } mcu_room_events;
 
 /* Sets (copies) the room's event callbacks; NULL clears them. After return, the previous
@@ -201,6 +211,9 @@ typedef struct mcu_participant_stats {
 	uint64_t talking;             /* 1 while talking (as the events say), else 0 */
 	uint64_t audio_frames_silent; /* frames the sender marked silent (RFC 6464): not decoded */
 	uint64_t audio_level_dbov;    /* last frame's level, 0..127 (127 silent) */
+	/* The bandwidth tier it receives (mcu_tiers.h: 0 high, 1 medium, 2 low) and that
+	 * tier's picture size; 0 before the first composed frame. */
+	uint64_t video_tier, video_width, video_height;
 } mcu_participant_stats;
 void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out);
 
@@ -230,6 +243,9 @@ typedef struct mcu_room_stats {
 	 * is the room's load in cores. */
 	uint64_t input_cpu_us;
 	uint64_t uptime_us;
+	/* Encodes per bandwidth tier (mcu_tiers.h: high, medium, low), all codecs: a tier is
+	 * encoded once per codec per frame while it has receivers. */
+	uint64_t video_encodes_tier[3];
 } mcu_room_stats;
 void mcu_room_get_stats(mcu_room *room, mcu_room_stats *out);
 void mcu_room_reset_stats(mcu_room *room);

@@ -17,6 +17,7 @@
  * queue under p->audio_lock and calls send_rtp under p->lock (see mcu_room_priv.h).
  */
 #include "mcu_room_priv.h"
+#include "mcu_content_priv.h"
 #include "mcu_opus_rtp.h"
 
 #include <string.h>
@@ -233,6 +234,7 @@ void mcu_room_audio_tick(mcu_room *room)
 		else
 			mcu_room_emit_speaker(room, ev[i].p);
 	}
+	mcu_content_emit_changed(room); /* content_changed, when the presenter changed */
 
 	gint64 cpu = mcu_thread_cpu_us() - cpu0;
 	g_mutex_lock(&room->stats_lock);

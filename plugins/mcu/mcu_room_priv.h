@@ -61,6 +61,32 @@ typedef struct mcu_hist {
 void mcu_hist_add(mcu_hist *h, gint64 us);
 double mcu_hist_percentile_ms(const mcu_hist *h, double pct);
 
+/* One composed picture of the room and its encoders (mcu_room_video.c). The room has two:
+ * MCU_PIC_PEOPLE (the room's layout) and MCU_PIC_PRESENTATION (mcu_content.h: composed only
+ * while someone presents and a participant without a content stream receives video). */
+enum {
+	MCU_PIC_PEOPLE = 0,
+	MCU_PIC_PRESENTATION,
+	MCU_PICS
+};
+typedef struct mcu_room_pic {
+	/* Per video codec (mcu_video_codec_id), atomic: */
+	gint kf_force[MCU_VIDEO_CODECS];     /* a receiver joined, key frame now */
+	gint kf_requested[MCU_VIDEO_CODECS]; /* a receiver asked, key frame when allowed */
+	/* video thread */
+	mcu_vp8_enc *venc;  /* the people picture's lives with the room, the other's on demand */
+	mcu_h264_enc *henc; /* only while an H.264 receiver is present */
+	bool henc_failed;   /* libx264 missing or refused: do not retry every tick */
+	mcu_image canvas;
+	uint16_t picture_id;
+	gint64 last_kf_us[MCU_VIDEO_CODECS];
+} mcu_room_pic;
+
+#include "mcu_tiers_priv.h" /* uses mcu_room_pic */
+
+struct mcu_content_part; /* mcu_content_priv.h */
+struct mcu_content;
+
 struct mcu_participant {
 	gint refcount;
 	uint32_t id; /* unique in the room, non-zero */
@@ -126,8 +152,13 @@ struct mcu_participant {
 	uint16_t v_seq;
 	uint32_t v_ts_offset;
 	bool v_started; /* got a key frame already */
+	gint v_pic;     /* atomic, written by the video thread: the MCU_PIC_* it receives */
+
+	struct mcu_content_part *content; /* content sender/receiver state (mcu_content.c) */
 
 	gint cues; /* atomic: hears the join/leave chime (mcu_banner.h) */
+
+	mcu_part_tiers tiers; /* bandwidth tier (mcu_tiers.c) */
 
 	/* Simulcast inputs (mcu_simulcast.c): the cell the participant is drawn in (w << 16 | h,
 	 * written by the composer, atomic; 0 never shown) and the layers' state (atomic pointer,
@@ -153,6 +184,7 @@ struct mcu_room {
 	GCond frame_cond;
 	bool stop;
 	GThread *audio_thread, *video_thread;
+	GThread *content_thread; /* mcu_content.c: the content stream's encodes */
 
 	/* Manual clock (cfg.manual_clock): no threads; mcu_room_now() reads clock_us (atomic),
 	 * which mcu_room_advance() moves under advance_lock, running the ticks due. */
@@ -163,22 +195,14 @@ struct mcu_room {
 	GRecMutex ev_lock;
 	mcu_room_events ev;
 
-	/* Per video codec (mcu_video_codec_id), atomic: */
-	gint kf_force[MCU_VIDEO_CODECS];     /* a receiver joined, key frame now */
-	gint kf_requested[MCU_VIDEO_CODECS]; /* a receiver asked, key frame when allowed */
-
 	/* audio thread */
 	mcu_aenc *shared_enc[MCU_AUDIO_CODECS];
 	mcu_speaker_sel speaker;
 
+	mcu_room_pic pic[MCU_PICS];
+	struct mcu_content *content; /* the presenter and the content stream (mcu_content.c) */
 	/* video thread */
-	mcu_vp8_enc *venc;
-	mcu_h264_enc *henc; /* only while an H.264 receiver is present */
-	bool henc_failed;   /* libx264 missing or refused: do not retry every tick */
-	mcu_image canvas;
-	uint16_t picture_id;
 	gint64 start_us;
-	gint64 last_kf_us[MCU_VIDEO_CODECS];
 
 	GMutex stats_lock;
 	mcu_room_stats st;     /* counters only; percentiles come from the histograms */
@@ -193,6 +217,8 @@ struct mcu_room {
 	/* audio thread: the chime playing */
 	int cue_dir;
 	int cue_pos; /* samples played */
+
+	mcu_room_tiers tiers; /* video thread: the lower tiers' encodes (mcu_tiers.c) */
 };
 
 /* The room's time in µs: the monotonic clock, or the manual clock (cfg.manual_clock). */

@@ -2,8 +2,8 @@
  * mcu_room_video.c - the room's video: the incoming path of each participant (RTP → frame
  * assembler → VP8 or H.264 decoder → latest picture, asking the sender for a key frame
  * after loss) and the composer thread (the room's layout filled with the latest pictures,
- * names and placeholders → one encode per tick and per video codec that has receivers: VP8
- * and/or H.264 → packetized once (H.264: once per packetization mode in use), then sent to
+ * names and placeholders → one encode per tick and per picture, bandwidth tier (mcu_tiers.h)
+ * and video codec that has receivers: VP8 and/or H.264 → packetized once (H.264: once per packetization mode in use), then sent to
  * every receiver of that codec with its own SSRC, sequence numbers, payload type and
  * timestamp offset). Key frames are forced and rate-limited per codec, so an H.264
  * endpoint's FIR does not make the VP8 receivers pay for a key frame.
@@ -35,6 +35,7 @@
 #include "mcu_room_priv.h"
 #include "mcu_font.h"
 #include "mcu_layout.h"
+#include "mcu_content_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -384,13 +385,17 @@ static void draw_placeholder(mcu_image *canvas, const mcu_rect *cell, const char
 	mcu_font_draw(canvas, &r, MAX(x, r.x), y, scale, name, BAND_LUMA);
 }
 
-/* Draws the layout. For each shown participant whose picture is new since the last
- * compose, *arrival[i] gets its arrival time (0 otherwise). */
-static void video_compose(
-	mcu_room *room, mcu_layout_kind kind, mcu_participant **shown, unsigned n, gint64 *arrival)
+/* Draws the layout into pic's canvas. For each shown participant whose picture is new since
+ * the last compose, *arrival[i] gets its arrival time (0 otherwise). set_want: this picture
+ * decides the size the input path stores pictures at (the first one composed in a tick). */
+static void video_compose(mcu_room *room, mcu_room_pic *pic, mcu_layout_kind kind,
+	mcu_participant **shown, unsigned n, gint64 *arrival, bool set_want)
 {
 	gint64 now = mcu_room_now(room);
-	mcu_image_fill_black(&room->canvas);
+	mcu_image *canvas = &pic->canvas;
+	mcu_image_fill_black(canvas);
+	if (kind == MCU_LAYOUT_PRESENTATION)
+		mcu_content_draw(room->content, canvas); /* the content pane */
 	mcu_rect cells[MCU_LAYOUT_MAX_TILES];
 	unsigned count = 0;
 	if (mcu_layout_cells(kind, n, room->cfg.width, room->cfg.height, cells, &count) < 0)
@@ -403,32 +408,35 @@ static void video_compose(
 		bool live = now - MCU_ATOMIC_LOAD64(&p->vlast_pkt_us) < VIDEO_STALE_US;
 		g_mutex_lock(&p->frame_lock);
 		if (p->has_frame && live && mcu_layout_fit(&cells[i], p->src_w, p->src_h, &r) == 0
-			&& mcu_image_draw_scaled(&room->canvas, &r, &p->frame) == 0) {
+			&& mcu_image_draw_scaled(canvas, &r, &p->frame) == 0) {
 			drawn = true;
 			if (p->shown_seq != p->frame_seq)
 				arrival[i] = p->frame_arrival_us;
 			p->shown_seq = p->frame_seq;
 		}
 		g_mutex_unlock(&p->frame_lock);
-		g_atomic_int_set(&p->v_want, drawn ? (r.w << 16) | r.h : -1);
-		g_atomic_int_set(&p->v_tile, (cells[i].w << 16) | cells[i].h); /* simulcast */
+		if (set_want) {
+			g_atomic_int_set(&p->v_want, drawn ? (r.w << 16) | r.h : -1);
+			g_atomic_int_set(
+				&p->v_tile, (cells[i].w << 16) | cells[i].h); /* simulcast */
+		}
 		if (drawn)
-			draw_name(&room->canvas, &r, p->display);
+			draw_name(canvas, &r, p->display);
 		else
-			draw_placeholder(&room->canvas, &cells[i], p->display);
+			draw_placeholder(canvas, &cells[i], p->display);
 	}
-	mcu_banner_draw(room, &room->canvas); /* "María joined", over the tiles */
+	mcu_banner_draw(room, canvas); /* "María joined", over the tiles */
 }
 
-static bool video_want_keyframe(mcu_room *room, mcu_video_codec_id c, gint64 now)
+static bool video_want_keyframe(mcu_room_pic *pic, mcu_video_codec_id c, gint64 now)
 {
-	if (g_atomic_int_compare_and_exchange(&room->kf_force[c], 1, 0)) {
-		g_atomic_int_set(&room->kf_requested[c], 0);
+	if (g_atomic_int_compare_and_exchange(&pic->kf_force[c], 1, 0)) {
+		g_atomic_int_set(&pic->kf_requested[c], 0);
 		return true;
 	}
 	/* Receivers' requests are served at most once per interval, never dropped. */
-	if (now - room->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US
-		&& g_atomic_int_compare_and_exchange(&room->kf_requested[c], 1, 0))
+	if (now - pic->last_kf_us[c] >= MCU_KEYFRAME_INTERVAL_US
+		&& g_atomic_int_compare_and_exchange(&pic->kf_requested[c], 1, 0))
 		return true;
 	return false;
 }
@@ -478,79 +486,88 @@ static void video_send(mcu_participant *p, const video_pkts *v, bool keyframe, u
 	g_rec_mutex_unlock(&p->lock);
 }
 
-static void video_send_group(GPtrArray *parts, mcu_video_codec_id c, int h264_mode,
-	const video_pkts *v, bool keyframe, uint32_t ts90)
+/* Sends to the receivers of one picture at one bandwidth tier. */
+static void video_send_group(GPtrArray *parts, const mcu_tier_target *tg, mcu_video_codec_id c,
+	int h264_mode, const video_pkts *v, bool keyframe, uint32_t ts90)
 {
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (p->vcodec == c && (c != MCU_VIDEO_H264 || p->h264_mode == h264_mode))
+		if (p->vcodec == c && (c != MCU_VIDEO_H264 || p->h264_mode == h264_mode)
+			&& g_atomic_int_get(&p->v_pic) == tg->pic && mcu_tiers_of(p) == tg->tier)
 			video_send(p, v, keyframe, ts90);
 	}
 }
 
-/* VP8 group: one encode, one packetization. Returns whether a picture went out. */
-static bool video_out_vp8(
-	mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90, gint64 *encode_us)
+/* VP8 group of one picture and tier: one encode, one packetization. Returns whether a
+ * picture went out. */
+static bool video_out_vp8(mcu_room *room, const mcu_tier_target *tg, GPtrArray *parts, gint64 now,
+	uint32_t ts90, gint64 *encode_us)
 {
-	bool force = video_want_keyframe(room, MCU_VIDEO_VP8, now);
+	mcu_room_pic *pic = tg->enc;
+	if (!pic->venc
+		&& mcu_vp8_enc_new(tg->width, tg->height, room->cfg.fps, tg->kbps, &pic->venc) < 0)
+		return false; /* its receivers get no picture, the others are not hurt */
+	bool force = video_want_keyframe(pic, MCU_VIDEO_VP8, now);
 	const uint8_t *data;
 	size_t len;
 	bool key;
 	gint64 t0 = g_get_monotonic_time();
-	int rc = mcu_vp8_enc_encode(room->venc, &room->canvas, force, &data, &len, &key);
+	int rc = mcu_vp8_enc_encode(pic->venc, &pic->canvas, force, &data, &len, &key);
 	*encode_us += g_get_monotonic_time() - t0;
 	if (rc < 0 || len == 0)
 		return false;
 	if (key)
-		room->last_kf_us[MCU_VIDEO_VP8] = now;
-	room->picture_id = (room->picture_id + 1) & 0x7fff;
+		pic->last_kf_us[MCU_VIDEO_VP8] = now;
+	pic->picture_id = (pic->picture_id + 1) & 0x7fff;
 	video_pkts v = { 0 };
 	bool ok = video_pkts_alloc(&v, mcu_vp8_packet_count(len, MCU_VIDEO_MAX_PAYLOAD));
 	for (size_t i = 0; ok && i < v.count; i++) {
 		bool marker;
-		ok = mcu_vp8_packetize(data, len, room->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
+		ok = mcu_vp8_packetize(data, len, pic->picture_id, MCU_VIDEO_MAX_PAYLOAD, i,
 			     v.buf + i * VIDEO_PKT_STRIDE + MCU_RTP_HEADER_LEN,
 			     MCU_VIDEO_MAX_PAYLOAD, &v.lens[i], &marker)
 			== 0;
 	}
 	if (ok)
-		video_send_group(parts, MCU_VIDEO_VP8, 0, &v, key, ts90);
+		video_send_group(parts, tg, MCU_VIDEO_VP8, 0, &v, key, ts90);
 	video_pkts_clear(&v);
 	return ok;
 }
 
-/* H.264 group: one encode (the encoder lives while H.264 receivers do), one packetization
- * per packetization mode in use. Returns whether a picture went out. */
-static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_t ts90,
-	gint64 *encode_us, bool *is_key)
+/* H.264 group of one picture and tier: one encode (the encoder lives while its receivers
+ * do), one packetization per packetization mode in use. Returns whether a picture went
+ * out. */
+static bool video_out_h264(mcu_room *room, const mcu_tier_target *tg, GPtrArray *parts, gint64 now,
+	uint32_t ts90, gint64 *encode_us, bool *is_key)
 {
+	mcu_room_pic *pic = tg->enc;
 	*is_key = false;
-	if (!room->henc) {
-		if (room->henc_failed)
+	if (!pic->henc) {
+		if (pic->henc_failed)
 			return false;
-		if (mcu_h264_enc_new(room->cfg.width, room->cfg.height, room->cfg.fps,
-			    room->cfg.video_kbps, &room->henc)
+		if (mcu_h264_enc_new(tg->width, tg->height, room->cfg.fps, tg->kbps, &pic->henc)
 			< 0) {
-			room->henc_failed = true; /* no libx264: H.264 receivers get no video */
+			pic->henc_failed = true; /* no libx264: H.264 receivers get no video */
 			return false;
 		}
 	}
-	bool force = video_want_keyframe(room, MCU_VIDEO_H264, now);
+	bool force = video_want_keyframe(pic, MCU_VIDEO_H264, now);
 	const uint8_t *data;
 	size_t len;
 	bool key;
 	gint64 t0 = g_get_monotonic_time();
-	int rc = mcu_h264_enc_encode(room->henc, &room->canvas, force, &data, &len, &key);
+	int rc = mcu_h264_enc_encode(pic->henc, &pic->canvas, force, &data, &len, &key);
 	*encode_us += g_get_monotonic_time() - t0;
 	if (rc < 0 || len == 0)
 		return false;
 	if (key)
-		room->last_kf_us[MCU_VIDEO_H264] = now;
+		pic->last_kf_us[MCU_VIDEO_H264] = now;
 	*is_key = key;
 	bool mode_used[2] = { false, false };
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (p->vcodec == MCU_VIDEO_H264)
+		if (p->vcodec == MCU_VIDEO_H264 && g_atomic_int_get(&p->v_pic) == tg->pic
+			&& mcu_tiers_of(p) == tg->tier)
 			mode_used[p->h264_mode] = true;
 	}
 	bool sent = false;
@@ -568,7 +585,7 @@ static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_
 				   v.buf + MCU_RTP_HEADER_LEN, VIDEO_PKT_STRIDE, count, v.lens,
 				   &v.count)
 				== 0) {
-			video_send_group(parts, MCU_VIDEO_H264, mode, &v, key, ts90);
+			video_send_group(parts, tg, MCU_VIDEO_H264, mode, &v, key, ts90);
 			sent = true;
 		}
 		video_pkts_clear(&v);
@@ -576,45 +593,105 @@ static bool video_out_h264(mcu_room *room, GPtrArray *parts, gint64 now, uint32_
 	return sent;
 }
 
+/* Which picture each participant receives: the people picture, or the presentation picture
+ * while someone presents and it has no content stream of its own (mcu_content.h). A
+ * participant moving to the other picture waits for that picture's key frame at its tier,
+ * forced now. Sets any[picture] for the pictures that have receivers (their canvas
+ * allocated); the encoders are kept and freed by mcu_tiers_prepare. */
+static void video_assign_pics(mcu_room *room, GPtrArray *parts, bool any[MCU_PICS])
+{
+	bool presenting = mcu_content_presenting(room->content);
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		mcu_video_codec_id c = p->vcodec;
+		if (c >= MCU_VIDEO_CODECS)
+			continue; /* audio-only participants receive no picture */
+		int pi = presenting && !mcu_content_receives(p->content) ? MCU_PIC_PRESENTATION
+									 : MCU_PIC_PEOPLE;
+		if (g_atomic_int_get(&p->v_pic) != pi) {
+			g_atomic_int_set(&p->v_pic, pi);
+			p->v_started = false;
+			mcu_tiers_force_key(room, pi, mcu_tiers_of(p), c);
+		}
+		any[pi] = true;
+	}
+	for (int pi = 0; pi < MCU_PICS; pi++) {
+		mcu_room_pic *pic = &room->pic[pi];
+		if (pi != MCU_PIC_PEOPLE && any[pi] && !pic->canvas.buf
+			&& mcu_image_alloc(&pic->canvas, room->cfg.width, room->cfg.height) < 0)
+			any[pi] = false;
+	}
+}
+
 void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
-	bool group[MCU_VIDEO_CODECS] = { false };
-	for (guint i = 0; i < parts->len; i++) {
-		mcu_video_codec_id c = ((mcu_participant *)g_ptr_array_index(parts, i))->vcodec;
-		if (c < MCU_VIDEO_CODECS)
-			group[c] = true; /* audio-only participants receive no picture */
-	}
-	if (!group[MCU_VIDEO_H264] && room->henc) {
-		/* The last H.264 receiver left: free the encoder (a new one starts with an IDR). */
-		mcu_h264_enc_free(room->henc);
-		room->henc = NULL;
-	}
-	if (parts->len == 0 || (!group[MCU_VIDEO_VP8] && !group[MCU_VIDEO_H264])) {
-		/* Nobody to send a picture to: no compose, no encode. */
+	if (room->cfg.manual_clock)
+		mcu_content_video_tick(room, parts); /* else on the room's content thread */
+	bool any[MCU_PICS] = { false };
+	video_assign_pics(room, parts, any);
+	bool none = true;
+	for (int pi = 0; pi < MCU_PICS; pi++)
+		none = none && !any[pi];
+	if (none) {
+		/* Nobody to send a picture to: no compose, no encode; the encoders freed. */
+		mcu_tiers_prepare(room, parts, any, mcu_room_now(room));
 		mcu_room_parts_free(parts);
 		return;
 	}
-	mcu_layout_kind kind = mcu_room_layout(room);
-	mcu_participant *shown[MCU_LAYOUT_MAX_TILES];
-	gint64 arrival[MCU_LAYOUT_MAX_TILES];
-	unsigned n = video_pick_shown(room, parts, kind, shown);
-	video_mark_hidden(parts, shown, n, scheduled_us);
+	mcu_layout_kind kinds[MCU_PICS] = { mcu_room_layout(room), MCU_LAYOUT_PRESENTATION };
+	mcu_participant *shown[MCU_PICS][MCU_LAYOUT_MAX_TILES],
+		*all[MCU_PICS * MCU_LAYOUT_MAX_TILES];
+	gint64 arrival[MCU_PICS][MCU_LAYOUT_MAX_TILES] = { { 0 } };
+	unsigned n[MCU_PICS] = { 0 }, n_all = 0;
+	for (int pi = 0; pi < MCU_PICS; pi++) {
+		if (any[pi])
+			n[pi] = video_pick_shown(room, parts, kinds[pi], shown[pi]);
+		for (unsigned k = 0; k < n[pi]; k++)
+			all[n_all++] = shown[pi][k];
+	}
+	video_mark_hidden(parts, all, n_all, scheduled_us);
 	gint64 t_wait = mcu_room_now(room);
-	video_wait_late(room, shown, n, scheduled_us + VIDEO_MAX_WAIT_US);
+	video_wait_late(room, all, n_all, scheduled_us + VIDEO_MAX_WAIT_US);
 	gint64 t_compose = mcu_room_now(room);
 	gint64 wall0 = g_get_monotonic_time();
-	video_compose(room, kind, shown, n, arrival);
+	bool first = true;
+	for (int pi = 0; pi < MCU_PICS; pi++) {
+		if (!any[pi])
+			continue;
+		video_compose(
+			room, &room->pic[pi], kinds[pi], shown[pi], n[pi], arrival[pi], first);
+		first = false;
+	}
 	gint64 compose_us = g_get_monotonic_time() - wall0;
 	gint64 now = mcu_room_now(room);
 	/* 90 kHz media clock from the monotonic clock, the same for both codecs. */
 	uint32_t ts90 = (uint32_t)((now - room->start_us) * 9 / 100);
 	gint64 vp8_us = 0, h264_us = 0;
-	bool out_vp8 = group[MCU_VIDEO_VP8] && video_out_vp8(room, parts, now, ts90, &vp8_us);
-	bool h264_key = false;
-	bool out_h264 = group[MCU_VIDEO_H264]
-		&& video_out_h264(room, parts, now, ts90, &h264_us, &h264_key);
+	bool out_vp8 = false, out_h264 = false, h264_key = false;
+	uint64_t tier_encodes[MCU_VIDEO_TIERS] = { 0 };
+	/* One encode per picture, bandwidth tier and codec with receivers (mcu_tiers.h). */
+	unsigned used = mcu_tiers_prepare(room, parts, any, now);
+	for (int pi = 0; pi < MCU_PICS; pi++) {
+		for (int t = 0; t < MCU_VIDEO_TIERS; t++) {
+			mcu_tier_target tg;
+			mcu_tiers_target(room, pi, t, &tg);
+			bool key = false;
+			if ((used & MCU_TIER_BIT(pi, MCU_VIDEO_VP8, t))
+				&& video_out_vp8(room, &tg, parts, now, ts90, &vp8_us)) {
+				out_vp8 = true;
+				tier_encodes[t]++;
+			}
+			if ((used & MCU_TIER_BIT(pi, MCU_VIDEO_H264, t))
+				&& video_out_h264(room, &tg, parts, now, ts90, &h264_us, &key)) {
+				out_h264 = true;
+				h264_key = h264_key || key;
+				tier_encodes[t]++;
+			}
+		}
+	}
+	mcu_content_count_pictures(room->content, any[MCU_PIC_PEOPLE], any[MCU_PIC_PRESENTATION]);
 	if (!out_vp8 && !out_h264) {
 		mcu_room_parts_free(parts);
 		return;
@@ -632,10 +709,13 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 		room->st.video_keyframes_h264 += h264_key ? 1 : 0;
 	}
 	room->st.video_cpu_us += (uint64_t)(cpu > 0 ? cpu : 0);
+	for (int t = 0; t < MCU_VIDEO_TIERS; t++)
+		room->st.video_encodes_tier[t] += tier_encodes[t];
 	mcu_hist_add(&room->video_late, sent - scheduled_us);
-	for (unsigned i = 0; i < n; i++)
-		if (arrival[i])
-			mcu_hist_add(&room->video_lat, sent - arrival[i]);
+	for (int pi = 0; pi < MCU_PICS; pi++)
+		for (unsigned i = 0; i < n[pi]; i++)
+			if (arrival[pi][i])
+				mcu_hist_add(&room->video_lat, sent - arrival[pi][i]);
 	g_mutex_unlock(&room->stats_lock);
 	mcu_room_parts_free(parts);
 }

@@ -237,7 +237,8 @@ static void call_destroy(sipb_call *call)
 	g_mutex_lock(&ua->lock);
 	g_hash_table_remove(ua->calls, &call->member.id);
 	g_mutex_unlock(&ua->lock);
-	sipb_call_hosts_gone(call); /* out of vmr_hosts and the holding picture */
+	sipb_call_hosts_gone(call);  /* out of vmr_hosts and the holding picture */
+	sipb_call_content_end(call); /* the floor it held is released */
 	if (call->media != NULL)
 		sipb_media_free(call->media); /* leaves the room; no event after this returns */
 	g_free(call->media_ref);
@@ -367,7 +368,13 @@ void sipb_call_join_room(sipb_call *call)
 		sipb_call_hangup(call, "the node is at its budget");
 		return;
 	}
-	mcu_room *room = vmr_rooms_acquire(call->room_address, call->room_layout);
+	int err = 0;
+	mcu_room *room = vmr_rooms_acquire_placed(call->room_address, call->room_layout, &err);
+	if (room == NULL && err == -EREMOTE) {
+		if (sipb_call_refer_elsewhere(call) < 0)
+			sipb_call_hangup(call, "the room is on another node");
+		return;
+	}
 	if (room == NULL) {
 		sipb_call_hangup(call, "room failed to start");
 		return;
@@ -379,6 +386,7 @@ void sipb_call_join_room(sipb_call *call)
 		return;
 	}
 	call->room = room;
+	sipb_call_content_sync(call); /* its BFCP client hears who presents */
 	/* the room's pages hear `joined`; the owner hears `guest_joined` when the caller is a guest */
 	vmr_member_role role = {
 		.is_sip = 1, .is_owner = call->is_owner, .invitation_id = call->invitation_id
@@ -590,6 +598,7 @@ static char *make_answer(sipb_call *call)
 		.session_id = call->sdp_session,
 		.version = ++call->sdp_version,
 	};
+	sipb_call_content_answer(call, &local);
 	return sipb_sdp_answer(&call->sdp, &local);
 }
 
@@ -665,6 +674,7 @@ static int apply_sdp(sipb_call *call, const sip_t *sip)
 	rc = sipb_media_set_streams(call->media, &a, r.video >= 0 ? &v : NULL);
 	if (rc < 0)
 		return 488;
+	sipb_call_content_negotiated(call, sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
 	g_mutex_lock(&call->ua->lock);
 	call->sdp = r;
 	g_mutex_unlock(&call->ua->lock);
@@ -839,6 +849,7 @@ void sipb_call_incoming(
 			ua->cfg.ip, v6 ? "]" : "", ua->cfg.tls_port);
 	}
 	call->source_ip = g_strdup(source_ip);
+	call->allows_refer = sipb_call_allows_refer(sip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
 	if (sip->sip_from != NULL) {
 		char *u = url_as_string(NULL, sip->sip_from->a_url);
@@ -1081,6 +1092,7 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 			sipb_call_key(call, key);
 		break;
 	}
+	case nua_r_refer: sipb_call_refer_answered(call, status); break;
 	case nua_i_bye:
 		set_cause(call, "bye from caller");
 		set_state(call, SIPB_CALL_ENDING);

@@ -19,6 +19,7 @@
  * applied in sipb_media_plan.c; sipb_media_set_streams only takes the locks around it.
  */
 #include "sipb_media_priv.h"
+#include "sipb_media_content.h"
 #include "mcu_banner.h"
 
 #include <errno.h>
@@ -51,7 +52,10 @@ struct sipb_media {
 
 	GMutex api_lock;
 	GMutex lock;
-	sipb_stream s[2]; /* [0] audio, [1] video */
+	sipb_stream s[3]; /* [0] audio, [1] video, [2] slides (sipb_media_content.c) */
+	bool slides_receive;
+	int rtp_port_min, rtp_port_max; /* the slides line takes the room's content from us */
+	bool presenting;
 	bool streams_set, on_hold;
 	bool started;        /* media may leave (see sipb_media_start) */
 	bool trust_sdp;      /* send to the SDP address before latching */
@@ -184,9 +188,14 @@ static void send_rtcp_locked(sipb_media *m, sipb_stream *s, bool with_pli, int64
 	if (fir && s->rxstats.have
 		&& sipb_rtcp_append_fir(ssrc, s->rxstats.ssrc, ++s->fir_seq, buf, 512, &len) < 0)
 		return;
+	/* RFC 5104 §4.2.2: the TMMBR is acknowledged with the bound we now keep to */
+	if (s->tmmbn_pending
+		&& sipb_rtcp_append_tmmbn(ssrc, s->tmmbn_owner, s->tmmbn_fci, buf, 512, &len) < 0)
+		return;
+	s->tmmbn_pending = false;
 	/* our own report block: loss and jitter of what we receive */
 	vmr_media_rtcp_reports(
-		&s->rr_in, buf, len, s->clock_hz, VMR_MEDIA_IN, VMR_KIND_SIP, s == &m->s[1]);
+		&s->rr_in, buf, len, s->clock_hz, VMR_MEDIA_IN, VMR_KIND_SIP, s != &m->s[0]);
 	if (s->tx && sipb_srtp_protect(s->tx, true, buf, &len, sizeof(buf)) < 0)
 		return;
 	int fd = s->rtcp_muxed ? s->sock.rtp_fd : s->sock.rtcp_fd;
@@ -202,10 +211,21 @@ static void io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t l
 {
 	sipb_media *m = opaque;
 	g_mutex_lock(&m->lock);
-	sipb_stream *s = &m->s[is_video ? 1 : 0];
+	sipb_stream *s = &m->s[is_video == SIPB_MEDIA_SLIDES ? 2 : is_video ? 1 : 0];
 	/* (a prompt playing in the room takes the room's audio's place) */
 	if (s->enabled && !m->on_hold && (is_video || m->prompt == NULL))
 		send_rtp_locked(m, s, pkt, len);
+	g_mutex_unlock(&m->lock);
+}
+
+/* The room wants a key frame of our slides (we present): a PLI on the slides line. */
+static void io_request_content_keyframe(void *opaque)
+{
+	sipb_media *m = opaque;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[2];
+	if (s->enabled && s->rxstats.have)
+		send_rtcp_locked(m, s, true, g_get_monotonic_time());
 	g_mutex_unlock(&m->lock);
 }
 
@@ -218,7 +238,7 @@ static void io_request_keyframe(void *opaque)
 		send_rtcp_locked(m, s, true, g_get_monotonic_time());
 	/* No RTCP feedback negotiated: many room systems only act on SIP INFO (RFC 5168).
 	 * The signalling sends it; the loop thread tells it (events never come from here). */
-	bool info = s->enabled && s->rtcp_fb == 0 && m->started;
+	bool info = s->enabled && !(s->rtcp_fb & SIPB_RTCP_FB_KEYFRAME) && m->started;
 	g_mutex_unlock(&m->lock);
 	if (info) {
 		g_atomic_int_set(&m->fast_update_due, 1);
@@ -280,7 +300,7 @@ static void handle_rtcp(
 	sipb_media *m, int idx, uint8_t *buf, size_t len, const sipb_addr *from, bool on_rtp_port)
 {
 	sipb_rtcp_info info;
-	mcu_participant *p = NULL;
+	mcu_participant *p = NULL, *bw_p = NULL;
 	g_mutex_lock(&m->lock);
 	sipb_stream *s = &m->s[idx];
 	src_verdict sv = rtcp_source(s, from, on_rtp_port);
@@ -294,7 +314,7 @@ static void handle_rtcp(
 	STAT_INC(m, rtcp_in);
 	/* the peer's report block: loss and jitter of what it receives from us */
 	vmr_media_rtcp_reports(
-		&s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx == 1);
+		&s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx != 0);
 	if (sv == SRC_LEARN)
 		s->src_rtcp = *from;
 	s->rtcp_muxed = on_rtp_port;
@@ -302,14 +322,32 @@ static void handle_rtcp(
 		s->rxstats.lsr = info.sr_ntp_mid;
 		s->rxstats.lsr_at_us = g_get_monotonic_time();
 	}
-	if (info.keyframe_request && idx == 1 && m->part)
+	if (info.keyframe_request && idx >= 1 && m->part)
 		p = mcu_participant_ref(m->part);
-	if (info.nacks && idx == 1)
+	if (info.has_tmmbr && idx == 1) {
+		/* The peer's maximum bitrate for our video: its bandwidth tier (mcu_tiers.h),
+		 * acknowledged with a TMMBN at once. */
+		if (m->part)
+			bw_p = mcu_participant_ref(m->part);
+		s->tmmbn_pending = true;
+		s->tmmbn_owner = info.tmmbr_sender;
+		s->tmmbn_fci = info.tmmbr_fci;
+		send_rtcp_locked(m, s, false, g_get_monotonic_time());
+	}
+	if (info.nacks && idx >= 1)
 		retransmit_locked(m, s, &info);
 	g_mutex_unlock(&m->lock);
 	if (p) {
-		mcu_participant_keyframe_request(p);
+		if (idx == 2)
+			sipb_media_content_keyframe_request(p);
+		else
+			mcu_participant_keyframe_request(p);
 		mcu_participant_unref(p);
+	}
+	if (bw_p) {
+		mcu_participant_set_bandwidth(
+			bw_p, (int)MIN(MAX(info.tmmbr_bps / 1000, 1), (uint64_t)G_MAXINT));
+		mcu_participant_unref(bw_p);
 	}
 }
 
@@ -358,7 +396,10 @@ static void handle_rtp(sipb_media *m, int idx, uint8_t *buf, size_t len, const s
 	m->timeout_fired = false;
 	g_mutex_unlock(&m->lock);
 	if (p) {
-		mcu_participant_incoming_rtp(p, idx, buf, len, level);
+		if (idx == 2)
+			sipb_media_content_incoming_rtp(p, buf, len);
+		else
+			mcu_participant_incoming_rtp(p, idx, buf, len, level);
 		mcu_participant_unref(p);
 	}
 	for (int i = 0; i < ndigits; i++) {
@@ -438,7 +479,7 @@ static bool timers_tick(sipb_media *m, int64_t now)
 {
 	bool timed_out = false;
 	g_mutex_lock(&m->lock);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		sipb_stream *s = &m->s[i];
 		if (!s->enabled || now < s->next_rtcp_us)
 			continue;
@@ -460,17 +501,19 @@ static bool timers_tick(sipb_media *m, int64_t now)
 static gpointer loop_thread(gpointer data)
 {
 	sipb_media *m = data;
-	struct pollfd fds[5];
-	int nfds = 0;
-	for (int i = 0; i < 2; i++) {
-		fds[nfds++] = (struct pollfd){ .fd = m->s[i].sock.rtp_fd, .events = POLLIN };
-		fds[nfds++] = (struct pollfd){ .fd = m->s[i].sock.rtcp_fd, .events = POLLIN };
-	}
-	fds[nfds++] = (struct pollfd){ .fd = m->wake_fd, .events = POLLIN };
+	struct pollfd fds[7];
+	int nfds = 7;
 	while (!g_atomic_int_get(&m->stop)) {
 		int64_t now = g_get_monotonic_time();
 		int timeout_ms = TICK_MS;
 		g_mutex_lock(&m->lock);
+		/* the slides socket opens later (sipb_media_slides_port): -1 fds are skipped */
+		for (int i = 0; i < 3; i++) {
+			fds[2 * i] = (struct pollfd){ .fd = m->s[i].sock.rtp_fd, .events = POLLIN };
+			fds[2 * i + 1] = (struct pollfd){ .fd = m->s[i].sock.rtcp_fd,
+				.events = POLLIN };
+		}
+		fds[6] = (struct pollfd){ .fd = m->wake_fd, .events = POLLIN };
 		if (m->prompt) {
 			int64_t d = m->prompt_next_us - now;
 			int ms = d <= 0 ? 0 : (int)((d + 999) / 1000);
@@ -483,12 +526,12 @@ static gpointer loop_thread(gpointer data)
 		int r = poll(fds, (nfds_t)nfds, timeout_ms);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (fds[4].revents & POLLIN) {
+		if (fds[6].revents & POLLIN) {
 			uint64_t v;
 			ssize_t rr = read(m->wake_fd, &v, sizeof(v));
 			(void)rr;
 		}
-		for (int i = 0; i < 4 && !g_atomic_int_get(&m->stop); i++)
+		for (int i = 0; i < 6 && !g_atomic_int_get(&m->stop); i++)
 			if (fds[i].revents & (POLLIN | POLLERR))
 				drain(m, i / 2, fds[i].fd, i % 2 == 1);
 		if (g_atomic_int_get(&m->free_in_loop))
@@ -550,10 +593,12 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 	g_mutex_init(&m->api_lock);
 	g_mutex_init(&m->lock);
 	m->wake_fd = -1;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		m->s[i].sock.rtp_fd = m->s[i].sock.rtcp_fd = -1;
 		m->s[i].local_ssrc = g_random_int();
 	}
+	m->rtp_port_min = cfg->rtp_port_min;
+	m->rtp_port_max = cfg->rtp_port_max;
 	m->prompt_seq = (uint16_t)g_random_int();
 	m->prompt_ts = g_random_int();
 	int r = 0;
@@ -597,7 +642,7 @@ static void leave_room(sipb_media *m)
 static void destroy(sipb_media *m)
 {
 	leave_room(m);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		sipb_stream *s = &m->s[i];
 		sipb_rtp_socket_close(&s->sock);
 		sipb_srtp_free(s->tx);
@@ -637,7 +682,7 @@ void sipb_media_free(sipb_media *m)
 
 int sipb_media_local_port(sipb_media *m, int is_video)
 {
-	return m ? m->s[is_video ? 1 : 0].sock.port : 0;
+	return m ? m->s[is_video == SIPB_MEDIA_SLIDES ? 2 : is_video ? 1 : 0].sock.port : 0;
 }
 
 const char *sipb_media_local_crypto(sipb_media *m, int is_video)
@@ -645,7 +690,7 @@ const char *sipb_media_local_crypto(sipb_media *m, int is_video)
 	if (!m)
 		return NULL;
 	g_mutex_lock(&m->lock);
-	const char *c = m->s[is_video ? 1 : 0].local_crypto;
+	const char *c = m->s[is_video == SIPB_MEDIA_SLIDES ? 2 : is_video ? 1 : 0].local_crypto;
 	g_mutex_unlock(&m->lock);
 	return c;
 }
@@ -675,6 +720,7 @@ int sipb_media_crypto_check(const char *remote_crypto)
 }
 
 static int join_locked_api(sipb_media *m, mcu_room *room);
+static void content_joined(sipb_media *m, mcu_participant *p);
 
 int sipb_media_set_streams(
 	sipb_media *m, const sipb_media_stream *audio, const sipb_media_stream *video)
@@ -752,6 +798,7 @@ void sipb_media_stop_prompt(sipb_media *m)
 /* api_lock held. */
 static int join_locked_api(sipb_media *m, mcu_room *room)
 {
+	mcu_video_limits limits = { 0 };
 	mcu_participant_opts opts;
 	mcu_participant_opts_defaults(&opts);
 	g_mutex_lock(&m->lock);
@@ -769,6 +816,7 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 		opts.video_codec = m->s[1].vcodec;
 		opts.h264_packetization_mode = m->s[1].vcodec == MCU_VIDEO_H264 ? m->s[1].h264_mode
 										: 1;
+		limits = m->s[1].limits;
 	} else {
 		opts.video_codec =
 			MCU_VIDEO_NONE; /* an audio-only phone: no picture to encode for it */
@@ -782,10 +830,13 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 		.send_rtp = io_send_rtp,
 		.request_keyframe = io_request_keyframe,
 	};
+	sipb_media_content_io(&io, io_request_content_keyframe);
 	mcu_participant *p = mcu_room_join(room, &opts, &io);
 	if (!p)
 		return -ENOMEM;
+	content_joined(m, p);
 	mcu_participant_set_cues(p, true); /* no participant list here: chimes say who comes */
+	mcu_participant_set_video_limits(p, &limits); /* its bandwidth tier (mcu_tiers.h) */
 	g_mutex_lock(&m->lock);
 	m->part = p;
 	m->room = mcu_room_ref(room);
@@ -839,7 +890,7 @@ int sipb_media_start(sipb_media *m, const char *peer_ip)
 		if (peer_ip)
 			m->peer_host = host;
 		int64_t now = g_get_monotonic_time();
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < 3; i++)
 			if (m->s[i].src_rtp.len == 0)
 				m->s[i].learn_until_us = now + SIPB_MEDIA_LEARN_US;
 		/* the media timeout counts from the ACK */
@@ -927,4 +978,96 @@ void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out)
 		mcu_participant_get_stats(p, out);
 		mcu_participant_unref(p);
 	}
+}
+
+/* --- the slides line (content sharing, issue #13; the MCU side in sipb_media_content.c) --- */
+
+int sipb_media_slides_port(sipb_media *m)
+{
+	if (!m)
+		return 0;
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[2];
+	int r = 0;
+	if (s->sock.rtp_fd < 0)
+		r = sipb_rtp_socket_open(&s->sock, m->local_ip, m->rtp_port_min, m->rtp_port_max);
+	int port = r == 0 ? s->sock.port : 0;
+	g_mutex_unlock(&m->lock);
+	wake(m); /* the loop polls the new socket */
+	return port;
+}
+
+/* After a join (api_lock held, `lock` not): the room's content to the slides line, and our
+ * presentation again after a rejoin. */
+static void content_joined(sipb_media *m, mcu_participant *p)
+{
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[2];
+	bool on = s->enabled && s->sock.rtp_fd >= 0;
+	bool recv = on && m->slides_receive, present = on && m->presenting;
+	mcu_video_codec_id codec = s->vcodec;
+	uint8_t pt = (uint8_t)s->pt;
+	int mode = s->h264_mode;
+	g_mutex_unlock(&m->lock);
+	if (recv)
+		sipb_media_content_receive(p, codec, pt, mode);
+	if (present)
+		sipb_media_content_present(p, codec, pt, true);
+}
+
+int sipb_media_set_slides(sipb_media *m, const sipb_media_stream *slides, int receive)
+{
+	if (!m)
+		return -EINVAL;
+	sipb_media_plan pl;
+	int r = sipb_media_plan_stream(slides, true, m->s[2].sock.family, &pl);
+	if (r < 0)
+		return r;
+	if (pl.enabled && m->s[2].sock.rtp_fd < 0)
+		return -ENOTCONN; /* sipb_media_slides_port first */
+	g_mutex_lock(&m->api_lock);
+	bool rejoin = false;
+	g_mutex_lock(&m->lock);
+	bool was_recv = m->s[2].enabled && m->slides_receive;
+	r = sipb_media_plan_apply(&m->s[2], slides, &pl, &rejoin);
+	m->slides_receive = receive != 0;
+	bool recv = m->s[2].enabled && m->slides_receive;
+	mcu_participant *p = m->part ? mcu_participant_ref(m->part) : NULL;
+	mcu_video_codec_id codec = m->s[2].vcodec;
+	uint8_t pt = (uint8_t)m->s[2].pt;
+	int mode = m->s[2].h264_mode;
+	if (!m->s[2].enabled)
+		m->presenting = false;
+	g_mutex_unlock(&m->lock);
+	if (p && (rejoin || recv != was_recv))
+		sipb_media_content_receive(p, recv ? codec : MCU_VIDEO_NONE, pt, mode);
+	if (p)
+		mcu_participant_unref(p);
+	g_mutex_unlock(&m->api_lock);
+	wake(m);
+	return r;
+}
+
+int sipb_media_present(sipb_media *m, int on)
+{
+	if (!m)
+		return -EINVAL;
+	g_mutex_lock(&m->api_lock);
+	g_mutex_lock(&m->lock);
+	sipb_stream *s = &m->s[2];
+	int r = 0;
+	if (on && !s->enabled)
+		r = -ENOTCONN; /* no slides line: nothing to present */
+	else
+		m->presenting = on != 0;
+	mcu_participant *p = m->part && r == 0 ? mcu_participant_ref(m->part) : NULL;
+	mcu_video_codec_id codec = s->vcodec;
+	uint8_t pt = (uint8_t)s->pt;
+	g_mutex_unlock(&m->lock);
+	if (p) {
+		r = sipb_media_content_present(p, codec, pt, on != 0);
+		mcu_participant_unref(p);
+	}
+	g_mutex_unlock(&m->api_lock);
+	return r;
 }

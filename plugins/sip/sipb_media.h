@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include "mcu_room.h"
+#include "mcu_tiers.h"
 
 typedef struct sipb_media sipb_media;
 
@@ -69,11 +70,19 @@ typedef struct sipb_media_stream {
 	 * With none, a key frame is asked for with both a PLI and a SIP INFO
 	 * picture_fast_update (sipb_media_events.fast_update). */
 	int rtcp_fb;
+	/* video: what the peer's SDP allows it to receive (b=AS/TIAS, H.264 level, max-fs,
+	 * imageattr): caps its bandwidth tier (mcu_tiers.h). */
+	mcu_video_limits video_limits;
 } sipb_media_stream;
 
 #define SIPB_RTCP_FB_NACK 1 /* "nack": retransmissions (generic NACK, RFC 4585 §6.2.1) */
 #define SIPB_RTCP_FB_PLI  2 /* "nack pli" */
 #define SIPB_RTCP_FB_FIR  4 /* "ccm fir" (RFC 5104) */
+
+/* "ccm tmmbr" (RFC 5104): its bandwidth tier follows its TMMBR */
+#define SIPB_RTCP_FB_TMMBR 8
+/* The key-frame feedback (without it: SIP INFO picture_fast_update) */
+#define SIPB_RTCP_FB_KEYFRAME (SIPB_RTCP_FB_NACK | SIPB_RTCP_FB_PLI | SIPB_RTCP_FB_FIR)
 
 int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, sipb_media **out);
 void sipb_media_free(sipb_media *m);
@@ -136,5 +145,20 @@ void sipb_media_keyframe_request(sipb_media *m);
 /* The caller's figures in the room (mcu_participant_stats: frames decoded and lost, key
  * frames asked for); zeros outside a room. */
 void sipb_media_room_stats(sipb_media *m, mcu_participant_stats *out);
+
+/* --- content sharing (issue #13): the slides video line (a=content:slides) --- */
+
+/* io_send_rtp's stream number of the slides line (MCU_STREAM_CONTENT) and the is_video
+ * value sipb_media_local_port / _local_crypto take for it. */
+#define SIPB_MEDIA_SLIDES 2
+/* Our RTP port of the slides line, its sockets opened on first use; 0 when none could be. */
+int sipb_media_slides_port(sipb_media *m);
+/* The slides line as negotiated (NULL or disabled: none); receive: the line takes the
+ * room's content (the peer said sendrecv or recvonly). Call sipb_media_slides_port first.
+ * 0, or -EINVAL / -ENOTSUP like sipb_media_set_streams. */
+int sipb_media_set_slides(sipb_media *m, const sipb_media_stream *slides, int receive);
+/* The caller presents (on 1: what arrives on the slides line becomes the room's content)
+ * or stops. Kept across a rejoin. -ENOTCONN without a slides line. */
+int sipb_media_present(sipb_media *m, int on);
 
 #endif

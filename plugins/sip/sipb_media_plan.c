@@ -101,6 +101,7 @@ int sipb_media_plan_apply(
 	s->vcodec = pl->vcodec;
 	s->h264_mode = st->h264_packetization_mode;
 	s->rtcp_fb = st->rtcp_fb;
+	s->limits = st->video_limits;
 	if ((s->rtcp_fb & SIPB_RTCP_FB_NACK) && s->hist == NULL)
 		s->hist = g_new0(struct sipb_media_history, 1);
 	else if (!(s->rtcp_fb & SIPB_RTCP_FB_NACK))

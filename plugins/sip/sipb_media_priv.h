@@ -49,6 +49,11 @@ typedef struct sipb_stream {
 	uint32_t dtmf_ssrc; /* of the telephone-events dtmf is tracking */
 	int rtcp_fb;        /* video: SIPB_RTCP_FB_* negotiated */
 	uint8_t fir_seq;    /* RFC 5104 §4.3.1.1: one more per new FIR */
+
+	/* video: the SDP's limits, for the bandwidth tier; a TMMBR to acknowledge (TMMBN) */
+	mcu_video_limits limits;
+	bool tmmbn_pending;
+	uint32_t tmmbn_owner, tmmbn_fci;
 	/* video with "nack" negotiated: the last SIPB_MEDIA_HISTORY packets as they went out
 	 * (after SRTP), by RTP sequence number, for retransmission (each at most once, so a
 	 * forged NACK stream cannot make us send more than twice the picture); NULL otherwise. */

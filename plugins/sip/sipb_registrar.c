@@ -4,6 +4,8 @@
 #include "sipb_registrar.h"
 #include "sipb_digest.h"
 #include "vmr_auth.h"
+#include "vmr_cluster.h"
+#include "vmr_log.h"
 #include "vmr_ratelimit.h"
 
 #include <errno.h>
@@ -219,6 +221,12 @@ int sipb_registrar_bind(sipb_registrar *reg, const char *username, const char *c
 		g_ptr_array_add(list, b);
 	}
 	g_mutex_unlock(&reg->lock);
+	/* Several nodes: the binding goes to the shared store too, so any node can dial it. */
+	if (rc >= 0 && vmr_cluster_enabled()
+		&& vmr_cluster_bind(username, contact_uri, source, expires ? now_s + expires : 0)
+			< 0)
+		vmr_log(VMR_LOG_WARN, "[sipbridge] registration of %s not shared with the cluster",
+			username);
 	return rc;
 }
 
@@ -242,6 +250,8 @@ void sipb_registrar_unbind_all(sipb_registrar *reg, const char *username)
 	g_mutex_lock(&reg->lock);
 	g_hash_table_remove(reg->bindings, username);
 	g_mutex_unlock(&reg->lock);
+	if (vmr_cluster_enabled())
+		vmr_cluster_unbind_all(username);
 }
 
 char *sipb_registrar_contact_header(sipb_registrar *reg, const char *username, int64_t now_s)
@@ -270,6 +280,18 @@ GPtrArray *sipb_registrar_contacts(sipb_registrar *reg, const char *username, in
 	for (guint i = 0; list != NULL && i < list->len; i++)
 		g_ptr_array_add(out, g_strdup(((binding *)list->pdata[i])->contact));
 	g_mutex_unlock(&reg->lock);
+	/* Several nodes: also the contacts registered through the other nodes. */
+	GPtrArray *shared = vmr_cluster_enabled() ? vmr_cluster_bindings(username, now_s) : NULL;
+	for (guint i = 0; shared != NULL && i < shared->len; i++) {
+		const char *contact = ((vmr_sip_binding *)shared->pdata[i])->contact;
+		gboolean seen = FALSE;
+		for (guint j = 0; j < out->len && !seen; j++)
+			seen = strcmp(out->pdata[j], contact) == 0;
+		if (!seen && out->len < SIPB_REG_MAX_CONTACTS)
+			g_ptr_array_add(out, g_strdup(contact));
+	}
+	if (shared != NULL)
+		g_ptr_array_unref(shared);
 	return out;
 }
 

@@ -4,7 +4,11 @@
  * SIP domain; the SIP password is the service-generated one, never the web password), wrong
  * credentials rate-limited per source address and per user name, and the binding table (several contacts per
  * account, each with its own expiry; Expires: 0 or "*" removes). Bindings live in memory
- * (devices re-register; a restart loses them until they do).
+ * (devices re-register; a restart loses them until they do). With several nodes
+ * (vmr_cluster.h on) every binding is also written to the shared store's sip_registrations,
+ * and sipb_registrar_contacts adds the contacts registered through other nodes: the node
+ * where a room runs dials an owner's device straight at its registered contact (which the
+ * REGISTER check keeps at the registering address, or was vouched for by a trusted proxy).
  *
  * No SIP stack here: sipb_ua.c hands over the parsed parts of the request.
  *

@@ -17,6 +17,10 @@
 #define PSFB_PLI   1
 #define PSFB_FIR   4
 
+/* RFC 5104 §4.2 */
+#define RTPFB_TMMBR 3
+#define RTPFB_TMMBN 4
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -174,6 +178,37 @@ static void parse_nacks(const uint8_t *fci, size_t n, sipb_rtcp_info *out)
 	}
 }
 
+/* The first FCI entry of a TMMBR (RFC 5104 §4.2.1.1): SSRC, then MxTBR Exp (6 bits),
+ * Mantissa (17), Measured Overhead (9). p is the packet, at least 20 bytes. */
+static void parse_tmmbr(const uint8_t *p, sipb_rtcp_info *out)
+{
+	uint32_t w = get32(p + 16);
+	unsigned exp = w >> 26, mantissa = (w >> 9) & 0x1ffff;
+	out->has_tmmbr = true;
+	out->tmmbr_sender = get32(p + 4);
+	out->tmmbr_fci = w;
+	/* 2^46 x 2^17 would overflow: anything that large is "no limit" anyway */
+	out->tmmbr_bps = exp > 40 ? UINT64_MAX : (uint64_t)mantissa << exp;
+}
+
+int sipb_rtcp_append_tmmbn(
+	uint32_t our_ssrc, uint32_t owner_ssrc, uint32_t fci, uint8_t *buf, size_t cap, size_t *len)
+{
+	if (*len > cap || cap - *len < 20)
+		return -ENOSPC;
+	uint8_t *p = buf + *len;
+	memset(p, 0, 20);
+	p[0] = 0x80 | RTPFB_TMMBN;
+	p[1] = RTCP_RTPFB;
+	p[3] = 4;
+	put32(p + 4, our_ssrc);
+	/* media source SSRC 0 (§4.2.2.2); the FCI: the tuple's owner and its bound */
+	put32(p + 12, owner_ssrc);
+	put32(p + 16, fci);
+	*len += 20;
+	return 0;
+}
+
 int sipb_rtcp_parse(const uint8_t *buf, size_t len, sipb_rtcp_info *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -202,6 +237,8 @@ int sipb_rtcp_parse(const uint8_t *buf, size_t len, sipb_rtcp_info *out)
 		case RTCP_RTPFB:
 			if (plen > 12 && count == RTPFB_NACK)
 				parse_nacks(p + 12, plen - 12, out);
+			if (plen >= 20 && count == RTPFB_TMMBR)
+				parse_tmmbr(p, out);
 			break;
 		case RTCP_PSFB:
 			if (plen >= 12 && (count == PSFB_PLI || count == PSFB_FIR))

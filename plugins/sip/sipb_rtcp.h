@@ -3,7 +3,8 @@
  * stream (RFC 3550 §6.4.1 and Appendix A.3/A.8), our compound RR + SDES CNAME (+ a PLI,
  * RFC 4585 §6.3.1), and the parse of the peer's compound packets for what we act on: a
  * sender report (for LSR/DLSR), picture loss / full intra requests (PLI, FIR RFC 5104)
- * and generic NACKs (RFC 4585 §6.2.1); a FIR of our own (RFC 5104 §4.3.1).
+ * generic NACKs (RFC 4585 §6.2.1) and TMMBR (RFC 5104 §4.2.1); a FIR and a TMMBN of our own
+ * (RFC 5104 §4.3.1, §4.2.2).
  *
  * Threads: pure; a sipb_rtcp_rx is used under its owner's lock.
  * Ownership: plain values; the caller's buffers.
@@ -44,6 +45,11 @@ int sipb_rtcp_build(sipb_rtcp_rx *r, uint32_t our_ssrc, const char *cname, bool 
 int sipb_rtcp_append_fir(
 	uint32_t our_ssrc, uint32_t media_ssrc, uint8_t seq, uint8_t *buf, size_t cap, size_t *len);
 
+/* Appends a TMMBN (RFC 5104 §4.2.2) naming one bounding tuple: owner_ssrc (the TMMBR's
+ * sender) and the TMMBR's FCI word. Returns 0 or -ENOSPC. */
+int sipb_rtcp_append_tmmbn(uint32_t our_ssrc, uint32_t owner_ssrc, uint32_t fci, uint8_t *buf,
+	size_t cap, size_t *len);
+
 #define SIPB_RTCP_MAX_NACKS 64
 
 typedef struct sipb_rtcp_info {
@@ -55,6 +61,12 @@ typedef struct sipb_rtcp_info {
 	bool has_sr;
 	uint32_t sr_ssrc, sr_ntp_mid;
 	unsigned packets;
+	/* TMMBR (RFC 5104 §4.2.1): the receiver's maximum bitrate for our stream (its first
+	 * FCI entry; the last TMMBR of the compound wins), the request's sender and the FCI
+	 * word as sent, to be echoed in our TMMBN. */
+	bool has_tmmbr;
+	uint32_t tmmbr_sender, tmmbr_fci;
+	uint64_t tmmbr_bps;
 } sipb_rtcp_info;
 
 /* Walks a compound packet (plain, already SRTCP-decrypted). Returns 0, or -EPROTO when

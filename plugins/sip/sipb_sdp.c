@@ -2,6 +2,8 @@
  * sipb_sdp.c - see sipb_sdp.h.
  */
 #include "sipb_sdp.h"
+#include "sipb_sdp_content.h"
+#include "sipb_sdp_limits.h"
 
 #include <errno.h>
 #include <string.h>
@@ -149,6 +151,9 @@ static int rtcp_fb_of(const sdp_attribute_t *a, int pt)
 			else if (!g_ascii_strcasecmp(w[1], "ccm") && n >= 3
 				&& !g_ascii_strcasecmp(w[2], "fir"))
 				fb |= SIPB_RTCP_FB_FIR;
+			else if (!g_ascii_strcasecmp(w[1], "ccm") && n >= 3
+				&& !g_ascii_strcasecmp(w[2], "tmmbr"))
+				fb |= SIPB_RTCP_FB_TMMBR;
 		}
 		g_strfreev(w);
 	}
@@ -206,8 +211,11 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	else
 		for (char *p = l->codec; *p; p++)
 			*p = g_ascii_toupper(*p);
-	if (is_video)
+	if (is_video) {
 		l->rtcp_fb = rtcp_fb_of(m->m_attributes, l->pt);
+		sipb_sdp_video_limits(m, l->pt, chosen->rm_fmtp,
+			!g_ascii_strcasecmp(l->codec, "H264"), &l->video_limits);
+	}
 	if (chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
 		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
 	if (is_audio) {
@@ -351,7 +359,7 @@ static char *strip_feedback_profiles(const char *sdp, size_t len, size_t *out_le
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->audio = out->video = -1;
+	out->audio = out->video = out->slides = out->bfcp = -1;
 	if (sdp == NULL || len == 0 || len > 65536)
 		return -EPROTO;
 	/* Sofia's sdp_parse can be driven to allocate gigabytes by non-ASCII bytes in an m= line
@@ -364,6 +372,8 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	}
 	if (!m_lines_are_sane(sdp, len))
 		return -EPROTO;
+	sipb_sdp_content content;
+	sipb_sdp_content_lines(sdp, len, &content);
 	unsigned avpf = 0;
 	size_t plen = 0;
 	char *plain = strip_feedback_profiles(sdp, len, &plen, &avpf);
@@ -386,8 +396,15 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 			goto done;
 		if ((avpf >> out->n) & 1) /* answered in the profile offered (RFC 5124 §5) */
 			g_strlcat(l->proto, "F", sizeof(l->proto));
-		/* One stream of each kind: further ones are rejected. */
-		if (l->accepted && !l->is_video && out->audio < 0)
+		if (l->accepted && l->is_video)
+			l->video_limits.max_kbps = sipb_sdp_text_bandwidth(sdp, len, out->n);
+		/* One stream of each kind: further ones are rejected; the slides line is picked
+		 * by its a=content, never by position. */
+		if (l->accepted && l->is_video && out->n == content.slides_mline)
+			out->slides = out->n;
+		else if (out->n == content.bfcp_mline)
+			out->bfcp = out->n;
+		else if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
 		else if (l->accepted && l->is_video && out->video < 0)
 			out->video = out->n;
@@ -397,6 +414,7 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	}
 	if (out->audio < 0)
 		rc = -ENOTSUP;
+	out->main_marked = out->video >= 0 && out->video == content.main_mline;
 done:
 	sdp_parser_free(p);
 	g_free(plain);
@@ -428,6 +446,7 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out)
 	out->h264_packetization_mode = m->h264_mode;
 	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
 	out->rtcp_fb = m->rtcp_fb;
+	out->video_limits = m->video_limits;
 }
 
 static const char *dir_answer(sipb_sdp_dir offered)
@@ -462,7 +481,15 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 	append_session(s, local);
 	for (int i = 0; i < r->n; i++) {
 		const sipb_sdp_mline *l = &r->m[i];
-		int port = !l->accepted ? 0 : l->is_video ? local->video_port : local->audio_port;
+		int slides = i == r->slides;
+		int port = !l->accepted ? 0
+			: slides        ? local->slides_port
+			: l->is_video   ? local->video_port
+					: local->audio_port;
+		if (i == r->bfcp && local->bfcp_answer != NULL) {
+			g_string_append(s, local->bfcp_answer);
+			continue;
+		}
 		if (port <= 0) {
 			g_string_append_printf(
 				s, "m=%s 0 %s %s\r\n", l->type, l->proto, l->first_fmt);
@@ -495,9 +522,18 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 			g_string_append_printf(s, "a=rtcp-fb:%d nack pli\r\n", l->pt);
 		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_FIR))
 			g_string_append_printf(s, "a=rtcp-fb:%d ccm fir\r\n", l->pt);
+		if (l->is_video && (l->rtcp_fb & SIPB_RTCP_FB_TMMBR))
+			g_string_append_printf(s, "a=rtcp-fb:%d ccm tmmbr\r\n", l->pt);
 		if (l->crypto[0])
 			append_crypto(s, l->crypto_tag,
-				l->is_video ? local->video_crypto : local->audio_crypto);
+				slides                ? local->slides_crypto
+					: l->is_video ? local->video_crypto
+						      : local->audio_crypto);
+		if (slides)
+			g_string_append_printf(
+				s, "a=content:slides\r\na=label:%u\r\n", local->slides_label);
+		else if (i == r->video && r->main_marked)
+			g_string_append(s, "a=content:main\r\n");
 		g_string_append_printf(s, "a=%s\r\n", dir_answer(l->dir));
 	}
 	return g_string_free(s, FALSE);
@@ -525,7 +561,8 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 			"profile-level-id=42e01f;packetization-mode=1\r\n"
 			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
 			"profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n",
+			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n"
+			"a=rtcp-fb:* ccm tmmbr\r\n",
 			local->video_port, local->video_crypto ? "RTP/SAVP" : "RTP/AVP");
 		if (local->video_crypto)
 			append_crypto(s, 1, local->video_crypto);

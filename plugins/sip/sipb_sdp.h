@@ -47,12 +47,19 @@ typedef struct sipb_sdp_mline {
 	int crypto_tag;
 	sipb_sdp_dir dir; /* the offerer's direction */
 	int rtcp_fb;      /* video: SIPB_RTCP_FB_* the SDP names for the chosen format (RFC 4585) */
+	mcu_video_limits video_limits; /* video: b=AS/TIAS, level, max-fs, imageattr */
 } sipb_sdp_mline;
 
 typedef struct sipb_sdp_result {
 	int n; /* m-lines, in order */
 	sipb_sdp_mline m[SIPB_SDP_MAX_MLINES];
 	int audio, video; /* index of the accepted audio / video line, -1 when none */
+	/* Content sharing (sipb_sdp_content.h): the accepted video line marked a=content:slides
+	 * (never the main `video`), and the m=application BFCP line (answered as the caller
+	 * decides: sipb_sdp_local.bfcp_answer, else port 0); -1 when none. main_marked: the
+	 * main video line said a=content:main (the answer says it too). */
+	int slides, bfcp;
+	int main_marked;
 } sipb_sdp_result;
 
 /* 0; -EPROTO when the SDP does not parse or an m= line cannot be answered as offered
@@ -68,6 +75,12 @@ typedef struct sipb_sdp_local {
 	int audio_port, video_port;              /* 0: not offered / rejected */
 	const char *audio_crypto, *video_crypto; /* our a=crypto values, NULL for plain RTP */
 	unsigned long long session_id, version;
+	/* answers only: the slides line (port 0: refused; a=label:<slides_label>) and the BFCP
+	 * line's text from bfcp_sdp_write_answer (NULL: refused with port 0) */
+	int slides_port;
+	const char *slides_crypto;
+	unsigned slides_label;
+	const char *bfcp_answer;
 } sipb_sdp_local;
 
 char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local);

@@ -303,6 +303,8 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out)
 	ua->cfg.prompt_dir = g_strdup(cfg->prompt_dir);
 	ua->cfg.trusted_proxies = g_strdup(
 		cfg->trusted_proxies && cfg->trusted_proxies[0] ? cfg->trusted_proxies : NULL);
+	ua->cfg.cluster_proxy = g_strdup(
+		cfg->cluster_proxy && cfg->cluster_proxy[0] ? cfg->cluster_proxy : NULL);
 	if (ua->cfg.media_timeout_s <= 0)
 		ua->cfg.media_timeout_s = 30;
 	if (ua->cfg.dialout_ring_s <= 0)
@@ -322,6 +324,7 @@ int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out)
 	ua->calls = g_hash_table_new(g_int64_hash, g_int64_equal);
 	ua->ctx = g_main_context_new();
 	ua->loop = g_main_loop_new(ua->ctx, FALSE);
+	sipb_call_content_start(ua);
 	ua->thread = g_thread_new("sipb-ua", ua_thread, ua);
 	g_mutex_lock(&ua->lock);
 	while (!ua->started)
@@ -363,6 +366,7 @@ void sipb_ua_stop(sipb_ua *ua)
 		g_thread_join(ua->thread);
 	}
 	/* Calls nua never reported as terminated (shutdown timed out): free what is left. */
+	sipb_call_content_stop(ua); /* BFCP clients that are left, the hub */
 	GList *calls = g_hash_table_get_values(ua->calls);
 	for (GList *l = calls; l; l = l->next) {
 		sipb_call *call = l->data;
@@ -386,6 +390,7 @@ void sipb_ua_stop(sipb_ua *ua)
 	g_free((char *)ua->cfg.media_ip);
 	g_free((char *)ua->cfg.prompt_dir);
 	g_free((char *)ua->cfg.trusted_proxies);
+	g_free((char *)ua->cfg.cluster_proxy);
 	g_free(ua);
 }
 

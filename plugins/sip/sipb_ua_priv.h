@@ -27,6 +27,7 @@ typedef struct sipb_call sipb_call;
 #include "sipb_ivr.h"
 #include "sipb_sdp.h"
 #include "sipb_media.h"
+#include "sipb_bfcp.h"
 #include "vmr_log.h"
 #include "vmr_ratelimit.h"
 #include "vmr_pinguard.h"
@@ -48,6 +49,7 @@ struct sipb_ua {
 	GCond cond;        /* start-up handshake */
 	GHashTable *calls; /* id (uint64*) -> sipb_call* */
 	int shutting_down;
+	sipb_bfcp_hub *bfcp; /* BFCP of all calls (sipb_call_bfcp.c), on the loop thread */
 };
 
 typedef enum sipb_call_state {
@@ -101,7 +103,14 @@ struct sipb_call {
 	 * first that answers takes the call, the others are cancelled. */
 	uint64_t fork_id;
 	int64_t invitation_id;  /* the invitation whose keypad code let the caller in, 0 none */
+	int allows_refer;       /* the INVITE's Allow lists REFER (sipb_call_refer.c) */
+	int referred;           /* a REFER went out: the call ends when it is answered */
 	guint invitation_timer; /* re-checks that invitation: revoked or deleted, the call ends */
+	/* content sharing (sipb_call_bfcp.c): the BFCP client of the call, our answer's BFCP
+	 * line (NULL: refused with port 0) and the slides line's port (0: refused) */
+	sipb_bfcp_client *bfcp;
+	char *bfcp_answer;
+	int slides_port;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
@@ -124,6 +133,26 @@ int sipb_call_came_over_tls(const sip_t *sip);
 void sipb_call_join_room(sipb_call *call);
 /* Is this call the room owner's own device? */
 int sipb_call_is_owner(sipb_call *call);
+/* sipb_call_refer.c: several nodes, the room runs elsewhere. */
+int sipb_call_allows_refer(const sip_t *sip);
+/* 0: REFER sent (the call ends when it is answered); -ENOTSUP: not possible. */
+int sipb_call_refer_elsewhere(sipb_call *call);
+void sipb_call_refer_answered(sipb_call *call, int status);
+
+/* sipb_call_bfcp.c: content sharing of a call (issue #13). After an offer was negotiated
+ * (r from sipb_sdp_negotiate, sdp its text): the slides line goes to the media (or is
+ * refused in r), the BFCP line gets a client of the room's floor and call->bfcp_answer.
+ * 0, or -1 when the media refused the slides line (it is then refused in r). */
+void sipb_call_content_negotiated(sipb_call *call, const char *sdp, size_t len, sipb_sdp_result *r);
+/* Fills the answer's slides and BFCP fields of local. */
+void sipb_call_content_answer(sipb_call *call, sipb_sdp_local *local);
+/* The call joined its room / the room's presenter may have changed: the floor follows. */
+void sipb_call_content_sync(sipb_call *call);
+/* The call ends (before its media is freed). */
+void sipb_call_content_end(sipb_call *call);
+/* sipb_ua.c side: the hub and the rooms' content listener (vmr_rooms). */
+void sipb_call_content_start(sipb_ua *ua);
+void sipb_call_content_stop(sipb_ua *ua);
 
 /* sipb_call_hosts.c: hosts and guests for SIP callers (vmr_hosts.h) */
 /* The PIN (if any) is right: enter, or wait in the holding picture for a host. */

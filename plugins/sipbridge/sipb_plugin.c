@@ -115,6 +115,7 @@ static void settings_read(
 	cfg->max_calls = config_int(config, g, "max_calls", 200, 1, 100000);
 	cfg->max_calls_per_source = config_int(config, g, "max_calls_per_source", 10, 1, 100000);
 	cfg->trusted_proxies = KEEP("trusted_proxies", NULL);
+	cfg->cluster_proxy = KEEP("cluster_proxy", NULL);
 #undef KEEP
 	const char *range = config_string(config, g, "rtp_port_range", NULL);
 	int lo = 0, hi = 0;

@@ -33,6 +33,8 @@
 #include "utils.h"
 
 #include "mcu_room.h"
+#include "mcu_content.h"
+#include "mcu_tiers.h"
 #include "tpaas_export.h"
 #include "vmr_admission.h"
 #include "vmr_dialout.h"
@@ -225,6 +227,10 @@ void worker_run(void (*job)(void *data), void *data, GDestroyNotify job_free)
 void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 {
 	vmr_session *s = opaque;
+	if (is_video == MCU_STREAM_CONTENT) {
+		vmr_content_io_send(s, pkt, len);
+		return;
+	}
 	if (!g_atomic_int_get(&s->media_up) || g_atomic_int_get(&s->destroyed) || len > 1500)
 		return;
 	/* relay_rtp takes a mutable buffer: hand it a private copy of the MCU's packet. */
@@ -232,7 +238,7 @@ void vmr_io_send_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
 	memcpy(buf, pkt, len);
 	janus_plugin_rtp rtp;
 	janus_plugin_rtp_reset(&rtp);
-	rtp.mindex = -1;
+	rtp.mindex = is_video ? vmr_content_video_mindex(s) : -1;
 	rtp.video = is_video ? TRUE : FALSE;
 	rtp.buffer = buf;
 	rtp.length = (uint16_t)len;
@@ -388,8 +394,9 @@ void vmr_session_leave(vmr_session *s)
 		return;
 	}
 	g_atomic_int_set(&s->media_up, 0);
-	mcu_room_leave(room, part);
+	mcu_room_leave(room, part); /* (stops its presentation: the room hears `content`) */
 	mcu_participant_unref(part);
+	vmr_content_left(s);
 	janus_refcount_decrease(&s->ref);     /* the io's reference: the MCU won't call us again */
 	vmr_hosts_leave(name, s->id);         /* no longer a host or guest there */
 	vmr_rooms_member_remove(room, s->id); /* the others hear `left` (we are out of the room) */
@@ -558,6 +565,14 @@ static int vmr_init(janus_callbacks *callback, const char *config_path)
 		return -1;
 	}
 	ensure_demo_room(&st);
+	char cfile[512];
+	g_snprintf(cfile, sizeof(cfile), "%s/%s.jcfg", config_path, VMR_PACKAGE);
+	if (vmr_cluster_glue_init(cfile, store, st.public_url) < 0) {
+		vmr_service_free(vmr_svc);
+		vmr_svc = NULL;
+		settings_clear(&st);
+		return -1;
+	}
 	vmr_ops_init(config_path);
 	sessions = g_hash_table_new(NULL, NULL);
 	vmr_rooms_set_defaults(&room_config);
@@ -565,7 +580,8 @@ static int vmr_init(janus_callbacks *callback, const char *config_path)
 		.left = room_left,
 		.talking = room_talking,
 		.speaker = room_speaker,
-		.guest_joined = vmr_guest_joined };
+		.guest_joined = vmr_guest_joined,
+		.content = vmr_content_room_changed };
 	vmr_rooms_set_listener(&listener);
 	vmr_hosts_glue_init();
 	queued_by_source = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -615,6 +631,7 @@ static void vmr_destroy(void)
 	janus_mutex_unlock(&sessions_mutex);
 	vmr_pinguard_set_lock_hook(vmr_pinguard_shared(), NULL, NULL);
 	vmr_ops_destroy();
+	vmr_cluster_glue_destroy(); /* (before the rooms stop: its placements go at once) */
 	vmr_rooms_clear();
 	vmr_service_free(vmr_svc);
 	vmr_svc = NULL;
@@ -635,6 +652,7 @@ static void vmr_create_session(janus_plugin_session *handle, int *error)
 	/* Janus does not tell plugins the client's address: failures are counted per handle and per room. */
 	s->client.source = g_strdup_printf("handle:%" SCNu64, s->id);
 	janus_mutex_init(&s->mutex);
+	vmr_content_state_init(&s->content);
 	janus_refcount_init(&s->ref, vmr_session_free);
 	handle->plugin_handle = s;
 	janus_mutex_lock(&sessions_mutex);
@@ -827,7 +845,11 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
 	janus_mutex_lock(&s->mutex);
-	if (s->part && packet->video && s->sim.layers > 0) {
+	if (s->part && packet->video
+		&& vmr_content_incoming_rtp(
+			s, packet->mindex, (const uint8_t *)packet->buffer, packet->length)) {
+		/* (the content stream: vmr_plugin_content.c) */
+	} else if (s->part && packet->video && s->sim.layers > 0) {
 		int layer = vmr_simulcast_layer(&s->sim, packet->buffer, packet->length);
 		if (layer >= 0)
 			mcu_participant_incoming_rtp_layer(
@@ -845,18 +867,22 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 
 static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *packet)
 {
-	if (packet == NULL || packet->buffer == NULL || !packet->video)
+	if (packet == NULL || packet->buffer == NULL)
 		return;
 	vmr_session *s = handle ? (vmr_session *)handle->plugin_handle : NULL;
 	if (s == NULL || g_atomic_int_get(&s->destroyed))
 		return;
-	if (janus_rtcp_has_pli(packet->buffer, packet->length)
-		|| janus_rtcp_has_fir(packet->buffer, packet->length)) {
-		janus_mutex_lock(&s->mutex);
-		if (s->part)
-			mcu_participant_keyframe_request(s->part);
-		janus_mutex_unlock(&s->mutex);
-	}
+	/* The browser's receive estimate (REMB, negotiated by Janus's answer as goog-remb)
+	 * picks its bandwidth tier (mcu_tiers.h); it may come in either stream's RTCP. */
+	uint32_t remb = janus_rtcp_get_remb(packet->buffer, packet->length);
+	janus_mutex_lock(&s->mutex);
+	if (s->part && remb > 0)
+		mcu_participant_set_bandwidth(s->part, (int)(remb / 1000));
+	if (s->part && !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)
+		&& (janus_rtcp_has_pli(packet->buffer, packet->length)
+			|| janus_rtcp_has_fir(packet->buffer, packet->length)))
+		mcu_participant_keyframe_request(s->part);
+	janus_mutex_unlock(&s->mutex);
 }
 
 static void vmr_hangup_media(janus_plugin_session *handle)

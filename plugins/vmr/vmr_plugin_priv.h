@@ -28,6 +28,7 @@
 #include "vmr_pinguard.h"
 #include "vmr_service.h"
 #include "vmr_media_quality.h"
+#include "vmr_plugin_content.h"
 
 typedef struct vmr_session {
 	vmr_member member; /* first: the MCU's io.opaque is this session (see vmr_rooms.h) */
@@ -38,13 +39,14 @@ typedef struct vmr_session {
 	mcu_participant *part;
 	char *room_name; /* the room's address while in it */
 	char *display;
-	int64_t room_id;         /* store id of the room while in it */
-	int64_t invitation_id;   /* the invitation used to join, 0 when none */
-	const char *kind;        /* "browser" or "app" (vmr_ops_kind), set at join */
-	vmr_rx_state rx_in[2];   /* loss and jitter of what we receive, audio/video (mutex) */
-	vmr_simulcast sim;       /* the offer's simulcast video layers (mutex) */
-	vmr_simulcast sim_offer; /* the same, read at join: worker thread only */
-	vmr_client client;       /* login state; used by the worker thread only */
+	int64_t room_id;           /* store id of the room while in it */
+	int64_t invitation_id;     /* the invitation used to join, 0 when none */
+	const char *kind;          /* "browser" or "app" (vmr_ops_kind), set at join */
+	vmr_rx_state rx_in[2];     /* loss and jitter of what we receive, audio/video (mutex) */
+	vmr_content_state content; /* the content stream (vmr_plugin_content.h), atomics */
+	vmr_simulcast sim;         /* the offer's simulcast video layers (mutex) */
+	vmr_simulcast sim_offer;   /* the same, read at join: worker thread only */
+	vmr_client client;         /* login state; used by the worker thread only */
 	/* A join held by vmr_hosts (waiting for a host or knocking): worker thread only; its
 	 * room's address also in waiting_room (under mutex) for vmr_destroy_session. */
 	struct vmr_pending_join *pending;
@@ -117,6 +119,19 @@ void vmr_pending_join_free(struct vmr_pending_join *p);
 void vmr_guest_joined(void *opaque, const char *address, uint64_t id, const char *display,
 	int is_sip, int64_t invitation_id);
 void vmr_handle_request(vmr_message *msg);
+/* Several nodes (vmr_plugin_cluster.c). */
+int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char *public_url);
+void vmr_cluster_glue_destroy(void);
+void vmr_cluster_handle_locate(vmr_message *msg, const vmr_request *req);
+/* Adds the `url` and `node` where `address` runs to a 435 error event. */
+void vmr_cluster_add_url(json_t *event, const char *address);
+/* TRUE after answering 435 when the room runs on another live node. */
+gboolean vmr_cluster_refuse_join(vmr_message *msg, const char *address);
+/* Answers the JSEP offer of a request from a participant in a room (a renegotiation: a
+ * content stream added or removed, an ICE restart): 0 with *answer (new JSEP, to send with
+ * the reply) and the content stream updated (vmr_content_negotiated), or -1 after replying
+ * the error. */
+int vmr_answer_jsep(vmr_message *msg, json_t **answer);
 void vmr_mail_result(
 	void *opaque, int64_t owner_id, int64_t invitation_id, int result, const char *error);
 /* vmr_pinguard lock hook: logs and tells the room's owner (event "pin_locked"). */

@@ -19,11 +19,15 @@
 #include "vmr_plugin_priv.h"
 #include "vmr_store.h"
 
-/* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive,
- * everything else rejected. Returns the answer SDP text (g_free) or NULL with *reason. */
+/* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive, a
+ * content stream (vmr_plugin_content.h) when offered, everything else rejected. Returns the
+ * answer SDP text (g_free) or NULL with *reason; *content says what the content stream is;
+ * sc: the camera's simulcast layers (vmr_simulcast.h). */
 static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
-	const vmr_simulcast *sc, int *code, const char **reason)
+	const vmr_simulcast *sc, vmr_content_sdp *content, int *code, const char **reason)
 {
+	memset(content, 0, sizeof(*content));
+	content->mindex = content->video_mindex = -1;
 	char error[256] = "";
 	janus_sdp *offer = janus_sdp_parse(offer_sdp, error, sizeof(error));
 	if (offer == NULL) {
@@ -34,9 +38,12 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
 	}
 	janus_sdp *answer = janus_sdp_generate_answer(offer);
 	gboolean have_audio = FALSE, have_video = FALSE;
+	int content_index = vmr_content_pick_mline(offer);
 	for (GList *l = offer->m_lines; l; l = l->next) {
 		janus_sdp_mline *m = l->data;
-		if (m->type == JANUS_SDP_AUDIO && !have_audio
+		if (m->index == content_index) {
+			vmr_content_answer_mline(offer, answer, m, content);
+		} else if (m->type == JANUS_SDP_AUDIO && !have_audio
 			&& janus_sdp_get_codec_pt(offer, m->index, "opus") > 0) {
 			have_audio = TRUE;
 			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
@@ -48,6 +55,7 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
 		} else if (m->type == JANUS_SDP_VIDEO && !have_video
 			&& janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
 			have_video = TRUE;
+			content->video_mindex = m->index;
 			/* Simulcast (vmr_simulcast.h): the rid and mid extensions tell the layers apart. */
 			if (sc->layers > 0)
 				janus_sdp_generate_answer_mline(offer, answer, m,
@@ -351,15 +359,18 @@ static int join_authorize(
 static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *display, int audio_pt,
 	int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason)
 {
-	*mroom = vmr_rooms_acquire(grant->room.address, grant->room.layout);
+	int err = 0;
+	*mroom = vmr_rooms_acquire_placed(grant->room.address, grant->room.layout, &err);
 	if (*mroom == NULL) {
-		*reason = "cannot start the room's MCU";
-		return VMR_ERROR_INTERNAL;
+		*reason = err == -EREMOTE ? "room is on another node"
+					  : "cannot start the room's MCU";
+		return err == -EREMOTE ? VMR_ERROR_ELSEWHERE : VMR_ERROR_INTERNAL;
 	}
 	janus_refcount_increase(&s->ref); /* the io's reference */
-	mcu_participant_io io = {
-		.opaque = s, .send_rtp = vmr_io_send_rtp, .request_keyframe = io_request_keyframe
-	};
+	mcu_participant_io io = { .opaque = s,
+		.send_rtp = vmr_io_send_rtp,
+		.request_keyframe = io_request_keyframe,
+		.request_content_keyframe = vmr_content_io_request_keyframe };
 	mcu_participant_opts opts;
 	mcu_participant_opts_defaults(&opts);
 	opts.display = display;
@@ -447,6 +458,7 @@ static void join_announce(vmr_session *s, const char *transaction, const vmr_joi
 	uint64_t speaker = vmr_rooms_speaker(address);
 	json_object_set_new(
 		event, "speaker", speaker ? json_integer((json_int_t)speaker) : json_null());
+	json_object_set_new(event, "content", vmr_content_presenter_json(address));
 	json_t *ice = turn_servers(s);
 	if (ice != NULL)
 		json_object_set_new(event, "ice_servers", ice);
@@ -503,7 +515,8 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 	mcu_room *mroom = NULL;
 	mcu_participant *part = NULL;
 	vmr_simulcast sc = s->sim_offer;
-	char *answer = answer_offer(offer, &audio_pt, &video_pt, &sc, &code, &reason);
+	vmr_content_sdp content;
+	char *answer = answer_offer(offer, &audio_pt, &video_pt, &sc, &content, &code, &reason);
 	if (answer != NULL)
 		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
 	if (code == VMR_OK && sc.layers > 0) {
@@ -516,6 +529,8 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 	janus_mutex_unlock(&s->mutex);
 	if (code != VMR_OK) {
 		json_t *event = vmr_error_json(code, reason);
+		if (code == VMR_ERROR_ELSEWHERE)
+			vmr_cluster_add_url(event, grant->room.address);
 		vmr_gateway->push_event(s->handle, &vmr_plugin, transaction, event, NULL);
 		json_decref(event);
 		vmr_gateway->close_pc(s->handle);
@@ -530,6 +545,7 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 			.end_after_host_min = grant->room.end_after_host_min };
 		vmr_hosts_joined(grant->room.address, &who, &settings, mroom, part, &ops);
 		vmr_ops_joined(s, grant->room.address);
+		vmr_content_negotiated(s, &content);
 		join_announce(s, transaction, grant, display, mroom, answer, audio_pt, video_pt);
 	}
 	g_free(answer);
@@ -547,6 +563,10 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	s->kind = vmr_ops_kind(vmr_request_string(req, "client"));
 	if (join_authorize(msg, req, &grant, &sdp) < 0)
 		return;
+	if (vmr_cluster_refuse_join(msg, grant.room.address)) {
+		vmr_join_grant_clear(&grant);
+		return;
+	}
 	/* Admission control: the rooms already running keep their quality. */
 	int retry_after_s = 0;
 	if (vmr_admission_check(grant.room.address, &retry_after_s) < 0) {
@@ -757,14 +777,33 @@ static void handle_configure(vmr_message *msg, const vmr_request *req)
 		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "configure needs a JSEP offer");
 		return;
 	}
+	json_t *jsep = NULL;
+	if (vmr_answer_jsep(msg, &jsep) < 0)
+		return;
+	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
+	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+	json_decref(event);
+	json_decref(jsep);
+}
+
+int vmr_answer_jsep(vmr_message *msg, json_t **answer_jsep)
+{
+	vmr_session *s = msg->session;
+	const char *type = msg->jsep ? json_string_value(json_object_get(msg->jsep, "type")) : NULL;
+	const char *sdp = msg->jsep ? json_string_value(json_object_get(msg->jsep, "sdp")) : NULL;
+	if (type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
+		reply_error(msg, VMR_ERROR_MISSING_ELEMENT, "the JSEP must be an offer");
+		return -1;
+	}
 	int audio_pt = 0, video_pt = 0, code = 0;
 	const char *reason = NULL;
 	vmr_simulcast sc;
 	vmr_simulcast_from_jsep(&sc, msg->jsep);
-	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &sc, &code, &reason);
+	vmr_content_sdp content;
+	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &sc, &content, &code, &reason);
 	if (answer == NULL) {
 		reply_error(msg, code, reason);
-		return;
+		return -1;
 	}
 	janus_mutex_lock(&s->mutex);
 	/* The same layers again (an ICE restart): keep the SSRCs learnt, the browser no longer
@@ -772,14 +811,14 @@ static void handle_configure(vmr_message *msg, const vmr_request *req)
 	if (sc.layers != s->sim.layers || memcmp(sc.rid, s->sim.rid, sizeof(sc.rid)) != 0)
 		s->sim = sc;
 	janus_mutex_unlock(&s->mutex);
-	json_t *event = json_pack("{ssss}", "vmr", "event", "result", "ok");
-	json_t *jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
-	vmr_gateway->push_event(s->handle, &vmr_plugin, msg->transaction, event, jsep);
+	vmr_content_negotiated(s, &content);
+	*answer_jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	JANUS_LOG(LOG_INFO,
-		"[vmr] participant %" SCNu64 " renegotiated (ICE restart or new offer)\n", s->id);
-	json_decref(event);
-	json_decref(jsep);
+		"[vmr] participant %" SCNu64 " renegotiated (content m-line %d: %s%s)\n", s->id,
+		content.mindex, content.client_sends ? "sends " : "",
+		content.client_receives ? "receives" : "");
 	g_free(answer);
+	return 0;
 }
 
 static void handle_keyframe(vmr_message *msg, const vmr_request *req)
@@ -837,6 +876,7 @@ static const struct {
 	{ VMR_REQ_CONFIGURE, handle_configure },
 	{ VMR_REQ_KEYFRAME, handle_keyframe },
 	{ VMR_REQ_TURN_CREDENTIALS, handle_turn_credentials },
+	{ VMR_REQ_LOCATE, vmr_cluster_handle_locate },
 };
 
 /* Failures count per client address when we know it (else per handle). */
@@ -871,6 +911,8 @@ void vmr_handle_request(vmr_message *msg)
 		}
 	}
 	if (vmr_hosts_handle_request(msg, &req))
+		return;
+	if (vmr_content_handle_request(msg, &req))
 		return;
 	handle_service(msg, &req);
 }

@@ -32,7 +32,24 @@
  * senders' threads (the room's input_cpu_us) in cores: what simulcast saves;
  * input_us_per_decode the same per decoded picture (meaningful on a starved machine too).
  *
- * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3]
+ * The case with low_tier=1 gives participant 1 a 200 kbit/s bandwidth estimate (as a REMB or
+ * TMMBR would): it receives the low tier (320x180 at 250 kbit/s, mcu_tiers.h) while the
+ * others keep 720p, so the room encodes the picture a second time, small; compare its
+ * core_per_room with the first 2x2 case (everyone on the high tier).
+ *
+ * The content case (issue #13, mcu_content.h) runs the 2x2 room of 4 again with participant
+ * 0 presenting 1920x1080 slides at 5 fps (VP8, a new slide every 2 s, the same picture in
+ * between, as a screen share sends it), participant 1 receiving the content as VP8 and
+ * participant 2 as H.264 on streams of their own (their composed picture stays 2x2),
+ * participants 0 and 3 without a content stream (they get the presentation layout): two
+ * composed pictures and two content encodes. It prints the room's cost beside the same
+ * room without content (run just before it):
+ *
+ *   BENCH mcu-content layout=2x2 participants=4 rooms=1 core_per_room=...
+ *         core_per_room_without_content=... content_fps=... content_frames_encoded_per_s=...
+ *
+ * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3, content or
+ * simulcast]
  */
 #include <glib.h>
 #include <math.h>
@@ -42,11 +59,13 @@
 #include <time.h>
 
 #include "mcu_room.h"
+#include "mcu_content.h"
 #include "mcu_audio_codec.h"
 #include "mcu_image.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_rtp.h"
 #include "mcu_simulcast.h"
+#include "mcu_tiers.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
 
@@ -73,6 +92,15 @@ typedef struct audio_loop {
 } audio_loop;
 
 static video_loop vloops[MAX_PARTS];
+
+/* The presenter's slides: 1920x1080 at 5 fps, 10 s. */
+#define SLIDE_W           1920
+#define SLIDE_H           1080
+#define SLIDE_FPS         5
+#define LOOP_SLIDE_FRAMES 50
+#define CONTENT_PT        100
+static video_loop slides;
+static double last_content_fps; /* content frames a receiver got per second, last case */
 static audio_loop aloops[MAX_PARTS];
 
 /* Simulcast cases: SIM_SOURCES 1280x720 cameras, each as three layers (0 the smallest). */
@@ -110,22 +138,37 @@ static void draw_source(mcu_image *img, int who, int n)
 		memset(img->planes[0] + y * img->strides[0] + bx, 230, 80);
 }
 
-/* Packetizes one encoded frame into the loop (headers rewritten at send time). */
-static GArray *packetize(const uint8_t *data, size_t len, int f, uint32_t ssrc)
+/* Packetizes one encoded frame (RTP headers with pt and ssrc; sequence numbers and
+ * timestamps are written at send time). */
+static GArray *packetize(const uint8_t *data, size_t len, int f, uint8_t pt, uint32_t ssrc)
 {
 	GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
-	size_t n = mcu_vp8_packet_count(len, 1200);
+	size_t n = len ? mcu_vp8_packet_count(len, 1200) : 0;
 	for (size_t i = 0; i < n; i++) {
 		pkt p = { .data = g_malloc(1300) };
 		size_t plen;
 		bool marker;
 		mcu_vp8_packetize(
 			data, len, (uint16_t)f, 1200, i, p.data + 12, 1288, &plen, &marker);
-		mcu_rtp_write_header(p.data, 12, marker, 96, 0, 0, ssrc);
+		mcu_rtp_write_header(p.data, 12, marker, pt, 0, 0, ssrc);
 		p.len = plen + 12;
 		g_array_append_val(pk, p);
 	}
 	return pk;
+}
+
+/* Encodes frame number f (0: a key frame) and packetizes it. */
+static GArray *encode_packets(
+	mcu_vp8_enc *enc, const mcu_image *img, int f, uint8_t pt, uint32_t ssrc)
+{
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	if (mcu_vp8_enc_encode(enc, img, f == 0, &data, &len, &key) < 0) {
+		fprintf(stderr, "bench: encode\n");
+		exit(1);
+	}
+	return packetize(data, len, f, pt, ssrc);
 }
 
 static void gen_video(int who)
@@ -139,15 +182,9 @@ static void gen_video(int who)
 	}
 	for (int f = 0; f < LOOP_VIDEO_FRAMES; f++) {
 		draw_source(&img, who, f);
-		const uint8_t *data;
-		size_t len;
-		bool key;
 		/* Frame 0 is a key frame, so the loop restarts cleanly. */
-		if (mcu_vp8_enc_encode(enc, &img, f == 0, &data, &len, &key) < 0) {
-			fprintf(stderr, "bench: encode\n");
-			exit(1);
-		}
-		vloops[who].frames[f] = packetize(data, len, f, 0x1000 + (uint32_t)who);
+		GArray *pk = encode_packets(enc, &img, f, 96, 0x1000 + who);
+		vloops[who].frames[f] = pk;
 	}
 	mcu_image_release(&img);
 	mcu_vp8_enc_free(enc);
@@ -174,15 +211,8 @@ static void gen_layers(int src)
 				mcu_rect all = { 0, 0, img[l].width, img[l].height };
 				mcu_image_draw_scaled(&img[l], &all, &img[2]);
 			}
-			const uint8_t *data;
-			size_t len;
-			bool key;
-			if (mcu_vp8_enc_encode(enc[l], &img[l], f == 0, &data, &len, &key) < 0) {
-				fprintf(stderr, "bench: encode\n");
-				exit(1);
-			}
-			sloops[src][l].frames[f] = packetize(
-				data, len, f, 0x3000 + (uint32_t)(src * 4 + l));
+			sloops[src][l].frames[f] = encode_packets(
+				enc[l], &img[l], f, 96, 0x4000 + (uint32_t)(src * 4 + l));
 		}
 	}
 	for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
@@ -221,17 +251,58 @@ static void gen_audio(int who)
 	mcu_opus_enc_free(enc);
 }
 
+/* Slides: white pages with lines of dark "text" blocks, a new page every 2 s. */
+static void gen_slides(void)
+{
+	mcu_vp8_enc *enc;
+	mcu_image img = { 0 };
+	if (mcu_vp8_enc_new(SLIDE_W, SLIDE_H, SLIDE_FPS, 1500, &enc) < 0
+		|| mcu_image_alloc(&img, SLIDE_W, SLIDE_H) < 0) {
+		fprintf(stderr, "bench: VP8 encoder\n");
+		exit(1);
+	}
+	for (int f = 0; f < LOOP_SLIDE_FRAMES; f++) {
+		int page = f / (2 * SLIDE_FPS);
+		for (int y = 0; y < SLIDE_H; y++) {
+			uint8_t *row = img.planes[0] + y * img.strides[0];
+			memset(row, 235, SLIDE_W);
+			int line = (y - 200) / 60, in_line = (y - 200) % 60;
+			if (y >= 200 && line < 12 && in_line < 28)
+				for (int x = 160;
+					x < SLIDE_W - 160 - ((line * 7 + page * 13) % 9) * 80; x++)
+					if (((x + line * 37 + page * 11) / 24) % 5 != 4)
+						row[x] = 30;
+			if (y >= 60 && y < 140)
+				memset(row + 160, (uint8_t)(40 + page * 30), 1200); /* the title */
+		}
+		for (int y = 0; y < SLIDE_H / 2; y++) {
+			memset(img.planes[1] + y * img.strides[1], 128, SLIDE_W / 2);
+			memset(img.planes[2] + y * img.strides[2], 128, SLIDE_W / 2);
+		}
+		GArray *pk = encode_packets(enc, &img, f, CONTENT_PT, 0x3000);
+		slides.frames[f] = pk;
+	}
+	mcu_image_release(&img);
+	mcu_vp8_enc_free(enc);
+}
+
 /* --- receivers ------------------------------------------------------------------------ */
 
 typedef struct receiver {
 	gint video_frames;
 	gint audio_packets;
 	gint plis;
+	gint content_frames;
 } receiver;
 
 static void rx_send(void *opaque, int is_video, const uint8_t *p, size_t len)
 {
 	receiver *r = opaque;
+	if (is_video == MCU_STREAM_CONTENT) {
+		if (len > 1 && (p[1] & 0x80))
+			g_atomic_int_inc(&r->content_frames);
+		return;
+	}
 	if (is_video && len > 1 && (p[1] & 0x80))
 		g_atomic_int_inc(&r->video_frames);
 	else if (!is_video)
@@ -254,13 +325,17 @@ typedef struct sender {
 	bool audio_only;
 	int sim; /* 0: the 640x360 loop; 1: a 720p camera, one stream; 2: its 3 layers */
 	uint16_t lseq[MCU_SIMULCAST_LAYERS];
-	uint16_t aseq, vseq;
+	bool presents; /* sends the slides as content too */
+	gint64 next_content;
+	int cframe;
+	uint16_t aseq, vseq, cseq;
 	uint32_t ats;
-	long vcount;
+	long vcount, ccount;
 } sender;
 
 static void send_pkt(mcu_participant *p, int is_video, const pkt *k, uint16_t seq, uint32_t ts)
 {
+	/* is_video MCU_STREAM_CONTENT: the content stream. */
 	uint8_t buf[1600];
 	memcpy(buf, k->data, k->len);
 	buf[2] = (uint8_t)(seq >> 8);
@@ -269,7 +344,10 @@ static void send_pkt(mcu_participant *p, int is_video, const pkt *k, uint16_t se
 	buf[5] = (uint8_t)(ts >> 16);
 	buf[6] = (uint8_t)(ts >> 8);
 	buf[7] = (uint8_t)ts;
-	mcu_participant_incoming_rtp(p, is_video, buf, k->len, -1);
+	if (is_video == MCU_STREAM_CONTENT)
+		mcu_participant_incoming_content_rtp(p, buf, k->len);
+	else
+		mcu_participant_incoming_rtp(p, is_video, buf, k->len, -1);
 }
 
 /* A 720p camera's frame: its full layer alone (sim 1) or all three layers (sim 2). */
@@ -329,7 +407,19 @@ static void feed(sender *s, int n, gint64 end_us)
 				x->vframe = (x->vframe + 1) % LOOP_VIDEO_FRAMES;
 				x->next_video += G_USEC_PER_SEC / SRC_FPS;
 			}
-			next = MIN(next, MIN(x->next_audio, x->next_video));
+			if (x->presents && now >= x->next_content) {
+				GArray *pk = slides.frames[x->cframe];
+				uint32_t ts = (uint32_t)(x->ccount * (90000 / SLIDE_FPS));
+				for (guint k = 0; k < pk->len; k++)
+					send_pkt(x->p, MCU_STREAM_CONTENT,
+						&g_array_index(pk, pkt, k), x->cseq++, ts);
+				x->ccount++;
+				x->cframe = (x->cframe + 1) % LOOP_SLIDE_FRAMES;
+				x->next_content += G_USEC_PER_SEC / SLIDE_FPS;
+			}
+			if (!x->presents)
+				x->next_content = end_us;
+			next = MIN(next, MIN(x->next_audio, MIN(x->next_video, x->next_content)));
 		}
 		now = g_get_monotonic_time();
 		if (next > now)
@@ -365,13 +455,16 @@ static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
 	g_free(f);
 }
 
-static void run_case(
-	const char *layout_name, int senders, int h264_rx, int rooms, int sim, double seconds)
+/* Runs one case; low_rx: participants 1..low_rx get a low bandwidth estimate; sim: 720p
+ * cameras (1 one stream, 2 three simulcast layers); content: participant 0 presents, 1 and 2
+ * receive the content (VP8, H.264). Returns the CPU cores one room costs. */
+static double run_case(const char *layout_name, int senders, int h264_rx, int low_rx, int rooms,
+	int sim, bool content, double seconds)
 {
 	int parts = senders + h264_rx;
 	mcu_layout_kind kind;
 	if (mcu_layout_kind_from_string(layout_name, &kind) < 0)
-		return;
+		return 0;
 	mcu_room_config cfg;
 	mcu_room_config_defaults(&cfg);
 	cfg.width = 1280;
@@ -403,6 +496,8 @@ static void run_case(
 				tx[k].audio_only = true;
 			}
 			tx[k].p = mcu_room_join(room[r], &o, &io);
+			if (i >= 1 && i <= low_rx)
+				mcu_participant_set_bandwidth(tx[k].p, 200); /* the low tier */
 			/* Past the ninth: the quiet senders' media again (2..8 never talk). */
 			tx[k].who = i < MAX_PARTS ? i : 2 + (i - MAX_PARTS) % (MAX_PARTS - 2);
 			/* Senders are not in phase with each other nor with the composer. */
@@ -413,6 +508,15 @@ static void run_case(
 			tx[k].sim = tx[k].audio_only ? 0 : sim;
 			for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++)
 				tx[k].lseq[l] = (uint16_t)g_random_int();
+			tx[k].cseq = (uint16_t)g_random_int();
+			if (content && i == 0) {
+				tx[k].presents = true;
+				tx[k].next_content = t0;
+				mcu_participant_present(tx[k].p, MCU_VIDEO_VP8, CONTENT_PT);
+			}
+			if (content && (i == 1 || i == 2))
+				mcu_participant_receive_content(
+					tx[k].p, i == 1 ? MCU_VIDEO_VP8 : MCU_VIDEO_H264, 101, 1);
 		}
 	}
 	feed_rooms(tx, rooms, parts, t0 + WARMUP_S * G_USEC_PER_SEC);
@@ -425,10 +529,12 @@ static void run_case(
 		decoded0 += ps.video_frames_decoded;
 	}
 	gint frames0 = g_atomic_int_get(&rx[0].video_frames);
+	gint cframes0 = g_atomic_int_get(&rx[1].content_frames);
 	double cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID), wall0 = now_s(CLOCK_MONOTONIC);
 	feed_rooms(tx, rooms, parts, g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC));
 	double cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0, wall = now_s(CLOCK_MONOTONIC) - wall0;
 	gint frames = g_atomic_int_get(&rx[0].video_frames) - frames0;
+	gint cframes = g_atomic_int_get(&rx[1].content_frames) - cframes0;
 	uint64_t decoded = 0;
 	for (int k = 0; k < rooms * parts; k++) {
 		mcu_participant_stats ps;
@@ -438,6 +544,7 @@ static void run_case(
 	decoded -= decoded0;
 
 	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0, input_core = 0;
+	double low_encodes = 0;
 	for (int r = 0; r < rooms; r++) {
 		mcu_room_stats st;
 		mcu_room_get_stats(room[r], &st);
@@ -449,6 +556,7 @@ static void run_case(
 				/ rooms;
 		fps += (double)st.video_frames_out / wall / rooms;
 		input_core += (double)st.input_cpu_us / 1e6 / wall / rooms;
+		low_encodes += (double)st.video_encodes_tier[MCU_TIER_LOW] / wall / rooms;
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr,
 				"  room %d: audio %.0f us/tick (%" G_GUINT64_FORMAT
@@ -477,11 +585,36 @@ static void run_case(
 	}
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr, "  receiver 0 got %.1f fps\n", frames / wall);
+	if (content) {
+		mcu_content_room_stats cs;
+		mcu_room_get_content_stats(room[0], &cs);
+		fprintf(stderr,
+			"  content %dx%d: %" G_GUINT64_FORMAT
+			" encodes (%.2f ms each, %.2f ms CPU), %" G_GUINT64_FORMAT
+			" unchanged ticks skipped, %" G_GUINT64_FORMAT
+			" presentation pictures, %" G_GUINT64_FORMAT
+			" people pictures beside them\n",
+			cs.width, cs.height, cs.frames_out,
+			cs.frames_out ? cs.encode_us / 1000.0 / cs.frames_out : 0,
+			cs.frames_out ? cs.encode_cpu_us / 1000.0 / cs.frames_out : 0,
+			cs.frames_unchanged, cs.presentation_frames, cs.people_frames_extra);
+		last_content_fps = cframes / wall;
+		mcu_content_part_stats ps;
+		mcu_participant_get_content_stats(tx[0].p, &ps);
+		fprintf(stderr,
+			"  presenter: %" G_GUINT64_FORMAT " content packets in, %" G_GUINT64_FORMAT
+			" bad, %" G_GUINT64_FORMAT " pictures decoded, %" G_GUINT64_FORMAT
+			" lost\n",
+			ps.packets_in, ps.bad_packets_in, ps.frames_decoded, ps.frames_lost);
+	}
 	printf("BENCH mcu layout=%s participants=%d rooms=%d core_per_room=%.3f fps=%.1f "
 	       "p99_late_ms=%.1f audio_us_per_participant=%.1f added_latency_audio_p95_ms=%.1f "
-	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s",
+	       "added_latency_video_p95_ms=%.1f video_decodes_per_s=%.0f%s%s",
 		layout_name, parts, rooms, cpu / wall / rooms, fps, late, audio_us, alat, vlat,
-		(double)decoded / wall / rooms, h264_rx ? " h264=1" : "");
+		(double)decoded / wall / rooms, h264_rx ? " h264=1" : "",
+		content ? " content=1" : "");
+	if (low_rx)
+		printf(" low_tier=%d low_tier_encodes_per_s=%.1f", low_rx, low_encodes);
 	if (sim)
 		printf(" src=720p simulcast=%d input_core=%.3f input_us_per_decode=%.0f", sim == 2,
 			input_core,
@@ -498,6 +631,7 @@ static void run_case(
 	g_free(room);
 	g_free(rx);
 	g_free(tx);
+	return cpu / wall / rooms;
 }
 
 int main(int argc, char **argv)
@@ -515,21 +649,22 @@ int main(int argc, char **argv)
 		now_s(CLOCK_MONOTONIC) - g0);
 	static const struct {
 		const char *layout;
-		int parts, h264_rx, rooms, sim;
+		int parts, h264_rx, rooms, low_rx, sim;
 	} cases[] = {
-		{ "2x2", 4, 0, 1, 0 },
-		{ "2x2", 4, 0, 6, 0 },
-		{ "3x3", 4, 0, 1, 0 },
-		{ "3x3", 9, 0, 1, 0 },
-		{ "3x3", 25, 0, 1, 0 },
-		{ "1+7", 8, 0, 1, 0 },
-		{ "speaker", 4, 0, 1, 0 },
-		{ "2x2", 4, 2, 1, 0 },
+		{ "2x2", 4, 0, 1, 0, 0 },
+		{ "2x2", 4, 0, 1, 1, 0 }, /* one receiver on the low bandwidth tier */
+		{ "2x2", 4, 0, 6, 0, 0 },
+		{ "3x3", 4, 0, 1, 0, 0 },
+		{ "3x3", 9, 0, 1, 0, 0 },
+		{ "3x3", 25, 0, 1, 0, 0 },
+		{ "1+7", 8, 0, 1, 0, 0 },
+		{ "speaker", 4, 0, 1, 0, 0 },
+		{ "2x2", 4, 2, 1, 0, 0 },
 		/* 720p cameras without and with simulcast */
-		{ "3x3", 9, 0, 1, 1 },
-		{ "3x3", 9, 0, 1, 2 },
-		{ "1+7", 8, 0, 1, 1 },
-		{ "1+7", 8, 0, 1, 2 },
+		{ "3x3", 9, 0, 1, 0, 1 },
+		{ "3x3", 9, 0, 1, 0, 2 },
+		{ "1+7", 8, 0, 1, 0, 1 },
+		{ "1+7", 8, 0, 1, 0, 2 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		if (filter && strcmp(filter, cases[i].layout) != 0
@@ -544,8 +679,21 @@ int main(int argc, char **argv)
 				"bench: 720p simulcast media generated in %.1f s (not counted)\n",
 				now_s(CLOCK_MONOTONIC) - s0);
 		}
-		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].rooms,
-			cases[i].sim, seconds);
+		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].low_rx,
+			cases[i].rooms, cases[i].sim, false, seconds);
+	}
+	if (!filter || strcmp(filter, "content") == 0 || strcmp(filter, "2x2") == 0) {
+		double g1 = now_s(CLOCK_MONOTONIC);
+		gen_slides();
+		fprintf(stderr, "bench: slides generated in %.1f s (not counted)\n",
+			now_s(CLOCK_MONOTONIC) - g1);
+		double without = run_case("2x2", 4, 0, 0, 1, 0, false, seconds);
+		double with = run_case("2x2", 4, 0, 0, 1, 0, true, seconds);
+		printf("BENCH mcu-content layout=2x2 participants=4 rooms=1 core_per_room=%.3f "
+		       "core_per_room_without_content=%.3f content_cost=%+.3f "
+		       "content_frames_received_per_s=%.1f\n",
+			with, without, with - without, last_content_fps);
+		fflush(stdout);
 	}
 	return 0;
 }

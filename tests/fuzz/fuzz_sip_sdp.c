@@ -54,7 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	FUZZ_ASSERT(r.n >= 0 && r.n <= SIPB_SDP_MAX_MLINES);
 	FUZZ_ASSERT((rc == 0) == (r.audio >= 0));
-	FUZZ_ASSERT(r.audio < r.n && r.video < r.n);
+	FUZZ_ASSERT(r.audio < r.n && r.video < r.n && r.slides < r.n && r.bfcp < r.n);
+	/* content sharing: the slides line is never the main video, the BFCP line never media */
+	FUZZ_ASSERT(r.slides < 0 || (r.slides != r.video && r.slides != r.audio));
+	FUZZ_ASSERT(r.bfcp < 0 || (r.bfcp != r.video && r.bfcp != r.audio && r.bfcp != r.slides));
+	FUZZ_ASSERT(r.bfcp < 0 || !r.m[r.bfcp].accepted);
 	for (int i = 0; i < r.n; i++) {
 		const sipb_sdp_mline *l = &r.m[i];
 		str_ok(l->type, sizeof(l->type));
@@ -66,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		str_ok(l->crypto, sizeof(l->crypto));
 		FUZZ_ASSERT(l->dir >= SIPB_SDP_INACTIVE && l->dir <= SIPB_SDP_SENDRECV);
 		if (l->accepted) {
-			FUZZ_ASSERT(i == r.audio || i == r.video);
-			FUZZ_ASSERT(l->is_video == (i == r.video));
+			FUZZ_ASSERT(i == r.audio || i == r.video || i == r.slides);
+			FUZZ_ASSERT(l->is_video == (i == r.video || i == r.slides));
 			FUZZ_ASSERT(l->port > 0 && l->port <= 65535 && l->remote_ip[0] != '\0');
 			FUZZ_ASSERT(codec_ok(l));
 			FUZZ_ASSERT(l->pt >= 0 && l->pt <= 127);
@@ -95,6 +99,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
 		.session_id = 12345,
 		.version = 2,
+		.slides_port = 40004,
+		.slides_label = 3,
+		/* as bfcp_sdp_write_answer writes it: one m= line */
+		.bfcp_answer = "m=application 40006 TCP/BFCP *\r\na=floorctrl:s-only\r\n"
+			       "a=confid:1\r\na=userid:2\r\na=floorid:1 mstrm:3\r\n"
+			       "a=setup:passive\r\na=connection:new\r\n",
 	};
 	char *answer = sipb_sdp_answer(&r, &local);
 	FUZZ_ASSERT(answer != NULL);

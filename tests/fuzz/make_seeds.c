@@ -573,6 +573,21 @@ static void seeds_room(GPtrArray *opus_rtp, const vp8_stream *small, const vp8_s
 	}
 	put_bytes("room", "video-big-lossy", b);
 	g_ptr_array_unref(bv);
+
+	/* The same stream as the presenter's content (flag 4), a content key frame request
+	 * between (flag 2); then as H.264 content (flag 8: garbage for that depacketizer). */
+	b = g_byte_array_new();
+	for (guint i = 0; i < v->len; i++) {
+		const GByteArray *p = g_ptr_array_index(v, i);
+		record(b, i == 1 ? 4 | 2 : 4, p->data, p->len);
+	}
+	put_bytes("room", "content-vp8", b);
+	b = g_byte_array_new();
+	for (guint i = 0; i < v->len; i++) {
+		const GByteArray *p = g_ptr_array_index(v, i);
+		record(b, 4 | 8, p->data, p->len);
+	}
+	put_bytes("room", "content-as-h264", b);
 	g_ptr_array_unref(v);
 }
 

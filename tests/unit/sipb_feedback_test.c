@@ -4,7 +4,7 @@
  * are recognised, hostile ones are not; a caller whose video input breaks is asked for a key
  * frame the way it negotiated (PLI, FIR, or a SIP INFO when it does no RTCP feedback); a
  * caller that negotiated "nack" gets the packets it NACKs again from the call's history,
- * each once at most.
+ * each once at most; a TMMBR (RFC 5104) is acknowledged with a TMMBN.
  * Real sockets on 127.0.0.1, the MCU on its manual clock.
  */
 #include <glib.h>
@@ -60,6 +60,12 @@ static void test_sdp_answer_names_only_the_offered_feedback(void)
 	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 nack pli\r\n"));
 	g_assert_null(strstr(a, "remb"));
 	g_assert_null(strstr(a, "fir"));
+	g_free(a);
+	/* TMMBR (bandwidth tiers) is answered when offered; it is no key-frame feedback. */
+	a = answer_for("a=rtcp-fb:96 ccm tmmbr\r\n", &fb);
+	g_assert_cmpint(fb, ==, SIPB_RTCP_FB_TMMBR);
+	g_assert_nonnull(strstr(a, "a=rtcp-fb:96 ccm tmmbr\r\n"));
+	g_assert_false(fb & SIPB_RTCP_FB_KEYFRAME);
 	g_free(a);
 	/* Junk in the attribute: ignored. */
 	a = answer_for(
@@ -174,6 +180,7 @@ typedef struct phone {
 	uint16_t seq;
 	GPtrArray *pkts; /* GBytes: RTP received */
 	int plis, firs;  /* RTCP key frame requests received, by kind */
+	int tmmbns;      /* TMMBN received (RFC 5104 §4.2.2) */
 	gint infos;      /* fast_update events */
 } phone;
 
@@ -232,6 +239,8 @@ static void phone_poll(phone *ph)
 				ph->plis++;
 			if (buf[off + 1] == 206 && (buf[off] & 0x1f) == 4)
 				ph->firs++;
+			if (buf[off + 1] == 205 && (buf[off] & 0x1f) == 4)
+				ph->tmmbns++;
 			off += plen;
 		}
 	}
@@ -392,9 +401,35 @@ static void test_nack_retransmits_from_history(void)
 	call_end(&c);
 }
 
+/* A room system whose link gets poor sends a TMMBR: it is acknowledged with a TMMBN at once
+ * (the smaller picture that follows is checked by tests/integration/media-tiers.test.js). */
+static void test_tmmbr_is_acknowledged_with_a_tmmbn(void)
+{
+	call c;
+	call_start(&c, SIPB_RTCP_FB_TMMBR | SIPB_RTCP_FB_PLI);
+	uint8_t pkt[64] = { 0 };
+	mcu_rtp_write_header(pkt, sizeof(pkt), true, 96, c.pv.seq++, 0, 0xabc);
+	pkt[12] = 0x10;
+	phone_sendto(c.pv.rtp, c.vport, pkt, 20);
+	/* 200 kbit/s = 100000 << 1, overhead 40 */
+	uint32_t fci = 1u << 26 | 100000u << 9 | 40u;
+	uint8_t tmmbr[20] = { 0x83, 205, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x0a, 0xbc,
+		(uint8_t)(fci >> 24), (uint8_t)(fci >> 16), (uint8_t)(fci >> 8), (uint8_t)fci };
+	phone_sendto(c.pv.rtcp, c.vport + 1, tmmbr, sizeof(tmmbr));
+	gint64 give_up = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	while (c.pv.tmmbns == 0 && g_get_monotonic_time() < give_up) {
+		g_usleep(20000);
+		phone_poll(&c.pv);
+	}
+	g_assert_cmpint(c.pv.tmmbns, ==, 1);
+	call_end(&c);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sipb/feedback/tmmbr-is-acknowledged-with-a-tmmbn",
+		test_tmmbr_is_acknowledged_with_a_tmmbn);
 	g_test_add_func("/sipb/feedback/sdp-answer-names-only-the-offered-feedback",
 		test_sdp_answer_names_only_the_offered_feedback);
 	g_test_add_func("/sipb/feedback/sdp-avpf-offer-gets-video-and-an-avpf-answer",

@@ -82,6 +82,44 @@ static void test_parse_peer(void)
 	g_rand_free(rnd);
 }
 
+/* A room system on a poor link sends TMMBR (RFC 5104): its bound is read (mantissa << exp,
+ * 256 kbit/s here) and our TMMBN echoes the tuple; an absurd exponent is "no limit". */
+static void test_tmmbr_read_and_tmmbn_echoes_it(void)
+{
+	/* 256000 = 125 << 11; overhead 40 */
+	uint32_t fci = 11u << 26 | 125u << 9 | 40u;
+	uint8_t c[20] = { 0x83, 205, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0x12, 0x34 };
+	c[16] = (uint8_t)(fci >> 24);
+	c[17] = (uint8_t)(fci >> 16);
+	c[18] = (uint8_t)(fci >> 8);
+	c[19] = (uint8_t)fci;
+	sipb_rtcp_info info;
+	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c), &info), ==, 0);
+	g_assert_true(info.has_tmmbr);
+	g_assert_cmpuint(info.tmmbr_bps, ==, 256000);
+	g_assert_cmpuint(info.tmmbr_sender, ==, 7);
+	g_assert_false(info.keyframe_request);
+	uint8_t out[64];
+	size_t len = 0;
+	g_assert_cmpint(sipb_rtcp_append_tmmbn(
+				99, info.tmmbr_sender, info.tmmbr_fci, out, sizeof(out), &len),
+		==, 0);
+	g_assert_cmpuint(len, ==, 20);
+	g_assert_cmpuint(out[0], ==, 0x84); /* V=2, FMT 4: TMMBN */
+	g_assert_cmpuint(out[1], ==, 205);
+	g_assert_cmpuint(get32(out + 4), ==, 99);
+	g_assert_cmpuint(get32(out + 12), ==, 7);
+	g_assert_cmpuint(get32(out + 16), ==, fci);
+	g_assert_cmpint(sipb_rtcp_append_tmmbn(99, 7, fci, out, 30, &len), ==, -ENOSPC);
+	c[16] = 0xfc; /* exponent 63 */
+	g_assert_cmpint(sipb_rtcp_parse(c, sizeof(c), &info), ==, 0);
+	g_assert_cmpuint(info.tmmbr_bps, ==, UINT64_MAX);
+	/* Too short for its FCI: not a TMMBR. */
+	c[3] = 3;
+	g_assert_cmpint(sipb_rtcp_parse(c, 16, &info), ==, 0);
+	g_assert_false(info.has_tmmbr);
+}
+
 /* A sender's timestamp jump of exactly 2^31 (transit difference INT32_MIN) once made the
  * jitter negative and its report undefined (tests/fuzz/fuzz_rtcp). */
 static void test_jitter_survives_hostile_timestamps(void)
@@ -104,6 +142,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/rtcp/build", test_build);
 	g_test_add_func("/sipb/rtcp/parse-peer", test_parse_peer);
+	g_test_add_func(
+		"/sipb/rtcp/tmmbr-read-and-tmmbn-echoes-it", test_tmmbr_read_and_tmmbn_echoes_it);
 	g_test_add_func("/sipb/rtcp/jitter-survives-hostile-timestamps",
 		test_jitter_survives_hostile_timestamps);
 	return g_test_run();

@@ -5,13 +5,16 @@
 #include <string.h>
 #include <glib.h>
 #include "sipb_sdp.h"
+#include "sipb_sdp_limits.h"
+#include "mcu_tiers.h"
 
 static int nego(const char *sdp, sipb_sdp_result *r)
 {
 	return sipb_sdp_negotiate(sdp, strlen(sdp), r);
 }
 
-static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1 };
+static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1, 0, NULL, 0,
+	NULL };
 
 static void test_pcmu_te_vp8(void)
 {
@@ -294,6 +297,107 @@ static void test_our_srtp_offer_parses(void)
 	g_free(o);
 }
 
+#define SDP_HEAD                                                                                   \
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"                \
+	"m=audio 6000 RTP/AVP 0\r\n"
+
+/* The tier a SIP endpoint with this SDP gets in a 1280x720 room: the width it receives. */
+static int width_received(const sipb_sdp_result *r)
+{
+	mcu_room_config cfg;
+	mcu_room_config_defaults(&cfg);
+	cfg.manual_clock = true;
+	cfg.fps = 10;
+	mcu_room *room = mcu_room_new("sdp-tier", &cfg);
+	g_assert_nonnull(room);
+	sipb_media_stream v;
+	sipb_sdp_to_stream(&r->m[r->video], &v);
+	mcu_participant_opts opts;
+	mcu_participant_opts_defaults(&opts);
+	opts.video_codec = !strcmp(v.codec, "H264") ? MCU_VIDEO_H264 : MCU_VIDEO_VP8;
+	mcu_participant_io io = { 0 };
+	mcu_participant *p = mcu_room_join(room, &opts, &io);
+	g_assert_nonnull(p);
+	mcu_participant_set_video_limits(p, &v.video_limits);
+	g_assert_cmpint(mcu_room_advance(room, 100000), ==, 0);
+	mcu_participant_stats st;
+	mcu_participant_get_stats(p, &st);
+	mcu_room_leave(room, p);
+	mcu_participant_unref(p);
+	mcu_room_unref(room);
+	return (int)st.video_width;
+}
+
+static void test_bandwidth_limited_offer_gets_a_lower_tier(void)
+{
+	sipb_sdp_result r;
+	/* A phone: b=AS:256 on its video line, H.264 level 3.0. */
+	const char *phone = SDP_HEAD "m=video 6002 RTP/AVP 97\r\nb=AS:256\r\n"
+				     "a=rtpmap:97 H264/90000\r\n"
+				     "a=fmtp:97 profile-level-id=42e01e;packetization-mode=1\r\n";
+	g_assert_cmpint(nego(phone, &r), ==, 0);
+	g_assert_cmpint(r.m[1].video_limits.max_kbps, ==, 256);
+	g_assert_cmpint(r.m[1].video_limits.h264_level_idc, ==, 30);
+	g_assert_cmpint(width_received(&r), ==, 320);
+	/* The same phone without b=: its level (1620 macroblocks) allows 360p, not 720p. */
+	const char *phone360 = SDP_HEAD
+		"m=video 6002 RTP/AVP 97\r\n"
+		"a=rtpmap:97 H264/90000\r\n"
+		"a=fmtp:97 profile-level-id=42e01e;packetization-mode=1\r\n";
+	g_assert_cmpint(nego(phone360, &r), ==, 0);
+	g_assert_cmpint(r.m[1].video_limits.max_kbps, ==, 0);
+	g_assert_cmpint(width_received(&r), ==, 640);
+	/* A room system: b=TIAS in bit/s, level 4.0, imageattr up to 1080p: the room's size. */
+	const char *room = SDP_HEAD "m=video 6002 RTP/AVP 97\r\nb=TIAS:4000000\r\n"
+				    "a=rtpmap:97 H264/90000\r\n"
+				    "a=fmtp:97 profile-level-id=42e028;packetization-mode=1\r\n"
+				    "a=imageattr:* recv [x=[320:1920],y=[180:1080]]\r\n";
+	g_assert_cmpint(nego(room, &r), ==, 0);
+	g_assert_cmpint(r.m[1].video_limits.max_kbps, ==, 4000);
+	g_assert_cmpint(r.m[1].video_limits.max_width, ==, 1920);
+	g_assert_cmpint(r.m[1].video_limits.max_height, ==, 1080);
+	g_assert_cmpint(width_received(&r), ==, 1280);
+	/* VP8 with a session-level b=AS and an imageattr for its own format. */
+	const char *vp8 = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\n"
+			  "b=AS:700\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n"
+			  "m=video 6002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n"
+			  "a=imageattr:100 send * recv [x=640,y=360]\r\n";
+	g_assert_cmpint(nego(vp8, &r), ==, 0);
+	g_assert_cmpint(r.m[1].video_limits.max_kbps, ==, 700);
+	g_assert_cmpint(r.m[1].video_limits.max_width, ==, 640);
+	g_assert_cmpint(width_received(&r), ==, 640);
+}
+
+static void test_hostile_imageattr_gives_no_limit(void)
+{
+	int w, h;
+	const char *bad[] = { "", "97 recv [x=640,y=360]", "* recv [x=[",
+		"* recv [x=[1:", "* recv [x=[1;2],y=3]", "* recv [x=640]", "* recv *", "*", "96",
+		"* recv [y=", "* recv [x=,y=]" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		sipb_sdp_imageattr_recv(bad[i], 96, &w, &h);
+		g_assert_cmpint(w, ==, 0);
+		g_assert_cmpint(h, ==, 0);
+	}
+	sipb_sdp_imageattr_recv("* recv [x=99999999999999999999,y=[1:99999999999999]]", 96, &w, &h);
+	g_assert_cmpint(w, ==, 1000000);
+	g_assert_cmpint(h, ==, 1000000);
+	/* b= lines read from the text (Sofia 1.12.11 mixes up its modifiers): unknown ones,
+	 * missing or huge numbers, another section's lines do not count. */
+	const char *bw =
+		"v=0\r\nb=AS:900\r\nm=audio 1 RTP/AVP 0\r\nb=AS:64\r\n"
+		"m=video 2 RTP/AVP 96\r\nb=X-FOO:5\r\nb=AS:\r\nb=TIAS:99999999999999999\r\n"
+		"m=video 3 RTP/AVP 96\r\nb=TIAS:\r\n";
+	g_assert_cmpint(sipb_sdp_text_bandwidth(bw, strlen(bw), 0), ==, 64);
+	g_assert_cmpint(sipb_sdp_text_bandwidth(bw, strlen(bw), 1), ==, 1000000);
+	g_assert_cmpint(sipb_sdp_text_bandwidth(bw, strlen(bw), 2), ==, 900);
+	g_assert_cmpint(sipb_sdp_text_bandwidth("b=AS:5", 3, 0), ==, 0);
+	sipb_sdp_imageattr_recv(
+		"96 send [x=1920,y=1080] recv [x=[320,480],y=[180:16:270],q=0.5]", 96, &w, &h);
+	g_assert_cmpint(w, ==, 480);
+	g_assert_cmpint(h, ==, 270);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -308,6 +412,10 @@ int main(int argc, char **argv)
 		test_indented_mline_is_checked);
 	g_test_add_func("/sipb/sdp/a-refused-line-is-written-from-checked-tokens",
 		test_refused_line_from_checked_tokens);
+	g_test_add_func("/sipb/sdp/bandwidth-limited-offer-gets-a-lower-tier",
+		test_bandwidth_limited_offer_gets_a_lower_tier);
+	g_test_add_func("/sipb/sdp/hostile-imageattr-gives-no-limit",
+		test_hostile_imageattr_gives_no_limit);
 	g_test_add_func("/sipb/sdp/a-line-without-an-ip-address-is-not-taken",
 		test_line_needs_an_ip_address);
 	return g_test_run();

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vmr_rooms.h"
+#include "mcu_content.h"
 
 static void small_rooms(void)
 {
@@ -282,6 +283,92 @@ static void test_concurrent_joins_and_leaves(void)
 	g_assert_cmpuint(vmr_rooms_members("race.join", NULL, NULL), ==, 0);
 }
 
+/* ---- content: the MCU's presenter told to both listeners ---- */
+
+static void on_content(void *opaque, const char *address, uint64_t presenter_id)
+{
+	heard *h = opaque;
+	g_mutex_lock(&h->lock);
+	g_string_append_printf(h->log, "content %s %" G_GUINT64_FORMAT ";", address, presenter_id);
+	g_mutex_unlock(&h->lock);
+}
+
+static void no_rtp(void *opaque, int is_video, const uint8_t *pkt, size_t len)
+{
+	(void)opaque;
+	(void)is_video;
+	(void)pkt;
+	(void)len;
+}
+
+/* Waits (up to 10 s: the event comes from the room's audio thread) until h's log ends with
+ * want; then clears it. */
+static void expect_heard(heard *h, const char *want)
+{
+	gboolean ok = FALSE;
+	for (int i = 0; i < 1000 && !ok; i++) {
+		g_mutex_lock(&h->lock);
+		ok = g_str_has_suffix(h->log->str, want);
+		g_mutex_unlock(&h->lock);
+		if (!ok)
+			g_usleep(10000);
+	}
+	g_mutex_lock(&h->lock);
+	g_assert_cmpstr(h->log->str, ==, want);
+	g_string_truncate(h->log, 0);
+	g_mutex_unlock(&h->lock);
+}
+
+/* Who presents goes from the MCU to the VMR plugin's listener and to the SIP side's content
+ * listener, by participant id: a presenter, a takeover, the presenter leaving (0). */
+static void test_content_changes_told_to_both_listeners(void)
+{
+	small_rooms();
+	heard main_h = { .log = g_string_new("") }, sip_h = { .log = g_string_new("") };
+	g_mutex_init(&main_h.lock);
+	g_mutex_init(&sip_h.lock);
+	vmr_rooms_listener l = { .opaque = &main_h, .content = on_content };
+	vmr_rooms_set_listener(&l);
+	vmr_rooms_content_listener cl = { .opaque = &sip_h, .content = on_content };
+	vmr_rooms_set_content_listener(&cl);
+	mcu_room *room = vmr_rooms_acquire("slides.join", NULL);
+	g_assert_nonnull(room);
+	vmr_member who[2] = { { .id = 11 }, { .id = 22, .is_sip = 1 } };
+	mcu_participant *p[2];
+	for (int i = 0; i < 2; i++) {
+		mcu_participant_opts opts;
+		mcu_participant_opts_defaults(&opts);
+		mcu_participant_io io = { .opaque = &who[i], .send_rtp = no_rtp };
+		p[i] = mcu_room_join(room, &opts, &io);
+		g_assert_nonnull(p[i]);
+		g_assert_cmpint(vmr_rooms_member_add(room, who[i].id, "x", who[i].is_sip), ==, 0);
+	}
+	g_assert_cmpuint(vmr_rooms_presenter("slides.join"), ==, 0);
+	g_assert_cmpint(mcu_participant_present(p[0], MCU_VIDEO_VP8, 96), ==, 0);
+	expect_heard(&main_h, "content slides.join 11;");
+	expect_heard(&sip_h, "content slides.join 11;");
+	g_assert_cmpuint(vmr_rooms_presenter("slides.join"), ==, 11);
+	g_assert_cmpint(mcu_participant_present(p[1], MCU_VIDEO_VP8, 96), ==, 0); /* takes over */
+	expect_heard(&main_h, "content slides.join 22;");
+	expect_heard(&sip_h, "content slides.join 22;");
+	g_assert_cmpuint(vmr_rooms_presenter("slides.join"), ==, 22);
+	mcu_room_leave(room, p[1]); /* the presenter leaves: nobody presents */
+	vmr_rooms_member_remove(room, 22);
+	expect_heard(&sip_h, "content slides.join 0;");
+	g_assert_cmpuint(vmr_rooms_presenter("slides.join"), ==, 0);
+	vmr_rooms_set_content_listener(NULL);
+	mcu_room_leave(room, p[0]);
+	vmr_rooms_member_remove(room, 11);
+	for (int i = 0; i < 2; i++)
+		mcu_participant_unref(p[i]);
+	vmr_rooms_release(room);
+	vmr_rooms_set_listener(NULL);
+	g_string_free(main_h.log, TRUE);
+	g_string_free(sip_h.log, TRUE);
+	g_mutex_clear(&main_h.lock);
+	g_mutex_clear(&sip_h.lock);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -295,6 +382,8 @@ int main(int argc, char **argv)
 		test_guest_joined_for_every_kind_but_the_owner);
 	g_test_add_func("/vmr/rooms/a-renamed-running-room-keeps-its-people-under-the-new-address",
 		test_rename_keeps_one_room);
+	g_test_add_func("/vmr/rooms/content-changes-told-to-both-listeners-by-id",
+		test_content_changes_told_to_both_listeners);
 	int rc = g_test_run();
 	vmr_rooms_clear();
 	return rc;

@@ -875,6 +875,10 @@ static void test_v3_store_drops_web_password_ha1(gconstpointer data)
 				"ALTER TABLE rooms DROP COLUMN wait_for_host;"
 				"ALTER TABLE rooms DROP COLUMN end_after_host_min;"
 				"DROP TABLE host_actions;"
+				/* (and what version 7 added) */
+				"DROP TABLE cluster_nodes;"
+				"DROP TABLE room_placement;"
+				"DROP TABLE sip_registrations;"
 				"UPDATE accounts SET sip_ha1 = '0123456789abcdef0123456789abcdef';"
 				"PRAGMA user_version = 3;",
 				NULL, NULL, NULL),

@@ -47,7 +47,7 @@ const rand = (n) => crypto.randomBytes(n).toString('hex');
  * sends a request outside a dialog and resolves with the final response (or null after
  * timeoutMs); contentType null sends the body without a Content-Type. A 2xx to an INVITE is
  * ACKed (with ackBody as SDP, if given) and, unless keep, ended with BYE at once; with keep,
- * response.bye() ends it. peer.register(user, pass, { expiresHeader, contact }) does the 401
+ * response.bye() ends it and response.reinvite(sdp) sends a re-INVITE in the dialog. peer.register(user, pass, { expiresHeader, contact }) does the 401
  * round and resolves with the final response.
  */
 async function rawSipPeer({ ip = '127.0.0.1', bridgePort, domain, tls: tlsOpts = null }) {
@@ -128,9 +128,20 @@ async function rawSipPeer({ ip = '127.0.0.1', bridgePort, domain, tls: tlsOpts =
       const target = r.headers.contact ? /<([^>]+)>/.exec(r.headers.contact[0])[1] : ruri;
       const inDialog = (m, n, b = '') => [`${m} ${target} SIP/2.0`, via(),
         `From: <sip:${fromUser}@${domain}>;tag=${tag}`, `To: ${to}`, `Call-ID: ${callId}`, `CSeq: ${n} ${m}`, 'Max-Forwards: 70',
+        ...(m === 'INVITE' ? [`Contact: <sip:${fromUser}@${ip}:${port}${contactParams}>`] : []),
         ...(b ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(b, 'latin1')}`, '', b].join('\r\n');
       await sendText(inDialog('ACK', cseq, ackBody));
-      r.bye = () => sendText(inDialog('BYE', cseq + 1));
+      let n = cseq;
+      r.bye = () => sendText(inDialog('BYE', ++n));
+      /** A re-INVITE with body in the dialog: resolves with its final response (a 2xx is ACKed). */
+      r.reinvite = async (b) => {
+        const my = ++n;
+        await sendText(inDialog('INVITE', my, b));
+        const rr = await waitFor(() => responses.find((x) => x.status >= 200 && x.headers['call-id']
+          && x.headers['call-id'][0] === callId && x.headers.cseq[0] === `${my} INVITE`), timeoutMs);
+        if (rr && rr.status < 300) await sendText(inDialog('ACK', my));
+        return rr;
+      };
       if (!keep) await r.bye();
     }
     return r;

@@ -1,0 +1,205 @@
+// Several nodes behind Kamailio on one PostgreSQL (issue #15), on the real cluster of
+// scripts/cluster.sh (3 nodes in their own network namespaces, Kamailio, PostgreSQL):
+// rooms joined by plain-API clients (locate, then join on the node named) and by SIP callers
+// through Kamailio end up spread over the nodes, each running on exactly one (the store's
+// room_placement and each node's own /metrics agree); a caller by room address or meeting
+// number reaches the room's node; a device registers through Kamailio (digest checked by a node
+// against the shared store); SQL in a Request-URI is not run; kill -9 of a node: its rooms
+// take new joins and calls on another node within 10 s, and no acknowledged write is lost.
+// CLUSTER_ROOMS (default 6; `make test-cluster`: 30) sets how many rooms.
+// Run by tests/run-cluster.sh (it starts the cluster and runs this inside its network).
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const {
+  cluster, sql, placements, nodeById, admin, runningRooms, apiClient, apiJoin, sipCall, sipRegister, nodeOfContact, until,
+  killNode, startNode, dispatcher, sleep,
+} = require('./lib/cluster');
+const { OPUS_OFFER } = require('../integration/lib/sdp');
+
+const ROOMS = Number(process.env.CLUSTER_ROOMS || 6);
+const PASSWORD = 'cluster-secret-1';
+let c;
+const rooms = []; // { address, kind: 'app'|'sip', owner?, number }
+const clients = []; // plain-API participants kept in their rooms
+const calls = []; // sipp callers kept in their rooms
+const joinedOn = {}; // room -> node id the participant ended up on
+
+function liveNodes() {
+  return sql(c, 'SELECT node_id FROM cluster_nodes WHERE lease_until > now() ORDER BY node_id').map((r) => r[0]);
+}
+
+before(async () => {
+  c = cluster();
+  await until(() => liveNodes().length === c.nodes.length, 20000, 'every node has a lease');
+  const n1 = c.nodes[0];
+  for (let i = 0; i < ROOMS; i++) {
+    // Half personal rooms (<user>.join, joined by apps), half enterprise rooms (called over SIP).
+    if (i % 2 === 0) {
+      const owner = `owner${i}`;
+      const acc = await admin(c, c.nodes[i % c.nodes.length], { request: 'create_account', username: owner, password: PASSWORD });
+      rooms.push({ address: `${owner}.join`, kind: 'app', owner, sipPassword: acc.sip_password });
+    } else {
+      await admin(c, n1, { request: 'create_room', name: `team${i}` });
+      rooms.push({ address: `team${i}`, kind: 'sip' });
+    }
+  }
+  const numbers = Object.fromEntries(sql(c, 'SELECT address, meeting_number FROM rooms'));
+  for (const r of rooms) r.number = numbers[r.address];
+});
+
+after(async () => {
+  for (const cl of clients) cl.close();
+  for (const call of calls) call.kill();
+});
+
+test(`${ROOMS} rooms joined by apps and SIP callers through Kamailio spread over the nodes, each on exactly one`, async () => {
+  for (const [i, r] of rooms.entries()) {
+    const placedBefore = Object.keys(placements(c)).length;
+    if (r.kind === 'app') {
+      // Ask a different node each time: any node answers where the room lives (or will).
+      const j = await apiJoin(c, c.nodes[i % c.nodes.length], r.address, `app ${i}`);
+      clients.push(j.client);
+      joinedOn[r.address] = j.node;
+    } else {
+      const call = sipCall(c, `sip:${r.address}@${c.domain}`, 300000);
+      calls.push(call);
+      const contact = await call.answered;
+      assert.ok(contact, `the call to ${r.address} through Kamailio was answered`);
+      joinedOn[r.address] = nodeOfContact(c, contact);
+    }
+    await until(() => placements(c)[r.address], 10000, `${r.address} placed`);
+    // Placement goes by the load the nodes report: wait for the heartbeat that counts it.
+    await until(() => Number(sql(c, 'SELECT sum(rooms) FROM cluster_nodes')[0][0]) >= placedBefore + 1, 10000,
+      'the nodes report the new room');
+  }
+  const placed = placements(c);
+  const perNode = {};
+  for (const r of rooms) {
+    assert.ok(placed[r.address], `${r.address} is in room_placement`);
+    assert.equal(placed[r.address], joinedOn[r.address], `${r.address}: its participant is on the node it is placed on`);
+    perNode[placed[r.address]] = (perNode[placed[r.address]] || 0) + 1;
+  }
+  console.log('rooms per node:', JSON.stringify(perNode));
+  for (const n of c.nodes) assert.ok(perNode[n.id] > 0, `node ${n.id} carries rooms (${JSON.stringify(perNode)})`);
+
+  // Each node's own state: the rooms running there are exactly the rooms placed there.
+  const seen = {};
+  for (const n of c.nodes) {
+    const running = await runningRooms(n);
+    for (const r of rooms) {
+      if (running[r.address]) seen[r.address] = (seen[r.address] || []).concat(n.id);
+    }
+  }
+  for (const r of rooms) assert.deepEqual(seen[r.address], [placed[r.address]], `${r.address} runs on exactly one node`);
+});
+
+test('a caller by room address and by meeting number reaches the room\'s node through Kamailio', async () => {
+  const placed = placements(c);
+  const apps = rooms.filter((r) => r.kind === 'app');
+  for (const [i, r] of apps.entries()) {
+    const user = i % 2 === 0 ? r.address : r.number;
+    const call = sipCall(c, `sip:${user}@${c.domain}`, 1000);
+    const contact = await call.answered;
+    assert.equal(nodeOfContact(c, contact), placed[r.address], `sip:${user} (room ${r.address}) answered on its node`);
+    assert.equal(await call.done, 0, `the call to ${user} ended with BYE through Kamailio`);
+  }
+});
+
+test('a device registers through Kamailio: a node checks its digest against the shared store and stores the binding', async () => {
+  const r = rooms.find((x) => x.kind === 'app');
+  assert.equal(await sipRegister(c, r.owner, r.sipPassword), 0, 'REGISTER with digest answered 200 through Kamailio');
+  const rows = sql(c, `SELECT node_id, contact FROM sip_registrations WHERE username = '${r.owner}'`);
+  assert.equal(rows.length, 1, `one binding of ${r.owner} in the shared store: ${JSON.stringify(rows)}`);
+  assert.ok(c.nodes.some((n) => n.id === rows[0][0]), 'stored by a node of the cluster');
+  assert.notEqual(await sipRegister(c, r.owner, 'wrong-password'), 0, 'a wrong password is refused');
+});
+
+test('SQL in a Request-URI is never run: the caller gets 404, the placement table is intact', async () => {
+  const before = placements(c);
+  for (const user of ["x';DELETE/**/FROM/**/room_placement;--", "x'OR'1'='1"]) {
+    const call = sipCall(c, `sip:${user}@${c.domain}`, 0, 'call_404.xml');
+    assert.equal(await call.done, 0, `sip:${user} answered 404 (unknown room)`);
+  }
+  assert.deepEqual(placements(c), before);
+});
+
+test('kill -9 of a node: its rooms take new joins and calls on another node within 10 s, no acknowledged write lost', async () => {
+  const placed = placements(c);
+  // The victim: the node with an app room (its owner writes through it just before the kill).
+  const victimRoom = rooms.find((r) => r.kind === 'app' && placed[r.address]);
+  const victim = nodeById(c, placed[victimRoom.address]);
+  const victimRooms = rooms.filter((r) => placed[r.address] === victim.id);
+  const owner = await apiClient(victim.ws);
+  assert.equal((await owner.req({ request: 'login', username: victimRoom.owner, password: PASSWORD })).data.vmr, 'login');
+  const inv = (await owner.req({ request: 'invite', email: 'guest@example.org', name: 'Guest' })).data;
+  assert.equal(inv.vmr, 'invited', 'the invitation is acknowledged');
+  const upd = (await owner.req({ request: 'update_room', pin: '4242' })).data;
+  assert.equal(upd.vmr, 'room', 'the PIN change is acknowledged');
+  owner.close();
+
+  const victimIndex = c.nodes.indexOf(victim) + 1;
+  killNode(victimIndex);
+  const t0 = Date.now();
+  const others = c.nodes.filter((n) => n !== victim);
+  const dsDown = until(() => (dispatcher(c)[victim.sip] || '').startsWith('I'), 10000, 'dispatcher marks the node down')
+    .then(() => Date.now() - t0);
+
+  // New joins into every room of the dead node: apps through locate, on a live node.
+  const moved = {};
+  for (const [k, r] of victimRooms.entries()) {
+    const via = others[k % others.length];
+    const pin = r.address === victimRoom.address ? '4242' : undefined;
+    const j = await until(async () => {
+      try {
+        const client = await apiClient(via.ws);
+        const where = (await client.req({ request: 'locate', room: r.address })).data;
+        client.close();
+        const target = c.nodes.find((n) => n.id === where.node);
+        if (!target || target === victim) return null;
+        const p = await apiClient(target.ws);
+        const a = (await p.req({ request: 'join', room: r.address, display: 'after', ...(pin ? { pin } : {}) },
+          OPUS_OFFER, 15000)).data;
+        if (a.vmr !== 'joined') { p.close(); return null; }
+        return { client: p, node: target.id };
+      } catch (e) {
+        return null;
+      }
+    }, 10000 - (Date.now() - t0), `a new join into ${r.address} on a live node`);
+    clients.push(j.client);
+    moved[r.address] = j.node;
+  }
+  const joinMs = Date.now() - t0;
+  console.log(`kill -9 of ${victim.id}: ${victimRooms.length} rooms joined again on live nodes ${joinMs} ms after the kill`);
+  console.log(`dispatcher marked ${victim.id} down ${await dsDown} ms after the kill`);
+  const after = placements(c);
+  for (const r of victimRooms) {
+    assert.notEqual(moved[r.address], victim.id);
+    assert.equal(after[r.address], moved[r.address], `${r.address} is placed where it was joined again`);
+  }
+
+  // A SIP caller of a moved room is routed to its new node.
+  const r0 = victimRooms[0];
+  const call = sipCall(c, `sip:${r0.address}@${c.domain}`, 1000);
+  const contact = await call.answered;
+  assert.equal(nodeOfContact(c, contact), after[r0.address], `a call to ${r0.address} reaches its new node`);
+  await call.done;
+
+  // Nothing acknowledged by the dead node is lost: read it through a live node.
+  const check = await apiClient(others[0].ws);
+  try {
+    assert.equal((await check.req({ request: 'login', username: victimRoom.owner, password: PASSWORD })).data.vmr, 'login');
+    const list = (await check.req({ request: 'list_invitations' })).data;
+    assert.ok(list.invitations.some((x) => x.id === inv.invitation.id), 'the invitation made on the dead node is there');
+    const room = (await check.req({ request: 'get_room' })).data;
+    assert.equal(room.room.pin, '4242', 'the PIN set on the dead node is there');
+  } finally {
+    check.close();
+  }
+
+  // The node comes back: dispatcher and the store see it alive again.
+  startNode(victimIndex);
+  await until(() => (dispatcher(c)[victim.sip] || '').startsWith('A'), 20000, 'dispatcher marks the node up');
+  await until(() => liveNodes().includes(victim.id), 20000, 'the node has a lease again');
+  await sleep(10);
+});

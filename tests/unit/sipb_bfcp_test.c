@@ -1,0 +1,412 @@
+/*
+ * sipb_bfcp_test.c - the SIP bridge's BFCP transport and room floors (plugins/sip/sipb_bfcp.c)
+ * over real sockets on 127.0.0.1: TCP framing (split and joined messages), Hello, FloorRequest
+ * granted and taken over, FloorStatus to every client, the MCU's presenter followed, UDP, and
+ * hostile peers (oversized frames, garbage, a foreign host, a flood of connections).
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "bfcp_msg.h"
+#include "sipb_bfcp.h"
+
+static GMainContext *ctx;
+
+typedef struct {
+	int held, events;
+} floor_seen;
+
+static void on_floor(void *opaque, int held)
+{
+	floor_seen *f = opaque;
+	f->held = held;
+	f->events++;
+}
+
+static void spin(void)
+{
+	for (int i = 0; i < 50; i++)
+		g_main_context_iteration(ctx, FALSE);
+}
+
+static sipb_bfcp_client *client(sipb_bfcp_hub *h, const char *room, int udp, const char *peer,
+	const void *key, floor_seen *f)
+{
+	sipb_bfcp_client_config cfg = { .room = room,
+		.local_ip = "127.0.0.1",
+		.udp = udp,
+		.peer_host = peer,
+		.presenter_key = key };
+	sipb_bfcp_client_events ev = { .opaque = f, .floor = on_floor };
+	sipb_bfcp_client *c = NULL;
+	g_assert_cmpint(sipb_bfcp_client_new(h, &cfg, &ev, &c), ==, 0);
+	g_assert_cmpuint(sipb_bfcp_client_port(c), >, 0);
+	return c;
+}
+
+static int peer_socket(int udp, uint16_t port)
+{
+	int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	g_assert_cmpint(connect(fd, (struct sockaddr *)&a, sizeof(a)), ==, 0);
+	spin();
+	return fd;
+}
+
+static GByteArray *build(
+	uint8_t version, uint8_t prim, uint32_t conf, uint16_t tid, uint16_t user, int with_floor)
+{
+	bfcp_msg m;
+	bfcp_msg_init(&m, version, prim, conf, tid, user);
+	if (with_floor)
+		bfcp_attrs_add_u16(&m.attrs, BFCP_A_FLOOR_ID, SIPB_BFCP_FLOOR_ID)->mandatory = true;
+	uint8_t *buf;
+	size_t len;
+	g_assert_true(bfcp_msg_pack(&m, &buf, &len));
+	bfcp_msg_clear(&m);
+	GByteArray *b = g_byte_array_new();
+	g_byte_array_append(b, buf, (guint)len);
+	g_free(buf);
+	return b;
+}
+
+static void send_all(int fd, const GByteArray *b)
+{
+	g_assert_cmpint(send(fd, b->data, b->len, 0), ==, (ssize_t)b->len);
+}
+
+/* Reads one message (TCP: framed; UDP: a datagram) after letting the hub run; false when
+ * nothing came. */
+static gboolean recv_msg(int fd, int udp, bfcp_msg *m)
+{
+	uint8_t buf[4096];
+	size_t have = 0;
+	for (int tries = 0; tries < 200; tries++) {
+		spin();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		if (udp) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			g_assert_cmpint(n, >, 0);
+			bfcp_decode_error e;
+			return bfcp_msg_parse(buf, (size_t)n, m, &e);
+		}
+		ssize_t n = recv(fd, buf + have, 1, 0);
+		if (n <= 0)
+			return FALSE;
+		have++;
+		size_t need = bfcp_msg_frame_length(buf, have);
+		if (need && have == need) {
+			bfcp_decode_error e;
+			return bfcp_msg_parse(buf, have, m, &e);
+		}
+		tries = 0;
+	}
+	return FALSE;
+}
+
+/* The next message of that primitive; FloorStatus messages in front of it (the server sends
+ * them to every client on each change) are skipped. */
+static void expect(int fd, int udp, uint8_t prim, bfcp_msg *m)
+{
+	for (int i = 0; i < 4; i++) {
+		g_assert_true(recv_msg(fd, udp, m));
+		if (m->primitive == prim || m->primitive != BFCP_FLOOR_STATUS)
+			break;
+		bfcp_msg_clear(m);
+	}
+	g_assert_cmpstr(bfcp_primitive_name(m->primitive), ==, bfcp_primitive_name(prim));
+}
+
+static uint8_t request_status(const bfcp_msg *m)
+{
+	const bfcp_attr *fri = bfcp_attrs_first(&m->attrs, BFCP_A_FLOOR_REQUEST_INFORMATION);
+	if (!fri)
+		return 0;
+	const bfcp_attr *ors = bfcp_attrs_first(&fri->children, BFCP_A_OVERALL_REQUEST_STATUS);
+	if (!ors)
+		return 0;
+	const bfcp_attr *rs = bfcp_attrs_first(&ors->children, BFCP_A_REQUEST_STATUS);
+	return rs ? rs->status : 0;
+}
+
+static void test_tcp_hello_request_takeover_release(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen fa = { 0 }, fb = { 0 };
+	int key_a, key_b;
+	sipb_bfcp_client *a = client(h, "room1", 0, "127.0.0.1", &key_a, &fa);
+	sipb_bfcp_client *b = client(h, "room1", 0, NULL, &key_b, &fb);
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	g_assert_cmpuint(conf, ==, sipb_bfcp_conference_id("room1"));
+	uint16_t ua = sipb_bfcp_client_user_id(a), ub = sipb_bfcp_client_user_id(b);
+	g_assert_cmpuint(ua, !=, ub);
+	int fda = peer_socket(0, sipb_bfcp_client_port(a));
+	int fdb = peer_socket(0, sipb_bfcp_client_port(b));
+
+	/* Hello split into single bytes arrives whole */
+	GByteArray *hello = build(1, BFCP_HELLO, conf, 1, ua, 0);
+	for (guint i = 0; i < hello->len; i++) {
+		g_assert_cmpint(send(fda, hello->data + i, 1, 0), ==, 1);
+		spin();
+	}
+	g_byte_array_unref(hello);
+	bfcp_msg m;
+	expect(fda, 0, BFCP_HELLO_ACK, &m);
+	g_assert_cmpuint(m.transaction_id, ==, 1);
+	bfcp_msg_clear(&m);
+	g_assert_true(sipb_bfcp_client_connected(a));
+
+	/* Hello + FloorRequest in one write: both answered; a is granted and presents */
+	GByteArray *two = build(1, BFCP_HELLO, conf, 2, ua, 0);
+	GByteArray *req = build(1, BFCP_FLOOR_REQUEST, conf, 3, ua, 1);
+	g_byte_array_append(two, req->data, req->len);
+	send_all(fda, two);
+	g_byte_array_unref(two);
+	g_byte_array_unref(req);
+	expect(fda, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	expect(fda, 0, BFCP_FLOOR_REQUEST_STATUS, &m);
+	g_assert_cmpuint(request_status(&m), ==, BFCP_STATUS_GRANTED);
+	bfcp_msg_clear(&m);
+	g_assert_cmpint(fa.held, ==, 1);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, ua);
+	/* b hears FloorStatus: granted to a (the floor status names the holder's request) */
+	expect(fdb, 0, BFCP_FLOOR_STATUS, &m);
+	g_assert_cmpuint(request_status(&m), ==, BFCP_STATUS_GRANTED);
+	bfcp_msg_clear(&m);
+
+	/* b takes over: a hears it lost the floor, its call stops presenting */
+	req = build(1, BFCP_FLOOR_REQUEST, conf, 4, ub, 1);
+	send_all(fdb, req);
+	g_byte_array_unref(req);
+	expect(fdb, 0, BFCP_FLOOR_REQUEST_STATUS, &m);
+	g_assert_cmpuint(request_status(&m), ==, BFCP_STATUS_GRANTED);
+	bfcp_msg_clear(&m);
+	g_assert_cmpint(fb.held, ==, 1);
+	g_assert_cmpint(fa.held, ==, 0);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, ub);
+	gboolean a_told = FALSE;
+	for (int i = 0; i < 3 && recv_msg(fda, 0, &m); i++) {
+		if (request_status(&m) == BFCP_STATUS_REVOKED)
+			a_told = TRUE;
+		bfcp_msg_clear(&m);
+		if (a_told)
+			break;
+	}
+	g_assert_true(a_told);
+
+	/* the MCU says a browser presents now: b loses the floor to SIPB_BFCP_OTHER_USER */
+	int browser;
+	sipb_bfcp_room_presenter(h, "room1", &browser);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, SIPB_BFCP_OTHER_USER);
+	g_assert_cmpint(fb.held, ==, 0);
+	/* the MCU's presenter is b's call again (b presents by itself): b holds it, no event */
+	int events = fb.events;
+	sipb_bfcp_room_presenter(h, "room1", &key_b);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, ub);
+	g_assert_cmpint(fb.events, ==, events + 1);
+	/* nobody presents */
+	sipb_bfcp_room_presenter(h, "room1", NULL);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, 0);
+
+	/* b requests again, then hangs up: the floor is released */
+	req = build(1, BFCP_FLOOR_REQUEST, conf, 5, ub, 1);
+	send_all(fdb, req);
+	g_byte_array_unref(req);
+	expect(fdb, 0, BFCP_FLOOR_REQUEST_STATUS, &m);
+	bfcp_msg_clear(&m);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, ub);
+	sipb_bfcp_client_free(b);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, 0);
+	close(fda);
+	close(fdb);
+	spin();
+	sipb_bfcp_client_free(a);
+	sipb_bfcp_hub_free(h);
+}
+
+static void test_connection_drop_releases_the_floor(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen fa = { 0 };
+	int key;
+	sipb_bfcp_client *a = client(h, "room2", 0, NULL, &key, &fa);
+	int fd = peer_socket(0, sipb_bfcp_client_port(a));
+	GByteArray *req = build(1, BFCP_FLOOR_REQUEST, sipb_bfcp_client_conference_id(a), 1,
+		sipb_bfcp_client_user_id(a), 1);
+	send_all(fd, req);
+	g_byte_array_unref(req);
+	bfcp_msg m;
+	expect(fd, 0, BFCP_FLOOR_REQUEST_STATUS, &m);
+	bfcp_msg_clear(&m);
+	g_assert_cmpint(fa.held, ==, 1);
+	close(fd);
+	spin();
+	g_assert_cmpint(fa.held, ==, 0);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room2"), ==, 0);
+	/* it may connect again and say Hello */
+	fd = peer_socket(0, sipb_bfcp_client_port(a));
+	GByteArray *hello = build(1, BFCP_HELLO, sipb_bfcp_client_conference_id(a), 2,
+		sipb_bfcp_client_user_id(a), 0);
+	send_all(fd, hello);
+	g_byte_array_unref(hello);
+	expect(fd, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	close(fd);
+	sipb_bfcp_client_free(a);
+	sipb_bfcp_hub_free(h);
+}
+
+static void test_udp_hello_and_request(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen fa = { 0 };
+	int key;
+	sipb_bfcp_client *a = client(h, "room3", 1, "127.0.0.1", &key, &fa);
+	g_assert_true(sipb_bfcp_client_is_udp(a));
+	int fd = peer_socket(1, sipb_bfcp_client_port(a));
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	uint16_t ua = sipb_bfcp_client_user_id(a);
+	GByteArray *hello = build(2, BFCP_HELLO, conf, 7, ua, 0);
+	send_all(fd, hello);
+	g_byte_array_unref(hello);
+	bfcp_msg m;
+	expect(fd, 1, BFCP_HELLO_ACK, &m);
+	g_assert_cmpuint(m.version, ==, 2);
+	g_assert_true(m.responder);
+	g_assert_cmpuint(m.transaction_id, ==, 7);
+	bfcp_msg_clear(&m);
+	GByteArray *req = build(2, BFCP_FLOOR_REQUEST, conf, 8, ua, 1);
+	send_all(fd, req);
+	g_byte_array_unref(req);
+	expect(fd, 1, BFCP_FLOOR_REQUEST_STATUS, &m);
+	g_assert_cmpuint(request_status(&m), ==, BFCP_STATUS_GRANTED);
+	bfcp_msg_clear(&m);
+	g_assert_cmpint(fa.held, ==, 1);
+	/* a wrong conference id is answered with an Error */
+	req = build(2, BFCP_FLOOR_QUERY, conf + 1, 9, ua, 1);
+	send_all(fd, req);
+	g_byte_array_unref(req);
+	expect(fd, 1, BFCP_ERROR, &m);
+	bfcp_msg_clear(&m);
+	close(fd);
+	sipb_bfcp_client_free(a);
+	g_assert_cmpint(fa.events, ==, 1); /* no event from free */
+	sipb_bfcp_hub_free(h);
+}
+
+static void test_hostile_peers(void)
+{
+	sipb_bfcp_limits lim = { .max_conns = 3, .max_msg = 512, .idle_timeout_s = 10 };
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, &lim);
+	floor_seen fa = { 0 };
+	int key;
+	sipb_bfcp_client *a = client(h, "room4", 0, NULL, &key, &fa);
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	uint16_t ua = sipb_bfcp_client_user_id(a);
+	bfcp_msg m;
+	sipb_bfcp_stats st;
+
+	/* a frame announcing 256 KiB: the connection is closed, nothing is buffered */
+	int fd = peer_socket(0, sipb_bfcp_client_port(a));
+	uint8_t big[12] = { 0x20, BFCP_HELLO, 0xff, 0xff, 0, 0, 0, 1, 0, 1, 0, 1 };
+	g_assert_cmpint(send(fd, big, sizeof(big), 0), ==, (ssize_t)sizeof(big));
+	g_assert_false(recv_msg(fd, 0, &m)); /* closed: EOF */
+	close(fd);
+	sipb_bfcp_hub_stats(h, &st);
+	g_assert_cmpuint(st.conns_closed, >=, 1);
+
+	/* garbage with a valid length: answered with an Error, the connection stays */
+	fd = peer_socket(0, sipb_bfcp_client_port(a));
+	uint8_t junk[16] = { 0x20, 99, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0xde, 0xad, 0xbe, 0xef };
+	junk[4] = (uint8_t)(conf >> 24);
+	junk[5] = (uint8_t)(conf >> 16);
+	junk[6] = (uint8_t)(conf >> 8);
+	junk[7] = (uint8_t)conf;
+	junk[10] = (uint8_t)(ua >> 8);
+	junk[11] = (uint8_t)ua;
+	g_assert_cmpint(send(fd, junk, sizeof(junk), 0), ==, (ssize_t)sizeof(junk));
+	expect(fd, 0, BFCP_ERROR, &m);
+	bfcp_msg_clear(&m);
+	GByteArray *hello = build(1, BFCP_HELLO, conf, 3, ua, 0);
+	send_all(fd, hello);
+	g_byte_array_unref(hello);
+	expect(fd, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+
+	/* random bytes of every length: never a crash, the hub still answers afterwards */
+	for (int i = 0; i < 64; i++) {
+		int f2 = peer_socket(0, sipb_bfcp_client_port(a));
+		uint8_t rnd[64];
+		for (size_t k = 0; k < sizeof(rnd); k++)
+			rnd[k] = (uint8_t)g_random_int();
+		(void)!send(f2, rnd, (size_t)(i + 1), MSG_NOSIGNAL);
+		spin();
+		close(f2);
+	}
+	spin();
+	/* the last connection replaced the earlier one: make a fresh one */
+	close(fd);
+	fd = peer_socket(0, sipb_bfcp_client_port(a));
+	hello = build(1, BFCP_HELLO, conf, 4, ua, 0);
+	send_all(fd, hello);
+	g_byte_array_unref(hello);
+	expect(fd, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	close(fd);
+	spin();
+
+	/* a client bound to another signalling host takes no connection from us */
+	floor_seen fb = { 0 };
+	sipb_bfcp_client *b = client(h, "room4", 0, "192.0.2.1", &key, &fb);
+	fd = peer_socket(0, sipb_bfcp_client_port(b));
+	hello = build(1, BFCP_HELLO, conf, 5, sipb_bfcp_client_user_id(b), 0);
+	(void)!send(fd, hello->data, hello->len, MSG_NOSIGNAL);
+	g_byte_array_unref(hello);
+	g_assert_false(recv_msg(fd, 0, &m));
+	close(fd);
+	sipb_bfcp_hub_stats(h, &st);
+	g_assert_cmpuint(st.conns_refused, >=, 1);
+	g_assert_false(sipb_bfcp_client_connected(b));
+
+	/* max_conns: UDP sockets count; the fourth is refused */
+	sipb_bfcp_client *u[4] = { NULL, NULL, NULL, NULL };
+	int refused = 0;
+	for (int i = 0; i < 4; i++) {
+		sipb_bfcp_client_config cfg = {
+			.room = "room4", .local_ip = "127.0.0.1", .udp = 1
+		};
+		if (sipb_bfcp_client_new(h, &cfg, NULL, &u[i]) == -EMFILE)
+			refused++;
+	}
+	g_assert_cmpint(refused, ==, 1);
+	for (int i = 0; i < 4; i++)
+		sipb_bfcp_client_free(u[i]);
+	sipb_bfcp_client_free(b);
+	sipb_bfcp_client_free(a);
+	sipb_bfcp_hub_free(h);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	ctx = g_main_context_new();
+	g_test_add_func("/sipb/bfcp/tcp-hello-request-takeover-and-hangup-release",
+		test_tcp_hello_request_takeover_release);
+	g_test_add_func("/sipb/bfcp/a-dropped-connection-releases-the-floor",
+		test_connection_drop_releases_the_floor);
+	g_test_add_func("/sipb/bfcp/udp-hello-request-and-error", test_udp_hello_and_request);
+	g_test_add_func("/sipb/bfcp/hostile-peers-never-crash-it", test_hostile_peers);
+	int r = g_test_run();
+	g_main_context_unref(ctx);
+	return r;
+}
