@@ -397,6 +397,9 @@ static void feed(sender *s, int n, gint64 end_us)
 				x->next_video = end_us;
 			if (now >= x->next_video && x->sim) {
 				send_layers(x);
+				x->vcount++;
+				x->vframe = (x->vframe + 1) % LOOP_VIDEO_FRAMES;
+				x->next_video += G_USEC_PER_SEC / SRC_FPS;
 			} else if (now >= x->next_video) {
 				GArray *pk = vloops[x->who].frames[x->vframe];
 				uint32_t ts = (uint32_t)(x->vcount * 3000);
