@@ -564,14 +564,27 @@ function offerTracks() {
     const id = state.devices[kind];
     return id ? { deviceId: { exact: id } } : true;
   };
-  return [
-    { type: 'audio', capture: capture('audio'), recv: true },
-    { type: 'video', capture: capture('video'), recv: true },
-  ];
+  const video = { type: 'video', capture: capture('video'), recv: true };
+  if (video.capture && state.simulcast && window.RTCRtpTransceiver) {
+    // Simulcast (the server asks for it): the camera in 3 sizes, smallest first; the room
+    // decodes for each tile the smallest that fills it.
+    video.simulcast = true;
+    video.sendEncodings = [
+      { rid: 'q', active: true, scaleResolutionDownBy: 4, maxBitrate: 150000 },
+      { rid: 'h', active: true, scaleResolutionDownBy: 2, maxBitrate: 500000 },
+      { rid: 'f', active: true, scaleResolutionDownBy: 1, maxBitrate: 1500000 },
+    ];
+  }
+  return [{ type: 'audio', capture: capture('audio'), recv: true }, video];
 }
 
 function createOffer(handle) {
-  return new Promise((resolve, reject) => handle.createOffer({ tracks: offerTracks(), success: resolve, error: reject }));
+  return new Promise((resolve, reject) => handle.createOffer({ tracks: offerTracks(), success: resolve, error: reject }))
+    .then((jsep) => {
+      // our rids are listed smallest first (Janus's default order is the reverse)
+      if (state.simulcast) jsep.rid_order = 'lmh';
+      return jsep;
+    });
 }
 
 /**
@@ -582,6 +595,7 @@ async function refreshTurn() {
   try {
     const msg = await queue.request({ request: 'turn_credentials' });
     setIceServers(msg.ice_servers);
+    state.simulcast = msg.simulcast === true;
   } catch (e) {
     // an older service without the request: direct ICE only
   }
@@ -701,6 +715,7 @@ async function iceRestart(why) {
   let ok = false;
   try {
     const jsep = await new Promise((resolve, reject) => handle.createOffer({ iceRestart: true, success: resolve, error: reject }));
+    if (state.simulcast) jsep.rid_order = 'lmh'; // as createOffer
     await queue.request({ request: 'configure' }, { jsep });
     ok = await until(() => state.iceState === 'connected' || state.iceState === 'completed', 12000);
   } catch (e) {

@@ -19,7 +19,12 @@ function pc() {
 /** A new offer from the PeerConnection as it is now (janus.js: no track changes). */
 function renegotiate() {
   const handle = ctx.state.handle;
-  return new Promise((resolve, reject) => handle.createOffer({ tracks: [], success: resolve, error: reject }));
+  return new Promise((resolve, reject) => handle.createOffer({ tracks: [], success: resolve, error: reject }))
+    .then((jsep) => {
+      // the camera's simulcast rids are listed smallest first (app.js offerTracks)
+      if (ctx.state.simulcast) jsep.rid_order = 'lmh';
+      return jsep;
+    });
 }
 
 function notice(key, vars = {}) {

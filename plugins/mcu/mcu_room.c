@@ -298,6 +298,7 @@ static void participant_free(mcu_participant *p)
 	mcu_h264_dec_free(p->hdec);
 	mcu_image_release(&p->frame);
 	mcu_image_release(&p->spare);
+	mcu_simulcast_free(p->sim);
 	mcu_content_part_free(p->content);
 	g_rec_mutex_clear(&p->lock);
 	g_mutex_clear(&p->audio_lock);
@@ -431,6 +432,19 @@ void mcu_participant_unref(mcu_participant *p)
 		participant_free(p);
 }
 
+bool mcu_participant_arrival_us(mcu_participant *p, gint64 *now_us)
+{
+	if (!p->manual_clock) {
+		*now_us = g_get_monotonic_time();
+		return true;
+	}
+	/* p->lock keeps the room alive: its destruction detaches us under this lock. */
+	g_rec_mutex_lock(&p->lock);
+	*now_us = p->room ? mcu_room_now(p->room) : 0;
+	g_rec_mutex_unlock(&p->lock);
+	return *now_us != 0;
+}
+
 void mcu_participant_incoming_rtp(
 	mcu_participant *p, int is_video, const uint8_t *buf, size_t len, int audio_level_dbov)
 {
@@ -446,16 +460,8 @@ void mcu_participant_incoming_rtp(
 		return;
 	}
 	gint64 now;
-	if (!p->manual_clock) {
-		now = g_get_monotonic_time();
-	} else {
-		/* p->lock keeps the room alive: its destruction detaches us under this lock. */
-		g_rec_mutex_lock(&p->lock);
-		now = p->room ? mcu_room_now(p->room) : 0;
-		g_rec_mutex_unlock(&p->lock);
-		if (!now)
-			return; /* left meanwhile */
-	}
+	if (!mcu_participant_arrival_us(p, &now))
+		return; /* left meanwhile */
 	if (is_video) {
 		mcu_room_video_incoming(p, &h, payload, plen, now);
 		return;

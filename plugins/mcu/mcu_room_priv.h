@@ -159,6 +159,12 @@ struct mcu_participant {
 	gint cues; /* atomic: hears the join/leave chime (mcu_banner.h) */
 
 	mcu_part_tiers tiers; /* bandwidth tier (mcu_tiers.c) */
+
+	/* Simulcast inputs (mcu_simulcast.c): the cell the participant is drawn in (w << 16 | h,
+	 * written by the composer, atomic; 0 never shown) and the layers' state (atomic pointer,
+	 * made on the first layered packet). */
+	gint v_tile;
+	struct mcu_simulcast *sim;
 };
 
 struct mcu_room {
@@ -222,6 +228,11 @@ static inline gint64 mcu_room_now(const mcu_room *room)
 		return __atomic_load_n(&room->clock_us, __ATOMIC_ACQUIRE);
 	return g_get_monotonic_time();
 }
+
+typedef struct mcu_simulcast mcu_simulcast;
+void mcu_simulcast_free(mcu_simulcast *s);
+/* The arrival time of a packet of p now (the room's clock); false when p has left. */
+bool mcu_participant_arrival_us(mcu_participant *p, gint64 *now_us);
 
 /* Copies the participant list with a reference on each; free with mcu_room_parts_free. */
 GPtrArray *mcu_room_parts_snapshot(mcu_room *room);

@@ -415,8 +415,11 @@ static void video_compose(mcu_room *room, mcu_room_pic *pic, mcu_layout_kind kin
 			p->shown_seq = p->frame_seq;
 		}
 		g_mutex_unlock(&p->frame_lock);
-		if (set_want)
+		if (set_want) {
 			g_atomic_int_set(&p->v_want, drawn ? (r.w << 16) | r.h : -1);
+			g_atomic_int_set(
+				&p->v_tile, (cells[i].w << 16) | cells[i].h); /* simulcast */
+		}
 		if (drawn)
 			draw_name(canvas, &r, p->display);
 		else

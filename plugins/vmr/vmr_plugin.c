@@ -474,6 +474,8 @@ static void settings_read(const char *config_path, vmr_settings *st)
 		config, general, "video_kbps", room_config.video_kbps, 100, 8000);
 	room_config.audio_kbps = config_int(
 		config, general, "audio_kbps", room_config.audio_kbps, 8, 256);
+	const char *simulcast = config_string(config, general, "simulcast", "true");
+	g_atomic_int_set(&vmr_simulcast_enabled, janus_is_true(simulcast) ? 1 : 0);
 	/* Admission control (vmr_admission.h): both plugins refuse what would pass it. */
 	vmr_admission_budget budget = { 0 };
 	const char *max_load = config_string(config, general, "max_load", NULL);
@@ -716,6 +718,9 @@ static json_t *vmr_query_session(janus_plugin_session *handle)
 		json_object_set_new(
 			m, "video_packets_out", json_integer((json_int_t)st.video_packets_out));
 		json_object_set_new(info, "mcu", m);
+		json_t *sim = vmr_simulcast_stats_json(s->part);
+		if (sim)
+			json_object_set_new(info, "simulcast", sim);
 	}
 	janus_mutex_unlock(&s->mutex);
 	json_object_set_new(info, "media_up", json_boolean(g_atomic_int_get(&s->media_up)));
@@ -845,6 +850,13 @@ static void vmr_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *pac
 		&& vmr_content_incoming_rtp(
 			s, packet->mindex, (const uint8_t *)packet->buffer, packet->length)) {
 		/* (the content stream: vmr_plugin_content.c) */
+	} else if (s->part && packet->video && s->sim.layers > 0) {
+		int layer = vmr_simulcast_layer(&s->sim, packet->buffer, packet->length);
+		if (layer >= 0)
+			mcu_participant_incoming_rtp_layer(
+				s->part, layer, (const uint8_t *)packet->buffer, packet->length);
+		if (layer == 0) /* loss and jitter of one sequence-number space */
+			vmr_ops_rtp_in(s, 1, (const uint8_t *)packet->buffer, packet->length);
 	} else if (s->part) {
 		mcu_participant_incoming_rtp(s->part, packet->video ? 1 : 0,
 			(const uint8_t *)packet->buffer, packet->length,

@@ -21,6 +21,7 @@
 #include "refcount.h"
 
 #include "mcu_room.h"
+#include "vmr_simulcast.h"
 #include "vmr_request.h"
 #include "vmr_rooms.h"
 #include "vmr_hosts.h"
@@ -43,6 +44,8 @@ typedef struct vmr_session {
 	const char *kind;          /* "browser" or "app" (vmr_ops_kind), set at join */
 	vmr_rx_state rx_in[2];     /* loss and jitter of what we receive, audio/video (mutex) */
 	vmr_content_state content; /* the content stream (vmr_plugin_content.h), atomics */
+	vmr_simulcast sim;         /* the offer's simulcast video layers (mutex) */
+	vmr_simulcast sim_offer;   /* the same, read at join: worker thread only */
 	vmr_client client;         /* login state; used by the worker thread only */
 	/* A join held by vmr_hosts (waiting for a host or knocking): worker thread only; its
 	 * room's address also in waiting_room (under mutex) for vmr_destroy_session. */

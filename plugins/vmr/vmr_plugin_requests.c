@@ -21,9 +21,10 @@
 
 /* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive, a
  * content stream (vmr_plugin_content.h) when offered, everything else rejected. Returns the
- * answer SDP text (g_free) or NULL with *reason; *content says what the content stream is. */
+ * answer SDP text (g_free) or NULL with *reason; *content says what the content stream is;
+ * sc: the camera's simulcast layers (vmr_simulcast.h). */
 static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
-	vmr_content_sdp *content, int *code, const char **reason)
+	const vmr_simulcast *sc, vmr_content_sdp *content, int *code, const char **reason)
 {
 	memset(content, 0, sizeof(*content));
 	content->mindex = content->video_mindex = -1;
@@ -55,9 +56,23 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
 			&& janus_sdp_get_codec_pt(offer, m->index, "vp8") > 0) {
 			have_video = TRUE;
 			content->video_mindex = m->index;
-			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
-				JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC, "vp8", JANUS_SDP_OA_DIRECTION,
-				JANUS_SDP_SENDRECV, JANUS_SDP_OA_DONE);
+			/* Simulcast (vmr_simulcast.h): the rid and mid extensions tell the layers apart. */
+			if (sc->layers > 0)
+				janus_sdp_generate_answer_mline(offer, answer, m,
+					JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
+					"vp8", JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_RID,
+					JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_REPAIRED_RID,
+					/* the core's feedback lets the browser's bandwidth estimate grow
+					 * to where it sends the larger layers */
+					JANUS_SDP_OA_ACCEPT_EXTMAP,
+					JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, JANUS_SDP_OA_DONE);
+			else
+				janus_sdp_generate_answer_mline(offer, answer, m,
+					JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
+					"vp8", JANUS_SDP_OA_DIRECTION, JANUS_SDP_SENDRECV,
+					JANUS_SDP_OA_DONE);
 		} else {
 			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
 				m->type, JANUS_SDP_OA_ENABLED, FALSE, JANUS_SDP_OA_DONE);
@@ -499,10 +514,19 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 	const char *reason = NULL;
 	mcu_room *mroom = NULL;
 	mcu_participant *part = NULL;
+	vmr_simulcast sc = s->sim_offer;
 	vmr_content_sdp content;
-	char *answer = answer_offer(offer, &audio_pt, &video_pt, &content, &code, &reason);
+	char *answer = answer_offer(offer, &audio_pt, &video_pt, &sc, &content, &code, &reason);
 	if (answer != NULL)
 		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
+	if (code == VMR_OK && sc.layers > 0) {
+		mcu_participant_set_layer_keyframe(part, vmr_simulcast_request_keyframe);
+		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " sends %d simulcast layers\n",
+			s->id, sc.layers);
+	}
+	janus_mutex_lock(&s->mutex);
+	s->sim = sc; /* before join_attach publishes s->part to the media path */
+	janus_mutex_unlock(&s->mutex);
 	if (code != VMR_OK) {
 		json_t *event = vmr_error_json(code, reason);
 		if (code == VMR_ERROR_ELSEWHERE)
@@ -559,6 +583,7 @@ static void handle_join(vmr_message *msg, const vmr_request *req)
 	if (display == NULL)
 		display = grant.guest_name ? grant.guest_name : "Guest";
 	const char *how = join_how(&grant, req);
+	vmr_simulcast_from_jsep(&s->sim_offer, msg->jsep); /* the core's reading of the offer */
 	/* Hosts and guests (vmr_hosts.h): a guest may have to wait for a host, or knock. */
 	vmr_hosts_settings settings = { .wait_for_host = grant.room.wait_for_host,
 		.end_after_host_min = grant.room.end_after_host_min };
@@ -772,12 +797,20 @@ int vmr_answer_jsep(vmr_message *msg, json_t **answer_jsep)
 	}
 	int audio_pt = 0, video_pt = 0, code = 0;
 	const char *reason = NULL;
+	vmr_simulcast sc;
+	vmr_simulcast_from_jsep(&sc, msg->jsep);
 	vmr_content_sdp content;
-	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &content, &code, &reason);
+	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &sc, &content, &code, &reason);
 	if (answer == NULL) {
 		reply_error(msg, code, reason);
 		return -1;
 	}
+	janus_mutex_lock(&s->mutex);
+	/* The same layers again (an ICE restart): keep the SSRCs learnt, the browser no longer
+	 * names them in every packet. */
+	if (sc.layers != s->sim.layers || memcmp(sc.rid, s->sim.rid, sizeof(sc.rid)) != 0)
+		s->sim = sc;
+	janus_mutex_unlock(&s->mutex);
 	vmr_content_negotiated(s, &content);
 	*answer_jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	JANUS_LOG(LOG_INFO,
@@ -807,8 +840,9 @@ static void handle_turn_credentials(vmr_message *msg, const vmr_request *req)
 {
 	(void)req;
 	json_t *ice = turn_servers(msg->session);
-	json_t *event = json_pack("{sssssosi}", "vmr", "turn_credentials", "result", "ok",
-		"ice_servers", ice ? ice : json_array(), "ttl", (int)vmr_turn_ttl());
+	json_t *event = json_pack("{sssssosisb}", "vmr", "turn_credentials", "result", "ok",
+		"ice_servers", ice ? ice : json_array(), "ttl", (int)vmr_turn_ttl(), "simulcast",
+		g_atomic_int_get(&vmr_simulcast_enabled)); /* what the next offer should send */
 	vmr_gateway->push_event(msg->session->handle, &vmr_plugin, msg->transaction, event, NULL);
 	json_decref(event);
 }

@@ -24,6 +24,14 @@
  * and send audio only (SIP endpoints that have not sent video yet): the room then encodes
  * the canvas a second time, with libx264, for them; "participants" counts them.
  *
+ * Simulcast (src=720p): participants send a 1280x720 camera, either as one stream
+ * (simulcast=0: the room decodes 720p for every tile) or as three simulcast layers
+ * (simulcast=1: 320x180, 640x360 and 1280x720, each its own SSRC and sequence numbers, given
+ * to mcu_participant_incoming_rtp_layer) of which the room decodes, per tile, the smallest
+ * that fills it (mcu_simulcast.h). input_core is the decode and scale CPU time of the
+ * senders' threads (the room's input_cpu_us) in cores: what simulcast saves;
+ * input_us_per_decode the same per decoded picture (meaningful on a starved machine too).
+ *
  * The case with low_tier=1 gives participant 1 a 200 kbit/s bandwidth estimate (as a REMB or
  * TMMBR would): it receives the low tier (320x180 at 250 kbit/s, mcu_tiers.h) while the
  * others keep 720p, so the room encodes the picture a second time, small; compare its
@@ -40,7 +48,8 @@
  *   BENCH mcu-content layout=2x2 participants=4 rooms=1 core_per_room=...
  *         core_per_room_without_content=... content_fps=... content_frames_encoded_per_s=...
  *
- * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3 or content]
+ * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3, content or
+ * simulcast]
  */
 #include <glib.h>
 #include <math.h>
@@ -55,6 +64,7 @@
 #include "mcu_image.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_rtp.h"
+#include "mcu_simulcast.h"
 #include "mcu_tiers.h"
 #include "mcu_video_codec.h"
 #include "mcu_vp8_rtp.h"
@@ -93,6 +103,13 @@ static video_loop slides;
 static double last_content_fps; /* content frames a receiver got per second, last case */
 static audio_loop aloops[MAX_PARTS];
 
+/* Simulcast cases: SIM_SOURCES 1280x720 cameras, each as three layers (0 the smallest). */
+#define SIM_SOURCES 3
+#define HD_W        1280
+#define HD_H        720
+static video_loop sloops[SIM_SOURCES][MCU_SIMULCAST_LAYERS];
+static bool sloops_made;
+
 static double now_s(clockid_t c)
 {
 	struct timespec ts;
@@ -107,31 +124,24 @@ static void draw_source(mcu_image *img, int who, int n)
 {
 	static const uint8_t u[MAX_PARTS] = { 90, 160, 110, 200, 60, 128, 170, 80, 140 };
 	static const uint8_t v[MAX_PARTS] = { 160, 90, 200, 110, 128, 60, 80, 170, 140 };
-	for (int y = 0; y < SRC_H; y++)
-		for (int x = 0; x < SRC_W; x++)
+	const int w = img->width, h = img->height; /* 640x360, or 1280x720 (simulcast cases) */
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
 			img->planes[0][y * img->strides[0] + x] = (uint8_t)(60 + ((x + y) & 127) / 2
-				+ (y > 300 ? (((x + n * 4) / 8) & 1) * 40 : 0));
-	for (int y = 0; y < SRC_H / 2; y++) {
-		memset(img->planes[1] + y * img->strides[1], u[who], SRC_W / 2);
-		memset(img->planes[2] + y * img->strides[2], v[who], SRC_W / 2);
+				+ (y > h * 300 / 360 ? (((x + n * 4) / 8) & 1) * 40 : 0));
+	for (int y = 0; y < h / 2; y++) {
+		memset(img->planes[1] + y * img->strides[1], u[who], w / 2);
+		memset(img->planes[2] + y * img->strides[2], v[who], w / 2);
 	}
-	int bx = (n * 7) % (SRC_W - 80), by = 100 + (int)(60 * sin(n / 10.0));
+	int bx = (n * 7) % (w - 80), by = h * 100 / 360 + (int)(60 * sin(n / 10.0));
 	for (int y = by; y < by + 80; y++)
 		memset(img->planes[0] + y * img->strides[0] + bx, 230, 80);
 }
 
-/* Encodes frame number f (0: a key frame) and packetizes it (RTP headers with pt and ssrc;
- * sequence numbers and timestamps are written at send time). */
-static GArray *encode_packets(
-	mcu_vp8_enc *enc, const mcu_image *img, int f, uint8_t pt, uint32_t ssrc)
+/* Packetizes one encoded frame (RTP headers with pt and ssrc; sequence numbers and
+ * timestamps are written at send time). */
+static GArray *packetize(const uint8_t *data, size_t len, int f, uint8_t pt, uint32_t ssrc)
 {
-	const uint8_t *data;
-	size_t len;
-	bool key;
-	if (mcu_vp8_enc_encode(enc, img, f == 0, &data, &len, &key) < 0) {
-		fprintf(stderr, "bench: encode\n");
-		exit(1);
-	}
 	GArray *pk = g_array_new(FALSE, FALSE, sizeof(pkt));
 	size_t n = len ? mcu_vp8_packet_count(len, 1200) : 0;
 	for (size_t i = 0; i < n; i++) {
@@ -145,6 +155,20 @@ static GArray *encode_packets(
 		g_array_append_val(pk, p);
 	}
 	return pk;
+}
+
+/* Encodes frame number f (0: a key frame) and packetizes it. */
+static GArray *encode_packets(
+	mcu_vp8_enc *enc, const mcu_image *img, int f, uint8_t pt, uint32_t ssrc)
+{
+	const uint8_t *data;
+	size_t len;
+	bool key;
+	if (mcu_vp8_enc_encode(enc, img, f == 0, &data, &len, &key) < 0) {
+		fprintf(stderr, "bench: encode\n");
+		exit(1);
+	}
+	return packetize(data, len, f, pt, ssrc);
 }
 
 static void gen_video(int who)
@@ -164,6 +188,37 @@ static void gen_video(int who)
 	}
 	mcu_image_release(&img);
 	mcu_vp8_enc_free(enc);
+}
+
+/* A 1280x720 camera as three simulcast layers, as a browser encodes it (1/4, 1/2, full). */
+static void gen_layers(int src)
+{
+	static const int kbps[MCU_SIMULCAST_LAYERS] = { 150, 500, 1500 };
+	mcu_vp8_enc *enc[MCU_SIMULCAST_LAYERS];
+	mcu_image img[MCU_SIMULCAST_LAYERS] = { { 0 } };
+	for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
+		int div = 4 >> l;
+		if (mcu_vp8_enc_new(HD_W / div, HD_H / div, SRC_FPS, kbps[l], &enc[l]) < 0
+			|| mcu_image_alloc(&img[l], HD_W / div, HD_H / div) < 0) {
+			fprintf(stderr, "bench: VP8 encoder\n");
+			exit(1);
+		}
+	}
+	for (int f = 0; f < LOOP_VIDEO_FRAMES; f++) {
+		draw_source(&img[2], src, f);
+		for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
+			if (l < 2) {
+				mcu_rect all = { 0, 0, img[l].width, img[l].height };
+				mcu_image_draw_scaled(&img[l], &all, &img[2]);
+			}
+			sloops[src][l].frames[f] = encode_packets(
+				enc[l], &img[l], f, 96, 0x4000 + (uint32_t)(src * 4 + l));
+		}
+	}
+	for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++) {
+		mcu_image_release(&img[l]);
+		mcu_vp8_enc_free(enc[l]);
+	}
 }
 
 static void gen_audio(int who)
@@ -268,6 +323,8 @@ typedef struct sender {
 	gint64 next_audio, next_video;
 	int aframe, vframe;
 	bool audio_only;
+	int sim; /* 0: the 640x360 loop; 1: a 720p camera, one stream; 2: its 3 layers */
+	uint16_t lseq[MCU_SIMULCAST_LAYERS];
 	bool presents; /* sends the slides as content too */
 	gint64 next_content;
 	int cframe;
@@ -293,6 +350,32 @@ static void send_pkt(mcu_participant *p, int is_video, const pkt *k, uint16_t se
 		mcu_participant_incoming_rtp(p, is_video, buf, k->len, -1);
 }
 
+/* A 720p camera's frame: its full layer alone (sim 1) or all three layers (sim 2). */
+static void send_layers(sender *x)
+{
+	uint32_t ts = (uint32_t)(x->vcount * 3000);
+	int src = x->who % SIM_SOURCES;
+	for (int l = x->sim == 1 ? 2 : 0; l < MCU_SIMULCAST_LAYERS; l++) {
+		GArray *pk = sloops[src][l].frames[x->vframe];
+		for (guint k = 0; k < pk->len; k++) {
+			const pkt *kp = &g_array_index(pk, pkt, k);
+			uint8_t buf[1600];
+			memcpy(buf, kp->data, kp->len);
+			uint16_t seq = x->lseq[l]++;
+			buf[2] = (uint8_t)(seq >> 8);
+			buf[3] = (uint8_t)seq;
+			buf[4] = (uint8_t)(ts >> 24);
+			buf[5] = (uint8_t)(ts >> 16);
+			buf[6] = (uint8_t)(ts >> 8);
+			buf[7] = (uint8_t)ts;
+			if (x->sim == 1)
+				mcu_participant_incoming_rtp(x->p, 1, buf, kp->len, -1);
+			else
+				mcu_participant_incoming_rtp_layer(x->p, l, buf, kp->len);
+		}
+	}
+}
+
 /* Replays every sender in real time until end_us. */
 static void feed(sender *s, int n, gint64 end_us)
 {
@@ -312,7 +395,12 @@ static void feed(sender *s, int n, gint64 end_us)
 			}
 			if (x->audio_only)
 				x->next_video = end_us;
-			if (now >= x->next_video) {
+			if (now >= x->next_video && x->sim) {
+				send_layers(x);
+				x->vcount++;
+				x->vframe = (x->vframe + 1) % LOOP_VIDEO_FRAMES;
+				x->next_video += G_USEC_PER_SEC / SRC_FPS;
+			} else if (now >= x->next_video) {
 				GArray *pk = vloops[x->who].frames[x->vframe];
 				uint32_t ts = (uint32_t)(x->vcount * 3000);
 				for (guint k = 0; k < pk->len; k++)
@@ -370,11 +458,11 @@ static void feed_rooms(sender *tx, int rooms, int parts, gint64 end_us)
 	g_free(f);
 }
 
-/* Runs one case; low_rx: participants 1..low_rx get a low bandwidth estimate; content:
- * participant 0 presents, 1 and 2 receive the content (VP8, H.264). Returns the CPU cores
- * one room costs. */
+/* Runs one case; low_rx: participants 1..low_rx get a low bandwidth estimate; sim: 720p
+ * cameras (1 one stream, 2 three simulcast layers); content: participant 0 presents, 1 and 2
+ * receive the content (VP8, H.264). Returns the CPU cores one room costs. */
 static double run_case(const char *layout_name, int senders, int h264_rx, int low_rx, int rooms,
-	bool content, double seconds)
+	int sim, bool content, double seconds)
 {
 	int parts = senders + h264_rx;
 	mcu_layout_kind kind;
@@ -420,6 +508,9 @@ static double run_case(const char *layout_name, int senders, int h264_rx, int lo
 			tx[k].next_video = t0 + g_random_int_range(0, 33333);
 			tx[k].aseq = (uint16_t)g_random_int();
 			tx[k].vseq = (uint16_t)g_random_int();
+			tx[k].sim = tx[k].audio_only ? 0 : sim;
+			for (int l = 0; l < MCU_SIMULCAST_LAYERS; l++)
+				tx[k].lseq[l] = (uint16_t)g_random_int();
 			tx[k].cseq = (uint16_t)g_random_int();
 			if (content && i == 0) {
 				tx[k].presents = true;
@@ -455,7 +546,8 @@ static double run_case(const char *layout_name, int senders, int h264_rx, int lo
 	}
 	decoded -= decoded0;
 
-	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0, low_encodes = 0;
+	double late = 0, alat = 0, vlat = 0, audio_us = 0, fps = 0, input_core = 0;
+	double low_encodes = 0;
 	for (int r = 0; r < rooms; r++) {
 		mcu_room_stats st;
 		mcu_room_get_stats(room[r], &st);
@@ -466,6 +558,7 @@ static double run_case(const char *layout_name, int senders, int h264_rx, int lo
 			audio_us += (double)st.audio_cpu_us / (double)st.audio_ticks / parts
 				/ rooms;
 		fps += (double)st.video_frames_out / wall / rooms;
+		input_core += (double)st.input_cpu_us / 1e6 / wall / rooms;
 		low_encodes += (double)st.video_encodes_tier[MCU_TIER_LOW] / wall / rooms;
 		if (getenv("BENCH_VERBOSE"))
 			fprintf(stderr,
@@ -525,6 +618,10 @@ static double run_case(const char *layout_name, int senders, int h264_rx, int lo
 		content ? " content=1" : "");
 	if (low_rx)
 		printf(" low_tier=%d low_tier_encodes_per_s=%.1f", low_rx, low_encodes);
+	if (sim)
+		printf(" src=720p simulcast=%d input_core=%.3f input_us_per_decode=%.0f", sim == 2,
+			input_core,
+			decoded ? input_core * wall * rooms * 1e6 / (double)decoded : 0);
 	printf("\n");
 	fflush(stdout);
 
@@ -555,31 +652,46 @@ int main(int argc, char **argv)
 		now_s(CLOCK_MONOTONIC) - g0);
 	static const struct {
 		const char *layout;
-		int parts, h264_rx, rooms, low_rx;
+		int parts, h264_rx, rooms, low_rx, sim;
 	} cases[] = {
-		{ "2x2", 4, 0, 1, 0 },
-		{ "2x2", 4, 0, 1, 1 }, /* one receiver on the low bandwidth tier */
-		{ "2x2", 4, 0, 6, 0 },
-		{ "3x3", 4, 0, 1, 0 },
-		{ "3x3", 9, 0, 1, 0 },
-		{ "3x3", 25, 0, 1, 0 },
-		{ "1+7", 8, 0, 1, 0 },
-		{ "speaker", 4, 0, 1, 0 },
-		{ "2x2", 4, 2, 1, 0 },
+		{ "2x2", 4, 0, 1, 0, 0 },
+		{ "2x2", 4, 0, 1, 1, 0 }, /* one receiver on the low bandwidth tier */
+		{ "2x2", 4, 0, 6, 0, 0 },
+		{ "3x3", 4, 0, 1, 0, 0 },
+		{ "3x3", 9, 0, 1, 0, 0 },
+		{ "3x3", 25, 0, 1, 0, 0 },
+		{ "1+7", 8, 0, 1, 0, 0 },
+		{ "speaker", 4, 0, 1, 0, 0 },
+		{ "2x2", 4, 2, 1, 0, 0 },
+		/* 720p cameras without and with simulcast */
+		{ "3x3", 9, 0, 1, 0, 1 },
+		{ "3x3", 9, 0, 1, 0, 2 },
+		{ "1+7", 8, 0, 1, 0, 1 },
+		{ "1+7", 8, 0, 1, 0, 2 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		if (filter && strcmp(filter, cases[i].layout) != 0)
+		if (filter && strcmp(filter, cases[i].layout) != 0
+			&& !(strcmp(filter, "simulcast") == 0 && cases[i].sim))
 			continue;
+		if (cases[i].sim && !sloops_made) {
+			double s0 = now_s(CLOCK_MONOTONIC);
+			for (int k = 0; k < SIM_SOURCES; k++)
+				gen_layers(k);
+			sloops_made = true;
+			fprintf(stderr,
+				"bench: 720p simulcast media generated in %.1f s (not counted)\n",
+				now_s(CLOCK_MONOTONIC) - s0);
+		}
 		run_case(cases[i].layout, cases[i].parts, cases[i].h264_rx, cases[i].low_rx,
-			cases[i].rooms, false, seconds);
+			cases[i].rooms, cases[i].sim, false, seconds);
 	}
 	if (!filter || strcmp(filter, "content") == 0 || strcmp(filter, "2x2") == 0) {
 		double g1 = now_s(CLOCK_MONOTONIC);
 		gen_slides();
 		fprintf(stderr, "bench: slides generated in %.1f s (not counted)\n",
 			now_s(CLOCK_MONOTONIC) - g1);
-		double without = run_case("2x2", 4, 0, 0, 1, false, seconds);
-		double with = run_case("2x2", 4, 0, 0, 1, true, seconds);
+		double without = run_case("2x2", 4, 0, 0, 1, 0, false, seconds);
+		double with = run_case("2x2", 4, 0, 0, 1, 0, true, seconds);
 		printf("BENCH mcu-content layout=2x2 participants=4 rooms=1 core_per_room=%.3f "
 		       "core_per_room_without_content=%.3f content_cost=%+.3f "
 		       "content_frames_received_per_s=%.1f\n",

@@ -13,16 +13,19 @@
  * such packet, with H.264 when bit 3 is set, VP8 otherwise; the listener receives the
  * content as VP8 on a stream of its own, and bit 1 then asks for a content key frame;
  * bit 4: also take the record's first bytes as a bandwidth estimate and SDP limits, which
- * move the participant between bandwidth tiers, mcu_tiers.h) and leaves (which stops its
- * presentation).
+ * move the participant between bandwidth tiers, mcu_tiers.h; bits 5-6: 1..3 send a
+ * camera packet as that simulcast layer minus one, mcu_participant_incoming_rtp_layer) and
+ * leaves (which stops its presentation).
  *
  * Checks: every packet is counted exactly once (in, or bad; content packets in the content
- * figures), and every packet the room sends out is well-formed RTP carrying a valid Opus or
+ * figures; a simulcast layer's packet that is only looked at is counted in that layer's
+ * packets_in), and every packet the room sends out is well-formed RTP carrying a valid Opus or
  * VP8 payload, content included.
  */
 #include "mcu_room.h"
 #include "mcu_content.h"
 #include "mcu_rtp.h"
+#include "mcu_simulcast.h"
 #include "mcu_tiers.h"
 #include "mcu_opus_rtp.h"
 #include "mcu_vp8_rtp.h"
@@ -108,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags;
 	uint8_t *pkt;
 	size_t len;
-	uint64_t fed = 0, content_fed = 0;
+	uint64_t fed = 0, content_fed = 0, fed_layered = 0;
 	bool presents = false;
 	while (fuzz_record_next(&r, &flags, &pkt, &len)) {
 		if ((flags & 16) && len >= 4) {
@@ -129,6 +132,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (flags & 2)
 				mcu_participant_content_keyframe_request(listener);
 			content_fed++;
+		} else if ((flags >> 5) & 3) {
+			mcu_participant_incoming_rtp_layer(p, ((flags >> 5) & 3) - 1, pkt, len);
+			if (flags & 2)
+				mcu_participant_keyframe_request(p);
+			fed_layered++;
 		} else {
 			mcu_participant_incoming_rtp(p, flags & 1, pkt, len, -1);
 			if (flags & 2)
@@ -143,7 +151,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(mcu_room_advance(room, presents ? 100000 : 20000) == 0);
 	mcu_participant_stats st;
 	mcu_participant_get_stats(p, &st);
-	FUZZ_ASSERT(st.audio_packets_in + st.video_packets_in + st.bad_packets_in == fed);
+	mcu_simulcast_stats sim;
+	mcu_participant_get_simulcast_stats(p, &sim);
+	uint64_t looked = 0;
+	for (int i = 0; i < MCU_SIMULCAST_LAYERS; i++)
+		looked += sim.packets_in[i];
+	FUZZ_ASSERT(looked <= fed_layered);
+	if (fed_layered == 0)
+		FUZZ_ASSERT(st.audio_packets_in + st.video_packets_in + st.bad_packets_in == fed);
+	else
+		FUZZ_ASSERT(st.audio_packets_in + st.video_packets_in + st.bad_packets_in
+			<= fed + fed_layered);
 	mcu_content_part_stats cst;
 	mcu_participant_get_content_stats(p, &cst);
 	FUZZ_ASSERT(cst.packets_in + cst.bad_packets_in == content_fed);
