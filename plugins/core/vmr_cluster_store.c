@@ -175,23 +175,21 @@ int vmr_cluster_store_locate(vmr_store *store, const char *key, vmr_cluster_wher
 {
 	if (!is_pg(store))
 		return -ENOTSUP;
+	/* The placed live node first, else the best live node (tpaas_best_node, as Kamailio);
+	 * without a key only the best. */
+	static const char *const best = "SELECT node_id, public_url, sip_uri FROM cluster_nodes"
+					" WHERE node_id = tpaas_best_node()";
+	static const char *const placed_or_best =
+		"SELECT node_id, public_url, sip_uri FROM ("
+		" SELECT n.node_id, n.public_url, n.sip_uri, 0 AS pref FROM room_placement p"
+		" JOIN cluster_nodes n USING (node_id)"
+		" WHERE p.room_address = tpaas_room_key($1) AND n.lease_until > now()"
+		" UNION ALL"
+		" SELECT node_id, public_url, sip_uri, 1 FROM cluster_nodes"
+		" WHERE node_id = tpaas_best_node()) c ORDER BY pref LIMIT 1";
 	vmr_sql_param p[] = { VMR_SQL_T(key) };
 	vmr_sql_rows rows = { 0 };
-	/* The placed live node first, else the best live node (tpaas_best_node, as Kamailio). */
-	int rc = key == NULL ? vmr_store_exec(store,
-			 "SELECT node_id, public_url, sip_uri FROM cluster_nodes"
-			 " WHERE node_id = tpaas_best_node()",
-			 NULL, 0, &rows)
-			     : vmr_store_exec(store,
-				     "SELECT node_id, public_url, sip_uri FROM ("
-				     " SELECT n.node_id, n.public_url, n.sip_uri, 0 AS pref"
-				     " FROM room_placement p JOIN cluster_nodes n USING (node_id)"
-				     " WHERE p.room_address = tpaas_room_key($1)"
-				     " AND n.lease_until > now()"
-				     " UNION ALL"
-				     " SELECT node_id, public_url, sip_uri, 1 FROM cluster_nodes"
-				     " WHERE node_id = tpaas_best_node()) c ORDER BY pref LIMIT 1",
-				     p, 1, &rows);
+	int rc = vmr_store_exec(store, key ? placed_or_best : best, p, key ? 1 : 0, &rows);
 	if (rc == 0 && rows.nrows == 0)
 		rc = -ENOENT;
 	if (rc == 0)
