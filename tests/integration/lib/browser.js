@@ -72,4 +72,19 @@ function remoteColour(box) {
   return [r / n, gg / n, b / n].map(Math.round);
 }
 
-module.exports = { launchBrowser, pageStats, remoteColour };
+// Runs in the page: mean RGB of a box of a <video> (fractions of its width/height).
+function videoColour({ id, box }) {
+  const v = document.getElementById(id);
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const x = Math.floor(box.x * c.width), y = Math.floor(box.y * c.height);
+  const d = g.getImageData(x, y, Math.max(1, Math.floor(box.w * c.width)), Math.max(1, Math.floor(box.h * c.height))).data;
+  let r = 0, gg = 0, b = 0;
+  for (let i = 0; i < d.length; i += 4) { r += d[i]; gg += d[i + 1]; b += d[i + 2]; }
+  const n = d.length / 4;
+  return [r / n, gg / n, b / n].map(Math.round);
+}
+
+module.exports = { launchBrowser, pageStats, remoteColour, videoColour };
