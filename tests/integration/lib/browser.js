@@ -57,23 +57,10 @@ async function pageStats() {
   return out;
 }
 
-// Runs in the page: mean RGB of a box of the remote picture (fractions of width/height).
-function remoteColour(box) {
-  const v = document.getElementById('remote');
-  const c = document.createElement('canvas');
-  c.width = v.videoWidth; c.height = v.videoHeight;
-  const g = c.getContext('2d');
-  g.drawImage(v, 0, 0);
-  const x = Math.floor(box.x * c.width), y = Math.floor(box.y * c.height);
-  const d = g.getImageData(x, y, Math.max(1, Math.floor(box.w * c.width)), Math.max(1, Math.floor(box.h * c.height))).data;
-  let r = 0, gg = 0, b = 0;
-  for (let i = 0; i < d.length; i += 4) { r += d[i]; gg += d[i + 1]; b += d[i + 2]; }
-  const n = d.length / 4;
-  return [r / n, gg / n, b / n].map(Math.round);
-}
-
-// Runs in the page: mean RGB of a box of a <video> (fractions of its width/height).
-function videoColour({ id, box }) {
+// Runs in the page: mean RGB of a box of a <video> (fractions of its width/height), given as
+// { id, box } or, for the remote (composed) picture, as the box alone (remoteColour).
+function videoColour(arg) {
+  const { id, box } = arg.box ? arg : { id: 'remote', box: arg };
   const v = document.getElementById(id);
   const c = document.createElement('canvas');
   c.width = v.videoWidth; c.height = v.videoHeight;
@@ -87,4 +74,4 @@ function videoColour({ id, box }) {
   return [r / n, gg / n, b / n].map(Math.round);
 }
 
-module.exports = { launchBrowser, pageStats, remoteColour, videoColour };
+module.exports = { launchBrowser, pageStats, remoteColour: videoColour, videoColour };

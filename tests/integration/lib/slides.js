@@ -9,6 +9,7 @@ const dgram = require('node:dgram');
 const fs = require('node:fs');
 const path = require('node:path');
 const { OUT } = require('./service');
+const { readIvf } = require('./media');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,14 +22,7 @@ function vp8Frames(name, colour) {
       '-c:v', 'libvpx', '-g', '10', '-auto-alt-ref', '0', '-lag-in-frames', '0', '-b:v', '300k', '-threads', '1',
       '-bitexact', file]);
   }
-  const b = fs.readFileSync(file);
-  const frames = [];
-  for (let off = b.readUInt16LE(6); off + 12 <= b.length;) {
-    const n = b.readUInt32LE(off);
-    frames.push(b.subarray(off + 12, off + 12 + n));
-    off += 12 + n;
-  }
-  return frames;
+  return readIvf(file);
 }
 
 /**
