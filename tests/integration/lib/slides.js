@@ -125,7 +125,9 @@ function rtpHeader(pt, marker, ts, ssrc) {
 /** The RTP payloads of one VP8 frame: 1000 bytes each, the S bit on the first (RFC 7741 §4.2). */
 function vp8Payloads(f) {
   const out = [];
-  for (let off = 0; off < f.length; off += 1000) out.push(Buffer.concat([Buffer.from([off === 0 ? 0x10 : 0x00]), f.subarray(off, off + 1000)]));
+  for (let off = 0; off < f.length; off += 1000) {
+    out.push(Buffer.concat([Buffer.from([off === 0 ? 0x10 : 0x00]), f.subarray(off, off + 1000)]));
+  }
   return out;
 }
 
