@@ -8,7 +8,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { startService, OUT } = require('./lib/service');
-const { launchBrowser } = require('./lib/browser');
+const { launchBrowser, videoColour } = require('./lib/browser');
 const { colourClip, silenceWav } = require('./lib/media');
 
 let svc;
@@ -29,21 +29,6 @@ async function joinFromBrowser(b, name, extra = '') {
 
 function waitPage(b, fn, arg, timeout = 60000) {
   return b.page.waitForFunction(fn, arg, { timeout, polling: 200 });
-}
-
-// Runs in the page: mean RGB of a box of a <video> (fractions of its width/height).
-function videoColour({ id, box }) {
-  const v = document.getElementById(id);
-  const c = document.createElement('canvas');
-  c.width = v.videoWidth; c.height = v.videoHeight;
-  const g = c.getContext('2d');
-  g.drawImage(v, 0, 0);
-  const x = Math.floor(box.x * c.width), y = Math.floor(box.y * c.height);
-  const d = g.getImageData(x, y, Math.max(1, Math.floor(box.w * c.width)), Math.max(1, Math.floor(box.h * c.height))).data;
-  let r = 0, gg = 0, b = 0;
-  for (let i = 0; i < d.length; i += 4) { r += d[i]; gg += d[i + 1]; b += d[i + 2]; }
-  const n = d.length / 4;
-  return [r / n, gg / n, b / n].map(Math.round);
 }
 
 // Runs in the page: shares a solid-colour canvas as the "screen" (a known picture to check).

@@ -16,6 +16,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startService, OUT } = require('./lib/service');
 const { vmrAdmin } = require('./lib/admin');
+const { readIvf } = require('./lib/media');
 const { sippRunner, bridgeStatus, sleep } = require('./lib/sip');
 
 const SIP_PORT = 5084;
@@ -230,14 +231,7 @@ function ivfFrames(name, gop) {
       '-c:v', 'libvpx', '-g', String(gop), '-keyint_min', String(gop), '-auto-alt-ref', '0', '-lag-in-frames', '0',
       '-b:v', '400k', '-threads', '1', '-bitexact', file]);
   }
-  const b = fs.readFileSync(file);
-  const frames = [];
-  for (let off = b.readUInt16LE(6); off + 12 <= b.length;) {
-    const n = b.readUInt32LE(off);
-    frames.push(b.subarray(off + 12, off + 12 + n));
-    off += 12 + n;
-  }
-  return frames;
+  return readIvf(file);
 }
 
 test('a sender whose input loses a packet is asked for a key frame and its tile decodes again', async () => {

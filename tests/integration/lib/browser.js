@@ -57,9 +57,11 @@ async function pageStats() {
   return out;
 }
 
-// Runs in the page: mean RGB of a box of the remote picture (fractions of width/height).
-function remoteColour(box) {
-  const v = document.getElementById('remote');
+// Runs in the page: mean RGB of a box of a <video> (fractions of its width/height), given as
+// { id, box } or, for the remote (composed) picture, as the box alone (remoteColour).
+function videoColour(arg) {
+  const { id, box } = arg.box ? arg : { id: 'remote', box: arg };
+  const v = document.getElementById(id);
   const c = document.createElement('canvas');
   c.width = v.videoWidth; c.height = v.videoHeight;
   const g = c.getContext('2d');
@@ -72,4 +74,4 @@ function remoteColour(box) {
   return [r / n, gg / n, b / n].map(Math.round);
 }
 
-module.exports = { launchBrowser, pageStats, remoteColour };
+module.exports = { launchBrowser, pageStats, remoteColour: videoColour, videoColour };

@@ -40,4 +40,16 @@ function silenceWav(name, { seconds = 10 } = {}) {
   return file;
 }
 
-module.exports = { colourClip, toneWav, silenceWav };
+/** The frames of an IVF file (VP8 made with ffmpeg), each a Buffer. */
+function readIvf(file) {
+  const b = fs.readFileSync(file);
+  const frames = [];
+  for (let off = b.readUInt16LE(6); off + 12 <= b.length;) {
+    const n = b.readUInt32LE(off);
+    frames.push(b.subarray(off + 12, off + 12 + n));
+    off += 12 + n;
+  }
+  return frames;
+}
+
+module.exports = { colourClip, toneWav, silenceWav, readIvf };
