@@ -21,7 +21,8 @@ typedef struct hub_room {
 	bfcp_floor_server *fs;
 	GPtrArray *clients; /* sipb_bfcp_client*, not owned */
 	uint16_t next_user;
-	bool other_added; /* SIPB_BFCP_OTHER_USER is a (version 0) client of fs */
+	bool other_added;      /* SIPB_BFCP_OTHER_USER is a (version 0) client of fs */
+	const void *presenter; /* the MCU's presenter last told (a key only, never read) */
 } hub_room;
 
 struct sipb_bfcp_hub {
@@ -547,7 +548,11 @@ void sipb_bfcp_room_presenter(sipb_bfcp_hub *h, const char *room, const void *pr
 				want = c->user_id;
 		}
 	}
-	if (want == before)
+	/* one browser taking over from another keeps the holder SIPB_BFCP_OTHER_USER: it is
+	 * granted again all the same, so room systems see a new floor request in FloorStatus */
+	bool other_changed = want == SIPB_BFCP_OTHER_USER && presenter != r->presenter;
+	r->presenter = presenter;
+	if (want == before && !other_changed)
 		return;
 	bfcp_outbox out = { 0 };
 	if (want == 0) {

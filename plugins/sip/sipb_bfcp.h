@@ -7,7 +7,9 @@
  * (or to stop). Who presents in the room is decided by the MCU: the call glue tells the hub
  * the MCU's presenter (sipb_bfcp_room_presenter) after every content change, from any
  * plugin, and the hub makes the floor agree, with FloorStatus to every BFCP client (a
- * presenter without BFCP, a browser, holds the floor as user SIPB_BFCP_OTHER_USER).
+ * presenter without BFCP, a browser, holds the floor as user SIPB_BFCP_OTHER_USER; when
+ * another such presenter takes over, that user is granted the floor again: a FloorStatus with
+ * a new floor request id).
  *
  * Bounded against hostile peers: messages above max_msg close the connection, a TCP
  * connection holding a partial message for idle_timeout_s is closed, at most max_conns

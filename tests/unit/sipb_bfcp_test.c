@@ -209,6 +209,19 @@ static void test_tcp_hello_request_takeover_release(void)
 	sipb_bfcp_room_presenter(h, "room1", &browser);
 	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, SIPB_BFCP_OTHER_USER);
 	g_assert_cmpint(fb.held, ==, 0);
+	/* another browser takes over: the holder is still SIPB_BFCP_OTHER_USER, but a (the
+	 * room system that watches) hears a FloorStatus for the new floor request; the same
+	 * browser told again changes nothing */
+	while (recv_msg(fda, 0, &m))
+		bfcp_msg_clear(&m);
+	int browser2;
+	sipb_bfcp_room_presenter(h, "room1", &browser2);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, SIPB_BFCP_OTHER_USER);
+	expect(fda, 0, BFCP_FLOOR_STATUS, &m);
+	g_assert_cmpuint(request_status(&m), ==, BFCP_STATUS_GRANTED);
+	bfcp_msg_clear(&m);
+	sipb_bfcp_room_presenter(h, "room1", &browser2);
+	g_assert_false(recv_msg(fda, 0, &m));
 	/* the MCU's presenter is b's call again (b presents by itself): b holds it, no event */
 	int events = fb.events;
 	sipb_bfcp_room_presenter(h, "room1", &key_b);
