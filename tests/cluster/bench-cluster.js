@@ -153,7 +153,9 @@ function onCluster(n, env, mode) {
 async function main() {
   if (process.argv[2] === '--measure' || process.argv[2] === '--existing') {
     // Inside the cluster: a measurement that cannot finish says so instead of waiting forever.
-    setTimeout(() => { console.error(`bench: ${process.argv[2]} not done after ${STEP_MS} ms`); process.exit(2); }, STEP_MS - 10000).unref();
+    // (before the step's own timeout, which would leave this process behind)
+    const limit = Math.max(STEP_MS - 10000, 1000);
+    setTimeout(() => { console.error(`bench: ${process.argv[2]} not done after ${limit} ms`); process.exit(2); }, limit).unref();
     const r = process.argv[2] === '--measure' ? await measure() : await measureExistingJoin();
     console.log(JSON.stringify(r));
     process.exit(0);
