@@ -7,6 +7,7 @@
 #   scripts/cluster.sh status           nodes, dispatcher's view, the store's cluster_nodes
 #   scripts/cluster.sh exec CMD...      run CMD inside the cluster's network (browsers, sipp, psql)
 #   scripts/cluster.sh kill-node I      kill -9 node I;   start-node I   starts it again
+#   scripts/cluster.sh restart-db       restart PostgreSQL (fast: every connection cut; data kept)
 #
 # Nothing touches the machine's real network: the whole cluster lives in a network (and mount)
 # namespace made with `unshare --net --mount`, where the script makes the bridge br0, one
@@ -29,6 +30,7 @@ PG_IP=$NET.1
 KAM_IP=$NET.2
 PGPORT=5432
 node_ip() { echo "$NET.$((10 + $1))"; }
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
@@ -121,7 +123,7 @@ supervise() {
 	NODE_DB="postgresql://tpaas:$PG_PASS@$PG_IP:$PGPORT/tpaas"
 	KAM_DB="postgres://tpaas:$PG_PASS@$PG_IP:$PGPORT/tpaas"
 	PGDIR=$(mktemp -d /tmp/tpaas-cluster-pg.XXXXXX)
-	PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+	PGBIN=$(pg_bin)
 	KAM_PID=""
 	cleanup() {
 		trap - EXIT TERM INT HUP
@@ -174,6 +176,7 @@ supervise() {
 	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$CLUSTER_DIR/logs/postgresql.log" -w -t 30 \
 		-o "-p $PGPORT -k $PGDIR -c listen_addresses=$PG_IP -c max_connections=200" start >/dev/null ||
 		fail "postgresql did not start"
+	echo "$PGDIR" >"$CLUSTER_DIR/pgdir"
 	runuser -u postgres -- psql -h "$PGDIR" -p "$PGPORT" -v ON_ERROR_STOP=1 -q -d postgres \
 		-c "CREATE ROLE tpaas LOGIN PASSWORD '$PG_PASS'" -c "CREATE DATABASE tpaas OWNER tpaas" ||
 		fail "cannot create the database"
@@ -303,6 +306,16 @@ case "$cmd" in
 	_kill-node) kill_node "$1" ;;
 	_stop-node) stop_node "$1" ;;
 	_start-node) start_node "$1" ;;
+	restart-db)
+		# PostgreSQL restarted (fast shutdown: every connection cut), same data and settings.
+		running || die "no cluster running"
+		in_cluster bash "$SELF" _restart-db
+		;;
+	_restart-db)
+		pgdir=$(cat "$CLUSTER_DIR/pgdir") || exit 1
+		runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$pgdir/data" \
+			-l "$CLUSTER_DIR/logs/postgresql.log" -m fast -w -t 60 restart >/dev/null
+		;;
 	*)
 		sed -n '2,10p' "$0" >&2
 		exit 2

@@ -172,6 +172,12 @@ static int heartbeat(void)
 	vmr_node_load l;
 	vmr_admission_measure(NULL, &l);
 	vmr_cluster_report r = { .rooms = l.rooms, .participants = l.participants, .load = l.load };
+	/* A node whose budget would refuse a new room (its participants, or its cores) has no
+	 * free capacity, however little CPU it measures: placement ranks it last. */
+	vmr_admission_budget b;
+	vmr_admission_get_budget(&b);
+	if (vmr_admission_decide(&b, &l) < 0 && r.load < cl.capacity)
+		r.load = cl.capacity;
 	vmr_cluster_node n = self_node();
 	int rc = vmr_cluster_store_heartbeat(cl.store, &n, &r);
 	GPtrArray *urls = NULL;

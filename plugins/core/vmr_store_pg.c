@@ -15,6 +15,7 @@
 #include "vmr_store_priv.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <libpq-fe.h>
 #include <glib.h>
@@ -185,9 +186,25 @@ static int map_error(const PGresult *res, PGconn *conn)
 	return -EIO;
 }
 
+/* A server that restarted has closed the idle connection: its goodbye (an error message) and
+ * the end of the stream wait in the socket. Reading them (libpq's socket is non-blocking, and
+ * poll does not wait) marks the connection bad before a statement is sent on it, so the
+ * statement runs on a new connection instead of failing, and nothing is ever sent twice. */
+static void notice_closed(pg_store *s)
+{
+	struct pollfd p = { .fd = PQsocket(s->conn), .events = POLLIN };
+	for (int i = 0;
+		i < 8 && PQstatus(s->conn) == CONNECTION_OK && p.fd >= 0 && poll(&p, 1, 0) == 1;
+		i++)
+		if (!PQconsumeInput(s->conn))
+			break;
+}
+
 /* Re-establishes a lost connection; only between transactions. */
 static int ensure_connected(pg_store *s)
 {
+	if (!s->in_txn)
+		notice_closed(s);
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
 	if (s->in_txn)

@@ -16,6 +16,8 @@
 // placement that makes it so).
 'use strict';
 const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -113,51 +115,82 @@ async function measureExistingJoin() {
   return { p50: pct(xs, 50), p95: pct(xs, 95) };
 }
 
+// Every step is bounded: a cluster that does not start or stop, or a measurement that does not
+// finish (BENCH_STEP_SECONDS, default 300), is reported with the nodes' last log lines and the
+// bench goes on with the next cluster size; it never waits forever.
+const STEP_MS = Number(process.env.BENCH_STEP_SECONDS || 300) * 1000;
 function cluster(args, env) {
-  return execFileSync(CLUSTER, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  return execFileSync(CLUSTER, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], timeout: STEP_MS })
+    .toString();
+}
+function lastJson(out) {
+  return JSON.parse(out.trim().split('\n').pop());
+}
+function logTails() {
+  const dir = path.join(process.env.CLUSTER_DIR || path.join(ROOT, '_run', 'cluster'), 'logs');
+  let text = '';
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => /^(node\d+|kamailio|supervisor)\.log$/.test(x)) : []) {
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n');
+    text += `--- ${f} (last lines)\n${lines.slice(-8).join('\n')}\n`;
+  }
+  return text;
+}
+/** Runs a measurement (--measure, --existing) on a fresh cluster of n nodes; null if it failed. */
+function onCluster(n, env, mode) {
+  try {
+    cluster(['stop']);
+    cluster(['start', '-n', String(n)], env);
+    return lastJson(cluster(['exec', 'node', __filename, mode]));
+  } catch (e) {
+    console.log(`BENCH cluster nodes=${n} ${mode.slice(2)} failed: ${String(e.message).split('\n')[0]}`);
+    console.log(logTails());
+    return null;
+  } finally {
+    try { cluster(['stop']); } catch (e) { console.log(`bench: stop failed: ${e.message}`); }
+  }
 }
 
 async function main() {
-  if (process.argv[2] === '--measure') {
-    console.log(JSON.stringify(await measure()));
-    return;
-  }
-  if (process.argv[2] === '--existing') {
-    console.log(JSON.stringify(await measureExistingJoin()));
-    return;
+  if (process.argv[2] === '--measure' || process.argv[2] === '--existing') {
+    // Inside the cluster: a measurement that cannot finish says so instead of waiting forever.
+    // (before the step's own timeout, which would leave this process behind)
+    const limit = Math.max(STEP_MS - 10000, 1000);
+    setTimeout(() => { console.error(`bench: ${process.argv[2]} not done after ${limit} ms`); process.exit(2); }, limit).unref();
+    const r = process.argv[2] === '--measure' ? await measure() : await measureExistingJoin();
+    console.log(JSON.stringify(r));
+    process.exit(0);
   }
   const maxNodes = Number(process.env.BENCH_NODES || 3);
   const budget = process.env.NODE_MAX_PARTICIPANTS || '4';
   const rows = [];
-  let existing = null;
+  const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
   for (let n = 1; n <= maxNodes; n++) {
-    cluster(['stop']);
-    cluster(['start', '-n', String(n)], { NODE_MAX_PARTICIPANTS: budget });
-    try {
-      const out = cluster(['exec', 'node', __filename, '--measure']);
-      rows.push(JSON.parse(out.trim().split('\n').pop()));
-      console.log(`measured ${n} node(s): ${JSON.stringify(rows[rows.length - 1])}`);
-    } finally {
-      cluster(['stop']);
-    }
+    const r = onCluster(n, { NODE_MAX_PARTICIPANTS: budget }, '--measure');
+    if (!r) continue;
+    rows.push(r);
+    console.log(`BENCH cluster nodes=${n} budget=${budget} rooms_admitted=${r.admitted} refused_with=${r.refusal || '-'} `
+      + `rooms_per_node=${Object.keys(r.perNode).sort().map((k) => `${k}:${r.perNode[k]}`).join(',')} `
+      + `join_new_room_p50_ms=${r.newJoin.p50.toFixed(1)} join_new_room_p95_ms=${r.newJoin.p95.toFixed(1)} `
+      + `locate_running_p50_ms=${r.locRunning.p50.toFixed(1)} locate_running_p95_ms=${r.locRunning.p95.toFixed(1)} `
+      + `locate_unknown_p50_ms=${r.locUnknown.p50.toFixed(1)} locate_unknown_p95_ms=${r.locUnknown.p95.toFixed(1)} load=${load()}`);
   }
-  cluster(['start', '-n', '1']);
-  try {
-    existing = JSON.parse(cluster(['exec', 'node', __filename, '--existing']).trim().split('\n').pop());
-  } finally {
-    cluster(['stop']);
-  }
-  console.log(`\ncluster bench (budget ${budget} participants per node, one participant per room; all nodes share this machine's ${require('node:os').cpus().length} cores)`);
+  const existing = onCluster(1, {}, '--existing');
+  console.log(`\ncluster bench (budget ${budget} participants per node, one participant per room; all nodes share this machine's ${os.cpus().length} cores)`);
   console.log('nodes  rooms admitted  refused with  rooms per node            join new room p50/p95   locate running p50/p95  locate unknown p50/p95');
   for (const r of rows) {
     console.log(`${String(r.nodes).padEnd(7)}${String(r.admitted).padEnd(16)}${String(r.refusal || '-').padEnd(14)}${JSON.stringify(r.perNode).padEnd(26)}` +
       `${ms(r.newJoin.p50)} / ${ms(r.newJoin.p95)}`.padEnd(24) + `${ms(r.locRunning.p50)} / ${ms(r.locRunning.p95)}`.padEnd(24) +
       `${ms(r.locUnknown.p50)} / ${ms(r.locUnknown.p95)}`);
   }
-  const base = rows[0] && rows[0].admitted;
-  if (base) console.log(`room capacity vs 1 node: ${rows.map((r) => `${r.nodes}: x${(r.admitted / base).toFixed(2)}`).join(', ')}`);
-  console.log(`join into a running room (locate + join, no placement) p50/p95: ${ms(existing.p50)} / ${ms(existing.p95)}`);
-  if (rows[0]) console.log(`placement adds (join new room - join running room, p50, 1 node): ${ms(rows[0].newJoin.p50 - existing.p50)} (placement row + MCU room start)`);
+  const base = rows.find((r) => r.nodes === 1);
+  if (base) {
+    console.log(`BENCH cluster-capacity ${rows.map((r) => `nodes${r.nodes}=${r.admitted}`).join(' ')} `
+      + `${rows.map((r) => `x${r.nodes}=${(r.admitted / base.admitted).toFixed(2)}`).join(' ')}`);
+  }
+  if (existing) {
+    console.log(`BENCH cluster-join-running-room p50_ms=${existing.p50.toFixed(1)} p95_ms=${existing.p95.toFixed(1)}`);
+    if (base) console.log(`BENCH cluster-placement adds_p50_ms=${(base.newJoin.p50 - existing.p50).toFixed(1)} (join new room - join running room, 1 node: placement row + MCU room start)`);
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

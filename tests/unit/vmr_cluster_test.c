@@ -478,6 +478,26 @@ static void test_store_cut_off_rooms_keep_running_node_reconnects(void)
 	env_free(e);
 }
 
+/* PostgreSQL restarted while the node was idle (its connection closed by the server): the
+ * very first statement after it runs on a new connection (a SIP caller's room lookup then
+ * finds the room instead of answering 404). */
+static void test_first_statement_after_server_closed_connection_succeeds(void)
+{
+	tenv *e = env_new();
+	if (e == NULL)
+		return;
+	vmr_store *mine = open_store(e);
+	g_assert_cmpint(vmr_cluster_start(mine, &self_cfg), ==, 0);
+	g_assert_cmpint(vmr_cluster_heartbeat_now(), ==, 0);
+	/* (with a timeout, pg_terminate_backend returns once the backend is gone) */
+	pg_admin_exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+		      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
+	g_assert_cmpint(vmr_cluster_heartbeat_now(), ==, 0);
+	vmr_cluster_stop();
+	vmr_store_close(mine);
+	env_free(e);
+}
+
 /* With the cluster on, a device registered through one node is dialled from any: a
  * registrar with nothing in memory finds it in the store. */
 static void test_registrar_shares_bindings_through_the_store(void)
@@ -559,6 +579,8 @@ int main(int argc, char **argv)
 		test_first_acquire_places_last_release_frees);
 	g_test_add_func("/vmr/cluster/store-cut-off-rooms-keep-running-node-reconnects",
 		test_store_cut_off_rooms_keep_running_node_reconnects);
+	g_test_add_func("/vmr/cluster/first-statement-after-server-closed-connection-succeeds",
+		test_first_statement_after_server_closed_connection_succeeds);
 	g_test_add_func("/vmr/cluster/registrar-shares-bindings-through-the-store",
 		test_registrar_shares_bindings_through_the_store);
 	g_test_add_func(

@@ -187,6 +187,8 @@ function clusterCmd(...args) {
 /** kill -9 of node i (1-based). */
 function killNode(i) { clusterCmd('kill-node', String(i)); }
 function startNode(i) { clusterCmd('start-node', String(i)); }
+/** PostgreSQL restarted (fast shutdown: every connection cut; data and settings kept). */
+function restartDb() { clusterCmd('restart-db'); }
 
 /** Dispatcher's view: sip URI -> flags ("AP" active, "IP" inactive...). */
 function dispatcher(c) {
@@ -204,5 +206,6 @@ function dispatcher(c) {
 
 module.exports = {
   ROOT, OUT, CLUSTER_DIR, sleep, cluster, sql, placements, nodeById, nodeByIp, admin, adminGet, runningRooms,
-  apiClient, locate, apiJoin, sipCall, sipRegister, nodeOfContact, until, killNode, startNode, dispatcher,
+  apiClient, locate, apiJoin, sipCall, sipRegister, nodeOfContact, until, killNode, startNode, restartDb,
+  dispatcher,
 };

@@ -4,10 +4,14 @@
 const WebSocket = require('ws');
 
 class JanusClient {
-  /** Opens a WebSocket to url; opts.localAddress makes it come from that address (127.0.0.x). */
+  /**
+   * Opens a WebSocket to url; opts.localAddress makes it come from that address (127.0.0.x).
+   * A server that accepts the connection but never answers the upgrade fails it after
+   * handshakeTimeout (10 s) instead of leaving the caller waiting forever.
+   */
   static async connect(url, protocol = 'janus-protocol', opts = {}) {
     const c = new JanusClient();
-    c.ws = new WebSocket(url, protocol, { maxPayload: 16 * 1024 * 1024, ...opts });
+    c.ws = new WebSocket(url, protocol, { maxPayload: 16 * 1024 * 1024, handshakeTimeout: 10000, ...opts });
     c.messages = [];
     c.waiters = [];
     c.closed = false;
