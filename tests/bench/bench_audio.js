@@ -76,7 +76,7 @@ async function audiobridgePhase(svc, client) {
 }
 
 async function oursPhase(svc) {
-  const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+  const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
   const call = async (request) => {
     const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret, request });
     if (r.janus !== 'success' || r.response.error_code) throw new Error('sipbridge: ' + JSON.stringify(r));

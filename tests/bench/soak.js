@@ -48,7 +48,7 @@ function cpuTicks(pid) {
   try {
     // one Admin API connection per request: an idle one is closed by the transport after 120 s
     const call = async (request) => {
-      const admin = await JanusClient.connect(svc.wsUrl, 'janus-admin-protocol');
+      const admin = await JanusClient.connect(svc.adminWsUrl, 'janus-admin-protocol');
       try {
         const r = await admin.request({ janus: 'message_plugin', plugin: 'janus.plugin.sipbridge', admin_secret: svc.adminSecret, request });
         if (r.janus !== 'success' || r.response.error_code) throw new Error('sipbridge: ' + JSON.stringify(r));
