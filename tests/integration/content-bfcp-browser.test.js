@@ -2,7 +2,8 @@
 // system (lib/sip-raw.js, a=content:slides and a BFCP line, BFCP from lib/bfcp.js) and a
 // browser (the in-call page) in one room. The room system takes the floor and sends a
 // solid-colour slide, as VP8 and as H.264 (RFC 6184, made with libx264): the browser gets it
-// as its content stream (the #content video, beside its people picture) in that colour. Then
+// as its content stream (the #content video, beside its people picture) in that colour, and a
+// SIP phone without a slides line sees the H.264 slide in its composed picture. Then
 // the browser presents with its Share screen button: the room system gets a FloorStatus naming
 // the holder (a presenter without BFCP is user SIPB_BFCP_OTHER_USER, 0xffff, in the room's
 // floor server) and the browser's picture on its slides line, decoded here with ffmpeg; the
@@ -17,7 +18,7 @@ const { bfcpClient, PRIM, STATUS } = require('./lib/bfcp');
 const { launchBrowser, videoColour } = require('./lib/browser');
 const { waitJoined } = require('./lib/pages');
 const { colourClip, silenceWav } = require('./lib/media');
-const { vp8Frames, h264Frames, mediaSockets, offer, answerLines, attr, sendUntil, hasKey, vp8FromRtp, colourShare } =
+const { vp8Frames, h264Frames, mediaSockets, offer, answerLines, attr, sendUntil, hasKey, vp8FromRtp, colourShare, isBlue } =
   require('./lib/slides');
 
 const SIP_PORT = 5096;
@@ -124,18 +125,32 @@ describe('content between a BFCP room system and a browser', () => {
     assert.equal(String(content && content.id), callId, JSON.stringify(content));
   });
 
-  test('a room system presents H.264 slides (RFC 6184: STAP-A, FU-A) and a browser sees the slide as its own stream', async () => {
+  test('a room system presents H.264 slides (RFC 6184: STAP-A, FU-A): a browser sees the slide as its own stream, a phone without content in its composed picture', async () => {
     sys.bfcp.inbox.length = 0; // from here on: what the H.264 room system's floor changes bring
+    // a SIP phone with one video line (no slides line, no BFCP)
+    const phone = await mediaSockets(['audio', 'video']);
+    const pc = await raw.request({ method: 'INVITE', ruri: `sip:${room.address}@${DOMAIN}`, fromUser: 'phone',
+      body: offer(phone), keep: true, timeoutMs: 8000 });
+    assert.equal(pc && pc.status, 200);
     const h = await roomSystem('room-h264', { bfcp: 'udp', slidesCodec: 'H264' });
     try {
       await present(h, h264Frames('blue-h264', 'blue'), BLUE, 'H264');
       // the VP8 room system was told it lost the floor to the H.264 one
       assert.ok(await sys.bfcp.next((x) => x.primitive === PRIM.FloorStatus && x.beneficiary === h.userid),
         'FloorStatus naming the H.264 room system');
+      // the phone's composed picture (VP8, decoded here) shows the slide in the presentation layout's main pane
+      let share = 0;
+      for (let i = 0; i < 10 && share <= 0.3; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        share = colourShare('phone-h264', vp8FromRtp(phone.video.rtp, 96), isBlue);
+      }
+      assert.ok(share > 0.3, `the phone sees the H.264 slide in its main pane (blue share ${share.toFixed(2)})`);
     } finally {
       h.bfcp.close();
       await h.call.bye();
       h.m.close();
+      await pc.bye();
+      phone.close();
     }
     assert.ok(await sys.bfcp.next((x) => x.primitive === PRIM.FloorStatus && x.beneficiary === undefined, 8000),
       'its hang-up frees the floor');
