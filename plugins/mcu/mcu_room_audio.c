@@ -19,6 +19,7 @@
 #include "mcu_room_priv.h"
 #include "mcu_content_priv.h"
 #include "mcu_opus_rtp.h"
+#include "mcu_phase.h"
 
 #include <string.h>
 #include <opus/opus.h>
@@ -255,15 +256,18 @@ gpointer mcu_room_audio_thread(gpointer data)
 {
 	mcu_room *room = data;
 	mcu_thread_boost(MCU_AUDIO_NICE);
-	gint64 next = g_get_monotonic_time();
+	/* Ticks at a phase of the 20 ms no other room's mixer has (mcu_phase.h). */
+	uint16_t phase = mcu_phase_acquire(MCU_PHASE_AUDIO);
+	gint64 next = mcu_phase_next_tick(g_get_monotonic_time(), TICK_US, phase);
 	for (;;) {
-		next += TICK_US;
 		if (!mcu_room_wait_until(room, next))
 			break;
 		mcu_room_audio_tick(room);
+		next += TICK_US;
 		gint64 now = g_get_monotonic_time();
 		if (now - next > MAX_LATE_US)
-			next = now;
+			next = mcu_phase_next_tick(now, TICK_US, phase);
 	}
+	mcu_phase_release(MCU_PHASE_AUDIO, phase);
 	return NULL;
 }

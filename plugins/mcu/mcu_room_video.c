@@ -36,6 +36,7 @@
 #include "mcu_font.h"
 #include "mcu_layout.h"
 #include "mcu_content_priv.h"
+#include "mcu_phase.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -726,15 +727,18 @@ gpointer mcu_room_video_thread(gpointer data)
 	mcu_room *room = data;
 	mcu_thread_boost(MCU_VIDEO_NICE);
 	gint64 period = G_USEC_PER_SEC / room->cfg.fps;
-	gint64 next = g_get_monotonic_time();
+	/* Ticks at a phase of the period no other room's composer has (mcu_phase.h). */
+	uint16_t phase = mcu_phase_acquire(MCU_PHASE_VIDEO);
+	gint64 next = mcu_phase_next_tick(g_get_monotonic_time(), period, phase);
 	for (;;) {
-		next += period;
 		if (!mcu_room_wait_until(room, next))
 			break;
 		mcu_room_video_tick(room, next);
+		next += period;
 		gint64 now = g_get_monotonic_time();
-		if (now - next > period)
-			next = now; /* behind by a whole frame: skip it rather than burst */
+		if (now > next) /* behind by a whole frame: skip it rather than burst */
+			next = mcu_phase_next_tick(now, period, phase);
 	}
+	mcu_phase_release(MCU_PHASE_VIDEO, phase);
 	return NULL;
 }

@@ -48,8 +48,8 @@
  *   BENCH mcu-content layout=2x2 participants=4 rooms=1 core_per_room=...
  *         core_per_room_without_content=... content_fps=... content_frames_encoded_per_s=...
  *
- * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3, content or
- * simulcast]
+ * Usage: bench_mcu [seconds per case, default 10] [case filter, e.g. 3x3, 2x2/6 (the case with
+ * six rooms), content or simulcast]
  */
 #include <glib.h>
 #include <math.h>
@@ -670,7 +670,10 @@ int main(int argc, char **argv)
 		{ "1+7", 8, 0, 1, 0, 2 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char with_rooms[32]; /* "2x2/6": the layout's case with that many rooms */
+		snprintf(with_rooms, sizeof(with_rooms), "%s/%d", cases[i].layout, cases[i].rooms);
 		if (filter && strcmp(filter, cases[i].layout) != 0
+			&& strcmp(filter, with_rooms) != 0
 			&& !(strcmp(filter, "simulcast") == 0 && cases[i].sim))
 			continue;
 		if (cases[i].sim && !sloops_made) {
