@@ -2,18 +2,29 @@
  * vmr_plugin_cluster.c - janus.plugin.vmr's side of several nodes (vmr_cluster.h): reads the
  * cluster settings of janus.plugin.vmr.jcfg's `general` section (node_id, cluster,
  * node_public_url, node_sip_uri, node_capacity, lease_seconds), starts and stops the
- * cluster, answers `locate`, and turns away a join for a room running on another node
- * (435 with that node's url).
+ * cluster, answers `locate` (at most `locate_burst` at once and `locate_per_second` after
+ * that per source address, whatever the answer: each one costs lookups in the shared store,
+ * and a stranger could otherwise try meeting numbers there at any speed, where a join's
+ * wrong guesses are locked out by the PIN guard; an office behind one NAT address joining a
+ * meeting at nine must still get through), and turns away a join for a room running on
+ * another node (435 with that node's url).
  *
  * Threads: init/destroy from Janus' plugin lifecycle; the rest on the worker thread.
  */
 #include "vmr_plugin_priv.h"
 #include "vmr_auth.h"
 #include "vmr_cluster.h"
+#include "vmr_throttle.h"
 
 #include "config.h"
 #include "debug.h"
 #include "utils.h"
+
+#define LOCATE_BURST    300
+#define LOCATE_PER_S    5.0
+#define LOCATE_MAX_KEYS 10000
+
+static vmr_throttle *locate_throttle;
 
 static const char *cfg_string(janus_config *config, janus_config_category *cat, const char *key)
 {
@@ -24,10 +35,18 @@ static const char *cfg_string(janus_config *config, janus_config_category *cat, 
 int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char *public_url)
 {
 	janus_config *config = janus_config_parse(config_file);
+	janus_config_category *general = config
+		? janus_config_get_create(config, NULL, janus_config_type_category, "general")
+		: NULL;
+	const char *burst = config ? cfg_string(config, general, "locate_burst") : NULL;
+	const char *rate = config ? cfg_string(config, general, "locate_per_second") : NULL;
+	gint64 b = burst ? g_ascii_strtoll(burst, NULL, 10) : LOCATE_BURST;
+	double r = rate ? g_ascii_strtod(rate, NULL) : LOCATE_PER_S;
+	vmr_throttle_free(locate_throttle);
+	locate_throttle = vmr_throttle_new(b >= 1 && b <= 1000000 ? (unsigned)b : LOCATE_BURST,
+		r > 0 && r <= 1e6 ? r : LOCATE_PER_S, LOCATE_MAX_KEYS);
 	if (config == NULL)
 		return 0;
-	janus_config_category *general = janus_config_get_create(
-		config, NULL, janus_config_type_category, "general");
 	const char *on = cfg_string(config, general, "cluster");
 	int rc = 0;
 	if (on != NULL && janus_is_true(on)) {
@@ -56,6 +75,8 @@ int vmr_cluster_glue_init(const char *config_file, vmr_store *store, const char 
 void vmr_cluster_glue_destroy(void)
 {
 	vmr_cluster_stop();
+	vmr_throttle_free(locate_throttle);
+	locate_throttle = NULL;
 }
 
 /* The key a locate looks up: the room of a valid invitation, or a room anyone may join
@@ -95,7 +116,16 @@ static char *locate_key(const vmr_request *req)
 void vmr_cluster_handle_locate(vmr_message *msg, const vmr_request *req)
 {
 	json_t *event;
-	if (!vmr_cluster_enabled()) {
+	char who[128];
+	int retry_after_s = 0;
+	g_snprintf(who, sizeof(who), "locate:%s",
+		msg->session->client.source ? msg->session->client.source : "");
+	if (vmr_throttle_take(locate_throttle, who, g_get_monotonic_time(), &retry_after_s)
+		== -EBUSY) {
+		JANUS_LOG(LOG_VERB, "[vmr] locate: too many from %s\n", who + 7);
+		event = vmr_error_json(VMR_ERROR_BUSY, "too many locate requests, try again later");
+		json_object_set_new(event, "retry_after", json_integer(retry_after_s));
+	} else if (!vmr_cluster_enabled()) {
 		/* One node: everything is here (no url: the client stays where it is, whatever
 		 * name it reached this node by). */
 		event = json_pack("{s:s}", "vmr", "located");

@@ -2,7 +2,8 @@
 // the node holds a lease in cluster_nodes, `locate` answers its URL for a room and the same for a
 // name that does not exist, a join places the room on it and leaving releases it, a room placed
 // on another live node is refused with 435 and that node's url, a page of another live node may
-// open a WebSocket here, and a clean stop leaves no lease behind.
+// open a WebSocket here, locate is rate-limited per address, and a clean stop leaves no lease
+// behind.
 // Needs TPAAS_TEST_PG_URI (tests/unit/pg-test-server.sh -- bash tests/run-integration.sh ...).
 'use strict';
 const { describe, test, before, after } = require('node:test');
@@ -136,6 +137,39 @@ describe('a node in cluster mode on PostgreSQL', { skip: !PG && 'TPAAS_TEST_PG_U
       assert.equal(psql("SELECT node_id FROM room_placement WHERE room_address = 'support'"), 'n1');
     } finally {
       c3.close();
+    }
+  });
+
+  test('locate answers a burst from one address, then 429 with retry_after; joins from it still work', async () => {
+    // locate_burst 300 at once, then 5 a second (the defaults): about 300 answers, then refused.
+    // Over several connections (the transport also limits each connection's messages).
+    let located = 0, refused = null;
+    const t0 = Date.now();
+    for (let conn = 0; conn < 20 && !refused; conn++) {
+      const cl = await vmrClient(svc);
+      try {
+        for (let i = 0; i < 100 && !refused; i++) {
+          const l = await cl.req({ request: 'locate', room: `nosuch${conn}-${i}` });
+          if (l.vmr === 'located') located++;
+          else refused = l;
+        }
+      } finally {
+        cl.close();
+      }
+    }
+    assert.ok(refused, `${located} locates, none refused`);
+    assert.equal(refused.error_code, 429, JSON.stringify(refused));
+    assert.match(refused.error, /too many locate requests/);
+    assert.ok(refused.retry_after >= 1, JSON.stringify(refused));
+    // (earlier tests here located a few times; the bucket refills 5 a second meanwhile)
+    const most = 300 + 5 * Math.ceil((Date.now() - t0) / 1000) + 1;
+    assert.ok(located >= 290 && located <= most, `${located} locates answered before the first refusal (at most ${most})`);
+    const c4 = await vmrClient(svc);
+    try {
+      const j = await c4.req({ request: 'join', room: 'support', display: 'Di' }, OPUS_OFFER);
+      assert.equal(j.vmr, 'joined', JSON.stringify(j));
+    } finally {
+      c4.close();
     }
   });
 
