@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/phase/pick-middle-of-widest-gap", test_pick_middle_of_widest_gap);
 	g_test_add_func("/mcu/phase/six-rooms-spread-and-gaps-refilled",
 		test_six_rooms_spread_and_gaps_refilled);
-	g_test_add_func("/mcu/phase/next-tick-falls-on-the-phase", test_next_tick_falls_on_the_phase);
+	g_test_add_func(
+		"/mcu/phase/next-tick-falls-on-the-phase", test_next_tick_falls_on_the_phase);
 	return g_test_run();
 }

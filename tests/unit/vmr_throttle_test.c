@@ -83,8 +83,10 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/vmr/throttle/burst-then-refill-rate", test_burst_then_refill_rate);
-	g_test_add_func("/vmr/throttle/retry-after-follows-the-rate", test_retry_after_follows_the_rate);
-	g_test_add_func("/vmr/throttle/bounded-under-a-flood-of-keys", test_bounded_under_a_flood_of_keys);
+	g_test_add_func(
+		"/vmr/throttle/retry-after-follows-the-rate", test_retry_after_follows_the_rate);
+	g_test_add_func(
+		"/vmr/throttle/bounded-under-a-flood-of-keys", test_bounded_under_a_flood_of_keys);
 	g_test_add_func("/vmr/throttle/bad-arguments", test_bad_arguments);
 	return g_test_run();
 }
