@@ -274,7 +274,7 @@ test('a guest joins on a node that does not hold the owner\'s registration: the 
   } finally {
     o.close();
   }
-  const device = sipDevice(c, 'answer_bye.xml');
+  const device = sipDevice(c, 'device_answer.xml', 3000);
   try {
     assert.equal(await sipRegisterContact(c, owner, acc.sip_password, device.port), 0, 'the device registered through Kamailio');
     const rows = sql(c, `SELECT node_id, contact FROM sip_registrations WHERE username = '${owner}'`);
@@ -296,10 +296,16 @@ test('a guest joins on a node that does not hold the owner\'s registration: the 
       assert.ok(!(await sipCalls(c, n)).some((x) => x.room === address), `no call of ${address} on ${n.id}`);
     }
     assert.equal(await device.done, 0, 'the device was called, answered and hung up');
-    // Straight to the contact (docs/cluster-node.md), not through Kamailio: the INVITE's only Via is the node's.
+    await until(async () => !(await sipCalls(c, roomNode)).some((x) => x.room === address && x.via === 'dial-out'), 5000,
+      `the device's BYE through Kamailio ended the call on ${roomNode.id}`);
+    // Through Kamailio (the node's preloaded Route to cluster_proxy, docs/scale-out.md rule 2): the
+    // INVITE the device got has Kamailio's Via on top of the room's node's.
     const msg = fs.readFileSync(path.join(OUT, `cluster-sipp-${device.port}.msg`), 'utf8');
-    const via = (msg.match(/^INVITE [^]*?^Via: SIP\/2\.0\/\w+ ([0-9.]+)/m) || [])[1];
-    assert.equal(via, roomNode.ip, `the device's INVITE came from ${roomNode.id}: ${msg.slice(0, 600)}`);
+    const invite = (msg.match(/^INVITE [^]*?\r?\n\r?\n/m) || [''])[0];
+    const vias = [...invite.matchAll(/^Via: SIP\/2\.0\/\w+ ([0-9.]+)/gm)].map((m) => m[1]);
+    assert.deepEqual(vias, [c.kamailio, roomNode.ip], `the device's INVITE came from ${roomNode.id} through Kamailio:\n${invite}`);
+    const ack = (msg.match(/^ACK [^]*?\r?\n\r?\n/m) || [''])[0];
+    assert.match(ack, new RegExp(`^Via: SIP/2\\.0/\\w+ ${c.kamailio.replace(/\./g, '\\.')}[;:]`, 'm'), `the ACK came through Kamailio too:\n${ack}`);
   } finally {
     device.kill();
   }

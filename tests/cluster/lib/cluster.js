@@ -165,11 +165,11 @@ function sipRegister(c, user, pass) {
 
 /**
  * A device of a registered owner: a sipp UAS on the clients' address running `scenario` of
- * tests/integration/sip (answer_bye.xml: answer, stay 6 s, BYE). Resolves { port, done }.
+ * tests/cluster (device_answer.xml: answer, stay holdMs, BYE). Returns { port, done, kill() }.
  */
-function sipDevice(c, scenario, timeoutS = 40) {
+function sipDevice(c, scenario, holdMs = 2000, timeoutS = 40) {
   const port = nextSipPort++;
-  const args = ['-sf', path.join(__dirname, '..', '..', 'integration', 'sip', scenario), '-m', '1', '-l', '1',
+  const args = ['-sf', path.join(__dirname, '..', scenario), '-m', '1', '-l', '1', '-d', String(holdMs),
     '-i', c.client_ip, '-mi', c.client_ip, '-p', String(port), '-mp', String(32000 + (port % 1000) * 4),
     '-cp', String(9000 + (port % 1000)), '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin',
     '-trace_err', '-error_file', path.join(OUT, `cluster-sipp-${port}.err`),
