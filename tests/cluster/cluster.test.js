@@ -3,8 +3,12 @@
 // rooms joined by plain-API clients (locate, then join on the node named) and by SIP callers
 // through Kamailio end up spread over the nodes, each running on exactly one (the store's
 // room_placement and each node's own /metrics agree); a caller by room address or meeting
-// number reaches the room's node; a device registers through Kamailio (digest checked by a node
-// against the shared store); SQL in a Request-URI is not run; kill -9 of a node: its rooms
+// number reaches the room's node; a phone that dials the bare address (baresip, Kamailio as its
+// outbound proxy) lands in one node's lobby, a wrong meeting number keeps it there, the right
+// one (and a PIN room's PIN) gets it REFERred through Kamailio to the room on another node; a
+// device registers through Kamailio (digest checked by a node against the shared store), and a
+// guest's join on a node that did not store the registration makes that node call the device
+// into the room through Kamailio; SQL in a Request-URI is not run; kill -9 of a node: its rooms
 // take new joins and calls on another node within 10 s, and no acknowledged write is lost;
 // `locate` never tells a stranger whether a PIN room is in a meeting.
 // CLUSTER_ROOMS (default 6; `make test-cluster`: 30) sets how many rooms.
