@@ -278,7 +278,7 @@ test('a guest joins on a node that does not hold the owner\'s registration: the 
   } finally {
     o.close();
   }
-  const device = sipDevice(c, 'device_answer.xml', 3000);
+  const device = sipDevice(c, 'device_answer.xml', 5000); // (in the room for 5 s, then BYE)
   try {
     assert.equal(await sipRegisterContact(c, owner, acc.sip_password, device.port), 0, 'the device registered through Kamailio');
     const rows = sql(c, `SELECT node_id, contact FROM sip_registrations WHERE username = '${owner}'`);
