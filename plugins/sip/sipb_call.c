@@ -960,10 +960,17 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 {
 	char *from = g_strdup_printf("<sip:%s@%s>", room->address, ua->cfg.domain);
 	char *to = g_strdup_printf("<sip:%s@%s>", username, ua->cfg.domain);
+	/* Several nodes: devices register through Kamailio, so they are called through it too
+	 * (a preloaded Route, RFC 3261 §8.1.2; docs/scale-out.md rule 2): a phone that takes
+	 * calls only from its proxy takes this one, and the dialog is Kamailio's like any other. */
+	char *route = ua->cfg.cluster_proxy ? g_strdup_printf("<sip:%s;lr>", ua->cfg.cluster_proxy)
+					    : NULL;
 	nua_handle_t *nh = nua_handle(ua->nua, NULL, NUTAG_URL(contact), SIPTAG_TO_STR(to),
-		SIPTAG_FROM_STR(from), TAG_END());
+		SIPTAG_FROM_STR(from), TAG_IF(route != NULL, NUTAG_INITIAL_ROUTE_STR(route)),
+		TAG_END());
 	g_free(from);
 	g_free(to);
+	g_free(route);
 	if (nh == NULL)
 		return -EINVAL;
 	sipb_call *call = call_new(ua, nh, 1);

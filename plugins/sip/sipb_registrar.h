@@ -7,8 +7,9 @@
  * (devices re-register; a restart loses them until they do). With several nodes
  * (vmr_cluster.h on) every binding is also written to the shared store's sip_registrations,
  * and sipb_registrar_contacts adds the contacts registered through other nodes: the node
- * where a room runs dials an owner's device straight at its registered contact (which the
- * REGISTER check keeps at the registering address, or was vouched for by a trusted proxy).
+ * where a room runs dials an owner's device at its registered contact (which the REGISTER
+ * check keeps at the registering address, or was vouched for by a trusted proxy), through
+ * Kamailio when cluster_proxy is set (sipb_call_dialout).
  *
  * No SIP stack here: sipb_ua.c hands over the parsed parts of the request.
  *

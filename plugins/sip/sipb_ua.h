@@ -39,7 +39,8 @@ typedef struct sipb_ua_config {
 	                              * contacts on other hosts, and whose calls are not capped per
 	                              * source; NULL: none */
 	const char *cluster_proxy;   /* several nodes: host[:port] of Kamailio, where a caller whose
-	                            * room runs on another node is REFERred; NULL: none */
+	                            * room runs on another node is REFERred and through which
+	                            * registered devices are called; NULL: none */
 } sipb_ua_config;
 
 int sipb_ua_start(const sipb_ua_config *cfg, vmr_store *store, sipb_ua **out);

@@ -3,19 +3,26 @@
 // rooms joined by plain-API clients (locate, then join on the node named) and by SIP callers
 // through Kamailio end up spread over the nodes, each running on exactly one (the store's
 // room_placement and each node's own /metrics agree); a caller by room address or meeting
-// number reaches the room's node; a device registers through Kamailio (digest checked by a node
-// against the shared store); SQL in a Request-URI is not run; kill -9 of a node: its rooms
+// number reaches the room's node; a phone that dials the bare address (baresip, Kamailio as its
+// outbound proxy) lands in one node's lobby, a wrong meeting number keeps it there, the right
+// one (and a PIN room's PIN) gets it REFERred through Kamailio to the room on another node; a
+// device registers through Kamailio (digest checked by a node against the shared store), and a
+// guest's join on a node that did not store the registration makes that node call the device
+// into the room through Kamailio; SQL in a Request-URI is not run; kill -9 of a node: its rooms
 // take new joins and calls on another node within 10 s, and no acknowledged write is lost;
 // `locate` never tells a stranger whether a PIN room is in a meeting.
 // CLUSTER_ROOMS (default 6; `make test-cluster`: 30) sets how many rooms.
 // Run by tests/run-cluster.sh (it starts the cluster and runs this inside its network).
 'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
   cluster, sql, placements, nodeById, admin, runningRooms, apiClient, apiJoin, locate, sipCall, sipRegister, nodeOfContact, until,
-  killNode, startNode, dispatcher, sleep,
+  killNode, startNode, dispatcher, sleep, sipCalls, sipDevice, sipRegisterContact, CLUSTER_DIR, OUT,
 } = require('./lib/cluster');
+const { startBaresip } = require('../integration/lib/baresip');
 const { OPUS_OFFER } = require('../integration/lib/sdp');
 
 const ROOMS = Number(process.env.CLUSTER_ROOMS || 6);
@@ -25,6 +32,11 @@ const rooms = []; // { address, kind: 'app'|'sip', owner?, number }
 const clients = []; // plain-API participants kept in their rooms
 const calls = []; // sipp callers kept in their rooms
 const joinedOn = {}; // room -> node id the participant ended up on
+
+/** Node id's log so far (scripts/cluster.sh writes logs/node<I>.log). */
+function nodeLog(id) {
+  return fs.readFileSync(path.join(CLUSTER_DIR, 'logs', `node${id.slice(1)}.log`), 'utf8');
+}
 
 function liveNodes() {
   return sql(c, 'SELECT node_id FROM cluster_nodes WHERE lease_until > now() ORDER BY node_id').map((r) => r[0]);
@@ -142,6 +154,165 @@ test('a device registers through Kamailio: a node checks its digest against the 
   assert.equal(rows.length, 1, `one binding of ${r.owner} in the shared store: ${JSON.stringify(rows)}`);
   assert.ok(c.nodes.some((n) => n.id === rows[0][0]), 'stored by a node of the cluster');
   assert.notEqual(await sipRegister(c, r.owner, 'wrong-password'), 0, 'a wrong password is refused');
+});
+
+/** The calls of the bridge of every node whose caller (From) matches re: [{ node, call }]. */
+async function callsOf(re) {
+  const out = [];
+  for (const n of c.nodes) for (const call of await sipCalls(c, n)) if (re.test(call.caller)) out.push({ node: n.id, call });
+  return out;
+}
+
+/**
+ * A phone (baresip: it follows a REFER by itself, with a new INVITE to the Refer-To) whose
+ * outbound proxy is Kamailio dials the bare address: INVITE sip:10.77.0.2, no room in the
+ * Request-URI (baresip 1.0 adds the account's domain to a "sip:" URI without a user, not to a
+ * plain IP). Resolves { ua, mine (its calls' From), lobby (the node whose lobby answered) }.
+ */
+async function lobbyCaller(user) {
+  const ua = await startBaresip(`cluster-${user}`, {
+    audio: 'pcmu', video: 'none', toneHz: 500, ip: c.client_ip,
+    account: () => `<sip:${user}@${c.domain}>;regint=0;outbound="sip:${c.kamailio}:5060";audio_codecs=PCMU/8000/1`,
+  });
+  const mine = new RegExp(`^sip:${user}@`);
+  try {
+    ua.cmd('dial', c.kamailio);
+    const inLobby = await until(async () => (await callsOf(mine)).find((x) => x.call.state === 'lobby'), 10000,
+      'the bare-address call in a node\'s lobby');
+    return { ua, mine, lobby: inLobby.node };
+  } catch (e) {
+    await ua.stop();
+    throw e;
+  }
+}
+
+/** Waits for the referred call of `mine` in `state` (on whichever node) and for the lobby leg to be gone. */
+async function referredCall(mine, state, what) {
+  return until(async () => {
+    const all = await callsOf(mine);
+    return all.length === 1 && all[0].call.state === state ? all[0] : null;
+  }, 10000, what);
+}
+
+test('a caller of the bare address: the lobby of one node refuses a wrong meeting number, and REFERs the right one through Kamailio to the room on another node', async () => {
+  const { ua, mine, lobby } = await lobbyCaller('lobbycaller');
+  try {
+    const placed = placements(c);
+    const room = rooms.find((r) => placed[r.address] && placed[r.address] !== lobby);
+    assert.ok(room, `a room placed on another node than the lobby's ${lobby}: ${JSON.stringify(placed)}`);
+    const home = nodeById(c, placed[room.address]);
+    console.log(`# lobby on ${lobby}; ${room.address} (${room.number}) runs on ${home.id}`);
+
+    const numbers = new Set(sql(c, 'SELECT meeting_number FROM rooms').map((x) => Number(x[0])));
+    let wrong = 999999;
+    while (numbers.has(wrong)) wrong--;
+    let from = ua.events.length;
+    ua.cmd('sndcode', `${wrong}#`);
+    await until(() => /wrong meeting number/.test(nodeLog(lobby)), 8000, 'the lobby heard the wrong number');
+    await sleep(1000); // (a REFER would follow at once)
+    const after = await callsOf(mine);
+    assert.deepEqual(after.map((x) => [x.node, x.call.state, x.call.room]), [[lobby, 'lobby', undefined]],
+      'a wrong meeting number: the caller stays in the lobby, nowhere else');
+    assert.ok(!ua.events.slice(from).some((e) => e.type === 'TRANSFER'), 'and is not REFERred');
+
+    from = ua.events.length;
+    const participants = (await runningRooms(home))[room.address];
+    ua.cmd('sndcode', `${room.number}#`);
+    await ua.event('TRANSFER', 10000, from); // the REFER reached the caller
+    // The lobby leg ends once the REFER is answered: one call of the caller left, in the room.
+    const joined = await referredCall(mine, 'in-room', `the referred caller in ${room.address}`);
+    assert.equal(joined.node, home.id, 'the new INVITE through Kamailio reached the room\'s node');
+    assert.notEqual(joined.node, lobby);
+    assert.equal(joined.call.room, room.address);
+    assert.equal((await runningRooms(home))[room.address], participants + 1, `${home.id} counts the caller in ${room.address}`);
+  } finally {
+    await ua.stop();
+    fs.rmSync(ua.dir, { recursive: true, force: true });
+  }
+});
+
+test('a caller of the bare address into a PIN room running on another node: PIN in the lobby, REFER, the PIN again on the room\'s node, in the room there', async () => {
+  const { ua, mine, lobby } = await lobbyCaller('pincaller');
+  const clientsBefore = clients.length;
+  try {
+    // A PIN room started now on a node that is not the lobby's (a join places an unplaced room
+    // on the node it is made on).
+    await admin(c, c.nodes[0], { request: 'create_room', name: 'pinroom', pin: '2468' });
+    const number = sql(c, "SELECT meeting_number FROM rooms WHERE address = 'pinroom'")[0][0];
+    const home = c.nodes.find((n) => n.id !== lobby);
+    const member = await apiClient(home.ws);
+    clients.push(member);
+    const j = (await member.req({ request: 'join', room: 'pinroom', display: 'member', pin: '2468' }, OPUS_OFFER, 15000)).data;
+    assert.equal(j.vmr, 'joined', JSON.stringify(j));
+    assert.equal(placements(c).pinroom, home.id);
+    console.log(`# lobby on ${lobby}; pinroom (${number}) runs on ${home.id}`);
+
+    ua.cmd('sndcode', `${number}#`);
+    await until(async () => (await callsOf(mine)).find((x) => x.node === lobby && x.call.state === 'pin'), 8000,
+      'the lobby asks for pinroom\'s PIN');
+    const from = ua.events.length;
+    ua.cmd('sndcode', '2468#');
+    await ua.event('TRANSFER', 10000, from);
+    const asked = await referredCall(mine, 'pin', 'the room\'s node asks for the PIN again');
+    assert.equal(asked.node, home.id, 'the referred call reached the room\'s node');
+    assert.equal(asked.call.room, 'pinroom');
+    ua.cmd('sndcode', '2468#');
+    const joined = await referredCall(mine, 'in-room', 'the caller in pinroom');
+    assert.equal(joined.node, home.id);
+    assert.equal((await runningRooms(home)).pinroom, 2, `${home.id} has the member and the caller in pinroom`);
+  } finally {
+    await ua.stop();
+    fs.rmSync(ua.dir, { recursive: true, force: true });
+    for (const cl of clients.splice(clientsBefore)) cl.close();
+  }
+});
+
+test('a guest joins on a node that does not hold the owner\'s registration: the room\'s node calls the owner\'s device into the room', async () => {
+  const owner = 'devowner';
+  const acc = await admin(c, c.nodes[0], { request: 'create_account', username: owner, password: PASSWORD });
+  const address = acc.room.address;
+  const o = await apiClient(c.nodes[0].ws);
+  try {
+    assert.equal((await o.req({ request: 'login', username: owner, password: PASSWORD })).data.vmr, 'login');
+    assert.equal((await o.req({ request: 'update_room', receive_call: true })).data.room.receive_call, true);
+  } finally {
+    o.close();
+  }
+  const device = sipDevice(c, 'device_answer.xml', 5000); // (in the room for 5 s, then BYE)
+  try {
+    assert.equal(await sipRegisterContact(c, owner, acc.sip_password, device.port), 0, 'the device registered through Kamailio');
+    const rows = sql(c, `SELECT node_id, contact FROM sip_registrations WHERE username = '${owner}'`);
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    const registrar = rows[0][0];
+    // The guest's join places the (not running) room on the node it is made on: not the registrar.
+    const roomNode = c.nodes.find((n) => n.id !== registrar);
+    const guest = await apiClient(roomNode.ws);
+    clients.push(guest);
+    const j = (await guest.req({ request: 'join', room: address, display: 'guest' }, OPUS_OFFER, 15000)).data;
+    assert.equal(j.vmr, 'joined', JSON.stringify(j));
+    assert.equal(placements(c)[address], roomNode.id, 'the room runs on the guest\'s node');
+    console.log(`# registration stored by ${registrar}; ${address} runs on ${roomNode.id}`);
+    const dialled = await until(async () => (await sipCalls(c, roomNode)).find((x) => x.direction === 'out'
+      && x.via === 'dial-out' && x.room === address && x.state === 'in-room'), 10000, 'the owner\'s device in the room');
+    assert.equal(dialled.caller, rows[0][1], 'the room\'s node called the registered contact');
+    assert.equal((await runningRooms(roomNode))[address], 2, `${roomNode.id} has the guest and the owner's device in ${address}`);
+    for (const n of c.nodes.filter((x) => x !== roomNode)) {
+      assert.ok(!(await sipCalls(c, n)).some((x) => x.room === address), `no call of ${address} on ${n.id}`);
+    }
+    assert.equal(await device.done, 0, 'the device was called, answered and hung up');
+    await until(async () => !(await sipCalls(c, roomNode)).some((x) => x.room === address && x.via === 'dial-out'), 5000,
+      `the device's BYE through Kamailio ended the call on ${roomNode.id}`);
+    // Through Kamailio (the node's preloaded Route to cluster_proxy, docs/scale-out.md rule 2): the
+    // INVITE the device got has Kamailio's Via on top of the room's node's.
+    const msg = fs.readFileSync(path.join(OUT, `cluster-sipp-${device.port}.msg`), 'utf8');
+    const invite = (msg.match(/^INVITE [^]*?\r?\n\r?\n/m) || [''])[0];
+    const vias = [...invite.matchAll(/^Via: SIP\/2\.0\/\w+ ([0-9.]+)/gm)].map((m) => m[1]);
+    assert.deepEqual(vias, [c.kamailio, roomNode.ip], `the device's INVITE came from ${roomNode.id} through Kamailio:\n${invite}`);
+    const ack = (msg.match(/^ACK [^]*?\r?\n\r?\n/m) || [''])[0];
+    assert.match(ack, new RegExp(`^Via: SIP/2\\.0/\\w+ ${c.kamailio.replace(/\./g, '\\.')}[;:]`, 'm'), `the ACK came through Kamailio too:\n${ack}`);
+  } finally {
+    device.kill();
+  }
 });
 
 test('SQL in a Request-URI is never run: the caller gets 404, the placement table is intact', async () => {

@@ -163,6 +163,42 @@ function sipRegister(c, user, pass) {
   return new Promise((resolve) => p.on('exit', (code) => resolve(code)));
 }
 
+/**
+ * A device of a registered owner: a sipp UAS on the clients' address running `scenario` of
+ * tests/cluster (device_answer.xml: answer, stay holdMs, BYE). Returns { port, done, kill() }.
+ */
+function sipDevice(c, scenario, holdMs = 2000, timeoutS = 40) {
+  const port = nextSipPort++;
+  const args = ['-sf', path.join(__dirname, '..', scenario), '-m', '1', '-l', '1', '-d', String(holdMs),
+    '-i', c.client_ip, '-mi', c.client_ip, '-p', String(port), '-mp', String(32000 + (port % 1000) * 4),
+    '-cp', String(9000 + (port % 1000)), '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin',
+    '-trace_err', '-error_file', path.join(OUT, `cluster-sipp-${port}.err`),
+    '-trace_msg', '-message_file', path.join(OUT, `cluster-sipp-${port}.msg`)];
+  const p = spawn('sipp', args, { cwd: OUT, stdio: 'ignore' });
+  let exited = false;
+  const done = new Promise((resolve) => p.on('exit', (code) => { exited = true; resolve(code); }));
+  return { port, done, kill: () => { if (!exited) p.kill('SIGKILL'); } };
+}
+
+/** REGISTER through Kamailio of a device listening on contactPort of the clients' address
+ * (tests/integration/sip/register_contact.xml); resolves with sipp's exit code. */
+function sipRegisterContact(c, user, pass, contactPort, expires = 600) {
+  const port = nextSipPort++;
+  const args = ['-sf', path.join(__dirname, '..', '..', 'integration', 'sip', 'register_contact.xml'), '-m', '1',
+    '-l', '1', '-i', c.client_ip, '-p', String(port), '-timeout', '20s', '-timeout_error', '-nostdin',
+    '-trace_err', '-error_file', path.join(OUT, `cluster-sipp-${port}.err`), '-key', 'domain', c.domain,
+    '-key', 'expires', String(expires), '-key', 'user', user, '-key', 'contact_port', String(contactPort),
+    '-au', user, '-ap', pass, `${c.kamailio}:5060`];
+  const p = spawn('sipp', args, { cwd: OUT, stdio: 'ignore' });
+  return new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+}
+
+/** The SIP bridge's calls on node n, from its own Admin API `status`. */
+async function sipCalls(c, n) {
+  const s = await admin(c, n, { request: 'status' }, 'janus.plugin.sipbridge');
+  return (s.sip && s.sip.calls) || [];
+}
+
 /** The node (id) a SIP contact URI (sip:10.77.0.12:5060) belongs to. */
 function nodeOfContact(c, contact) {
   const m = contact && contact.match(/^sips?:(?:[^@]*@)?([0-9.]+)/);
@@ -206,6 +242,6 @@ function dispatcher(c) {
 
 module.exports = {
   ROOT, OUT, CLUSTER_DIR, sleep, cluster, sql, placements, nodeById, nodeByIp, admin, adminGet, runningRooms,
-  apiClient, locate, apiJoin, sipCall, sipRegister, nodeOfContact, until, killNode, startNode, restartDb,
+  apiClient, locate, apiJoin, sipCall, sipRegister, sipRegisterContact, sipDevice, sipCalls, nodeOfContact, until, killNode, startNode, restartDb,
   dispatcher,
 };

@@ -26,22 +26,24 @@ function colourIvf(name, colour) {
 
 let nextPort = 0;
 /**
- * Starts a headless baresip from the templates: codecs {audio: 'opus'|'pcmu', video: 'vp8'|'h264'},
+ * Starts a headless baresip from the templates: codecs {audio: 'opus'|'pcmu', video: 'vp8'|'h264'|'none'},
  * video colour, audio tone frequency, account line (a function of the SIP port), extraConfig
- * (lines appended to the config, e.g. TLS and the srtp module). Drives it over ctrl_tcp; every
+ * (lines appended to the config, e.g. TLS and the srtp module), ip (its SIP and media address;
+ * ctrl_tcp stays on 127.0.0.1). Drives it over ctrl_tcp; every
  * event is kept with its arrival time.
  */
-async function startBaresip(name, { audio, video, colour, toneHz, account, extraConfig = '' }) {
+async function startBaresip(name, { audio, video, colour, toneHz, account, extraConfig = '', ip = '127.0.0.1' }) {
   const n = nextPort++;
   const sipPort = 5091 + n, ctrlPort = 4461 + n, rtp = 46000 + n * 200;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpaas-baresip-${name}-`));
-  const modules = [audio === 'opus' ? 'opus.so' : 'g711.so', video === 'vp8' ? 'vp8.so' : 'avcodec.so']
-    .map((m) => `module\t\t\t${m}`).join('\n');
+  // video: 'vp8', 'h264', or 'none' (no video codec: an audio-only phone)
+  const modules = [audio === 'opus' ? 'opus.so' : 'g711.so', video === 'vp8' ? 'vp8.so' : video === 'none' ? null : 'avcodec.so']
+    .filter(Boolean).map((m) => `module\t\t\t${m}`).join('\n');
   const wav = toneWav(`tone${toneHz}-120s`, toneHz, { seconds: 120 });
   const conf = fs.readFileSync(path.join(TEMPLATES, 'config.in'), 'utf8')
-    .replace(/@SIP_PORT@/g, String(sipPort)).replace(/@CTRL_PORT@/g, String(ctrlPort))
+    .replace(/@IP@/g, ip).replace(/@SIP_PORT@/g, String(sipPort)).replace(/@CTRL_PORT@/g, String(ctrlPort))
     .replace(/@RTP_PORTS@/g, `${rtp}-${rtp + 199}`).replace(/@DIR@/g, dir)
-    .replace(/@AUDIO_WAV@/g, wav).replace(/@VIDEO_FILE@/g, colourIvf(name, colour))
+    .replace(/@AUDIO_WAV@/g, wav).replace(/@VIDEO_FILE@/g, video === 'none' ? '/dev/null' : colourIvf(name, colour))
     .replace(/@CODEC_MODULES@/g, modules);
   fs.writeFileSync(path.join(dir, 'config'), conf + (extraConfig ? `\n${extraConfig}\n` : ''));
   fs.writeFileSync(path.join(dir, 'accounts'),
