@@ -92,6 +92,9 @@ uint16_t sipb_bfcp_room_holder(sipb_bfcp_hub *h, const char *room);
 
 typedef struct sipb_bfcp_stats {
 	uint64_t msgs_in, msgs_out, errors_sent, bad_input, conns_refused, conns_closed;
+	/* UDP: our messages sent again for want of an ack, dropped unacked after the last
+	 * retransmission, and responses repeated for a retransmitted request */
+	uint64_t udp_retransmits, udp_gave_up, udp_repeats;
 } sipb_bfcp_stats;
 void sipb_bfcp_hub_stats(sipb_bfcp_hub *h, sipb_bfcp_stats *out);
 
