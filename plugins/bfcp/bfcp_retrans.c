@@ -116,7 +116,8 @@ bfcp_retrans_verdict bfcp_retrans_receive(bfcp_retrans *r, const uint8_t *buf, s
 		uint8_t want = answered_primitive(h.primitive);
 		for (size_t i = 0; i < BFCP_RETRANS_MAX_PENDING; i++) {
 			pending_msg *p = &r->pending[i];
-			if (p->data != NULL && p->tid == h.tid && (want == 0 || want == p->primitive)) {
+			if (p->data != NULL && p->tid == h.tid
+				&& (want == 0 || want == p->primitive)) {
 				pending_drop(p);
 				r->st.acked++;
 				return BFCP_RETRANS_ACK;
@@ -157,14 +158,15 @@ static uint16_t supersede_key(const uint8_t *buf, size_t len, uint8_t primitive)
 	if (!bfcp_msg_parse(buf, len, &m, &err))
 		return 0;
 	const bfcp_attr *a = bfcp_attrs_first(&m.attrs,
-		primitive == BFCP_FLOOR_STATUS ? BFCP_A_FLOOR_ID : BFCP_A_FLOOR_REQUEST_INFORMATION);
+		primitive == BFCP_FLOOR_STATUS ? BFCP_A_FLOOR_ID
+					       : BFCP_A_FLOOR_REQUEST_INFORMATION);
 	uint16_t key = a != NULL ? a->u16 : 0;
 	bfcp_msg_clear(&m);
 	return key;
 }
 
-static void keep_response(bfcp_retrans *r, const uint8_t *buf, size_t len, uint16_t tid,
-	int64_t now_ms)
+static void keep_response(
+	bfcp_retrans *r, const uint8_t *buf, size_t len, uint16_t tid, int64_t now_ms)
 {
 	cached_resp *slot = NULL;
 	for (size_t i = 0; i < BFCP_RETRANS_MAX_CACHED; i++) {
@@ -190,8 +192,8 @@ static void keep_response(bfcp_retrans *r, const uint8_t *buf, size_t len, uint1
 		.seq = ++r->seq };
 }
 
-static void keep_pending(bfcp_retrans *r, const uint8_t *buf, size_t len, const header *h,
-	int64_t now_ms)
+static void keep_pending(
+	bfcp_retrans *r, const uint8_t *buf, size_t len, const header *h, int64_t now_ms)
 {
 	uint16_t key = supersede_key(buf, len, h->primitive);
 	pending_msg *slot = NULL;

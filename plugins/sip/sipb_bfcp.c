@@ -608,6 +608,12 @@ int sipb_bfcp_client_connected(const sipb_bfcp_client *c)
 	return c && c->fd >= 0 && c->connected;
 }
 
+void sipb_bfcp_client_udp_backlog(const sipb_bfcp_client *c, size_t *pending, size_t *cached)
+{
+	*pending = c && c->rt ? bfcp_retrans_pending(c->rt) : 0;
+	*cached = c && c->rt ? bfcp_retrans_cached(c->rt) : 0;
+}
+
 /* --- the MCU's presenter ------------------------------------------------------------- */
 
 void sipb_bfcp_room_presenter(sipb_bfcp_hub *h, const char *room, const void *presenter)

@@ -81,6 +81,9 @@ uint32_t sipb_bfcp_client_conference_id(const sipb_bfcp_client *c);
 int sipb_bfcp_client_is_udp(const sipb_bfcp_client *c);
 /* The client's BFCP connection is up (TCP connected, or a UDP datagram taken). */
 int sipb_bfcp_client_connected(const sipb_bfcp_client *c);
+/* UDP: how many of our messages wait for their ack and how many responses are kept for
+ * retransmitted requests (both 0 over TCP). */
+void sipb_bfcp_client_udp_backlog(const sipb_bfcp_client *c, size_t *pending, size_t *cached);
 
 /* The MCU's presenter of the room is now `presenter` (a presenter_key of one of the room's
  * clients, another participant's, or NULL for none): the floor follows, with FloorStatus to
