@@ -15,8 +15,8 @@
 #define CONF 77
 #define USER 5
 
-static GByteArray *pack(uint8_t version, uint8_t prim, bool responder, uint16_t tid,
-	uint8_t attr, uint16_t value)
+static GByteArray *pack(
+	uint8_t version, uint8_t prim, bool responder, uint16_t tid, uint8_t attr, uint16_t value)
 {
 	bfcp_msg m;
 	bfcp_msg_init(&m, version, prim, CONF, tid, USER);
@@ -24,8 +24,8 @@ static GByteArray *pack(uint8_t version, uint8_t prim, bool responder, uint16_t 
 	if (attr == BFCP_A_FLOOR_REQUEST_INFORMATION) {
 		bfcp_attr *g = bfcp_attrs_add_group(&m.attrs, attr, value);
 		bfcp_attrs children = { 0 };
-		bfcp_attr *ors =
-			bfcp_attrs_add_group(&children, BFCP_A_OVERALL_REQUEST_STATUS, value);
+		bfcp_attr *ors = bfcp_attrs_add_group(
+			&children, BFCP_A_OVERALL_REQUEST_STATUS, value);
 		bfcp_attrs_add_request_status(&ors->children, BFCP_STATUS_RELEASED, 0);
 		g->children = children;
 	} else if (attr != 0)
@@ -129,10 +129,10 @@ static void test_newer_floor_status_replaces_the_older(void)
 	GByteArray *old = pack(2, BFCP_FLOOR_STATUS, false, 1, BFCP_A_FLOOR_ID, 1);
 	GByteArray *other_floor = pack(2, BFCP_FLOOR_STATUS, false, 2, BFCP_A_FLOOR_ID, 2);
 	GByteArray *nw = pack(2, BFCP_FLOOR_STATUS, false, 3, BFCP_A_FLOOR_ID, 1);
-	GByteArray *frs_a = pack(2, BFCP_FLOOR_REQUEST_STATUS, false, 4,
-		BFCP_A_FLOOR_REQUEST_INFORMATION, 100);
-	GByteArray *frs_b = pack(2, BFCP_FLOOR_REQUEST_STATUS, false, 5,
-		BFCP_A_FLOOR_REQUEST_INFORMATION, 101);
+	GByteArray *frs_a = pack(
+		2, BFCP_FLOOR_REQUEST_STATUS, false, 4, BFCP_A_FLOOR_REQUEST_INFORMATION, 100);
+	GByteArray *frs_b = pack(
+		2, BFCP_FLOOR_REQUEST_STATUS, false, 5, BFCP_A_FLOOR_REQUEST_INFORMATION, 101);
 	bfcp_retrans_sent(r, old->data, old->len, 0);
 	bfcp_retrans_sent(r, other_floor->data, other_floor->len, 0);
 	bfcp_retrans_sent(r, frs_a->data, frs_a->len, 0);
@@ -163,8 +163,8 @@ static void test_retransmitted_request_gets_the_kept_response_until_t2(void)
 {
 	bfcp_retrans *r = bfcp_retrans_new();
 	GByteArray *req = pack(2, BFCP_FLOOR_REQUEST, false, 30, BFCP_A_FLOOR_ID, 1);
-	GByteArray *resp = pack(2, BFCP_FLOOR_REQUEST_STATUS, true, 30,
-		BFCP_A_FLOOR_REQUEST_INFORMATION, 7);
+	GByteArray *resp = pack(
+		2, BFCP_FLOOR_REQUEST_STATUS, true, 30, BFCP_A_FLOOR_REQUEST_INFORMATION, 7);
 	g_assert_cmpint(receive(r, req, 0), ==, BFCP_RETRANS_TAKE);
 	bfcp_retrans_sent(r, resp->data, resp->len, 0);
 	g_assert_cmpuint(bfcp_retrans_cached(r), ==, 1);
