@@ -11,8 +11,9 @@
  * plugin): they can hold a floor (bfcp_floor_take / bfcp_floor_drop) and receive nothing.
  *
  * Version 1 clients (TCP) get server-initiated messages with transaction id 0; version 2
- * clients (UDP) get a non-zero one of the server's (retransmission until the Ack is the
- * caller's job, as is answering Hello on a new connection before a user id is known).
+ * clients (UDP) get a non-zero one of the server's (retransmission until the Ack, and
+ * answering a retransmitted request again without acting on it, are bfcp_retrans's job in the
+ * caller's transport; answering Hello on a new connection before a user id is known too).
  *
  * Threading: none inside; a bfcp_floor_server is plain data: the caller's lock protects it.
  * Ownership: the caller owns the server (bfcp_floor_server_free) and the outbox

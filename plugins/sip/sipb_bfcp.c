@@ -13,6 +13,7 @@
 
 #include "bfcp_floor.h"
 #include "bfcp_msg.h"
+#include "bfcp_retrans.h"
 #include "sipb_rtp_socket.h"
 #include "vmr_log.h"
 
@@ -46,6 +47,9 @@ struct sipb_bfcp_client {
 	GByteArray *in, *out;
 	int64_t partial_since_us; /* a partial TCP message has waited since */
 	GSource *timer;
+	bfcp_retrans *rt; /* UDP: our messages until acked, responses for retransmitted requests */
+	GSource *rt_timer;
+	int64_t rt_due_ms; /* when rt_timer fires */
 };
 
 static void client_close_conn(sipb_bfcp_client *c, const char *why);
@@ -131,15 +135,67 @@ static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static int64_t now_ms(void)
+{
+	return g_get_monotonic_time() / 1000;
+}
+
+static void udp_send(void *opaque, const uint8_t *buf, size_t len)
+{
+	sipb_bfcp_client *c = opaque;
+	if (c->fd >= 0 && c->remote.len)
+		(void)sendto(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+			(const struct sockaddr *)&c->remote.ss, c->remote.len);
+}
+
+static gboolean on_rt_timer(gpointer data);
+
+/* The retransmission timer follows the earliest pending message (none: no timer). */
+static void rt_arm(sipb_bfcp_client *c)
+{
+	int64_t due = 0;
+	bool any = c->rt && bfcp_retrans_next_due(c->rt, &due);
+	if (c->rt_timer && (!any || due != c->rt_due_ms)) {
+		g_source_destroy(c->rt_timer);
+		g_source_unref(c->rt_timer);
+		c->rt_timer = NULL;
+	}
+	if (!any || c->rt_timer)
+		return;
+	int64_t wait = due - now_ms();
+	c->rt_due_ms = due;
+	c->rt_timer = g_timeout_source_new(wait > 0 ? (guint)wait : 0);
+	g_source_set_callback(c->rt_timer, on_rt_timer, c, NULL);
+	g_source_attach(c->rt_timer, c->hub->ctx);
+}
+
+static gboolean on_rt_timer(gpointer data)
+{
+	sipb_bfcp_client *c = data;
+	g_source_unref(c->rt_timer);
+	c->rt_timer = NULL;
+	bfcp_retrans_stats before, after;
+	bfcp_retrans_get_stats(c->rt, &before);
+	bfcp_retrans_poll(c->rt, now_ms(), udp_send, c);
+	bfcp_retrans_get_stats(c->rt, &after);
+	c->hub->st.udp_retransmits += after.retransmitted - before.retransmitted;
+	c->hub->st.udp_gave_up += after.gave_up - before.gave_up;
+	rt_arm(c);
+	return G_SOURCE_REMOVE;
+}
+
 static void send_msg(sipb_bfcp_client *c, const uint8_t *buf, size_t len)
 {
 	if (c->fd < 0 || !c->connected)
 		return;
 	c->hub->st.msgs_out++;
 	if (c->udp) {
-		if (c->remote.len)
-			(void)sendto(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-				(const struct sockaddr *)&c->remote.ss, c->remote.len);
+		if (!c->remote.len)
+			return;
+		if (c->rt)
+			bfcp_retrans_sent(c->rt, buf, len, now_ms());
+		udp_send(c, buf, len);
+		rt_arm(c);
 		return;
 	}
 	if (c->out->len + len > SIPB_BFCP_OUT_MAX) {
@@ -266,7 +322,22 @@ static void udp_input(sipb_bfcp_client *c)
 		}
 		c->remote = from; /* replies go where the last datagram came from */
 		c->connected = true;
-		take_message(c, buf, (size_t)n);
+		const uint8_t *again;
+		size_t again_len;
+		switch (bfcp_retrans_receive(c->rt, buf, (size_t)n, now_ms(), &again, &again_len)) {
+		case BFCP_RETRANS_TAKE: take_message(c, buf, (size_t)n); break;
+		case BFCP_RETRANS_REPEAT:
+			/* RFC 8855 §8.3.2: the same answer again, the request is not acted on */
+			c->hub->st.msgs_in++;
+			c->hub->st.udp_repeats++;
+			udp_send(c, again, again_len);
+			break;
+		case BFCP_RETRANS_ACK:
+		case BFCP_RETRANS_STRAY:
+			c->hub->st.msgs_in++;
+			rt_arm(c);
+			break;
+		}
 	}
 }
 
@@ -458,6 +529,8 @@ int sipb_bfcp_client_new(sipb_bfcp_hub *h, const sipb_bfcp_client_config *cfg,
 	c->presenter_key = cfg->presenter_key;
 	c->in = g_byte_array_new();
 	c->out = g_byte_array_new();
+	if (c->udp)
+		c->rt = bfcp_retrans_new();
 	if (ev)
 		c->ev = *ev;
 	c->have_peer_host = cfg->peer_host && sipb_addr_set(&c->peer_host, cfg->peer_host, 0) == 0;
@@ -494,6 +567,9 @@ void sipb_bfcp_client_free(sipb_bfcp_client *c)
 		g_source_destroy(c->timer);
 		g_source_unref(c->timer);
 	}
+	bfcp_retrans_free(c->rt);
+	c->rt = NULL; /* messages to this client from here on are not kept */
+	rt_arm(c);
 	uint16_t before = bfcp_floor_holder(r->fs, SIPB_BFCP_FLOOR_ID);
 	bfcp_outbox out = { 0 };
 	bfcp_floor_client_remove(r->fs, c->user_id, &out);
@@ -530,6 +606,12 @@ int sipb_bfcp_client_is_udp(const sipb_bfcp_client *c)
 int sipb_bfcp_client_connected(const sipb_bfcp_client *c)
 {
 	return c && c->fd >= 0 && c->connected;
+}
+
+void sipb_bfcp_client_udp_backlog(const sipb_bfcp_client *c, size_t *pending, size_t *cached)
+{
+	*pending = c && c->rt ? bfcp_retrans_pending(c->rt) : 0;
+	*cached = c && c->rt ? bfcp_retrans_cached(c->rt) : 0;
 }
 
 /* --- the MCU's presenter ------------------------------------------------------------- */

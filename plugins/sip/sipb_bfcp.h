@@ -18,7 +18,20 @@
  * from the call's signalling host when one is given. Decode errors are answered with the
  * Error message the library gives (never an Error to an Error).
  *
- * Not done: UDP retransmission of our messages until their Ack, BFCP over TLS/DTLS.
+ * UDP/BFCP is made reliable as RFC 8855 §6.2 / §8.3 asks, per client by plugins/bfcp's
+ * bfcp_retrans: what we initiate (FloorStatus, FloorRequestStatus notifications) is sent again,
+ * same bytes and transaction id, after T1 = 500 ms, then 1 s, 2 s (4 transmissions, given up
+ * 4 s after the last) until the client's FloorStatusAck / FloorRequestStatusAck (or Error)
+ * with that transaction id; a newer FloorStatus of the floor replaces an unacked older one.
+ * Our responses are kept for T2 = 10 s: a request retransmitted with the same transaction id
+ * gets the same response again and is not acted on twice (no second grant). Caps per client:
+ * 16 messages awaiting an ack, 8 responses kept (the oldest goes); acks naming nothing pending
+ * are dropped; the retransmission timer (one GSource per client, only while something is
+ * pending) is removed by sipb_bfcp_client_free. As server we send no Ack messages of our own
+ * (every client message is a request we answer). No fragmentation: our messages (under 200
+ * bytes) fit any path MTU, and fragmented input is answered with Error 10.
+ *
+ * Not done: BFCP over TLS/DTLS.
  *
  * Threads: everything on the GMainContext given to sipb_bfcp_hub_new (the UA's loop);
  * nothing here locks. Events are called on that thread, never after the client is freed.
@@ -81,6 +94,9 @@ uint32_t sipb_bfcp_client_conference_id(const sipb_bfcp_client *c);
 int sipb_bfcp_client_is_udp(const sipb_bfcp_client *c);
 /* The client's BFCP connection is up (TCP connected, or a UDP datagram taken). */
 int sipb_bfcp_client_connected(const sipb_bfcp_client *c);
+/* UDP: how many of our messages wait for their ack and how many responses are kept for
+ * retransmitted requests (both 0 over TCP). */
+void sipb_bfcp_client_udp_backlog(const sipb_bfcp_client *c, size_t *pending, size_t *cached);
 
 /* The MCU's presenter of the room is now `presenter` (a presenter_key of one of the room's
  * clients, another participant's, or NULL for none): the floor follows, with FloorStatus to
@@ -92,6 +108,9 @@ uint16_t sipb_bfcp_room_holder(sipb_bfcp_hub *h, const char *room);
 
 typedef struct sipb_bfcp_stats {
 	uint64_t msgs_in, msgs_out, errors_sent, bad_input, conns_refused, conns_closed;
+	/* UDP: our messages sent again for want of an ack, dropped unacked after the last
+	 * retransmission, and responses repeated for a retransmitted request */
+	uint64_t udp_retransmits, udp_gave_up, udp_repeats;
 } sipb_bfcp_stats;
 void sipb_bfcp_hub_stats(sipb_bfcp_hub *h, sipb_bfcp_stats *out);
 

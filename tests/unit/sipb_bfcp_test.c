@@ -2,7 +2,9 @@
  * sipb_bfcp_test.c - the SIP bridge's BFCP transport and room floors (plugins/sip/sipb_bfcp.c)
  * over real sockets on 127.0.0.1: TCP framing (split and joined messages), Hello, FloorRequest
  * granted and taken over, FloorStatus to every client, the MCU's presenter followed, UDP, and
- * hostile peers (oversized frames, garbage, a foreign host, a flood of connections).
+ * hostile peers (oversized frames, garbage, a foreign host, a flood of connections), and UDP
+ * reliability (RFC 8855 §8.3: our FloorStatus sent again until acked, a retransmitted request
+ * answered again and not acted on twice, bounded under floods of acks and requests).
  */
 #include <errno.h>
 #include <string.h>
@@ -409,6 +411,261 @@ static void test_hostile_peers(void)
 	sipb_bfcp_hub_free(h);
 }
 
+/* --- UDP reliability (RFC 8855 §8.3) ------------------------------------------------- */
+
+/* Waits up to timeout_ms for one datagram on fd while the hub's context runs; its length, or
+ * 0 when none came. */
+static size_t recv_datagram(int fd, uint8_t *buf, size_t size, int timeout_ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
+	while (g_get_monotonic_time() < end) {
+		while (g_main_context_iteration(ctx, FALSE))
+			;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 2) > 0) {
+			ssize_t n = recv(fd, buf, size, 0);
+			g_assert_cmpint(n, >, 0);
+			return (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static uint16_t tid_of(const uint8_t *buf)
+{
+	return (uint16_t)(buf[8] << 8 | buf[9]);
+}
+
+/* The client's answer to one of our messages (R bit set, same transaction id). */
+static void send_ack(int fd, uint8_t prim, uint32_t conf, uint16_t tid, uint16_t user)
+{
+	bfcp_msg m;
+	bfcp_msg_init(&m, 2, prim, conf, tid, user);
+	m.responder = true;
+	uint8_t *buf;
+	size_t len;
+	g_assert_true(bfcp_msg_pack(&m, &buf, &len));
+	bfcp_msg_clear(&m);
+	g_assert_cmpint(send(fd, buf, len, 0), ==, (ssize_t)len);
+	g_free(buf);
+}
+
+/* A UDP client of room that said Hello (so the hub knows where to send). */
+static sipb_bfcp_client *udp_client(
+	sipb_bfcp_hub *h, const char *room, const void *key, floor_seen *f, int *fd)
+{
+	sipb_bfcp_client *c = client(h, room, 1, "127.0.0.1", key, f);
+	*fd = peer_socket(1, sipb_bfcp_client_port(c));
+	GByteArray *hello = build(2, BFCP_HELLO, sipb_bfcp_client_conference_id(c), 1,
+		sipb_bfcp_client_user_id(c), 0);
+	send_all(*fd, hello);
+	g_byte_array_unref(hello);
+	bfcp_msg m;
+	expect(*fd, 1, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	return c;
+}
+
+/* Reads datagrams for timeout_ms, acking every FloorStatus / FloorRequestStatus we initiate;
+ * returns how many came. */
+static int drain_and_ack(int fd, uint32_t conf, uint16_t user, int timeout_ms)
+{
+	uint8_t buf[2048];
+	size_t n;
+	int got = 0;
+	while ((n = recv_datagram(fd, buf, sizeof(buf), timeout_ms)) > 0) {
+		got++;
+		if (buf[0] & 0x10)
+			continue; /* a response of ours */
+		if (buf[1] == BFCP_FLOOR_STATUS)
+			send_ack(fd, BFCP_FLOOR_STATUS_ACK, conf, tid_of(buf), user);
+		else if (buf[1] == BFCP_FLOOR_REQUEST_STATUS)
+			send_ack(fd, BFCP_FLOOR_REQUEST_STATUS_ACK, conf, tid_of(buf), user);
+	}
+	return got;
+}
+
+static void test_udp_floor_status_is_sent_again_until_acked(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen fa = { 0 }, fb = { 0 };
+	int key_a, key_b, fda, fdb;
+	sipb_bfcp_client *a = udp_client(h, "room5", &key_a, &fa, &fda);
+	sipb_bfcp_client *b = udp_client(h, "room5", &key_b, &fb, &fdb);
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	uint16_t ua = sipb_bfcp_client_user_id(a), ub = sipb_bfcp_client_user_id(b);
+
+	/* a takes the floor (and acks what it hears); b hears FloorStatus and does not ack */
+	GByteArray *req = build(2, BFCP_FLOOR_REQUEST, conf, 2, ua, 1);
+	send_all(fda, req);
+	g_byte_array_unref(req);
+	uint8_t first[2048], again[2048];
+	size_t n1 = recv_datagram(fdb, first, sizeof(first), 2000);
+	int64_t t0 = g_get_monotonic_time();
+	g_assert_cmpuint(n1, >=, BFCP_HEADER_LEN);
+	g_assert_cmpuint(first[1], ==, BFCP_FLOOR_STATUS);
+	g_assert_false(first[0] & 0x10);
+	g_assert_cmpuint(tid_of(first), !=, 0);
+	drain_and_ack(fda, conf, ua, 100);
+
+	/* sent again, byte for byte, after T1 (500 ms) ... */
+	size_t n2 = recv_datagram(fdb, again, sizeof(again), 2000);
+	int64_t t1 = g_get_monotonic_time();
+	g_assert_cmpuint(n2, ==, n1);
+	g_assert_true(memcmp(first, again, n1) == 0);
+	g_assert_cmpint((t1 - t0) / 1000, >=, 400);
+	g_assert_cmpint((t1 - t0) / 1000, <=, 1200); /* a loaded machine runs late */
+	/* ... and again 2*T1 later */
+	n2 = recv_datagram(fdb, again, sizeof(again), 3000);
+	int64_t t2 = g_get_monotonic_time();
+	g_assert_cmpuint(n2, ==, n1);
+	g_assert_true(memcmp(first, again, n1) == 0);
+	g_assert_cmpint((t2 - t1) / 1000, >=, 850);
+	g_assert_cmpint((t2 - t1) / 1000, <=, 2000);
+	size_t pending, cached;
+	sipb_bfcp_client_udp_backlog(b, &pending, &cached);
+	g_assert_cmpuint(pending, ==, 1);
+
+	/* the ack ends it: nothing more in the 4*T1 that the next one would have taken */
+	send_ack(fdb, BFCP_FLOOR_STATUS_ACK, conf, tid_of(first), ub);
+	g_assert_cmpuint(recv_datagram(fdb, again, sizeof(again), 2500), ==, 0);
+	sipb_bfcp_client_udp_backlog(b, &pending, &cached);
+	g_assert_cmpuint(pending, ==, 0);
+	sipb_bfcp_stats st;
+	sipb_bfcp_hub_stats(h, &st);
+	g_assert_cmpuint(st.udp_retransmits, ==, 2);
+
+	/* freeing a client with messages pending removes its timer (ASan would see a late one) */
+	sipb_bfcp_room_presenter(h, "room5", NULL);
+	sipb_bfcp_client_udp_backlog(b, &pending, &cached);
+	g_assert_cmpuint(pending, ==, 1);
+	sipb_bfcp_client_free(b);
+	g_assert_cmpuint(recv_datagram(fda, again, sizeof(again), 700), >, 0);
+	close(fda);
+	close(fdb);
+	sipb_bfcp_client_free(a);
+	sipb_bfcp_hub_free(h);
+}
+
+static void test_udp_retransmitted_floor_request_is_answered_again_not_granted_twice(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen fa = { 0 }, fb = { 0 };
+	int key_a, key_b, fda, fdb;
+	sipb_bfcp_client *a = udp_client(h, "room6", &key_a, &fa, &fda);
+	sipb_bfcp_client *b = udp_client(h, "room6", &key_b, &fb, &fdb);
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	uint16_t ua = sipb_bfcp_client_user_id(a), ub = sipb_bfcp_client_user_id(b);
+
+	GByteArray *req = build(2, BFCP_FLOOR_REQUEST, conf, 30, ua, 1);
+	send_all(fda, req);
+	uint8_t first[2048], buf[2048];
+	size_t n1 = 0;
+	for (int i = 0; i < 4 && n1 == 0; i++) {
+		size_t n = recv_datagram(fda, buf, sizeof(buf), 2000);
+		g_assert_cmpuint(n, >=, BFCP_HEADER_LEN);
+		if (buf[1] == BFCP_FLOOR_REQUEST_STATUS && (buf[0] & 0x10)) {
+			memcpy(first, buf, n);
+			n1 = n;
+		} else if (buf[1] == BFCP_FLOOR_STATUS)
+			send_ack(fda, BFCP_FLOOR_STATUS_ACK, conf, tid_of(buf), ua);
+	}
+	g_assert_cmpuint(tid_of(first), ==, 30);
+	drain_and_ack(fda, conf, ua, 100);
+	drain_and_ack(fdb, conf, ub, 100);
+	g_assert_cmpint(fa.events, ==, 1);
+	g_assert_cmpint(fa.held, ==, 1);
+
+	/* the request again (its answer was lost): the same answer, byte for byte, and no new
+	 * grant (no FloorStatus to b, no second floor event) */
+	send_all(fda, req);
+	size_t n2 = recv_datagram(fda, buf, sizeof(buf), 2000);
+	g_assert_cmpuint(n2, ==, n1);
+	g_assert_true(memcmp(first, buf, n1) == 0);
+	g_assert_cmpint(drain_and_ack(fda, conf, ua, 200), ==, 0);
+	g_assert_cmpint(drain_and_ack(fdb, conf, ub, 200), ==, 0);
+	g_assert_cmpint(fa.events, ==, 1);
+
+	/* b takes over; a late copy of a's request must not take the floor back */
+	GByteArray *req_b = build(2, BFCP_FLOOR_REQUEST, conf, 31, ub, 1);
+	send_all(fdb, req_b);
+	g_byte_array_unref(req_b);
+	drain_and_ack(fdb, conf, ub, 200);
+	drain_and_ack(fda, conf, ua, 200);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room6"), ==, ub);
+	g_assert_cmpint(fa.events, ==, 2);
+	send_all(fda, req);
+	g_assert_cmpuint(recv_datagram(fda, buf, sizeof(buf), 2000), ==, n1);
+	drain_and_ack(fda, conf, ua, 200);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room6"), ==, ub);
+	g_assert_cmpint(fa.events, ==, 2);
+	g_assert_cmpint(fb.events, ==, 1);
+	sipb_bfcp_stats st;
+	sipb_bfcp_hub_stats(h, &st);
+	g_assert_cmpuint(st.udp_repeats, ==, 2);
+	g_byte_array_unref(req);
+	close(fda);
+	close(fdb);
+	sipb_bfcp_client_free(b);
+	sipb_bfcp_client_free(a);
+	sipb_bfcp_hub_free(h);
+}
+
+static void test_udp_floods_of_acks_and_requests_stay_within_the_caps(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen fa = { 0 };
+	int key_a, fda;
+	sipb_bfcp_client *a = udp_client(h, "room7", &key_a, &fa, &fda);
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	uint16_t ua = sipb_bfcp_client_user_id(a);
+	uint8_t buf[2048];
+	size_t pending, cached;
+
+	/* a client that never acks asks for the floor again and again (each new request ends
+	 * its last one: a Released notification per request, a FloorStatus, an answer) */
+	for (uint16_t tid = 100; tid < 400; tid++) {
+		GByteArray *req = build(2, BFCP_FLOOR_REQUEST, conf, tid, ua, 1);
+		send_all(fda, req);
+		g_byte_array_unref(req);
+		if (tid % 16 == 0)
+			while (recv_datagram(fda, buf, sizeof(buf), 5) > 0)
+				;
+	}
+	while (recv_datagram(fda, buf, sizeof(buf), 50) > 0)
+		;
+	sipb_bfcp_client_udp_backlog(a, &pending, &cached);
+	g_assert_cmpuint(pending, >, 0);
+	g_assert_cmpuint(pending, <=, 16);
+	g_assert_cmpuint(cached, >, 0);
+	g_assert_cmpuint(cached, <=, 8);
+
+	/* a flood of acks naming nothing we sent: nothing grows, nothing pending is lost, and
+	 * what is pending is still sent again */
+	size_t pending_before = pending;
+	for (uint32_t i = 0; i < 2000; i++) {
+		send_ack(fda, (i & 1) ? BFCP_FLOOR_STATUS_ACK : BFCP_FLOOR_REQUEST_STATUS_ACK, conf,
+			(uint16_t)(40000 + i), ua);
+		if (i % 64 == 0)
+			while (recv_datagram(fda, buf, sizeof(buf), 1) > 0)
+				;
+	}
+	sipb_bfcp_client_udp_backlog(a, &pending, &cached);
+	g_assert_cmpuint(pending, ==, pending_before);
+	g_assert_cmpuint(cached, <=, 8);
+	sipb_bfcp_stats st;
+	sipb_bfcp_hub_stats(h, &st);
+	uint64_t before = st.udp_retransmits;
+	while (recv_datagram(fda, buf, sizeof(buf), 1200) > 0)
+		;
+	sipb_bfcp_hub_stats(h, &st);
+	g_assert_cmpuint(st.udp_retransmits, >, before);
+	g_assert_cmpint(fa.events, ==, 1);
+	close(fda);
+	sipb_bfcp_client_free(a);
+	sipb_bfcp_hub_free(h);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -419,6 +676,13 @@ int main(int argc, char **argv)
 		test_connection_drop_releases_the_floor);
 	g_test_add_func("/sipb/bfcp/udp-hello-request-and-error", test_udp_hello_and_request);
 	g_test_add_func("/sipb/bfcp/hostile-peers-never-crash-it", test_hostile_peers);
+	g_test_add_func("/sipb/bfcp/udp-floor-status-is-sent-again-until-acked",
+		test_udp_floor_status_is_sent_again_until_acked);
+	g_test_add_func(
+		"/sipb/bfcp/udp-retransmitted-floor-request-is-answered-again-not-granted-twice",
+		test_udp_retransmitted_floor_request_is_answered_again_not_granted_twice);
+	g_test_add_func("/sipb/bfcp/udp-floods-of-acks-and-requests-stay-within-the-caps",
+		test_udp_floods_of_acks_and_requests_stay_within_the_caps);
 	int r = g_test_run();
 	g_main_context_unref(ctx);
 	return r;

@@ -71,17 +71,26 @@ function decode(b) {
 }
 
 /**
- * bfcpClient({ udp, host, port, confid, userid }): resolves once connected (TCP) or bound (UDP).
+ * bfcpClient({ udp, host, port, confid, userid, drop }): resolves once connected (TCP) or bound
+ * (UDP). drop(m), when given, is asked about every message received: true loses it, as a lossy
+ * network would (UDP: the client neither sees nor acks it).
+ * client.received lists every message that arrived, lost or not (for counting retransmissions).
  * client.send(primitive, { floor, request, t }) (request: a FLOOR-REQUEST-ID, for FloorRelease), client.next(pred, timeoutMs) resolves with the first
  * message (received from now on or earlier and not yet taken) that pred accepts, null after
  * timeoutMs; client.close().
  */
-async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, userid }) {
+async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, userid, drop = null }) {
   const inbox = [];
+  const received = [];
   let waiters = [];
   let tid = 100;
   const version = udp ? 2 : 1;
-  const take = (m) => { inbox.push(m); waiters = waiters.filter((w) => !w()); };
+  const take = (m) => {
+    received.push({ ...m, at: Date.now() });
+    if (drop && drop(m)) return;
+    inbox.push(m);
+    waiters = waiters.filter((w) => !w());
+  };
   let write, close;
   if (udp) {
     const s = dgram.createSocket('udp4');
@@ -110,6 +119,7 @@ async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, useri
   }
   return {
     inbox,
+    received,
     send(primitive, { floor, request, t } = {}) {
       const id = t || ++tid;
       const attrs = [...(floor ? [{ type: 2, u16: floor }] : []), ...(request ? [{ type: 3, u16: request }] : [])];
