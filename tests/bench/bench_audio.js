@@ -2,7 +2,9 @@
 // every packet with its RFC 6464 audio level as browsers send it —
 // through Janus's own AudioBridge plugin (Debian's) and through our MCU room (participants put in
 // by the SIP bridge's admin-only plain-RTP endpoint), one after the other in the SAME janus
-// process. Prints the janus process's CPU per participant for each and their ratio:
+// process. The two phases alternate ROUNDS times (BENCH_AUDIO_ROUNDS, default 5; each sets its
+// room up afresh), because whatever else the janus process or the machine does now and then
+// lands in one phase's window: one line per round, then the medians and their ratio:
 //   BENCH audio participants=9 talking=3 ours_us_per_participant=<f> audiobridge_us_per_participant=<f> ratio=<f>
 // (µs of CPU per participant per 20 ms frame, over the measured window). A benchmark, not a test.
 //   node tests/bench/bench_audio.js <path to rtp_opus_load> [seconds]
@@ -20,6 +22,7 @@ const { JanusClient } = require(path.join(LIB, 'janus-client'));
 const LOAD = process.argv[2];
 const SECONDS = Number(process.argv[3] || 20);
 const PARTICIPANTS = 9;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_AUDIO_ROUNDS || 5));
 const TALKING = 3;
 const TICK_HZ = 100;   // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
@@ -41,30 +44,50 @@ function runLoad(targets, basePort) {
   });
 }
 
+/** CPU ticks of each of janus's threads by thread name (several threads of one name add up). */
+function threadTicks(pid) {
+  const out = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/ \d+$/, '').replace(/ \d+$/, '');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] || 0) + Number(f[11]) + Number(f[12]);
+    } catch (e) { /* the thread ended */ }
+  }
+  return out;
+}
+
+/** The threads that used the most CPU between two threadTicks snapshots, as "name=ticks ...". */
+function busiest(t0, t1) {
+  return Object.keys(t1).map((k) => [k, t1[k] - (t0[k] || 0)]).filter((x) => x[1] > 0)
+    .sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
 /** Runs the load against targets while measuring janus's CPU over the middle of the run. */
 async function measure(svc, targets, basePort) {
   const run = runLoad(targets, basePort);
   await new Promise((r) => setTimeout(r, 2000));            // let jitter buffers settle
-  const t0 = process.hrtime.bigint(), c0 = cpuTicks(svc.child.pid);
+  const t0 = process.hrtime.bigint(), c0 = cpuTicks(svc.child.pid), th0 = threadTicks(svc.child.pid);
   await new Promise((r) => setTimeout(r, (SECONDS - 4) * 1000));
-  const t1 = process.hrtime.bigint(), c1 = cpuTicks(svc.child.pid);
+  const t1 = process.hrtime.bigint(), c1 = cpuTicks(svc.child.pid), th1 = threadTicks(svc.child.pid);
   const summary = await run;
   const wallS = Number(t1 - t0) / 1e9;
   const cpuS = (c1 - c0) / TICK_HZ;
   const frames = wallS * 50;
-  return { usPerParticipant: (cpuS * 1e6) / frames / PARTICIPANTS, core: cpuS / wallS, summary };
+  return { usPerParticipant: (cpuS * 1e6) / frames / PARTICIPANTS, core: cpuS / wallS, summary, threads: busiest(th0, th1) };
 }
 
-async function audiobridgePhase(svc, client) {
+async function audiobridgePhase(svc, client, roomId) {
   const handle = await client.attach('janus.plugin.audiobridge');
-  const created = await client.message(handle, { request: 'create', room: 4242, sampling_rate: 48000, audiolevel_event: false, allow_rtp_participants: true });
+  const created = await client.message(handle, { request: 'create', room: roomId, sampling_rate: 48000, audiolevel_event: false, allow_rtp_participants: true });
   if (!created.data || created.data.audiobridge !== 'created') throw new Error('audiobridge create: ' + JSON.stringify(created.raw));
   const base = 47000;
   const targets = [];
   for (let i = 0; i < PARTICIPANTS; i++) {
     const h = await client.attach('janus.plugin.audiobridge');
     // quality 5 = Opus complexity 5, what our MCU encodes with: the same codec settings on both sides.
-    const r = await client.message(h, { request: 'join', room: 4242, display: `rtp${i}`, quality: 5,
+    const r = await client.message(h, { request: 'join', room: roomId, display: `rtp${i}`, quality: 5,
       rtp: { ip: '127.0.0.1', port: base + 2 * i, payload_type: 111, audiolevel_ext: 1 } });
     const rtp = r.data && r.data.rtp;
     if (!rtp || !rtp.port) throw new Error('audiobridge rtp join: ' + JSON.stringify(r.raw));
@@ -72,6 +95,8 @@ async function audiobridgePhase(svc, client) {
   }
   const m = await measure(svc, targets, base);
   for (const t of targets) await client.request({ janus: 'detach', session_id: client.sessionId, handle_id: t.handle });
+  await client.message(handle, { request: 'destroy', room: roomId }); // (its mixer thread ends)
+  await client.request({ janus: 'detach', session_id: client.sessionId, handle_id: handle });
   return m;
 }
 
@@ -112,13 +137,21 @@ async function oursPhase(svc) {
   try {
     const client = await JanusClient.connect(svc.wsUrl);
     await client.createSession();
-    const ab = await audiobridgePhase(svc, client);
-    const us = await oursPhase(svc);
+    const abs = [], ours = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const ab = await audiobridgePhase(svc, client, 4242 + r);
+      const us = await oursPhase(svc);
+      abs.push(ab.usPerParticipant);
+      ours.push(us.usPerParticipant);
+      console.log(`# round ${r + 1}: audiobridge ${ab.core.toFixed(3)} core (load ${ab.summary}),`
+        + ` ours ${us.core.toFixed(3)} core (load ${us.summary}), ratio ${(us.usPerParticipant / ab.usPerParticipant).toFixed(3)}`);
+      console.log(`#   busiest threads (CPU ticks of 10 ms): audiobridge ${ab.threads}; ours ${us.threads}`);
+    }
     client.close();
-    console.log(`# audiobridge: ${ab.core.toFixed(3)} core, load ${ab.summary}`);
-    console.log(`# ours:        ${us.core.toFixed(3)} core, load ${us.summary}`);
-    console.log(`BENCH audio participants=${PARTICIPANTS} talking=${TALKING} ours_us_per_participant=${us.usPerParticipant.toFixed(1)}`
-      + ` audiobridge_us_per_participant=${ab.usPerParticipant.toFixed(1)} ratio=${(us.usPerParticipant / ab.usPerParticipant).toFixed(3)}`);
+    const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+    const us = median(ours), ab = median(abs);
+    console.log(`BENCH audio participants=${PARTICIPANTS} talking=${TALKING} rounds=${ROUNDS} ours_us_per_participant=${us.toFixed(1)}`
+      + ` audiobridge_us_per_participant=${ab.toFixed(1)} ratio=${(us / ab).toFixed(3)}`);
   } catch (e) {
     console.error('bench-audio failed:', e.message);
     code = 1;
