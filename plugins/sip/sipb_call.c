@@ -262,6 +262,7 @@ static void call_destroy(sipb_call *call)
 	g_free(call->display);
 	g_free(call->source);
 	g_free(call->source_ip);
+	g_free(call->client_ip);
 	g_free(call->room_address);
 	g_free(call->room_pin);
 	g_free(call->room_host_pin);
@@ -430,7 +431,7 @@ static void lobby_entry(sipb_call *call, const char *entry)
 {
 	sipb_ua *ua = call->ua;
 	char key[80];
-	g_snprintf(key, sizeof(key), "src:%s", call->source_ip);
+	g_snprintf(key, sizeof(key), "src:%s", call->client_ip);
 	int64_t now = g_get_monotonic_time();
 	if (vmr_ratelimit_check(ua->lobby_failures, key, now, NULL) == -EBUSY) {
 		sipb_call_hangup(call, "too many attempts");
@@ -542,7 +543,7 @@ static void pin_entry(sipb_call *call, const char *entry)
 	 * together, and a room locked by either is locked for both. */
 	vmr_pinguard *guard = vmr_pinguard_shared();
 	char src[80];
-	g_snprintf(src, sizeof(src), "ip:%s", call->source_ip);
+	g_snprintf(src, sizeof(src), "ip:%s", call->client_ip);
 	int64_t now = g_get_monotonic_time();
 	if (vmr_pinguard_check(guard, call->room_address, src, now, NULL, NULL) == -EBUSY) {
 		sipb_call_hangup(call, "too many attempts");
@@ -752,6 +753,8 @@ void sipb_call_incoming(
 	/* Each call costs four sockets, an eventfd and a thread, and anyone may INVITE: cap the
 	 * calls per source address (486, as a busy phone) and in all (503 with Retry-After,
 	 * RFC 3261 §21.5.4), before anything is allocated. */
+	char client_ip[64];
+	sipb_ua_client_ip(ua, sip, source_ip, client_ip, sizeof(client_ip));
 	guint total = 0, mine = 0;
 	g_mutex_lock(&ua->lock);
 	GHashTableIter it;
@@ -760,7 +763,7 @@ void sipb_call_incoming(
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		const sipb_call *c = v;
 		total++;
-		if (!c->outgoing && c->source_ip != NULL && !strcmp(c->source_ip, source_ip))
+		if (!c->outgoing && c->client_ip != NULL && !strcmp(c->client_ip, client_ip))
 			mine++;
 	}
 	g_mutex_unlock(&ua->lock);
@@ -773,8 +776,10 @@ void sipb_call_incoming(
 		nua_handle_destroy(nh);
 		return;
 	}
+	/* (a trusted proxy's calls count by the caller's address it names, if it names one) */
 	if (mine >= (guint)ua->cfg.max_calls_per_source
-		&& !sipb_ua_is_trusted_proxy(ua, source_ip)) {
+		&& (strcmp(client_ip, source_ip) != 0
+			|| !sipb_ua_is_trusted_proxy(ua, source_ip))) {
 		vmr_log(VMR_LOG_WARN,
 			"[sipbridge] INVITE from %s refused: %u calls from that address, the limit "
 			"(486)",
@@ -834,7 +839,7 @@ void sipb_call_incoming(
 	}
 	if (lobby) {
 		char key[80];
-		g_snprintf(key, sizeof(key), "src:%s", source_ip);
+		g_snprintf(key, sizeof(key), "src:%s", client_ip);
 		if (vmr_ratelimit_check(ua->lobby_failures, key, g_get_monotonic_time(), NULL)
 			== -EBUSY) {
 			respond_and_drop(nh, 403, "Too many attempts");
@@ -849,6 +854,7 @@ void sipb_call_incoming(
 			ua->cfg.ip, v6 ? "]" : "", ua->cfg.tls_port);
 	}
 	call->source_ip = g_strdup(source_ip);
+	call->client_ip = g_strdup(client_ip);
 	call->allows_refer = sipb_call_allows_refer(sip);
 	call->source = g_strdup_printf("%s:%d", source_ip, source_port);
 	if (sip->sip_from != NULL) {
@@ -979,6 +985,7 @@ int sipb_call_dialout(sipb_ua *ua, const char *contact, const char *username, co
 	call->display = g_strdup(username);
 	call->source = g_strdup(contact);
 	call->source_ip = g_strdup("");
+	call->client_ip = g_strdup("");
 	set_room(call, room, VMR_CALL_DIALOUT);
 	set_state(call, SIPB_CALL_RINGING);
 	if (media_create(call) < 0) {

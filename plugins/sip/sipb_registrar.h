@@ -53,7 +53,8 @@ typedef struct sipb_reg_auth {
 	int retry_after_s;
 } sipb_reg_auth;
 
-/* Decides on a REGISTER for `username` (the To user) from source_ip. au_params: the
+/* Decides on a REGISTER for `username` (the To user) from source_ip (the address failures
+ * count against: the device's own behind a trusted proxy, sipb_ua_client_ip). au_params: the
  * Authorization header's Digest parameters (NULL when there was none). now_us: monotonic,
  * for the rate limiter. */
 sipb_reg_verdict sipb_registrar_authenticate(sipb_registrar *reg, const char *username,

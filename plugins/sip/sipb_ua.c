@@ -52,6 +52,29 @@ int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip)
 	return found;
 }
 
+void sipb_ua_client_ip(
+	const sipb_ua *ua, const sip_t *sip, const char *source_ip, char *buf, size_t len)
+{
+	g_strlcpy(buf, source_ip ? source_ip : "?", len);
+	if (sip == NULL || !sipb_ua_is_trusted_proxy(ua, source_ip))
+		return; /* (anyone else's header is the caller's own word: ignored) */
+	for (const sip_unknown_t *u = sip->sip_unknown; u != NULL; u = u->un_next) {
+		if (u->un_name == NULL || u->un_value == NULL
+			|| g_ascii_strcasecmp(u->un_name, SIPB_CLIENT_IP_HEADER) != 0)
+			continue;
+		unsigned char a[16];
+		char norm[INET6_ADDRSTRLEN];
+		if (inet_pton(AF_INET, u->un_value, a) == 1)
+			inet_ntop(AF_INET, a, norm, sizeof(norm));
+		else if (inet_pton(AF_INET6, u->un_value, a) == 1)
+			inet_ntop(AF_INET6, a, norm, sizeof(norm));
+		else
+			return; /* not a numeric address: the proxy's own then */
+		g_strlcpy(buf, norm, len);
+		return;
+	}
+}
+
 /* A Contact is dialled later (dial-out), so it must name the host the REGISTER came from:
  * else anyone with an account could point the bridge at a PSTN gateway that trusts our
  * address, or at an internal host (toll fraud). Numeric hosts only (no DNS on this loop);
@@ -79,9 +102,10 @@ static int contact_host_ok(const sipb_ua *ua, const url_t *u, const char *source
 
 static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
-	char ip[64];
+	char ip[64], client[64];
 	int port;
 	request_source(nua, ip, sizeof(ip), &port);
+	sipb_ua_client_ip(ua, sip, ip, client, sizeof(client));
 	const char *user = sip && sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
 	if (user == NULL || !vmr_account_username_is_valid(user)) {
 		nua_respond(nh, SIP_404_NOT_FOUND, NUTAG_WITH_THIS(nua), TAG_END());
@@ -97,8 +121,8 @@ static void handle_register(sipb_ua *ua, nua_t *nua, nua_handle_t *nh, const sip
 	}
 	int64_t now_s = g_get_real_time() / G_USEC_PER_SEC;
 	sipb_reg_auth auth;
-	sipb_reg_verdict v = sipb_registrar_authenticate(
-		ua->registrar, user, "REGISTER", params, ip, now_s, g_get_monotonic_time(), &auth);
+	sipb_reg_verdict v = sipb_registrar_authenticate(ua->registrar, user, "REGISTER", params,
+		client, now_s, g_get_monotonic_time(), &auth);
 	if (v == SIPB_REG_CHALLENGE) {
 		if (auth.replay)
 			vmr_log(VMR_LOG_WARN,

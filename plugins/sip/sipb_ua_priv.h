@@ -69,6 +69,7 @@ struct sipb_call {
 	int outgoing;
 	sipb_call_state state;
 	char *caller, *display, *source, *source_ip;
+	char *client_ip; /* what limits count against (sipb_ua_client_ip) */
 	char *room_address, *room_pin, *room_layout;
 	vmr_call_via via;
 	int64_t log_id, started_at;
@@ -115,6 +116,15 @@ struct sipb_call {
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
 int sipb_ua_is_trusted_proxy(const sipb_ua *ua, const char *ip);
+/* The header a trusted proxy (Kamailio in front of several nodes, docs/scale-out.md) puts
+ * the caller's own address in: every request it relays comes from the proxy's address. */
+#define SIPB_CLIENT_IP_HEADER "X-Tpaas-Source"
+/* The address a request's limits count against (calls per source, wrong meeting numbers,
+ * PINs, registration failures): source_ip, or, when source_ip is a trusted proxy, the
+ * numeric address in its SIPB_CLIENT_IP_HEADER (that header from anyone else is ignored).
+ * Written into buf. */
+void sipb_ua_client_ip(
+	const sipb_ua *ua, const sip_t *sip, const char *source_ip, char *buf, size_t len);
 
 /* sipb_call.c, called from the nua callback in sipb_ua.c */
 void sipb_call_incoming(

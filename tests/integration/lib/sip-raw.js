@@ -1,7 +1,7 @@
 // A SIP peer on one UDP socket (or one TLS connection) speaking just enough SIP for tests that
 // need requests sipp cannot write (broken Request-URIs, odd bodies, chosen Expires values; TLS,
 // which Debian's sipp is built without): send a request, wait for the final answer by Call-ID
-// and CSeq; REGISTER with digest.
+// and CSeq; REGISTER with digest; keys typed in a call as SIP INFO.
 'use strict';
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
@@ -126,10 +126,10 @@ async function rawSipPeer({ ip = '127.0.0.1', bridgePort, domain, tls: tlsOpts =
     if (r && r.status < 300 && method === 'INVITE') {
       const to = r.headers.to[0];
       const target = r.headers.contact ? /<([^>]+)>/.exec(r.headers.contact[0])[1] : ruri;
-      const inDialog = (m, n, b = '') => [`${m} ${target} SIP/2.0`, via(),
+      const inDialog = (m, n, b = '', type = 'application/sdp') => [`${m} ${target} SIP/2.0`, via(),
         `From: <sip:${fromUser}@${domain}>;tag=${tag}`, `To: ${to}`, `Call-ID: ${callId}`, `CSeq: ${n} ${m}`, 'Max-Forwards: 70',
         ...(m === 'INVITE' ? [`Contact: <sip:${fromUser}@${ip}:${port}${contactParams}>`] : []),
-        ...(b ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(b, 'latin1')}`, '', b].join('\r\n');
+        ...(b ? [`Content-Type: ${type}`] : []), `Content-Length: ${Buffer.byteLength(b, 'latin1')}`, '', b].join('\r\n');
       await sendText(inDialog('ACK', cseq, ackBody));
       let n = cseq;
       r.bye = () => sendText(inDialog('BYE', ++n));
@@ -141,6 +141,10 @@ async function rawSipPeer({ ip = '127.0.0.1', bridgePort, domain, tls: tlsOpts =
           && x.headers['call-id'][0] === callId && x.headers.cseq[0] === `${my} INVITE`), timeoutMs);
         if (rr && rr.status < 300) await sendText(inDialog('ACK', my));
         return rr;
+      };
+      /** Keys typed in the call as SIP INFO (application/dtmf-relay), one INFO per key. */
+      r.keys = async (keys) => {
+        for (const k of keys) await sendText(inDialog('INFO', ++n, `Signal=${k}\r\nDuration=160\r\n`, 'application/dtmf-relay'));
       };
       if (!keep) await r.bye();
     }
