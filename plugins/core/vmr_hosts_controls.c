@@ -220,7 +220,8 @@ int vmr_hosts_spotlight(const char *address, uint64_t by_id, uint64_t id)
 		mcu_room_set_spotlight(r->room, m ? m->part : NULL);
 		hosts_push_action(&b, r, by, id ? "spotlight" : "spotlight off", m);
 		hosts_push_event(&b, r, VMR_TO_ALL, 0,
-			hosts_event_new("spotlight", id ? json_integer((json_int_t)id) : json_null()));
+			hosts_event_new(
+				"spotlight", id ? json_integer((json_int_t)id) : json_null()));
 	}
 	g_mutex_unlock(&hosts_lock);
 	hosts_batch_run(&b);
@@ -350,7 +351,8 @@ int vmr_hosts_ask_to_speak(const char *address, uint64_t id)
 	hmember *m = hosts_member_find(r, id);
 	int rc = m && m->held == VMR_HOSTS_ENTER ? 0 : -ENOENT;
 	if (rc == 0)
-		hosts_push_event(&b, r, VMR_TO_HOSTS, 0, hosts_event_new("hand", hosts_member_json(m)));
+		hosts_push_event(
+			&b, r, VMR_TO_HOSTS, 0, hosts_event_new("hand", hosts_member_json(m)));
 	g_mutex_unlock(&hosts_lock);
 	hosts_batch_run(&b);
 	return rc;
