@@ -424,9 +424,12 @@ static int negotiate(
 		 * by its a=content, never by position. */
 		if (l->accepted && l->is_video && out->n == content.slides_mline)
 			out->slides = out->n;
-		else if (out->n == content.bfcp_mline)
+		else if (out->n == content.bfcp_mline) {
+			/* never media, even when an answer puts an audio line where our BFCP
+			 * line was */
 			out->bfcp = out->n;
-		else if (l->accepted && !l->is_video && out->audio < 0)
+			l->accepted = 0;
+		} else if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
 		else if (l->accepted && l->is_video && out->video < 0)
 			out->video = out->n;
