@@ -2,7 +2,8 @@
 // test network namespace: (a) the room dials out to the owner's registered device (a guest
 // called in) and the device, a small raw UAS here, answers our slides and BFCP lines as a room
 // system does (a=setup:active, a=floorctrl:c-only); its BFCP client connects to the port of our
-// offer, Hello / FloorRequest are granted and the call presents. (b) The device refuses the BFCP
+// offer, Hello / FloorRequest are granted, the call presents (the room shows its content) and its
+// red VP8 slide on our slides line reaches the guest's composed picture. (b) The device refuses the BFCP
 // line (port 0): the call goes on with audio, without content. (c) A delayed offer (an INVITE
 // without SDP): our 200 carries the same lines, the ACK the answer, the floor is granted.
 'use strict';
@@ -13,7 +14,7 @@ const { startService } = require('./lib/service');
 const { vmrAdmin, vmrClient } = require('./lib/admin');
 const { rawSipPeer, parseSip } = require('./lib/sip-raw');
 const { bfcpClient, PRIM, STATUS } = require('./lib/bfcp');
-const { mediaSockets, answerLines, attr } = require('./lib/slides');
+const { vp8Frames, mediaSockets, offer, answerLines, attr, sendUntil, hasKey, vp8FromRtp, colourShare } = require('./lib/slides');
 const { waitForStatus, inRoom } = require('./lib/sip');
 
 const SIP_PORT = 5096;
@@ -99,8 +100,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
     regPeer.close();
     assert.equal(reg && reg.status, 200, 'the device registered');
     const guest = await raw.request({ method: 'INVITE', ruri: `sip:${accounts[user].room.address}@${DOMAIN}`,
-      fromUser: `guest-${user}`, keep: true, timeoutMs: 8000, body: ['v=0', 'o=g 1 1 IN IP4 127.0.0.1', 's=-',
-        'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${guestMedia.audio.port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', ''].join('\r\n') });
+      fromUser: `guest-${user}`, keep: true, timeoutMs: 8000, body: offer(guestMedia) });
     assert.equal(guest && guest.status, 200, 'the guest is answered');
     await until(() => dev.invite && dev.acked, 15000);
     assert.ok(dev.invite, 'the device got our INVITE');
@@ -126,12 +126,13 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
     assert.equal(attr(bfcp, 'connection'), 'new');
     assert.equal(attr(bfcp, 'floorctrl'), 's-only');
     assert.equal(attr(bfcp, 'floorid'), `1 mstrm:${attr(slides, 'label')}`);
-    return { port: bfcp.port, confid: Number(attr(bfcp, 'confid')), userid: Number(attr(bfcp, 'userid')) };
+    return { port: bfcp.port, confid: Number(attr(bfcp, 'confid')), userid: Number(attr(bfcp, 'userid')),
+      slidesPort: slides.port };
   }
 
   /** The room system takes the floor: granted, named in FloorStatus; the call presents and the
    * room (the VMR plugin, which tells the pages) shows its content. */
-  async function takeFloor(ids, address) {
+  async function takeFloor(ids, address, whilePresenting = async () => {}) {
     const c = await bfcpClient(ids);
     try {
       c.send(PRIM.Hello);
@@ -144,6 +145,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
       await svc.expectLog(re);
       const callId = [...svc.log().matchAll(new RegExp(re, 'g'))].pop()[1];
       await svc.expectLog(new RegExp(`room ${address.replace('.', '\\.')}: content from ${callId}\\b`));
+      await whilePresenting();
     } finally {
       c.close();
     }
@@ -151,7 +153,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
 
   test('dial-out: our offer has slides + BFCP (we listen), the device answers them, its FloorRequest is granted and it presents', async () => {
     const m = await mediaSockets(['audio', 'video', 'slides']);
-    const g = await mediaSockets(['audio']);
+    const g = await mediaSockets(['audio', 'video']);
     const dev = await answeringDevice(() => answerSdp(m));
     let guest;
     try {
@@ -160,7 +162,13 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
       assert.equal(ids.confid > 0 && ids.userid > 0, true);
       await waitForStatus(svc, inRoom(accounts.alice.room.address, 'dial-out'), 8000, 'the dial-out in the room');
       await svc.expectLog(new RegExp(`BFCP over TCP as offered, we listen on ${ids.port}, user ${ids.userid}, slides yes`));
-      await takeFloor(ids, accounts.alice.room.address);
+      // its red VP8 slide on the slides line of our offer (PT 96 as answered): the guest's
+      // composed picture shows it
+      await takeFloor(ids, accounts.alice.room.address, async () => {
+        await sendUntil(m.slides.sock, ids.slidesPort, vp8Frames('red', 'red'), () => hasKey(g.video.rtp, 96), { pt: 96 });
+        const share = colourShare('guest', vp8FromRtp(g.video.rtp, 96));
+        assert.ok(share > 0.3, `the guest sees the slide (red share ${share.toFixed(2)})`);
+      });
     } finally {
       if (guest) await guest.bye();
       dev.close();
@@ -171,7 +179,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
 
   test('dial-out: the device refuses the BFCP line (port 0): the call goes on with audio, without content', async () => {
     const m = await mediaSockets(['audio', 'video', 'slides']);
-    const g = await mediaSockets(['audio']);
+    const g = await mediaSockets(['audio', 'video']);
     const dev = await answeringDevice(() => answerSdp(m).replace(/m=application \d+ /, 'm=application 0 '));
     let guest;
     try {
