@@ -359,3 +359,39 @@ char *bfcp_sdp_write_answer(const bfcp_sdp_answer *a)
 	g_string_append_printf(s, "a=bfcpver:%u\r\n", a->bfcpver);
 	return g_string_free(s, FALSE);
 }
+
+char *bfcp_sdp_write_offer(
+	uint16_t port, uint32_t confid, uint16_t userid, uint16_t floor_id, uint32_t slides_label)
+{
+	bfcp_sdp_answer a = {
+		.port = port,
+		.proto = BFCP_PROTO_TCP,
+		.setup = BFCP_SETUP_PASSIVE,
+		.confid = confid,
+		.userid = userid,
+		.floor_id = floor_id,
+		.slides_label = slides_label,
+		.bfcpver = 1,
+	};
+	return bfcp_sdp_write_answer(&a);
+}
+
+bool bfcp_sdp_answer_accepted(
+	const bfcp_sdp_offer *answer, int mline, bfcp_sdp_proto offered, const char **why)
+{
+	const char *w = NULL;
+	if (!answer->present || answer->mline != mline)
+		w = "no BFCP line in the answer where we offered it";
+	else if (answer->port == 0)
+		w = "refused (port 0)";
+	else if (answer->proto != offered)
+		w = "another transport than the one we offered";
+	else if (answer->floorctrl != 0 && answer->floorctrl != BFCP_ROLE_C_ONLY)
+		w = "the answerer is no floor control client (a=floorctrl must be c-only)";
+	else if (offered == BFCP_PROTO_TCP && answer->setup != BFCP_SETUP_NONE
+		&& answer->setup != BFCP_SETUP_ACTIVE)
+		w = "a=setup must be active: we listen";
+	if (why)
+		*why = w;
+	return w == NULL;
+}

@@ -122,4 +122,25 @@ bool bfcp_sdp_choose(const bfcp_sdp_offer *offer, uint16_t port, uint32_t confid
  * answer's values are not valid. */
 char *bfcp_sdp_write_answer(const bfcp_sdp_answer *answer);
 
+/*
+ * When WE offer (dial-out, a delayed offer): our BFCP line as the floor control server, TCP/BFCP
+ * with a=setup:passive (we listen; room systems want to connect), a=connection:new,
+ * a=floorctrl:s-only, our confid/userid and a=floorid:<floor_id> mstrm:<slides_label>. The same
+ * attributes as an answer of ours to an active offerer, so bfcp_sdp_write_answer writes it.
+ * NULL when a value is not valid.
+ */
+char *bfcp_sdp_write_offer(
+	uint16_t port, uint32_t confid, uint16_t userid, uint16_t floor_id, uint32_t slides_label);
+
+/*
+ * Checks the answer to that offer (answer parsed by bfcp_sdp_parse; mline: where our BFCP line
+ * was in the offer, RFC 3264 keeps the order). Accepted only when the answer's line is there
+ * with a port, the protocol we offered (TCP/BFCP), a client role (a=floorctrl:c-only, or none:
+ * RFC 8856 §5.1, the answerer of an s-only offer can only be a client) and, over TCP,
+ * a=setup:active or none (RFC 4145 §4: active is the default). false and *why otherwise: the call
+ * goes on without BFCP.
+ */
+bool bfcp_sdp_answer_accepted(
+	const bfcp_sdp_offer *answer, int mline, bfcp_sdp_proto offered, const char **why);
+
 #endif

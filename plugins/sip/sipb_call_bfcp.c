@@ -6,6 +6,11 @@
  * call present, losing the floor stops it; every content change in the room is told to the
  * room's BFCP clients (the rooms' content listener, vmr_rooms).
  *
+ * When we offer (dial-out, a delayed offer's 200): sipb_call_content_offer opens a listening
+ * client (TCP/BFCP, setup:passive) and the slides port first; the answer (RFC 3264: lines in our
+ * order) accepts them (bfcp_sdp_answer_accepted) or not, and the call goes on without content
+ * then, as before. From there on it is the same client and plumbing as when they offered.
+ *
  * BFCP needs the room (its conference id): a call from the lobby, whose room is not known
  * when the INVITE is answered, gets the BFCP line refused (port 0); a re-INVITE once it is in
  * the room can add it. TCP/TLS/BFCP and UDP/TLS/BFCP are refused with a log line.
@@ -62,8 +67,83 @@ static void slides_negotiated(sipb_call *call, sipb_sdp_result *r)
 	}
 }
 
+/* The answer to our offer with content (call->content_offered): the listening client stays
+ * when the answer took both the slides and the BFCP line as we offered them. */
+static void answer_negotiated(sipb_call *call, const char *sdp, size_t len, sipb_sdp_result *r)
+{
+	call->content_offered = 0;
+	g_clear_pointer(&call->bfcp_offer, g_free);
+	slides_negotiated(call, r);
+	bfcp_sdp_offer ans;
+	const char *why = NULL;
+	if (!bfcp_sdp_parse(sdp, len, &ans))
+		why = "not usable";
+	else if (bfcp_sdp_answer_accepted(&ans, SIPB_SDP_OFFER_BFCP_MLINE, BFCP_PROTO_TCP, &why)
+		&& r->slides < 0)
+		why = "the slides line was refused";
+	if (why) {
+		vmr_log(VMR_LOG_INFO,
+			"[sipbridge] call %" G_GUINT64_FORMAT
+			": no content sharing, our BFCP offer was not taken: %s",
+			call->member.id, why);
+		drop_client(call);
+		return;
+	}
+	vmr_log(VMR_LOG_INFO,
+		"[sipbridge] call %" G_GUINT64_FORMAT
+		": BFCP over TCP as offered, we listen on %u, user %u, slides yes",
+		call->member.id, sipb_bfcp_client_port(call->bfcp),
+		sipb_bfcp_client_user_id(call->bfcp));
+}
+
+void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
+{
+	call->content_offered = 0;
+	g_clear_pointer(&call->bfcp_offer, g_free);
+	if (call->room_address == NULL || call->ua->bfcp == NULL || call->media == NULL
+		|| call->srtp_required || local->video_port <= 0)
+		return; /* SRTP: no offered key for the slides line yet */
+	if (call->slides_port == 0)
+		call->slides_port = sipb_media_slides_port(call->media);
+	if (call->slides_port <= 0)
+		return;
+	if (call->bfcp == NULL) {
+		sipb_bfcp_client_config cfg = {
+			.room = call->room_address,
+			.local_ip = call->ua->cfg.media_ip,
+			/* dial-out: the device's address is known only from its answer */
+			.peer_host = call->source_ip && call->source_ip[0] ? call->source_ip : NULL,
+			.presenter_key = call->media,
+		};
+		sipb_bfcp_client_events ev = { .opaque = call, .floor = on_floor };
+		int rc = sipb_bfcp_client_new(call->ua->bfcp, &cfg, &ev, &call->bfcp);
+		if (rc < 0) {
+			vmr_log(VMR_LOG_WARN,
+				"[sipbridge] call %" G_GUINT64_FORMAT
+				": no BFCP in our offer: no TCP socket (%s)",
+				call->member.id, g_strerror(-rc));
+			return;
+		}
+	}
+	call->bfcp_offer = bfcp_sdp_write_offer(sipb_bfcp_client_port(call->bfcp),
+		sipb_bfcp_client_conference_id(call->bfcp), sipb_bfcp_client_user_id(call->bfcp),
+		SIPB_BFCP_FLOOR_ID, SLIDES_LABEL);
+	if (call->bfcp_offer == NULL) {
+		drop_client(call);
+		return;
+	}
+	call->content_offered = 1;
+	local->slides_port = call->slides_port;
+	local->slides_label = SLIDES_LABEL;
+	local->bfcp_offer = call->bfcp_offer;
+}
+
 void sipb_call_content_negotiated(sipb_call *call, const char *sdp, size_t len, sipb_sdp_result *r)
 {
+	if (call->content_offered) {
+		answer_negotiated(call, sdp, len, r);
+		return;
+	}
 	slides_negotiated(call, r);
 	g_clear_pointer(&call->bfcp_answer, g_free);
 	if (r->bfcp < 0) {
@@ -146,6 +226,8 @@ void sipb_call_content_end(sipb_call *call)
 {
 	drop_client(call);
 	g_clear_pointer(&call->bfcp_answer, g_free);
+	g_clear_pointer(&call->bfcp_offer, g_free);
+	call->content_offered = 0;
 }
 
 /* --- the rooms' content listener -------------------------------------------------------- */

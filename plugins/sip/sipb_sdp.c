@@ -356,7 +356,26 @@ static char *strip_feedback_profiles(const char *sdp, size_t len, size_t *out_le
 	return g_string_free(g, FALSE);
 }
 
+static int negotiate(
+	const char *sdp, size_t len, const sipb_sdp_content *given, sipb_sdp_result *out);
+
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
+{
+	return negotiate(sdp, len, NULL, out);
+}
+
+int sipb_sdp_negotiate_answer(
+	const char *sdp, size_t len, int slides_mline, int bfcp_mline, sipb_sdp_result *out)
+{
+	sipb_sdp_content c = {
+		.slides_mline = slides_mline, .main_mline = -1, .bfcp_mline = bfcp_mline
+	};
+	return negotiate(sdp, len, &c, out);
+}
+
+/* given: where the content lines are (the answer to our offer), NULL: by their attributes. */
+static int negotiate(
+	const char *sdp, size_t len, const sipb_sdp_content *given, sipb_sdp_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->audio = out->video = out->slides = out->bfcp = -1;
@@ -373,7 +392,10 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 	if (!m_lines_are_sane(sdp, len))
 		return -EPROTO;
 	sipb_sdp_content content;
-	sipb_sdp_content_lines(sdp, len, &content);
+	if (given)
+		content = *given;
+	else
+		sipb_sdp_content_lines(sdp, len, &content);
 	unsigned avpf = 0;
 	size_t plen = 0;
 	char *plain = strip_feedback_profiles(sdp, len, &plen, &avpf);
@@ -402,9 +424,12 @@ int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out)
 		 * by its a=content, never by position. */
 		if (l->accepted && l->is_video && out->n == content.slides_mline)
 			out->slides = out->n;
-		else if (out->n == content.bfcp_mline)
+		else if (out->n == content.bfcp_mline) {
+			/* never media, even when an answer puts an audio line where our BFCP
+			 * line was */
 			out->bfcp = out->n;
-		else if (l->accepted && !l->is_video && out->audio < 0)
+			l->accepted = 0;
+		} else if (l->accepted && !l->is_video && out->audio < 0)
 			out->audio = out->n;
 		else if (l->accepted && l->is_video && out->video < 0)
 			out->video = out->n;
@@ -539,6 +564,24 @@ char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local)
 	return g_string_free(s, FALSE);
 }
 
+/* A video line of our offer: every video codec we do; extra: its content attributes. */
+static void append_offer_video(GString *s, int port, const char *crypto, const char *extra)
+{
+	g_string_append_printf(s,
+		"m=video %d %s 96 97 98\r\n"
+		"a=rtpmap:96 VP8/90000\r\n"
+		"a=rtpmap:97 H264/90000\r\na=fmtp:97 "
+		"profile-level-id=42e01f;packetization-mode=1\r\n"
+		"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
+		"profile-level-id=42e01f;packetization-mode=0\r\n"
+		"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n"
+		"a=rtcp-fb:* ccm tmmbr\r\n",
+		port, crypto ? "RTP/SAVP" : "RTP/AVP");
+	if (crypto)
+		append_crypto(s, 1, crypto);
+	g_string_append_printf(s, "%sa=sendrecv\r\n", extra);
+}
+
 char *sipb_sdp_offer(const sipb_sdp_local *local)
 {
 	GString *s = g_string_new(NULL);
@@ -553,20 +596,16 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 	if (local->audio_crypto)
 		append_crypto(s, 1, local->audio_crypto);
 	g_string_append(s, "a=sendrecv\r\n");
-	if (local->video_port > 0) {
-		g_string_append_printf(s,
-			"m=video %d %s 96 97 98\r\n"
-			"a=rtpmap:96 VP8/90000\r\n"
-			"a=rtpmap:97 H264/90000\r\na=fmtp:97 "
-			"profile-level-id=42e01f;packetization-mode=1\r\n"
-			"a=rtpmap:98 H264/90000\r\na=fmtp:98 "
-			"profile-level-id=42e01f;packetization-mode=0\r\n"
-			"a=rtcp-fb:* nack\r\na=rtcp-fb:* nack pli\r\na=rtcp-fb:* ccm fir\r\n"
-			"a=rtcp-fb:* ccm tmmbr\r\n",
-			local->video_port, local->video_crypto ? "RTP/SAVP" : "RTP/AVP");
-		if (local->video_crypto)
-			append_crypto(s, 1, local->video_crypto);
-		g_string_append(s, "a=sendrecv\r\n");
+	int content = local->video_port > 0 && local->slides_port > 0 && local->bfcp_offer;
+	if (local->video_port > 0)
+		append_offer_video(s, local->video_port, local->video_crypto,
+			content ? "a=content:main\r\n" : "");
+	if (content) {
+		char extra[48];
+		g_snprintf(extra, sizeof(extra), "a=content:slides\r\na=label:%u\r\n",
+			local->slides_label);
+		append_offer_video(s, local->slides_port, local->slides_crypto, extra);
+		g_string_append(s, local->bfcp_offer);
 	}
 	return g_string_free(s, FALSE);
 }

@@ -65,6 +65,12 @@ typedef struct sipb_sdp_result {
 /* 0; -EPROTO when the SDP does not parse or an m= line cannot be answered as offered
  * (media type or proto not a plain name, or too long); -ENOTSUP when no audio line is acceptable. */
 int sipb_sdp_negotiate(const char *sdp, size_t len, sipb_sdp_result *out);
+/* The answer to our own offer: like sipb_sdp_negotiate, but the content lines are where our
+ * offer put them (RFC 3264 §6: the answer keeps the offer's m= lines in order), whatever
+ * a=content the answer says or leaves out: slides_mline for the slides video line (taken only
+ * when it is an accepted video line), bfcp_mline for the BFCP line; -1 when we offered none. */
+int sipb_sdp_negotiate_answer(
+	const char *sdp, size_t len, int slides_mline, int bfcp_mline, sipb_sdp_result *out);
 /* Hold: the peer sends nothing to us or wants nothing from us (sendonly/inactive, c=0.0.0.0). */
 int sipb_sdp_is_hold(const sipb_sdp_result *r);
 /* Fills a sipb_media_stream from a line (pointers into the line; enabled 0 for NULL). */
@@ -75,17 +81,26 @@ typedef struct sipb_sdp_local {
 	int audio_port, video_port;              /* 0: not offered / rejected */
 	const char *audio_crypto, *video_crypto; /* our a=crypto values, NULL for plain RTP */
 	unsigned long long session_id, version;
-	/* answers only: the slides line (port 0: refused; a=label:<slides_label>) and the BFCP
+	/* the slides line (port 0: refused, or not offered; a=label:<slides_label>) and the BFCP
 	 * line's text from bfcp_sdp_write_answer (NULL: refused with port 0) */
 	int slides_port;
 	const char *slides_crypto;
 	unsigned slides_label;
 	const char *bfcp_answer;
+	/* offers only: our BFCP line from bfcp_sdp_write_offer, written after the slides line
+	 * (SIPB_SDP_OFFER_BFCP_MLINE); both or neither are offered (slides_port and bfcp_offer) */
+	const char *bfcp_offer;
 } sipb_sdp_local;
+
+/* Where our offer puts its content lines: audio 0, video 1, slides 2, BFCP 3. */
+#define SIPB_SDP_OFFER_SLIDES_MLINE 2
+#define SIPB_SDP_OFFER_BFCP_MLINE   3
 
 char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local);
 /* Our offer (dial-out, delayed offer): every codec we do; RTP/SAVP with our a=crypto on the
- * lines whose crypto is given (sipb_media_offer_crypto), else plain RTP/AVP. */
+ * lines whose crypto is given (sipb_media_offer_crypto), else plain RTP/AVP. With a video port,
+ * slides_port and bfcp_offer: a slides video line with the main line's codecs (a=content:slides,
+ * a=label:<slides_label>; the main one says a=content:main) and the BFCP line after it. */
 char *sipb_sdp_offer(const sipb_sdp_local *local);
 
 #endif

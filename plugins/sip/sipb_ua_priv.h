@@ -112,6 +112,10 @@ struct sipb_call {
 	sipb_bfcp_client *bfcp;
 	char *bfcp_answer;
 	int slides_port;
+	/* our offer (dial-out, delayed offer) carried slides + BFCP lines (the client listens):
+	 * the SDP that comes next is their answer (sipb_call_content_offer); its BFCP line text */
+	int content_offered;
+	char *bfcp_offer;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */
@@ -156,6 +160,11 @@ void sipb_call_refer_answered(sipb_call *call, int status);
 void sipb_call_content_negotiated(sipb_call *call, const char *sdp, size_t len, sipb_sdp_result *r);
 /* Fills the answer's slides and BFCP fields of local. */
 void sipb_call_content_answer(sipb_call *call, sipb_sdp_local *local);
+/* Our offer (dial-out, the 200 of a delayed offer): when the room is known, a BFCP client that
+ * listens (setup:passive) and the slides port, in local's slides and BFCP fields; the next SDP
+ * negotiated (sipb_call_content_negotiated) is then taken as their answer. Without them
+ * (lobby, SRTP, no socket) local is left as it is: an offer as before. */
+void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local);
 /* The call joined its room / the room's presenter may have changed: the floor follows. */
 void sipb_call_content_sync(sipb_call *call);
 /* The call ends (before its media is freed). */

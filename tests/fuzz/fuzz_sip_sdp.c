@@ -7,8 +7,12 @@
  * line has a port, an address, a codec we do and the right clock; SAVP lines carry a crypto
  * with "inline:"; the answer we write parses as SDP again, has one m-line per offered one,
  * and, negotiated as if it were an offer, picks the same audio codec and payload type.
+ * The same input is also read as the answer to our own offer with content (dial-out, delayed
+ * offer: sipb_sdp_negotiate_answer, bfcp_sdp_answer_accepted): the content lines are where we
+ * offered them or refused, and an accepted BFCP answer is TCP/BFCP with a port at line 3.
  */
 #include "sipb_sdp.h"
+#include "bfcp_sdp.h"
 #include "fuzz_records.h"
 
 #include <errno.h>
@@ -40,6 +44,33 @@ static unsigned count_mlines(const char *s)
 	return n;
 }
 
+/* The input as the answer to our offer (audio, video, slides at 2, BFCP at 3). */
+static void as_answer_to_our_offer(const char *sdp, size_t size)
+{
+	sipb_sdp_result r;
+	int rc = sipb_sdp_negotiate_answer(
+		sdp, size, SIPB_SDP_OFFER_SLIDES_MLINE, SIPB_SDP_OFFER_BFCP_MLINE, &r);
+	FUZZ_ASSERT(rc == 0 || rc == -EPROTO || rc == -ENOTSUP);
+	if (rc == -EPROTO)
+		return;
+	FUZZ_ASSERT(r.slides < 0
+		|| (r.slides == SIPB_SDP_OFFER_SLIDES_MLINE && r.m[r.slides].accepted
+			&& r.m[r.slides].is_video));
+	FUZZ_ASSERT(r.bfcp < 0 || (r.bfcp == SIPB_SDP_OFFER_BFCP_MLINE && !r.m[r.bfcp].accepted));
+	/* an audio line where our BFCP line was is never taken as media */
+	FUZZ_ASSERT(r.audio != SIPB_SDP_OFFER_BFCP_MLINE && r.video != SIPB_SDP_OFFER_BFCP_MLINE);
+	bfcp_sdp_offer ans;
+	const char *why = NULL;
+	if (!bfcp_sdp_parse(sdp, size, &ans))
+		return;
+	bool ok = bfcp_sdp_answer_accepted(&ans, SIPB_SDP_OFFER_BFCP_MLINE, BFCP_PROTO_TCP, &why);
+	FUZZ_ASSERT(ok == (why == NULL));
+	if (ok)
+		FUZZ_ASSERT(ans.present && ans.mline == SIPB_SDP_OFFER_BFCP_MLINE && ans.port != 0
+			&& ans.proto == BFCP_PROTO_TCP
+			&& (ans.setup == BFCP_SETUP_NONE || ans.setup == BFCP_SETUP_ACTIVE));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *sdp = malloc(size ? size : 1);
@@ -48,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(sdp, data, size);
 	sipb_sdp_result r;
 	int rc = sipb_sdp_negotiate(sdp, size, &r);
+	as_answer_to_our_offer(sdp, size);
 	free(sdp);
 	FUZZ_ASSERT(rc == 0 || rc == -EPROTO || rc == -ENOTSUP);
 	if (rc == -EPROTO)

@@ -240,6 +240,79 @@ static void many_floors_and_videos_are_bounded(void)
 	g_string_free(s, TRUE);
 }
 
+/* What a room system answers to our offer (audio, main, slides, BFCP at line 3). */
+static bool answer_taken(const char *bfcp_line, const char **why)
+{
+	GString *s = g_string_new("v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+				  "c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+				  "m=audio 49170 RTP/AVP 0\r\n"
+				  "m=video 49172 RTP/AVP 96\r\na=content:main\r\n"
+				  "m=video 49174 RTP/AVP 96\r\na=content:slides\r\n");
+	g_string_append(s, bfcp_line);
+	bfcp_sdp_offer o;
+	g_assert_true(bfcp_sdp_parse(s->str, s->len, &o));
+	bool ok = bfcp_sdp_answer_accepted(&o, 3, BFCP_PROTO_TCP, why);
+	g_string_free(s, TRUE);
+	return ok;
+}
+
+static void our_offer_is_written_as_the_passive_floor_server(void)
+{
+	char *t = bfcp_sdp_write_offer(41000, 77, 5, 1, 3);
+	g_assert_nonnull(t);
+	static const char *const lines[] = { "m=application 41000 TCP/BFCP *\r\n",
+		"a=floorctrl:s-only\r\n", "a=confid:77\r\n", "a=userid:5\r\n",
+		"a=floorid:1 mstrm:3\r\n", "a=setup:passive\r\n", "a=connection:new\r\n" };
+	for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
+		g_assert_nonnull(strstr(t, lines[i]));
+	g_free(t);
+	/* values we never write */
+	g_assert_null(bfcp_sdp_write_offer(0, 77, 5, 1, 3));
+	g_assert_null(bfcp_sdp_write_offer(41000, 0, 5, 1, 3));
+	g_assert_null(bfcp_sdp_write_offer(41000, 77, 0, 1, 3));
+	g_assert_null(bfcp_sdp_write_offer(41000, 77, 5, 0, 3));
+}
+
+static void the_answer_to_our_offer_is_accepted_or_refused(void)
+{
+	const char *why = NULL;
+	g_assert_true(answer_taken("m=application 50000 TCP/BFCP *\r\na=floorctrl:c-only\r\n"
+				   "a=setup:active\r\na=connection:new\r\na=floorid:1 mstrm:3\r\n",
+		&why));
+	g_assert_null(why);
+	/* no floorctrl (only a client can answer s-only), no setup (RFC 4145: active) */
+	g_assert_true(answer_taken("m=application 50000 TCP/BFCP *\r\n", &why));
+	/* huge ids the answerer should not send at all are not looked at */
+	g_assert_true(answer_taken("m=application 50000 TCP/BFCP *\r\na=confid:99999999999\r\n"
+				   "a=userid:4294967296\r\na=floorctrl:c-only\r\n",
+		&why));
+
+	static const char *const refused[] = {
+		"m=application 0 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:active\r\n",
+		"m=application 50000 UDP/BFCP *\r\na=floorctrl:c-only\r\n",
+		"m=application 50000 TCP/TLS/BFCP *\r\na=floorctrl:c-only\r\na=setup:active\r\n",
+		"m=application 50000 TCP/BFCP *\r\na=floorctrl:s-only\r\na=setup:active\r\n",
+		"m=application 50000 TCP/BFCP *\r\na=floorctrl:c-s\r\na=setup:active\r\n",
+		"m=application 50000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:passive\r\n",
+		"m=application 50000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:actpass\r\n",
+		"m=application 50000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:holdconn\r\n",
+		"m=application 99999 TCP/BFCP *\r\na=floorctrl:c-only\r\n",
+		"m=application 50000 TCP/RTP/AVP 9\r\n",
+		"",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		why = NULL;
+		g_assert_false(answer_taken(refused[i], &why));
+		g_assert_nonnull(why);
+	}
+	/* the BFCP line not where we offered it */
+	bfcp_sdp_offer o;
+	const char moved[] = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 49170 RTP/AVP 0\r\n"
+			     "m=application 50000 TCP/BFCP *\r\na=floorctrl:c-only\r\n";
+	g_assert_true(bfcp_sdp_parse(moved, strlen(moved), &o));
+	g_assert_false(bfcp_sdp_answer_accepted(&o, 3, BFCP_PROTO_TCP, &why));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -255,5 +328,9 @@ int main(int argc, char **argv)
 		hostile_values_never_reach_the_answer);
 	g_test_add_func(
 		"/bfcp/sdp/many floors and videos are bounded", many_floors_and_videos_are_bounded);
+	g_test_add_func("/bfcp/sdp/our offer is written as the passive floor server",
+		our_offer_is_written_as_the_passive_floor_server);
+	g_test_add_func("/bfcp/sdp/the answer to our offer is accepted or refused",
+		the_answer_to_our_offer_is_accepted_or_refused);
 	return g_test_run();
 }

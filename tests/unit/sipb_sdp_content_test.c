@@ -27,7 +27,11 @@ static int nego(const char *sdp, sipb_sdp_result *r)
 
 static sipb_sdp_local local_with(int slides_port, const char *bfcp)
 {
-	sipb_sdp_local l = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1, 0, NULL, 0, NULL };
+	sipb_sdp_local l = { .ip = "10.0.0.1",
+		.audio_port = 40000,
+		.video_port = 40002,
+		.session_id = 42,
+		.version = 1 };
 	l.slides_port = slides_port;
 	l.slides_label = 3;
 	l.bfcp_answer = bfcp;
@@ -173,6 +177,125 @@ static void test_hostile_content_attributes(void)
 	g_string_free(g, TRUE);
 }
 
+/* Our offer (dial-out, delayed offer) with content, as sipb_call_content_offer fills it. */
+static char *our_offer(int with_content)
+{
+	char *bfcp = bfcp_sdp_write_offer(41000, 77, 5, 1, 3);
+	sipb_sdp_local l = local_with(with_content ? 40004 : 0, NULL);
+	l.bfcp_offer = with_content ? bfcp : NULL;
+	char *o = sipb_sdp_offer(&l);
+	g_free(bfcp);
+	return o;
+}
+
+static const char *line_of(const char *sdp, int n)
+{
+	const char *p = sdp;
+	for (int i = 0; p && i <= n; i++) {
+		p = strstr(p, "m=");
+		if (p && i < n)
+			p += 2;
+	}
+	return p;
+}
+
+static void test_our_offer_has_slides_and_bfcp_lines(void)
+{
+	char *o = our_offer(1);
+	const char *main = line_of(o, 1), *slides = line_of(o, 2), *bfcp = line_of(o, 3);
+	g_assert_nonnull(bfcp);
+	g_assert_null(line_of(o, 4));
+	g_assert_true(g_str_has_prefix(main, "m=video 40002 RTP/AVP 96 97 98\r\n"));
+	g_assert_true(g_str_has_prefix(slides, "m=video 40004 RTP/AVP 96 97 98\r\n"));
+	g_assert_true(g_str_has_prefix(bfcp, "m=application 41000 TCP/BFCP *\r\n"));
+	/* the slides line has the main line's codecs and feedback, then its content attributes */
+	size_t main_len = (size_t)(slides - main);
+	const char *main_codecs = strstr(main, "a=rtpmap:96");
+	const char *main_end = strstr(main, "a=content:main\r\n");
+	g_assert_nonnull(main_end);
+	g_assert_true(main_end < slides && main_codecs < main_end);
+	g_assert_cmpint(strncmp(strstr(slides, "a=rtpmap:96"), main_codecs,
+				(size_t)(main_end - main_codecs)),
+		==, 0);
+	(void)main_len;
+	g_assert_nonnull(strstr(slides, "a=content:slides\r\na=label:3\r\na=sendrecv\r\n"));
+	g_assert_true(strstr(slides, "a=label:3") < bfcp);
+	g_assert_nonnull(strstr(bfcp, "a=floorid:1 mstrm:3\r\n"));
+	g_assert_nonnull(strstr(bfcp, "a=setup:passive\r\n"));
+	g_assert_nonnull(strstr(bfcp, "a=floorctrl:s-only\r\n"));
+
+	/* what a room system reads in it: the slides line by attribute, its label in mstrm */
+	bfcp_sdp_offer p;
+	g_assert_true(bfcp_sdp_parse(o, strlen(o), &p));
+	g_assert_true(p.present);
+	g_assert_cmpint(p.mline, ==, SIPB_SDP_OFFER_BFCP_MLINE);
+	g_assert_cmpint(p.setup, ==, BFCP_SETUP_PASSIVE);
+	g_assert_cmpuint(p.floorctrl, ==, BFCP_ROLE_S_ONLY);
+	g_assert_cmpuint(p.confid, ==, 77);
+	g_assert_cmpuint(p.userid, ==, 5);
+	int v = bfcp_sdp_slides_video(&p);
+	g_assert_cmpint(v, >=, 0);
+	g_assert_cmpint(p.videos[v].mline, ==, SIPB_SDP_OFFER_SLIDES_MLINE);
+	g_assert_cmpstr(p.videos[v].label, ==, "3");
+	g_assert_cmpstr(p.floors[0].labels[0], ==, "3");
+	g_free(o);
+}
+
+static void test_our_offer_without_content_is_unchanged(void)
+{
+	char *o = our_offer(0);
+	g_assert_null(line_of(o, 2));
+	g_assert_null(strstr(o, "a=content"));
+	g_assert_null(strstr(o, "BFCP"));
+	g_free(o);
+}
+
+#define ANS_MAIN   "m=video 6002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+#define ANS_SLIDES "m=video 6004 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+#define ANS_BFCP   "m=application 7000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:active\r\n"
+
+static int nego_answer(const char *sdp, sipb_sdp_result *r)
+{
+	return sipb_sdp_negotiate_answer(
+		sdp, strlen(sdp), SIPB_SDP_OFFER_SLIDES_MLINE, SIPB_SDP_OFFER_BFCP_MLINE, r);
+}
+
+static void test_the_answer_to_our_offer_is_read_by_position(void)
+{
+	/* the answer need not repeat a=content: its lines are ours, in our order */
+	sipb_sdp_result r;
+	g_assert_cmpint(nego_answer(HEAD AUDIO ANS_MAIN ANS_SLIDES ANS_BFCP, &r), ==, 0);
+	g_assert_cmpint(r.audio, ==, 0);
+	g_assert_cmpint(r.video, ==, 1);
+	g_assert_cmpint(r.slides, ==, 2);
+	g_assert_cmpint(r.bfcp, ==, 3);
+	g_assert_cmpint(r.m[2].port, ==, 6004);
+	/* read as an offer, the unmarked third line would be a second video, refused */
+	g_assert_cmpint(nego(HEAD AUDIO ANS_MAIN ANS_SLIDES ANS_BFCP, &r), ==, 0);
+	g_assert_cmpint(r.slides, ==, -1);
+
+	/* slides refused (port 0), BFCP refused (port 0): audio and video as before */
+	g_assert_cmpint(nego_answer(HEAD AUDIO ANS_MAIN "m=video 0 RTP/AVP 96\r\n"
+							"m=application 0 TCP/BFCP *\r\n",
+				&r),
+		==, 0);
+	g_assert_cmpint(r.audio, ==, 0);
+	g_assert_cmpint(r.video, ==, 1);
+	g_assert_cmpint(r.slides, ==, -1);
+	g_assert_false(r.m[3].accepted);
+
+	/* an answerer that dropped our content lines altogether */
+	g_assert_cmpint(nego_answer(HEAD AUDIO ANS_MAIN, &r), ==, 0);
+	g_assert_cmpint(r.slides, ==, -1);
+	g_assert_cmpint(r.bfcp, ==, -1);
+
+	/* hostile: audio where the slides line was, the BFCP line where audio was */
+	g_assert_cmpint(nego_answer(HEAD ANS_BFCP ANS_MAIN AUDIO AUDIO, &r), ==, 0);
+	g_assert_cmpint(r.slides, ==, -1);
+	g_assert_cmpint(r.audio, ==, 2);
+	g_assert_false(r.m[3].accepted);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -190,5 +313,11 @@ int main(int argc, char **argv)
 		test_slides_refused_by_the_caller);
 	g_test_add_func(
 		"/sipb/sdp-content/hostile-content-attributes", test_hostile_content_attributes);
+	g_test_add_func("/sipb/sdp-content/our-offer-has-slides-and-bfcp-lines",
+		test_our_offer_has_slides_and_bfcp_lines);
+	g_test_add_func("/sipb/sdp-content/our-offer-without-content-is-unchanged",
+		test_our_offer_without_content_is_unchanged);
+	g_test_add_func("/sipb/sdp-content/the-answer-to-our-offer-is-read-by-position",
+		test_the_answer_to_our_offer_is_read_by_position);
 	return g_test_run();
 }

@@ -13,8 +13,9 @@ static int nego(const char *sdp, sipb_sdp_result *r)
 	return sipb_sdp_negotiate(sdp, strlen(sdp), r);
 }
 
-static const sipb_sdp_local local = { "10.0.0.1", 40000, 40002, NULL, NULL, 42, 1, 0, NULL, 0,
-	NULL };
+static const sipb_sdp_local local = {
+	.ip = "10.0.0.1", .audio_port = 40000, .video_port = 40002, .session_id = 42, .version = 1
+};
 
 static void test_pcmu_te_vp8(void)
 {
