@@ -397,6 +397,8 @@ static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *dis
 		*reason = "cannot join the room's MCU";
 		return VMR_ERROR_INTERNAL;
 	}
+	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " receives Opus %s in-band FEC\n", s->id,
+		opus_fec ? "with" : "without");
 	return VMR_OK;
 }
 

@@ -75,7 +75,11 @@ static int rdec_bit_logp(rdec *d, unsigned logp)
 	return ret;
 }
 
-typedef enum { PKT_CELT, PKT_SILK_NO_LBRR, PKT_SILK_LBRR } pkt_kind;
+typedef enum {
+	PKT_CELT,
+	PKT_SILK_NO_LBRR,
+	PKT_SILK_LBRR
+} pkt_kind;
 
 /* What one Opus packet of ours (mono, one 20 ms frame, TOC code 0) holds. */
 static pkt_kind opus_pkt_kind(const uint8_t *pkt, size_t len)
@@ -89,7 +93,8 @@ static pkt_kind opus_pkt_kind(const uint8_t *pkt, size_t len)
 	 * 12-15 by config % 2 (10, 20 ms): ours must be 20 ms, one SILK frame. */
 	g_assert_cmpuint(config < 12 ? config % 4 : config % 2, ==, 1);
 	g_assert_cmpuint(pkt[0] & 0x3, ==, 0); /* one frame in the packet */
-	if (len <= 2) /* an empty frame (DTX) */
+	/* an empty frame (DTX) has no header bits */
+	if (len <= 2)
 		return PKT_SILK_NO_LBRR;
 	rdec d;
 	rdec_init(&d, pkt + 1, len - 1);
@@ -144,7 +149,8 @@ static void test_lbrr_flag_follows_encoder_setting(void)
 			uint8_t pkt[1500];
 			size_t len = 0;
 			speechish(pcm, 960, &t, 0);
-			g_assert_cmpint(mcu_opus_enc_encode(enc, pcm, pkt, sizeof(pkt), &len), ==, 0);
+			g_assert_cmpint(
+				mcu_opus_enc_encode(enc, pcm, pkt, sizeof(pkt), &len), ==, 0);
 			count_kind(&k, pkt, len);
 		}
 		g_test_message("FEC %d: %d CELT, %d SILK/hybrid of which %d with LBRR", fec, k.celt,
@@ -197,8 +203,9 @@ static void peer_join(mcu_room *room, peer *pe, bool opus_fec, bool talks, doubl
 	pe->talks = talks;
 	pe->f_shift = f_shift;
 	g_assert_cmpint(mcu_opus_enc_new(32000, &pe->enc), ==, 0);
-	mcu_participant_io io = { .opaque = pe, .send_rtp = peer_send_rtp,
-		.request_keyframe = peer_pli };
+	mcu_participant_io io = {
+		.opaque = pe, .send_rtp = peer_send_rtp, .request_keyframe = peer_pli
+	};
 	mcu_participant_opts o;
 	mcu_participant_opts_defaults(&o);
 	g_assert_false(o.opus_fec); /* RFC 7587 §6.1: useinbandfec defaults to 0 */
@@ -290,7 +297,13 @@ static mcu_room *quiet_room(void)
 static void test_fec_only_for_receivers_that_asked(void)
 {
 	mcu_room *room = quiet_room();
-	enum { TALK_FEC, TALK_PLAIN, LISTEN_FEC, LISTEN_PLAIN, N };
+	enum {
+		TALK_FEC,
+		TALK_PLAIN,
+		LISTEN_FEC,
+		LISTEN_PLAIN,
+		N
+	};
 	peer pe[N];
 	peer_join(room, &pe[TALK_FEC], true, true, 0);
 	peer_join(room, &pe[TALK_PLAIN], false, true, 37);
@@ -311,8 +324,8 @@ static void test_fec_only_for_receivers_that_asked(void)
 		double rms;
 		received(&pe[i], 25, &k, &rms);
 		bool fec = i == TALK_FEC || i == LISTEN_FEC;
-		g_test_message("peer %d (FEC %d): %d CELT, %d SILK/hybrid, %d with LBRR; rms %.0f", i,
-			fec, k.celt, k.silk, k.lbrr, rms);
+		g_test_message("peer %d (FEC %d): %d CELT, %d SILK/hybrid, %d with LBRR; rms %.0f",
+			i, fec, k.celt, k.silk, k.lbrr, rms);
 		g_assert_cmpfloat(rms, >, 300.0); /* hears the other talker(s) */
 		if (fec) {
 			g_assert_cmpint(k.silk, >=, 100);
@@ -330,7 +343,9 @@ static void test_fec_only_for_receivers_that_asked(void)
 static void test_all_fec_room_one_shared_encode(void)
 {
 	mcu_room *room = quiet_room();
-	enum { N = 4 };
+	enum {
+		N = 4
+	};
 	peer pe[N];
 	for (int i = 0; i < N; i++)
 		peer_join(room, &pe[i], true, i == 0, 0);
@@ -375,8 +390,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mcu/fec/lbrr-flag-follows-encoder-setting",
 		test_lbrr_flag_follows_encoder_setting);
-	g_test_add_func("/mcu/fec/only-for-receivers-that-asked",
-		test_fec_only_for_receivers_that_asked);
+	g_test_add_func(
+		"/mcu/fec/only-for-receivers-that-asked", test_fec_only_for_receivers_that_asked);
 	g_test_add_func(
 		"/mcu/fec/all-fec-room-one-shared-encode", test_all_fec_room_one_shared_encode);
 	g_test_add_func("/mcu/fec/fmtp-useinbandfec", test_fmtp_useinbandfec);
