@@ -37,6 +37,13 @@ int mcu_opus_enc_new(int bitrate_bps, mcu_opus_enc **out)
 	return 0;
 }
 
+int mcu_opus_enc_set_fec(mcu_opus_enc *e, bool on)
+{
+	if (!e)
+		return -EINVAL;
+	return opus_encoder_ctl(e->enc, OPUS_SET_INBAND_FEC(on ? 1 : 0)) == OPUS_OK ? 0 : -EINVAL;
+}
+
 void mcu_opus_enc_free(mcu_opus_enc *e)
 {
 	if (!e)

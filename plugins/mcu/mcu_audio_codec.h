@@ -9,15 +9,21 @@
 #ifndef TPAAS_MCU_AUDIO_CODEC_H
 #define TPAAS_MCU_AUDIO_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct mcu_opus_enc mcu_opus_enc;
 typedef struct mcu_opus_dec mcu_opus_dec;
 
-/* bitrate_bps: target bitrate, e.g. 32000. Returns 0 or a negative errno. */
+/* bitrate_bps: target bitrate, e.g. 32000. The encoder starts with in-band FEC on.
+ * Returns 0 or a negative errno. */
 int mcu_opus_enc_new(int bitrate_bps, mcu_opus_enc **out);
 void mcu_opus_enc_free(mcu_opus_enc *e);
+/* In-band FEC (SILK LBRR, RFC 6716 §2.1.7) on or off, from the next frame on. It costs
+ * encoder CPU and takes bits from the primary encoding, and only a receiver that said
+ * useinbandfec=1 (RFC 7587 §6.1) uses it. Returns 0 or -EINVAL. */
+int mcu_opus_enc_set_fec(mcu_opus_enc *e, bool on);
 /* Encodes one 20 ms frame (MCU_OPUS_FRAME_SAMPLES mono samples). *out_len gets the packet
  * size. Returns 0, -EINVAL or -EIO. */
 int mcu_opus_enc_encode(

@@ -180,6 +180,13 @@ int mcu_aenc_new(mcu_audio_codec_id codec, int bitrate_bps, mcu_aenc **out)
 	return 0;
 }
 
+int mcu_aenc_set_fec(mcu_aenc *e, bool on)
+{
+	if (!e)
+		return -EINVAL;
+	return e->codec == MCU_AUDIO_OPUS ? mcu_opus_enc_set_fec(e->opus, on) : 0;
+}
+
 void mcu_aenc_free(mcu_aenc *e)
 {
 	if (!e)

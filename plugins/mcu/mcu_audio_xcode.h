@@ -11,6 +11,7 @@
 #ifndef TPAAS_MCU_AUDIO_XCODE_H
 #define TPAAS_MCU_AUDIO_XCODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,9 +41,12 @@ void mcu_adec_free(mcu_adec *d);
 int mcu_adec_decode(
 	mcu_adec *d, const uint8_t *pkt, size_t len, int16_t *pcm, int max, int *samples);
 
-/* bitrate_bps is used by Opus only. */
+/* bitrate_bps is used by Opus only. An Opus encoder starts with in-band FEC on. */
 int mcu_aenc_new(mcu_audio_codec_id codec, int bitrate_bps, mcu_aenc **out);
 void mcu_aenc_free(mcu_aenc *e);
+/* Opus: in-band FEC on or off (mcu_opus_enc_set_fec); G.711 and G.722 have none: a no-op.
+ * Returns 0 or -EINVAL. */
+int mcu_aenc_set_fec(mcu_aenc *e, bool on);
 /* Encodes MCU_MIX_FRAME samples. Returns 0, -EINVAL or -EIO. */
 int mcu_aenc_encode(mcu_aenc *e, const int16_t *pcm, uint8_t *out, size_t cap, size_t *out_len);
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <opus/opus.h>
 
 int mcu_opus_rtp_check(const uint8_t *payload, size_t len, int *samples)
@@ -40,4 +41,35 @@ int mcu_opus_rtp_packetize(uint8_t *buf, size_t cap, uint8_t pt, uint16_t seq, u
 	memcpy(buf + MCU_RTP_HEADER_LEN, opus, opus_len);
 	*out_len = MCU_RTP_HEADER_LEN + opus_len;
 	return 0;
+}
+
+bool mcu_opus_fmtp_inband_fec(const char *fmtp)
+{
+	static const char key[] = "useinbandfec";
+	const size_t klen = sizeof(key) - 1;
+	/* Parameters are "name=value" separated by ';' (RFC 7587 §7); names are case-insensitive
+	 * (RFC 6838 §4.3), a later occurrence wins. */
+	bool on = false;
+	for (const char *p = fmtp; p && *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n > klen && strncasecmp(p, key, klen) == 0) {
+			const char *v = p + klen;
+			while (v < p + n && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v < p + n && *v == '=') {
+				v++;
+				while (v < p + n && (*v == ' ' || *v == '\t'))
+					v++;
+				const char *ve = p + n;
+				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+					ve--;
+				on = ve - v == 1 && *v == '1';
+			}
+		}
+		p += n;
+	}
+	return on;
 }

@@ -26,4 +26,9 @@ int mcu_opus_rtp_check(const uint8_t *payload, size_t len, int *samples);
 int mcu_opus_rtp_packetize(uint8_t *buf, size_t cap, uint8_t pt, uint16_t seq, uint32_t ts,
 	uint32_t ssrc, const uint8_t *opus, size_t opus_len, size_t *out_len);
 
+/* Whether an Opus fmtp value (the text after "a=fmtp:<pt> ", e.g.
+ * "minptime=10;useinbandfec=1") says the receiver can use in-band FEC: useinbandfec=1
+ * (RFC 7587 §6.1; absent means 0). NULL: false. */
+bool mcu_opus_fmtp_inband_fec(const char *fmtp);
+
 #endif

@@ -95,10 +95,12 @@ mcu_room *mcu_room_new(const char *name, const mcu_room_config *cfg)
 	room->clock_us = G_USEC_PER_SEC;
 	mcu_speaker_sel_init(&room->speaker);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
-		if (mcu_aenc_new((mcu_audio_codec_id)c, room->cfg.audio_kbps * 1000,
-			    &room->shared_enc[c])
-			< 0)
-			goto fail;
+		for (int fec = 0; fec < (c == MCU_AUDIO_OPUS ? 2 : 1); fec++)
+			if (mcu_aenc_new((mcu_audio_codec_id)c, room->cfg.audio_kbps * 1000,
+				    &room->shared_enc[c][fec])
+					< 0
+				|| mcu_aenc_set_fec(room->shared_enc[c][fec], fec) < 0)
+				goto fail;
 	room->parts = g_ptr_array_new();
 	for (int i = 0; i < MCU_PICS; i++)
 		room->pic[i].picture_id = (uint16_t)(g_random_int() & 0x7fff);
@@ -179,7 +181,8 @@ void mcu_room_unref(mcu_room *room)
 	mcu_tiers_room_clear(room);
 	mcu_content_unref(room->content);
 	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
-		mcu_aenc_free(room->shared_enc[c]);
+		for (int fec = 0; fec < 2; fec++)
+			mcu_aenc_free(room->shared_enc[c][fec]);
 	g_mutex_clear(&room->advance_lock);
 	g_mutex_clear(&room->stats_lock);
 	g_rec_mutex_clear(&room->ev_lock);
@@ -337,6 +340,7 @@ mcu_participant *mcu_room_join(
 	p->h264_mode = opts->h264_packetization_mode;
 	p->audio_pt = opts->audio_pt & 0x7f;
 	p->video_pt = opts->video_pt & 0x7f;
+	p->fec = p->acodec == MCU_AUDIO_OPUS && opts->opus_fec ? 1 : 0;
 	g_rec_mutex_init(&p->lock);
 	g_mutex_init(&p->audio_lock);
 	g_mutex_init(&p->vin_lock);
@@ -359,6 +363,8 @@ mcu_participant *mcu_room_join(
 	int rc = mcu_adec_new(p->acodec, &p->adec);
 	if (rc == 0)
 		rc = mcu_aenc_new(p->acodec, room->cfg.audio_kbps * 1000, &p->aenc);
+	if (rc == 0)
+		rc = mcu_aenc_set_fec(p->aenc, p->fec);
 	if (rc == 0 && p->vcodec == MCU_VIDEO_VP8) {
 		rc = mcu_vp8_assembler_new(&p->vasm);
 		if (rc == 0)

@@ -12,7 +12,8 @@
  * single NAL units; mode 1: STAP-A and FU-A too), SPS and PPS in front of every IDR.
  *
  * Audio: only the participants currently talking are mixed. Everyone who is not talking
- * hears the same mix (all talkers), encoded once per codec for all of them; each talker
+ * hears the same mix (all talkers), encoded once per codec for all of them (Opus: once with
+ * in-band FEC for those that asked for it, once without for the others); each talker
  * gets a private mix-minus encode. Levels (RFC 6464, given by the caller or computed)
  * drive the `talking` events and the active speaker, who takes the main pane after talking
  * for 1 s (mcu_speaker.h has the rules).
@@ -150,10 +151,14 @@ typedef struct mcu_participant_opts {
 	uint8_t audio_pt, video_pt;     /* payload types written in packets sent to it */
 	mcu_video_codec_id video_codec; /* what the participant sends and receives */
 	int h264_packetization_mode;    /* H.264 only: 0 (single NAL unit) or 1 (non-interleaved) */
+	/* Opus only: the receiver said useinbandfec=1 in its fmtp (RFC 7587 §6.1), so the audio
+	 * sent to it carries in-band FEC (SILK LBRR). Default false, as the RFC's default: FEC
+	 * costs encoder CPU and bits of the primary encoding, wasted on one that can't use it. */
+	bool opus_fec;
 } mcu_participant_opts;
 
 /* Fills opts with: no display name, Opus, audio_pt 111, VP8, video_pt 96,
- * h264_packetization_mode 1. */
+ * h264_packetization_mode 1, no Opus FEC. */
 void mcu_participant_opts_defaults(mcu_participant_opts *opts);
 /* Adds a participant with the codecs and payload types of opts (as negotiated in its SDP;
  * opts is copied); io is copied. Returns a new reference, or NULL (bad arguments: unknown
@@ -221,7 +226,7 @@ void mcu_participant_get_stats(mcu_participant *p, mcu_participant_stats *out);
  * Admin API. Percentiles have 0.25 ms resolution (0 with no samples). */
 typedef struct mcu_room_stats {
 	uint64_t audio_ticks;
-	uint64_t audio_encodes_shared;  /* one per codec per tick, for all non-talkers */
+	uint64_t audio_encodes_shared;  /* one per codec (and Opus FEC on/off) in use per tick */
 	uint64_t audio_encodes_private; /* one per talker per tick (mix-minus) */
 	uint64_t audio_cpu_us;          /* CPU time of the audio thread */
 	uint64_t video_frames_out;      /* composed frames encoded (by one codec or both) */

@@ -4,9 +4,11 @@
  *     silence) and its level (RFC 6464 from the sender, else computed);
  *  2. updates voice activity and the active speaker (mcu_speaker.h);
  *  3. sums the frames of the active talkers only (the others are gated out);
- *  4. encodes that sum once per codec in use by a non-talker (shared encoders of the
- *     room) and sends the same payload to every non-talker, each with its own RTP header;
- *     each talker gets the sum minus its own frame from its private encoder;
+ *  4. encodes that sum once per codec and FEC setting in use by a non-talker (shared
+ *     encoders of the room: Opus with in-band FEC for those whose SDP said useinbandfec=1,
+ *     without for the others) and sends the same payload to every non-talker of that
+ *     encoder, each with its own RTP header; each talker gets the sum minus its own frame
+ *     from its private encoder (FEC as its own setting);
  *  5. delivers talking / speaker events (no lock held but ev_lock) and records latency.
  * Sums saturate to 16 bits. A participant moving between private and shared streams keeps
  * its SSRC, sequence and timestamp; the decoder sees an encoder switch, which Opus and
@@ -178,31 +180,33 @@ void mcu_room_audio_tick(mcu_room *room)
 	bool cue_on = mcu_banner_cue_tick(room, cue);
 #define HEARS_CUE(p) (cue_on && g_atomic_int_get(&(p)->cues))
 
-	bool shared_needed[MCU_AUDIO_CODECS] = { false };
+	bool shared_needed[MCU_AUDIO_CODECS][2] = { { false } };
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
 		if (p->talk.active) {
 			for (int s = 0; s < MCU_MIX_FRAME; s++)
 				total[s] += p->pcm[s];
 		} else if (!HEARS_CUE(p)) {
-			shared_needed[p->acodec] = true;
+			shared_needed[p->acodec][p->fec] = true;
 		}
 	}
 
-	/* Non-talkers: one encode per codec, the same payload for all of them. */
+	/* Non-talkers: one encode per codec and FEC setting, the same payload for all of them. */
 	uint64_t n_shared = 0, n_private = 0;
-	for (int c = 0; c < MCU_AUDIO_CODECS; c++) {
-		if (!shared_needed[c])
+	for (int k = 0; k < MCU_AUDIO_CODECS * 2; k++) {
+		int c = k / 2, fec = k % 2;
+		if (!shared_needed[c][fec])
 			continue;
 		size_t elen = 0;
 		for (int s = 0; s < MCU_MIX_FRAME; s++)
 			out[s] = saturate(total[s]);
-		if (mcu_aenc_encode(room->shared_enc[c], out, enc, sizeof(enc), &elen) < 0)
+		if (mcu_aenc_encode(room->shared_enc[c][fec], out, enc, sizeof(enc), &elen) < 0)
 			continue;
 		n_shared++;
 		for (guint i = 0; i < parts->len; i++) {
 			mcu_participant *p = g_ptr_array_index(parts, i);
-			if (!p->talk.active && !HEARS_CUE(p) && (int)p->acodec == c)
+			if (!p->talk.active && !HEARS_CUE(p) && (int)p->acodec == c
+				&& p->fec == fec)
 				audio_send_payload(p, enc, elen);
 		}
 	}

@@ -96,6 +96,7 @@ struct mcu_participant {
 	mcu_video_codec_id vcodec;
 	int h264_mode; /* packetization-mode, H.264 only */
 	uint8_t audio_pt, video_pt;
+	int fec; /* 1: Opus with in-band FEC (opts.opus_fec), else 0; indexes shared_enc */
 	bool manual_clock; /* the room's cfg.manual_clock (then read its clock under lock) */
 
 	GRecMutex lock;
@@ -196,7 +197,8 @@ struct mcu_room {
 	mcu_room_events ev;
 
 	/* audio thread */
-	mcu_aenc *shared_enc[MCU_AUDIO_CODECS];
+	/* per codec, [1] with in-band FEC (Opus only; NULL for the others), [0] without */
+	mcu_aenc *shared_enc[MCU_AUDIO_CODECS][2];
 	mcu_speaker_sel speaker;
 
 	mcu_room_pic pic[MCU_PICS];

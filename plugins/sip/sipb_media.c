@@ -810,6 +810,7 @@ static int join_locked_api(sipb_media *m, mcu_room *room)
 	if (m->s[0].enabled) {
 		opts.audio_codec = m->s[0].acodec;
 		opts.audio_pt = (uint8_t)m->s[0].pt;
+		opts.opus_fec = m->s[0].opus_fec;
 	}
 	if (m->s[1].enabled) {
 		opts.video_pt = (uint8_t)m->s[1].pt;

@@ -63,6 +63,9 @@ typedef struct sipb_media_stream {
 	int dtmf_pt;                 /* audio: telephone-event payload type, 0 when none */
 	int h264_packetization_mode; /* video H.264: 0 or 1 */
 	int audio_level_ext; /* audio: RFC 6464 header extension id (a=extmap), 0 when none */
+	/* audio Opus: the peer can use in-band FEC (its fmtp said useinbandfec=1, RFC 7587
+	 * §6.1), so what we send it carries FEC; 0 (the RFC's default): without */
+	int opus_fec;
 	/* SDES (RFC 4568): the peer's a=crypto value (e.g. "1 AES_CM_128_HMAC_SHA1_80 inline:...")
 	 * or NULL for plain RTP. */
 	const char *remote_crypto;

@@ -83,7 +83,8 @@ int sipb_media_plan_apply(
 		return 0;
 	}
 	if (!s->enabled || s->pt != st->payload_type || s->acodec != pl->acodec
-		|| s->vcodec != pl->vcodec || s->h264_mode != st->h264_packetization_mode)
+		|| s->vcodec != pl->vcodec || s->h264_mode != st->h264_packetization_mode
+		|| s->opus_fec != (st->opus_fec != 0))
 		*rejoin = true;
 	if (!s->enabled || !sipb_addr_equal(&s->sdp_rtp, &pl->rtp)) {
 		/* A new peer address (re-INVITE): learn the source again, for a few seconds. */
@@ -100,6 +101,7 @@ int sipb_media_plan_apply(
 	s->acodec = pl->acodec;
 	s->vcodec = pl->vcodec;
 	s->h264_mode = st->h264_packetization_mode;
+	s->opus_fec = st->opus_fec != 0;
 	s->rtcp_fb = st->rtcp_fb;
 	s->limits = st->video_limits;
 	if ((s->rtcp_fb & SIPB_RTCP_FB_NACK) && s->hist == NULL)

@@ -34,6 +34,7 @@ typedef struct sipb_stream {
 	mcu_video_codec_id vcodec;   /* video only */
 	int h264_mode;               /* video H.264: packetization-mode 0 or 1 */
 	int level_ext;               /* audio: RFC 6464 extension id, 0 when none */
+	bool opus_fec;               /* audio Opus: send in-band FEC (sipb_media_stream) */
 	sipb_addr sdp_rtp, sdp_rtcp; /* from the SDP (len 0: none / 0.0.0.0) */
 	sipb_addr src_rtp, src_rtcp; /* latched sources (symmetric RTP) */
 	bool rtcp_muxed;             /* the peer sent RTCP to our RTP port */

@@ -63,6 +63,9 @@ static json_t *add(const sipb_rtp_guests_config *cfg, vmr_store *store, json_t *
 			"codec: opus, pcmu or pcma; pt 0-127; port 1-65535");
 	if (display != NULL && !vmr_display_is_valid(display))
 		return error(VMR_ERROR_INVALID_ELEMENT, "display: 1-64 printable characters");
+	json_t *jfec = json_object_get(request, "fec");
+	if (jfec != NULL && !json_is_boolean(jfec))
+		return error(VMR_ERROR_INVALID_ELEMENT, "fec: true or false");
 	vmr_room r;
 	if (vmr_store_room_get_by_address(store, room, &r) != 0)
 		return error(VMR_ERROR_NO_SUCH_ROOM, "no such room");
@@ -82,7 +85,9 @@ static json_t *add(const sipb_rtp_guests_config *cfg, vmr_store *store, json_t *
 		.payload_type = pt,
 		.codec = name,
 		.clock_rate = strcmp(name, "opus") == 0 ? 48000 : 8000,
-		.audio_level_ext = json_is_integer(jext) ? (int)json_integer_value(jext) : 0 };
+		.audio_level_ext = json_is_integer(jext) ? (int)json_integer_value(jext) : 0,
+		/* like a receiver's useinbandfec=1 (RFC 7587 §6.1): the endpoint uses Opus FEC */
+		.opus_fec = json_is_true(jfec) && strcmp(name, "opus") == 0 };
 	int rc = sipb_media_new(&mc, &ev, &g->media);
 	if (rc == 0)
 		rc = sipb_media_set_streams(g->media, &audio, NULL);

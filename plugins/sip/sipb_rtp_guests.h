@@ -18,7 +18,8 @@ typedef struct sipb_rtp_guests_config {
 } sipb_rtp_guests_config;
 
 /* Handles one admin request: "rtp_participant_add" {room, display?, codec ("opus"|"pcmu"|"pcma"),
- * pt, ip, port, audiolevel_ext? (RFC 6464 extension id)} → {id, local_port}; "rtp_participant_remove" {id}; "rtp_participant_list".
+ * pt, ip, port, audiolevel_ext? (RFC 6464 extension id), fec? (Opus: true when the endpoint
+ * uses in-band FEC, as useinbandfec=1 would say; default false)} → {id, local_port}; "rtp_participant_remove" {id}; "rtp_participant_list".
  * Returns the reply (new reference), or NULL when the request is not one of these. */
 json_t *sipb_rtp_guests_handle(
 	const sipb_rtp_guests_config *cfg, vmr_store *store, json_t *request);

@@ -4,6 +4,7 @@
 #include "sipb_sdp.h"
 #include "sipb_sdp_content.h"
 #include "sipb_sdp_limits.h"
+#include "mcu_opus_rtp.h"
 
 #include <errno.h>
 #include <string.h>
@@ -218,6 +219,7 @@ static int take_line(const sdp_session_t *s, const sdp_media_t *m, sipb_sdp_mlin
 	}
 	if (chosen->rm_fmtp && strlen(chosen->rm_fmtp) < sizeof(l->fmtp))
 		g_strlcpy(l->fmtp, chosen->rm_fmtp, sizeof(l->fmtp));
+	l->opus_fec = !strcmp(l->codec, "opus") && mcu_opus_fmtp_inband_fec(chosen->rm_fmtp);
 	if (is_audio) {
 		/* telephone-event at the codec's clock rate, else at 8000 */
 		for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next) {
@@ -472,6 +474,7 @@ void sipb_sdp_to_stream(const sipb_sdp_mline *m, sipb_media_stream *out)
 	out->remote_crypto = m->crypto[0] ? m->crypto : NULL;
 	out->rtcp_fb = m->rtcp_fb;
 	out->video_limits = m->video_limits;
+	out->opus_fec = m->opus_fec;
 }
 
 static const char *dir_answer(sipb_sdp_dir offered)

@@ -41,6 +41,7 @@ typedef struct sipb_sdp_mline {
 	int pt, clock_rate, channels;
 	char codec[8];  /* "PCMU", "PCMA", "G722", "opus", "VP8", "H264" */
 	char fmtp[128]; /* the chosen format's fmtp (echoed for H.264) */
+	int opus_fec;   /* Opus: the fmtp says useinbandfec=1 (RFC 7587 §6.1) */
 	int dtmf_pt;    /* 0 when none */
 	int h264_mode;
 	char crypto[192]; /* the chosen a=crypto value ("1 AES_CM_... inline:..."), "" for RTP */

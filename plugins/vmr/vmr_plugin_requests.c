@@ -11,6 +11,7 @@
 #include "sdp-utils.h"
 #include "rtp.h"
 
+#include "mcu_opus_rtp.h"
 #include "vmr_admission.h"
 #include "vmr_dialout.h"
 #include "vmr_metrics.h"
@@ -19,13 +20,23 @@
 #include "vmr_plugin_priv.h"
 #include "vmr_store.h"
 
+/* Whether the offer's Opus format on m-line `index` says useinbandfec=1 (RFC 7587 §6.1):
+ * browsers do, and then the mix they get carries in-band FEC. */
+static bool offer_opus_fec(janus_sdp *offer, int index)
+{
+	int pt = janus_sdp_get_codec_pt(offer, index, "opus");
+	return pt > 0 && mcu_opus_fmtp_inband_fec(janus_sdp_get_fmtp(offer, index, pt));
+}
+
 /* Builds our answer to a browser's offer: Opus audio and VP8 video, send and receive, a
  * content stream (vmr_plugin_content.h) when offered, everything else rejected. Returns the
  * answer SDP text (g_free) or NULL with *reason; *content says what the content stream is;
- * sc: the camera's simulcast layers (vmr_simulcast.h). */
-static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
+ * sc: the camera's simulcast layers (vmr_simulcast.h); *opus_fec: the browser can use Opus
+ * in-band FEC. */
+static char *answer_offer(const char *offer_sdp, int *audio_pt, bool *opus_fec, int *video_pt,
 	const vmr_simulcast *sc, vmr_content_sdp *content, int *code, const char **reason)
 {
+	*opus_fec = false;
 	memset(content, 0, sizeof(*content));
 	content->mindex = content->video_mindex = -1;
 	char error[256] = "";
@@ -46,6 +57,7 @@ static char *answer_offer(const char *offer_sdp, int *audio_pt, int *video_pt,
 		} else if (m->type == JANUS_SDP_AUDIO && !have_audio
 			&& janus_sdp_get_codec_pt(offer, m->index, "opus") > 0) {
 			have_audio = TRUE;
+			*opus_fec = offer_opus_fec(offer, m->index);
 			janus_sdp_generate_answer_mline(offer, answer, m, JANUS_SDP_OA_MLINE,
 				JANUS_SDP_AUDIO, JANUS_SDP_OA_CODEC, "opus", JANUS_SDP_OA_DIRECTION,
 				JANUS_SDP_SENDRECV,
@@ -357,7 +369,7 @@ static int join_authorize(
  * *mroom (a vmr_rooms reference) and *part (the session holds one more reference, the io's),
  * or an error code with *reason. */
 static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *display, int audio_pt,
-	int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason)
+	bool opus_fec, int video_pt, mcu_room **mroom, mcu_participant **part, const char **reason)
 {
 	int err = 0;
 	*mroom = vmr_rooms_acquire_placed(grant->room.address, grant->room.layout, &err);
@@ -376,6 +388,7 @@ static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *dis
 	opts.display = display;
 	opts.audio_codec = MCU_AUDIO_OPUS;
 	opts.audio_pt = (uint8_t)audio_pt;
+	opts.opus_fec = opus_fec;
 	opts.video_pt = (uint8_t)video_pt;
 	*part = mcu_room_join(*mroom, &opts, &io);
 	if (*part == NULL) {
@@ -384,6 +397,8 @@ static int join_mcu(vmr_session *s, const vmr_join_grant *grant, const char *dis
 		*reason = "cannot join the room's MCU";
 		return VMR_ERROR_INTERNAL;
 	}
+	JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " receives Opus %s in-band FEC\n", s->id,
+		opus_fec ? "with" : "without");
 	return VMR_OK;
 }
 
@@ -511,14 +526,17 @@ static void join_enter(vmr_session *s, const char *transaction, const vmr_join_g
 	const char *display, const char *how, const char *offer)
 {
 	int audio_pt = 0, video_pt = 0, code = VMR_OK;
+	bool opus_fec = false;
 	const char *reason = NULL;
 	mcu_room *mroom = NULL;
 	mcu_participant *part = NULL;
 	vmr_simulcast sc = s->sim_offer;
 	vmr_content_sdp content;
-	char *answer = answer_offer(offer, &audio_pt, &video_pt, &sc, &content, &code, &reason);
+	char *answer = answer_offer(
+		offer, &audio_pt, &opus_fec, &video_pt, &sc, &content, &code, &reason);
 	if (answer != NULL)
-		code = join_mcu(s, grant, display, audio_pt, video_pt, &mroom, &part, &reason);
+		code = join_mcu(
+			s, grant, display, audio_pt, opus_fec, video_pt, &mroom, &part, &reason);
 	if (code == VMR_OK && sc.layers > 0) {
 		mcu_participant_set_layer_keyframe(part, vmr_simulcast_request_keyframe);
 		JANUS_LOG(LOG_INFO, "[vmr] participant %" SCNu64 " sends %d simulcast layers\n",
@@ -796,11 +814,13 @@ int vmr_answer_jsep(vmr_message *msg, json_t **answer_jsep)
 		return -1;
 	}
 	int audio_pt = 0, video_pt = 0, code = 0;
+	bool opus_fec = false; /* fixed at join, as the payload types */
 	const char *reason = NULL;
 	vmr_simulcast sc;
 	vmr_simulcast_from_jsep(&sc, msg->jsep);
 	vmr_content_sdp content;
-	char *answer = answer_offer(sdp, &audio_pt, &video_pt, &sc, &content, &code, &reason);
+	char *answer = answer_offer(
+		sdp, &audio_pt, &opus_fec, &video_pt, &sc, &content, &code, &reason);
 	if (answer == NULL) {
 		reply_error(msg, code, reason);
 		return -1;

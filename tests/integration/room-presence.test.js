@@ -149,6 +149,10 @@ describe('participants of every kind in one room', () => {
         const add = await bridge({ request: 'rtp_participant_add', room: lounge.address, display: 'Recorder',
           codec: 'pcmu', pt: 0, ip: '127.0.0.1', port: 41000 });
         assert.equal(add.sipbridge, 'rtp_participant', JSON.stringify(add));
+        // fec (Opus in-band FEC, default false) is a boolean or absent
+        const bad = await bridge({ request: 'rtp_participant_add', room: lounge.address, codec: 'opus',
+          pt: 111, ip: '127.0.0.1', port: 41002, fec: 'yes' });
+        assert.ok(bad.error_code && /fec/.test(bad.error), JSON.stringify(bad));
         const jr = await probe.event((d) => d.joined && d.joined.id === add.id, 5000, 'joined for the RTP participant');
         assert.equal(jr.joined.display, 'Recorder');
         const lp = await probe.req({ request: 'listparticipants' });

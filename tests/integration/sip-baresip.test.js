@@ -68,6 +68,8 @@ describe('SIP bridge with baresip (real audio/video endpoints)', () => {
     browser = await launchBrowser({ fakeVideo: colourClip('red', 'red'), fakeAudio: toneWav(`tone${BROWSER_TONE}-60s`, BROWSER_TONE, { seconds: 60 }) });
     await browser.page.goto(`${svc.httpUrl}/?room=demo&name=Alice&autojoin=1`);
     await waitJoined(browser.page);
+    // Chromium's offer says useinbandfec=1 (RFC 7587 §6.1): the mix it gets carries FEC.
+    await svc.expectLog(/receives Opus with in-band FEC/);
   });
   after(async () => {
     if (browser) await browser.close();

@@ -100,6 +100,30 @@ static void test_hold_and_opus(void)
 	g_assert_true(sipb_sdp_is_hold(&r));
 }
 
+/* RFC 7587 §6.1: the remote's Opus fmtp says whether it can use in-band FEC (default not);
+ * the stream handed to the media says so, and our answer still asks for FEC ourselves. */
+static void test_opus_fec_follows_remote_fmtp(void)
+{
+	static const char *const fmtp[] = { "", "a=fmtp:111 minptime=10;useinbandfec=1\r\n",
+		"a=fmtp:111 useinbandfec=0\r\n" };
+	for (int i = 0; i < 3; i++) {
+		char *o = g_strdup_printf(
+			"v=0\r\no=- 1 2 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+			"m=audio 6000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n%s",
+			fmtp[i]);
+		sipb_sdp_result r;
+		g_assert_cmpint(nego(o, &r), ==, 0);
+		g_assert_cmpint(r.m[0].opus_fec, ==, i == 1);
+		sipb_media_stream st;
+		sipb_sdp_to_stream(&r.m[0], &st);
+		g_assert_cmpint(st.opus_fec, ==, i == 1);
+		char *a = sipb_sdp_answer(&r, &local);
+		g_assert_nonnull(strstr(a, "a=fmtp:111 useinbandfec=1\r\n"));
+		g_free(a);
+		g_free(o);
+	}
+}
+
 static void test_srtp(void)
 {
 	sipb_sdp_result r;
@@ -405,6 +429,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/sipb/sdp/pcmu-te-vp8", test_pcmu_te_vp8);
 	g_test_add_func("/sipb/sdp/offer-order-and-h264", test_offer_order_and_h264);
 	g_test_add_func("/sipb/sdp/hold-and-opus", test_hold_and_opus);
+	g_test_add_func(
+		"/sipb/sdp/opus-fec-follows-remote-fmtp", test_opus_fec_follows_remote_fmtp);
 	g_test_add_func("/sipb/sdp/srtp", test_srtp);
 	g_test_add_func("/sipb/sdp/refused", test_refused);
 	g_test_add_func("/sipb/sdp/our-offer-parses", test_our_offer_parses);
