@@ -513,15 +513,15 @@ static void test_udp_floor_status_is_sent_again_until_acked(void)
 	int64_t t1 = g_get_monotonic_time();
 	g_assert_cmpuint(n2, ==, n1);
 	g_assert_true(memcmp(first, again, n1) == 0);
+	/* (not before T1; how late a slow machine runs it is not this test's business: the exact
+	 * schedule is bfcp_retrans_test's, on its fake clock) */
 	g_assert_cmpint((t1 - t0) / 1000, >=, 400);
-	g_assert_cmpint((t1 - t0) / 1000, <=, 1200); /* a loaded machine runs late */
 	/* ... and again 2*T1 later */
 	n2 = recv_datagram(fdb, again, sizeof(again), 3000);
 	int64_t t2 = g_get_monotonic_time();
 	g_assert_cmpuint(n2, ==, n1);
 	g_assert_true(memcmp(first, again, n1) == 0);
 	g_assert_cmpint((t2 - t1) / 1000, >=, 850);
-	g_assert_cmpint((t2 - t1) / 1000, <=, 2000);
 	size_t pending, cached;
 	sipb_bfcp_client_udp_backlog(b, &pending, &cached);
 	g_assert_cmpuint(pending, ==, 1);
