@@ -83,7 +83,8 @@ describe('BFCP over UDP when datagrams are lost', () => {
     assert.equal(fs.tid, lost.tid, 'a retransmission: the same transaction id');
     const first = watcher.bfcp.received.find((x) => x.tid === lost.tid);
     const again = watcher.bfcp.received.filter((x) => x.tid === lost.tid)[1];
-    assert.ok(again.at - first.at >= 350 && again.at - first.at <= 1500, `sent again after about T1: ${again.at - first.at} ms`);
+    // (not before T1; a slow or sanitized run may send it late: the schedule is bfcp_retrans_test's)
+    assert.ok(again.at - first.at >= 350, `sent again after T1: ${again.at - first.at} ms`);
 
     // acked: no more copies (the next would come 1 s after the last)
     watcher.bfcp.ack(fs);
