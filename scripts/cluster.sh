@@ -134,6 +134,8 @@ supervise() {
 		[ -n "$KAM_PID" ] && kill "$KAM_PID" 2>/dev/null && wait "$KAM_PID" 2>/dev/null
 		[ -f "$PGDIR/data/postmaster.pid" ] &&
 			runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1
+		[ -f "$PGDIR/postgresql.log" ] && rm -f "$CLUSTER_DIR/logs/postgresql.log" &&
+			cp "$PGDIR/postgresql.log" "$CLUSTER_DIR/logs/postgresql.log"
 		rm -rf "$PGDIR"
 		rm -f "$PIDFILE"
 		echo stopped >"$CLUSTER_DIR/state"
@@ -168,12 +170,13 @@ supervise() {
 
 	# PostgreSQL on the bridge, password auth (scram), data thrown away at stop.
 	chown postgres: "$PGDIR"
-	touch "$CLUSTER_DIR/logs/postgresql.log"
-	chown postgres: "$CLUSTER_DIR/logs/postgresql.log"
+	# (its log lives beside the data, where the postgres user can write even when the checkout is
+	# in a directory only root may enter; logs/postgresql.log points at it and is a copy after stop)
+	ln -sfn "$PGDIR/postgresql.log" "$CLUSTER_DIR/logs/postgresql.log"
 	runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A scram-sha-256 --auth-local=trust \
 		-E UTF8 --locale=C.UTF-8 --no-sync >"$CLUSTER_DIR/logs/initdb.log" 2>&1 || fail "initdb"
 	echo "host all all $NET.0/24 scram-sha-256" >>"$PGDIR/data/pg_hba.conf"
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$CLUSTER_DIR/logs/postgresql.log" -w -t 30 \
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/postgresql.log" -w -t 30 \
 		-o "-p $PGPORT -k $PGDIR -c listen_addresses=$PG_IP -c max_connections=200" start >/dev/null ||
 		fail "postgresql did not start"
 	echo "$PGDIR" >"$CLUSTER_DIR/pgdir"
@@ -314,7 +317,7 @@ case "$cmd" in
 	_restart-db)
 		pgdir=$(cat "$CLUSTER_DIR/pgdir") || exit 1
 		runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$pgdir/data" \
-			-l "$CLUSTER_DIR/logs/postgresql.log" -m fast -w -t 60 restart >/dev/null
+			-l "$pgdir/postgresql.log" -m fast -w -t 60 restart >/dev/null
 		;;
 	*)
 		sed -n '2,10p' "$0" >&2

@@ -179,23 +179,28 @@ async function lobbyCaller(user) {
     ua.cmd('dial', c.kamailio);
     const inLobby = await until(async () => (await callsOf(mine)).find((x) => x.call.state === 'lobby'), 10000,
       'the bare-address call in a node\'s lobby');
-    return { ua, mine, lobby: inLobby.node };
+    return { ua, mine, lobby: inLobby.node, lobbyLeg: { node: inLobby.node, id: inLobby.call.id } };
   } catch (e) {
     await ua.stop();
     throw e;
   }
 }
 
-/** Waits for the referred call of `mine` in `state` (on whichever node) and for the lobby leg to be gone. */
-async function referredCall(mine, state, what) {
+/**
+ * Waits for the referred call of `mine` in `state` (on whichever node) and for the lobby leg to be
+ * gone. The lobby leg is told apart by its node and id, not by its state: right after the REFER it
+ * may still be there in the same state ('pin') as the new call will be.
+ */
+async function referredCall(mine, state, what, lobbyLeg) {
   return until(async () => {
     const all = await callsOf(mine);
-    return all.length === 1 && all[0].call.state === state ? all[0] : null;
+    const isLobbyLeg = (x) => x.node === lobbyLeg.node && x.call.id === lobbyLeg.id;
+    return all.length === 1 && !isLobbyLeg(all[0]) && all[0].call.state === state ? all[0] : null;
   }, 10000, what);
 }
 
 test('a caller of the bare address: the lobby of one node refuses a wrong meeting number, and REFERs the right one through Kamailio to the room on another node', async () => {
-  const { ua, mine, lobby } = await lobbyCaller('lobbycaller');
+  const { ua, mine, lobby, lobbyLeg } = await lobbyCaller('lobbycaller');
   try {
     const placed = placements(c);
     const room = rooms.find((r) => placed[r.address] && placed[r.address] !== lobby);
@@ -220,7 +225,7 @@ test('a caller of the bare address: the lobby of one node refuses a wrong meetin
     ua.cmd('sndcode', `${room.number}#`);
     await ua.event('TRANSFER', 10000, from); // the REFER reached the caller
     // The lobby leg ends once the REFER is answered: one call of the caller left, in the room.
-    const joined = await referredCall(mine, 'in-room', `the referred caller in ${room.address}`);
+    const joined = await referredCall(mine, 'in-room', `the referred caller in ${room.address}`, lobbyLeg);
     assert.equal(joined.node, home.id, 'the new INVITE through Kamailio reached the room\'s node');
     assert.notEqual(joined.node, lobby);
     assert.equal(joined.call.room, room.address);
@@ -232,7 +237,7 @@ test('a caller of the bare address: the lobby of one node refuses a wrong meetin
 });
 
 test('a caller of the bare address into a PIN room running on another node: PIN in the lobby, REFER, the PIN again on the room\'s node, in the room there', async () => {
-  const { ua, mine, lobby } = await lobbyCaller('pincaller');
+  const { ua, mine, lobby, lobbyLeg } = await lobbyCaller('pincaller');
   const clientsBefore = clients.length;
   try {
     // A PIN room started now on a node that is not the lobby's (a join places an unplaced room
@@ -253,11 +258,11 @@ test('a caller of the bare address into a PIN room running on another node: PIN 
     const from = ua.events.length;
     ua.cmd('sndcode', '2468#');
     await ua.event('TRANSFER', 10000, from);
-    const asked = await referredCall(mine, 'pin', 'the room\'s node asks for the PIN again');
+    const asked = await referredCall(mine, 'pin', 'the room\'s node asks for the PIN again', lobbyLeg);
     assert.equal(asked.node, home.id, 'the referred call reached the room\'s node');
     assert.equal(asked.call.room, 'pinroom');
     ua.cmd('sndcode', '2468#');
-    const joined = await referredCall(mine, 'in-room', 'the caller in pinroom');
+    const joined = await referredCall(mine, 'in-room', 'the caller in pinroom', lobbyLeg);
     assert.equal(joined.node, home.id);
     assert.equal((await runningRooms(home)).pinroom, 2, `${home.id} has the member and the caller in pinroom`);
   } finally {
