@@ -8,7 +8,7 @@
 //                                            composed picture (as an old app sees it)
 // State for diagnostics and tests: window.vmr (janus, handle, joined, joinedEvent, participants,
 // lastError, quality, reconnects, kicked, ...).
-import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers, wsUrlOf } from './janus-common.js';
+import { connectJanus, attachVmr, RequestQueue, PluginError, setIceServers, wsUrlOf, withoutRtxWhenSimulcast } from './janus-common.js';
 import { t, applyI18n, setupLangSwitch, onLangChange } from './i18n.js';
 import { initContent, contentJoined, contentTrack, contentEvent, contentLeft, renderContent } from './content.js';
 
@@ -579,7 +579,7 @@ function offerTracks() {
 }
 
 function createOffer(handle) {
-  return new Promise((resolve, reject) => handle.createOffer({ tracks: offerTracks(), success: resolve, error: reject }))
+  return new Promise((resolve, reject) => handle.createOffer({ tracks: offerTracks(), customizeSdp: withoutRtxWhenSimulcast, success: resolve, error: reject }))
     .then((jsep) => {
       // our rids are listed smallest first (Janus's default order is the reverse)
       if (state.simulcast) jsep.rid_order = 'lmh';
@@ -714,7 +714,7 @@ async function iceRestart(why) {
   setStatusT('call.unstable', {}, true);
   let ok = false;
   try {
-    const jsep = await new Promise((resolve, reject) => handle.createOffer({ iceRestart: true, success: resolve, error: reject }));
+    const jsep = await new Promise((resolve, reject) => handle.createOffer({ iceRestart: true, customizeSdp: withoutRtxWhenSimulcast, success: resolve, error: reject }));
     if (state.simulcast) jsep.rid_order = 'lmh'; // as createOffer
     await queue.request({ request: 'configure' }, { jsep });
     ok = await until(() => state.iceState === 'connected' || state.iceState === 'completed', 12000);

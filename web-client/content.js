@@ -9,6 +9,8 @@
 // presents (`content`: {id, display} or null) and a presenter whose floor was taken
 // (`floor_lost`). State: window.vmr.content (the presenter or null), .presenting,
 // .contentReceiving, .contentMid, .contentNotice.
+import { withoutRtxWhenSimulcast } from './janus-common.js';
+
 let ctx = null; // { state, queue, $, t, receive (false: composed picture only, like an old app) }
 
 function pc() {
@@ -19,7 +21,7 @@ function pc() {
 /** A new offer from the PeerConnection as it is now (janus.js: no track changes). */
 function renegotiate() {
   const handle = ctx.state.handle;
-  return new Promise((resolve, reject) => handle.createOffer({ tracks: [], success: resolve, error: reject }))
+  return new Promise((resolve, reject) => handle.createOffer({ tracks: [], customizeSdp: withoutRtxWhenSimulcast, success: resolve, error: reject }))
     .then((jsep) => {
       // the camera's simulcast rids are listed smallest first (app.js offerTracks)
       if (ctx.state.simulcast) jsep.rid_order = 'lmh';

@@ -34,6 +34,50 @@ function initJanus(debug) {
 }
 
 /** The WebSocket URL of a node's public URL ("https://10.77.0.11:8443" -> "wss://10.77.0.11:8443/"). */
+/**
+ * Removes RTX (RFC 4588) from an offer that sends simulcast, in place (janus.js customizeSdp:
+ * before setLocalDescription). Janus 1.1 creates the SSRC it retransmits our picture from only
+ * for a video m-line whose offer names its RTX SSRC (a=ssrc-group:FID), which a simulcast offer
+ * with rids does not: it then sends every retransmission as RTX from SSRC 0, the browser drops
+ * them, and a lost packet of the room's picture is never repaired. Without RTX the core resends
+ * the packet itself on the picture's SSRC, which the browser takes.
+ */
+export function withoutRtxWhenSimulcast(jsep) {
+  if (!jsep || typeof jsep.sdp !== 'string' || !/\na=simulcast:/.test(jsep.sdp)) return;
+  const lines = jsep.sdp.split(/\r?\n/);
+  // each line's m-section (-1: the session part), and per video section its RTX payload
+  // types and RTX SSRCs
+  const section = [];
+  const rtx = new Map();
+  let m = -1;
+  let video = false;
+  lines.forEach((l, i) => {
+    if (l.startsWith('m=')) {
+      m = i;
+      video = l.startsWith('m=video ');
+      if (video) rtx.set(m, { pts: new Set(), ssrcs: new Set() });
+    }
+    section.push(m);
+    if (!video) return;
+    const pt = /^a=rtpmap:(\d+) rtx\//i.exec(l);
+    if (pt) rtx.get(m).pts.add(pt[1]);
+    const fid = /^a=ssrc-group:FID \d+ (\d+)/.exec(l);
+    if (fid) rtx.get(m).ssrcs.add(fid[1]);
+  });
+  jsep.sdp = lines.flatMap((l, i) => {
+    const r = rtx.get(section[i]);
+    if (!r || r.pts.size === 0) return [l];
+    if (i === section[i]) {
+      const f = l.split(' ');
+      return [f.slice(0, 3).concat(f.slice(3).filter((x) => !r.pts.has(x))).join(' ')];
+    }
+    const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+) /.exec(l);
+    const ss = /^a=ssrc:(\d+) /.exec(l);
+    if ((pt && r.pts.has(pt[1])) || /^a=ssrc-group:FID /.test(l) || (ss && r.ssrcs.has(ss[1]))) return [];
+    return [l];
+  }).join('\r\n');
+}
+
 export function wsUrlOf(httpUrl) {
   const u = new URL(httpUrl, location.href);
   return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/`;

@@ -49,7 +49,7 @@ async function pageStats() {
     if (s.type === 'inbound-rtp') {
       out.inbound[s.kind] = { packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived,
         framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
-        keyFramesDecoded: s.keyFramesDecoded, totalAudioEnergy: s.totalAudioEnergy, audioLevel: s.audioLevel };
+        keyFramesDecoded: s.keyFramesDecoded, framesDropped: s.framesDropped, packetsLost: s.packetsLost, totalAudioEnergy: s.totalAudioEnergy, audioLevel: s.audioLevel };
     }
     if (s.type === 'outbound-rtp') out.outbound[s.kind] = { packetsSent: s.packetsSent, framesEncoded: s.framesEncoded };
     if (s.type === 'transport') out.transport = { dtlsState: s.dtlsState, iceState: s.iceState };

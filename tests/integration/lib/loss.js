@@ -62,7 +62,9 @@ function startRecorder() {
           received: s.totalSamplesReceived || 0, packetsLost: s.packetsLost || 0, packetsReceived: s.packetsReceived || 0 });
       } else if (s.kind === 'video') {
         rec.video.push({ t: now, framesDecoded: s.framesDecoded || 0, packetsLost: s.packetsLost || 0,
-          packetsReceived: s.packetsReceived || 0, nacks: s.nackCount || 0, plis: s.pliCount || 0 });
+          packetsReceived: s.packetsReceived || 0, nacks: s.nackCount || 0, plis: s.pliCount || 0,
+          framesReceived: s.framesReceived || 0, framesDropped: s.framesDropped || 0, keyFrames: s.keyFramesDecoded || 0,
+          rtx: s.retransmittedPacketsReceived || 0, width: s.frameWidth || 0, firs: s.firCount || 0 });
       }
     });
     setTimeout(tick, 100);
