@@ -1095,9 +1095,11 @@ void sipb_call_event(sipb_call *call, nua_event_t event, int status, const char 
 	case nua_i_ack:
 		if (call->answer_in_ack && answer_from_ack(call, sip) < 0)
 			break;
-		/* The caller got our 200 at the address it signalled from: media may flow now. */
+		/* The caller got our 200 at the address it signalled from: media may flow now (to
+		 * the SDP address when it is that host; behind a trusted proxy, the caller's own
+		 * address the proxy named, sipb_ua_client_ip). */
 		if (call->media != NULL && !call->outgoing)
-			sipb_media_start(call->media, call->source_ip);
+			sipb_media_start(call->media, call->client_ip);
 		break;
 	case nua_i_info: {
 		if (sip == NULL || sip->sip_payload == NULL || sip->sip_content_type == NULL)

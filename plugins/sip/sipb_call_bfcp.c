@@ -111,8 +111,9 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 		sipb_bfcp_client_config cfg = {
 			.room = call->room_address,
 			.local_ip = call->ua->cfg.media_ip,
-			/* dial-out: the device's address is known only from its answer */
-			.peer_host = call->source_ip && call->source_ip[0] ? call->source_ip : NULL,
+			/* dial-out: the device's address is known only from its answer; behind a
+			 * trusted proxy the caller's own address, not the proxy's */
+			.peer_host = call->client_ip && call->client_ip[0] ? call->client_ip : NULL,
 			.presenter_key = call->media,
 		};
 		sipb_bfcp_client_events ev = { .opaque = call, .floor = on_floor };
@@ -182,7 +183,7 @@ void sipb_call_content_negotiated(sipb_call *call, const char *sdp, size_t len, 
 			.we_connect = we_connect,
 			.remote_ip = a ? a->remote_ip : NULL,
 			.remote_port = o.port,
-			.peer_host = call->source_ip,
+			.peer_host = call->client_ip, /* behind a trusted proxy: the caller's own */
 			.presenter_key = call->media,
 		};
 		sipb_bfcp_client_events ev = { .opaque = call, .floor = on_floor };

@@ -79,7 +79,7 @@ function decode(b) {
  * message (received from now on or earlier and not yet taken) that pred accepts, null after
  * timeoutMs; client.close().
  */
-async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, userid, drop = null }) {
+async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, userid, drop = null, localAddress = '127.0.0.1' }) {
   const inbox = [];
   const received = [];
   let waiters = [];
@@ -94,13 +94,13 @@ async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, useri
   let write, close;
   if (udp) {
     const s = dgram.createSocket('udp4');
-    await new Promise((r, j) => { s.once('error', j); s.bind(0, '127.0.0.1', r); });
+    await new Promise((r, j) => { s.once('error', j); s.bind(0, localAddress, r); });
     s.on('message', (b) => { if (b.length >= 12) take(decode(b)); });
     write = (b) => s.send(b, port, host);
     close = () => s.close();
   } else {
     const s = await new Promise((resolve, reject) => {
-      const c = net.connect({ host, port }, () => resolve(c));
+      const c = net.connect({ host, port, localAddress }, () => resolve(c));
       c.once('error', reject);
     });
     let buf = Buffer.alloc(0);
