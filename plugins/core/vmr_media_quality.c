@@ -38,29 +38,31 @@ static void count_block(vmr_rr_state *st, const uint8_t *b, uint32_t clock_hz, v
 	st->ssrc = ssrc;
 	st->ext_seq = ext_seq;
 	st->cum_lost = cum;
+	st->fraction_lost = b[4];
 	if (clock_hz > 0)
 		vmr_metrics_media_jitter(dir, kind, is_video, (double)jitter / clock_hz);
 }
 
-void vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
+int vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
 	vmr_media_dir dir, vmr_metric_kind kind, int is_video)
 {
 	size_t off = 0;
 	while (buf != NULL && off + 4 <= len) {
 		const uint8_t *p = buf + off;
 		if ((p[0] >> 6) != 2)
-			return;
+			return 0;
 		size_t plen = ((size_t)((p[2] << 8) | p[3]) + 1) * 4;
 		if (off + plen > len)
-			return;
+			return 0;
 		unsigned count = p[0] & 0x1f;
 		size_t first = p[1] == RTCP_SR ? 28 : p[1] == RTCP_RR ? 8 : 0;
 		if (first != 0 && count > 0 && first + 24 <= plen) {
 			count_block(st, p + first, clock_hz, dir, kind, is_video);
-			return;
+			return 1;
 		}
 		off += plen;
 	}
+	return 0;
 }
 
 void vmr_media_rx_packet(vmr_rx_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,

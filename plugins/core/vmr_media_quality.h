@@ -28,11 +28,13 @@
 typedef struct vmr_rr_state {
 	int have;
 	uint32_t ssrc, ext_seq, cum_lost;
+	int fraction_lost; /* the last block's fraction lost (0-255, RFC 3550 §6.4.1); valid once have */
 } vmr_rr_state;
 
 /* Every report block of a compound RTCP packet (SR and RR; other packets skipped) counts once
- * against st: the first block only (one stream per state). */
-void vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
+ * against st: the first block only (one stream per state). Returns 1 when a block was read
+ * (st->fraction_lost is then its fraction lost), else 0. */
+int vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
 	vmr_media_dir dir, vmr_metric_kind kind, int is_video);
 
 /* Reception of one RTP stream. */

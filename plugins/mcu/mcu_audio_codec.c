@@ -5,11 +5,17 @@
 #include "mcu_opus_rtp.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <opus/opus.h>
 
+#define FIXED_LOSS_PERCENT 5 /* without FEC, or with FEC before any report */
+
 struct mcu_opus_enc {
 	OpusEncoder *enc;
+	int bitrate_bps; /* its own, without the FEC extra */
+	bool fec;
+	int loss; /* what libopus was told last: percent, or -1 for FIXED_LOSS_PERCENT */
 };
 
 struct mcu_opus_dec {
@@ -29,19 +35,46 @@ int mcu_opus_enc_new(int bitrate_bps, mcu_opus_enc **out)
 		free(e);
 		return -ENOMEM;
 	}
+	e->bitrate_bps = bitrate_bps;
+	e->fec = true;
+	e->loss = -1;
 	opus_encoder_ctl(e->enc, OPUS_SET_BITRATE(bitrate_bps));
 	opus_encoder_ctl(e->enc, OPUS_SET_COMPLEXITY(5));
 	opus_encoder_ctl(e->enc, OPUS_SET_INBAND_FEC(1));
-	opus_encoder_ctl(e->enc, OPUS_SET_PACKET_LOSS_PERC(5));
+	opus_encoder_ctl(e->enc, OPUS_SET_PACKET_LOSS_PERC(FIXED_LOSS_PERCENT));
 	*out = e;
+	return 0;
+}
+
+/* Tells libopus the loss (-1: the fixed one) and the bitrate that goes with it. */
+static int apply_loss(mcu_opus_enc *e, int loss)
+{
+	if (loss == e->loss)
+		return 0;
+	int perc = loss < 0 ? FIXED_LOSS_PERCENT : loss;
+	int bps = e->bitrate_bps + (loss > 0 ? MCU_OPUS_FEC_EXTRA_BPS : 0);
+	if (opus_encoder_ctl(e->enc, OPUS_SET_PACKET_LOSS_PERC(perc)) != OPUS_OK
+		|| opus_encoder_ctl(e->enc, OPUS_SET_BITRATE(bps)) != OPUS_OK)
+		return -EINVAL;
+	e->loss = loss;
 	return 0;
 }
 
 int mcu_opus_enc_set_fec(mcu_opus_enc *e, bool on)
 {
-	if (!e)
+	if (!e || opus_encoder_ctl(e->enc, OPUS_SET_INBAND_FEC(on ? 1 : 0)) != OPUS_OK)
 		return -EINVAL;
-	return opus_encoder_ctl(e->enc, OPUS_SET_INBAND_FEC(on ? 1 : 0)) == OPUS_OK ? 0 : -EINVAL;
+	e->fec = on;
+	return on ? 0 : apply_loss(e, -1);
+}
+
+int mcu_opus_enc_set_expected_loss(mcu_opus_enc *e, int percent)
+{
+	if (!e || percent < -1 || percent > 100)
+		return -EINVAL;
+	if (!e->fec)
+		return 0;
+	return apply_loss(e, percent > 25 ? 25 : percent);
 }
 
 void mcu_opus_enc_free(mcu_opus_enc *e)

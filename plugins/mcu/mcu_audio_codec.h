@@ -24,6 +24,16 @@ void mcu_opus_enc_free(mcu_opus_enc *e);
  * encoder CPU and takes bits from the primary encoding, and only a receiver that said
  * useinbandfec=1 (RFC 7587 §6.1) uses it. Returns 0 or -EINVAL. */
 int mcu_opus_enc_set_fec(mcu_opus_enc *e, bool on);
+/* The loss the receivers of this encoder report (percent, 0-100; RTCP reception reports),
+ * for an encoder with FEC on: libopus codes FEC (LBRR) only with a packet loss percentage
+ * above 0, and at 32 kbit/s full band not below 10 % loss. So from 1 % on the encoder is told
+ * the loss (at most 25, libopus's cap) and runs FEC_EXTRA_BPS above its bitrate, which pays
+ * for the redundancy; at 0 it is back at its own bitrate with no redundancy. Without FEC the
+ * encoder keeps its fixed 5 % (a little more robust prediction), and so does one whose
+ * receivers sent no report yet (percent -1). Cheap when nothing changed. Returns 0 or
+ * -EINVAL. */
+#define MCU_OPUS_FEC_EXTRA_BPS 8000
+int mcu_opus_enc_set_expected_loss(mcu_opus_enc *e, int percent);
 /* Encodes one 20 ms frame (MCU_OPUS_FRAME_SAMPLES mono samples). *out_len gets the packet
  * size. Returns 0, -EINVAL or -EIO. */
 int mcu_opus_enc_encode(

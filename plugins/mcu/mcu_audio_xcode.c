@@ -187,6 +187,13 @@ int mcu_aenc_set_fec(mcu_aenc *e, bool on)
 	return e->codec == MCU_AUDIO_OPUS ? mcu_opus_enc_set_fec(e->opus, on) : 0;
 }
 
+int mcu_aenc_set_expected_loss(mcu_aenc *e, int percent)
+{
+	if (!e)
+		return -EINVAL;
+	return e->codec == MCU_AUDIO_OPUS ? mcu_opus_enc_set_expected_loss(e->opus, percent) : 0;
+}
+
 void mcu_aenc_free(mcu_aenc *e)
 {
 	if (!e)

@@ -47,6 +47,9 @@ void mcu_aenc_free(mcu_aenc *e);
 /* Opus: in-band FEC on or off (mcu_opus_enc_set_fec); G.711 and G.722 have none: a no-op.
  * Returns 0 or -EINVAL. */
 int mcu_aenc_set_fec(mcu_aenc *e, bool on);
+/* Opus with FEC: the loss its receivers report (mcu_opus_enc_set_expected_loss); otherwise
+ * a no-op. Returns 0 or -EINVAL. */
+int mcu_aenc_set_expected_loss(mcu_aenc *e, int percent);
 /* Encodes MCU_MIX_FRAME samples. Returns 0, -EINVAL or -EIO. */
 int mcu_aenc_encode(mcu_aenc *e, const int16_t *pcm, uint8_t *out, size_t cap, size_t *out_len);
 

@@ -341,6 +341,7 @@ mcu_participant *mcu_room_join(
 	p->audio_pt = opts->audio_pt & 0x7f;
 	p->video_pt = opts->video_pt & 0x7f;
 	p->fec = p->acodec == MCU_AUDIO_OPUS && opts->opus_fec ? 1 : 0;
+	p->a_loss = -1;
 	g_rec_mutex_init(&p->lock);
 	g_mutex_init(&p->audio_lock);
 	g_mutex_init(&p->vin_lock);
@@ -417,6 +418,19 @@ void mcu_participant_set_muted(mcu_participant *p, bool muted)
 bool mcu_participant_muted(mcu_participant *p)
 {
 	return p && g_atomic_int_get(&p->muted);
+}
+
+void mcu_participant_set_audio_loss(mcu_participant *p, int fraction_q8)
+{
+	if (!p || fraction_q8 < 0 || fraction_q8 > 255)
+		return;
+	/* percent, rounded up: any loss at all counts */
+	int now = (fraction_q8 * 100 + 255) / 256;
+	int old = g_atomic_int_get(&p->a_loss);
+	/* up at once, half way down per report (one good report after a bad one does not
+	 * switch the redundancy off; a few in a row do) */
+	int next = old < 0 || now >= old ? now : (old + now) / 2;
+	g_atomic_int_set(&p->a_loss, next);
 }
 
 void mcu_room_set_spotlight(mcu_room *room, mcu_participant *p_or_null)

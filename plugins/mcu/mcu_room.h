@@ -172,6 +172,12 @@ mcu_participant *mcu_room_join(
  * events, never the active speaker) until unmuted. Any thread. */
 void mcu_participant_set_muted(mcu_participant *p, bool muted);
 bool mcu_participant_muted(mcu_participant *p);
+/* What the participant's last reception report (RTCP RR or SR, RFC 3550 §6.4.1) says of the
+ * audio we send it: the fraction lost, 0-255. For a receiver with Opus FEC (opts.opus_fec) it
+ * sets how much redundancy the encoder it hears adds (mcu_opus_enc_set_expected_loss: none
+ * at 0, from 1 % on the loss and a higher bitrate); rises at once, falls half way per report;
+ * a shared encoder takes its listeners' worst. Any thread. */
+void mcu_participant_set_audio_loss(mcu_participant *p, int fraction_q8);
 /* Puts p on the main pane of every composed picture (and first in the layouts without one)
  * whoever talks, until cleared with NULL or until p leaves. Any thread. */
 void mcu_room_set_spotlight(mcu_room *room, mcu_participant *p_or_null);

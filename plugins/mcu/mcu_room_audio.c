@@ -8,7 +8,9 @@
  *     encoders of the room: Opus with in-band FEC for those whose SDP said useinbandfec=1,
  *     without for the others) and sends the same payload to every non-talker of that
  *     encoder, each with its own RTP header; each talker gets the sum minus its own frame
- *     from its private encoder (FEC as its own setting);
+ *     from its private encoder (FEC as its own setting). An encoder with FEC adds the
+ *     redundancy its receivers' reports of loss ask for (mcu_participant_set_audio_loss;
+ *     a shared one, its listeners' worst);
  *  5. delivers talking / speaker events (no lock held but ev_lock) and records latency.
  * Sums saturate to 16 bits. A participant moving between private and shared streams keeps
  * its SSRC, sequence and timestamp; the decoder sees an encoder switch, which Opus and
@@ -160,6 +162,20 @@ static unsigned audio_activity(mcu_room *room, GPtrArray *parts, gint64 now, aud
 	return nev;
 }
 
+/* The worst loss (percent; -1: none reported) among the listeners of the shared FEC encoder
+ * of codec c: those who neither talk nor hear the chime. */
+static int shared_loss(GPtrArray *parts, int c, bool cue_on)
+{
+	int worst = -1;
+	for (guint i = 0; i < parts->len; i++) {
+		mcu_participant *p = g_ptr_array_index(parts, i);
+		if (p->fec && (int)p->acodec == c && !p->talk.active
+			&& !(cue_on && g_atomic_int_get(&p->cues)))
+			worst = MAX(worst, g_atomic_int_get(&p->a_loss));
+	}
+	return worst;
+}
+
 void mcu_room_audio_tick(mcu_room *room)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
@@ -197,6 +213,9 @@ void mcu_room_audio_tick(mcu_room *room)
 		int c = k / 2, fec = k % 2;
 		if (!shared_needed[c][fec])
 			continue;
+		if (fec) /* its redundancy for the worst loss its listeners report */
+			mcu_aenc_set_expected_loss(
+				room->shared_enc[c][fec], shared_loss(parts, c, cue_on));
 		size_t elen = 0;
 		for (int s = 0; s < MCU_MIX_FRAME; s++)
 			out[s] = saturate(total[s]);
@@ -217,6 +236,8 @@ void mcu_room_audio_tick(mcu_room *room)
 		if (!p->talk.active && !hears_cue)
 			continue;
 		size_t elen = 0;
+		if (p->fec)
+			mcu_aenc_set_expected_loss(p->aenc, g_atomic_int_get(&p->a_loss));
 		for (int s = 0; s < MCU_MIX_FRAME; s++)
 			out[s] = saturate(total[s] - (p->talk.active ? p->pcm[s] : 0)
 				+ (hears_cue ? cue[s] : 0));

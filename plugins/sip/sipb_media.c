@@ -312,9 +312,13 @@ static void handle_rtcp(
 		return;
 	}
 	STAT_INC(m, rtcp_in);
-	/* the peer's report block: loss and jitter of what it receives from us */
-	vmr_media_rtcp_reports(
-		&s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx != 0);
+	/* the peer's report block: loss and jitter of what it receives from us; of our audio,
+	 * it sets the Opus redundancy it gets (mcu_participant_set_audio_loss) */
+	int loss = -1;
+	if (vmr_media_rtcp_reports(
+		    &s->rr_out, buf, len, s->clock_hz, VMR_MEDIA_OUT, VMR_KIND_SIP, idx != 0)
+		&& idx == 0 && m->part)
+		loss = s->rr_out.fraction_lost;
 	if (sv == SRC_LEARN)
 		s->src_rtcp = *from;
 	s->rtcp_muxed = on_rtp_port;
@@ -336,6 +340,8 @@ static void handle_rtcp(
 	}
 	if (info.nacks && idx >= 1)
 		retransmit_locked(m, s, &info);
+	if (loss >= 0)
+		mcu_participant_set_audio_loss(m->part, loss);
 	g_mutex_unlock(&m->lock);
 	if (p) {
 		if (idx == 2)

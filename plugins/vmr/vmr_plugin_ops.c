@@ -142,3 +142,12 @@ void vmr_ops_rtp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len
 	vmr_media_rx_packet(&s->rx_in[is_video ? 1 : 0], buf, len, is_video ? 90000 : 48000,
 		g_get_monotonic_time(), metric_kind(s), is_video);
 }
+
+void vmr_ops_rtcp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len)
+{
+	vmr_rr_state *st = &s->rr_out[is_video ? 1 : 0];
+	if (vmr_media_rtcp_reports(
+		    st, buf, len, is_video ? 90000 : 48000, VMR_MEDIA_OUT, metric_kind(s), is_video)
+		&& !is_video && s->part)
+		mcu_participant_set_audio_loss(s->part, st->fraction_lost);
+}

@@ -13,7 +13,8 @@
  * The bitrate is 40 kbps: libopus 1.3 codes LBRR only when the rate is above a threshold that
  * depends on the bandwidth and the packet loss percentage (opus_encoder.c decide_fec); at the
  * rooms' default 32 kbps full band with 5 % loss it is just below it, and no packet has LBRR
- * whatever the setting.
+ * whatever the setting. At 32 kbps the receivers' reports of loss decide
+ * (mcu_participant_set_audio_loss: the encoder is told the loss and runs 8 kbps higher).
  */
 #include <errno.h>
 #include <glib.h>
@@ -279,7 +280,8 @@ static void received(peer *pe, guint from, kind_count *k, double *rms)
 	*rms = n ? sqrt(sum / (double)n) : 0;
 }
 
-static mcu_room *quiet_room(void)
+/* A room on the manual clock with a tiny picture, at audio_kbps (0: the rooms' default). */
+static mcu_room *quiet_room(int audio_kbps)
 {
 	mcu_room_config cfg;
 	mcu_room_config_defaults(&cfg);
@@ -287,8 +289,18 @@ static mcu_room *quiet_room(void)
 	cfg.height = 36;
 	cfg.fps = 2;
 	cfg.manual_clock = true;
-	cfg.audio_kbps = BITRATE_BPS / 1000;
+	if (audio_kbps)
+		cfg.audio_kbps = audio_kbps;
 	return mcu_room_new("fec", &cfg);
+}
+
+/* Two talkers (pe[0], pe[1]) and two listeners (pe[2], pe[3]), with Opus FEC as fec[i] says,
+ * run for half a second. */
+static void four_peers(mcu_room *room, peer *pe, const bool fec[4])
+{
+	for (int i = 0; i < 4; i++)
+		peer_join(room, &pe[i], fec[i], i < 2, i == 1 ? 37 : 0);
+	run(room, pe, 4, 25);
 }
 
 /* Two talkers (private encoders) and two listeners (shared encodes), each pair one with FEC
@@ -296,7 +308,7 @@ static mcu_room *quiet_room(void)
  * hears audio; the non-talkers take one shared encode per FEC setting. */
 static void test_fec_only_for_receivers_that_asked(void)
 {
-	mcu_room *room = quiet_room();
+	mcu_room *room = quiet_room(BITRATE_BPS / 1000);
 	enum {
 		TALK_FEC,
 		TALK_PLAIN,
@@ -305,11 +317,7 @@ static void test_fec_only_for_receivers_that_asked(void)
 		N
 	};
 	peer pe[N];
-	peer_join(room, &pe[TALK_FEC], true, true, 0);
-	peer_join(room, &pe[TALK_PLAIN], false, true, 37);
-	peer_join(room, &pe[LISTEN_FEC], true, false, 0);
-	peer_join(room, &pe[LISTEN_PLAIN], false, false, 0);
-	run(room, pe, N, 25);
+	four_peers(room, pe, (const bool[4]){ true, false, true, false });
 	mcu_room_reset_stats(room);
 	run(room, pe, N, 150);
 	mcu_room_stats st;
@@ -342,7 +350,7 @@ static void test_fec_only_for_receivers_that_asked(void)
 /* Everyone negotiated FEC: the non-talkers still share one encode per tick, as before. */
 static void test_all_fec_room_one_shared_encode(void)
 {
-	mcu_room *room = quiet_room();
+	mcu_room *room = quiet_room(BITRATE_BPS / 1000);
 	enum {
 		N = 4
 	};
@@ -370,6 +378,124 @@ static void test_all_fec_room_one_shared_encode(void)
 	mcu_room_unref(room);
 }
 
+static guint received_count(peer *pe)
+{
+	g_mutex_lock(&pe->lock);
+	guint n = pe->audio->len;
+	g_mutex_unlock(&pe->lock);
+	return n;
+}
+
+/* LBRR packets among what pe received from packet `from` on. */
+static int lbrr_since(peer *pe, guint from, int *silk)
+{
+	kind_count k;
+	double rms;
+	received(pe, from, &k, &rms);
+	g_assert_cmpfloat(rms, >, 300.0);
+	*silk = k.silk;
+	return k.lbrr;
+}
+
+/* At the rooms' own 32 kbps: no redundancy until a receiver with FEC reports loss of our audio;
+ * then its encoder (the shared one of the listeners, or a talker's own) adds it; once the
+ * reports say no loss for a few in a row, it stops again. */
+static void test_fec_follows_reported_loss(void)
+{
+	mcu_room_config cfg;
+	mcu_room_config_defaults(&cfg);
+	g_assert_cmpint(cfg.audio_kbps, ==, 32);
+	mcu_room *room = quiet_room(0);
+	enum {
+		TALK_PLAIN,
+		TALK_FEC,
+		LISTEN_A,
+		LISTEN_B,
+		N
+	};
+	peer pe[N];
+	four_peers(room, pe, (const bool[4]){ false, true, true, true });
+	int silk;
+	/* no report yet: libopus at 32 kbps and its fixed 5 % codes none */
+	guint from = received_count(&pe[LISTEN_A]);
+	run(room, pe, N, 100);
+	g_assert_cmpint(lbrr_since(&pe[LISTEN_A], from, &silk), ==, 0);
+	g_assert_cmpint(silk, >=, 80);
+
+	/* A reports 5 % (13/256): the listeners' shared encoder adds FEC, for B as well; the
+	 * talker, who reported nothing, still gets none */
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 13);
+	guint fa = received_count(&pe[LISTEN_A]), fb = received_count(&pe[LISTEN_B]);
+	guint ft = received_count(&pe[TALK_FEC]);
+	run(room, pe, N, 100);
+	g_assert_cmpint(lbrr_since(&pe[LISTEN_A], fa + 2, &silk), >=, silk / 2);
+	g_assert_cmpint(silk, >=, 80);
+	g_assert_cmpint(lbrr_since(&pe[LISTEN_B], fb + 2, &silk), >=, silk / 2);
+	g_assert_cmpint(lbrr_since(&pe[TALK_FEC], ft, &silk), ==, 0);
+
+	/* the talker reports 2 %: its own mix-minus gets FEC too */
+	mcu_participant_set_audio_loss(pe[TALK_FEC].p, 5);
+	ft = received_count(&pe[TALK_FEC]);
+	run(room, pe, N, 100);
+	g_assert_cmpint(lbrr_since(&pe[TALK_FEC], ft + 2, &silk), >=, silk / 2);
+	g_assert_cmpint(silk, >=, 80);
+
+	/* one good report after a bad one keeps the redundancy (the loss comes down half way per
+	 * report: 6 % -> 3 %); three in a row end it (-> 1 % -> 0) */
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 0);
+	fa = received_count(&pe[LISTEN_A]);
+	run(room, pe, N, 50);
+	g_assert_cmpint(lbrr_since(&pe[LISTEN_A], fa + 2, &silk), >=, silk / 2);
+	for (int i = 0; i < 2; i++)
+		mcu_participant_set_audio_loss(pe[LISTEN_A].p, 0);
+	fa = received_count(&pe[LISTEN_A]);
+	run(room, pe, N, 100);
+	g_assert_cmpint(lbrr_since(&pe[LISTEN_A], fa + 2, &silk), ==, 0);
+	g_assert_cmpint(silk, >=, 80);
+
+	/* nonsense reports change nothing */
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, -1);
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 256);
+	mcu_participant_set_audio_loss(NULL, 13);
+	fa = received_count(&pe[LISTEN_A]);
+	run(room, pe, N, 50);
+	g_assert_cmpint(lbrr_since(&pe[LISTEN_A], fa, &silk), ==, 0);
+	for (int i = 0; i < N; i++)
+		peer_leave(room, &pe[i]);
+	mcu_room_unref(room);
+}
+
+/* The encoder's own contract: the loss is taken only with FEC on, in range. */
+static void test_expected_loss_setter(void)
+{
+	mcu_opus_enc *enc = NULL;
+	g_assert_cmpint(mcu_opus_enc_new(32000, &enc), ==, 0);
+	g_assert_cmpint(mcu_opus_enc_set_expected_loss(enc, 101), ==, -EINVAL);
+	g_assert_cmpint(mcu_opus_enc_set_expected_loss(enc, -2), ==, -EINVAL);
+	g_assert_cmpint(mcu_opus_enc_set_expected_loss(NULL, 5), ==, -EINVAL);
+	for (int fec = 1; fec >= 0; fec--) {
+		g_assert_cmpint(mcu_opus_enc_set_fec(enc, fec), ==, 0);
+		g_assert_cmpint(mcu_opus_enc_set_expected_loss(enc, 5), ==, 0);
+		kind_count k = { 0 };
+		long t = 0;
+		for (int f = 0; f < 100; f++) {
+			int16_t pcm[960];
+			uint8_t pkt[1500];
+			size_t len = 0;
+			speechish(pcm, 960, &t, 0);
+			g_assert_cmpint(
+				mcu_opus_enc_encode(enc, pcm, pkt, sizeof(pkt), &len), ==, 0);
+			if (f >= 2) /* (a frame's redundancy rides in the next packet) */
+				count_kind(&k, pkt, len);
+		}
+		if (fec)
+			g_assert_cmpint(k.lbrr, >=, k.silk / 2);
+		else
+			g_assert_cmpint(k.lbrr, ==, 0);
+	}
+	mcu_opus_enc_free(enc);
+}
+
 /* The fmtp reader the VMR plugin and the SIP bridge use. */
 static void test_fmtp_useinbandfec(void)
 {
@@ -394,6 +520,8 @@ int main(int argc, char **argv)
 		"/mcu/fec/only-for-receivers-that-asked", test_fec_only_for_receivers_that_asked);
 	g_test_add_func(
 		"/mcu/fec/all-fec-room-one-shared-encode", test_all_fec_room_one_shared_encode);
+	g_test_add_func("/mcu/fec/follows-reported-loss", test_fec_follows_reported_loss);
+	g_test_add_func("/mcu/fec/expected-loss-setter", test_expected_loss_setter);
 	g_test_add_func("/mcu/fec/fmtp-useinbandfec", test_fmtp_useinbandfec);
 	return g_test_run();
 }

@@ -175,12 +175,18 @@ static void test_media_reports(void)
 	vmr_media_rtcp_reports(
 		&st, buf, make_rr(buf, 77, 10, 1000, 80), 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0);
 	/* the first report only sets the state; the second counts 500 expected, 5 lost */
-	vmr_media_rtcp_reports(
-		&st, buf, make_rr(buf, 77, 15, 1500, 160), 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0);
+	size_t n = make_rr(buf, 77, 15, 1500, 160);
+	buf[40] = 13; /* its fraction lost: kept (what the Opus redundancy follows) */
+	g_assert_cmpint(
+		vmr_media_rtcp_reports(&st, buf, n, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0), ==, 1);
+	g_assert_cmpint(st.fraction_lost, ==, 13);
 	/* truncated and garbage packets count nothing */
-	vmr_media_rtcp_reports(&st, buf, 40, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0);
-	vmr_media_rtcp_reports(
-		&st, (const uint8_t *)"\xff\xff\xff\xff", 4, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0);
+	g_assert_cmpint(
+		vmr_media_rtcp_reports(&st, buf, 40, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0), ==, 0);
+	g_assert_cmpint(vmr_media_rtcp_reports(&st, (const uint8_t *)"\xff\xff\xff\xff", 4, 8000,
+				VMR_MEDIA_OUT, VMR_KIND_SIP, 0),
+		==, 0);
+	g_assert_cmpint(st.fraction_lost, ==, 13);
 	/* a new SSRC restarts: nothing counted */
 	vmr_media_rtcp_reports(
 		&st, buf, make_rr(buf, 78, 99, 9000, 0), 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0);
