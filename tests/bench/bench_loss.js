@@ -1,5 +1,6 @@
 // `make bench-loss`: a 2-party room (two headless chromium pages in one room, each sending a
-// moving camera picture and a tone; BENCH_LOSS_PARTIES=4 for four) at 0, 2 and 5 % random loss
+// moving camera picture and speech-like audio, or with BENCH_LOSS_AUDIO=tone a steady tone;
+// BENCH_LOSS_PARTIES=4 for four) at 0, 2 and 5 % random loss
 // on every leg — nftables in a private network namespace drops that share of every UDP packet,
 // both directions (tests/integration/lib/loss.js) — for BENCH_LOSS_SECONDS (default 30) each.
 // One line per loss rate, the mean of the receivers:
@@ -11,7 +12,7 @@
 //   the share of the audio played out that NetEq made up because packets were missing or late.
 // nacks_per_min, plis_per_min: the NACK and PLI messages each receiving page sent to the room.
 // longest_silence_ms: the longest run (100 ms resolution) of played audio below RMS 0.002 while
-//   the other side's tone plays. A benchmark, not a test: no thresholds.
+//   the other side's audio plays. A benchmark, not a test: no thresholds.
 //   node tests/bench/bench_loss.js [seconds]   (root: makes its own network namespace)
 'use strict';
 const path = require('node:path');
@@ -28,6 +29,9 @@ const LIB = path.join(ROOT, 'tests', 'integration', 'lib');
 const SECONDS = Number(process.argv[2] || process.env.BENCH_LOSS_SECONDS || 30);
 const RATES = (process.env.BENCH_LOSS_RATES || '0,2,5').split(',').map(Number);
 const PARTIES = Math.max(2, Math.min(4, Number(process.env.BENCH_LOSS_PARTIES || 2)));
+// what each page's microphone sends: 'speech' (media.js speechWav: an encoder takes it for
+// speech and codes in-band FEC for it) or 'tone' (a steady sine, which it does not)
+const AUDIO = process.env.BENCH_LOSS_AUDIO === 'tone' ? 'tone' : 'speech';
 
 // The same namespace as tests/run-integration.sh: lo, and a veth pair for ICE.
 function setupNetns() {
@@ -63,16 +67,17 @@ async function main() {
   const { startService } = require(path.join(LIB, 'service'));
   const { launchBrowser } = require(path.join(LIB, 'browser'));
   const { waitJoined } = require(path.join(LIB, 'pages'));
-  const { toneWav } = require(path.join(LIB, 'media'));
+  const { toneWav, speechWav } = require(path.join(LIB, 'media'));
   const { OUT } = require(path.join(LIB, 'service'));
   const { setLoss, clearLoss, dropped, startRecorder, recorded, summarize } = require(path.join(LIB, 'loss'));
   const svc = await startService({ name: 'bench-loss', video: { width: 640, height: 360, fps: 15 } });
   const pages = [];
   try {
     const clipSeconds = Math.max(60, SECONDS * RATES.length + 30);
-    for (const [name, freq] of [['Alice', 440], ['Bob', 660], ['Carol', 550], ['Dave', 770]].slice(0, PARTIES)) {
-      const b = await launchBrowser({ fakeVideo: movingClip(OUT),
-        fakeAudio: toneWav(`bench-loss-${freq}-${clipSeconds}s`, freq, { seconds: clipSeconds }) });
+    for (const [name, freq, f0] of [['Alice', 440, 140], ['Bob', 660, 190], ['Carol', 550, 120], ['Dave', 770, 220]].slice(0, PARTIES)) {
+      const audio = AUDIO === 'tone' ? toneWav(`bench-loss-${freq}-${clipSeconds}s`, freq, { seconds: clipSeconds })
+        : speechWav(`bench-loss-${clipSeconds}s`, f0, { seconds: clipSeconds });
+      const b = await launchBrowser({ fakeVideo: movingClip(OUT), fakeAudio: audio });
       pages.push(b);
       await b.page.goto(`${svc.httpUrl}/?room=demo&name=${name}&autojoin=1`);
       await waitJoined(b.page);
@@ -90,7 +95,7 @@ async function main() {
       const s = ws.map((w) => summarize(w));
       const mean = (f) => s.reduce((a, x) => a + f(x), 0) / s.length;
       const secs = mean((x) => x.seconds);
-      console.log(`BENCH loss=${p}% seconds=${secs.toFixed(1)} receivers=${s.length}` +
+      console.log(`BENCH loss=${p}% seconds=${secs.toFixed(1)} receivers=${s.length} audio=${AUDIO}` +
         ` freezes_per_min=${mean((x) => x.freezes / (x.seconds / 60)).toFixed(2)}` +
         ` frozen_pct=${mean((x) => 100 * x.frozenMs / (x.seconds * 1000)).toFixed(2)}` +
         ` fps=${mean((x) => x.frames / x.seconds).toFixed(1)}` +

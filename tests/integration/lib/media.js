@@ -29,6 +29,25 @@ function toneWav(name, freq, { seconds = 10 } = {}) {
   return file;
 }
 
+/**
+ * A WAV that an Opus encoder takes for speech, unlike a steady tone (its voice detector calls
+ * a tone background after a while, and codes no in-band FEC for it): six harmonics of a pitch
+ * gliding f0 ± 40 Hz at 0.7 Hz, loudness swinging at 3 Hz like syllables.
+ */
+function speechWav(name, f0, { seconds = 10 } = {}) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `${name}-speech${f0}-${seconds}s.wav`);
+  if (!fs.existsSync(file)) {
+    // phase of f0 + 40 sin(2 pi 0.7 t): 2 pi (f0 t - 40 / (2 pi 0.7) cos(2 pi 0.7 t))
+    const ph = `(2*PI*(${f0}*t-9.0946*cos(4.3982*t)))`;
+    const harmonics = [1, 2, 3, 4, 5, 6].map((k) => `sin(${k}*${ph})/${k}`).join('+');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
+      `aevalsrc=0.18*(0.55+0.45*sin(2*PI*3*t))*(${harmonics}):s=48000:d=${seconds}`,
+      '-ac', '1', '-threads', '1', '-bitexact', file]);
+  }
+  return file;
+}
+
 /** A silent WAV (a participant that never talks). */
 function silenceWav(name, { seconds = 10 } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
@@ -52,4 +71,4 @@ function readIvf(file) {
   return frames;
 }
 
-module.exports = { colourClip, toneWav, silenceWav, readIvf };
+module.exports = { colourClip, toneWav, speechWav, silenceWav, readIvf };
