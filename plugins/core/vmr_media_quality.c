@@ -65,6 +65,33 @@ int vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uin
 	return 0;
 }
 
+int vmr_rtcp_report_blocks(const uint8_t *buf, size_t len, vmr_report_block *out, int max)
+{
+	int n = 0;
+	size_t off = 0;
+	while (buf != NULL && out != NULL && off + 4 <= len && n < max) {
+		const uint8_t *p = buf + off;
+		if ((p[0] >> 6) != 2)
+			break;
+		size_t plen = ((size_t)((p[2] << 8) | p[3]) + 1) * 4;
+		if (off + plen > len)
+			break;
+		unsigned count = p[0] & 0x1f;
+		size_t first = p[1] == RTCP_SR ? 28 : p[1] == RTCP_RR ? 8 : 0;
+		for (unsigned i = 0; first != 0 && i < count && n < max; i++) {
+			size_t at = first + (size_t)i * 24;
+			if (at + 24 > plen)
+				break;
+			const uint8_t *b = p + at;
+			out[n++] = (vmr_report_block){ .ssrc = get32(b),
+				.fraction_lost = b[4],
+				.ext_highest_seq = get32(b + 8) };
+		}
+		off += plen;
+	}
+	return n;
+}
+
 void vmr_media_rx_packet(vmr_rx_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
 	int64_t arrival_us, vmr_metric_kind kind, int is_video)
 {

@@ -37,6 +37,19 @@ typedef struct vmr_rr_state {
 int vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
 	vmr_media_dir dir, vmr_metric_kind kind, int is_video);
 
+/* One reception report block (RFC 3550 §6.4.1), as found in an SR or RR. */
+typedef struct vmr_report_block {
+	uint32_t ssrc;
+	int fraction_lost; /* 0-255 */
+	uint32_t ext_highest_seq;
+} vmr_report_block;
+
+/* The report blocks of every SR and RR of a compound RTCP packet, up to max, into out.
+ * Returns how many. (Janus rewrites the first block's SSRC of what it hands a plugin, and a
+ * browser reports on all it receives from one sender SSRC: the SSRCs can't tell which of our
+ * streams a block is about; the sequence numbers can, mcu_participant_audio_report.) */
+int vmr_rtcp_report_blocks(const uint8_t *buf, size_t len, vmr_report_block *out, int max);
+
 /* Reception of one RTP stream. */
 typedef struct vmr_rx_state {
 	int have;

@@ -342,6 +342,7 @@ mcu_participant *mcu_room_join(
 	p->video_pt = opts->video_pt & 0x7f;
 	p->fec = p->acodec == MCU_AUDIO_OPUS && opts->opus_fec ? 1 : 0;
 	p->a_loss = -1;
+	p->a_seq_last = -1;
 	g_rec_mutex_init(&p->lock);
 	g_mutex_init(&p->audio_lock);
 	g_mutex_init(&p->vin_lock);
@@ -431,6 +432,21 @@ void mcu_participant_set_audio_loss(mcu_participant *p, int fraction_q8)
 	 * switch the redundancy off; a few in a row do) */
 	int next = old < 0 || now >= old ? now : (old + now) / 2;
 	g_atomic_int_set(&p->a_loss, next);
+}
+
+void mcu_participant_audio_report(mcu_participant *p, uint32_t ext_highest_seq, int fraction_q8)
+{
+	if (!p)
+		return;
+	int last = g_atomic_int_get(&p->a_seq_last);
+	uint16_t behind = (uint16_t)((uint16_t)last - (uint16_t)ext_highest_seq);
+	if (last >= 0 && behind <= 1000)
+		mcu_participant_set_audio_loss(p, fraction_q8);
+}
+
+int mcu_participant_audio_loss(mcu_participant *p)
+{
+	return p ? g_atomic_int_get(&p->a_loss) : -1;
 }
 
 void mcu_room_set_spotlight(mcu_room *room, mcu_participant *p_or_null)

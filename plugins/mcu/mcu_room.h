@@ -178,6 +178,14 @@ bool mcu_participant_muted(mcu_participant *p);
  * at 0, from 1 % on the loss and a higher bitrate); rises at once, falls half way per report;
  * a shared encoder takes its listeners' worst. Any thread. */
 void mcu_participant_set_audio_loss(mcu_participant *p, int fraction_q8);
+/* A reception report block from the participant that may be about our audio to it or about
+ * something else (a browser reports on all it receives from one SSRC, and Janus rewrites
+ * SSRCs): it is taken as about our audio (mcu_participant_set_audio_loss) when its extended
+ * highest sequence number is one we sent on our audio lately (at most 1000 packets, 20 s,
+ * behind the last), never one ahead. Any thread. */
+void mcu_participant_audio_report(mcu_participant *p, uint32_t ext_highest_seq, int fraction_q8);
+/* The loss of our audio the participant reports (percent, smoothed; -1: no report yet). */
+int mcu_participant_audio_loss(mcu_participant *p);
 /* Puts p on the main pane of every composed picture (and first in the layouts without one)
  * whoever talks, until cleared with NULL or until p leaves. Any thread. */
 void mcu_room_set_spotlight(mcu_room *room, mcu_participant *p_or_null);

@@ -106,6 +106,7 @@ static void audio_send_payload(mcu_participant *p, const uint8_t *payload, size_
 	uint8_t rtp[MCU_RTP_HEADER_LEN + MCU_OPUS_MAX_PACKET];
 	if (plen == 0 || plen > MCU_OPUS_MAX_PACKET)
 		return;
+	g_atomic_int_set(&p->a_seq_last, p->a_seq); /* (mcu_participant_audio_report) */
 	mcu_rtp_write_header(rtp, sizeof(rtp), false, p->audio_pt, p->a_seq++, p->a_ts, p->a_ssrc);
 	p->a_ts += mcu_audio_frame_ts(p->acodec);
 	memcpy(rtp + MCU_RTP_HEADER_LEN, payload, plen);

@@ -106,7 +106,8 @@ struct mcu_participant {
 	mcu_participant_stats stats; /* atomic counters */
 	gint64 last_talk_us;         /* atomic: last frame the participant was talking, 0 never */
 	gint muted;                  /* atomic: muted by the room (mcu_participant_set_muted) */
-	gint a_loss; /* atomic: loss of our audio it reports, percent, smoothed; -1 no report */
+	gint a_loss;     /* atomic: loss of our audio it reports, percent, smoothed; -1 no report */
+	gint a_seq_last; /* atomic: the sequence number of the last audio packet sent, -1 none */
 
 	GMutex audio_lock;
 	mcu_audio_jitter jitter;

@@ -717,6 +717,9 @@ static json_t *vmr_query_session(janus_plugin_session *handle)
 			m, "audio_packets_out", json_integer((json_int_t)st.audio_packets_out));
 		json_object_set_new(
 			m, "video_packets_out", json_integer((json_int_t)st.video_packets_out));
+		/* the loss of our audio it reports (percent; -1 no report), what its Opus FEC follows */
+		json_object_set_new(m, "audio_loss_reported",
+			json_integer(mcu_participant_audio_loss(s->part)));
 		json_object_set_new(info, "mcu", m);
 		json_t *sim = vmr_simulcast_stats_json(s->part);
 		if (sim)

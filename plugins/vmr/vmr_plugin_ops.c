@@ -145,9 +145,9 @@ void vmr_ops_rtp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len
 
 void vmr_ops_rtcp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len)
 {
-	vmr_rr_state *st = &s->rr_out[is_video ? 1 : 0];
-	if (vmr_media_rtcp_reports(
-		    st, buf, len, is_video ? 90000 : 48000, VMR_MEDIA_OUT, metric_kind(s), is_video)
-		&& !is_video && s->part)
-		mcu_participant_set_audio_loss(s->part, st->fraction_lost);
+	(void)is_video; /* (a browser's reports on our audio may come as its video's RTCP) */
+	vmr_report_block rb[8];
+	int n = vmr_rtcp_report_blocks(buf, len, rb, (int)G_N_ELEMENTS(rb));
+	for (int i = 0; i < n && s->part; i++)
+		mcu_participant_audio_report(s->part, rb[i].ext_highest_seq, rb[i].fraction_lost);
 }

@@ -28,9 +28,9 @@ void vmr_ops_event(
  * rewrites the media SSRC of the report blocks it hands plugins, so audio and video reports
  * cannot be told apart; the Admin API's handle_info has them per handle.) */
 void vmr_ops_rtp_in(struct vmr_session *s, int is_video, const uint8_t *buf, size_t len);
-/* The peer's RTCP for its audio or main video stream (s->mutex held): its reception report
- * of what we send counts in the metrics, and the loss it reports of our audio sets the
- * redundancy of the Opus it hears (mcu_participant_set_audio_loss). */
+/* The peer's RTCP for its audio or main video stream (s->mutex held): the loss it reports of
+ * our audio, in whichever of its report blocks is about our audio, sets the redundancy of
+ * the Opus it hears (mcu_participant_audio_report). */
 void vmr_ops_rtcp_in(struct vmr_session *s, int is_video, const uint8_t *buf, size_t len);
 
 #endif

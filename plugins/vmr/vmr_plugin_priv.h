@@ -43,7 +43,6 @@ typedef struct vmr_session {
 	int64_t invitation_id;     /* the invitation used to join, 0 when none */
 	const char *kind;          /* "browser" or "app" (vmr_ops_kind), set at join */
 	vmr_rx_state rx_in[2];     /* loss and jitter of what we receive, audio/video (mutex) */
-	vmr_rr_state rr_out[2];    /* ... and of what it receives from us, its reports (mutex) */
 	vmr_content_state content; /* the content stream (vmr_plugin_content.h), atomics */
 	vmr_simulcast sim;         /* the offer's simulcast video layers (mutex) */
 	vmr_simulcast sim_offer;   /* the same, read at join: worker thread only */

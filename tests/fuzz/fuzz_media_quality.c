@@ -4,6 +4,7 @@
  * datagrams (a length byte, then that many bytes); each is fed as RTCP to two report states
  * and as RTP to a reception state, in an exact-size heap copy.
  *
+ * The report block walker (vmr_rtcp_report_blocks) reads each datagram too.
  * Checks: no read outside a datagram (ASan), the states stay consistent (a reception state's
  * reported lost never exceeds its reported expected), and the metrics only grow.
  */
@@ -53,6 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(buf, data + off, n);
 		off += n;
+		vmr_report_block rb[4];
+		int nb = vmr_rtcp_report_blocks(buf, n, rb, 4);
+		FUZZ_ASSERT(nb >= 0 && nb <= 4 && (size_t)nb * 24 <= n);
 		vmr_media_rtcp_reports(&rr[0], buf, n, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0);
 		vmr_media_rtcp_reports(&rr[1], buf, n, 90000, VMR_MEDIA_IN, VMR_KIND_SIP, 1);
 		now += n * 1000;

@@ -152,4 +152,10 @@ test('at 5 % loss on every leg, the tone Bob hears has no silence longer than 30
   // ... and most of it is Alice's real audio, not made up by the page's jitter buffer (WebRTC
   // concealedSamples; about the loss rate of the leg to Bob, 5 % here).
   assert.ok(w.concealment < 0.25, `share of Bob's audio that was concealed: ${w.concealment}: ${figures}`);
+  // The room knows the loss Bob's page reports of the audio it sends him (RTCP, through Janus):
+  // what the Opus FEC he hears follows (docs/capacity.md, "Audio encodes").
+  if (LOSS > 0) {
+    const reported = (await mcuInfo(bob)).audio_loss_reported;
+    assert.ok(reported >= 1, `the loss Bob's page reports of its audio reached the room: ${reported} %`);
+  }
 });

@@ -453,6 +453,26 @@ static void test_fec_follows_reported_loss(void)
 	g_assert_cmpint(lbrr_since(&pe[LISTEN_A], fa + 2, &silk), ==, 0);
 	g_assert_cmpint(silk, >=, 80);
 
+	/* a report block is taken as about our audio only by its sequence number: one about what
+	 * A's page receives on video (a sequence number far from ours), or from the future, is not */
+	guint na = received_count(&pe[LISTEN_A]);
+	g_mutex_lock(&pe[LISTEN_A].lock);
+	gsize blen;
+	const uint8_t *last = g_bytes_get_data(
+		g_ptr_array_index(pe[LISTEN_A].audio, na - 1), &blen);
+	uint16_t seq = (uint16_t)(last[2] << 8 | last[3]);
+	g_mutex_unlock(&pe[LISTEN_A].lock);
+	mcu_participant_audio_report(pe[LISTEN_A].p, (uint32_t)(uint16_t)(seq + 20000), 26);
+	mcu_participant_audio_report(pe[LISTEN_A].p, (uint32_t)(uint16_t)(seq + 5), 26);
+	g_assert_cmpint(mcu_participant_audio_loss(pe[LISTEN_A].p), ==, 0);
+	mcu_participant_audio_report(pe[LISTEN_A].p, 0x10000u + (uint16_t)(seq - 40), 26);
+	g_assert_cmpint(mcu_participant_audio_loss(pe[LISTEN_A].p), ==, 11);
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 0);
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 0);
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 0);
+	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 0);
+	g_assert_cmpint(mcu_participant_audio_loss(pe[LISTEN_A].p), ==, 0);
+
 	/* nonsense reports change nothing */
 	mcu_participant_set_audio_loss(pe[LISTEN_A].p, -1);
 	mcu_participant_set_audio_loss(pe[LISTEN_A].p, 256);

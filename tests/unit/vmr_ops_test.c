@@ -180,6 +180,18 @@ static void test_media_reports(void)
 	g_assert_cmpint(
 		vmr_media_rtcp_reports(&st, buf, n, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0), ==, 1);
 	g_assert_cmpint(st.fraction_lost, ==, 13);
+	/* every block of every SR and RR, whatever its SSRC says */
+	vmr_report_block rb[4];
+	g_assert_cmpint(vmr_rtcp_report_blocks(buf, n, rb, 4), ==, 1);
+	g_assert_cmpuint(rb[0].ssrc, ==, 77);
+	g_assert_cmpint(rb[0].fraction_lost, ==, 13);
+	g_assert_cmpuint(rb[0].ext_highest_seq, ==, 1500);
+	g_assert_cmpint(vmr_rtcp_report_blocks(buf, n, rb, 0), ==, 0);
+	g_assert_cmpint(vmr_rtcp_report_blocks(buf, 40, rb, 4), ==, 0); /* the RR cut short */
+	g_assert_cmpint(vmr_rtcp_report_blocks(NULL, 0, rb, 4), ==, 0);
+	buf[28] = 0x82; /* the RR claims two blocks but holds one: only the one */
+	g_assert_cmpint(vmr_rtcp_report_blocks(buf, n, rb, 4), ==, 1);
+	buf[28] = 0x81;
 	/* truncated and garbage packets count nothing */
 	g_assert_cmpint(
 		vmr_media_rtcp_reports(&st, buf, 40, 8000, VMR_MEDIA_OUT, VMR_KIND_SIP, 0), ==, 0);
