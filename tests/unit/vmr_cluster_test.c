@@ -30,7 +30,8 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message;
 }
 
-static void pg_admin_exec(const char *sql)
+/* Runs sql on an admin connection; returns how many rows it gave. */
+static int pg_admin_exec(const char *sql)
 {
 	PGconn *conn = PQconnectdb(g_getenv("TPAAS_TEST_PG_URI"));
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -39,8 +40,10 @@ static void pg_admin_exec(const char *sql)
 	PGresult *res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		g_error("%s: %s", sql, PQresultErrorMessage(res));
+	int rows = PQntuples(res);
 	PQclear(res);
 	PQfinish(conn);
+	return rows;
 }
 
 typedef struct tenv {
@@ -64,9 +67,22 @@ static tenv *env_new(void)
 	char *sql = g_strdup_printf("CREATE SCHEMA %s", e->schema);
 	pg_admin_exec(sql);
 	g_free(sql);
-	e->uri = g_strdup_printf(
-		"%s%soptions=-csearch_path%%3D%s", base, strchr(base, '?') ? "&" : "?", e->schema);
+	/* application_name: cut_off() ends this case's connections only, never those of a test
+	 * running beside it on the same server (make -j2 check runs vmr_store_test alongside) */
+	e->uri = g_strdup_printf("%s%soptions=-csearch_path%%3D%s&application_name=%s", base,
+		strchr(base, '?') ? "&" : "?", e->schema, e->schema);
 	return e;
+}
+
+/* Ends every server connection of this case's stores, as a server restart would (wait_ms:
+ * how long pg_terminate_backend waits for each to be gone; 0 not at all). */
+static void cut_off(const tenv *e, int wait_ms)
+{
+	char *sql = g_strdup_printf("SELECT pg_terminate_backend(pid, %d) FROM pg_stat_activity "
+				    "WHERE pid <> pg_backend_pid() AND application_name = '%s'",
+		wait_ms, e->schema);
+	g_assert_cmpint(pg_admin_exec(sql), >=, 1); /* (the case's store is open) */
+	g_free(sql);
 }
 
 static void env_free(tenv *e)
@@ -446,8 +462,7 @@ static void test_store_cut_off_rooms_keep_running_node_reconnects(void)
 	g_assert_cmpint(vmr_cluster_start(mine, &self_cfg), ==, 0);
 	mcu_room *room = vmr_rooms_acquire("sales", NULL);
 	g_assert_nonnull(room);
-	pg_admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-		      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
+	cut_off(e, 0);
 	/* The first renewal on the dead connection fails; a later one reconnects. */
 	int rc = -EIO;
 	for (int i = 0; i < 3 && rc != 0; i++)
@@ -460,8 +475,7 @@ static void test_store_cut_off_rooms_keep_running_node_reconnects(void)
 	g_assert_true(placed_here(other, "sales"));
 	/* A new room starts while the store is cut off: here, placed once it is back. */
 	vmr_store_close(other);
-	pg_admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-		      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
+	cut_off(e, 0);
 	mcu_room *fresh = vmr_rooms_acquire("fresh", NULL);
 	g_assert_nonnull(fresh);
 	rc = -EIO;
@@ -490,8 +504,7 @@ static void test_first_statement_after_server_closed_connection_succeeds(void)
 	g_assert_cmpint(vmr_cluster_start(mine, &self_cfg), ==, 0);
 	g_assert_cmpint(vmr_cluster_heartbeat_now(), ==, 0);
 	/* (with a timeout, pg_terminate_backend returns once the backend is gone) */
-	pg_admin_exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-		      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
+	cut_off(e, 5000);
 	g_assert_cmpint(vmr_cluster_heartbeat_now(), ==, 0);
 	vmr_cluster_stop();
 	vmr_store_close(mine);
