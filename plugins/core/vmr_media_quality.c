@@ -15,17 +15,13 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-static void count_block(vmr_rr_state *st, const uint8_t *b, uint32_t clock_hz, vmr_media_dir dir,
-	vmr_metric_kind kind, int is_video)
+static void count_block(vmr_rr_state *st, const vmr_report_block *b, uint32_t clock_hz,
+	vmr_media_dir dir, vmr_metric_kind kind, int is_video)
 {
-	uint32_t ssrc = get32(b);
-	uint32_t cum = get32(b + 4) & 0xffffff;
-	uint32_t ext_seq = get32(b + 8);
-	uint32_t jitter = get32(b + 12);
-	if (st->have && st->ssrc == ssrc) {
-		uint32_t expected = ext_seq - st->ext_seq;
+	if (st->have && st->ssrc == b->ssrc) {
+		uint32_t expected = b->ext_highest_seq - st->ext_seq;
 		/* cumulative loss is signed 24 bits (duplicates make it fall) */
-		int32_t lost = (int32_t)((cum - st->cum_lost) << 8) >> 8;
+		int32_t lost = (int32_t)((b->cum_lost - st->cum_lost) << 8) >> 8;
 		if (expected > 0 && expected < (1u << 20)) {
 			if (lost < 0)
 				lost = 0;
@@ -35,34 +31,22 @@ static void count_block(vmr_rr_state *st, const uint8_t *b, uint32_t clock_hz, v
 		}
 	}
 	st->have = 1;
-	st->ssrc = ssrc;
-	st->ext_seq = ext_seq;
-	st->cum_lost = cum;
-	st->fraction_lost = b[4];
+	st->ssrc = b->ssrc;
+	st->ext_seq = b->ext_highest_seq;
+	st->cum_lost = b->cum_lost;
+	st->fraction_lost = b->fraction_lost;
 	if (clock_hz > 0)
-		vmr_metrics_media_jitter(dir, kind, is_video, (double)jitter / clock_hz);
+		vmr_metrics_media_jitter(dir, kind, is_video, (double)b->jitter / clock_hz);
 }
 
 int vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uint32_t clock_hz,
 	vmr_media_dir dir, vmr_metric_kind kind, int is_video)
 {
-	size_t off = 0;
-	while (buf != NULL && off + 4 <= len) {
-		const uint8_t *p = buf + off;
-		if ((p[0] >> 6) != 2)
-			return 0;
-		size_t plen = ((size_t)((p[2] << 8) | p[3]) + 1) * 4;
-		if (off + plen > len)
-			return 0;
-		unsigned count = p[0] & 0x1f;
-		size_t first = p[1] == RTCP_SR ? 28 : p[1] == RTCP_RR ? 8 : 0;
-		if (first != 0 && count > 0 && first + 24 <= plen) {
-			count_block(st, p + first, clock_hz, dir, kind, is_video);
-			return 1;
-		}
-		off += plen;
-	}
-	return 0;
+	vmr_report_block b;
+	if (vmr_rtcp_report_blocks(buf, len, &b, 1) != 1)
+		return 0;
+	count_block(st, &b, clock_hz, dir, kind, is_video);
+	return 1;
 }
 
 int vmr_rtcp_report_blocks(const uint8_t *buf, size_t len, vmr_report_block *out, int max)
@@ -85,7 +69,9 @@ int vmr_rtcp_report_blocks(const uint8_t *buf, size_t len, vmr_report_block *out
 			const uint8_t *b = p + at;
 			out[n++] = (vmr_report_block){ .ssrc = get32(b),
 				.fraction_lost = b[4],
-				.ext_highest_seq = get32(b + 8) };
+				.cum_lost = get32(b + 4) & 0xffffff,
+				.ext_highest_seq = get32(b + 8),
+				.jitter = get32(b + 12) };
 		}
 		off += plen;
 	}

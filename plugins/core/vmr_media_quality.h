@@ -41,7 +41,9 @@ int vmr_media_rtcp_reports(vmr_rr_state *st, const uint8_t *buf, size_t len, uin
 typedef struct vmr_report_block {
 	uint32_t ssrc;
 	int fraction_lost; /* 0-255 */
+	uint32_t cum_lost; /* 24 bits as sent (signed: duplicates make it fall) */
 	uint32_t ext_highest_seq;
+	uint32_t jitter; /* RTP clock units */
 } vmr_report_block;
 
 /* The report blocks of every SR and RR of a compound RTCP packet, up to max, into out.

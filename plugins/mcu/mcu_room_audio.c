@@ -163,20 +163,6 @@ static unsigned audio_activity(mcu_room *room, GPtrArray *parts, gint64 now, aud
 	return nev;
 }
 
-/* The worst loss (percent; -1: none reported) among the listeners of the shared FEC encoder
- * of codec c: those who neither talk nor hear the chime. */
-static int shared_loss(GPtrArray *parts, int c, bool cue_on)
-{
-	int worst = -1;
-	for (guint i = 0; i < parts->len; i++) {
-		mcu_participant *p = g_ptr_array_index(parts, i);
-		if (p->fec && (int)p->acodec == c && !p->talk.active
-			&& !(cue_on && g_atomic_int_get(&p->cues)))
-			worst = MAX(worst, g_atomic_int_get(&p->a_loss));
-	}
-	return worst;
-}
-
 void mcu_room_audio_tick(mcu_room *room)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
@@ -198,6 +184,9 @@ void mcu_room_audio_tick(mcu_room *room)
 #define HEARS_CUE(p) (cue_on && g_atomic_int_get(&(p)->cues))
 
 	bool shared_needed[MCU_AUDIO_CODECS][2] = { { false } };
+	int shared_loss[MCU_AUDIO_CODECS]; /* the worst its FEC listeners report, -1 none */
+	for (int c = 0; c < MCU_AUDIO_CODECS; c++)
+		shared_loss[c] = -1;
 	for (guint i = 0; i < parts->len; i++) {
 		mcu_participant *p = g_ptr_array_index(parts, i);
 		if (p->talk.active) {
@@ -205,6 +194,9 @@ void mcu_room_audio_tick(mcu_room *room)
 				total[s] += p->pcm[s];
 		} else if (!HEARS_CUE(p)) {
 			shared_needed[p->acodec][p->fec] = true;
+			if (p->fec)
+				shared_loss[p->acodec] = MAX(
+					shared_loss[p->acodec], g_atomic_int_get(&p->a_loss));
 		}
 	}
 
@@ -215,8 +207,7 @@ void mcu_room_audio_tick(mcu_room *room)
 		if (!shared_needed[c][fec])
 			continue;
 		if (fec) /* its redundancy for the worst loss its listeners report */
-			mcu_aenc_set_expected_loss(
-				room->shared_enc[c][fec], shared_loss(parts, c, cue_on));
+			mcu_aenc_set_expected_loss(room->shared_enc[c][fec], shared_loss[c]);
 		size_t elen = 0;
 		for (int s = 0; s < MCU_MIX_FRAME; s++)
 			out[s] = saturate(total[s]);

@@ -884,7 +884,7 @@ static void vmr_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *p
 		mcu_participant_set_receive_estimate(s->part, (int)(remb / 1000));
 	if (s->part
 		&& !vmr_content_incoming_rtcp(s, packet->mindex, packet->buffer, packet->length)) {
-		vmr_ops_rtcp_in(s, packet->video, (const uint8_t *)packet->buffer, packet->length);
+		vmr_ops_rtcp_in(s, (const uint8_t *)packet->buffer, packet->length);
 		if (janus_rtcp_has_pli(packet->buffer, packet->length)
 			|| janus_rtcp_has_fir(packet->buffer, packet->length))
 			mcu_participant_keyframe_request(s->part);

@@ -143,9 +143,9 @@ void vmr_ops_rtp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len
 		g_get_monotonic_time(), metric_kind(s), is_video);
 }
 
-void vmr_ops_rtcp_in(vmr_session *s, int is_video, const uint8_t *buf, size_t len)
+void vmr_ops_rtcp_in(vmr_session *s, const uint8_t *buf, size_t len)
 {
-	(void)is_video; /* (a browser's reports on our audio may come as its video's RTCP) */
+	/* (any stream's RTCP: a browser's reports on our audio may come as its video's) */
 	vmr_report_block rb[8];
 	int n = vmr_rtcp_report_blocks(buf, len, rb, (int)G_N_ELEMENTS(rb));
 	for (int i = 0; i < n && s->part; i++)

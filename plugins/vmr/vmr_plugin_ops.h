@@ -31,6 +31,6 @@ void vmr_ops_rtp_in(struct vmr_session *s, int is_video, const uint8_t *buf, siz
 /* The peer's RTCP for its audio or main video stream (s->mutex held): the loss it reports of
  * our audio, in whichever of its report blocks is about our audio, sets the redundancy of
  * the Opus it hears (mcu_participant_audio_report). */
-void vmr_ops_rtcp_in(struct vmr_session *s, int is_video, const uint8_t *buf, size_t len);
+void vmr_ops_rtcp_in(struct vmr_session *s, const uint8_t *buf, size_t len);
 
 #endif
