@@ -105,9 +105,9 @@ step "integration tests under ASan+UBSan (our sanitized .so files in Debian's ja
 # The files where strangers' input reaches our parsers (signalling, SIP, SDP, RTP/RTCP, BFCP,
 # hostile JSON, sessions) run again against the sanitized plugins: tests/sanitized-files.txt.
 # `make test-sanitized` runs every integration file that way (the CI time limit keeps the
-# picture-heavy browser files out of this pass; their media paths are the MCU's, which the
-# sanitized unit tests and fuzzers cover). Any sanitizer report that names our code counts as
-# a failed test.
+# picture-heavy browser files and the feature files whose parsers the listed ones already
+# drive out of this pass; the sanitized unit tests and fuzzers cover the rest). Any sanitizer
+# report that names our code counts as a failed test.
 rm -rf "$OUT/sanitizer" "$OUT/integration-asan.tap"
 mapfile -t asan_files < <(grep -vE '^(#|$)' tests/sanitized-files.txt)
 for f in "${asan_files[@]}"; do
