@@ -6,7 +6,10 @@
 // room up afresh), because whatever else the janus process or the machine does now and then
 // lands in one phase's window: one line per round, then the medians and their ratio:
 //   BENCH audio participants=9 talking=3 ours_us_per_participant=<f> audiobridge_us_per_participant=<f> ratio=<f>
-// (µs of CPU per participant per 20 ms frame, over the measured window). A benchmark, not a test.
+// (µs of CPU per participant per 20 ms frame, over the measured window). Before the rounds it prints
+// what libopus costs here (rtp_opus_load --codec-cost) and the ratio the two would reach if they did
+// nothing but their codec work: ours (1 + talking) encodes and `talking` decodes per frame,
+// AudioBridge one encode per participant and one decode per packet. A benchmark, not a test.
 //   node tests/bench/bench_audio.js <path to rtp_opus_load> [seconds]
 'use strict';
 const path = require('node:path');
@@ -24,6 +27,7 @@ const SECONDS = Number(process.argv[3] || 20);
 const PARTICIPANTS = 9;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_AUDIO_ROUNDS || 5));
 const TALKING = 3;
+const OPUS_BPS = 32000;  // our room's audio_kbps default; AudioBridge is given the same
 const TICK_HZ = 100;   // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
 function cpuTicks(pid) {
@@ -80,13 +84,15 @@ async function measure(svc, targets, basePort) {
 
 async function audiobridgePhase(svc, client, roomId) {
   const handle = await client.attach('janus.plugin.audiobridge');
-  const created = await client.message(handle, { request: 'create', room: roomId, sampling_rate: 48000, audiolevel_event: false, allow_rtp_participants: true });
+  const created = await client.message(handle, { request: 'create', room: roomId, sampling_rate: 48000, audiolevel_event: false, allow_rtp_participants: true,
+    default_bitrate: OPUS_BPS });
   if (!created.data || created.data.audiobridge !== 'created') throw new Error('audiobridge create: ' + JSON.stringify(created.raw));
   const base = 47000;
   const targets = [];
   for (let i = 0; i < PARTICIPANTS; i++) {
     const h = await client.attach('janus.plugin.audiobridge');
-    // quality 5 = Opus complexity 5, what our MCU encodes with: the same codec settings on both sides.
+    // quality 5 = Opus complexity 5 and the room's default_bitrate (OPUS_BPS), what our MCU encodes
+    // with: the same codec settings on both sides (left to libopus, AudioBridge would pick ~51 kbps).
     const r = await client.message(h, { request: 'join', room: roomId, display: `rtp${i}`, quality: 5,
       rtp: { ip: '127.0.0.1', port: base + 2 * i, payload_type: 111, audiolevel_ext: 1 } });
     const rtp = r.data && r.data.rtp;
@@ -137,6 +143,17 @@ async function oursPhase(svc) {
   try {
     const client = await JanusClient.connect(svc.wsUrl);
     await client.createSession();
+    const cost = {};
+    for (const kv of (await new Promise((resolve, reject) => {
+      const p = spawn(LOAD, ['--codec-cost', '--talking', String(TALKING)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d) => { out += d; });
+      p.on('exit', (c) => (c === 0 ? resolve(out.trim()) : reject(new Error(`codec cost exited ${c}`))));
+    })).split(' ')) { const [k, v] = kv.split('='); cost[k] = Number(v); }
+    const oursCodec = (1 + TALKING) * cost.encode_us + TALKING * cost.decode_us;
+    const abCodec = PARTICIPANTS * cost.encode_us + TALKING * cost.decode_us + (PARTICIPANTS - TALKING) * cost.decode_silence_us;
+    console.log(`# libopus here: encode ${cost.encode_us} us, decode ${cost.decode_us} us, silent decode ${cost.decode_silence_us} us per frame;`
+      + ` codec work per frame: ours ${oursCodec.toFixed(0)} us, audiobridge ${abCodec.toFixed(0)} us, floor ratio ${(oursCodec / abCodec).toFixed(3)}`);
     const abs = [], ours = [];
     for (let r = 0; r < ROUNDS; r++) {
       const ab = await audiobridgePhase(svc, client, 4242 + r);

@@ -4,6 +4,7 @@
  * audio mixer, and draining what the mixer sends back.
  *
  *   rtp_opus_load --seconds S --talking T --pt PT --base-port P [--level-ext ID] <ip:port> ...
+ *   rtp_opus_load --codec-cost --talking T
  *
  * With --level-ext, every packet carries its RFC 6464 audio level in an RFC 8285 one-byte
  * header extension with that id (as browsers send it): the tone's level, or 127 for silence.
@@ -11,12 +12,19 @@
  * Participant i sends from 127.0.0.1:(P + 2i) to the i-th target (so the mixer can be told
  * where to send before the run). Prints one line: "sent=<n> received=<n> late_p99_ms=<f>".
  * Single-threaded; paced with absolute deadlines on CLOCK_MONOTONIC.
+ *
+ * --codec-cost prints what libopus costs on this machine at the settings both mixers run
+ * (32 kbps, complexity 5, no FEC): "encode_us=<f> decode_us=<f> decode_silence_us=<f>", µs of
+ * CPU per 20 ms frame to encode a mix of T-1 and T of the talkers' tones, to decode one
+ * talker's packet and one silent packet. The bench turns them into the ratio a mixer doing
+ * only its codec work would reach (its floor).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <opus/opus.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +32,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#define COST_FRAMES 500
 
 #define MAX_PARTS 64
 #define FRAMES    50  /* one second of pre-encoded audio, looped */
@@ -83,11 +93,97 @@ static int encode(part *p, double freq)
 	return 0;
 }
 
+static double cpu_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static double tone_sample(int k, long sample)
+{
+	return 6000.0 * sin(2.0 * M_PI * (300.0 + 110.0 * k) * (double)sample / 48000.0);
+}
+
+/* Encodes COST_FRAMES frames of the mix of tones [from, to) with enc; their CPU µs per frame. */
+static double cost_encode(OpusEncoder *enc, int from, int to, unsigned char (*pkts)[400], int *lens)
+{
+	int16_t pcm[SAMPLES];
+	double cpu = 0;
+	for (int f = 0; f < COST_FRAMES; f++) {
+		for (int i = 0; i < SAMPLES; i++) {
+			double v = 0;
+			for (int k = from; k < to; k++)
+				v += tone_sample(k, (long)f * SAMPLES + i);
+			pcm[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+		}
+		double t0 = cpu_us();
+		lens[f] = opus_encode(enc, pcm, SAMPLES, pkts[f], 400);
+		cpu += cpu_us() - t0;
+		if (lens[f] < 0)
+			return -1;
+	}
+	return cpu / COST_FRAMES;
+}
+
+static double cost_decode(unsigned char (*pkts)[400], const int *lens)
+{
+	int err = 0;
+	OpusDecoder *dec = opus_decoder_create(48000, 1, &err);
+	if (err != OPUS_OK)
+		return -1;
+	int16_t pcm[SAMPLES];
+	double t0 = cpu_us();
+	for (int f = 0; f < COST_FRAMES; f++)
+		if (opus_decode(dec, pkts[f], lens[f], pcm, SAMPLES, 0) < 0)
+			t0 = -1e12;
+	double us = (cpu_us() - t0) / COST_FRAMES;
+	opus_decoder_destroy(dec);
+	return us;
+}
+
+/* --codec-cost: libopus's price per frame at both mixers' settings (see the top). */
+static int codec_cost(int talking)
+{
+	static unsigned char pkts[COST_FRAMES][400];
+	static int lens[COST_FRAMES];
+	if (talking < 1)
+		talking = 1;
+	int err = 0;
+	OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+	if (err != OPUS_OK)
+		return 1;
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+	opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(5));
+	/* a listener's mix (every talker) and a talker's (the others), as the mixers encode */
+	double e_all = cost_encode(enc, 0, talking, pkts, lens);
+	double e_minus = cost_encode(enc, 1, talking, pkts, lens);
+	double d_tone = -1, d_silence = -1;
+	if (cost_encode(enc, 0, 1, pkts, lens) >= 0) /* one talker's own packets */
+		d_tone = cost_decode(pkts, lens);
+	if (cost_encode(enc, 0, 0, pkts, lens) >= 0)
+		d_silence = cost_decode(pkts, lens);
+	opus_encoder_destroy(enc);
+	if (e_all < 0 || e_minus < 0 || d_tone < 0 || d_silence < 0)
+		return 1;
+	printf("encode_us=%.1f decode_us=%.1f decode_silence_us=%.1f\n",
+		(e_all + (talking - 1) * e_minus) / talking, d_tone, d_silence);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int seconds = 20, talking = 3, pt = 111, base = 40000, n = 0, level_ext = 0;
 	int i = 1;
-	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+	bool cost = false;
+	for (; i < argc && argv[i][0] == '-'; i += 2) {
+		if (!strcmp(argv[i], "--codec-cost")) {
+			cost = true;
+			i--;
+			continue;
+		}
+		if (i + 1 >= argc)
+			break;
 		if (!strcmp(argv[i], "--seconds"))
 			seconds = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--talking"))
@@ -103,6 +199,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (cost)
+		return codec_cost(talking);
 	for (; i < argc && n < MAX_PARTS; i++, n++) {
 		part *p = &parts[n];
 		char host[64];
