@@ -13,6 +13,9 @@
 // nacks_per_min, plis_per_min: the NACK and PLI messages each receiving page sent to the room.
 // longest_silence_ms: the longest run (100 ms resolution) of played audio below RMS 0.002 while
 //   the other side's audio plays. A benchmark, not a test: no thresholds.
+// BENCH_LOSS_JANUS_DEBUG=1 runs janus at debug level 7: tests/out/janus-bench-loss.log then shows
+//   every NACK the Janus core serves ("Scheduling <seq> for retransmission") or skips ("was
+//   retransmitted just <µs> ago"), which is where the freezes come from (README, "Packet loss").
 //   node tests/bench/bench_loss.js [seconds]   (root: makes its own network namespace)
 'use strict';
 const path = require('node:path');
@@ -70,7 +73,7 @@ async function main() {
   const { toneWav, speechWav } = require(path.join(LIB, 'media'));
   const { OUT } = require(path.join(LIB, 'service'));
   const { setLoss, clearLoss, dropped, startRecorder, recorded, summarize } = require(path.join(LIB, 'loss'));
-  const svc = await startService({ name: 'bench-loss', video: { width: 640, height: 360, fps: 15 } });
+  const svc = await startService({ name: 'bench-loss', video: { width: 640, height: 360, fps: 15 }, ...(process.env.BENCH_LOSS_JANUS_DEBUG ? { env: { DEBUG_LEVEL: '7' } } : {}) });
   const pages = [];
   try {
     const clipSeconds = Math.max(60, SECONDS * RATES.length + 30);
