@@ -40,10 +40,13 @@ struct sipb_bfcp_client {
 	sipb_bfcp_client_events ev;
 	const void *presenter_key;
 	uint16_t user_id, port;
-	bool udp, connected, have_peer_host;
-	int lfd, fd; /* TCP listener (-1 when we connect), the connection or UDP socket */
+	bool udp, connected, have_peer_host, have_peer_alt;
+	bool await_peer; /* our offer: connections are held until the answer names the device */
+	int lfd, fd;     /* TCP listener (-1 when we connect), the connection or UDP socket */
 	GSource *lsrc, *src, *wsrc;
-	sipb_addr peer_host, remote; /* remote: where UDP replies go (latched), TCP connect */
+	sipb_addr peer_host, peer_alt; /* the hosts taken (none: any) */
+	sipb_addr remote;              /* where UDP replies go (latched), TCP connect */
+	sipb_addr conn_from;           /* TCP: where the accepted connection comes from */
 	GByteArray *in, *out;
 	int64_t partial_since_us; /* a partial TCP message has waited since */
 	GSource *timer;
@@ -53,6 +56,15 @@ struct sipb_bfcp_client {
 };
 
 static void client_close_conn(sipb_bfcp_client *c, const char *why);
+
+/* Whether the client takes a connection or datagram from `from`'s host. */
+static bool host_taken(const sipb_bfcp_client *c, const sipb_addr *from)
+{
+	if (!c->have_peer_host && !c->have_peer_alt)
+		return true;
+	return (c->have_peer_host && sipb_addr_same_host(from, &c->peer_host))
+		|| (c->have_peer_alt && sipb_addr_same_host(from, &c->peer_alt));
+}
 
 /* --- rooms --------------------------------------------------------------------------- */
 
@@ -186,8 +198,8 @@ static gboolean on_rt_timer(gpointer data)
 
 static void send_msg(sipb_bfcp_client *c, const uint8_t *buf, size_t len)
 {
-	if (c->fd < 0 || !c->connected)
-		return;
+	if (c->fd < 0 || !c->connected || c->await_peer)
+		return; /* (held: nothing goes to a host the answer may not name) */
 	c->hub->st.msgs_out++;
 	if (c->udp) {
 		if (!c->remote.len)
@@ -263,6 +275,36 @@ static gboolean on_timer(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Acts on the whole messages in c->in (a held connection's wait: none); false when the
+ * connection was closed. */
+static bool tcp_take_buffered(sipb_bfcp_client *c)
+{
+	while (!c->await_peer && c->fd >= 0 && c->in->len >= 4) {
+		size_t need = bfcp_msg_frame_length(c->in->data, c->in->len);
+		if (need < BFCP_HEADER_LEN || need > c->hub->lim.max_msg) {
+			c->hub->st.bad_input++;
+			client_close_conn(c, "message too large or not BFCP");
+			return false;
+		}
+		if (c->in->len < need)
+			break;
+		take_message(c, c->in->data, need);
+		if (c->fd >= 0)
+			g_byte_array_remove_range(c->in, 0, (guint)need);
+	}
+	if (c->fd >= 0 && c->in->len > c->hub->lim.max_msg) {
+		client_close_conn(
+			c, c->await_peer ? "too much before the answer" : "message too large");
+		return false;
+	}
+	if (c->fd < 0)
+		return false;
+	c->partial_since_us = c->in->len
+		? (c->partial_since_us ? c->partial_since_us : g_get_monotonic_time())
+		: 0;
+	return true;
+}
+
 static void tcp_input(sipb_bfcp_client *c)
 {
 	uint8_t buf[4096];
@@ -276,28 +318,8 @@ static void tcp_input(sipb_bfcp_client *c)
 		if (n < 0)
 			return;
 		g_byte_array_append(c->in, buf, (guint)n);
-		while (c->fd >= 0 && c->in->len >= 4) {
-			size_t need = bfcp_msg_frame_length(c->in->data, c->in->len);
-			if (need < BFCP_HEADER_LEN || need > c->hub->lim.max_msg) {
-				c->hub->st.bad_input++;
-				client_close_conn(c, "message too large or not BFCP");
-				return;
-			}
-			if (c->in->len < need)
-				break;
-			take_message(c, c->in->data, need);
-			if (c->fd >= 0)
-				g_byte_array_remove_range(c->in, 0, (guint)need);
-		}
-		if (c->fd >= 0 && c->in->len > c->hub->lim.max_msg) {
-			client_close_conn(c, "message too large");
+		if (!tcp_take_buffered(c))
 			return;
-		}
-		if (c->fd >= 0)
-			c->partial_since_us = c->in->len
-				? (c->partial_since_us ? c->partial_since_us
-						       : g_get_monotonic_time())
-				: 0;
 	}
 }
 
@@ -311,7 +333,7 @@ static void udp_input(sipb_bfcp_client *c)
 			(struct sockaddr *)&from.ss, &from.len);
 		if (n < 0)
 			return;
-		if (c->have_peer_host && !sipb_addr_same_host(&from, &c->peer_host)) {
+		if (!host_taken(c, &from)) {
 			c->hub->st.conns_refused++;
 			continue;
 		}
@@ -415,8 +437,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 		close(nfd);
 		return G_SOURCE_CONTINUE;
 	}
-	if ((c->have_peer_host && !sipb_addr_same_host(&from, &c->peer_host))
-		|| c->hub->conns >= c->hub->lim.max_conns) {
+	if (!host_taken(c, &from) || c->hub->conns >= c->hub->lim.max_conns) {
 		c->hub->st.conns_refused++;
 		close(nfd);
 		return G_SOURCE_CONTINUE;
@@ -424,6 +445,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 	if (c->fd >= 0)
 		client_close_conn(c, "the peer connected again"); /* connection:new */
 	c->fd = nfd;
+	c->conn_from = from;
 	c->hub->conns++;
 	c->connected = true;
 	watch_conn(c);
@@ -507,7 +529,8 @@ int sipb_bfcp_client_new(sipb_bfcp_hub *h, const sipb_bfcp_client_config *cfg,
 	const sipb_bfcp_client_events *ev, sipb_bfcp_client **out)
 {
 	*out = NULL;
-	if (!h || !cfg || !cfg->room || !cfg->local_ip)
+	if (!h || !cfg || !cfg->room || !cfg->local_ip
+		|| (cfg->await_peer && (cfg->udp || cfg->we_connect)))
 		return -EINVAL;
 	if (h->conns >= h->lim.max_conns)
 		return -EMFILE;
@@ -534,6 +557,7 @@ int sipb_bfcp_client_new(sipb_bfcp_hub *h, const sipb_bfcp_client_config *cfg,
 	if (ev)
 		c->ev = *ev;
 	c->have_peer_host = cfg->peer_host && sipb_addr_set(&c->peer_host, cfg->peer_host, 0) == 0;
+	c->await_peer = cfg->await_peer && !c->have_peer_host;
 	g_ptr_array_add(r->clients, c);
 	int rc = uid && bfcp_floor_client_add(r->fs, uid, c->udp ? 2 : 1) ? client_open(c, cfg)
 									  : -EMFILE;
@@ -581,6 +605,29 @@ void sipb_bfcp_client_free(sipb_bfcp_client *c)
 	g_free(c);
 	if (r->clients->len == 0)
 		g_hash_table_remove(h->rooms, r->address);
+}
+
+int sipb_bfcp_client_peer_known(sipb_bfcp_client *c, const char *host, const char *alt)
+{
+	if (!c || !c->await_peer)
+		return 0;
+	c->have_peer_host = host && sipb_addr_set(&c->peer_host, host, 0) == 0;
+	c->have_peer_alt = alt && sipb_addr_set(&c->peer_alt, alt, 0) == 0;
+	if (!c->have_peer_host && !c->have_peer_alt) {
+		/* no host to take: it stays held, nothing acted on (the caller drops it) */
+		client_close_conn(c, "the answer named no host");
+		return -EINVAL;
+	}
+	c->await_peer = false;
+	if (c->fd < 0)
+		return 0;
+	if (!host_taken(c, &c->conn_from)) {
+		c->hub->st.conns_refused++;
+		client_close_conn(c, "not the answering device's host");
+		return 0;
+	}
+	tcp_take_buffered(c); /* what the device sent before its answer reached us */
+	return 0;
 }
 
 uint16_t sipb_bfcp_client_port(const sipb_bfcp_client *c)

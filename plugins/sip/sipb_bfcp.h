@@ -73,6 +73,10 @@ typedef struct sipb_bfcp_client_config {
 	int remote_port;
 	const char *peer_host;     /* the signalling source's IP: the only host taken; NULL: any */
 	const void *presenter_key; /* what sipb_bfcp_room_presenter names this call by */
+	/* Our offer (dial-out), TCP and listening only: the device's host is known from its
+	 * answer. A connection is taken from any host meanwhile but held: nothing it sends is
+	 * acted on and nothing is sent to it until sipb_bfcp_client_peer_known. */
+	int await_peer;
 } sipb_bfcp_client_config;
 
 sipb_bfcp_hub *sipb_bfcp_hub_new(GMainContext *ctx, const sipb_bfcp_limits *limits);
@@ -88,6 +92,12 @@ int sipb_bfcp_client_new(sipb_bfcp_hub *h, const sipb_bfcp_client_config *cfg,
 /* Leaves the room's floor (a floor it held is released: FloorStatus to the others) and
  * closes the sockets. No event is called from here. */
 void sipb_bfcp_client_free(sipb_bfcp_client *c);
+/* The answer to our offer named the device (a client made with await_peer; otherwise a
+ * no-op): from now on a connection is taken only from `host` or `alt` (IP literals, either may
+ * be NULL). A held connection from another host is closed; what one from the device sent
+ * meanwhile is acted on now. 0, or -EINVAL when neither is an address (no connection is taken
+ * then: the caller drops the client). */
+int sipb_bfcp_client_peer_known(sipb_bfcp_client *c, const char *host, const char *alt);
 uint16_t sipb_bfcp_client_port(const sipb_bfcp_client *c);
 uint16_t sipb_bfcp_client_user_id(const sipb_bfcp_client *c);
 uint32_t sipb_bfcp_client_conference_id(const sipb_bfcp_client *c);

@@ -10,6 +10,9 @@
  * client (TCP/BFCP, setup:passive) and the slides port first; the answer (RFC 3264: lines in our
  * order) accepts them (bfcp_sdp_answer_accepted) or not, and the call goes on without content
  * then, as before. From there on it is the same client and plumbing as when they offered.
+ * On a dial-out the device's host is not known before its answer: a connection to our port is
+ * held until then (nothing it sends is acted on) and kept only when it comes from the host we
+ * called or the one the answer names (sipb_bfcp_client_peer_known).
  *
  * BFCP needs the room (its conference id): a call from the lobby, whose room is not known
  * when the INVITE is answered, gets the BFCP line refused (port 0); a re-INVITE once it is in
@@ -67,6 +70,24 @@ static void slides_negotiated(sipb_call *call, sipb_sdp_result *r)
 	}
 }
 
+/* The host of a SIP URI when it is an IP literal (brackets taken off), else "". */
+static void contact_ip(const char *uri, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (uri == NULL)
+		return;
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	url_t *u = url_make(home, uri[0] == '<' ? uri + 1 : uri);
+	const char *h = u ? u->url_host : NULL;
+	if (h) {
+		g_strlcpy(buf, h[0] == '[' ? h + 1 : h, len);
+		char *end = strchr(buf, ']');
+		if (end)
+			*end = '\0';
+	}
+	su_home_deinit(home);
+}
+
 /* The answer to our offer with content (call->content_offered): the listening client stays
  * when the answer took both the slides and the BFCP line as we offered them. */
 static void answer_negotiated(sipb_call *call, const char *sdp, size_t len, sipb_sdp_result *r)
@@ -86,6 +107,22 @@ static void answer_negotiated(sipb_call *call, const char *sdp, size_t len, sipb
 			"[sipbridge] call %" G_GUINT64_FORMAT
 			": no content sharing, our BFCP offer was not taken: %s",
 			call->member.id, why);
+		drop_client(call);
+		return;
+	}
+	/* Dial-out: the device is the host we called (its registered contact, which matched
+	 * where it registered from) or the one its answer names (through a proxy). */
+	char contact_host[64] = "";
+	if (call->outgoing)
+		contact_ip(call->caller, contact_host, sizeof(contact_host));
+	const sipb_sdp_mline *a = r->audio >= 0 ? &r->m[r->audio] : NULL;
+	if (sipb_bfcp_client_peer_known(call->bfcp, contact_host[0] ? contact_host : NULL,
+		    a && a->remote_ip[0] ? a->remote_ip : NULL)
+		< 0) {
+		vmr_log(VMR_LOG_INFO,
+			"[sipbridge] call %" G_GUINT64_FORMAT
+			": no content sharing, the answer names no host for BFCP",
+			call->member.id);
 		drop_client(call);
 		return;
 	}
@@ -115,6 +152,7 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 			 * trusted proxy the caller's own address, not the proxy's */
 			.peer_host = call->client_ip && call->client_ip[0] ? call->client_ip : NULL,
 			.presenter_key = call->media,
+			.await_peer = 1, /* (when there is no peer_host: until the answer) */
 		};
 		sipb_bfcp_client_events ev = { .opaque = call, .floor = on_floor };
 		int rc = sipb_bfcp_client_new(call->ua->bfcp, &cfg, &ev, &call->bfcp);

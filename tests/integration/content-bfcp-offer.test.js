@@ -6,6 +6,8 @@
 // red VP8 slide on our slides line reaches the guest's composed picture. (b) The device refuses the BFCP
 // line (port 0): the call goes on with audio, without content. (c) A delayed offer (an INVITE
 // without SDP): our 200 carries the same lines, the ACK the answer, the floor is granted.
+// (d) On a dial-out, a BFCP connection from another host, made while the device rings or after
+// it answered, is never answered and never gets the floor; the device's own is.
 'use strict';
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -36,13 +38,14 @@ function answerSdp(m, { bfcpPort = 9 } = {}) {
     'a=floorid:1 mstrm:3', ''].join('\r\n');
 }
 
-/** A device on its own UDP socket that answers an INVITE with 200 + sdp(offer) and a BYE with 200. */
-async function answeringDevice(sdpFor) {
+/** A device on its own UDP socket that answers an INVITE with 200 + sdp(offer) and a BYE with 200
+ * (after `await beforeAnswer(invite)` when given: while it rings). */
+async function answeringDevice(sdpFor, { beforeAnswer = null } = {}) {
   const sock = dgram.createSocket('udp4');
   await new Promise((r) => sock.bind(0, '127.0.0.1', r));
   const port = sock.address().port;
   const dev = { port, invite: null, acked: false };
-  sock.on('message', (b, rinfo) => {
+  sock.on('message', async (b, rinfo) => {
     const msg = parseSip(b.toString('latin1'));
     if (msg.status) return;
     if (msg.method === 'ACK') {
@@ -51,7 +54,13 @@ async function answeringDevice(sdpFor) {
     }
     const h = msg.headers;
     const isInvite = msg.method === 'INVITE' && !dev.invite;
+    if (msg.method === 'INVITE' && dev.ringing) return; // a resend while it rings: the 200 comes
     if (isInvite) dev.invite = msg;
+    if (isInvite && beforeAnswer) {
+      dev.ringing = true;
+      await beforeAnswer(msg);
+      dev.ringing = false;
+    }
     const body = isInvite ? sdpFor(msg.body) : '';
     const reply = ['SIP/2.0 200 OK', ...(h.via || []).map((v) => `Via: ${v}`), `From: ${h.from}`,
       `To: ${h.to}${/;tag=/.test(h.to[0]) ? '' : ';tag=dev1'}`, `Call-ID: ${h['call-id']}`, `CSeq: ${h.cseq}`,
@@ -70,7 +79,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
   before(async () => {
     svc = await startService({ name: 'content-bfcp-offer', demoRoom: '', env: { SIP_DOMAIN: DOMAIN, SIP_IP: '127.0.0.1',
       SIP_PORT: String(SIP_PORT) } });
-    for (const u of ['alice', 'bob']) {
+    for (const u of ['alice', 'bob', 'carol']) {
       const a = await vmrAdmin(svc, { request: 'create_account', username: u, password: `${u}-secret-1`, display_name: u });
       assert.equal(a.vmr, 'account', JSON.stringify(a));
       accounts[u] = a;
@@ -190,6 +199,44 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
       await until(() => m.audio.rtp.length > 5, 5000);
       assert.ok(m.audio.rtp.length > 5, 'the device gets audio');
     } finally {
+      if (guest) await guest.bye();
+      dev.close();
+      m.close();
+      g.close();
+    }
+  });
+
+  test('dial-out: a BFCP connection from another host, while the device rings or after it answered, is never answered nor granted; the device\'s is', async () => {
+    const m = await mediaSockets(['audio', 'video', 'slides']);
+    const g = await mediaSockets(['audio', 'video']);
+    let early = null, late = null, ids = null, guest;
+    const dev = await answeringDevice(() => answerSdp(m), {
+      beforeAnswer: async (invite) => {
+        // the port and ids of our offer, tried from 127.0.0.2 before the device answers
+        ids = checkOffer(invite.body);
+        early = await bfcpClient({ ...ids, localAddress: '127.0.0.2' });
+        early.send(PRIM.Hello);
+        early.send(PRIM.FloorRequest, { floor: 1 });
+        await sleep(500);
+      },
+    });
+    try {
+      guest = await dialOut('carol', dev, g);
+      await waitForStatus(svc, inRoom(accounts.carol.room.address, 'dial-out'), 8000, 'the dial-out in the room');
+      await svc.expectLog(new RegExp(`BFCP over TCP as offered, we listen on ${ids.port}, user ${ids.userid}`));
+      assert.ok(await until(() => early.closed, 5000), 'the connection made while the device rang is closed at its answer');
+      assert.deepEqual(early.received.map((x) => x.primitive), [], 'it got no answer, no HelloAck, no grant');
+      await svc.expectLog(/connection closed \(not the answering device's host\)/);
+      const shows = new RegExp(`room ${accounts.carol.room.address.replace('.', '\\.')}: content from`);
+      assert.doesNotMatch(svc.log(), shows, 'nobody presents in the room');
+      late = await bfcpClient({ ...ids, localAddress: '127.0.0.2' });
+      late.send(PRIM.Hello);
+      assert.equal(await late.next((x) => x.primitive === PRIM.HelloAck, 1500), null, 'after the answer: no HelloAck for another host');
+      assert.ok(await until(() => late.closed, 3000), 'and its connection is refused');
+      await takeFloor(ids, accounts.carol.room.address); // the device's own, from 127.0.0.1
+    } finally {
+      if (early) early.close();
+      if (late) late.close();
       if (guest) await guest.bye();
       dev.close();
       m.close();

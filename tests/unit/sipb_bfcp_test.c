@@ -4,7 +4,8 @@
  * granted and taken over, FloorStatus to every client, the MCU's presenter followed, UDP, and
  * hostile peers (oversized frames, garbage, a foreign host, a flood of connections), and UDP
  * reliability (RFC 8855 §8.3: our FloorStatus sent again until acked, a retransmitted request
- * answered again and not acted on twice, bounded under floods of acks and requests).
+ * answered again and not acted on twice, bounded under floods of acks and requests), and on
+ * a dial-out connections held until the device's answer names its host.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,6 +51,21 @@ static sipb_bfcp_client *client(sipb_bfcp_hub *h, const char *room, int udp, con
 	g_assert_cmpint(sipb_bfcp_client_new(h, &cfg, &ev, &c), ==, 0);
 	g_assert_cmpuint(sipb_bfcp_client_port(c), >, 0);
 	return c;
+}
+
+/* A TCP connection to port from the loopback address `from` (another host as far as the hub
+ * can tell: 127.0.0.2 is not 127.0.0.1). */
+static int peer_socket_from(const char *from, uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	inet_pton(AF_INET, from, &me.sin_addr);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&me, sizeof(me)), ==, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	g_assert_cmpint(connect(fd, (struct sockaddr *)&a, sizeof(a)), ==, 0);
+	spin();
+	return fd;
 }
 
 static int peer_socket(int udp, uint16_t port)
@@ -411,6 +427,98 @@ static void test_hostile_peers(void)
 	sipb_bfcp_hub_free(h);
 }
 
+/* Our offer on a dial-out: who connects before the device's answer is held, and only the
+ * device's host is kept once the answer names it. */
+static sipb_bfcp_client *awaiting_client(sipb_bfcp_hub *h, const char *room, floor_seen *f)
+{
+	sipb_bfcp_client_config cfg = {
+		.room = room, .local_ip = "127.0.0.1", .presenter_key = f, .await_peer = 1
+	};
+	sipb_bfcp_client_events ev = { .opaque = f, .floor = on_floor };
+	sipb_bfcp_client *c = NULL;
+	g_assert_cmpint(sipb_bfcp_client_new(h, &cfg, &ev, &c), ==, 0);
+	return c;
+}
+
+static void hello_from(int fd, uint32_t conf, uint16_t tid, uint16_t user)
+{
+	GByteArray *hello = build(1, BFCP_HELLO, conf, tid, user, 0);
+	(void)!send(fd, hello->data, hello->len, MSG_NOSIGNAL);
+	g_byte_array_unref(hello);
+}
+
+static void test_dial_out_takes_bfcp_only_from_the_answering_device(void)
+{
+	sipb_bfcp_hub *h = sipb_bfcp_hub_new(ctx, NULL);
+	floor_seen f = { 0 };
+	bfcp_msg m;
+	sipb_bfcp_stats st;
+
+	/* only over TCP, listening */
+	sipb_bfcp_client_config bad = {
+		.room = "room9", .local_ip = "127.0.0.1", .udp = 1, .await_peer = 1
+	};
+	sipb_bfcp_client *none = NULL;
+	g_assert_cmpint(sipb_bfcp_client_new(h, &bad, NULL, &none), ==, -EINVAL);
+
+	/* a stranger connects while the device still rings: held, its Hello not answered, and
+	 * it is closed once the answer names the device's host */
+	sipb_bfcp_client *a = awaiting_client(h, "room9", &f);
+	uint32_t conf = sipb_bfcp_client_conference_id(a);
+	uint16_t ua = sipb_bfcp_client_user_id(a);
+	uint16_t port = sipb_bfcp_client_port(a);
+	int stranger = peer_socket_from("127.0.0.2", port);
+	hello_from(stranger, conf, 1, ua);
+	GByteArray *req = build(1, BFCP_FLOOR_REQUEST, conf, 2, ua, 1);
+	(void)!send(stranger, req->data, req->len, MSG_NOSIGNAL);
+	g_byte_array_unref(req);
+	g_assert_false(recv_msg(stranger, 0, &m));
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room9"), ==, 0);
+	g_assert_cmpint(sipb_bfcp_client_peer_known(a, "127.0.0.1", NULL), ==, 0);
+	g_assert_false(recv_msg(stranger, 0, &m)); /* EOF: closed */
+	close(stranger);
+	sipb_bfcp_hub_stats(h, &st);
+	g_assert_cmpuint(st.conns_refused, ==, 1);
+	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room9"), ==, 0);
+	g_assert_cmpint(f.events, ==, 0);
+
+	/* the device connects after its answer: taken */
+	int dev = peer_socket_from("127.0.0.1", port);
+	hello_from(dev, conf, 3, ua);
+	expect(dev, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	/* a stranger after the answer is refused and does not replace the device's connection */
+	stranger = peer_socket_from("127.0.0.2", port);
+	hello_from(stranger, conf, 4, ua);
+	g_assert_false(recv_msg(stranger, 0, &m));
+	close(stranger);
+	hello_from(dev, conf, 5, ua);
+	expect(dev, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	close(dev);
+	sipb_bfcp_client_free(a);
+
+	/* the device connected and said Hello before its answer reached us (the 200 and the
+	 * TCP connection race): answered once the answer names its host, here the SDP's */
+	floor_seen f2 = { 0 };
+	sipb_bfcp_client *b = awaiting_client(h, "room9", &f2);
+	dev = peer_socket_from("127.0.0.1", sipb_bfcp_client_port(b));
+	hello_from(dev, sipb_bfcp_client_conference_id(b), 6, sipb_bfcp_client_user_id(b));
+	g_assert_false(recv_msg(dev, 0, &m));
+	g_assert_cmpint(sipb_bfcp_client_peer_known(b, "192.0.2.9", "127.0.0.1"), ==, 0);
+	expect(dev, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	close(dev);
+
+	/* an answer that names no host: nothing taken, the caller drops the client */
+	floor_seen f3 = { 0 };
+	sipb_bfcp_client *c = awaiting_client(h, "room9", &f3);
+	g_assert_cmpint(sipb_bfcp_client_peer_known(c, NULL, "not-an-address"), ==, -EINVAL);
+	sipb_bfcp_client_free(c);
+	sipb_bfcp_client_free(b);
+	sipb_bfcp_hub_free(h);
+}
+
 /* --- UDP reliability (RFC 8855 §8.3) ------------------------------------------------- */
 
 /* Waits up to timeout_ms for one datagram on fd while the hub's context runs; its length, or
@@ -676,6 +784,8 @@ int main(int argc, char **argv)
 		test_connection_drop_releases_the_floor);
 	g_test_add_func("/sipb/bfcp/udp-hello-request-and-error", test_udp_hello_and_request);
 	g_test_add_func("/sipb/bfcp/hostile-peers-never-crash-it", test_hostile_peers);
+	g_test_add_func("/sipb/bfcp/dial-out-takes-bfcp-only-from-the-answering-device",
+		test_dial_out_takes_bfcp_only_from_the_answering_device);
 	g_test_add_func("/sipb/bfcp/udp-floor-status-is-sent-again-until-acked",
 		test_udp_floor_status_is_sent_again_until_acked);
 	g_test_add_func(

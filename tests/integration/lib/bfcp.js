@@ -92,6 +92,7 @@ async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, useri
     waiters = waiters.filter((w) => !w());
   };
   let write, close;
+  let closed = false;
   if (udp) {
     const s = dgram.createSocket('udp4');
     await new Promise((r, j) => { s.once('error', j); s.bind(0, localAddress, r); });
@@ -114,12 +115,15 @@ async function bfcpClient({ udp = false, host = '127.0.0.1', port, confid, useri
       }
     });
     s.on('error', () => {});
+    s.on('close', () => { closed = true; });
     write = (b) => s.write(b);
     close = () => s.destroy();
   }
   return {
     inbox,
     received,
+    /** TCP: the server closed the connection (or we did). */
+    get closed() { return closed; },
     send(primitive, { floor, request, t } = {}) {
       const id = t || ++tid;
       const attrs = [...(floor ? [{ type: 2, u16: floor }] : []), ...(request ? [{ type: 3, u16: request }] : [])];
