@@ -138,8 +138,14 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 	call->content_offered = 0;
 	g_clear_pointer(&call->bfcp_offer, g_free);
 	if (call->room_address == NULL || call->ua->bfcp == NULL || call->media == NULL
-		|| call->srtp_required || local->video_port <= 0)
-		return; /* SRTP: no offered key for the slides line yet */
+		|| local->video_port <= 0)
+		return;
+	/* SRTP required (a TLS call): the slides line is RTP/SAVP with a key of its own */
+	const char *slides_crypto = call->srtp_required
+		? sipb_media_offer_crypto(call->media, SIPB_MEDIA_SLIDES)
+		: NULL;
+	if (call->srtp_required && slides_crypto == NULL)
+		return;
 	if (call->slides_port == 0)
 		call->slides_port = sipb_media_slides_port(call->media);
 	if (call->slides_port <= 0)
@@ -173,6 +179,7 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 	}
 	call->content_offered = 1;
 	local->slides_port = call->slides_port;
+	local->slides_crypto = slides_crypto;
 	local->slides_label = SLIDES_LABEL;
 	local->bfcp_offer = call->bfcp_offer;
 }

@@ -706,7 +706,7 @@ const char *sipb_media_offer_crypto(sipb_media *m, int is_video)
 	if (!m)
 		return NULL;
 	g_mutex_lock(&m->lock);
-	sipb_stream *s = &m->s[is_video ? 1 : 0];
+	sipb_stream *s = &m->s[is_video == SIPB_MEDIA_SLIDES ? 2 : is_video ? 1 : 0];
 	if (!s->local_crypto) {
 		sipb_crypto key;
 		if (sipb_crypto_generate(1, SIPB_SRTP_AES_CM_128_HMAC_SHA1_80, &key) == 0) {

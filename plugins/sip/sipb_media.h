@@ -134,9 +134,10 @@ int sipb_media_crypto_check(const char *remote_crypto);
 /* Leaves the room (the call stays up; e.g. moved back to the IVR). sipb_media_free does it
  * too. Prompts can be played again afterwards. */
 void sipb_media_leave(sipb_media *m);
-/* For an offer of ours with SDES (RTP/SAVP): our a=crypto value for a stream
- * (AES_CM_128_HMAC_SHA1_80, tag 1), made now when the stream has no key yet and kept when the
- * answer picks that suite. Owned by m; NULL when no key could be made. */
+/* For an offer of ours with SDES (RTP/SAVP): our a=crypto value for a stream (0 audio, 1
+ * video, SIPB_MEDIA_SLIDES; AES_CM_128_HMAC_SHA1_80, tag 1), made now when the stream has no
+ * key yet and kept when the answer picks that suite. Owned by m; NULL when no key could be
+ * made. */
 const char *sipb_media_offer_crypto(sipb_media *m, int is_video);
 /* The vmr_member id this call has in room events (sipb_media_config.member_id). */
 uint64_t sipb_media_member_id(sipb_media *m);

@@ -4,7 +4,8 @@
 // without one ends the call), REGISTER with huge or unreadable Expires values, INVITE bodies
 // that are not SDP (415 with Accept), a Request-URI the parser cannot read (400), SIP over TLS
 // with a certificate made here (sipp -t l1: sips: and transport=tls) where the operator requires
-// SRTP on TLS calls (sip_tls_require_srtp), and dial-out forked to an owner's two registered
+// SRTP on TLS calls (sip_tls_require_srtp; our delayed-offer 200 there offers content too,
+// the slides line with a key of its own), and dial-out forked to an owner's two registered
 // devices (the first to answer gets the call, the other a CANCEL).
 'use strict';
 const { describe, test, before, after } = require('node:test');
@@ -20,6 +21,7 @@ const { silenceWav } = require('./lib/media');
 const { startBaresip } = require('./lib/baresip');
 const { sippRunner, bridgeStatus, waitForStatus, waitForLog, inRoom, noCalls, dtmfKeys, sleep } = require('./lib/sip');
 const { rawSipPeer } = require('./lib/sip-raw');
+const { bfcpClient, PRIM, STATUS } = require('./lib/bfcp');
 
 const SIP_PORT = 5080;
 const SIP_TLS_PORT = 5081;
@@ -254,6 +256,51 @@ describe('SIP interop (delayed offer, Expires, bodies, Request-URI, TLS, forked 
       await r.bye();
       await waitForStatus(svc, noCalls, 5000, 'the call to end');
     } finally {
+      peer.close();
+    }
+  });
+
+  test('delayed offer over TLS with SRTP required: our 200 offers content too, the slides line RTP/SAVP with a key of its own; the SRTP answer takes it and the floor is granted', async () => {
+    const peer = await tlsPeer();
+    const ports = { audio: 40030, video: 40032, slides: 40034 };
+    let c = null, r = null;
+    try {
+      r = await peer.request({ method: 'INVITE', ruri: `sips:${lounge.address}@${DOMAIN}`, body: '', keep: true,
+        ackBody: ['v=0', 'o=room 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+          `m=audio ${ports.audio} RTP/SAVP 0`, 'a=rtpmap:0 PCMU/8000', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 ${SAVP_KEY}`, 'a=sendrecv',
+          `m=video ${ports.video} RTP/SAVP 96`, 'a=rtpmap:96 VP8/90000', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 ${SAVP_KEY}`,
+          'a=content:main', 'a=sendrecv',
+          `m=video ${ports.slides} RTP/SAVP 96`, 'a=rtpmap:96 VP8/90000', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 ${SAVP_KEY}`,
+          'a=content:slides', 'a=label:3', 'a=sendrecv',
+          'm=application 9 TCP/BFCP *', 'a=floorctrl:c-only', 'a=setup:active', 'a=connection:new', 'a=floorid:1 mstrm:3', ''].join('\r\n') });
+      assert.equal(r && r.status, 200, r && r.first);
+      const lines = r.body.split(/\r?\n(?=m=)/).slice(1);
+      assert.equal(lines.length, 4, r.body);
+      const [audio, main, slides, bfcp] = lines;
+      for (const l of [audio, main, slides]) assert.match(l, /^m=\w+ [1-9]\d* RTP\/SAVP /, l);
+      assert.match(slides, /^a=content:slides$/m, slides);
+      const key = (l) => (l.match(/^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(\S+)/m) || [])[1];
+      assert.ok(key(slides), `the slides line has a key: ${slides}`);
+      assert.notEqual(key(slides), key(main), 'a key of its own, not the main video\'s');
+      assert.notEqual(key(slides), key(audio));
+      const bport = Number(bfcp.match(/^m=application (\d+) TCP\/BFCP/)[1]);
+      const confid = Number(bfcp.match(/^a=confid:(\d+)/m)[1]);
+      const userid = Number(bfcp.match(/^a=userid:(\d+)/m)[1]);
+      await waitForLog(svc, new RegExp(`BFCP over TCP as offered, we listen on ${bport}, user ${userid}, slides yes`));
+      c = await bfcpClient({ port: bport, confid, userid });
+      c.send(PRIM.FloorRequest, { floor: 1 });
+      assert.ok(await c.next((x) => x.primitive === PRIM.FloorRequestStatus && x.status === STATUS.Granted), 'granted');
+      await waitForLog(svc, new RegExp(`room ${lounge.address.replace('.', '\\.')}: content from`));
+      const s = await waitForStatus(svc, inRoom(lounge.address, 'address'), 10000, 'the TLS caller in lounge');
+      assert.equal(s.sip.calls[0].srtp, true);
+      c.close();
+      c = null;
+      await r.bye();
+      r = null;
+      await waitForStatus(svc, noCalls, 5000, 'the call to end');
+    } finally {
+      if (c) c.close();
+      if (r && r.status === 200) await r.bye().catch(() => {});
       peer.close();
     }
   });
