@@ -354,7 +354,7 @@ char *bfcp_sdp_write_answer(const bfcp_sdp_answer *a)
 	g_string_append_printf(s, "a=floorid:%u mstrm:%u\r\n", a->floor_id, a->slides_label);
 	if (setup != NULL) {
 		g_string_append_printf(s, "a=setup:%s\r\n", setup);
-		g_string_append(s, "a=connection:new\r\n");
+		g_string_append_printf(s, "a=connection:%s\r\n", a->existing ? "existing" : "new");
 	}
 	g_string_append_printf(s, "a=bfcpver:%u\r\n", a->bfcpver);
 	return g_string_free(s, FALSE);
@@ -376,8 +376,8 @@ char *bfcp_sdp_write_offer(
 	return bfcp_sdp_write_answer(&a);
 }
 
-bool bfcp_sdp_answer_accepted(
-	const bfcp_sdp_offer *answer, int mline, bfcp_sdp_proto offered, const char **why)
+bool bfcp_sdp_answer_accepted(const bfcp_sdp_offer *answer, int mline, bfcp_sdp_proto offered,
+	bfcp_sdp_setup our_setup, const char **why)
 {
 	const char *w = NULL;
 	if (!answer->present || answer->mline != mline)
@@ -388,9 +388,12 @@ bool bfcp_sdp_answer_accepted(
 		w = "another transport than the one we offered";
 	else if (answer->floorctrl != 0 && answer->floorctrl != BFCP_ROLE_C_ONLY)
 		w = "the answerer is no floor control client (a=floorctrl must be c-only)";
-	else if (offered == BFCP_PROTO_TCP && answer->setup != BFCP_SETUP_NONE
-		&& answer->setup != BFCP_SETUP_ACTIVE)
+	else if (offered == BFCP_PROTO_TCP && our_setup != BFCP_SETUP_ACTIVE
+		&& answer->setup != BFCP_SETUP_NONE && answer->setup != BFCP_SETUP_ACTIVE)
 		w = "a=setup must be active: we listen";
+	else if (offered == BFCP_PROTO_TCP && our_setup == BFCP_SETUP_ACTIVE
+		&& answer->setup != BFCP_SETUP_PASSIVE)
+		w = "a=setup must be passive: we connected";
 	if (why)
 		*why = w;
 	return w == NULL;

@@ -106,6 +106,7 @@ typedef struct {
 	uint16_t floor_id;
 	uint32_t slides_label; /* a=label of our slides video line: a number we chose */
 	uint8_t bfcpver;       /* 1 (TCP) or 2 (UDP) */
+	bool existing;         /* TCP: a=connection:existing (a re-offer keeping it), else new */
 } bfcp_sdp_answer;
 
 /*
@@ -133,14 +134,16 @@ char *bfcp_sdp_write_offer(
 	uint16_t port, uint32_t confid, uint16_t userid, uint16_t floor_id, uint32_t slides_label);
 
 /*
- * Checks the answer to that offer (answer parsed by bfcp_sdp_parse; mline: where our BFCP line
- * was in the offer, RFC 3264 keeps the order). Accepted only when the answer's line is there
- * with a port, the protocol we offered (TCP/BFCP), a client role (a=floorctrl:c-only, or none:
- * RFC 8856 §5.1, the answerer of an s-only offer can only be a client) and, over TCP,
- * a=setup:active or none (RFC 4145 §4: active is the default). false and *why otherwise: the call
+ * Checks the answer to an offer of ours (answer parsed by bfcp_sdp_parse; mline: where our BFCP
+ * line was in the offer, RFC 3264 keeps the order; offered and our_setup: that line's protocol
+ * and, over TCP, our a=setup). Accepted only when the answer's line is there with a port, the
+ * protocol we offered, a client role (a=floorctrl:c-only, or none: RFC 8856 §5.1, the answerer
+ * of an s-only offer can only be a client) and, over TCP, the other end of the connection: to
+ * our passive a=setup:active or none (RFC 4145 §4: active is the default), to our active (a
+ * re-offer keeping a connection we made) a=setup:passive. false and *why otherwise: the call
  * goes on without BFCP.
  */
-bool bfcp_sdp_answer_accepted(
-	const bfcp_sdp_offer *answer, int mline, bfcp_sdp_proto offered, const char **why);
+bool bfcp_sdp_answer_accepted(const bfcp_sdp_offer *answer, int mline, bfcp_sdp_proto offered,
+	bfcp_sdp_setup our_setup, const char **why);
 
 #endif

@@ -645,6 +645,11 @@ uint32_t sipb_bfcp_client_conference_id(const sipb_bfcp_client *c)
 	return c ? sipb_bfcp_conference_id(c->room->address) : 0;
 }
 
+int sipb_bfcp_client_is_listening(const sipb_bfcp_client *c)
+{
+	return c && !c->udp && c->lfd >= 0;
+}
+
 int sipb_bfcp_client_is_udp(const sipb_bfcp_client *c)
 {
 	return c && c->udp;

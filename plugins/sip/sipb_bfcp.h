@@ -102,6 +102,8 @@ uint16_t sipb_bfcp_client_port(const sipb_bfcp_client *c);
 uint16_t sipb_bfcp_client_user_id(const sipb_bfcp_client *c);
 uint32_t sipb_bfcp_client_conference_id(const sipb_bfcp_client *c);
 int sipb_bfcp_client_is_udp(const sipb_bfcp_client *c);
+/* TCP, and we listen (the peer connects to us; else we connected to it). */
+int sipb_bfcp_client_is_listening(const sipb_bfcp_client *c);
 /* The client's BFCP connection is up (TCP connected, or a UDP datagram taken). */
 int sipb_bfcp_client_connected(const sipb_bfcp_client *c);
 /* UDP: how many of our messages wait for their ack and how many responses are kept for

@@ -603,9 +603,11 @@ static char *make_answer(sipb_call *call)
 	return sipb_sdp_answer(&call->sdp, &local);
 }
 
-/* Our offer for a delayed-offer INVITE or re-INVITE (no SDP in it): every codec we do;
- * with_content: slides and BFCP lines too (the first INVITE's; a re-INVITE's offer has none). */
-static char *make_offer(sipb_call *call, int with_content)
+/* Our offer for a delayed-offer INVITE or re-INVITE (no SDP in it): every codec we do, and
+ * the slides and BFCP lines when the call can share content (sipb_call_content_offer: a
+ * re-INVITE's keeps the BFCP stream it has); reoffer: the session so far keeps its m-lines'
+ * places (RFC 3264 §8). */
+static char *make_offer(sipb_call *call, int reoffer)
 {
 	sipb_sdp_local local = {
 		.ip = call->ua->cfg.media_ip,
@@ -617,9 +619,9 @@ static char *make_offer(sipb_call *call, int with_content)
 						    : NULL,
 		.session_id = call->sdp_session,
 		.version = ++call->sdp_version,
+		.prev = reoffer ? &call->sdp : NULL,
 	};
-	if (with_content)
-		sipb_call_content_offer(call, &local);
+	sipb_call_content_offer(call, &local);
 	return sipb_sdp_offer(&local);
 }
 
@@ -657,7 +659,7 @@ static int apply_sdp(sipb_call *call, const sip_t *sip)
 	/* the answer to our offer with content: its lines are where we put them */
 	int rc = call->content_offered
 		? sipb_sdp_negotiate_answer(sip->sip_payload->pl_data, sip->sip_payload->pl_len,
-			SIPB_SDP_OFFER_SLIDES_MLINE, SIPB_SDP_OFFER_BFCP_MLINE, &r)
+			call->offer_slides_mline, call->offer_bfcp_mline, &r)
 		: sipb_sdp_negotiate(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &r);
 	if (rc < 0)
 		return 488;
@@ -905,7 +907,7 @@ void sipb_call_incoming(
 	}
 	/* No SDP: a delayed offer (RFC 3261 §13.2.1, Cisco CUCM's default). Our offer goes in
 	 * the 200; the call goes on when the ACK brings the answer. */
-	char *sdp = body == BODY_NONE ? make_offer(call, 1) : make_answer(call);
+	char *sdp = body == BODY_NONE ? make_offer(call, 0) : make_answer(call);
 	nua_respond(nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
 		TAG_IF(call->tls_contact != NULL, SIPTAG_CONTACT_STR(call->tls_contact)),
 		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
@@ -937,7 +939,7 @@ static void reinvite(sipb_call *call, const sip_t *sip)
 	if (body == BODY_NONE) {
 		/* A re-INVITE without SDP asks for our offer (RFC 3261 §14.2); the answer comes in
 		 * the ACK. */
-		char *offer = make_offer(call, 0);
+		char *offer = make_offer(call, 1);
 		nua_respond(call->nh, SIP_200_OK, NUTAG_MEDIA_ENABLE(0),
 			SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer),
 			TAG_END());

@@ -99,7 +99,9 @@ static void answer_negotiated(sipb_call *call, const char *sdp, size_t len, sipb
 	const char *why = NULL;
 	if (!bfcp_sdp_parse(sdp, len, &ans))
 		why = "not usable";
-	else if (bfcp_sdp_answer_accepted(&ans, SIPB_SDP_OFFER_BFCP_MLINE, BFCP_PROTO_TCP, &why)
+	else if (bfcp_sdp_answer_accepted(&ans, call->offer_bfcp_mline,
+			 (bfcp_sdp_proto)call->offer_bfcp_proto,
+			 (bfcp_sdp_setup)call->offer_bfcp_setup, &why)
 		&& r->slides < 0)
 		why = "the slides line was refused";
 	if (why) {
@@ -126,11 +128,14 @@ static void answer_negotiated(sipb_call *call, const char *sdp, size_t len, sipb
 		drop_client(call);
 		return;
 	}
+	int udp = sipb_bfcp_client_is_udp(call->bfcp);
 	vmr_log(VMR_LOG_INFO,
 		"[sipbridge] call %" G_GUINT64_FORMAT
-		": BFCP over TCP as offered, we listen on %u, user %u, slides yes",
-		call->member.id, sipb_bfcp_client_port(call->bfcp),
-		sipb_bfcp_client_user_id(call->bfcp));
+		": BFCP over %s as offered, %s on %u, user %u, slides yes",
+		call->member.id, udp ? "UDP" : "TCP",
+		udp ? "datagrams"
+		    : (sipb_bfcp_client_is_listening(call->bfcp) ? "we listen" : "we connected"),
+		sipb_bfcp_client_port(call->bfcp), sipb_bfcp_client_user_id(call->bfcp));
 }
 
 void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
@@ -139,6 +144,10 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 	g_clear_pointer(&call->bfcp_offer, g_free);
 	if (call->room_address == NULL || call->ua->bfcp == NULL || call->media == NULL
 		|| local->video_port <= 0)
+		return;
+	/* A re-offer adds content only where the session had a BFCP line (taken, or refused
+	 * in the lobby): an endpoint that never offered one gets no new lines. */
+	if (local->prev != NULL && local->prev->bfcp < 0)
 		return;
 	/* SRTP required (a TLS call): the slides line is RTP/SAVP with a key of its own */
 	const char *slides_crypto = call->srtp_required
@@ -170,18 +179,41 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 			return;
 		}
 	}
-	call->bfcp_offer = bfcp_sdp_write_offer(sipb_bfcp_client_port(call->bfcp),
-		sipb_bfcp_client_conference_id(call->bfcp), sipb_bfcp_client_user_id(call->bfcp),
-		SIPB_BFCP_FLOOR_ID, SLIDES_LABEL);
+	/* A BFCP stream the call has keeps its transport, roles and connection (a re-INVITE
+	 * without SDP); a new one: TCP, we listen (bfcp_sdp_write_offer's line). */
+	int udp = sipb_bfcp_client_is_udp(call->bfcp);
+	bfcp_sdp_answer line = {
+		.port = sipb_bfcp_client_port(call->bfcp),
+		.proto = udp ? BFCP_PROTO_UDP : BFCP_PROTO_TCP,
+		.setup = udp                                        ? BFCP_SETUP_NONE
+			: sipb_bfcp_client_is_listening(call->bfcp) ? BFCP_SETUP_PASSIVE
+								    : BFCP_SETUP_ACTIVE,
+		.confid = sipb_bfcp_client_conference_id(call->bfcp),
+		.userid = sipb_bfcp_client_user_id(call->bfcp),
+		.floor_id = SIPB_BFCP_FLOOR_ID,
+		.slides_label = SLIDES_LABEL,
+		.bfcpver = udp ? 2 : 1,
+		.existing = !udp && sipb_bfcp_client_connected(call->bfcp),
+	};
+	call->bfcp_offer = bfcp_sdp_write_answer(&line);
 	if (call->bfcp_offer == NULL) {
 		drop_client(call);
 		return;
 	}
-	call->content_offered = 1;
 	local->slides_port = call->slides_port;
 	local->slides_crypto = slides_crypto;
 	local->slides_label = SLIDES_LABEL;
 	local->bfcp_offer = call->bfcp_offer;
+	sipb_sdp_offer_places(local, &call->offer_slides_mline, &call->offer_bfcp_mline);
+	if (call->offer_bfcp_mline < 0) { /* no room for the lines: offered without content */
+		local->slides_port = 0;
+		local->bfcp_offer = NULL;
+		g_clear_pointer(&call->bfcp_offer, g_free);
+		return;
+	}
+	call->offer_bfcp_proto = line.proto;
+	call->offer_bfcp_setup = line.setup;
+	call->content_offered = 1;
 }
 
 void sipb_call_content_negotiated(sipb_call *call, const char *sdp, size_t len, sipb_sdp_result *r)

@@ -585,10 +585,35 @@ static void append_offer_video(GString *s, int port, const char *crypto, const c
 	g_string_append_printf(s, "%sa=sendrecv\r\n", extra);
 }
 
-char *sipb_sdp_offer(const sipb_sdp_local *local)
+static int offers_content(const sipb_sdp_local *local)
 {
-	GString *s = g_string_new(NULL);
-	append_session(s, local);
+	return local->video_port > 0 && local->slides_port > 0 && local->bfcp_offer;
+}
+
+void sipb_sdp_offer_places(const sipb_sdp_local *local, int *slides_mline, int *bfcp_mline)
+{
+	*slides_mline = *bfcp_mline = -1;
+	if (!offers_content(local))
+		return;
+	const sipb_sdp_result *p = local->prev;
+	if (p == NULL) {
+		*slides_mline = SIPB_SDP_OFFER_SLIDES_MLINE;
+		*bfcp_mline = SIPB_SDP_OFFER_BFCP_MLINE;
+		return;
+	}
+	if (p->video < 0)
+		return; /* (the re-offer has no main video) */
+	int next = p->n;
+	int sl = p->slides >= 0 ? p->slides : next++;
+	int bl = p->bfcp >= 0 ? p->bfcp : next++;
+	if (next > SIPB_SDP_MAX_MLINES)
+		return;
+	*slides_mline = sl;
+	*bfcp_mline = bl;
+}
+
+static void append_offer_audio(GString *s, const sipb_sdp_local *local)
+{
 	/* SDES (RFC 4568) when our keys are given: RTP/SAVP with tag 1 */
 	g_string_append_printf(s,
 		"m=audio %d %s 111 9 0 8 101\r\n"
@@ -599,15 +624,55 @@ char *sipb_sdp_offer(const sipb_sdp_local *local)
 	if (local->audio_crypto)
 		append_crypto(s, 1, local->audio_crypto);
 	g_string_append(s, "a=sendrecv\r\n");
-	int content = local->video_port > 0 && local->slides_port > 0 && local->bfcp_offer;
+}
+
+static void append_offer_slides(GString *s, const sipb_sdp_local *local)
+{
+	char extra[48];
+	g_snprintf(extra, sizeof(extra), "a=content:slides\r\na=label:%u\r\n", local->slides_label);
+	append_offer_video(s, local->slides_port, local->slides_crypto, extra);
+}
+
+/* A re-offer: the previous session's m-lines in their places (RFC 3264 §8). */
+static void append_reoffer(GString *s, const sipb_sdp_local *local)
+{
+	const sipb_sdp_result *p = local->prev;
+	int sl, bl;
+	sipb_sdp_offer_places(local, &sl, &bl);
+	int n = MAX(p->n, MAX(sl, bl) + 1);
+	for (int i = 0; i < n; i++) {
+		if (i == p->audio) {
+			append_offer_audio(s, local);
+		} else if (i == p->video && local->video_port > 0) {
+			append_offer_video(s, local->video_port, local->video_crypto,
+				sl >= 0 ? "a=content:main\r\n" : "");
+		} else if (i == sl) {
+			append_offer_slides(s, local);
+		} else if (i == bl) {
+			g_string_append(s, local->bfcp_offer);
+		} else if (i < p->n) {
+			const sipb_sdp_mline *l = &p->m[i];
+			g_string_append_printf(
+				s, "m=%s 0 %s %s\r\n", l->type, l->proto, l->first_fmt);
+		}
+	}
+}
+
+char *sipb_sdp_offer(const sipb_sdp_local *local)
+{
+	GString *s = g_string_new(NULL);
+	append_session(s, local);
+	if (local->prev != NULL && local->prev->audio >= 0) {
+		append_reoffer(s, local);
+		return g_string_free(s, FALSE);
+	}
+	append_offer_audio(s, local);
+	int content = offers_content(local);
 	if (local->video_port > 0)
 		append_offer_video(s, local->video_port, local->video_crypto,
 			content ? "a=content:main\r\n" : "");
 	if (content) {
-		char extra[48];
-		g_snprintf(extra, sizeof(extra), "a=content:slides\r\na=label:%u\r\n",
-			local->slides_label);
-		append_offer_video(s, local->slides_port, local->slides_crypto, extra);
+		append_offer_slides(s, local);
 		g_string_append(s, local->bfcp_offer);
 	}
 	return g_string_free(s, FALSE);

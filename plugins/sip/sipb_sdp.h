@@ -88,20 +88,31 @@ typedef struct sipb_sdp_local {
 	const char *slides_crypto;
 	unsigned slides_label;
 	const char *bfcp_answer;
-	/* offers only: our BFCP line from bfcp_sdp_write_offer, written after the slides line
-	 * (SIPB_SDP_OFFER_BFCP_MLINE); both or neither are offered (slides_port and bfcp_offer) */
+	/* offers only: our BFCP line (bfcp_sdp_write_offer / _write_answer), written after the
+	 * slides line; both or neither are offered (slides_port and bfcp_offer) */
 	const char *bfcp_offer;
+	/* offers only: the session so far when this is a re-offer (a re-INVITE without SDP):
+	 * RFC 3264 §8 keeps its m-lines where they were, so ours take the places of the same
+	 * kind (audio, main video, slides, BFCP), the others stay with port 0, and content lines
+	 * it did not have go after them (sipb_sdp_offer_places). NULL: a first offer. */
+	const sipb_sdp_result *prev;
 } sipb_sdp_local;
 
-/* Where our offer puts its content lines: audio 0, video 1, slides 2, BFCP 3. */
+/* Where a first offer of ours puts its content lines: audio 0, video 1, slides 2, BFCP 3. */
 #define SIPB_SDP_OFFER_SLIDES_MLINE 2
 #define SIPB_SDP_OFFER_BFCP_MLINE   3
 
+/* Where sipb_sdp_offer(local) puts the slides and BFCP lines; both -1 when it offers no
+ * content (no video, slides_port or bfcp_offer, or no room for them within
+ * SIPB_SDP_MAX_MLINES lines). */
+void sipb_sdp_offer_places(const sipb_sdp_local *local, int *slides_mline, int *bfcp_mline);
+
 char *sipb_sdp_answer(const sipb_sdp_result *r, const sipb_sdp_local *local);
-/* Our offer (dial-out, delayed offer): every codec we do; RTP/SAVP with our a=crypto on the
- * lines whose crypto is given (sipb_media_offer_crypto), else plain RTP/AVP. With a video port,
- * slides_port and bfcp_offer: a slides video line with the main line's codecs (a=content:slides,
- * a=label:<slides_label>; the main one says a=content:main) and the BFCP line after it. */
+/* Our offer (dial-out, delayed offer, re-offer: local->prev): every codec we do; RTP/SAVP with
+ * our a=crypto on the lines whose crypto is given (sipb_media_offer_crypto), else plain
+ * RTP/AVP. With a video port, slides_port and bfcp_offer: a slides video line with the main
+ * line's codecs (a=content:slides, a=label:<slides_label>; the main one says a=content:main)
+ * and the BFCP line after it. */
 char *sipb_sdp_offer(const sipb_sdp_local *local);
 
 #endif

@@ -112,10 +112,14 @@ struct sipb_call {
 	sipb_bfcp_client *bfcp;
 	char *bfcp_answer;
 	int slides_port;
-	/* our offer (dial-out, delayed offer) carried slides + BFCP lines (the client listens):
-	 * the SDP that comes next is their answer (sipb_call_content_offer); its BFCP line text */
+	/* our offer (dial-out, delayed offer, a re-INVITE without SDP) carried slides + BFCP
+	 * lines: the SDP that comes next is their answer (sipb_call_content_offer); its BFCP line
+	 * text, where the two lines were (m-line indexes) and the BFCP line's bfcp_sdp_proto and
+	 * our bfcp_sdp_setup in it */
 	int content_offered;
 	char *bfcp_offer;
+	int offer_slides_mline, offer_bfcp_mline;
+	int offer_bfcp_proto, offer_bfcp_setup;
 };
 
 /* sipb_ua.c: is ip one of cfg.trusted_proxies? */

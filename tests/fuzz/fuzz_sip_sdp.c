@@ -10,6 +10,8 @@
  * The same input is also read as the answer to our own offer with content (dial-out, delayed
  * offer: sipb_sdp_negotiate_answer, bfcp_sdp_answer_accepted): the content lines are where we
  * offered them or refused, and an accepted BFCP answer is TCP/BFCP with a port at line 3.
+ * And our re-offer for the negotiated session (a re-INVITE without SDP) keeps its m-lines in
+ * place and puts the content lines where sipb_sdp_offer_places says.
  */
 #include "sipb_sdp.h"
 #include "bfcp_sdp.h"
@@ -63,12 +65,38 @@ static void as_answer_to_our_offer(const char *sdp, size_t size)
 	const char *why = NULL;
 	if (!bfcp_sdp_parse(sdp, size, &ans))
 		return;
-	bool ok = bfcp_sdp_answer_accepted(&ans, SIPB_SDP_OFFER_BFCP_MLINE, BFCP_PROTO_TCP, &why);
+	bool ok = bfcp_sdp_answer_accepted(
+		&ans, SIPB_SDP_OFFER_BFCP_MLINE, BFCP_PROTO_TCP, BFCP_SETUP_PASSIVE, &why);
 	FUZZ_ASSERT(ok == (why == NULL));
 	if (ok)
 		FUZZ_ASSERT(ans.present && ans.mline == SIPB_SDP_OFFER_BFCP_MLINE && ans.port != 0
 			&& ans.proto == BFCP_PROTO_TCP
 			&& (ans.setup == BFCP_SETUP_NONE || ans.setup == BFCP_SETUP_ACTIVE));
+}
+
+/* Our re-offer for that session (a re-INVITE without SDP): its lines stay in their places,
+ * ours where it had the same kind, and read back (as our offer) they are where we said. */
+static void reoffer_of(const sipb_sdp_result *prev, sipb_sdp_local *local)
+{
+	local->prev = prev;
+	local->bfcp_offer = local->bfcp_answer;
+	int sl, bl;
+	sipb_sdp_offer_places(local, &sl, &bl);
+	FUZZ_ASSERT((sl < 0) == (bl < 0));
+	FUZZ_ASSERT(sl < 0 || (sl != bl && sl != prev->audio && sl != prev->video));
+	FUZZ_ASSERT(bl < 0 || (bl != prev->audio && bl != prev->video));
+	FUZZ_ASSERT(bl < SIPB_SDP_MAX_MLINES && sl < SIPB_SDP_MAX_MLINES);
+	char *o = sipb_sdp_offer(local);
+	FUZZ_ASSERT(o != NULL);
+	FUZZ_ASSERT(count_mlines(o) == (unsigned)MAX(prev->n, MAX(sl, bl) + 1));
+	sipb_sdp_result back;
+	FUZZ_ASSERT(sipb_sdp_negotiate_answer(o, strlen(o), sl, bl, &back) == 0);
+	FUZZ_ASSERT(back.audio == prev->audio);
+	FUZZ_ASSERT(sl < 0 || back.slides == sl);
+	bfcp_sdp_offer b;
+	FUZZ_ASSERT(bfcp_sdp_parse(o, strlen(o), &b));
+	FUZZ_ASSERT(bl < 0 ? !b.present || b.port == 0 : (b.present && b.mline == bl));
+	g_free(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -152,5 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(b->dtmf_pt == a->dtmf_pt);
 	}
 	g_free(answer);
+	if (rc == 0)
+		reoffer_of(&r, &local);
 	return 0;
 }

@@ -7,7 +7,10 @@
 // line (port 0): the call goes on with audio, without content. (c) A delayed offer (an INVITE
 // without SDP): our 200 carries the same lines, the ACK the answer, the floor is granted.
 // (d) On a dial-out, a BFCP connection from another host, made while the device rings or after
-// it answered, is never answered and never gets the floor; the device's own is.
+// it answered, is never answered and never gets the floor; the device's own is. (e) A re-INVITE
+// without SDP (as Cisco CUCM sends) while the room system presents: our offer keeps the slides
+// and BFCP lines in their places with the same port and ids and a=connection:existing, and the
+// presentation goes on over the same connection.
 'use strict';
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -117,7 +120,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
   }
 
   /** Our offer's content lines, checked, and the BFCP ids it gives. */
-  function checkOffer(sdp) {
+  function checkOffer(sdp, { connection = 'new' } = {}) {
     const l = answerLines(sdp);
     assert.equal(l.length, 4, sdp);
     const [, main, slides, bfcp] = l;
@@ -132,7 +135,7 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
     assert.equal(bfcp.proto, 'TCP/BFCP');
     assert.ok(bfcp.port > 0);
     assert.equal(attr(bfcp, 'setup'), 'passive');
-    assert.equal(attr(bfcp, 'connection'), 'new');
+    assert.equal(attr(bfcp, 'connection'), connection);
     assert.equal(attr(bfcp, 'floorctrl'), 's-only');
     assert.equal(attr(bfcp, 'floorid'), `1 mstrm:${attr(slides, 'label')}`);
     return { port: bfcp.port, confid: Number(attr(bfcp, 'confid')), userid: Number(attr(bfcp, 'userid')),
@@ -244,17 +247,58 @@ describe('content sharing over BFCP when we make the offer (dial-out, delayed of
     }
   });
 
+  /** An INVITE without SDP from a room system with media sockets m: our 200's offer, checked,
+   * answered in the ACK (answerSdp) and taken. */
+  async function delayedOffer(fromUser, m) {
+    const r = await raw.request({ method: 'INVITE', ruri: `sip:${room.address}@${DOMAIN}`, fromUser,
+      body: '', keep: true, timeoutMs: 8000, ackBody: answerSdp(m) });
+    assert.equal(r && r.status, 200);
+    const ids = checkOffer(r.body);
+    await svc.expectLog(new RegExp(`BFCP over TCP as offered, we listen on ${ids.port}, user ${ids.userid}, slides yes`));
+    return { r, ids };
+  }
+
   test('delayed offer: our 200 carries slides + BFCP, the ACK the answer, the floor is granted', async () => {
     const m = await mediaSockets(['audio', 'video', 'slides']);
     let r;
     try {
-      r = await raw.request({ method: 'INVITE', ruri: `sip:${room.address}@${DOMAIN}`, fromUser: 'cucm-room',
-        body: '', keep: true, timeoutMs: 8000, ackBody: answerSdp(m) });
-      assert.equal(r && r.status, 200);
-      const ids = checkOffer(r.body);
-      await svc.expectLog(new RegExp(`BFCP over TCP as offered, we listen on ${ids.port}, user ${ids.userid}, slides yes`));
+      let ids;
+      ({ r, ids } = await delayedOffer('cucm-room', m));
       await takeFloor(ids, room.address);
     } finally {
+      if (r) await r.bye();
+      m.close();
+    }
+  });
+
+  test('a re-INVITE without SDP while the room system presents: our offer keeps its BFCP stream and the presentation goes on', async () => {
+    const m = await mediaSockets(['audio', 'video', 'slides']);
+    let r, c;
+    try {
+      let ids;
+      ({ r, ids } = await delayedOffer('cucm-room-2', m));
+      c = await bfcpClient(ids);
+      c.send(PRIM.FloorRequest, { floor: 1 });
+      assert.ok(await c.next((x) => x.primitive === PRIM.FloorRequestStatus && x.status === STATUS.Granted), 'granted');
+      const re = new RegExp(`call (\\d+) \\(BFCP user ${ids.userid}\\) is presenting`);
+      await svc.expectLog(re);
+      const callId = [...svc.log().matchAll(new RegExp(re, 'g'))].pop()[1];
+      const before = svc.log().length;
+
+      const rr = await r.reinvite('', { ackBody: answerSdp(m) });
+      assert.equal(rr && rr.status, 200, rr && rr.first);
+      // the same four lines in the same places, the connection kept
+      const again = checkOffer(rr.body, { connection: 'existing' });
+      assert.deepEqual(again, ids, 'the same BFCP port, conference, user and slides port');
+      await sleep(1000);
+      const after = svc.log().slice(before);
+      assert.doesNotMatch(after, new RegExp(`call ${callId} \\(BFCP user ${ids.userid}\\) stopped presenting`), after);
+      assert.doesNotMatch(after, /our BFCP offer was not taken|connection closed/, after);
+      c.send(PRIM.Hello);
+      assert.ok(await c.next((x) => x.primitive === PRIM.HelloAck), 'the same connection still answers');
+      assert.equal(c.closed, false);
+    } finally {
+      if (c) c.close();
       if (r) await r.bye();
       m.close();
     }

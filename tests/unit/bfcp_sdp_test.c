@@ -251,7 +251,7 @@ static bool answer_taken(const char *bfcp_line, const char **why)
 	g_string_append(s, bfcp_line);
 	bfcp_sdp_offer o;
 	g_assert_true(bfcp_sdp_parse(s->str, s->len, &o));
-	bool ok = bfcp_sdp_answer_accepted(&o, 3, BFCP_PROTO_TCP, why);
+	bool ok = bfcp_sdp_answer_accepted(&o, 3, BFCP_PROTO_TCP, BFCP_SETUP_PASSIVE, why);
 	g_string_free(s, TRUE);
 	return ok;
 }
@@ -310,12 +310,63 @@ static void the_answer_to_our_offer_is_accepted_or_refused(void)
 	const char moved[] = "v=0\r\nc=IN IP4 192.0.2.10\r\nm=audio 49170 RTP/AVP 0\r\n"
 			     "m=application 50000 TCP/BFCP *\r\na=floorctrl:c-only\r\n";
 	g_assert_true(bfcp_sdp_parse(moved, strlen(moved), &o));
-	g_assert_false(bfcp_sdp_answer_accepted(&o, 3, BFCP_PROTO_TCP, &why));
+	g_assert_false(bfcp_sdp_answer_accepted(&o, 3, BFCP_PROTO_TCP, BFCP_SETUP_PASSIVE, &why));
+}
+
+/* A re-offer keeping the BFCP stream as it is (a re-INVITE without SDP): connection:existing,
+ * and the answer must take the other end of the connection we have. */
+static bool reanswer_taken(const char *bfcp_line, bfcp_sdp_proto proto, bfcp_sdp_setup ours)
+{
+	GString *s = g_string_new("v=0\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+				  "m=audio 49170 RTP/AVP 0\r\n");
+	g_string_append(s, bfcp_line);
+	bfcp_sdp_offer o;
+	const char *why = NULL;
+	g_assert_true(bfcp_sdp_parse(s->str, s->len, &o));
+	bool ok = bfcp_sdp_answer_accepted(&o, 1, proto, ours, &why);
+	g_assert_true(ok == (why == NULL));
+	g_string_free(s, TRUE);
+	return ok;
+}
+
+static void a_re_offer_keeps_the_connection_and_its_roles(void)
+{
+	bfcp_sdp_answer a = { .port = 41000,
+		.proto = BFCP_PROTO_TCP,
+		.setup = BFCP_SETUP_ACTIVE,
+		.confid = 77,
+		.userid = 5,
+		.floor_id = 1,
+		.slides_label = 3,
+		.bfcpver = 1,
+		.existing = true };
+	char *t = bfcp_sdp_write_answer(&a);
+	g_assert_nonnull(strstr(t, "a=setup:active\r\na=connection:existing\r\n"));
+	g_free(t);
+	/* we connected: the answerer stays passive */
+	g_assert_true(reanswer_taken("m=application 50000 TCP/BFCP *\r\na=setup:passive\r\n"
+				     "a=connection:existing\r\n",
+		BFCP_PROTO_TCP, BFCP_SETUP_ACTIVE));
+	g_assert_false(reanswer_taken("m=application 50000 TCP/BFCP *\r\na=setup:active\r\n",
+		BFCP_PROTO_TCP, BFCP_SETUP_ACTIVE));
+	g_assert_false(reanswer_taken(
+		"m=application 50000 TCP/BFCP *\r\n", BFCP_PROTO_TCP, BFCP_SETUP_ACTIVE));
+	/* we listen: the answerer stays active */
+	g_assert_true(reanswer_taken("m=application 50000 TCP/BFCP *\r\na=setup:active\r\n"
+				     "a=connection:existing\r\n",
+		BFCP_PROTO_TCP, BFCP_SETUP_PASSIVE));
+	/* UDP: the same transport, no setup */
+	g_assert_true(reanswer_taken("m=application 50000 UDP/BFCP *\r\na=floorctrl:c-only\r\n",
+		BFCP_PROTO_UDP, BFCP_SETUP_NONE));
+	g_assert_false(reanswer_taken("m=application 50000 TCP/BFCP *\r\na=setup:active\r\n",
+		BFCP_PROTO_UDP, BFCP_SETUP_NONE));
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/bfcp/sdp/a re-offer keeps the connection and its roles",
+		a_re_offer_keeps_the_connection_and_its_roles);
 	g_test_add_func("/bfcp/sdp/a Poly offer is read and answered passive",
 		a_poly_offer_is_read_and_answered_passive);
 	g_test_add_func("/bfcp/sdp/a Cisco offer with slides first is picked by attribute",

@@ -250,6 +250,66 @@ static void test_our_offer_without_content_is_unchanged(void)
 	g_free(o);
 }
 
+/* A re-offer (a re-INVITE without SDP) keeps the session's m-lines where they were (RFC 3264
+ * §8): here a room system's order, BFCP before slides, and a line we never took. */
+static void test_a_re_offer_keeps_the_sessions_m_lines_in_place(void)
+{
+	sipb_sdp_result prev;
+	g_assert_cmpint(
+		nego(HEAD AUDIO MAIN BFCP_TCP SLIDES "m=text 6010 RTP/AVP 98\r\n", &prev), ==, 0);
+	g_assert_cmpint(prev.bfcp, ==, 2);
+	g_assert_cmpint(prev.slides, ==, 3);
+	char *bfcp = bfcp_sdp_write_offer(41000, 77, 5, 1, 3);
+	sipb_sdp_local l = local_with(40004, NULL);
+	l.bfcp_offer = bfcp;
+	l.prev = &prev;
+	int sl, bl;
+	sipb_sdp_offer_places(&l, &sl, &bl);
+	g_assert_cmpint(sl, ==, 3);
+	g_assert_cmpint(bl, ==, 2);
+	char *o = sipb_sdp_offer(&l);
+	g_assert_true(g_str_has_prefix(line_of(o, 0), "m=audio 40000 RTP/AVP "));
+	g_assert_true(g_str_has_prefix(line_of(o, 1), "m=video 40002 RTP/AVP 96 97 98\r\n"));
+	g_assert_true(g_str_has_prefix(line_of(o, 2), "m=application 41000 TCP/BFCP *\r\n"));
+	g_assert_true(g_str_has_prefix(line_of(o, 3), "m=video 40004 RTP/AVP 96 97 98\r\n"));
+	g_assert_nonnull(strstr(line_of(o, 3), "a=content:slides\r\n"));
+	g_assert_true(g_str_has_prefix(line_of(o, 4), "m=text 0 RTP/AVP 98\r\n"));
+	g_assert_null(line_of(o, 5));
+	/* what a room system reads: its BFCP and slides lines where they were */
+	bfcp_sdp_offer p;
+	g_assert_true(bfcp_sdp_parse(o, strlen(o), &p));
+	g_assert_cmpint(p.mline, ==, 2);
+	g_assert_cmpint(p.videos[bfcp_sdp_slides_video(&p)].mline, ==, 3);
+	g_free(o);
+
+	/* without content now: the content lines stay, with port 0 */
+	l.bfcp_offer = NULL;
+	o = sipb_sdp_offer(&l);
+	g_assert_true(g_str_has_prefix(line_of(o, 2), "m=application 0 TCP/BFCP *\r\n"));
+	g_assert_true(g_str_has_prefix(line_of(o, 3), "m=video 0 RTP/AVP "));
+	g_assert_null(line_of(o, 5));
+	g_assert_null(strstr(o, "a=content"));
+	g_free(o);
+
+	/* a session without them gets them after its own lines; none without a main video */
+	sipb_sdp_result av;
+	g_assert_cmpint(nego(HEAD AUDIO MAIN, &av), ==, 0);
+	l.bfcp_offer = bfcp;
+	l.prev = &av;
+	sipb_sdp_offer_places(&l, &sl, &bl);
+	g_assert_cmpint(sl, ==, 2);
+	g_assert_cmpint(bl, ==, 3);
+	sipb_sdp_result a_only;
+	g_assert_cmpint(nego(HEAD AUDIO, &a_only), ==, 0);
+	l.prev = &a_only;
+	sipb_sdp_offer_places(&l, &sl, &bl);
+	g_assert_cmpint(bl, ==, -1);
+	o = sipb_sdp_offer(&l);
+	g_assert_null(line_of(o, 1)); /* the audio line alone, as the session had it */
+	g_free(o);
+	g_free(bfcp);
+}
+
 #define ANS_MAIN   "m=video 6002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
 #define ANS_SLIDES "m=video 6004 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
 #define ANS_BFCP   "m=application 7000 TCP/BFCP *\r\na=floorctrl:c-only\r\na=setup:active\r\n"
@@ -315,6 +375,8 @@ int main(int argc, char **argv)
 		"/sipb/sdp-content/hostile-content-attributes", test_hostile_content_attributes);
 	g_test_add_func("/sipb/sdp-content/our-offer-has-slides-and-bfcp-lines",
 		test_our_offer_has_slides_and_bfcp_lines);
+	g_test_add_func("/sipb/sdp-content/a-re-offer-keeps-the-sessions-m-lines-in-place",
+		test_a_re_offer_keeps_the_sessions_m_lines_in_place);
 	g_test_add_func("/sipb/sdp-content/our-offer-without-content-is-unchanged",
 		test_our_offer_without_content_is_unchanged);
 	g_test_add_func("/sipb/sdp-content/the-answer-to-our-offer-is-read-by-position",

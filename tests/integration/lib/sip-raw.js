@@ -133,13 +133,14 @@ async function rawSipPeer({ ip = '127.0.0.1', bridgePort, domain, tls: tlsOpts =
       await sendText(inDialog('ACK', cseq, ackBody));
       let n = cseq;
       r.bye = () => sendText(inDialog('BYE', ++n));
-      /** A re-INVITE with body in the dialog: resolves with its final response (a 2xx is ACKed). */
-      r.reinvite = async (b) => {
+      /** A re-INVITE with body in the dialog: resolves with its final response (a 2xx is ACKed,
+       * with ackBody when given: the answer to an offer in the 200 when body is ''). */
+      r.reinvite = async (b, { ackBody: reAck = '' } = {}) => {
         const my = ++n;
         await sendText(inDialog('INVITE', my, b));
         const rr = await waitFor(() => responses.find((x) => x.status >= 200 && x.headers['call-id']
           && x.headers['call-id'][0] === callId && x.headers.cseq[0] === `${my} INVITE`), timeoutMs);
-        if (rr && rr.status < 300) await sendText(inDialog('ACK', my));
+        if (rr && rr.status < 300) await sendText(inDialog('ACK', my, reAck));
         return rr;
       };
       /** Keys typed in the call as SIP INFO (application/dtmf-relay), one INFO per key. */
