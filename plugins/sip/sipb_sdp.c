@@ -590,26 +590,46 @@ static int offers_content(const sipb_sdp_local *local)
 	return local->video_port > 0 && local->slides_port > 0 && local->bfcp_offer;
 }
 
+/* Where a re-offer (local->prev) puts its lines: the session's own places, then a main video
+ * line when the session never had one, then content lines it did not have; n: the lines in
+ * all. -1: not offered. */
+typedef struct reoffer_places {
+	int video, slides, bfcp, n;
+} reoffer_places;
+
+static reoffer_places reoffer_layout(const sipb_sdp_local *local)
+{
+	const sipb_sdp_result *p = local->prev;
+	reoffer_places pl = { .video = p->video, .slides = -1, .bfcp = -1, .n = p->n };
+	bool had_video = false;
+	for (int i = 0; i < p->n; i++)
+		had_video = had_video || !strcmp(p->m[i].type, "video");
+	if (pl.video < 0 && !had_video && local->video_port > 0 && pl.n < SIPB_SDP_MAX_MLINES)
+		pl.video = pl.n++;
+	if (pl.video < 0 || !offers_content(local))
+		return pl;
+	int next = pl.n;
+	int sl = p->slides >= 0 ? p->slides : next++;
+	int bl = p->bfcp >= 0 ? p->bfcp : next++;
+	if (next <= SIPB_SDP_MAX_MLINES) {
+		pl.slides = sl;
+		pl.bfcp = bl;
+		pl.n = next;
+	}
+	return pl;
+}
+
 void sipb_sdp_offer_places(const sipb_sdp_local *local, int *slides_mline, int *bfcp_mline)
 {
 	*slides_mline = *bfcp_mline = -1;
-	if (!offers_content(local))
-		return;
-	const sipb_sdp_result *p = local->prev;
-	if (p == NULL) {
+	if (local->prev != NULL && local->prev->audio >= 0) {
+		reoffer_places pl = reoffer_layout(local);
+		*slides_mline = pl.slides;
+		*bfcp_mline = pl.bfcp;
+	} else if (offers_content(local)) {
 		*slides_mline = SIPB_SDP_OFFER_SLIDES_MLINE;
 		*bfcp_mline = SIPB_SDP_OFFER_BFCP_MLINE;
-		return;
 	}
-	if (p->video < 0)
-		return; /* (the re-offer has no main video) */
-	int next = p->n;
-	int sl = p->slides >= 0 ? p->slides : next++;
-	int bl = p->bfcp >= 0 ? p->bfcp : next++;
-	if (next > SIPB_SDP_MAX_MLINES)
-		return;
-	*slides_mline = sl;
-	*bfcp_mline = bl;
 }
 
 static void append_offer_audio(GString *s, const sipb_sdp_local *local)
@@ -637,18 +657,16 @@ static void append_offer_slides(GString *s, const sipb_sdp_local *local)
 static void append_reoffer(GString *s, const sipb_sdp_local *local)
 {
 	const sipb_sdp_result *p = local->prev;
-	int sl, bl;
-	sipb_sdp_offer_places(local, &sl, &bl);
-	int n = MAX(p->n, MAX(sl, bl) + 1);
-	for (int i = 0; i < n; i++) {
+	reoffer_places pl = reoffer_layout(local);
+	for (int i = 0; i < pl.n; i++) {
 		if (i == p->audio) {
 			append_offer_audio(s, local);
-		} else if (i == p->video && local->video_port > 0) {
+		} else if (i == pl.video && local->video_port > 0) {
 			append_offer_video(s, local->video_port, local->video_crypto,
-				sl >= 0 ? "a=content:main\r\n" : "");
-		} else if (i == sl) {
+				pl.slides >= 0 ? "a=content:main\r\n" : "");
+		} else if (i == pl.slides) {
 			append_offer_slides(s, local);
-		} else if (i == bl) {
+		} else if (i == pl.bfcp) {
 			g_string_append(s, local->bfcp_offer);
 		} else if (i < p->n) {
 			const sipb_sdp_mline *l = &p->m[i];

@@ -93,8 +93,9 @@ typedef struct sipb_sdp_local {
 	const char *bfcp_offer;
 	/* offers only: the session so far when this is a re-offer (a re-INVITE without SDP):
 	 * RFC 3264 §8 keeps its m-lines where they were, so ours take the places of the same
-	 * kind (audio, main video, slides, BFCP), the others stay with port 0, and content lines
-	 * it did not have go after them (sipb_sdp_offer_places). NULL: a first offer. */
+	 * kind (audio, main video, slides, BFCP), the others stay with port 0; a main video
+	 * line when it never had a video line, and content lines it did not have, go after them
+	 * (sipb_sdp_offer_places). NULL: a first offer. */
 	const sipb_sdp_result *prev;
 } sipb_sdp_local;
 

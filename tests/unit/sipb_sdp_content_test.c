@@ -291,7 +291,8 @@ static void test_a_re_offer_keeps_the_sessions_m_lines_in_place(void)
 	g_assert_null(strstr(o, "a=content"));
 	g_free(o);
 
-	/* a session without them gets them after its own lines; none without a main video */
+	/* a session without them gets them after its own lines (and after a main video line
+	 * when it never had one) */
 	sipb_sdp_result av;
 	g_assert_cmpint(nego(HEAD AUDIO MAIN, &av), ==, 0);
 	l.bfcp_offer = bfcp;
@@ -303,9 +304,23 @@ static void test_a_re_offer_keeps_the_sessions_m_lines_in_place(void)
 	g_assert_cmpint(nego(HEAD AUDIO, &a_only), ==, 0);
 	l.prev = &a_only;
 	sipb_sdp_offer_places(&l, &sl, &bl);
-	g_assert_cmpint(bl, ==, -1);
-	o = sipb_sdp_offer(&l);
-	g_assert_null(line_of(o, 1)); /* the audio line alone, as the session had it */
+	g_assert_cmpint(sl, ==, 2);
+	g_assert_cmpint(bl, ==, 3);
+	l.bfcp_offer = NULL;
+	o = sipb_sdp_offer(&l); /* a session that never had video is offered it after its audio */
+	g_assert_true(g_str_has_prefix(line_of(o, 1), "m=video 40002 RTP/AVP 96 97 98\r\n"));
+	g_assert_null(line_of(o, 2));
+	g_free(o);
+	sipb_sdp_result refused;
+	g_assert_cmpint(nego(HEAD AUDIO "m=video 6002 RTP/AVP 31\r\n", &refused), ==, 0);
+	g_assert_cmpint(refused.video, ==, -1);
+	l.prev = &refused;
+	l.bfcp_offer = bfcp;
+	sipb_sdp_offer_places(&l, &sl, &bl);
+	g_assert_cmpint(bl, ==, -1); /* no main video: no content */
+	o = sipb_sdp_offer(&l);      /* its refused video line stays refused, none is added */
+	g_assert_true(g_str_has_prefix(line_of(o, 1), "m=video 0 RTP/AVP 31\r\n"));
+	g_assert_null(line_of(o, 2));
 	g_free(o);
 	g_free(bfcp);
 }
