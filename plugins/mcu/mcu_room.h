@@ -228,8 +228,10 @@ typedef struct mcu_participant_stats {
 	uint64_t audio_packets_out, video_packets_out;
 	uint64_t keyframes_requested; /* PLIs we asked the sender for */
 	uint64_t talking;             /* 1 while talking (as the events say), else 0 */
-	uint64_t audio_frames_silent; /* frames the sender marked silent (RFC 6464): not decoded */
-	uint64_t audio_level_dbov;    /* last frame's level, 0..127 (127 silent) */
+	/* frames not decoded: marked silent (RFC 6464), quieter than voice while out of the
+	 * mix, or muted by the room */
+	uint64_t audio_frames_silent;
+	uint64_t audio_level_dbov; /* last frame's level, 0..127 (127 silent) */
 	/* The bandwidth tier it receives (mcu_tiers.h: 0 high, 1 medium, 2 low) and that
 	 * tier's picture size; 0 before the first composed frame. */
 	uint64_t video_tier, video_width, video_height;

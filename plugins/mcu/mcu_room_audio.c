@@ -41,6 +41,33 @@ static bool is_20ms_frame(mcu_audio_codec_id codec, const uint8_t *pkt, size_t l
 	return len == 160; /* G.711 and G.722: 8 bits per 8 kHz RTP clock tick */
 }
 
+/* Whether a frame need not be decoded: nothing of it would be heard. The sender says
+ * (RFC 6464) it is silence; or it is quieter than voice while the participant is out of the
+ * mix (mcu_talk: such a frame cannot bring it in, so most listeners with an open microphone
+ * cost no decode); or the room muted the participant. */
+static bool audio_skippable(mcu_participant *p, int level)
+{
+	if (g_atomic_int_get(&p->muted))
+		return true;
+	return level == MCU_LEVEL_SILENT
+		|| (level > MCU_TALK_VOICE_DBOV && level <= MCU_LEVEL_SILENT && !p->talk.active);
+}
+
+/* Decodes pkt into dst; after skipped frames, the last of them first (its output dropped),
+ * so the decoder's state follows the stream again before what it outputs is heard. */
+static int audio_decode(
+	mcu_participant *p, const uint8_t *pkt, size_t len, int16_t *dst, int room_left, int *got)
+{
+	if (p->adec_stale && p->warm_len > 0) {
+		int16_t scratch[MCU_OPUS_MAX_SAMPLES];
+		int n = 0;
+		(void)mcu_adec_decode(
+			p->adec, p->warm, p->warm_len, scratch, (int)G_N_ELEMENTS(scratch), &n);
+	}
+	p->adec_stale = false;
+	return mcu_adec_decode(p->adec, pkt, len, dst, room_left, got);
+}
+
 /* Fills p->pcm with at least one 20 ms frame; remembers the packet level and arrival. */
 static void audio_fill(mcu_participant *p)
 {
@@ -58,19 +85,22 @@ static void audio_fill(mcu_participant *p)
 		int16_t *dst = p->pcm + p->pcm_n;
 		int room_left = (int)G_N_ELEMENTS(p->pcm) - p->pcm_n;
 		int got = 0;
-		if (rc == 1 && level == MCU_LEVEL_SILENT && room_left >= MCU_MIX_FRAME
+		if (rc == 1 && audio_skippable(p, level) && room_left >= MCU_MIX_FRAME
 			&& is_20ms_frame(p->acodec, pkt, len)) {
-			/* The sender says (RFC 6464) this frame is silence: no need to decode it. Most
-			 * participants are silent most of the time; this is what makes them cheap. */
+			/* Nothing of this frame would be heard: no need to decode it. Most
+			 * participants are silent or quiet most of the time; this is what makes
+			 * them cheap. */
 			memset(dst, 0, MCU_MIX_FRAME * sizeof(int16_t));
 			got = MCU_MIX_FRAME;
 			p->plc_left = MCU_AUDIO_PLC_FRAMES;
 			p->frame_level = level;
+			p->adec_stale = true;
+			p->warm_len = len <= sizeof(p->warm) ? len : 0;
+			memcpy(p->warm, pkt, p->warm_len);
 			MCU_STAT_INC(p, audio_frames_silent, 1);
 			if (!p->a_arrival_us)
 				p->a_arrival_us = arrival;
-		} else if (rc == 1
-			&& mcu_adec_decode(p->adec, pkt, len, dst, room_left, &got) == 0) {
+		} else if (rc == 1 && audio_decode(p, pkt, len, dst, room_left, &got) == 0) {
 			MCU_STAT_INC(p, audio_frames_decoded, 1);
 			p->plc_left = MCU_AUDIO_PLC_FRAMES;
 			p->frame_level = level;
@@ -88,8 +118,8 @@ static void audio_fill(mcu_participant *p)
 		p->pcm_n += got;
 	}
 	if (g_atomic_int_get(&p->muted)) {
-		/* Muted by the room: the frame leaves the mix as silence (the decoder still ran, so
-		 * its state stays current for the moment the participant is unmuted). */
+		/* Muted by the room: the frame leaves the mix as silence (not decoded; when the
+		 * participant is unmuted, audio_decode brings the decoder's state up to date). */
 		memset(p->pcm, 0, MCU_MIX_FRAME * sizeof(int16_t));
 		p->frame_level = MCU_LEVEL_SILENT;
 	}

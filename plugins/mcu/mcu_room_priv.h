@@ -118,6 +118,11 @@ struct mcu_participant {
 	int16_t pcm[MCU_OPUS_MAX_SAMPLES + MCU_MIX_FRAME];
 	int pcm_n;
 	int plc_left;
+	/* the decoder missed frames (not decoded: silent, quiet or muted); the last of them,
+	 * decoded first when decoding starts again so its state is not stale */
+	bool adec_stale;
+	size_t warm_len;
+	uint8_t warm[MCU_OPUS_MAX_PACKET];
 	int frame_level;     /* level given with the packet of this tick, -1 unknown */
 	gint64 a_arrival_us; /* arrival of the packet decoded this tick, 0 none */
 	mcu_talk talk;

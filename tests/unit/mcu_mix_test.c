@@ -247,7 +247,14 @@ static void test_muted_participant_leaves_the_mix(void)
 	run(room, s, 3, 50);
 	mcu_participant_set_muted(s[0].p, true);
 	g_assert_true(mcu_participant_muted(s[0].p));
-	run(room, s, 3, 60);
+	run(room, s, 3, 5);
+	mcu_participant_stats before;
+	mcu_participant_get_stats(s[0].p, &before);
+	run(room, s, 3, 55);
+	mcu_participant_stats during;
+	mcu_participant_get_stats(s[0].p, &during);
+	/* what nobody hears is not decoded */
+	g_assert_cmpuint(during.audio_frames_decoded, ==, before.audio_frames_decoded);
 	int16_t *pcm;
 	long n = received_pcm(&sk[2], MCU_AUDIO_OPUS, 111, 70, 110, &pcm);
 	double muted = goertzel_amp(pcm, n, 440, 48000), other = goertzel_amp(pcm, n, 660, 48000);
@@ -463,6 +470,27 @@ static void test_events_talking_and_speaker(void)
 	g_mutex_clear(&e.lock);
 }
 
+/* Three Opus participants, each with its sink (the two tests below). */
+static void join_opus3(mcu_room *room, sink *sk, mcu_participant_io *io, src *s)
+{
+	memset(s, 0, 3 * sizeof(*s));
+	for (int i = 0; i < 3; i++) {
+		sink_init(&sk[i], &io[i]);
+		s[i].p = join(room, "P", MCU_AUDIO_OPUS, 111, &io[i]);
+	}
+}
+
+static void leave3(mcu_room *room, sink *sk, src *s)
+{
+	for (int i = 0; i < 3; i++) {
+		mcu_room_leave(room, s[i].p);
+		mcu_participant_unref(s[i].p);
+		mcu_opus_enc_free(s[i].enc);
+		sink_clear(&sk[i]);
+	}
+	mcu_room_unref(room);
+}
+
 /* A sender whose packets say (RFC 6464, level 127) they are silence is not decoded; a talker
  * beside it is, and the listener still hears the talker. */
 static void test_silent_frames_not_decoded(void)
@@ -471,11 +499,7 @@ static void test_silent_frames_not_decoded(void)
 	sink sk[3];
 	mcu_participant_io io[3];
 	src s[3];
-	memset(s, 0, sizeof(s));
-	for (int i = 0; i < 3; i++) {
-		sink_init(&sk[i], &io[i]);
-		s[i].p = join(room, "P", MCU_AUDIO_OPUS, 111, &io[i]);
-	}
+	join_opus3(room, sk, io, s);
 	s[0].freq = 440;
 	s[0].level = 18;  /* a talker */
 	s[1].level = 127; /* silent, says so */
@@ -498,13 +522,44 @@ static void test_silent_frames_not_decoded(void)
 	long n = received_pcm(&sk[1], MCU_AUDIO_OPUS, 111, 15, 35, &pcm);
 	g_assert_cmpfloat(goertzel_amp(pcm, n, 440, 48000), >, 0.6 * AMP);
 	g_free(pcm);
-	for (int i = 0; i < 3; i++) {
-		mcu_room_leave(room, s[i].p);
-		mcu_participant_unref(s[i].p);
-		mcu_opus_enc_free(s[i].enc);
-		sink_clear(&sk[i]);
-	}
-	mcu_room_unref(room);
+	leave3(room, sk, s);
+}
+
+/* Open microphones: a participant whose packets say (RFC 6464) they are quieter than voice
+ * is not decoded while out of the mix; once it talks it is, and it is heard. */
+static void test_quiet_open_mics_are_not_decoded_until_they_talk(void)
+{
+	mcu_room *room = quiet_room();
+	sink sk[3];
+	mcu_participant_io io[3];
+	src s[3];
+	join_opus3(room, sk, io, s);
+	s[0].freq = 440;
+	s[0].level = 18; /* a talker */
+	s[1].freq = 660;
+	s[1].level = 70; /* an open microphone: -70 dBov, says its header */
+	s[2].level = 127;
+	run(room, s, 3, 40);
+	mcu_participant_stats st;
+	mcu_participant_get_stats(s[1].p, &st);
+	g_assert_cmpuint(st.audio_frames_decoded, ==, 0);
+	g_assert_cmpuint(st.audio_frames_silent, >, 35);
+	g_assert_cmpuint(st.audio_level_dbov, ==, 70);
+	int16_t *pcm;
+	long n = received_pcm(&sk[2], MCU_AUDIO_OPUS, 111, 15, 40, &pcm);
+	g_assert_cmpfloat(goertzel_amp(pcm, n, 440, 48000), >, 0.6 * AMP);
+	g_assert_cmpfloat(goertzel_amp(pcm, n, 660, 48000), <, 0.05 * AMP);
+	g_free(pcm);
+	s[1].level = 20; /* it talks */
+	run(room, s, 3, 40);
+	mcu_participant_get_stats(s[1].p, &st);
+	g_assert_cmpuint(st.audio_frames_decoded, >, 35);
+	n = received_pcm(&sk[2], MCU_AUDIO_OPUS, 111, 50, 80, &pcm);
+	double amp = goertzel_amp(pcm, n, 660, 48000);
+	g_test_message("the listener hears the open mic once it talks: %.0f", amp);
+	g_assert_cmpfloat(amp, >, 0.6 * AMP);
+	g_free(pcm);
+	leave3(room, sk, s);
 }
 
 int main(int argc, char **argv)
@@ -521,5 +576,7 @@ int main(int argc, char **argv)
 		"/mcu/mix/events-talking-speaker-level-given", test_events_talking_and_speaker);
 	g_test_add_func(
 		"/mcu/mix/frames-marked-silent-are-not-decoded", test_silent_frames_not_decoded);
+	g_test_add_func("/mcu/mix/quiet-open-mics-are-not-decoded-until-they-talk",
+		test_quiet_open_mics_are_not_decoded_until_they_talk);
 	return g_test_run();
 }
