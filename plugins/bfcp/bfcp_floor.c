@@ -11,7 +11,8 @@
 
 typedef struct {
 	uint16_t user_id;
-	uint8_t version; /* 0: not a BFCP client */
+	uint8_t version;                    /* 0: not a BFCP client */
+	char name[BFCP_FLOOR_NAME_MAX + 1]; /* its USER-DISPLAY-NAME, "" none */
 } client;
 
 typedef struct {
@@ -95,6 +96,32 @@ bool bfcp_floor_client_add(bfcp_floor_server *s, uint16_t user_id, uint8_t versi
 	return true;
 }
 
+bool bfcp_floor_client_set_name(bfcp_floor_server *s, uint16_t user_id, const char *name)
+{
+	client *c = find_client(s, user_id);
+	if (c == NULL)
+		return false;
+	c->name[0] = '\0';
+	if (name == NULL)
+		return true;
+	char *valid = g_utf8_make_valid(name, -1);
+	size_t n = 0;
+	for (const char *p = valid; *p;) {
+		const char *next = g_utf8_next_char(p);
+		size_t len = (size_t)(next - p);
+		if (n + len > BFCP_FLOOR_NAME_MAX)
+			break;
+		memcpy(c->name + n, p, len);
+		if (len == 1 && ((unsigned char)*p < 0x20 || *p == 0x7f))
+			c->name[n] = ' ';
+		n += len;
+		p = next;
+	}
+	c->name[n] = '\0';
+	g_free(valid);
+	return true;
+}
+
 uint16_t bfcp_floor_holder(const bfcp_floor_server *s, uint16_t floor_id)
 {
 	for (size_t i = 0; i < s->n_floors; i++)
@@ -130,17 +157,22 @@ static void send_msg(bfcp_outbox *out, bfcp_msg *m)
 	bfcp_msg_clear(m);
 }
 
-/* FLOOR-REQUEST-INFORMATION of one request on one floor. */
-static void add_request_info(
-	bfcp_attrs *l, uint16_t request_id, uint16_t floor_id, uint16_t beneficiary, uint8_t status)
+/* FLOOR-REQUEST-INFORMATION of one request on one floor; the beneficiary with its name. */
+static void add_request_info(bfcp_attrs *l, uint16_t request_id, uint16_t floor_id,
+	const client *beneficiary, uint8_t status)
 {
 	bfcp_attr *fri = bfcp_attrs_add_group(l, BFCP_A_FLOOR_REQUEST_INFORMATION, request_id);
 	bfcp_attrs children = { 0 };
 	bfcp_attr *ors = bfcp_attrs_add_group(&children, BFCP_A_OVERALL_REQUEST_STATUS, request_id);
 	bfcp_attrs_add_request_status(&ors->children, status, 0);
 	bfcp_attrs_add_group(&children, BFCP_A_FLOOR_REQUEST_STATUS, floor_id);
-	if (beneficiary != 0)
-		bfcp_attrs_add_group(&children, BFCP_A_BENEFICIARY_INFORMATION, beneficiary);
+	if (beneficiary != NULL) {
+		bfcp_attr *bi = bfcp_attrs_add_group(
+			&children, BFCP_A_BENEFICIARY_INFORMATION, beneficiary->user_id);
+		if (beneficiary->name[0])
+			bfcp_attrs_add_string(
+				&bi->children, BFCP_A_USER_DISPLAY_NAME, beneficiary->name);
+	}
 	fri->children = children;
 }
 
@@ -151,7 +183,7 @@ static void send_request_status(bfcp_floor_server *s, bfcp_outbox *out, const cl
 		return;
 	bfcp_msg m;
 	msg_to(s, &m, c, BFCP_FLOOR_REQUEST_STATUS, request);
-	add_request_info(&m.attrs, request_id, floor_id, c->user_id, status);
+	add_request_info(&m.attrs, request_id, floor_id, c, status);
 	send_msg(out, &m);
 }
 
@@ -163,9 +195,12 @@ static void send_floor_status(bfcp_floor_server *s, bfcp_outbox *out, const clie
 	bfcp_msg m;
 	msg_to(s, &m, c, BFCP_FLOOR_STATUS, request);
 	bfcp_attrs_add_u16(&m.attrs, BFCP_A_FLOOR_ID, f->floor_id);
-	if (f->holder != 0)
+	if (f->holder != 0) {
+		const client *h = find_client(s, f->holder);
+		client anon = { .user_id = f->holder };
 		add_request_info(
-			&m.attrs, f->request_id, f->floor_id, f->holder, BFCP_STATUS_GRANTED);
+			&m.attrs, f->request_id, f->floor_id, h ? h : &anon, BFCP_STATUS_GRANTED);
+	}
 	send_msg(out, &m);
 }
 

@@ -30,6 +30,7 @@
 
 #define BFCP_FLOOR_MAX_CLIENTS 256
 #define BFCP_FLOOR_MAX_FLOORS  16
+#define BFCP_FLOOR_NAME_MAX    64 /* bytes of a client's display name */
 
 typedef struct {
 	uint16_t user_id;
@@ -54,6 +55,11 @@ bool bfcp_floor_add(bfcp_floor_server *s, uint16_t floor_id);
 /* A client: version 1 (TCP), 2 (UDP) or 0 (not a BFCP client). false for user id 0, a known
  * user id, or too many. */
 bool bfcp_floor_client_add(bfcp_floor_server *s, uint16_t user_id, uint8_t version);
+/* The name the others are told for user_id while it holds a floor (USER-DISPLAY-NAME in its
+ * BENEFICIARY-INFORMATION, RFC 8855 §5.2.13): made valid UTF-8, control characters turned to
+ * spaces, cut at BFCP_FLOOR_NAME_MAX bytes on a character boundary; NULL or "" for none.
+ * false for an unknown user. */
+bool bfcp_floor_client_set_name(bfcp_floor_server *s, uint16_t user_id, const char *name);
 /* The client leaves: a floor it holds is released (FloorStatus to the others). */
 void bfcp_floor_client_remove(bfcp_floor_server *s, uint16_t user_id, bfcp_outbox *out);
 

@@ -328,6 +328,19 @@ void mcu_content_participant_left(mcu_room *room, mcu_participant *p)
 	stop_presenting(room->content, p);
 }
 
+char *mcu_room_content_presenter_name(mcu_room *room)
+{
+	if (!room)
+		return NULL;
+	mcu_content *c = room->content;
+	char *name = NULL;
+	g_mutex_lock(&c->pres_lock);
+	if (c->presenter && !g_atomic_int_get(&c->presenter->left))
+		name = g_strdup(c->presenter->display); /* (set at join, never changed) */
+	g_mutex_unlock(&c->pres_lock);
+	return name;
+}
+
 void *mcu_room_content_presenter(mcu_room *room)
 {
 	if (!room)

@@ -80,6 +80,8 @@ int mcu_participant_receive_content(
 void mcu_participant_content_keyframe_request(mcu_participant *p);
 /* The io.opaque of the presenter, or NULL. */
 void *mcu_room_content_presenter(mcu_room *room);
+/* The presenter's display name (g_free it), or NULL when nobody presents. */
+char *mcu_room_content_presenter_name(mcu_room *room);
 
 /* Content figures of one participant (as presenter and as receiver), since it joined. */
 typedef struct mcu_content_part_stats {

@@ -47,6 +47,7 @@ struct sipb_bfcp_client {
 	sipb_addr peer_host, peer_alt; /* the hosts taken (none: any) */
 	sipb_addr remote;              /* where UDP replies go (latched), TCP connect */
 	sipb_addr conn_from;           /* TCP: where the accepted connection comes from */
+	char *display;                 /* the name the others are told while it presents */
 	GByteArray *in, *out;
 	int64_t partial_since_us; /* a partial TCP message has waited since */
 	GSource *timer;
@@ -56,6 +57,15 @@ struct sipb_bfcp_client {
 };
 
 static void client_close_conn(sipb_bfcp_client *c, const char *why);
+
+/* (Again) a client of the room's floor server, with its name; false when it cannot be. */
+static bool floor_client_add(sipb_bfcp_client *c, uint8_t version)
+{
+	if (!bfcp_floor_client_add(c->room->fs, c->user_id, version))
+		return false;
+	bfcp_floor_client_set_name(c->room->fs, c->user_id, c->display);
+	return true;
+}
 
 /* Whether the client takes a connection or datagram from `from`'s host. */
 static bool host_taken(const sipb_bfcp_client *c, const sipb_addr *from)
@@ -262,7 +272,7 @@ static void take_message(sipb_bfcp_client *c, const uint8_t *buf, size_t len)
 	deliver(r, &out);
 	settle(r, before);
 	/* after a Goodbye the library forgot the client: it may say Hello again later */
-	bfcp_floor_client_add(r->fs, c->user_id, c->udp ? 2 : 1);
+	floor_client_add(c, c->udp ? 2 : 1);
 }
 
 static gboolean on_timer(gpointer data)
@@ -419,7 +429,7 @@ static void client_close_conn(sipb_bfcp_client *c, const char *why)
 	uint16_t before = bfcp_floor_holder(r->fs, SIPB_BFCP_FLOOR_ID);
 	bfcp_outbox out = { 0 };
 	bfcp_floor_client_remove(r->fs, c->user_id, &out);
-	bfcp_floor_client_add(r->fs, c->user_id, 1);
+	floor_client_add(c, 1);
 	deliver(r, &out);
 	settle(r, before);
 }
@@ -559,8 +569,8 @@ int sipb_bfcp_client_new(sipb_bfcp_hub *h, const sipb_bfcp_client_config *cfg,
 	c->have_peer_host = cfg->peer_host && sipb_addr_set(&c->peer_host, cfg->peer_host, 0) == 0;
 	c->await_peer = cfg->await_peer && !c->have_peer_host;
 	g_ptr_array_add(r->clients, c);
-	int rc = uid && bfcp_floor_client_add(r->fs, uid, c->udp ? 2 : 1) ? client_open(c, cfg)
-									  : -EMFILE;
+	c->display = g_strdup(cfg->display);
+	int rc = uid && floor_client_add(c, c->udp ? 2 : 1) ? client_open(c, cfg) : -EMFILE;
 	if (rc < 0) {
 		c->ev.floor = NULL;
 		sipb_bfcp_client_free(c);
@@ -602,6 +612,7 @@ void sipb_bfcp_client_free(sipb_bfcp_client *c)
 	settle(r, before);
 	g_byte_array_unref(c->in);
 	g_byte_array_unref(c->out);
+	g_free(c->display);
 	g_free(c);
 	if (r->clients->len == 0)
 		g_hash_table_remove(h->rooms, r->address);
@@ -668,7 +679,8 @@ void sipb_bfcp_client_udp_backlog(const sipb_bfcp_client *c, size_t *pending, si
 
 /* --- the MCU's presenter ------------------------------------------------------------- */
 
-void sipb_bfcp_room_presenter(sipb_bfcp_hub *h, const char *room, const void *presenter)
+void sipb_bfcp_room_presenter(
+	sipb_bfcp_hub *h, const char *room, const void *presenter, const char *name)
 {
 	hub_room *r = h && room ? room_get(h, room, false) : NULL;
 	if (!r)
@@ -694,6 +706,8 @@ void sipb_bfcp_room_presenter(sipb_bfcp_hub *h, const char *room, const void *pr
 	} else {
 		if (want == SIPB_BFCP_OTHER_USER && !r->other_added)
 			r->other_added = bfcp_floor_client_add(r->fs, SIPB_BFCP_OTHER_USER, 0);
+		if (want == SIPB_BFCP_OTHER_USER)
+			bfcp_floor_client_set_name(r->fs, SIPB_BFCP_OTHER_USER, name);
 		bfcp_floor_take(r->fs, want, SIPB_BFCP_FLOOR_ID, &out);
 	}
 	deliver(r, &out);

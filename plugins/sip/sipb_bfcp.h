@@ -73,6 +73,7 @@ typedef struct sipb_bfcp_client_config {
 	int remote_port;
 	const char *peer_host;     /* the signalling source's IP: the only host taken; NULL: any */
 	const void *presenter_key; /* what sipb_bfcp_room_presenter names this call by */
+	const char *display;       /* its name, told the others while it presents (copied) */
 	/* Our offer (dial-out), TCP and listening only: the device's host is known from its
 	 * answer. A connection is taken from any host meanwhile but held: nothing it sends is
 	 * acted on and nothing is sent to it until sipb_bfcp_client_peer_known. */
@@ -113,8 +114,9 @@ void sipb_bfcp_client_udp_backlog(const sipb_bfcp_client *c, size_t *pending, si
 /* The MCU's presenter of the room is now `presenter` (a presenter_key of one of the room's
  * clients, another participant's, or NULL for none): the floor follows, with FloorStatus to
  * every client; a client that lost the floor hears `floor` 0 (a BFCP client that got it
- * already holds it). */
-void sipb_bfcp_room_presenter(sipb_bfcp_hub *h, const char *room, const void *presenter);
+ * already holds it). name: another participant's display name, told the clients with it. */
+void sipb_bfcp_room_presenter(
+	sipb_bfcp_hub *h, const char *room, const void *presenter, const char *name);
 /* Who holds the room's floor: a user id, SIPB_BFCP_OTHER_USER, or 0. */
 uint16_t sipb_bfcp_room_holder(sipb_bfcp_hub *h, const char *room);
 

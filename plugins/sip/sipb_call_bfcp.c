@@ -167,6 +167,7 @@ void sipb_call_content_offer(sipb_call *call, sipb_sdp_local *local)
 			 * trusted proxy the caller's own address, not the proxy's */
 			.peer_host = call->client_ip && call->client_ip[0] ? call->client_ip : NULL,
 			.presenter_key = call->media,
+			.display = call->display,
 			.await_peer = 1, /* (when there is no peer_host: until the answer) */
 		};
 		sipb_bfcp_client_events ev = { .opaque = call, .floor = on_floor };
@@ -262,6 +263,7 @@ void sipb_call_content_negotiated(sipb_call *call, const char *sdp, size_t len, 
 			.remote_port = o.port,
 			.peer_host = call->client_ip, /* behind a trusted proxy: the caller's own */
 			.presenter_key = call->media,
+			.display = call->display,
 		};
 		sipb_bfcp_client_events ev = { .opaque = call, .floor = on_floor };
 		int rc = sipb_bfcp_client_new(call->ua->bfcp, &cfg, &ev, &call->bfcp);
@@ -296,8 +298,10 @@ void sipb_call_content_sync(sipb_call *call)
 {
 	if (call->room == NULL || call->room_address == NULL || call->ua->bfcp == NULL)
 		return;
+	char *name = sipb_media_content_presenter_name(call->room);
 	sipb_bfcp_room_presenter(
-		call->ua->bfcp, call->room_address, sipb_media_content_presenter(call->room));
+		call->ua->bfcp, call->room_address, sipb_media_content_presenter(call->room), name);
+	g_free(name);
 }
 
 void sipb_call_content_end(sipb_call *call)

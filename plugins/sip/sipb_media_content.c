@@ -52,6 +52,11 @@ void *sipb_media_content_presenter(mcu_room *room)
 {
 	return mcu_room_content_presenter(room);
 }
+
+char *sipb_media_content_presenter_name(mcu_room *room)
+{
+	return mcu_room_content_presenter_name(room);
+}
 #else
 void sipb_media_content_io(mcu_participant_io *io, void (*request_content_keyframe)(void *))
 {
@@ -90,6 +95,12 @@ void sipb_media_content_keyframe_request(mcu_participant *p)
 }
 
 void *sipb_media_content_presenter(mcu_room *room)
+{
+	(void)room;
+	return NULL;
+}
+
+char *sipb_media_content_presenter_name(mcu_room *room)
 {
 	(void)room;
 	return NULL;

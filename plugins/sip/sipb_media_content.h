@@ -26,5 +26,7 @@ int sipb_media_content_receive(
 void sipb_media_content_keyframe_request(mcu_participant *p);
 /* The io.opaque of the room's presenter, or NULL. */
 void *sipb_media_content_presenter(mcu_room *room);
+/* That presenter's display name (g_free it), or NULL. */
+char *sipb_media_content_presenter_name(mcu_room *room);
 
 #endif

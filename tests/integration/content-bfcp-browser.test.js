@@ -164,6 +164,7 @@ describe('content between a BFCP room system and a browser', () => {
     assert.ok(named, 'FloorStatus with a holder');
     assert.equal(named.beneficiary, OTHER_USER, 'the holder is the presenter without BFCP, not a room system');
     assert.notEqual(named.beneficiary, sys.userid);
+    assert.equal(named.beneficiaryName, 'Alice', 'and by the name the room shows (USER-DISPLAY-NAME)');
     await svc.expectLog(/participant \d+ presents \(content m-line/);
 
     // Alice's magenta screen arrives on the slides line (VP8, payload type 97) and decodes

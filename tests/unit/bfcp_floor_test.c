@@ -110,6 +110,16 @@ static uint16_t status_holder(const bfcp_msg *m)
 	return bfcp_attrs_first(&fri->children, BFCP_A_BENEFICIARY_INFORMATION)->u16;
 }
 
+/* The holder's USER-DISPLAY-NAME in a FloorStatus (g_free it), NULL when none. */
+static char *status_holder_name(const bfcp_msg *m)
+{
+	const bfcp_attr *fri = bfcp_attrs_first(&m->attrs, BFCP_A_FLOOR_REQUEST_INFORMATION);
+	const bfcp_attr *bi = fri ? bfcp_attrs_first(&fri->children, BFCP_A_BENEFICIARY_INFORMATION)
+				  : NULL;
+	const bfcp_attr *n = bi ? bfcp_attrs_first(&bi->children, BFCP_A_USER_DISPLAY_NAME) : NULL;
+	return n ? g_strndup((const char *)n->data, n->len) : NULL;
+}
+
 static void expect_holder_told_to(const bfcp_outbox *out, uint16_t user, uint16_t holder)
 {
 	bfcp_msg m;
@@ -237,12 +247,40 @@ static void a_browser_presenter_is_named_to_bfcp_clients(void)
 	bfcp_outbox out = { 0 };
 	g_assert_true(request(s, ALICE, 11, &out));
 	bfcp_outbox_clear(&out);
+	/* its name as room systems show it: valid UTF-8, no control characters, bounded */
+	g_assert_false(bfcp_floor_client_set_name(s, 999, "nobody"));
+	g_assert_true(bfcp_floor_client_set_name(s, WEB, "Zoë\r\nScreen\xff"));
 	g_assert_true(bfcp_floor_take(s, WEB, FLOOR, &out));
 	g_assert_cmpuint(bfcp_floor_holder(s, FLOOR), ==, WEB);
 	bfcp_msg m;
 	take_msg(&out, ALICE, BFCP_FLOOR_REQUEST_STATUS, &m);
 	g_assert_cmpuint(request_status(&m, NULL), ==, BFCP_STATUS_REVOKED);
 	bfcp_msg_clear(&m);
+	take_msg(&out, ALICE, BFCP_FLOOR_STATUS, &m);
+	char *name = status_holder_name(&m);
+	g_assert_cmpstr(name, ==, "Zoë  Screen\xef\xbf\xbd");
+	g_assert_true(g_utf8_validate(name, -1, NULL));
+	g_free(name);
+	bfcp_msg_clear(&m);
+	GString *longname = g_string_new(NULL);
+	for (int i = 0; i < 40; i++)
+		g_string_append(longname, "é"); /* 80 bytes: cut at 64, between characters */
+	g_assert_true(bfcp_floor_client_set_name(s, ALICE, longname->str));
+	g_string_free(longname, TRUE);
+	bfcp_outbox_clear(&out);
+	g_assert_true(request(s, ALICE, 12, &out));
+	take_msg(&out, BOB, BFCP_FLOOR_STATUS, &m);
+	name = status_holder_name(&m);
+	g_assert_cmpuint(strlen(name), ==, 64);
+	g_assert_true(g_utf8_validate(name, -1, NULL));
+	g_free(name);
+	bfcp_msg_clear(&m);
+	bfcp_outbox_clear(&out);
+	g_assert_true(bfcp_floor_take(s, WEB, FLOOR, &out));
+	bfcp_outbox_clear(&out);
+	g_assert_true(bfcp_floor_drop(s, WEB, FLOOR, &out));
+	bfcp_outbox_clear(&out);
+	g_assert_true(bfcp_floor_take(s, WEB, FLOOR, &out));
 	expect_holder_told_to(&out, ALICE, WEB);
 	expect_holder_told_to(&out, BOB, WEB);
 	g_assert_cmpuint(count_for(&out, WEB), ==, 0);

@@ -35,6 +35,7 @@ static void libre_clients_hello_and_take_the_floor_from_each_other(gconstpointer
 	g_assert_true(bfcp_floor_add(s, FLOOR));
 	g_assert_true(bfcp_floor_client_add(s, 10, ver));
 	g_assert_true(bfcp_floor_client_add(s, 11, ver));
+	g_assert_true(bfcp_floor_client_set_name(s, 10, "Room Zoë"));
 	bfcp_outbox out = { 0 };
 	size_t len;
 	libre_view v;
@@ -64,6 +65,7 @@ static void libre_clients_hello_and_take_the_floor_from_each_other(gconstpointer
 	find_out(&out, 11, 8 /* FloorStatus */, &v);
 	g_assert_cmpint(v.floor_id, ==, FLOOR);
 	g_assert_cmpint(v.beneficiary, ==, 10);
+	g_assert_cmpstr(v.beneficiary_name, ==, "Room Zoë"); /* libre reads who presents */
 	g_assert_cmpint(v.ors_status, ==, 3);
 	bfcp_outbox_clear(&out);
 

@@ -110,6 +110,10 @@ bool libre_decode(const uint8_t *buf, size_t len, libre_view *v)
 		struct bfcp_attr *bi = bfcp_attr_subattr(a, BFCP_BENEFICIARY_INFO);
 		if (bi != NULL)
 			v->beneficiary = bi->v.beneficiaryid;
+		struct bfcp_attr *dn = bi ? bfcp_attr_subattr(bi, BFCP_USER_DISP_NAME) : NULL;
+		if (dn != NULL && dn->v.userdname)
+			g_strlcpy(
+				v->beneficiary_name, dn->v.userdname, sizeof(v->beneficiary_name));
 	}
 	a = bfcp_msg_attr(msg, BFCP_ERROR_CODE);
 	if (a != NULL) {

@@ -19,14 +19,15 @@ typedef struct {
 	bool r;
 	uint32_t confid;
 	uint16_t tid, userid;
-	size_t n_attrs;           /* top-level */
-	int floor_id;             /* FLOOR-ID, -1 if none */
-	int fri_id;               /* FLOOR-REQUEST-INFORMATION's id, -1 if none */
-	int ors_status;           /* its OVERALL-REQUEST-STATUS / REQUEST-STATUS, -1 if none */
-	int frs_floor;            /* its FLOOR-REQUEST-STATUS floor id, -1 if none */
-	int beneficiary;          /* its BENEFICIARY-INFORMATION id, -1 if none */
-	int error_code;           /* ERROR-CODE, -1 if none */
-	uint8_t error_details[8]; /* its details (the unknown attribute octets) */
+	size_t n_attrs;            /* top-level */
+	int floor_id;              /* FLOOR-ID, -1 if none */
+	int fri_id;                /* FLOOR-REQUEST-INFORMATION's id, -1 if none */
+	int ors_status;            /* its OVERALL-REQUEST-STATUS / REQUEST-STATUS, -1 if none */
+	int frs_floor;             /* its FLOOR-REQUEST-STATUS floor id, -1 if none */
+	int beneficiary;           /* its BENEFICIARY-INFORMATION id, -1 if none */
+	char beneficiary_name[80]; /* that one's USER-DISPLAY-NAME, "" if none */
+	int error_code;            /* ERROR-CODE, -1 if none */
+	uint8_t error_details[8];  /* its details (the unknown attribute octets) */
 	size_t n_error_details;
 	size_t n_supported_prims; /* SUPPORTED-PRIMITIVES */
 	bool supports_floor_request;

@@ -224,7 +224,7 @@ static void test_tcp_hello_request_takeover_release(void)
 
 	/* the MCU says a browser presents now: b loses the floor to SIPB_BFCP_OTHER_USER */
 	int browser;
-	sipb_bfcp_room_presenter(h, "room1", &browser);
+	sipb_bfcp_room_presenter(h, "room1", &browser, "Web One");
 	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, SIPB_BFCP_OTHER_USER);
 	g_assert_cmpint(fb.held, ==, 0);
 	/* another browser takes over: the holder is still SIPB_BFCP_OTHER_USER, but a (the
@@ -233,20 +233,26 @@ static void test_tcp_hello_request_takeover_release(void)
 	while (recv_msg(fda, 0, &m))
 		bfcp_msg_clear(&m);
 	int browser2;
-	sipb_bfcp_room_presenter(h, "room1", &browser2);
+	sipb_bfcp_room_presenter(h, "room1", &browser2, "Web Two");
 	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, SIPB_BFCP_OTHER_USER);
 	expect(fda, 0, BFCP_FLOOR_STATUS, &m);
 	g_assert_cmpuint(request_status(&m), ==, BFCP_STATUS_GRANTED);
+	/* the room system is told who presents by name (USER-DISPLAY-NAME) */
+	const bfcp_attr *fri = bfcp_attrs_first(&m.attrs, BFCP_A_FLOOR_REQUEST_INFORMATION);
+	const bfcp_attr *bi = bfcp_attrs_first(&fri->children, BFCP_A_BENEFICIARY_INFORMATION);
+	const bfcp_attr *dn = bfcp_attrs_first(&bi->children, BFCP_A_USER_DISPLAY_NAME);
+	g_assert_nonnull(dn);
+	g_assert_cmpmem(dn->data, dn->len, "Web Two", 7);
 	bfcp_msg_clear(&m);
-	sipb_bfcp_room_presenter(h, "room1", &browser2);
+	sipb_bfcp_room_presenter(h, "room1", &browser2, "Web Two");
 	g_assert_false(recv_msg(fda, 0, &m));
 	/* the MCU's presenter is b's call again (b presents by itself): b holds it, no event */
 	int events = fb.events;
-	sipb_bfcp_room_presenter(h, "room1", &key_b);
+	sipb_bfcp_room_presenter(h, "room1", &key_b, NULL);
 	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, ub);
 	g_assert_cmpint(fb.events, ==, events + 1);
 	/* nobody presents */
-	sipb_bfcp_room_presenter(h, "room1", NULL);
+	sipb_bfcp_room_presenter(h, "room1", NULL, NULL);
 	g_assert_cmpuint(sipb_bfcp_room_holder(h, "room1"), ==, 0);
 
 	/* b requests again, then hangs up: the floor is released */
@@ -644,7 +650,7 @@ static void test_udp_floor_status_is_sent_again_until_acked(void)
 	g_assert_cmpuint(st.udp_retransmits, ==, 2);
 
 	/* freeing a client with messages pending removes its timer (ASan would see a late one) */
-	sipb_bfcp_room_presenter(h, "room5", NULL);
+	sipb_bfcp_room_presenter(h, "room5", NULL, NULL);
 	sipb_bfcp_client_udp_backlog(b, &pending, &cached);
 	g_assert_cmpuint(pending, ==, 1);
 	sipb_bfcp_client_free(b);

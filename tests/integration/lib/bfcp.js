@@ -54,7 +54,7 @@ function parseAttrs(b) {
   return out;
 }
 
-/** -> { version, responder, primitive, confid, tid, userid, attrs, status, beneficiary } */
+/** -> { version, responder, primitive, confid, tid, userid, attrs, status, beneficiary, beneficiaryName } */
 function decode(b) {
   const m = { version: b[0] >> 5, responder: !!(b[0] & 0x10), primitive: b[1], confid: b.readUInt32BE(4),
     tid: b.readUInt16BE(8), userid: b.readUInt16BE(10), attrs: parseAttrs(b.subarray(12)) };
@@ -66,6 +66,8 @@ function decode(b) {
     m.requestId = fri.u16;
     const ben = fri.children.find((a) => a.type === 14);
     m.beneficiary = ben ? ben.u16 : undefined;
+    const name = ben && ben.children.find((a) => a.type === 12); // USER-DISPLAY-NAME
+    m.beneficiaryName = name ? name.value.toString('utf8') : undefined;
   }
   return m;
 }
