@@ -608,9 +608,20 @@ static reoffer_places reoffer_layout(const sipb_sdp_local *local)
 		pl.video = pl.n++;
 	if (pl.video < 0 || !offers_content(local))
 		return pl;
+	/* our BFCP line takes the place of the session's first BFCP-like line (its copy with
+	 * port 0 would otherwise be the BFCP line a reader finds first) */
+	int bfcp_at = -1;
+	for (int i = 0; i < p->n && bfcp_at < 0; i++) {
+		size_t len = strlen(p->m[i].proto);
+		if (!strcmp(p->m[i].type, "application") && len >= 4
+			&& !g_ascii_strcasecmp(p->m[i].proto + len - 4, "BFCP"))
+			bfcp_at = i;
+	}
+	if (p->bfcp >= 0 && (bfcp_at < 0 || p->bfcp < bfcp_at))
+		bfcp_at = p->bfcp;
 	int next = pl.n;
 	int sl = p->slides >= 0 ? p->slides : next++;
-	int bl = p->bfcp >= 0 ? p->bfcp : next++;
+	int bl = bfcp_at >= 0 ? bfcp_at : next++;
 	if (next <= SIPB_SDP_MAX_MLINES) {
 		pl.slides = sl;
 		pl.bfcp = bl;
