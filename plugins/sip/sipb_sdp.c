@@ -328,8 +328,11 @@ static char *strip_feedback_profiles(const char *sdp, size_t len, size_t *out_le
 		while (b < e && (sdp[b] == ' ' || sdp[b] == '\t'))
 			b++;
 		if (e - b >= 2 && sdp[b] == 'm' && sdp[b + 1] == '=') {
-			/* m=<media> <port> <proto> ...: the third token */
+			/* m=<media> <port> <proto> ...: the third token (Sofia takes spaces
+			 * before the first one too) */
 			size_t t = b + 2;
+			while (t < e && sdp[t] == ' ')
+				t++;
 			for (int tok = 0; tok < 2 && t < e; tok++) {
 				while (t < e && sdp[t] != ' ')
 					t++;
