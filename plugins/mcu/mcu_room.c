@@ -276,6 +276,19 @@ bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us)
 	return running;
 }
 
+bool mcu_room_wait_video(mcu_room *room, gint64 deadline_us, bool wake_on_kick, bool *kicked)
+{
+	g_mutex_lock(&room->tick_lock);
+	while (!room->stop && g_get_monotonic_time() < deadline_us
+		&& !(wake_on_kick && room->video_kick))
+		g_cond_wait_until(&room->tick_cond, &room->tick_lock, deadline_us);
+	bool running = !room->stop;
+	*kicked = room->video_kick;
+	room->video_kick = false;
+	g_mutex_unlock(&room->tick_lock);
+	return running;
+}
+
 gint64 mcu_thread_cpu_us(void)
 {
 	struct timespec ts;
@@ -384,9 +397,15 @@ mcu_participant *mcu_room_join(
 	g_mutex_lock(&room->lock);
 	g_ptr_array_add(room->parts, mcu_participant_ref(p));
 	g_mutex_unlock(&room->lock);
-	if (p->vcodec < MCU_VIDEO_CODECS)
-		g_atomic_int_set(&room->pic[MCU_PIC_PEOPLE].kf_force[p->vcodec],
-			1); /* a new receiver starts with a key frame */
+	if (p->vcodec < MCU_VIDEO_CODECS) {
+		/* A new receiver starts with a key frame; a composer idle in an audio-only
+		 * room wakes for it. */
+		g_atomic_int_set(&room->pic[MCU_PIC_PEOPLE].kf_force[p->vcodec], 1);
+		g_mutex_lock(&room->tick_lock);
+		room->video_kick = true;
+		g_cond_broadcast(&room->tick_cond);
+		g_mutex_unlock(&room->tick_lock);
+	}
 	return p;
 }
 

@@ -245,6 +245,8 @@ typedef struct mcu_room_stats {
 	uint64_t audio_encodes_shared;  /* one per codec (and Opus FEC on/off) in use per tick */
 	uint64_t audio_encodes_private; /* one per talker per tick (mix-minus) */
 	uint64_t audio_cpu_us;          /* CPU time of the audio thread */
+	uint64_t video_ticks;           /* composer ticks: one per frame while anyone has video,
+					 * one a second while nobody does */
 	uint64_t video_frames_out;      /* composed frames encoded (by one codec or both) */
 	uint64_t video_cpu_us;          /* CPU time of the video thread (compose + encode) */
 	uint64_t video_wait_us;         /* time spent waiting for late frames (bounded) */

@@ -17,8 +17,8 @@
  *  - p->frame_lock: the latest decoded picture (input thread writes, video thread reads).
  *    The one nested pair: the input path stores a decoded picture under frame_lock while it
  *    holds vin_lock (order vin_lock, then frame_lock; nothing takes them the other way).
- *  - room->tick_lock + tick_cond: stop flag and the threads' timed waits; frame_cond (same
- *    lock) wakes the composer waiting for a late frame.
+ *  - room->tick_lock + tick_cond: stop flag, video_kick and the threads' timed waits;
+ *    frame_cond (same lock) wakes the composer waiting for a late frame.
  *  - room->stats_lock: the room's statistics (leaf lock).
  *  - room->advance_lock: manual clock only, serializes mcu_room_advance (outermost: held
  *    while the ticks run, which take the locks above as the threads do).
@@ -191,6 +191,8 @@ struct mcu_room {
 	GCond tick_cond;
 	GCond frame_cond;
 	bool stop;
+	bool video_kick; /* a participant with video joined: an idle composer wakes */
+	bool video_none; /* video thread: its last tick had nobody to send a picture to */
 	GThread *audio_thread, *video_thread;
 	GThread *content_thread; /* mcu_content.c: the content stream's encodes */
 
@@ -249,6 +251,9 @@ void mcu_room_parts_free(GPtrArray *parts);
 /* Waits until the absolute monotonic time deadline_us or until the room stops.
  * Returns false when the room is stopping. */
 bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us);
+/* The composer's wait: mcu_room_wait_until, that also ends early, when wake_on_kick, once a
+ * participant with video joined. *kicked tells whether one joined since the last wait. */
+bool mcu_room_wait_video(mcu_room *room, gint64 deadline_us, bool wake_on_kick, bool *kicked);
 /* CPU time of the calling thread in µs. */
 gint64 mcu_thread_cpu_us(void);
 /* Best effort: lowers the calling thread's nice value (needs CAP_SYS_NICE; silently does

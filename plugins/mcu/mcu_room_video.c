@@ -223,6 +223,7 @@ void mcu_room_video_incoming(mcu_participant *p, const mcu_rtp_header *h, const 
 #define VIDEO_MAX_WAIT_US   5000
 #define VIDEO_HIDE_AFTER_US 2000000
 #define VIDEO_STALE_US      3000000 /* no video packet for this long: camera off, placeholder */
+#define VIDEO_IDLE_FRAMES   30      /* nobody with video: the composer ticks every 30 frames */
 
 /* True when a should be shown before b when slots are short: more recent talker first,
  * then earlier join. */
@@ -636,6 +637,10 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	bool none = true;
 	for (int pi = 0; pi < MCU_PICS; pi++)
 		none = none && !any[pi];
+	room->video_none = none;
+	g_mutex_lock(&room->stats_lock);
+	room->st.video_ticks++;
+	g_mutex_unlock(&room->stats_lock);
 	if (none) {
 		/* Nobody to send a picture to: no compose, no encode; the encoders freed. */
 		mcu_tiers_prepare(room, parts, any, mcu_room_now(room));
@@ -730,11 +735,20 @@ gpointer mcu_room_video_thread(gpointer data)
 	/* Ticks at a phase of the period no other room's composer has (mcu_phase.h). */
 	uint16_t phase = mcu_phase_acquire(MCU_PHASE_VIDEO);
 	gint64 next = mcu_phase_next_tick(g_get_monotonic_time(), period, phase);
+	bool idle = false, kicked = false;
 	for (;;) {
-		if (!mcu_room_wait_until(room, next))
+		if (!mcu_room_wait_video(room, next, idle, &kicked))
 			break;
+		if (idle && kicked) { /* a participant with video joined: back on the frame grid */
+			idle = false;
+			next = mcu_phase_next_tick(g_get_monotonic_time(), period, phase);
+			continue;
+		}
 		mcu_room_video_tick(room, next);
-		next += period;
+		/* Nobody with video (an audio-only room): tick once a second, not every frame,
+		 * until a participant with video joins and kicks us. */
+		idle = room->video_none;
+		next += idle ? VIDEO_IDLE_FRAMES * period : period;
 		gint64 now = g_get_monotonic_time();
 		if (now > next) /* behind by a whole frame: skip it rather than burst */
 			next = mcu_phase_next_tick(now, period, phase);

@@ -3,8 +3,9 @@
  * composed VP8 picture (first frame a key frame, room size, sender's picture visible),
  * key frame requests both ways, no callbacks after leave, hostile input counted and dropped.
  * The room runs on its manual clock (mcu_room_advance): media for a tick is given, then the
- * clock moves on, so what comes out is the same on any machine at any load. One test runs
- * the room's real threads: they tick, and stop when the room goes.
+ * clock moves on, so what comes out is the same on any machine at any load. Three tests run
+ * the room's real threads: they tick, and stop when the room goes; an audio-only room's
+ * composer idles, and a participant with video wakes it.
  */
 #include <errno.h>
 #include <glib.h>
@@ -129,16 +130,23 @@ static double received_rms(sink *s, guint from, guint to, uint8_t want_pt)
 	return sqrt(e / (double)(n ? n : 1));
 }
 
-static void test_audio_mix_minus(void)
+/* A 160x90 room at fps: on its manual clock, or with its own threads. */
+static mcu_room *small_room(const char *name, int fps, bool manual_clock)
 {
 	mcu_room_config cfg;
 	mcu_room_config_defaults(&cfg);
 	cfg.width = 160;
 	cfg.height = 90;
-	cfg.fps = 5;
-	cfg.manual_clock = true;
-	mcu_room *room = mcu_room_new("audio", &cfg);
+	cfg.fps = fps;
+	cfg.manual_clock = manual_clock;
+	mcu_room *room = mcu_room_new(name, &cfg);
 	g_assert_nonnull(room);
+	return room;
+}
+
+static void test_audio_mix_minus(void)
+{
+	mcu_room *room = small_room("audio", 5, true);
 	g_assert_cmpstr(mcu_room_name(room), ==, "audio");
 	sink sa, sb, sc;
 	mcu_participant_io ia, ib, ic;
@@ -380,13 +388,7 @@ static void test_video_compose_and_keyframes(void)
 
 static void test_black_canvas_without_senders(void)
 {
-	mcu_room_config cfg;
-	mcu_room_config_defaults(&cfg);
-	cfg.width = 160;
-	cfg.height = 90;
-	cfg.fps = 20;
-	cfg.manual_clock = true;
-	mcu_room *room = mcu_room_new("black", &cfg);
+	mcu_room *room = small_room("black", 20, true);
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
@@ -411,13 +413,7 @@ static void test_black_canvas_without_senders(void)
 
 static void test_hostile_input(void)
 {
-	mcu_room_config cfg;
-	mcu_room_config_defaults(&cfg);
-	cfg.width = 160;
-	cfg.height = 90;
-	cfg.fps = 10;
-	cfg.manual_clock = true;
-	mcu_room *room = mcu_room_new("garbage", &cfg);
+	mcu_room *room = small_room("garbage", 10, true);
 	sink s;
 	mcu_participant_io io;
 	sink_init(&s, &io);
@@ -472,14 +468,8 @@ static bool sink_wait(sink *s, bool video, guint n)
  * once the last reference is gone they have stopped (no callback after unref returned). */
 static void test_threads_tick_and_stop(void)
 {
-	mcu_room_config cfg;
-	mcu_room_config_defaults(&cfg);
-	cfg.width = 160;
-	cfg.height = 90;
-	cfg.fps = 20;
 	g_assert_cmpint(mcu_room_advance(NULL, 20000), ==, -EINVAL);
-	mcu_room *room = mcu_room_new("threads", &cfg);
-	g_assert_nonnull(room);
+	mcu_room *room = small_room("threads", 20, false);
 	g_assert_cmpint(mcu_room_advance(room, 20000), ==, -EINVAL); /* not a manual clock */
 	sink s;
 	mcu_participant_io io;
@@ -502,6 +492,76 @@ static void test_threads_tick_and_stop(void)
 	sink_clear(&s);
 }
 
+static uint64_t composer_ticks(mcu_room *room)
+{
+	mcu_room_stats st;
+	mcu_room_get_stats(room, &st);
+	return st.video_ticks;
+}
+
+/* Waits until the room's composer has ticked at least once (a loaded machine only makes it
+ * take longer). */
+static void wait_first_composer_tick(mcu_room *room)
+{
+	gint64 give_up = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (composer_ticks(room) == 0 && g_get_monotonic_time() < give_up)
+		g_usleep(5000);
+	g_assert_cmpuint(composer_ticks(room), >=, 1);
+}
+
+/* Nobody with video (an audio-only call of SIP phones): the composer does not wake for
+ * every frame it would compose. At 20 fps, half a second holds 10 frames; an idle composer
+ * ticks once every 30 frames (a slower machine only makes it tick less). The audio goes on. */
+static void test_audio_only_room_composer_idles(void)
+{
+	mcu_room *room = small_room("audio-only", 20, false);
+	sink s;
+	mcu_participant_io io;
+	sink_init(&s, &io);
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){
+			.display = "phone", .audio_pt = 0, .video_codec = MCU_VIDEO_NONE },
+		&io);
+	g_assert_nonnull(p);
+	wait_first_composer_tick(room);
+	uint64_t before = composer_ticks(room);
+	g_usleep(500000);
+	g_assert_cmpuint(composer_ticks(room) - before, <=, 1);
+	g_assert_true(sink_wait(&s, false, 10)); /* heard all along */
+	g_assert_cmpuint(sink_count(&s, true), ==, 0);
+	mcu_room_leave(room, p);
+	mcu_participant_unref(p);
+	mcu_room_unref(room);
+	sink_clear(&s);
+}
+
+/* A participant with video joining a room whose composer idles wakes it: its first picture
+ * comes on the frame grid (here 2 fps: within half a second), not at the idle composer's
+ * next tick (30 frames: 15 s away). */
+static void test_video_joiner_wakes_idle_composer(void)
+{
+	mcu_room *room = small_room("wake", 2, false);
+	wait_first_composer_tick(room); /* nobody there: idle from now on */
+	sink s;
+	mcu_participant_io io;
+	sink_init(&s, &io);
+	gint64 joined = g_get_monotonic_time();
+	mcu_participant *p = mcu_room_join(room,
+		&(mcu_participant_opts){ .display = "P",
+			.audio_pt = 111,
+			.video_pt = 96,
+			.h264_packetization_mode = 1 },
+		&io);
+	g_assert_nonnull(p);
+	g_assert_true(sink_wait(&s, true, 1));
+	g_assert_cmpint(g_get_monotonic_time() - joined, <, 10 * G_USEC_PER_SEC);
+	g_assert_cmpint(count_video_keyframes(&s, 0, 1), ==, 1);
+	mcu_room_leave(room, p);
+	mcu_participant_unref(p);
+	mcu_room_unref(room);
+	sink_clear(&s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -513,5 +573,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/mcu/room/hostile-input-counted-and-dropped", test_hostile_input);
 	g_test_add_func(
 		"/mcu/room/threads-tick-and-stop-with-the-room", test_threads_tick_and_stop);
+	g_test_add_func("/mcu/room/audio-only-room-composer-ticks-once-a-second",
+		test_audio_only_room_composer_idles);
+	g_test_add_func("/mcu/room/participant-with-video-wakes-an-idle-composer",
+		test_video_joiner_wakes_idle_composer);
 	return g_test_run();
 }
