@@ -6,7 +6,9 @@
 // room up afresh), because whatever else the janus process or the machine does now and then
 // lands in one phase's window: one line per round, then the medians and their ratio:
 //   BENCH audio participants=9 talking=3 ours_us_per_participant=<f> audiobridge_us_per_participant=<f> ratio=<f>
-// (µs of CPU per participant per 20 ms frame, over the measured window). Before the rounds it prints
+//         ours_net_us_per_participant=<f> audiobridge_net_us_per_participant=<f> net_ratio=<f>
+// (µs of CPU per participant per 20 ms frame, over the measured window; the net figures less
+// what the same janus uses with no room at all, measured in each round before the two phases). Before the rounds it prints
 // what libopus costs here (rtp_opus_load --codec-cost) and the ratio the two would reach if they did
 // nothing but their codec work: ours (1 + talking) encodes and `talking` decodes per frame,
 // AudioBridge one encode per participant and one decode per packet. A benchmark, not a test.
@@ -82,6 +84,19 @@ async function measure(svc, targets, basePort) {
   return { usPerParticipant: (cpuS * 1e6) / frames / PARTICIPANTS, core: cpuS / wallS, summary, threads: busiest(th0, th1) };
 }
 
+/** Janus's CPU with no room and no load over the same window: its own timers (the SCTP
+ * timer thread ticks every 10 ms) and our plugins' housekeeping, which run whichever mixer is
+ * measured. Taken away from both phases' figures (the net ones). */
+async function idlePhase(svc) {
+  await new Promise((r) => setTimeout(r, 2000));
+  const t0 = process.hrtime.bigint(), c0 = cpuTicks(svc.child.pid), th0 = threadTicks(svc.child.pid);
+  await new Promise((r) => setTimeout(r, (SECONDS - 4) * 1000));
+  const t1 = process.hrtime.bigint(), c1 = cpuTicks(svc.child.pid), th1 = threadTicks(svc.child.pid);
+  const wallS = Number(t1 - t0) / 1e9;
+  const cpuS = (c1 - c0) / TICK_HZ;
+  return { core: cpuS / wallS, threads: busiest(th0, th1) };
+}
+
 async function audiobridgePhase(svc, client, roomId) {
   const handle = await client.attach('janus.plugin.audiobridge');
   const created = await client.message(handle, { request: 'create', room: roomId, sampling_rate: 48000, audiolevel_event: false, allow_rtp_participants: true,
@@ -154,21 +169,29 @@ async function oursPhase(svc) {
     const abCodec = PARTICIPANTS * cost.encode_us + TALKING * cost.decode_us + (PARTICIPANTS - TALKING) * cost.decode_silence_us;
     console.log(`# libopus here: encode ${cost.encode_us} us, decode ${cost.decode_us} us, silent decode ${cost.decode_silence_us} us per frame;`
       + ` codec work per frame: ours ${oursCodec.toFixed(0)} us, audiobridge ${abCodec.toFixed(0)} us, floor ratio ${(oursCodec / abCodec).toFixed(3)}`);
-    const abs = [], ours = [];
+    const abs = [], ours = [], abNet = [], oursNet = [];
+    // µs per participant per 20 ms frame of a CPU figure in cores
+    const perParticipant = (core) => (core * 1e6) / 50 / PARTICIPANTS;
     for (let r = 0; r < ROUNDS; r++) {
+      const idle = await idlePhase(svc);
       const ab = await audiobridgePhase(svc, client, 4242 + r);
       const us = await oursPhase(svc);
       abs.push(ab.usPerParticipant);
       ours.push(us.usPerParticipant);
-      console.log(`# round ${r + 1}: audiobridge ${ab.core.toFixed(3)} core (load ${ab.summary}),`
-        + ` ours ${us.core.toFixed(3)} core (load ${us.summary}), ratio ${(us.usPerParticipant / ab.usPerParticipant).toFixed(3)}`);
-      console.log(`#   busiest threads (CPU ticks of 10 ms): audiobridge ${ab.threads}; ours ${us.threads}`);
+      abNet.push(perParticipant(ab.core - idle.core));
+      oursNet.push(perParticipant(us.core - idle.core));
+      console.log(`# round ${r + 1}: idle ${idle.core.toFixed(3)} core, audiobridge ${ab.core.toFixed(3)} core (load ${ab.summary}),`
+        + ` ours ${us.core.toFixed(3)} core (load ${us.summary}), ratio ${(us.usPerParticipant / ab.usPerParticipant).toFixed(3)},`
+        + ` net of idle ${((us.core - idle.core) / (ab.core - idle.core)).toFixed(3)}`);
+      console.log(`#   busiest threads (CPU ticks of 10 ms): idle ${idle.threads}; audiobridge ${ab.threads}; ours ${us.threads}`);
     }
     client.close();
     const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-    const us = median(ours), ab = median(abs);
+    const us = median(ours), ab = median(abs), usNet = median(oursNet), abN = median(abNet);
+    // ratio: janus's whole CPU in each phase; net_ratio: the same less its CPU with no room
     console.log(`BENCH audio participants=${PARTICIPANTS} talking=${TALKING} rounds=${ROUNDS} ours_us_per_participant=${us.toFixed(1)}`
-      + ` audiobridge_us_per_participant=${ab.toFixed(1)} ratio=${(us / ab).toFixed(3)}`);
+      + ` audiobridge_us_per_participant=${ab.toFixed(1)} ratio=${(us / ab).toFixed(3)}`
+      + ` ours_net_us_per_participant=${usNet.toFixed(1)} audiobridge_net_us_per_participant=${abN.toFixed(1)} net_ratio=${(usNet / abN).toFixed(3)}`);
   } catch (e) {
     console.error('bench-audio failed:', e.message);
     code = 1;
