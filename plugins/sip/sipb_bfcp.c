@@ -17,6 +17,8 @@
 #include "sipb_rtp_socket.h"
 #include "vmr_log.h"
 
+#define HELD_MAX 4 /* connections held before a dial-out's answer (one per host) */
+
 typedef struct hub_room {
 	char *address;
 	bfcp_floor_server *fs;
@@ -47,7 +49,12 @@ struct sipb_bfcp_client {
 	sipb_addr peer_host, peer_alt; /* the hosts taken (none: any) */
 	sipb_addr remote;              /* where UDP replies go (latched), TCP connect */
 	sipb_addr conn_from;           /* TCP: where the accepted connection comes from */
-	char *display;                 /* the name the others are told while it presents */
+	struct {
+		int fd;
+		sipb_addr from;
+	} held[HELD_MAX]; /* await_peer: connections not yet read, oldest first */
+	int n_held;
+	char *display; /* the name the others are told while it presents */
 	GByteArray *in, *out;
 	int64_t partial_since_us; /* a partial TCP message has waited since */
 	GSource *timer;
@@ -285,11 +292,10 @@ static gboolean on_timer(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* Acts on the whole messages in c->in (a held connection's wait: none); false when the
- * connection was closed. */
+/* Acts on the whole messages in c->in; false when the connection was closed. */
 static bool tcp_take_buffered(sipb_bfcp_client *c)
 {
-	while (!c->await_peer && c->fd >= 0 && c->in->len >= 4) {
+	while (c->fd >= 0 && c->in->len >= 4) {
 		size_t need = bfcp_msg_frame_length(c->in->data, c->in->len);
 		if (need < BFCP_HEADER_LEN || need > c->hub->lim.max_msg) {
 			c->hub->st.bad_input++;
@@ -303,8 +309,7 @@ static bool tcp_take_buffered(sipb_bfcp_client *c)
 			g_byte_array_remove_range(c->in, 0, (guint)need);
 	}
 	if (c->fd >= 0 && c->in->len > c->hub->lim.max_msg) {
-		client_close_conn(
-			c, c->await_peer ? "too much before the answer" : "message too large");
+		client_close_conn(c, "message too large");
 		return false;
 	}
 	if (c->fd < 0)
@@ -434,6 +439,62 @@ static void client_close_conn(sipb_bfcp_client *c, const char *why)
 	settle(r, before);
 }
 
+/* Closes held connection i (counted as refused when `refused`), logged with why (NULL: not). */
+static void held_close(sipb_bfcp_client *c, int i, bool refused, const char *why)
+{
+	if (why)
+		vmr_log(VMR_LOG_INFO, "[sipbridge] BFCP user %u of room %s: connection closed (%s)",
+			c->user_id, c->room->address, why);
+	close(c->held[i].fd);
+	c->hub->conns--;
+	if (refused)
+		c->hub->st.conns_refused++;
+	else
+		c->hub->st.conns_closed++;
+	memmove(&c->held[i], &c->held[i + 1], (size_t)(c->n_held - i - 1) * sizeof(c->held[0]));
+	c->n_held--;
+}
+
+/* Before a dial-out's answer nobody knows which host is the device's, so a connection is
+ * held, not read (what it sends waits in the kernel): one per host, the newest (a device that
+ * connects again replaces its own), at most HELD_MAX (then the oldest goes). A stranger who
+ * connects before or after the device cannot push the device's connection out. */
+static void hold_conn(sipb_bfcp_client *c, int fd, const sipb_addr *from)
+{
+	for (int i = 0; i < c->n_held; i++)
+		if (sipb_addr_same_host(&c->held[i].from, from)) {
+			held_close(c, i, false, "the same host connected again");
+			break;
+		}
+	if (c->n_held == HELD_MAX)
+		held_close(c, 0, false, "too many connections before the answer");
+	c->held[c->n_held].fd = fd;
+	c->held[c->n_held].from = *from;
+	c->n_held++;
+	c->hub->conns++;
+}
+
+/* Once the answer is known: the newest held connection from a host it names becomes the
+ * client's connection (its waiting messages are read then); the others are closed. */
+static void take_held(sipb_bfcp_client *c)
+{
+	int keep = -1;
+	for (int i = c->n_held - 1; i >= 0 && keep < 0; i--)
+		if (host_taken(c, &c->held[i].from))
+			keep = i;
+	if (keep >= 0) {
+		c->fd = c->held[keep].fd;
+		c->conn_from = c->held[keep].from;
+		memmove(&c->held[keep], &c->held[keep + 1],
+			(size_t)(c->n_held - keep - 1) * sizeof(c->held[0]));
+		c->n_held--;
+		c->connected = true;
+		watch_conn(c);
+	}
+	while (c->n_held > 0)
+		held_close(c, c->n_held - 1, true, "not the answering device's host");
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 {
 	(void)cond;
@@ -450,6 +511,10 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 	if (!host_taken(c, &from) || c->hub->conns >= c->hub->lim.max_conns) {
 		c->hub->st.conns_refused++;
 		close(nfd);
+		return G_SOURCE_CONTINUE;
+	}
+	if (c->await_peer) {
+		hold_conn(c, nfd, &from);
 		return G_SOURCE_CONTINUE;
 	}
 	if (c->fd >= 0)
@@ -591,6 +656,8 @@ void sipb_bfcp_client_free(sipb_bfcp_client *c)
 	hub_room *r = c->room;
 	c->ev.floor = NULL;
 	drop_conn_fd(c);
+	while (c->n_held > 0)
+		held_close(c, c->n_held - 1, false, NULL);
 	if (c->lsrc) {
 		g_source_destroy(c->lsrc);
 		g_source_unref(c->lsrc);
@@ -625,19 +692,13 @@ int sipb_bfcp_client_peer_known(sipb_bfcp_client *c, const char *host, const cha
 	c->have_peer_host = host && sipb_addr_set(&c->peer_host, host, 0) == 0;
 	c->have_peer_alt = alt && sipb_addr_set(&c->peer_alt, alt, 0) == 0;
 	if (!c->have_peer_host && !c->have_peer_alt) {
-		/* no host to take: it stays held, nothing acted on (the caller drops it) */
-		client_close_conn(c, "the answer named no host");
+		/* no host to take: nothing held is kept or acted on (the caller drops it) */
+		while (c->n_held > 0)
+			held_close(c, c->n_held - 1, true, "the answer named no host");
 		return -EINVAL;
 	}
 	c->await_peer = false;
-	if (c->fd < 0)
-		return 0;
-	if (!host_taken(c, &c->conn_from)) {
-		c->hub->st.conns_refused++;
-		client_close_conn(c, "not the answering device's host");
-		return 0;
-	}
-	tcp_take_buffered(c); /* what the device sent before its answer reached us */
+	take_held(c);
 	return 0;
 }
 

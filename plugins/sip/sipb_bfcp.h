@@ -75,8 +75,10 @@ typedef struct sipb_bfcp_client_config {
 	const void *presenter_key; /* what sipb_bfcp_room_presenter names this call by */
 	const char *display;       /* its name, told the others while it presents (copied) */
 	/* Our offer (dial-out), TCP and listening only: the device's host is known from its
-	 * answer. A connection is taken from any host meanwhile but held: nothing it sends is
-	 * acted on and nothing is sent to it until sipb_bfcp_client_peer_known. */
+	 * answer. Connections are taken from any host meanwhile but held, unread: nothing they
+	 * send is acted on and nothing is sent to them until sipb_bfcp_client_peer_known. One
+	 * is held per host (the newest) and four at most, so a stranger connecting before or
+	 * after the device does not push the device's connection out. */
 	int await_peer;
 } sipb_bfcp_client_config;
 
@@ -95,8 +97,8 @@ int sipb_bfcp_client_new(sipb_bfcp_hub *h, const sipb_bfcp_client_config *cfg,
 void sipb_bfcp_client_free(sipb_bfcp_client *c);
 /* The answer to our offer named the device (a client made with await_peer; otherwise a
  * no-op): from now on a connection is taken only from `host` or `alt` (IP literals, either may
- * be NULL). A held connection from another host is closed; what one from the device sent
- * meanwhile is acted on now. 0, or -EINVAL when neither is an address (no connection is taken
+ * be NULL). The newest held connection from one of them is taken and what it sent meanwhile
+ * is acted on now; the other held connections are closed. 0, or -EINVAL when neither is an address (no connection is taken
  * then: the caller drops the client). */
 int sipb_bfcp_client_peer_known(sipb_bfcp_client *c, const char *host, const char *alt);
 uint16_t sipb_bfcp_client_port(const sipb_bfcp_client *c);

@@ -516,6 +516,34 @@ static void test_dial_out_takes_bfcp_only_from_the_answering_device(void)
 	bfcp_msg_clear(&m);
 	close(dev);
 
+	/* the device connects and says Hello before its answer, then a stranger connects (the
+	 * device's port is in our offer): the stranger does not push the device out, the
+	 * device is answered once its answer arrives, the stranger closed */
+	floor_seen f4 = { 0 };
+	sipb_bfcp_client *d = awaiting_client(h, "room9", &f4);
+	port = sipb_bfcp_client_port(d);
+	dev = peer_socket_from("127.0.0.1", port);
+	hello_from(dev, sipb_bfcp_client_conference_id(d), 7, sipb_bfcp_client_user_id(d));
+	spin();
+	int strangers[3];
+	for (int i = 0; i < 3; i++) { /* one host: each replaces the last, never the device */
+		strangers[i] = peer_socket_from("127.0.0.2", port);
+		hello_from(strangers[i], sipb_bfcp_client_conference_id(d), 8,
+			sipb_bfcp_client_user_id(d));
+		spin();
+	}
+	g_assert_false(recv_msg(dev, 0, &m));
+	g_assert_cmpint(sipb_bfcp_client_peer_known(d, "127.0.0.1", NULL), ==, 0);
+	expect(dev, 0, BFCP_HELLO_ACK, &m);
+	bfcp_msg_clear(&m);
+	for (int i = 0; i < 3; i++) {
+		g_assert_false(recv_msg(strangers[i], 0, &m)); /* EOF: closed */
+		close(strangers[i]);
+	}
+	g_assert_true(sipb_bfcp_client_connected(d));
+	close(dev);
+	sipb_bfcp_client_free(d);
+
 	/* an answer that names no host: nothing taken, the caller drops the client */
 	floor_seen f3 = { 0 };
 	sipb_bfcp_client *c = awaiting_client(h, "room9", &f3);
