@@ -2,7 +2,7 @@
 // every packet with its RFC 6464 audio level as browsers send it —
 // through Janus's own AudioBridge plugin (Debian's) and through our MCU room (participants put in
 // by the SIP bridge's admin-only plain-RTP endpoint), one after the other in the SAME janus
-// process. The two phases alternate ROUNDS times (BENCH_AUDIO_ROUNDS, default 5; each sets its
+// process. The two phases alternate ROUNDS times (BENCH_AUDIO_ROUNDS, default 7; each sets its
 // room up afresh), because whatever else the janus process or the machine does now and then
 // lands in one phase's window: one line per round, then the medians and their ratio:
 //   BENCH audio participants=9 talking=3 ours_us_per_participant=<f> audiobridge_us_per_participant=<f> ratio=<f>
@@ -27,7 +27,7 @@ const { JanusClient } = require(path.join(LIB, 'janus-client'));
 const LOAD = process.argv[2];
 const SECONDS = Number(process.argv[3] || 20);
 const PARTICIPANTS = 9;
-const ROUNDS = Math.max(1, Number(process.env.BENCH_AUDIO_ROUNDS || 5));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_AUDIO_ROUNDS || 7));
 const TALKING = 3;
 const OPUS_BPS = 32000;  // our room's audio_kbps default; AudioBridge is given the same
 const TICK_HZ = 100;   // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
