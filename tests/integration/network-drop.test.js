@@ -32,7 +32,14 @@ test('after a network drop the page restarts ICE and stays in the room, then med
   await page.goto(`${svc.httpUrl}/?room=demo&name=Roamer&autojoin=1`);
   await waitJoined(page);
   const id = await page.evaluate(() => window.vmr.joinedEvent.id);
-  const before = await page.evaluate(pageStats);
+  // The room's picture plays before the drop (connected is not yet decoded: the first frame
+  // may still be on its way, and then the page has no inbound video statistics at all).
+  let before = await page.evaluate(pageStats);
+  for (let i = 0; i < 100 && !(before.inbound.video && before.inbound.video.framesDecoded > 0); i++) {
+    await page.waitForTimeout(100);
+    before = await page.evaluate(pageStats);
+  }
+  assert.ok(before.inbound.video && before.inbound.video.framesDecoded > 0, 'the picture plays before the drop');
   try {
     link('down');
     await page.waitForFunction(() => ['disconnected', 'failed'].includes(window.vmr.iceState), null, { timeout: 20000, polling: 200 });
