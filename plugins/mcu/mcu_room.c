@@ -264,14 +264,20 @@ int mcu_room_advance(mcu_room *room, int64_t usec)
 	return 0;
 }
 
+/* Waits, tick_lock held, until deadline_us, the room stops, or *early (when given) is set.
+ * g_cond_wait_until() takes an absolute CLOCK_MONOTONIC time: no drift, no early return on
+ * spurious wake-ups thanks to the loop. Returns false when the room is stopping. */
+static bool wait_locked(mcu_room *room, gint64 deadline_us, const bool *early)
+{
+	while (!room->stop && g_get_monotonic_time() < deadline_us && !(early && *early))
+		g_cond_wait_until(&room->tick_cond, &room->tick_lock, deadline_us);
+	return !room->stop;
+}
+
 bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us)
 {
 	g_mutex_lock(&room->tick_lock);
-	/* g_cond_wait_until() takes an absolute CLOCK_MONOTONIC time: no drift, no early
-	 * return on spurious wake-ups thanks to the loop. */
-	while (!room->stop && g_get_monotonic_time() < deadline_us)
-		g_cond_wait_until(&room->tick_cond, &room->tick_lock, deadline_us);
-	bool running = !room->stop;
+	bool running = wait_locked(room, deadline_us, NULL);
 	g_mutex_unlock(&room->tick_lock);
 	return running;
 }
@@ -279,10 +285,7 @@ bool mcu_room_wait_until(mcu_room *room, gint64 deadline_us)
 bool mcu_room_wait_video(mcu_room *room, gint64 deadline_us, bool wake_on_kick, bool *kicked)
 {
 	g_mutex_lock(&room->tick_lock);
-	while (!room->stop && g_get_monotonic_time() < deadline_us
-		&& !(wake_on_kick && room->video_kick))
-		g_cond_wait_until(&room->tick_cond, &room->tick_lock, deadline_us);
-	bool running = !room->stop;
+	bool running = wait_locked(room, deadline_us, wake_on_kick ? &room->video_kick : NULL);
 	*kicked = room->video_kick;
 	room->video_kick = false;
 	g_mutex_unlock(&room->tick_lock);

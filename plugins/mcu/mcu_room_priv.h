@@ -192,7 +192,6 @@ struct mcu_room {
 	GCond frame_cond;
 	bool stop;
 	bool video_kick; /* a participant with video joined: an idle composer wakes */
-	bool video_none; /* video thread: its last tick had nobody to send a picture to */
 	GThread *audio_thread, *video_thread;
 	GThread *content_thread; /* mcu_content.c: the content stream's encodes */
 
@@ -265,9 +264,10 @@ void mcu_thread_boost(int nice_value);
 gpointer mcu_room_audio_thread(gpointer room);
 gpointer mcu_room_video_thread(gpointer room);
 /* One tick each, as the threads run them (the manual clock runs them from mcu_room_advance).
- * scheduled_us: the tick's due time on the room's clock. */
+ * scheduled_us: the tick's due time on the room's clock. The video tick returns false when
+ * nobody had a picture to receive (an audio-only room: its composer idles). */
 void mcu_room_audio_tick(mcu_room *room);
-void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us);
+bool mcu_room_video_tick(mcu_room *room, gint64 scheduled_us);
 #define MCU_AUDIO_TICK_US 20000
 /* The participant's incoming video path: assemble, decode, keep the picture, ask for PLI.
  * now_us is the packet's arrival time. */

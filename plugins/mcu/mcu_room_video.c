@@ -626,7 +626,7 @@ static void video_assign_pics(mcu_room *room, GPtrArray *parts, bool any[MCU_PIC
 	}
 }
 
-void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
+bool mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 {
 	gint64 cpu0 = mcu_thread_cpu_us();
 	GPtrArray *parts = mcu_room_parts_snapshot(room);
@@ -637,7 +637,6 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	bool none = true;
 	for (int pi = 0; pi < MCU_PICS; pi++)
 		none = none && !any[pi];
-	room->video_none = none;
 	g_mutex_lock(&room->stats_lock);
 	room->st.video_ticks++;
 	g_mutex_unlock(&room->stats_lock);
@@ -645,7 +644,7 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 		/* Nobody to send a picture to: no compose, no encode; the encoders freed. */
 		mcu_tiers_prepare(room, parts, any, mcu_room_now(room));
 		mcu_room_parts_free(parts);
-		return;
+		return false;
 	}
 	mcu_layout_kind kinds[MCU_PICS] = { mcu_room_layout(room), MCU_LAYOUT_PRESENTATION };
 	mcu_participant *shown[MCU_PICS][MCU_LAYOUT_MAX_TILES],
@@ -701,7 +700,7 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 	mcu_content_count_pictures(room->content, any[MCU_PIC_PEOPLE], any[MCU_PIC_PRESENTATION]);
 	if (!out_vp8 && !out_h264) {
 		mcu_room_parts_free(parts);
-		return;
+		return true;
 	}
 	gint64 sent = mcu_room_now(room);
 	gint64 cpu = mcu_thread_cpu_us() - cpu0;
@@ -725,6 +724,7 @@ void mcu_room_video_tick(mcu_room *room, gint64 scheduled_us)
 				mcu_hist_add(&room->video_lat, sent - arrival[pi][i]);
 	g_mutex_unlock(&room->stats_lock);
 	mcu_room_parts_free(parts);
+	return true;
 }
 
 gpointer mcu_room_video_thread(gpointer data)
@@ -744,10 +744,9 @@ gpointer mcu_room_video_thread(gpointer data)
 			next = mcu_phase_next_tick(g_get_monotonic_time(), period, phase);
 			continue;
 		}
-		mcu_room_video_tick(room, next);
 		/* Nobody with video (an audio-only room): tick once a second, not every frame,
 		 * until a participant with video joins and kicks us. */
-		idle = room->video_none;
+		idle = !mcu_room_video_tick(room, next);
 		next += idle ? VIDEO_IDLE_FRAMES * period : period;
 		gint64 now = g_get_monotonic_time();
 		if (now > next) /* behind by a whole frame: skip it rather than burst */
