@@ -439,20 +439,33 @@ static void client_close_conn(sipb_bfcp_client *c, const char *why)
 	settle(r, before);
 }
 
+/* Takes held connection i out of the list; its descriptor is returned. */
+static int held_remove(sipb_bfcp_client *c, int i)
+{
+	int fd = c->held[i].fd;
+	memmove(&c->held[i], &c->held[i + 1], (size_t)(c->n_held - i - 1) * sizeof(c->held[0]));
+	c->n_held--;
+	return fd;
+}
+
 /* Closes held connection i (counted as refused when `refused`), logged with why (NULL: not). */
 static void held_close(sipb_bfcp_client *c, int i, bool refused, const char *why)
 {
 	if (why)
 		vmr_log(VMR_LOG_INFO, "[sipbridge] BFCP user %u of room %s: connection closed (%s)",
 			c->user_id, c->room->address, why);
-	close(c->held[i].fd);
+	close(held_remove(c, i));
 	c->hub->conns--;
 	if (refused)
 		c->hub->st.conns_refused++;
 	else
 		c->hub->st.conns_closed++;
-	memmove(&c->held[i], &c->held[i + 1], (size_t)(c->n_held - i - 1) * sizeof(c->held[0]));
-	c->n_held--;
+}
+
+static void held_close_all(sipb_bfcp_client *c, bool refused, const char *why)
+{
+	while (c->n_held > 0)
+		held_close(c, c->n_held - 1, refused, why);
 }
 
 /* Before a dial-out's answer nobody knows which host is the device's, so a connection is
@@ -483,16 +496,12 @@ static void take_held(sipb_bfcp_client *c)
 		if (host_taken(c, &c->held[i].from))
 			keep = i;
 	if (keep >= 0) {
-		c->fd = c->held[keep].fd;
 		c->conn_from = c->held[keep].from;
-		memmove(&c->held[keep], &c->held[keep + 1],
-			(size_t)(c->n_held - keep - 1) * sizeof(c->held[0]));
-		c->n_held--;
+		c->fd = held_remove(c, keep);
 		c->connected = true;
 		watch_conn(c);
 	}
-	while (c->n_held > 0)
-		held_close(c, c->n_held - 1, true, "not the answering device's host");
+	held_close_all(c, true, "not the answering device's host");
 }
 
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
@@ -656,8 +665,7 @@ void sipb_bfcp_client_free(sipb_bfcp_client *c)
 	hub_room *r = c->room;
 	c->ev.floor = NULL;
 	drop_conn_fd(c);
-	while (c->n_held > 0)
-		held_close(c, c->n_held - 1, false, NULL);
+	held_close_all(c, false, NULL);
 	if (c->lsrc) {
 		g_source_destroy(c->lsrc);
 		g_source_unref(c->lsrc);
@@ -693,8 +701,7 @@ int sipb_bfcp_client_peer_known(sipb_bfcp_client *c, const char *host, const cha
 	c->have_peer_alt = alt && sipb_addr_set(&c->peer_alt, alt, 0) == 0;
 	if (!c->have_peer_host && !c->have_peer_alt) {
 		/* no host to take: nothing held is kept or acted on (the caller drops it) */
-		while (c->n_held > 0)
-			held_close(c, c->n_held - 1, true, "the answer named no host");
+		held_close_all(c, true, "the answer named no host");
 		return -EINVAL;
 	}
 	c->await_peer = false;
