@@ -70,31 +70,25 @@ function busiest(t0, t1) {
     .sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 
-/** Runs the load against targets while measuring janus's CPU over the middle of the run. */
-async function measure(svc, targets, basePort) {
-  const run = runLoad(targets, basePort);
-  await new Promise((r) => setTimeout(r, 2000));            // let jitter buffers settle
-  const t0 = process.hrtime.bigint(), c0 = cpuTicks(svc.child.pid), th0 = threadTicks(svc.child.pid);
-  await new Promise((r) => setTimeout(r, (SECONDS - 4) * 1000));
-  const t1 = process.hrtime.bigint(), c1 = cpuTicks(svc.child.pid), th1 = threadTicks(svc.child.pid);
-  const summary = await run;
-  const wallS = Number(t1 - t0) / 1e9;
-  const cpuS = (c1 - c0) / TICK_HZ;
-  const frames = wallS * 50;
-  return { usPerParticipant: (cpuS * 1e6) / frames / PARTICIPANTS, core: cpuS / wallS, summary, threads: busiest(th0, th1) };
-}
+/** µs of CPU per participant per 20 ms frame, of a figure in cores. */
+const perParticipant = (core) => (core * 1e6) / 50 / PARTICIPANTS;
 
-/** Janus's CPU with no room and no load over the same window: its own timers (the SCTP
- * timer thread ticks every 10 ms) and our plugins' housekeeping, which run whichever mixer is
- * measured. Taken away from both phases' figures (the net ones). */
-async function idlePhase(svc) {
+/** Janus's CPU over the middle SECONDS - 4 s of a SECONDS-long window (the first 2 s let jitter
+ * buffers settle): cores and the busiest threads. */
+async function cpuWindow(svc) {
   await new Promise((r) => setTimeout(r, 2000));
   const t0 = process.hrtime.bigint(), c0 = cpuTicks(svc.child.pid), th0 = threadTicks(svc.child.pid);
   await new Promise((r) => setTimeout(r, (SECONDS - 4) * 1000));
   const t1 = process.hrtime.bigint(), c1 = cpuTicks(svc.child.pid), th1 = threadTicks(svc.child.pid);
-  const wallS = Number(t1 - t0) / 1e9;
-  const cpuS = (c1 - c0) / TICK_HZ;
-  return { core: cpuS / wallS, threads: busiest(th0, th1) };
+  return { core: (c1 - c0) / TICK_HZ / (Number(t1 - t0) / 1e9), threads: busiest(th0, th1) };
+}
+
+/** Runs the load against targets while measuring janus's CPU over the middle of the run. */
+async function measure(svc, targets, basePort) {
+  const run = runLoad(targets, basePort);
+  const w = await cpuWindow(svc);
+  const summary = await run;
+  return { usPerParticipant: perParticipant(w.core), core: w.core, summary, threads: w.threads };
 }
 
 async function audiobridgePhase(svc, client, roomId) {
@@ -170,10 +164,10 @@ async function oursPhase(svc) {
     console.log(`# libopus here: encode ${cost.encode_us} us, decode ${cost.decode_us} us, silent decode ${cost.decode_silence_us} us per frame;`
       + ` codec work per frame: ours ${oursCodec.toFixed(0)} us, audiobridge ${abCodec.toFixed(0)} us, floor ratio ${(oursCodec / abCodec).toFixed(3)}`);
     const abs = [], ours = [], abNet = [], oursNet = [];
-    // µs per participant per 20 ms frame of a CPU figure in cores
-    const perParticipant = (core) => (core * 1e6) / 50 / PARTICIPANTS;
     for (let r = 0; r < ROUNDS; r++) {
-      const idle = await idlePhase(svc);
+      // janus with no room and no load: its own timers (the SCTP timer thread ticks every
+      // 10 ms) and our housekeeping, which run whichever mixer is measured (the net figures)
+      const idle = await cpuWindow(svc);
       const ab = await audiobridgePhase(svc, client, 4242 + r);
       const us = await oursPhase(svc);
       abs.push(ab.usPerParticipant);
