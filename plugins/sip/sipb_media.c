@@ -1,7 +1,8 @@
 /*
  * sipb_media.c - the media of one SIP call (see sipb_media.h): two sipb_rtp_socket pairs
- * (audio, video), one loop thread that receives on both and runs the timers (prompt frames
- * every 20 ms, RTCP reports every ~5 s, the media timeout), and the MCU participant's io
+ * (audio, video), what a media loop (sipb_media_loop.h, shared with other calls) does when
+ * they have packets and when the timers are due (prompt frames every 20 ms, RTCP reports
+ * every ~5 s, the media timeout), and the MCU participant's io
  * callbacks that send the room's packets to the caller. Video feedback as the SDP negotiated
  * it (a=rtcp-fb): the room's key frame requests go out as a PLI, a FIR, or (no feedback
  * negotiated) a PLI plus the fast_update event for a SIP INFO; with "nack", the last video
@@ -13,19 +14,19 @@
  * held while calling into the MCU or an event callback. The MCU calls send_rtp and
  * request_keyframe under its participant lock, and those only take `lock`, so the room may
  * call us at any moment without a cycle. The loop thread hands packets to the MCU after
- * releasing `lock`, holding its own reference to the participant.
+ * releasing `lock`, holding its own reference to the participant. The loop calls us holding its
+ * own lock, which comes before all of these.
  *
  * What the negotiated SDP means for a stream (codec, addresses, SRTP keys) is planned and
  * applied in sipb_media_plan.c; sipb_media_set_streams only takes the locks around it.
  */
 #include "sipb_media_priv.h"
 #include "sipb_media_content.h"
+#include "sipb_media_loop.h"
 #include "mcu_banner.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <glib.h>
@@ -71,11 +72,8 @@ struct sipb_media {
 	bool timeout_fired;
 	gint fast_update_due; /* atomic: the loop thread calls ev.fast_update */
 
-	GThread *thread;
-	int wake_fd;
-	int epoll_fd; /* the loop thread waits here: its sockets stay registered */
-	gint stop;
-	gint free_in_loop; /* sipb_media_free called from an event callback */
+	sipb_media_loop_member lm; /* the loop that receives and runs the timers */
+	gint stop;                 /* sipb_media_free was called */
 
 	struct {
 		uint64_t rtp_in, rtp_out, rtcp_in, rtcp_out, dtmf_events, bad_packets;
@@ -87,11 +85,10 @@ struct sipb_media {
 
 static void destroy(sipb_media *m);
 
+/* Has the loop run our timers (prompt frames, a fast update) now. */
 static void wake(sipb_media *m)
 {
-	uint64_t one = 1;
-	ssize_t r = write(m->wake_fd, &one, sizeof(one));
-	(void)r;
+	sipb_media_loop_poke(&m->lm);
 }
 
 /* --- sending (any thread, `lock` held) ---------------------------------------------- */
@@ -423,7 +420,7 @@ bad:
 static void drain(sipb_media *m, int idx, int fd, bool is_rtcp_port)
 {
 	uint8_t buf[PKT_MAX];
-	/* Bounded: a flood must not starve the timers. */
+	/* Bounded: a flood must not starve the timers, nor the loop's other calls. */
 	for (int n = 0; n < 256 && !g_atomic_int_get(&m->stop); n++) {
 		sipb_addr from;
 		from.len = sizeof(from.ss);
@@ -439,8 +436,6 @@ static void drain(sipb_media *m, int idx, int fd, bool is_rtcp_port)
 			handle_rtcp(m, idx, buf, (size_t)r, &from, !is_rtcp_port);
 		else
 			handle_rtp(m, idx, buf, (size_t)r, &from);
-		if (g_atomic_int_get(&m->free_in_loop))
-			return;
 	}
 }
 
@@ -505,87 +500,29 @@ static bool timers_tick(sipb_media *m, int64_t now)
 	return timed_out;
 }
 
-/* Registers with the loop's epoll set the sockets that opened since the last wake-up (the
- * slides socket opens later, sipb_media_slides_port; sockets close only in destroy, so a
- * registered descriptor is never reused). reg[] holds what is registered: index 0-5 the
- * streams' RTP and RTCP sockets, 6 the wake eventfd. Loop thread, `lock` held. */
-static void watch_new_sockets(sipb_media *m, int reg[7])
+void sipb_media_loop_ready(sipb_media *m, int idx, int fd)
 {
-	int want[7];
-	for (int i = 0; i < 3; i++) {
-		want[2 * i] = m->s[i].sock.rtp_fd;
-		want[2 * i + 1] = m->s[i].sock.rtcp_fd;
-	}
-	want[6] = m->wake_fd;
-	for (int i = 0; i < 7; i++) {
-		if (want[i] < 0 || want[i] == reg[i])
-			continue;
-		struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
-		if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, want[i], &e) == 0)
-			reg[i] = want[i];
-	}
+	drain(m, idx / 2, fd, idx % 2 == 1);
 }
 
-/* One wake-up per packet (or per 100 ms): epoll rather than poll, because poll sets up and
- * tears down a wait on every socket each time, which was a fifth of this thread's CPU. */
-static gpointer loop_thread(gpointer data)
+int64_t sipb_media_loop_timers(sipb_media *m, int64_t now)
 {
-	sipb_media *m = data;
-	int reg[7] = { -1, -1, -1, -1, -1, -1, -1 };
-	struct epoll_event evs[7];
-	while (!g_atomic_int_get(&m->stop)) {
-		int64_t now = g_get_monotonic_time();
-		int timeout_ms = TICK_MS;
-		g_mutex_lock(&m->lock);
-		watch_new_sockets(m, reg);
-		if (m->prompt) {
-			int64_t d = m->prompt_next_us - now;
-			int ms = d <= 0 ? 0 : (int)((d + 999) / 1000);
-			if (ms < timeout_ms)
-				timeout_ms = ms;
-		}
-		g_mutex_unlock(&m->lock);
-		int n = epoll_wait(m->epoll_fd, evs, (int)G_N_ELEMENTS(evs), timeout_ms);
-		if (n < 0 && errno != EINTR)
-			break;
-		unsigned ready = 0;
-		for (int k = 0; k < n; k++)
-			if (evs[k].events & (EPOLLIN | EPOLLERR) && evs[k].data.u32 < 7)
-				ready |= 1u << evs[k].data.u32;
-		if (ready & (1u << 6)) {
-			uint64_t v;
-			ssize_t rr = read(m->wake_fd, &v, sizeof(v));
-			(void)rr;
-		}
-		for (int i = 0; i < 6 && !g_atomic_int_get(&m->stop); i++)
-			if (ready & (1u << i))
-				drain(m, i / 2, reg[i], i % 2 == 1);
-		if (g_atomic_int_get(&m->free_in_loop))
-			break;
-		now = g_get_monotonic_time();
-		char *done = prompt_tick(m, now);
-		if (done) {
-			if (m->ev.prompt_done)
-				m->ev.prompt_done(m->ev.opaque, done);
-			g_free(done);
-			if (g_atomic_int_get(&m->free_in_loop))
-				break;
-		}
-		if (timers_tick(m, now) && m->ev.timeout)
-			m->ev.timeout(m->ev.opaque);
-		if (g_atomic_int_compare_and_exchange(&m->fast_update_due, 1, 0)
-			&& !g_atomic_int_get(&m->free_in_loop) && m->ev.fast_update)
-			m->ev.fast_update(m->ev.opaque);
-		if (g_atomic_int_get(&m->free_in_loop))
-			break;
+	char *done = prompt_tick(m, now);
+	if (done) {
+		if (m->ev.prompt_done && !g_atomic_int_get(&m->stop))
+			m->ev.prompt_done(m->ev.opaque, done);
+		g_free(done);
 	}
-	if (g_atomic_int_get(&m->free_in_loop)) {
-		/* sipb_media_free was called from one of our event callbacks: finish it here. */
-		g_thread_unref(m->thread);
-		m->thread = NULL;
-		destroy(m);
-	}
-	return NULL;
+	if (timers_tick(m, now) && m->ev.timeout && !g_atomic_int_get(&m->stop))
+		m->ev.timeout(m->ev.opaque);
+	if (g_atomic_int_compare_and_exchange(&m->fast_update_due, 1, 0)
+		&& !g_atomic_int_get(&m->stop) && m->ev.fast_update)
+		m->ev.fast_update(m->ev.opaque);
+	/* the next prompt frame; a prompt held until the call starts waits for its poke */
+	g_mutex_lock(&m->lock);
+	int64_t next = m->prompt && m->started ? m->prompt_next_us : now + TICK_MS * 1000;
+	g_mutex_unlock(&m->lock);
+	return next;
 }
 
 /* --- public ------------------------------------------------------------------------- */
@@ -618,8 +555,6 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 	g_snprintf(m->cname, sizeof(m->cname), "sipb-%08x%08x", g_random_int(), g_random_int());
 	g_mutex_init(&m->api_lock);
 	g_mutex_init(&m->lock);
-	m->wake_fd = -1;
-	m->epoll_fd = -1;
 	for (int i = 0; i < 3; i++) {
 		m->s[i].sock.rtp_fd = m->s[i].sock.rtcp_fd = -1;
 		m->s[i].local_ssrc = g_random_int();
@@ -632,22 +567,13 @@ int sipb_media_new(const sipb_media_config *cfg, const sipb_media_events *ev, si
 	for (int i = 0; i < 2 && r == 0; i++)
 		r = sipb_rtp_socket_open(
 			&m->s[i].sock, cfg->local_ip, cfg->rtp_port_min, cfg->rtp_port_max);
-	if (r == 0) {
-		m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (m->wake_fd < 0)
-			r = -errno;
-	}
-	if (r == 0) {
-		m->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-		if (m->epoll_fd < 0)
-			r = -errno;
-	}
-	if (r == 0) {
-		m->thread = g_thread_try_new("sipb-media", loop_thread, m, NULL);
-		if (!m->thread)
-			r = -EAGAIN;
-	}
+	if (r == 0)
+		r = sipb_media_loop_attach(m, &m->lm);
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = sipb_media_loop_watch(
+			&m->lm, i, i % 2 ? m->s[i / 2].sock.rtcp_fd : m->s[i / 2].sock.rtp_fd);
 	if (r < 0) {
+		sipb_media_loop_detach(&m->lm, m);
 		destroy(m);
 		return r;
 	}
@@ -685,10 +611,6 @@ static void destroy(sipb_media *m)
 		memset(&s->local_key, 0, sizeof(s->local_key));
 	}
 	sipb_prompt_free(m->prompt);
-	if (m->wake_fd >= 0)
-		close(m->wake_fd);
-	if (m->epoll_fd >= 0)
-		close(m->epoll_fd);
 	g_mutex_clear(&m->api_lock);
 	g_mutex_clear(&m->lock);
 	g_free(m->local_ip);
@@ -702,15 +624,13 @@ void sipb_media_free(sipb_media *m)
 	if (!m)
 		return;
 	g_atomic_int_set(&m->stop, 1);
-	if (m->thread && g_thread_self() == m->thread) {
-		g_atomic_int_set(&m->free_in_loop, 1);
-		return;
-	}
-	if (m->thread) {
-		wake(m);
-		g_thread_join(m->thread);
-		m->thread = NULL;
-	}
+	if (sipb_media_loop_detach(&m->lm, m))
+		return; /* an event callback of ours: the loop destroys m after this wake-up */
+	destroy(m);
+}
+
+void sipb_media_loop_destroy(sipb_media *m)
+{
 	destroy(m);
 }
 
@@ -1027,8 +947,13 @@ int sipb_media_slides_port(sipb_media *m)
 	if (s->sock.rtp_fd < 0)
 		r = sipb_rtp_socket_open(&s->sock, m->local_ip, m->rtp_port_min, m->rtp_port_max);
 	int port = r == 0 ? s->sock.port : 0;
+	int rtp_fd = s->sock.rtp_fd, rtcp_fd = s->sock.rtcp_fd;
 	g_mutex_unlock(&m->lock);
-	wake(m); /* the loop watches the new socket */
+	/* (sockets close only in destroy: the loop's descriptors stay valid while watched) */
+	if (port
+		&& (sipb_media_loop_watch(&m->lm, 4, rtp_fd) < 0
+			|| sipb_media_loop_watch(&m->lm, 5, rtcp_fd) < 0))
+		port = 0;
 	return port;
 }
 

@@ -29,6 +29,7 @@
 #include "vmr_store.h"
 #include "sipb_ua.h"
 #include "sipb_rtp_guests.h"
+#include "sipb_media_loop.h"
 #include "vmr_rooms.h"
 
 #define SIPB_VERSION        1
@@ -124,6 +125,8 @@ static void settings_read(
 		cfg->rtp_port_min = lo;
 		cfg->rtp_port_max = hi;
 	}
+	/* the threads that receive the calls' media (sipb_media_loop.h); 0: one per four CPUs */
+	sipb_media_loops_set_count(config_int(config, g, "media_threads", 0, 0, 64));
 	const char *db = config_string(config, g, "database", NULL);
 	*database = db ? g_strdup(db) : g_build_filename(config_path, "vmr.sqlite", NULL);
 	janus_config_destroy(config);
