@@ -13,10 +13,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define MAX_US       100000 /* a loop runs its members' timers at least this often */
-#define MAX_EVENTS   64
-#define WAKE_TAG     UINT64_MAX
-#define MAX_SLOTS    (1u << 24)
+#define MAX_US        100000 /* a loop runs its members' timers at least this often */
+#define MAX_EVENTS    64
+#define WAKE_TAG      UINT64_MAX
+#define MAX_SLOTS     (1u << 24)
 #define CPUS_PER_LOOP 4
 
 typedef struct loop_slot {
@@ -31,7 +31,7 @@ struct sipb_media_loop {
 	GThread *thread;
 	int epoll_fd, wake_fd;
 	gint stop;
-	gint members; /* atomic: slots in use, for picking the least busy loop */
+	gint members;   /* atomic: slots in use, for picking the least busy loop */
 	GRecMutex lock; /* held by the thread for a whole wake-up; guards what follows */
 	loop_slot *slots;
 	uint32_t n_slots;
@@ -266,7 +266,8 @@ int sipb_media_loop_watch(sipb_media_loop_member *lm, int idx, int fd)
 	g_rec_mutex_lock(&l->lock);
 	loop_slot *s = &l->slots[lm->slot];
 	if (s->fd[idx] != fd) {
-		struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag_of(lm->slot, lm->gen, idx) };
+		struct epoll_event e = { .events = EPOLLIN,
+			.data.u64 = tag_of(lm->slot, lm->gen, idx) };
 		if (s->fd[idx] >= 0)
 			epoll_ctl(l->epoll_fd, EPOLL_CTL_DEL, s->fd[idx], NULL);
 		s->fd[idx] = -1;

@@ -5,7 +5,7 @@
 // process. The two phases alternate ROUNDS times (BENCH_AUDIO_ROUNDS, default 7; each sets its
 // room up afresh), because whatever else the janus process or the machine does now and then
 // lands in one phase's window: one line per round, then the medians and their ratio:
-//   BENCH audio participants=9 talking=3 ours_us_per_participant=<f> audiobridge_us_per_participant=<f> ratio=<f>
+//   BENCH audio participants=9 talking=3 spread=<0/1> rounds=<n> ours_us_per_participant=<f> audiobridge_us_per_participant=<f> ratio=<f>
 //         ours_net_us_per_participant=<f> audiobridge_net_us_per_participant=<f> net_ratio=<f>
 // (µs of CPU per participant per 20 ms frame, over the measured window; the net figures less
 // what the same janus uses with no room at all, measured in each round before the two phases). Before the rounds it prints
@@ -29,6 +29,9 @@ const SECONDS = Number(process.argv[3] || 20);
 const PARTICIPANTS = 9;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_AUDIO_ROUNDS || 7));
 const TALKING = 3;
+// BENCH_AUDIO_SPREAD=1: participant k sends at k/9 of each frame (as phones on clocks of their
+// own do) instead of all 9 at its start; a mixer's receiving then wakes once per packet.
+const SPREAD = process.env.BENCH_AUDIO_SPREAD === '1';
 const OPUS_BPS = 32000;  // our room's audio_kbps default; AudioBridge is given the same
 const TICK_HZ = 100;   // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
@@ -41,7 +44,7 @@ function cpuTicks(pid) {
 function runLoad(targets, basePort) {
   return new Promise((resolve, reject) => {
     const args = ['--seconds', String(SECONDS), '--talking', String(TALKING), '--pt', '111', '--base-port', String(basePort),
-      '--level-ext', '1',
+      '--level-ext', '1', ...(SPREAD ? ['--spread'] : []),
       ...targets.map((t) => `${t.ip}:${t.port}`)];
     const p = spawn(LOAD, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -183,7 +186,7 @@ async function oursPhase(svc) {
     const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
     const us = median(ours), ab = median(abs), usNet = median(oursNet), abN = median(abNet);
     // ratio: janus's whole CPU in each phase; net_ratio: the same less its CPU with no room
-    console.log(`BENCH audio participants=${PARTICIPANTS} talking=${TALKING} rounds=${ROUNDS} ours_us_per_participant=${us.toFixed(1)}`
+    console.log(`BENCH audio participants=${PARTICIPANTS} talking=${TALKING} spread=${SPREAD ? 1 : 0} rounds=${ROUNDS} ours_us_per_participant=${us.toFixed(1)}`
       + ` audiobridge_us_per_participant=${ab.toFixed(1)} ratio=${(us / ab).toFixed(3)}`
       + ` ours_net_us_per_participant=${usNet.toFixed(1)} audiobridge_net_us_per_participant=${abN.toFixed(1)} net_ratio=${(usNet / abN).toFixed(3)}`);
   } catch (e) {

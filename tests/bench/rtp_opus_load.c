@@ -3,8 +3,11 @@
  * 20 ms Opus packets (T of them a tone, the others silence, encoded before the run) to an
  * audio mixer, and draining what the mixer sends back.
  *
- *   rtp_opus_load --seconds S --talking T --pt PT --base-port P [--level-ext ID] <ip:port> ...
+ *   rtp_opus_load --seconds S --talking T --pt PT --base-port P [--level-ext ID] [--spread] <ip:port> ...
  *   rtp_opus_load --codec-cost --talking T
+ *
+ * All participants send at the start of each 20 ms frame, back to back; with --spread,
+ * participant k sends at k/N of it instead, as phones on clocks of their own do.
  *
  * With --level-ext, every packet carries its RFC 6464 audio level in an RFC 8285 one-byte
  * header extension with that id (as browsers send it): the tone's level, or 127 for silence.
@@ -175,10 +178,13 @@ int main(int argc, char **argv)
 {
 	int seconds = 20, talking = 3, pt = 111, base = 40000, n = 0, level_ext = 0;
 	int i = 1;
-	bool cost = false;
+	bool cost = false, spread = false;
 	for (; i < argc && argv[i][0] == '-'; i += 2) {
-		if (!strcmp(argv[i], "--codec-cost")) {
-			cost = true;
+		if (!strcmp(argv[i], "--codec-cost") || !strcmp(argv[i], "--spread")) {
+			if (!strcmp(argv[i], "--spread"))
+				spread = true;
+			else
+				cost = true;
 			i--;
 			continue;
 		}
@@ -234,7 +240,7 @@ int main(int argc, char **argv)
 	if (n == 0) {
 		fprintf(stderr,
 			"usage: rtp_opus_load [--seconds S] [--talking T] [--pt PT] [--base-port "
-			"P] ip:port...\n");
+			"P] [--spread] ip:port...\n");
 		return 2;
 	}
 	long sent = 0, received = 0;
@@ -250,6 +256,12 @@ int main(int argc, char **argv)
 		late[t] = now_ns() - deadline;
 		for (int k = 0; k < n; k++) {
 			part *p = &parts[k];
+			if (spread && k > 0) { /* participant k at k/n of the frame */
+				int64_t at = deadline + (int64_t)k * 20000000LL / n;
+				struct timespec ks = { .tv_sec = at / 1000000000LL,
+					.tv_nsec = at % 1000000000LL };
+				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ks, NULL);
+			}
 			unsigned char *pkt = p->pkt[t % FRAMES];
 			const unsigned char *send = pkt + 8; /* without the extension */
 			size_t send_len = (size_t)p->len[t % FRAMES] - 8;

@@ -251,7 +251,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sipb/media-loop/ten-calls-are-received-by-one-thread-that-ends-with-them",
 		test_many_calls_one_thread);
-	g_test_add_func("/sipb/media-loop/two-threads-share-the-calls", test_two_threads_share_calls);
+	g_test_add_func(
+		"/sipb/media-loop/two-threads-share-the-calls", test_two_threads_share_calls);
 	g_test_add_func("/sipb/media-loop/a-call-freed-while-streaming-leaves-its-neighbour-whole",
 		test_free_while_streaming);
 	g_test_add_func("/sipb/media-loop/an-event-callback-frees-its-own-call",
