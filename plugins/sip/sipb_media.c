@@ -624,6 +624,9 @@ void sipb_media_free(sipb_media *m)
 	if (!m)
 		return;
 	g_atomic_int_set(&m->stop, 1);
+	/* Out of the room first: the room's threads call our io (a key frame request pokes the
+	 * loop) until it returns, and the loop may end with this call. */
+	leave_room(m);
 	if (sipb_media_loop_detach(&m->lm, m))
 		return; /* an event callback of ours: the loop destroys m after this wake-up */
 	destroy(m);
