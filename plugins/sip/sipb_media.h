@@ -9,8 +9,8 @@
  *
  * Threads: sipb_media_* may be called from any thread (the bridge calls them from the Sofia
  * GLib loop). A sipb_media receives on one of a few media loop threads that all calls share
- * (sipb_media_loop.h); events are delivered on that thread, never while holding a lock that sipb_media_* takes,
- * and never after sipb_media_free() returned.
+ * (sipb_media_loop.h); events are delivered on that thread, never while holding a lock
+ * that sipb_media_* takes, and never after sipb_media_free() returned.
  * Ownership: sipb_media_new returns an object the caller owns and frees with
  * sipb_media_free (which leaves the room and closes the sockets). Strings in the config and
  * streams are copied.
